@@ -1,0 +1,89 @@
+/**
+ * The app factory: request ids, CORS, body limits, the error model, every route module, and the
+ * OpenAPI document with its reference page. `src/index.ts` only wires this to the runtime.
+ */
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from './env.ts';
+import { ApiError, errorBody, handleError } from './errors.ts';
+import { newId } from './lib/ids.ts';
+import { createRouter } from './lib/router.ts';
+import { healthRoutes, VERSION } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { profileRoutes } from './routes/profiles.ts';
+
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+const requestId = createMiddleware<AppEnv>(async (c, next) => {
+  const incoming = c.req.header('X-Request-Id');
+  const id = incoming && /^[A-Za-z0-9._:-]{8,64}$/.test(incoming) ? incoming : newId('request');
+  c.set('requestId', id);
+  await next();
+  c.res.headers.set('X-Request-Id', id);
+});
+
+/** JSON, form and text bodies are bounded; media uploads stream and enforce their own limits. */
+const boundedBodies = createMiddleware<AppEnv>(async (c, next) => {
+  const type = c.req.header('Content-Type') ?? '';
+  if (/^(application\/json|application\/x-www-form-urlencoded|text\/)/i.test(type)) {
+    return bodyLimit({
+      maxSize: MAX_JSON_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `Request body exceeds ${MAX_JSON_BODY_BYTES} bytes`);
+      },
+    })(c, next);
+  }
+  await next();
+});
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use('*', requestId);
+  app.use(
+    '*',
+    cors({
+      origin: (origin, c) => {
+        const allowed = String((c.env as Record<string, unknown>).ALLOWED_ORIGINS ?? '*');
+        if (allowed === '*') return origin || '*';
+        return allowed.split(',').map((s) => s.trim()).includes(origin) ? origin : null;
+      },
+      allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Origin', 'X-Requested-With', 'X-Profile-Id', 'Idempotency-Key', 'Range'],
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['Content-Disposition', 'Content-Range', 'Accept-Ranges', 'X-Request-Id', 'X-Next-Cursor', 'Idempotent-Replayed', 'ETag'],
+      maxAge: 600,
+    }),
+  );
+  app.use('*', boundedBodies);
+  app.onError(handleError);
+  app.notFound((c) => c.json(errorBody(c.get('requestId'), 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/', (c) => c.json({ name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' }));
+  app.route('/', healthRoutes());
+  app.route('/api/v1/profiles', profileRoutes());
+  app.route('/api/v1/jobs', jobRoutes());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'User token (HS256 or RS256/ES256) with `sub` and `exp`. `npm run token` mints one locally.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cutroom API',
+      version: VERSION,
+      description:
+        'Multi-tenant video studio backend. Every resource belongs to one profile (brand); pick it with `X-Profile-Id` (default: your default profile). Errors share one shape: `{error:{code,message,request_id,details?}}`.',
+    },
+    servers: [{ url: '/' }],
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Cutroom API reference' }));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,89 @@
+/**
+ * User token verification (jose). Algorithms are pinned per key kind, so a token can never choose
+ * how it is checked:
+ * - HS256 with JWT_SECRET (dev, tests, Supabase-style tokens);
+ * - RS256 / ES256 against the JWKS at AUTH_JWKS_URL (production identity providers).
+ * `exp` and `sub` are required, `nbf` is honoured, 30 s of clock leeway, iss/aud checked when set.
+ */
+import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+
+export const CLOCK_TOLERANCE_SECONDS = 30;
+const ASYMMETRIC_ALGS = ['RS256', 'ES256'];
+
+export interface AuthConfig {
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export interface VerifiedToken {
+  userId: string;
+  profiles: string[] | null;
+  payload: JWTPayload;
+}
+
+export class TokenError extends Error {
+  override name = 'TokenError';
+}
+
+// Remote key sets are cached per isolate (jose also caches the fetched keys inside each set).
+const jwksCache = new Map<string, JWTVerifyGetKey>();
+function remoteKeySet(url: string): JWTVerifyGetKey {
+  let set = jwksCache.get(url);
+  if (!set) {
+    set = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    jwksCache.set(url, set);
+  }
+  return set;
+}
+
+export async function verifyToken(token: string, config: AuthConfig): Promise<VerifiedToken> {
+  let alg: string | undefined;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw new TokenError('Malformed token');
+  }
+  const options = {
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+  try {
+    let payload: JWTPayload;
+    if (alg === 'HS256' && config.secret) {
+      const key = new TextEncoder().encode(config.secret);
+      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
+    } else if (alg && ASYMMETRIC_ALGS.includes(alg) && config.jwksUrl) {
+      ({ payload } = await jwtVerify(token, remoteKeySet(config.jwksUrl), {
+        ...options,
+        algorithms: ASYMMETRIC_ALGS,
+      }));
+    } else {
+      throw new TokenError(`Token algorithm ${alg ?? '(none)'} is not accepted`);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+      throw new TokenError('Token subject is missing');
+    }
+    return { userId: payload.sub, profiles: profilesClaim(payload), payload };
+  } catch (err) {
+    if (err instanceof TokenError) throw err;
+    if (err instanceof errors.JWTExpired) throw new TokenError('Token has expired');
+    if (err instanceof errors.JWTClaimValidationFailed) {
+      if (err.claim === 'nbf') throw new TokenError('Token is not valid yet');
+      throw new TokenError(`Token claim "${err.claim}" is invalid`);
+    }
+    throw new TokenError('Invalid token');
+  }
+}
+
+function profilesClaim(payload: JWTPayload): string[] | null {
+  const claim = payload['profiles'];
+  if (claim === undefined) return null;
+  if (!Array.isArray(claim) || !claim.every((p) => typeof p === 'string')) {
+    throw new TokenError('Token claim "profiles" must be a list of profile ids');
+  }
+  return claim;
+}

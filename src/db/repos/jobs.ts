@@ -1,0 +1,216 @@
+/**
+ * Jobs: the durable, profile-tagged record of every long task. Status moves
+ * pending → running → completed | failed | cancelled; terminal rows are never changed by the
+ * consumer again, which makes redelivered queue messages harmless.
+ */
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Database } from '../client.ts';
+import { type PageQuery, toPage } from '../pagination.ts';
+import { jobs, type JobStatus } from '../schema.ts';
+import { type ProfileScope, owned, scopeForVerifiedProfile, stamped } from '../scope.ts';
+
+export type JobRow = typeof jobs.$inferSelect;
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+export const ACTIVE_STATUSES: JobStatus[] = ['pending', 'running'];
+
+export const isTerminal = (job: Pick<JobRow, 'status'>) => TERMINAL_STATUSES.includes(job.status);
+
+export interface NewJob {
+  id: string;
+  type: string;
+  input: Record<string, unknown>;
+  resourceType?: string;
+  resourceId?: string;
+  step?: string;
+}
+
+export function insertJobStatement(scope: ProfileScope, job: NewJob) {
+  return scope.db.insert(jobs).values(stamped(scope, { ...job, step: job.step ?? 'Queued' })).returning();
+}
+
+export function getJob(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
+  return scope.db.query.jobs.findFirst({ where: owned(jobs, scope, eq(jobs.id, id)) });
+}
+
+export interface JobFilters {
+  status?: JobStatus;
+  type?: string;
+  resource_id?: string;
+}
+
+export async function listJobs(scope: ProfileScope, filters: JobFilters, page: PageQuery) {
+  const rows = await scope.db.query.jobs.findMany({
+    where: owned(
+      jobs,
+      scope,
+      filters.status ? eq(jobs.status, filters.status) : undefined,
+      filters.type ? eq(jobs.type, filters.type) : undefined,
+      filters.resource_id ? eq(jobs.resourceId, filters.resource_id) : undefined,
+      page.cursor ? lt(jobs.id, page.cursor) : undefined,
+    ),
+    orderBy: desc(jobs.id),
+    limit: page.limit + 1,
+  });
+  return toPage(rows, page.limit);
+}
+
+/** Latest active job of a type for a resource (e.g. the running generation of a project). */
+export function findActiveJob(scope: ProfileScope, type: string, resourceId: string) {
+  return scope.db.query.jobs.findFirst({
+    where: owned(jobs, scope, eq(jobs.type, type), eq(jobs.resourceId, resourceId), inArray(jobs.status, ACTIVE_STATUSES)),
+    orderBy: desc(jobs.id),
+  });
+}
+
+export async function countActiveJobs(scope: ProfileScope): Promise<number> {
+  const [row] = await scope.db
+    .select({ n: sql<number>`count(*)` })
+    .from(jobs)
+    .where(owned(jobs, scope, inArray(jobs.status, ACTIVE_STATUSES)));
+  return row?.n ?? 0;
+}
+
+export async function processingSecondsSince(scope: ProfileScope, sinceIso: string): Promise<number> {
+  const [row] = await scope.db
+    .select({ s: sql<number>`coalesce(sum(${jobs.processingSeconds}), 0)` })
+    .from(jobs)
+    .where(owned(jobs, scope, gte(jobs.createdAt, sinceIso)));
+  return row?.s ?? 0;
+}
+
+const now = () => new Date().toISOString();
+const notTerminal = sql`${jobs.status} IN ('pending', 'running')`;
+
+/** pending|running → running. Returns the row, or undefined when the job is already terminal. */
+export async function markRunning(scope: ProfileScope, id: string, attempts: number): Promise<JobRow | undefined> {
+  const [row] = await scope.db
+    .update(jobs)
+    .set({
+      status: 'running',
+      attempts,
+      startedAt: sql`coalesce(${jobs.startedAt}, ${now()})`,
+      updatedAt: now(),
+      errorCode: null,
+      errorMessage: null,
+    })
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .returning();
+  return row;
+}
+
+/** Persists progress (clamped to 0–100, never moving backwards) while the job is running. */
+export async function setProgress(scope: ProfileScope, id: string, progress: number, step?: string) {
+  const pct = Math.max(0, Math.min(100, Math.round(progress)));
+  await scope.db
+    .update(jobs)
+    .set({ progress: sql`max(${jobs.progress}, ${pct})`, ...(step ? { step } : {}), updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'running')));
+}
+
+export async function completeJob(
+  scope: ProfileScope,
+  id: string,
+  result: Record<string, unknown>,
+  extra: { outputKeys?: string[]; processingSeconds?: number; step?: string } = {},
+) {
+  const [row] = await scope.db
+    .update(jobs)
+    .set({
+      status: 'completed',
+      progress: 100,
+      step: extra.step ?? 'Completed',
+      result,
+      ...(extra.outputKeys ? { outputKeys: extra.outputKeys } : {}),
+      ...(extra.processingSeconds !== undefined ? { processingSeconds: extra.processingSeconds } : {}),
+      finishedAt: now(),
+      updatedAt: now(),
+    })
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .returning();
+  return row;
+}
+
+export async function failJob(scope: ProfileScope, id: string, code: string, message: string) {
+  const [row] = await scope.db
+    .update(jobs)
+    .set({
+      status: 'failed',
+      step: `Failed: ${message}`.slice(0, 500),
+      errorCode: code,
+      errorMessage: message.slice(0, 2000),
+      finishedAt: now(),
+      updatedAt: now(),
+    })
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .returning();
+  return row;
+}
+
+/** Records a transient failure that will be retried: the job goes back to pending with the reason. */
+export async function noteRetry(scope: ProfileScope, id: string, code: string, message: string, delaySeconds: number) {
+  await scope.db
+    .update(jobs)
+    .set({
+      status: 'pending',
+      step: `Retrying in ${delaySeconds}s: ${message}`.slice(0, 500),
+      errorCode: code,
+      errorMessage: message.slice(0, 2000),
+      updatedAt: now(),
+    })
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
+}
+
+/** Cancels a pending job at once; a running one is flagged and stops at its next checkpoint. */
+export async function requestCancel(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
+  await scope.db
+    .update(jobs)
+    .set({ status: 'cancelled', step: 'Cancelled', cancelRequested: true, finishedAt: now(), updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'pending')));
+  await scope.db
+    .update(jobs)
+    .set({ cancelRequested: true, step: 'Cancelling…', updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'running')));
+  return getJob(scope, id);
+}
+
+export async function markCancelled(scope: ProfileScope, id: string) {
+  await scope.db
+    .update(jobs)
+    .set({ status: 'cancelled', step: 'Cancelled', finishedAt: now(), updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
+}
+
+export async function isCancelRequested(scope: ProfileScope, id: string): Promise<boolean> {
+  const row = await scope.db.query.jobs.findFirst({
+    columns: { cancelRequested: true, status: true },
+    where: owned(jobs, scope, eq(jobs.id, id)),
+  });
+  return !row || row.cancelRequested || row.status === 'cancelled';
+}
+
+export async function addOutputKeys(scope: ProfileScope, id: string, keys: string[]) {
+  const job = await getJob(scope, id);
+  if (!job) return;
+  const merged = [...new Set([...job.outputKeys, ...keys])];
+  await scope.db.update(jobs).set({ outputKeys: merged }).where(owned(jobs, scope, eq(jobs.id, id)));
+}
+
+export async function deleteJobRow(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
+  const [row] = await scope.db.delete(jobs).where(owned(jobs, scope, eq(jobs.id, id))).returning();
+  return row;
+}
+
+/**
+ * The consumer's door into tenant data: a queue message names a job and a profile; only if a job
+ * row with that id exists *in that profile* does the consumer get a scope to work in.
+ */
+export async function verifyJobMessage(
+  db: Database,
+  message: { job_id: string; profile_id: string },
+): Promise<{ scope: ProfileScope; job: JobRow } | null> {
+  const job = await db.query.jobs.findFirst({
+    where: and(eq(jobs.id, message.job_id), eq(jobs.profileId, message.profile_id)),
+  });
+  if (!job) return null;
+  return { scope: scopeForVerifiedProfile(db, { profileId: job.profileId }), job };
+}

@@ -1,0 +1,466 @@
+/**
+ * The whole Cutroom data model (D1 / SQLite), in drizzle form. `npm run db:generate` turns changes
+ * here into a new migration under migrations/.
+ *
+ * Tenancy rule: every tenant table carries `profile_id NOT NULL` (FK → profiles, ON DELETE CASCADE)
+ * and its indexes lead with it. Data access goes through src/db/repos, which always filter by it.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  type AnySQLiteColumn,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+const createdAt = () =>
+  text('created_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const updatedAt = () =>
+  text('updated_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const bool = (name: string) => integer(name, { mode: 'boolean' });
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
+const profileRef = () =>
+  text('profile_id')
+    .notNull()
+    .references((): AnySQLiteColumn => profiles.id, { onDelete: 'cascade' });
+
+// ─── Profiles (brands) ────────────────────────────────────────────────────────────────────────
+
+export const profiles = sqliteTable(
+  'profiles',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    isDefault: bool('is_default').notNull().default(false),
+    /** 'elevenlabs' uses ElevenLabs when a key is configured; 'local' always uses eSpeak NG. */
+    ttsProvider: text('tts_provider', { enum: ['elevenlabs', 'local'] })
+      .notNull()
+      .default('elevenlabs'),
+    elevenlabsVoiceId: text('elevenlabs_voice_id'),
+    elevenlabsModel: text('elevenlabs_model'),
+    localVoice: text('local_voice'),
+    geminiModel: text('gemini_model'),
+    defaultCaptionTemplate: text('default_caption_template'),
+    /** Postiz connection: base URL in clear, API key AES-GCM encrypted with ENCRYPTION_KEY. */
+    postizApiUrl: text('postiz_api_url'),
+    postizApiKeyEncrypted: text('postiz_api_key_encrypted'),
+    postizIntegrationIds: json<string[]>('postiz_integration_ids').notNull().default([]),
+    /** Monthly AI spend cap in USD; null = no cap. */
+    monthlyBudgetUsd: real('monthly_budget_usd'),
+    /** Per-profile overrides of the deployment's job limits; null = deployment default. */
+    maxConcurrentJobs: integer('max_concurrent_jobs'),
+    dailyProcessingMinutes: integer('daily_processing_minutes'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('profiles_user_idx').on(t.userId, t.createdAt),
+    // At most one default profile per user; also the conflict target of "create default on first use".
+    uniqueIndex('profiles_one_default_per_user')
+      .on(t.userId)
+      .where(sql`${t.isDefault} = 1`),
+  ],
+);
+
+// ─── Source videos and segments ──────────────────────────────────────────────────────────────
+
+export const sourceVideoStatuses = ['pending_upload', 'processing', 'ready', 'failed'] as const;
+export type SourceVideoStatus = (typeof sourceVideoStatuses)[number];
+
+export const sourceVideos = sqliteTable(
+  'source_videos',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    name: text('name').notNull(),
+    description: text('description'),
+    status: text('status', { enum: sourceVideoStatuses }).notNull().default('pending_upload'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    originalFilename: text('original_filename'),
+    contentType: text('content_type').notNull().default('video/mp4'),
+    /** Size the client declared when it asked to upload; the upload may not exceed it. */
+    declaredSizeBytes: integer('declared_size_bytes').notNull(),
+    fileSizeBytes: integer('file_size_bytes'),
+    storageKey: text('storage_key').notNull(),
+    thumbnailKey: text('thumbnail_key'),
+    /** R2 multipart upload id while a multipart upload is open. */
+    multipartUploadId: text('multipart_upload_id'),
+    partSizeBytes: integer('part_size_bytes'),
+    uploadExpiresAt: text('upload_expires_at'),
+    duration: real('duration'),
+    width: integer('width'),
+    height: integer('height'),
+    fps: real('fps'),
+    rotation: integer('rotation'),
+    videoCodec: text('video_codec'),
+    audioCodec: text('audio_codec'),
+    hasAudio: bool('has_audio'),
+    bitRate: integer('bit_rate'),
+    /** Normalised RMS bins computed at probe time (the default resolution). */
+    waveform: json<number[]>('waveform'),
+    /** Cached detect-voice run: parameters and intervals. */
+    voice: json<{
+      params: Record<string, number>;
+      segments: { start: number; end: number; confidence: number }[];
+    }>('voice'),
+    segmentsCount: integer('segments_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('source_videos_profile_idx').on(t.profileId, t.id),
+    index('source_videos_profile_status_idx').on(t.profileId, t.status, t.id),
+  ],
+);
+
+/** Parts received for an open multipart upload (R2 cannot list them through the binding). */
+export const uploadParts = sqliteTable(
+  'upload_parts',
+  {
+    profileId: profileRef(),
+    sourceVideoId: text('source_video_id')
+      .notNull()
+      .references(() => sourceVideos.id, { onDelete: 'cascade' }),
+    partNumber: integer('part_number').notNull(),
+    etag: text('etag').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sourceVideoId, t.partNumber] }),
+    index('upload_parts_profile_idx').on(t.profileId, t.sourceVideoId),
+  ],
+);
+
+export const extractStatuses = ['none', 'extracting', 'ready', 'failed'] as const;
+
+export interface SegmentTransforms {
+  flip_horizontal?: boolean;
+  rotate?: 0 | 90 | 180 | 270;
+  speed?: number;
+}
+
+export const segments = sqliteTable(
+  'segments',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    sourceVideoId: text('source_video_id')
+      .notNull()
+      .references(() => sourceVideos.id, { onDelete: 'cascade' }),
+    startTime: real('start_time').notNull(),
+    endTime: real('end_time').notNull(),
+    keywords: json<string[]>('keywords').notNull().default([]),
+    notes: text('notes'),
+    transforms: json<SegmentTransforms>('transforms'),
+    isFavorite: bool('is_favorite').notNull().default(false),
+    usageCount: integer('usage_count').notNull().default(0),
+    extractStatus: text('extract_status', { enum: extractStatuses }).notNull().default('none'),
+    extractError: text('extract_error'),
+    extractMode: text('extract_mode'),
+    extractedKey: text('extracted_key'),
+    extractedDuration: real('extracted_duration'),
+    thumbnailKey: text('thumbnail_key'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('segments_profile_video_idx').on(t.profileId, t.sourceVideoId, t.startTime),
+    index('segments_profile_idx').on(t.profileId, t.id),
+  ],
+);
+
+// ─── Projects, clips, exports ────────────────────────────────────────────────────────────────
+
+export const projectStatuses = ['draft', 'generating', 'ready_for_triage', 'failed'] as const;
+
+export const projects = sqliteTable(
+  'projects',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    name: text('name').notNull(),
+    description: text('description'),
+    status: text('status', { enum: projectStatuses }).notNull().default('draft'),
+    targetDuration: integer('target_duration').notNull().default(20),
+    contextText: text('context_text'),
+    sourceVideoId: text('source_video_id').references(() => sourceVideos.id, {
+      onDelete: 'set null',
+    }),
+    variantsCount: integer('variants_count').notNull().default(0),
+    selectedCount: integer('selected_count').notNull().default(0),
+    exportedCount: integer('exported_count').notNull().default(0),
+    /** Persisted generation progress, 0–100. */
+    progress: integer('progress').notNull().default(0),
+    progressStep: text('progress_step'),
+    generationJobId: text('generation_job_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('projects_profile_idx').on(t.profileId, t.id),
+    index('projects_profile_status_idx').on(t.profileId, t.status, t.id),
+  ],
+);
+
+export const projectSegments = sqliteTable(
+  'project_segments',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    segmentId: text('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    sequenceOrder: integer('sequence_order').notNull(),
+    isManualSelection: bool('is_manual_selection').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('project_segments_profile_project_idx').on(t.profileId, t.projectId, t.sequenceOrder),
+    index('project_segments_segment_idx').on(t.profileId, t.segmentId),
+    uniqueIndex('project_segments_order_unique').on(t.projectId, t.sequenceOrder),
+  ],
+);
+
+export const finalStatuses = ['pending', 'processing', 'completed', 'failed'] as const;
+export const postizStatuses = ['not_sent', 'uploaded', 'sent', 'scheduled', 'published', 'failed'] as const;
+
+export const clips = sqliteTable(
+  'clips',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    variantIndex: integer('variant_index').notNull(),
+    variantName: text('variant_name'),
+    rawKey: text('raw_key'),
+    thumbnailKey: text('thumbnail_key'),
+    duration: real('duration'),
+    hasAudio: bool('has_audio').notNull().default(true),
+    /** Segment ids used to build the variant, in order. */
+    segmentIds: json<string[]>('segment_ids').notNull().default([]),
+    isSelected: bool('is_selected').notNull().default(false),
+    isDeleted: bool('is_deleted').notNull().default(false),
+    deletedAt: text('deleted_at'),
+    finalKey: text('final_key'),
+    finalStatus: text('final_status', { enum: finalStatuses }).notNull().default('pending'),
+    finalError: text('final_error'),
+    finalPreset: text('final_preset'),
+    postizStatus: text('postiz_status', { enum: postizStatuses }).notNull().default('not_sent'),
+    postizMediaId: text('postiz_media_id'),
+    postizMediaPath: text('postiz_media_path'),
+    postizPostId: text('postiz_post_id'),
+    postizScheduledAt: text('postiz_scheduled_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('clips_profile_idx').on(t.profileId, t.id),
+    index('clips_profile_project_idx').on(t.profileId, t.projectId, t.variantIndex),
+    uniqueIndex('clips_project_variant_unique').on(t.projectId, t.variantIndex),
+  ],
+);
+
+export interface SubtitleSettings {
+  fontSize?: number;
+  fontFamily?: string;
+  textColor?: string;
+  outlineColor?: string;
+  outlineWidth?: number;
+  positionY?: number;
+  bold?: boolean;
+}
+
+export const clipContent = sqliteTable(
+  'clip_content',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    clipId: text('clip_id')
+      .notNull()
+      .references(() => clips.id, { onDelete: 'cascade' }),
+    ttsText: text('tts_text'),
+    ttsVoiceId: text('tts_voice_id'),
+    ttsAudioKey: text('tts_audio_key'),
+    srtContent: text('srt_content'),
+    subtitleSettings: json<SubtitleSettings>('subtitle_settings'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('clip_content_clip_unique').on(t.clipId),
+    index('clip_content_profile_idx').on(t.profileId, t.clipId),
+  ],
+);
+
+/** Render presets: global, seeded by migration, read-only through the API. Not tenant data. */
+export const exportPresets = sqliteTable('export_presets', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  width: integer('width').notNull(),
+  height: integer('height').notNull(),
+  fps: integer('fps').notNull(),
+  crf: integer('crf').notNull(),
+  videoBitrate: text('video_bitrate').notNull(),
+  audioBitrate: text('audio_bitrate').notNull(),
+  videoProfile: text('video_profile').notNull().default('high'),
+  videoLevel: text('video_level').notNull().default('4.1'),
+  audioSampleRate: integer('audio_sample_rate').notNull().default(48000),
+  loudnessTarget: real('loudness_target'),
+  isDefault: bool('is_default').notNull().default(false),
+  sortOrder: integer('sort_order').notNull().default(0),
+});
+
+export const exports = sqliteTable(
+  'exports',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    clipId: text('clip_id')
+      .notNull()
+      .references(() => clips.id, { onDelete: 'cascade' }),
+    presetId: text('preset_id')
+      .notNull()
+      .references(() => exportPresets.id),
+    jobId: text('job_id'),
+    outputKey: text('output_key'),
+    fileSizeBytes: integer('file_size_bytes'),
+    status: text('status', { enum: ['processing', 'completed', 'failed'] })
+      .notNull()
+      .default('processing'),
+    createdAt: createdAt(),
+    completedAt: text('completed_at'),
+  },
+  (t) => [index('exports_profile_clip_idx').on(t.profileId, t.clipId, t.id)],
+);
+
+// ─── Jobs, costs, publications, idempotency ──────────────────────────────────────────────────
+
+export const jobStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    type: text('type').notNull(),
+    status: text('status', { enum: jobStatuses }).notNull().default('pending'),
+    progress: integer('progress').notNull().default(0),
+    step: text('step'),
+    /** What the job works on, e.g. ('source_video', 'vid_…'), for filters and cleanup. */
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    input: json<Record<string, unknown>>('input').notNull(),
+    result: json<Record<string, unknown>>('result'),
+    /** R2 keys the job produced, removed when the job is deleted. */
+    outputKeys: json<string[]>('output_keys').notNull().default([]),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    cancelRequested: bool('cancel_requested').notNull().default(false),
+    /** Media seconds processed, for the per-day processing limit. */
+    processingSeconds: real('processing_seconds').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [
+    index('jobs_profile_idx').on(t.profileId, t.id),
+    index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
+    index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
+  ],
+);
+
+export const apiCosts = sqliteTable(
+  'api_costs',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    jobId: text('job_id').references(() => jobs.id, { onDelete: 'set null' }),
+    service: text('service', { enum: ['elevenlabs', 'gemini'] }).notNull(),
+    operation: text('operation').notNull(),
+    units: real('units').notNull(),
+    unit: text('unit').notNull(),
+    unitPriceUsd: real('unit_price_usd').notNull(),
+    costUsd: real('cost_usd').notNull(),
+    model: text('model'),
+    requestId: text('request_id'),
+    /** Idempotency of ledger writes under redelivery: one row per (job, call key). */
+    callKey: text('call_key'),
+    details: json<Record<string, unknown>>('details'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('api_costs_profile_idx').on(t.profileId, t.createdAt),
+    uniqueIndex('api_costs_call_unique').on(t.profileId, t.callKey),
+  ],
+);
+
+export const publicationStatuses = ['pending', 'scheduled', 'published', 'failed'] as const;
+
+export const publications = sqliteTable(
+  'publications',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    clipId: text('clip_id')
+      .notNull()
+      .references(() => clips.id, { onDelete: 'cascade' }),
+    jobId: text('job_id'),
+    integrationIds: json<string[]>('integration_ids').notNull(),
+    platforms: json<string[]>('platforms').notNull().default([]),
+    caption: text('caption').notNull(),
+    scheduledAt: text('scheduled_at'),
+    publishedAt: text('published_at'),
+    status: text('status', { enum: publicationStatuses }).notNull().default('pending'),
+    /** Sent to Postiz as `group`, so a retried create can be recognised. */
+    postizGroup: text('postiz_group').notNull(),
+    postizPostIds: json<string[]>('postiz_post_ids').notNull().default([]),
+    releaseUrl: text('release_url'),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('publications_profile_clip_idx').on(t.profileId, t.clipId, t.id),
+    uniqueIndex('publications_group_unique').on(t.postizGroup),
+  ],
+);
+
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    profileId: profileRef(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    state: text('state', { enum: ['in_flight', 'completed'] }).notNull().default('in_flight'),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.profileId, t.key] }),
+    index('idempotency_keys_expiry_idx').on(t.expiresAt),
+  ],
+);

@@ -1,0 +1,64 @@
+/** What a job handler gets: its verified scope, its parsed input, and ways to report progress. */
+import type { Bindings } from '../env.ts';
+import { type JobRow, addOutputKeys, isCancelRequested, setProgress } from '../db/repos/jobs.ts';
+import type { ProfileScope } from '../db/scope.ts';
+import { JobCancelledError } from './errors.ts';
+import type { JobInput, JobType } from './job-types.ts';
+
+export interface JobContext<T extends JobType> {
+  env: Bindings;
+  scope: ProfileScope;
+  job: JobRow;
+  input: JobInput<T>;
+  /** 1-based delivery attempt of the queue message. */
+  attempt: number;
+  /** Persists progress (0–100) and the current step, at most every 500 ms unless `force`. */
+  progress(percent: number, step?: string, force?: boolean): Promise<void>;
+  /** Throws JobCancelledError when the job was cancelled; call between steps. */
+  throwIfCancelled(): Promise<void>;
+  /** Records R2 keys this job produced, so deleting the job removes them. */
+  recordOutputs(keys: string[]): Promise<void>;
+}
+
+export interface JobOutcome {
+  result: Record<string, unknown>;
+  outputKeys?: string[];
+  /** Seconds of media processed, counted against the profile's daily processing minutes. */
+  processingSeconds?: number;
+  step?: string;
+}
+
+export interface JobHandler<T extends JobType> {
+  run(ctx: JobContext<T>): Promise<JobOutcome>;
+  /** Called when the job fails for good (after retries), to leave its resource in a clear state. */
+  onFailure?(ctx: Omit<JobContext<T>, 'progress'>, code: string, message: string): Promise<void>;
+}
+
+export function createJobContext<T extends JobType>(
+  env: Bindings,
+  scope: ProfileScope,
+  job: JobRow,
+  input: JobInput<T>,
+  attempt: number,
+): JobContext<T> {
+  let lastWrite = 0;
+  return {
+    env,
+    scope,
+    job,
+    input,
+    attempt,
+    async progress(percent, step, force = false) {
+      const now = Date.now();
+      if (!force && now - lastWrite < 500) return;
+      lastWrite = now;
+      await setProgress(scope, job.id, percent, step);
+    },
+    async throwIfCancelled() {
+      if (await isCancelRequested(scope, job.id)) throw new JobCancelledError();
+    },
+    async recordOutputs(keys) {
+      await addOutputKeys(scope, job.id, keys);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * How a handler says why it stopped. `PermanentJobError` fails the job at once (bad media, missing
+ * object); `TransientJobError` is retried with backoff (processor unreachable, storage hiccup,
+ * provider 429). Unknown exceptions are treated as transient, then fail after the last retry.
+ */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class TransientJobError extends Error {
+  override name = 'TransientJobError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class JobCancelledError extends Error {
+  override name = 'JobCancelledError';
+  constructor() {
+    super('Job was cancelled');
+  }
+}

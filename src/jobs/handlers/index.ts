@@ -1,0 +1,10 @@
+/** The handler of every job type. Adding a job type: its input in job-types.ts, its handler here. */
+import type { JobHandler } from '../context.ts';
+import type { JobType } from '../job-types.ts';
+import { echoHandler } from './echo.ts';
+
+export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
+
+export const handlers: HandlerRegistry = {
+  echo: echoHandler,
+};

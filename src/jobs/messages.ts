@@ -1,0 +1,25 @@
+/**
+ * Queue message envelopes, shared by producer and consumer. A job message carries only ids: the
+ * job's input lives in its D1 row, so a message can be small, replayed, and never trusted for data.
+ */
+import { z } from 'zod';
+import { jobTypes } from './job-types.ts';
+
+export const jobMessage = z.object({
+  kind: z.literal('job'),
+  job_id: z.string().regex(/^job_[0-9a-z]{26}$/),
+  profile_id: z.string().regex(/^prf_[0-9a-z]{26}$/),
+  type: z.enum(jobTypes),
+});
+export type JobMessage = z.infer<typeof jobMessage>;
+
+/** Housekeeping that belongs to no job row (e.g. purging a deleted profile's objects). */
+export const systemMessage = z.object({
+  kind: z.literal('system'),
+  task: z.literal('purge_prefix'),
+  prefix: z.string().regex(/^p\/prf_[0-9a-z]{26}\/([a-z]+\/[a-z]{3}_[0-9a-z]{26}\/)?$/),
+});
+export type SystemMessage = z.infer<typeof systemMessage>;
+
+export const queueMessage = z.discriminatedUnion('kind', [jobMessage, systemMessage]);
+export type QueueMessage = z.infer<typeof queueMessage>;

@@ -1,0 +1,82 @@
+/** GET /health: liveness of every dependency, without authentication and without secrets. */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Bindings } from '../env.ts';
+import { jsonContent } from '../lib/openapi.ts';
+import { createRouter } from '../lib/router.ts';
+
+export const VERSION = '0.1.0';
+
+const Check = z.object({ ok: z.boolean(), detail: z.string().optional(), latency_ms: z.number().optional() });
+const HealthResponse = z
+  .object({
+    status: z.enum(['healthy', 'degraded', 'unhealthy']),
+    version: z.string(),
+    checks: z.object({ database: Check, storage: Check, queue: Check, processor: Check }),
+    ffmpeg_available: z.boolean().nullable(),
+  })
+  .openapi('Health');
+
+async function timed(fn: () => Promise<string | undefined>): Promise<z.infer<typeof Check>> {
+  const start = Date.now();
+  try {
+    const detail = await fn();
+    return { ok: true, latency_ms: Date.now() - start, ...(detail ? { detail } : {}) };
+  } catch (err) {
+    return { ok: false, latency_ms: Date.now() - start, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function processorCheck(env: Bindings): Promise<{ check: z.infer<typeof Check>; ffmpeg: boolean | null }> {
+  if (!env.PROCESSOR_URL) return { check: { ok: true, detail: 'container binding (checked on first use)' }, ffmpeg: null };
+  let ffmpeg: boolean | null = null;
+  const check = await timed(async () => {
+    const res = await fetch(new URL('/health', env.PROCESSOR_URL), { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`processor answered ${res.status}`);
+    const body = (await res.json()) as { ffmpeg?: unknown };
+    ffmpeg = Boolean(body.ffmpeg);
+    return undefined;
+  });
+  return { check, ffmpeg };
+}
+
+export function healthRoutes() {
+  const app = createRouter();
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      tags: ['System'],
+      summary: 'Health of the API and its dependencies',
+      responses: {
+        200: jsonContent(HealthResponse, 'Healthy or degraded (optional parts down)'),
+        503: jsonContent(HealthResponse, 'Unhealthy: the database or storage is down'),
+      },
+    }),
+    async (c) => {
+      const [database, storage, processor] = await Promise.all([
+        timed(async () => {
+          await c.env.DB.prepare('SELECT 1').first();
+          return undefined;
+        }),
+        timed(async () => {
+          await c.env.MEDIA.head('health/probe');
+          return undefined;
+        }),
+        processorCheck(c.env),
+      ]);
+      const queue = { ok: typeof c.env.JOBS?.send === 'function' };
+      const core = database.ok && storage.ok && queue.ok;
+      const status = !core ? 'unhealthy' : processor.check.ok ? 'healthy' : 'degraded';
+      return c.json(
+        {
+          status,
+          version: VERSION,
+          checks: { database, storage, queue, processor: processor.check },
+          ffmpeg_available: processor.ffmpeg,
+        } as const,
+        core ? 200 : 503,
+      );
+    },
+  );
+  return app;
+}

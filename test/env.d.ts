@@ -1,0 +1,19 @@
+import type { D1Migration } from 'cloudflare:test';
+import type { Secrets } from '../src/env.ts';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Secrets {
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    jwksUrl: string;
+    fakeProcessorUrl: string;
+    rsaPrivateJwk: Record<string, unknown>;
+    rsaPublicJwk: Record<string, unknown>;
+  }
+}

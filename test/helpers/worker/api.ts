@@ -1,0 +1,36 @@
+/** Calls the Worker under test in-process, the way a client would over HTTP. */
+import { exports } from 'cloudflare:workers';
+
+export interface CallOptions {
+  method?: string;
+  token?: string;
+  profileId?: string;
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export async function call<T = any>(path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  const headers = new Headers(opts.headers);
+  if (opts.token) headers.set('Authorization', `Bearer ${opts.token}`);
+  if (opts.profileId) headers.set('X-Profile-Id', opts.profileId);
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers.set('Content-Type', 'application/json');
+    body = JSON.stringify(opts.json);
+  }
+  const res = await exports.default.fetch(
+    new Request(`http://cutroom.test${path}`, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body }),
+  );
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
