@@ -40,7 +40,7 @@ export default defineConfig(async () => {
           test: {
             name: 'node',
             environment: 'node',
-            include: ['container/test/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+            include: ['test/architecture.test.ts', 'container/test/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/e2e/**/*.test.ts'],
             testTimeout: 180_000,
             hookTimeout: 180_000,
             // Media tests spawn ffmpeg; two cores, so keep files from fighting over them.
