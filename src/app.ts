@@ -11,7 +11,10 @@ import { ApiError, errorBody, handleError } from './errors.ts';
 import { newId } from './lib/ids.ts';
 import { createRouter } from './lib/router.ts';
 import { healthRoutes, VERSION } from './routes/health.ts';
+import { exportPresetRoutes } from './routes/export-presets.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { libraryClipRoutes } from './routes/library-clips.ts';
+import { libraryProjectRoutes } from './routes/library-projects.ts';
 import { profileRoutes } from './routes/profiles.ts';
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -64,6 +67,9 @@ export function createApp() {
   app.route('/', healthRoutes());
   app.route('/api/v1/profiles', profileRoutes());
   app.route('/api/v1/jobs', jobRoutes());
+  app.route('/api/v1/library', libraryProjectRoutes());
+  app.route('/api/v1/library', libraryClipRoutes());
+  app.route('/api/v1/library', exportPresetRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
