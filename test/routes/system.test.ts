@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { call } from '../helpers/worker/api.ts';
+import { seedUser } from '../helpers/worker/tenants.ts';
 
 describe('system routes and the error model', () => {
   it('GET /health reports each dependency', async () => {
@@ -29,11 +30,15 @@ describe('system routes and the error model', () => {
   });
 
   it('answers unknown routes with the error shape and a request id', async () => {
-    const res = await call('/api/v1/nope');
+    const res = await call('/nope');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({
-      error: { code: 'not_found', message: 'No route for GET /api/v1/nope', request_id: res.headers.get('X-Request-Id') },
+      error: { code: 'not_found', message: 'No route for GET /nope', request_id: res.headers.get('X-Request-Id') },
     });
+    const user = await seedUser();
+    const api = await call('/api/v1/nope', { token: user.token });
+    expect(api.status).toBe(404);
+    expect((await call('/api/v1/nope')).status).toBe(401);
   });
 
   it('echoes a well-formed incoming request id and replaces a malformed one', async () => {
