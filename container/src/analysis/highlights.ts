@@ -36,8 +36,11 @@ const VARIANT_MIN_MOTION = 0.015;
 const SELECT_SIMILARITY_THRESHOLD = 10;
 const VARIANT_SIMILARITY_THRESHOLD = 12;
 const VARIANT_BUCKETS = 5;
-/** A variant's last window is trimmed to land on the target; a remainder shorter than this is not worth a cut. */
-const MIN_TRIMMED_PIECE = 0.5;
+/**
+ * A variant's last window is trimmed to land on the target; a remainder shorter than this share of a
+ * window is not worth a cut, so the variant ends up to half a window short instead.
+ */
+const MIN_PIECE_OF_WINDOW = 0.5;
 
 interface ScoredWindow extends HighlightWindow {
   hash: PerceptualHash;
@@ -164,9 +167,11 @@ function selectVariant(
   variantIndex: number,
   variantCount: number,
   target: number,
+  window: number,
   usedByEarlier: Set<ScoredWindow>,
 ): HighlightWindow[] {
   if (pool.length === 0 || target <= 0) return [];
+  const minPiece = Math.min(target, window * MIN_PIECE_OF_WINDOW);
   const mediaEnd = Math.max(...pool.map((w) => w.end));
   const zoneLength = mediaEnd / Math.max(1, variantCount);
   const zoneStart = zoneLength * variantIndex;
@@ -209,9 +214,9 @@ function selectVariant(
           const candidate = bucket[cursors[b]!]!;
           cursors[b]! += 1;
           if (!acceptable(candidate, allowReuse)) continue;
-          // The original stops after the target is passed, overshooting by up to a window; skip a
-          // window whose useful remainder is too short to be worth a cut instead.
-          if (target - total < MIN_TRIMMED_PIECE) return finishVariant(picked, target, usedByEarlier);
+          // The original stops only after passing the target, overshooting by up to a window; here the
+          // last window is trimmed to the remainder, unless that is too short to be worth a cut.
+          if (target - total < minPiece) return finishVariant(picked, target, usedByEarlier);
           take(candidate);
           added = true;
           break;
@@ -223,22 +228,15 @@ function selectVariant(
   return finishVariant(picked, target, usedByEarlier);
 }
 
-/** Records the picks as used, then trims the lowest-scored pick so the total does not pass the target. */
+/** Records the picks as used, then trims the last pick (the one that crossed the target) to end on it. */
 function finishVariant(picked: ScoredWindow[], target: number, used: Set<ScoredWindow>): HighlightWindow[] {
   for (const w of picked) used.add(w);
   const out = picked.map(toPublic);
-  const total = out.reduce((sum, w) => sum + w.duration, 0);
-  const excess = total - target;
-  if (excess > 1e-9) {
-    // The last window taken is the one that crossed the target.
-    const lastTaken = out[out.length - 1]!;
-    const trimmedDuration = lastTaken.duration - excess;
-    if (trimmedDuration >= MIN_TRIMMED_PIECE) {
-      lastTaken.end = lastTaken.start + trimmedDuration;
-      lastTaken.duration = trimmedDuration;
-    } else if (out.length > 1) {
-      out.pop();
-    }
+  const excess = out.reduce((sum, w) => sum + w.duration, 0) - target;
+  const lastTaken = out[out.length - 1];
+  if (lastTaken && excess > 1e-9) {
+    lastTaken.duration -= excess;
+    lastTaken.end = lastTaken.start + lastTaken.duration;
   }
   return out.sort(byStart).map(rounded);
 }
@@ -291,7 +289,7 @@ export function analyzeHighlights(
   const used = new Set<ScoredWindow>();
   const variants: HighlightWindow[][] = [];
   for (let v = 0; v < variantCount; v++) {
-    variants.push(selectVariant(pool, v, variantCount, request.target_duration, used));
+    variants.push(selectVariant(pool, v, variantCount, request.target_duration, window, used));
   }
 
   return {

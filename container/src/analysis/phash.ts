@@ -6,6 +6,8 @@
 
 const HASH_INPUT_SIZE = 32;
 const HASH_BLOCK = 8;
+/** Far below one grey level's contribution to any coefficient (≥ 1/32 of a level × 1024 pixels). */
+const FLOAT_NOISE = 1e-6;
 
 /** 64 bits as two unsigned 32-bit halves (bit i of the 8×8 block, row-major). */
 export interface PerceptualHash {
@@ -73,7 +75,8 @@ export function perceptualHash(gray: Uint8Array, width: number, height: number):
     for (let u = 0; u < HASH_BLOCK; u++) {
       let acc = 0;
       for (let y = 0; y < n; y++) acc += rowPass[y * HASH_BLOCK + u]! * DCT_BASIS[v * n + y]!;
-      block[v * HASH_BLOCK + u] = acc;
+      // Rounding residue stands in for zero: flat images then hash alike instead of by float noise.
+      block[v * HASH_BLOCK + u] = Math.abs(acc) < FLOAT_NOISE ? 0 : acc;
     }
   }
   const withoutDc = Array.from(block.subarray(1)).sort((a, b) => a - b);
