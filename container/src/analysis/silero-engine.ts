@@ -6,8 +6,10 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { FrameProbabilities } from './speech-segments.ts';
+
+type OnnxRuntime = typeof import('onnxruntime-node');
 
 export const SILERO_ENGINE = 'silero-vad-v5';
 
@@ -28,30 +30,42 @@ function modelPath(): string {
   return join(dirname(entry), 'weights', 'silero_vad_16k_op15.onnx');
 }
 
-let sessionPromise: Promise<ort.InferenceSession> | null = null;
+interface LoadedModel {
+  ort: OnnxRuntime;
+  session: InferenceSession;
+}
 
-/** One session per process, created on first use. */
-function session(): Promise<ort.InferenceSession> {
-  sessionPromise ??= ort.InferenceSession.create(modelPath(), {
-    // One core per detection: the processor runs several operations side by side.
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  }).catch((error: unknown) => {
-    sessionPromise = null;
-    throw error;
+let modelPromise: Promise<LoadedModel> | null = null;
+
+/**
+ * One session per process, created on first use. The native runtime is imported lazily too, so a
+ * machine where it cannot load still serves every other operation (and says why on this one).
+ */
+function loadModel(): Promise<LoadedModel> {
+  modelPromise ??= (async () => {
+    const ort: OnnxRuntime = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(modelPath(), {
+      // One core per detection: the processor runs several operations side by side.
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    return { ort, session };
+  })().catch((error: unknown) => {
+    modelPromise = null;
+    throw new Error(`Silero VAD could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
-  return sessionPromise;
+  return modelPromise;
 }
 
 /** Loads the model now (e.g. at server start) so the first request does not pay for it. */
 export async function warmUpSilero(): Promise<void> {
-  await session();
+  await loadModel();
 }
 
 export async function sileroProbabilities(samples: Float32Array): Promise<FrameProbabilities> {
-  const model = await session();
+  const { ort, session: model } = await loadModel();
   const [probabilityName, stateName] = model.outputNames;
   if (!probabilityName || !stateName) throw new Error('silero model: unexpected outputs');
   const chunks = Math.ceil(samples.length / CHUNK);
