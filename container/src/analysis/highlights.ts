@@ -1,7 +1,9 @@
 /**
  * Motion-based highlight scoring and selection (original §5.5), on grayscale frames the `highlights`
- * op decodes with ffmpeg at HIGHLIGHT_SAMPLE_FPS, scaled (aspect ratio ignored) to
- * HIGHLIGHT_FRAME_WIDTH × HIGHLIGHT_FRAME_HEIGHT, `-pix_fmt gray -f rawvideo`.
+ * op decodes with ffmpeg, e.g.
+ *   -vf fps=HIGHLIGHT_SAMPLE_FPS,scale=HIGHLIGHT_FRAME_WIDTH:HIGHLIGHT_FRAME_HEIGHT:flags=area,format=gray
+ *   -f rawvideo pipe:1
+ * (aspect ratio ignored), frame i at time i / HIGHLIGHT_SAMPLE_FPS. Frames of another size are refused.
  *
  * 5 fps gives the same frame spacing (~0.2 s) the original's 15 samples per 3 s window had, so its
  * motion thresholds keep their meaning; 160×90 area-downscaled frames average ~12×12 source pixels
@@ -278,6 +280,11 @@ export function analyzeHighlights(
   const window = request.window ?? defaultHighlightWindow(request.target_duration);
   if (!(window > 0)) throw new RangeError(`analyzeHighlights: window must be positive, got ${window}`);
   const variantCount = Math.max(1, Math.floor(request.variant_count));
+  const frameBytes = HIGHLIGHT_FRAME_WIDTH * HIGHLIGHT_FRAME_HEIGHT;
+  const misfit = frames.find((f) => f.gray.length !== frameBytes);
+  if (misfit) {
+    throw new RangeError(`analyzeHighlights: frame at ${misfit.time}s has ${misfit.gray.length} bytes, expected ${frameBytes}`);
+  }
   const windows = scoreWindows(frames, request.duration, window);
 
   const selected = selectBest(windows, request.target_duration, SELECT_SIMILARITY_THRESHOLD);

@@ -220,6 +220,18 @@ function texture(shift: number): Uint8Array {
   return img;
 }
 
+describe('analyzeHighlights input checks', () => {
+  it('answers empty results for no frames and refuses frames of the wrong size', () => {
+    expect(analyzeHighlights([], { duration: 10, target_duration: 5, variant_count: 2 })).toEqual({
+      windows: [],
+      selected: [],
+      variants: [[], []],
+    });
+    const wrong = [{ time: 0, gray: new Uint8Array(10) }];
+    expect(() => analyzeHighlights(wrong, { duration: 1, target_duration: 1, variant_count: 1 })).toThrow(RangeError);
+  });
+});
+
 describe('perceptualHash', () => {
   const checker = () => {
     const img = new Uint8Array(W * H);
