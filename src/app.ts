@@ -17,6 +17,7 @@ import { exportPresetRoutes } from './routes/export-presets.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { libraryClipRoutes } from './routes/library-clips.ts';
 import { libraryProjectRoutes } from './routes/library-projects.ts';
+import { postizRoutes } from './routes/postiz.ts';
 import { profileRoutes } from './routes/profiles.ts';
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -79,6 +80,7 @@ export function createApp() {
   app.route('/api/v1/library', libraryProjectRoutes());
   app.route('/api/v1/library', libraryClipRoutes());
   app.route('/api/v1/library', exportPresetRoutes());
+  app.route('/api/v1/postiz', postizRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

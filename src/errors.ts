@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'budget_exceeded'
   | 'rate_limited'
   | 'not_configured'
+  | 'not_publishable'
+  | 'postiz_connection_failed'
   | 'upstream_error'
   | 'unavailable'
   | 'internal_error';

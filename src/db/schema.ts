@@ -265,6 +265,8 @@ export const clips = sqliteTable(
     postizStatus: text('postiz_status', { enum: postizStatuses }).notNull().default('not_sent'),
     postizMediaId: text('postiz_media_id'),
     postizMediaPath: text('postiz_media_path'),
+    /** `{r2 key}#{etag}` of the video that media was uploaded from: a re-render makes it stale. */
+    postizMediaSource: text('postiz_media_source'),
     postizPostId: text('postiz_post_id'),
     postizScheduledAt: text('postiz_scheduled_at'),
     createdAt: createdAt(),
@@ -417,6 +419,15 @@ export const apiCosts = sqliteTable(
 
 export const publicationStatuses = ['pending', 'scheduled', 'published', 'failed'] as const;
 
+export interface PublicationPost {
+  post_id: string;
+  integration_id: string;
+  platform: string | null;
+  /** Postiz state when last seen: QUEUE, PUBLISHED, ERROR, DRAFT. */
+  state: string;
+  release_url: string | null;
+}
+
 export const publications = sqliteTable(
   'publications',
   {
@@ -435,6 +446,9 @@ export const publications = sqliteTable(
     /** Sent to Postiz as `group`, so a retried create can be recognised. */
     postizGroup: text('postiz_group').notNull(),
     postizPostIds: json<string[]>('postiz_post_ids').notNull().default([]),
+    /** One entry per channel: what Postiz created and, once polled, its state and release URL. */
+    postizPosts: json<PublicationPost[]>('postiz_posts').notNull().default([]),
+    /** The first channel's release URL (the original's single field); per channel in postiz_posts. */
     releaseUrl: text('release_url'),
     errorMessage: text('error_message'),
     attempts: integer('attempts').notNull().default(0),

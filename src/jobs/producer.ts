@@ -19,17 +19,24 @@ export interface EnqueueOptions {
   step?: string;
   /** Extra statements committed atomically with the job row (e.g. flag the resource as busy). */
   alongside?: (jobId: string) => BatchItem[];
+  /** The caller already ran `checkJobLimits` for a whole batch of jobs (all or nothing). */
+  limitsChecked?: boolean;
 }
 type BatchItem = Parameters<ProfileScope['db']['batch']>[0][number];
 
-export async function checkJobLimits(scope: ProfileScope, env: Bindings): Promise<void> {
+/** `adding`: how many jobs the caller is about to create (a bulk request is refused as a whole). */
+export async function checkJobLimits(scope: ProfileScope, env: Bindings, adding = 1): Promise<void> {
   const profile = await getScopeProfile(scope);
   const maxActive = profile.maxConcurrentJobs ?? Number(env.MAX_CONCURRENT_JOBS || 4);
   const maxMinutes = profile.dailyProcessingMinutes ?? Number(env.DAILY_PROCESSING_MINUTES || 600);
   const active = await countActiveJobs(scope);
-  if (active >= maxActive) {
-    throw new ApiError(429, 'rate_limited', `This profile already has ${active} jobs queued or running (limit ${maxActive})`, {
-      details: { active_jobs: active, limit: maxActive },
+  if (active + adding > maxActive) {
+    const message =
+      adding > 1
+        ? `This request needs ${adding} jobs but the profile has ${active} queued or running (limit ${maxActive}); nothing was queued`
+        : `This profile already has ${active} jobs queued or running (limit ${maxActive})`;
+    throw new ApiError(429, 'rate_limited', message, {
+      details: { active_jobs: active, limit: maxActive, requested_jobs: adding },
       headers: { 'Retry-After': '30' },
     });
   }
@@ -58,7 +65,7 @@ export async function enqueueJob<T extends JobType>(
   options: EnqueueOptions = {},
 ): Promise<JobRow> {
   const parsed = jobInputSchemas[type].parse(input) as Record<string, unknown>;
-  await checkJobLimits(scope, env);
+  if (!options.limitsChecked) await checkJobLimits(scope, env);
   const id = newId('job');
   const insert = insertJobStatement(scope, {
     id,

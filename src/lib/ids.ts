@@ -16,6 +16,7 @@ export const idPrefixes = {
   job: 'job',
   cost: 'cst',
   publication: 'pub',
+  publishBatch: 'pbt',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof idPrefixes;

@@ -173,3 +173,14 @@ export async function insertClip(scope: ProfileScope, values: ClipInsert & { id?
   });
   return existing!;
 }
+
+/**
+ * Forgets every clip's Postiz media of the profile (the connection changed: media uploaded to
+ * another Postiz organisation cannot be attached to this one's posts).
+ */
+export async function clearPostizMedia(scope: ProfileScope): Promise<void> {
+  await scope.db
+    .update(clips)
+    .set({ postizMediaId: null, postizMediaPath: null, postizMediaSource: null, updatedAt: now() })
+    .where(owned(clips, scope, isNotNull(clips.postizMediaId)));
+}

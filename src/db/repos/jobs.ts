@@ -3,7 +3,7 @@
  * pending → running → completed | failed | cancelled; terminal rows are never changed by the
  * consumer again, which makes redelivered queue messages harmless.
  */
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { jobs, type JobStatus } from '../schema.ts';
@@ -59,6 +59,14 @@ export function findActiveJob(scope: ProfileScope, type: string, resourceId: str
   return scope.db.query.jobs.findFirst({
     where: owned(jobs, scope, eq(jobs.type, type), eq(jobs.resourceId, resourceId), inArray(jobs.status, ACTIVE_STATUSES)),
     orderBy: desc(jobs.id),
+  });
+}
+
+/** Every job of a type recorded against one resource (e.g. the jobs of one bulk publish), oldest first. */
+export function listJobsForResource(scope: ProfileScope, type: string, resourceType: string, resourceId: string): Promise<JobRow[]> {
+  return scope.db.query.jobs.findMany({
+    where: owned(jobs, scope, eq(jobs.type, type), eq(jobs.resourceType, resourceType), eq(jobs.resourceId, resourceId)),
+    orderBy: asc(jobs.id),
   });
 }
 

@@ -2,9 +2,11 @@
 import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
 import { echoHandler } from './echo.ts';
+import { publishClipHandler } from './publish-clip.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
 export const handlers: HandlerRegistry = {
   echo: echoHandler,
+  publish_clip: publishClipHandler,
 };
