@@ -123,10 +123,14 @@ export class PostizFake {
   readonly apiKey = POSTIZ_FAKE_KEY;
   private orgs = new Map<string, Org>();
 
-  private constructor(
-    readonly server: FakeServer,
-    private readonly options: PostizFakeOptions,
-  ) {}
+  readonly server: FakeServer;
+  private readonly options: PostizFakeOptions;
+
+  // Plain fields, no parameter properties: `node scripts/start.ts` loads this file with type stripping only.
+  private constructor(server: FakeServer, options: PostizFakeOptions) {
+    this.server = server;
+    this.options = options;
+  }
 
   static async start(options: PostizFakeOptions = {}): Promise<PostizFake> {
     let fake!: PostizFake;
