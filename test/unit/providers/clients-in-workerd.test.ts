@@ -52,6 +52,41 @@ describe('provider clients in workerd', () => {
     expect(created).toHaveLength(1);
   });
 
+  it('pulls the upload source only as fast as a slow Postiz reads (backpressure, no buffering)', async () => {
+    const apiKey = `pz_test_slow_${crypto.randomUUID()}`;
+    const control = origin(env.POSTIZ_API_URL);
+    await fetch(`${control}/__fake/config`, { method: 'POST', body: JSON.stringify({ api_key: apiKey, upload_read_delay_ms: 3 }) });
+    const MiB = 1024 * 1024;
+    const total = 24 * MiB;
+    let pulled = 0;
+    const source = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= total) return controller.close();
+          const chunk = new Uint8Array(64 * 1024);
+          if (pulled === 0) chunk.set([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32]);
+          pulled += chunk.length;
+          controller.enqueue(chunk);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const upload = createPostizClient({ baseUrl: env.POSTIZ_API_URL, apiKey }).uploadMedia({ filename: 'slow.mp4', contentType: 'video/mp4', body: source, size: total });
+
+    // Once Postiz has read 4 MiB, the source must not be far ahead of it.
+    let received = 0;
+    while (received < 4 * MiB) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const org = (await (await fetch(`${control}/__fake/orgs/${apiKey}`)).json()) as { uploads?: { received_bytes: number }[] };
+      received = org.uploads?.[0]?.received_bytes ?? 0;
+    }
+    const ahead = pulled - received;
+    expect(ahead).toBeLessThan(8 * MiB);
+    expect(pulled).toBeLessThan(total);
+    const media = await upload;
+    expect(media.id).toBeTruthy();
+  });
+
   it('synthesises speech with timestamps from ElevenLabs', async () => {
     const client = createElevenLabsClient({ baseUrl: env.ELEVENLABS_BASE_URL, apiKey: env.ELEVENLABS_API_KEY! });
     const result = await client.synthesizeWithTimestamps({ voiceId: env.ELEVENLABS_VOICE_ID, modelId: env.ELEVENLABS_MODEL, text: 'Hello from workerd.' });
