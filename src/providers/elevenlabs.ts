@@ -67,6 +67,21 @@ export interface SubscriptionUsage {
   next_reset_unix: number | null;
 }
 
+/**
+ * Characters per request by model (external-apis §3), so routes can answer 400 before calling.
+ * Unknown models get the smallest limit.
+ */
+export const ELEVENLABS_MAX_CHARACTERS: Record<string, number> = {
+  eleven_v3: 5_000,
+  eleven_multilingual_v2: 10_000,
+  eleven_flash_v2_5: 40_000,
+  eleven_turbo_v2_5: 40_000,
+};
+
+export function elevenLabsMaxCharacters(modelId: string): number {
+  return ELEVENLABS_MAX_CHARACTERS[modelId] ?? 5_000;
+}
+
 // ─── Wire shapes ────────────────────────────────────────────────────────────────────────────────
 
 const Alignment = z

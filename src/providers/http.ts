@@ -77,7 +77,7 @@ export async function exchange<T>(
     throw new ProviderError({
       provider: http.provider,
       kind: 'upstream',
-      message: `Could not reach ${http.displayName}: ${err instanceof Error ? err.message : String(err)}`,
+      message: `Could not reach ${http.displayName}: ${describeFailure(err)}`,
       cause: err,
     });
   };
@@ -105,6 +105,13 @@ export async function exchange<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, a body stream error) is its cause. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause && cause !== err.message ? `${err.message} (${cause})` : err.message;
 }
 
 export function errorFromResponse(http: ProviderHttp, status: number, text: string, headers: Headers): ProviderError {

@@ -109,8 +109,18 @@ const OverridesSchema = z
  * The default table with `PRICES_JSON` merged over it (per model, per field). A model that is new
  * to the table must give its full price. Invalid JSON throws: wrong prices are worse than none.
  */
+let cached: { json: string; table: PriceTable } | undefined;
+
 export function loadPriceTable(pricesJson?: string | null): PriceTable {
   if (!pricesJson || !pricesJson.trim()) return DEFAULT_PRICES;
+  // The same variable is read on every request: parse it once per isolate.
+  if (cached?.json === pricesJson) return cached.table;
+  const table = parsePriceTable(pricesJson);
+  cached = { json: pricesJson, table };
+  return table;
+}
+
+function parsePriceTable(pricesJson: string): PriceTable {
   let raw: unknown;
   try {
     raw = JSON.parse(pricesJson);

@@ -47,10 +47,14 @@ export class ElevenLabsFake {
   readonly apiKey = ELEVENLABS_FAKE_KEY;
   private accounts = new Map<string, Account>();
 
-  private constructor(
-    readonly server: FakeServer,
-    private readonly options: ElevenLabsFakeOptions,
-  ) {}
+  readonly server: FakeServer;
+  private readonly options: ElevenLabsFakeOptions;
+
+  // Plain fields, no parameter properties: `node scripts/start.ts` loads this file with type stripping only.
+  private constructor(server: FakeServer, options: ElevenLabsFakeOptions) {
+    this.server = server;
+    this.options = options;
+  }
 
   static async start(options: ElevenLabsFakeOptions = {}): Promise<ElevenLabsFake> {
     let fake!: ElevenLabsFake;

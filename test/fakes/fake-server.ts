@@ -59,12 +59,12 @@ export class FakeRequest {
   readonly record: RecordedRequest;
   private bodyPromise: Promise<Buffer> | null = null;
 
-  constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
-    record: RecordedRequest,
-    baseUrl: string,
-  ) {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+
+  constructor(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, baseUrl: string) {
+    this.req = req;
+    this.res = res;
     this.url = new URL(req.url ?? '/', baseUrl);
     this.record = record;
   }
@@ -169,7 +169,10 @@ export class FakeServer {
   private server: Server;
   url = '';
 
-  private constructor(private readonly options: FakeServerOptions) {
+  private readonly options: FakeServerOptions;
+
+  private constructor(options: FakeServerOptions) {
+    this.options = options;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) {

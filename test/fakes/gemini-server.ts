@@ -74,10 +74,14 @@ export class GeminiFake {
   private rpm = new Map<string, number>();
   private windows = new Map<string, { start: number; count: number }>();
 
-  private constructor(
-    readonly server: FakeServer,
-    private readonly options: GeminiFakeOptions,
-  ) {}
+  readonly server: FakeServer;
+  private readonly options: GeminiFakeOptions;
+
+  // Plain fields, no parameter properties: `node scripts/start.ts` loads this file with type stripping only.
+  private constructor(server: FakeServer, options: GeminiFakeOptions) {
+    this.server = server;
+    this.options = options;
+  }
 
   static async start(options: GeminiFakeOptions = {}): Promise<GeminiFake> {
     let fake!: GeminiFake;

@@ -25,7 +25,14 @@ export function boundaryOf(contentType: string | undefined): string | null {
   return m ? (m[1] ?? m[2] ?? null) : null;
 }
 
-export function readSingleFilePart(req: IncomingMessage, maxBytes: number): Promise<MultipartOutcome> {
+export interface ReadOptions {
+  /** Called with the running total of body bytes received (progress, backpressure tests). */
+  onBytes?: (received: number) => void;
+  /** Pause this long after every chunk: a slow reader, to see whether the sender keeps pace or buffers. */
+  readDelayMs?: number;
+}
+
+export function readSingleFilePart(req: IncomingMessage, maxBytes: number, options: ReadOptions = {}): Promise<MultipartOutcome> {
   const boundary = boundaryOf(req.headers['content-type']);
   if (!boundary) {
     req.resume();
@@ -51,7 +58,14 @@ export function readSingleFilePart(req: IncomingMessage, maxBytes: number): Prom
 
   return new Promise((resolve, reject) => {
     let failed: MultipartOutcome | null = null;
+    let received = 0;
     req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      options.onBytes?.(received);
+      if (options.readDelayMs) {
+        req.pause();
+        setTimeout(() => req.resume(), options.readDelayMs);
+      }
       if (state === 'done' || failed) return;
       carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       if (state === 'preamble') {

@@ -15,10 +15,10 @@
  * Due QUEUE posts become PUBLISHED (with a releaseURL) when listed, or ERROR on a disabled channel.
  *
  * Controls (besides the common ones):
- *   POST /__fake/config { api_key?, hourly_post_limit?, monthly_post_limit?, auto_publish? }
+ *   POST /__fake/config { api_key?, hourly_post_limit?, monthly_post_limit?, auto_publish?, upload_read_delay_ms? }
  *   POST /__fake/integrations { api_key?, integrations: FakeIntegration[] }   (replace an org's channels)
  *   POST /__fake/posts/:id { state, releaseURL?, error? }                    (drive a post's state)
- *   GET  /__fake/orgs/:api_key                                               (an org's media and posts)
+ *   GET  /__fake/orgs/:api_key                      (an org's media, posts and upload progress)
  */
 import { type FakeRequest, FakeServer, randomHex } from './fake-server.ts';
 import { readSingleFilePart, sniffMedia } from './multipart-parser.ts';
@@ -100,6 +100,10 @@ interface Org {
   hourlyPostLimit: number;
   monthlyPostLimit: number | null;
   autoPublish: boolean;
+  /** Slow reader for uploads (ms pause per received chunk). */
+  uploadReadDelayMs: number;
+  /** Bytes received so far by each upload, by request sequence number. */
+  uploads: { seq: number; received_bytes: number; done: boolean }[];
 }
 
 export interface PostizFakeOptions {
@@ -123,10 +127,14 @@ export class PostizFake {
   readonly apiKey = POSTIZ_FAKE_KEY;
   private orgs = new Map<string, Org>();
 
-  private constructor(
-    readonly server: FakeServer,
-    private readonly options: PostizFakeOptions,
-  ) {}
+  readonly server: FakeServer;
+  private readonly options: PostizFakeOptions;
+
+  // Plain fields, no parameter properties: `node scripts/start.ts` loads this file with type stripping only.
+  private constructor(server: FakeServer, options: PostizFakeOptions) {
+    this.server = server;
+    this.options = options;
+  }
 
   static async start(options: PostizFakeOptions = {}): Promise<PostizFake> {
     let fake!: PostizFake;
@@ -189,6 +197,8 @@ export class PostizFake {
         hourlyPostLimit: this.options.hourlyPostLimit ?? 30,
         monthlyPostLimit: this.options.monthlyPostLimit ?? null,
         autoPublish: true,
+        uploadReadDelayMs: 0,
+        uploads: [],
       };
       this.orgs.set(apiKey, org);
     }
@@ -237,7 +247,13 @@ export class PostizFake {
   private async upload(req: FakeRequest, org: Org): Promise<void> {
     const maxVideo = this.options.maxVideoBytes ?? 1024 * 1024 * 1024;
     const maxImage = this.options.maxImageBytes ?? 10 * 1024 * 1024;
-    const outcome = await readSingleFilePart(req.req, Math.max(maxVideo, maxImage));
+    const progress = { seq: req.record.seq, received_bytes: 0, done: false };
+    org.uploads.push(progress);
+    const outcome = await readSingleFilePart(req.req, Math.max(maxVideo, maxImage), {
+      onBytes: (n) => (progress.received_bytes = n),
+      readDelayMs: org.uploadReadDelayMs,
+    });
+    progress.done = true;
     if (!outcome.ok) return req.send(400, { msg: 'No file provided' });
     const { file } = outcome;
     req.record.body_bytes = Number(req.record.content_length ?? 0);
@@ -413,13 +429,14 @@ export class PostizFake {
 
   private async configControl(req: FakeRequest): Promise<void> {
     const body = (await req.readJson()) as
-      | { api_key?: string; hourly_post_limit?: number; monthly_post_limit?: number | null; auto_publish?: boolean }
+      | { api_key?: string; hourly_post_limit?: number; monthly_post_limit?: number | null; auto_publish?: boolean; upload_read_delay_ms?: number }
       | undefined;
     if (!body) return req.send(400, { error: 'JSON expected' });
     const org = this.org(body.api_key ?? POSTIZ_FAKE_KEY);
     if (body.hourly_post_limit !== undefined) org.hourlyPostLimit = body.hourly_post_limit;
     if (body.monthly_post_limit !== undefined) org.monthlyPostLimit = body.monthly_post_limit;
     if (body.auto_publish !== undefined) org.autoPublish = body.auto_publish;
+    if (body.upload_read_delay_ms !== undefined) org.uploadReadDelayMs = body.upload_read_delay_ms;
     req.send(200, { ok: true });
   }
 
@@ -441,7 +458,7 @@ export class PostizFake {
   private orgControl(req: FakeRequest, key: string): void {
     const org = this.orgs.get(key);
     if (!org) return req.send(404, { error: 'no such org' });
-    req.send(200, { id: org.id, media: org.media, posts: org.posts, throttle: org.throttle });
+    req.send(200, { id: org.id, media: org.media, posts: org.posts, throttle: org.throttle, uploads: org.uploads });
   }
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alignmentToCues, alignmentToSrt, formatSrtTimestamp } from '../../src/providers/captions.ts';
-import { createElevenLabsClient } from '../../src/providers/elevenlabs.ts';
+import { createElevenLabsClient, elevenLabsMaxCharacters } from '../../src/providers/elevenlabs.ts';
 import { elevenLabsTtsCost } from '../../src/providers/pricing.ts';
 import { ProviderError } from '../../src/providers/provider-error.ts';
 import { ElevenLabsFake } from '../fakes/elevenlabs-server.ts';
@@ -163,7 +163,8 @@ describe('errors', () => {
   });
 
   it('maps a text over the model limit to bad_request', async () => {
-    const err = await failure(say({ modelId: 'eleven_v3', text: 'x'.repeat(5001) }));
+    expect(elevenLabsMaxCharacters('eleven_v3')).toBe(5000);
+    const err = await failure(say({ modelId: 'eleven_v3', text: 'x'.repeat(elevenLabsMaxCharacters('eleven_v3') + 1) }));
     expect(err).toMatchObject({ kind: 'bad_request', status: 400, providerCode: 'max_character_limit_exceeded' });
     expect(err.message).toMatch(/at most 5000 characters/);
   });

@@ -116,6 +116,12 @@ describe('PRICES_JSON', () => {
     expect(DEFAULT_PRICES.elevenlabs.eleven_flash_v2_5!.usd_per_1k_chars).toBe(0.05);
   });
 
+  it('parses the same variable once', () => {
+    const json = '{"elevenlabs":{"eleven_v3":{"usd_per_1k_chars":0.2}}}';
+    expect(loadPriceTable(json)).toBe(loadPriceTable(json));
+    expect(loadPriceTable(json).elevenlabs.eleven_v3!.usd_per_1k_chars).toBe(0.2);
+  });
+
   it('rejects bad JSON, unknown fields, negative prices and incomplete new models with a readable error', () => {
     expect(() => loadPriceTable('{')).toThrow(/not valid JSON/);
     expect(() => loadPriceTable('{"gemni":{}}')).toThrow(/PRICES_JSON is invalid/);
