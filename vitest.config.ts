@@ -24,6 +24,8 @@ export default defineConfig(async () => {
                   AUTH_JWKS_URL: inject<string>('jwksUrl'),
                   PROCESSOR_URL: inject<string>('fakeProcessorUrl'),
                   PUBLIC_URL: 'http://cutroom.test',
+                  // Fake Gemini / ElevenLabs / Postiz servers: base URLs and the keys they accept.
+                  ...inject<Record<string, string>>('providerVars'),
                 },
               },
             })),
