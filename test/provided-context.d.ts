@@ -7,5 +7,7 @@ declare module 'vitest' {
     fakeProcessorUrl: string;
     rsaPrivateJwk: Record<string, unknown>;
     rsaPublicJwk: Record<string, unknown>;
+    /** GEMINI_BASE_URL/_API_KEY, ELEVENLABS_BASE_URL/_API_KEY, POSTIZ_API_URL/_API_KEY of the fakes. */
+    providerVars: Record<string, string>;
   }
 }
