@@ -75,7 +75,9 @@ export async function refreshPublications(env: Bindings, scope: ProfileScope, li
       continue;
     }
     if (merged.every((p) => p.state === 'PUBLISHED')) {
-      const publishedAt = found.map((p) => p.publishDate).filter((d): d is string => Boolean(d)).sort().at(-1) ?? new Date().toISOString();
+      // A "now" publication keeps the time we recorded; a scheduled one takes Postiz's publish date.
+      const publishedAt =
+        publication.publishedAt ?? found.map((p) => p.publishDate).filter((d): d is string => Boolean(d)).sort().at(-1) ?? new Date().toISOString();
       await syncPublication(scope, publication.id, {
         status: 'published',
         publishedAt,
