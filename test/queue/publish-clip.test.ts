@@ -110,6 +110,33 @@ describe('publish_clip job', () => {
     expect([...publication!.postizPostIds].sort()).toEqual(lost.map((p) => p.postId).sort());
   });
 
+  it('creates only the channels an interrupted earlier call did not reach', async () => {
+    const pub = await seedPublisher(1);
+    const { scope, job, input, deliver } = await publishJob(pub);
+    const row = await ensurePublication(scope, {
+      id: input.publication_id,
+      clipId: input.clip_id,
+      jobId: job.id,
+      integrationIds: ['int-x', 'int-bluesky'],
+      platforms: ['x', 'bluesky'],
+      caption: input.caption,
+      scheduledAt: null,
+    });
+    await claimCreateAttempt(scope, row.id, 0);
+    // The earlier call got as far as the X post.
+    const postiz = createPostizClient({ baseUrl: fakeBase(), apiKey: pub.apiKey });
+    const [xPost] = await postiz.createPost({ type: 'now', posts: [{ integrationId: 'int-x', group: row.postizGroup, content: input.caption, settings: TWO_CHANNELS[0]!.settings }] });
+
+    await deliver(2);
+    const creates = await postizFake.creates(pub.apiKey);
+    expect(creates).toHaveLength(2);
+    expect(creates[1]!.json.posts.map((p: any) => [p.integration.id, p.group])).toEqual([['int-bluesky', row.postizGroup]]);
+    const publication = await getPublication(scope, row.id);
+    expect(publication?.status).toBe('published');
+    expect(publication?.postizPosts.map((p) => p.integration_id)).toEqual(['int-x', 'int-bluesky']);
+    expect(publication?.postizPostIds[0]).toBe(xPost!.postId);
+  });
+
   it('lets only one of two concurrent deliveries create the post', async () => {
     const pub = await seedPublisher(1);
     const { scope, job, input } = await publishJob(pub);

@@ -7,7 +7,8 @@
  * 3. every create call is counted on the row first (compare-and-set, so two concurrent
  *    deliveries cannot both create); a delivery that finds a counted attempt asks Postiz
  *    (`GET /posts` around the date) for posts of that group and adopts them instead of creating;
- * 4. all channels go in ONE create call (the hourly limit counts calls).
+ * 4. all channels go in ONE create call (the hourly limit counts calls); when an interrupted
+ *    earlier call created only some channels' posts, only the missing channels are created.
  * 429 is retried after Postiz's Retry-After; 400/402/401 fail the publication with Postiz's own
  * words; 5xx and timeouts are retried (and step 3 then finds a post the lost answer created).
  */
@@ -131,16 +132,18 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
   const client = postizClientFor(connection);
 
   await ctx.progress(10, `Fetching platform info...${label}`, true);
+  let earlier: Awaited<ReturnType<typeof findEarlierPosts>> = [];
   if (publication.attempts > 0) {
-    let earlier;
     try {
       earlier = await findEarlierPosts(client, input, publication);
     } catch (err) {
       // Without knowing whether the earlier attempt posted, creating again could double-post.
       throw asJobError(err);
     }
-    if (earlier.length) return finish(ctx, publication, earlier);
   }
+  // Postiz creates a call's posts one channel after another: an interrupted call may have made some.
+  const remaining = input.integrations.filter((i) => !earlier.some((p) => p.integration === i.id));
+  if (!remaining.length) return finish(ctx, publication, earlier);
   await ctx.throwIfCancelled();
 
   let media: PostizMediaRef | null = await reusableMedia(env, clip);
@@ -164,7 +167,7 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
     created = await client.createPost({
       type: input.post_type,
       date: input.date ?? undefined,
-      posts: input.integrations.map((i) => ({
+      posts: remaining.map((i) => ({
         integrationId: i.id,
         group: publication.postizGroup,
         content: input.caption,
@@ -175,7 +178,8 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
   } catch (err) {
     throw asJobError(err);
   }
-  return finish(ctx, publication, created);
+  const all = [...earlier, ...created];
+  return finish(ctx, publication, input.integrations.flatMap((i) => all.filter((p) => p.integration === i.id)));
 }
 
 export const publishClipHandler: JobHandler<'publish_clip'> = {
