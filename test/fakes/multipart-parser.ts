@@ -30,6 +30,8 @@ export interface ReadOptions {
   onBytes?: (received: number) => void;
   /** Pause this long after every chunk: a slow reader, to see whether the sender keeps pace or buffers. */
   readDelayMs?: number;
+  /** While this answers true for the bytes received so far, stop reading (a stalled reader). */
+  shouldPause?: (received: number) => boolean;
 }
 
 export function readSingleFilePart(req: IncomingMessage, maxBytes: number, options: ReadOptions = {}): Promise<MultipartOutcome> {
@@ -62,7 +64,14 @@ export function readSingleFilePart(req: IncomingMessage, maxBytes: number, optio
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
       options.onBytes?.(received);
-      if (options.readDelayMs) {
+      if (options.shouldPause?.(received)) {
+        req.pause();
+        const poll = setInterval(() => {
+          if (options.shouldPause?.(received)) return;
+          clearInterval(poll);
+          req.resume();
+        }, 10);
+      } else if (options.readDelayMs) {
         req.pause();
         setTimeout(() => req.resume(), options.readDelayMs);
       }

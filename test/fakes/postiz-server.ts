@@ -15,7 +15,7 @@
  * Due QUEUE posts become PUBLISHED (with a releaseURL) when listed, or ERROR on a disabled channel.
  *
  * Controls (besides the common ones):
- *   POST /__fake/config { api_key?, hourly_post_limit?, monthly_post_limit?, auto_publish?, upload_read_delay_ms? }
+ *   POST /__fake/config { api_key?, hourly_post_limit?, monthly_post_limit?, auto_publish?, upload_read_delay_ms?, upload_pause_after_bytes? }
  *   POST /__fake/integrations { api_key?, integrations: FakeIntegration[] }   (replace an org's channels)
  *   POST /__fake/posts/:id { state, releaseURL?, error? }                    (drive a post's state)
  *   GET  /__fake/orgs/:api_key                      (an org's media, posts and upload progress)
@@ -102,6 +102,8 @@ interface Org {
   autoPublish: boolean;
   /** Slow reader for uploads (ms pause per received chunk). */
   uploadReadDelayMs: number;
+  /** Stop reading uploads after this many bytes until cleared (null = never). */
+  uploadPauseAfterBytes: number | null;
   /** Bytes received so far by each upload, by request sequence number. */
   uploads: { seq: number; received_bytes: number; done: boolean }[];
 }
@@ -198,6 +200,7 @@ export class PostizFake {
         monthlyPostLimit: this.options.monthlyPostLimit ?? null,
         autoPublish: true,
         uploadReadDelayMs: 0,
+        uploadPauseAfterBytes: null,
         uploads: [],
       };
       this.orgs.set(apiKey, org);
@@ -252,6 +255,7 @@ export class PostizFake {
     const outcome = await readSingleFilePart(req.req, Math.max(maxVideo, maxImage), {
       onBytes: (n) => (progress.received_bytes = n),
       readDelayMs: org.uploadReadDelayMs,
+      shouldPause: (received) => org.uploadPauseAfterBytes !== null && received >= org.uploadPauseAfterBytes,
     });
     progress.done = true;
     if (!outcome.ok) return req.send(400, { msg: 'No file provided' });
@@ -429,7 +433,7 @@ export class PostizFake {
 
   private async configControl(req: FakeRequest): Promise<void> {
     const body = (await req.readJson()) as
-      | { api_key?: string; hourly_post_limit?: number; monthly_post_limit?: number | null; auto_publish?: boolean; upload_read_delay_ms?: number }
+      | { api_key?: string; hourly_post_limit?: number; monthly_post_limit?: number | null; auto_publish?: boolean; upload_read_delay_ms?: number; upload_pause_after_bytes?: number | null }
       | undefined;
     if (!body) return req.send(400, { error: 'JSON expected' });
     const org = this.org(body.api_key ?? POSTIZ_FAKE_KEY);
@@ -437,6 +441,7 @@ export class PostizFake {
     if (body.monthly_post_limit !== undefined) org.monthlyPostLimit = body.monthly_post_limit;
     if (body.auto_publish !== undefined) org.autoPublish = body.auto_publish;
     if (body.upload_read_delay_ms !== undefined) org.uploadReadDelayMs = body.upload_read_delay_ms;
+    if (body.upload_pause_after_bytes !== undefined) org.uploadPauseAfterBytes = body.upload_pause_after_bytes;
     req.send(200, { ok: true });
   }
 
