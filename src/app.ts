@@ -12,7 +12,9 @@ import { newId } from './lib/ids.ts';
 import { createRouter } from './lib/router.ts';
 import { healthRoutes, VERSION } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { profileRoutes } from './routes/profiles.ts';
+import { sourceVideoRoutes } from './routes/source-videos.ts';
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
@@ -26,6 +28,8 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
 
 /** JSON, form and text bodies are bounded; media uploads stream and enforce their own limits. */
 const boundedBodies = createMiddleware<AppEnv>(async (c, next) => {
+  // Signed media PUTs carry files of any type (SRT, JSON, …) with limits signed into their URL.
+  if (c.req.path.startsWith('/media/')) return next();
   const type = c.req.header('Content-Type') ?? '';
   if (/^(application\/json|application\/x-www-form-urlencoded|text\/)/i.test(type)) {
     return bodyLimit({
@@ -64,6 +68,8 @@ export function createApp() {
   app.route('/', healthRoutes());
   app.route('/api/v1/profiles', profileRoutes());
   app.route('/api/v1/jobs', jobRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
+  app.route('/media', mediaRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

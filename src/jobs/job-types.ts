@@ -9,6 +9,18 @@ const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{
 export const jobInputSchemas = {
   /** Internal self-test of the queue machinery; not exposed through any route. */
   echo: z.object({ message: z.string(), fail_with: z.enum(['transient', 'permanent']).optional() }),
+  /** Metadata, thumbnail and waveform of an uploaded source video; moves it to ready or failed. */
+  probe_source_video: z.object({ source_video_id: id('vid') }),
+  /** Speech intervals of a source video, cached on the video for `GET …/{id}/voice`. */
+  detect_voice: z.object({
+    source_video_id: id('vid'),
+    params: z.object({
+      threshold: z.number().min(0).max(1),
+      min_speech_duration: z.number().min(0).max(10),
+      min_silence_duration: z.number().min(0).max(10),
+      padding: z.number().min(0).max(5),
+    }),
+  }),
 } satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 
 export type JobType = keyof typeof jobInputSchemas;

@@ -1,10 +1,15 @@
 /** The handler of every job type. Adding a job type: its input in job-types.ts, its handler here. */
+import { createProcessorClient } from '../../media/processor-client.ts';
 import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
+import { detectVoiceHandler } from './detect-voice.ts';
 import { echoHandler } from './echo.ts';
+import { probeSourceVideoHandler } from './probe-source-video.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
 export const handlers: HandlerRegistry = {
   echo: echoHandler,
+  probe_source_video: probeSourceVideoHandler(createProcessorClient),
+  detect_voice: detectVoiceHandler(createProcessorClient),
 };
