@@ -173,34 +173,50 @@ export async function* parseMultipart(
           }
         }
       };
+      // pull and cancel may overlap (a cancel while a read waits for the network); both touch the
+      // one reader underneath, so they run one at a time.
+      let cancelled = false;
+      let busy: Promise<unknown> = Promise.resolve();
+      const exclusive = (fn: () => Promise<void>) => {
+        const run = busy.then(fn);
+        busy = run.catch(() => {});
+        return run;
+      };
       const partBody = new ReadableStream<Uint8Array>(
         {
-          async pull(controller) {
-            try {
-              for (;;) {
-                const buf = source.buffered;
-                const at = indexOf(buf, delimiter);
-                if (at !== -1) {
-                  if (at > 0) controller.enqueue(source.take(at));
-                  source.take(delimiter.length);
-                  finished = true;
-                  controller.close();
-                  return;
+          pull: (controller) =>
+            exclusive(async () => {
+              if (cancelled || finished) return;
+              try {
+                for (;;) {
+                  const buf = source.buffered;
+                  const at = indexOf(buf, delimiter);
+                  if (at !== -1) {
+                    if (at > 0) controller.enqueue(source.take(at));
+                    source.take(delimiter.length);
+                    finished = true;
+                    controller.close();
+                    return;
+                  }
+                  // Everything except a possible delimiter prefix at the end is body.
+                  const safe = buf.length - (delimiter.length - 1);
+                  if (safe > 0) {
+                    controller.enqueue(source.take(safe));
+                    return;
+                  }
+                  if (!(await source.fill())) throw new MultipartError('The body ended inside a part');
+                  if (cancelled) return;
                 }
-                // Everything except a possible delimiter prefix at the end is body.
-                const safe = buf.length - (delimiter.length - 1);
-                if (safe > 0) {
-                  controller.enqueue(source.take(safe));
-                  return;
-                }
-                if (!(await source.fill())) throw new MultipartError('The body ended inside a part');
+              } catch (err) {
+                if (cancelled) return;
+                failure = err;
+                controller.error(err);
               }
-            } catch (err) {
-              failure = err;
-              controller.error(err);
-            }
+            }),
+          cancel: () => {
+            cancelled = true;
+            return exclusive(skipRest);
           },
-          cancel: skipRest,
         },
         { highWaterMark: 0 },
       );
@@ -233,7 +249,7 @@ export async function* parseMultipart(
       };
 
       // The consumer may have skipped (part of) the body: move on to the next delimiter.
-      if (!failure) await skipRest();
+      if (!failure) await exclusive(skipRest);
       if (failure) throw failure;
     }
   } finally {
