@@ -1,5 +1,5 @@
 /** The handler of every job type. Adding a job type: its input in job-types.ts, its handler here. */
-import { createProcessorClient } from '../../media/processor-client.ts';
+import { processorClient } from '../../media/processor.ts';
 import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
 import { detectVoiceHandler } from './detect-voice.ts';
@@ -10,6 +10,6 @@ export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
 export const handlers: HandlerRegistry = {
   echo: echoHandler,
-  probe_source_video: probeSourceVideoHandler(createProcessorClient),
-  detect_voice: detectVoiceHandler(createProcessorClient),
+  probe_source_video: probeSourceVideoHandler(processorClient),
+  detect_voice: detectVoiceHandler(processorClient),
 };

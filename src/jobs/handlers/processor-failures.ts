@@ -1,26 +1,18 @@
 /**
- * How a processor failure becomes a job outcome: bad media fails the job (and its resource) at once
- * with the processor's error code; an unreachable or busy processor is transient and retried.
+ * How a processor failure becomes a job outcome: bad media (or a request the processor refuses)
+ * fails the job, and its resource, at once with the processor's error code; an unreachable, busy
+ * or overloaded processor is transient and retried with backoff.
  */
-import type { ProcessorErrorCode } from '../../media/processor-types.ts';
+import { ProcessorError } from '../../media/processor-error.ts';
 import { PermanentJobError, TransientJobError } from '../errors.ts';
-
-const PERMANENT: ReadonlySet<string> = new Set<ProcessorErrorCode>([
-  'invalid_request',
-  'invalid_media',
-  'unsupported_codec',
-  'limits_exceeded',
-  'no_video_stream',
-  'no_audio_stream',
-]);
 
 export function processorFailure(err: unknown): Error {
   if (err instanceof PermanentJobError || err instanceof TransientJobError) return err;
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
-  const message = err instanceof Error ? err.message : String(err);
-  if (code && PERMANENT.has(code)) return new PermanentJobError(code, message);
-  const retryAfter = (err as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
-  return new TransientJobError(code ?? 'processor_unavailable', message, typeof retryAfter === 'number' ? retryAfter : undefined);
+  if (err instanceof ProcessorError) {
+    return err.retryable ? new TransientJobError(err.code, err.message) : new PermanentJobError(err.code, err.message);
+  }
+  // Anything else (a bug, a storage hiccup) is retried, then fails after the last attempt.
+  return new TransientJobError('processor_unavailable', err instanceof Error ? err.message : String(err));
 }
 
 /** Runs a processor call, translating its failure. */
