@@ -56,7 +56,7 @@ export function createApp() {
       },
       allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Origin', 'X-Requested-With', 'X-Profile-Id', 'Idempotency-Key', 'Range'],
       allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Content-Disposition', 'Content-Range', 'Accept-Ranges', 'X-Request-Id', 'X-Next-Cursor', 'Idempotent-Replayed', 'ETag'],
+      exposeHeaders: ['Content-Disposition', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'X-Request-Id', 'X-Next-Cursor', 'Link', 'Idempotent-Replayed', 'ETag'],
       maxAge: 600,
     }),
   );

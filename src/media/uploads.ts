@@ -257,21 +257,26 @@ export async function partUrls(
   if (!row.multipartUploadId || !row.partSizeBytes) throw conflict('This upload is a single PUT; use its upload_url');
   const count = partCountOf(row.declaredSizeBytes, row.partSizeBytes);
   const received = page.missingOnly ? new Set((await listUploadParts(scope, row.id)).map((p) => p.partNumber)) : new Set<number>();
-  const parts: PartUrl[] = [];
+  const numbers: number[] = [];
   let n = page.from;
-  let expiresAt = '';
-  for (; n <= count && parts.length < page.limit; n++) {
-    if (received.has(n)) continue;
-    const size = expectedPartBytes(row.declaredSizeBytes, row.partSizeBytes, n);
-    const signed = await signedUploadUrl(env, scope, { kind: 'source_video', id: row.id }, {
-      ttlSeconds: uploadUrlTtl(row),
-      maxBytes: size,
-      exactBytes: true,
-      part: { uploadId: row.multipartUploadId, partNumber: n },
-    });
-    expiresAt = signed.expiresAt;
-    parts.push({ part_number: n, size_bytes: size, url: signed.url });
-  }
+  for (; n <= count && numbers.length < page.limit; n++) if (!received.has(n)) numbers.push(n);
+  const ttlSeconds = uploadUrlTtl(row);
+  const signed = await Promise.all(
+    numbers.map((partNumber) =>
+      signedUploadUrl(env, scope, { kind: 'source_video', id: row.id }, {
+        ttlSeconds,
+        maxBytes: expectedPartBytes(row.declaredSizeBytes, row.partSizeBytes!, partNumber),
+        exactBytes: true,
+        part: { uploadId: row.multipartUploadId!, partNumber },
+      }),
+    ),
+  );
+  const parts: PartUrl[] = numbers.map((partNumber, i) => ({
+    part_number: partNumber,
+    size_bytes: expectedPartBytes(row.declaredSizeBytes, row.partSizeBytes!, partNumber),
+    url: signed[i]!.url,
+  }));
+  const expiresAt = signed[0]?.expiresAt ?? '';
   while (n <= count && received.has(n)) n++;
   return { parts, next_from: n <= count ? n : null, expires_at: expiresAt || new Date(Date.now() + uploadUrlTtl(row) * 1000).toISOString() };
 }

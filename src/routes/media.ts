@@ -18,6 +18,7 @@ import { createRouter } from '../lib/router.ts';
 import { serveObject } from '../media/serve-object.ts';
 import { type VerifiedMediaToken, verifyMediaToken } from '../media/signed-urls.ts';
 import { receiveSourceVideoBytes } from '../media/uploads.ts';
+import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
 
 const tags = ['Media'];
 const wrongMethod = () => new ApiError(403, 'forbidden', 'This media link does not allow this method');
@@ -60,6 +61,10 @@ async function receive(c: Context<AppEnv>): Promise<Response> {
   }
   const body = c.req.raw.body;
   try {
+    if (token.target.kind === 'source_thumbnail' && !(await getSourceVideoSummary(token.scope, token.target.id))) {
+      // The video was deleted while its probe ran: store nothing that no row would own.
+      throw new ApiError(404, 'not_found', 'Source video not found');
+    }
     if (token.target.kind === 'source_video') {
       const stored = await receiveSourceVideoBytes(c.env, token.scope, token.target.id, body, length, token.part);
       c.header('ETag', stored.etag);
@@ -87,7 +92,7 @@ export function mediaRoutes() {
   const token = z.string().openapi({ param: { name: 'token', in: 'path' }, description: 'Signed token from a `*_url` field' });
   app.openAPIRegistry.registerPath({
     method: 'get',
-    path: '/media/{token}',
+    path: '/{token}',
     tags,
     summary: 'Read media through a signed URL',
     description:
@@ -97,7 +102,7 @@ export function mediaRoutes() {
   });
   app.openAPIRegistry.registerPath({
     method: 'put',
-    path: '/media/{token}',
+    path: '/{token}',
     tags,
     summary: 'Upload bytes through a signed URL',
     description:

@@ -96,7 +96,7 @@ export function sourceVideoRoutes() {
   });
   app.openAPIRegistry.registerPath({
     method: 'post',
-    path: '/api/v1/segments/source-videos',
+    path: '/',
     tags,
     security,
     summary: 'Upload a video in one form post (original API)',
@@ -243,7 +243,7 @@ export function sourceVideoRoutes() {
         what: 'Source video',
         contentType: row.contentType,
         attachmentFilename: download === 'true' || download === '1' ? downloadFilename(row) : undefined,
-      }) as never;
+      });
     },
   );
 

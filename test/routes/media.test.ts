@@ -141,6 +141,27 @@ describe('GET /media/<token>', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the media and source-video routes', async () => {
+    const res = await callUrl(`${env.PUBLIC_URL}/openapi.json`);
+    expect(res.status).toBe(200);
+    const paths = Object.keys(res.body.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/media/{token}',
+        '/api/v1/segments/source-videos',
+        '/api/v1/segments/source-videos/uploads',
+        '/api/v1/segments/source-videos/{id}/upload/parts',
+        '/api/v1/segments/source-videos/{id}/complete',
+        '/api/v1/segments/source-videos/{id}/stream',
+        '/api/v1/segments/source-videos/{id}/waveform',
+        '/api/v1/segments/source-videos/{id}/voice',
+      ]),
+    );
+    expect(Object.keys(res.body.paths['/api/v1/segments/source-videos'])).toEqual(expect.arrayContaining(['get', 'post']));
+  });
+});
+
 describe('PUT /media/<token>', () => {
   async function uploadTarget(options: { maxBytes?: number; contentType?: string } = {}) {
     const owner = await seedUser('media-put');
@@ -212,6 +233,16 @@ describe('PUT /media/<token>', () => {
     const t = await uploadTarget();
     expect((await callUrl(t.get, { method: 'PUT', body: new Uint8Array(5), headers: { 'Content-Type': 'application/x-subrip' } })).status).toBe(403);
     expect((await callUrl(t.put)).status).toBe(403);
+  });
+
+  it('stores no thumbnail for a source video that no longer exists', async () => {
+    const owner = await seedUser('media-thumb');
+    const scope = scopeOf(owner);
+    const id = 'vid_01jd2v4m8r0000000000000009';
+    const { url } = await signedUploadUrl(env, scope, { kind: 'source_thumbnail', id }, { maxBytes: 100, contentType: 'image/jpeg' });
+    const res = await callUrl(url, { method: 'PUT', body: new Uint8Array(10), headers: { 'Content-Type': 'image/jpeg' } });
+    expect(res.status).toBe(404);
+    expect(await env.MEDIA.head(storageKeys.sourceThumbnail(scope, id))).toBeNull();
   });
 
   it('refuses an expired upload link', async () => {
