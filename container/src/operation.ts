@@ -6,9 +6,9 @@
 import type { MediaInput, MediaOutput, OperationRequest, OperationResult, ProcessorOperation } from '../../src/media/processor-types.ts';
 import type { ProcessorConfig } from './config.ts';
 import { ProcessorFailure } from './errors.ts';
-import { type FfmpegRunOptions, type InputSource, runFfmpeg } from './media/ffmpeg.ts';
+import { type FfmpegRunOptions, inputArgs, type InputSource, runFfmpeg } from './media/ffmpeg.ts';
 import { checkMediaUrl } from './media/media-url.ts';
-import { type GateRequirements, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
+import { type GateRequirements, inspectOutput, type MediaInfo, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
 import type { RunResult } from './media/run-process.ts';
 import { uploadFile } from './media/upload.ts';
 import { object, required, string, type Json } from './validation.ts';
@@ -25,6 +25,10 @@ export interface OpContext {
   progress(percent: number, step: string): void;
   remainingMs(): number;
   probe(source: InputSource, needs?: GateRequirements, extra?: Omit<ProbeOptions, 'limits' | 'timeoutMs' | 'signal' | 'needs'>): Promise<ProbedMedia>;
+  /** Probes a file this operation wrote (no gate: outputs are ours), e.g. to report its size. */
+  inspect(path: string): Promise<MediaInfo>;
+  /** `-i` arguments for an input with the processor's whitelists; `before` = -ss/-t etc. */
+  input(source: InputSource, before?: readonly string[]): string[];
   ffmpeg(args: readonly string[], options?: Omit<FfmpegRunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult>;
   upload(path: string, output: MediaOutput): Promise<number>;
 }
@@ -77,6 +81,12 @@ export function createOpContext(
     remainingMs,
     probe(source, needs, extra) {
       return probeMedia(source, { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra });
+    },
+    inspect(path) {
+      return inspectOutput(path, { timeoutMs: remainingMs(), signal });
+    },
+    input(source, before = []) {
+      return inputArgs(source, config.limits, before);
     },
     ffmpeg(args, options = {}) {
       return runFfmpeg(args, { ...options, timeoutMs: remainingMs(), signal });

@@ -303,3 +303,16 @@ export async function probeMedia(source: InputSource, options: ProbeOptions): Pr
   gate(info, raw, options.limits, options.needs);
   return { info, raw };
 }
+
+/** Probes a file the processor wrote itself (an output or intermediate): no gate, local file only. */
+export async function inspectOutput(path: string, options: { timeoutMs: number; signal?: AbortSignal; packets?: boolean }): Promise<MediaInfo> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
+  if (options.packets) args.push('-show_packets');
+  const result = await runProcess(requireBinary('ffprobe'), [...args, '-protocol_whitelist', 'file', '-i', path], {
+    timeoutMs: Math.min(options.timeoutMs, 120_000),
+    signal: options.signal,
+    maxStdoutBytes: 256 * 1024 * 1024,
+  });
+  if (result.exitCode !== 0) throw new ProcessorFailure('internal', 'Could not read back an intermediate file');
+  return parseProbe(JSON.parse(result.stdout.toString('utf8')) as RawProbe);
+}

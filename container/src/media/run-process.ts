@@ -88,7 +88,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       if (options.onStdout) {
         options.onStdout(chunk);
         return;
@@ -101,8 +101,8 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       }
       stdoutChunks.push(chunk);
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
       stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
       if (options.onStderrLine) {
         const lines = (partialLine + text).split(/\r?\n|\r/);
