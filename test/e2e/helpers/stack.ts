@@ -46,7 +46,7 @@ export interface HttpResult<T = any> {
 export interface RequestOptions {
   method?: string;
   json?: unknown;
-  body?: BodyInit;
+  body?: RequestInit['body'];
   headers?: Record<string, string>;
 }
 

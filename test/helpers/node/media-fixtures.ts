@@ -28,7 +28,8 @@ export interface VideoFixtureOptions {
   /** Include a sine tone (default true). */
   audio?: boolean;
   frequency?: number;
-  /** Rotation metadata (display matrix); the coded frames stay width×height. */
+  /** Clockwise degrees a player turns the picture, as phones record portrait video (display
+   *  matrix, mp4/mov); the coded frames stay width×height. */
   rotation?: 0 | 90 | 180 | 270;
   /** Move the moov atom to the front (default true). */
   faststart?: boolean;
@@ -51,7 +52,7 @@ export function fixtureDir(): string {
 }
 
 /** ffmpeg's argv for a fixture (an array: never a shell string). */
-export function fixtureArgs(options: Required<Omit<VideoFixtureOptions, 'rotation'>> & { rotation: number }, output: string): string[] {
+export function fixtureArgs(options: Required<Omit<VideoFixtureOptions, 'rotation'>>, output: string): string[] {
   const { width, height, duration, fps, gop, audio, frequency, faststart, noise, container } = options;
   const video = `testsrc2=size=${width}x${height}:rate=${fps}${noise ? ',noise=alls=60:allf=t' : ''}`;
   const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', video];
@@ -66,7 +67,6 @@ export function fixtureArgs(options: Required<Omit<VideoFixtureOptions, 'rotatio
     if (audio) args.push('-c:a', 'aac', '-b:a', '96k');
   }
   if (!audio) args.push('-an');
-  if (options.rotation) args.push('-metadata:s:v:0', `rotate=${options.rotation}`);
   if (faststart && (container === 'mp4' || container === 'mov')) args.push('-movflags', '+faststart');
   args.push(output);
   return args;
@@ -92,7 +92,24 @@ export function makeVideo(options: VideoFixtureOptions = {}): Promise<string> {
   if (!made) {
     const name = `v${cache.size}-${full.width}x${full.height}-${full.duration}s.${full.container}`;
     const output = join(fixtureDir(), name);
-    made = run('ffmpeg', fixtureArgs(full, output), { maxBuffer: 1 << 20 }).then(() => output);
+    made = (async () => {
+      if (!full.rotation) {
+        await run('ffmpeg', fixtureArgs(full, output), { maxBuffer: 1 << 20 });
+        return output;
+      }
+      // ffmpeg 5.1 writes the rotate tag (as a display matrix) only when stream-copying, and stores
+      // `rotate=N` as N° counter-clockwise: encode, then remux with the complement.
+      const plain = output.replace(/(\.\w+)$/, '-plain$1');
+      await run('ffmpeg', fixtureArgs(full, plain), { maxBuffer: 1 << 20 });
+      const faststart = full.faststart && full.container !== 'webm' && full.container !== 'mkv' ? ['-movflags', '+faststart'] : [];
+      const tag = (360 - full.rotation) % 360;
+      await run('ffmpeg', ['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-metadata:s:v:0', `rotate=${tag}`, ...faststart, output]);
+      rmSync(plain, { force: true });
+      // Guard against another ffmpeg's convention: the display matrix must say what we meant.
+      const written = (await probeMedia(output)).streams.find((st) => st.codec_type === 'video')?.side_data_list?.[0]?.rotation ?? 0;
+      if ((((-written % 360) + 360) % 360) !== full.rotation) throw new Error(`fixture rotation ${full.rotation} came out as display matrix ${written}`);
+      return output;
+    })();
     cache.set(key, made);
   }
   return made;
@@ -142,3 +159,51 @@ export async function probeMedia(source: string | Uint8Array, extension = 'bin')
     path = '';
   }
 }
+
+export interface SpeechVideo {
+  path: string;
+  /** Where the speech starts and ends in the video, seconds (leading/trailing silence trimmed). */
+  speechStart: number;
+  speechEnd: number;
+  duration: number;
+}
+
+/**
+ * A video whose audio is silence except one spoken phrase (eSpeak NG) at a known offset: a
+ * labelled fixture for voice detection and for waveforms with real loud/quiet contrast.
+ */
+export async function makeSpeechVideo(options: { text?: string; speechStart?: number; duration?: number; width?: number; height?: number } = {}): Promise<SpeechVideo> {
+  const text = options.text ?? 'The quick brown fox jumps over the lazy dog';
+  const speechStart = options.speechStart ?? 1.5;
+  const duration = options.duration ?? 6;
+  const width = options.width ?? 320;
+  const height = options.height ?? 240;
+  const key = JSON.stringify({ speech: text, speechStart, duration, width, height });
+  const cached = speechCache.get(key);
+  if (cached) return cached;
+  const made = (async () => {
+    const base = join(fixtureDir(), `speech${speechCache.size}`);
+    await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-raw.wav`, text]);
+    // Trim eSpeak's own leading and trailing silence so the speech span is exact.
+    await run('ffmpeg', [
+      '-v', 'error', '-y', '-i', `${base}-raw.wav`,
+      '-af', 'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
+      '-ar', '48000', `${base}.wav`,
+    ]);
+    const speechDuration = Number((await probeMedia(`${base}.wav`)).format.duration);
+    const path = `${base}.mp4`;
+    await run('ffmpeg', [
+      '-v', 'error', '-y',
+      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`,
+      '-i', `${base}.wav`,
+      '-filter_complex', `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
+      '-map', '0:v', '-map', '[a]', '-t', String(duration),
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25',
+      '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', path,
+    ]);
+    return { path, speechStart, speechEnd: speechStart + speechDuration, duration };
+  })();
+  speechCache.set(key, made);
+  return made;
+}
+const speechCache = new Map<string, Promise<SpeechVideo>>();
