@@ -24,6 +24,8 @@ export default defineConfig(async () => {
                   AUTH_JWKS_URL: inject<string>('jwksUrl'),
                   PROCESSOR_URL: inject<string>('fakeProcessorUrl'),
                   PUBLIC_URL: 'http://cutroom.test',
+                  // Fake Gemini / ElevenLabs / Postiz servers: base URLs and the keys they accept.
+                  ...inject<Record<string, string>>('providerVars'),
                 },
               },
             })),
@@ -40,7 +42,7 @@ export default defineConfig(async () => {
           test: {
             name: 'node',
             environment: 'node',
-            include: ['container/test/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+            include: ['test/architecture.test.ts', 'container/test/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/e2e/**/*.test.ts'],
             testTimeout: 180_000,
             hookTimeout: 180_000,
             // Media tests spawn ffmpeg; two cores, so keep files from fighting over them.

@@ -6,12 +6,17 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
+import { requireProfile, requireUser } from './auth/middleware.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError, errorBody, handleError } from './errors.ts';
 import { newId } from './lib/ids.ts';
 import { createRouter } from './lib/router.ts';
 import { healthRoutes, VERSION } from './routes/health.ts';
+import { costRoutes } from './routes/costs.ts';
+import { exportPresetRoutes } from './routes/export-presets.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { libraryClipRoutes } from './routes/library-clips.ts';
+import { libraryProjectRoutes } from './routes/library-projects.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { sourceVideoRoutes } from './routes/source-videos.ts';
@@ -42,6 +47,8 @@ const boundedBodies = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+const isProfilesApi = (path: string) => path === '/api/v1/profiles' || path.startsWith('/api/v1/profiles/');
+
 export function createApp() {
   const app = createRouter();
 
@@ -65,9 +72,17 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody(c.get('requestId'), 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
 
   app.get('/', (c) => c.json({ name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' }));
+  // Every API route needs a user; every one but the profiles API acts inside a verified profile.
+  app.use('/api/v1/*', requireUser);
+  app.use('/api/v1/*', async (c, next) => (isProfilesApi(c.req.path) ? next() : requireProfile(c, next)));
+
   app.route('/', healthRoutes());
   app.route('/api/v1/profiles', profileRoutes());
   app.route('/api/v1/jobs', jobRoutes());
+  app.route('/api/v1', costRoutes());
+  app.route('/api/v1/library', libraryProjectRoutes());
+  app.route('/api/v1/library', libraryClipRoutes());
+  app.route('/api/v1/library', exportPresetRoutes());
   app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
   app.route('/media', mediaRoutes());
 

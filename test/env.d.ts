@@ -8,12 +8,3 @@ declare global {
     }
   }
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    jwksUrl: string;
-    fakeProcessorUrl: string;
-    rsaPrivateJwk: Record<string, unknown>;
-    rsaPublicJwk: Record<string, unknown>;
-  }
-}

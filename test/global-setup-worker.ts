@@ -1,12 +1,15 @@
 /**
  * Node-side servers the worker tests reach over loopback:
  * - a JWKS endpoint for RS256/ES256 tokens (its private keys are handed to the tests);
- * - a stand-in processor URL that answers /health (route tests do not run media work).
+ * - a stand-in processor URL that answers /health (route tests do not run media work);
+ * - the fake Gemini, ElevenLabs and Postiz servers (test/fakes), whose URLs and accepted keys become
+ *   the Worker's GEMINI_/ELEVENLABS_/POSTIZ_ vars; tests drive them over `/__fake/…`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { TestProject } from 'vitest/node';
+import { launchFakes } from './fakes/start-fakes.ts';
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => {
@@ -37,8 +40,11 @@ export default async function setup(project: TestProject) {
   project.provide('fakeProcessorUrl', processorUrl);
   project.provide('rsaPrivateJwk', privateJwk);
   project.provide('rsaPublicJwk', publicJwk);
+  const fakes = await launchFakes({}, { all: true, quiet: true });
+  project.provide('providerVars', fakes.vars);
   return async () => {
     jwks.close();
     processor.close();
+    await fakes.close();
   };
 }

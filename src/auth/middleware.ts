@@ -40,6 +40,8 @@ export function bearerToken(header: string | undefined): string {
 }
 
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  // Several routers can share a path prefix; authenticate once per request.
+  if (c.get('principal')) return next();
   const token = bearerToken(c.req.header('Authorization'));
   const config = authConfig(c.env);
   if (!config.secret && !config.jwksUrl) {
@@ -56,6 +58,7 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export const requireProfile = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get('scope')) return next();
   const principal = c.get('principal');
   const db = createDb(c.env.DB);
   const requested = c.req.header(PROFILE_HEADER)?.trim();

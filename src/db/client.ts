@@ -6,3 +6,8 @@ export function createDb(d1: D1Database) {
 }
 
 export type Database = ReturnType<typeof createDb>;
+
+/** Liveness check for /health (no table access). */
+export async function pingDatabase(d1: D1Database): Promise<void> {
+  await d1.prepare('SELECT 1').first();
+}

@@ -6,10 +6,9 @@
  */
 import type { Bindings } from '../env.ts';
 import { ApiError } from '../errors.ts';
+import { getScopeProfile } from '../db/repos/profiles.ts';
 import { countActiveJobs, deleteJobRow, insertJobStatement, processingSecondsSince, type JobRow } from '../db/repos/jobs.ts';
-import { profiles } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { eq } from 'drizzle-orm';
 import { newId } from '../lib/ids.ts';
 import { type JobInput, type JobType, jobInputSchemas } from './job-types.ts';
 import type { JobMessage, SystemMessage } from './messages.ts';
@@ -24,9 +23,9 @@ export interface EnqueueOptions {
 type BatchItem = Parameters<ProfileScope['db']['batch']>[0][number];
 
 export async function checkJobLimits(scope: ProfileScope, env: Bindings): Promise<void> {
-  const profile = await scope.db.query.profiles.findFirst({ where: eq(profiles.id, scope.profileId) });
-  const maxActive = profile?.maxConcurrentJobs ?? Number(env.MAX_CONCURRENT_JOBS || 4);
-  const maxMinutes = profile?.dailyProcessingMinutes ?? Number(env.DAILY_PROCESSING_MINUTES || 600);
+  const profile = await getScopeProfile(scope);
+  const maxActive = profile.maxConcurrentJobs ?? Number(env.MAX_CONCURRENT_JOBS || 4);
+  const maxMinutes = profile.dailyProcessingMinutes ?? Number(env.DAILY_PROCESSING_MINUTES || 600);
   const active = await countActiveJobs(scope);
   if (active >= maxActive) {
     throw new ApiError(429, 'rate_limited', `This profile already has ${active} jobs queued or running (limit ${maxActive})`, {

@@ -1,9 +1,8 @@
-/** A router for profile-scoped resources: every route below it has a verified `scope`. */
-import { requireProfile, requireUser } from '../auth/middleware.ts';
+/**
+ * A router for profile-scoped resources. The app applies authentication and profile resolution to
+ * every `/api/v1/*` route except `/api/v1/profiles` (see app.ts), so handlers here always have a
+ * verified `scope`.
+ */
 import { createRouter } from './router.ts';
 
-export function createTenantRouter() {
-  const app = createRouter();
-  app.use('*', requireUser, requireProfile);
-  return app;
-}
+export const createTenantRouter = createRouter;

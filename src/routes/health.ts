@@ -1,5 +1,6 @@
 /** GET /health: liveness of every dependency, without authentication and without secrets. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { pingDatabase } from '../db/client.ts';
 import type { Bindings } from '../env.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { createRouter } from '../lib/router.ts';
@@ -58,7 +59,7 @@ export function healthRoutes() {
     async (c) => {
       const [database, storage, processor] = await Promise.all([
         timed(async () => {
-          await c.env.DB.prepare('SELECT 1').first();
+          await pingDatabase(c.env.DB);
           return undefined;
         }),
         timed(async () => {

@@ -5,6 +5,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { newId } from '../../lib/ids.ts';
 import type { Database } from '../client.ts';
+import type { ProfileScope } from '../scope.ts';
 import { profiles } from '../schema.ts';
 
 export type ProfileRow = typeof profiles.$inferSelect;
@@ -101,4 +102,11 @@ export async function setDefaultProfile(db: Database, userId: string, id: string
       .returning(),
   ]);
   return row!;
+}
+
+/** The active profile's own row (settings, limits, budget). */
+export async function getScopeProfile(scope: ProfileScope): Promise<ProfileRow> {
+  const row = await scope.db.query.profiles.findFirst({ where: eq(profiles.id, scope.profileId) });
+  if (!row) throw new Error('profile of a verified scope is missing');
+  return row;
 }

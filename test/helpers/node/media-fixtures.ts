@@ -207,3 +207,27 @@ export async function makeSpeechVideo(options: { text?: string; speechStart?: nu
   return made;
 }
 const speechCache = new Map<string, Promise<SpeechVideo>>();
+
+/**
+ * An independent reference waveform (original §8 #9): the audio decoded to 8 kHz mono s16, RMS per
+ * bin over `duration` seconds, divided by the loudest bin, square root.
+ */
+export async function referenceWaveform(path: string, bins: number, duration: number): Promise<number[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '8000', '-f', 's16le', 'pipe:1'], {
+    encoding: 'buffer',
+    maxBuffer: 256 << 20,
+  });
+  const samplesPerBin = Math.max(1, (duration * 8000) / bins);
+  const sums = new Float64Array(bins);
+  const counts = new Float64Array(bins);
+  for (let i = 0; i + 1 < stdout.length; i += 2) {
+    const index = i / 2;
+    const bin = Math.min(bins - 1, Math.floor(index / samplesPerBin));
+    const sample = stdout.readInt16LE(i) / 32768;
+    sums[bin]! += sample * sample;
+    counts[bin]! += 1;
+  }
+  const rms = Array.from(sums, (sum, i) => (counts[i] ? Math.sqrt(sum / counts[i]!) : 0));
+  const max = Math.max(0, ...rms);
+  return rms.map((r) => (max ? Math.sqrt(r / max) : 0));
+}

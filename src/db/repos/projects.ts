@@ -1,0 +1,81 @@
+/** Projects of a profile: CRUD, persisted generation progress and derived counters. */
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { newId } from '../../lib/ids.ts';
+import { type PageQuery, toPage } from '../pagination.ts';
+import { clips, projects, projectStatuses } from '../schema.ts';
+import { type ProfileScope, owned, stamped } from '../scope.ts';
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type ProjectStatus = (typeof projectStatuses)[number];
+export interface ProjectFields {
+  name?: string;
+  description?: string | null;
+  status?: ProjectStatus;
+  targetDuration?: number;
+  contextText?: string | null;
+}
+
+const now = () => new Date().toISOString();
+
+export async function createProject(scope: ProfileScope, fields: ProjectFields & { name: string }): Promise<ProjectRow> {
+  const [row] = await scope.db.insert(projects).values(stamped(scope, { id: newId('project'), ...fields })).returning();
+  return row!;
+}
+
+export async function listProjects(scope: ProfileScope, filters: { status?: ProjectStatus }, page: PageQuery) {
+  const rows = await scope.db.query.projects.findMany({
+    where: owned(projects, scope, filters.status ? eq(projects.status, filters.status) : undefined, page.cursor ? lt(projects.id, page.cursor) : undefined),
+    orderBy: desc(projects.id),
+    limit: page.limit + 1,
+  });
+  return toPage(rows, page.limit);
+}
+
+export function getProject(scope: ProfileScope, id: string): Promise<ProjectRow | undefined> {
+  return scope.db.query.projects.findFirst({ where: owned(projects, scope, eq(projects.id, id)) });
+}
+
+export async function updateProject(scope: ProfileScope, id: string, fields: ProjectFields & { sourceVideoId?: string | null; generationJobId?: string | null }) {
+  const [row] = await scope.db
+    .update(projects)
+    .set({ ...fields, updatedAt: now() })
+    .where(owned(projects, scope, eq(projects.id, id)))
+    .returning();
+  return row;
+}
+
+/** Statement form, to commit a project change in the same batch as a job row. */
+export function updateProjectStatement(scope: ProfileScope, id: string, fields: Partial<typeof projects.$inferInsert>) {
+  return scope.db.update(projects).set({ ...fields, updatedAt: now() }).where(owned(projects, scope, eq(projects.id, id)));
+}
+
+/** Persists generation progress: clamped to 0–100 and never moving backwards within a run. */
+export async function setProjectProgress(scope: ProfileScope, id: string, percent: number, step: string) {
+  const pct = Math.max(0, Math.min(100, Math.round(percent)));
+  await scope.db
+    .update(projects)
+    .set({ progress: sql`max(${projects.progress}, ${pct})`, progressStep: step, updatedAt: now() })
+    .where(owned(projects, scope, eq(projects.id, id)));
+}
+
+export async function deleteProject(scope: ProfileScope, id: string): Promise<{ project: ProjectRow; clipIds: string[] } | undefined> {
+  const clipRows = await scope.db.select({ id: clips.id }).from(clips).where(owned(clips, scope, eq(clips.projectId, id)));
+  const [row] = await scope.db.delete(projects).where(owned(projects, scope, eq(projects.id, id))).returning();
+  return row ? { project: row, clipIds: clipRows.map((c) => c.id) } : undefined;
+}
+
+/** Recomputes variants/selected/exported counters from the clips (never stored by hand). */
+export async function recountProjects(scope: ProfileScope, projectIds: string[]) {
+  const ids = [...new Set(projectIds)];
+  if (!ids.length) return;
+  const alive = and(eq(clips.projectId, projects.id), eq(clips.isDeleted, false), eq(clips.profileId, projects.profileId));
+  await scope.db
+    .update(projects)
+    .set({
+      variantsCount: sql`(SELECT count(*) FROM ${clips} WHERE ${alive})`,
+      selectedCount: sql`(SELECT count(*) FROM ${clips} WHERE ${alive} AND ${clips.isSelected} = 1)`,
+      exportedCount: sql`(SELECT count(*) FROM ${clips} WHERE ${alive} AND ${clips.finalStatus} = 'completed')`,
+      updatedAt: now(),
+    })
+    .where(owned(projects, scope, inArray(projects.id, ids)));
+}
