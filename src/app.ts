@@ -18,7 +18,9 @@ import { jobRoutes } from './routes/jobs.ts';
 import { libraryClipRoutes } from './routes/library-clips.ts';
 import { libraryProjectRoutes } from './routes/library-projects.ts';
 import { postizRoutes } from './routes/postiz.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { profileRoutes } from './routes/profiles.ts';
+import { sourceVideoRoutes } from './routes/source-videos.ts';
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
@@ -32,6 +34,8 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
 
 /** JSON, form and text bodies are bounded; media uploads stream and enforce their own limits. */
 const boundedBodies = createMiddleware<AppEnv>(async (c, next) => {
+  // Signed media PUTs carry files of any type (SRT, JSON, …) with limits signed into their URL.
+  if (c.req.path.startsWith('/media/')) return next();
   const type = c.req.header('Content-Type') ?? '';
   if (/^(application\/json|application\/x-www-form-urlencoded|text\/)/i.test(type)) {
     return bodyLimit({
@@ -60,7 +64,7 @@ export function createApp() {
       },
       allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Origin', 'X-Requested-With', 'X-Profile-Id', 'Idempotency-Key', 'Range'],
       allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Content-Disposition', 'Content-Range', 'Accept-Ranges', 'X-Request-Id', 'X-Next-Cursor', 'Idempotent-Replayed', 'ETag'],
+      exposeHeaders: ['Content-Disposition', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'X-Request-Id', 'X-Next-Cursor', 'Link', 'Idempotent-Replayed', 'ETag'],
       maxAge: 600,
     }),
   );
@@ -81,6 +85,8 @@ export function createApp() {
   app.route('/api/v1/library', libraryClipRoutes());
   app.route('/api/v1/library', exportPresetRoutes());
   app.route('/api/v1/postiz', postizRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
+  app.route('/media', mediaRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

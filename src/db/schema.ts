@@ -74,6 +74,16 @@ export const profiles = sqliteTable(
 
 // ─── Source videos and segments ──────────────────────────────────────────────────────────────
 
+/** A detect-voice run cached on its source video (the parameters it ran with decide reuse). */
+export interface CachedVoiceDetection {
+  params: Record<string, number>;
+  segments: { start: number; end: number; duration?: number; confidence: number }[];
+  total_voice_duration?: number;
+  duration?: number;
+  engine?: string;
+  computed_at?: string;
+}
+
 export const sourceVideoStatuses = ['pending_upload', 'processing', 'ready', 'failed'] as const;
 export type SourceVideoStatus = (typeof sourceVideoStatuses)[number];
 
@@ -98,6 +108,8 @@ export const sourceVideos = sqliteTable(
     multipartUploadId: text('multipart_upload_id'),
     partSizeBytes: integer('part_size_bytes'),
     uploadExpiresAt: text('upload_expires_at'),
+    /** Limit the client declared at upload time; the probe fails the video when it is longer. */
+    maxDurationSeconds: real('max_duration_seconds'),
     duration: real('duration'),
     width: integer('width'),
     height: integer('height'),
@@ -110,10 +122,7 @@ export const sourceVideos = sqliteTable(
     /** Normalised RMS bins computed at probe time (the default resolution). */
     waveform: json<number[]>('waveform'),
     /** Cached detect-voice run: parameters and intervals. */
-    voice: json<{
-      params: Record<string, number>;
-      segments: { start: number; end: number; confidence: number }[];
-    }>('voice'),
+    voice: json<CachedVoiceDetection>('voice'),
     segmentsCount: integer('segments_count').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -121,6 +130,8 @@ export const sourceVideos = sqliteTable(
   (t) => [
     index('source_videos_profile_idx').on(t.profileId, t.id),
     index('source_videos_profile_status_idx').on(t.profileId, t.status, t.id),
+    // Housekeeping finds abandoned uploads across profiles; only open uploads have an expiry.
+    index('source_videos_upload_expiry_idx').on(t.uploadExpiresAt),
   ],
 );
 

@@ -1,6 +1,6 @@
 /**
- * Hourly cron: drop expired idempotency keys, and poll Postiz for the final state of due
- * publications. (Upload expiry and orphan sweeps join here.)
+ * Hourly cron: expired idempotency keys, abandoned uploads, orphaned objects, and the final state
+ * of due Postiz publications.
  */
 import { lt } from 'drizzle-orm';
 import type { Bindings } from '../env.ts';
@@ -8,12 +8,16 @@ import { createDb } from '../db/client.ts';
 import { profilesWithOpenPublications } from '../db/repos/publications.ts';
 import { idempotencyKeys } from '../db/schema.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
+import { expireAbandonedUploads, sweepOrphans } from '../media/orphan-sweep.ts';
 import { refreshPublications } from '../publishing/publication-sync.ts';
 
 export async function runHousekeeping(env: Bindings): Promise<void> {
   const db = createDb(env.DB);
   // System-wide expiry, not tenant data access: keys past their 24 h lifetime are removed for all.
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date().toISOString()));
+  // Uploads first: their bytes then go with their rows, not through the slower orphan walk.
+  await expireAbandonedUploads(env);
+  await sweepOrphans(env);
   await refreshAllPublications(env);
 }
 

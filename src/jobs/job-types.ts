@@ -35,6 +35,18 @@ export const jobInputSchemas = {
     position: z.number().int().min(0),
     total: z.number().int().min(1),
   }),
+  /** Metadata, thumbnail and waveform of an uploaded source video; moves it to ready or failed. */
+  probe_source_video: z.object({ source_video_id: id('vid') }),
+  /** Speech intervals of a source video, cached on the video for `GET …/{id}/voice`. */
+  detect_voice: z.object({
+    source_video_id: id('vid'),
+    params: z.object({
+      threshold: z.number().min(0).max(1),
+      min_speech_duration: z.number().min(0).max(10),
+      min_silence_duration: z.number().min(0).max(10),
+      padding: z.number().min(0).max(5),
+    }),
+  }),
 } satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 
 export type JobType = keyof typeof jobInputSchemas;

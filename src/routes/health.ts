@@ -4,6 +4,7 @@ import { pingDatabase } from '../db/client.ts';
 import type { Bindings } from '../env.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { createRouter } from '../lib/router.ts';
+import { processorClient } from '../media/processor.ts';
 
 export const VERSION = '0.1.0';
 
@@ -27,17 +28,18 @@ async function timed(fn: () => Promise<string | undefined>): Promise<z.infer<typ
   }
 }
 
-async function processorCheck(env: Bindings): Promise<{ check: z.infer<typeof Check>; ffmpeg: boolean | null }> {
-  if (!env.PROCESSOR_URL) return { check: { ok: true, detail: 'container binding (checked on first use)' }, ffmpeg: null };
-  let ffmpeg: boolean | null = null;
-  const check = await timed(async () => {
-    const res = await fetch(new URL('/health', env.PROCESSOR_URL), { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`processor answered ${res.status}`);
-    const body = (await res.json()) as { ffmpeg?: unknown };
-    ffmpeg = Boolean(body.ffmpeg);
-    return undefined;
-  });
-  return { check, ffmpeg };
+/**
+ * The processor through the same client the jobs use. A Container instance is only woken when
+ * asked (`?deep=1`): an uptime monitor polling /health must not keep it from sleeping.
+ */
+async function processorCheck(env: Bindings, deep: boolean): Promise<{ check: z.infer<typeof Check>; ffmpeg: boolean | null }> {
+  if (!env.PROCESSOR_URL && !deep) return { check: { ok: true, detail: 'container binding (checked with ?deep=1)' }, ffmpeg: null };
+  const start = Date.now();
+  const health = await processorClient(env).health();
+  return {
+    check: { ok: health.ok, latency_ms: Date.now() - start, ...(health.detail ? { detail: health.detail } : {}) },
+    ffmpeg: health.ffmpeg,
+  };
 }
 
 export function healthRoutes() {
@@ -48,6 +50,7 @@ export function healthRoutes() {
       path: '/health',
       tags: ['System'],
       summary: 'Health of the API and its dependencies',
+      request: { query: z.object({ deep: z.enum(['0', '1']).optional() }) },
       responses: {
         200: jsonContent(HealthResponse, 'Healthy or degraded (optional parts down)'),
         503: jsonContent(HealthResponse, 'Unhealthy: the database or storage is down'),
@@ -63,7 +66,7 @@ export function healthRoutes() {
           await c.env.MEDIA.head('health/probe');
           return undefined;
         }),
-        processorCheck(c.env),
+        processorCheck(c.env, c.req.query('deep') === '1'),
       ]);
       const queue = { ok: typeof c.env.JOBS?.send === 'function' };
       const core = database.ok && storage.ok && queue.ok;

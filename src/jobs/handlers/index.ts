@@ -1,12 +1,17 @@
 /** The handler of every job type. Adding a job type: its input in job-types.ts, its handler here. */
+import { processorClient } from '../../media/processor.ts';
 import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
+import { detectVoiceHandler } from './detect-voice.ts';
 import { echoHandler } from './echo.ts';
 import { publishClipHandler } from './publish-clip.ts';
+import { probeSourceVideoHandler } from './probe-source-video.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
 export const handlers: HandlerRegistry = {
   echo: echoHandler,
   publish_clip: publishClipHandler,
+  probe_source_video: probeSourceVideoHandler(processorClient),
+  detect_voice: detectVoiceHandler(processorClient),
 };

@@ -59,7 +59,7 @@ describe('provider clients in workerd', () => {
     // Postiz stops reading after 4 MiB until we let it go on: whatever the machine's speed, the
     // source must then stay within a few socket buffers of what was read.
     await fetch(`${control}/__fake/config`, { method: 'POST', body: JSON.stringify({ api_key: apiKey, upload_pause_after_bytes: 4 * MiB }) });
-    const total = 24 * MiB;
+    const total = 96 * MiB;
     let pulled = 0;
     const source = new ReadableStream<Uint8Array>(
       {
@@ -83,8 +83,9 @@ describe('provider clients in workerd', () => {
     }
     // Give a buffering sender every chance to run ahead while the reader is stalled.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(pulled - received).toBeLessThan(8 * MiB);
-    expect(pulled).toBeLessThan(total);
+    // Socket and runtime buffers hold some MiB on loopback; a buffering client would hold all 96.
+    expect(pulled - received).toBeLessThan(32 * MiB);
+    expect(pulled).toBeLessThan(total / 2);
     await fetch(`${control}/__fake/config`, { method: 'POST', body: JSON.stringify({ api_key: apiKey, upload_pause_after_bytes: null }) });
     const media = await upload;
     expect(media.id).toBeTruthy();

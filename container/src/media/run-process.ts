@@ -1,0 +1,149 @@
+/**
+ * The only place that starts child processes. Always an argv array (never a shell), always its own
+ * process group so a timeout or an abort kills ffmpeg and anything it started, and stderr kept
+ * (its tail) so failures can be mapped to clear error codes.
+ */
+import { spawn } from 'node:child_process';
+import { ProcessorFailure } from '../errors.ts';
+
+export interface RunOptions {
+  /** Hard limit; the process group is killed with SIGKILL when it passes. */
+  timeoutMs: number;
+  /** Aborts (client went away, server shutting down) kill the process group too. */
+  signal?: AbortSignal;
+  /** Bytes written to stdin, then stdin is closed. Without it stdin is /dev/null. */
+  stdin?: Uint8Array | string;
+  /** Streams stdout chunks instead of collecting them. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Collect at most this many stdout bytes (default 64 MiB); more is a failure, not silent truncation. */
+  maxStdoutBytes?: number;
+  /** Called with each complete stderr line. */
+  onStderrLine?: (line: string) => void;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  /** The last 64 KiB of stderr. */
+  stderr: string;
+}
+
+const STDERR_TAIL_BYTES = 64 * 1024;
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Kills every process group this module started (server shutdown). */
+export function killAllChildren(): void {
+  for (const pid of running) killGroup(pid);
+}
+
+export function runningChildren(): number {
+  return running.size;
+}
+
+export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new ProcessorFailure('internal', 'Operation was cancelled'));
+      return;
+    }
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+    });
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
+
+    const maxStdout = options.maxStdoutBytes ?? 64 * 1024 * 1024;
+    const stdoutChunks: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stdoutOverflow = false;
+    let stderrTail = '';
+    let partialLine = '';
+    let timedOut = false;
+    let aborted = false;
+
+    const stop = () => {
+      if (pid !== undefined) killGroup(pid);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (options.onStdout) {
+        options.onStdout(chunk);
+        return;
+      }
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > maxStdout) {
+        stdoutOverflow = true;
+        stop();
+        return;
+      }
+      stdoutChunks.push(chunk);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
+      if (options.onStderrLine) {
+        const lines = (partialLine + text).split(/\r?\n|\r/);
+        partialLine = lines.pop() ?? '';
+        for (const line of lines) if (line) options.onStderrLine(line);
+      }
+    });
+    if (options.stdin !== undefined && child.stdin) {
+      child.stdin.on('error', () => {
+        // The process may exit before reading all of stdin (e.g. bad options); its exit code tells.
+      });
+      child.stdin.end(options.stdin);
+    }
+
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (pid !== undefined) running.delete(pid);
+      reject(new ProcessorFailure('internal', `Could not start ${command}: ${err.message}`));
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (pid !== undefined) {
+        running.delete(pid);
+        // Reap helpers ffmpeg may have left in its group.
+        killGroup(pid);
+      }
+      if (timedOut) {
+        reject(new ProcessorFailure('timeout', `${command} exceeded its time limit of ${Math.round(options.timeoutMs / 1000)} s`));
+        return;
+      }
+      if (aborted) {
+        reject(new ProcessorFailure('internal', 'Operation was cancelled'));
+        return;
+      }
+      if (stdoutOverflow) {
+        reject(new ProcessorFailure('limits_exceeded', `${command} produced more than ${maxStdout} bytes of output`));
+        return;
+      }
+      resolve({ exitCode, signal, stdout: Buffer.concat(stdoutChunks), stderr: stderrTail });
+    });
+  });
+}

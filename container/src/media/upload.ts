@@ -1,0 +1,44 @@
+/**
+ * Sends an output file to its signed PUT URL with an exact Content-Length (the Worker streams the
+ * body into R2, which needs the length up front). One retry on a network error or 5xx.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { ProcessorFailure } from '../errors.ts';
+
+export interface UploadTarget {
+  url: string;
+  content_type: string;
+}
+
+async function putOnce(path: string, size: number, target: UploadTarget, signal?: AbortSignal): Promise<Response> {
+  const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+  return fetch(target.url, {
+    method: 'PUT',
+    headers: { 'content-type': target.content_type, 'content-length': String(size) },
+    body,
+    // Node's fetch needs this for a streamed body.
+    duplex: 'half',
+    redirect: 'error',
+    signal,
+  } as RequestInit & { duplex: 'half' });
+}
+
+export async function uploadFile(path: string, target: UploadTarget, signal?: AbortSignal): Promise<number> {
+  const { size } = await stat(path);
+  let lastError = '';
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const res = await putOnce(path, size, target, signal);
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) return size;
+      lastError = `upload answered ${res.status}`;
+      if (res.status < 500) break;
+    } catch (err) {
+      if (signal?.aborted) throw new ProcessorFailure('internal', 'Operation was cancelled');
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+  throw new ProcessorFailure('output_upload_failed', `Could not upload the output: ${lastError}`);
+}

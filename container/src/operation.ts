@@ -1,0 +1,98 @@
+/**
+ * What every operation module provides (`parse` a JSON body into its typed request, `run` it) and
+ * what it gets to run with: limits, a cancellation signal, a deadline, progress reporting, a temp
+ * dir, and helpers that apply the processor's safety rules to every probe, ffmpeg run and upload.
+ */
+import type { MediaInput, MediaOutput, OperationRequest, OperationResult, ProcessorOperation } from '../../src/media/processor-types.ts';
+import type { ProcessorConfig } from './config.ts';
+import { ProcessorFailure } from './errors.ts';
+import { type FfmpegRunOptions, inputArgs, type InputSource, runFfmpeg } from './media/ffmpeg.ts';
+import { checkMediaUrl } from './media/media-url.ts';
+import { type GateRequirements, inspectOutput, type MediaInfo, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
+import type { RunResult } from './media/run-process.ts';
+import { uploadFile } from './media/upload.ts';
+import { object, required, string, type Json } from './validation.ts';
+
+export interface ParseEnv {
+  allowedOrigins: readonly string[];
+}
+
+export interface OpContext {
+  config: ProcessorConfig;
+  signal: AbortSignal;
+  tempDir: string;
+  /** Reports progress 0–100 with a short step name. */
+  progress(percent: number, step: string): void;
+  remainingMs(): number;
+  probe(source: InputSource, needs?: GateRequirements, extra?: Omit<ProbeOptions, 'limits' | 'timeoutMs' | 'signal' | 'needs'>): Promise<ProbedMedia>;
+  /** Probes a file this operation wrote (no gate: outputs are ours), e.g. to report its size. */
+  inspect(path: string): Promise<MediaInfo>;
+  /** `-i` arguments for an input with the processor's whitelists; `before` = -ss/-t etc. */
+  input(source: InputSource, before?: readonly string[]): string[];
+  ffmpeg(args: readonly string[], options?: Omit<FfmpegRunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult>;
+  upload(path: string, output: MediaOutput): Promise<number>;
+}
+
+export interface Operation<O extends ProcessorOperation> {
+  name: O;
+  parse(body: Json, env: ParseEnv): OperationRequest<O>;
+  run(request: OperationRequest<O>, ctx: OpContext): Promise<OperationResult<O>>;
+}
+
+export function urlSource(input: MediaInput): InputSource {
+  return { kind: 'url', url: input.url };
+}
+
+/** `{ url }` whose origin is allowed. */
+export function parseMediaInput(value: unknown, path: string, env: ParseEnv): MediaInput {
+  const body = object(value, path);
+  const url = required(body, 'url', path, (v, p) => string(v, p, { maxLength: 4096 }));
+  return { url: checkMediaUrl(url, env.allowedOrigins, `${path}.url`) };
+}
+
+/** `{ url, content_type }` whose origin is allowed. */
+export function parseMediaOutput(value: unknown, path: string, env: ParseEnv, allowedTypes: readonly string[]): MediaOutput {
+  const body = object(value, path);
+  const url = required(body, 'url', path, (v, p) => string(v, p, { maxLength: 4096 }));
+  const contentType = required(body, 'content_type', path, (v, p) => string(v, p, { maxLength: 100 }));
+  if (!allowedTypes.includes(contentType)) {
+    throw new ProcessorFailure('invalid_request', `${path}.content_type: must be one of ${allowedTypes.join(', ')}`);
+  }
+  return { url: checkMediaUrl(url, env.allowedOrigins, `${path}.url`), content_type: contentType };
+}
+
+export function createOpContext(
+  config: ProcessorConfig,
+  tempDir: string,
+  signal: AbortSignal,
+  deadline: number,
+  progress: (percent: number, step: string) => void,
+): OpContext {
+  const remainingMs = () => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new ProcessorFailure('timeout', 'The operation exceeded its time limit');
+    return left;
+  };
+  return {
+    config,
+    signal,
+    tempDir,
+    progress,
+    remainingMs,
+    probe(source, needs, extra) {
+      return probeMedia(source, { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra });
+    },
+    inspect(path) {
+      return inspectOutput(path, { timeoutMs: remainingMs(), signal });
+    },
+    input(source, before = []) {
+      return inputArgs(source, config.limits, before);
+    },
+    ffmpeg(args, options = {}) {
+      return runFfmpeg(args, { ...options, timeoutMs: remainingMs(), signal });
+    },
+    upload(path, output) {
+      return uploadFile(path, output, signal);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** Every operation the processor serves, by the name in `POST /v1/{operation}`. */
+import type { ProcessorOperation } from '../../../src/media/processor-types.ts';
+import type { Operation } from '../operation.ts';
+import { detectVoiceOperation } from './detect-voice.ts';
+import { framesOperation } from './frames.ts';
+import { muteOperation } from './mute.ts';
+import { probeOperation } from './probe.ts';
+import { removeAudioOperation } from './remove-audio.ts';
+import { thumbnailOperation } from './thumbnail.ts';
+import { waveformOperation } from './waveform.ts';
+
+export const operations: { [O in ProcessorOperation]?: Operation<O> } = {
+  probe: probeOperation,
+  thumbnail: thumbnailOperation,
+  frames: framesOperation,
+  waveform: waveformOperation,
+  'remove-audio': removeAudioOperation,
+  'detect-voice': detectVoiceOperation,
+  mute: muteOperation,
+};

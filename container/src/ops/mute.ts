@@ -1,0 +1,80 @@
+/**
+ * `mute`: silence, duck or fade time ranges of the audio (given, or the detected speech), with the
+ * video stream copied packet for packet: only the audio is re-encoded, so it costs a fraction of
+ * the original's full re-encode.
+ */
+import { join } from 'node:path';
+import type { MuteRequest, MuteResult, TimeRange } from '../../../src/media/processor-types.ts';
+import { ProcessorFailure } from '../errors.ts';
+import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
+import { muteFilter, normaliseIntervals } from '../media/mute-filter.ts';
+import { MP4_FASTSTART, ms } from '../media/output-file.ts';
+import { detectVoice, parseVoiceParams, withVoiceDefaults } from '../media/voice.ts';
+import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
+import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';
+import { VIDEO_TYPES } from './remove-audio.ts';
+
+export const MAX_INTERVALS = 5000;
+
+export function parseTimeRange(value: unknown, path: string): TimeRange {
+  const body = object(value, path);
+  onlyKeys(body, path, ['start', 'end']);
+  const start = required(body, 'start', path, (v, p) => number(v, p, { min: 0, max: 1e7 }));
+  const end = required(body, 'end', path, (v, p) => number(v, p, { min: 0, max: 1e7 }));
+  if (end <= start) throw new ProcessorFailure('invalid_request', `${path}.end: must be greater than start`);
+  return { start, end };
+}
+
+export const muteOperation: Operation<'mute'> = {
+  name: 'mute',
+  parse(body, env): MuteRequest {
+    onlyKeys(body, '', ['input', 'intervals', 'detect', 'mode', 'keep_percentage', 'fade_duration', 'denoise', 'output']);
+    return {
+      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
+      intervals: optional(body, 'intervals', '', (v, p) => array(v, p, parseTimeRange, { max: MAX_INTERVALS })),
+      detect: optional(body, 'detect', '', (v, p) => {
+        const detect = object(v, p);
+        onlyKeys(detect, p, ['threshold', 'min_speech_duration', 'min_silence_duration', 'padding']);
+        return parseVoiceParams(detect, p);
+      }),
+      mode: required(body, 'mode', '', (v, p) => oneOf(v, p, ['hard', 'duck', 'fade'] as const)),
+      keep_percentage: optional(body, 'keep_percentage', '', (v, p) => number(v, p, { min: 0, max: 1 })),
+      fade_duration: optional(body, 'fade_duration', '', (v, p) => number(v, p, { min: 0.01, max: 10 })),
+      denoise: optional(body, 'denoise', '', boolean),
+      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
+    };
+  },
+  async run(request, ctx): Promise<MuteResult> {
+    ctx.progress(0, 'probing');
+    const source = urlSource(request.input);
+    const { info } = await ctx.probe(source, { video: true, audio: true });
+    let intervals = request.intervals;
+    if (!intervals) {
+      const detection = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) => ctx.progress(2 + f * 38, 'detecting speech'));
+      intervals = detection.segments.map((s) => ({ start: s.start, end: s.end }));
+    }
+    const normalised = normaliseIntervals(intervals, info.duration);
+    const filter = muteFilter(
+      { intervals: normalised, mode: request.mode, keep: request.keep_percentage, fadeDuration: request.fade_duration, denoise: request.denoise },
+      info.duration,
+    );
+    const out = join(ctx.tempDir, 'output.mp4');
+    const base = request.intervals ? 5 : 40;
+    await ctx.ffmpeg(
+      [
+        ...ctx.input(source),
+        '-map', `0:${info.video!.index}`, '-map', `0:${info.audio!.index}`,
+        '-c:v', 'copy',
+        ...(filter ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', filter) : []),
+        ...aacArgs(info.audio),
+        ...MP4_FASTSTART,
+        out,
+      ],
+      { expectedDuration: info.duration, onProgress: (f) => ctx.progress(base + f * (90 - base), 'muting') },
+    );
+    const written = await ctx.inspect(out);
+    ctx.progress(92, 'uploading');
+    const size = await ctx.upload(out, request.output);
+    return { intervals: normalised.map((r) => ({ start: ms(r.start), end: ms(r.end) })), duration: ms(written.duration), video_copied: true, size_bytes: size };
+  },
+};

@@ -1,0 +1,55 @@
+/** `thumbnail`: one frame at time t (input-side seek, so only that neighbourhood is read), scaled. */
+import { join } from 'node:path';
+import type { ThumbnailRequest } from '../../../src/media/processor-types.ts';
+import { exists, ms, outputSize } from '../media/output-file.ts';
+import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
+import { number, onlyKeys, required } from '../validation.ts';
+
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+function imageArgs(contentType: string): { ext: string; args: string[] } {
+  if (contentType === 'image/png') return { ext: 'png', args: ['-c:v', 'png'] };
+  if (contentType === 'image/webp') return { ext: 'webp', args: ['-c:v', 'libwebp', '-quality', '80'] };
+  return { ext: 'jpg', args: ['-c:v', 'mjpeg', '-q:v', '3'] };
+}
+
+export const thumbnailOperation: Operation<'thumbnail'> = {
+  name: 'thumbnail',
+  parse(body, env): ThumbnailRequest {
+    onlyKeys(body, '', ['input', 'time', 'width', 'output']);
+    return {
+      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
+      time: required(body, 'time', '', (v, p) => number(v, p, { min: 0, max: 1e7 })),
+      width: required(body, 'width', '', (v, p) => number(v, p, { min: 16, max: 1920, integer: true })),
+      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, IMAGE_TYPES)),
+    };
+  },
+  async run(request, ctx) {
+    ctx.progress(0, 'probing');
+    const source = urlSource(request.input);
+    const { info } = await ctx.probe(source, { video: true });
+    const video = info.video!;
+    const frame = video.fps > 0 ? 1 / video.fps : 0.04;
+    const { ext, args } = imageArgs(request.output.content_type);
+    const out = join(ctx.tempDir, `thumbnail.${ext}`);
+    // Near the end a seek can land past the last frame; step back until a frame comes out.
+    const lastUseful = Math.max(0, info.duration - 2 * frame);
+    const candidates = [...new Set([Math.min(request.time, lastUseful), Math.max(0, info.duration - 1), 0])];
+    let time = candidates[0] ?? 0;
+    ctx.progress(20, 'decoding');
+    for (const t of candidates) {
+      time = t;
+      await ctx.ffmpeg([
+        ...ctx.input(source, ['-ss', t.toFixed(3)]),
+        '-map', `0:${video.index}`, '-frames:v', '1', '-vf', `scale=${request.width}:-2`, ...args, '-f', 'image2', '-update', '1', out,
+      ]);
+      if (await exists(out)) break;
+    }
+    await outputSize(out, 'thumbnail');
+    const image = await ctx.inspect(out);
+    ctx.progress(80, 'uploading');
+    const size = await ctx.upload(out, request.output);
+    return { time: ms(time), width: image.video?.width ?? request.width, height: image.video?.height ?? 0, size_bytes: size };
+  },
+};
+

@@ -1,0 +1,161 @@
+/**
+ * The processor's HTTP contract: health, signed requests only, validated bodies, origin allow-list,
+ * body size limit, concurrency limit, NDJSON streaming, and start-up refusal without a secret.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProcessorError } from '../../src/media/processor-error.ts';
+import { signProcessorRequest } from '../../src/media/processor-signature.ts';
+import { makeVideo } from './fixtures/video.ts';
+import { startHarness, type Harness } from './helpers/harness.ts';
+import { TEST_PROCESSOR_SECRET } from './helpers/processor.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ MAX_CONCURRENT_OPS: '1' });
+  await makeVideo(`${h.dir}/clip.mp4`, { duration: 2 });
+});
+afterAll(async () => h?.close());
+
+async function post(path: string, body: string, signature?: string): Promise<Response> {
+  return fetch(`${h.processor.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature ? { 'x-cutroom-signature': signature } : {}) },
+    body,
+  });
+}
+
+async function signedPost(operation: string, value: unknown): Promise<Response> {
+  const body = JSON.stringify(value);
+  const path = `/v1/${operation}`;
+  return post(path, body, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', path, body));
+}
+
+describe('GET /health', () => {
+  it('reports the binaries and work in flight, without authentication', async () => {
+    const res = await fetch(`${h.processor.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', ffmpeg: true, ffprobe: true, espeak: true, version: expect.any(String), in_flight: 0 });
+  });
+
+  it('is what the Worker client sees', async () => {
+    expect(await h.processor.client.health()).toEqual({ ok: true, ffmpeg: true });
+  });
+});
+
+describe('authentication', () => {
+  const body = () => JSON.stringify({ input: { url: h.media.url('clip.mp4') } });
+
+  it('accepts the Worker client signature and streams NDJSON', async () => {
+    const path = '/v1/probe';
+    const res = await post(path, body(), await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', path, body()));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(lines.at(-1)?.type).toBe('result');
+    expect(lines.slice(0, -1).every((l) => l.type === 'progress')).toBe(true);
+  });
+
+  it('rejects a missing signature', async () => {
+    const res = await post('/v1/probe', body());
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('rejects a signature made with another secret', async () => {
+    const res = await post('/v1/probe', body(), await signProcessorRequest('another-secret-0123456789abcdef', 'POST', '/v1/probe', body()));
+    expect(res.status).toBe(401);
+  });
+
+  it('rejects a signature for another body or path', async () => {
+    const sig = await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', body());
+    expect((await post('/v1/probe', body().replace('clip', 'clap'), sig)).status).toBe(401);
+    expect((await post('/v1/waveform', body(), sig)).status).toBe(401);
+  });
+
+  it('rejects signatures older or newer than 300 s, accepts within', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const at = (t: number) => signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', body(), t);
+    expect((await post('/v1/probe', body(), await at(now - 301))).status).toBe(401);
+    expect((await post('/v1/probe', body(), await at(now + 301))).status).toBe(401);
+    const ok = await post('/v1/probe', body(), await at(now - 250));
+    expect(ok.status).toBe(200);
+    await ok.text();
+  });
+
+  it('rejects malformed signature headers', async () => {
+    for (const header of ['garbage', 't=abc,v1=00', `t=${Math.floor(Date.now() / 1000)},v1=zz`]) {
+      expect((await post('/v1/probe', body(), header)).status).toBe(401);
+    }
+  });
+});
+
+describe('request validation', () => {
+  it('answers 400 invalid_request with the field path', async () => {
+    const res = await signedPost('thumbnail', { input: { url: h.media.url('clip.mp4') }, time: -1, width: 320, output: { url: h.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('time') } });
+  });
+
+  it('rejects unknown fields, bad JSON and non-object bodies', async () => {
+    expect((await signedPost('probe', { input: { url: h.media.url('clip.mp4') }, path: '/etc/passwd' })).status).toBe(400);
+    const bad = '{"input":';
+    expect((await post('/v1/probe', bad, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', bad))).status).toBe(400);
+    expect((await signedPost('probe', [1, 2])).status).toBe(400);
+  });
+
+  it('refuses URLs outside the allowed media origins, other schemes and credentials', async () => {
+    for (const url of ['http://127.0.0.1:1/x.mp4', 'file:///etc/passwd', 'concat:/etc/passwd', `${h.media.origin.replace('http://', 'http://user:pw@')}/media/clip.mp4`, 'not a url']) {
+      const res = await signedPost('probe', { input: { url } });
+      expect(res.status, url).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+  });
+
+  it('refuses output URLs outside the allowed origins', async () => {
+    const res = await signedPost('thumbnail', { input: { url: h.media.url('clip.mp4') }, time: 0, width: 160, output: { url: 'http://127.0.0.1:1/upload/x.jpg', content_type: 'image/jpeg' } });
+    expect(res.status).toBe(400);
+  });
+
+  it('rejects bodies over 2 MB with 413', async () => {
+    const big = JSON.stringify({ input: { url: h.media.url('clip.mp4') }, padding: 'x'.repeat(2 * 1024 * 1024) });
+    const res = await post('/v1/probe', big, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', big));
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 404 for unknown operations and 405 for GET on operations', async () => {
+    expect((await signedPost('format-disk', {})).status).toBe(404);
+    expect((await fetch(`${h.processor.url}/v1/probe`)).status).toBe(405);
+  });
+});
+
+describe('concurrency', () => {
+  it('answers 503 busy over MAX_CONCURRENT_OPS, and accepts again once the slot frees', async () => {
+    const release = h.media.hold('clip.mp4');
+    const first = h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } });
+    // Wait until the first operation holds the only slot.
+    for (let i = 0; i < 100 && h.media.requests('clip.mp4').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const second = await h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } }).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(ProcessorError);
+    expect(second).toMatchObject({ code: 'busy', retryable: true, status: 503 });
+    release();
+    expect((await first).duration).toBeCloseTo(2, 1);
+    expect((await h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } })).duration).toBeCloseTo(2, 1);
+  });
+});
+
+describe('start-up', () => {
+  it('refuses to start without PROCESSOR_SECRET', async () => {
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../src/server.ts')], {
+      env: { ...process.env, PROCESSOR_SECRET: '', PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(1);
+    expect(stderr).toContain('PROCESSOR_SECRET');
+  });
+});

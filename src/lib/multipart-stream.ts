@@ -1,0 +1,258 @@
+/**
+ * A small streaming `multipart/form-data` parser (RFC 7578). `request.formData()` buffers the whole
+ * body; this reads it chunk by chunk and hands each part out with its body as a stream, so a
+ * multi-gigabyte file field can flow straight into storage with bounded memory.
+ *
+ * Usage: `for await (const part of parseMultipart(body, boundary)) { … }`. Each part's `body` must be
+ * consumed (or cancelled) before the next part is produced; `text()` reads a small field with a cap.
+ */
+
+export class MultipartError extends Error {
+  override name = 'MultipartError';
+}
+
+export interface MultipartPart {
+  /** The form field name (`name=` of Content-Disposition). */
+  name: string;
+  filename: string | null;
+  contentType: string | null;
+  body: ReadableStream<Uint8Array>;
+  /** Reads the whole part as UTF-8, failing when it is longer than `maxBytes`. */
+  text(maxBytes?: number): Promise<string>;
+}
+
+/** The boundary of a `multipart/form-data` Content-Type, or null. */
+export function multipartBoundary(contentType: string | null | undefined): string | null {
+  if (!contentType || !/^multipart\/form-data\s*;/i.test(contentType)) return null;
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  return match ? (match[1] ?? match[2] ?? null) : null;
+}
+
+const CRLF = new Uint8Array([13, 10]);
+const MAX_HEADER_BYTES = 16 * 1024;
+const encoder = new TextEncoder();
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  const first = needle[0]!;
+  const last = haystack.length - needle.length;
+  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function parseHeaders(block: string): { name: string; filename: string | null; contentType: string | null } {
+  let disposition = '';
+  let contentType: string | null = null;
+  for (const line of block.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (key === 'content-disposition') disposition = value;
+    else if (key === 'content-type') contentType = value;
+  }
+  if (!/^form-data\b/i.test(disposition)) throw new MultipartError('A part has no form-data Content-Disposition');
+  const param = (p: string) => {
+    const m = new RegExp(`;\\s*${p}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(disposition) ?? new RegExp(`;\\s*${p}=([^;\\s]+)`, 'i').exec(disposition);
+    return m ? m[1]!.replace(/\\(.)/g, '$1') : null;
+  };
+  const name = param('name');
+  if (name === null) throw new MultipartError('A part has no field name');
+  return { name, filename: param('filename'), contentType };
+}
+
+/**
+ * Buffers the stream just enough to find delimiters. Bytes that cannot be the start of a delimiter
+ * are handed on at once, so memory stays at about one network chunk plus the delimiter length.
+ */
+class ByteSource {
+  private buffer: Uint8Array = new Uint8Array(0);
+  private done = false;
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  get buffered(): Uint8Array {
+    return this.buffer;
+  }
+
+  /** Pulls one more chunk; false at the end of the stream. */
+  async fill(): Promise<boolean> {
+    if (this.done) return false;
+    const { value, done } = await this.reader.read();
+    if (done) {
+      this.done = true;
+      return false;
+    }
+    if (value.length) this.buffer = concat(this.buffer, value);
+    return true;
+  }
+
+  take(n: number): Uint8Array {
+    const out = this.buffer.subarray(0, n);
+    this.buffer = this.buffer.subarray(n);
+    return out;
+  }
+
+  async cancel(reason?: unknown) {
+    this.done = true;
+    await this.reader.cancel(reason).catch(() => {});
+  }
+}
+
+export async function* parseMultipart(
+  body: ReadableStream<Uint8Array>,
+  boundary: string,
+): AsyncGenerator<MultipartPart, void, undefined> {
+  const source = new ByteSource(body.getReader());
+  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  try {
+    // Preamble: the first delimiter may come without the leading CRLF.
+    const opening = encoder.encode(`--${boundary}`);
+    for (;;) {
+      const at = indexOf(source.buffered, opening);
+      if (at !== -1) {
+        source.take(at + opening.length);
+        break;
+      }
+      if (source.buffered.length > MAX_HEADER_BYTES) throw new MultipartError('No multipart boundary found');
+      if (!(await source.fill())) throw new MultipartError('The body ended before the first boundary');
+    }
+
+    for (;;) {
+      // After a delimiter: "--" ends the body, CRLF starts a part.
+      while (source.buffered.length < 2) {
+        if (!(await source.fill())) throw new MultipartError('The body ended after a boundary');
+      }
+      const tail = source.take(2);
+      if (tail[0] === 45 && tail[1] === 45) return;
+      if (tail[0] !== CRLF[0] || tail[1] !== CRLF[1]) throw new MultipartError('Malformed boundary line');
+
+      const headerEnd = encoder.encode('\r\n\r\n');
+      let end: number;
+      for (;;) {
+        // Headers of a part with no headers at all would start with the blank line itself.
+        if (source.buffered[0] === 13 && source.buffered[1] === 10) {
+          end = -2;
+          break;
+        }
+        end = indexOf(source.buffered, headerEnd);
+        if (end !== -1) break;
+        if (source.buffered.length > MAX_HEADER_BYTES) throw new MultipartError('Part headers are too long');
+        if (!(await source.fill())) throw new MultipartError('The body ended inside part headers');
+      }
+      const headerBytes = end === -2 ? new Uint8Array(0) : source.take(end);
+      source.take(end === -2 ? 2 : 4);
+      const meta = parseHeaders(new TextDecoder().decode(headerBytes));
+
+      let finished = false;
+      let failure: unknown = null;
+      /** Skips to the next delimiter: what is left of a part the consumer did not read. */
+      const skipRest = async () => {
+        while (!finished) {
+          const at = indexOf(source.buffered, delimiter);
+          if (at !== -1) {
+            source.take(at + delimiter.length);
+            finished = true;
+            return;
+          }
+          const safe = source.buffered.length - (delimiter.length - 1);
+          if (safe > 0) source.take(safe);
+          if (!(await source.fill())) {
+            failure ??= new MultipartError('The body ended inside a part');
+            return;
+          }
+        }
+      };
+      // pull and cancel may overlap (a cancel while a read waits for the network); both touch the
+      // one reader underneath, so they run one at a time.
+      let cancelled = false;
+      let busy: Promise<unknown> = Promise.resolve();
+      const exclusive = (fn: () => Promise<void>) => {
+        const run = busy.then(fn);
+        busy = run.catch(() => {});
+        return run;
+      };
+      const partBody = new ReadableStream<Uint8Array>(
+        {
+          pull: (controller) =>
+            exclusive(async () => {
+              if (cancelled || finished) return;
+              try {
+                for (;;) {
+                  const buf = source.buffered;
+                  const at = indexOf(buf, delimiter);
+                  if (at !== -1) {
+                    if (at > 0) controller.enqueue(source.take(at));
+                    source.take(delimiter.length);
+                    finished = true;
+                    controller.close();
+                    return;
+                  }
+                  // Everything except a possible delimiter prefix at the end is body.
+                  const safe = buf.length - (delimiter.length - 1);
+                  if (safe > 0) {
+                    controller.enqueue(source.take(safe));
+                    return;
+                  }
+                  if (!(await source.fill())) throw new MultipartError('The body ended inside a part');
+                  if (cancelled) return;
+                }
+              } catch (err) {
+                if (cancelled) return;
+                failure = err;
+                controller.error(err);
+              }
+            }),
+          cancel: () => {
+            cancelled = true;
+            return exclusive(skipRest);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+
+      yield {
+        ...meta,
+        body: partBody,
+        async text(maxBytes = 64 * 1024) {
+          const reader = partBody.getReader();
+          const chunks: Uint8Array[] = [];
+          let total = 0;
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            total += value.length;
+            if (total > maxBytes) {
+              await reader.cancel();
+              throw new MultipartError(`Field "${meta.name}" is longer than ${maxBytes} bytes`);
+            }
+            chunks.push(value);
+          }
+          const all = new Uint8Array(total);
+          let offset = 0;
+          for (const c of chunks) {
+            all.set(c, offset);
+            offset += c.length;
+          }
+          return new TextDecoder().decode(all);
+        },
+      };
+
+      // The consumer may have skipped (part of) the body: move on to the next delimiter.
+      if (!failure) await exclusive(skipRest);
+      if (failure) throw failure;
+    }
+  } finally {
+    await source.cancel();
+  }
+}

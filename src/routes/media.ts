@@ -1,0 +1,123 @@
+/**
+ * /media/<token>[/<download-filename>]: signed media URLs (see media/signed-urls.ts). No bearer token:
+ * the HMAC-signed token is the credential, which is what `<video>`/`<img>` tags and the media
+ * processor need.
+ * - GET/HEAD: the object with single-range support (206/416), ETag, private caching.
+ * - PUT: streams the body into R2 (no buffering). Content-Length is required (411) and checked
+ *   against the signed maximum before a byte is read (413); the Content-Type must be the signed one
+ *   (415). R2 writes are atomic, so an interrupted upload leaves nothing visible.
+ * Expired or tampered tokens answer 403.
+ */
+import type { Context } from 'hono';
+import { z } from '@hono/zod-openapi';
+import { createDb } from '../db/client.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError, badRequest } from '../errors.ts';
+import { errorResponses, jsonContent } from '../lib/openapi.ts';
+import { createRouter } from '../lib/router.ts';
+import { serveObject } from '../media/serve-object.ts';
+import { type VerifiedMediaToken, verifyMediaToken } from '../media/signed-urls.ts';
+import { receiveSourceVideoBytes } from '../media/uploads.ts';
+import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
+
+const tags = ['Media'];
+const wrongMethod = () => new ApiError(403, 'forbidden', 'This media link does not allow this method');
+
+async function verified(c: Context<AppEnv>): Promise<VerifiedMediaToken> {
+  return verifyMediaToken(c.env, createDb(c.env.DB), c.req.param('token') ?? '');
+}
+
+async function serve(c: Context<AppEnv>): Promise<Response> {
+  const token = await verified(c);
+  if (token.method !== 'GET') throw wrongMethod();
+  const secondsLeft = token.expiresAt - Math.floor(Date.now() / 1000);
+  return serveObject(c.env.MEDIA, token.key, c.req.raw, {
+    attachmentFilename: token.attachmentFilename,
+    maxAgeSeconds: Math.min(3600, secondsLeft),
+  });
+}
+
+function mediaType(header: string | undefined): string | null {
+  const base = header?.split(';')[0]?.trim().toLowerCase();
+  return base ? base : null;
+}
+
+async function receive(c: Context<AppEnv>): Promise<Response> {
+  const token = await verified(c);
+  if (token.method !== 'PUT') throw wrongMethod();
+  const lengthHeader = c.req.header('Content-Length');
+  if (lengthHeader === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required; chunked uploads are not accepted');
+  if (!/^\d{1,16}$/.test(lengthHeader.trim())) throw badRequest('Content-Length is not a valid number');
+  const length = Number(lengthHeader);
+  if (token.maxBytes !== undefined && length > token.maxBytes) {
+    throw new ApiError(413, 'payload_too_large', `The body is ${length} bytes; this link accepts at most ${token.maxBytes}`);
+  }
+  if (token.exactBytes && length !== token.maxBytes) {
+    throw badRequest(`This link expects exactly ${token.maxBytes} bytes, not ${length}`);
+  }
+  const sent = mediaType(c.req.header('Content-Type'));
+  if (token.contentType && sent !== token.contentType) {
+    throw new ApiError(415, 'unsupported_media_type', `Content-Type must be ${token.contentType}`);
+  }
+  const body = c.req.raw.body;
+  try {
+    if (token.target.kind === 'source_thumbnail' && !(await getSourceVideoSummary(token.scope, token.target.id))) {
+      // The video was deleted while its probe ran: store nothing that no row would own.
+      throw new ApiError(404, 'not_found', 'Source video not found');
+    }
+    if (token.target.kind === 'source_video') {
+      const stored = await receiveSourceVideoBytes(c.env, token.scope, token.target.id, body, length, token.part);
+      c.header('ETag', stored.etag);
+      return c.json({ status: 'stored' as const, ...stored }, 200);
+    }
+    const object = await c.env.MEDIA.put(token.key, body ?? new Uint8Array(0), {
+      httpMetadata: { contentType: token.contentType ?? sent ?? 'application/octet-stream' },
+    });
+    c.header('ETag', object.httpEtag);
+    return c.json({ status: 'stored' as const, etag: object.httpEtag, size_bytes: object.size }, 200);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    // The stream broke or did not match its Content-Length; R2 stored nothing.
+    throw badRequest(`The upload did not complete: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export function mediaRoutes() {
+  const app = createRouter();
+  // GET routes also answer HEAD (Hono runs the GET handler and drops the body).
+  app.get('/:token', serve);
+  app.get('/:token/:filename', serve);
+  app.put('/:token', receive);
+
+  const token = z.string().openapi({ param: { name: 'token', in: 'path' }, description: 'Signed token from a `*_url` field' });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/{token}',
+    tags,
+    summary: 'Read media through a signed URL',
+    description:
+      'No Authorization header: the signed token is the credential. Supports `Range: bytes=a-b`, `a-` and `-n` (206 with `Content-Range`; 416 past the end), HEAD, `If-None-Match`. Expired or tampered links answer 403.',
+    request: { params: z.object({ token }) },
+    responses: { 200: { description: 'The object' }, 206: { description: 'A byte range' }, 403: errorResponses[403], 404: errorResponses[404], 416: jsonContent(z.unknown(), 'Range not satisfiable') },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'put',
+    path: '/{token}',
+    tags,
+    summary: 'Upload bytes through a signed URL',
+    description:
+      'Send the raw bytes with `Content-Length` (411 without) and the signed `Content-Type` (415 otherwise). Bodies over the signed size answer 413 before anything is read. Nothing is visible until the whole body is stored.',
+    request: { params: z.object({ token }) },
+    responses: {
+      200: jsonContent(z.object({ status: z.literal('stored'), etag: z.string(), size_bytes: z.number(), part_number: z.number().optional() }), 'Stored'),
+      400: errorResponses[400],
+      403: errorResponses[403],
+      404: errorResponses[404],
+      409: jsonContent(z.unknown(), 'The upload is no longer open'),
+      411: jsonContent(z.unknown(), 'Content-Length missing'),
+      413: jsonContent(z.unknown(), 'Body larger than the link allows'),
+      415: jsonContent(z.unknown(), 'Wrong Content-Type'),
+    },
+  });
+  return app;
+}

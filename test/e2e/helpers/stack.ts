@@ -1,0 +1,329 @@
+/**
+ * The whole Cutroom stack for end-to-end tests and benchmarks, driven over HTTP as a client would:
+ * - the real media processor (`node container/src/server.ts`) on a free port, allowed to fetch
+ *   media only from the Worker's origin;
+ * - the Worker under wrangler's `unstable_startWorker` on a free port, with local D1, R2 and Queues
+ *   persisted in a temp dir (migrations applied with `wrangler d1 migrations apply --local`), its
+ *   PUBLIC_URL set to its own URL (so signed URLs work for the processor) and the test secrets.
+ *
+ * One stack per test file:
+ *
+ *   let stack: Stack;
+ *   beforeAll(async () => { stack = await startStack(); });
+ *   afterAll(() => stack?.stop());
+ *   it('…', async () => {
+ *     const alice = await stack.newTenant();
+ *     const res = await stack.api(alice)('/api/v1/segments/source-videos');
+ *   });
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { unstable_startWorker } from 'wrangler';
+import { TEST_SECRETS } from '../../helpers/test-config.ts';
+import { signTestToken } from '../../helpers/node/tokens.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+
+export interface Tenant {
+  userId: string;
+  token: string;
+  profileId: string;
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the response is JSON, else the text. */
+  body: T;
+  text: string;
+  bytes: Uint8Array;
+}
+
+export interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  body?: RequestInit['body'];
+  headers?: Record<string, string>;
+}
+
+export type Api = <T = any>(path: string, options?: RequestOptions) => Promise<HttpResult<T>>;
+
+export interface JobBody {
+  id: string;
+  type: string;
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+  progress: number;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+  [key: string]: unknown;
+}
+
+export interface Stack {
+  /** The Worker's base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  processorUrl: string;
+  /** Where D1/R2/Queues state lives (removed by stop()). */
+  stateDir: string;
+  /** Requests as a tenant (Bearer token + X-Profile-Id). Absolute URLs are called as they are. */
+  api(tenant: Tenant): Api;
+  /** Requests without credentials (signed media URLs). */
+  fetchUrl(url: string, init?: RequestInit): Promise<HttpResult>;
+  /** A fresh user with their default profile. */
+  newTenant(label?: string): Promise<Tenant>;
+  /** Polls a job until it finishes (completed, failed or cancelled). */
+  waitForJob(tenant: Tenant, jobId: string, options?: { timeoutMs?: number }): Promise<JobBody>;
+  /** Keys currently stored in the local R2 bucket under a prefix (inspection for tests). */
+  r2Keys(prefix?: string): string[];
+  /** Processes of the workerd runtime serving the Worker (for memory measurements). */
+  workerdPids(): number[];
+  /** Log lines of the processor. */
+  processorLogs: string[];
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Extra Worker vars (strings). */
+  vars?: Record<string, string>;
+  /** Start without a processor (PROCESSOR_URL points nowhere); for upload-only benchmarks. */
+  withoutProcessor?: boolean;
+  /** wrangler's log level (default "warn"). */
+  logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface RunningProcessor {
+  url: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
+    cwd: join(ROOT, 'container'),
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
+      ALLOWED_MEDIA_ORIGINS: allowedOrigin,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
+    const onData = (text: string) => {
+      for (const line of text.split('\n').filter(Boolean)) {
+        logs.push(line);
+        try {
+          const parsed = JSON.parse(line) as { msg?: string; port?: number };
+          if (parsed.msg === 'listening' && parsed.port) {
+            clearTimeout(timer);
+            resolvePort(parsed.port);
+          }
+        } catch {
+          // not a JSON log line
+        }
+      }
+    };
+    child.stdout!.setEncoding('utf8').on('data', onData);
+    child.stderr!.setEncoding('utf8').on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`processor exited with ${code}:\n${logs.join('\n')}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    async stop() {
+      if (exited) return;
+      const done = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+function applyMigrations(stateDir: string): Promise<void> {
+  return new Promise((resolveDone, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir],
+      { cwd: ROOT, env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.once('exit', (code) => (code === 0 ? resolveDone() : reject(new Error(`migrations failed (${code}):\n${output}`))));
+  });
+}
+
+async function toResult(res: Response): Promise<HttpResult> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
+  let body: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body, text, bytes };
+}
+
+/** workerd processes whose ancestor chain reaches this process. */
+function descendantsNamed(name: string): number[] {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+      parents.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const isOurs = (pid: number) => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  return [...names].filter(([pid, n]) => n === name && isOurs(pid)).map(([pid]) => pid);
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const processor = options.withoutProcessor ? null : await startProcessor(url);
+  const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
+  try {
+    await applyMigrations(stateDir);
+    const plain = (value: string) => ({ type: 'plain_text' as const, value });
+    const secret = (value: string) => ({ type: 'secret_text' as const, value });
+    worker = await unstable_startWorker({
+      config: join(ROOT, 'wrangler.toml'),
+      envFiles: [],
+      bindings: {
+        PUBLIC_URL: plain(url),
+        PROCESSOR_URL: plain(processorUrl),
+        ...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, plain(v)])),
+        ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, secret(v)])),
+      },
+      dev: {
+        server: { hostname: '127.0.0.1', port },
+        inspector: false,
+        enableContainers: false,
+        persist: stateDir,
+        watch: false,
+        logLevel: options.logLevel ?? 'warn',
+      },
+    });
+    await worker.ready;
+  } catch (err) {
+    await worker?.dispose().catch(() => {});
+    await processor?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+  const running = worker;
+
+  const fetchUrl = async (target: string, init: RequestInit = {}) => toResult(await fetch(target, init));
+
+  const api = (tenant: Tenant): Api => async (path, opts = {}) => {
+    const headers = new Headers(opts.headers);
+    headers.set('Authorization', `Bearer ${tenant.token}`);
+    headers.set('X-Profile-Id', tenant.profileId);
+    let body = opts.body;
+    if (opts.json !== undefined) {
+      headers.set('Content-Type', 'application/json');
+      body = JSON.stringify(opts.json);
+    }
+    const target = /^https?:\/\//.test(path) ? path : `${url}${path}`;
+    return toResult(await fetch(target, { method: opts.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body }));
+  };
+
+  let tenants = 0;
+  const newTenant = async (label = 'e2e'): Promise<Tenant> => {
+    tenants += 1;
+    const userId = `${label}-${Date.now().toString(36)}-${tenants}-${Math.random().toString(36).slice(2, 8)}`;
+    const token = await signTestToken({ sub: userId });
+    const res = await fetch(`${url}/api/v1/profiles/`, { headers: { Authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { id: string }[];
+    if (res.status !== 200 || !body[0]) throw new Error(`newTenant: ${res.status} ${JSON.stringify(body)}`);
+    return { userId, token, profileId: body[0].id };
+  };
+
+  const waitForJob = async (tenant: Tenant, jobId: string, { timeoutMs = 120_000 } = {}): Promise<JobBody> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: JobBody | null = null;
+    while (Date.now() < deadline) {
+      const res = await api(tenant)<JobBody>(`/api/v1/jobs/${jobId}`);
+      if (res.status !== 200) throw new Error(`waitForJob: ${res.status} ${res.text}`);
+      last = res.body;
+      if (['completed', 'failed', 'cancelled'].includes(last.status)) return last;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`job ${jobId} did not finish in ${timeoutMs} ms; last state ${JSON.stringify(last)}`);
+  };
+
+  const r2Keys = (prefix = ''): string[] => {
+    // miniflare keeps each bucket's index in a SQLite file under <state>/v3/r2/<namespace>/.
+    const dir = join(stateDir, 'v3/r2/miniflare-R2BucketObject');
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.sqlite'));
+    } catch {
+      return [];
+    }
+    const keys: string[] = [];
+    for (const file of files) {
+      const db = new DatabaseSync(join(dir, file), { readOnly: true });
+      try {
+        const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_mf_objects'").get();
+        if (!table) continue;
+        const rows = db.prepare('SELECT key FROM _mf_objects WHERE substr(key, 1, length(?)) = ? ORDER BY key').all(prefix, prefix) as { key: string }[];
+        keys.push(...rows.map((r) => r.key));
+      } finally {
+        db.close();
+      }
+    }
+    return keys;
+  };
+
+  return {
+    url,
+    processorUrl,
+    stateDir,
+    api,
+    fetchUrl,
+    newTenant,
+    waitForJob,
+    r2Keys,
+    workerdPids: () => descendantsNamed('workerd'),
+    processorLogs: processor?.logs ?? [],
+    async stop() {
+      await running.dispose().catch(() => {});
+      await processor?.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.ts';
+import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
+import { quantizedExpiry, signedMediaUrl, signedUploadUrl, storageKeyOf, verifyMediaToken } from '../../src/media/signed-urls.ts';
+
+const db = createDb(env.DB);
+const scope = scopeForVerifiedProfile(db, { profileId: 'prf_01jd2v4m8r0000000000000000' });
+const video = { kind: 'source_video', id: 'vid_01jd2v4m8r0000000000000001' } as const;
+const tokenOf = (url: string) => new URL(url).pathname.split('/')[2]!;
+
+describe('signed media URLs', () => {
+  it('round-trips a GET token and derives the key from the target, never carrying it', async () => {
+    const { url } = await signedMediaUrl(env, scope, video, { ttlSeconds: 600 });
+    expect(url.startsWith(`${env.PUBLIC_URL}/media/`)).toBe(true);
+    expect(url).not.toContain('p/prf_');
+    const payload = atob(tokenOf(url).split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/'));
+    expect(payload).not.toContain('videos/');
+    const verified = await verifyMediaToken(env, db, tokenOf(url));
+    expect(verified).toMatchObject({ method: 'GET', target: video, key: storageKeyOf(scope, video) });
+    expect(verified.scope.profileId).toBe(scope.profileId);
+  });
+
+  it('carries upload limits, content type and part for PUT tokens', async () => {
+    const { url } = await signedUploadUrl(env, scope, video, {
+      maxBytes: 1234,
+      exactBytes: true,
+      contentType: 'Video/MP4',
+      part: { uploadId: 'upload-1', partNumber: 3 },
+    });
+    expect(await verifyMediaToken(env, db, tokenOf(url))).toMatchObject({
+      method: 'PUT',
+      maxBytes: 1234,
+      exactBytes: true,
+      contentType: 'video/mp4',
+      part: { uploadId: 'upload-1', partNumber: 3 },
+    });
+  });
+
+  it('refuses tampered, foreign-key and expired tokens with 403', async () => {
+    const { url } = await signedMediaUrl(env, scope, video);
+    const [body, mac] = tokenOf(url).split('.') as [string, string];
+    const forged = btoa(JSON.stringify({ ...JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/'))), p: 'prf_01jd2v4m8r0000000000000009' }))
+      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const flipped = mac.slice(0, -2) + (mac.at(-2) === 'A' ? 'B' : 'A') + mac.at(-1);
+    for (const bad of [`${forged}.${mac}`, `${body}.${flipped}`, `${body}.`, body, 'x.y', '']) {
+      await expect(verifyMediaToken(env, db, bad)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    const otherKey = await signedMediaUrl({ ...env, URL_SIGNING_KEY: 'another-signing-key-0123456789abcdef0123' }, scope, video);
+    await expect(verifyMediaToken(env, db, tokenOf(otherKey.url))).rejects.toMatchObject({ status: 403 });
+    const old = await signedMediaUrl(env, scope, video, { ttlSeconds: 60, now: Date.now() - 3600_000 });
+    await expect(verifyMediaToken(env, db, tokenOf(old.url))).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('gives the same URL to repeated requests within an expiry step', () => {
+    const t = Date.UTC(2030, 0, 1, 12, 0, 10);
+    expect(quantizedExpiry(3600, t)).toBe(quantizedExpiry(3600, t + 60_000));
+    expect(quantizedExpiry(3600, t) * 1000 - t).toBeGreaterThanOrEqual(3600_000);
+  });
+});
