@@ -2,10 +2,17 @@
 import { processorClient } from '../../media/processor.ts';
 import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
+import { analyzeVideoHandler } from './analyze-video.ts';
 import { detectVoiceHandler } from './detect-voice.ts';
 import { echoHandler } from './echo.ts';
+import { generateProjectHandler } from './generate-project.ts';
+import { multiVideoHandler } from './multi-video.ts';
+import { muteVoiceHandler } from './mute-voice.ts';
+import { processVideoHandler } from './process-video.ts';
 import { publishClipHandler } from './publish-clip.ts';
 import { probeSourceVideoHandler } from './probe-source-video.ts';
+import { ttsAddToVideosHandler } from './tts-add-to-videos.ts';
+import { ttsGenerateHandler } from './tts-generate.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
@@ -14,4 +21,11 @@ export const handlers: HandlerRegistry = {
   publish_clip: publishClipHandler,
   probe_source_video: probeSourceVideoHandler(processorClient),
   detect_voice: detectVoiceHandler(processorClient),
+  mute_voice: muteVoiceHandler(processorClient),
+  analyze_video: analyzeVideoHandler(processorClient),
+  tts_generate: ttsGenerateHandler(processorClient),
+  tts_add_to_videos: ttsAddToVideosHandler(processorClient),
+  process_video: processVideoHandler(processorClient),
+  multi_video: multiVideoHandler(processorClient),
+  generate_project: generateProjectHandler(processorClient),
 };
