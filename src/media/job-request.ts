@@ -13,6 +13,7 @@
 import type { Context } from 'hono';
 import type { AppEnv, Bindings } from '../env.ts';
 import { ApiError, badRequest } from '../errors.ts';
+import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { hashingStream } from '../lib/hashing-stream.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../lib/multipart-stream.ts';
@@ -70,8 +71,8 @@ export interface JobRequest {
   readonly fileCount: number;
   /** Identifies the uploaded files for idempotency (field → sha256 and size). */
   fingerprint(): Record<string, { sha256: string; size: number }>;
-  /** Moves every uploaded video to `processing` with its probe job. */
-  startProbes(): Promise<void>;
+  /** Moves every uploaded video to `processing` with its probe job; returns the jobs by field. */
+  startProbes(): Promise<Map<string, JobRow>>;
   /** Removes everything that was stored (rows and objects). */
   discard(): Promise<void>;
 }
@@ -130,9 +131,11 @@ export async function readJobRequest(c: Context<AppEnv>, jobId: string, spec: Jo
       return out;
     },
     async startProbes() {
-      for (const v of videos.values()) {
-        await startProbe(env, scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType });
+      const jobs = new Map<string, JobRow>();
+      for (const [field, v] of videos) {
+        jobs.set(field, await startProbe(env, scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType }));
       }
+      return jobs;
     },
     async discard() {
       for (const v of videos.values()) await discard(env, scope, v.stored);
