@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.ts';
 import { createProcessorServer } from './http/app.ts';
 import { binaries } from './media/binaries.ts';
+import { startGateway } from './media/range-gateway.ts';
 import { killAllChildren } from './media/run-process.ts';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -29,6 +30,7 @@ function main(): void {
     console.error(JSON.stringify({ level: 'warn', msg: 'ALLOWED_MEDIA_ORIGINS is empty: every media URL will be refused' }));
   }
 
+  await startGateway();
   const processor = createProcessorServer(config);
   processor.server.listen(config.port, config.host, () => {
     const { port } = processor.server.address() as AddressInfo;
@@ -52,4 +54,4 @@ function main(): void {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main();
+await main();

@@ -11,6 +11,7 @@ import type { ProcessorErrorCode } from '../../../src/media/processor-types.ts';
 import { operationTimeoutMs, type ProcessorConfig } from '../config.ts';
 import { asFailure, invalidRequest, ProcessorFailure } from '../errors.ts';
 import { binaries } from '../media/binaries.ts';
+import { openGatewaySession } from '../media/range-gateway.ts';
 import { withTempDir } from '../media/temp-dir.ts';
 import { createOpContext, type Operation, type ParseEnv } from '../operation.ts';
 import { operations } from '../ops/index.ts';
@@ -141,12 +142,13 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
     };
     const heartbeat = setInterval(() => writeLine({ type: 'progress', percent: Math.max(0, lastPercent), step: lastStep || 'working' }), HEARTBEAT_MS);
 
+    const gateway = openGatewaySession();
     try {
       const result = await withTempDir((dir) =>
-        operation.run(request as never, createOpContext(config, dir, controller.signal, started + timeoutMs, progress)),
+        operation.run(request as never, createOpContext(config, dir, controller.signal, started + timeoutMs, progress, gateway)),
       );
       writeLine({ type: 'result', result });
-      log('info', 'operation done', { operation: name, ms: Date.now() - started });
+      log('info', 'operation done', { operation: name, ms: Date.now() - started, upstream: gateway.totals() });
     } catch (err) {
       const failure = timedOut ? new ProcessorFailure('timeout', `The operation exceeded its time limit of ${Math.round(timeoutMs / 1000)} s`) : asFailure(err);
       if (!(err instanceof ProcessorFailure) && !timedOut) {
@@ -156,6 +158,7 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       }
       writeLine({ type: 'error', code: failure.code, message: failure.message });
     } finally {
+      gateway.close();
       clearTimeout(timer);
       clearInterval(heartbeat);
       running.delete(controller);

@@ -1,8 +1,8 @@
 /**
  * How ffmpeg is run. Every input goes through `inputArgs`, which pins what the demuxer may do:
- * - `-protocol_whitelist`: http/https (+tcp/tls under them) for the Worker's signed URLs, `file` only
- *   for files this process wrote into its own temp dir. A playlist that points at `file:` or another
- *   protocol is refused by ffmpeg itself.
+ * - `-protocol_whitelist`: http (+tcp under it) for the Worker's signed URLs, which ffmpeg reads
+ *   through the processor's loopback range gateway; `file` only for files this process wrote into its
+ *   own temp dir. A playlist that points at `file:` or another protocol is refused by ffmpeg itself.
  * - `-format_whitelist`: real media demuxers only. No hls, dash, concat/ffconcat, image2 sequences,
  *   subtitles or other "container of URLs" formats, even when a file is named .mp4.
  * - `-max_pixels`: decoders refuse frames larger than the processor's limit (decode bombs).
@@ -16,16 +16,20 @@ import { runProcess, type RunResult } from './run-process.ts';
 /** Demuxers a user's media may be read with (names as ffmpeg reports them). */
 export const MEDIA_DEMUXERS = ['mov', 'mp4', 'm4a', '3gp', 'matroska', 'webm', 'mp3', 'wav', 'ogg', 'flac', 'aac', 'avi', 'mpegts'] as const;
 
-/** Where a processor input comes from: a URL the Worker signed, or a file this op wrote itself. */
+/**
+ * Where a processor input comes from: a URL the Worker signed (handed to ffmpeg as its loopback
+ * gateway URL), or a file this op wrote itself.
+ */
 export type InputSource = { kind: 'url'; url: string } | { kind: 'local'; path: string; formats?: readonly string[] };
 
 export interface InputLimits {
   maxPixels: number;
 }
 
-const NETWORK_PROTOCOLS = 'http,https,tcp,tls';
-/** 30 s without a byte from the Worker fails the read (microseconds). */
-const NETWORK_RW_TIMEOUT_US = '30000000';
+/** URL inputs reach ffmpeg through the loopback range gateway (range-gateway.ts): plain http. */
+const NETWORK_PROTOCOLS = 'http,tcp';
+/** 60 s without a byte fails the read (microseconds). */
+const NETWORK_RW_TIMEOUT_US = '60000000';
 
 /** Options that must precede `-i` for one input, then `-i` itself. `before` carries -ss/-t etc. */
 export function inputArgs(source: InputSource, limits: InputLimits, before: readonly string[] = []): string[] {
@@ -34,6 +38,10 @@ export function inputArgs(source: InputSource, limits: InputLimits, before: read
       '-protocol_whitelist', NETWORK_PROTOCOLS,
       '-format_whitelist', MEDIA_DEMUXERS.join(','),
       '-rw_timeout', NETWORK_RW_TIMEOUT_US,
+      // The gateway answers in bounded pieces; ffmpeg asks again for the next one.
+      '-reconnect', '1', '-reconnect_delay_max', '1',
+      // The gateway never redirects; a redirect could only lead somewhere else.
+      '-max_redirects', '0',
       '-max_pixels', String(limits.maxPixels),
       ...before,
       '-i', source.url,

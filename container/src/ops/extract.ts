@@ -17,15 +17,15 @@ import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import type { InputSource } from '../media/ffmpeg.ts';
 import { muteFilter } from '../media/mute-filter.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
-import { type MediaInfo, parseRate, type RawPacket, type VideoStreamInfo } from '../media/probe.ts';
+import { type MediaInfo, type RawPacket, type VideoStreamInfo } from '../media/probe.ts';
 import { planSmartCut, type SmartCutPlan, type StagePacket } from '../media/smart-cut.ts';
 import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';
 import { MAX_INTERVALS, parseTimeRange } from './mute.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 
-/** Packets listed after the seek to find the keyframe at or before `start`. */
-const KEYFRAME_LOOKUP_PACKETS = 120;
+/** Packets listed after the seek to find the keyframe at or before `start` (an audio chunk may come first). */
+const KEYFRAME_LOOKUP_PACKETS = 64;
 /** Extra seconds staged after `end`, so reordered frames and the last audio are all there. */
 const STAGE_MARGIN_SECONDS = 0.3;
 /** x264 SPS/PPS id for re-encoded pieces: differs from the source's (almost always 0), so both sets coexist. */
@@ -65,6 +65,19 @@ export function parseExtract(body: Record<string, unknown>, env: Parameters<Oper
 
 const secs = (n: number) => n.toFixed(6);
 
+/**
+ * Tells the range gateway what the next read takes: from the first packet listed at the seek point
+ * (byte position from the probe), [from, to) seconds at the media's bit rate, with room for swings.
+ * The cut then comes in one upstream request.
+ */
+function announceRead(ctx: OpContext, source: InputSource, info: MediaInfo, from: number, to: number): void {
+  const positions = info.packets.map((p) => Number(p.pos)).filter((n) => Number.isFinite(n) && n >= 0);
+  if (positions.length === 0) return;
+  const bitRate = info.bitRate ?? (info.sizeBytes ? (info.sizeBytes * 8) / info.duration : 0);
+  ctx.expectRead(source, Math.min(...positions), Math.max(0, to - from) * (bitRate / 8) * 1.25 + 256 * 1024);
+}
+const secsUp = (n: number) => (Math.ceil(n * 1e6 - 1e-6) / 1e6).toFixed(6);
+
 /** Audio args for a cut: copy, or re-encode (with the mute filter, intervals relative to `offset`). */
 async function audioArgs(ctx: OpContext, info: MediaInfo, mute: Mute | undefined, cutStartInOutput: number, duration: number, encode: boolean): Promise<string[]> {
   if (!info.audio) return ['-an'];
@@ -80,6 +93,10 @@ async function audioArgs(ctx: OpContext, info: MediaInfo, mute: Mute | undefined
 
 // ─── copy ──────────────────────────────────────────────────────────────────────────────────────
 
+function keyframeTime(info: MediaInfo): number | null {
+  return info.video ? firstVideoKeyframe(info.packets, info.video, info.startTime) : null;
+}
+
 function firstVideoKeyframe(packets: RawPacket[], video: VideoStreamInfo, startTime: number): number | null {
   const packet = packets.find((p) => p.stream_index === video.index);
   if (!packet || !packet.flags?.startsWith('K') || packet.pts_time === undefined) return null;
@@ -90,6 +107,7 @@ async function extractCopy(ctx: OpContext, request: ExtractRequest, source: Inpu
   const video = info.video!;
   const end = Math.min(request.end, info.duration);
   ctx.progress(30, 'copying');
+  announceRead(ctx, source, info, keyframe, end);
   await ctx.ffmpeg(
     [
       ...ctx.input(source, ['-ss', secs(keyframe), '-t', secs(end - keyframe)]),
@@ -135,6 +153,8 @@ async function extractReencode(ctx: OpContext, request: ExtractRequest, reader: 
   const end = Math.min(request.end, info.duration);
   const duration = end - request.start;
   const filters = transformFilters(request.transforms);
+  // Input-side seek lands on the keyframe at or before start, where the probe listed packets.
+  if (reader.offset === 0) announceRead(ctx, reader.source, info, keyframeTime(info) ?? request.start, end);
   const mute = request.mute
     ? muteFilter({ intervals: request.mute.intervals, mode: request.mute.mode, keep: request.mute.keep_percentage, denoise: false }, duration)
     : null;
@@ -212,9 +232,6 @@ async function extractSmart(ctx: OpContext, request: ExtractRequest, source: Inp
   const early = (fallback: string): SmartOutcome => ({ fallback, stage: null });
   if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
   if (video.fieldOrder && !['progressive', 'unknown'].includes(video.fieldOrder)) return early('interlaced source');
-  const fps = video.fps || parseRate(video.raw.r_frame_rate);
-  if (!(fps > 0)) return early('the source has no frame rate');
-  const frame = 1 / fps;
   const end = Math.min(request.end, info.duration);
 
   // 1. One ranged read of the source: stream copy [keyframe, end + margin) into the temp dir, video
@@ -222,6 +239,7 @@ async function extractSmart(ctx: OpContext, request: ExtractRequest, source: Inp
   ctx.progress(15, 'staging');
   const stage = join(ctx.tempDir, 'stage.mp4');
   const stageAudio = join(ctx.tempDir, 'stage-audio.mp4');
+  announceRead(ctx, source, info, keyframe, end + STAGE_MARGIN_SECONDS);
   await ctx.ffmpeg([
     ...ctx.input(source, ['-ss', secs(keyframe), '-t', secs(end - keyframe + STAGE_MARGIN_SECONDS)]),
     '-map', `0:${video.index}`, '-c', 'copy', stage,
@@ -238,9 +256,10 @@ async function extractSmart(ctx: OpContext, request: ExtractRequest, source: Inp
   const timescale = Number((stageVideo.timeBase.split('/')[1] ?? '0')) || 90000;
 
   // 2. Plan: which frames to re-encode, which to copy.
-  const planned = planSmartCut(stagePackets(stageInfo.packets, stageVideo.index), request.start - keyframe, end - keyframe, frame);
+  const planned = planSmartCut(stagePackets(stageInfo.packets, stageVideo.index), request.start - keyframe, end - keyframe);
   if (!planned.ok) return fromStage(planned.reason);
   const plan = planned.plan;
+  const frame = plan.frameDuration;
   const encoder = matchedEncoderArgs(video, plan.reorderDelay, timescale);
   if (typeof encoder === 'string') return fromStage(encoder);
 
@@ -249,7 +268,8 @@ async function extractSmart(ctx: OpContext, request: ExtractRequest, source: Inp
   const list: string[] = ['ffconcat version 1.0'];
   for (const [i, piece] of plan.pieces.entries()) {
     if (piece.kind === 'copy') {
-      list.push('file stage.mp4', `inpoint ${secs(piece.start)}`);
+      // Rounded up to the microsecond the concat demuxer parses: the seek must land on K, not before.
+      list.push('file stage.mp4', `inpoint ${secsUp(piece.start)}`);
       if (plan.copyOutpointDts !== null) list.push(`outpoint ${secs(plan.copyOutpointDts)}`);
       list.push(`duration ${secs(piece.end - piece.start)}`);
       continue;
@@ -332,9 +352,12 @@ export const extractOperation: Operation<'extract'> = {
   async run(request, ctx) {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);
-    const wantsKeyframe = request.mode !== 'reencode' && !request.transforms;
-    // One ffprobe run gates the input and, for copy/smart, lists the packets at the seek point.
-    const { info } = await ctx.probe(source, { video: true }, wantsKeyframe ? { packetsFrom: { time: request.start, count: KEYFRAME_LOOKUP_PACKETS } } : {});
+    // One ffprobe run gates the input and lists the packets at the seek point (keyframe, byte position).
+    let { info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: request.start, count: KEYFRAME_LOOKUP_PACKETS } });
+    if (!info.packets.some((p) => p.stream_index === info.video!.index)) {
+      // Unusual interleaving: list more packets (a second, cached read through the gateway).
+      ({ info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: request.start, count: KEYFRAME_LOOKUP_PACKETS * 8 } }));
+    }
     if (request.start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${request.start} s is past the end of the media (${ms(info.duration)} s)`);
     const out = join(ctx.tempDir, 'output.mp4');
     const direct = sourceReader(source, info);
