@@ -68,8 +68,9 @@ interface FailurePattern {
 
 /** Ordered: the first match wins. Messages are ours; ffmpeg's stderr is never returned verbatim. */
 const FAILURE_PATTERNS: FailurePattern[] = [
-  { pattern: /Protocol '[^']*' not on whitelist|not on whitelist/i, code: 'invalid_media', message: 'The input is a playlist or reference file (not media); refused' },
-  { pattern: /exceeds max_pixels|Picture size \d+x\d+ is invalid|dimensions .* too large/i, code: 'limits_exceeded', message: 'The input picture is larger than the processor accepts' },
+  { pattern: /Protocol '[^']*' not on whitelist/i, code: 'invalid_media', message: 'The input refers to other files or URLs (a playlist or reference file); refused' },
+  { pattern: /Format not on whitelist|not on whitelist/i, code: 'invalid_media', message: 'The input is not a supported media format (playlists, lists and image sequences are refused)' },
+  { pattern: /exceeds max_pixels|exceeds specified max pixel count|Picture size \d+x\d+ is invalid|dimensions .* too large/i, code: 'limits_exceeded', message: 'The input picture is larger than the processor accepts' },
   { pattern: /Server returned 5\d\d|HTTP error 5\d\d/i, code: 'input_unreachable', message: 'The media server answered with an error (5xx)' },
   { pattern: /Server returned 4\d\d|HTTP error 4\d\d|4\d\d (Forbidden|Not Found|Unauthorized)/i, code: 'input_unreachable', message: 'The input URL was refused (expired or unknown)' },
   { pattern: /Connection refused|Connection timed out|Connection reset|Network is unreachable|Failed to resolve|Name or service not known|Operation timed out|I\/O error/i, code: 'input_unreachable', message: 'The input could not be fetched' },

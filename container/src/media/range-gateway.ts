@@ -206,6 +206,11 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     remember(upstream, position, data);
   }
   const total = upstream.size ?? position + data.length;
+  if (total === 0) {
+    // An empty object is not a transport error: let the demuxer see an empty file.
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 0 }).end();
+    return;
+  }
   if (position >= total) {
     res.writeHead(416, { 'content-range': `bytes */${total}` }).end();
     return;
