@@ -1,6 +1,8 @@
 /** Every operation the processor serves, by the name in `POST /v1/{operation}`. */
 import type { ProcessorOperation } from '../../../src/media/processor-types.ts';
 import type { Operation } from '../operation.ts';
+import { audioOperation } from './audio.ts';
+import { concatOperation } from './concat.ts';
 import { detectVoiceOperation } from './detect-voice.ts';
 import { extractOperation } from './extract.ts';
 import { framesOperation } from './frames.ts';
@@ -19,4 +21,6 @@ export const operations: { [O in ProcessorOperation]?: Operation<O> } = {
   'detect-voice': detectVoiceOperation,
   mute: muteOperation,
   extract: extractOperation,
+  concat: concatOperation,
+  audio: audioOperation,
 };
