@@ -10,6 +10,7 @@ import { muteOperation } from './mute.ts';
 import { probeOperation } from './probe.ts';
 import { removeAudioOperation } from './remove-audio.ts';
 import { thumbnailOperation } from './thumbnail.ts';
+import { ttsLocalOperation } from './tts-local.ts';
 import { waveformOperation } from './waveform.ts';
 
 export const operations: { [O in ProcessorOperation]?: Operation<O> } = {
@@ -23,4 +24,5 @@ export const operations: { [O in ProcessorOperation]?: Operation<O> } = {
   extract: extractOperation,
   concat: concatOperation,
   audio: audioOperation,
+  'tts-local': ttsLocalOperation,
 };
