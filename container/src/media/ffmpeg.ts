@@ -101,12 +101,19 @@ export interface FfmpegRunOptions {
   onStdout?: (chunk: Buffer) => void;
   maxStdoutBytes?: number;
   cwd?: string;
+  /** Measurement runs (loudness) need ffmpeg's info-level report on stderr. */
+  logLevel?: 'error' | 'info';
 }
 
 /** Runs ffmpeg; resolves with its output on success, throws a classified ProcessorFailure otherwise. */
 export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptions): Promise<RunResult> {
   const wantsProgress = options.onProgress && options.expectedDuration && options.expectedDuration > 0 && !options.onStdout;
-  const fullArgs = [...FFMPEG_BASE_ARGS, ...(wantsProgress ? ['-progress', 'pipe:2', '-stats_period', '0.5'] : []), ...args];
+  const fullArgs = [
+    ...FFMPEG_BASE_ARGS,
+    ...(options.logLevel === 'info' ? ['-loglevel', 'info'] : []),
+    ...(wantsProgress ? ['-progress', 'pipe:2', '-stats_period', '0.5'] : []),
+    ...args,
+  ];
   if (process.env.PROCESSOR_LOG_COMMANDS === '1') console.error(JSON.stringify({ level: 'debug', msg: 'ffmpeg', args: fullArgs }));
   const result = await runProcess(requireBinary('ffmpeg'), fullArgs, {
     timeoutMs: options.timeoutMs,

@@ -9,6 +9,7 @@ import { framesOperation } from './frames.ts';
 import { muteOperation } from './mute.ts';
 import { probeOperation } from './probe.ts';
 import { removeAudioOperation } from './remove-audio.ts';
+import { renderOperation } from './render.ts';
 import { thumbnailOperation } from './thumbnail.ts';
 import { ttsLocalOperation } from './tts-local.ts';
 import { waveformOperation } from './waveform.ts';
@@ -25,4 +26,5 @@ export const operations: { [O in ProcessorOperation]?: Operation<O> } = {
   concat: concatOperation,
   audio: audioOperation,
   'tts-local': ttsLocalOperation,
+  render: renderOperation,
 };
