@@ -74,7 +74,8 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
   const parseEnv: ParseEnv = { allowedOrigins: config.allowedMediaOrigins };
 
   async function handleOperation(req: IncomingMessage, res: ServerResponse, name: string, path: string): Promise<void> {
-    const operation = (operations as Record<string, Operation<never> | undefined>)[name];
+    // Own properties only: "constructor" and friends are not operations.
+    const operation = Object.hasOwn(operations, name) ? (operations as unknown as Record<string, Operation<never>>)[name] : undefined;
     if (!operation) {
       sendError(res, 404, 'invalid_request', `Unknown operation "${name}"`);
       return;
