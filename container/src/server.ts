@@ -52,6 +52,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Tests and `npm start` run the processor as a child: never outlive the parent that started it.
+  if (process.env.PROCESSOR_EXIT_WITH_PARENT === '1') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('parent exited');
+    }, 1000).unref();
+  }
 }
 
 await main();
