@@ -19,6 +19,14 @@ import { type JobMessage, queueMessage } from './messages.ts';
 /** Must match `max_retries` of the jobs consumer in wrangler.toml. */
 export const MAX_ATTEMPTS = 6;
 
+/**
+ * A job marked running that changed within this many seconds is being worked on by another
+ * delivery (queues are at-least-once): a duplicate waits instead of running the same work twice
+ * (and paying a provider twice). A delivery that died stops touching the row, so after this long
+ * without progress the next delivery takes over.
+ */
+export const RUNNING_LEASE_SECONDS = 120;
+
 /** How long a deferred job may wait for what it needs (see JobDeferredError). */
 export const MAX_WAIT_SECONDS = 3600;
 
@@ -73,6 +81,13 @@ export async function processJobMessage(
     await markCancelled(scope, job.id);
     await runCancelHook(env, scope, job, registry);
     return {};
+  }
+  if (job.status === 'running') {
+    const idle = (Date.now() - Date.parse(job.updatedAt)) / 1000;
+    if (idle >= 0 && idle < RUNNING_LEASE_SECONDS) {
+      log({ msg: 'job is running in another delivery; this one waits', job_id: job.id, idle_seconds: Math.round(idle) });
+      return { retryAfter: Math.ceil(RUNNING_LEASE_SECONDS - idle) };
+    }
   }
   const type = job.type as JobType;
   const handler = registry[type];
