@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GEMINI_FAKE_KEY, GeminiFake } from '../fakes/gemini-server.ts';
 import { makeSpeechVideo, makeTextFile, makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
 import { durationOf, rmsDb, saveBytes, streamsOf, videoPacketHashes } from './helpers/media-checks.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
@@ -56,7 +57,11 @@ async function expectRedeliveryChangesNothing(t: Tenant, job: { id: string; type
 
 /** Edits the local D1 behind the Worker (to stage a crash: a job left "running" long ago). */
 function d1(sql: string, ...params: (string | number)[]) {
-  const dir = join(stack.stateDir, 'v3/d1/miniflare-D1DatabaseObject');
+  d1At(stack, sql, ...params);
+}
+
+function d1At(on: Stack, sql: string, ...params: (string | number)[]) {
+  const dir = join(on.stateDir, 'v3/d1/miniflare-D1DatabaseObject');
   const file = readdirSync(dir).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
   const db = new DatabaseSync(join(dir, file!));
   try {
@@ -300,5 +305,80 @@ describe('processor down', () => {
     const video = (await stack.api(t)(`/api/v1/segments/source-videos/${uploaded.body.id}`)).body;
     expect(video.status).toBe('ready');
     expect(stack.r2Keys(`p/${t.profileId}/videos/${uploaded.body.id}/`)).toContain(`p/${t.profileId}/videos/${uploaded.body.id}/source`);
+  });
+});
+
+describe('with the Gemini fake', () => {
+  let gstack: Stack;
+  let gemini: GeminiFake;
+  beforeAll(async () => {
+    gemini = await GeminiFake.start();
+    gstack = await startStack({ vars: { GEMINI_BASE_URL: gemini.url, GEMINI_API_KEY: GEMINI_FAKE_KEY, GEMINI_MODEL: 'gemini-2.5-flash' } });
+  });
+  afterAll(async () => {
+    await gstack?.stop();
+    await gemini?.close();
+  });
+
+  it('analyzes frames from the processor with absolute times, records a cost row per call, and never pays twice on a rerun', async () => {
+    const t = await gstack.newTenant();
+    const path = await makeVideo({ width: 640, height: 360, duration: 70 });
+    const form = new FormData();
+    form.append('video', new Blob([await readWhole(path)], { type: 'video/mp4' }), 'demo.mp4');
+    form.append('context_text', 'A product demo of a coffee grinder');
+    form.append('target_duration', '12');
+    const res = await gstack.api(t)('/api/v1/analyze', { method: 'POST', body: form });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body.engine).toBe('gemini');
+    const job = await gstack.waitForJob(t, res.body.job_id, { timeoutMs: 120_000 });
+    expect(job.status, JSON.stringify(job.error)).toBe('completed');
+    const result = job.result as any;
+    expect(result.engine_used).toBe('gemini');
+    // 70 s at one frame per 2 s = 35 frames: two requests of ≤ 30 frames.
+    const calls = gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' });
+    expect(calls).toHaveLength(2);
+    expect(result.gemini).toMatchObject({ model: 'gemini-2.5-flash', calls: 2, reused: false });
+    // The second batch is labelled with absolute times (60 s and later), and its segments stay there.
+    const labels = (calls[1]!.json.contents[0].parts as { text?: string }[]).map((p) => p.text).filter((x): x is string => !!x && /^Frame \d+ at/.test(x));
+    expect(labels[0]).toBe('Frame 31 at 60s');
+    for (const s of result.segments) {
+      expect(s.start).toBeGreaterThanOrEqual(0);
+      expect(s.end).toBeLessThanOrEqual(70);
+    }
+    expect(result.total_selected_duration).toBeGreaterThan(0);
+    expect(result.total_selected_duration).toBeLessThanOrEqual(12 * 1.2);
+
+    const costs = (await gstack.api(t)('/api/v1/costs/all')).body.entries;
+    expect(costs).toHaveLength(2);
+    for (const c of costs) expect(c).toMatchObject({ job_id: job.id, service: 'gemini', unit: 'tokens', model: 'gemini-2.5-flash' });
+    expect(costs.reduce((n: number, c: any) => n + c.cost_usd, 0)).toBeCloseTo(result.gemini.cost_usd, 8);
+
+    // A crash after the calls: the rerun reuses the stored analysis.
+    d1At(gstack, "UPDATE jobs SET status = 'running', updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?", job.id);
+    await gstack.deliver({ kind: 'job', job_id: job.id, profile_id: t.profileId, type: 'analyze_video' });
+    const rerun = (await gstack.api(t)(`/api/v1/jobs/${job.id}`)).body;
+    expect(rerun.status).toBe('completed');
+    expect(rerun.result.gemini.reused).toBe(true);
+    expect(rerun.result.segments).toEqual(result.segments);
+    expect(gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' })).toHaveLength(2);
+    expect((await gstack.api(t)('/api/v1/costs/all')).body.entries).toHaveLength(2);
+  });
+
+  it('falls back to highlights when Gemini refuses the key, and says why', async () => {
+    const t = await gstack.newTenant();
+    const path = await makeVideo({ width: 320, height: 240, duration: 12 });
+    gemini.server.failNext({
+      method: 'POST',
+      status: 400,
+      body: { error: { code: 400, message: 'API key not valid.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } },
+    });
+    const form = new FormData();
+    form.append('video', new Blob([await readWhole(path)], { type: 'video/mp4' }), 'demo.mp4');
+    form.append('context_text', 'Anything');
+    form.append('target_duration', '4');
+    const res = await gstack.api(t)('/api/v1/jobs', { method: 'POST', body: form });
+    const job = await gstack.waitForJob(t, res.body.job_id, { timeoutMs: 120_000 });
+    expect(job.status, JSON.stringify(job.error)).toBe('completed');
+    expect(job.result).toMatchObject({ engine_used: 'highlights', engine_fallback_reason: expect.stringMatching(/^gemini_auth: Gemini: API key not valid/) });
   });
 });
