@@ -34,10 +34,12 @@ export async function handleJobRoute<S extends z.ZodType>(
   const jobId = newId('job');
   const request = await readJobRequest(c, jobId, spec);
   let used = false;
+  let entered = false;
   try {
     const parsed = schema.safeParse(request.fields);
     if (!parsed.success) throw validationError(parsed.error, request.fileCount ? 'form data' : 'request body');
     const response = await idempotentJson(c, { fields: parsed.data, files: request.fingerprint() }, async () => {
+      entered = true;
       const result = await run({ c, fields: parsed.data, request, jobId });
       used = result.status >= 200 && result.status < 300;
       return result;
@@ -48,7 +50,7 @@ export async function handleJobRoute<S extends z.ZodType>(
     // job id, e.g. a stored SRT) belong to nothing.
     if (!used) {
       if (request.fileCount) await request.discard();
-      await deletePrefix(c.env.MEDIA, storageKeys.jobPrefix(c.get('scope'), jobId));
+      if (request.fileCount || entered) await deletePrefix(c.env.MEDIA, storageKeys.jobPrefix(c.get('scope'), jobId));
     }
   }
 }

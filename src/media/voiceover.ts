@@ -33,7 +33,8 @@
  *   finds it and never calls (or bills) ElevenLabs again. The ledger write is idempotent on its key.
  * - The local voice and silence removal are deterministic and simply redone, overwriting the same
  *   objects.
- * Every object written is reported through `recordOutputs` first, so deleting the job removes it.
+ * Every object written is reported through `recordOutputs` first, so deleting the job removes it;
+ * `cacheKeys` lists the ones a handler should keep when it prunes its intermediates.
  *
  * Failures: provider errors become `TransientJobError` (429, 5xx, timeouts) or `PermanentJobError`
  * (invalid key, quota, unknown voice, text too long) via `providerErrorToJobError`; processor
@@ -166,6 +167,11 @@ export interface VoiceoverResult {
   costUsd: number;
   requestId: string | null;
   silence_removal: SilenceRemovalStats;
+  /**
+   * Objects to keep with the job besides the output: the stored ElevenLabs answer, so a rerun of
+   * the job after a crash never pays ElevenLabs again. Empty for the local voice.
+   */
+  cacheKeys: string[];
 }
 
 /** What we keep of an ElevenLabs answer, so a redelivered job never calls (or pays) twice. */
@@ -300,6 +306,7 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
   let requestId: string | null = null;
   let speechDuration: number | null = null;
   let model: string | null = plan.model;
+  let cacheKeys: string[] = [];
 
   await progress(0, plan.provider === 'elevenlabs' ? 'Synthesising voice (ElevenLabs)' : 'Synthesising voice (local)');
   if (plan.provider === 'elevenlabs') {
@@ -323,6 +330,7 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
     requestId = stored.request_id;
     model = stored.model;
     cues = stored.alignment ? alignmentToCues(stored.alignment as CharacterAlignment) : [];
+    cacheKeys = [...new Set([speechKey, storageKeyOf(scope, jobOutput(req.jobId, `${key}-el.json`))])];
   } else {
     const result = await callProcessor(async () =>
       processor.run('tts-local', { text, voice: plan.voice, output: await putUrl(env, scope, speechTarget) }, (e) => progress(e.percent * 0.5, 'Synthesising voice (local)')),
@@ -396,6 +404,7 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
     costUsd,
     requestId,
     silence_removal: silence,
+    cacheKeys,
   };
 }
 

@@ -339,7 +339,8 @@ describe('with the Gemini fake', () => {
     expect(calls).toHaveLength(2);
     expect(result.gemini).toMatchObject({ model: 'gemini-2.5-flash', calls: 2, reused: false });
     // The second batch is labelled with absolute times (60 s and later), and its segments stay there.
-    const labels = (calls[1]!.json.contents[0].parts as { text?: string }[]).map((p) => p.text).filter((x): x is string => !!x && /^Frame \d+ at/.test(x));
+    const body = calls[1]!.json as { contents: { parts: { text?: string }[] }[] };
+    const labels = body.contents[0]!.parts.map((p) => p.text).filter((x): x is string => !!x && /^Frame \d+ at/.test(x));
     expect(labels[0]).toBe('Frame 31 at 60s');
     for (const s of result.segments) {
       expect(s.start).toBeGreaterThanOrEqual(0);

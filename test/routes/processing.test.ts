@@ -350,3 +350,27 @@ describe('cross-profile', () => {
     expect((await as(intruder)(`/api/v1/library/projects/${theirs.id}/generate`, { json: { source_video_id: video } })).status).toBe(404);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every processing route with its form and JSON bodies', async () => {
+    const doc = (await as(await seedUser('doc'))('/openapi.json')).body;
+    for (const path of [
+      '/api/v1/detect-voice',
+      '/api/v1/mute-voice',
+      '/api/v1/analyze',
+      '/api/v1/video-info',
+      '/api/v1/jobs',
+      '/api/v1/jobs/multi-video',
+      '/api/v1/tts/generate',
+      '/api/v1/tts/add-to-videos',
+      '/api/v1/library/projects/{project_id}/generate',
+    ]) {
+      const op = doc.paths[path]?.post;
+      expect(op, path).toBeDefined();
+      expect(Object.keys(op.requestBody.content), path).toEqual(['multipart/form-data', 'application/json']);
+    }
+    for (const path of ['/api/v1/jobs/{job_id}/download', '/api/v1/tts/{job_id}/download', '/api/v1/usage', '/api/v1/gemini/status']) {
+      expect(doc.paths[path]?.get, path).toBeDefined();
+    }
+  });
+});

@@ -33,6 +33,7 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
       let voiceover: { source: ReturnType<typeof jobOutput>; duck_to: number } | null = null;
       let voiceoverInfo: Record<string, unknown> | null = null;
       let captions: string | null = null;
+      let voiceoverCache: string[] = [];
       if (input.generate_audio && input.audio_input) {
         voiceover = { source: jobOutput(jobId, input.audio_input), duck_to: VOICEOVER_DUCK_TO };
         steps.push({ step: 'voiceover', status: 'uploaded audio' });
@@ -51,6 +52,7 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
         });
         voiceover = { source: vo.audioTarget, duck_to: VOICEOVER_DUCK_TO };
         captions = vo.srt || null;
+        voiceoverCache = vo.cacheKeys;
         voiceoverInfo = {
           provider: vo.provider,
           voice: vo.voice,
@@ -117,6 +119,8 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
         ...(input.audio_input ? [jobOutputKey(scope, jobId, input.audio_input)] : []),
         ...(input.srt_input ? [jobOutputKey(scope, jobId, input.srt_input)] : []),
         ...(voiceoverInfo ? [jobOutputKey(scope, jobId, VOICEOVER_NAME)] : []),
+        ...voiceoverCache,
+        ...(pipeline.candidates.gemini ? [jobOutputKey(scope, jobId, 'gemini-analysis.json')] : []),
       ];
       const outputKeys = await pruneJobObjects(env, scope, jobId, keep);
       const first = variants[0]!;

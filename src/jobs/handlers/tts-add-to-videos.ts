@@ -69,7 +69,7 @@ export function ttsAddToVideosHandler(processorFor: (env: Bindings) => Processor
       const audio = await processorInput(env, scope, vo.audioTarget);
 
       const processed: Record<string, unknown>[] = [];
-      const keep = [vo.audioKey];
+      const keep = [vo.audioKey, ...vo.cacheKeys];
       let seconds = vo.duration;
       for (const [i, item] of input.videos.entries()) {
         await ctx.throwIfCancelled();

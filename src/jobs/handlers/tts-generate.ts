@@ -31,7 +31,7 @@ export function ttsGenerateHandler(processorFor: (env: Bindings) => ProcessorCli
       const srtKey = jobOutputKey(scope, ctx.job.id, SRT);
       await ctx.recordOutputs([srtKey]);
       await env.MEDIA.put(srtKey, vo.srt, { httpMetadata: { contentType: 'application/x-subrip' } });
-      const outputKeys = await pruneJobObjects(env, scope, ctx.job.id, [vo.audioKey, srtKey]);
+      const outputKeys = await pruneJobObjects(env, scope, ctx.job.id, [vo.audioKey, srtKey, ...vo.cacheKeys]);
       const saved = vo.silence_removal.enabled ? vo.silence_removal.removed_duration : 0;
       return {
         result: {

@@ -9,7 +9,7 @@ export interface CallOptions {
   body?: BodyInit;
   headers?: Record<string, string>;
   /** `manual` to see a 302 instead of following it. */
-  redirect?: RequestRedirect;
+  redirect?: 'follow' | 'manual' | 'error';
 }
 
 export interface ApiResponse<T = any> {
