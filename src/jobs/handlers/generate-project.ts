@@ -94,6 +94,7 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
           variants_count: clips.length,
           clips,
           engine_used: pipeline.candidates.engine_used,
+          timings: pipeline.timings,
           ...(pipeline.candidates.fallback_reason ? { engine_fallback_reason: pipeline.candidates.fallback_reason } : {}),
           ...(pipeline.candidates.gemini ? { gemini: pipeline.candidates.gemini } : {}),
           total_duration: totalDuration(clips),

@@ -111,6 +111,7 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
           size_bytes: v.size_bytes,
           encodes: v.encodes,
           segments_used: v.segments_used,
+          seconds: v.seconds,
         };
       });
       const keep = [
@@ -133,6 +134,8 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
           segments: pipeline.candidates.selected,
           total_segments_available: pipeline.candidates.all.length,
           engine_used: pipeline.candidates.engine_used,
+          timings: pipeline.timings,
+          ...(pipeline.candidates.topped_up ? { topped_up_windows: pipeline.candidates.topped_up } : {}),
           ...(pipeline.candidates.fallback_reason ? { engine_fallback_reason: pipeline.candidates.fallback_reason } : {}),
           ...(pipeline.candidates.gemini ? { gemini: pipeline.candidates.gemini } : {}),
           ...(input.mute_source_voice

@@ -25,7 +25,7 @@ import { ProviderError } from '../../providers/provider-error.ts';
 import { assertWithinBudget } from '../budget.ts';
 import { PermanentJobError } from '../errors.ts';
 import { callProcessor } from '../handlers/processor-failures.ts';
-import { type Candidate, selectVariantSegments, totalDuration } from './variant-selection.ts';
+import { type Candidate, selectVariantSegments, topUpToTarget, totalDuration } from './variant-selection.ts';
 
 export type CandidateEngine = 'gemini' | 'highlights';
 /** The original's minimum Gemini score on the job path (§4.1). */
@@ -62,6 +62,11 @@ export interface CandidateSet {
   gemini?: { model: string; calls: number; cost_usd: number; dropped_segments: number; reused: boolean };
   /** Why Gemini was not used although asked for. */
   fallback_reason?: string;
+  /**
+   * Windows added to variants that fell short of the target because the rest looked alike (the
+   * original's similarity rule would have left them short).
+   */
+  topped_up?: number;
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
@@ -100,11 +105,20 @@ async function highlights(req: CandidateRequest): Promise<CandidateSet> {
       (e: ProgressEvent) => req.onProgress?.(e.percent, 'Scoring highlights') ?? Promise.resolve(),
     ),
   );
+  const all = result.windows.map(fromWindow);
+  let toppedUp = 0;
+  const variants = result.variants.map((v) => {
+    const filled = topUpToTarget(v.map(fromWindow), all, req.target);
+    toppedUp += filled.added;
+    return filled.segments;
+  });
+  const selected = topUpToTarget(result.selected.map(fromWindow), all, req.target).segments;
   return {
     engine_used: 'highlights',
-    all: result.windows.map(fromWindow),
-    selected: result.selected.map(fromWindow),
-    variants: result.variants.map((v) => v.map(fromWindow)),
+    all,
+    selected,
+    variants,
+    ...(toppedUp ? { topped_up: toppedUp } : {}),
   };
 }
 

@@ -30,6 +30,8 @@ export interface VariantOutcome {
   segments_used: { start: number; end: number; duration: number }[];
   /** Made by an earlier delivery of this job. */
   reused: boolean;
+  /** Seconds spent assembling it (0 when reused). */
+  seconds: number;
 }
 
 export interface CutPipelineRequest<T extends JobType> {
@@ -60,6 +62,8 @@ export interface CutPipelineResult {
   variants: VariantOutcome[];
   /** Keys of intermediates to delete once the job is done. */
   intermediates: string[];
+  /** Wall seconds per stage (what a run costs, and where). */
+  timings: { candidates: number; voice_detection: number; variants: number };
 }
 
 const Marker = z.object({
@@ -84,6 +88,7 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
   };
 
   await report(0, 'Finding the best segments');
+  const started = Date.now();
   const candidates = await findCandidates({
     env,
     scope,
@@ -103,6 +108,7 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
   }
   await ctx.throwIfCancelled();
 
+  const candidatesDone = Date.now();
   let voice: VoiceIntervals | null = null;
   let voiceError: string | null = null;
   if (req.muteSourceVoice) {
@@ -116,6 +122,7 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
     }
   }
 
+  const voiceDone = Date.now();
   const variants: VariantOutcome[] = [];
   const intermediates: string[] = [];
   const count = candidates.variants.length;
@@ -132,8 +139,9 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
     const previous = stored ? Marker.safeParse(await stored.json().catch(() => null)) : null;
     let outcome: VariantOutcome;
     if (previous?.success) {
-      outcome = { index, output, ...previous.data, reused: true };
+      outcome = { index, output, ...previous.data, reused: true, seconds: 0 };
     } else {
+      const variantStarted = Date.now();
       const made = await assembleVariant({
         env,
         scope,
@@ -158,14 +166,22 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
       const marker = { duration: made.duration, width: made.width, height: made.height, size_bytes: made.size_bytes, encodes: made.encodes, segments_used: segments.map(span) };
       await ctx.recordOutputs([markerKey]);
       await env.MEDIA.put(markerKey, JSON.stringify(marker), { httpMetadata: { contentType: 'application/json' } });
-      outcome = { index, output, ...marker, reused: false };
+      outcome = { index, output, ...marker, reused: false, seconds: Math.round((Date.now() - variantStarted) / 10) / 100 };
     }
     await req.onVariant?.(outcome);
     variants.push(outcome);
   }
   if (!variants.length) throw new PermanentJobError('no_segments', 'No variant could be assembled from the segments found');
   await report(1, 'Variants ready');
-  return { candidates, voice, voice_error: voiceError, variants, intermediates };
+  const secs = (from: number, to: number) => Math.round((to - from) / 10) / 100;
+  return {
+    candidates,
+    voice,
+    voice_error: voiceError,
+    variants,
+    intermediates,
+    timings: { candidates: secs(started, candidatesDone), voice_detection: secs(candidatesDone, voiceDone), variants: secs(voiceDone, Date.now()) },
+  };
 }
 
 export { totalDuration };

@@ -72,3 +72,25 @@ export function selectVariantSegments(
 }
 
 export const totalDuration = (segments: readonly { duration: number }[]) => round3(segments.reduce((n, s) => n + s.duration, 0));
+
+/**
+ * Fills a variant that fell short of its target (e.g. when most windows look alike and the
+ * similarity rule rejected them) with the best remaining non-overlapping candidates, the last one
+ * trimmed to fit. Returns the chronological result and how many candidates were added.
+ */
+export function topUpToTarget(segments: readonly Candidate[], pool: readonly Candidate[], target: number): { segments: Candidate[]; added: number } {
+  const chosen = [...segments];
+  let total = chosen.reduce((n, s) => n + s.duration, 0);
+  let added = 0;
+  const byScore = [...pool].filter((c) => c.end > c.start).sort((a, b) => b.combined_score - a.combined_score || a.start - b.start);
+  for (const c of byScore) {
+    const remaining = target - total;
+    if (remaining < MIN_PIECE_SECONDS) break;
+    if (chosen.some((p) => overlaps(p, c))) continue;
+    const piece = c.duration > remaining ? { ...c, end: round3(c.start + remaining), duration: round3(remaining) } : c;
+    chosen.push(piece);
+    total += piece.duration;
+    added += 1;
+  }
+  return { segments: chosen.sort((a, b) => a.start - b.start), added };
+}
