@@ -37,6 +37,8 @@ export const JobResponse = z
     updated_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
+    video_info: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Lifted from `result` when present (the original JobResponse).' }),
+    segments: z.array(z.unknown()).optional().openapi({ description: 'Lifted from `result` when present (the original JobResponse).' }),
   })
   .openapi('Job');
 export type JobResponseBody = z.infer<typeof JobResponse>;
@@ -64,7 +66,15 @@ export function toJobResponse(job: JobRow): JobResponseBody {
 
 /** The response with signed URLs for the job's outputs (`*_output` → `*_url` in `result`). */
 export async function toJobResponseWithUrls(env: Bindings, scope: ProfileScope, job: JobRow): Promise<JobResponseBody> {
-  return { ...toJobResponse(job), result: await withOutputUrls(env, scope, job) };
+  const result = await withOutputUrls(env, scope, job);
+  // The original's JobResponse lifted these two out of the result.
+  const lifted = result as { video_info?: Record<string, unknown>; segments?: unknown[] } | null;
+  return {
+    ...toJobResponse(job),
+    result,
+    ...(lifted?.video_info && typeof lifted.video_info === 'object' ? { video_info: lifted.video_info } : {}),
+    ...(Array.isArray(lifted?.segments) ? { segments: lifted.segments } : {}),
+  };
 }
 
 export async function ownedJob(scope: ProfileScope, id: string): Promise<JobRow> {

@@ -318,7 +318,9 @@ describe('downloads', () => {
     const job = (await as(t)(`/api/v1/jobs/${id}`)).body;
     expect((await callUrl(job.result.audio_url)).bytes).toEqual(bytes);
 
-    const analysis = await completedJob(t, 'analyze_video', { status: 'success', segments: [] });
+    const analysis = await completedJob(t, 'analyze_video', { status: 'success', video_info: { width: 320 }, segments: [{ start: 1, end: 3 }] });
+    // As the original's JobResponse: video_info and segments also at the top level.
+    expect((await as(t)(`/api/v1/jobs/${analysis}`)).body).toMatchObject({ video_info: { width: 320 }, segments: [{ start: 1, end: 3 }] });
     expect((await as(t)(`/api/v1/jobs/${analysis}/download`)).status).toBe(400);
     expect((await as(t)(`/api/v1/tts/${analysis}/download`)).body.error.message).toMatch(/not a TTS generation/);
   });
