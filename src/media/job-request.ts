@@ -71,7 +71,10 @@ export interface JobRequest {
   readonly fileCount: number;
   /** Identifies the uploaded files for idempotency (field → sha256 and size). */
   fingerprint(): Record<string, { sha256: string; size: number }>;
-  /** Moves every uploaded video to `processing` with its probe job; returns the jobs by field. */
+  /**
+   * Moves every uploaded video to `processing` with its probe job; returns the jobs by field.
+   * Checks first that the profile's limits leave room for all of them and one more job (429).
+   */
   startProbes(): Promise<Map<string, JobRow>>;
   /** Removes everything that was stored (rows and objects). */
   discard(): Promise<void>;
@@ -132,8 +135,11 @@ export async function readJobRequest(c: Context<AppEnv>, jobId: string, spec: Jo
     },
     async startProbes() {
       const jobs = new Map<string, JobRow>();
+      if (!videos.size) return jobs;
+      // All or nothing: room for every probe and for the job that follows them.
+      await checkJobLimits(scope, env, videos.size + 1);
       for (const [field, v] of videos) {
-        jobs.set(field, await startProbe(env, scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType }));
+        jobs.set(field, await startProbe(env, scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType }, { limitsChecked: true }));
       }
       return jobs;
     },

@@ -375,8 +375,10 @@ export async function startProbe(
   scope: ProfileScope,
   videoId: string,
   values: { fileSizeBytes: number; contentType: string },
+  options: { limitsChecked?: boolean } = {},
 ): Promise<JobRow> {
   return enqueueJob(scope, env, 'probe_source_video', { source_video_id: videoId }, {
+    limitsChecked: options.limitsChecked,
     resourceType: 'source_video',
     resourceId: videoId,
     step: 'Queued for probing',

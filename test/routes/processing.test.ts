@@ -174,6 +174,22 @@ describe('jobs created', () => {
     expect(await jobsOf(t)).toEqual([]);
   });
 
+  it('refuses (429) a request whose probes and job together exceed the concurrent job limit, keeping nothing', async () => {
+    const t = await seedUser('proc');
+    await as(t)(`/api/v1/profiles/${t.profileId}`, { method: 'PATCH', json: { max_concurrent_jobs: 2 } });
+    const res = await postForm(t, '/api/v1/jobs/multi-video', {
+      main_video: { bytes: fakeMp4(8192, 5), filename: 'main.mp4', type: 'video/mp4' },
+      secondary_video_1: { bytes: fakeMp4(8192, 6), filename: 'b.mp4', type: 'video/mp4' },
+      secondary_keywords_1: 'coffee',
+      srt: { bytes: SRT, filename: 's.srt' },
+    });
+    expect(res.status).toBe(429);
+    expect(res.body.error.details).toMatchObject({ active_jobs: 0, limit: 2, requested_jobs: 3 });
+    expect(await jobsOf(t)).toEqual([]);
+    expect((await as(t)(BASE)).body).toEqual([]);
+    expect(await r2Keys(t)).toEqual([]);
+  });
+
   it('library generate: the project is generating with its job; a second run is refused while it runs', async () => {
     const t = await seedUser('proc');
     const video = await readyVideo(t);
