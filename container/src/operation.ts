@@ -26,7 +26,7 @@ export interface OpContext {
   remainingMs(): number;
   probe(source: InputSource, needs?: GateRequirements, extra?: Omit<ProbeOptions, 'limits' | 'timeoutMs' | 'signal' | 'needs'>): Promise<ProbedMedia>;
   /** Probes a file this operation wrote (no gate: outputs are ours), e.g. to report its size. */
-  inspect(path: string): Promise<MediaInfo>;
+  inspect(path: string, options?: { packets?: boolean }): Promise<MediaInfo>;
   /** `-i` arguments for an input with the processor's whitelists; `before` = -ss/-t etc. */
   input(source: InputSource, before?: readonly string[]): string[];
   ffmpeg(args: readonly string[], options?: Omit<FfmpegRunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult>;
@@ -82,8 +82,8 @@ export function createOpContext(
     probe(source, needs, extra) {
       return probeMedia(source, { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra });
     },
-    inspect(path) {
-      return inspectOutput(path, { timeoutMs: remainingMs(), signal });
+    inspect(path, options = {}) {
+      return inspectOutput(path, { timeoutMs: remainingMs(), signal, packets: options.packets });
     },
     input(source, before = []) {
       return inputArgs(source, config.limits, before);

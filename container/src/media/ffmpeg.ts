@@ -98,6 +98,7 @@ export interface FfmpegRunOptions {
 export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptions): Promise<RunResult> {
   const wantsProgress = options.onProgress && options.expectedDuration && options.expectedDuration > 0 && !options.onStdout;
   const fullArgs = [...FFMPEG_BASE_ARGS, ...(wantsProgress ? ['-progress', 'pipe:2', '-stats_period', '0.5'] : []), ...args];
+  if (process.env.PROCESSOR_LOG_COMMANDS === '1') console.error(JSON.stringify({ level: 'debug', msg: 'ffmpeg', args: fullArgs }));
   const result = await runProcess(requireBinary('ffmpeg'), fullArgs, {
     timeoutMs: options.timeoutMs,
     signal: options.signal,

@@ -2,6 +2,7 @@
 import type { ProcessorOperation } from '../../../src/media/processor-types.ts';
 import type { Operation } from '../operation.ts';
 import { detectVoiceOperation } from './detect-voice.ts';
+import { extractOperation } from './extract.ts';
 import { framesOperation } from './frames.ts';
 import { muteOperation } from './mute.ts';
 import { probeOperation } from './probe.ts';
@@ -17,4 +18,5 @@ export const operations: { [O in ProcessorOperation]?: Operation<O> } = {
   'remove-audio': removeAudioOperation,
   'detect-voice': detectVoiceOperation,
   mute: muteOperation,
+  extract: extractOperation,
 };
