@@ -4,7 +4,12 @@ import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
 import { detectVoiceHandler } from './detect-voice.ts';
 import { echoHandler } from './echo.ts';
+import { extractSegmentHandler } from './extract-segment.ts';
+import { generateFromSegmentsHandler } from './generate-from-segments.ts';
+import { segmentThumbnailHandler } from './segment-thumbnail.ts';
 import { publishClipHandler } from './publish-clip.ts';
+import { removeClipAudioHandler } from './remove-clip-audio.ts';
+import { renderClipHandler } from './render-clip.ts';
 import { probeSourceVideoHandler } from './probe-source-video.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
@@ -14,4 +19,9 @@ export const handlers: HandlerRegistry = {
   publish_clip: publishClipHandler,
   probe_source_video: probeSourceVideoHandler(processorClient),
   detect_voice: detectVoiceHandler(processorClient),
+  segment_thumbnail: segmentThumbnailHandler(processorClient),
+  extract_segment: extractSegmentHandler(processorClient),
+  generate_from_segments: generateFromSegmentsHandler(processorClient),
+  render_clip: renderClipHandler(processorClient),
+  remove_clip_audio: removeClipAudioHandler(processorClient),
 };
