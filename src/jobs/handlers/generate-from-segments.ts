@@ -341,7 +341,17 @@ export function generateFromSegmentsHandler(processorFor: (env: Bindings) => Pro
           step: `Made ${n} variant(s)`,
         };
       } catch (err) {
-        if (err instanceof JobCancelledError) await settleProject(ctx, 'cancelled', '');
+        if (err instanceof JobCancelledError) {
+          await settleProject(ctx, 'cancelled', '');
+          throw err;
+        }
+        // Cancelled while a step failed (e.g. the processor was busy): stop now rather than retry.
+        try {
+          await ctx.throwIfCancelled();
+        } catch (cancelled) {
+          await settleProject(ctx, 'cancelled', '');
+          throw cancelled;
+        }
         throw err;
       }
     },
