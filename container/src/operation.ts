@@ -9,6 +9,7 @@ import { ProcessorFailure } from './errors.ts';
 import { type FfmpegRunOptions, inputArgs, type InputSource, runFfmpeg } from './media/ffmpeg.ts';
 import { checkMediaUrl } from './media/media-url.ts';
 import { type GateRequirements, inspectOutput, type MediaInfo, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
+import type { GatewaySession } from './media/range-gateway.ts';
 import type { RunResult } from './media/run-process.ts';
 import { uploadFile } from './media/upload.ts';
 import { object, required, string, type Json } from './validation.ts';
@@ -31,6 +32,8 @@ export interface OpContext {
   input(source: InputSource, before?: readonly string[]): string[];
   ffmpeg(args: readonly string[], options?: Omit<FfmpegRunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult>;
   upload(path: string, output: MediaOutput): Promise<number>;
+  /** The next read of this input takes about `bytes` from byte `position`: fetch them in one request. */
+  expectRead(source: InputSource, position: number, bytes: number): void;
 }
 
 export interface Operation<O extends ProcessorOperation> {
@@ -67,7 +70,17 @@ export function createOpContext(
   signal: AbortSignal,
   deadline: number,
   progress: (percent: number, step: string) => void,
+  gateway: GatewaySession,
 ): OpContext {
+  const viaGateway = (source: InputSource): InputSource => (source.kind === 'url' ? { kind: 'url', url: gateway.localUrl(source.url) } : source);
+  /** An ffmpeg read error caused by the media server is reported as what it is. */
+  const upstreamFirst = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (err) {
+      throw gateway.failure() ?? err;
+    }
+  };
   const remainingMs = () => {
     const left = deadline - Date.now();
     if (left <= 0) throw new ProcessorFailure('timeout', 'The operation exceeded its time limit');
@@ -80,16 +93,19 @@ export function createOpContext(
     progress,
     remainingMs,
     probe(source, needs, extra) {
-      return probeMedia(source, { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra });
+      return upstreamFirst(probeMedia(viaGateway(source), { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra }));
     },
     inspect(path, options = {}) {
       return inspectOutput(path, { timeoutMs: remainingMs(), signal, packets: options.packets });
     },
     input(source, before = []) {
-      return inputArgs(source, config.limits, before);
+      return inputArgs(viaGateway(source), config.limits, before);
     },
     ffmpeg(args, options = {}) {
-      return runFfmpeg(args, { ...options, timeoutMs: remainingMs(), signal });
+      return upstreamFirst(runFfmpeg(args, { ...options, timeoutMs: remainingMs(), signal }));
+    },
+    expectRead(source, position, bytes) {
+      if (source.kind === 'url') gateway.expectRead(source.url, position, bytes);
     },
     upload(path, output) {
       return uploadFile(path, output, signal);

@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.ts';
 import { createProcessorServer } from './http/app.ts';
 import { binaries } from './media/binaries.ts';
+import { startGateway } from './media/range-gateway.ts';
 import { killAllChildren } from './media/run-process.ts';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -29,6 +30,7 @@ function main(): void {
     console.error(JSON.stringify({ level: 'warn', msg: 'ALLOWED_MEDIA_ORIGINS is empty: every media URL will be refused' }));
   }
 
+  await startGateway();
   const processor = createProcessorServer(config);
   processor.server.listen(config.port, config.host, () => {
     const { port } = processor.server.address() as AddressInfo;
@@ -50,6 +52,13 @@ function main(): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Tests and `npm start` run the processor as a child: never outlive the parent that started it.
+  if (process.env.PROCESSOR_EXIT_WITH_PARENT === '1') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('parent exited');
+    }, 1000).unref();
+  }
 }
 
-main();
+await main();

@@ -127,6 +127,7 @@ describe('request validation', () => {
 
   it('answers 404 for unknown operations and 405 for GET on operations', async () => {
     expect((await signedPost('format-disk', {})).status).toBe(404);
+    expect((await signedPost('constructor', {})).status).toBe(404);
     expect((await fetch(`${h.processor.url}/v1/probe`)).status).toBe(405);
   });
 });

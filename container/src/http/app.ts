@@ -11,6 +11,7 @@ import type { ProcessorErrorCode } from '../../../src/media/processor-types.ts';
 import { operationTimeoutMs, type ProcessorConfig } from '../config.ts';
 import { asFailure, invalidRequest, ProcessorFailure } from '../errors.ts';
 import { binaries } from '../media/binaries.ts';
+import { openGatewaySession } from '../media/range-gateway.ts';
 import { withTempDir } from '../media/temp-dir.ts';
 import { createOpContext, type Operation, type ParseEnv } from '../operation.ts';
 import { operations } from '../ops/index.ts';
@@ -73,7 +74,8 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
   const parseEnv: ParseEnv = { allowedOrigins: config.allowedMediaOrigins };
 
   async function handleOperation(req: IncomingMessage, res: ServerResponse, name: string, path: string): Promise<void> {
-    const operation = (operations as Record<string, Operation<never> | undefined>)[name];
+    // Own properties only: "constructor" and friends are not operations.
+    const operation = Object.hasOwn(operations, name) ? (operations as unknown as Record<string, Operation<never>>)[name] : undefined;
     if (!operation) {
       sendError(res, 404, 'invalid_request', `Unknown operation "${name}"`);
       return;
@@ -141,12 +143,13 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
     };
     const heartbeat = setInterval(() => writeLine({ type: 'progress', percent: Math.max(0, lastPercent), step: lastStep || 'working' }), HEARTBEAT_MS);
 
+    const gateway = openGatewaySession();
     try {
       const result = await withTempDir((dir) =>
-        operation.run(request as never, createOpContext(config, dir, controller.signal, started + timeoutMs, progress)),
+        operation.run(request as never, createOpContext(config, dir, controller.signal, started + timeoutMs, progress, gateway)),
       );
       writeLine({ type: 'result', result });
-      log('info', 'operation done', { operation: name, ms: Date.now() - started });
+      log('info', 'operation done', { operation: name, ms: Date.now() - started, upstream: gateway.totals() });
     } catch (err) {
       const failure = timedOut ? new ProcessorFailure('timeout', `The operation exceeded its time limit of ${Math.round(timeoutMs / 1000)} s`) : asFailure(err);
       if (!(err instanceof ProcessorFailure) && !timedOut) {
@@ -156,6 +159,7 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       }
       writeLine({ type: 'error', code: failure.code, message: failure.message });
     } finally {
+      gateway.close();
       clearTimeout(timer);
       clearInterval(heartbeat);
       running.delete(controller);

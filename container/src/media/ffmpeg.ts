@@ -1,8 +1,8 @@
 /**
  * How ffmpeg is run. Every input goes through `inputArgs`, which pins what the demuxer may do:
- * - `-protocol_whitelist`: http/https (+tcp/tls under them) for the Worker's signed URLs, `file` only
- *   for files this process wrote into its own temp dir. A playlist that points at `file:` or another
- *   protocol is refused by ffmpeg itself.
+ * - `-protocol_whitelist`: http (+tcp under it) for the Worker's signed URLs, which ffmpeg reads
+ *   through the processor's loopback range gateway; `file` only for files this process wrote into its
+ *   own temp dir. A playlist that points at `file:` or another protocol is refused by ffmpeg itself.
  * - `-format_whitelist`: real media demuxers only. No hls, dash, concat/ffconcat, image2 sequences,
  *   subtitles or other "container of URLs" formats, even when a file is named .mp4.
  * - `-max_pixels`: decoders refuse frames larger than the processor's limit (decode bombs).
@@ -16,16 +16,20 @@ import { runProcess, type RunResult } from './run-process.ts';
 /** Demuxers a user's media may be read with (names as ffmpeg reports them). */
 export const MEDIA_DEMUXERS = ['mov', 'mp4', 'm4a', '3gp', 'matroska', 'webm', 'mp3', 'wav', 'ogg', 'flac', 'aac', 'avi', 'mpegts'] as const;
 
-/** Where a processor input comes from: a URL the Worker signed, or a file this op wrote itself. */
+/**
+ * Where a processor input comes from: a URL the Worker signed (handed to ffmpeg as its loopback
+ * gateway URL), or a file this op wrote itself.
+ */
 export type InputSource = { kind: 'url'; url: string } | { kind: 'local'; path: string; formats?: readonly string[] };
 
 export interface InputLimits {
   maxPixels: number;
 }
 
-const NETWORK_PROTOCOLS = 'http,https,tcp,tls';
-/** 30 s without a byte from the Worker fails the read (microseconds). */
-const NETWORK_RW_TIMEOUT_US = '30000000';
+/** URL inputs reach ffmpeg through the loopback range gateway (range-gateway.ts): plain http. */
+const NETWORK_PROTOCOLS = 'http,tcp';
+/** 60 s without a byte fails the read (microseconds). */
+const NETWORK_RW_TIMEOUT_US = '60000000';
 
 /** Options that must precede `-i` for one input, then `-i` itself. `before` carries -ss/-t etc. */
 export function inputArgs(source: InputSource, limits: InputLimits, before: readonly string[] = []): string[] {
@@ -34,6 +38,10 @@ export function inputArgs(source: InputSource, limits: InputLimits, before: read
       '-protocol_whitelist', NETWORK_PROTOCOLS,
       '-format_whitelist', MEDIA_DEMUXERS.join(','),
       '-rw_timeout', NETWORK_RW_TIMEOUT_US,
+      // The gateway answers in bounded pieces; ffmpeg asks again for the next one.
+      '-reconnect', '1', '-reconnect_delay_max', '1',
+      // The gateway never redirects; a redirect could only lead somewhere else.
+      '-max_redirects', '0',
       '-max_pixels', String(limits.maxPixels),
       ...before,
       '-i', source.url,
@@ -60,8 +68,9 @@ interface FailurePattern {
 
 /** Ordered: the first match wins. Messages are ours; ffmpeg's stderr is never returned verbatim. */
 const FAILURE_PATTERNS: FailurePattern[] = [
-  { pattern: /Protocol '[^']*' not on whitelist|not on whitelist/i, code: 'invalid_media', message: 'The input is a playlist or reference file (not media); refused' },
-  { pattern: /exceeds max_pixels|Picture size \d+x\d+ is invalid|dimensions .* too large/i, code: 'limits_exceeded', message: 'The input picture is larger than the processor accepts' },
+  { pattern: /Protocol '[^']*' not on whitelist/i, code: 'invalid_media', message: 'The input refers to other files or URLs (a playlist or reference file); refused' },
+  { pattern: /Format not on whitelist|not on whitelist/i, code: 'invalid_media', message: 'The input is not a supported media format (playlists, lists and image sequences are refused)' },
+  { pattern: /exceeds max_pixels|exceeds specified max pixel count|Picture size \d+x\d+ is invalid|dimensions .* too large/i, code: 'limits_exceeded', message: 'The input picture is larger than the processor accepts' },
   { pattern: /Server returned 5\d\d|HTTP error 5\d\d/i, code: 'input_unreachable', message: 'The media server answered with an error (5xx)' },
   { pattern: /Server returned 4\d\d|HTTP error 4\d\d|4\d\d (Forbidden|Not Found|Unauthorized)/i, code: 'input_unreachable', message: 'The input URL was refused (expired or unknown)' },
   { pattern: /Connection refused|Connection timed out|Connection reset|Network is unreachable|Failed to resolve|Name or service not known|Operation timed out|I\/O error/i, code: 'input_unreachable', message: 'The input could not be fetched' },
@@ -92,12 +101,19 @@ export interface FfmpegRunOptions {
   onStdout?: (chunk: Buffer) => void;
   maxStdoutBytes?: number;
   cwd?: string;
+  /** Measurement runs (loudness) need ffmpeg's info-level report on stderr. */
+  logLevel?: 'error' | 'info';
 }
 
 /** Runs ffmpeg; resolves with its output on success, throws a classified ProcessorFailure otherwise. */
 export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptions): Promise<RunResult> {
   const wantsProgress = options.onProgress && options.expectedDuration && options.expectedDuration > 0 && !options.onStdout;
-  const fullArgs = [...FFMPEG_BASE_ARGS, ...(wantsProgress ? ['-progress', 'pipe:2', '-stats_period', '0.5'] : []), ...args];
+  const fullArgs = [
+    ...FFMPEG_BASE_ARGS,
+    ...(options.logLevel === 'info' ? ['-loglevel', 'info'] : []),
+    ...(wantsProgress ? ['-progress', 'pipe:2', '-stats_period', '0.5'] : []),
+    ...args,
+  ];
   if (process.env.PROCESSOR_LOG_COMMANDS === '1') console.error(JSON.stringify({ level: 'debug', msg: 'ffmpeg', args: fullArgs }));
   const result = await runProcess(requireBinary('ffmpeg'), fullArgs, {
     timeoutMs: options.timeoutMs,

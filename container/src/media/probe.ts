@@ -255,7 +255,8 @@ function assertNotTruncated(info: MediaInfo, streams: RawStream[]): void {
     const duration = num(stream.duration);
     if (rate !== null && duration !== null) indexedBytes += (rate * duration) / 8;
   }
-  if (indexedBytes > info.sizeBytes * 1.02 + 64 * 1024) {
+  // An intact file holds its samples plus headers, so its size exceeds what the index lists.
+  if (indexedBytes > info.sizeBytes * 1.005 + 1024) {
     throw new ProcessorFailure('invalid_media', 'The input is truncated: its index lists more data than the file holds');
   }
 }
@@ -293,6 +294,10 @@ export async function probeMedia(source: InputSource, options: ProbeOptions): Pr
     maxStdoutBytes: 256 * 1024 * 1024,
   });
   if (result.exitCode !== 0) throw classifyFailure(result.stderr, 'invalid_media');
+  // ffprobe still exits 0 when the first frame would not decode: a picture too large to allocate.
+  if (/Picture size \d+x\d+ is invalid|exceeds specified max pixel count/i.test(result.stderr)) {
+    throw new ProcessorFailure('limits_exceeded', 'The input claims a picture larger than the processor accepts');
+  }
   let raw: RawProbe;
   try {
     raw = JSON.parse(result.stdout.toString('utf8')) as RawProbe;

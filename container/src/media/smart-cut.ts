@@ -44,11 +44,28 @@ export interface SmartCutPlan {
   /** For the copied piece: stop at the first packet whose dts reaches this (stage time), if any. */
   copyOutpointDts: number | null;
   totalFrames: number;
+  /** Typical frame duration measured from the packets (median pts step), seconds. */
+  frameDuration: number;
 }
 
 export type PlanOutcome = { ok: true; plan: SmartCutPlan } | { ok: false; reason: string };
 
-export function planSmartCut(packets: readonly StagePacket[], start: number, end: number, frameDuration: number): PlanOutcome {
+/** Median step between consecutive frame times (robust to a few irregular frames). */
+export function measureFrameDuration(packets: readonly StagePacket[]): number | null {
+  const times = packets.map((p) => p.pts).sort((a, b) => a - b);
+  const steps: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const step = times[i]! - times[i - 1]!;
+    if (step > 1e-6) steps.push(step);
+  }
+  if (steps.length === 0) return null;
+  steps.sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)]!;
+}
+
+export function planSmartCut(packets: readonly StagePacket[], start: number, end: number): PlanOutcome {
+  const frameDuration = measureFrameDuration(packets);
+  if (!frameDuration) return { ok: false, reason: 'too few video frames to measure the frame rate' };
   const eps = frameDuration / 4;
   const byPts = [...packets].sort((a, b) => a.pts - b.pts);
   const shown = byPts.filter((p) => p.pts >= start - eps && p.pts < end - eps);
@@ -69,6 +86,7 @@ export function planSmartCut(packets: readonly StagePacket[], start: number, end
         reorderDelay: 0,
         copyOutpointDts: null,
         totalFrames: shown.length,
+        frameDuration,
       },
     };
   }
@@ -98,6 +116,7 @@ export function planSmartCut(packets: readonly StagePacket[], start: number, end
   }
   const copyFrames = closedCount;
   const copyEnd = copyFrames > 0 ? closedMaxPts + frameDuration : keyframe.pts;
+  const lastCopied = packets[keyIndex + copyFrames - 1];
   const afterCopy = packets[keyIndex + copyFrames];
   const headFrames = shown.filter((p) => p.pts < keyframe.pts - eps).length;
   const endFrames = shown.filter((p) => p.pts >= copyEnd - eps).length;
@@ -121,8 +140,10 @@ export function planSmartCut(packets: readonly StagePacket[], start: number, end
       endTime,
       pieces,
       reorderDelay,
-      copyOutpointDts: copyFrames > 0 && afterCopy ? afterCopy.dts : null,
+      // Halfway between the last copied packet and the next in decode time: no rounding can move it.
+      copyOutpointDts: copyFrames > 0 && afterCopy && lastCopied ? (lastCopied.dts + afterCopy.dts) / 2 : null,
       totalFrames: headFrames + copyFrames + endFrames,
+      frameDuration,
     },
   };
 }

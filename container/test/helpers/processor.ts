@@ -22,7 +22,7 @@ export interface RunningProcessor {
 
 export async function startProcessor(env: Record<string, string>): Promise<RunningProcessor> {
   const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROCESSOR_SECRET: TEST_PROCESSOR_SECRET, ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROCESSOR_SECRET: TEST_PROCESSOR_SECRET, PROCESSOR_EXIT_WITH_PARENT: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

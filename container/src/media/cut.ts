@@ -1,0 +1,343 @@
+/**
+ * Cutting [start, end) out of a video into a local file, always seeking on the input side (the
+ * original decoded from t=0 for every segment, §9 #18). Three modes:
+ * - copy: stream copy from the keyframe at or before `start` (reported as `actual_start`).
+ * - smart: frame-accurate. The cut is staged locally by stream copy (one ranged read of the source),
+ *   then only the frames before the first keyframe (and, with B-frames, the last few) are re-encoded
+ *   with encoder parameters matched to the source; the rest is copied. The result is verified with
+ *   ffprobe (frame count, duration within one frame, codec parameters); anything off, or a source
+ *   the method cannot handle, falls back to a full re-encode (from the stage) and says why.
+ * - reencode: the original's full libx264 encode, rotation-corrected, with optional transforms.
+ * Used by `extract` and by `concat` (for inputs with start/end).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode, TimeRange } from '../../../src/media/processor-types.ts';
+import { ProcessorFailure } from '../errors.ts';
+import type { OpContext } from '../operation.ts';
+import { aacArgs, filterScriptArgs } from './audio-encode.ts';
+import type { InputSource } from './ffmpeg.ts';
+import { muteFilter } from './mute-filter.ts';
+import { MP4_FASTSTART } from './output-file.ts';
+import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
+import { planSmartCut, type SmartCutPlan, type StagePacket } from './smart-cut.ts';
+
+/** Packets listed after the seek to find the keyframe at or before `start` (an audio chunk may come first). */
+const KEYFRAME_LOOKUP_PACKETS = 64;
+/** Extra seconds staged after `end`, so reordered frames and the last audio are all there. */
+const STAGE_MARGIN_SECONDS = 0.3;
+/** x264 SPS/PPS id for re-encoded pieces: differs from the source's (almost always 0), so both sets coexist. */
+const PIECE_PARAMETER_SET_ID = 7;
+
+type Mute = NonNullable<ExtractRequest['mute']>;
+
+export interface CutRequest {
+  start: number;
+  end: number;
+  mode: ExtractMode;
+  mute?: { intervals: TimeRange[]; mode: MuteMode; keep_percentage?: number };
+  transforms?: ExtractRequest['transforms'];
+}
+
+export interface CutOutcome extends Pick<ExtractResult, 'mode_used' | 'fallback_reason' | 'actual_start'> {
+  /** ffprobe of the file written. */
+  written: MediaInfo;
+}
+
+const secs = (n: number) => n.toFixed(6);
+
+/**
+ * Tells the range gateway what the next read takes: from the first packet listed at the seek point
+ * (byte position from the probe), [from, to) seconds at the media's bit rate, with room for swings.
+ * The cut then comes in one upstream request.
+ */
+function announceRead(ctx: OpContext, source: InputSource, info: MediaInfo, from: number, to: number): void {
+  const positions = info.packets.map((p) => Number(p.pos)).filter((n) => Number.isFinite(n) && n >= 0);
+  if (positions.length === 0) return;
+  const bitRate = info.bitRate ?? (info.sizeBytes ? (info.sizeBytes * 8) / info.duration : 0);
+  ctx.expectRead(source, Math.min(...positions), Math.max(0, to - from) * (bitRate / 8) * 1.25 + 256 * 1024);
+}
+const secsUp = (n: number) => (Math.ceil(n * 1e6 - 1e-6) / 1e6).toFixed(6);
+
+/** Audio args for a cut: copy, or re-encode (with the mute filter, intervals relative to `offset`). */
+async function audioArgs(ctx: OpContext, info: MediaInfo, mute: Mute | undefined, cutStartInOutput: number, duration: number, encode: boolean): Promise<string[]> {
+  if (!info.audio) return ['-an'];
+  const filter = mute
+    ? muteFilter(
+        { intervals: mute.intervals.map((r) => ({ start: r.start + cutStartInOutput, end: r.end + cutStartInOutput })), mode: mute.mode, keep: mute.keep_percentage, denoise: false },
+        duration,
+      )
+    : null;
+  if (!filter && !encode) return ['-c:a', 'copy'];
+  return [...(filter ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', filter) : []), ...aacArgs(info.audio)];
+}
+
+// ─── copy ──────────────────────────────────────────────────────────────────────────────────────
+
+function keyframeTime(info: MediaInfo): number | null {
+  return info.video ? firstVideoKeyframe(info.packets, info.video, info.startTime) : null;
+}
+
+function firstVideoKeyframe(packets: RawPacket[], video: VideoStreamInfo, startTime: number): number | null {
+  const packet = packets.find((p) => p.stream_index === video.index);
+  if (!packet || !packet.flags?.startsWith('K') || packet.pts_time === undefined) return null;
+  return Math.max(0, Number(packet.pts_time) - startTime);
+}
+
+async function extractCopy(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string): Promise<CutOutcome> {
+  const video = info.video!;
+  const end = Math.min(request.end, info.duration);
+  ctx.progress(30, 'copying');
+  announceRead(ctx, source, info, keyframe, end);
+  await ctx.ffmpeg(
+    [
+      ...ctx.input(source, ['-ss', secs(keyframe), '-t', secs(end - keyframe)]),
+      '-map', `0:${video.index}`, ...(info.audio ? ['-map', `0:${info.audio.index}`] : []),
+      '-c:v', 'copy', ...(await audioArgs(ctx, info, request.mute, request.start - keyframe, end - keyframe, false)),
+      ...MP4_FASTSTART, out,
+    ],
+    { expectedDuration: end - keyframe, onProgress: (f) => ctx.progress(30 + f * 55, 'copying') },
+  );
+  const written = await ctx.inspect(out);
+  return { mode_used: 'copy', fallback_reason: null, actual_start: keyframe, written };
+}
+
+// ─── reencode ──────────────────────────────────────────────────────────────────────────────────
+
+function transformFilters(transforms: CutRequest['transforms']): string[] {
+  const filters: string[] = [];
+  if (transforms?.flip_horizontal) filters.push('hflip');
+  if (transforms?.rotate === 90) filters.push('transpose=clock');
+  if (transforms?.rotate === 180) filters.push('hflip,vflip');
+  if (transforms?.rotate === 270) filters.push('transpose=cclock');
+  return filters;
+}
+
+/** Where a re-encode reads from: the source URL, or the smart cut's local stage (which starts at `offset`). */
+interface Reader {
+  source: InputSource;
+  offset: number;
+  video: string;
+  audio: string | null;
+  /** Audio from a second file (the stage keeps video and audio apart). */
+  audioSource?: InputSource | null;
+}
+
+const sourceReader = (source: InputSource, info: MediaInfo): Reader => ({
+  source,
+  offset: 0,
+  video: `0:${info.video!.index}`,
+  audio: info.audio ? `0:${info.audio.index}` : null,
+});
+
+async function extractReencode(ctx: OpContext, request: CutRequest, reader: Reader, info: MediaInfo, out: string, fallbackReason: string | null): Promise<CutOutcome> {
+  const end = Math.min(request.end, info.duration);
+  const duration = end - request.start;
+  const filters = transformFilters(request.transforms);
+  // Input-side seek lands on the keyframe at or before start, where the probe listed packets.
+  if (reader.offset === 0) announceRead(ctx, reader.source, info, keyframeTime(info) ?? request.start, end);
+  const mute = request.mute
+    ? muteFilter({ intervals: request.mute.intervals, mode: request.mute.mode, keep: request.mute.keep_percentage, denoise: false }, duration)
+    : null;
+  await ctx.ffmpeg(
+    [
+      // Input-side seek; ffmpeg's autorotate turns the picture upright (the original's transpose).
+      ...ctx.input(reader.source, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)]),
+      ...(reader.audioSource ? ctx.input(reader.audioSource, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)]) : []),
+      '-map', reader.video, ...(reader.audio ? ['-map', reader.audio] : reader.audioSource ? ['-map', '1:a:0'] : []),
+      ...(filters.length ? ['-vf', filters.join(',')] : []),
+      // The original's CPU encode flags (§4.1).
+      '-c:v', 'libx264', '-profile:v', 'high', '-level:v', '4.0', '-preset', 'fast', '-crf', '23',
+      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-bf', '2', '-pix_fmt', 'yuv420p',
+      ...(reader.audio || reader.audioSource
+        ? [...(mute ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', mute) : []), '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2']
+        : ['-an']),
+      ...MP4_FASTSTART, out,
+    ],
+    { expectedDuration: duration, onProgress: (f) => ctx.progress(10 + f * 80, 'encoding') },
+  );
+  const written = await ctx.inspect(out);
+  return { mode_used: 'reencode', fallback_reason: fallbackReason, actual_start: request.start, written };
+}
+
+// ─── smart ─────────────────────────────────────────────────────────────────────────────────────
+
+const X264_PROFILES: Record<string, string> = {
+  'Constrained Baseline': 'baseline',
+  Baseline: 'baseline',
+  Main: 'main',
+  High: 'high',
+  'High 10': 'high10',
+  'High 4:2:2': 'high422',
+  'High 4:4:4 Predictive': 'high444',
+};
+
+/** x264 settings for pieces that must sit between copied source packets. */
+function matchedEncoderArgs(video: VideoStreamInfo, reorderDelay: number, frameDuration: number, timescale: number): string[] | string {
+  const profile = video.profile ? X264_PROFILES[video.profile] : undefined;
+  if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
+  if (!video.level || video.level <= 0) return 'the source declares no H.264 level';
+  // ultrafast keeps the head cheap; the flags bring back what the source's profile is signalled by.
+  const features = profile === 'baseline' ? [] : profile === 'main' ? ['cabac=1'] : ['cabac=1', '8x8dct=1'];
+  const args = [
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '17',
+    '-x264-params', [`sps-id=${PIECE_PARAMETER_SET_ID}`, ...features].join(':'),
+    '-profile:v', profile, '-level:v', `${Math.floor(video.level / 10)}.${video.level % 10}`,
+    '-fps_mode', 'passthrough', '-video_track_timescale', String(timescale),
+  ];
+  if (video.pixelFormat) args.push('-pix_fmt', video.pixelFormat);
+  const { range, space, transfer, primaries } = video.color;
+  if (range && range !== 'unknown') args.push('-color_range', range);
+  if (space && space !== 'unknown') args.push('-colorspace', space);
+  if (transfer && transfer !== 'unknown') args.push('-color_trc', transfer);
+  if (primaries && primaries !== 'unknown') args.push('-color_primaries', primaries);
+  // Same decode-to-display delay as the copied packets, so decode times keep increasing across joins;
+  // and a full frame duration on every packet (ffmpeg leaves the last one a few ticks long, which
+  // would end the track early). The filter sees packets in the muxer's time base (1/timescale).
+  const delayTicks = Math.round(reorderDelay * timescale);
+  const frameTicks = Math.max(1, Math.round(frameDuration * timescale));
+  args.push('-bsf:v', `setts=${delayTicks > 0 ? `dts=DTS-${delayTicks}:` : ''}duration=${frameTicks}`);
+  return args;
+}
+
+function stagePackets(raw: RawPacket[], videoIndex: number): StagePacket[] {
+  return raw
+    .filter((p) => p.stream_index === videoIndex && p.pts_time !== undefined && p.dts_time !== undefined)
+    .map((p) => ({ pts: Number(p.pts_time), dts: Number(p.dts_time), keyframe: Boolean(p.flags?.startsWith('K')) }));
+}
+
+const sameProfile = (a: string | null, b: string | null) => (a ?? '').replace('Constrained ', '') === (b ?? '').replace('Constrained ', '');
+
+type SmartOutcome = CutOutcome | { fallback: string; stage: Reader | null };
+
+async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string): Promise<SmartOutcome> {
+  const video = info.video!;
+  const early = (fallback: string): SmartOutcome => ({ fallback, stage: null });
+  if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
+  if (video.fieldOrder && !['progressive', 'unknown'].includes(video.fieldOrder)) return early('interlaced source');
+  const end = Math.min(request.end, info.duration);
+
+  // 1. One ranged read of the source: stream copy [keyframe, end + margin) into the temp dir, video
+  //    and audio in separate files (the concat demuxer would take its start time from the audio).
+  ctx.progress(15, 'staging');
+  const stage = join(ctx.tempDir, 'stage.mp4');
+  const stageAudio = join(ctx.tempDir, 'stage-audio.mp4');
+  announceRead(ctx, source, info, keyframe, end + STAGE_MARGIN_SECONDS);
+  await ctx.ffmpeg([
+    ...ctx.input(source, ['-ss', secs(keyframe), '-t', secs(end - keyframe + STAGE_MARGIN_SECONDS)]),
+    '-map', `0:${video.index}`, '-c', 'copy', stage,
+    ...(info.audio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', stageAudio] : []),
+  ]);
+  const stageInfo = await ctx.inspect(stage, { packets: true });
+  const stageVideo = stageInfo.video;
+  if (!stageVideo) return early('the staged cut has no video');
+  // From here a fallback re-encodes from the stage: no second read of the source.
+  const fromStage = (fallback: string): SmartOutcome => ({
+    fallback,
+    stage: { source: { kind: 'local', path: stage, formats: ['mov'] }, offset: keyframe, video: '0:v:0', audio: null, audioSource: info.audio ? { kind: 'local', path: stageAudio, formats: ['mov'] } : null },
+  });
+  const timescale = Number((stageVideo.timeBase.split('/')[1] ?? '0')) || 90000;
+
+  // 2. Plan: which frames to re-encode, which to copy.
+  const planned = planSmartCut(stagePackets(stageInfo.packets, stageVideo.index), request.start - keyframe, end - keyframe);
+  if (!planned.ok) return fromStage(planned.reason);
+  const plan = planned.plan;
+  const frame = plan.frameDuration;
+  const encoder = matchedEncoderArgs(video, plan.reorderDelay, plan.frameDuration, timescale);
+  if (typeof encoder === 'string') return fromStage(encoder);
+
+  // 3. Re-encode the pieces that cannot be copied.
+  ctx.progress(35, 'encoding the cut edges');
+  const list: string[] = ['ffconcat version 1.0'];
+  for (const [i, piece] of plan.pieces.entries()) {
+    if (piece.kind === 'copy') {
+      // Rounded up to the microsecond the concat demuxer parses: the seek must land on K, not before.
+      list.push('file stage.mp4', `inpoint ${secsUp(piece.start)}`);
+      if (plan.copyOutpointDts !== null) list.push(`outpoint ${secs(plan.copyOutpointDts)}`);
+      list.push(`duration ${secs(piece.end - piece.start)}`);
+      continue;
+    }
+    const name = `piece-${i}.mp4`;
+    await ctx.ffmpeg([
+      // The stage's own picture orientation is kept; the output carries the rotation as metadata.
+      '-noautorotate',
+      ...ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, ['-ss', secs(Math.max(0, piece.start - frame / 2))]),
+      // Timestamps from 0 (the seek lands half a frame early), so the piece's track starts and ends clean.
+      '-map', '0:v:0', '-an', '-frames:v', String(piece.frames), '-vf', 'setpts=PTS-STARTPTS', ...encoder, join(ctx.tempDir, name),
+    ]);
+    list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
+  }
+  await writeFile(join(ctx.tempDir, 'cut.ffconcat'), `${list.join('\n')}\n`);
+
+  // 4. Join (video copied as is) and add the cut's audio, re-encoded (cheap) so it starts exactly.
+  ctx.progress(70, 'joining');
+  const duration = plan.endTime - plan.firstFrame;
+  const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
+  await ctx.ffmpeg([
+    ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
+    ...(info.audio ? ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, ['-ss', secs(plan.firstFrame), '-t', secs(duration)]) : []),
+    '-map', '0:v:0', ...(info.audio ? ['-map', '1:a:0'] : []),
+    '-c:v', 'copy', ...(await audioArgs(ctx, info, request.mute, 0, duration, true)),
+    '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
+  ]);
+
+  // 5. Verify before anyone sees it.
+  ctx.progress(85, 'verifying');
+  const written = await ctx.inspect(out);
+  const problem = verifySmartOutput(written, video, plan, frame);
+  if (problem) return fromStage(problem);
+  return { mode_used: 'smart', fallback_reason: null, actual_start: keyframe + plan.firstFrame, written };
+}
+
+export function verifySmartOutput(written: MediaInfo, source: VideoStreamInfo, plan: SmartCutPlan, frame: number): string | null {
+  const video = written.video;
+  if (!video) return 'verification: the output has no video';
+  const frames = Number(video.raw.nb_frames ?? NaN);
+  if (frames !== plan.totalFrames) return `verification: ${frames} frames instead of ${plan.totalFrames}`;
+  const duration = Number(video.raw.duration ?? NaN);
+  const wanted = plan.endTime - plan.firstFrame;
+  if (!(Math.abs(duration - wanted) <= frame + 1e-3)) return `verification: duration ${duration.toFixed(3)} s instead of ${wanted.toFixed(3)} s`;
+  const same =
+    video.codec === source.codec &&
+    video.codedWidth === source.codedWidth &&
+    video.codedHeight === source.codedHeight &&
+    video.pixelFormat === source.pixelFormat &&
+    sameProfile(video.profile, source.profile) &&
+    video.level === source.level &&
+    video.rotation === source.rotation;
+  if (!same) return 'verification: stream parameters differ from the source';
+  return null;
+}
+
+
+/**
+ * Gates the input and lists the packets at `start` in one ffprobe run: the keyframe at or before it
+ * and its byte position (for the range gateway).
+ */
+export async function probeForCut(ctx: OpContext, source: InputSource, start: number): Promise<MediaInfo> {
+  let { info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS } });
+  if (!info.packets.some((p) => p.stream_index === info.video!.index)) {
+    // Unusual interleaving: list more packets (a second, cached read through the gateway).
+    ({ info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS * 8 } }));
+  }
+  if (start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${Math.round(info.duration * 1000) / 1000} s)`);
+  return info;
+}
+
+/** Writes the cut to `out` (MP4, faststart) with the requested mode or its fallback. */
+export async function cutToFile(ctx: OpContext, source: InputSource, info: MediaInfo, request: CutRequest, out: string): Promise<CutOutcome> {
+  const direct = sourceReader(source, info);
+  if (request.transforms && (request.transforms.flip_horizontal || request.transforms.rotate)) {
+    return extractReencode(ctx, request, direct, info, out, request.mode === 'reencode' ? null : 'visual transforms need a re-encode');
+  }
+  if (request.mode === 'reencode') return extractReencode(ctx, request, direct, info, out, null);
+  const keyframe = firstVideoKeyframe(info.packets, info.video!, info.startTime);
+  if (keyframe === null || keyframe > request.start + 1e-6) {
+    return extractReencode(ctx, request, direct, info, out, 'no keyframe found at or before the start');
+  }
+  if (request.mode === 'copy') return extractCopy(ctx, request, source, info, keyframe, out);
+  const outcome = await extractSmart(ctx, request, source, info, keyframe, out);
+  if (!('fallback' in outcome)) return outcome;
+  ctx.progress(40, 'falling back to a full re-encode');
+  return extractReencode(ctx, request, outcome.stage ?? direct, info, out, outcome.fallback);
+}

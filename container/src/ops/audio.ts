@@ -1,0 +1,80 @@
+/**
+ * `audio`: put a new track (voice-over, music) on a video with the video stream copied (the
+ * original re-encoded the video just to swap audio, §9 #17).
+ * - replace: the new track only;
+ * - mix: the video's own audio kept under the new track, at `duck_to` (constant), or pushed down
+ *   only while the new track sounds (`sidechain`, a compressor keyed by the new track).
+ * A video without audio gets the new track either way.
+ */
+import { join } from 'node:path';
+import type { AudioRequest, AudioResult } from '../../../src/media/processor-types.ts';
+import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
+import { MP4_FASTSTART, ms } from '../media/output-file.ts';
+import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
+import { boolean, number, oneOf, onlyKeys, optional, required } from '../validation.ts';
+import { VIDEO_TYPES } from './remove-audio.ts';
+
+export const DEFAULT_DUCK_TO = 0.1;
+/** Both tracks are brought to one format before mixing. */
+const MIX_FORMAT = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo';
+
+export function mixGraph(duckTo: number, sidechain: boolean): string {
+  if (sidechain) {
+    // The voice-over keys a compressor on the original: above about −36 dBFS of voice the original
+    // is pressed down hard (ratio 20), and it comes back 400 ms after the voice stops.
+    return [
+      `[0:a]${MIX_FORMAT}[original]`,
+      `[1:a]${MIX_FORMAT},asplit=2[voice][key]`,
+      '[original][key]sidechaincompress=threshold=0.015:ratio=20:attack=15:release=400:makeup=1[ducked]',
+      '[ducked][voice]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[mixed]',
+    ].join(';');
+  }
+  return [
+    `[0:a]${MIX_FORMAT},volume=${duckTo}[original]`,
+    `[1:a]${MIX_FORMAT}[voice]`,
+    '[original][voice]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[mixed]',
+  ].join(';');
+}
+
+export const audioOperation: Operation<'audio'> = {
+  name: 'audio',
+  parse(body, env): AudioRequest {
+    onlyKeys(body, '', ['video', 'audio', 'mode', 'duck_to', 'sidechain', 'trim_to_audio', 'output']);
+    return {
+      video: required(body, 'video', '', (v, p) => parseMediaInput(v, p, env)),
+      audio: required(body, 'audio', '', (v, p) => parseMediaInput(v, p, env)),
+      mode: required(body, 'mode', '', (v, p) => oneOf(v, p, ['replace', 'mix'] as const)),
+      duck_to: optional(body, 'duck_to', '', (v, p) => number(v, p, { min: 0, max: 1 })),
+      sidechain: optional(body, 'sidechain', '', boolean),
+      trim_to_audio: optional(body, 'trim_to_audio', '', boolean),
+      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
+    };
+  },
+  async run(request, ctx): Promise<AudioResult> {
+    ctx.progress(0, 'probing');
+    const videoSource = urlSource(request.video);
+    const audioSource = urlSource(request.audio);
+    const [{ info: video }, { info: track }] = await Promise.all([ctx.probe(videoSource, { video: true }), ctx.probe(audioSource, { audio: true })]);
+    const mix = request.mode === 'mix' && video.audio !== null;
+    const duration = request.trim_to_audio ? track.duration : Math.max(video.duration, track.duration);
+    const out = join(ctx.tempDir, 'output.mp4');
+    const audioArgs = mix
+      ? [...(await filterScriptArgs(ctx.tempDir, 'mix', '-filter_complex_script', mixGraph(request.duck_to ?? DEFAULT_DUCK_TO, request.sidechain ?? false))), '-map', `0:${video.video!.index}`, '-map', '[mixed]']
+      : ['-map', `0:${video.video!.index}`, '-map', `1:${track.audio!.index}`];
+    await ctx.ffmpeg(
+      [
+        ...ctx.input(videoSource),
+        ...ctx.input(audioSource),
+        ...audioArgs,
+        '-c:v', 'copy', ...aacArgs(null, 192_000), '-ar', '48000',
+        ...(request.trim_to_audio ? ['-t', track.duration.toFixed(3)] : []),
+        ...MP4_FASTSTART, out,
+      ],
+      { expectedDuration: duration, onProgress: (f) => ctx.progress(5 + f * 85, mix ? 'mixing' : 'replacing audio') },
+    );
+    const written = await ctx.inspect(out);
+    ctx.progress(92, 'uploading');
+    const size = await ctx.upload(out, request.output);
+    return { duration: ms(written.duration), video_copied: true, size_bytes: size };
+  },
+};

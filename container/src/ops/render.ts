@@ -1,0 +1,232 @@
+/**
+ * `render`: the final encode for a platform preset.
+ * - Picture: scaled to cover the preset size and centre-cropped, at the preset's fps; fitted to
+ *   `target_duration` (trimmed; extended with `extend_with` clips, then by holding the last frame).
+ * - Subtitles: burned in from SRT the processor parsed and re-wrote itself (temp file, never a
+ *   user path) with a `force_style` built from whitelisted fields (subtitles/force-style.ts).
+ * - Sound: the clip's own audio is kept (the original replaced it with silence, §9 #21); a
+ *   voice-over is mixed over it with the clip ducked to `duck_to` while the voice runs.
+ * - Loudness: optional two-pass EBU R128 normalisation to `loudness_target` LUFS (measured on the
+ *   mixed audio first, applied linearly in the final encode), and the result measured again.
+ * Audio is mixed into a WAV first (cheap), so the video is encoded exactly once.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MediaInput, RenderPreset, RenderRequest, RenderResult } from '../../../src/media/processor-types.ts';
+import { ProcessorFailure } from '../errors.ts';
+import { filterScriptArgs } from '../media/audio-encode.ts';
+import type { InputSource } from '../media/ffmpeg.ts';
+import { MP4_FASTSTART, ms } from '../media/output-file.ts';
+import type { MediaInfo } from '../media/probe.ts';
+import { forceStyle, parseSubtitleStyle } from '../subtitles/force-style.ts';
+import { formatSrt, parseSrt } from '../subtitles/srt.ts';
+import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
+import { array, number, object, oneOf, onlyKeys, optional, required, string } from '../validation.ts';
+import { VIDEO_TYPES } from './remove-audio.ts';
+
+export const DEFAULT_RENDER_DUCK = 0.15;
+const MAX_EXTENSIONS = 20;
+const BITRATE = /^\d{1,5}(\.\d{1,3})?[kKmM]?$/;
+const AUDIO_FORMAT = 'aformat=sample_fmts=fltp:channel_layouts=stereo';
+
+function parsePreset(value: unknown, path: string): RenderPreset {
+  const p = object(value, path);
+  onlyKeys(p, path, ['width', 'height', 'fps', 'crf', 'video_bitrate', 'audio_bitrate', 'video_profile', 'video_level', 'audio_sample_rate']);
+  const even = (v: unknown, q: string) => {
+    const n = number(v, q, { min: 16, max: 3840, integer: true });
+    if (n % 2 !== 0) throw new ProcessorFailure('invalid_request', `${q}: must be even`);
+    return n;
+  };
+  return {
+    width: required(p, 'width', path, even),
+    height: required(p, 'height', path, even),
+    fps: required(p, 'fps', path, (v, q) => number(v, q, { min: 1, max: 120 })),
+    crf: required(p, 'crf', path, (v, q) => number(v, q, { min: 0, max: 51, integer: true })),
+    video_bitrate: required(p, 'video_bitrate', path, (v, q) => string(v, q, { pattern: BITRATE, patternHint: 'must be a bit rate such as 8M or 2500k' })),
+    audio_bitrate: required(p, 'audio_bitrate', path, (v, q) => string(v, q, { pattern: BITRATE, patternHint: 'must be a bit rate such as 192k' })),
+    video_profile: required(p, 'video_profile', path, (v, q) => oneOf(v, q, ['baseline', 'main', 'high'] as const)),
+    video_level: required(p, 'video_level', path, (v, q) => string(v, q, { pattern: /^[1-6](\.[0-2])?$/, patternHint: 'must be an H.264 level such as 4.0' })),
+    audio_sample_rate: required(p, 'audio_sample_rate', path, (v, q) => {
+      const rate = number(v, q, { integer: true });
+      if (![22050, 32000, 44100, 48000].includes(rate)) throw new ProcessorFailure('invalid_request', `${q}: must be 22050, 32000, 44100 or 48000`);
+      return rate;
+    }),
+  };
+}
+
+/** Bit rate string → bits per second ("8M" → 8e6), for -bufsize. */
+export function bitsPerSecond(rate: string): number {
+  const value = Number.parseFloat(rate);
+  const unit = rate.slice(-1).toLowerCase();
+  return Math.round(value * (unit === 'm' ? 1e6 : unit === 'k' ? 1e3 : 1));
+}
+
+interface Clip {
+  source: InputSource;
+  info: MediaInfo;
+}
+
+/** Clips that fill [0, target): the main clip, then extensions until the target is covered. */
+function clipsToUse(main: Clip, extensions: Clip[], target: number | undefined): Clip[] {
+  const clips = [main];
+  let covered = main.info.duration;
+  for (const extension of extensions) {
+    if (target === undefined || covered >= target) break;
+    clips.push(extension);
+    covered += extension.info.duration;
+  }
+  return clips;
+}
+
+interface LoudnessMeasure {
+  input_i: string;
+  input_tp: string;
+  input_lra: string;
+  input_thresh: string;
+  target_offset: string;
+}
+
+/** The JSON block loudnorm prints (info level) at the end of a measuring pass. */
+function loudnormReport(stderr: string): LoudnessMeasure {
+  const start = stderr.lastIndexOf('{');
+  const end = stderr.lastIndexOf('}');
+  if (start < 0 || end < start) throw new ProcessorFailure('internal', 'Loudness could not be measured');
+  return JSON.parse(stderr.slice(start, end + 1)) as LoudnessMeasure;
+}
+
+async function measureLoudness(ctx: OpContext, source: InputSource, target: number): Promise<LoudnessMeasure> {
+  const { stderr } = await ctx.ffmpeg(
+    [...ctx.input(source), '-vn', '-af', `loudnorm=I=${target}:TP=-1.5:LRA=11:print_format=json`, '-f', 'null', '-'],
+    { logLevel: 'info' },
+  );
+  return loudnormReport(stderr);
+}
+
+export const renderOperation: Operation<'render'> = {
+  name: 'render',
+  parse(body, env): RenderRequest {
+    onlyKeys(body, '', ['input', 'preset', 'voiceover', 'subtitles', 'target_duration', 'extend_with', 'loudness_target', 'output']);
+    return {
+      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
+      preset: required(body, 'preset', '', parsePreset),
+      voiceover: optional(body, 'voiceover', '', (v, p) => {
+        const vo = object(v, p);
+        onlyKeys(vo, p, ['url', 'duck_to']);
+        const duck = optional(vo, 'duck_to', p, (w, q) => number(w, q, { min: 0, max: 1 }));
+        return { ...parseMediaInput(vo, p, env), ...(duck !== undefined ? { duck_to: duck } : {}) };
+      }),
+      subtitles: optional(body, 'subtitles', '', (v, p) => {
+        const sub = object(v, p);
+        onlyKeys(sub, p, ['srt', 'style']);
+        const srt = required(sub, 'srt', p, (w, q) => string(w, q, { maxLength: 1024 * 1024 }));
+        parseSrt(srt, `${p}.srt`);
+        return { srt, style: required(sub, 'style', p, parseSubtitleStyle) };
+      }),
+      target_duration: optional(body, 'target_duration', '', (v, p) => number(v, p, { min: 0.5, max: 3 * 3600 })),
+      extend_with: optional(body, 'extend_with', '', (v, p) => array(v, p, (w, q): MediaInput => parseMediaInput(w, q, env), { max: MAX_EXTENSIONS })),
+      loudness_target: optional(body, 'loudness_target', '', (v, p) => number(v, p, { min: -70, max: -5 })),
+      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
+    };
+  },
+  async run(request, ctx): Promise<RenderResult> {
+    const { preset } = request;
+    ctx.progress(0, 'probing');
+    const mainSource = urlSource(request.input);
+    const main: Clip = { source: mainSource, info: (await ctx.probe(mainSource, { video: true })).info };
+    const extensions: Clip[] = [];
+    if (request.target_duration !== undefined && request.target_duration > main.info.duration) {
+      for (const input of request.extend_with ?? []) {
+        const source = urlSource(input);
+        extensions.push({ source, info: (await ctx.probe(source, { video: true })).info });
+      }
+    }
+    const voice = request.voiceover ? { source: urlSource(request.voiceover), info: (await ctx.probe(urlSource(request.voiceover), { audio: true })).info } : null;
+    const clips = clipsToUse(main, extensions, request.target_duration);
+    const natural = clips.reduce((sum, c) => sum + c.info.duration, 0);
+    const duration = request.target_duration ?? main.info.duration;
+    const inputs = clips.flatMap((c) => ctx.input(c.source));
+
+    // 1. Sound: every clip's audio (silence where a clip has none), fitted, voice-over on top, as WAV.
+    ctx.progress(5, 'mixing audio');
+    const audioChains = clips.map((c, i) =>
+      c.info.audio
+        ? `[${i}:${c.info.audio.index}]aresample=48000,${AUDIO_FORMAT},apad,atrim=duration=${c.info.duration.toFixed(6)}[a${i}]`
+        : `anullsrc=r=48000:cl=stereo,atrim=duration=${c.info.duration.toFixed(6)}[a${i}]`,
+    );
+    audioChains.push(`${clips.map((_, i) => `[a${i}]`).join('')}concat=n=${clips.length}:v=0:a=1,apad,atrim=duration=${duration.toFixed(6)}[bed]`);
+    if (voice) {
+      const duck = request.voiceover?.duck_to ?? DEFAULT_RENDER_DUCK;
+      const voiceEnd = Math.min(voice.info.duration, duration);
+      audioChains.push(`[bed]volume=${duck}:enable='between(t,0,${voiceEnd.toFixed(3)})'[ducked]`);
+      audioChains.push(`[${clips.length}:${voice.info.audio!.index}]aresample=48000,${AUDIO_FORMAT}[voice]`);
+      audioChains.push('[ducked][voice]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]');
+    }
+    const wav = join(ctx.tempDir, 'mix.wav');
+    await ctx.ffmpeg([
+      ...inputs,
+      ...(voice ? ctx.input(voice.source) : []),
+      ...(await filterScriptArgs(ctx.tempDir, 'audio', '-filter_complex_script', audioChains.join(';'))),
+      '-map', voice ? '[mix]' : '[bed]', '-c:a', 'pcm_f32le', wav,
+    ], { expectedDuration: duration, onProgress: (f) => ctx.progress(5 + f * 15, 'mixing audio') });
+    const wavSource: InputSource = { kind: 'local', path: wav, formats: ['wav'] };
+    let loudnorm: string | null = null;
+    if (request.loudness_target !== undefined) {
+      ctx.progress(22, 'measuring loudness');
+      const m = await measureLoudness(ctx, wavSource, request.loudness_target);
+      // Silence measures as -inf: nothing to normalise.
+      if (Number.isFinite(Number(m.input_i))) {
+        loudnorm =
+          `loudnorm=I=${request.loudness_target}:TP=-1.5:LRA=11:measured_I=${m.input_i}:measured_TP=${m.input_tp}` +
+          `:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true,`;
+      }
+    }
+
+    // 2. Picture: cover + crop to the preset, same fps, clips joined, fitted, subtitles burned in.
+    const videoChains = clips.map(
+      (c, i) =>
+        `[${i}:${c.info.video!.index}]scale=${preset.width}:${preset.height}:force_original_aspect_ratio=increase,` +
+        `crop=${preset.width}:${preset.height},setsar=1,fps=${preset.fps},format=yuv420p[v${i}]`,
+    );
+    let picture = clips.length > 1 ? `${clips.map((_, i) => `[v${i}]`).join('')}concat=n=${clips.length}:v=1:a=0` : '[v0]null';
+    // Hold the last frame for whatever the clips do not cover, then cut to the target.
+    if (duration > natural) picture += `,tpad=stop_mode=clone:stop_duration=${(duration - natural + 1).toFixed(3)}`;
+    picture += `,trim=duration=${duration.toFixed(6)},setpts=PTS-STARTPTS`;
+    if (request.subtitles) {
+      const cues = parseSrt(request.subtitles.srt, 'subtitles.srt');
+      const srtPath = join(ctx.tempDir, 'subtitles.srt');
+      await writeFile(srtPath, formatSrt(cues));
+      picture += `,subtitles=filename='${srtPath}':charenc=UTF-8:force_style='${forceStyle(request.subtitles.style, preset.width, preset.height)}'`;
+    }
+    videoChains.push(`${picture}[video]`);
+    const wavIndex = clips.length;
+    videoChains.push(`[${wavIndex}:a]${loudnorm ?? ''}aresample=${preset.audio_sample_rate},${AUDIO_FORMAT}[audio]`);
+
+    const out = join(ctx.tempDir, 'output.mp4');
+    const maxrate = bitsPerSecond(preset.video_bitrate);
+    await ctx.ffmpeg(
+      [
+        ...inputs,
+        ...ctx.input(wavSource),
+        ...(await filterScriptArgs(ctx.tempDir, 'render', '-filter_complex_script', videoChains.join(';'))),
+        '-map', '[video]', '-map', '[audio]',
+        '-c:v', 'libx264', '-preset', ctx.config.renderPreset, '-profile:v', preset.video_profile, '-level:v', preset.video_level,
+        '-crf', String(preset.crf), '-maxrate', String(maxrate), '-bufsize', String(maxrate * 2),
+        '-r', String(preset.fps), '-g', String(Math.round(preset.fps * 2)), '-pix_fmt', 'yuv420p',
+        '-c:a', 'aac', '-b:a', String(bitsPerSecond(preset.audio_bitrate)), '-ar', String(preset.audio_sample_rate), '-ac', '2',
+        ...MP4_FASTSTART, out,
+      ],
+      { expectedDuration: duration, onProgress: (f) => ctx.progress(25 + f * 60, 'encoding') },
+    );
+
+    ctx.progress(86, 'checking');
+    const written = await ctx.inspect(out);
+    let loudness: number | null = null;
+    if (request.loudness_target !== undefined) {
+      const measured = Number((await measureLoudness(ctx, { kind: 'local', path: out, formats: ['mov'] }, request.loudness_target)).input_i);
+      loudness = Number.isFinite(measured) ? Math.round(measured * 10) / 10 : null;
+    }
+    ctx.progress(92, 'uploading');
+    const size = await ctx.upload(out, request.output);
+    return { duration: ms(written.duration), width: written.video?.width ?? 0, height: written.video?.height ?? 0, size_bytes: size, loudness_lufs: loudness };
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * `tts-local`: speech from eSpeak NG as MP3, the default voice when no ElevenLabs key is configured.
+ * The text is spoken phrase by phrase (tts/phrases.ts); each phrase's audible span, measured on its
+ * samples, becomes a caption cue, and the phrases are joined into one track.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CaptionCue, TtsLocalRequest, TtsLocalResult } from '../../../src/media/processor-types.ts';
+import { ProcessorFailure } from '../errors.ts';
+import { ms } from '../media/output-file.ts';
+import { formatSrt } from '../subtitles/srt.ts';
+import { audibleSpan, speak, type SpokenPcm, VOICE_PATTERN } from '../tts/espeak.ts';
+import { splitPhrases } from '../tts/phrases.ts';
+import { type Operation, parseMediaOutput } from '../operation.ts';
+import { number, onlyKeys, optional, required, string } from '../validation.ts';
+
+export const MAX_TTS_CHARACTERS = 5000;
+/** Phrases spoken at once (eSpeak is single-threaded and fast). */
+const PARALLEL_PHRASES = 3;
+
+function wavFile(pcm: Int16Array, sampleRate: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + pcm.byteLength, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(pcm.byteLength, 40);
+  return Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
+}
+
+export const ttsLocalOperation: Operation<'tts-local'> = {
+  name: 'tts-local',
+  parse(body, env): TtsLocalRequest {
+    onlyKeys(body, '', ['text', 'voice', 'speed', 'output']);
+    const text = required(body, 'text', '', (v, p) => string(v, p, { minLength: 1, maxLength: MAX_TTS_CHARACTERS }));
+    if (!text.trim()) throw new ProcessorFailure('invalid_request', 'text: must not be blank');
+    return {
+      text,
+      voice: optional(body, 'voice', '', (v, p) => string(v, p, { maxLength: 40, pattern: VOICE_PATTERN, patternHint: 'must be an eSpeak NG voice name such as en-us' })),
+      speed: optional(body, 'speed', '', (v, p) => number(v, p, { min: 80, max: 450 })),
+      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, ['audio/mpeg'])),
+    };
+  },
+  async run(request, ctx): Promise<TtsLocalResult> {
+    const phrases = splitPhrases(request.text);
+    const voice = request.voice ?? 'en-us';
+    const speed = request.speed ?? 165;
+    const spoken: SpokenPcm[] = new Array(phrases.length);
+    let done = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < phrases.length) {
+        const i = next++;
+        spoken[i] = await speak(phrases[i]!, voice, speed, { timeoutMs: ctx.remainingMs(), signal: ctx.signal });
+        ctx.progress((++done / phrases.length) * 70, 'speaking');
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_PHRASES, phrases.length) }, worker));
+
+    const sampleRate = spoken[0]?.sampleRate ?? 22050;
+    const cues: CaptionCue[] = [];
+    let offset = 0;
+    for (const [i, pcm] of spoken.entries()) {
+      const span = audibleSpan(pcm.samples);
+      if (span) cues.push({ start: ms((offset + span.first) / sampleRate), end: ms((offset + span.last + 1) / sampleRate), text: phrases[i]! });
+      offset += pcm.samples.length;
+    }
+    const track = new Int16Array(offset);
+    let at = 0;
+    for (const pcm of spoken) {
+      track.set(pcm.samples, at);
+      at += pcm.samples.length;
+    }
+    const wav = join(ctx.tempDir, 'speech.wav');
+    await writeFile(wav, wavFile(track, sampleRate));
+    const out = join(ctx.tempDir, 'speech.mp3');
+    ctx.progress(75, 'encoding');
+    await ctx.ffmpeg([...ctx.input({ kind: 'local', path: wav, formats: ['wav'] }), '-c:a', 'libmp3lame', '-b:a', '128k', '-ar', '44100', out]);
+    const written = await ctx.inspect(out);
+    ctx.progress(90, 'uploading');
+    const size = await ctx.upload(out, request.output);
+    return { duration: ms(written.duration), cues, srt: formatSrt(cues), characters: request.text.length, size_bytes: size };
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * Hostile inputs: every one is answered with a clear error code (never a crash, never a hang, never a
+ * read of a file or URL it points at), and the server keeps serving afterwards.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProcessorOperation } from '../../src/media/processor-types.ts';
+import { buildHostileInputs, type HostileInput } from './fixtures/hostile.ts';
+import { startHarness, type Harness } from './helpers/harness.ts';
+
+let h: Harness;
+let inputs: HostileInput[] = [];
+/** Stands for an internal service a playlist might point at: it must never be contacted. */
+let internal: Server;
+let internalHits = 0;
+
+beforeAll(async () => {
+  internal = createServer((_req, res) => {
+    internalHits++;
+    res.end('secret');
+  });
+  await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
+  h = await startHarness();
+  inputs = await buildHostileInputs(h.dir, `http://127.0.0.1:${(internal.address() as AddressInfo).port}`);
+});
+afterAll(async () => {
+  await h?.close();
+  internal?.close();
+});
+
+const requestFor = (operation: ProcessorOperation, name: string): never => {
+  const input = { url: h.media.url(name) };
+  const output = (type: string) => ({ url: h.media.uploadUrl(`out-${name}`), content_type: type });
+  const requests: Partial<Record<ProcessorOperation, unknown>> = {
+    probe: { input },
+    thumbnail: { input, time: 0.5, width: 160, output: output('image/jpeg') },
+    extract: { input, start: 0.2, end: 1, mode: 'smart', output: output('video/mp4') },
+    waveform: { input, bins: 100 },
+  };
+  return requests[operation] as never;
+};
+
+describe('hostile inputs', () => {
+  for (const operation of ['probe', 'thumbnail', 'extract', 'waveform'] as const) {
+    it(`${operation}: each hostile input fails with its code`, async () => {
+      const outcomes: Record<string, string> = {};
+      for (const input of inputs) {
+        const error = await h.processor.client.run(operation, requestFor(operation, input.name)).then(
+          () => 'succeeded',
+          (e: { code?: string }) => e.code ?? 'no code',
+        );
+        outcomes[input.description] = error;
+      }
+      const expected = Object.fromEntries(inputs.map((i) => [i.description, i.code]));
+      expect(outcomes).toEqual(expected);
+    });
+  }
+
+  it('never follows a playlist to the files or URLs it names', () => {
+    expect(internalHits).toBe(0);
+    const fetched = new Set(h.media.requests().map((r) => r.name));
+    expect([...fetched].every((name) => inputs.some((i) => i.name === name) || name === 'good.mp4')).toBe(true);
+  });
+
+  it('answers no_video_stream for audio-only input to a video operation', async () => {
+    await expect(h.processor.client.run('extract', requestFor('extract', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
+    await expect(h.processor.client.run('thumbnail', requestFor('thumbnail', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream' });
+  });
+
+  it('answers input_unreachable (retryable) when the media server fails or the URL is unknown', async () => {
+    h.media.failWith('flaky.mp4', 500);
+    await expect(h.processor.client.run('probe', { input: { url: h.media.url('flaky.mp4') } })).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+    await expect(h.processor.client.run('probe', { input: { url: h.media.url('missing.mp4') } })).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+  });
+
+  it('keeps serving: health is ok, the process is alive, and good media still works', async () => {
+    expect(h.processor.exited()).toBe(false);
+    expect(await h.processor.client.health()).toMatchObject({ ok: true });
+    const result = await h.processor.client.run('probe', { input: { url: h.media.url('good.mp4') } });
+    expect(result.duration).toBeCloseTo(2, 1);
+  });
+});
