@@ -13,9 +13,10 @@ import { ApiError, conflict } from '../errors.ts';
 import { enqueueJob } from '../jobs/producer.ts';
 import { idempotentJson } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
-import { conflictResponse, errorResponses, idParam, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
+import { budgetResponse, conflictResponse, errorResponses, idParam, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
 import { createTenantRouter } from '../lib/tenant-router.ts';
 import { reconcileGeneration, settleStoppedGeneration } from '../library/project-generation.ts';
+import { checkVoiceovers } from '../library/voiceover-budget.ts';
 import { JobResponse, toJobResponse } from './jobs.ts';
 import { ownedProject } from './library-projects.ts';
 
@@ -65,7 +66,7 @@ export function libraryGenerationRoutes() {
       description:
         'Each variant: segments picked by `selection_mode` until `target_duration` (the last one cut frame-accurately to fit; within ±0.5 s when the material suffices), joined by stream copy when their parameters match, the source voice muted with one audio-only encode when asked. Additive: new variants continue after the highest variant index. 409 while a generation of the project runs; 400 when no segment is assigned. Supports `Idempotency-Key`. Body optional.',
       request: { params: ProjectIdParam, body: { required: false, content: { 'application/json': { schema: GenerateFromSegmentsRequest } } } },
-      responses: { 202: jsonContent(GenerateResponse, 'Generating'), ...errorResponses, ...conflictResponse, ...rateLimitResponse },
+      responses: { 202: jsonContent(GenerateResponse, 'Generating'), ...errorResponses, ...conflictResponse, ...rateLimitResponse, ...budgetResponse },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -82,6 +83,7 @@ export function libraryGenerationRoutes() {
         if (!segmentsCount) throw new ApiError(400, 'bad_request', 'No segments are assigned to this project (POST /api/v1/segments/projects/{project_id}/assign)');
         if (input.generate_tts && !input.tts_text) throw new ApiError(400, 'validation_failed', 'generate_tts needs tts_text', { details: [{ path: 'tts_text', message: 'required when generate_tts is true' }] });
 
+        if (input.generate_tts && input.tts_text) await checkVoiceovers(c.env, scope, [{ text: input.tts_text, label: 'tts_text' }]);
         const target = input.target_duration ?? project.targetDuration;
         const start = await nextVariantIndex(scope, project.id);
         const claimed = await claimProjectForGeneration(scope, project.id, project.status);

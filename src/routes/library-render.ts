@@ -6,7 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createDb } from '../db/client.ts';
-import { type ClipRow, getClip, updateClipStatement } from '../db/repos/clips.ts';
+import { type ClipRow, getClip, getClipContent, updateClipStatement } from '../db/repos/clips.ts';
 import { type ExportPresetRow, getExportPreset, listExportPresets } from '../db/repos/export-presets.ts';
 import { insertExportStatement } from '../db/repos/exports.ts';
 import { findActiveJob } from '../db/repos/jobs.ts';
@@ -16,8 +16,9 @@ import { ApiError, validationError } from '../errors.ts';
 import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
 import { idempotentJson } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
-import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
+import { budgetResponse, conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
 import { createTenantRouter } from '../lib/tenant-router.ts';
+import { type SpeechToCheck, checkVoiceovers } from '../library/voiceover-budget.ts';
 import { JobResponse, toJobResponse } from './jobs.ts';
 import { ownedClip, requireOwnedClips } from './library-clips.ts';
 
@@ -73,6 +74,17 @@ async function requireNoActiveRender(scope: ProfileScope, clipIds: string[]) {
   }
 }
 
+/** Renders that will have to synthesise speech (text without a cached voice-over): checked before queueing. */
+async function checkRenderSpeech(c: Context<AppEnv>, clips: ClipRow[]) {
+  const scope = c.get('scope');
+  const speeches: SpeechToCheck[] = [];
+  for (const clip of clips) {
+    const content = await getClipContent(scope, clip.id);
+    if (content?.ttsText?.trim() && !content.ttsAudioKey) speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}` });
+  }
+  await checkVoiceovers(c.env, scope, speeches);
+}
+
 async function queueRender(c: Context<AppEnv>, clip: ClipRow, preset: ExportPresetRow, limitsChecked: boolean) {
   const scope = c.get('scope');
   const exportId = newId('export');
@@ -102,6 +114,7 @@ export function libraryRenderRoutes() {
       requireVideo(clip);
       const preset = await presetNamed(c, presetName);
       await requireNoActiveRender(scope, [clip.id]);
+      await checkRenderSpeech(c, [clip]);
       const { job, exportId } = await queueRender(c, clip, preset, false);
       return {
         status: 202,
@@ -133,7 +146,7 @@ export function libraryRenderRoutes() {
         content: { 'application/json': { schema: RenderBody }, 'application/x-www-form-urlencoded': { schema: RenderBody } },
       },
     },
-    responses: { 202: jsonContent(RenderResponse, 'Rendering'), ...errorResponses, ...conflictResponse, ...rateLimitResponse },
+    responses: { 202: jsonContent(RenderResponse, 'Rendering'), ...errorResponses, ...conflictResponse, ...rateLimitResponse, ...budgetResponse },
   });
 
   app.openapi(
@@ -172,6 +185,7 @@ export function libraryRenderRoutes() {
         for (const clip of clips) requireVideo(clip);
         const preset = await presetNamed(c, presetName);
         await requireNoActiveRender(scope, ids);
+        await checkRenderSpeech(c, clips);
         await checkJobLimits(scope, c.env, clips.length);
         const renders: { clip_id: string; job_id: string; export_id: string }[] = [];
         for (const clip of clips) {

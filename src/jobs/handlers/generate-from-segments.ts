@@ -17,14 +17,16 @@
  * plans the same variants, skips the ones whose clip row exists and overwrites the objects of the
  * one it lost. Progress (job and project) is relative to this run and never passes 100.
  */
-import { getClip, insertClip } from '../../db/repos/clips.ts';
+import { getClip, getClipContent, insertClip, upsertClipContent } from '../../db/repos/clips.ts';
 import { getProject, recountProjects, setProjectProgress, updateProjectStatement } from '../../db/repos/projects.ts';
 import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '../../db/repos/segments.ts';
 import { getVoiceDetection, setVoiceDetection } from '../../db/repos/source-videos.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { Bindings } from '../../env.ts';
 import { type PieceDecision, type TimeSpan, decidePiece, FILL_TOLERANCE_SECONDS, mapSpeechToVariant, orderCandidates } from '../../library/variant-plan.ts';
+import { copyVoiceoverTo, type VoiceoverMeta } from '../../library/clip-voiceover.ts';
 import type { MediaInput, ProcessorClient } from '../../media/processor-types.ts';
+import { synthesizeVoiceover } from '../../media/voiceover.ts';
 import { type MediaTarget, storageKeyOf } from '../../media/signed-urls.ts';
 import { deletePrefix, storageKeys } from '../../media/storage-keys.ts';
 import type { JobContext, JobHandler } from '../context.ts';
@@ -61,6 +63,24 @@ export interface VariantReport {
   encodes: { trimmed_piece: boolean; concat: 'copy' | 'encode' | 'none'; audio_mute: boolean };
   muted_intervals: number;
   reused: boolean;
+}
+
+/** The generation's voice-over (generate_tts): made once, copied to every clip. */
+interface GenerationVoiceover {
+  audioKey: string;
+  meta: VoiceoverMeta;
+}
+
+/** The clip's content as the request asked: the voice-over (audio + captions) or just its text. */
+async function writeClipContent(ctx: Ctx, clipId: string, voiceover: GenerationVoiceover | null) {
+  const { env, scope, input } = ctx;
+  if (voiceover) {
+    const content = await getClipContent(scope, clipId);
+    if (!content?.ttsAudioKey) await copyVoiceoverTo(env, scope, voiceover.audioKey, clipId, voiceover.meta);
+  } else if (input.tts_text) {
+    const content = await getClipContent(scope, clipId);
+    if (!content?.ttsText) await upsertClipContent(scope, clipId, { ttsText: input.tts_text });
+  }
 }
 
 async function report(ctx: Ctx, percent: number, step: string, force = false) {
@@ -103,7 +123,14 @@ async function speechBySource(ctx: Ctx, processor: ProcessorClient, videoIds: st
 }
 
 /** Picks, cuts and (when needed) shortens the pieces of one variant. */
-async function planPieces(ctx: Ctx, processor: ProcessorClient, assigned: AssignedSegment[], variantIndex: number, reportCut: (step: string) => Promise<void>): Promise<Piece[]> {
+async function planPieces(
+  ctx: Ctx,
+  processor: ProcessorClient,
+  assigned: AssignedSegment[],
+  variantIndex: number,
+  target: number,
+  reportCut: (step: string) => Promise<void>,
+): Promise<Piece[]> {
   const { input } = ctx;
   const candidates = assigned.map((a) => ({
     id: a.segment.id,
@@ -116,7 +143,7 @@ async function planPieces(ctx: Ctx, processor: ProcessorClient, assigned: Assign
   const pieces: Piece[] = [];
   let total = 0;
   for (const candidate of ordered) {
-    const remaining = input.target_duration - total;
+    const remaining = target - total;
     if (remaining < FILL_TOLERANCE_SECONDS) break;
     if (decidePiece(remaining, candidate.duration).take === 'skip') continue;
     await ctx.throwIfCancelled();
@@ -152,12 +179,20 @@ async function copyObject(env: Bindings, scope: ProfileScope, from: MediaTarget,
 }
 
 /** Makes one variant into the clip's raw object; returns what was done. */
-async function buildVariant(ctx: Ctx, processor: ProcessorClient, assigned: AssignedSegment[], speech: Map<string, TimeSpan[]>, k: number, span: [number, number]): Promise<VariantReport | null> {
+async function buildVariant(
+  ctx: Ctx,
+  processor: ProcessorClient,
+  assigned: AssignedSegment[],
+  speech: Map<string, TimeSpan[]>,
+  plan: { k: number; span: [number, number]; target: number; voiceover: GenerationVoiceover | null },
+): Promise<VariantReport> {
+  const { k, span } = plan;
   const { env, scope, input, job } = ctx;
   const variantIndex = input.start_variant_index + k;
   const clipId = input.clip_ids[k]!;
   const existing = await getClip(scope, clipId, { includeDeleted: true });
   if (existing) {
+    await writeClipContent(ctx, clipId, plan.voiceover);
     return {
       clip_id: clipId,
       variant_index: variantIndex,
@@ -173,7 +208,7 @@ async function buildVariant(ctx: Ctx, processor: ProcessorClient, assigned: Assi
   const at = (fraction: number) => from + (to - from) * fraction;
   const label = `Variant ${k + 1} of ${input.clip_ids.length}`;
   let cuts = 0;
-  const pieces = await planPieces(ctx, processor, assigned, variantIndex, async (step) => {
+  const pieces = await planPieces(ctx, processor, assigned, variantIndex, plan.target, async (step) => {
     cuts += 1;
     await report(ctx, at(Math.min(0.45, 0.08 * cuts)), `${label}: ${step.toLowerCase()}`);
   });
@@ -264,6 +299,7 @@ async function buildVariant(ctx: Ctx, processor: ProcessorClient, assigned: Assi
     hasAudio: pieces.some((p) => p.segment.video.hasAudio !== false),
     segmentIds,
   });
+  await writeClipContent(ctx, clipId, plan.voiceover);
   await recountSegmentUsage(scope, segmentIds);
   await recountProjects(scope, [input.project_id]);
   // This variant's intermediate objects are no longer needed.
@@ -315,15 +351,36 @@ export function generateFromSegmentsHandler(processorFor: (env: Bindings) => Pro
           ? await speechBySource(ctx, processor, [...new Set(assigned.map((a) => a.video.id))])
           : new Map<string, TimeSpan[]>();
 
+        // With a voice-over made now, the variants are cut to its length (§4.6's intent).
+        let voiceover: GenerationVoiceover | null = null;
+        let target = input.target_duration;
+        if (input.generate_tts && input.tts_text) {
+          await ctx.throwIfCancelled();
+          const result = await synthesizeVoiceover(ctx.env, scope, {
+            text: input.tts_text,
+            jobId: ctx.job.id,
+            key: 'gen-vo',
+            removeSilence: true,
+            minSilence: 0.3,
+            padding: 0.08,
+            output: { kind: 'job_output', id: ctx.job.id, name: 'voiceover.mp3' },
+            recordOutputs: ctx.recordOutputs,
+            onProgress: (p, step) => report(ctx, 2 + (p * 2) / 100, step),
+            processor,
+          });
+          voiceover = { audioKey: result.audioKey, meta: { text: input.tts_text, voice: null, duration: result.duration, srt: result.srt, provider: result.provider } };
+          target = result.duration;
+        }
+
         const n = input.clip_ids.length;
         const variants: VariantReport[] = [];
         for (let k = 0; k < n; k++) {
           await ctx.throwIfCancelled();
           const span: [number, number] = [10 + (85 * k) / n, 10 + (85 * (k + 1)) / n];
-          const made = await buildVariant(ctx, processor, assigned, speech, k, span);
-          if (made) variants.push(made);
+          variants.push(await buildVariant(ctx, processor, assigned, speech, { k, span, target, voiceover }));
           await report(ctx, span[1], `Made variant ${k + 1} of ${n}`, true);
         }
+        await deletePrefix(ctx.env.MEDIA, storageKeys.jobPrefix(scope, ctx.job.id));
 
         const totalSeconds = variants.filter((v) => !v.reused).reduce((s, v) => s + v.duration, 0);
         await updateProjectStatement(scope, project.id, { status: 'ready_for_triage', progress: 100, progressStep: `Made ${n} variant(s)` });
@@ -332,8 +389,9 @@ export function generateFromSegmentsHandler(processorFor: (env: Bindings) => Pro
           result: {
             project_id: project.id,
             variant_count: n,
-            target_duration: input.target_duration,
+            target_duration: target,
             selection_mode: input.selection_mode,
+            voiceover: voiceover ? { provider: voiceover.meta.provider, duration: voiceover.meta.duration } : null,
             variants,
             clip_ids: input.clip_ids,
           },

@@ -17,7 +17,7 @@ import { rawTargetOf } from '../../library/clip-objects.ts';
 import { parseSrt } from '../../lib/srt.ts';
 import { toSubtitleStyle } from '../../lib/subtitle-settings.ts';
 import type { ProcessorClient, RenderPreset, RenderRequest } from '../../media/processor-types.ts';
-import { storageKeys } from '../../media/storage-keys.ts';
+import { deletePrefix, storageKeys } from '../../media/storage-keys.ts';
 import type { JobHandler } from '../context.ts';
 import { PermanentJobError } from '../errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from './media-io.ts';
@@ -73,6 +73,8 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
       await updateClip(scope, clip.id, { finalKey, finalStatus: 'completed', finalPreset: preset.name, finalError: null });
       await completeExport(scope, input.export_id, { outputKey: finalKey, fileSizeBytes: result.size_bytes });
       await recountProjects(scope, [clip.projectId]);
+      // Intermediates (e.g. the provider's stored answer) matter only while the job can be redelivered.
+      await deletePrefix(env.MEDIA, storageKeys.jobPrefix(scope, ctx.job.id));
       return {
         result: {
           clip_id: clip.id,
@@ -85,7 +87,9 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
           loudness_lufs: result.loudness_lufs,
           subtitles: Boolean(request.subtitles),
           subtitles_from: request.subtitles ? (userSrt ? 'content' : 'voiceover') : null,
-          voiceover: voiceover ? { provider: voiceover.provider, duration: voiceover.duration, reused: voiceover.reused, extended_with: voiceover.extendWith.length } : null,
+          voiceover: voiceover
+            ? { provider: voiceover.provider, duration: voiceover.duration, reused: voiceover.reused, duck_to: voiceover.duckTo, extended_with_segments: voiceover.extendedWithSegments }
+            : null,
         },
         processingSeconds: result.duration,
         step: 'Rendered',
