@@ -101,11 +101,15 @@ const ContentResponse = z
     srt_content: z.string().nullable(),
     subtitle_settings: z.record(z.string(), z.unknown()).nullable(),
     has_voiceover_audio: z.boolean(),
+    tts_audio_url: z.string().nullable().openapi({ description: 'Signed URL of the cached voice-over (MP3), made by the last render or by generation' }),
     updated_at: z.string(),
   })
   .openapi('ClipContent');
 
-function toContentResponse(content: ClipContentRow): z.infer<typeof ContentResponse> {
+async function toContentResponse(env: Bindings, scope: ProfileScope, content: ClipContentRow): Promise<z.infer<typeof ContentResponse>> {
+  const audio = content.ttsAudioKey === storageKeys.clipVoiceover(scope, content.clipId)
+    ? (await signedMediaUrl(env, scope, { kind: 'clip_voiceover', id: content.clipId }, { ttlSeconds: STREAM_URL_TTL_SECONDS })).url
+    : null;
   return {
     clip_id: content.clipId,
     tts_text: content.ttsText,
@@ -113,6 +117,7 @@ function toContentResponse(content: ClipContentRow): z.infer<typeof ContentRespo
     srt_content: content.srtContent,
     subtitle_settings: (content.subtitleSettings as Record<string, unknown> | null) ?? null,
     has_voiceover_audio: Boolean(content.ttsAudioKey),
+    tts_audio_url: audio,
     updated_at: content.updatedAt,
   };
 }
@@ -236,7 +241,7 @@ export function libraryClipRoutes() {
       const scope = c.get('scope');
       const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
       const content = await getClipContent(scope, clip.id);
-      return c.json({ clip: await toClipResponse(c.env, scope, clip), content: content ? toContentResponse(content) : null }, 200);
+      return c.json({ clip: await toClipResponse(c.env, scope, clip), content: content ? await toContentResponse(c.env, scope, content) : null }, 200);
     },
   );
 
@@ -434,7 +439,7 @@ export function libraryClipRoutes() {
         // New text or voice invalidates a previously generated voice-over.
         ...(input.tts_text !== undefined || input.tts_voice_id !== undefined ? { ttsAudioKey: null } : {}),
       });
-      return c.json({ status: 'updated' as const, content: toContentResponse(content) }, 200);
+      return c.json({ status: 'updated' as const, content: await toContentResponse(c.env, scope, content) }, 200);
     },
   );
 
@@ -463,7 +468,7 @@ export function libraryClipRoutes() {
         subtitleSettings: from.subtitleSettings,
         ttsAudioKey: null,
       });
-      return c.json({ status: 'copied' as const, content: toContentResponse(content) }, 200);
+      return c.json({ status: 'copied' as const, content: await toContentResponse(c.env, scope, content) }, 200);
     },
   );
 
