@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureDir, makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
+import { fixtureDir, makeSpeechVideo, makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
 
 const run = promisify(execFile);
@@ -259,6 +259,39 @@ describe('generation', () => {
     const project = (await api()(`${LIB}/projects/${projectId}`)).body;
     expect(project.variants_count).toBe(4);
     expect(project.progress).toBe(100);
+  });
+});
+
+describe('muting the source voice', () => {
+  it('fades speech out of a variant (audio only re-encoded, picture copied)', async () => {
+    const speech = await makeSpeechVideo({ speechStart: 3, duration: 12 });
+    const video = await uploadReady(speech.path, 'Talking');
+    const segment = (await api()(`${SEG}/source-videos/${video}/segments`, { json: { start_time: 1, end_time: 10 } })).body.id;
+    const project = (await api()(`${LIB}/projects`, { json: { name: 'Muted', target_duration: 8 } })).body.id;
+    await api()(`${SEG}/projects/${project}/assign`, { json: { segment_ids: [segment] } });
+    const started = await api()(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1, mute_source_voice: true, mute_style: 'fade' } });
+    const job = await waitDone(started.body.job_id);
+    const variant = (job.result!.variants as any[])[0];
+    expect(variant.encodes).toMatchObject({ audio_mute: true });
+    expect(variant.muted_intervals).toBeGreaterThan(0);
+    // The detection was cached on the video for the next generation (and GET …/voice).
+    expect((await api()(`${VIDEOS}/${video}/voice`)).status).toBe(200);
+
+    const clip = (await api()(`${LIB}/projects/${project}/clips`)).body.clips[0];
+    const mutedPath = await download(clip.video_url);
+    const cutPath = await download((await api()(`${SEG}/${segment}`)).body.stream_url);
+    // Speech sits at 3 s in the source, i.e. 2 s into the variant; measure inside it, past the fade.
+    const inside = { start: 2 + 0.9, duration: Math.max(0.4, speech.speechEnd - speech.speechStart - 1.8) };
+    const before = await rms(cutPath, 'anull', inside);
+    const after = await rms(mutedPath, 'anull', inside);
+    const dropDb = 20 * Math.log10(before / Math.max(after, 1e-9));
+    console.info(JSON.stringify({ measured: 'fade mute', speech_rms_before: before, speech_rms_after: after, drop_db: dropDb }));
+    expect(before).toBeGreaterThan(0.01);
+    expect(dropDb).toBeGreaterThan(20);
+    // The picture was copied, frame for frame.
+    const [mutedInfo, cutInfo] = [await streams(mutedPath), await streams(cutPath)];
+    expect(Math.abs(Number(mutedInfo.video.nb_frames) - 8 * 25)).toBeLessThanOrEqual(1);
+    expect(cutInfo.video.width).toBe(mutedInfo.video.width);
   });
 });
 
