@@ -262,6 +262,27 @@ describe('generation', () => {
   });
 });
 
+describe('generation with a voice-over', () => {
+  it('cuts the variant to the speech and gives the clip its voice-over and text', async () => {
+    const project = (await api()(`${LIB}/projects`, { json: { name: 'Narrated', target_duration: 20 } })).body.id;
+    await api()(`${SEG}/projects/${project}/assign`, { json: { segment_ids: segmentIds } });
+    const text = 'A short narrated cut.';
+    const started = await api()(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1, selection_mode: 'sequential', tts_text: text, generate_tts: true } });
+    expect(started.status, started.text).toBe(202);
+    const job = await waitDone(started.body.job_id);
+    const voice = job.result!.voiceover as { provider: string; duration: number };
+    expect(voice.provider).toBe('local');
+    expect(job.result!.target_duration).toBe(voice.duration);
+    const clip = (await api()(`${LIB}/projects/${project}/clips`)).body.clips[0];
+    const info = await streams(await download(clip.video_url));
+    expect(Math.abs(info.duration - voice.duration)).toBeLessThanOrEqual(0.5);
+    const content = (await api()(`${LIB}/clips/${clip.id}`)).body.content;
+    expect(content).toMatchObject({ tts_text: text, has_voiceover_audio: true });
+    const audio = await streams(await download(content.tts_audio_url, 'mp3'));
+    expect(Math.abs(audio.duration - voice.duration)).toBeLessThanOrEqual(0.1);
+  });
+});
+
 describe('muting the source voice', () => {
   it('fades speech out of a variant (audio only re-encoded, picture copied)', async () => {
     const speech = await makeSpeechVideo({ speechStart: 3, duration: 12 });
