@@ -84,6 +84,12 @@ async function greyFrame(path: string, time: number, width: number, height: numb
   return new Uint8Array(stdout);
 }
 
+/** MD5 of a file's video packets (stream copy into the md5 muxer): equal means copied, not re-encoded. */
+async function videoPacketsMd5(path: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'md5', '-']);
+  return stdout.trim();
+}
+
 /** Mean absolute difference of two grey frames over the rows [fromRow, toRow). */
 function meanDiff(a: Uint8Array, b: Uint8Array, width: number, fromRow: number, toRow: number): number {
   let sum = 0;
@@ -395,15 +401,19 @@ describe('render', () => {
 
   it('removes a clip’s audio with the video copied', async () => {
     const clip = clips[2]!;
-    const before = await streams(await download(clip.video_url));
+    const beforePath = await download(clip.video_url);
+    const before = await streams(beforePath);
     const started = await api()(`${LIB}/clips/${clip.id}/remove-audio`, { method: 'POST' });
     expect(started.status, started.text).toBe(202);
     await waitDone(started.body.job_id);
     const after = (await api()(`${LIB}/clips/${clip.id}`)).body.clip;
     expect(after.has_audio).toBe(false);
-    const info = await streams(await download(after.video_url));
+    const afterPath = await download(after.video_url);
+    const info = await streams(afterPath);
     expect(info.audio).toBeUndefined();
     expect(info.video.nb_frames).toBe(before.video.nb_frames);
+    // Copied, not re-encoded: the video packets hash the same.
+    expect(await videoPacketsMd5(afterPath)).toBe(await videoPacketsMd5(beforePath));
     expect(stack.r2Keys(`p/${alice.profileId}/clips/${clip.id}/`).filter((k) => k.endsWith('raw.mp4'))).toEqual([]);
   });
 });

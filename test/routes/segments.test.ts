@@ -220,6 +220,9 @@ describe('segments: extraction and streaming', () => {
     expect((await segmentOf(t, s.id)).extract_status).toBe('extracting');
     const again = await as(t)(`${SEG}/${s.id}/extract`, { method: 'POST', json: { mode: 'smart' } });
     expect(again.body.job_id).toBe(first.body.job_id);
+    const otherMode = await as(t)(`${SEG}/${s.id}/extract`, { method: 'POST', json: { mode: 'copy' } });
+    expect(otherMode.status).toBe(409);
+    expect(otherMode.body.error.details.job_id).toBe(first.body.job_id);
     expect((await as(t)(`${SEG}/${s.id}/extract`, { method: 'POST', json: { mode: 'fast' } })).status).toBe(400);
 
     // What the job records when the processor is done (the e2e test runs the real one).
@@ -417,5 +420,30 @@ describe('segments: cross-profile isolation', () => {
     // Nothing the intruders tried changed the owner's segment.
     expect(await segmentOf(owner, s.id)).toMatchObject({ notes: null, is_favorite: false, extract_status: 'none' });
     expect((await listJobs(scopeOf(owner), { type: 'extract_segment' }, { limit: 5 })).items).toEqual([]);
+  });
+});
+
+describe('segments: API document', () => {
+  it('documents every segment, generation and render route', async () => {
+    const doc = await as(await seedUser('doc'))('/openapi.json');
+    const paths = Object.keys(doc.body.paths);
+    for (const p of [
+      '/api/v1/segments/source-videos/{id}/segments',
+      '/api/v1/segments',
+      '/api/v1/segments/{id}',
+      '/api/v1/segments/{id}/extract',
+      '/api/v1/segments/{id}/stream',
+      '/api/v1/segments/{id}/favorite',
+      '/api/v1/segments/match-srt',
+      '/api/v1/segments/projects/{project_id}/assign',
+      '/api/v1/segments/projects/{project_id}/segments',
+      '/api/v1/library/projects/{project_id}/generate-from-segments',
+      '/api/v1/library/projects/{project_id}/cancel',
+      '/api/v1/library/clips/{clip_id}/render',
+      '/api/v1/library/clips/bulk-render',
+      '/api/v1/library/clips/{clip_id}/remove-audio',
+    ]) {
+      expect(paths, p).toContain(p);
+    }
   });
 });
