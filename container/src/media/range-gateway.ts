@@ -20,7 +20,7 @@ const MAX_CHUNK = 8 * 1024 * 1024;
 /** Per-operation cache budget (least recently used chunks go first). */
 const CACHE_BYTES = 48 * 1024 * 1024;
 /** Largest answer to one ffmpeg request (local, so small answers are cheap). */
-const DOWNSTREAM_MAX = 1024 * 1024;
+const DOWNSTREAM_MAX = 8 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
 interface Chunk {

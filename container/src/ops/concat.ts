@@ -42,7 +42,7 @@ async function stagePiece(ctx: OpContext, input: ConcatRequest['inputs'][number]
     const scratch = join(ctx.tempDir, `cut-${index}`);
     await mkdir(scratch);
     const { written } = await cutToFile({ ...ctx, tempDir: scratch }, source, info, { start, end, mode: 'smart' }, path);
-    return { path, info: written };
+    return { path, info: await written };
   }
   const { info } = await ctx.probe(source, { video: true });
   await ctx.ffmpeg([
