@@ -17,6 +17,7 @@ import { ProcessorFailure } from '../errors.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
+import { addParameterSets, readAvcC } from './mp4-avcc.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
@@ -321,6 +322,10 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
     '-c', 'copy',
     '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
   ]);
+
+  // Every piece's parameter sets up front in the sample entry, not only in-band (see mp4-avcc.ts).
+  const parameterSets = await Promise.all([stage, ...plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null))].filter((p): p is string => p !== null).map(readAvcC));
+  await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
 
   // 5. Verify before anyone sees it.
   ctx.progress(85, 'verifying');
