@@ -20,8 +20,10 @@ import { ProcessorFailure } from '../errors.ts';
 /** First fetch of a read without a hint; later fetches double up to MAX_CHUNK while sequential. */
 const FIRST_CHUNK = 512 * 1024;
 const MAX_CHUNK = 8 * 1024 * 1024;
-/** Per-operation cache budget (least recently used finished chunks go first). */
-const CACHE_BYTES = 48 * 1024 * 1024;
+/** Largest single fetch for a hinted region (a long cut comes in several). */
+const MAX_HINTED_CHUNK = 32 * 1024 * 1024;
+/** Per-operation cache budget (least recently used finished chunks go first): above any one chunk. */
+const CACHE_BYTES = 96 * 1024 * 1024;
 /** Answer ffmpeg once this much is there (or the chunk is complete), at most DOWNSTREAM_MAX. */
 const DOWNSTREAM_MIN = 256 * 1024;
 const DOWNSTREAM_MAX = 8 * 1024 * 1024;
@@ -220,7 +222,7 @@ function nextChunkSize(upstream: Upstream, position: number): number {
   let size = FIRST_CHUNK;
   const hint = upstream.hint;
   if (hint && position >= hint.position - FIRST_CHUNK && position < hint.position + hint.bytes) {
-    size = Math.max(FIRST_CHUNK, hint.position + hint.bytes - position);
+    size = Math.min(MAX_HINTED_CHUNK, Math.max(FIRST_CHUNK, hint.position + hint.bytes - position));
   } else if (upstream.lastFetch && position === upstream.lastFetch.end) {
     size = Math.min(MAX_CHUNK, upstream.lastFetch.size * 2);
   } else if (upstream.readAhead) {
