@@ -24,6 +24,14 @@ import { mediaRoutes } from './routes/media.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { segmentRoutes } from './routes/segments.ts';
 import { sourceVideoRoutes } from './routes/source-videos.ts';
+import { analyzeRoutes } from './routes/analyze.ts';
+import { detectVoiceRoutes } from './routes/detect-voice.ts';
+import { libraryGenerateRoutes } from './routes/library-generate.ts';
+import { muteVoiceRoutes } from './routes/mute-voice.ts';
+import { pipelineJobRoutes } from './routes/pipeline-jobs.ts';
+import { ttsRoutes } from './routes/tts.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { videoInfoRoutes } from './routes/video-info.ts';
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
@@ -83,7 +91,15 @@ export function createApp() {
   app.route('/', healthRoutes());
   app.route('/api/v1/profiles', profileRoutes());
   app.route('/api/v1/jobs', jobRoutes());
+  app.route('/api/v1/jobs', pipelineJobRoutes());
   app.route('/api/v1', costRoutes());
+  app.route('/api/v1', usageRoutes());
+  app.route('/api/v1', detectVoiceRoutes());
+  app.route('/api/v1', muteVoiceRoutes());
+  app.route('/api/v1', analyzeRoutes());
+  app.route('/api/v1', videoInfoRoutes());
+  app.route('/api/v1', ttsRoutes());
+  app.route('/api/v1/library', libraryGenerateRoutes());
   app.route('/api/v1/library', libraryProjectRoutes());
   app.route('/api/v1/library', libraryClipRoutes());
   app.route('/api/v1/library', libraryGenerationRoutes());

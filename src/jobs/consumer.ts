@@ -7,17 +7,28 @@
  */
 import type { Bindings } from '../env.ts';
 import { createDb } from '../db/client.ts';
-import { type JobRow, failJob, completeJob, isTerminal, markCancelled, markRunning, noteRetry, verifyJobMessage } from '../db/repos/jobs.ts';
+import { type JobRow, failJob, completeJob, isTerminal, markCancelled, markRunning, noteRetry, noteWaiting, verifyJobMessage } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { deletePrefix } from '../media/storage-keys.ts';
 import { createJobContext } from './context.ts';
-import { JobCancelledError, PermanentJobError, TransientJobError } from './errors.ts';
+import { JobCancelledError, JobDeferredError, PermanentJobError, TransientJobError } from './errors.ts';
 import { type JobType, jobInputSchemas } from './job-types.ts';
 import { type HandlerRegistry, handlers as defaultHandlers } from './handlers/index.ts';
 import { type JobMessage, queueMessage } from './messages.ts';
 
 /** Must match `max_retries` of the jobs consumer in wrangler.toml. */
 export const MAX_ATTEMPTS = 6;
+
+/**
+ * A job marked running that changed within this many seconds is being worked on by another
+ * delivery (queues are at-least-once): a duplicate waits instead of running the same work twice
+ * (and paying a provider twice). A delivery that died stops touching the row, so after this long
+ * without progress the next delivery takes over.
+ */
+export const RUNNING_LEASE_SECONDS = 120;
+
+/** How long a deferred job may wait for what it needs (see JobDeferredError). */
+export const MAX_WAIT_SECONDS = 3600;
 
 export function backoffSeconds(attempt: number, hint?: number): number {
   if (hint && hint > 0) return Math.min(900, Math.ceil(hint));
@@ -68,7 +79,15 @@ export async function processJobMessage(
   if (isTerminal(job)) return {};
   if (job.cancelRequested) {
     await markCancelled(scope, job.id);
+    await runCancelHook(env, scope, job, registry);
     return {};
+  }
+  if (job.status === 'running') {
+    const idle = (Date.now() - Date.parse(job.updatedAt)) / 1000;
+    if (idle >= 0 && idle < RUNNING_LEASE_SECONDS) {
+      log({ msg: 'job is running in another delivery; this one waits', job_id: job.id, idle_seconds: Math.round(idle) });
+      return { retryAfter: Math.ceil(RUNNING_LEASE_SECONDS - idle) };
+    }
   }
   const type = job.type as JobType;
   const handler = registry[type];
@@ -88,12 +107,14 @@ export async function processJobMessage(
   } catch (err) {
     if (err instanceof JobCancelledError) {
       await markCancelled(scope, job.id);
+      await runCancelHook(env, scope, running, registry);
       return {};
     }
     if (err instanceof PermanentJobError) {
       await fail(env, scope, running, err.code, err.message, registry);
       return {};
     }
+    if (err instanceof JobDeferredError) return defer(env, scope, running, message, err, registry);
     const code = err instanceof TransientJobError ? err.code : 'internal_error';
     const reason = err instanceof Error ? err.message : String(err);
     if (attempt >= MAX_ATTEMPTS) {
@@ -104,6 +125,40 @@ export async function processJobMessage(
     await noteRetry(scope, job.id, code, reason, delay);
     log({ msg: 'job will be retried', job_id: job.id, type, attempt, delay, reason });
     return { retryAfter: delay };
+  }
+}
+
+/**
+ * Waiting is not failing: a fresh message is sent with a delay (so no retry is spent) and this one
+ * acknowledged. Past MAX_WAIT_SECONDS since the job was created it fails with the wait's reason.
+ */
+async function defer(env: Bindings, scope: ProfileScope, job: JobRow, message: JobMessage, err: JobDeferredError, registry: HandlerRegistry) {
+  const waited = (Date.now() - Date.parse(job.createdAt)) / 1000;
+  if (!(waited < MAX_WAIT_SECONDS)) {
+    await fail(env, scope, job, err.code, `${err.message} (waited ${Math.round(waited)} s)`, registry);
+    return {};
+  }
+  const delay = Math.max(1, Math.min(60, Math.ceil(err.delaySeconds)));
+  await noteWaiting(scope, job.id, err.message);
+  try {
+    await env.JOBS.send(message, { contentType: 'json', delaySeconds: delay });
+    return {};
+  } catch {
+    // Could not send a fresh message: let the queue redeliver this one instead.
+    return { retryAfter: delay };
+  }
+}
+
+/** Lets the handler release what a cancelled job held (also called by the cancel route). */
+export async function runCancelHook(env: Bindings, scope: ProfileScope, job: JobRow, registry: HandlerRegistry = defaultHandlers) {
+  const type = job.type as JobType;
+  const handler = registry[type];
+  const input = jobInputSchemas[type]?.safeParse(job.input);
+  if (!handler?.onCancelled || !input?.success) return;
+  try {
+    await handler.onCancelled(createJobContext(env, scope, job, input.data as never, job.attempts) as never);
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'onCancelled hook failed', job_id: job.id, error: String(err) }));
   }
 }
 

@@ -32,6 +32,8 @@ export interface JobHandler<T extends JobType> {
   run(ctx: JobContext<T>): Promise<JobOutcome>;
   /** Called when the job fails for good (after retries), to leave its resource in a clear state. */
   onFailure?(ctx: Omit<JobContext<T>, 'progress'>, code: string, message: string): Promise<void>;
+  /** Called when the job ends cancelled (before or while running), to release its resource. */
+  onCancelled?(ctx: Omit<JobContext<T>, 'progress'>): Promise<void>;
 }
 
 export function createJobContext<T extends JobType>(

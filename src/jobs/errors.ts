@@ -30,3 +30,20 @@ export class JobCancelledError extends Error {
     super('Job was cancelled');
   }
 }
+
+/**
+ * The job cannot start yet because something it needs is still being prepared (e.g. the upload it
+ * works on is being probed). The consumer re-sends the message after `delaySeconds` without
+ * spending a retry, until `MAX_WAIT_SECONDS` after the job was created; then the job fails with
+ * `code`.
+ */
+export class JobDeferredError extends Error {
+  override name = 'JobDeferredError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly delaySeconds = 3,
+  ) {
+    super(message);
+  }
+}

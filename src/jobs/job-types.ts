@@ -6,6 +6,24 @@ import { z } from 'zod';
 
 const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`));
 
+const voiceParams = z.object({
+  threshold: z.number().min(0).max(1),
+  min_speech_duration: z.number().min(0).max(10),
+  min_silence_duration: z.number().min(0).max(10),
+  padding: z.number().min(0).max(5),
+});
+/** Where segment candidates come from: Gemini frame analysis, or the processor's highlights scoring. */
+const candidateEngine = z.enum(['gemini', 'highlights']);
+const silenceOptions = {
+  remove_silence: z.boolean(),
+  min_silence_duration: z.number().min(0.1).max(2),
+  silence_padding: z.number().min(0.02).max(0.3),
+};
+/** Subtitle settings as validated by the route (`SubtitleSettingsSchema`), kept as given. */
+const subtitleSettings = z.record(z.string(), z.unknown()).nullable();
+/** A file name for downloads (`{output_name}_final.mp4`); never a path. */
+const outputName = z.string().min(1).max(100);
+
 export const jobInputSchemas = {
   /** Internal self-test of the queue machinery; not exposed through any route. */
   echo: z.object({ message: z.string(), fail_with: z.enum(['transient', 'permanent']).optional() }),
@@ -74,6 +92,84 @@ export const jobInputSchemas = {
   render_clip: z.object({ clip_id: id('clp'), preset_name: z.string().min(1).max(64), export_id: id('exp') }),
   /** Drops a clip's audio track (video copied) into a new raw object. */
   remove_clip_audio: z.object({ clip_id: id('clp') }),
+  /** `/mute-voice`: speech muted (hard, ducked or faded) over the whole video, video stream-copied. */
+  mute_voice: z.object({
+    source_video_id: id('vid'),
+    mode: z.enum(['hard', 'duck', 'fade']),
+    keep_percentage: z.number().min(0).max(1),
+    fade_duration: z.number().min(0.05).max(5).nullable(),
+    detect: voiceParams,
+    output_name: outputName,
+  }),
+  /** `/analyze`: the best segments for a target duration (Gemini with context, else highlights). */
+  analyze_video: z.object({
+    source_video_id: id('vid'),
+    target_duration: z.number().min(1).max(3600),
+    context_text: z.string().max(5000).nullable(),
+    engine: candidateEngine,
+  }),
+  /** `/tts/generate`: a voice-over (mp3) and its captions (SRT). */
+  tts_generate: z.object({
+    text: z.string().min(1).max(40_000),
+    voice: z.string().max(64).nullable(),
+    ...silenceOptions,
+  }),
+  /** `/tts/add-to-videos`: one voice-over mixed into several owned videos (video stream-copied). */
+  tts_add_to_videos: z.object({
+    videos: z
+      .array(z.union([z.object({ clip_id: id('clp') }).strict(), z.object({ source_video_id: id('vid') }).strict()]))
+      .min(1)
+      .max(20),
+    tts_text: z.string().min(1).max(40_000),
+    voice: z.string().max(64).nullable(),
+    output_suffix: z.string().max(50),
+    duck_to: z.number().min(0).max(1),
+    ...silenceOptions,
+  }),
+  /** `POST /jobs`: the main pipeline (original §4.1) into job outputs, one final video per variant. */
+  process_video: z.object({
+    source_video_id: id('vid'),
+    output_name: outputName,
+    target_duration: z.number().min(1).max(600),
+    variant_count: z.number().int().min(1).max(10),
+    context_text: z.string().max(5000).nullable(),
+    engine: candidateEngine,
+    /** Voice-over: an uploaded audio file (job input `input-audio`) or speech from `script_text`. */
+    audio_input: z.string().max(64).nullable(),
+    script_text: z.string().max(40_000).nullable(),
+    /** SRT uploaded with the job (job input `input-srt.srt`). */
+    srt_input: z.string().max(64).nullable(),
+    subtitle_settings: subtitleSettings,
+    /** Burn the voice-over's own captions when no SRT is given. */
+    caption_voiceover: z.boolean(),
+    generate_audio: z.boolean(),
+    mute_source_voice: z.boolean(),
+  }),
+  /** `POST /jobs/multi-video`: keyword-timed inserts from secondary videos (original §4.2). */
+  multi_video: z.object({
+    source_video_id: id('vid'),
+    secondaries: z
+      .array(z.object({ source_video_id: id('vid'), keywords: z.array(z.string().min(1).max(100)).min(1).max(50) }))
+      .max(3),
+    srt_input: z.string().max(64),
+    audio_input: z.string().max(64).nullable(),
+    output_name: outputName,
+    target_duration: z.number().min(1).max(600),
+    variant_count: z.number().int().min(1).max(10),
+    subtitle_settings: subtitleSettings,
+    secondary_segment_duration: z.number().min(0.5).max(5),
+  }),
+  /** `/library/projects/{id}/generate`: the main pipeline writing clips of a project. */
+  generate_project: z.object({
+    project_id: id('prj'),
+    source_video_id: id('vid'),
+    variant_count: z.number().int().min(1).max(10),
+    target_duration: z.number().min(1).max(600),
+    context_text: z.string().max(5000).nullable(),
+    engine: candidateEngine,
+    /** Variant indices this run writes: start, start+1, … (fixed at enqueue, so reruns write the same clips). */
+    start_variant_index: z.number().int().min(1),
+  }),
 } satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 
 export type JobType = keyof typeof jobInputSchemas;

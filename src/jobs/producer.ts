@@ -21,6 +21,8 @@ export interface EnqueueOptions {
   alongside?: (jobId: string) => BatchItem[];
   /** The caller already ran `checkJobLimits` for a whole batch of jobs (all or nothing). */
   limitsChecked?: boolean;
+  /** A job id the caller generated earlier (e.g. to store the job's uploaded inputs under it). */
+  id?: string;
 }
 type BatchItem = Parameters<ProfileScope['db']['batch']>[0][number];
 
@@ -66,7 +68,7 @@ export async function enqueueJob<T extends JobType>(
 ): Promise<JobRow> {
   const parsed = jobInputSchemas[type].parse(input) as Record<string, unknown>;
   if (!options.limitsChecked) await checkJobLimits(scope, env);
-  const id = newId('job');
+  const id = options.id ?? newId('job');
   const insert = insertJobStatement(scope, {
     id,
     type,

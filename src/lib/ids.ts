@@ -41,3 +41,17 @@ export function isId(kind: IdKind, value: string): boolean {
   const prefix = `${idPrefixes[kind]}_`;
   return value.startsWith(prefix) && ID_BODY.test(value.slice(prefix.length));
 }
+
+/**
+ * A stable id derived from another id and a salt: the same inputs always give the same id, so a
+ * redelivered job writes to the same row and object (e.g. the clip of variant 3 of a job). It keeps
+ * the time part of `fromId`, so it sorts with the records created by that job.
+ */
+export async function derivedId(kind: IdKind, fromId: string, salt: string): Promise<string> {
+  const body = fromId.slice(fromId.indexOf('_') + 1);
+  const time = body.slice(0, 10);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${fromId}\u0000${salt}`)));
+  let rand = '';
+  for (let i = 0; i < 16; i++) rand += ALPHABET[digest[i]! % 32];
+  return `${idPrefixes[kind]}_${time}${rand}`;
+}

@@ -27,7 +27,7 @@ import { MAX_UPLOAD_BYTES, UPLOAD_SESSION_SECONDS, startProbe } from './uploads.
 export const MAX_NAME_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 5000;
 
-interface StoredVideo {
+export interface StoredVideo {
   id: string;
   key: string;
   size: number;
@@ -35,7 +35,7 @@ interface StoredVideo {
 }
 
 /** Reads until `n` bytes (or the end) are buffered; returns them and the rest of the stream. */
-async function peek(stream: ReadableStream<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
+export async function peek(stream: ReadableStream<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
@@ -72,14 +72,19 @@ function cleanName(raw: string | undefined): string | undefined {
   return name ? name : undefined;
 }
 
-async function storeVideoPart(
+/**
+ * Stores one multipart file part as a new source video of the profile (status `pending_upload`
+ * until `startProbe`). `transform` may wrap the part's bytes (e.g. to hash them on the way).
+ */
+export async function storeVideoPart(
   env: Bindings,
   scope: ProfileScope,
   part: MultipartPart,
   fields: { name?: string; description?: string },
   maxBytes: number,
+  transform?: (stream: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>,
 ): Promise<StoredVideo> {
-  const { head, rest } = await peek(part.body, SNIFF_BYTES);
+  const { head, rest } = await peek(transform ? transform(part.body) : part.body, SNIFF_BYTES);
   const declared = part.contentType?.split(';')[0]?.trim().toLowerCase() ?? null;
   const verdict = checkDeclaredVideo(head, declared && declared in ALLOWED_VIDEO_TYPES ? declared : null);
   if (!verdict.ok) {
@@ -176,7 +181,8 @@ export async function receiveFormUpload(env: Bindings, scope: ProfileScope, requ
   }
 }
 
-async function discard(env: Bindings, scope: ProfileScope, stored: StoredVideo) {
+/** Removes a stored upload that will not be used (its row and its object). */
+export async function discard(env: Bindings, scope: ProfileScope, stored: StoredVideo) {
   await deleteSourceVideoRows(scope, stored.id);
   await env.MEDIA.delete(stored.key);
 }

@@ -12,7 +12,12 @@ import type { ProfileScope } from '../db/scope.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errorResponses, idParam, jsonContent, security } from '../lib/openapi.ts';
 import { createTenantRouter } from '../lib/tenant-router.ts';
-import { keyBelongsTo } from '../media/storage-keys.ts';
+import type { Bindings } from '../env.ts';
+import { runCancelHook } from '../jobs/consumer.ts';
+import { withOutputUrls } from '../media/job-outputs.ts';
+import { signedMediaUrl } from '../media/signed-urls.ts';
+import { serveObject } from '../media/serve-object.ts';
+import { keyBelongsTo, storageKeys } from '../media/storage-keys.ts';
 
 export const JobResponse = z
   .object({
@@ -57,6 +62,11 @@ export function toJobResponse(job: JobRow): JobResponseBody {
   };
 }
 
+/** The response with signed URLs for the job's outputs (`*_output` → `*_url` in `result`). */
+export async function toJobResponseWithUrls(env: Bindings, scope: ProfileScope, job: JobRow): Promise<JobResponseBody> {
+  return { ...toJobResponse(job), result: await withOutputUrls(env, scope, job) };
+}
+
 export async function ownedJob(scope: ProfileScope, id: string): Promise<JobRow> {
   const job = await getJob(scope, id);
   if (!job) throw notFound('Job');
@@ -71,6 +81,19 @@ const ListQuery = pageQuery.extend({
   type: z.string().max(64).optional(),
   resource_id: z.string().max(64).optional(),
 });
+
+/** `result.main_output` (a job output name) and `result.download_filename`, set by handlers. */
+export function mainOutputOf(job: JobRow): { name: string; filename: string } | null {
+  const result = job.result as { main_output?: unknown; download_filename?: unknown } | null;
+  if (!result || typeof result.main_output !== 'string') return null;
+  const filename = typeof result.download_filename === 'string' ? result.download_filename : result.main_output;
+  return { name: result.main_output, filename };
+}
+
+async function fetchOwnMedia(env: Bindings, scope: ProfileScope, jobId: string, name: string, filename: string, request: Request): Promise<Response> {
+  const key = storageKeys.jobOutput(scope, jobId, name);
+  return serveObject(env.MEDIA, key, request, { what: 'Job output', attachmentFilename: filename });
+}
 
 export const SSE_POLL_MS = 1000;
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -97,7 +120,9 @@ export function jobRoutes() {
       const query = c.req.valid('query');
       const page = await listJobs(c.get('scope'), query, query);
       if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
-      return c.json({ jobs: page.items.map(toJobResponse), next_cursor: page.nextCursor }, 200);
+      const scope = c.get('scope');
+      const jobs = await Promise.all(page.items.map((job) => toJobResponseWithUrls(c.env, scope, job)));
+      return c.json({ jobs, next_cursor: page.nextCursor }, 200);
     },
   );
 
@@ -111,7 +136,38 @@ export function jobRoutes() {
       request: { params: JobIdParam },
       responses: { 200: jsonContent(JobResponse, 'Job'), ...errorResponses },
     }),
-    async (c) => c.json(toJobResponse(await ownedJob(c.get('scope'), c.req.valid('param').job_id)), 200),
+    async (c) => {
+      const scope = c.get('scope');
+      return c.json(await toJobResponseWithUrls(c.env, scope, await ownedJob(scope, c.req.valid('param').job_id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{job_id}/download',
+      tags,
+      security,
+      summary: "Download a job's main output",
+      description:
+        "Redirects (302) to a short-lived signed URL of the job's main output (the first variant's final video, the muted video, …), served as an attachment named like the original (`{output_name}_final.mp4`). `?redirect=false` streams it instead. 400 while the job is not completed or when it has no downloadable output.",
+      request: { params: JobIdParam, query: z.object({ redirect: z.enum(['true', 'false']).optional() }) },
+      responses: {
+        302: { description: 'Redirect to the signed URL' },
+        200: { description: 'The file (redirect=false)' },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const scope = c.get('scope');
+      const job = await ownedJob(scope, c.req.valid('param').job_id);
+      if (job.status !== 'completed') throw new ApiError(400, 'bad_request', `Job is ${job.status}, not completed`);
+      const main = mainOutputOf(job);
+      if (!main) throw new ApiError(400, 'bad_request', 'This job has no downloadable output');
+      if (c.req.valid('query').redirect === 'false') return fetchOwnMedia(c.env, scope, job.id, main.name, main.filename, c.req.raw);
+      const signed = await signedMediaUrl(c.env, scope, { kind: 'job_output', id: job.id, name: main.name }, { filename: main.filename, ttlSeconds: 600 });
+      return c.redirect(signed.url, 302);
+    },
   );
 
   app.openapi(
@@ -129,7 +185,9 @@ export function jobRoutes() {
       const scope = c.get('scope');
       const job = await ownedJob(scope, c.req.valid('param').job_id);
       if (isTerminal(job)) throw new ApiError(409, 'conflict', `Job is already ${job.status}`);
-      return c.json(toJobResponse((await requestCancel(scope, job.id)) ?? job), 200);
+      const after = (await requestCancel(scope, job.id)) ?? job;
+      if (after.status === 'cancelled') await runCancelHook(c.env, scope, after);
+      return c.json(toJobResponse(after), 200);
     },
   );
 
@@ -186,7 +244,7 @@ export function jobRoutes() {
             await stream.writeSSE({ event: 'progress', data: JSON.stringify(body), id: job.updatedAt });
           }
           if (isTerminal(job)) {
-            await stream.writeSSE({ event: 'end', data: JSON.stringify(body) });
+            await stream.writeSSE({ event: 'end', data: JSON.stringify({ ...body, result: await withOutputUrls(c.env, scope, job) }) });
             return;
           }
           if (Date.now() - lastBeat >= SSE_HEARTBEAT_MS) {

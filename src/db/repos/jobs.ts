@@ -176,6 +176,14 @@ export async function noteRetry(scope: ProfileScope, id: string, code: string, m
     .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
 }
 
+/** The job waits for something it needs (deferred, not failed): back to pending with the reason. */
+export async function noteWaiting(scope: ProfileScope, id: string, step: string) {
+  await scope.db
+    .update(jobs)
+    .set({ status: 'pending', step: step.slice(0, 500), updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
+}
+
 /** Cancels a pending job at once; a running one is flagged and stops at its next checkpoint. */
 export async function requestCancel(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
   await scope.db

@@ -92,3 +92,26 @@ export async function recountProjects(scope: ProfileScope, projectIds: string[])
     })
     .where(owned(projects, scope, inArray(projects.id, ids)));
 }
+
+/**
+ * Ends a generation run: status and final step, only while the project still belongs to that run
+ * (a later run is not overwritten by an earlier one's late end). Returns whether it changed.
+ */
+export async function finishProjectGeneration(
+  scope: ProfileScope,
+  id: string,
+  jobId: string,
+  outcome: { status: 'ready_for_triage' | 'failed'; step: string },
+): Promise<boolean> {
+  const rows = await scope.db
+    .update(projects)
+    .set({
+      status: outcome.status,
+      progressStep: outcome.step.slice(0, 500),
+      ...(outcome.status === 'ready_for_triage' ? { progress: 100 } : {}),
+      updatedAt: now(),
+    })
+    .where(owned(projects, scope, eq(projects.id, id), eq(projects.generationJobId, jobId)))
+    .returning({ id: projects.id });
+  return rows.length > 0;
+}

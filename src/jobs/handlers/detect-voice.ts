@@ -1,8 +1,9 @@
 /**
  * `detect_voice`: speech intervals of a ready source video, cached on the video so
- * `GET …/{id}/voice` answers from D1 next time (for the same parameters).
+ * `GET …/{id}/voice` and `POST /detect-voice` answer from D1 next time (for the same parameters).
  */
 import { getSourceVideoSummary, setVoiceDetection } from '../../db/repos/source-videos.ts';
+import { readySourceVideo } from '../pipeline/source-video.ts';
 import type { Bindings } from '../../env.ts';
 import type { ProcessorClient } from '../../media/processor-types.ts';
 import { signedMediaUrl } from '../../media/signed-urls.ts';
@@ -15,9 +16,8 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
     async run(ctx) {
       const { env, scope } = ctx;
       const id = ctx.input.source_video_id;
-      const video = await getSourceVideoSummary(scope, id);
-      if (!video) throw new PermanentJobError('not_found', 'The source video no longer exists');
-      if (video.status !== 'ready') throw new PermanentJobError('invalid_state', `The source video is ${video.status}, not ready`);
+      // An upload still being probed (POST /detect-voice with a file) makes the job wait for it.
+      await readySourceVideo(scope, id);
 
       const input = { url: (await signedMediaUrl(env, scope, { kind: 'source_video', id }, { ttlSeconds: 2 * 3600 })).url };
       await ctx.progress(5, 'Detecting speech', true);
@@ -38,7 +38,15 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
       if (!(await getSourceVideoSummary(scope, id))) throw new PermanentJobError('not_found', 'The source video was deleted meanwhile');
       await setVoiceDetection(scope, id, voice);
       return {
-        result: { source_video_id: id, ...voice },
+        result: {
+          source_video_id: id,
+          ...voice,
+          // The original's /detect-voice answer (§1.2).
+          status: 'success',
+          voice_segments: voice.segments,
+          segments_count: voice.segments.length,
+          threshold_used: ctx.input.params.threshold,
+        },
         processingSeconds: result.duration,
         step: `${result.segments.length} speech interval(s)`,
       };

@@ -2,15 +2,22 @@
 import { processorClient } from '../../media/processor.ts';
 import type { JobHandler } from '../context.ts';
 import type { JobType } from '../job-types.ts';
+import { analyzeVideoHandler } from './analyze-video.ts';
 import { detectVoiceHandler } from './detect-voice.ts';
 import { echoHandler } from './echo.ts';
 import { extractSegmentHandler } from './extract-segment.ts';
 import { generateFromSegmentsHandler } from './generate-from-segments.ts';
 import { segmentThumbnailHandler } from './segment-thumbnail.ts';
+import { generateProjectHandler } from './generate-project.ts';
+import { multiVideoHandler } from './multi-video.ts';
+import { muteVoiceHandler } from './mute-voice.ts';
+import { processVideoHandler } from './process-video.ts';
 import { publishClipHandler } from './publish-clip.ts';
 import { removeClipAudioHandler } from './remove-clip-audio.ts';
 import { renderClipHandler } from './render-clip.ts';
 import { probeSourceVideoHandler } from './probe-source-video.ts';
+import { ttsAddToVideosHandler } from './tts-add-to-videos.ts';
+import { ttsGenerateHandler } from './tts-generate.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
@@ -24,4 +31,11 @@ export const handlers: HandlerRegistry = {
   generate_from_segments: generateFromSegmentsHandler(processorClient),
   render_clip: renderClipHandler(processorClient),
   remove_clip_audio: removeClipAudioHandler(processorClient),
+  mute_voice: muteVoiceHandler(processorClient),
+  analyze_video: analyzeVideoHandler(processorClient),
+  tts_generate: ttsGenerateHandler(processorClient),
+  tts_add_to_videos: ttsAddToVideosHandler(processorClient),
+  process_video: processVideoHandler(processorClient),
+  multi_video: multiVideoHandler(processorClient),
+  generate_project: generateProjectHandler(processorClient),
 };

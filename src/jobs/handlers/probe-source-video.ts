@@ -111,6 +111,9 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
           fps: probe.fps,
           rotation: probe.rotation,
           orientation: probe.orientation,
+          // The original's /video-info fields (§1.2): display size, rotation applied.
+          aspect_ratio: probe.orientation,
+          is_vertical: probe.height > probe.width,
           video_codec: probe.video_codec,
           audio_codec: probe.audio_codec,
           has_audio: probe.has_audio,

@@ -82,6 +82,13 @@ export interface Stack {
   workerdPids(): number[];
   /** Log lines of the processor. */
   processorLogs: string[];
+  /**
+   * Delivers a queue message to the Worker's consumer directly (as the queue would, e.g. a second
+   * time): for at-least-once tests. Returns the consumer's outcome.
+   */
+  deliver(body: unknown, options?: { queue?: string; attempts?: number }): Promise<{ outcome: string; ackAll: boolean; retryBatch: { retry: boolean }; explicitAcks: string[]; retryMessages: unknown[] }>;
+  /** Stops the processor (to test how jobs behave while it is down). */
+  stopProcessor(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -320,6 +327,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     r2Keys,
     workerdPids: () => descendantsNamed('workerd'),
     processorLogs: processor?.logs ?? [],
+    async deliver(body, options = {}) {
+      // wrangler's Worker.queue() asks its proxy instance, which does not hold the user worker;
+      // the local runtime's own Miniflare does.
+      type Deliver = { queue(name: string, messages: { id: string; timestamp: Date; attempts: number; body: unknown }[]): Promise<never> };
+      const runtimes = (running.raw as unknown as { runtimes: { mf?: { getWorker(name?: string): Promise<Deliver> } }[] }).runtimes;
+      const mf = runtimes.find((r) => r.mf)?.mf;
+      if (!mf) throw new Error('deliver: no local runtime');
+      const worker = await mf.getWorker();
+      return worker.queue(options.queue ?? 'cutroom-jobs', [
+        { id: `redelivery-${Date.now()}-${Math.random().toString(36).slice(2)}`, timestamp: new Date(), attempts: options.attempts ?? 2, body },
+      ]);
+    },
+    async stopProcessor() {
+      await processor?.stop();
+    },
     async stop() {
       await running.dispose().catch(() => {});
       await processor?.stop();

@@ -8,6 +8,8 @@ export interface CallOptions {
   json?: unknown;
   body?: BodyInit;
   headers?: Record<string, string>;
+  /** `manual` to see a 302 instead of following it. */
+  redirect?: 'follow' | 'manual' | 'error';
 }
 
 export interface ApiResponse<T = any> {
@@ -27,7 +29,7 @@ export async function call<T = any>(path: string, opts: CallOptions = {}): Promi
     body = JSON.stringify(opts.json);
   }
   const res = await exports.default.fetch(
-    new Request(`http://cutroom.test${path}`, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body }),
+    new Request(`http://cutroom.test${path}`, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: opts.redirect }),
   );
   const text = await res.text();
   let parsed: unknown = text;
