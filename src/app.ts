@@ -16,10 +16,13 @@ import { costRoutes } from './routes/costs.ts';
 import { exportPresetRoutes } from './routes/export-presets.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { libraryClipRoutes } from './routes/library-clips.ts';
+import { libraryGenerationRoutes } from './routes/library-generation.ts';
+import { libraryRenderRoutes } from './routes/library-render.ts';
 import { libraryProjectRoutes } from './routes/library-projects.ts';
 import { postizRoutes } from './routes/postiz.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { profileRoutes } from './routes/profiles.ts';
+import { segmentRoutes } from './routes/segments.ts';
 import { sourceVideoRoutes } from './routes/source-videos.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
 import { detectVoiceRoutes } from './routes/detect-voice.ts';
@@ -99,9 +102,13 @@ export function createApp() {
   app.route('/api/v1/library', libraryGenerateRoutes());
   app.route('/api/v1/library', libraryProjectRoutes());
   app.route('/api/v1/library', libraryClipRoutes());
+  app.route('/api/v1/library', libraryGenerationRoutes());
+  app.route('/api/v1/library', libraryRenderRoutes());
   app.route('/api/v1/library', exportPresetRoutes());
   app.route('/api/v1/postiz', postizRoutes());
   app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
+  // After the source-video router, as the original declared them (its paths win over `/{id}`).
+  app.route('/api/v1/segments', segmentRoutes());
   app.route('/media', mediaRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

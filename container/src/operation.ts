@@ -32,8 +32,12 @@ export interface OpContext {
   input(source: InputSource, before?: readonly string[]): string[];
   ffmpeg(args: readonly string[], options?: Omit<FfmpegRunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult>;
   upload(path: string, output: MediaOutput): Promise<number>;
+  /** Uploads an output while reading it back (ffprobe): `{ written, size }`. */
+  deliver(path: string, output: MediaOutput): Promise<{ written: MediaInfo; size: number }>;
   /** The next read of this input takes about `bytes` from byte `position`: fetch them in one request. */
   expectRead(source: InputSource, position: number, bytes: number): void;
+  /** This input will be read from start to end: fetch ahead of ffmpeg. */
+  expectWholeRead(source: InputSource): void;
 }
 
 export interface Operation<O extends ProcessorOperation> {
@@ -107,8 +111,16 @@ export function createOpContext(
     expectRead(source, position, bytes) {
       if (source.kind === 'url') gateway.expectRead(source.url, position, bytes);
     },
+    expectWholeRead(source) {
+      if (source.kind === 'url') gateway.expectWholeRead(source.url);
+    },
     upload(path, output) {
       return uploadFile(path, output, signal);
+    },
+    async deliver(path, output) {
+      progress(92, 'uploading');
+      const [written, size] = await Promise.all([inspectOutput(path, { timeoutMs: remainingMs(), signal }), uploadFile(path, output, signal)]);
+      return { written, size };
     },
   };
 }

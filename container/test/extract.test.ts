@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtractRequest } from '../../src/media/processor-types.ts';
 import { decodePcm, ffmpeg, grayFrames, keyframeTimes, makeVideo, probe, psnr, rmsDb, videoPackets } from './fixtures/video.ts';
+import { parseAvcC, readAvcC } from '../src/media/mp4-avcc.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -76,6 +77,21 @@ describe('extract smart', () => {
     expect(Number(audio!.start_time)).toBeCloseTo(0, 2);
     for (const key of ['codec_name', 'profile', 'level', 'width', 'height', 'pix_fmt', 'time_base'] as const) expect(video![key], key).toEqual(srcVideo![key]);
     expect(Number(audio!.duration)).toBeCloseTo(3.3, 1);
+  });
+
+  it('carries every parameter set in the sample entry: plays with in-band SPS/PPS stripped', async () => {
+    const { path } = await extract('smart-avcc.mp4', { start: 2.4, end: 5.7, mode: 'smart' });
+    const config = parseAvcC((await readAvcC(path))!);
+    expect(config.sps.length).toBe(2);
+    expect(config.pps.length).toBe(2);
+    // What a decoder that reads only the sample entry sees: the same pictures.
+    const stripped = join(h.dir, 'smart-stripped.mp4');
+    await ffmpeg(['-i', path, '-map', '0:v', '-c', 'copy', '-bsf:v', 'filter_units=remove_types=7|8', stripped]);
+    await decodesCleanly(stripped);
+    const a = await framesOf(path);
+    const b = await framesOf(stripped);
+    expect(b).toHaveLength(a.length);
+    for (let i = 0; i < a.length; i++) expect(psnr(a[i]!, b[i]!), `frame ${i}`).toBe(Infinity);
   });
 
   it('copies the stream as is when the cut starts on a keyframe', async () => {

@@ -3,7 +3,9 @@
  * body size limit, concurrency limit, NDJSON streaming, and start-up refusal without a secret.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessorError } from '../../src/media/processor-error.ts';
 import { signProcessorRequest } from '../../src/media/processor-signature.ts';
@@ -158,5 +160,31 @@ describe('start-up', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(1);
     expect(stderr).toContain('PROCESSOR_SECRET');
+  });
+});
+
+describe('time limits and clean-up', () => {
+  it('kills an operation past its time limit (timeout, retryable), removes its temp dir, and keeps serving', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'cutroom-scratch-'));
+    const slow = await startHarness({ PROCESSOR_TIMEOUT_THUMBNAIL_SECONDS: '1', TMPDIR: scratch });
+    try {
+      await makeVideo(`${slow.dir}/clip.mp4`, { duration: 2 });
+      const release = slow.media.hold('clip.mp4');
+      const started = Date.now();
+      const error = await slow.processor.client
+        .run('thumbnail', { input: { url: slow.media.url('clip.mp4') }, time: 1, width: 160, output: { url: slow.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' } })
+        .catch((e: unknown) => e);
+      release();
+      expect(error).toMatchObject({ code: 'timeout', retryable: true });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await readdir(scratch)).toEqual([]);
+      const health = (await (await fetch(`${slow.processor.url}/health`)).json()) as { in_flight: number };
+      expect(health.in_flight).toBe(0);
+      expect((await slow.processor.client.run('probe', { input: { url: slow.media.url('clip.mp4') } })).duration).toBeCloseTo(2, 1);
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      await slow.close();
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -65,6 +65,33 @@ export const jobInputSchemas = {
       padding: z.number().min(0).max(5),
     }),
   }),
+  /** Thumbnail of a segment at its midpoint. */
+  segment_thumbnail: z.object({ segment_id: id('seg') }),
+  /** Cuts a segment out of its source video into its own object (extract_status none → ready | failed). */
+  extract_segment: z.object({ segment_id: id('seg'), mode: z.enum(['smart', 'copy', 'reencode']) }),
+  /**
+   * Variants of a project from its assigned segments. The route fixes everything a redelivery must
+   * reproduce: the first variant index, the clip ids (objects are written under them before the
+   * rows exist) and the random seed.
+   */
+  generate_from_segments: z.object({
+    project_id: id('prj'),
+    start_variant_index: z.number().int().min(1),
+    clip_ids: z.array(id('clp')).min(1).max(10),
+    selection_mode: z.enum(['random', 'sequential', 'weighted']),
+    target_duration: z.number().positive().max(600),
+    mute_source_voice: z.boolean(),
+    mute_style: z.enum(['hard', 'duck', 'fade']),
+    tts_text: z.string().max(5000).nullable(),
+    generate_tts: z.boolean(),
+    seed: z.number().int().min(0),
+    /** Project status to go back to when the run is cancelled before making anything. */
+    previous_status: z.enum(['draft', 'generating', 'ready_for_triage', 'failed']),
+  }),
+  /** Final render of a clip with a preset: voice-over, subtitles, size, loudness. */
+  render_clip: z.object({ clip_id: id('clp'), preset_name: z.string().min(1).max(64), export_id: id('exp') }),
+  /** Drops a clip's audio track (video copied) into a new raw object. */
+  remove_clip_audio: z.object({ clip_id: id('clp') }),
   /** `/mute-voice`: speech muted (hard, ducked or faded) over the whole video, video stream-copied. */
   mute_voice: z.object({
     source_video_id: id('vid'),

@@ -3,7 +3,7 @@
  * Text and keywords are normalised (lower case, diacritics folded for any language, punctuation
  * removed); each keyword is compared with each word (or run of words, for multi-word keywords):
  * exact 1.0, word starts with keyword 0.95, keyword inside word 0.9, otherwise a similarity ratio
- * kept when ≥ the threshold. The same keyword matched again within 1 s is a duplicate.
+ * kept when ≥ max(0.7, min_confidence). The same keyword matched again within 1 s is a duplicate.
  */
 import type { SrtCue } from './srt.ts';
 
@@ -69,9 +69,13 @@ export interface KeywordMatch {
 }
 
 export const DEDUPE_WINDOW_SECONDS = 1;
+/** Fuzzy matches below this similarity are never kept (original §5.3: 0.7). */
+export const SIMILARITY_FLOOR = 0.7;
 
 export function matchKeywords(cues: SrtCue[], sources: KeywordSource[], minConfidence: number): KeywordMatch[] {
-  const threshold = Math.max(0.5, Math.min(1, minConfidence));
+  // The fuzzy similarity floor is the original's 0.7 (difflib ratio), whatever `min_confidence` allows:
+  // below it "sunset" would match "sunrise" and "market" match "we". min_confidence filters on top.
+  const threshold = Math.max(SIMILARITY_FLOOR, Math.min(1, minConfidence));
   const tokenized = cues.map((cue) => ({ cue, words: normalizeText(cue.text).split(' ').filter(Boolean) }));
   const matches: KeywordMatch[] = [];
   for (const source of sources) {

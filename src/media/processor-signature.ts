@@ -15,7 +15,7 @@ export async function signProcessorRequest(
   secret: string,
   method: string,
   path: string,
-  body: string | Uint8Array,
+  body: string | Uint8Array<ArrayBuffer>,
   nowSeconds: number = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;

@@ -20,6 +20,8 @@ export const storageKeys = {
   clipThumbnail: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/thumbnail.jpg`,
   clipFinal: (scope: ProfileScope, clipId: string, preset: string) => `${base(scope)}clips/${clipId}/final-${preset}.mp4`,
   clipVoiceover: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/voiceover.mp3`,
+  /** What the cached voice-over says and how long it is (text, voice, duration, captions). */
+  clipVoiceoverMeta: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/voiceover.json`,
   clipPrefix: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/`,
   jobOutput: (scope: ProfileScope, jobId: string, name: string) => `${base(scope)}jobs/${jobId}/${name}`,
   jobPrefix: (scope: ProfileScope, jobId: string) => `${base(scope)}jobs/${jobId}/`,

@@ -28,7 +28,11 @@ import { errorResponses, idParam, jsonBody, jsonContent, security } from '../lib
 import { parseSrt } from '../lib/srt.ts';
 import { SubtitleSettingsSchema } from '../lib/subtitle-settings.ts';
 import { createTenantRouter } from '../lib/tenant-router.ts';
+import { finalTargetOf, rawTargetOf, thumbnailTargetOf } from '../library/clip-objects.ts';
+import { type MediaTarget, signedMediaUrl } from '../media/signed-urls.ts';
 import { storageKeys } from '../media/storage-keys.ts';
+import { recountSegmentUsage } from '../db/repos/segments.ts';
+import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from './source-video-response.ts';
 
 export const ClipResponse = z
   .object({
@@ -48,13 +52,22 @@ export const ClipResponse = z
     postiz_status: z.enum(postizStatuses),
     postiz_post_id: z.string().nullable(),
     postiz_scheduled_at: z.string().nullable(),
+    video_url: z.string().nullable().openapi({ description: 'Signed URL of the raw variant (Range supported); null when it has none' }),
+    thumbnail_url: z.string().nullable().openapi({ description: 'Signed URL of the JPEG thumbnail' }),
+    final_video_url: z.string().nullable().openapi({ description: 'Signed URL of the last completed render' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi('Clip');
 export type ClipResponseBody = z.infer<typeof ClipResponse>;
 
-export async function toClipResponse(_env: Bindings, _scope: ProfileScope, clip: ClipRow): Promise<ClipResponseBody> {
+export async function toClipResponse(env: Bindings, scope: ProfileScope, clip: ClipRow): Promise<ClipResponseBody> {
+  const sign = (target: MediaTarget | null, ttlSeconds: number) => (target ? signedMediaUrl(env, scope, target, { ttlSeconds }).then((u) => u.url) : null);
+  const [video, thumbnail, final] = await Promise.all([
+    sign(rawTargetOf(scope, clip), STREAM_URL_TTL_SECONDS),
+    sign(thumbnailTargetOf(scope, clip), THUMBNAIL_URL_TTL_SECONDS),
+    sign(finalTargetOf(scope, clip), STREAM_URL_TTL_SECONDS),
+  ]);
   return {
     id: clip.id,
     project_id: clip.projectId,
@@ -72,6 +85,9 @@ export async function toClipResponse(_env: Bindings, _scope: ProfileScope, clip:
     postiz_status: clip.postizStatus,
     postiz_post_id: clip.postizPostId,
     postiz_scheduled_at: clip.postizScheduledAt,
+    video_url: video,
+    thumbnail_url: thumbnail,
+    final_video_url: final,
     created_at: clip.createdAt,
     updated_at: clip.updatedAt,
   };
@@ -85,11 +101,15 @@ const ContentResponse = z
     srt_content: z.string().nullable(),
     subtitle_settings: z.record(z.string(), z.unknown()).nullable(),
     has_voiceover_audio: z.boolean(),
+    tts_audio_url: z.string().nullable().openapi({ description: 'Signed URL of the cached voice-over (MP3), made by the last render or by generation' }),
     updated_at: z.string(),
   })
   .openapi('ClipContent');
 
-function toContentResponse(content: ClipContentRow): z.infer<typeof ContentResponse> {
+async function toContentResponse(env: Bindings, scope: ProfileScope, content: ClipContentRow): Promise<z.infer<typeof ContentResponse>> {
+  const audio = content.ttsAudioKey === storageKeys.clipVoiceover(scope, content.clipId)
+    ? (await signedMediaUrl(env, scope, { kind: 'clip_voiceover', id: content.clipId }, { ttlSeconds: STREAM_URL_TTL_SECONDS })).url
+    : null;
   return {
     clip_id: content.clipId,
     tts_text: content.ttsText,
@@ -97,6 +117,7 @@ function toContentResponse(content: ClipContentRow): z.infer<typeof ContentRespo
     srt_content: content.srtContent,
     subtitle_settings: (content.subtitleSettings as Record<string, unknown> | null) ?? null,
     has_voiceover_audio: Boolean(content.ttsAudioKey),
+    tts_audio_url: audio,
     updated_at: content.updatedAt,
   };
 }
@@ -220,7 +241,7 @@ export function libraryClipRoutes() {
       const scope = c.get('scope');
       const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
       const content = await getClipContent(scope, clip.id);
-      return c.json({ clip: await toClipResponse(c.env, scope, clip), content: content ? toContentResponse(content) : null }, 200);
+      return c.json({ clip: await toClipResponse(c.env, scope, clip), content: content ? await toContentResponse(c.env, scope, content) : null }, 200);
     },
   );
 
@@ -314,6 +335,7 @@ export function libraryClipRoutes() {
       const clip = await ownedClip(scope, c.req.valid('param').clip_id);
       await setClipsDeleted(scope, [clip.id], true);
       await recountProjects(scope, [clip.projectId]);
+      await recountSegmentUsage(scope, clip.segmentIds);
       return c.json({ status: 'deleted' as const, clip_id: clip.id }, 200);
     },
   );
@@ -333,6 +355,7 @@ export function libraryClipRoutes() {
       const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
       const [row] = clip.isDeleted ? await setClipsDeleted(scope, [clip.id], false) : [clip];
       await recountProjects(scope, [clip.projectId]);
+      await recountSegmentUsage(scope, clip.segmentIds);
       return c.json({ status: 'restored' as const, clip: await toClipResponse(c.env, scope, row!) }, 200);
     },
   );
@@ -352,6 +375,7 @@ export function libraryClipRoutes() {
       const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
       await purgeClip(scope, clip.id);
       await recountProjects(scope, [clip.projectId]);
+      await recountSegmentUsage(scope, clip.segmentIds);
       await purgeObjects(c.env, scope, [clip.id]);
       return c.json({ status: 'purged' as const, clip_id: clip.id }, 200);
     },
@@ -385,6 +409,7 @@ export function libraryClipRoutes() {
       await requireOwnedClips(scope, ids, { includeDeleted: true });
       const rows = await setClipsDeleted(scope, ids, true);
       await recountProjects(scope, rows.map((r) => r.projectId));
+      await recountSegmentUsage(scope, rows.flatMap((r) => r.segmentIds));
       const deleted = new Set(rows.map((r) => r.id));
       const failed = ids.filter((id) => !deleted.has(id)).map((id) => ({ id, error: 'already in the trash' }));
       return c.json({ status: 'completed' as const, deleted_count: deleted.size, deleted: [...deleted], failed_count: failed.length, failed }, 200);
@@ -411,10 +436,10 @@ export function libraryClipRoutes() {
         ttsVoiceId: input.tts_voice_id,
         srtContent: input.srt_content,
         subtitleSettings: input.subtitle_settings,
-        // New text invalidates a previously generated voice-over.
-        ...(input.tts_text !== undefined ? { ttsAudioKey: null } : {}),
+        // New text or voice invalidates a previously generated voice-over.
+        ...(input.tts_text !== undefined || input.tts_voice_id !== undefined ? { ttsAudioKey: null } : {}),
       });
-      return c.json({ status: 'updated' as const, content: toContentResponse(content) }, 200);
+      return c.json({ status: 'updated' as const, content: await toContentResponse(c.env, scope, content) }, 200);
     },
   );
 
@@ -443,7 +468,7 @@ export function libraryClipRoutes() {
         subtitleSettings: from.subtitleSettings,
         ttsAudioKey: null,
       });
-      return c.json({ status: 'copied' as const, content: toContentResponse(content) }, 200);
+      return c.json({ status: 'copied' as const, content: await toContentResponse(c.env, scope, content) }, 200);
     },
   );
 

@@ -8,7 +8,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { nextVariantIndex } from '../db/repos/clips.ts';
-import { findActiveJob } from '../db/repos/jobs.ts';
+import { findActiveJobOnResource } from '../db/repos/jobs.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
 import { updateProjectStatement } from '../db/repos/projects.ts';
 import { conflict } from '../errors.ts';
@@ -36,7 +36,8 @@ export function libraryGenerateRoutes() {
       const scope = c.get('scope');
       const env = c.env;
       const project = await ownedProject(scope, c.req.param('project_id') ?? '');
-      const running = await findActiveJob(scope, 'generate_project', project.id);
+      // Any generation of the project (this route's or generate-from-segments) blocks another.
+      const running = await findActiveJobOnResource(scope, 'project', project.id);
       if (running) throw conflict('This project is already generating', { job_id: running.id });
       const video = await jobVideo(scope, request, 'video', fields.source_video_id);
       const engine = geminiEnabled(env, project.contextText) ? 'gemini' : 'highlights';

@@ -4,7 +4,13 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { pageQuery } from '../db/pagination.ts';
-import { listProjectClips } from '../db/repos/clips.ts';
+import { coverClips, listProjectClips } from '../db/repos/clips.ts';
+import { findActiveJobOnResource, requestCancel } from '../db/repos/jobs.ts';
+import { recountSegmentUsage } from '../db/repos/segments.ts';
+import type { Bindings } from '../env.ts';
+import { reconcileGeneration } from '../library/project-generation.ts';
+import { signedMediaUrl } from '../media/signed-urls.ts';
+import { THUMBNAIL_URL_TTL_SECONDS } from './source-video-response.ts';
 import { type ProjectRow, createProject, deleteProject, getProject, listProjects, updateProject } from '../db/repos/projects.ts';
 import { projectStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
@@ -30,12 +36,13 @@ export const ProjectResponse = z
     progress: z.number().int().min(0).max(100),
     progress_step: z.string().nullable(),
     generation_job_id: z.string().nullable(),
+    thumbnail_url: z.string().nullable().openapi({ description: "Signed URL of the first clip's thumbnail" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi('Project');
 
-export function toProjectResponse(p: ProjectRow): z.infer<typeof ProjectResponse> {
+export function toProjectResponse(p: ProjectRow, thumbnailUrl: string | null = null): z.infer<typeof ProjectResponse> {
   return {
     id: p.id,
     name: p.name,
@@ -50,9 +57,22 @@ export function toProjectResponse(p: ProjectRow): z.infer<typeof ProjectResponse
     progress: p.progress,
     progress_step: p.progressStep,
     generation_job_id: p.generationJobId,
+    thumbnail_url: thumbnailUrl,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };
+}
+
+/** Projects with their cover thumbnails (one query for the whole list). */
+async function toProjectResponses(env: Bindings, scope: ProfileScope, rows: ProjectRow[]) {
+  const covers = await coverClips(scope, rows.map((r) => r.id));
+  return Promise.all(
+    rows.map(async (p) => {
+      const clipId = covers.get(p.id);
+      const url = clipId ? (await signedMediaUrl(env, scope, { kind: 'clip_thumbnail', id: clipId }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS })).url : null;
+      return toProjectResponse(p, url);
+    }),
+  );
 }
 
 export async function ownedProject(scope: ProfileScope, id: string): Promise<ProjectRow> {
@@ -128,7 +148,7 @@ export function libraryProjectRoutes() {
       const query = c.req.valid('query');
       const page = await listProjects(c.get('scope'), query, query);
       if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
-      return c.json({ projects: page.items.map(toProjectResponse), next_cursor: page.nextCursor }, 200);
+      return c.json({ projects: await toProjectResponses(c.env, c.get('scope'), page.items), next_cursor: page.nextCursor }, 200);
     },
   );
 
@@ -142,7 +162,11 @@ export function libraryProjectRoutes() {
       request: { params: ProjectIdParam },
       responses: { 200: jsonContent(ProjectResponse, 'Project'), ...errorResponses },
     }),
-    async (c) => c.json(toProjectResponse(await ownedProject(c.get('scope'), c.req.valid('param').project_id)), 200),
+    async (c) => {
+      const scope = c.get('scope');
+      const project = await reconcileGeneration(scope, await ownedProject(scope, c.req.valid('param').project_id));
+      return c.json((await toProjectResponses(c.env, scope, [project]))[0]!, 200);
+    },
   );
 
   app.openapi(
@@ -169,7 +193,8 @@ export function libraryProjectRoutes() {
       },
     }),
     async (c) => {
-      const p = await ownedProject(c.get('scope'), c.req.valid('param').project_id);
+      const scope = c.get('scope');
+      const p = await reconcileGeneration(scope, await ownedProject(scope, c.req.valid('param').project_id));
       const percentage = p.status === 'ready_for_triage' || p.status === 'failed' ? 100 : p.status === 'draft' ? 0 : p.progress;
       return c.json({ project_id: p.id, status: p.status, percentage, current_step: p.progressStep, job_id: p.generationJobId }, 200);
     },
@@ -200,7 +225,7 @@ export function libraryProjectRoutes() {
         targetDuration: input.target_duration,
         contextText: input.context_text,
       });
-      return c.json({ status: 'updated' as const, project: toProjectResponse(row!) }, 200);
+      return c.json({ status: 'updated' as const, project: (await toProjectResponses(c.env, scope, [row!]))[0]! }, 200);
     },
   );
 
@@ -219,8 +244,15 @@ export function libraryProjectRoutes() {
     }),
     async (c) => {
       const scope = c.get('scope');
-      const deleted = await deleteProject(scope, c.req.valid('param').project_id);
+      const id = c.req.valid('param').project_id;
+      const project = await ownedProject(scope, id);
+      // A running generation stops at its next step (and finds the project gone).
+      const running = await findActiveJobOnResource(scope, 'project', project.id);
+      if (running) await requestCancel(scope, running.id);
+      const usedSegments = (await listProjectClips(scope, project.id, true)).flatMap((clip) => clip.segmentIds);
+      const deleted = await deleteProject(scope, project.id);
       if (!deleted) throw notFound('Project');
+      await recountSegmentUsage(scope, usedSegments);
       // Rows are gone first; objects follow through the queue (retried; the orphan sweep backs it up).
       for (const clipId of deleted.clipIds) {
         await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: storageKeys.clipPrefix(scope, clipId) });

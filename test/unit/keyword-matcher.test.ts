@@ -43,4 +43,14 @@ describe('keyword matching', () => {
     expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['runing'] }], 0.96)).toHaveLength(0);
     expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['runing'] }], 0.9)).toHaveLength(1);
   });
+
+  it('never keeps fuzzy matches below 0.7 similarity, even with a lower min_confidence', () => {
+    const { cues } = parseSrt('1\n00:00:01,000 --> 00:00:02,000\nWe woke up before sunrise\n');
+    expect(similarity('we', 'waves')).toBeCloseTo(0.571, 3);
+    expect(similarity('sunrise', 'surf')).toBeCloseTo(0.545, 3);
+    expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['waves', 'surf', 'market'] }], 0.5)).toEqual([]);
+    // sunset ~ sunrise is 0.77: the original's fuzzy matcher kept it too; min_confidence can drop it.
+    expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['sunset'] }], 0.5).map((m) => m.confidence)).toEqual([0.769]);
+    expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['sunset'] }], 0.8)).toEqual([]);
+  });
 });

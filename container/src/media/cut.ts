@@ -17,6 +17,7 @@ import { ProcessorFailure } from '../errors.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
+import { addParameterSets, readAvcC } from './mp4-avcc.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
@@ -40,8 +41,8 @@ export interface CutRequest {
 }
 
 export interface CutOutcome extends Pick<ExtractResult, 'mode_used' | 'fallback_reason' | 'actual_start'> {
-  /** ffprobe of the file written. */
-  written: MediaInfo;
+  /** ffprobe of the file written (may still be running: callers upload meanwhile). */
+  written: Promise<MediaInfo>;
 }
 
 const secs = (n: number) => n.toFixed(6);
@@ -98,7 +99,8 @@ async function extractCopy(ctx: OpContext, request: CutRequest, source: InputSou
     ],
     { expectedDuration: end - keyframe, onProgress: (f) => ctx.progress(30 + f * 55, 'copying') },
   );
-  const written = await ctx.inspect(out);
+  const written = ctx.inspect(out);
+  written.catch(() => undefined);
   return { mode_used: 'copy', fallback_reason: null, actual_start: keyframe, written };
 }
 
@@ -156,7 +158,8 @@ async function extractReencode(ctx: OpContext, request: CutRequest, reader: Read
     ],
     { expectedDuration: duration, onProgress: (f) => ctx.progress(10 + f * 80, 'encoding') },
   );
-  const written = await ctx.inspect(out);
+  const written = ctx.inspect(out);
+  written.catch(() => undefined);
   return { mode_used: 'reencode', fallback_reason: fallbackReason, actual_start: request.start, written };
 }
 
@@ -177,10 +180,11 @@ function matchedEncoderArgs(video: VideoStreamInfo, reorderDelay: number, frameD
   const profile = video.profile ? X264_PROFILES[video.profile] : undefined;
   if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
   if (!video.level || video.level <= 0) return 'the source declares no H.264 level';
-  // ultrafast keeps the head cheap; the flags bring back what the source's profile is signalled by.
-  const features = profile === 'baseline' ? [] : profile === 'main' ? ['cabac=1'] : ['cabac=1', '8x8dct=1'];
+  // ultrafast keeps the head cheap; one flag brings back what x264 signals the source's profile by
+  // (the 8×8 transform → High; CABAC → Main). CABAC costs a third more time, so only for Main.
+  const features = profile === 'baseline' ? [] : profile === 'main' ? ['cabac=1'] : ['8x8dct=1'];
   const args = [
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '17',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18',
     '-x264-params', [`sps-id=${PIECE_PARAMETER_SET_ID}`, ...features].join(':'),
     '-profile:v', profile, '-level:v', `${Math.floor(video.level / 10)}.${video.level % 10}`,
     '-fps_mode', 'passthrough', '-video_track_timescale', String(timescale),
@@ -200,10 +204,30 @@ function matchedEncoderArgs(video: VideoStreamInfo, reorderDelay: number, frameD
   return args;
 }
 
-function stagePackets(raw: RawPacket[], videoIndex: number): StagePacket[] {
-  return raw
-    .filter((p) => p.stream_index === videoIndex && p.pts_time !== undefined && p.dts_time !== undefined)
-    .map((p) => ({ pts: Number(p.pts_time), dts: Number(p.dts_time), keyframe: Boolean(p.flags?.startsWith('K')) }));
+/**
+ * ffmpeg's framecrc listing: `#tb 0: 1/15360` then one line per packet
+ * `stream, dts, pts, duration, size, crc[, F=0x…]`; the flags appear only when they differ from
+ * "keyframe", so a line without them is a keyframe.
+ */
+export function parseFrameCrc(text: string): { timescale: number; packets: StagePacket[] } | null {
+  const tb = /^#tb 0: (\d+)\/(\d+)$/m.exec(text);
+  if (!tb) return null;
+  const num = Number(tb[1]);
+  const den = Number(tb[2]);
+  const packets: StagePacket[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const fields = line.split(',').map((f) => f.trim());
+    if (fields.length < 6 || fields[0] !== '0') continue;
+    const dts = Number(fields[1]);
+    const pts = Number(fields[2]);
+    if (!Number.isFinite(dts) || !Number.isFinite(pts)) return null;
+    const flags = fields.find((f) => f.startsWith('F='));
+    packets.push({ pts: (pts * num) / den, dts: (dts * num) / den, keyframe: flags === undefined || (Number.parseInt(flags.slice(2), 16) & 1) === 1 });
+  }
+  // The stage's time base must be a whole tick per second fraction (1/N) to serve as the timescale.
+  if (packets.length === 0 || num !== 1) return null;
+  return { timescale: den, packets };
 }
 
 const sameProfile = (a: string | null, b: string | null) => (a ?? '').replace('Constrained ', '') === (b ?? '').replace('Constrained ', '');
@@ -218,37 +242,43 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
   const end = Math.min(request.end, info.duration);
 
   // 1. One ranged read of the source: stream copy [keyframe, end + margin) into the temp dir, video
-  //    and audio in separate files (the concat demuxer would take its start time from the audio).
+  //    and audio in separate files (the concat demuxer would take its start time from the audio),
+  //    plus a per-packet listing of the staged video (framecrc: times and keyframe flags) on stdout,
+  //    which saves reading the stage back with ffprobe.
   ctx.progress(15, 'staging');
   const stage = join(ctx.tempDir, 'stage.mp4');
   const stageAudio = join(ctx.tempDir, 'stage-audio.mp4');
+  const stageSeconds = secs(end - keyframe + STAGE_MARGIN_SECONDS);
   announceRead(ctx, source, info, keyframe, end + STAGE_MARGIN_SECONDS);
-  await ctx.ffmpeg([
-    ...ctx.input(source, ['-ss', secs(keyframe), '-t', secs(end - keyframe + STAGE_MARGIN_SECONDS)]),
-    '-map', `0:${video.index}`, '-c', 'copy', stage,
-    ...(info.audio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', stageAudio] : []),
+  const { stdout: listing } = await ctx.ffmpeg([
+    ...ctx.input(source, ['-ss', secs(keyframe)]),
+    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, stage,
+    ...(info.audio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', '-t', stageSeconds, stageAudio] : []),
+    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, '-f', 'framecrc', 'pipe:1',
   ]);
-  const stageInfo = await ctx.inspect(stage, { packets: true });
-  const stageVideo = stageInfo.video;
-  if (!stageVideo) return early('the staged cut has no video');
+  const staged = parseFrameCrc(listing.toString('utf8'));
   // From here a fallback re-encodes from the stage: no second read of the source.
   const fromStage = (fallback: string): SmartOutcome => ({
     fallback,
     stage: { source: { kind: 'local', path: stage, formats: ['mov'] }, offset: keyframe, video: '0:v:0', audio: null, audioSource: info.audio ? { kind: 'local', path: stageAudio, formats: ['mov'] } : null },
   });
-  const timescale = Number((stageVideo.timeBase.split('/')[1] ?? '0')) || 90000;
+  if (!staged) return fromStage('the staged cut could not be listed');
+  const timescale = staged.timescale;
 
   // 2. Plan: which frames to re-encode, which to copy.
-  const planned = planSmartCut(stagePackets(stageInfo.packets, stageVideo.index), request.start - keyframe, end - keyframe);
+  const planned = planSmartCut(staged.packets, request.start - keyframe, end - keyframe);
   if (!planned.ok) return fromStage(planned.reason);
   const plan = planned.plan;
   const frame = plan.frameDuration;
+  const duration = plan.endTime - plan.firstFrame;
   const encoder = matchedEncoderArgs(video, plan.reorderDelay, plan.frameDuration, timescale);
   if (typeof encoder === 'string') return fromStage(encoder);
 
-  // 3. Re-encode the pieces that cannot be copied.
+  // 3. At once: re-encode the pieces that cannot be copied, and the cut's audio (re-encoded so it
+  //    starts exactly at the first frame; cheap).
   ctx.progress(35, 'encoding the cut edges');
   const list: string[] = ['ffconcat version 1.0'];
+  const jobs: Promise<unknown>[] = [];
   for (const [i, piece] of plan.pieces.entries()) {
     if (piece.kind === 'copy') {
       // Rounded up to the microsecond the concat demuxer parses: the seek must land on K, not before.
@@ -258,35 +288,52 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
       continue;
     }
     const name = `piece-${i}.mp4`;
-    await ctx.ffmpeg([
-      // The stage's own picture orientation is kept; the output carries the rotation as metadata.
-      '-noautorotate',
-      ...ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, ['-ss', secs(Math.max(0, piece.start - frame / 2))]),
-      // Timestamps from 0 (the seek lands half a frame early), so the piece's track starts and ends clean.
-      '-map', '0:v:0', '-an', '-frames:v', String(piece.frames), '-vf', 'setpts=PTS-STARTPTS', ...encoder, join(ctx.tempDir, name),
-    ]);
+    jobs.push(
+      ctx.ffmpeg([
+        // The stage's own picture orientation is kept; the output carries the rotation as metadata.
+        '-noautorotate',
+        ...ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, ['-ss', secs(Math.max(0, piece.start - frame / 2))]),
+        // Timestamps from 0 (the seek lands half a frame early), so the piece's track starts and ends clean.
+        '-map', '0:v:0', '-an', '-frames:v', String(piece.frames), '-vf', 'setpts=PTS-STARTPTS', ...encoder, join(ctx.tempDir, name),
+      ]),
+    );
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
   }
+  const cutAudio = join(ctx.tempDir, 'cut-audio.mp4');
+  if (info.audio) {
+    jobs.push(
+      audioArgs(ctx, info, request.mute, 0, duration, true).then((args) =>
+        ctx.ffmpeg([
+          ...ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, ['-ss', secs(plan.firstFrame), '-t', secs(duration)]),
+          '-map', '0:a:0', ...args, cutAudio,
+        ]),
+      ),
+    );
+  }
+  await Promise.all(jobs);
   await writeFile(join(ctx.tempDir, 'cut.ffconcat'), `${list.join('\n')}\n`);
 
-  // 4. Join (video copied as is) and add the cut's audio, re-encoded (cheap) so it starts exactly.
+  // 4. Join: video and audio both copied.
   ctx.progress(70, 'joining');
-  const duration = plan.endTime - plan.firstFrame;
   const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
   await ctx.ffmpeg([
     ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
-    ...(info.audio ? ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, ['-ss', secs(plan.firstFrame), '-t', secs(duration)]) : []),
+    ...(info.audio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
     '-map', '0:v:0', ...(info.audio ? ['-map', '1:a:0'] : []),
-    '-c:v', 'copy', ...(await audioArgs(ctx, info, request.mute, 0, duration, true)),
+    '-c', 'copy',
     '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
   ]);
+
+  // Every piece's parameter sets up front in the sample entry, not only in-band (see mp4-avcc.ts).
+  const parameterSets = await Promise.all([stage, ...plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null))].filter((p): p is string => p !== null).map(readAvcC));
+  await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
 
   // 5. Verify before anyone sees it.
   ctx.progress(85, 'verifying');
   const written = await ctx.inspect(out);
   const problem = verifySmartOutput(written, video, plan, frame);
   if (problem) return fromStage(problem);
-  return { mode_used: 'smart', fallback_reason: null, actual_start: keyframe + plan.firstFrame, written };
+  return { mode_used: 'smart', fallback_reason: null, actual_start: keyframe + plan.firstFrame, written: Promise.resolve(written) };
 }
 
 export function verifySmartOutput(written: MediaInfo, source: VideoStreamInfo, plan: SmartCutPlan, frame: number): string | null {

@@ -7,6 +7,7 @@ import type { InputSource } from './ffmpeg.ts';
 import type { MediaInfo } from './probe.ts';
 
 export async function decodeMonoPcm(ctx: OpContext, source: InputSource, info: MediaInfo, sampleRate: number, onProgress?: (f: number) => void): Promise<Float32Array> {
+  ctx.expectWholeRead(source);
   const expected = Math.ceil(info.duration * sampleRate) + sampleRate;
   let buffer = new Float32Array(expected);
   let length = 0;

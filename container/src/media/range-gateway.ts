@@ -1,12 +1,15 @@
 /**
  * The range gateway: ffmpeg never talks to the network. Each operation registers its input URLs
  * (already checked against the origin allow-list) and hands ffmpeg a loopback URL instead. The
- * gateway answers each of ffmpeg's reads with a bounded piece (ffmpeg asks again for more), served
- * from a small per-operation cache or from one exact Range request upstream, so:
+ * gateway answers each of ffmpeg's reads with a bounded piece (ffmpeg, run with -reconnect, asks
+ * again for the next one), served from a per-operation cache of byte ranges that are fetched
+ * upstream with exact Range requests and streamed through as they arrive. So:
  * - abandoned reads (after a header, at a seek, at the end of a cut) cost at most one chunk, not
  *   whatever socket buffers had already pulled in (megabytes per connection on an open-ended GET);
  * - ffmpeg re-reading what ffprobe just read (the MP4 index, the seek point) costs nothing;
- * - an operation can say how much it is about to read (`expectRead`), so a cut is one request.
+ * - an operation can say what it is about to read: a byte range (`expectRead`: a cut comes in one
+ *   request) or the whole input (`expectWholeRead`: the next chunk is fetched while ffmpeg works on
+ *   this one, so download and processing overlap).
  * Upstream requests never follow redirects; the loopback URLs carry an unguessable token.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,28 +17,38 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ProcessorFailure } from '../errors.ts';
 
-/** First fetch of a read without a hint; later fetches double up to MAX_CHUNK. */
+/** First fetch of a read without a hint; later fetches double up to MAX_CHUNK while sequential. */
 const FIRST_CHUNK = 512 * 1024;
 const MAX_CHUNK = 8 * 1024 * 1024;
-/** Per-operation cache budget (least recently used chunks go first). */
-const CACHE_BYTES = 48 * 1024 * 1024;
-/** Largest answer to one ffmpeg request (local, so small answers are cheap). */
-const DOWNSTREAM_MAX = 1024 * 1024;
+/** Largest single fetch for a hinted region (a long cut comes in several). */
+const MAX_HINTED_CHUNK = 32 * 1024 * 1024;
+/** Per-operation cache budget (least recently used finished chunks go first): above any one chunk. */
+const CACHE_BYTES = 96 * 1024 * 1024;
+/** Answer ffmpeg once this much is there (or the chunk is complete), at most DOWNSTREAM_MAX. */
+const DOWNSTREAM_MIN = 256 * 1024;
+const DOWNSTREAM_MAX = 8 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
 interface Chunk {
   start: number;
+  /** Bytes this chunk will hold (known once the response headers arrive; the ask until then). */
+  length: number;
   data: Buffer;
+  received: number;
+  done: boolean;
+  failed: boolean;
   lastUsed: number;
+  waiters: (() => void)[];
 }
 
 interface Upstream {
   url: string;
   size: number | null;
   chunks: Chunk[];
-  cached: number;
-  /** A region the operation is about to read (set by the operation): fetched in one request. */
+  /** A region the operation is about to read: fetched in one request. */
   hint: { position: number; bytes: number } | null;
+  /** The operation reads all of it: keep one chunk ahead of ffmpeg. */
+  readAhead: boolean;
   /** The last upstream fetch, to grow fetches while ffmpeg reads sequentially. */
   lastFetch: { end: number; size: number } | null;
   failure: ProcessorFailure | null;
@@ -59,6 +72,8 @@ export interface GatewaySession {
   localUrl(url: string): string;
   /** The operation is about to read `bytes` from byte `position` of `url`: fetch them in one request. */
   expectRead(url: string, position: number, bytes: number): void;
+  /** The operation reads `url` from start to end: fetch ahead of ffmpeg. */
+  expectWholeRead(url: string): void;
   /** The upstream failure behind an ffmpeg read error, if there was one. */
   failure(): ProcessorFailure | null;
   /** Upstream requests and bytes over all inputs of the operation. */
@@ -76,82 +91,127 @@ function failureFor(status: number): ProcessorFailure {
   return new ProcessorFailure('input_unreachable', `The media server answered ${status}`);
 }
 
-/** Fetches exactly [start, start + length) (clipped to the size), learning the size on the way. */
-async function fetchRange(upstream: Upstream, start: number, length: number, signal: AbortSignal): Promise<Buffer> {
-  const end = upstream.size === null ? start + length - 1 : Math.min(upstream.size - 1, start + length - 1);
+function wake(chunk: Chunk): void {
+  const waiters = chunk.waiters;
+  chunk.waiters = [];
+  for (const resolve of waiters) resolve();
+}
+
+/** Waits until the chunk holds `bytes` (from its start), or is complete, or failed. */
+async function waitFor(chunk: Chunk, bytes: number): Promise<void> {
+  while (!chunk.done && !chunk.failed && chunk.received < Math.min(bytes, chunk.length)) {
+    await new Promise<void>((resolve) => chunk.waiters.push(resolve));
+  }
+}
+
+function evict(upstream: Upstream): void {
+  let cached = upstream.chunks.reduce((sum, c) => sum + c.length, 0);
+  while (cached > CACHE_BYTES) {
+    let oldest: Chunk | null = null;
+    for (const chunk of upstream.chunks) if (chunk.done && (!oldest || chunk.lastUsed < oldest.lastUsed)) oldest = chunk;
+    if (!oldest) return;
+    upstream.chunks.splice(upstream.chunks.indexOf(oldest), 1);
+    cached -= oldest.length;
+  }
+}
+
+/**
+ * Starts fetching exactly [start, start + length) (clipped to the size) and returns the chunk at
+ * once; its bytes fill in as they arrive. Resolves `headers` when the size is known.
+ */
+function startFetch(upstream: Upstream, start: number, length: number, signal: AbortSignal): { chunk: Chunk; headers: Promise<void> } {
+  const ask = upstream.size === null ? length : Math.max(0, Math.min(length, upstream.size - start));
+  const chunk: Chunk = { start, length: ask, data: Buffer.alloc(0), received: 0, done: false, failed: false, lastUsed: ++clock, waiters: [] };
+  upstream.chunks.push(chunk);
+  upstream.lastFetch = { end: start + ask, size: length };
   upstream.requests++;
-  let res: Response;
-  try {
-    res = await fetch(upstream.url, {
-      headers: { range: `bytes=${start}-${end}` },
-      redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
-    });
-  } catch (err) {
-    upstream.failure ??= new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`);
-    throw upstream.failure;
-  }
-  if (res.status === 416 && upstream.size === null) {
-    // Asked past the end of an empty (or shorter) object: learn its size from the header.
-    const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
-    upstream.size = total ? Number(total[1]) : 0;
-    await res.body?.cancel();
-    return Buffer.alloc(0);
-  }
-  if (res.status !== 206 && !(res.status === 200 && start === 0)) {
-    await res.body?.cancel().catch(() => undefined);
-    upstream.failure ??= failureFor(res.status);
-    throw upstream.failure;
-  }
-  if (res.status === 206) {
-    const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
-    if (!match || Number(match[1]) !== start) {
+  const fail = (failure: ProcessorFailure) => {
+    upstream.failure ??= failure;
+    chunk.failed = true;
+    upstream.chunks.splice(upstream.chunks.indexOf(chunk), 1);
+    wake(chunk);
+  };
+  let headersKnown: () => void = () => {};
+  const headers = new Promise<void>((resolve) => (headersKnown = resolve));
+  void (async () => {
+    let res: Response;
+    try {
+      res = await fetch(upstream.url, {
+        headers: { range: `bytes=${start}-${start + ask - 1}` },
+        redirect: 'manual',
+        signal: AbortSignal.any([signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
+      });
+    } catch (err) {
+      fail(new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`));
+      headersKnown();
+      return;
+    }
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+    if (res.status === 416) {
+      // Asked past the end (an empty object, or a size not known yet): learn the size.
+      const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
+      upstream.size = total ? Number(total[1]) : 0;
+      chunk.length = 0;
+      chunk.done = true;
+    } else if (res.status === 206 && range && Number(range[1]) === start) {
+      if (range[3] !== '*') upstream.size = Number(range[3]);
+      chunk.length = Number(range[2]) - start + 1;
+    } else if (res.status === 200 && start === 0) {
+      // A server without Range support: take what was asked from the start of the body.
+      const total = Number(res.headers.get('content-length') ?? NaN);
+      if (Number.isFinite(total)) upstream.size = total;
+      chunk.length = Number.isFinite(total) ? Math.min(ask, total) : ask;
+    } else {
       await res.body?.cancel().catch(() => undefined);
-      upstream.failure ??= new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked');
-      throw upstream.failure;
+      fail(res.status === 206 ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked') : failureFor(res.status));
+      headersKnown();
+      return;
     }
-    if (match[3] !== '*') upstream.size = Number(match[3]);
-  } else {
-    const total = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(total)) upstream.size = total;
-  }
-  // Read no more than asked, even from a server that ignored the range.
-  const wanted = end - start + 1;
-  const parts: Buffer[] = [];
-  let got = 0;
-  const reader = res.body?.getReader();
-  if (reader) {
-    while (got < wanted) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(Buffer.from(value));
-      got += value.length;
+    chunk.data = Buffer.alloc(chunk.length);
+    headersKnown();
+    if (chunk.done) {
+      await res.body?.cancel().catch(() => undefined);
+      wake(chunk);
+      return;
     }
-    await reader.cancel().catch(() => undefined);
-  }
-  const data = Buffer.concat(parts).subarray(0, wanted);
-  upstream.bytes += data.length;
-  if (res.status === 200 && upstream.size === null) upstream.size = data.length < wanted ? data.length : null;
-  return data;
+    const reader = res.body?.getReader();
+    try {
+      while (reader && chunk.received < chunk.length) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const take = Math.min(value.length, chunk.length - chunk.received);
+        chunk.data.set(value.subarray(0, take), chunk.received);
+        chunk.received += take;
+        upstream.bytes += take;
+        wake(chunk);
+      }
+      await reader?.cancel().catch(() => undefined);
+    } catch (err) {
+      fail(new ProcessorFailure('input_unreachable', `The input read broke off: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    if (chunk.received < chunk.length) {
+      if (res.status === 200 && upstream.size === null) {
+        upstream.size = chunk.received;
+        chunk.length = chunk.received;
+      } else {
+        fail(new ProcessorFailure('input_unreachable', 'The media server sent less than the range it announced'));
+        return;
+      }
+    }
+    chunk.done = true;
+    wake(chunk);
+    evict(upstream);
+  })();
+  return { chunk, headers };
 }
 
-function remember(upstream: Upstream, start: number, data: Buffer): void {
-  if (data.length === 0) return;
-  upstream.chunks.push({ start, data, lastUsed: ++clock });
-  upstream.cached += data.length;
-  while (upstream.cached > CACHE_BYTES && upstream.chunks.length > 1) {
-    let oldest = 0;
-    for (let i = 1; i < upstream.chunks.length; i++) if (upstream.chunks[i]!.lastUsed < upstream.chunks[oldest]!.lastUsed) oldest = i;
-    upstream.cached -= upstream.chunks[oldest]!.data.length;
-    upstream.chunks.splice(oldest, 1);
-  }
-}
-
-function cachedAt(upstream: Upstream, position: number): Buffer | null {
+/** The chunk holding (or about to hold) `position`. */
+function chunkAt(upstream: Upstream, position: number): Chunk | null {
   for (const chunk of upstream.chunks) {
-    if (position >= chunk.start && position < chunk.start + chunk.data.length) {
+    if (position >= chunk.start && position < chunk.start + chunk.length) {
       chunk.lastUsed = ++clock;
-      return chunk.data.subarray(position - chunk.start);
+      return chunk;
     }
   }
   return null;
@@ -162,21 +222,29 @@ function nextChunkSize(upstream: Upstream, position: number): number {
   let size = FIRST_CHUNK;
   const hint = upstream.hint;
   if (hint && position >= hint.position - FIRST_CHUNK && position < hint.position + hint.bytes) {
-    size = Math.max(FIRST_CHUNK, hint.position + hint.bytes - position);
+    size = Math.min(MAX_HINTED_CHUNK, Math.max(FIRST_CHUNK, hint.position + hint.bytes - position));
   } else if (upstream.lastFetch && position === upstream.lastFetch.end) {
     size = Math.min(MAX_CHUNK, upstream.lastFetch.size * 2);
+  } else if (upstream.readAhead) {
+    size = MAX_CHUNK;
   }
-  // Never fetch what a cached chunk further on already holds.
+  // Never fetch what a chunk further on already holds.
   for (const chunk of upstream.chunks) {
     if (chunk.start > position && chunk.start < position + size) size = chunk.start - position;
   }
   return size;
 }
 
+/** For whole reads: make sure the chunk after `chunk` is on its way. */
+function readAhead(upstream: Upstream, chunk: Chunk, signal: AbortSignal): void {
+  const next = chunk.start + chunk.length;
+  if (!upstream.readAhead || upstream.size === null || next >= upstream.size || chunkAt(upstream, next)) return;
+  startFetch(upstream, next, nextChunkSize(upstream, next), signal);
+}
+
 /**
- * One ffmpeg read request. The answer is a bounded 206 (at most DOWNSTREAM_MAX bytes, from the cache
- * or one upstream fetch), never the rest of the file: ffmpeg (run with -reconnect) asks again for
- * the next range when it wants more, so nothing is fetched ahead of what it actually reads.
+ * One ffmpeg read request: a bounded 206 from the chunk holding the position (fetched if needed),
+ * sent once DOWNSTREAM_MIN bytes are there or the chunk is complete.
  */
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const [, token, index] = (req.url ?? '').split('/');
@@ -192,31 +260,36 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     return;
   }
   const position = Number(range[1]);
-  let data = upstream.size !== null && position >= upstream.size ? Buffer.alloc(0) : cachedAt(upstream, position);
-  if (!data) {
-    const size = nextChunkSize(upstream, position);
-    try {
-      data = await fetchRange(upstream, position, size, session.controller.signal);
-    } catch (err) {
-      const status = err instanceof ProcessorFailure ? /answered (\d{3})/.exec(err.message)?.[1] : undefined;
+  let chunk = upstream.size !== null && position >= upstream.size ? null : chunkAt(upstream, position);
+  if (!chunk && (upstream.size === null || position < upstream.size)) {
+    const started = startFetch(upstream, position, nextChunkSize(upstream, position), session.controller.signal);
+    await started.headers;
+    chunk = started.chunk.failed ? null : started.chunk;
+    if (!chunk && upstream.failure) {
+      const status = /answered (\d{3})/.exec(upstream.failure.message)?.[1];
       res.writeHead(status ? Number(status) : 502).end();
       return;
     }
-    upstream.lastFetch = { end: position + data.length, size };
-    remember(upstream, position, data);
   }
-  const total = upstream.size ?? position + data.length;
-  if (total === 0) {
+  const total = upstream.size ?? 0;
+  if (total === 0 && upstream.size !== null) {
     // An empty object is not a transport error: let the demuxer see an empty file.
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 0 }).end();
     return;
   }
-  if (position >= total) {
+  if (!chunk || position >= total) {
     res.writeHead(416, { 'content-range': `bytes */${total}` }).end();
     return;
   }
+  readAhead(upstream, chunk, session.controller.signal);
+  const offset = position - chunk.start;
+  await waitFor(chunk, offset + DOWNSTREAM_MIN);
+  if (chunk.failed || chunk.received <= offset) {
+    res.destroy();
+    return;
+  }
   const wantedEnd = range[2] ? Number(range[2]) + 1 : total;
-  const body = data.subarray(0, Math.min(DOWNSTREAM_MAX, wantedEnd - position));
+  const body = chunk.data.subarray(offset, Math.min(chunk.received, offset + DOWNSTREAM_MAX, wantedEnd - chunk.start));
   res.writeHead(206, {
     'content-type': 'application/octet-stream',
     'accept-ranges': 'bytes',
@@ -251,13 +324,18 @@ export function openGatewaySession(): GatewaySession {
       if (!gatewayOrigin) throw new ProcessorFailure('internal', 'the range gateway is not started');
       let index = session.upstreams.findIndex((u) => u.url === url);
       if (index < 0) {
-        index = session.upstreams.push({ url, size: null, chunks: [], cached: 0, hint: null, lastFetch: null, failure: null, requests: 0, bytes: 0 }) - 1;
+        index =
+          session.upstreams.push({ url, size: null, chunks: [], hint: null, readAhead: false, lastFetch: null, failure: null, requests: 0, bytes: 0 }) - 1;
       }
       return `${gatewayOrigin}/${session.token}/${index}`;
     },
     expectRead(url, position, bytes) {
       const upstream = find(url);
       if (upstream) upstream.hint = { position: Math.max(0, Math.floor(position)), bytes: Math.ceil(bytes) };
+    },
+    expectWholeRead(url) {
+      const upstream = find(url);
+      if (upstream) upstream.readAhead = true;
     },
     failure() {
       return session.upstreams.find((u) => u.failure)?.failure ?? null;

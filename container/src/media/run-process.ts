@@ -57,6 +57,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       reject(new ProcessorFailure('internal', 'Operation was cancelled'));
       return;
     }
+    const started = performance.now();
     const child = spawn(command, args, {
       detached: true,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -126,6 +127,9 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      if (process.env.PROCESSOR_LOG_COMMANDS === '1') {
+        console.error(JSON.stringify({ level: 'debug', msg: 'process done', command: command.split('/').pop(), ms: Math.round(performance.now() - started), exit: exitCode }));
+      }
       if (pid !== undefined) {
         running.delete(pid);
         // Reap helpers ffmpeg may have left in its group.

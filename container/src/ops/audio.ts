@@ -55,6 +55,8 @@ export const audioOperation: Operation<'audio'> = {
     const videoSource = urlSource(request.video);
     const audioSource = urlSource(request.audio);
     const [{ info: video }, { info: track }] = await Promise.all([ctx.probe(videoSource, { video: true }), ctx.probe(audioSource, { audio: true })]);
+    ctx.expectWholeRead(videoSource);
+    ctx.expectWholeRead(audioSource);
     const mix = request.mode === 'mix' && video.audio !== null;
     const duration = request.trim_to_audio ? track.duration : Math.max(video.duration, track.duration);
     const out = join(ctx.tempDir, 'output.mp4');
@@ -72,9 +74,7 @@ export const audioOperation: Operation<'audio'> = {
       ],
       { expectedDuration: duration, onProgress: (f) => ctx.progress(5 + f * 85, mix ? 'mixing' : 'replacing audio') },
     );
-    const written = await ctx.inspect(out);
-    ctx.progress(92, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written, size } = await ctx.deliver(out, request.output);
     return { duration: ms(written.duration), video_copied: true, size_bytes: size };
   },
 };

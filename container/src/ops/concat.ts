@@ -42,9 +42,10 @@ async function stagePiece(ctx: OpContext, input: ConcatRequest['inputs'][number]
     const scratch = join(ctx.tempDir, `cut-${index}`);
     await mkdir(scratch);
     const { written } = await cutToFile({ ...ctx, tempDir: scratch }, source, info, { start, end, mode: 'smart' }, path);
-    return { path, info: written };
+    return { path, info: await written };
   }
   const { info } = await ctx.probe(source, { video: true });
+  ctx.expectWholeRead(source);
   await ctx.ffmpeg([
     ...ctx.input(source),
     '-map', `0:${info.video!.index}`, ...(info.audio ? ['-map', `0:${info.audio.index}`] : []),
@@ -176,9 +177,7 @@ export const concatOperation: Operation<'concat'> = {
       mode = 'encode';
       await encodeAll(ctx, pieces, target, request.max_duration, out);
     }
-    const written = await ctx.inspect(out);
-    ctx.progress(92, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written, size } = await ctx.deliver(out, request.output);
     return { mode_used: mode, duration: ms(written.duration), width: written.video?.width ?? 0, height: written.video?.height ?? 0, size_bytes: size };
   },
 };

@@ -49,9 +49,10 @@ export const extractOperation: Operation<'extract'> = {
     const source = urlSource(request.input);
     const info = await probeForCut(ctx, source, request.start);
     const out = join(ctx.tempDir, 'output.mp4');
-    const { written, ...outcome } = await cutToFile(ctx, source, info, request, out);
+    const { written: inspected, ...outcome } = await cutToFile(ctx, source, info, request, out);
     ctx.progress(92, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    // Reading the result back and uploading it overlap.
+    const [written, size] = await Promise.all([inspected, ctx.upload(out, request.output)]);
     return {
       ...outcome,
       actual_start: ms(outcome.actual_start),

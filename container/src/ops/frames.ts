@@ -41,6 +41,7 @@ export const framesOperation: Operation<'frames'> = {
     const end = Math.min(request.end ?? info.duration, info.duration);
     const span = Math.max(0, end - start);
     const count = Math.min(request.max_frames, Math.max(1, Math.floor(span / request.interval) + 1));
+    if (start === 0) ctx.expectWholeRead(source);
     const pattern = join(ctx.tempDir, 'frame-%05d.jpg');
     await ctx.ffmpeg(
       [

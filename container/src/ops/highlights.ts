@@ -24,6 +24,7 @@ export const highlightsOperation: Operation<'highlights'> = {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);
     const { info } = await ctx.probe(source, { video: true });
+    ctx.expectWholeRead(source);
     const frameBytes = HIGHLIGHT_FRAME_WIDTH * HIGHLIGHT_FRAME_HEIGHT;
     const frames: AnalysisFrame[] = [];
     let pending: Buffer = Buffer.alloc(0);

@@ -53,6 +53,7 @@ export const muteOperation: Operation<'mute'> = {
       const detection = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) => ctx.progress(2 + f * 38, 'detecting speech'));
       intervals = detection.segments.map((s) => ({ start: s.start, end: s.end }));
     }
+    ctx.expectWholeRead(source);
     const normalised = normaliseIntervals(intervals, info.duration);
     const filter = muteFilter(
       { intervals: normalised, mode: request.mode, keep: request.keep_percentage, fadeDuration: request.fade_duration, denoise: request.denoise },
@@ -72,9 +73,7 @@ export const muteOperation: Operation<'mute'> = {
       ],
       { expectedDuration: info.duration, onProgress: (f) => ctx.progress(base + f * (90 - base), 'muting') },
     );
-    const written = await ctx.inspect(out);
-    ctx.progress(92, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written, size } = await ctx.deliver(out, request.output);
     return { intervals: normalised.map((r) => ({ start: ms(r.start), end: ms(r.end) })), duration: ms(written.duration), video_copied: true, size_bytes: size };
   },
 };

@@ -4,8 +4,8 @@ import type { MediaInfo, RawPacket } from '../media/probe.ts';
 import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
 import { onlyKeys, required } from '../validation.ts';
 
-/** Packets read from the start to estimate the keyframe interval (a few seconds of video). */
-const KEYFRAME_SAMPLE_PACKETS = 400;
+/** Packets read from the start to estimate the keyframe interval (about 4 s of 30 fps video with its audio). */
+const KEYFRAME_SAMPLE_PACKETS = 240;
 
 export function orientationOf(width: number, height: number): ProbeResult['orientation'] {
   if (width === height) return 'square';

@@ -20,14 +20,13 @@ export const removeAudioOperation: Operation<'remove-audio'> = {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);
     const { info } = await ctx.probe(source, { video: true });
+    ctx.expectWholeRead(source);
     const out = join(ctx.tempDir, 'output.mp4');
     await ctx.ffmpeg(
       [...ctx.input(source), '-map', `0:${info.video!.index}`, '-c:v', 'copy', '-an', '-sn', '-dn', ...MP4_FASTSTART, out],
       { expectedDuration: info.duration, onProgress: (f) => ctx.progress(5 + f * 80, 'copying') },
     );
-    const written = await ctx.inspect(out);
-    ctx.progress(90, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written, size } = await ctx.deliver(out, request.output);
     return { duration: ms(written.duration), size_bytes: size };
   },
 };

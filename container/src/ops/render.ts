@@ -145,6 +145,8 @@ export const renderOperation: Operation<'render'> = {
     const natural = clips.reduce((sum, c) => sum + c.info.duration, 0);
     const duration = request.target_duration ?? main.info.duration;
     const inputs = clips.flatMap((c) => ctx.input(c.source));
+    for (const clip of clips) ctx.expectWholeRead(clip.source);
+    if (voice) ctx.expectWholeRead(voice.source);
 
     // 1. Sound: every clip's audio (silence where a clip has none), fitted, voice-over on top, as WAV.
     ctx.progress(5, 'mixing audio');
@@ -218,15 +220,14 @@ export const renderOperation: Operation<'render'> = {
       { expectedDuration: duration, onProgress: (f) => ctx.progress(25 + f * 60, 'encoding') },
     );
 
-    ctx.progress(86, 'checking');
-    const written = await ctx.inspect(out);
-    let loudness: number | null = null;
-    if (request.loudness_target !== undefined) {
-      const measured = Number((await measureLoudness(ctx, { kind: 'local', path: out, formats: ['mov'] }, request.loudness_target)).input_i);
-      loudness = Number.isFinite(measured) ? Math.round(measured * 10) / 10 : null;
-    }
-    ctx.progress(92, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    ctx.progress(86, 'uploading');
+    // Upload, read back and measure the loudness at once.
+    const measured = async (): Promise<number | null> => {
+      if (request.loudness_target === undefined) return null;
+      const value = Number((await measureLoudness(ctx, { kind: 'local', path: out, formats: ['mov'] }, request.loudness_target)).input_i);
+      return Number.isFinite(value) ? Math.round(value * 10) / 10 : null;
+    };
+    const [written, loudness, size] = await Promise.all([ctx.inspect(out), measured(), ctx.upload(out, request.output)]);
     return { duration: ms(written.duration), width: written.video?.width ?? 0, height: written.video?.height ?? 0, size_bytes: size, loudness_lufs: loudness };
   },
 };

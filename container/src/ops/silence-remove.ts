@@ -68,6 +68,7 @@ export const silenceRemoveOperation: Operation<'silence-remove'> = {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);
     const { info } = await ctx.probe(source, { audio: true });
+    ctx.expectWholeRead(source);
     let speech: TimeRange[];
     try {
       const detection = await detectVoice(ctx, source, info, withVoiceDefaults(SPEECH_PARAMS), (f) => ctx.progress(5 + f * 45, 'detecting speech'));
@@ -89,9 +90,7 @@ export const silenceRemoveOperation: Operation<'silence-remove'> = {
       ...(await filterScriptArgs(ctx.tempDir, 'kept', '-filter_complex_script', graph)),
       '-map', '[out]', ...AUDIO_OUTPUTS[request.output.content_type]!, out,
     ]);
-    const written = await ctx.inspect(out);
-    ctx.progress(90, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written, size } = await ctx.deliver(out, request.output);
     const newDuration = written.duration;
     return {
       original_duration: ms(info.duration),

@@ -46,9 +46,7 @@ export const thumbnailOperation: Operation<'thumbnail'> = {
       if (await exists(out)) break;
     }
     await outputSize(out, 'thumbnail');
-    const image = await ctx.inspect(out);
-    ctx.progress(80, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written: image, size } = await ctx.deliver(out, request.output);
     return { time: ms(time), width: image.video?.width ?? request.width, height: image.video?.height ?? 0, size_bytes: size };
   },
 };

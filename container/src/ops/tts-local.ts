@@ -83,9 +83,7 @@ export const ttsLocalOperation: Operation<'tts-local'> = {
     const out = join(ctx.tempDir, 'speech.mp3');
     ctx.progress(75, 'encoding');
     await ctx.ffmpeg([...ctx.input({ kind: 'local', path: wav, formats: ['wav'] }), '-c:a', 'libmp3lame', '-b:a', '128k', '-ar', '44100', out]);
-    const written = await ctx.inspect(out);
-    ctx.progress(90, 'uploading');
-    const size = await ctx.upload(out, request.output);
+    const { written, size } = await ctx.deliver(out, request.output);
     return { duration: ms(written.duration), cues, srt: formatSrt(cues), characters: request.text.length, size_bytes: size };
   },
 };

@@ -62,6 +62,7 @@ export const waveformOperation: Operation<'waveform'> = {
     const { info } = await ctx.probe(source);
     const duration = ms(info.duration);
     if (!info.audio) return { bins: request.bins, duration, peaks: new Array<number>(request.bins).fill(0) };
+    ctx.expectWholeRead(source);
     const acc = new BinnedRms(request.bins, info.duration * WAVEFORM_SAMPLE_RATE);
     await ctx.ffmpeg(
       [...ctx.input(source), '-map', `0:${info.audio.index}`, '-vn', '-ac', '1', '-ar', String(WAVEFORM_SAMPLE_RATE), '-f', 's16le', 'pipe:1'],

@@ -184,3 +184,18 @@ export async function clearPostizMedia(scope: ProfileScope): Promise<void> {
     .set({ postizMediaId: null, postizMediaPath: null, postizMediaSource: null, updatedAt: now() })
     .where(owned(clips, scope, isNotNull(clips.postizMediaId)));
 }
+
+/** For each project, its first live clip that has a thumbnail (the project's cover), by variant index. */
+export async function coverClips(scope: ProfileScope, projectIds: string[]): Promise<Map<string, string>> {
+  const covers = new Map<string, string>();
+  const ids = [...new Set(projectIds)];
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await scope.db
+      .select({ projectId: clips.projectId, id: clips.id })
+      .from(clips)
+      .where(owned(clips, scope, inArray(clips.projectId, ids.slice(i, i + 90)), eq(clips.isDeleted, false), isNotNull(clips.thumbnailKey)))
+      .orderBy(asc(clips.variantIndex));
+    for (const r of rows) if (!covers.has(r.projectId)) covers.set(r.projectId, r.id);
+  }
+  return covers;
+}

@@ -62,6 +62,14 @@ export function findActiveJob(scope: ProfileScope, type: string, resourceId: str
   });
 }
 
+/** Latest active job of any type recorded against a resource (e.g. whatever generation a project runs). */
+export function findActiveJobOnResource(scope: ProfileScope, resourceType: string, resourceId: string) {
+  return scope.db.query.jobs.findFirst({
+    where: owned(jobs, scope, eq(jobs.resourceType, resourceType), eq(jobs.resourceId, resourceId), inArray(jobs.status, ACTIVE_STATUSES)),
+    orderBy: desc(jobs.id),
+  });
+}
+
 /** Every job of a type recorded against one resource (e.g. the jobs of one bulk publish), oldest first. */
 export function listJobsForResource(scope: ProfileScope, type: string, resourceType: string, resourceId: string): Promise<JobRow[]> {
   return scope.db.query.jobs.findMany({

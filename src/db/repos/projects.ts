@@ -49,6 +49,19 @@ export function updateProjectStatement(scope: ProfileScope, id: string, fields: 
   return scope.db.update(projects).set({ ...fields, updatedAt: now() }).where(owned(projects, scope, eq(projects.id, id)));
 }
 
+/**
+ * Moves the project to `generating` unless it already is: the lock that keeps two generations of one
+ * project from starting together. Returns the row before the change, or undefined when not claimed.
+ */
+export async function claimProjectForGeneration(scope: ProfileScope, id: string, expectedStatus: ProjectStatus): Promise<ProjectRow | undefined> {
+  const [row] = await scope.db
+    .update(projects)
+    .set({ status: 'generating', progress: 0, progressStep: 'Queued', updatedAt: now() })
+    .where(owned(projects, scope, eq(projects.id, id), eq(projects.status, expectedStatus), sql`${projects.status} <> 'generating'`))
+    .returning();
+  return row;
+}
+
 /** Persists generation progress: clamped to 0–100 and never moving backwards within a run. */
 export async function setProjectProgress(scope: ProfileScope, id: string, percent: number, step: string) {
   const pct = Math.max(0, Math.min(100, Math.round(percent)));

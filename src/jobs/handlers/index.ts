@@ -5,11 +5,16 @@ import type { JobType } from '../job-types.ts';
 import { analyzeVideoHandler } from './analyze-video.ts';
 import { detectVoiceHandler } from './detect-voice.ts';
 import { echoHandler } from './echo.ts';
+import { extractSegmentHandler } from './extract-segment.ts';
+import { generateFromSegmentsHandler } from './generate-from-segments.ts';
+import { segmentThumbnailHandler } from './segment-thumbnail.ts';
 import { generateProjectHandler } from './generate-project.ts';
 import { multiVideoHandler } from './multi-video.ts';
 import { muteVoiceHandler } from './mute-voice.ts';
 import { processVideoHandler } from './process-video.ts';
 import { publishClipHandler } from './publish-clip.ts';
+import { removeClipAudioHandler } from './remove-clip-audio.ts';
+import { renderClipHandler } from './render-clip.ts';
 import { probeSourceVideoHandler } from './probe-source-video.ts';
 import { ttsAddToVideosHandler } from './tts-add-to-videos.ts';
 import { ttsGenerateHandler } from './tts-generate.ts';
@@ -21,6 +26,11 @@ export const handlers: HandlerRegistry = {
   publish_clip: publishClipHandler,
   probe_source_video: probeSourceVideoHandler(processorClient),
   detect_voice: detectVoiceHandler(processorClient),
+  segment_thumbnail: segmentThumbnailHandler(processorClient),
+  extract_segment: extractSegmentHandler(processorClient),
+  generate_from_segments: generateFromSegmentsHandler(processorClient),
+  render_clip: renderClipHandler(processorClient),
+  remove_clip_audio: removeClipAudioHandler(processorClient),
   mute_voice: muteVoiceHandler(processorClient),
   analyze_video: analyzeVideoHandler(processorClient),
   tts_generate: ttsGenerateHandler(processorClient),
