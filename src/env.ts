@@ -16,8 +16,6 @@ export interface Secrets {
   GEMINI_API_KEY?: string;
   ELEVENLABS_API_KEY?: string;
   POSTIZ_API_KEY?: string;
-  /** Price overrides (a var in wrangler.toml, or a secret); see src/providers/pricing.ts. */
-  PRICES_JSON?: string;
 }
 
 export type Bindings = Env & Secrets;
