@@ -141,11 +141,18 @@ async function main(): Promise<void> {
     const audioSeconds = samples.length / VAD_SAMPLE_RATE;
     await detectSpeech(samples.subarray(0, VAD_SAMPLE_RATE), { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 });
     const vadTimes: number[] = [];
+    const vadCpu: number[] = [];
     for (let i = 0; i < 3; i++) {
+      // CPU time as well as wall time: "× real time on one core" is about CPU, and on a shared
+      // machine the wall clock also counts the time other processes held the core.
+      const cpuBefore = process.cpuUsage();
       vadTimes.push((await timed(() => detectSpeech(samples, { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 }))).seconds);
+      const cpu = process.cpuUsage(cpuBefore);
+      vadCpu.push((cpu.user + cpu.system) / 1e6);
     }
     const opTime = (await timed(() => h.processor.client.run('detect-voice', { input: { url: h.media.url('long.mp4') } }))).seconds;
-    rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone`, original: null, ours: median(vadTimes), runs: '3 runs', note: `${Math.round(audioSeconds / median(vadTimes))}× real time, one thread`, target: { factor: 100, of: 'realtime', audioSeconds } });
+    rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone, CPU time`, original: null, ours: median(vadCpu), runs: '3 runs', note: `${Math.round(audioSeconds / median(vadCpu))}× real time on one core (CPU seconds)`, target: { factor: 100, of: 'realtime', audioSeconds } });
+    rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone, wall clock`, original: null, ours: median(vadTimes), runs: '3 runs', note: `${Math.round(audioSeconds / median(vadTimes))}× real time (wall clock, shared cores)` });
     rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min: detect-voice op end to end`, original: null, ours: opTime, runs: '1 run', note: `${Math.round(audioSeconds / opTime)}× real time incl. decode` });
   } finally {
     await h.close();
