@@ -49,6 +49,7 @@ if (existsSync(processorEntry)) {
         HOST: '127.0.0.1',
         PROCESSOR_SECRET: secrets.PROCESSOR_SECRET,
         ALLOWED_MEDIA_ORIGINS: publicUrl,
+        PROCESSOR_EXIT_WITH_PARENT: '1',
       },
     }),
   );

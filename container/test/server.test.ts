@@ -127,6 +127,23 @@ describe('request validation', () => {
     expect(res.status).toBe(413);
   });
 
+  it('rejects a streamed body (no Content-Length) once it passes 2 MB, with an answer, not a reset', async () => {
+    const piece = new Uint8Array(256 * 1024).fill(32);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 12) controller.close();
+        else {
+          sent++;
+          controller.enqueue(piece);
+        }
+      },
+    });
+    const res = await fetch(`${h.processor.url}/v1/probe`, { method: 'POST', body, duplex: 'half' } as RequestInit & { duplex: 'half' });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+
   it('answers 404 for unknown operations and 405 for GET on operations', async () => {
     expect((await signedPost('format-disk', {})).status).toBe(404);
     expect((await signedPost('constructor', {})).status).toBe(404);

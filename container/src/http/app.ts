@@ -41,15 +41,19 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let total = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > maxBytes) {
+        // Stop keeping it, let the rest drain, and answer 413 (destroying the socket would leave
+        // the caller with a reset instead of an answer).
+        req.off('data', onData);
+        req.resume();
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -84,7 +88,10 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
     try {
       body = await readBody(req, config.limits.maxBodyBytes);
     } catch (err) {
-      if (err instanceof BodyTooLarge) sendError(res, 413, 'invalid_request', `Request body exceeds ${config.limits.maxBodyBytes} bytes`);
+      if (err instanceof BodyTooLarge) {
+        res.setHeader('connection', 'close');
+        sendError(res, 413, 'invalid_request', `Request body exceeds ${config.limits.maxBodyBytes} bytes`);
+      }
       else sendError(res, 400, 'invalid_request', 'Could not read the request body');
       return;
     }

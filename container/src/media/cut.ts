@@ -46,6 +46,8 @@ export interface CutOutcome extends Pick<ExtractResult, 'mode_used' | 'fallback_
 }
 
 const secs = (n: number) => n.toFixed(6);
+/** Rounded up to the microsecond (what the concat demuxer parses). */
+const secsUp = (n: number) => (Math.ceil(n * 1e6 - 1e-6) / 1e6).toFixed(6);
 
 /**
  * Tells the range gateway what the next read takes: from the first packet listed at the seek point
@@ -58,9 +60,11 @@ function announceRead(ctx: OpContext, source: InputSource, info: MediaInfo, from
   const bitRate = info.bitRate ?? (info.sizeBytes ? (info.sizeBytes * 8) / info.duration : 0);
   ctx.expectRead(source, Math.min(...positions), Math.max(0, to - from) * (bitRate / 8) * 1.25 + 256 * 1024);
 }
-const secsUp = (n: number) => (Math.ceil(n * 1e6 - 1e-6) / 1e6).toFixed(6);
 
-/** Audio args for a cut: copy, or re-encode (with the mute filter, intervals relative to `offset`). */
+/**
+ * Audio args for a cut: copy, or re-encode (with the mute filter; its intervals are relative to the
+ * requested start, which sits `cutStartInOutput` seconds into the output).
+ */
 async function audioArgs(ctx: OpContext, info: MediaInfo, mute: Mute | undefined, cutStartInOutput: number, duration: number, encode: boolean): Promise<string[]> {
   if (!info.audio) return ['-an'];
   const filter = mute
