@@ -69,7 +69,7 @@ export function createApp() {
     '*',
     cors({
       origin: (origin, c) => {
-        const allowed = String((c.env as Record<string, unknown>).ALLOWED_ORIGINS ?? '*');
+        const allowed = (c.env as AppEnv['Bindings']).ALLOWED_ORIGINS || '*';
         if (allowed === '*') return origin || '*';
         return allowed.split(',').map((s) => s.trim()).includes(origin) ? origin : null;
       },
