@@ -112,7 +112,9 @@ function fromBase64Url(text: string): Uint8Array | null {
     const binary = atob(padded);
     const out = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
+    // Only the canonical spelling is accepted: the spare bits of the last character must be zero,
+    // so no two different token strings verify as the same token.
+    return toBase64Url(out) === text ? out : null;
   } catch {
     return null;
   }
