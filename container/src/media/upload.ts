@@ -42,3 +42,49 @@ export async function uploadFile(path: string, target: UploadTarget, signal?: Ab
   }
   throw new ProcessorFailure('output_upload_failed', `Could not upload the output: ${lastError}`);
 }
+
+/**
+ * Streams a body produced on the fly (no file) to the signed PUT URL with the exact Content-Length
+ * announced up front. `produce` is called once per attempt (one retry on network errors and 5xx).
+ * When producing fails (the input broke off), that failure is thrown, not an upload failure.
+ */
+export async function uploadStream(target: UploadTarget, size: number, produce: () => AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<number> {
+  let lastError = '';
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    let producerFailure: unknown = null;
+    const source = produce();
+    const checked = (async function* () {
+      let sent = 0;
+      try {
+        for await (const piece of source) {
+          sent += piece.length;
+          if (sent > size) throw new ProcessorFailure('internal', 'The output came out longer than announced');
+          yield piece;
+        }
+        if (sent !== size) throw new ProcessorFailure('internal', 'The output came out shorter than announced');
+      } catch (err) {
+        producerFailure = err;
+        throw err;
+      }
+    })();
+    try {
+      const res = await fetch(target.url, {
+        method: 'PUT',
+        headers: { 'content-type': target.content_type, 'content-length': String(size) },
+        body: ReadableStream.from(checked),
+        duplex: 'half',
+        redirect: 'error',
+        signal,
+      } as RequestInit & { duplex: 'half' });
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) return size;
+      lastError = `upload answered ${res.status}`;
+      if (res.status < 500) break;
+    } catch (err) {
+      if (producerFailure) throw producerFailure instanceof ProcessorFailure ? producerFailure : new ProcessorFailure('internal', 'The output could not be produced');
+      if (signal?.aborted) throw new ProcessorFailure('internal', 'Operation was cancelled');
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+  throw new ProcessorFailure('output_upload_failed', `Could not upload the output: ${lastError}`);
+}

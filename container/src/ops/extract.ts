@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ExtractRequest, ExtractResult, MuteMode } from '../../../src/media/processor-types.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { cutToFile, probeForCut } from '../media/cut.ts';
+import { copyCutInProcess } from '../media/mp4-copy-cut.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';
@@ -46,6 +47,12 @@ export const extractOperation: Operation<'extract'> = {
   parse: parseExtract,
   async run(request, ctx): Promise<ExtractResult> {
     ctx.progress(0, 'probing');
+    const transformed = Boolean(request.transforms?.flip_horizontal || request.transforms?.rotate);
+    if (request.mode === 'copy' && !request.mute && !transformed) {
+      // MP4/MOV the processor fully understands: cut without a child process (else ffmpeg below).
+      const done = await copyCutInProcess(ctx, { url: request.input.url, start: request.start, end: request.end, output: request.output });
+      if (!('fallback' in done)) return done;
+    }
     const source = urlSource(request.input);
     const info = await probeForCut(ctx, source, request.start);
     const out = join(ctx.tempDir, 'output.mp4');
