@@ -29,7 +29,7 @@ export interface CopyPlan {
   timescale: number;
   video: PlannedTrack<VideoEntry>;
   audio: PlannedTrack<AudioEntry> | null;
-  /** Presented video length, seconds. */
+  /** Video length as ffprobe reports a stream's: the sum of its sample durations, seconds. */
   videoSeconds: number;
 }
 
@@ -146,6 +146,6 @@ export function planCopyCut(gated: GatedMovie, start: number, end: number): Copy
     timescale,
     video: { source: video, range, output: videoOut },
     audio: audioPlan,
-    videoSeconds: videoTicks / timescale,
+    videoSeconds: videoOut.durations.reduce((sum, d) => sum + d, 0) / timescale,
   };
 }
