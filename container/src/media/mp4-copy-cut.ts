@@ -61,7 +61,7 @@ export async function copyCutInProcess(ctx: OpContext, request: InProcessCopyReq
   ctx.progress(30, 'copying');
   const size = await ctx.uploadStream(request.output, head.totalBytes, async function* () {
     yield head.head;
-    yield* streamPayload(source, layout.spans);
+    yield* streamPayload(source, layout.parts, layout.spans);
   });
   log('info', 'copy cut done in-process', { bytes: size, requests: layout.spans.length });
   const { width, height } = plan.video.source.entry;

@@ -11,6 +11,7 @@
  * edit hiding part of the video, an open GOP at the cut (frames shown before the keyframe).
  */
 import type { GatedMovie, MediaTrack } from './gate.ts';
+import { rescale } from './rescale.ts';
 import type { AudioCodec, AudioEntry, VideoEntry } from './sample-entry.ts';
 import { mediaStart, type SampleRange, sampleDuration, sliceTrack } from './track-slice.ts';
 import { unsupported } from './unsupported.ts';
@@ -39,13 +40,6 @@ const AUDIO_PREROLL: Record<AudioCodec, { packets: number; seconds: number }> = 
   mp3: { packets: 3, seconds: 0 },
   opus: { packets: 1, seconds: 0.08 },
 };
-
-/** a·b/c rounded to nearest, halves away from zero: ffmpeg's av_rescale (exact, like its 128-bit maths). */
-export function rescale(a: number, b: number, c: number): number {
-  const A = BigInt(a);
-  const magnitude = ((A < 0n ? -A : A) * BigInt(b) + BigInt(c) / 2n) / BigInt(c);
-  return Number(A < 0n ? -magnitude : magnitude);
-}
 
 /** Seconds as ffmpeg parses our `-ss`/`-t` arguments (printed with 6 decimals): whole microseconds. */
 const micros = (seconds: number) => Math.round(Number(seconds.toFixed(6)) * 1e6);

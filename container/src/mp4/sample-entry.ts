@@ -25,6 +25,8 @@ export interface AudioEntry {
   channels: number;
   /** From the entry (16.16; the media timescale is the better rate for AAC). */
   sampleRate: number;
+  /** The decoder configuration (AAC: AudioSpecificConfig), when the entry carries one. */
+  decoderConfig: Buffer | null;
 }
 
 export interface SampleDescription {
@@ -58,8 +60,8 @@ function descriptorLength(reader: FieldReader): number {
   return unsupported('a descriptor length over 4 bytes');
 }
 
-/** objectTypeIndication from an `esds` box (ES_Descriptor › DecoderConfigDescriptor). */
-function esdsObjectType(buf: Buffer, esds: BoxHeader): number {
+/** objectTypeIndication and DecoderSpecificInfo from an `esds` box (ES_Descriptor › DecoderConfigDescriptor). */
+function readEsds(buf: Buffer, esds: BoxHeader): { objectType: number; specificInfo: Buffer | null } {
   const reader = FieldReader.body(buf, esds);
   if (reader.u32() !== 0) unsupported('esds version');
   if (reader.u8() !== 0x03) unsupported('esds without an ES descriptor');
@@ -71,7 +73,11 @@ function esdsObjectType(buf: Buffer, esds: BoxHeader): number {
   if (flags & 0x20) reader.u16();
   if (reader.u8() !== 0x04) unsupported('esds without a decoder config');
   descriptorLength(reader);
-  return reader.u8();
+  const objectType = reader.u8();
+  reader.skip(12); // stream type, buffer size, max and average bit rate
+  if (reader.remaining() < 2 || reader.u8() !== 0x05) return { objectType, specificInfo: null };
+  const length = descriptorLength(reader);
+  return { objectType, specificInfo: reader.bytes(Math.min(length, reader.remaining())) };
 }
 
 function childTypes(buf: Buffer, from: number, to: number): Map<string, BoxHeader> {
@@ -112,15 +118,18 @@ export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vi
   if (entry.position !== entryBox.start + entryBox.headerSize + AUDIO_ENTRY_FIELDS) unsupported('audio sample entry layout');
   const children = childTypes(buf, entry.position, bodyEnd);
   let codec: AudioCodec | undefined;
+  let decoderConfig: Buffer | null = null;
   if (entryBox.type === 'mp4a') {
     const esds = children.get('esds');
     if (!esds) unsupported('mp4a without esds');
-    codec = OBJECT_TYPES[esdsObjectType(buf, esds)];
+    const { objectType, specificInfo } = readEsds(buf, esds);
+    codec = OBJECT_TYPES[objectType];
+    decoderConfig = specificInfo;
   } else if (entryBox.type === '.mp3') {
     codec = 'mp3';
   } else if (entryBox.type === 'Opus' && children.has('dOps')) {
     codec = 'opus';
   }
   if (!codec) unsupported(`audio format "${entryBox.type}"`);
-  return { raw, entry: { kind: 'audio', format: entryBox.type, codec, channels, sampleRate } };
+  return { raw, entry: { kind: 'audio', format: entryBox.type, codec, channels, sampleRate, decoderConfig } };
 }
