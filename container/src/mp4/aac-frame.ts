@@ -2,8 +2,8 @@
  * Just enough of AAC to splice two streams frame by frame: the AudioSpecificConfig essentials (so
  * both streams are the same kind of AAC-LC), and the window of a raw frame's first channel element.
  * Two AAC streams may be joined between frames p and p+1 when the MDCT windows overlapping there
- * agree: the frame before the join and its counterpart in the other stream both end with a long
- * half of the same shape, and the frame after it starts with a long half. The decoder then cancels
+ * agree: the frame before the join and its counterpart in the other stream end with halves of the
+ * same kind (long or short) and shape, and the frame after it starts with that kind. The decoder then cancels
  * the time-domain aliasing across the join as within one stream (to within quantisation noise).
  */
 
@@ -18,7 +18,6 @@ export interface AacConfig {
 export const AAC_LC = 2;
 export const ONLY_LONG = 0;
 export const LONG_START = 1;
-export const EIGHT_SHORT = 2;
 export const LONG_STOP = 3;
 
 export interface AacWindow {
@@ -83,13 +82,17 @@ export function aacFrameWindow(frame: Uint8Array): AacWindow | null {
   return sequence === null || shape === null ? null : { sequence, shape };
 }
 
+/** Whether a window sequence ends (right half) / starts (left half) with a long half, rather than short ones. */
+const longRight = (w: AacWindow) => w.sequence === ONLY_LONG || w.sequence === LONG_STOP;
+const longLeft = (w: AacWindow) => w.sequence === ONLY_LONG || w.sequence === LONG_START;
+
 /**
  * Whether stream X's frame p may be followed by stream Y's frame p+1: `left` = X's frame p,
- * `leftInY` = Y's own frame p (what Y's encoder assumed before p+1), `right` = Y's frame p+1.
+ * `leftInY` = Y's own frame p (what Y's encoder assumed before p+1), `right` = Y's frame p+1. The
+ * halves overlapping at the join must be of one kind (long or short) in all three, and of one shape
+ * in X's and Y's frame p (the decoder windows p+1's left half with X's shape; Y analysed it with its own).
  */
 export function canJoin(left: AacWindow | null, leftInY: AacWindow | null, right: AacWindow | null): boolean {
   if (!left || !leftInY || !right) return false;
-  const longEnd = (w: AacWindow) => w.sequence === ONLY_LONG || w.sequence === LONG_STOP;
-  const longStart = (w: AacWindow) => w.sequence === ONLY_LONG || w.sequence === LONG_START;
-  return longEnd(left) && longEnd(leftInY) && left.shape === leftInY.shape && longStart(right);
+  return longRight(left) === longRight(leftInY) && longRight(left) === longLeft(right) && left.shape === leftInY.shape;
 }

@@ -10,8 +10,8 @@ import type { TimeRange } from '../../../src/media/processor-types.ts';
 
 export const AAC_FRAME = 1024;
 const MARGIN = 2;
-const WARMUP = 16;
-const TAIL = 4;
+const WARMUP = 8;
+const TAIL = 8;
 /** The first frames an encoder writes after its input starts are not used (decoder and encoder settling). */
 export const MIN_LEAD = 3;
 export const MIN_TRAIL = 2;
