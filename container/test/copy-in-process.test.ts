@@ -7,7 +7,7 @@
  * prove which path ran. Hostile MP4 structures end in a clear error or the ffmpeg fallback.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +221,32 @@ describe('extract copy in-process, judged by ffmpeg', () => {
       });
     }
   }
+});
+
+describe('extract copy: the in-process path and the ffmpeg path agree', () => {
+  it('same result fields and the same frames with PROCESSOR_IN_PROCESS_MP4=0', async () => {
+    const ffmpegOnly = await startHarness({ PROCESSOR_IN_PROCESS_MP4: '0' });
+    try {
+      for (const [file, start, end] of [['bframes.mp4', 2.4, 5.5], ['no-bframes.mp4', 1.6, 4.1], ['rotated.mp4', 1.5, 3.5], ['moov-at-end.mp4', 2.2, 4.4]] as const) {
+        await copyFile(join(h.dir, file), join(ffmpegOnly.dir, file));
+        const ours = await copyCut(file, start, end, `agree-${file}`);
+        const theirs = await ffmpegOnly.processor.client.run('extract', {
+          input: { url: ffmpegOnly.media.url(file) },
+          output: { url: ffmpegOnly.media.uploadUrl(`agree-${file}`), content_type: 'video/mp4' },
+          start,
+          end,
+          mode: 'copy',
+        });
+        const { size_bytes: _ours, ...oursFields } = ours.result;
+        const { size_bytes: _theirs, ...theirFields } = theirs;
+        expect(oursFields, file).toEqual(theirFields);
+        expect(await decodedFrameHashes(ours.path)).toEqual(await decodedFrameHashes(ffmpegOnly.media.uploads.get(`agree-${file}`)!.path));
+      }
+      expect(ffmpegOnly.processor.logs.some((l) => l.includes('in-process'))).toBe(false);
+    } finally {
+      await ffmpegOnly.close();
+    }
+  });
 });
 
 describe('extract copy in-process: what it leaves to ffmpeg, and hostile structures', () => {

@@ -48,7 +48,7 @@ export const extractOperation: Operation<'extract'> = {
   async run(request, ctx): Promise<ExtractResult> {
     ctx.progress(0, 'probing');
     const transformed = Boolean(request.transforms?.flip_horizontal || request.transforms?.rotate);
-    if (request.mode === 'copy' && !request.mute && !transformed) {
+    if (request.mode === 'copy' && !request.mute && !transformed && ctx.config.inProcessMp4) {
       // MP4/MOV the processor fully understands: cut without a child process (else ffmpeg below).
       const done = await copyCutInProcess(ctx, { url: request.input.url, start: request.start, end: request.end, output: request.output });
       if (!('fallback' in done)) return done;

@@ -47,7 +47,7 @@ export const muteOperation: Operation<'mute'> = {
   },
   async run(request, ctx): Promise<MuteResult> {
     ctx.progress(0, 'probing');
-    if (request.intervals) {
+    if (request.intervals && ctx.config.inProcessMp4) {
       // MP4/MOV the processor fully understands: one read, only the audio through ffmpeg (else below).
       const done = await muteInProcess(ctx, { ...request, url: request.input.url, intervals: request.intervals });
       if (!('fallback' in done)) return done;
