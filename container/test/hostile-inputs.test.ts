@@ -35,6 +35,7 @@ const CASES = {
   thumbnail: 'thumbnail',
   'extract (smart)': 'extract',
   'extract (copy, in-process for MP4)': 'extract',
+  'mute (in-process for MP4)': 'mute',
   waveform: 'waveform',
 } as const satisfies Record<string, ProcessorOperation>;
 type Case = keyof typeof CASES;
@@ -47,6 +48,7 @@ const requestFor = (label: Case, name: string): never => {
     thumbnail: { input, time: 0.5, width: 160, output: output('image/jpeg') },
     'extract (smart)': { input, start: 0.2, end: 1, mode: 'smart', output: output('video/mp4') },
     'extract (copy, in-process for MP4)': { input, start: 0.2, end: 1, mode: 'copy', output: output('video/mp4') },
+    'mute (in-process for MP4)': { input, intervals: [{ start: 0.2, end: 0.6 }], mode: 'hard', output: output('video/mp4') },
     waveform: { input, bins: 100 },
   };
   return requests[label] as never;

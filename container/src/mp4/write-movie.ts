@@ -179,10 +179,13 @@ export function writeMovieHead(spec: MovieSpec, tracks: OutputTrack[], chunks: T
     return box('moov', fullBox('mvhd', mvhdV, 0, mvhd.done()), ...tracks.map((t, i) => trackBox(t, i + 1, chunks[i]!, payloadStart, wide)));
   };
   // Offsets depend on the moov's size, which does not depend on their values: build once to measure.
-  let moov = build(0, false);
-  const lastOffset = Math.max(0, ...chunks.flatMap((c) => Array.from(c.offsets.slice(-1))));
-  const wide = ftyp.length + moov.length + mdatHeader.length + lastOffset > U32_MAX;
-  if (wide) moov = build(0, true);
+  const lastOffset = Math.max(0, ...chunks.map((c) => c.offsets[c.offsets.length - 1] ?? 0));
+  let wide = lastOffset > U32_MAX;
+  let moov = build(0, wide);
+  if (!wide && ftyp.length + moov.length + mdatHeader.length + lastOffset > U32_MAX) {
+    wide = true;
+    moov = build(0, true);
+  }
   moov = build(ftyp.length + moov.length + mdatHeader.length, wide);
   const head = Buffer.concat([ftyp, moov, mdatHeader]);
   return { head, totalBytes: head.length + payloadBytes, duration };
