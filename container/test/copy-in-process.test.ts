@@ -249,6 +249,27 @@ describe('extract copy: the in-process path and the ffmpeg path agree', () => {
   });
 });
 
+describe('extract copy in-process: transfers that fail', () => {
+  it('retries an upload answered 5xx once; a 4xx is output_upload_failed', async () => {
+    h.media.failUploads('retried.mp4', [503]);
+    const { result, path } = await copyCut('bframes.mp4', 2.4, 5.5, 'retried.mp4');
+    expect(result.mode_used).toBe('copy');
+    expect((await decodedFrameHashes(path)).length).toBeGreaterThan(90);
+    h.media.failUploads('refused.mp4', [403, 403]);
+    await expect(copyCut('bframes.mp4', 2.4, 5.5, 'refused.mp4')).rejects.toMatchObject({ code: 'output_upload_failed', retryable: true });
+  });
+
+  it('an input that breaks off mid-cut is input_unreachable, and nothing half-made is stored', async () => {
+    await copyFile(join(h.dir, 'long.mp4'), join(h.dir, 'breaks.mp4'));
+    // The head (with the index) reads fine; the cut's data stops after 100 kB.
+    h.media.breakReads('breaks.mp4', 600_000, 100_000);
+    await expect(copyCut('breaks.mp4', 300, 310, 'broken.mp4')).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+    expect(h.media.uploads.has('broken.mp4')).toBe(false);
+    expect(logged('operation crashed')).toEqual([]);
+    expect(await h.processor.client.health()).toMatchObject({ ok: true });
+  });
+});
+
 describe('extract copy in-process: what it leaves to ffmpeg, and hostile structures', () => {
   let good: Buffer;
   beforeAll(async () => {

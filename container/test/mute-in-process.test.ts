@@ -186,6 +186,13 @@ describe('mute in-process', () => {
     }
   });
 
+  it('an input that breaks off while the muted spans are read is input_unreachable', async () => {
+    await ffmpeg(['-i', join(h.dir, 'tone.mp4'), '-c', 'copy', join(h.dir, 'breaks.mp4')]);
+    h.media.breakReads('breaks.mp4', 1000, 20_000);
+    await expect(mute('breaks.mp4', { intervals: [{ start: 3, end: 4 }] })).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+    expect(logged('operation crashed')).toEqual([]);
+  });
+
   it('leaves MP3 audio and whole-track denoise to the ffmpeg path, which still mutes right', async () => {
     const mp3 = await mute('mp3.mp4', { intervals: [{ start: 1, end: 2 }] });
     expect(JSON.parse(logged('mute falls back to ffmpeg').at(-1)!).reason).toBe('audio other than mono or stereo AAC-LC');

@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ProcessorFailure } from '../errors.ts';
 import type { ByteSource } from '../mp4/byte-source.ts';
+import { nodeRequest } from './node-http.ts';
 
 /** First fetch of a read without a hint; later fetches double up to MAX_CHUNK while sequential. */
 const FIRST_CHUNK = 512 * 1024;
@@ -281,52 +282,40 @@ async function readCached(upstream: Upstream, position: number, length: number, 
 /** Exactly [position, position + length) straight from upstream as it arrives (one request, not cached). */
 async function* streamUncached(upstream: Upstream, position: number, length: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   if (length <= 0) return;
-  const idle = new AbortController();
-  let timer = setTimeout(() => idle.abort(), STREAM_IDLE_TIMEOUT_MS);
   const fail = (failure: ProcessorFailure) => {
     upstream.failure ??= failure;
     return failure;
   };
   upstream.requests++;
+  let res: IncomingMessage;
   try {
-    let res: Response;
-    try {
-      res = await fetch(upstream.url, {
-        headers: { range: `bytes=${position}-${position + length - 1}` },
-        redirect: 'manual',
-        signal: AbortSignal.any([signal, idle.signal]),
-      });
-    } catch (err) {
-      throw fail(new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`));
+    res = await nodeRequest(upstream.url, { method: 'GET', headers: { range: `bytes=${position}-${position + length - 1}` }, signal, idleMs: STREAM_IDLE_TIMEOUT_MS });
+  } catch (err) {
+    throw fail(new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  try {
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
+    const exact = res.statusCode === 206 && range && Number(range[1]) === position && Number(range[2]) === position + length - 1;
+    if (!exact && !(res.statusCode === 200 && position === 0)) {
+      const status = res.statusCode ?? 0;
+      throw fail(status === 206 || status === 416 ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked') : failureFor(status));
     }
-    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
-    const exact = res.status === 206 && range && Number(range[1]) === position && Number(range[2]) === position + length - 1;
-    if (!exact && !(res.status === 200 && position === 0)) {
-      await res.body?.cancel().catch(() => undefined);
-      throw fail(res.status === 206 || res.status === 416 ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked') : failureFor(res.status));
-    }
-    const reader = res.body?.getReader();
     let received = 0;
     try {
-      while (reader && received < length) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        clearTimeout(timer);
-        timer = setTimeout(() => idle.abort(), STREAM_IDLE_TIMEOUT_MS);
-        const piece = value.length > length - received ? value.subarray(0, length - received) : value;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        const piece = chunk.length > length - received ? chunk.subarray(0, length - received) : chunk;
         received += piece.length;
         upstream.bytes += piece.length;
         yield piece;
+        if (received >= length) break;
       }
     } catch (err) {
       if (err instanceof ProcessorFailure) throw err;
       throw fail(new ProcessorFailure('input_unreachable', `The input read broke off: ${err instanceof Error ? err.message : String(err)}`));
-    } finally {
-      await reader?.cancel().catch(() => undefined);
     }
     if (received < length) throw fail(new ProcessorFailure('input_unreachable', 'The media server sent less than the range it announced'));
   } finally {
-    clearTimeout(timer);
+    res.destroy();
   }
 }
 

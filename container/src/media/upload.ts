@@ -6,6 +6,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ProcessorFailure } from '../errors.ts';
+import { nodeRequest } from './node-http.ts';
+
+/** An upload that stalls this long fails (its total time is bounded by the operation's). */
+const UPLOAD_IDLE_TIMEOUT_MS = 60_000;
 
 export interface UploadTarget {
   url: string;
@@ -68,18 +72,18 @@ export async function uploadStream(target: UploadTarget, size: number, produce: 
       }
     })();
     try {
-      const res = await fetch(target.url, {
+      const res = await nodeRequest(target.url, {
         method: 'PUT',
         headers: { 'content-type': target.content_type, 'content-length': String(size) },
-        body: ReadableStream.from(checked),
-        duplex: 'half',
-        redirect: 'error',
+        body: checked,
         signal,
-      } as RequestInit & { duplex: 'half' });
-      await res.body?.cancel().catch(() => undefined);
-      if (res.ok) return size;
-      lastError = `upload answered ${res.status}`;
-      if (res.status < 500) break;
+        idleMs: UPLOAD_IDLE_TIMEOUT_MS,
+      });
+      res.resume();
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) return size;
+      lastError = `upload answered ${status}`;
+      if (status < 500) break;
     } catch (err) {
       if (producerFailure) throw producerFailure instanceof ProcessorFailure ? producerFailure : new ProcessorFailure('internal', 'The output could not be produced');
       if (signal?.aborted) throw new ProcessorFailure('internal', 'Operation was cancelled');

@@ -37,6 +37,10 @@ export interface MediaServer {
   failWith(name: string, status: number): void;
   /** Holds requests for a name unanswered until the returned function is called. */
   hold(name: string): () => void;
+  /** Answers the next uploads of a name with these statuses, one each (then accepts again). */
+  failUploads(name: string, statuses: number[]): void;
+  /** Ranged reads of a name that start after `from` send `bytes` and then drop the connection. */
+  breakReads(name: string, from: number, bytes: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -63,6 +67,8 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
   const uploads = new Map<string, Upload>();
   const failures = new Map<string, number>();
   const holds = new Map<string, Promise<void>>();
+  const uploadFailures = new Map<string, number[]>();
+  const brokenReads = new Map<string, { from: number; bytes: number }>();
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -113,10 +119,16 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
           res.end();
           return;
         }
-        const stream = createReadStream(path, { start, end, highWaterMark: 64 * 1024 });
+        const broken = brokenReads.get(name);
+        const stream = createReadStream(path, { start, end: broken && start > broken.from ? Math.min(end, start + broken.bytes - 1) : end, highWaterMark: 64 * 1024 });
         stream.on('data', (chunk) => {
           entry.bytesSent += chunk.length;
         });
+        if (broken && start > broken.from) {
+          stream.on('end', () => res.destroy());
+          stream.pipe(res, { end: false });
+          return;
+        }
         await pipeline(stream, res).catch(() => undefined);
         return;
       }
@@ -132,6 +144,12 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
         };
         if (upload.contentLength === null) {
           res.writeHead(411).end();
+          return;
+        }
+        const failure = uploadFailures.get(name)?.shift();
+        if (failure) {
+          req.resume();
+          req.on('end', () => res.writeHead(failure).end());
           return;
         }
         req.on('data', (chunk: Buffer) => {
@@ -165,6 +183,8 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
         release();
       };
     },
+    failUploads: (name, statuses) => uploadFailures.set(name, [...statuses]),
+    breakReads: (name, from, bytes) => brokenReads.set(name, { from, bytes }),
     reset: () => {
       log.length = 0;
       uploads.clear();
