@@ -117,6 +117,20 @@ function planAudio(audio: MediaTrack<AudioEntry>, from: number, to: number, movi
   return { range: { first, end: Math.max(last, holding + 1) }, mediaTime: from + m - dts[first]!, presented: stop - from };
 }
 
+/**
+ * The audio shown in [from, to) (seconds of presentation) as a track of its own, for a movie whose
+ * timescale is the audio's: the frames covering the span plus the priming before it, which the
+ * edit hides, so the first sample heard is the one at `from`.
+ */
+export function planAudioCut(gated: GatedMovie, from: number, to: number): PlannedTrack<AudioEntry> | null {
+  const audio = gated.audio;
+  if (!audio) return null;
+  const rate = audio.track.timescale;
+  const chosen = planAudio(audio, Math.round(from * rate), Math.round(to * rate), gated.movie.timescale);
+  if (!chosen) return null;
+  return { source: audio, range: chosen.range, output: sliceTrack(audio, chosen.range, { mediaTime: chosen.mediaTime, segmentDuration: chosen.presented }) };
+}
+
 export function planCopyCut(gated: GatedMovie, start: number, end: number): CopyPlan {
   const video = gated.video;
   if (!video) return unsupported('no video track');
