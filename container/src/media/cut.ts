@@ -19,6 +19,7 @@ import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
 import { copyAudioCut } from './mp4-audio-cut.ts';
 import { addParameterSets, readAvcC } from './mp4-avcc.ts';
+import { joinSmartCut } from './mp4-smart-join.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
@@ -44,6 +45,18 @@ export interface CutRequest {
 export interface CutOutcome extends Pick<ExtractResult, 'mode_used' | 'fallback_reason' | 'actual_start'> {
   /** ffprobe of the file written (may still be running: callers upload meanwhile). */
   written: Promise<MediaInfo>;
+  /** Set when the cut was uploaded already (through `CutOptions.upload`): its size. */
+  uploaded?: Promise<number>;
+}
+
+export interface CutOptions {
+  /** A smart cut's stage the caller already made in-process (then `info` need not list packets). */
+  staged?: CutStage;
+  /**
+   * Uploads the output. Given, a smart cut is uploaded while ffprobe verifies it; should the check
+   * fail, the fallback's upload replaces it (the caller records the output only when the op succeeds).
+   */
+  upload?: (path: string) => Promise<number>;
 }
 
 const secs = (n: number) => n.toFixed(6);
@@ -272,7 +285,7 @@ const stageReader = (stage: Pick<CutStage, 'keyframe' | 'video' | 'audio'>): Rea
  * Frame-accurate cut from a stage (`staged`: made in-process by the caller; else staged here with
  * ffmpeg from the keyframe at or before `start`).
  */
-async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string, staged?: CutStage): Promise<SmartOutcome> {
+async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string, { staged, upload }: CutOptions): Promise<SmartOutcome> {
   const video = info.video!;
   const early = (fallback: string): SmartOutcome => ({ fallback, stage: staged ? stageReader(staged) : null });
   if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
@@ -341,27 +354,36 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
   await Promise.all(jobs);
   await writeFile(join(ctx.tempDir, 'cut.ffconcat'), `${list.join('\n')}\n`);
 
-  // 4. Join: video and audio both copied.
+  // 4. Join: video and audio both copied, every piece's parameter sets up front in the sample entry
+  //    (not only in-band; see mp4-avcc.ts). In-process where the pieces are as planned, else ffmpeg.
   ctx.progress(70, 'joining');
-  const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
-  await ctx.ffmpeg([
-    ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
-    ...(stageAudio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
-    '-map', '0:v:0', ...(stageAudio ? ['-map', '1:a:0'] : []),
-    '-c', 'copy',
-    '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
-  ]);
+  const pieceFiles = plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null));
+  const joined = ctx.config.inProcessMp4 && (await joinSmartCut(ctx, { plan, stage: stageOutcome, pieces: pieceFiles, audio: stageAudio ? cutAudio : null, out }));
+  if (!joined) {
+    const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
+    await ctx.ffmpeg([
+      ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
+      ...(stageAudio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
+      '-map', '0:v:0', ...(stageAudio ? ['-map', '1:a:0'] : []),
+      '-c', 'copy',
+      '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
+    ]);
+    const parameterSets = await Promise.all([stage, ...pieceFiles.filter((p): p is string => p !== null)].map(readAvcC));
+    await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
+  }
 
-  // Every piece's parameter sets up front in the sample entry, not only in-band (see mp4-avcc.ts).
-  const parameterSets = await Promise.all([stage, ...plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null))].filter((p): p is string => p !== null).map(readAvcC));
-  await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
-
-  // 5. Verify before anyone sees it.
+  // 5. Verify before the result counts (the upload, if the caller gave one, runs meanwhile).
   ctx.progress(85, 'verifying');
+  const uploading = upload?.(out);
+  uploading?.catch(() => undefined);
   const written = await ctx.inspect(out);
   const problem = verifySmartOutput(written, video, plan, frame);
-  if (problem) return fromStage(problem);
-  return { mode_used: 'smart', fallback_reason: null, actual_start: stageStart + plan.firstFrame, written: Promise.resolve(written) };
+  if (problem) {
+    // The fallback rewrites `out`: the upload must be done reading it.
+    await uploading?.catch(() => undefined);
+    return fromStage(problem);
+  }
+  return { mode_used: 'smart', fallback_reason: null, actual_start: stageStart + plan.firstFrame, written: Promise.resolve(written), uploaded: uploading };
 }
 
 export function verifySmartOutput(written: MediaInfo, source: VideoStreamInfo, plan: SmartCutPlan, frame: number): string | null {
@@ -399,22 +421,19 @@ export async function probeForCut(ctx: OpContext, source: InputSource, start: nu
   return info;
 }
 
-/**
- * Writes the cut to `out` (MP4, faststart) with the requested mode or its fallback. `staged`: a smart
- * cut's stage the caller already made in-process (then `info` need not list packets).
- */
-export async function cutToFile(ctx: OpContext, source: InputSource, info: MediaInfo, request: CutRequest, out: string, staged?: CutStage): Promise<CutOutcome> {
+/** Writes the cut to `out` (MP4, faststart) with the requested mode or its fallback. */
+export async function cutToFile(ctx: OpContext, source: InputSource, info: MediaInfo, request: CutRequest, out: string, options: CutOptions = {}): Promise<CutOutcome> {
   const direct = sourceReader(source, info);
   if (request.transforms && (request.transforms.flip_horizontal || request.transforms.rotate)) {
     return extractReencode(ctx, request, direct, info, out, request.mode === 'reencode' ? null : 'visual transforms need a re-encode');
   }
   if (request.mode === 'reencode') return extractReencode(ctx, request, direct, info, out, null);
-  const keyframe = staged ? staged.keyframe : firstVideoKeyframe(info.packets, info.video!, info.startTime);
+  const keyframe = options.staged ? options.staged.keyframe : firstVideoKeyframe(info.packets, info.video!, info.startTime);
   if (keyframe === null || keyframe > request.start + 1e-6) {
     return extractReencode(ctx, request, direct, info, out, 'no keyframe found at or before the start');
   }
   if (request.mode === 'copy') return extractCopy(ctx, request, source, info, keyframe, out);
-  const outcome = await extractSmart(ctx, request, source, info, keyframe, out, staged);
+  const outcome = await extractSmart(ctx, request, source, info, keyframe, out, options);
   if (!('fallback' in outcome)) return outcome;
   ctx.progress(40, 'falling back to a full re-encode');
   return extractReencode(ctx, request, outcome.stage ?? direct, info, out, outcome.fallback);

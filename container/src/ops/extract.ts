@@ -56,6 +56,7 @@ export const extractOperation: Operation<'extract'> = {
     }
     const source = urlSource(request.input);
     const out = join(ctx.tempDir, 'output.mp4');
+    const upload = (path: string) => ctx.upload(path, request.output);
     let cut: Promise<CutOutcome> | null = null;
     if (request.mode === 'smart' && !transformed && ctx.config.inProcessMp4) {
       // MP4/MOV the processor fully understands: the stage is cut in-process while ffprobe reads the
@@ -66,17 +67,18 @@ export const extractOperation: Operation<'extract'> = {
         const [probed, staged] = await Promise.allSettled([ctx.probe(source, { video: true }), writeSmartStage(ctx, planned)]);
         if (probed.status === 'rejected') throw probed.reason;
         if (staged.status === 'rejected') throw staged.reason;
-        cut = cutToFile(ctx, source, probed.value.info, request, out, staged.value);
+        cut = cutToFile(ctx, source, probed.value.info, request, out, { staged: staged.value, upload });
       }
     }
-    cut ??= probeForCut(ctx, source, request.start).then((info) => cutToFile(ctx, source, info, request, out));
-    const { written: inspected, ...outcome } = await cut;
+    cut ??= probeForCut(ctx, source, request.start).then((info) => cutToFile(ctx, source, info, request, out, { upload }));
+    const { written: inspected, uploaded, mode_used, fallback_reason, actual_start } = await cut;
     ctx.progress(92, 'uploading');
-    // Reading the result back and uploading it overlap.
-    const [written, size] = await Promise.all([inspected, ctx.upload(out, request.output)]);
+    // Reading the result back and uploading it overlap (a smart cut was uploaded while verified).
+    const [written, size] = await Promise.all([inspected, uploaded ?? upload(out)]);
     return {
-      ...outcome,
-      actual_start: ms(outcome.actual_start),
+      mode_used,
+      fallback_reason,
+      actual_start: ms(actual_start),
       duration: ms(written.video ? Number(written.video.raw.duration ?? written.duration) : written.duration),
       width: written.video?.width ?? 0,
       height: written.video?.height ?? 0,
