@@ -8,6 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface ServedRequest {
@@ -60,7 +61,17 @@ function parseRange(header: string, size: number): { start: number; end: number 
   return { start, end };
 }
 
-export async function startMediaServer(dir: string): Promise<MediaServer> {
+export interface MediaServerOptions {
+  /**
+   * false: uploads are received and counted but not written to this machine's disk — what the
+   * processor sees in production, where the upload goes to R2 elsewhere (benchmarks use this so
+   * the stand-in's disk writes do not share the processor's cores). Default true (tests read them).
+   */
+  keepUploads?: boolean;
+}
+
+export async function startMediaServer(dir: string, options: MediaServerOptions = {}): Promise<MediaServer> {
+  const keepUploads = options.keepUploads ?? true;
   const uploadsDir = join(dir, 'uploads');
   await mkdir(uploadsDir, { recursive: true });
   const log: ServedRequest[] = [];
@@ -155,7 +166,8 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
         req.on('data', (chunk: Buffer) => {
           upload.bytes += chunk.length;
         });
-        await pipeline(req, createWriteStream(path));
+        if (keepUploads) await pipeline(req, createWriteStream(path));
+        else await pipeline(req, new Writable({ write: (_chunk, _encoding, done) => done() }));
         uploads.set(name, upload);
         res.writeHead(upload.bytes === upload.contentLength ? 201 : 400).end();
         return;
