@@ -247,6 +247,10 @@ Reading the figures:
   is moving ~11 MB in and out over HTTP. The ffmpeg-path row is the same request with the
   in-process path switched off (ffprobe gate, ffmpeg stream copy, read-back); the bare row is one
   \`ffmpeg -c copy\` on a local file, the floor of any approach that starts a process.
+  Copy end to end is about as fast as that bare local copy: what remains is the media server, the
+  processor and the sink passing ~11 MB each on two shared cores (and, with the disk-writing sink,
+  writing it), so its ratio moves with the original's time — 7–8 s on an idle machine here; the
+  platform notes measured 13.6 s for the same command.
 - Mute re-encodes only the audio frames around the muted spans (joined to the source's frames where
   the AAC windows agree), so the encode is small; the rest is fetching those spans, then streaming
   the 60 MB output (video and untouched audio from the source, the fetched spans from the temp dir)
