@@ -34,6 +34,8 @@ export interface ProcessorConfig {
   timeouts: Timeouts;
   /** x264 preset for final renders (quality/speed trade-off). */
   renderPreset: string;
+  /** Copy cuts and mutes of MP4/MOV without ffmpeg where possible (PROCESSOR_IN_PROCESS_MP4=0 turns it off). */
+  inProcessMp4: boolean;
   version: string;
 }
 
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
       perOperationMs,
     },
     renderPreset: env.RENDER_X264_PRESET || 'medium',
+    inProcessMp4: env.PROCESSOR_IN_PROCESS_MP4 !== '0',
     version: env.PROCESSOR_VERSION || '0.1.0',
   };
 }

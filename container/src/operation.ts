@@ -11,7 +11,8 @@ import { checkMediaUrl } from './media/media-url.ts';
 import { type GateRequirements, inspectOutput, type MediaInfo, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
 import type { GatewaySession } from './media/range-gateway.ts';
 import type { RunResult } from './media/run-process.ts';
-import { uploadFile } from './media/upload.ts';
+import { uploadFile, uploadStream } from './media/upload.ts';
+import type { ByteSource } from './mp4/byte-source.ts';
 import { object, required, string, type Json } from './validation.ts';
 
 export interface ParseEnv {
@@ -32,6 +33,10 @@ export interface OpContext {
   input(source: InputSource, before?: readonly string[]): string[];
   ffmpeg(args: readonly string[], options?: Omit<FfmpegRunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult>;
   upload(path: string, output: MediaOutput): Promise<number>;
+  /** Streams an output made on the fly (exactly `size` bytes; `produce` runs once per attempt). */
+  uploadStream(output: MediaOutput, size: number, produce: () => AsyncIterable<Uint8Array>): Promise<number>;
+  /** In-process ranged reads of an input URL, through the range gateway (shared cache, same limits). */
+  bytes(url: string): ByteSource;
   /** Uploads an output while reading it back (ffprobe): `{ written, size }`. */
   deliver(path: string, output: MediaOutput): Promise<{ written: MediaInfo; size: number }>;
   /** The next read of this input takes about `bytes` from byte `position`: fetch them in one request. */
@@ -116,6 +121,12 @@ export function createOpContext(
     },
     upload(path, output) {
       return uploadFile(path, output, signal);
+    },
+    uploadStream(output, size, produce) {
+      return uploadStream(output, size, produce, signal);
+    },
+    bytes(url) {
+      return gateway.bytes(url);
     },
     async deliver(path, output) {
       progress(92, 'uploading');

@@ -24,6 +24,11 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'src.mp4'), { duration: 8, width: W, height: H, fps: FPS, gop: 30, bframes: 2 }),
     makeVideo(join(h.dir, 'rot.mp4'), { duration: 5, width: W, height: H, fps: FPS, gop: 30, rotate: 90 }),
     ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=25`, '-t', '4', '-c:v', 'mpeg4', '-q:v', '3', join(h.dir, 'mpeg4.mp4')]),
+    // A rising chirp: every stretch of the sound is unlike any other, so an offset cannot hide.
+    ffmpeg([
+      '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*(200+150*t)*t):s=48000:c=stereo', '-t', '8',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', join(h.dir, 'chirp.mp4'),
+    ]),
   ]);
 });
 afterAll(async () => h?.close());
@@ -77,6 +82,28 @@ describe('extract smart', () => {
     expect(Number(audio!.start_time)).toBeCloseTo(0, 2);
     for (const key of ['codec_name', 'profile', 'level', 'width', 'height', 'pix_fmt', 'time_base'] as const) expect(video![key], key).toEqual(srcVideo![key]);
     expect(Number(audio!.duration)).toBeCloseTo(3.3, 1);
+  });
+
+  it('keeps the audio in sync to the sample: the cut sounds exactly like the source from the start', async () => {
+    const { result, path } = await extract('smart-chirp.mp4', { start: 2.4, end: 5.7, mode: 'smart' }, 'chirp.mp4');
+    expect(result).toMatchObject({ mode_used: 'smart', actual_start: 2.4 });
+    const out = await decodePcm(path);
+    const src = await decodePcm(join(h.dir, 'chirp.mp4'));
+    const from = Math.round(2.4 * 48000);
+    // The lag (in samples) at which the output best matches the source around 2.4 s.
+    const window = 48000;
+    let best = { lag: NaN, error: Infinity };
+    for (let lag = -1200; lag <= 1200; lag++) {
+      let error = 0;
+      for (let i = 2000; i < window; i += 7) error += (out[i]! - src[from + lag + i]!) ** 2;
+      if (error < best.error) best = { lag, error };
+    }
+    expect(best.lag).toBe(0);
+    // And it is the same sound, not merely aligned: within AAC's own rounding of the source.
+    let worst = 0;
+    for (let i = 2000; i < window; i++) worst = Math.max(worst, Math.abs(out[i]! - src[from + i]!));
+    expect(worst).toBeLessThan(0.02);
+    expect(Number((await probe(path)).streams[1]!.duration)).toBeCloseTo(3.3, 1);
   });
 
   it('carries every parameter set in the sample entry: plays with in-band SPS/PPS stripped', async () => {

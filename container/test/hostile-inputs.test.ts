@@ -29,24 +29,38 @@ afterAll(async () => {
   internal?.close();
 });
 
-const requestFor = (operation: ProcessorOperation, name: string): never => {
+/** Requests by label: the operation, and its body for an input. Copy extracts run in-process for MP4. */
+const CASES = {
+  probe: 'probe',
+  thumbnail: 'thumbnail',
+  'extract (smart)': 'extract',
+  'extract (copy, in-process for MP4)': 'extract',
+  'mute (in-process for MP4)': 'mute',
+  waveform: 'waveform',
+} as const satisfies Record<string, ProcessorOperation>;
+type Case = keyof typeof CASES;
+
+const requestFor = (label: Case, name: string): never => {
   const input = { url: h.media.url(name) };
   const output = (type: string) => ({ url: h.media.uploadUrl(`out-${name}`), content_type: type });
-  const requests: Partial<Record<ProcessorOperation, unknown>> = {
+  const requests: Record<Case, unknown> = {
     probe: { input },
     thumbnail: { input, time: 0.5, width: 160, output: output('image/jpeg') },
-    extract: { input, start: 0.2, end: 1, mode: 'smart', output: output('video/mp4') },
+    'extract (smart)': { input, start: 0.2, end: 1, mode: 'smart', output: output('video/mp4') },
+    'extract (copy, in-process for MP4)': { input, start: 0.2, end: 1, mode: 'copy', output: output('video/mp4') },
+    'mute (in-process for MP4)': { input, intervals: [{ start: 0.2, end: 0.6 }], mode: 'hard', output: output('video/mp4') },
     waveform: { input, bins: 100 },
   };
-  return requests[operation] as never;
+  return requests[label] as never;
 };
 
 describe('hostile inputs', () => {
-  for (const operation of ['probe', 'thumbnail', 'extract', 'waveform'] as const) {
-    it(`${operation}: each hostile input fails with its code`, async () => {
+  for (const label of Object.keys(CASES) as Case[]) {
+    const operation = CASES[label];
+    it(`${label}: each hostile input fails with its code`, async () => {
       const outcomes: Record<string, string> = {};
       for (const input of inputs) {
-        const error = await h.processor.client.run(operation, requestFor(operation, input.name)).then(
+        const error = await h.processor.client.run(operation, requestFor(label, input.name)).then(
           () => 'succeeded',
           (e: { code?: string }) => e.code ?? 'no code',
         );
@@ -64,7 +78,8 @@ describe('hostile inputs', () => {
   });
 
   it('answers no_video_stream for audio-only input to a video operation', async () => {
-    await expect(h.processor.client.run('extract', requestFor('extract', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
+    await expect(h.processor.client.run('extract', requestFor('extract (smart)', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
+    await expect(h.processor.client.run('extract', requestFor('extract (copy, in-process for MP4)', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
     await expect(h.processor.client.run('thumbnail', requestFor('thumbnail', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream' });
   });
 

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ProcessorErrorCode } from '../../../src/media/processor-types.ts';
 import { operationTimeoutMs, type ProcessorConfig } from '../config.ts';
 import { asFailure, invalidRequest, ProcessorFailure } from '../errors.ts';
+import { log } from '../log.ts';
 import { binaries } from '../media/binaries.ts';
 import { openGatewaySession } from '../media/range-gateway.ts';
 import { withTempDir } from '../media/temp-dir.ts';
@@ -57,12 +58,6 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
 }
 
 export interface ProcessorServer {

@@ -17,16 +17,18 @@ import { ProcessorFailure } from '../errors.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
+import { copyAudioCut } from './mp4-audio-cut.ts';
 import { addParameterSets, readAvcC } from './mp4-avcc.ts';
+import { joinSmartCut } from './mp4-smart-join.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
-import { planSmartCut, type SmartCutPlan, type StagePacket } from './smart-cut.ts';
+import { type CutStage, planSmartCut, type SmartCutPlan, type StagePacket } from './smart-cut.ts';
 
 /** Packets listed after the seek to find the keyframe at or before `start` (an audio chunk may come first). */
 const KEYFRAME_LOOKUP_PACKETS = 64;
 /** Extra seconds staged after `end`, so reordered frames and the last audio are all there. */
-const STAGE_MARGIN_SECONDS = 0.3;
+export const STAGE_MARGIN_SECONDS = 0.3;
 /** x264 SPS/PPS id for re-encoded pieces: differs from the source's (almost always 0), so both sets coexist. */
 const PIECE_PARAMETER_SET_ID = 7;
 
@@ -43,6 +45,18 @@ export interface CutRequest {
 export interface CutOutcome extends Pick<ExtractResult, 'mode_used' | 'fallback_reason' | 'actual_start'> {
   /** ffprobe of the file written (may still be running: callers upload meanwhile). */
   written: Promise<MediaInfo>;
+  /** Set when the cut was uploaded already (through `CutOptions.upload`): its size. */
+  uploaded?: Promise<number>;
+}
+
+export interface CutOptions {
+  /** A smart cut's stage the caller already made in-process (then `info` need not list packets). */
+  staged?: CutStage;
+  /**
+   * Uploads the output. Given, a smart cut is uploaded while ffprobe verifies it; should the check
+   * fail, the fallback's upload replaces it (the caller records the output only when the op succeeds).
+   */
+  upload?: (path: string) => Promise<number>;
 }
 
 const secs = (n: number) => n.toFixed(6);
@@ -238,39 +252,59 @@ const sameProfile = (a: string | null, b: string | null) => (a ?? '').replace('C
 
 type SmartOutcome = CutOutcome | { fallback: string; stage: Reader | null };
 
-async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string): Promise<SmartOutcome> {
+/** Stage [keyframe, end + margin) with ffmpeg: one ranged read, stream copy, packet listing on stdout. */
+async function stageWithFfmpeg(ctx: OpContext, source: InputSource, info: MediaInfo, keyframe: number, end: number): Promise<CutStage | { fallback: string; stage: Reader }> {
   const video = info.video!;
-  const early = (fallback: string): SmartOutcome => ({ fallback, stage: null });
+  const stage = join(ctx.tempDir, 'stage.mp4');
+  const stageAudio = info.audio ? join(ctx.tempDir, 'stage-audio.mp4') : null;
+  const stageSeconds = secs(end - keyframe + STAGE_MARGIN_SECONDS);
+  announceRead(ctx, source, info, keyframe, end + STAGE_MARGIN_SECONDS);
+  // Video and audio into separate files, plus a per-packet listing of the staged video (framecrc:
+  // times and keyframe flags) on stdout, which saves reading the stage back with ffprobe.
+  const { stdout: listing } = await ctx.ffmpeg([
+    ...ctx.input(source, ['-ss', secs(keyframe)]),
+    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, stage,
+    ...(info.audio && stageAudio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', '-t', stageSeconds, stageAudio] : []),
+    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, '-f', 'framecrc', 'pipe:1',
+  ]);
+  const staged = parseFrameCrc(listing.toString('utf8'));
+  if (!staged) return { fallback: 'the staged cut could not be listed', stage: stageReader({ keyframe, video: stage, audio: stageAudio }) };
+  return { keyframe, video: stage, audio: stageAudio, packets: staged.packets, timescale: staged.timescale };
+}
+
+/** A re-encode's input when it falls back after staging: the stage, not a second read of the source. */
+const stageReader = (stage: Pick<CutStage, 'keyframe' | 'video' | 'audio'>): Reader => ({
+  source: { kind: 'local', path: stage.video, formats: ['mov'] },
+  offset: stage.keyframe,
+  video: '0:v:0',
+  audio: null,
+  audioSource: stage.audio ? { kind: 'local', path: stage.audio, formats: ['mov'] } : null,
+});
+
+/**
+ * Frame-accurate cut from a stage (`staged`: made in-process by the caller; else staged here with
+ * ffmpeg from the keyframe at or before `start`).
+ */
+async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string, { staged, upload }: CutOptions): Promise<SmartOutcome> {
+  const video = info.video!;
+  const early = (fallback: string): SmartOutcome => ({ fallback, stage: staged ? stageReader(staged) : null });
   if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
   if (video.fieldOrder && !['progressive', 'unknown'].includes(video.fieldOrder)) return early('interlaced source');
   const end = Math.min(request.end, info.duration);
 
-  // 1. One ranged read of the source: stream copy [keyframe, end + margin) into the temp dir, video
-  //    and audio in separate files (the concat demuxer would take its start time from the audio),
-  //    plus a per-packet listing of the staged video (framecrc: times and keyframe flags) on stdout,
-  //    which saves reading the stage back with ffprobe.
+  // 1. One ranged read of the source: the cut from its keyframe, copied into the temp dir.
   ctx.progress(15, 'staging');
-  const stage = join(ctx.tempDir, 'stage.mp4');
-  const stageAudio = join(ctx.tempDir, 'stage-audio.mp4');
-  const stageSeconds = secs(end - keyframe + STAGE_MARGIN_SECONDS);
-  announceRead(ctx, source, info, keyframe, end + STAGE_MARGIN_SECONDS);
-  const { stdout: listing } = await ctx.ffmpeg([
-    ...ctx.input(source, ['-ss', secs(keyframe)]),
-    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, stage,
-    ...(info.audio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', '-t', stageSeconds, stageAudio] : []),
-    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, '-f', 'framecrc', 'pipe:1',
-  ]);
-  const staged = parseFrameCrc(listing.toString('utf8'));
+  const stageOutcome = staged ?? (await stageWithFfmpeg(ctx, source, info, keyframe, end));
+  if ('fallback' in stageOutcome) return stageOutcome;
+  const stage = stageOutcome.video;
+  const stageAudio = stageOutcome.audio;
   // From here a fallback re-encodes from the stage: no second read of the source.
-  const fromStage = (fallback: string): SmartOutcome => ({
-    fallback,
-    stage: { source: { kind: 'local', path: stage, formats: ['mov'] }, offset: keyframe, video: '0:v:0', audio: null, audioSource: info.audio ? { kind: 'local', path: stageAudio, formats: ['mov'] } : null },
-  });
-  if (!staged) return fromStage('the staged cut could not be listed');
-  const timescale = staged.timescale;
+  const fromStage = (fallback: string): SmartOutcome => ({ fallback, stage: stageReader(stageOutcome) });
+  const timescale = stageOutcome.timescale;
+  const stageStart = stageOutcome.keyframe;
 
   // 2. Plan: which frames to re-encode, which to copy.
-  const planned = planSmartCut(staged.packets, request.start - keyframe, end - keyframe);
+  const planned = planSmartCut(stageOutcome.packets, request.start - stageStart, end - stageStart);
   if (!planned.ok) return fromStage(planned.reason);
   const plan = planned.plan;
   const frame = plan.frameDuration;
@@ -278,8 +312,8 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
   const encoder = matchedEncoderArgs(video, plan.reorderDelay, plan.frameDuration, timescale);
   if (typeof encoder === 'string') return fromStage(encoder);
 
-  // 3. At once: re-encode the pieces that cannot be copied, and the cut's audio (re-encoded so it
-  //    starts exactly at the first frame; cheap).
+  // 3. At once: re-encode the pieces that cannot be copied, and cut the audio to start exactly at
+  //    the first frame.
   ctx.progress(35, 'encoding the cut edges');
   const list: string[] = ['ffconcat version 1.0'];
   const jobs: Promise<unknown>[] = [];
@@ -304,40 +338,52 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
   }
   const cutAudio = join(ctx.tempDir, 'cut-audio.mp4');
-  if (info.audio) {
-    jobs.push(
-      audioArgs(ctx, info, request.mute, 0, duration, true).then((args) =>
-        ctx.ffmpeg([
-          ...ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, ['-ss', secs(plan.firstFrame), '-t', secs(duration)]),
-          '-map', '0:a:0', ...args, cutAudio,
-        ]),
-      ),
-    );
+  if (stageAudio) {
+    const encodeAudio = async () => {
+      const args = await audioArgs(ctx, info, request.mute, 0, duration, true);
+      await ctx.ffmpeg([
+        ...ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, ['-ss', secs(plan.firstFrame), '-t', secs(duration)]),
+        '-map', '0:a:0', ...args, cutAudio,
+      ]);
+    };
+    // Unmuted audio is copied, trimmed to the sample by its edit list (mp4-audio-cut.ts); muted
+    // audio, or a stage the in-process reader does not take, is re-encoded.
+    const copyAudio = !request.mute && ctx.config.inProcessMp4;
+    jobs.push(copyAudio ? copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio).then((copied) => (copied ? undefined : encodeAudio())) : encodeAudio());
   }
   await Promise.all(jobs);
   await writeFile(join(ctx.tempDir, 'cut.ffconcat'), `${list.join('\n')}\n`);
 
-  // 4. Join: video and audio both copied.
+  // 4. Join: video and audio both copied, every piece's parameter sets up front in the sample entry
+  //    (not only in-band; see mp4-avcc.ts). In-process where the pieces are as planned, else ffmpeg.
   ctx.progress(70, 'joining');
-  const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
-  await ctx.ffmpeg([
-    ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
-    ...(info.audio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
-    '-map', '0:v:0', ...(info.audio ? ['-map', '1:a:0'] : []),
-    '-c', 'copy',
-    '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
-  ]);
+  const pieceFiles = plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null));
+  const joined = ctx.config.inProcessMp4 && (await joinSmartCut(ctx, { plan, stage: stageOutcome, pieces: pieceFiles, audio: stageAudio ? cutAudio : null, out }));
+  if (!joined) {
+    const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
+    await ctx.ffmpeg([
+      ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
+      ...(stageAudio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
+      '-map', '0:v:0', ...(stageAudio ? ['-map', '1:a:0'] : []),
+      '-c', 'copy',
+      '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
+    ]);
+    const parameterSets = await Promise.all([stage, ...pieceFiles.filter((p): p is string => p !== null)].map(readAvcC));
+    await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
+  }
 
-  // Every piece's parameter sets up front in the sample entry, not only in-band (see mp4-avcc.ts).
-  const parameterSets = await Promise.all([stage, ...plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null))].filter((p): p is string => p !== null).map(readAvcC));
-  await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
-
-  // 5. Verify before anyone sees it.
+  // 5. Verify before the result counts (the upload, if the caller gave one, runs meanwhile).
   ctx.progress(85, 'verifying');
+  const uploading = upload?.(out);
+  uploading?.catch(() => undefined);
   const written = await ctx.inspect(out);
   const problem = verifySmartOutput(written, video, plan, frame);
-  if (problem) return fromStage(problem);
-  return { mode_used: 'smart', fallback_reason: null, actual_start: keyframe + plan.firstFrame, written: Promise.resolve(written) };
+  if (problem) {
+    // The fallback rewrites `out`: the upload must be done reading it.
+    await uploading?.catch(() => undefined);
+    return fromStage(problem);
+  }
+  return { mode_used: 'smart', fallback_reason: null, actual_start: stageStart + plan.firstFrame, written: Promise.resolve(written), uploaded: uploading };
 }
 
 export function verifySmartOutput(written: MediaInfo, source: VideoStreamInfo, plan: SmartCutPlan, frame: number): string | null {
@@ -376,18 +422,18 @@ export async function probeForCut(ctx: OpContext, source: InputSource, start: nu
 }
 
 /** Writes the cut to `out` (MP4, faststart) with the requested mode or its fallback. */
-export async function cutToFile(ctx: OpContext, source: InputSource, info: MediaInfo, request: CutRequest, out: string): Promise<CutOutcome> {
+export async function cutToFile(ctx: OpContext, source: InputSource, info: MediaInfo, request: CutRequest, out: string, options: CutOptions = {}): Promise<CutOutcome> {
   const direct = sourceReader(source, info);
   if (request.transforms && (request.transforms.flip_horizontal || request.transforms.rotate)) {
     return extractReencode(ctx, request, direct, info, out, request.mode === 'reencode' ? null : 'visual transforms need a re-encode');
   }
   if (request.mode === 'reencode') return extractReencode(ctx, request, direct, info, out, null);
-  const keyframe = firstVideoKeyframe(info.packets, info.video!, info.startTime);
+  const keyframe = options.staged ? options.staged.keyframe : firstVideoKeyframe(info.packets, info.video!, info.startTime);
   if (keyframe === null || keyframe > request.start + 1e-6) {
     return extractReencode(ctx, request, direct, info, out, 'no keyframe found at or before the start');
   }
   if (request.mode === 'copy') return extractCopy(ctx, request, source, info, keyframe, out);
-  const outcome = await extractSmart(ctx, request, source, info, keyframe, out);
+  const outcome = await extractSmart(ctx, request, source, info, keyframe, out, options);
   if (!('fallback' in outcome)) return outcome;
   ctx.progress(40, 'falling back to a full re-encode');
   return extractReencode(ctx, request, outcome.stage ?? direct, info, out, outcome.fallback);

@@ -20,7 +20,11 @@ export const MEDIA_DEMUXERS = ['mov', 'mp4', 'm4a', '3gp', 'matroska', 'webm', '
  * Where a processor input comes from: a URL the Worker signed (handed to ffmpeg as its loopback
  * gateway URL), or a file this op wrote itself.
  */
-export type InputSource = { kind: 'url'; url: string } | { kind: 'local'; path: string; formats?: readonly string[] };
+export type InputSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'local'; path: string; formats?: readonly string[] }
+  /** An MP4 the processor itself writes to ffmpeg's stdin (media/mp4-mute.ts). */
+  | { kind: 'stdin-mp4' };
 
 export interface InputLimits {
   maxPixels: number;
@@ -46,6 +50,9 @@ export function inputArgs(source: InputSource, limits: InputLimits, before: read
       ...before,
       '-i', source.url,
     ];
+  }
+  if (source.kind === 'stdin-mp4') {
+    return ['-protocol_whitelist', 'pipe', '-format_whitelist', 'mov', '-max_pixels', String(limits.maxPixels), ...before, '-f', 'mov', '-i', 'pipe:0'];
   }
   if (!source.path.startsWith('/')) throw new ProcessorFailure('internal', 'local inputs must be absolute temp paths');
   return [
@@ -97,7 +104,7 @@ export interface FfmpegRunOptions {
   onProgress?: (fraction: number) => void;
   /** Treat ffmpeg's "partial file"/corrupt-packet complaints as invalid media even on exit 0 (default true). */
   strictInput?: boolean;
-  stdin?: Uint8Array | string;
+  stdin?: Uint8Array | string | AsyncIterable<Uint8Array>;
   onStdout?: (chunk: Buffer) => void;
   maxStdoutBytes?: number;
   cwd?: string;

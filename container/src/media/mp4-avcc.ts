@@ -216,3 +216,41 @@ export async function addParameterSets(path: string, extras: Buffer[]): Promise<
   await rename(tmp, path);
   return true;
 }
+
+/** The avcC box inside a whole `stsd` box, with its sample entry; null when the layout is not the expected one. */
+function avcCInDescription(stsd: Buffer): { entry: Box; avcC: Box } | null {
+  // stsd: box header (8), version/flags (4), entry count (4), then the entries.
+  const entry = boxes(stsd, 16, stsd.length)[0];
+  if (!entry || entry.headerSize !== 8 || (entry.type !== 'avc1' && entry.type !== 'avc3')) return null;
+  const avcC = boxes(stsd, entry.start + 8 + 78, entry.start + entry.size).find((b) => b.type === 'avcC');
+  return avcC && avcC.headerSize === 8 ? { entry, avcC } : null;
+}
+
+/** The avcC payload of a whole `stsd` box, or null. */
+export function descriptionAvcC(stsd: Buffer): Buffer | null {
+  const found = avcCInDescription(stsd);
+  return found ? stsd.subarray(found.avcC.start + 8, found.avcC.start + found.avcC.size) : null;
+}
+
+/** A whole `stsd` box whose avcC also carries the SPS/PPS of `extras` (avcC payloads) where their ids differ; null if it has no avcC. */
+export function descriptionWithParameterSets(stsd: Buffer, extras: Buffer[]): Buffer | null {
+  const found = avcCInDescription(stsd);
+  if (!found) return null;
+  const { entry, avcC } = found;
+  const merged = parseAvcC(stsd.subarray(avcC.start + 8, avcC.start + avcC.size));
+  for (const extra of extras) {
+    const theirs = parseAvcC(extra);
+    merged.sps = mergeSets(merged.sps, theirs.sps, 'sps');
+    merged.pps = mergeSets(merged.pps, theirs.pps, 'pps');
+  }
+  const payload = writeAvcC(merged);
+  const box = Buffer.alloc(8 + payload.length);
+  box.writeUInt32BE(box.length, 0);
+  box.write('avcC', 4, 'latin1');
+  payload.copy(box, 8);
+  const delta = box.length - avcC.size;
+  const next = Buffer.concat([stsd.subarray(0, avcC.start), box, stsd.subarray(avcC.start + avcC.size)]);
+  next.writeUInt32BE(entry.size + delta, entry.start);
+  next.writeUInt32BE(stsd.length + delta, 0);
+  return next;
+}

@@ -11,11 +11,16 @@
  *   request) or the whole input (`expectWholeRead`: the next chunk is fetched while ffmpeg works on
  *   this one, so download and processing overlap).
  * Upstream requests never follow redirects; the loopback URLs carry an unguessable token.
+ *
+ * The processor's own MP4 code reads through the same session (`bytes(url)`): header reads share
+ * the cache with ffmpeg (a fallback to ffmpeg re-reads nothing), and data is streamed uncached.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProcessorFailure } from '../errors.ts';
+import type { ByteSource } from '../mp4/byte-source.ts';
+import { nodeRequest } from './node-http.ts';
 
 /** First fetch of a read without a hint; later fetches double up to MAX_CHUNK while sequential. */
 const FIRST_CHUNK = 512 * 1024;
@@ -74,6 +79,8 @@ export interface GatewaySession {
   expectRead(url: string, position: number, bytes: number): void;
   /** The operation reads `url` from start to end: fetch ahead of ffmpeg. */
   expectWholeRead(url: string): void;
+  /** In-process reads of `url` (cached header reads, uncached data streams). */
+  bytes(url: string): ByteSource;
   /** The upstream failure behind an ffmpeg read error, if there was one. */
   failure(): ProcessorFailure | null;
   /** Upstream requests and bytes over all inputs of the operation. */
@@ -242,6 +249,76 @@ function readAhead(upstream: Upstream, chunk: Chunk, signal: AbortSignal): void 
   startFetch(upstream, next, nextChunkSize(upstream, next), signal);
 }
 
+/** A data stream stalls this long without a byte: the read fails (a long stream may take longer in all). */
+const STREAM_IDLE_TIMEOUT_MS = 60_000;
+
+/** [position, position + length) through the cache (fetching what is missing), fewer bytes only at the end. */
+async function readCached(upstream: Upstream, position: number, length: number, signal: AbortSignal): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const end = position + length;
+  let at = position;
+  while (at < end && (upstream.size === null || at < upstream.size)) {
+    let chunk = chunkAt(upstream, at);
+    if (!chunk) {
+      let size = Math.min(MAX_HINTED_CHUNK, Math.max(end - at, 1));
+      for (const other of upstream.chunks) if (other.start > at && other.start < at + size) size = other.start - at;
+      const started = startFetch(upstream, at, size, signal);
+      await started.headers;
+      if (started.chunk.failed) throw upstream.failure ?? new ProcessorFailure('input_unreachable', 'The input could not be fetched');
+      chunk = started.chunk;
+    }
+    const want = Math.min(end, chunk.start + chunk.length) - chunk.start;
+    await waitFor(chunk, want);
+    if (chunk.failed) throw upstream.failure ?? new ProcessorFailure('input_unreachable', 'The input could not be fetched');
+    const got = Math.min(want, chunk.received);
+    if (got <= at - chunk.start) break;
+    parts.push(chunk.data.subarray(at - chunk.start, got));
+    at = chunk.start + got;
+    if (got < want) break;
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** Exactly [position, position + length) straight from upstream as it arrives (one request, not cached). */
+async function* streamUncached(upstream: Upstream, position: number, length: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (length <= 0) return;
+  const fail = (failure: ProcessorFailure) => {
+    upstream.failure ??= failure;
+    return failure;
+  };
+  upstream.requests++;
+  let res: IncomingMessage;
+  try {
+    res = await nodeRequest(upstream.url, { method: 'GET', headers: { range: `bytes=${position}-${position + length - 1}` }, signal, idleMs: STREAM_IDLE_TIMEOUT_MS });
+  } catch (err) {
+    throw fail(new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  try {
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
+    const exact = res.statusCode === 206 && range && Number(range[1]) === position && Number(range[2]) === position + length - 1;
+    if (!exact && !(res.statusCode === 200 && position === 0)) {
+      const status = res.statusCode ?? 0;
+      throw fail(status === 206 || status === 416 ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked') : failureFor(status));
+    }
+    let received = 0;
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        const piece = chunk.length > length - received ? chunk.subarray(0, length - received) : chunk;
+        received += piece.length;
+        upstream.bytes += piece.length;
+        yield piece;
+        if (received >= length) break;
+      }
+    } catch (err) {
+      if (err instanceof ProcessorFailure) throw err;
+      throw fail(new ProcessorFailure('input_unreachable', `The input read broke off: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    if (received < length) throw fail(new ProcessorFailure('input_unreachable', 'The media server sent less than the range it announced'));
+  } finally {
+    res.destroy();
+  }
+}
+
 /**
  * One ffmpeg read request: a bounded 206 from the chunk holding the position (fetched if needed),
  * sent once DOWNSTREAM_MIN bytes are there or the chunk is complete.
@@ -319,15 +396,16 @@ export function openGatewaySession(): GatewaySession {
   const session: Session = { token: randomBytes(16).toString('hex'), upstreams: [], controller: new AbortController() };
   sessions.set(session.token, session);
   const find = (url: string) => session.upstreams.find((u) => u.url === url);
+  /** The upstream's index in the session, registering it on first use. */
+  const register = (url: string) => {
+    const index = session.upstreams.findIndex((u) => u.url === url);
+    if (index >= 0) return index;
+    return session.upstreams.push({ url, size: null, chunks: [], hint: null, readAhead: false, lastFetch: null, failure: null, requests: 0, bytes: 0 }) - 1;
+  };
   return {
     localUrl(url) {
       if (!gatewayOrigin) throw new ProcessorFailure('internal', 'the range gateway is not started');
-      let index = session.upstreams.findIndex((u) => u.url === url);
-      if (index < 0) {
-        index =
-          session.upstreams.push({ url, size: null, chunks: [], hint: null, readAhead: false, lastFetch: null, failure: null, requests: 0, bytes: 0 }) - 1;
-      }
-      return `${gatewayOrigin}/${session.token}/${index}`;
+      return `${gatewayOrigin}/${session.token}/${register(url)}`;
     },
     expectRead(url, position, bytes) {
       const upstream = find(url);
@@ -336,6 +414,15 @@ export function openGatewaySession(): GatewaySession {
     expectWholeRead(url) {
       const upstream = find(url);
       if (upstream) upstream.readAhead = true;
+    },
+    bytes(url) {
+      const upstream = session.upstreams[register(url)]!;
+      const signal = session.controller.signal;
+      return {
+        read: (position, length) => readCached(upstream, position, length, signal),
+        size: () => upstream.size,
+        stream: (position, length) => streamUncached(upstream, position, length, signal),
+      };
     },
     failure() {
       return session.upstreams.find((u) => u.failure)?.failure ?? null;

@@ -4,6 +4,8 @@
  * (its tail) so failures can be mapped to clear error codes.
  */
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ProcessorFailure } from '../errors.ts';
 
 export interface RunOptions {
@@ -11,8 +13,11 @@ export interface RunOptions {
   timeoutMs: number;
   /** Aborts (client went away, server shutting down) kill the process group too. */
   signal?: AbortSignal;
-  /** Bytes written to stdin, then stdin is closed. Without it stdin is /dev/null. */
-  stdin?: Uint8Array | string;
+  /**
+   * Bytes written to stdin, then stdin is closed; or a stream of them (written as the process reads:
+   * if producing fails, the process is killed and that failure is the result). Without it /dev/null.
+   */
+  stdin?: Uint8Array | string | AsyncIterable<Uint8Array>;
   /** Streams stdout chunks instead of collecting them. */
   onStdout?: (chunk: Buffer) => void;
   /** Collect at most this many stdout bytes (default 64 MiB); more is a failure, not silent truncation. */
@@ -111,11 +116,28 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         for (const line of lines) if (line) options.onStderrLine(line);
       }
     });
-    if (options.stdin !== undefined && child.stdin) {
+    let producerFailure: unknown = null;
+    const stdin = options.stdin;
+    if (stdin !== undefined && child.stdin) {
       child.stdin.on('error', () => {
         // The process may exit before reading all of stdin (e.g. bad options); its exit code tells.
       });
-      child.stdin.end(options.stdin);
+      if (typeof stdin === 'string' || stdin instanceof Uint8Array) {
+        child.stdin.end(stdin);
+      } else {
+        const guarded = (async function* () {
+          try {
+            yield* stdin;
+          } catch (err) {
+            producerFailure = err;
+            throw err;
+          }
+        })();
+        pipeline(Readable.from(guarded), child.stdin).catch(() => {
+          // A producer failure ends the process; a closed pipe is the process's own doing (its exit tells).
+          if (producerFailure) stop();
+        });
+      }
     }
 
     child.on('error', (err) => {
@@ -141,6 +163,10 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       }
       if (aborted) {
         reject(new ProcessorFailure('internal', 'Operation was cancelled'));
+        return;
+      }
+      if (producerFailure) {
+        reject(producerFailure instanceof ProcessorFailure ? producerFailure : new ProcessorFailure('internal', `Could not feed ${command}`));
         return;
       }
       if (stdoutOverflow) {

@@ -24,6 +24,22 @@ export interface StagePacket {
   keyframe: boolean;
 }
 
+/**
+ * A local copy of the cut from the keyframe at or before its start (written by ffmpeg's stream copy,
+ * or in-process for MP4: media/mp4-smart-stage.ts). Video and audio are separate files: the concat
+ * demuxer would take a file's start time from its audio.
+ */
+export interface CutStage {
+  /** Source time of the stage's first frame. */
+  keyframe: number;
+  video: string;
+  audio: string | null;
+  /** The staged video's packets, decode order, stage time. */
+  packets: StagePacket[];
+  /** The staged video track's timescale (ticks per second). */
+  timescale: number;
+}
+
 export interface CutPiece {
   kind: 'encode' | 'copy';
   /** Display time of the piece's first frame, seconds (stage time). */

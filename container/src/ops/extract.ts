@@ -2,7 +2,9 @@
 import { join } from 'node:path';
 import type { ExtractRequest, ExtractResult, MuteMode } from '../../../src/media/processor-types.ts';
 import { ProcessorFailure } from '../errors.ts';
-import { cutToFile, probeForCut } from '../media/cut.ts';
+import { type CutOutcome, cutToFile, probeForCut, STAGE_MARGIN_SECONDS } from '../media/cut.ts';
+import { planSmartStage, writeSmartStage } from '../media/mp4-smart-stage.ts';
+import { copyCutInProcess } from '../media/mp4-copy-cut.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';
@@ -46,16 +48,37 @@ export const extractOperation: Operation<'extract'> = {
   parse: parseExtract,
   async run(request, ctx): Promise<ExtractResult> {
     ctx.progress(0, 'probing');
+    const transformed = Boolean(request.transforms?.flip_horizontal || request.transforms?.rotate);
+    if (request.mode === 'copy' && !request.mute && !transformed && ctx.config.inProcessMp4) {
+      // MP4/MOV the processor fully understands: cut without a child process (else ffmpeg below).
+      const done = await copyCutInProcess(ctx, { url: request.input.url, start: request.start, end: request.end, output: request.output });
+      if (!('fallback' in done)) return done;
+    }
     const source = urlSource(request.input);
-    const info = await probeForCut(ctx, source, request.start);
     const out = join(ctx.tempDir, 'output.mp4');
-    const { written: inspected, ...outcome } = await cutToFile(ctx, source, info, request, out);
+    const upload = (path: string) => ctx.upload(path, request.output);
+    let cut: Promise<CutOutcome> | null = null;
+    if (request.mode === 'smart' && !transformed && ctx.config.inProcessMp4) {
+      // MP4/MOV the processor fully understands: the stage is cut in-process while ffprobe reads the
+      // codec parameters the matched encoder needs (two steps at once instead of two processes).
+      const planned = await planSmartStage(ctx, request.input.url, request.start, request.end + STAGE_MARGIN_SECONDS);
+      if (!('fallback' in planned)) {
+        // Both settle before going on: neither keeps writing into the temp dir after a failure.
+        const [probed, staged] = await Promise.allSettled([ctx.probe(source, { video: true }), writeSmartStage(ctx, planned)]);
+        if (probed.status === 'rejected') throw probed.reason;
+        if (staged.status === 'rejected') throw staged.reason;
+        cut = cutToFile(ctx, source, probed.value.info, request, out, { staged: staged.value, upload });
+      }
+    }
+    cut ??= probeForCut(ctx, source, request.start).then((info) => cutToFile(ctx, source, info, request, out, { upload }));
+    const { written: inspected, uploaded, mode_used, fallback_reason, actual_start } = await cut;
     ctx.progress(92, 'uploading');
-    // Reading the result back and uploading it overlap.
-    const [written, size] = await Promise.all([inspected, ctx.upload(out, request.output)]);
+    // Reading the result back and uploading it overlap (a smart cut was uploaded while verified).
+    const [written, size] = await Promise.all([inspected, uploaded ?? upload(out)]);
     return {
-      ...outcome,
-      actual_start: ms(outcome.actual_start),
+      mode_used,
+      fallback_reason,
+      actual_start: ms(actual_start),
       duration: ms(written.video ? Number(written.video.raw.duration ?? written.duration) : written.duration),
       width: written.video?.width ?? 0,
       height: written.video?.height ?? 0,

@@ -9,6 +9,7 @@ import { ProcessorFailure } from '../errors.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { muteFilter, normaliseIntervals } from '../media/mute-filter.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
+import { muteInProcess } from '../media/mp4-mute.ts';
 import { detectVoice, parseVoiceParams, withVoiceDefaults } from '../media/voice.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';
@@ -46,6 +47,11 @@ export const muteOperation: Operation<'mute'> = {
   },
   async run(request, ctx): Promise<MuteResult> {
     ctx.progress(0, 'probing');
+    if (request.intervals && ctx.config.inProcessMp4) {
+      // MP4/MOV the processor fully understands: one read, only the audio through ffmpeg (else below).
+      const done = await muteInProcess(ctx, { ...request, url: request.input.url, intervals: request.intervals });
+      if (!('fallback' in done)) return done;
+    }
     const source = urlSource(request.input);
     const { info } = await ctx.probe(source, { video: true, audio: true });
     let intervals = request.intervals;

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMediaServer, type MediaServer } from './media-server.ts';
+import { type MediaServerOptions, startMediaServer, type MediaServer } from './media-server.ts';
 import { startProcessor, type RunningProcessor } from './processor.ts';
 
 export interface Harness {
@@ -15,9 +15,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, mediaOptions: MediaServerOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'cutroom-test-'));
-  const media = await startMediaServer(dir);
+  const media = await startMediaServer(dir, mediaOptions);
   const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: media.origin, ...env });
   return {
     dir,

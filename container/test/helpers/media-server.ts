@@ -8,6 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface ServedRequest {
@@ -37,6 +38,10 @@ export interface MediaServer {
   failWith(name: string, status: number): void;
   /** Holds requests for a name unanswered until the returned function is called. */
   hold(name: string): () => void;
+  /** Answers the next uploads of a name with these statuses, one each (then accepts again). */
+  failUploads(name: string, statuses: number[]): void;
+  /** Ranged reads of a name that start after `from` send `bytes` and then drop the connection. */
+  breakReads(name: string, from: number, bytes: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -56,13 +61,25 @@ function parseRange(header: string, size: number): { start: number; end: number 
   return { start, end };
 }
 
-export async function startMediaServer(dir: string): Promise<MediaServer> {
+export interface MediaServerOptions {
+  /**
+   * false: uploads are received and counted but not written to this machine's disk — what the
+   * processor sees in production, where the upload goes to R2 elsewhere (benchmarks use this so
+   * the stand-in's disk writes do not share the processor's cores). Default true (tests read them).
+   */
+  keepUploads?: boolean;
+}
+
+export async function startMediaServer(dir: string, options: MediaServerOptions = {}): Promise<MediaServer> {
+  const keepUploads = options.keepUploads ?? true;
   const uploadsDir = join(dir, 'uploads');
   await mkdir(uploadsDir, { recursive: true });
   const log: ServedRequest[] = [];
   const uploads = new Map<string, Upload>();
   const failures = new Map<string, number>();
   const holds = new Map<string, Promise<void>>();
+  const uploadFailures = new Map<string, number[]>();
+  const brokenReads = new Map<string, { from: number; bytes: number }>();
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -113,10 +130,16 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
           res.end();
           return;
         }
-        const stream = createReadStream(path, { start, end, highWaterMark: 64 * 1024 });
+        const broken = brokenReads.get(name);
+        const stream = createReadStream(path, { start, end: broken && start > broken.from ? Math.min(end, start + broken.bytes - 1) : end, highWaterMark: 64 * 1024 });
         stream.on('data', (chunk) => {
           entry.bytesSent += chunk.length;
         });
+        if (broken && start > broken.from) {
+          stream.on('end', () => res.destroy());
+          stream.pipe(res, { end: false });
+          return;
+        }
         await pipeline(stream, res).catch(() => undefined);
         return;
       }
@@ -134,10 +157,17 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
           res.writeHead(411).end();
           return;
         }
+        const failure = uploadFailures.get(name)?.shift();
+        if (failure) {
+          req.resume();
+          req.on('end', () => res.writeHead(failure).end());
+          return;
+        }
         req.on('data', (chunk: Buffer) => {
           upload.bytes += chunk.length;
         });
-        await pipeline(req, createWriteStream(path));
+        if (keepUploads) await pipeline(req, createWriteStream(path));
+        else await pipeline(req, new Writable({ write: (_chunk, _encoding, done) => done() }));
         uploads.set(name, upload);
         res.writeHead(upload.bytes === upload.contentLength ? 201 : 400).end();
         return;
@@ -165,6 +195,8 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
         release();
       };
     },
+    failUploads: (name, statuses) => uploadFailures.set(name, [...statuses]),
+    breakReads: (name, from, bytes) => brokenReads.set(name, { from, bytes }),
     reset: () => {
       log.length = 0;
       uploads.clear();
