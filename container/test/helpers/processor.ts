@@ -20,8 +20,15 @@ export interface RunningProcessor {
   stop(): Promise<void>;
 }
 
-export async function startProcessor(env: Record<string, string>): Promise<RunningProcessor> {
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+export interface StartOptions {
+  /** Server entry (default: this checkout's container/src/server.ts) and its working directory. */
+  entry?: string;
+  cwd?: string;
+}
+
+export async function startProcessor(env: Record<string, string>, options: StartOptions = {}): Promise<RunningProcessor> {
+  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], {
+    cwd: options.cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROCESSOR_SECRET: TEST_PROCESSOR_SECRET, PROCESSOR_EXIT_WITH_PARENT: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
