@@ -24,6 +24,11 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'src.mp4'), { duration: 8, width: W, height: H, fps: FPS, gop: 30, bframes: 2 }),
     makeVideo(join(h.dir, 'rot.mp4'), { duration: 5, width: W, height: H, fps: FPS, gop: 30, rotate: 90 }),
     ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=25`, '-t', '4', '-c:v', 'mpeg4', '-q:v', '3', join(h.dir, 'mpeg4.mp4')]),
+    // Variable frame rate: every 7th frame dropped (as phones do under load), the others keep their times.
+    ffmpeg([
+      '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-t', '8', '-vf', "select='not(eq(mod(n\\,7)\\,3))'", '-fps_mode', 'passthrough',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-bf', '2', '-an', '-movflags', '+faststart', join(h.dir, 'vfr.mp4'),
+    ]),
     // A rising chirp: every stretch of the sound is unlike any other, so an offset cannot hide.
     ffmpeg([
       '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*(200+150*t)*t):s=48000:c=stereo', '-t', '8',
@@ -104,6 +109,20 @@ describe('extract smart', () => {
     for (let i = 2000; i < window; i++) worst = Math.max(worst, Math.abs(out[i]! - src[from + i]!));
     expect(worst).toBeLessThan(0.02);
     expect(Number((await probe(path)).streams[1]!.duration)).toBeCloseTo(3.3, 1);
+  });
+
+  it('keeps every frame at its own time in a variable-frame-rate video, up to the end', async () => {
+    const source = (await videoPackets(join(h.dir, 'vfr.mp4'))).map((p) => p.pts).sort((a, b) => a - b);
+    for (const [start, end] of [[2.4, 5.5], [3.1, 7.9], [1.05, 3.3]] as const) {
+      const { result, path } = await extract(`vfr-${start}.mp4`, { start, end, mode: 'smart' }, 'vfr.mp4');
+      expect(result.mode_used).toBe('smart');
+      const wanted = source.filter((t) => t >= start - 0.001 && t < end - 0.001);
+      const shown = (await videoPackets(path)).map((p) => p.pts).sort((a, b) => a - b);
+      expect(shown).toHaveLength(wanted.length);
+      shown.forEach((t, i) => expect(Math.abs(t - (wanted[i]! - wanted[0]!)), `frame ${i}`).toBeLessThan(0.001));
+      expect(result.actual_start).toBeCloseTo(wanted[0]!, 3);
+      await decodesCleanly(path);
+    }
   });
 
   it('carries every parameter set in the sample entry: plays with in-band SPS/PPS stripped', async () => {

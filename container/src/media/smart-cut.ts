@@ -131,7 +131,9 @@ export function planSmartCut(packets: readonly StagePacket[], start: number, end
     }
   }
   const copyFrames = closedCount;
-  const copyEnd = copyFrames > 0 ? closedMaxPts + frameDuration : keyframe.pts;
+  // The copied part shows until the next frame (not one typical frame later: a variable frame rate
+  // can leave a longer gap, and the re-encoded end must start where its first frame really is).
+  const copyEnd = copyFrames > 0 ? (byPts.find((p) => p.pts > closedMaxPts + eps)?.pts ?? closedMaxPts + frameDuration) : keyframe.pts;
   const lastCopied = packets[keyIndex + copyFrames - 1];
   const afterCopy = packets[keyIndex + copyFrames];
   const headFrames = shown.filter((p) => p.pts < keyframe.pts - eps).length;
