@@ -29,6 +29,11 @@ beforeAll(async () => {
       '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-t', '8', '-vf', "select='not(eq(mod(n\\,7)\\,3))'", '-fps_mode', 'passthrough',
       '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-bf', '2', '-an', '-movflags', '+faststart', join(h.dir, 'vfr.mp4'),
     ]),
+    // A QuickTime movie with QuickTime's timescale (600) at 29.97 fps, as phones write.
+    ffmpeg([
+      '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=30000/1001`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', join(h.dir, 'phone.mov'),
+    ]),
     // A rising chirp: every stretch of the sound is unlike any other, so an offset cannot hide.
     ffmpeg([
       '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*(200+150*t)*t):s=48000:c=stereo', '-t', '8',
@@ -123,6 +128,21 @@ describe('extract smart', () => {
       expect(result.actual_start).toBeCloseTo(wanted[0]!, 3);
       await decodesCleanly(path);
     }
+  });
+
+  it('cuts a QuickTime movie with timescale 600 (phones) frame-accurately, without falling back', async () => {
+    const source = (await videoPackets(join(h.dir, 'phone.mov'))).map((p) => p.pts).sort((a, b) => a - b);
+    const { result, path } = await extract('phone-cut.mp4', { start: 1.2, end: 4.1, mode: 'smart' }, 'phone.mov');
+    expect(result).toMatchObject({ mode_used: 'smart', fallback_reason: null });
+    const wanted = source.filter((t) => t >= 1.2 - 0.001 && t < 4.1 - 0.001);
+    const shown = (await videoPackets(path)).map((p) => p.pts).sort((a, b) => a - b);
+    expect(shown).toHaveLength(wanted.length);
+    shown.forEach((t, i) => expect(Math.abs(t - (wanted[i]! - wanted[0]!)), `frame ${i}`).toBeLessThan(0.002));
+    const out = await grayFrames(path, W, H);
+    const src = await grayFrames(join(h.dir, 'phone.mov'), W, H, { start: wanted[0]!, count: out.length });
+    expect(psnr(out[0]!, src[0]!)).toBeGreaterThan(35);
+    expect(psnr(out.at(-1)!, src.at(-1)!)).toBeGreaterThan(35);
+    await decodesCleanly(path);
   });
 
   it('carries every parameter set in the sample entry: plays with in-band SPS/PPS stripped', async () => {

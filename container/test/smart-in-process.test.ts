@@ -47,6 +47,13 @@ const FIXTURES: Fixture[] = [
     cuts: [[1.1, 3.3]],
   },
   {
+    // QuickTime's timescale (600, as phones write): 29.97 fps frames are 20 or 21 ticks long.
+    name: 'ts600-chirp.mp4',
+    audio: true,
+    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-movflags', '+faststart', p]),
+    cuts: [[1.2, 2.5], [2.05, 5.5]],
+  },
+  {
     name: 'mp3-chirp.mp4',
     audio: true,
     make: (p) => ffmpeg([...lavfiVideo(30, 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-c:a', 'libmp3lame', '-b:a', '128k', '-movflags', '+faststart', p]),
@@ -100,9 +107,16 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
         expect(ffmpegOnly.processor.logs.some((l) => l.includes('in-process'))).toBe(false);
 
         expect(mine.result).toMatchObject({ mode_used: 'smart', fallback_reason: null });
-        const { size_bytes: _a, ...mineFields } = mine.result;
-        const { size_bytes: _b, ...theirFields } = theirs.result;
+        const { size_bytes: _a, duration: mineDuration, ...mineFields } = mine.result;
+        const { size_bytes: _b, duration: theirDuration, ...theirFields } = theirs.result;
         expect(mineFields).toEqual(theirFields);
+        // The duration is the source's frames' own: from the first frame to the one after the last
+        // (the ffmpeg path can end a frame short when its muxer shortens the last frame).
+        const times = (await videoPackets(join(ours.dir, fixture.name))).map((p) => p.pts).sort((a, b) => a - b);
+        const inCut = times.filter((t) => t >= start - 0.001 && t < end - 0.001);
+        const after = times.find((t) => t > inCut.at(-1)! + 0.001) ?? inCut.at(-1)! + (inCut.at(-1)! - inCut.at(-2)!);
+        expect(Math.abs(mineDuration - (after - inCut[0]!))).toBeLessThanOrEqual(0.002);
+        expect(Math.abs(mineDuration - theirDuration)).toBeLessThanOrEqual(0.045);
         // The same pictures, frame for frame (the same packets copied, the same frames re-encoded).
         const frames = await decodedFrameHashes(mine.path);
         expect(frames.length).toBeGreaterThan(0);

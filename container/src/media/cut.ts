@@ -261,9 +261,13 @@ async function stageWithFfmpeg(ctx: OpContext, source: InputSource, info: MediaI
   announceRead(ctx, source, info, keyframe, end + STAGE_MARGIN_SECONDS);
   // Video and audio into separate files, plus a per-packet listing of the staged video (framecrc:
   // times and keyframe flags) on stdout, which saves reading the stage back with ffprobe.
+  // The stage keeps the source's video timescale (the listing's): the MP4 muxer would otherwise
+  // raise a small one (QuickTime's 600) to ≥ 10000, and the pieces, encoded in the listing's, would
+  // no longer join the staged packets.
+  const sourceTimescale = /^1\/(\d+)$/.exec(String(video.raw.time_base ?? ''))?.[1];
   const { stdout: listing } = await ctx.ffmpeg([
     ...ctx.input(source, ['-ss', secs(keyframe)]),
-    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, stage,
+    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, ...(sourceTimescale ? ['-video_track_timescale', sourceTimescale] : []), stage,
     ...(info.audio && stageAudio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', '-t', stageSeconds, stageAudio] : []),
     '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, '-f', 'framecrc', 'pipe:1',
   ]);
