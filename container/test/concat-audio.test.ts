@@ -58,6 +58,17 @@ describe('concat', () => {
     expect(Math.abs(Number(audio!.duration) - Number(video!.duration))).toBeLessThan(0.03);
   });
 
+  it('an input that cannot be read fails the join with its reason, and the processor keeps serving', async () => {
+    h.media.failWith('gone.mp4', 500);
+    await expect(
+      h.processor.client.run('concat', { inputs: [input('a.mp4', { start: 1, end: 2 }), input('gone.mp4'), input('b.mp4')], output: output('broken.mp4') }),
+    ).rejects.toMatchObject({ code: 'input_unreachable' });
+    expect(h.media.uploads.has('broken.mp4')).toBe(false);
+    const again = await h.processor.client.run('concat', { inputs: [input('b.mp4'), input('a.mp4', { start: 0, end: 1 })], output: output('after.mp4') });
+    expect(again.mode_used).toBe('copy');
+    expect(again.duration).toBeCloseTo(4, 1);
+  });
+
   it('normalises clips of different sizes and frame rates in one encode, filling missing audio with silence', async () => {
     const result = await h.processor.client.run('concat', {
       inputs: [input('a.mp4', { start: 0, end: 2 }), input('portrait.mp4'), input('mute.mp4')],

@@ -17,6 +17,8 @@ import { array, number, object, onlyKeys, optional, required } from '../validati
 import { VIDEO_TYPES } from './remove-audio.ts';
 
 export const MAX_CONCAT_INPUTS = 50;
+/** Pieces prepared at once: two keeps both cores busy without one operation crowding out the others. */
+const PIECE_WORKERS = 2;
 
 type Piece = { path: string; info: MediaInfo };
 
@@ -159,11 +161,27 @@ export const concatOperation: Operation<'concat'> = {
     };
   },
   async run(request, ctx): Promise<ConcatResult> {
-    const pieces: Piece[] = [];
-    for (const [i, input] of request.inputs.entries()) {
-      ctx.progress((i / request.inputs.length) * 50, `preparing clip ${i + 1} of ${request.inputs.length}`);
-      pieces.push(await stagePiece(ctx, input, i));
-    }
+    // Pieces are prepared PIECE_WORKERS at a time (each is mostly a process start and I/O), in order.
+    // A failure stops new pieces from starting; the ones running finish before it is reported, so
+    // nothing keeps writing into the temp dir once the operation ends.
+    const pieces: Piece[] = new Array(request.inputs.length);
+    let next = 0;
+    let done = 0;
+    let failure: { error: unknown } | null = null;
+    const worker = async () => {
+      while (next < request.inputs.length && !failure) {
+        const i = next++;
+        try {
+          pieces[i] = await stagePiece(ctx, request.inputs[i]!, i);
+          ctx.progress((++done / request.inputs.length) * 50, `prepared clip ${done} of ${request.inputs.length}`);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    ctx.progress(0, `preparing ${request.inputs.length} clips`);
+    await Promise.all(Array.from({ length: Math.min(PIECE_WORKERS, request.inputs.length) }, worker));
+    if (failure) throw (failure as { error: unknown }).error;
     const first = pieces[0]!.info.video!;
     const signatures = new Set(pieces.map((p) => copySignature(p.info)));
     const target = request.normalize ?? { width: even(first.width), height: even(first.height), fps: Math.round(first.fps * 1000) / 1000 || 30 };
