@@ -68,6 +68,14 @@ const FIXTURES: Fixture[] = [
     cuts: [[2.2, 4.4]],
   },
   {
+    // A QuickTime movie as ffmpeg writes one: timescale 600, AAC in a version 1 sound description.
+    name: 'quicktime.mov',
+    fps: 30000 / 1001,
+    audio: true,
+    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', p]),
+    cuts: [[1.2, 4.1]],
+  },
+  {
     name: 'fps25.mp4',
     fps: 25,
     audio: true,
@@ -140,12 +148,18 @@ async function copyCut(file: string, start: number, end: number, name: string) {
   return { result, path: h.media.uploads.get(name)!.path };
 }
 
-/** When the last decoded frame stops showing: its time plus its duration. */
-async function presentationEnd(path: string): Promise<number> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time,pkt_duration_time', '-of', 'csv=p=0', path], { maxBuffer: 64 * 1024 * 1024 });
+/**
+ * When the last decoded frame stops showing: when the source shows its next frame (source times,
+ * relative to K), or one frame later at the source's end. (Not the frames' own durations: ffmpeg
+ * reads them as one tick from QuickTime-timescale tracks with composition offsets, even from its
+ * own files.)
+ */
+async function presentationEnd(path: string, sourceTimes: number[], K: number, fps: number): Promise<number> {
+  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path], { maxBuffer: 64 * 1024 * 1024 });
   // One line per frame (the first may carry an empty side-data field and line).
-  const frames = stdout.split('\n').filter(Boolean).map((line) => line.split(',').map(Number));
-  return Math.max(...frames.map(([pts, duration]) => pts! + duration!));
+  const last = Math.max(...stdout.split('\n').map((line) => Number.parseFloat(line)).filter(Number.isFinite));
+  const next = sourceTimes.find((t) => t > K + last + 0.0005);
+  return next === undefined ? last + 1 / fps : next - K;
 }
 
 const formatDuration = async (path: string) => Number((await probe(path)).format.duration);
@@ -185,9 +199,17 @@ describe('extract copy in-process, judged by ffmpeg', () => {
         // movie lasts until the last frame shown ends.
         const videoSeconds = await streamDuration(path, 'video');
         expect(result.duration).toBeCloseTo(videoSeconds, 3);
-        expect(Math.abs(videoSeconds - (await streamDuration(ref, 'video')))).toBeLessThanOrEqual(0.002);
+        // That is the span of the frames kept: from K to the source frame after the last one kept
+        // (ffmpeg's own copy agrees, except where its remux to another timescale drops the last
+        // frame's duration, as for QuickTime's 600).
+        const sourceTimes = (await videoPackets(src)).map((p) => p.pts).sort((a, b) => a - b);
+        const first = sourceTimes.findIndex((t) => Math.abs(t - K) < 0.0005);
+        const afterLast = sourceTimes[first + ours.length] ?? sourceTimes[first + ours.length - 1]! + 1 / fixture.fps;
+        expect(Math.abs(videoSeconds - (afterLast - K))).toBeLessThanOrEqual(0.002);
+        const refSeconds = await streamDuration(ref, 'video');
+        expect(Math.abs(videoSeconds - refSeconds) <= 0.002 || Math.abs(videoSeconds - refSeconds - 1 / fixture.fps) <= 0.002, `ffmpeg's copy: ${refSeconds} s`).toBe(true);
         expect(result.duration).toBeGreaterThanOrEqual(Math.min(end, duration) - K - 1 / fixture.fps - 0.002);
-        const shownUntil = await presentationEnd(path);
+        const shownUntil = await presentationEnd(path, sourceTimes, K, fixture.fps);
         expect(Math.abs((await formatDuration(path)) - shownUntil)).toBeLessThanOrEqual(0.001);
 
         // Clean: no ffprobe warning, and it decodes from the first frame with no error.

@@ -29,6 +29,8 @@ beforeAll(async () => {
   });
   await Promise.all([
     makeVideo(join(h.dir, 'tone.mp4'), { duration: 8, amplitude: 0.5 }),
+    // A QuickTime movie as ffmpeg writes one (AAC in a version 1 sound description inside `wave`).
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=30000/1001', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', join(h.dir, 'tone.mov')]),
     ffmpeg([
       '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25', '-i', speech.path, '-t', '8',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-movflags', '+faststart', join(h.dir, 'speech.mp4'),
@@ -125,6 +127,20 @@ describe('mute in-process', () => {
       expect(snrDb(source.subarray(a * RATE, b * RATE), pcm.subarray(a * RATE, b * RATE))).toBeGreaterThan(20);
     }
     expect(snrDb(source.subarray(5 * RATE, 7.9 * RATE), pcm.subarray(5 * RATE, 7.9 * RATE))).toBeGreaterThan(60);
+  });
+
+  it('a QuickTime movie (version 1 sound description) is muted in-process too, into an MP4 ISO readers take', async () => {
+    const windows = [{ start: 1.5, end: 2.5 }];
+    const before = logged('mute done in-process').length;
+    const { result, path } = await mute('tone.mov', { intervals: windows });
+    expect(logged('mute done in-process').length, 'ran in-process').toBe(before + 1);
+    await checkMute('tone.mov', windows, result, path);
+    const pcm = await decodePcm(path, RATE);
+    expect(rmsDb(pcm, RATE, 1.55, 2.45)).toBeLessThan(-60);
+    const source = await decodePcm(join(h.dir, 'tone.mov'), RATE);
+    expect(Math.abs(rmsDb(pcm, RATE, 3, 4.5) - rmsDb(source, RATE, 3, 4.5))).toBeLessThanOrEqual(0.5);
+    const { stderr } = await exec('ffprobe', ['-v', 'warning', '-show_streams', path]);
+    expect(stderr).toBe('');
   });
 
   it('hard inside speech over music: joins in busy audio stay inaudible (levels within 0.5 dB, waveform close)', async () => {

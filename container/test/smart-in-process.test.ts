@@ -54,6 +54,13 @@ const FIXTURES: Fixture[] = [
     cuts: [[1.2, 2.5], [2.05, 5.5]],
   },
   {
+    // A QuickTime movie (timescale 600, AAC in a version 1 sound description inside `wave`).
+    name: 'quicktime-chirp.mov',
+    audio: true,
+    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', p]),
+    cuts: [[1.2, 4.1]],
+  },
+  {
     name: 'mp3-chirp.mp4',
     audio: true,
     make: (p) => ffmpeg([...lavfiVideo(30, 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-c:a', 'libmp3lame', '-b:a', '128k', '-movflags', '+faststart', p]),

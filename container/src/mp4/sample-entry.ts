@@ -3,7 +3,8 @@
  * and to name its codec the way ffprobe does. Its bytes are copied into outputs as they are, so the
  * decoder configuration (avcC/hvcC, esds, dOps, colr, pasp…) travels untouched.
  */
-import { type BoxHeader, childBoxes, FieldReader } from './box.ts';
+import { type BoxHeader, childBoxes, FieldReader, readBoxHeader } from './box.ts';
+import { box, Fields, fullBox } from './box-writer.ts';
 import { unsupported } from './unsupported.ts';
 
 export type VideoCodec = 'h264' | 'hevc';
@@ -86,6 +87,34 @@ function childTypes(buf: Buffer, from: number, to: number): Map<string, BoxHeade
   return children;
 }
 
+/** The boxes in QuickTime's `wave` (frma, a format atom, esds…), which ends with an all-zero terminator. */
+function waveChildren(buf: Buffer, wave: BoxHeader): Map<string, BoxHeader> {
+  const children = new Map<string, BoxHeader>();
+  const end = wave.start + wave.size;
+  for (let at = wave.start + wave.headerSize, count = 0; at + 8 <= end && count < 64; count++) {
+    if (buf.readUInt32BE(at + 4) === 0) break;
+    const child = readBoxHeader(buf, at, end);
+    if (!children.has(child.type)) children.set(child.type, child);
+    at += child.size;
+  }
+  return children;
+}
+
+/** Extra fixed bytes of QuickTime sound description versions 1 and 2 after the version 0 fields. */
+const QUICKTIME_SOUND_EXTRA = [0, 16, 36];
+
+/**
+ * A QuickTime version 1/2 sound description as the ISO version 0 `stsd` outputs carry (what ffmpeg
+ * writes when it remuxes a movie to MP4): the same format, channels and rate, and the decoder
+ * configuration box (`esds`, `dOps`) moved out of `wave`. Rates above 65535 Hz do not fit version 0.
+ */
+function isoSoundDescription(buf: Buffer, entryBox: BoxHeader, channels: number, sampleRate: number, configs: (BoxHeader | undefined)[]): Buffer {
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 0xffff || channels < 1 || channels > 0xffff) unsupported('a QuickTime sound description ISO cannot state');
+  const fields = new Fields().zeros(6).u16(1).zeros(8).u16(channels).u16(16).u16(0).u16(0).u32(sampleRate * 65536).done();
+  const children = configs.filter((c): c is BoxHeader => c !== undefined).map((c) => buf.subarray(c.start, c.start + c.size));
+  return fullBox('stsd', 0, 0, new Fields().u32(1).done(), box(entryBox.type, fields, ...children));
+}
+
 /** Parses `stsd` of a track with the given handler ('vide' | 'soun'). */
 export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vide' | 'soun'): SampleDescription {
   const reader = FieldReader.body(buf, stsd);
@@ -109,18 +138,31 @@ export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vi
     if (!childTypes(buf, entry.position, bodyEnd).has(format.config)) unsupported(`${entryBox.type} without ${format.config}`);
     return { raw, entry: { kind: 'video', format: entryBox.type, codec: format.codec, width, height } };
   }
+  // QuickTime movies may use sound description version 1 (16 more bytes) or 2 (36 more, with the
+  // rate as a double): read, then rewritten below as the ISO version 0 entry outputs carry.
   const version = entry.u16();
-  if (version !== 0) unsupported(`QuickTime sound description version ${version}`);
+  if (version > 2) unsupported(`QuickTime sound description version ${version}`);
   entry.skip(6);
-  const channels = entry.u16();
+  let channels = entry.u16();
   entry.skip(6);
-  const sampleRate = entry.u32() / 65536;
-  if (entry.position !== entryBox.start + entryBox.headerSize + AUDIO_ENTRY_FIELDS) unsupported('audio sample entry layout');
+  let sampleRate = entry.u32() / 65536;
+  if (version === 1) entry.skip(16);
+  if (version === 2) {
+    entry.skip(4);
+    sampleRate = buf.readDoubleBE(entry.position);
+    entry.skip(8);
+    channels = entry.u32();
+    entry.skip(20);
+  }
+  if (entry.position !== entryBox.start + entryBox.headerSize + AUDIO_ENTRY_FIELDS + QUICKTIME_SOUND_EXTRA[version]!) unsupported('audio sample entry layout');
   const children = childTypes(buf, entry.position, bodyEnd);
+  // QuickTime keeps the decoder configuration inside a `wave` box.
+  const wave = children.get('wave');
+  const inWave = wave ? waveChildren(buf, wave) : new Map<string, BoxHeader>();
   let codec: AudioCodec | undefined;
   let decoderConfig: Buffer | null = null;
   if (entryBox.type === 'mp4a') {
-    const esds = children.get('esds');
+    const esds = children.get('esds') ?? inWave.get('esds');
     if (!esds) unsupported('mp4a without esds');
     const { objectType, specificInfo } = readEsds(buf, esds);
     codec = OBJECT_TYPES[objectType];
@@ -131,5 +173,6 @@ export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vi
     codec = 'opus';
   }
   if (!codec) unsupported(`audio format "${entryBox.type}"`);
-  return { raw, entry: { kind: 'audio', format: entryBox.type, codec, channels, sampleRate, decoderConfig } };
+  const iso = version === 0 ? raw : isoSoundDescription(buf, entryBox, channels, sampleRate, [children.get('esds') ?? inWave.get('esds'), children.get('dOps')]);
+  return { raw: iso, entry: { kind: 'audio', format: entryBox.type, codec, channels, sampleRate, decoderConfig } };
 }

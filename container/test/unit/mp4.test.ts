@@ -12,6 +12,7 @@ import { matrixRotation } from '../../src/mp4/display-matrix.ts';
 import { readMovie } from '../../src/mp4/movie.ts';
 import { rescale } from '../../src/mp4/rescale.ts';
 import { layoutSamples } from '../../src/mp4/sample-layout.ts';
+import { readSampleDescription } from '../../src/mp4/sample-entry.ts';
 import { readSampleTable, type SampleTableBoxes } from '../../src/mp4/sample-table.ts';
 import { Mp4Unsupported } from '../../src/mp4/unsupported.ts';
 import { type OutputTrack, writeMovieHead } from '../../src/mp4/write-movie.ts';
@@ -158,6 +159,37 @@ describe('writing and reading back', () => {
     expect(layout.payloadBytes).toBe(100 + 50 + 100 + 7 + 10);
     expect(Array.from(layout.chunks[0]!.samplesPerChunk)).toEqual([1, 1, 1]);
     unsupported(() => layoutSamples([{ offsets: [100, 150], sizes: [100, 10] }]));
+  });
+});
+
+describe('QuickTime sound descriptions', () => {
+  // An esds for AAC-LC, 48 kHz stereo (AudioSpecificConfig 0x11 0x90).
+  const esds = fullBox('esds', 0, 0, Buffer.from([0x03, 0x19, 0, 1, 0, 0x04, 0x11, 0x40, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0x02, 0x11, 0x90, 0x06, 0x01, 0x02]));
+  const base = (version: number, channels: number, rate: number) => new Fields().zeros(6).u16(1).u16(version).u16(0).u32(0).u16(channels).u16(16).u16(version ? 0xfffe : 0).u16(0).u32(rate * 65536).done();
+  // What ffmpeg's MOV muxer writes: version 1, the esds inside `wave` with a terminator.
+  const wave = box('wave', box('frma', Buffer.from('mp4a')), box('mp4a', Buffer.alloc(4)), esds, Buffer.alloc(8));
+  const v1 = fullBox('stsd', 0, 0, u32s(1), box('mp4a', base(1, 2, 48000), u32s(1024, 0, 4, 2), wave));
+  const v2Fields = Buffer.concat([base(2, 3, 1), u32s(72), Buffer.from(new Float64Array([48000]).buffer).reverse(), u32s(2, 0x7f000000, 0, 0, 0, 1024)]);
+  const v2 = fullBox('stsd', 0, 0, u32s(1), box('mp4a', v2Fields, wave));
+  const iso = fullBox('stsd', 0, 0, u32s(1), box('mp4a', base(0, 2, 48000), esds));
+
+  it('reads versions 1 and 2 (esds inside wave) and rewrites them as the ISO version 0 entry', () => {
+    for (const stsd of [v1, v2]) {
+      const read = readSampleDescription(stsd, readBoxHeader(stsd, 0, stsd.length), 'soun');
+      expect(read.entry).toMatchObject({ kind: 'audio', codec: 'aac', channels: 2, sampleRate: 48000 });
+      expect(read.entry.kind === 'audio' && read.entry.decoderConfig).toEqual(Buffer.from([0x11, 0x90]));
+      // Outputs get what an ISO reader expects: version 0 fields, then the esds itself.
+      expect(read.raw).toEqual(iso);
+    }
+    const plainIso = readSampleDescription(iso, readBoxHeader(iso, 0, iso.length), 'soun');
+    expect(plainIso.raw).toEqual(iso);
+  });
+
+  it('refuses what version 0 cannot state, and versions it does not know', () => {
+    const v2At96k = fullBox('stsd', 0, 0, u32s(1), box('mp4a', Buffer.concat([base(2, 3, 1), u32s(72), Buffer.from(new Float64Array([96000.5]).buffer).reverse(), u32s(2, 0x7f000000, 0, 0, 0, 1024)]), wave));
+    unsupported(() => readSampleDescription(v2At96k, readBoxHeader(v2At96k, 0, v2At96k.length), 'soun'));
+    const v3 = fullBox('stsd', 0, 0, u32s(1), box('mp4a', base(3, 2, 48000), esds));
+    unsupported(() => readSampleDescription(v3, readBoxHeader(v3, 0, v3.length), 'soun'));
   });
 });
 
