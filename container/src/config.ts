@@ -34,7 +34,7 @@ export interface ProcessorConfig {
   timeouts: Timeouts;
   /** x264 preset for final renders (quality/speed trade-off). */
   renderPreset: string;
-  /** Copy cuts and mutes of MP4/MOV without ffmpeg where possible (PROCESSOR_IN_PROCESS_MP4=0 turns it off). */
+  /** Copy cuts, mutes and the smart cut's stage, audio and join of MP4/MOV without ffmpeg where possible (PROCESSOR_IN_PROCESS_MP4=0 turns it off). */
   inProcessMp4: boolean;
   version: string;
 }
