@@ -3,15 +3,16 @@
  * body size limit, concurrency limit, NDJSON streaming, and start-up refusal without a secret.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessorError } from '../../src/media/processor-error.ts';
 import { signProcessorRequest } from '../../src/media/processor-signature.ts';
+import { meetsMinimumVersion } from '../src/media/binaries.ts';
 import { makeVideo } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
-import { TEST_PROCESSOR_SECRET } from './helpers/processor.ts';
+import { startProcessor, TEST_PROCESSOR_SECRET } from './helpers/processor.ts';
 
 let h: Harness;
 
@@ -44,6 +45,34 @@ describe('GET /health', () => {
 
   it('is what the Worker client sees', async () => {
     expect(await h.processor.client.health()).toEqual({ ok: true, ffmpeg: true });
+  });
+
+  it('passes over an ffmpeg older than 5.1 (its options are missing there): degraded, and says why', async () => {
+    // An old static build's banner (what the npm-shipped 2018 builds print).
+    const dir = await mkdtemp(join(tmpdir(), 'cutroom-old-ffmpeg-'));
+    const old = join(dir, 'ffmpeg');
+    await writeFile(old, '#!/bin/sh\necho "ffmpeg version 4.1.4-static https://johnvansickle.com/ffmpeg/"\n', { mode: 0o755 });
+    const processor = await startProcessor({ FFMPEG_PATH: old, ALLOWED_MEDIA_ORIGINS: h.media.origin });
+    try {
+      const res = await fetch(`${processor.url}/health`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'degraded', ffmpeg: false, ffprobe: true });
+      expect(processor.logs.some((l) => l.includes('"msg":"binary too old"') && l.includes('4.1.4'))).toBe(true);
+    } finally {
+      await processor.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ffmpeg version banners', () => {
+  it('takes 5.1 and newer, and builds from git; refuses older releases', () => {
+    expect(meetsMinimumVersion('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers')).toBe(true);
+    expect(meetsMinimumVersion('ffmpeg version n6.0 Copyright (c) 2000-2023')).toBe(true);
+    expect(meetsMinimumVersion('ffprobe version 7.1.1 Copyright (c) 2007-2025')).toBe(true);
+    expect(meetsMinimumVersion('ffmpeg version N-109421-g9adf02247c-static')).toBe(true);
+    expect(meetsMinimumVersion('ffmpeg version 5.0.3 Copyright (c) 2000-2022')).toBe(false);
+    expect(meetsMinimumVersion('ffmpeg version 4.1.4-static https://johnvansickle.com/ffmpeg/')).toBe(false);
   });
 });
 

@@ -1,13 +1,16 @@
 /**
  * Where the media binaries live. Order: explicit env (FFMPEG_PATH, FFPROBE_PATH, ESPEAK_PATH), then
  * PATH (Debian packages in the image and on dev machines), then an npm-shipped static build if one
- * happens to be installed (@ffmpeg-installer / @ffprobe-installer); nothing is downloaded.
+ * happens to be installed (@ffmpeg-installer / @ffprobe-installer); nothing is downloaded. An
+ * ffmpeg or ffprobe older than 5.1 is passed over: the processor uses its newer options, and those
+ * npm builds (FFmpeg 4.x, 2018) are too old for them, which is why none is a dependency.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { ProcessorFailure } from '../errors.ts';
+import { log } from '../log.ts';
 
 export interface Binaries {
   ffmpeg: string | null;
@@ -43,17 +46,38 @@ function fromNpm(pkg: string, file: string): string | null {
   }
 }
 
-function works(path: string | null, versionFlag: string): boolean {
+/** The oldest FFmpeg whose options the processor uses (`-fps_mode`, the `setts` filter, …). */
+export const MIN_FFMPEG_VERSION: readonly [number, number] = [5, 1];
+
+/**
+ * Whether a `-version` banner names FFmpeg/ffprobe 5.1 or newer. Release banners carry the
+ * version ("ffmpeg version 5.1.9-0+deb12u1", "n6.0"); builds from git ("N-109…") are taken as new.
+ */
+export function meetsMinimumVersion(banner: string): boolean {
+  const match = /version n?(\d+)\.(\d+)/.exec(banner);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > MIN_FFMPEG_VERSION[0] || (major === MIN_FFMPEG_VERSION[0] && minor >= MIN_FFMPEG_VERSION[1]);
+}
+
+function works(path: string | null, versionFlag: string, checkVersion: boolean): boolean {
   if (!path) return false;
-  const result = spawnSync(path, [versionFlag], { stdio: 'ignore', timeout: 10_000 });
-  return result.status === 0;
+  const result = spawnSync(path, [versionFlag], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, encoding: 'utf8' });
+  if (result.status !== 0) return false;
+  if (checkVersion && !meetsMinimumVersion(result.stdout.split('\n')[0] ?? '')) {
+    // Not fatal to start: /health reports the binary missing, and operations say so.
+    log('warn', 'binary too old', { path, version: result.stdout.split('\n')[0], needs: MIN_FFMPEG_VERSION.join('.') });
+    return false;
+  }
+  return true;
 }
 
 function resolveBinary(envName: string, name: string, npm: [string, string] | null, versionFlag: string): string | null {
+  const checkVersion = name !== 'espeak-ng';
   const explicit = process.env[envName];
-  if (explicit) return works(explicit, versionFlag) ? explicit : null;
+  if (explicit) return works(explicit, versionFlag, checkVersion) ? explicit : null;
   const candidates = [onPath(name), npm ? fromNpm(npm[0], npm[1]) : null];
-  for (const candidate of candidates) if (works(candidate, versionFlag)) return candidate;
+  for (const candidate of candidates) if (works(candidate, versionFlag, checkVersion)) return candidate;
   return null;
 }
 
