@@ -1,9 +1,10 @@
 /** concat (copy when parameters match, one normalising encode otherwise) and audio (replace / mix / sidechain). */
 import { execFile } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePcm, ffmpeg, grayFrames, makeTone, makeVideo, probe, psnr, rmsDb, videoPacketHashes } from './fixtures/video.ts';
+import { decodedFrameHashes, decodePcm, ffmpeg, grayFrames, makeTone, makeVideo, probe, psnr, rmsDb, videoPacketHashes } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -41,6 +42,8 @@ describe('concat', () => {
     });
     expect(result).toMatchObject({ mode_used: 'copy', width: 320, height: 180 });
     expect(result.duration).toBeCloseTo(1.5 + 3 + 0.8, 1);
+    // The whole clip was copied in-process (no remux process); the ffmpeg path is tested below.
+    expect(h.processor.logs.some((l) => l.includes('"msg":"whole copy done in-process"'))).toBe(true);
     const path = uploaded('joined.mp4');
     await decodesCleanly(path);
     const frames = await grayFrames(path, 320, 180);
@@ -56,6 +59,27 @@ describe('concat', () => {
     for (const [from, to] of [[0.05, 1.45], [1.55, 4.45], [4.55, 5.25]] as const) expect(rmsDb(pcm, RATE, from, to)).toBeGreaterThan(-10);
     const [video, audio] = (await probe(path)).streams;
     expect(Math.abs(Number(audio!.duration) - Number(video!.duration))).toBeLessThan(0.03);
+  });
+
+  it('whole clips copied in-process join into the same pictures as through the ffmpeg path', async () => {
+    const ffmpegOnly = await startHarness({ PROCESSOR_IN_PROCESS_MP4: '0' });
+    try {
+      for (const name of ['a.mp4', 'b.mp4']) await copyFile(join(h.dir, name), join(ffmpegOnly.dir, name));
+      const request = (on: Harness) => ({ inputs: [{ url: on.media.url('b.mp4') }, { url: on.media.url('a.mp4') }], output: { url: on.media.uploadUrl('whole.mp4'), content_type: 'video/mp4' } });
+      const ours = await h.processor.client.run('concat', request(h));
+      const theirs = await ffmpegOnly.processor.client.run('concat', request(ffmpegOnly));
+      expect(ours.mode_used).toBe('copy');
+      expect(theirs.mode_used).toBe('copy');
+      expect(Math.abs(ours.duration - theirs.duration)).toBeLessThanOrEqual(1 / 30 + 0.001);
+      const mine = h.media.uploads.get('whole.mp4')!.path;
+      expect(await decodedFrameHashes(mine)).toEqual(await decodedFrameHashes(ffmpegOnly.media.uploads.get('whole.mp4')!.path));
+      await decodesCleanly(mine);
+      const pcm = await decodePcm(mine, RATE);
+      for (const [from, to] of [[0.05, 2.95], [3.05, 8.95]] as const) expect(rmsDb(pcm, RATE, from, to)).toBeGreaterThan(-10);
+      expect(ffmpegOnly.processor.logs.some((l) => l.includes('in-process'))).toBe(false);
+    } finally {
+      await ffmpegOnly.close();
+    }
   });
 
   it('an input that cannot be read fails the join with its reason, and the processor keeps serving', async () => {

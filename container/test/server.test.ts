@@ -184,8 +184,11 @@ describe('concurrency', () => {
   it('answers 503 busy over MAX_CONCURRENT_OPS, and accepts again once the slot frees', async () => {
     const release = h.media.hold('clip.mp4');
     const first = h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } });
-    // Wait until the first operation holds the only slot.
-    for (let i = 0; i < 100 && h.media.requests('clip.mp4').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // Wait until the first operation holds the only slot (as the processor itself reports it: on a
+    // loaded machine its request can take seconds to arrive).
+    const inFlight = async () => ((await (await fetch(`${h.processor.url}/health`)).json()) as { in_flight: number }).in_flight;
+    for (let i = 0; i < 400 && (await inFlight()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await inFlight()).toBe(1);
     const second = await h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } }).catch((e: unknown) => e);
     expect(second).toBeInstanceOf(ProcessorError);
     expect(second).toMatchObject({ code: 'busy', retryable: true, status: 503 });

@@ -10,6 +10,7 @@ import type { ConcatRequest, ConcatResult, MediaInput } from '../../../src/media
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import { cutToFile, probeForCut } from '../media/cut.ts';
+import { copyWholeInProcess } from '../media/mp4-local-copy.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
@@ -46,6 +47,8 @@ async function stagePiece(ctx: OpContext, input: ConcatRequest['inputs'][number]
     const { written } = await cutToFile({ ...ctx, tempDir: scratch }, source, info, { start, end, mode: 'smart' }, path);
     return { path, info: await written };
   }
+  // MP4/MOV the processor understands: copied in-process (one read, one ffprobe of the result).
+  if (ctx.config.inProcessMp4 && (await copyWholeInProcess(ctx, input.url, path))) return { path, info: await ctx.inspect(path) };
   const { info } = await ctx.probe(source, { video: true });
   ctx.expectWholeRead(source);
   await ctx.ffmpeg([
