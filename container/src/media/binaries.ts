@@ -64,9 +64,10 @@ function works(path: string | null, versionFlag: string, checkVersion: boolean):
   if (!path) return false;
   const result = spawnSync(path, [versionFlag], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, encoding: 'utf8' });
   if (result.status !== 0) return false;
-  if (checkVersion && !meetsMinimumVersion(result.stdout.split('\n')[0] ?? '')) {
+  const banner = result.stdout.split('\n')[0] ?? '';
+  if (checkVersion && !meetsMinimumVersion(banner)) {
     // Not fatal to start: /health reports the binary missing, and operations say so.
-    log('warn', 'binary too old', { path, version: result.stdout.split('\n')[0], needs: MIN_FFMPEG_VERSION.join('.') });
+    log('warn', 'binary too old', { path, version: banner, needs: MIN_FFMPEG_VERSION.join('.') });
     return false;
   }
   return true;

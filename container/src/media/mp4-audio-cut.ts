@@ -10,6 +10,7 @@ import { planAudioCut } from '../mp4/copy-plan.ts';
 import { loadMovie } from '../mp4/load-movie.ts';
 import { Mp4Unsupported, unsupported } from '../mp4/unsupported.ts';
 import { writeMp4File } from '../mp4/write-file.ts';
+import { movieSpecFrom } from '../mp4/write-movie.ts';
 import type { OpContext } from '../operation.ts';
 
 /** Writes `out`; false when the stage is not an MP4 the processor can cut (the caller re-encodes). */
@@ -19,8 +20,7 @@ export async function copyAudioCut(ctx: OpContext, stageAudio: string, from: num
     const gated = await loadMovie(stage, ctx.config.limits, { audio: true });
     const track = planAudioCut(gated, from, to);
     if (!track) return unsupported('no audio in the span');
-    const spec = { timescale: track.output.timescale, creationTime: gated.movie.creationTime, modificationTime: gated.movie.modificationTime, brands: [] };
-    await writeMp4File(out, spec, [track], stage);
+    await writeMp4File(out, movieSpecFrom(gated.movie, track.output.timescale), [track], stage);
     return true;
   } catch (err) {
     if (!(err instanceof Mp4Unsupported)) throw err;

@@ -96,6 +96,17 @@ function mergeSets(first: Buffer[], second: Buffer[], kind: 'sps' | 'pps'): Buff
   return [...first, ...second.filter((n) => !ids.has(parameterSetId(n, kind)))];
 }
 
+/** `own` with the SPS/PPS of `extras` (avcC payloads) added where their ids differ. */
+function mergeParameterSets(own: AvcConfig, extras: Buffer[]): AvcConfig {
+  const merged: AvcConfig = { ...own };
+  for (const extra of extras) {
+    const theirs = parseAvcC(extra);
+    merged.sps = mergeSets(merged.sps, theirs.sps, 'sps');
+    merged.pps = mergeSets(merged.pps, theirs.pps, 'pps');
+  }
+  return merged;
+}
+
 /** The avcC payload of the first video sample entry in a file's moov, or null. */
 export async function readAvcC(path: string): Promise<Buffer | null> {
   const moov = await readMoov(path);
@@ -191,12 +202,7 @@ export async function addParameterSets(path: string, extras: Buffer[]): Promise<
   const found = findAvcC(moov.data);
   if (!found || found.headerSize !== 8 || found.ancestors.some((b) => b.headerSize !== 8)) return false;
   const own = parseAvcC(moov.data.subarray(found.start + 8, found.start + found.size));
-  const merged: AvcConfig = { ...own };
-  for (const extra of extras) {
-    const theirs = parseAvcC(extra);
-    merged.sps = mergeSets(merged.sps, theirs.sps, 'sps');
-    merged.pps = mergeSets(merged.pps, theirs.pps, 'pps');
-  }
+  const merged = mergeParameterSets(own, extras);
   if (merged.sps.length === own.sps.length && merged.pps.length === own.pps.length) return false;
   const payload = writeAvcC(merged);
   const delta = 8 + payload.length - found.size;
@@ -237,12 +243,7 @@ export function descriptionWithParameterSets(stsd: Buffer, extras: Buffer[]): Bu
   const found = avcCInDescription(stsd);
   if (!found) return null;
   const { entry, avcC } = found;
-  const merged = parseAvcC(stsd.subarray(avcC.start + 8, avcC.start + avcC.size));
-  for (const extra of extras) {
-    const theirs = parseAvcC(extra);
-    merged.sps = mergeSets(merged.sps, theirs.sps, 'sps');
-    merged.pps = mergeSets(merged.pps, theirs.pps, 'pps');
-  }
+  const merged = mergeParameterSets(parseAvcC(stsd.subarray(avcC.start + 8, avcC.start + avcC.size)), extras);
   const payload = writeAvcC(merged);
   const box = Buffer.alloc(8 + payload.length);
   box.writeUInt32BE(box.length, 0);

@@ -15,7 +15,7 @@ import { loadMovie } from '../mp4/load-movie.ts';
 import { layoutSamples } from '../mp4/sample-layout.ts';
 import { streamPayload } from '../mp4/stream-payload.ts';
 import { Mp4Unsupported } from '../mp4/unsupported.ts';
-import { writeMovieHead } from '../mp4/write-movie.ts';
+import { movieSpecFrom, videoBrands, writeMovieHead } from '../mp4/write-movie.ts';
 import type { OpContext } from '../operation.ts';
 import { ms } from './output-file.ts';
 
@@ -41,12 +41,7 @@ export async function copyCutInProcess(ctx: OpContext, request: InProcessCopyReq
       planned.map((t) => ({ offsets: t.source.samples.offset.subarray(t.range.first, t.range.end), sizes: t.output.sizes })),
     );
     const head = writeMovieHead(
-      {
-        timescale: plan.timescale,
-        creationTime: gated.movie.creationTime,
-        modificationTime: gated.movie.modificationTime,
-        brands: plan.video.source.entry.codec === 'h264' ? ['avc1'] : [],
-      },
+      movieSpecFrom(gated.movie, plan.timescale, videoBrands(plan.video.source.entry.codec)),
       planned.map((t) => t.output),
       layout.chunks,
       layout.payloadBytes,

@@ -9,6 +9,7 @@ import { planCopyCut } from '../mp4/copy-plan.ts';
 import { loadMovie } from '../mp4/load-movie.ts';
 import { Mp4Unsupported } from '../mp4/unsupported.ts';
 import { writeMp4File } from '../mp4/write-file.ts';
+import { movieSpecFrom, videoBrands } from '../mp4/write-movie.ts';
 import type { OpContext } from '../operation.ts';
 
 export async function copyWholeInProcess(ctx: OpContext, url: string, path: string): Promise<boolean> {
@@ -17,8 +18,7 @@ export async function copyWholeInProcess(ctx: OpContext, url: string, path: stri
     const gated = await loadMovie(source, ctx.config.limits, { video: true });
     const plan = planCopyCut(gated, 0, gated.duration);
     const tracks = [plan.video, ...(plan.audio ? [plan.audio] : [])];
-    const spec = { timescale: plan.timescale, creationTime: gated.movie.creationTime, modificationTime: gated.movie.modificationTime, brands: plan.video.source.entry.codec === 'h264' ? ['avc1'] : [] };
-    await writeMp4File(path, spec, tracks, source);
+    await writeMp4File(path, movieSpecFrom(gated.movie, plan.timescale, videoBrands(plan.video.source.entry.codec)), tracks, source);
     log('info', 'whole copy done in-process', { samples: tracks.reduce((n, t) => n + t.output.sizes.length, 0) });
     return true;
   } catch (err) {

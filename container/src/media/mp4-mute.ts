@@ -31,7 +31,7 @@ import { type ByteRange, stagedSource } from '../mp4/staged-source.ts';
 import { streamPayload } from '../mp4/stream-payload.ts';
 import { mediaStart, sampleDuration, sliceTrack } from '../mp4/track-slice.ts';
 import { Mp4Unsupported, unsupported } from '../mp4/unsupported.ts';
-import { type OutputTrack, writeMovieHead } from '../mp4/write-movie.ts';
+import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from '../mp4/write-movie.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import { ByteQueue } from './byte-queue.ts';
@@ -324,7 +324,7 @@ export async function muteInProcess(ctx: OpContext, request: InProcessMuteReques
       { offsets: audio.samples.offset, sizes: audio.samples.size, replacedSizes },
     ]);
     const output = writeMovieHead(
-      { timescale, creationTime: gated.movie.creationTime, modificationTime: gated.movie.modificationTime, brands: video.entry.codec === 'h264' ? ['avc1'] : [] },
+      movieSpecFrom(gated.movie, timescale, videoBrands(video.entry.codec)),
       [videoOut, audioOut],
       layout.chunks,
       layout.payloadBytes,

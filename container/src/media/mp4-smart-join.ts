@@ -16,7 +16,7 @@ import { rescale } from '../mp4/rescale.ts';
 import type { VideoEntry } from '../mp4/sample-entry.ts';
 import { mediaStart, sliceTrack } from '../mp4/track-slice.ts';
 import { Mp4Unsupported, unsupported } from '../mp4/unsupported.ts';
-import { type OutputTrack, writeMovieHead } from '../mp4/write-movie.ts';
+import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from '../mp4/write-movie.ts';
 import type { OpContext } from '../operation.ts';
 import { descriptionAvcC, descriptionWithParameterSets } from './mp4-avcc.ts';
 import type { CutStage, SmartCutPlan } from './smart-cut.ts';
@@ -177,7 +177,7 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
     }
     const chunks = tracks.map((_, t) => ({ offsets: Float64Array.from(chunkOffsets[t]!), samplesPerChunk: Uint32Array.from(chunkSamples[t]!) }));
     const { head } = writeMovieHead(
-      { timescale: T, creationTime: stageMovie.gated.movie.creationTime, modificationTime: stageMovie.gated.movie.modificationTime, brands: ['avc1'] },
+      movieSpecFrom(stageMovie.gated.movie, T, videoBrands('h264')),
       tracks,
       chunks,
       payload,

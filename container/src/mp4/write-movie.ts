@@ -39,6 +39,14 @@ export interface MovieSpec {
   brands: string[];
 }
 
+/** An output's movie header from its source's: the same creation times, at `timescale`. */
+export function movieSpecFrom(source: { creationTime: number; modificationTime: number }, timescale: number, brands: string[] = []): MovieSpec {
+  return { timescale, creationTime: source.creationTime, modificationTime: source.modificationTime, brands };
+}
+
+/** The compatible brand an output names for its video codec (avc1 for H.264). */
+export const videoBrands = (codec: string): string[] => (codec === 'h264' ? ['avc1'] : []);
+
 const UNITY_MATRIX = new Fields().u32(0x10000).u32(0).u32(0).u32(0).u32(0x10000).u32(0).u32(0).u32(0).u32(0x40000000).done();
 
 /** A table box: header fields then `count` entries of `entryBytes`, written straight into one buffer. */
