@@ -1,10 +1,10 @@
 /** Worker entry: wires HTTP, the queue consumers, the cron and the Container class. Nothing else. */
 import { createApp } from './app.ts';
-import type { Bindings } from './env.ts';
+import type { Bindings } from './core/env.ts';
 import { handleDeadLetterBatch, handleJobsBatch } from './jobs/consumer.ts';
-import { runHousekeeping } from './jobs/housekeeping.ts';
+import { runHousekeeping } from './housekeeping/run.ts';
 
-export { MediaProcessor } from './media/processor-container.ts';
+export { MediaProcessor } from './processor/container.ts';
 
 const app = createApp();
 

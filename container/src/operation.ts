@@ -3,7 +3,7 @@
  * what it gets to run with: limits, a cancellation signal, a deadline, progress reporting, a temp
  * dir, and helpers that apply the processor's safety rules to every probe, ffmpeg run and upload.
  */
-import type { MediaInput, MediaOutput, OperationRequest, OperationResult, ProcessorOperation } from '../../src/media/processor-types.ts';
+import type { MediaInput, MediaOutput, OperationRequest, OperationResult, ProcessorOperation } from '../../src/processor/contract.ts';
 import type { ProcessorConfig } from './config.ts';
 import { ProcessorFailure } from './errors.ts';
 import { type FfmpegRunOptions, inputArgs, type InputSource, runFfmpeg } from './media/ffmpeg.ts';

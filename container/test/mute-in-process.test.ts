@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MuteRequest, TimeRange } from '../../src/media/processor-types.ts';
+import type { MuteRequest, TimeRange } from '../../src/processor/contract.ts';
 import { buildSpeechFixture } from './fixtures/speech.ts';
 import { decodePcm, ffmpeg, ffmpegOut, makeVideo, probe, rmsDb, snrDb, videoPacketHashes } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';

@@ -5,15 +5,15 @@
  * - transient failures are retried with exponential backoff; the dead-letter consumer marks a job
  *   failed with its last reason once the retries are spent.
  */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { createDb } from '../db/client.ts';
 import { type JobRow, failJob, completeJob, isTerminal, markCancelled, markRunning, noteRetry, noteWaiting, verifyJobMessage } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { deletePrefix } from '../media/storage-keys.ts';
+import { deletePrefix } from '../storage/keys.ts';
 import { createJobContext } from './context.ts';
 import { JobCancelledError, JobDeferredError, PermanentJobError, TransientJobError } from './errors.ts';
 import { type JobType, jobInputSchemas } from './job-types.ts';
-import { type HandlerRegistry, handlers as defaultHandlers } from './handlers/index.ts';
+import { type HandlerRegistry, handlers as defaultHandlers } from '../job-handlers/index.ts';
 import { type JobMessage, queueMessage } from './messages.ts';
 
 /** Must match `max_retries` of the jobs consumer in wrangler.toml. */

@@ -1,5 +1,5 @@
 /** What a job handler gets: its verified scope, its parsed input, and ways to report progress. */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { type JobRow, addOutputKeys, isCancelRequested, setProgress } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { JobCancelledError } from './errors.ts';

@@ -4,12 +4,12 @@
  * Per-profile limits are checked first: too many active jobs or too many processing minutes today
  * answer 429 and nothing is enqueued.
  */
-import type { Bindings } from '../env.ts';
-import { ApiError } from '../errors.ts';
+import type { Bindings } from '../core/env.ts';
+import { ApiError } from '../core/errors.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
 import { countActiveJobs, deleteJobRow, insertJobStatement, processingSecondsSince, type JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { newId } from '../lib/ids.ts';
+import { newId } from '../core/ids.ts';
 import { type JobInput, type JobType, jobInputSchemas } from './job-types.ts';
 import type { JobMessage, SystemMessage } from './messages.ts';
 

@@ -2,7 +2,7 @@
  * Where a `ProviderError` goes next: a job failure the queue understands (retry later or give up),
  * or the API's one error shape for a route that called a provider synchronously.
  */
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { PermanentJobError, TransientJobError } from '../jobs/errors.ts';
 import type { ProviderError } from './provider-error.ts';
 

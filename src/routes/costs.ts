@@ -3,8 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { pageQuery } from '../db/pagination.ts';
 import { type CostRow, COST_SERVICES, costSummary, listCosts, round } from '../db/repos/costs.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
-import { errorResponses, jsonContent, security } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { errorResponses, jsonContent, security } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
 
 const CostEntryResponse = z
   .object({

@@ -9,9 +9,9 @@ import { z } from '@hono/zod-openapi';
 import { findActiveJob } from '../db/repos/jobs.ts';
 import { getVoiceDetection } from '../db/repos/source-videos.ts';
 import { enqueueJob } from '../jobs/producer.ts';
-import { handleJobRoute } from '../lib/job-route.ts';
-import { documentJobRoute } from '../lib/openapi-job-route.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { handleJobRoute } from '../http/job-route.ts';
+import { documentJobRoute } from '../http/openapi-job-route.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
 import { JobResponse } from './jobs.ts';
 import { jobCreated, jobVideo, numberField, sourceVideoIdField } from './processing-inputs.ts';
 

@@ -9,15 +9,15 @@ import { type JobRow, deleteJobRow, getJob, isTerminal, listJobs, requestCancel 
 import { pageQuery } from '../db/pagination.ts';
 import { jobStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { ApiError, notFound } from '../errors.ts';
-import { errorResponses, idParam, jsonContent, security } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
-import type { Bindings } from '../env.ts';
+import { ApiError, notFound } from '../core/errors.ts';
+import { errorResponses, idParam, jsonContent, security } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
+import type { Bindings } from '../core/env.ts';
 import { runCancelHook } from '../jobs/consumer.ts';
-import { withOutputUrls } from '../media/job-outputs.ts';
-import { signedMediaUrl } from '../media/signed-urls.ts';
-import { serveObject } from '../media/serve-object.ts';
-import { keyBelongsTo, storageKeys } from '../media/storage-keys.ts';
+import { withOutputUrls } from '../storage/job-outputs.ts';
+import { signedMediaUrl } from '../storage/signed-urls.ts';
+import { serveObject } from '../http/serve-object.ts';
+import { keyBelongsTo, storageKeys } from '../storage/keys.ts';
 
 export const JobResponse = z
   .object({

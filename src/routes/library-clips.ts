@@ -4,7 +4,7 @@
  * makes the whole request 404 and nothing changes.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { pageQuery } from '../db/pagination.ts';
 import {
   type ClipContentRow,
@@ -22,15 +22,15 @@ import {
 import { recountProjects } from '../db/repos/projects.ts';
 import { finalStatuses, postizStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { ApiError, notFound } from '../errors.ts';
+import { ApiError, notFound } from '../core/errors.ts';
 import { enqueueSystemTask } from '../jobs/producer.ts';
-import { errorResponses, idParam, jsonBody, jsonContent, security } from '../lib/openapi.ts';
-import { parseSrt } from '../lib/srt.ts';
-import { SubtitleSettingsSchema } from '../lib/subtitle-settings.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { errorResponses, idParam, jsonBody, jsonContent, security } from '../http/openapi.ts';
+import { parseSrt } from '../core/srt.ts';
+import { SubtitleSettingsSchema } from '../library/subtitle-settings.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
 import { finalTargetOf, rawTargetOf, thumbnailTargetOf } from '../library/clip-objects.ts';
-import { type MediaTarget, signedMediaUrl } from '../media/signed-urls.ts';
-import { storageKeys } from '../media/storage-keys.ts';
+import { type MediaTarget, signedMediaUrl } from '../storage/signed-urls.ts';
+import { storageKeys } from '../storage/keys.ts';
 import { recountSegmentUsage } from '../db/repos/segments.ts';
 import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from './source-video-response.ts';
 

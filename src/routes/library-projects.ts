@@ -7,18 +7,18 @@ import { pageQuery } from '../db/pagination.ts';
 import { coverClips, listProjectClips } from '../db/repos/clips.ts';
 import { findActiveJobOnResource, requestCancel } from '../db/repos/jobs.ts';
 import { recountSegmentUsage } from '../db/repos/segments.ts';
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { reconcileGeneration } from '../library/project-generation.ts';
-import { signedMediaUrl } from '../media/signed-urls.ts';
+import { signedMediaUrl } from '../storage/signed-urls.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from './source-video-response.ts';
 import { type ProjectRow, createProject, deleteProject, getProject, listProjects, updateProject } from '../db/repos/projects.ts';
 import { projectStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { notFound } from '../errors.ts';
+import { notFound } from '../core/errors.ts';
 import { enqueueSystemTask } from '../jobs/producer.ts';
-import { errorResponses, idParam, jsonBody, jsonContent, security } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
-import { storageKeys } from '../media/storage-keys.ts';
+import { errorResponses, idParam, jsonBody, jsonContent, security } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
+import { storageKeys } from '../storage/keys.ts';
 import { ClipResponse, toClipResponse } from './library-clips.ts';
 
 export const ProjectResponse = z

@@ -11,14 +11,14 @@ import { type ExportPresetRow, getExportPreset, listExportPresets } from '../db/
 import { insertExportStatement } from '../db/repos/exports.ts';
 import { findActiveJob } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import type { AppEnv } from '../env.ts';
-import { ApiError, validationError } from '../errors.ts';
+import type { AppEnv } from '../core/env.ts';
+import { ApiError, validationError } from '../core/errors.ts';
 import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
-import { idempotentJson } from '../lib/idempotency.ts';
-import { newId } from '../lib/ids.ts';
-import { budgetResponse, conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
-import { type SpeechToCheck, checkVoiceovers } from '../library/voiceover-budget.ts';
+import { idempotentJson } from '../http/idempotency.ts';
+import { newId } from '../core/ids.ts';
+import { budgetResponse, conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
+import { type SpeechToCheck, checkVoiceovers } from '../voiceover/budget.ts';
 import { JobResponse, toJobResponse } from './jobs.ts';
 import { ownedClip, requireOwnedClips } from './library-clips.ts';
 

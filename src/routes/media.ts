@@ -11,13 +11,13 @@
 import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import { createDb } from '../db/client.ts';
-import type { AppEnv } from '../env.ts';
-import { ApiError, badRequest } from '../errors.ts';
-import { errorResponses, jsonContent } from '../lib/openapi.ts';
-import { createRouter } from '../lib/router.ts';
-import { serveObject } from '../media/serve-object.ts';
-import { type VerifiedMediaToken, verifyMediaToken } from '../media/signed-urls.ts';
-import { receiveSourceVideoBytes } from '../media/uploads.ts';
+import type { AppEnv } from '../core/env.ts';
+import { ApiError, badRequest } from '../core/errors.ts';
+import { errorResponses, jsonContent } from '../http/openapi.ts';
+import { createRouter } from '../http/router.ts';
+import { serveObject } from '../http/serve-object.ts';
+import { type VerifiedMediaToken, verifyMediaToken } from '../storage/signed-urls.ts';
+import { receiveSourceVideoBytes } from '../source-videos/uploads.ts';
 import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
 
 const tags = ['Media'];

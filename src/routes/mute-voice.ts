@@ -6,9 +6,9 @@
  */
 import { z } from '@hono/zod-openapi';
 import { enqueueJob } from '../jobs/producer.ts';
-import { handleJobRoute } from '../lib/job-route.ts';
-import { documentJobRoute } from '../lib/openapi-job-route.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { handleJobRoute } from '../http/job-route.ts';
+import { documentJobRoute } from '../http/openapi-job-route.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
 import { JobResponse } from './jobs.ts';
 import { jobCreated, jobVideo, numberField, outputNameField, sourceVideoIdField } from './processing-inputs.ts';
 

@@ -10,19 +10,19 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv, Bindings } from '../env.ts';
+import type { AppEnv, Bindings } from '../core/env.ts';
 import { clearPostizMedia, getClip } from '../db/repos/clips.ts';
 import { type JobRow, getJob, listJobsForResource, requestCancel } from '../db/repos/jobs.ts';
 import { clearPostizConfig, savePostizConfig } from '../db/repos/profile-postiz.ts';
 import { type PublicationRow, listClipPublications } from '../db/repos/publications.ts';
 import { publicationStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { ApiError, notFound } from '../errors.ts';
+import { ApiError, notFound } from '../core/errors.ts';
 import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
-import { idempotentJson } from '../lib/idempotency.ts';
-import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
-import { SecretBoxError, maskSecret, sealSecret } from '../lib/secret-box.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { idempotentJson } from '../http/idempotency.ts';
+import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../http/openapi.ts';
+import { SecretBoxError, maskSecret, sealSecret } from '../core/secret-box.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
 import { ClipVideoUnavailable, uploadClipVideo } from '../publishing/clip-media.ts';
 import { listChannels } from '../publishing/postiz-channels.ts';
 import {

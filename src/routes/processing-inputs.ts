@@ -7,10 +7,10 @@ import { z } from '@hono/zod-openapi';
 import { type SourceVideoSummary, getSourceVideoSummary } from '../db/repos/source-videos.ts';
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import type { Bindings } from '../env.ts';
-import { ApiError, conflict, notFound } from '../errors.ts';
-import { formNumber, optionalText } from '../lib/form-fields.ts';
-import type { JobRequest } from '../media/job-request.ts';
+import type { Bindings } from '../core/env.ts';
+import { ApiError, conflict, notFound } from '../core/errors.ts';
+import { formNumber, optionalText } from '../http/form-fields.ts';
+import type { JobRequest } from '../http/job-request.ts';
 import { toJobResponse } from './jobs.ts';
 
 export const sourceVideoIdField = z.string().regex(/^vid_[0-9a-z]{26}$/, 'must be a source video id (vid_…)');

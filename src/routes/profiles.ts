@@ -15,11 +15,11 @@ import {
   setDefaultProfile,
   updateProfile,
 } from '../db/repos/profiles.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { enqueueSystemTask } from '../jobs/producer.ts';
-import { errorResponses, idParam, jsonBody, jsonContent, security } from '../lib/openapi.ts';
-import { createRouter } from '../lib/router.ts';
-import { profilePrefix } from '../media/storage-keys.ts';
+import { errorResponses, idParam, jsonBody, jsonContent, security } from '../http/openapi.ts';
+import { createRouter } from '../http/router.ts';
+import { profilePrefix } from '../storage/keys.ts';
 
 export const MAX_PROFILES_PER_USER = 50;
 

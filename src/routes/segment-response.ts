@@ -7,8 +7,8 @@ import { z } from '@hono/zod-openapi';
 import type { SegmentView } from '../db/repos/segments.ts';
 import { extractStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import type { Bindings } from '../env.ts';
-import { signedMediaUrl } from '../media/signed-urls.ts';
+import type { Bindings } from '../core/env.ts';
+import { signedMediaUrl } from '../storage/signed-urls.ts';
 import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from './source-video-response.ts';
 
 export const SegmentTransformsSchema = z

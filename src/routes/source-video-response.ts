@@ -7,8 +7,8 @@ import { z } from '@hono/zod-openapi';
 import type { SourceVideoSummary } from '../db/repos/source-videos.ts';
 import { sourceVideoStatuses } from '../db/schema.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import type { Bindings } from '../env.ts';
-import { safeFilename, signedMediaUrl } from '../media/signed-urls.ts';
+import type { Bindings } from '../core/env.ts';
+import { safeFilename, signedMediaUrl } from '../storage/signed-urls.ts';
 
 /** Long enough to watch a long video with seeks; short enough to be worthless once leaked. */
 export const STREAM_URL_TTL_SECONDS = 4 * 3600;

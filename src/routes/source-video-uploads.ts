@@ -4,13 +4,13 @@
  * (magic bytes, then the probe job) or abort.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../env.ts';
-import { conflict, notFound } from '../errors.ts';
+import type { AppEnv } from '../core/env.ts';
+import { conflict, notFound } from '../core/errors.ts';
 import { getSourceVideoSummary, type SourceVideoSummary } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../lib/openapi.ts';
-import { removeSourceVideo } from '../media/source-video-removal.ts';
-import { allowedVideoTypeList } from '../media/sniff.ts';
+import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security } from '../http/openapi.ts';
+import { removeSourceVideo } from '../source-videos/removal.ts';
+import { allowedVideoTypeList } from '../core/sniff.ts';
 import {
   MAX_PART_BYTES,
   MAX_UPLOAD_BYTES,
@@ -23,7 +23,7 @@ import {
   partUrls,
   uploadInstructions,
   uploadStatus,
-} from '../media/uploads.ts';
+} from '../source-videos/uploads.ts';
 import { SourceVideoResponse, toSourceVideoResponse } from './source-video-response.ts';
 
 const tags = ['Source videos'];

@@ -15,19 +15,19 @@ import {
   listSourceVideos,
   updateSourceVideoDetails,
 } from '../db/repos/source-videos.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict, notFound } from '../core/errors.ts';
 import { enqueueJob } from '../jobs/producer.ts';
-import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security, tooLargeResponse } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
-import { receiveFormUpload, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../media/form-upload.ts';
-import { serveObject } from '../media/serve-object.ts';
-import { removeSourceVideo } from '../media/source-video-removal.ts';
+import { conflictResponse, errorResponses, idParam, jsonBody, jsonContent, rateLimitResponse, security, tooLargeResponse } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
+import { receiveFormUpload, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../http/form-upload.ts';
+import { serveObject } from '../http/serve-object.ts';
+import { removeSourceVideo } from '../source-videos/removal.ts';
 import {
   DEFAULT_WAVEFORM_BINS,
   MAX_WAVEFORM_BINS,
   MIN_WAVEFORM_BINS,
   downsampleWaveform,
-} from '../media/waveform.ts';
+} from '../source-videos/waveform.ts';
 import { downloadFilename, SourceVideoResponse, toSourceVideoResponse } from './source-video-response.ts';
 import { ownedSourceVideo, registerUploadRoutes } from './source-video-uploads.ts';
 import { toJobResponse, JobResponse } from './jobs.ts';

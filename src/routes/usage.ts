@@ -9,10 +9,10 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { getScopeProfile } from '../db/repos/profiles.ts';
-import type { Bindings } from '../env.ts';
-import { errorResponses, jsonContent, security } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
-import { DEFAULT_LOCAL_VOICE, planVoiceover } from '../media/voiceover.ts';
+import type { Bindings } from '../core/env.ts';
+import { errorResponses, jsonContent, security } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
+import { DEFAULT_LOCAL_VOICE, planVoiceover } from '../voiceover/synthesize.ts';
 import { estimateGeminiAnalysisUsd } from '../providers/cost-estimates.ts';
 import { createElevenLabsClient } from '../providers/elevenlabs.ts';
 import { createGeminiClient, type GeminiModelInfo } from '../providers/gemini.ts';

@@ -7,10 +7,10 @@
  */
 import { z } from '@hono/zod-openapi';
 import { findActiveJob } from '../db/repos/jobs.ts';
-import { ApiError } from '../errors.ts';
-import { handleJobRoute } from '../lib/job-route.ts';
-import { documentJobRoute } from '../lib/openapi-job-route.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { ApiError } from '../core/errors.ts';
+import { handleJobRoute } from '../http/job-route.ts';
+import { documentJobRoute } from '../http/openapi-job-route.ts';
+import { createTenantRouter } from '../http/tenant-router.ts';
 import { JobResponse } from './jobs.ts';
 import { jobCreated, jobVideo, sourceVideoIdField } from './processing-inputs.ts';
 

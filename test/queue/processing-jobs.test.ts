@@ -16,7 +16,7 @@ import { getSourceVideoSummary } from '../../src/db/repos/source-videos.ts';
 import { jobs } from '../../src/db/schema.ts';
 import { MAX_ATTEMPTS, MAX_WAIT_SECONDS, RUNNING_LEASE_SECONDS, processJobMessage } from '../../src/jobs/consumer.ts';
 import type { JobMessage } from '../../src/jobs/messages.ts';
-import { storageKeys } from '../../src/media/storage-keys.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
 import { postForm, providerFake } from '../helpers/worker/processing.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
 import { fakeMp4, markProbed, readyVideo } from '../helpers/worker/source-videos.ts';

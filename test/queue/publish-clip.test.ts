@@ -10,11 +10,11 @@ import { type JobRow, getJob, insertJobStatement } from '../../src/db/repos/jobs
 import { claimCreateAttempt, ensurePublication, getPublication, listClipPublications } from '../../src/db/repos/publications.ts';
 import { MAX_ATTEMPTS, processJobMessage } from '../../src/jobs/consumer.ts';
 import { createJobContext } from '../../src/jobs/context.ts';
-import { publishClipHandler } from '../../src/jobs/handlers/publish-clip.ts';
+import { publishClipHandler } from '../../src/job-handlers/publish-clip.ts';
 import type { JobInput } from '../../src/jobs/job-types.ts';
 import type { JobMessage } from '../../src/jobs/messages.ts';
-import { refreshAllPublications } from '../../src/jobs/housekeeping.ts';
-import { newId } from '../../src/lib/ids.ts';
+import { refreshAllPublications } from '../../src/housekeeping/run.ts';
+import { newId } from '../../src/core/ids.ts';
 import { createPostizClient } from '../../src/providers/postiz.ts';
 import { defaultSettings } from '../../src/providers/postiz-rules.ts';
 import { type Publisher, fakeBase, postizFake, renderClip, seedPublisher, sha256Hex, tinyClipBytes } from '../helpers/worker/postiz.ts';

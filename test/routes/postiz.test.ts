@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { getScopeProfile } from '../../src/db/repos/profiles.ts';
-import { openSecret } from '../../src/lib/secret-box.ts';
+import { openSecret } from '../../src/core/secret-box.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import {
   callWithoutDeploymentPostiz,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MultipartError, multipartBoundary, parseMultipart } from '../../src/lib/multipart-stream.ts';
+import { MultipartError, multipartBoundary, parseMultipart } from '../../src/core/multipart.ts';
 
 const enc = new TextEncoder();
 const BOUNDARY = '----cutroomBoundary7MA4YWxkTrZu0gW';

@@ -4,9 +4,9 @@
  * client turns answers and streams into results or ProcessorErrors with the right `retryable`.
  */
 import { describe, expect, it } from 'vitest';
-import { createProcessorClient } from '../../src/media/processor-client.ts';
-import { ProcessorError } from '../../src/media/processor-error.ts';
-import { signProcessorRequest } from '../../src/media/processor-signature.ts';
+import { createProcessorClient } from '../../src/processor/client.ts';
+import { ProcessorError } from '../../src/processor/errors.ts';
+import { signProcessorRequest } from '../../src/processor/signature.ts';
 
 const SECRET = 'unit-test-secret-0123456789abcdef';
 

@@ -7,7 +7,7 @@
  * Failures before the stream starts answer 4xx/5xx JSON `{ error: { code, message } }`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ProcessorErrorCode } from '../../../src/media/processor-types.ts';
+import type { ProcessorErrorCode } from '../../../src/processor/contract.ts';
 import { operationTimeoutMs, type ProcessorConfig } from '../config.ts';
 import { asFailure, invalidRequest, ProcessorFailure } from '../errors.ts';
 import { log } from '../log.ts';

@@ -12,14 +12,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode, TimeRange } from '../../../src/media/processor-types.ts';
+import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode, TimeRange } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
-import { copyAudioCut } from './mp4-audio-cut.ts';
-import { addParameterSets, readAvcC } from './mp4-avcc.ts';
-import { joinSmartCut } from './mp4-smart-join.ts';
+import { copyAudioCut } from '../mp4/audio-cut.ts';
+import { addParameterSets, readAvcC } from '../mp4/avcc.ts';
+import { joinSmartCut } from '../mp4/smart-join.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';

@@ -8,7 +8,7 @@
  * The volume is evaluated per 256-sample block (5 ms at 48 kHz), not per 1024-sample AAC frame, so
  * edges land where asked.
  */
-import type { MuteMode, TimeRange } from '../../../src/media/processor-types.ts';
+import type { MuteMode, TimeRange } from '../../../src/processor/contract.ts';
 
 export const FADE_MERGE_GAP = 0.4;
 export const DEFAULT_FADE_DURATION = 0.8;

@@ -2,7 +2,7 @@
  * Speech detection on an input: decode to 16 kHz mono PCM, run the analysis module's detector
  * (Silero VAD, see docs/voice-detection.md), and fill in the contract's defaults.
  */
-import type { DetectVoiceParams, VoiceSegment } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceParams, VoiceSegment } from '../../../src/processor/contract.ts';
 import { detectSpeech, VAD_SAMPLE_RATE } from '../analysis/vad.ts';
 import type { OpContext } from '../operation.ts';
 import { number, type Json } from '../validation.ts';

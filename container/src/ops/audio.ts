@@ -7,7 +7,7 @@
  * A video without audio gets the new track either way.
  */
 import { join } from 'node:path';
-import type { AudioRequest, AudioResult } from '../../../src/media/processor-types.ts';
+import type { AudioRequest, AudioResult } from '../../../src/processor/contract.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';

@@ -6,11 +6,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ConcatRequest, ConcatResult, MediaInput } from '../../../src/media/processor-types.ts';
+import type { ConcatRequest, ConcatResult, MediaInput } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import { cutToFile, probeForCut } from '../media/cut.ts';
-import { copyWholeInProcess } from '../media/mp4-local-copy.ts';
+import { copyWholeInProcess } from '../mp4/local-copy.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';

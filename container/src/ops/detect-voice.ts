@@ -1,5 +1,5 @@
 /** `detect-voice`: speech intervals with confidence (Silero VAD through the analysis module). */
-import type { DetectVoiceRequest, DetectVoiceResult } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceRequest, DetectVoiceResult } from '../../../src/processor/contract.ts';
 import { ms } from '../media/output-file.ts';
 import { detectVoice, parseVoiceParams, withVoiceDefaults } from '../media/voice.ts';
 import { type Operation, parseMediaInput, urlSource } from '../operation.ts';

@@ -1,10 +1,10 @@
 /** `extract`: a cut of a video as its own MP4 (copy / smart / reencode; see media/cut.ts). */
 import { join } from 'node:path';
-import type { ExtractRequest, ExtractResult, MuteMode } from '../../../src/media/processor-types.ts';
+import type { ExtractRequest, ExtractResult, MuteMode } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { type CutOutcome, cutToFile, probeForCut, STAGE_MARGIN_SECONDS } from '../media/cut.ts';
-import { planSmartStage, writeSmartStage } from '../media/mp4-smart-stage.ts';
-import { copyCutInProcess } from '../media/mp4-copy-cut.ts';
+import { planSmartStage, writeSmartStage } from '../mp4/smart-stage.ts';
+import { copyCutInProcess } from '../mp4/copy-cut.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FramesRequest, FramesResult } from '../../../src/media/processor-types.ts';
+import type { FramesRequest, FramesResult } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, urlSource } from '../operation.ts';

@@ -3,7 +3,7 @@
  * analysis works without a Gemini key. One decoding pass to small grey frames at a fixed rate; the
  * scoring and selection are the analysis module's (container/src/analysis/highlights.ts).
  */
-import type { HighlightsRequest, HighlightsResult } from '../../../src/media/processor-types.ts';
+import type { HighlightsRequest, HighlightsResult } from '../../../src/processor/contract.ts';
 import { type AnalysisFrame, analyzeHighlights, HIGHLIGHT_FRAME_HEIGHT, HIGHLIGHT_FRAME_WIDTH, HIGHLIGHT_SAMPLE_FPS } from '../analysis/highlights.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, urlSource } from '../operation.ts';

@@ -4,12 +4,12 @@
  * the original's full re-encode.
  */
 import { join } from 'node:path';
-import type { MuteRequest, MuteResult, TimeRange } from '../../../src/media/processor-types.ts';
+import type { MuteRequest, MuteResult, TimeRange } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { muteFilter, normaliseIntervals } from '../media/mute-filter.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
-import { muteInProcess } from '../media/mp4-mute.ts';
+import { muteInProcess } from '../mp4/mute.ts';
 import { detectVoice, parseVoiceParams, withVoiceDefaults } from '../media/voice.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';

@@ -1,5 +1,5 @@
 /** `probe`: what the media is (display size rotation-aware, as the original's video-info). */
-import type { ProbeRequest, ProbeResult } from '../../../src/media/processor-types.ts';
+import type { ProbeRequest, ProbeResult } from '../../../src/processor/contract.ts';
 import type { MediaInfo, RawPacket } from '../media/probe.ts';
 import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
 import { onlyKeys, required } from '../validation.ts';

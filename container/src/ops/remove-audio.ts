@@ -1,6 +1,6 @@
 /** `remove-audio`: the video stream copied as is, no audio track. */
 import { join } from 'node:path';
-import type { RemoveAudioRequest, RemoveAudioResult } from '../../../src/media/processor-types.ts';
+import type { RemoveAudioRequest, RemoveAudioResult } from '../../../src/processor/contract.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { onlyKeys, required } from '../validation.ts';

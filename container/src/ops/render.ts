@@ -12,7 +12,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MediaInput, RenderPreset, RenderRequest, RenderResult } from '../../../src/media/processor-types.ts';
+import type { MediaInput, RenderPreset, RenderRequest, RenderResult } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import type { InputSource } from '../media/ffmpeg.ts';

@@ -5,7 +5,7 @@
  * level). The kept spans are returned so captions can be re-timed, and joined in one ffmpeg pass.
  */
 import { join } from 'node:path';
-import type { SilenceRemoveRequest, SilenceRemoveResult, TimeRange } from '../../../src/media/processor-types.ts';
+import type { SilenceRemoveRequest, SilenceRemoveResult, TimeRange } from '../../../src/processor/contract.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import type { InputSource } from '../media/ffmpeg.ts';
 import { ms } from '../media/output-file.ts';

@@ -1,6 +1,6 @@
 /** `thumbnail`: one frame at time t (input-side seek, so only that neighbourhood is read), scaled. */
 import { join } from 'node:path';
-import type { ThumbnailRequest } from '../../../src/media/processor-types.ts';
+import type { ThumbnailRequest } from '../../../src/processor/contract.ts';
 import { exists, ms, outputSize } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
 import { number, onlyKeys, required } from '../validation.ts';

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CaptionCue, TtsLocalRequest, TtsLocalResult } from '../../../src/media/processor-types.ts';
+import type { CaptionCue, TtsLocalRequest, TtsLocalResult } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { ms } from '../media/output-file.ts';
 import { formatSrt } from '../subtitles/srt.ts';

@@ -3,7 +3,7 @@
  * bin, divide by the loudest bin, square root (so quiet passages stay visible). Streamed: memory
  * does not grow with the media's length. Audio-less or silent media gives all zeros.
  */
-import type { WaveformRequest, WaveformResult } from '../../../src/media/processor-types.ts';
+import type { WaveformRequest, WaveformResult } from '../../../src/processor/contract.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
 import { number, onlyKeys, required } from '../validation.ts';

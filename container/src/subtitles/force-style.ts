@@ -4,7 +4,7 @@
  * PlayResX/PlayResY are the output size, so font size and margins are output pixels (the original's
  * library render left libass at its 384×288 default and styled inconsistently, §5.6).
  */
-import type { SubtitleStyle } from '../../../src/media/processor-types.ts';
+import type { SubtitleStyle } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { boolean, type Json, number, object, onlyKeys, required, string } from '../validation.ts';
 

@@ -8,7 +8,7 @@ import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createApp } from '../../../src/app.ts';
 import { updateClip } from '../../../src/db/repos/clips.ts';
-import { storageKeys } from '../../../src/media/storage-keys.ts';
+import { storageKeys } from '../../../src/storage/keys.ts';
 import tinyClipUrl from '../../fixtures/tiny-clip.mp4?inline';
 import type { ApiResponse, CallOptions } from './api.ts';
 import { scopeOf, seedClips } from './seed.ts';

@@ -1,6 +1,6 @@
 /** Where provider errors go next: job retries or the API's error shape. */
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/errors.ts';
+import { ApiError } from '../../../src/core/errors.ts';
 import { PermanentJobError, TransientJobError } from '../../../src/jobs/errors.ts';
 import { providerErrorToApiError, providerErrorToJobError } from '../../../src/providers/error-mapping.ts';
 import { ProviderError, type ProviderErrorKind } from '../../../src/providers/provider-error.ts';

@@ -1,0 +1,55 @@
+/**
+ * `detect_voice`: speech intervals of a ready source video, cached on the video so
+ * `GET …/{id}/voice` and `POST /detect-voice` answer from D1 next time (for the same parameters).
+ */
+import { getSourceVideoSummary, setVoiceDetection } from '../db/repos/source-videos.ts';
+import { readySourceVideo } from '../pipeline/source-video.ts';
+import type { Bindings } from '../core/env.ts';
+import type { ProcessorClient } from '../processor/contract.ts';
+import { signedMediaUrl } from '../storage/signed-urls.ts';
+import type { JobHandler } from '../jobs/context.ts';
+import { PermanentJobError } from '../jobs/errors.ts';
+import { callProcessor } from '../jobs/processor-failures.ts';
+
+export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'detect_voice'> {
+  return {
+    async run(ctx) {
+      const { env, scope } = ctx;
+      const id = ctx.input.source_video_id;
+      // An upload still being probed (POST /detect-voice with a file) makes the job wait for it.
+      await readySourceVideo(scope, id);
+
+      const input = { url: (await signedMediaUrl(env, scope, { kind: 'source_video', id }, { ttlSeconds: 2 * 3600 })).url };
+      await ctx.progress(5, 'Detecting speech', true);
+      const result = await callProcessor(() =>
+        processorFor(env).run('detect-voice', { input, ...ctx.input.params }, async (e) => {
+          await ctx.progress(5 + e.percent * 0.9, 'Detecting speech');
+        }),
+      );
+      const voice = {
+        // Cache under the parameters that were asked for, so the same request hits the cache.
+        params: { ...ctx.input.params },
+        segments: result.segments,
+        total_voice_duration: result.total_voice_duration,
+        duration: result.duration,
+        engine: result.engine,
+        computed_at: new Date().toISOString(),
+      };
+      if (!(await getSourceVideoSummary(scope, id))) throw new PermanentJobError('not_found', 'The source video was deleted meanwhile');
+      await setVoiceDetection(scope, id, voice);
+      return {
+        result: {
+          source_video_id: id,
+          ...voice,
+          // The original's /detect-voice answer (§1.2).
+          status: 'success',
+          voice_segments: voice.segments,
+          segments_count: voice.segments.length,
+          threshold_used: ctx.input.params.threshold,
+        },
+        processingSeconds: result.duration,
+        step: `${result.segments.length} speech interval(s)`,
+      };
+    },
+  };
+}

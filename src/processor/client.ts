@@ -1,0 +1,147 @@
+/**
+ * The one client every job handler uses to reach the media processor. Transport-agnostic: it is
+ * given a `fetch` (the Container Durable Object's stub in production, plain fetch to PROCESSOR_URL
+ * in dev and tests; see processor.ts). It signs each request, reads the NDJSON stream, forwards
+ * progress, and turns every failure into a `ProcessorError` with a code and `retryable`.
+ */
+import { ProcessorError } from './errors.ts';
+import { PROCESSOR_SIGNATURE_HEADER, signProcessorRequest } from './signature.ts';
+import type {
+  OperationRequest,
+  OperationResult,
+  ProcessorClient,
+  ProcessorErrorCode,
+  ProcessorOperation,
+  ProgressEvent,
+} from './contract.ts';
+
+export interface ProcessorClientOptions {
+  /** Base URL the paths are resolved against (any host works for a Durable Object stub). */
+  baseUrl: string;
+  secret: string;
+  fetch: (request: Request) => Promise<Response>;
+  /** Give up on a call after this long (default: no client-side limit; the processor has its own). */
+  timeoutMs?: number;
+}
+
+const HEALTH_TIMEOUT_MS = 3000;
+
+type StreamLine =
+  | ProgressEvent
+  | { type: 'result'; result: unknown }
+  | { type: 'error'; code: ProcessorErrorCode; message: string };
+
+const KNOWN_CODES = new Set<string>([
+  'invalid_request', 'unauthorized', 'input_unreachable', 'invalid_media', 'unsupported_codec', 'limits_exceeded',
+  'no_video_stream', 'no_audio_stream', 'timeout', 'output_upload_failed', 'busy', 'internal',
+]);
+
+function errorCode(value: unknown): ProcessorErrorCode | 'protocol_error' {
+  return typeof value === 'string' && KNOWN_CODES.has(value) ? (value as ProcessorErrorCode) : 'protocol_error';
+}
+
+async function errorFromResponse(res: Response): Promise<ProcessorError> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    if (body.error) {
+      return new ProcessorError(errorCode(body.error.code), String(body.error.message ?? `processor answered ${res.status}`), res.status);
+    }
+  } catch {
+    // Not JSON: a proxy or the platform answered.
+  }
+  return new ProcessorError(res.status >= 500 ? 'unreachable' : 'protocol_error', `processor answered ${res.status}`, res.status);
+}
+
+/** Yields each complete line of an NDJSON body. */
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line) yield line;
+      newline = buffered.indexOf('\n');
+    }
+  }
+  const rest = (buffered + decoder.decode()).trim();
+  if (rest) yield rest;
+}
+
+export function createProcessorClient(options: ProcessorClientOptions): ProcessorClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  async function send(path: string, init: RequestInit, timeoutMs = options.timeoutMs): Promise<Response> {
+    const signal = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
+    try {
+      return await options.fetch(new Request(`${base}${path}`, { ...init, signal }));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (signal?.aborted) throw new ProcessorError('timeout', `processor call exceeded ${timeoutMs} ms`);
+      throw new ProcessorError('unreachable', `processor unreachable: ${message}`);
+    }
+  }
+
+  return {
+    async run<O extends ProcessorOperation>(
+      operation: O,
+      request: OperationRequest<O>,
+      onProgress?: (event: ProgressEvent) => void | Promise<void>,
+    ): Promise<OperationResult<O>> {
+      const path = `/v1/${operation}`;
+      const body = JSON.stringify(request);
+      const signature = await signProcessorRequest(options.secret, 'POST', path, body);
+      const res = await send(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [PROCESSOR_SIGNATURE_HEADER]: signature },
+        body,
+      });
+      if (!res.ok) throw await errorFromResponse(res);
+      if (!res.body) throw new ProcessorError('protocol_error', 'processor answered without a body');
+      try {
+        for await (const text of lines(res.body)) {
+          let line: StreamLine;
+          try {
+            line = JSON.parse(text) as StreamLine;
+          } catch {
+            throw new ProcessorError('protocol_error', 'processor sent a line that is not JSON');
+          }
+          if (line.type === 'progress') {
+            await onProgress?.(line);
+          } else if (line.type === 'result') {
+            return line.result as OperationResult<O>;
+          } else if (line.type === 'error') {
+            throw new ProcessorError(errorCode(line.code), String(line.message));
+          }
+        }
+      } catch (err) {
+        if (err instanceof ProcessorError) throw err;
+        throw new ProcessorError('unreachable', `processor stream broke: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      throw new ProcessorError('unreachable', 'processor stream ended without a result');
+    },
+
+    async health() {
+      let res: Response;
+      try {
+        res = await send('/health', { method: 'GET' }, HEALTH_TIMEOUT_MS);
+      } catch (err) {
+        return { ok: false, ffmpeg: false, detail: err instanceof Error ? err.message : String(err) };
+      }
+      const body = (await res.json().catch(() => null)) as { status?: string; ffmpeg?: boolean; ffprobe?: boolean; espeak?: boolean } | null;
+      if (!body) return { ok: false, ffmpeg: false, detail: `processor answered ${res.status}` };
+      const ffmpeg = body.ffmpeg === true && body.ffprobe !== false;
+      return {
+        ok: res.ok && ffmpeg,
+        ffmpeg,
+        ...(res.ok && ffmpeg ? (body.espeak === false ? { detail: 'espeak-ng missing: local TTS unavailable' } : {}) : { detail: `processor status ${body.status ?? res.status}` }),
+      };
+    },
+  };
+}
