@@ -34,12 +34,28 @@ export function newId(kind: IdKind, now = Date.now()): string {
   return `${idPrefixes[kind]}_${time}${rand}`;
 }
 
-const ID_BODY = /^[0-9a-hjkmnp-tv-z]{26}$/;
+/**
+ * The one grammar every id check uses: a three-letter prefix, `_`, 26 lowercase letters or digits.
+ * New ids only use the Crockford subset, but every validator accepts the whole `[0-9a-z]` range, so
+ * ids minted elsewhere (fixtures, imports) pass the same checks everywhere.
+ */
+export const ID_BODY_SOURCE = '[0-9a-z]{26}';
+/** Any id of any kind (`vid_…`, `seg_…`), as a regex source without anchors. */
+export const ANY_ID_SOURCE = `[a-z]{3}_${ID_BODY_SOURCE}`;
+
+/** The regex source (no anchors) of an id of this kind. */
+export function idSource(kind: IdKind): string {
+  return `${idPrefixes[kind]}_${ID_BODY_SOURCE}`;
+}
+
+/** An anchored regex for an id of this kind. */
+export function idPattern(kind: IdKind): RegExp {
+  return new RegExp(`^${idSource(kind)}$`);
+}
 
 /** True when `value` looks like an id of this kind (it may still not exist). */
 export function isId(kind: IdKind, value: string): boolean {
-  const prefix = `${idPrefixes[kind]}_`;
-  return value.startsWith(prefix) && ID_BODY.test(value.slice(prefix.length));
+  return idPattern(kind).test(value);
 }
 
 /**
