@@ -376,4 +376,3 @@ export type HighlightsResult = z.infer<Results['highlights']>;
 export type ProcessorOperation = keyof Requests & keyof Results;
 export type OperationRequest<O extends ProcessorOperation> = z.infer<Requests[O]>;
 export type OperationResult<O extends ProcessorOperation> = z.infer<Results[O]>;
-export const PROCESSOR_OPERATIONS = Object.keys(processorResults) as ProcessorOperation[];
