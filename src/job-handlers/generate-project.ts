@@ -9,9 +9,9 @@
 import { insertClip } from '../db/repos/clips.ts';
 import { finishProjectGeneration, getProject, recountProjects, setProjectProgress } from '../db/repos/projects.ts';
 import type { Bindings } from '../core/env.ts';
-import { processorInput, processorOutput } from '../storage/job-outputs.ts';
 import { pruneJobObjects } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
+import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { derivedId } from '../core/ids.ts';
 import type { JobHandler } from '../jobs/context.ts';
@@ -60,10 +60,10 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
           if (!(await env.MEDIA.head(thumbnailKey))) {
             await callProcessor(async () =>
               processor.run('thumbnail', {
-                input: await processorInput(env, scope, variant.output),
+                input: await mediaInput(env, scope, variant.output),
                 time: Math.min(1, variant.duration / 2),
                 width: THUMBNAIL_WIDTH,
-                output: await processorOutput(env, scope, { kind: 'clip_thumbnail', id: clipId }, 'image/jpeg', 10 * 1024 * 1024),
+                output: await mediaOutput(env, scope, { kind: 'clip_thumbnail', id: clipId }, 'image/jpeg'),
               }),
             );
           }

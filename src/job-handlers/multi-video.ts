@@ -7,8 +7,9 @@
  */
 import { keywordHitsOf } from '../pipeline/keyword-hits.ts';
 import type { Bindings } from '../core/env.ts';
-import { jobOutput, jobOutputKey, processorInput, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
+import { jobOutput, jobOutputKey, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
+import { mediaInput } from '../processor/io.ts';
 import { type MediaTarget, safeFilename } from '../storage/signed-urls.ts';
 import { parseSrt } from '../core/srt.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
@@ -58,7 +59,7 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
         await ctx.progress(17 + (8 * i) / Math.max(1, secondaries.length), `Scoring secondary video ${i + 1}`, true);
         const scored = await callProcessor(async () =>
           processor.run('highlights', {
-            input: await processorInput(env, scope, { kind: 'source_video', id: s.video.id }),
+            input: await mediaInput(env, scope, { kind: 'source_video', id: s.video.id }),
             target_duration: input.target_duration,
             window: input.secondary_segment_duration,
           }),

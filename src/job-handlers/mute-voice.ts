@@ -5,8 +5,9 @@
  * into the job output `muted.mp4`. Deterministic output, so a redelivery overwrites the same object.
  */
 import type { Bindings } from '../core/env.ts';
-import { jobOutput, jobOutputKey, processorInput, processorOutput, videoInfoOf } from '../storage/job-outputs.ts';
+import { jobOutput, jobOutputKey, videoInfoOf } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
+import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { safeFilename } from '../storage/signed-urls.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import { readySourceVideo, voiceIntervals } from '../pipeline/source-video.ts';
@@ -31,12 +32,12 @@ export function muteVoiceHandler(processorFor: (env: Bindings) => ProcessorClien
         processor.run(
           'mute',
           {
-            input: await processorInput(env, scope, { kind: 'source_video', id: video.id }),
+            input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
             intervals: voice.segments.map((s) => ({ start: s.start, end: s.end })),
             mode: input.mode,
             keep_percentage: input.keep_percentage,
             ...(input.fade_duration !== null ? { fade_duration: input.fade_duration } : {}),
-            output: await processorOutput(env, scope, jobOutput(ctx.job.id, OUTPUT), 'video/mp4'),
+            output: await mediaOutput(env, scope, jobOutput(ctx.job.id, OUTPUT), 'video/mp4'),
           },
           (e) => ctx.progress(50 + e.percent * 0.48, `Found ${voice.segments.length} voice segments. Muting...`),
         ),

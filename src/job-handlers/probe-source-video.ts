@@ -10,25 +10,15 @@ import {
   markSourceVideoReady,
 } from '../db/repos/source-videos.ts';
 import type { Bindings } from '../core/env.ts';
-import type { ProcessorClient, ProgressEvent } from '../processor/contract.ts';
-import { signedMediaUrl, signedUploadUrl } from '../storage/signed-urls.ts';
+import type { ProcessorClient } from '../processor/contract.ts';
+import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { STORED_WAVEFORM_BINS, roundBin } from '../source-videos/waveform.ts';
-import type { JobContext, JobHandler } from '../jobs/context.ts';
+import type { JobHandler } from '../jobs/context.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
-/** Processor inputs and outputs: URLs that live as long as the slowest step may take. */
-const PROCESSOR_URL_TTL_SECONDS = 2 * 3600;
 export const THUMBNAIL_WIDTH = 640;
-const MAX_THUMBNAIL_BYTES = 10 * 1024 * 1024;
-
-/** Maps a step's 0–100 onto a slice of the job's progress. */
-function progressSlice(ctx: JobContext<'probe_source_video'>, from: number, to: number, step: string) {
-  return async (event: ProgressEvent) => {
-    await ctx.progress(from + ((to - from) * Math.max(0, Math.min(100, event.percent))) / 100, step);
-  };
-}
 
 export function probeSourceVideoHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'probe_source_video'> {
   return {
@@ -46,10 +36,11 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
       if (video.status !== 'processing') throw new PermanentJobError('invalid_state', 'The upload of this video has not completed');
 
       const processor = processorFor(env);
-      const input = { url: (await signedMediaUrl(env, scope, { kind: 'source_video', id }, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
+      const input = await mediaInput(env, scope, { kind: 'source_video', id });
+      const report = (percent: number, step: string) => ctx.progress(percent, step);
 
       await ctx.progress(2, 'Reading metadata', true);
-      const probe = await callProcessor(() => processor.run('probe', { input }, progressSlice(ctx, 2, 30, 'Reading metadata')));
+      const probe = await callProcessor(() => processor.run('probe', { input }, progressSlice(report, 2, 30, 'Reading metadata')));
       if (!probe.has_video) throw new PermanentJobError('no_video_stream', 'The file has no video stream');
       if (video.maxDurationSeconds !== null && probe.duration > video.maxDurationSeconds + 0.05) {
         throw new PermanentJobError(
@@ -61,25 +52,21 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
 
       await ctx.progress(30, 'Rendering thumbnail', true);
       const thumbnailKey = storageKeys.sourceThumbnail(scope, id);
-      const thumbnailOutput = await signedUploadUrl(env, scope, { kind: 'source_thumbnail', id }, {
-        ttlSeconds: PROCESSOR_URL_TTL_SECONDS,
-        maxBytes: MAX_THUMBNAIL_BYTES,
-        contentType: 'image/jpeg',
-      });
+      const thumbnailOutput = await mediaOutput(env, scope, { kind: 'source_thumbnail', id }, 'image/jpeg');
       // As the original: one second in, or the middle of shorter videos.
       const thumbnailTime = Math.min(1, probe.duration / 2);
       await callProcessor(() =>
         processor.run(
           'thumbnail',
-          { input, time: thumbnailTime, width: Math.max(16, Math.min(THUMBNAIL_WIDTH, probe.width)), output: { url: thumbnailOutput.url, content_type: 'image/jpeg' } },
-          progressSlice(ctx, 30, 50, 'Rendering thumbnail'),
+          { input, time: thumbnailTime, width: Math.max(16, Math.min(THUMBNAIL_WIDTH, probe.width)), output: thumbnailOutput },
+          progressSlice(report, 30, 50, 'Rendering thumbnail'),
         ),
       );
       await ctx.throwIfCancelled();
 
       await ctx.progress(50, 'Computing waveform', true);
       const waveform = await callProcessor(() =>
-        processor.run('waveform', { input, bins: STORED_WAVEFORM_BINS }, progressSlice(ctx, 50, 95, 'Computing waveform')),
+        processor.run('waveform', { input, bins: STORED_WAVEFORM_BINS }, progressSlice(report, 50, 95, 'Computing waveform')),
       );
 
       const changed = await markSourceVideoReady(scope, id, {

@@ -10,8 +10,9 @@ import { getClip } from '../db/repos/clips.ts';
 import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
-import { jobOutput, jobOutputKey, processorInput, processorOutput, pruneJobObjects } from '../storage/job-outputs.ts';
+import { jobOutput, jobOutputKey, pruneJobObjects } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
+import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { type MediaTarget, mediaTargetSchema, safeFilename } from '../storage/signed-urls.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
@@ -66,7 +67,7 @@ export function ttsAddToVideosHandler(processorFor: (env: Bindings) => Processor
         processor,
         onProgress: (p, step) => ctx.progress(p * 0.3, step),
       });
-      const audio = await processorInput(env, scope, vo.audioTarget);
+      const audio = await mediaInput(env, scope, vo.audioTarget);
 
       const processed: Record<string, unknown>[] = [];
       const keep = [vo.audioKey, ...vo.cacheKeys];
@@ -84,11 +85,11 @@ export function ttsAddToVideosHandler(processorFor: (env: Bindings) => Processor
             processor.run(
               'audio',
               {
-                video: await processorInput(env, scope, target),
+                video: await mediaInput(env, scope, target),
                 audio,
                 mode: 'mix',
                 duck_to: input.duck_to,
-                output: await processorOutput(env, scope, jobOutput(ctx.job.id, name), 'video/mp4'),
+                output: await mediaOutput(env, scope, jobOutput(ctx.job.id, name), 'video/mp4'),
               },
               (e) => ctx.progress(30 + (70 * (i + e.percent / 100)) / input.videos.length, step),
             ),

@@ -11,8 +11,9 @@
  */
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
-import { jobOutput, jobOutputKey, processorInput, processorOutput } from '../storage/job-outputs.ts';
+import { jobOutput, jobOutputKey } from '../storage/job-outputs.ts';
 import type { ProcessorClient, RenderPreset, SubtitleStyle, TimeRange } from '../processor/contract.ts';
+import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { type MediaTarget, storageKeyOf } from '../storage/signed-urls.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
@@ -95,12 +96,12 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
       processor.run(
         'extract',
         {
-          input: await processorInput(env, scope, piece.source),
+          input: await mediaInput(env, scope, piece.source),
           start: piece.start,
           end: piece.end,
           mode: 'smart',
           ...(piece.mute?.length ? { mute: { intervals: piece.mute, mode: 'hard' as const } } : {}),
-          output: await processorOutput(env, scope, pieceTargets[i]!, VIDEO),
+          output: await mediaOutput(env, scope, pieceTargets[i]!, VIDEO),
         },
         (e) => progress(base + (e.percent * share) / 100, `Cutting segment ${i + 1} of ${req.pieces.length}`),
       ),
@@ -113,10 +114,10 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
     processor.run(
       'concat',
       {
-        inputs: await Promise.all(pieceTargets.map((t) => processorInput(env, scope, t))),
+        inputs: await Promise.all(pieceTargets.map((t) => mediaInput(env, scope, t))),
         ...(req.normalize ? { normalize: req.normalize } : {}),
         max_duration: req.maxDuration,
-        output: await processorOutput(env, scope, cutTarget, VIDEO),
+        output: await mediaOutput(env, scope, cutTarget, VIDEO),
       },
       (e) => progress(60 + e.percent * 0.1, 'Joining segments'),
     ),
@@ -129,11 +130,11 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
       processor.run(
         'render',
         {
-          input: await processorInput(env, scope, cutTarget),
+          input: await mediaInput(env, scope, cutTarget),
           preset: renderPresetFor(joined.width, joined.height, req.fps),
-          ...(req.voiceover ? { voiceover: { ...(await processorInput(env, scope, req.voiceover.source)), duck_to: req.voiceover.duck_to } } : {}),
+          ...(req.voiceover ? { voiceover: { ...(await mediaInput(env, scope, req.voiceover.source)), duck_to: req.voiceover.duck_to } } : {}),
           subtitles: req.subtitles!,
-          output: await processorOutput(env, scope, req.output, VIDEO),
+          output: await mediaOutput(env, scope, req.output, VIDEO),
         },
         (e) => progress(70 + e.percent * 0.3, 'Burning subtitles'),
       ),
@@ -145,11 +146,11 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
       processor.run(
         'audio',
         {
-          video: await processorInput(env, scope, cutTarget),
-          audio: await processorInput(env, scope, req.voiceover!.source),
+          video: await mediaInput(env, scope, cutTarget),
+          audio: await mediaInput(env, scope, req.voiceover!.source),
           mode: 'mix',
           duck_to: req.voiceover!.duck_to,
-          output: await processorOutput(env, scope, req.output, VIDEO),
+          output: await mediaOutput(env, scope, req.output, VIDEO),
         },
         (e) => progress(70 + e.percent * 0.3, 'Mixing the voice-over'),
       ),

@@ -15,8 +15,9 @@ import { getScopeProfile } from '../db/repos/profiles.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
-import { jobOutputKey, processorInput } from '../storage/job-outputs.ts';
+import { jobOutputKey } from '../storage/job-outputs.ts';
 import type { HighlightWindow, ProcessorClient, ProgressEvent } from '../processor/contract.ts';
+import { mediaInput } from '../processor/io.ts';
 import { GEMINI_BATCH_FRAMES, GEMINI_MAX_FRAMES, estimateGeminiAnalysisUsd, geminiFrameInterval } from '../providers/cost-estimates.ts';
 import { providerErrorCode, providerErrorMessage, providerErrorToJobError } from '../providers/error-mapping.ts';
 import { type AnalyzedSegment, createGeminiClient, selectBestSegments } from '../providers/gemini.ts';
@@ -97,7 +98,7 @@ function fromGemini(s: AnalyzedSegment): Candidate {
 }
 
 async function highlights(req: CandidateRequest): Promise<CandidateSet> {
-  const input = await processorInput(req.env, req.scope, { kind: 'source_video', id: req.video.id });
+  const input = await mediaInput(req.env, req.scope, { kind: 'source_video', id: req.video.id });
   const result = await callProcessor(() =>
     req.processor.run(
       'highlights',
@@ -160,7 +161,7 @@ export async function geminiAnalysis(req: CandidateRequest): Promise<StoredAnaly
   }
 
   await req.onProgress?.(5, 'Sampling frames');
-  const input = await processorInput(env, scope, { kind: 'source_video', id: req.video.id });
+  const input = await mediaInput(env, scope, { kind: 'source_video', id: req.video.id });
   const interval = geminiFrameInterval(req.video.duration);
   const frames = await callProcessor(() =>
     req.processor.run('frames', { input, interval, max_width: 720, max_frames: GEMINI_MAX_FRAMES, quality: 80 }, (e) =>

@@ -7,7 +7,7 @@ import { type SourceVideoSummary, getSourceVideoSummary, getVoiceDetection, setV
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
 import type { DetectVoiceParams, DetectVoiceResult, ProcessorClient, ProgressEvent, VoiceSegment } from '../processor/contract.ts';
-import { processorInput } from '../storage/job-outputs.ts';
+import { mediaInput } from '../processor/io.ts';
 import { JobDeferredError, PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
@@ -59,7 +59,7 @@ export async function voiceIntervals(
       cached: true,
     };
   }
-  const input = await processorInput(env, scope, { kind: 'source_video', id: videoId });
+  const input = await mediaInput(env, scope, { kind: 'source_video', id: videoId });
   const result: DetectVoiceResult = await callProcessor(() => processor.run('detect-voice', { input, ...params }, onProgress));
   await setVoiceDetection(scope, videoId, {
     params: { ...params },

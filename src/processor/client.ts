@@ -4,16 +4,21 @@
  * in dev and tests; see processor.ts). It signs each request, reads the NDJSON stream, forwards
  * progress, and turns every failure into a `ProcessorError` with a code and `retryable`.
  */
+import { type ProcessorErrorCode, processorErrorCode } from '../../shared/processor/errors.ts';
+import { type OperationRequest, type OperationResult, type ProcessorOperation, processorResults } from '../../shared/processor/operations.ts';
+import { errorResponse, type ProgressEvent, STREAM_LINE_TYPES, streamLine } from '../../shared/processor/protocol.ts';
+import { SIGNATURE_HEADER, signProcessorRequest } from '../../shared/processor/signature.ts';
 import { ProcessorError } from './errors.ts';
-import { PROCESSOR_SIGNATURE_HEADER, signProcessorRequest } from './signature.ts';
-import type {
-  OperationRequest,
-  OperationResult,
-  ProcessorClient,
-  ProcessorErrorCode,
-  ProcessorOperation,
-  ProgressEvent,
-} from './contract.ts';
+
+/** The client every job handler uses (`createProcessorClient` implements it). */
+export interface ProcessorClient {
+  run<O extends ProcessorOperation>(
+    operation: O,
+    request: OperationRequest<O>,
+    onProgress?: (event: ProgressEvent) => void | Promise<void>,
+  ): Promise<OperationResult<O>>;
+  health(): Promise<{ ok: boolean; ffmpeg: boolean; detail?: string }>;
+}
 
 export interface ProcessorClientOptions {
   /** Base URL the paths are resolved against (any host works for a Durable Object stub). */
@@ -26,31 +31,32 @@ export interface ProcessorClientOptions {
 
 const HEALTH_TIMEOUT_MS = 3000;
 
-type StreamLine =
-  | ProgressEvent
-  | { type: 'result'; result: unknown }
-  | { type: 'error'; code: ProcessorErrorCode; message: string };
-
-const KNOWN_CODES = new Set<string>([
-  'invalid_request', 'unauthorized', 'input_unreachable', 'invalid_media', 'unsupported_codec', 'limits_exceeded',
-  'no_video_stream', 'no_audio_stream', 'timeout', 'output_upload_failed', 'busy', 'internal',
-]);
-
 function errorCode(value: unknown): ProcessorErrorCode | 'protocol_error' {
-  return typeof value === 'string' && KNOWN_CODES.has(value) ? (value as ProcessorErrorCode) : 'protocol_error';
+  const known = processorErrorCode.safeParse(value);
+  return known.success ? known.data : 'protocol_error';
 }
 
 async function errorFromResponse(res: Response): Promise<ProcessorError> {
   const text = await res.text().catch(() => '');
+  let body: unknown;
   try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (body.error) {
-      return new ProcessorError(errorCode(body.error.code), String(body.error.message ?? `processor answered ${res.status}`), res.status);
-    }
+    body = JSON.parse(text);
   } catch {
     // Not JSON: a proxy or the platform answered.
+    return new ProcessorError(res.status >= 500 ? 'unreachable' : 'protocol_error', `processor answered ${res.status}`, res.status);
   }
+  const refusal = errorResponse.safeParse(body);
+  if (refusal.success) return new ProcessorError(refusal.data.error.code, refusal.data.error.message, res.status);
+  // Some other `{ error }` (an unknown code, another service): a protocol error with what it said.
+  const error = typeof body === 'object' && body !== null ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+  if (error) return new ProcessorError(errorCode(error.code), String(error.message ?? `processor answered ${res.status}`), res.status);
   return new ProcessorError(res.status >= 500 ? 'unreachable' : 'protocol_error', `processor answered ${res.status}`, res.status);
+}
+
+/** The first problem zod found, as `path: message`. */
+function firstIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'invalid';
 }
 
 /** Yields each complete line of an NDJSON body. */
@@ -99,25 +105,35 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
       const signature = await signProcessorRequest(options.secret, 'POST', path, body);
       const res = await send(path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [PROCESSOR_SIGNATURE_HEADER]: signature },
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
         body,
       });
       if (!res.ok) throw await errorFromResponse(res);
       if (!res.body) throw new ProcessorError('protocol_error', 'processor answered without a body');
       try {
         for await (const text of lines(res.body)) {
-          let line: StreamLine;
+          let json: unknown;
           try {
-            line = JSON.parse(text) as StreamLine;
+            json = JSON.parse(text);
           } catch {
             throw new ProcessorError('protocol_error', 'processor sent a line that is not JSON');
           }
+          const parsed = streamLine.safeParse(json);
+          if (!parsed.success) {
+            const type = (json as { type?: unknown } | null)?.type;
+            // Lines of a kind this client does not know are skipped, as they always were.
+            if (typeof type !== 'string' || !STREAM_LINE_TYPES.includes(type)) continue;
+            throw new ProcessorError('protocol_error', `processor sent a malformed ${type} line (${firstIssue(parsed.error)})`);
+          }
+          const line = parsed.data;
           if (line.type === 'progress') {
             await onProgress?.(line);
           } else if (line.type === 'result') {
-            return line.result as OperationResult<O>;
-          } else if (line.type === 'error') {
-            throw new ProcessorError(errorCode(line.code), String(line.message));
+            const result = processorResults[operation].safeParse(line.result);
+            if (!result.success) throw new ProcessorError('protocol_error', `processor answered ${operation} with a malformed result (${firstIssue(result.error)})`);
+            return result.data as OperationResult<O>;
+          } else {
+            throw new ProcessorError(line.code, line.message);
           }
         }
       } catch (err) {

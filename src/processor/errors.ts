@@ -4,7 +4,7 @@
  * handlers whether another attempt can succeed: transport trouble, busy, timeouts and 5xx can;
  * a bad input or request cannot.
  */
-import type { ProcessorErrorCode } from './contract.ts';
+import type { ProcessorErrorCode } from '../../shared/processor/errors.ts';
 
 export type ProcessorClientErrorCode = ProcessorErrorCode | 'unreachable' | 'protocol_error';
 

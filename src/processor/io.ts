@@ -1,6 +1,6 @@
 /**
- * What library job handlers hand the processor: signed URLs for inputs (GET with Range) and outputs
- * (PUT into R2 under the job's profile), and progress mapped onto a slice of the job's progress.
+ * What job handlers hand the processor: signed URLs for inputs (GET with Range) and outputs (PUT
+ * into R2 under the job's profile), and progress mapped onto a slice of the job's progress.
  */
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
@@ -9,18 +9,22 @@ import { type MediaTarget, signedMediaUrl, signedUploadUrl } from '../storage/si
 
 /** Inputs and outputs live as long as the slowest processor step may take. */
 export const PROCESSOR_URL_TTL_SECONDS = 2 * 3600;
-/** Bound on derived videos (cuts, variants, renders); R2 takes at most 5 GiB in one PUT. */
-export const MAX_VIDEO_OUTPUT_BYTES = 4 * 1024 ** 3;
-export const MAX_IMAGE_OUTPUT_BYTES = 10 * 1024 * 1024;
-export const MAX_AUDIO_OUTPUT_BYTES = 512 * 1024 * 1024;
+
+/** Largest file the processor may PUT, by what it writes. */
+export const MAX_OUTPUT_BYTES = {
+  // The larger of the two caps the merged helpers had (job outputs allowed 20 GiB), so no job that worked is refused.
+  'video/mp4': 20 * 1024 ** 3,
+  'image/jpeg': 10 * 1024 * 1024,
+  'audio/mpeg': 512 * 1024 * 1024,
+} as const;
+export type OutputContentType = keyof typeof MAX_OUTPUT_BYTES;
 
 export async function mediaInput(env: Bindings, scope: ProfileScope, target: MediaTarget): Promise<MediaInput> {
   return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
 }
 
-export async function mediaOutput(env: Bindings, scope: ProfileScope, target: MediaTarget, contentType: 'video/mp4' | 'image/jpeg' | 'audio/mpeg'): Promise<MediaOutput> {
-  const maxBytes = contentType === 'video/mp4' ? MAX_VIDEO_OUTPUT_BYTES : contentType === 'image/jpeg' ? MAX_IMAGE_OUTPUT_BYTES : MAX_AUDIO_OUTPUT_BYTES;
-  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS, maxBytes, contentType });
+export async function mediaOutput(env: Bindings, scope: ProfileScope, target: MediaTarget, contentType: OutputContentType): Promise<MediaOutput> {
+  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS, maxBytes: MAX_OUTPUT_BYTES[contentType], contentType });
   return { url: signed.url, content_type: contentType };
 }
 

@@ -7,26 +7,12 @@
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
-import type { MediaInput, MediaOutput } from '../processor/contract.ts';
-import { type MediaTarget, signedMediaUrl, signedUploadUrl, storageKeyOf } from './signed-urls.ts';
-
-/** Processor URLs outlive the slowest step. */
-export const PROCESSOR_URL_TTL_SECONDS = 2 * 3600;
-export const MAX_JOB_OUTPUT_BYTES = 20 * 1024 * 1024 * 1024;
+import { type MediaTarget, signedMediaUrl, storageKeyOf } from './signed-urls.ts';
 
 export const jobOutput = (jobId: string, name: string): MediaTarget => ({ kind: 'job_output', id: jobId, name });
 
 export function jobOutputKey(scope: ProfileScope, jobId: string, name: string): string {
   return storageKeyOf(scope, jobOutput(jobId, name));
-}
-
-export async function processorInput(env: Bindings, scope: ProfileScope, target: MediaTarget): Promise<MediaInput> {
-  return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
-}
-
-export async function processorOutput(env: Bindings, scope: ProfileScope, target: MediaTarget, contentType: string, maxBytes = MAX_JOB_OUTPUT_BYTES): Promise<MediaOutput> {
-  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS, maxBytes, contentType });
-  return { url: signed.url, content_type: contentType };
 }
 
 const OUTPUT_SUFFIX = '_output';

@@ -56,7 +56,8 @@ import { elevenLabsTtsCost, loadPriceTable } from '../providers/pricing.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import { processorClient } from '../processor/connect.ts';
 import type { ProcessorClient, TimeRange } from '../processor/contract.ts';
-import { type MediaTarget, signedMediaUrl, signedUploadUrl, storageKeyOf } from '../storage/signed-urls.ts';
+import { mediaInput, mediaOutput } from '../processor/io.ts';
+import { type MediaTarget, storageKeyOf } from '../storage/signed-urls.ts';
 
 export type VoiceoverProvider = 'elevenlabs' | 'local';
 
@@ -67,8 +68,6 @@ export const DEFAULT_LOCAL_VOICE = 'en-us';
 export const LOCAL_VOICE_PATTERN = /^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,16})?$/i;
 export const ELEVENLABS_VOICE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const AUDIO_TYPE = 'audio/mpeg';
-const MAX_AUDIO_BYTES = 200 * 1024 * 1024;
-const URL_TTL_SECONDS = 2 * 3600;
 /** Names of intermediate objects under the job: `[a-z0-9_-]`, starting with a letter or digit. */
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,40}$/;
 
@@ -227,15 +226,6 @@ function jobOutput(jobId: string, name: string): MediaTarget {
   return { kind: 'job_output', id: jobId, name };
 }
 
-async function putUrl(env: Bindings, scope: ProfileScope, target: MediaTarget) {
-  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: URL_TTL_SECONDS, maxBytes: MAX_AUDIO_BYTES, contentType: AUDIO_TYPE });
-  return { url: signed.url, content_type: AUDIO_TYPE };
-}
-
-async function getUrl(env: Bindings, scope: ProfileScope, target: MediaTarget) {
-  return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: URL_TTL_SECONDS })).url };
-}
-
 /** Calls ElevenLabs once per (job, key): a stored answer is reused. Returns the stored facts. */
 async function elevenLabsSpeech(
   env: Bindings,
@@ -333,7 +323,7 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
     cacheKeys = [...new Set([speechKey, storageKeyOf(scope, jobOutput(req.jobId, `${key}-el.json`))])];
   } else {
     const result = await callProcessor(async () =>
-      processor.run('tts-local', { text, voice: plan.voice, output: await putUrl(env, scope, speechTarget) }, (e) => progress(e.percent * 0.5, 'Synthesising voice (local)')),
+      processor.run('tts-local', { text, voice: plan.voice, output: await mediaOutput(env, scope, speechTarget, AUDIO_TYPE) }, (e) => progress(e.percent * 0.5, 'Synthesising voice (local)')),
     );
     cues = result.cues.map((c) => ({ start: c.start, end: c.end, text: c.text }));
     characters = result.characters;
@@ -349,10 +339,10 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
         processor.run(
           'silence-remove',
           {
-            input: await getUrl(env, scope, speechTarget),
+            input: await mediaInput(env, scope, speechTarget),
             min_silence_duration: req.minSilence,
             padding: req.padding,
-            output: await putUrl(env, scope, req.output),
+            output: await mediaOutput(env, scope, req.output, AUDIO_TYPE),
           },
           (e) => progress(50 + e.percent * 0.45, 'Removing silences'),
         ),
@@ -409,6 +399,6 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
 }
 
 async function audioDuration(env: Bindings, scope: ProfileScope, processor: ProcessorClient, target: MediaTarget): Promise<number> {
-  const probe = await callProcessor(async () => processor.run('probe', { input: await getUrl(env, scope, target) }));
+  const probe = await callProcessor(async () => processor.run('probe', { input: await mediaInput(env, scope, target) }));
   return probe.duration;
 }

@@ -9,7 +9,7 @@
  * motion thresholds keep their meaning; 160×90 area-downscaled frames average ~12×12 source pixels
  * each at 1080p, which stands in for the original's 21×21 Gaussian blur against grain.
  */
-import type { HighlightWindow, HighlightsResult } from '../../../src/processor/contract.ts';
+import type { HighlightWindow, HighlightsResult } from '../../../shared/processor/operations.ts';
 import { hammingDistance, perceptualHash, type PerceptualHash } from './phash.ts';
 
 export const HIGHLIGHT_SAMPLE_FPS = 5;

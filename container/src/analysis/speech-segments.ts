@@ -4,7 +4,7 @@
  * speech shorter than `min_speech_duration` → pad by `padding`, clamped to [0, duration] → merge
  * overlaps. `confidence` is the mean probability over the speech frames a segment was built from.
  */
-import type { DetectVoiceParams, VoiceSegment } from '../../../src/processor/contract.ts';
+import type { DetectVoiceParams, VoiceSegment } from '../../../shared/processor/operations.ts';
 
 export interface FrameProbabilities {
   /** Probability that frame i, covering [i·hop, (i+1)·hop) seconds, holds speech. */

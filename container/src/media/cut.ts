@@ -12,7 +12,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode, TimeRange } from '../../../src/processor/contract.ts';
+import type { TimeRange } from '../../../shared/processor/media.ts';
+import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';

@@ -8,7 +8,8 @@
  * The volume is evaluated per 256-sample block (5 ms at 48 kHz), not per 1024-sample AAC frame, so
  * edges land where asked.
  */
-import type { MuteMode, TimeRange } from '../../../src/processor/contract.ts';
+import type { TimeRange } from '../../../shared/processor/media.ts';
+import type { MuteMode } from '../../../shared/processor/operations.ts';
 
 export const FADE_MERGE_GAP = 0.4;
 export const DEFAULT_FADE_DURATION = 0.8;

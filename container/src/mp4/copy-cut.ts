@@ -6,7 +6,8 @@
  * a new MP4 — `moov` first, its length known up front — is streamed straight from the source's
  * byte ranges to the output URL. Anything else answers `{ fallback }` and the ffmpeg path runs.
  */
-import type { ExtractResult, MediaOutput } from '../../../src/processor/contract.ts';
+import type { MediaOutput } from '../../../shared/processor/media.ts';
+import type { ExtractResult } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { log } from '../log.ts';
 import { planCopyCut } from './copy-plan.ts';

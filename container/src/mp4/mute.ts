@@ -16,7 +16,8 @@
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MediaOutput, MuteMode, MuteResult, TimeRange } from '../../../src/processor/contract.ts';
+import type { MediaOutput, TimeRange } from '../../../shared/processor/media.ts';
+import type { MuteMode, MuteResult } from '../../../shared/processor/operations.ts';
 import { log } from '../log.ts';
 import { AAC_LC, aacFrameWindow, canJoin, readAacConfig } from './aac-frame.ts';
 import { AAC_FRAME, MIN_LEAD, MIN_TRAIL, planAudioSplice, type SpliceSegment } from './audio-splice-plan.ts';

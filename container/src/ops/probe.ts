@@ -1,8 +1,7 @@
 /** `probe`: what the media is (display size rotation-aware, as the original's video-info). */
-import type { ProbeRequest, ProbeResult } from '../../../src/processor/contract.ts';
+import type { ProbeResult } from '../../../shared/processor/operations.ts';
 import type { MediaInfo, RawPacket } from '../media/probe.ts';
-import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
-import { onlyKeys, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 /** Packets read from the start to estimate the keyframe interval (about 4 s of 30 fps video with its audio). */
 const KEYFRAME_SAMPLE_PACKETS = 240;
@@ -54,10 +53,6 @@ export function toProbeResult(info: MediaInfo, keyframeSeconds: number | null): 
 
 export const probeOperation: Operation<'probe'> = {
   name: 'probe',
-  parse(body, env): ProbeRequest {
-    onlyKeys(body, '', ['input']);
-    return { input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)) };
-  },
   async run(request, ctx) {
     ctx.progress(0, 'probing');
     // One ffprobe run: headers plus the first packets, from which the keyframe spacing is measured.
