@@ -10,7 +10,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { idPrefixes } from '../../src/core/ids.ts';
-import { createTenantRouter } from '../../src/http/router.ts';
+import { createPublicRouter, createTenantRouter } from '../../src/http/router.ts';
 import { signToken } from '../helpers/worker/tokens.ts';
 
 interface Route {
@@ -18,17 +18,13 @@ interface Route {
   path: string;
 }
 
-const app = createApp();
-
-/** Every route (method + routing path), once; `use()` middleware (method ALL on `/*`) left out. */
-function routesOf(): Route[] {
-  const seen = new Map<string, Route>();
-  for (const r of app.routes) {
-    if (r.method === 'ALL' && r.path === '/*') continue;
-    seen.set(`${r.method} ${r.path}`, { method: r.method, path: r.path });
-  }
-  return [...seen.values()];
+/** What the overlap check needs of an app: its registered routes and its router. */
+interface Routed {
+  routes: readonly Route[];
+  router: { match(method: string, path: string): unknown };
 }
+
+const app = createApp();
 
 /** Path segments; a parameter's `{regex}` may itself contain `/`. */
 function segmentsOf(path: string): string[] {
@@ -39,20 +35,32 @@ type Segment = { literal: string } | { param: string; pattern: RegExp };
 
 function parse(path: string): Segment[] {
   return segmentsOf(path).map((s) => {
-    const m = /^:(\w+)(?:\{(.*)\})?$/.exec(s);
     if (s === '*') return { param: '*', pattern: /^.*$/ };
+    const m = /^:(\w+)(?:\{(.*)\})?$/.exec(s);
     return m ? { param: m[1]!, pattern: new RegExp(`^(?:${m[2] ?? '[^/]+'})$`) } : { literal: s };
   });
 }
 
-const routes = routesOf();
-const parsed = routes.map((r) => ({ ...r, segments: parse(r.path) }));
-const sampleIds = Object.values(idPrefixes).map((p) => `${p}_${'0'.repeat(26)}`);
-const literals = [...new Set(parsed.flatMap((r) => r.segments.flatMap((s) => ('literal' in s ? [s.literal] : []))))];
-const candidates = [...new Set([...literals, ...sampleIds, 'x', 'sample-name.mp4'])];
+/** Every route (method + routing path) once, parsed; `use()` middleware (ALL on `/*`) left out. */
+function routesOf(target: Routed) {
+  const seen = new Map<string, Route>();
+  for (const r of target.routes) {
+    if (r.method === 'ALL' && r.path === '/*') continue;
+    seen.set(`${r.method} ${r.path}`, { method: r.method, path: r.path });
+  }
+  return [...seen.values()].map((r) => ({ ...r, segments: parse(r.path) }));
+}
 
-/** Concrete paths this route matches, built from every candidate its parameters accept. */
-function instances(segments: Segment[]): string[] {
+const sampleIds = Object.values(idPrefixes).map((p) => `${p}_${'0'.repeat(26)}`);
+
+/** Sample values for parameters: every literal segment of every route, an id of every kind, text. */
+function candidatesOf(routes: ReturnType<typeof routesOf>): string[] {
+  const literals = routes.flatMap((r) => r.segments.flatMap((s) => ('literal' in s ? [s.literal] : [])));
+  return [...new Set([...literals, ...sampleIds, 'x', 'sample-name.mp4'])];
+}
+
+/** Concrete paths a route matches, built from every candidate its parameters accept. */
+function instances(segments: Segment[], candidates: string[]): string[] {
   let paths = [''];
   for (const s of segments) {
     const values = 'literal' in s ? [s.literal] : candidates.filter((v) => s.pattern.test(v));
@@ -62,45 +70,64 @@ function instances(segments: Segment[]): string[] {
   return paths.map((p) => p || '/');
 }
 
-/** The routes (by path) of `method` that the app's router matches for `path`. */
-function matching(method: string, path: string): string[] {
-  const result = app.router.match(method, path) as unknown as [[[unknown, Route], unknown][], unknown];
-  return [...new Set(result[0].map(([[, r]]) => r).filter((r) => r.method !== 'ALL').map((r) => r.path))];
+/** The routes (by routing path) of `method` the router matches for `path`. */
+function matching(target: Routed, method: string, path: string): string[] {
+  const result = target.router.match(method, path) as [[[unknown, Route], unknown][], unknown];
+  return [...new Set(result[0].map(([[, r]]) => r).filter((r) => r.method !== 'ALL').map((r) => r.path))].sort();
 }
+
+/** Every concrete path matched by more than one route of a method (or not by its own route). */
+function overlapsIn(target: Routed): { overlaps: string[]; checked: number } {
+  const routes = routesOf(target);
+  const candidates = candidatesOf(routes);
+  const overlaps: string[] = [];
+  let checked = 0;
+  for (const route of routes) {
+    for (const path of instances(route.segments, candidates)) {
+      checked++;
+      const found = matching(target, route.method, path);
+      if (!found.includes(route.path)) overlaps.push(`${route.method} ${path}: not matched by its own route ${route.path}`);
+      else if (found.length > 1) overlaps.push(`${route.method} ${path}: ${found.join(' | ')}`);
+    }
+  }
+  return { overlaps: [...new Set(overlaps)], checked };
+}
+
+const parsed = routesOf(app);
 
 describe('routing', () => {
   it('has the routes of every module', () => {
-    expect(routes.length).toBeGreaterThan(80);
-    expect(routes.filter((r) => r.method === 'ALL')).toEqual([]);
+    expect(parsed.length).toBeGreaterThan(80);
+    expect(parsed.filter((r) => r.method === 'ALL')).toEqual([]);
   });
 
   it('matches every concrete path with at most one route per method, so mount order cannot matter', () => {
-    const overlaps: string[] = [];
-    let checked = 0;
-    for (const route of parsed) {
-      for (const path of instances(route.segments)) {
-        checked++;
-        const found = matching(route.method, path);
-        if (!found.includes(route.path)) overlaps.push(`${route.method} ${path}: not matched by its own route ${route.path}`);
-        else if (found.length > 1) overlaps.push(`${route.method} ${path}: ${found.join(' | ')}`);
-      }
-    }
+    const { overlaps, checked } = overlapsIn(app);
     expect(overlaps).toEqual([]);
-    expect(checked).toBeGreaterThan(routes.length);
+    expect(checked).toBeGreaterThan(parsed.length);
   });
 
   it('keeps paths that once depended on mount order apart', () => {
-    expect(matching('GET', '/api/v1/segments/source-videos')).toEqual(['/api/v1/segments/source-videos']);
-    expect(matching('GET', `/api/v1/segments/seg_${'0'.repeat(26)}`)).toEqual(['/api/v1/segments/:id{seg_[^/]+}']);
-    expect(matching('POST', '/api/v1/segments/source-videos/uploads')).toEqual(['/api/v1/segments/source-videos/uploads']);
-    expect(matching('POST', '/api/v1/jobs/multi-video')).toEqual(['/api/v1/jobs/multi-video']);
+    expect(matching(app, 'GET', '/api/v1/segments/source-videos')).toEqual(['/api/v1/segments/source-videos']);
+    expect(matching(app, 'GET', `/api/v1/segments/seg_${'0'.repeat(26)}`)).toEqual(['/api/v1/segments/:id{seg_[^/]+}']);
+    expect(matching(app, 'POST', '/api/v1/segments/source-videos/uploads')).toEqual(['/api/v1/segments/source-videos/uploads']);
+    expect(matching(app, 'POST', '/api/v1/jobs/multi-video')).toEqual(['/api/v1/jobs/multi-video']);
+  });
+
+  it('the overlap check catches a planted overlap', () => {
+    const planted = createPublicRouter();
+    planted.get('/segments/:id', (c) => c.text('one'));
+    planted.get('/segments/source-videos', (c) => c.text('list'));
+    planted.post('/segments/:id', (c) => c.text('other method'));
+    expect(overlapsIn(planted).overlaps).toEqual(['GET /segments/source-videos: /segments/:id | /segments/source-videos']);
   });
 });
 
 describe('tenancy by router', () => {
   const api = parsed.filter((r) => r.path === '/api/v1' || r.path.startsWith('/api/v1/'));
+  const candidates = candidatesOf(parsed);
   const request = (route: (typeof api)[number], headers: Record<string, string>) =>
-    app.request(instances(route.segments)[0]!, { method: route.method, headers }, env);
+    app.request(instances(route.segments, candidates)[0]!, { method: route.method, headers }, env);
 
   it('answers 401 without a token on every API route', async () => {
     const open: string[] = [];
