@@ -1,12 +1,10 @@
 /**
  * One error model for the whole API. Every failure leaves as
  * `{ "error": { "code", "message", "request_id", "details"? } }` with the request id also in the
- * `X-Request-Id` header. Handlers throw `ApiError`; anything else becomes a 500 without internals.
+ * `X-Request-Id` header. Handlers throw `ApiError`; anything else becomes a 500 without internals
+ * (the Hono error handler that renders them is src/http/errors.ts).
  */
-import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import type { AppEnv } from './env.ts';
 
 export type ErrorCode =
   | 'bad_request'
@@ -32,6 +30,9 @@ export type ErrorCode =
   | 'unavailable'
   | 'internal_error';
 
+/** The statuses an error can leave with (all of them carry the JSON error body). */
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 405 | 409 | 411 | 413 | 415 | 416 | 422 | 429 | 500 | 502 | 503 | 504;
+
 export interface FieldIssue {
   path: string;
   message: string;
@@ -39,13 +40,13 @@ export interface FieldIssue {
 }
 
 export class ApiError extends Error {
-  readonly status: ContentfulStatusCode;
+  readonly status: ErrorStatus;
   readonly code: ErrorCode;
   readonly details?: unknown;
   readonly headers?: Record<string, string>;
 
   constructor(
-    status: ContentfulStatusCode,
+    status: ErrorStatus,
     code: ErrorCode,
     message: string,
     options: { details?: unknown; headers?: Record<string, string> } = {},
@@ -89,22 +90,4 @@ export function errorBody(requestId: string, code: ErrorCode, message: string, d
   return {
     error: { code, message, request_id: requestId, ...(details === undefined ? {} : { details }) },
   };
-}
-
-/** Hono `onError` handler: known errors keep their status, everything else is a 500. */
-export function handleError(err: Error, c: Context<AppEnv>): Response {
-  const requestId = c.get('requestId') ?? 'unknown';
-  if (err instanceof ApiError) {
-    const res = c.json(errorBody(requestId, err.code, err.message, err.details), err.status);
-    for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
-    return res;
-  }
-  // Hono's own HTTPException (e.g. from body-limit) carries a status but no code.
-  const status = (err as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code: ErrorCode = status === 413 ? 'payload_too_large' : 'bad_request';
-    return c.json(errorBody(requestId, code, err.message || 'Bad request'), status as ContentfulStatusCode);
-  }
-  console.error(JSON.stringify({ level: 'error', request_id: requestId, error: err.message, stack: err.stack }));
-  return c.json(errorBody(requestId, 'internal_error', 'Internal server error'), 500);
 }

@@ -1,19 +1,22 @@
 /**
  * Authentication and profile resolution. After `requireUser` the request has a `principal`;
- * after `requireProfile` it also has the `scope` every tenant repository needs.
+ * after `requireProfile` it also has the `scope` every tenant repository needs. Routes never apply
+ * these themselves: the user and tenant routers (router.ts) put them in front of every route.
  *
  * Active profile: the `X-Profile-Id` header, else the user's default profile (created on first use).
  * 401 bad/missing token · 400 malformed profile id · 404 unknown profile · 403 another user's profile
  * or one outside the token's `profiles` claim.
  */
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv, Bindings } from '../core/env.ts';
+import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { createDb } from '../db/client.ts';
-import { ensureDefaultProfile, findProfileForUser } from '../db/repos/profiles.ts';
+import { ensureDefaultProfile } from '../db/repos/profiles.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
 import { isId } from '../core/ids.ts';
 import { type AuthConfig, TokenError, verifyToken } from '../auth/verify-token.ts';
+import type { Principal, TenantEnv, UserEnv } from './context.ts';
+import { ownedProfile } from './owned.ts';
 
 export const PROFILE_HEADER = 'X-Profile-Id';
 
@@ -39,26 +42,28 @@ export function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
-export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
-  // Several routers can share a path prefix; authenticate once per request.
-  if (c.get('principal')) return next();
-  const token = bearerToken(c.req.header('Authorization'));
-  const config = authConfig(c.env);
+/** The caller behind the request's bearer token; 401 (or 503 when no key is configured) otherwise. */
+export async function verifiedPrincipal(authorization: string | undefined, env: Bindings): Promise<Principal> {
+  const token = bearerToken(authorization);
+  const config = authConfig(env);
   if (!config.secret && !config.jwksUrl) {
     throw new ApiError(503, 'not_configured', 'Authentication is not configured (JWT_SECRET or AUTH_JWKS_URL)');
   }
   try {
     const verified = await verifyToken(token, config);
-    c.set('principal', { userId: verified.userId, allowedProfileIds: verified.profiles });
+    return { userId: verified.userId, allowedProfileIds: verified.profiles };
   } catch (err) {
     if (err instanceof TokenError) throw unauthorized(err.message);
     throw err;
   }
+}
+
+export const requireUser = createMiddleware<UserEnv>(async (c, next) => {
+  c.set('principal', await verifiedPrincipal(c.req.header('Authorization'), c.env));
   await next();
 });
 
-export const requireProfile = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get('scope')) return next();
+export const requireProfile = createMiddleware<TenantEnv>(async (c, next) => {
   const principal = c.get('principal');
   const db = createDb(c.env.DB);
   const requested = c.req.header(PROFILE_HEADER)?.trim();
@@ -67,13 +72,7 @@ export const requireProfile = createMiddleware<AppEnv>(async (c, next) => {
     if (!isId('profile', requested)) {
       throw new ApiError(400, 'bad_request', `${PROFILE_HEADER} is not a valid profile id`);
     }
-    const lookup = await findProfileForUser(db, principal.userId, requested);
-    if (!lookup.found) {
-      throw lookup.reason === 'missing'
-        ? new ApiError(404, 'not_found', 'Profile not found')
-        : new ApiError(403, 'forbidden', 'Access denied to this profile');
-    }
-    profileId = lookup.profile.id;
+    profileId = (await ownedProfile(db, principal.userId, requested)).id;
   } else {
     profileId = (await ensureDefaultProfile(db, principal.userId)).id;
   }

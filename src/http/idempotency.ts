@@ -8,11 +8,11 @@
  * The fingerprint is the route plus the validated input (canonical JSON), so formatting differences
  * in the body do not matter.
  */
-import type { Context } from 'hono';
-import type { AppEnv } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { claimKey, completeKey, findKey, releaseKey } from '../db/repos/idempotency-keys.ts';
 import type { ProfileScope } from '../db/scope.ts';
+import type { TenantContext } from './context.ts';
+import { withoutGrammars } from './route-paths.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -86,14 +86,15 @@ export async function runIdempotent(
 
 /** Route helper: runs `run` under the request's Idempotency-Key and answers with JSON. */
 export async function idempotentJson(
-  c: Context<AppEnv>,
+  c: TenantContext,
   input: unknown,
   run: () => Promise<{ status: number; body: unknown }>,
 ): Promise<Response> {
   const result = await runIdempotent(
     c.get('scope'),
     c.req.header(IDEMPOTENCY_HEADER),
-    { route: `${c.req.method} ${c.req.routePath}`, input },
+    // The route as written (`/jobs/:job_id`): keys stored before routes carried id grammars still match.
+    { route: `${c.req.method} ${withoutGrammars(c.req.routePath)}`, input },
     run,
   );
   const res = new Response(JSON.stringify(result.body), {

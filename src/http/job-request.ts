@@ -10,8 +10,7 @@
  * Idempotency-Key checks. Nothing is probed or queued here: the route calls `startProbes()` inside
  * its idempotent run, or `discard()` when the request goes no further.
  */
-import type { Context } from 'hono';
-import type { AppEnv, Bindings } from '../core/env.ts';
+import type { Bindings } from '../core/env.ts';
 import { ApiError, badRequest } from '../core/errors.ts';
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
@@ -23,6 +22,7 @@ import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
 import { MAX_UPLOAD_BYTES, startProbe } from '../source-videos/uploads.ts';
+import type { TenantContext } from './context.ts';
 
 export const MAX_AUDIO_UPLOAD_BYTES = 200 * 1024 * 1024;
 export const MAX_TEXT_FILE_BYTES = 1024 * 1024;
@@ -110,7 +110,7 @@ async function storeAudioPart(env: Bindings, key: string, part: MultipartPart): 
  * Reads the request. `jobId` is the id the job will get (audio is stored under it). The profile's
  * job limits are checked before a byte is read, counting one job per possible video upload.
  */
-export async function readJobRequest(c: Context<AppEnv>, jobId: string, spec: JobRequestSpec): Promise<JobRequest> {
+export async function readJobRequest(c: TenantContext, jobId: string, spec: JobRequestSpec): Promise<JobRequest> {
   const env = c.env;
   const scope: ProfileScope = c.get('scope');
   const videos = new Map<string, UploadedVideo>();

@@ -8,17 +8,16 @@
  *    it);
  * 4. whatever did not become part of a job (a replayed or refused request's uploads) is removed.
  */
-import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { AppEnv } from '../core/env.ts';
 import { validationError } from '../core/errors.ts';
 import { type JobRequest, type JobRequestSpec, readJobRequest } from './job-request.ts';
 import { deletePrefix, storageKeys } from '../storage/keys.ts';
 import { idempotentJson } from './idempotency.ts';
 import { newId } from '../core/ids.ts';
+import type { TenantContext } from './context.ts';
 
 export interface JobRouteContext<F> {
-  c: Context<AppEnv>;
+  c: TenantContext;
   fields: F;
   request: JobRequest;
   /** The id the job must be created with (`enqueueJob(…, { id: jobId })`). */
@@ -26,7 +25,7 @@ export interface JobRouteContext<F> {
 }
 
 export async function handleJobRoute<S extends z.ZodType>(
-  c: Context<AppEnv>,
+  c: TenantContext,
   spec: JobRequestSpec,
   schema: S,
   run: (ctx: JobRouteContext<z.infer<S>>) => Promise<{ status: number; body: unknown }>,

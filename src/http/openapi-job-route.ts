@@ -4,7 +4,7 @@
  * and documented here: multipart/form-data (files + fields) or JSON (ids instead of files).
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../core/env.ts';
+import type { TenantEnv } from './context.ts';
 import { budgetResponse, conflictResponse, errorResponses, jsonContent, rateLimitResponse, security, tooLargeResponse } from './openapi.ts';
 
 export interface JobRouteDoc {
@@ -23,7 +23,7 @@ export interface JobRouteDoc {
 
 const binary = (description: string) => z.string().openapi({ type: 'string', format: 'binary', description });
 
-export function documentJobRoute(app: OpenAPIHono<AppEnv>, doc: JobRouteDoc) {
+export function documentJobRoute(app: OpenAPIHono<TenantEnv>, doc: JobRouteDoc) {
   const fileShape = Object.fromEntries(Object.entries(doc.files ?? {}).map(([name, d]) => [name, binary(d).optional()]));
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc.responses)) responses[status] = r.schema ? jsonContent(r.schema, r.description) : { description: r.description };

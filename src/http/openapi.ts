@@ -50,9 +50,3 @@ export const profileHeader = z.object({
 });
 
 export const security = [{ bearerAuth: [] }];
-
-/** `{id}` path parameter for a given id prefix. */
-export const idParam = <N extends string>(name: N, example: string) =>
-  z.object({
-    [name]: z.string().min(1).max(64).openapi({ param: { name, in: 'path' }, example }),
-  } as Record<N, z.ZodString>);

@@ -2,9 +2,9 @@
 import { processorClient } from '../processor/connect.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import type { JobType } from '../jobs/job-types.ts';
+import { type JobRegistry, jobRegistry } from '../jobs/registry.ts';
 import { analyzeVideoHandler } from './analyze-video.ts';
 import { detectVoiceHandler } from './detect-voice.ts';
-import { echoHandler } from './echo.ts';
 import { extractSegmentHandler } from './extract-segment.ts';
 import { generateFromSegmentsHandler } from './generate-from-segments.ts';
 import { segmentThumbnailHandler } from './segment-thumbnail.ts';
@@ -22,7 +22,6 @@ import { ttsGenerateHandler } from './tts-generate.ts';
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
 export const handlers: HandlerRegistry = {
-  echo: echoHandler,
   publish_clip: publishClipHandler,
   probe_source_video: probeSourceVideoHandler(processorClient),
   detect_voice: detectVoiceHandler(processorClient),
@@ -39,3 +38,6 @@ export const handlers: HandlerRegistry = {
   multi_video: multiVideoHandler(processorClient),
   generate_project: generateProjectHandler(processorClient),
 };
+
+/** What the production consumer (and the cancel route) run: every job type with its handler. */
+export const productionJobs: JobRegistry = jobRegistry(handlers);

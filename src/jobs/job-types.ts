@@ -25,8 +25,6 @@ const subtitleSettings = z.record(z.string(), z.unknown()).nullable();
 const outputName = z.string().min(1).max(100);
 
 export const jobInputSchemas = {
-  /** Internal self-test of the queue machinery; not exposed through any route. */
-  echo: z.object({ message: z.string(), fail_with: z.enum(['transient', 'permanent']).optional() }),
   /**
    * Publishes one clip to one or more Postiz channels in ONE create call. Everything was checked
    * by the route; the publication id doubles as the Postiz `group` (see publish-clip.ts).

@@ -3,13 +3,13 @@
  * job's input lives in its D1 row, so a message can be small, replayed, and never trusted for data.
  */
 import { z } from 'zod';
-import { jobTypes } from './job-types.ts';
 
 export const jobMessage = z.object({
   kind: z.literal('job'),
   job_id: z.string().regex(/^job_[0-9a-z]{26}$/),
   profile_id: z.string().regex(/^prf_[0-9a-z]{26}$/),
-  type: z.enum(jobTypes),
+  /** A job type of the consumer's registry; the consumer drops messages of any other type. */
+  type: z.string().regex(/^[a-z][a-z_]{0,63}$/),
 });
 export type JobMessage = z.infer<typeof jobMessage>;
 

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createDb } from '../db/client.ts';
 import { listExportPresets } from '../db/repos/export-presets.ts';
 import { errorResponses, jsonContent, security } from '../http/openapi.ts';
-import { createTenantRouter } from '../http/tenant-router.ts';
+import { createTenantRouter } from '../http/router.ts';
 
 const PresetResponse = z
   .object({

@@ -14,7 +14,7 @@ import { getJob, markRunning } from '../../src/db/repos/jobs.ts';
 import { getProject } from '../../src/db/repos/projects.ts';
 import { getSourceVideoSummary } from '../../src/db/repos/source-videos.ts';
 import { jobs } from '../../src/db/schema.ts';
-import { MAX_ATTEMPTS, MAX_WAIT_SECONDS, RUNNING_LEASE_SECONDS, processJobMessage } from '../../src/jobs/consumer.ts';
+import { MAX_ATTEMPTS, MAX_WAIT_SECONDS, RUNNING_LEASE_SECONDS, processJobMessage } from '../helpers/worker/jobs.ts';
 import type { JobMessage } from '../../src/jobs/messages.ts';
 import { storageKeys } from '../../src/storage/keys.ts';
 import { postForm, providerFake } from '../helpers/worker/processing.ts';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { getClip, updateClip } from '../../src/db/repos/clips.ts';
 import { type JobRow, getJob, insertJobStatement } from '../../src/db/repos/jobs.ts';
 import { claimCreateAttempt, ensurePublication, getPublication, listClipPublications } from '../../src/db/repos/publications.ts';
-import { MAX_ATTEMPTS, processJobMessage } from '../../src/jobs/consumer.ts';
+import { MAX_ATTEMPTS, processJobMessage } from '../helpers/worker/jobs.ts';
 import { createJobContext } from '../../src/jobs/context.ts';
 import { publishClipHandler } from '../../src/job-handlers/publish-clip.ts';
 import type { JobInput } from '../../src/jobs/job-types.ts';

@@ -444,7 +444,7 @@ describe('publish progress and publications', () => {
 
   it('answers 404 for the progress of a job that is not a publish', async () => {
     const user = await seedUser('pz-progress');
-    const { enqueueJob } = await import('../../src/jobs/producer.ts');
+    const { enqueueJob } = await import('../helpers/worker/jobs.ts');
     const job = await enqueueJob(scopeOf(user), env, 'echo', { message: 'hi' });
     expect((await as(user)(`${P}/publish/${job.id}/progress`)).status).toBe(404);
   });
