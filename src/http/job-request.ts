@@ -11,6 +11,7 @@
  * its idempotent run, or `discard()` when the request goes no further.
  */
 import type { Context } from 'hono';
+import { sha256Hex } from '../../shared/encoding.ts';
 import type { AppEnv, Bindings } from '../core/env.ts';
 import { ApiError, badRequest } from '../core/errors.ts';
 import type { JobRow } from '../db/repos/jobs.ts';
@@ -82,11 +83,6 @@ export interface JobRequest {
 
 /** The job output name an audio upload field is stored under. */
 export const audioInputName = (field: string) => `input-${field.replace(/_/g, '-')}`;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 async function storeAudioPart(env: Bindings, key: string, part: MultipartPart): Promise<{ contentType: string; size: number; sha256: string }> {
   const hashed = hashingStream(part.body);

@@ -4,6 +4,7 @@
  * Workers the envelope is piped through a `FixedLengthStream` (the runtime then sends the length
  * instead of chunked encoding); elsewhere (Node's fetch) the caller sets `Content-Length` itself.
  */
+import { toHex } from '../../shared/encoding.ts';
 
 export interface MultipartFile {
   fieldName?: string;
@@ -33,7 +34,7 @@ export function safeFilename(name: string): string {
 
 function randomBoundary(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `----cutroom${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `----cutroom${toHex(bytes)}`;
 }
 
 interface FixedLengthStreamLike {

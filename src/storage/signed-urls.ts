@@ -8,6 +8,7 @@
  * with `storageKeys` under that profile. Verification is constant-time (`crypto.subtle.verify`).
  */
 import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
@@ -99,27 +100,6 @@ export interface VerifiedMediaToken {
 
 const encoder = new TextEncoder();
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  try {
-    const binary = atob(padded);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    // Only the canonical spelling is accepted: the spare bits of the last character must be zero,
-    // so no two different token strings verify as the same token.
-    return toBase64Url(out) === text ? out : null;
-  } catch {
-    return null;
-  }
-}
-
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function signingKey(env: Pick<Bindings, 'URL_SIGNING_KEY'>): Promise<CryptoKey> {
@@ -166,6 +146,7 @@ export async function verifyMediaToken(
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 4096) throw invalid;
   const body = token.slice(0, dot);
+  // fromBase64Url takes only the canonical spelling, so no two token strings verify as one token.
   const mac = fromBase64Url(token.slice(dot + 1));
   if (!mac || mac.length !== 32) throw invalid;
   const ok = await crypto.subtle.verify('HMAC', await signingKey(env), mac, encoder.encode(body));
