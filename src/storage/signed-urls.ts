@@ -11,25 +11,25 @@ import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
+import { idSchema } from '../core/ids.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
 import type { Database } from '../db/client.ts';
 import { storageKeys } from './keys.ts';
 
-const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`));
 /** File-name-like variant parts (revision, preset, output name): no slashes, no dot-dot. */
 const variantName = z.string().regex(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]{1,8})?$/i).max(64);
 
 /** Every object a signed URL can point at. Add a kind here (and in `storageKeyOf`) for new media. */
 export const mediaTargetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('source_video'), id: idOf('vid') }).strict(),
-  z.object({ kind: z.literal('source_thumbnail'), id: idOf('vid') }).strict(),
-  z.object({ kind: z.literal('segment_extract'), id: idOf('seg') }).strict(),
-  z.object({ kind: z.literal('segment_thumbnail'), id: idOf('seg') }).strict(),
-  z.object({ kind: z.literal('clip_raw'), id: idOf('clp'), revision: variantName.optional() }).strict(),
-  z.object({ kind: z.literal('clip_thumbnail'), id: idOf('clp') }).strict(),
-  z.object({ kind: z.literal('clip_final'), id: idOf('clp'), preset: variantName }).strict(),
-  z.object({ kind: z.literal('clip_voiceover'), id: idOf('clp') }).strict(),
-  z.object({ kind: z.literal('job_output'), id: idOf('job'), name: variantName }).strict(),
+  z.object({ kind: z.literal('source_video'), id: idSchema('sourceVideo') }).strict(),
+  z.object({ kind: z.literal('source_thumbnail'), id: idSchema('sourceVideo') }).strict(),
+  z.object({ kind: z.literal('segment_extract'), id: idSchema('segment') }).strict(),
+  z.object({ kind: z.literal('segment_thumbnail'), id: idSchema('segment') }).strict(),
+  z.object({ kind: z.literal('clip_raw'), id: idSchema('clip'), revision: variantName.optional() }).strict(),
+  z.object({ kind: z.literal('clip_thumbnail'), id: idSchema('clip') }).strict(),
+  z.object({ kind: z.literal('clip_final'), id: idSchema('clip'), preset: variantName }).strict(),
+  z.object({ kind: z.literal('clip_voiceover'), id: idSchema('clip') }).strict(),
+  z.object({ kind: z.literal('job_output'), id: idSchema('job'), name: variantName }).strict(),
 ]);
 export type MediaTarget = z.infer<typeof mediaTargetSchema>;
 export type MediaTargetKind = MediaTarget['kind'];
@@ -62,7 +62,7 @@ const payloadSchema = z
   .object({
     v: z.literal(1),
     /** Profile the object belongs to. */
-    p: idOf('prf'),
+    p: idSchema('profile'),
     t: mediaTargetSchema,
     /** GET (also allows HEAD) or PUT. */
     m: z.enum(['GET', 'PUT']),
