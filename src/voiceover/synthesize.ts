@@ -51,7 +51,7 @@ import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { type CharacterAlignment, type Cue, alignmentToCues, cuesToSrt } from '../providers/captions.ts';
 import { createElevenLabsClient, elevenLabsMaxCharacters } from '../providers/elevenlabs.ts';
-import { providerErrorToJobError } from '../providers/error-mapping.ts';
+import { providerErrorToJobError } from '../jobs/provider-failures.ts';
 import { elevenLabsTtsCost, loadPriceTable } from '../providers/pricing.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import { processorClient } from '../processor/connect.ts';
