@@ -7,7 +7,7 @@
 import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, processorInput, processorOutput, videoInfoOf } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
-import { safeFilename } from '../storage/signed-urls.ts';
+import { safeFilename } from '../core/filenames.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import { readySourceVideo, voiceIntervals } from '../pipeline/source-video.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';

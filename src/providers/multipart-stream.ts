@@ -5,6 +5,7 @@
  * instead of chunked encoding); elsewhere (Node's fetch) the caller sets `Content-Length` itself.
  */
 import { toHex } from '../../shared/encoding.ts';
+import { safeFilename } from '../core/filenames.ts';
 
 export interface MultipartFile {
   fieldName?: string;
@@ -25,13 +26,6 @@ export interface StreamedMultipart {
 
 const encoder = new TextEncoder();
 
-/** Only safe characters reach the header: no quotes, CR/LF or path separators. */
-export function safeFilename(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100);
-  return cleaned || 'upload';
-}
-
 function randomBoundary(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return `----cutroom${toHex(bytes)}`;
@@ -49,7 +43,7 @@ export function multipartFileBody(file: MultipartFile, boundary = randomBoundary
   const field = (file.fieldName ?? 'file').replace(/[^A-Za-z0-9_-]/g, '_');
   const head = encoder.encode(
     `--${boundary}\r\n` +
-      `Content-Disposition: form-data; name="${field}"; filename="${safeFilename(file.filename)}"\r\n` +
+      `Content-Disposition: form-data; name="${field}"; filename="${safeFilename(file.filename, 'upload', 'ascii')}"\r\n` +
       `Content-Type: ${file.contentType}\r\n\r\n`,
   );
   const tail = encoder.encode(`\r\n--${boundary}--\r\n`);

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
+import { safeFilename } from '../core/filenames.ts';
 import { idSchema } from '../core/ids.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
 import type { Database } from '../db/client.ts';
@@ -192,16 +193,8 @@ function mediaUrl(env: Pick<Bindings, 'PUBLIC_URL'>, token: string, filename?: s
   return `${base}/media/${token}${suffix}`;
 }
 
-/** A filename safe for a URL path segment and a Content-Disposition header. */
-export function safeFilename(name: string, fallback = 'download'): string {
-  const cleaned = name
-    .normalize('NFKC')
-    .replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, '_')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 150);
-  return cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned : fallback;
-}
+/** Routes still import it from here; its home is core/filenames.ts. */
+export { safeFilename };
 
 export interface MediaUrlOptions {
   ttlSeconds?: number;
