@@ -6,6 +6,7 @@
  * Usage: `for await (const part of parseMultipart(body, boundary)) { … }`. Each part's `body` must be
  * consumed (or cancelled) before the next part is produced; `text()` reads a small field with a cap.
  */
+import { MAX_FORM_FIELD_BYTES } from './limits.ts';
 
 export class MultipartError extends Error {
   override name = 'MultipartError';
@@ -224,7 +225,7 @@ export async function* parseMultipart(
       yield {
         ...meta,
         body: partBody,
-        async text(maxBytes = 64 * 1024) {
+        async text(maxBytes = MAX_FORM_FIELD_BYTES) {
           const reader = partBody.getReader();
           const chunks: Uint8Array[] = [];
           let total = 0;

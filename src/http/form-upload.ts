@@ -22,7 +22,8 @@ import { checkJobLimits } from '../jobs/producer.ts';
 import { ALLOWED_VIDEO_TYPES, SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
 import { storageKeys } from '../storage/keys.ts';
-import { MAX_UPLOAD_BYTES, UPLOAD_SESSION_SECONDS, startProbe } from '../source-videos/uploads.ts';
+import { MAX_UPLOAD_BYTES, UPLOAD_SESSION_SECONDS } from '../core/limits.ts';
+import { startProbe } from '../source-videos/uploads.ts';
 
 export const MAX_NAME_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 5000;

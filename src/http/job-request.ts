@@ -23,11 +23,8 @@ import { type StoredVideo, discard, peek, storeVideoPart } from './form-upload.t
 import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
-import { MAX_UPLOAD_BYTES, startProbe } from '../source-videos/uploads.ts';
-
-export const MAX_AUDIO_UPLOAD_BYTES = 200 * 1024 * 1024;
-export const MAX_TEXT_FILE_BYTES = 1024 * 1024;
-const MAX_FIELD_BYTES = 64 * 1024;
+import { startProbe } from '../source-videos/uploads.ts';
+import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES } from '../core/limits.ts';
 
 export interface JobRequestSpec {
   /** File fields that become source videos. */
@@ -209,8 +206,8 @@ export async function readJobRequest(c: Context<AppEnv>, jobId: string, spec: Jo
         await part.body.cancel();
         throw badRequest(`Unexpected file field \`${part.name}\``);
       } else {
-        fields[part.name] = await part.text(MAX_FIELD_BYTES).catch((err: unknown) => {
-          throw err instanceof MultipartError ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FIELD_BYTES} bytes`) : err;
+        fields[part.name] = await part.text(MAX_FORM_FIELD_BYTES).catch((err: unknown) => {
+          throw err instanceof MultipartError ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FORM_FIELD_BYTES} bytes`) : err;
         });
       }
     }

@@ -5,6 +5,7 @@
 import { getSourceVideoSummary, setVoiceDetection } from '../db/repos/source-videos.ts';
 import { readySourceVideo } from '../pipeline/source-video.ts';
 import type { Bindings } from '../core/env.ts';
+import { PROCESSOR_URL_TTL_SECONDS } from '../core/limits.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
 import { signedMediaUrl } from '../storage/signed-urls.ts';
 import type { JobHandler } from '../jobs/context.ts';
@@ -19,7 +20,7 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
       // An upload still being probed (POST /detect-voice with a file) makes the job wait for it.
       await readySourceVideo(scope, id);
 
-      const input = { url: (await signedMediaUrl(env, scope, { kind: 'source_video', id }, { ttlSeconds: 2 * 3600 })).url };
+      const input = { url: (await signedMediaUrl(env, scope, { kind: 'source_video', id }, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
       await ctx.progress(5, 'Detecting speech', true);
       const result = await callProcessor(() =>
         processorFor(env).run('detect-voice', { input, ...ctx.input.params }, async (e) => {

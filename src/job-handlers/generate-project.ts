@@ -9,6 +9,7 @@
 import { insertClip } from '../db/repos/clips.ts';
 import { finishProjectGeneration, getProject, recountProjects, setProjectProgress } from '../db/repos/projects.ts';
 import type { Bindings } from '../core/env.ts';
+import { MAX_IMAGE_OUTPUT_BYTES } from '../core/limits.ts';
 import { processorInput, processorOutput } from '../storage/job-outputs.ts';
 import { pruneJobObjects } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
@@ -63,7 +64,7 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
                 input: await processorInput(env, scope, variant.output),
                 time: Math.min(1, variant.duration / 2),
                 width: THUMBNAIL_WIDTH,
-                output: await processorOutput(env, scope, { kind: 'clip_thumbnail', id: clipId }, 'image/jpeg', 10 * 1024 * 1024),
+                output: await processorOutput(env, scope, { kind: 'clip_thumbnail', id: clipId }, 'image/jpeg', MAX_IMAGE_OUTPUT_BYTES),
               }),
             );
           }

@@ -10,6 +10,7 @@ import {
   markSourceVideoReady,
 } from '../db/repos/source-videos.ts';
 import type { Bindings } from '../core/env.ts';
+import { MAX_IMAGE_OUTPUT_BYTES, PROCESSOR_URL_TTL_SECONDS } from '../core/limits.ts';
 import type { ProcessorClient, ProgressEvent } from '../processor/contract.ts';
 import { signedMediaUrl, signedUploadUrl } from '../storage/signed-urls.ts';
 import { storageKeys } from '../storage/keys.ts';
@@ -18,10 +19,7 @@ import type { JobContext, JobHandler } from '../jobs/context.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
-/** Processor inputs and outputs: URLs that live as long as the slowest step may take. */
-const PROCESSOR_URL_TTL_SECONDS = 2 * 3600;
 export const THUMBNAIL_WIDTH = 640;
-const MAX_THUMBNAIL_BYTES = 10 * 1024 * 1024;
 
 /** Maps a step's 0–100 onto a slice of the job's progress. */
 function progressSlice(ctx: JobContext<'probe_source_video'>, from: number, to: number, step: string) {
@@ -63,7 +61,7 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
       const thumbnailKey = storageKeys.sourceThumbnail(scope, id);
       const thumbnailOutput = await signedUploadUrl(env, scope, { kind: 'source_thumbnail', id }, {
         ttlSeconds: PROCESSOR_URL_TTL_SECONDS,
-        maxBytes: MAX_THUMBNAIL_BYTES,
+        maxBytes: MAX_IMAGE_OUTPUT_BYTES,
         contentType: 'image/jpeg',
       });
       // As the original: one second in, or the middle of shorter videos.

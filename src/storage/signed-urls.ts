@@ -13,6 +13,7 @@ import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { safeFilename } from '../core/filenames.ts';
 import { idSchema } from '../core/ids.ts';
+import { DEFAULT_MEDIA_URL_TTL_SECONDS, MAX_MEDIA_URL_TTL_SECONDS } from '../core/limits.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
 import type { Database } from '../db/client.ts';
 import { storageKeys } from './keys.ts';
@@ -173,9 +174,6 @@ export async function verifyMediaToken(
 }
 
 // ─── Issuing ─────────────────────────────────────────────────────────────────────────────────
-
-export const DEFAULT_MEDIA_URL_TTL_SECONDS = 3600;
-export const MAX_MEDIA_URL_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * Expiry rounded up to a step of the TTL, so repeated responses within that step carry the same

@@ -47,6 +47,7 @@ import { getScopeProfile } from '../db/repos/profiles.ts';
 import { recordCost } from '../db/repos/costs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
+import { MAX_SPEECH_OUTPUT_BYTES, PROCESSOR_URL_TTL_SECONDS } from '../core/limits.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { type CharacterAlignment, type Cue, alignmentToCues, cuesToSrt } from '../providers/captions.ts';
@@ -67,8 +68,6 @@ export const DEFAULT_LOCAL_VOICE = 'en-us';
 export const LOCAL_VOICE_PATTERN = /^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,16})?$/i;
 export const ELEVENLABS_VOICE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const AUDIO_TYPE = 'audio/mpeg';
-const MAX_AUDIO_BYTES = 200 * 1024 * 1024;
-const URL_TTL_SECONDS = 2 * 3600;
 /** Names of intermediate objects under the job: `[a-z0-9_-]`, starting with a letter or digit. */
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,40}$/;
 
@@ -228,12 +227,12 @@ function jobOutput(jobId: string, name: string): MediaTarget {
 }
 
 async function putUrl(env: Bindings, scope: ProfileScope, target: MediaTarget) {
-  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: URL_TTL_SECONDS, maxBytes: MAX_AUDIO_BYTES, contentType: AUDIO_TYPE });
+  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS, maxBytes: MAX_SPEECH_OUTPUT_BYTES, contentType: AUDIO_TYPE });
   return { url: signed.url, content_type: AUDIO_TYPE };
 }
 
 async function getUrl(env: Bindings, scope: ProfileScope, target: MediaTarget) {
-  return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: URL_TTL_SECONDS })).url };
+  return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
 }
 
 /** Calls ElevenLabs once per (job, key): a stored answer is reused. Returns the stored facts. */
