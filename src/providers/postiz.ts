@@ -19,7 +19,7 @@ import {
   readJson,
   resolveFetch,
 } from './http.ts';
-import { multipartFileBody } from './multipart-stream.ts';
+import { multipartFileBody } from '../core/multipart.ts';
 import { ProviderError } from './provider-error.ts';
 
 export interface PostizClientConfig extends ProviderClientConfig {
