@@ -1,14 +1,14 @@
 /**
  * npm run image:check — the processor image's contents, checked without Docker (no Docker engine
- * runs on these machines, so `docker build` cannot): container/ alone, copied as the Dockerfile copies
- * it (package.json, package-lock.json, src/), its production dependencies installed the way the
- * Dockerfile installs them (npm ci --omit=dev --ignore-scripts, from the npm cache when it can), the
- * server started from there with NODE_ENV=production, then a probe, a voice detection (the
- * onnxruntime native module and the Silero model) and a smart cut run against it through the
- * Worker's own client. It fails on a run-time import from outside container/ and on a dependency
- * missing from container/package.json — the two ways the image can break while every test passes.
- * What it cannot check is the base image itself (Debian bookworm's ffmpeg and espeak-ng: the same
- * packages CI installs).
+ * runs on these machines, so `docker build` cannot): container/ and shared/ alone, copied as the
+ * Dockerfile copies them (package.json, package-lock.json, src/; shared/ beside), its production
+ * dependencies installed the way the Dockerfile installs them (npm ci --omit=dev --ignore-scripts,
+ * from the npm cache when it can), the server started from there with NODE_ENV=production, then a
+ * probe, a voice detection (the onnxruntime native module and the Silero model) and a smart cut run
+ * against it through the Worker's own client. It fails on a run-time import from outside container/
+ * and shared/ and on a dependency missing from container/package.json — the two ways the image can
+ * break while every test passes. What it cannot check is the base image itself (Debian bookworm's
+ * ffmpeg and espeak-ng: the same packages CI installs).
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +22,7 @@ import { startProcessor } from '../container/test/helpers/processor.ts';
 
 const exec = promisify(execFile);
 const container = resolve(import.meta.dirname, '..', 'container');
+const shared = resolve(import.meta.dirname, '..', 'shared');
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`image check failed: ${what}`);
@@ -30,12 +31,14 @@ function check(condition: boolean, what: string): void {
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'cutroom-image-'));
-  const app = join(root, 'app');
+  // The image's layout: /app/container (the processor) and /app/shared beside it.
+  const app = join(root, 'app', 'container');
   const media = join(root, 'media');
   try {
-    await mkdir(app);
+    await mkdir(app, { recursive: true });
     await mkdir(media);
     for (const entry of ['package.json', 'package-lock.json', 'src']) await cp(join(container, entry), join(app, entry), { recursive: true });
+    await cp(shared, join(root, 'app', 'shared'), { recursive: true });
     console.log('[image] npm ci --omit=dev --ignore-scripts in a copy of container/');
     await exec('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
 
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
     const server = await startMediaServer(media);
     const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: server.origin, NODE_ENV: 'production' }, { entry: join(app, 'src', 'server.ts'), cwd: app });
     try {
-      check(processor.logs.some((l) => l.includes('"msg":"listening"')), 'the server starts from container/ alone');
+      check(processor.logs.some((l) => l.includes('"msg":"listening"')), 'the server starts from container/ and shared/ alone');
       const probed = await processor.client.run('probe', { input: { url: server.url('clip.mp4') } });
       check(probed.width === 320 && probed.height === 180 && Math.abs(probed.duration - 6) < 0.1, `probe: ${probed.width}×${probed.height}, ${probed.duration} s`);
       const voice = await processor.client.run('detect-voice', { input: { url: server.url('speech.m4a') } });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CaptionCue, TtsLocalRequest, TtsLocalResult } from '../../../src/processor/contract.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { ms } from '../media/output-file.ts';
-import { formatSrt } from '../subtitles/srt.ts';
+import { formatSrt } from '../../../shared/srt.ts';
 import { audibleSpan, speak, type SpokenPcm, VOICE_PATTERN } from '../tts/espeak.ts';
 import { splitPhrases } from '../tts/phrases.ts';
 import { type Operation, parseMediaOutput } from '../operation.ts';
