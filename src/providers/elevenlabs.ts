@@ -165,7 +165,6 @@ function contentTypeFor(format: string): string {
 export function createElevenLabsClient(config: ElevenLabsClientConfig) {
   const http: ProviderHttp = {
     provider: 'elevenlabs',
-    displayName: 'ElevenLabs',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 120_000,
     interpretError: interpretElevenLabsError,

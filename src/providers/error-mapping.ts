@@ -3,9 +3,7 @@
  * (jobs turn it into a retry or a failure instead: jobs/provider-failures.ts).
  */
 import { ApiError } from '../core/errors.ts';
-import type { ProviderError } from './provider-error.ts';
-
-const LABELS = { gemini: 'Gemini', elevenlabs: 'ElevenLabs', postiz: 'Postiz' } as const;
+import { PROVIDER_LABELS, type ProviderError } from './provider-error.ts';
 
 /** `postiz_rate_limited`, `elevenlabs_quota`, … */
 export function providerErrorCode(err: ProviderError): string {
@@ -13,7 +11,7 @@ export function providerErrorCode(err: ProviderError): string {
 }
 
 export function providerErrorMessage(err: ProviderError): string {
-  return `${LABELS[err.provider]}: ${err.message}`;
+  return `${PROVIDER_LABELS[err.provider]}: ${err.message}`;
 }
 
 /**

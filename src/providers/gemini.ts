@@ -238,7 +238,6 @@ const RESOLUTIONS = { low: 'MEDIA_RESOLUTION_LOW', medium: 'MEDIA_RESOLUTION_MED
 export function createGeminiClient(config: GeminiClientConfig) {
   const http: ProviderHttp = {
     provider: 'gemini',
-    displayName: 'Gemini',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 120_000,
     interpretError: interpretGeminiError,

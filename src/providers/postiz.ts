@@ -236,7 +236,6 @@ export function createPostizClient(config: PostizClientConfig) {
   const baseUrl = normalizePostizBaseUrl(config.baseUrl);
   const http: ProviderHttp = {
     provider: 'postiz',
-    displayName: 'Postiz',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 60_000,
     interpretError: interpretPostizError,
