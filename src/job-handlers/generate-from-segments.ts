@@ -17,6 +17,7 @@
  * plans the same variants, skips the ones whose clip row exists and overwrites the objects of the
  * one it lost. Progress (job and project) is relative to this run and never passes 100.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { getClip, getClipContent, insertClip, upsertClipContent } from '../db/repos/clips.ts';
 import { getProject, recountProjects, setProjectProgress, updateProjectStatement } from '../db/repos/projects.ts';
 import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '../db/repos/segments.ts';
@@ -295,7 +296,7 @@ async function buildVariant(
     variantName: `Variant ${variantIndex}`,
     rawKey: storageKeys.clipRaw(scope, clipId),
     thumbnailKey: storageKeys.clipThumbnail(scope, clipId),
-    duration: Math.round(duration * 1000) / 1000,
+    duration: roundMs(duration),
     hasAudio: pieces.some((p) => p.segment.video.hasAudio !== false),
     segmentIds,
   });
@@ -308,9 +309,9 @@ async function buildVariant(
   return {
     clip_id: clipId,
     variant_index: variantIndex,
-    duration: Math.round(duration * 1000) / 1000,
+    duration: roundMs(duration),
     segment_ids: segmentIds,
-    pieces: pieces.map((p) => ({ segment_id: p.segment.segment.id, duration: Math.round(p.duration * 1000) / 1000, whole: p.whole })),
+    pieces: pieces.map((p) => ({ segment_id: p.segment.segment.id, duration: roundMs(p.duration), whole: p.whole })),
     encodes: { trimmed_piece: trimmed, concat: concatMode, audio_mute: intervals.length > 0 },
     muted_intervals: intervals.length,
     reused: false,

@@ -3,6 +3,7 @@
  * that is still being probed makes the job wait (JobDeferredError: no retry is spent); a failed or
  * deleted one fails the job with the reason.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { type SourceVideoSummary, getSourceVideoSummary, getVoiceDetection, setVoiceDetection } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
@@ -78,7 +79,7 @@ export function intervalsWithin(speech: readonly { start: number; end: number }[
   for (const s of speech) {
     const a = Math.max(s.start, start);
     const b = Math.min(s.end, end);
-    if (b > a) out.push({ start: Math.round((a - start) * 1000) / 1000, end: Math.round((b - start) * 1000) / 1000 });
+    if (b > a) out.push({ start: roundMs(a - start), end: roundMs(b - start) });
   }
   return out;
 }

@@ -41,6 +41,7 @@
  * errors go through `callProcessor`. Over-long text is a `PermanentJobError` (`text_too_long`):
  * routes should check `plan.maxCharacters` first and answer 400.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { z } from 'zod';
 import type { ProfileRow } from '../db/repos/profiles.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
@@ -189,8 +190,6 @@ const StoredSynthesis = z.object({
 });
 type StoredSynthesis = z.infer<typeof StoredSynthesis>;
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
 /**
  * Moves cues from the original audio's time into the time of the audio that keeps only `kept`
  * (in order, as silence removal reports them). A time inside a cut snaps to where the next kept
@@ -215,8 +214,8 @@ export function retimeCues(cues: readonly Cue[], kept: readonly TimeRange[]): Cu
   };
   const out: Cue[] = [];
   for (const cue of cues) {
-    const start = round3(map(cue.start));
-    const end = round3(map(cue.end));
+    const start = roundMs(map(cue.start));
+    const end = roundMs(map(cue.end));
     if (end - start >= 0.05) out.push({ start, end, text: cue.text });
   }
   return out;
@@ -393,7 +392,7 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
   return {
     audioTarget: req.output,
     audioKey: finalKey,
-    duration: round3(duration),
+    duration: roundMs(duration),
     cues,
     srt: cuesToSrt(cues),
     provider: plan.provider,
