@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessorError } from '../../src/processor/errors.ts';
-import { signProcessorRequest } from '../../src/processor/signature.ts';
+import { signProcessorRequest } from '../../shared/processor-signature.ts';
 import { meetsMinimumVersion } from '../src/media/binaries.ts';
 import { makeVideo } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';

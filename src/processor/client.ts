@@ -5,7 +5,7 @@
  * progress, and turns every failure into a `ProcessorError` with a code and `retryable`.
  */
 import { ProcessorError } from './errors.ts';
-import { PROCESSOR_SIGNATURE_HEADER, signProcessorRequest } from './signature.ts';
+import { PROCESSOR_SIGNATURE_HEADER, signProcessorRequest } from '../../shared/processor-signature.ts';
 import type {
   OperationRequest,
   OperationResult,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProcessorClient } from '../../src/processor/client.ts';
 import { ProcessorError } from '../../src/processor/errors.ts';
-import { signProcessorRequest } from '../../src/processor/signature.ts';
+import { signProcessorRequest } from '../../shared/processor-signature.ts';
 
 const SECRET = 'unit-test-secret-0123456789abcdef';
 

@@ -1,6 +1,6 @@
 /** The Worker's WebCrypto signer and the processor's verifier agree, and nothing else passes. */
 import { describe, expect, it } from 'vitest';
-import { signProcessorRequest } from '../../../src/processor/signature.ts';
+import { signProcessorRequest } from '../../../shared/processor-signature.ts';
 import { signRequest, verifySignature } from '../../src/http/signature.ts';
 
 const SECRET = 'unit-test-secret-0123456789abcdef';
