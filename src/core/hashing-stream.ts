@@ -1,6 +1,7 @@
 /**
  * Passes a stream through unchanged while computing its SHA-256 (hex), so an upload can be
- * fingerprinted for Idempotency-Key checks without holding it in memory.
+ * fingerprinted for Idempotency-Key checks without holding it in memory. Workers only
+ * (`crypto.DigestStream`).
  */
 import { toHex } from '../../shared/encoding.ts';
 

@@ -13,6 +13,7 @@
 import { toHex } from '../../shared/encoding.ts';
 import { safeFilename } from './filenames.ts';
 import { MAX_FORM_FIELD_BYTES } from './limits.ts';
+import { concatBytes } from './streams.ts';
 
 export class MultipartError extends Error {
   override name = 'MultipartError';
@@ -51,11 +52,7 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  return a.length === 0 ? b : concatBytes([a, b]);
 }
 
 function parseHeaders(block: string): { name: string; filename: string | null; contentType: string | null } {
@@ -249,13 +246,7 @@ export async function* parseMultipart(
             }
             chunks.push(value);
           }
-          const all = new Uint8Array(total);
-          let offset = 0;
-          for (const c of chunks) {
-            all.set(c, offset);
-            offset += c.length;
-          }
-          return new TextDecoder().decode(all);
+          return new TextDecoder().decode(concatBytes(chunks));
         },
       };
 

@@ -17,6 +17,7 @@ import {
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
+import { peek } from '../core/streams.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
 import { checkJobLimits } from '../jobs/producer.ts';
 import { ALLOWED_VIDEO_TYPES, SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
@@ -33,39 +34,6 @@ export interface StoredVideo {
   key: string;
   size: number;
   contentType: string;
-}
-
-/** Reads until `n` bytes (or the end) are buffered; returns them and the rest of the stream. */
-export async function peek(stream: ReadableStream<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  let ended = false;
-  while (length < n) {
-    const { value, done } = await reader.read();
-    if (done) {
-      ended = true;
-      break;
-    }
-    chunks.push(value);
-    length += value.length;
-  }
-  const head = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    head.set(c, offset);
-    offset += c.length;
-  }
-  const rest = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (ended) return controller.close();
-      const { value, done } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { head, rest };
 }
 
 function cleanName(raw: string | undefined): string | undefined {
