@@ -58,6 +58,7 @@ import { elevenLabsTtsCost, loadPriceTable } from '../providers/pricing.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import { processorClient } from '../processor/connect.ts';
 import type { ProcessorClient, TimeRange } from '../processor/contract.ts';
+import { jobOutput } from '../storage/job-outputs.ts';
 import { type MediaTarget, signedMediaUrl, signedUploadUrl, storageKeyOf } from '../storage/signed-urls.ts';
 
 export type VoiceoverProvider = 'elevenlabs' | 'local';
@@ -219,10 +220,6 @@ export function retimeCues(cues: readonly Cue[], kept: readonly TimeRange[]): Cu
     if (end - start >= 0.05) out.push({ start, end, text: cue.text });
   }
   return out;
-}
-
-function jobOutput(jobId: string, name: string): MediaTarget {
-  return { kind: 'job_output', id: jobId, name };
 }
 
 async function putUrl(env: Bindings, scope: ProfileScope, target: MediaTarget) {
