@@ -4,6 +4,7 @@
  * in dev and tests; see processor.ts). It signs each request, reads the NDJSON stream, forwards
  * progress, and turns every failure into a `ProcessorError` with a code and `retryable`.
  */
+import { joinUrl } from '../core/urls.ts';
 import { ProcessorError } from './errors.ts';
 import { PROCESSOR_SIGNATURE_HEADER, signProcessorRequest } from '../../shared/processor-signature.ts';
 import type {
@@ -75,12 +76,11 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
 }
 
 export function createProcessorClient(options: ProcessorClientOptions): ProcessorClient {
-  const base = options.baseUrl.replace(/\/+$/, '');
 
   async function send(path: string, init: RequestInit, timeoutMs = options.timeoutMs): Promise<Response> {
     const signal = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
     try {
-      return await options.fetch(new Request(`${base}${path}`, { ...init, signal }));
+      return await options.fetch(new Request(joinUrl(options.baseUrl, path), { ...init, signal }));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (signal?.aborted) throw new ProcessorError('timeout', `processor call exceeded ${timeoutMs} ms`);

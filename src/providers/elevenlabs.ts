@@ -13,10 +13,10 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   readJson,
   resolveFetch,
 } from './http.ts';
+import { joinUrl } from '../core/urls.ts';
 import type { ProviderErrorKind } from './provider-error.ts';
 
 export type ElevenLabsClientConfig = ProviderClientConfig;

@@ -22,11 +22,11 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   parseJsonText,
   readJson,
   resolveFetch,
 } from './http.ts';
+import { joinUrl } from '../core/urls.ts';
 import { ProviderError, type ProviderErrorKind } from './provider-error.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
 

@@ -174,11 +174,6 @@ export function parseJsonText<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** Joins a base URL (with or without trailing slash) and a path that starts with `/`. */
-export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + path;
-}
-
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

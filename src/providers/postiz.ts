@@ -15,10 +15,10 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   readJson,
   resolveFetch,
 } from './http.ts';
+import { joinUrl } from '../core/urls.ts';
 import { multipartFileBody } from '../core/multipart.ts';
 import { ProviderError } from './provider-error.ts';
 

@@ -27,6 +27,7 @@ import {
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
+import { joinUrl } from '../core/urls.ts';
 import {
   DEFAULT_PART_BYTES,
   MAX_PARTS,
@@ -51,7 +52,7 @@ export { MAX_PART_BYTES, MAX_UPLOAD_BYTES, MIN_PART_BYTES, PARTS_PAGE_MAX, SINGL
 export const sourceVideosPath = '/api/v1/segments/source-videos';
 
 function apiUrl(env: Pick<Bindings, 'PUBLIC_URL'>, path: string): string {
-  return `${(env.PUBLIC_URL || '').replace(/\/+$/, '')}${sourceVideosPath}${path}`;
+  return joinUrl(env.PUBLIC_URL || '', `${sourceVideosPath}${path}`);
 }
 
 /** Part size for a file: the requested or default size, grown so the file fits in 10 000 parts. */

@@ -14,6 +14,7 @@ import { ApiError } from '../core/errors.ts';
 import { safeFilename } from '../core/filenames.ts';
 import { idSchema } from '../core/ids.ts';
 import { DEFAULT_MEDIA_URL_TTL_SECONDS, MAX_MEDIA_URL_TTL_SECONDS } from '../core/limits.ts';
+import { joinUrl } from '../core/urls.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
 import type { Database } from '../db/client.ts';
 import { storageKeys } from './keys.ts';
@@ -186,9 +187,8 @@ export function quantizedExpiry(ttlSeconds: number, now = Date.now()): number {
 }
 
 function mediaUrl(env: Pick<Bindings, 'PUBLIC_URL'>, token: string, filename?: string): string {
-  const base = (env.PUBLIC_URL || '').replace(/\/+$/, '');
   const suffix = filename ? `/${encodeURIComponent(filename)}` : '';
-  return `${base}/media/${token}${suffix}`;
+  return joinUrl(env.PUBLIC_URL || '', `/media/${token}${suffix}`);
 }
 
 /** Routes still import it from here; its home is core/filenames.ts. */
