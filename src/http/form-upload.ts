@@ -90,16 +90,21 @@ export interface FormUploadResult {
   job: JobRow;
 }
 
+/** A streamed upload's declared size: required (411), a whole number, at most MAX_UPLOAD_BYTES (413). */
+export function uploadLength(header: string | null | undefined): number {
+  if (header === null || header === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required');
+  const length = Number(header);
+  if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
+  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  return length;
+}
+
 export async function receiveFormUpload(env: Bindings, scope: ProfileScope, request: Request): Promise<FormUploadResult> {
   const boundary = multipartBoundary(request.headers.get('Content-Type'));
   if (!boundary) {
     throw new ApiError(415, 'unsupported_media_type', 'Send multipart/form-data with fields `video` (file), `name` and optional `description`, or use POST /uploads');
   }
-  const lengthHeader = request.headers.get('Content-Length');
-  if (lengthHeader === null) throw new ApiError(411, 'length_required', 'Content-Length is required');
-  const length = Number(lengthHeader);
-  if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
-  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  const length = uploadLength(request.headers.get('Content-Length'));
   if (!request.body) throw badRequest('The request has no body');
   // Refuse before reading anything when the profile cannot start another job.
   await checkJobLimits(scope, env);

@@ -20,12 +20,12 @@ import { hashingStream } from '../core/hashing-stream.ts';
 import { peek } from '../core/streams.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
 import { checkJobLimits } from '../jobs/producer.ts';
-import { type StoredVideo, discard, storeVideoPart } from './form-upload.ts';
+import { type StoredVideo, discard, storeVideoPart, uploadLength } from './form-upload.ts';
 import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
 import { startProbe } from '../source-videos/uploads.ts';
-import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES } from '../core/limits.ts';
+import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES } from '../core/limits.ts';
 
 export interface JobRequestSpec {
   /** File fields that become source videos. */
@@ -164,11 +164,7 @@ export async function readJobRequest(c: Context<AppEnv>, jobId: string, spec: Jo
   if (!boundary) {
     throw new ApiError(415, 'unsupported_media_type', 'Send multipart/form-data (files and fields), application/x-www-form-urlencoded or application/json');
   }
-  const lengthHeader = c.req.header('Content-Length');
-  if (lengthHeader === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required');
-  const length = Number(lengthHeader);
-  if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
-  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  const length = uploadLength(c.req.header('Content-Length'));
   const body = c.req.raw.body;
   if (!body) throw badRequest('The request has no body');
   // Refuse before reading anything when the profile cannot take the job (and a probe per video).
