@@ -19,7 +19,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /** Standard base64 to bytes; throws on characters outside the alphabet. */
-export function fromBase64(text: string): Uint8Array {
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
@@ -36,7 +36,7 @@ export function toBase64Url(bytes: Uint8Array): string {
  * accepted (the spare bits of the last character must be zero), so no two different strings decode
  * to the same bytes: tokens compared as strings stay unique.
  */
-export function fromBase64Url(text: string): Uint8Array | null {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
   try {

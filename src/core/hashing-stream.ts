@@ -1,7 +1,10 @@
 /**
  * Passes a stream through unchanged while computing its SHA-256 (hex), so an upload can be
- * fingerprinted for Idempotency-Key checks without holding it in memory.
+ * fingerprinted for Idempotency-Key checks without holding it in memory. Workers only
+ * (`crypto.DigestStream`).
  */
+import { toHex } from '../../shared/encoding.ts';
+
 export function hashingStream(source: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; digest: () => Promise<string> } {
   const digester = new crypto.DigestStream('SHA-256');
   const writer = digester.getWriter();
@@ -22,8 +25,7 @@ export function hashingStream(source: ReadableStream<Uint8Array>): { stream: Rea
     stream,
     async digest() {
       if (!closed) throw new Error('the stream was not read to its end');
-      const bytes = new Uint8Array(await digester.digest);
-      return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return toHex(await digester.digest);
     },
   };
 }

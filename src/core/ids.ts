@@ -2,6 +2,8 @@
  * Prefixed, time-ordered ids (`vid_01jd…`): 10 chars of millisecond timestamp and 16 random chars in
  * Crockford base32. Lexical order follows creation order, so cursors can be plain ids.
  */
+import { z } from 'zod';
+
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export const idPrefixes = {
@@ -56,6 +58,14 @@ export function idPattern(kind: IdKind): RegExp {
 /** True when `value` looks like an id of this kind (it may still not exist). */
 export function isId(kind: IdKind, value: string): boolean {
   return idPattern(kind).test(value);
+}
+
+/**
+ * A zod string that must be an id of this kind, or of any kind (`'any'`, e.g. page cursors).
+ * Without `message`, zod's own message names the pattern.
+ */
+export function idSchema(kind: IdKind | 'any', message?: string) {
+  return z.string().regex(new RegExp(`^${kind === 'any' ? ANY_ID_SOURCE : idSource(kind)}$`), message);
 }
 
 /**

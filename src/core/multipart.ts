@@ -1,11 +1,19 @@
 /**
- * A small streaming `multipart/form-data` parser (RFC 7578). `request.formData()` buffers the whole
- * body; this reads it chunk by chunk and hands each part out with its body as a stream, so a
- * multi-gigabyte file field can flow straight into storage with bounded memory.
+ * `multipart/form-data` (RFC 7578) both ways, streamed, so a multi-gigabyte file never sits in
+ * memory (plain WebStreams: it runs in workerd and in Node, where the test fakes use it too):
  *
- * Usage: `for await (const part of parseMultipart(body, boundary)) { … }`. Each part's `body` must be
- * consumed (or cancelled) before the next part is produced; `text()` reads a small field with a cap.
+ * - reading (`parseMultipart`): `request.formData()` buffers the whole body; this reads it chunk by
+ *   chunk and hands each part out with its body as a stream, so a file field can flow straight into
+ *   storage. Usage: `for await (const part of parseMultipart(body, boundary)) { … }`. Each part's
+ *   `body` must be consumed (or cancelled) before the next part is produced; `text()` reads a small
+ *   field with a cap.
+ * - writing (`multipartFileBody`): one file part around a byte stream whose size is known up front,
+ *   so the upload goes out with a real `Content-Length` (the Postiz media upload).
  */
+import { toHex } from '../../shared/encoding.ts';
+import { safeFilename } from './filenames.ts';
+import { MAX_FORM_FIELD_BYTES } from './limits.ts';
+import { concatBytes } from './streams.ts';
 
 export class MultipartError extends Error {
   override name = 'MultipartError';
@@ -44,11 +52,7 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  return a.length === 0 ? b : concatBytes([a, b]);
 }
 
 function parseHeaders(block: string): { name: string; filename: string | null; contentType: string | null } {
@@ -79,7 +83,11 @@ function parseHeaders(block: string): { name: string; filename: string | null; c
 class ByteSource {
   private buffer: Uint8Array = new Uint8Array(0);
   private done = false;
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  // No parameter property: Node loads this file (through the test fakes) by type stripping alone.
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>) {
+    this.reader = reader;
+  }
 
   get buffered(): Uint8Array {
     return this.buffer;
@@ -224,7 +232,7 @@ export async function* parseMultipart(
       yield {
         ...meta,
         body: partBody,
-        async text(maxBytes = 64 * 1024) {
+        async text(maxBytes = MAX_FORM_FIELD_BYTES) {
           const reader = partBody.getReader();
           const chunks: Uint8Array[] = [];
           let total = 0;
@@ -238,13 +246,7 @@ export async function* parseMultipart(
             }
             chunks.push(value);
           }
-          const all = new Uint8Array(total);
-          let offset = 0;
-          for (const c of chunks) {
-            all.set(c, offset);
-            offset += c.length;
-          }
-          return new TextDecoder().decode(all);
+          return new TextDecoder().decode(concatBytes(chunks));
         },
       };
 
@@ -255,4 +257,97 @@ export async function* parseMultipart(
   } finally {
     await source.cancel();
   }
+}
+
+// ─── Writing ─────────────────────────────────────────────────────────────────────────────────
+
+export interface MultipartFile {
+  fieldName?: string;
+  filename: string;
+  contentType: string;
+  body: ReadableStream<Uint8Array>;
+  /** Exact byte length of `body`; a mismatch errors the stream instead of sending a lie. */
+  size: number;
+}
+
+export interface StreamedMultipart {
+  body: ReadableStream<Uint8Array>;
+  contentType: string;
+  contentLength: number;
+  /** True when the runtime's FixedLengthStream carries the length (Workers). */
+  fixedLength: boolean;
+}
+
+function randomBoundary(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `----cutroom${toHex(bytes)}`;
+}
+
+interface FixedLengthStreamLike {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+}
+type FixedLengthStreamCtor = new (length: number) => FixedLengthStreamLike;
+
+/**
+ * In Workers the envelope is piped through a `FixedLengthStream` (the runtime then sends the length
+ * instead of chunked encoding); elsewhere (Node's fetch) the caller sets `Content-Length` itself.
+ */
+export function multipartFileBody(file: MultipartFile, boundary = randomBoundary()): StreamedMultipart {
+  if (!Number.isSafeInteger(file.size) || file.size < 0) throw new RangeError('size must be a non-negative integer');
+  if (!/^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/.test(file.contentType)) throw new RangeError(`Invalid content type ${file.contentType}`);
+  const field = (file.fieldName ?? 'file').replace(/[^A-Za-z0-9_-]/g, '_');
+  const head = encoder.encode(
+    `--${boundary}\r\n` +
+      `Content-Disposition: form-data; name="${field}"; filename="${safeFilename(file.filename, 'upload', 'ascii')}"\r\n` +
+      `Content-Type: ${file.contentType}\r\n\r\n`,
+  );
+  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+  const contentLength = head.byteLength + file.size + tail.byteLength;
+
+  const reader = file.body.getReader();
+  let phase: 'head' | 'file' | 'done' = 'head';
+  let sent = 0;
+  const envelope = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (phase === 'head') {
+        phase = 'file';
+        controller.enqueue(head);
+        return;
+      }
+      if (phase !== 'file') return;
+      const { done, value } = await reader.read();
+      if (done) {
+        phase = 'done';
+        if (sent !== file.size) {
+          controller.error(new Error(`upload body was ${sent} bytes, expected ${file.size}`));
+          return;
+        }
+        controller.enqueue(tail);
+        controller.close();
+        return;
+      }
+      sent += value.byteLength;
+      if (sent > file.size) {
+        phase = 'done';
+        controller.error(new Error(`upload body is longer than the declared ${file.size} bytes`));
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+
+  const FixedLength = (globalThis as { FixedLengthStream?: FixedLengthStreamCtor }).FixedLengthStream;
+  if (typeof FixedLength === 'function') {
+    const fixed = new FixedLength(contentLength);
+    envelope.pipeTo(fixed.writable).catch(() => {
+      // The fetch that reads `fixed.readable` reports the failure.
+    });
+    return { body: fixed.readable, contentType: `multipart/form-data; boundary=${boundary}`, contentLength, fixedLength: true };
+  }
+  return { body: envelope, contentType: `multipart/form-data; boundary=${boundary}`, contentLength, fixedLength: false };
 }

@@ -4,17 +4,16 @@
  * ciphertext copied into another profile's row does not decrypt. Format: `v1.<iv>.<ciphertext>`
  * (base64url).
  */
+import { fromBase64, fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function b64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-function fromB64url(text: string): Uint8Array {
-  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** Sealed parts are always written canonically, so anything else is not ours: refuse it. */
+function fromB64url(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = fromBase64Url(text);
+  if (!bytes) throw new SecretBoxError('not base64url');
+  return bytes;
 }
 
 export class SecretBoxError extends Error {
@@ -25,7 +24,7 @@ async function importKey(base64Key: string | undefined): Promise<CryptoKey> {
   if (!base64Key) throw new SecretBoxError('ENCRYPTION_KEY is not configured');
   let raw: Uint8Array;
   try {
-    raw = Uint8Array.from(atob(base64Key), (c) => c.charCodeAt(0));
+    raw = fromBase64(base64Key);
   } catch {
     throw new SecretBoxError('ENCRYPTION_KEY must be base64');
   }
@@ -37,7 +36,7 @@ export async function sealSecret(base64Key: string | undefined, profileId: strin
   const key = await importKey(base64Key);
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(profileId) }, key, enc.encode(plaintext));
-  return `v1.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
+  return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
 }
 
 export async function openSecret(base64Key: string | undefined, profileId: string, sealed: string): Promise<string> {

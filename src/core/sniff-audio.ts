@@ -3,14 +3,12 @@
  * an MPEG audio frame header), AAC in ADTS, WAV, Ogg, FLAC, and MP4/M4A (`ftyp`). Video containers
  * are accepted too, since their audio track can serve as a voice-over.
  */
-import { sniffVideoContainer } from './sniff.ts';
+import { ascii, sniffVideoContainer } from './sniff.ts';
 
 export interface SniffedAudio {
   contentType: string;
   label: string;
 }
-
-const ascii = (b: Uint8Array, start: number, length: number) => String.fromCharCode(...b.subarray(start, start + length));
 
 export function sniffAudio(b: Uint8Array): SniffedAudio | null {
   if (b.length >= 3 && ascii(b, 0, 3) === 'ID3') return { contentType: 'audio/mpeg', label: 'MP3' };

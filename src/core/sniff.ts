@@ -32,7 +32,8 @@ export const ALLOWED_VIDEO_TYPES: Record<string, ContainerFamily> = {
 };
 export const allowedVideoTypeList = Object.keys(ALLOWED_VIDEO_TYPES) as [string, ...string[]];
 
-const ascii = (bytes: Uint8Array, start: number, length: number) =>
+/** The bytes at `start` read as ASCII (magic numbers, box types). */
+export const ascii = (bytes: Uint8Array, start: number, length: number) =>
   String.fromCharCode(...bytes.subarray(start, start + length));
 
 function sniffIsoBmff(b: Uint8Array): SniffedContainer | null {

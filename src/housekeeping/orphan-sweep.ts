@@ -16,11 +16,12 @@ import { findExpiredUploads } from '../db/repos/source-videos.ts';
 import { clips, jobs, profiles, segments, sourceVideos } from '../db/schema.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
+import { ANY_ID_SOURCE, idSource } from '../core/ids.ts';
 import { removeSourceVideo } from '../source-videos/removal.ts';
 
 export const SWEEP_CURSOR_KEY = 'system/orphan-sweep-cursor';
 export const ORPHAN_GRACE_MS = 6 * 3600 * 1000;
-const OWNED_KEY = /^p\/(prf_[0-9a-z]{26})\/(videos|segments|clips|jobs)\/([a-z]{3}_[0-9a-z]{26})\//;
+const OWNED_KEY = new RegExp(`^p/(${idSource('profile')})/(videos|segments|clips|jobs)/(${ANY_ID_SOURCE})/`);
 
 const ownerTables = {
   videos: sourceVideos,

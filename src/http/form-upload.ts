@@ -17,12 +17,14 @@ import {
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
+import { peek } from '../core/streams.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
 import { checkJobLimits } from '../jobs/producer.ts';
 import { ALLOWED_VIDEO_TYPES, SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
 import { storageKeys } from '../storage/keys.ts';
-import { MAX_UPLOAD_BYTES, UPLOAD_SESSION_SECONDS, startProbe } from '../source-videos/uploads.ts';
+import { MAX_UPLOAD_BYTES, UPLOAD_SESSION_SECONDS } from '../core/limits.ts';
+import { startProbe } from '../source-videos/uploads.ts';
 
 export const MAX_NAME_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 5000;
@@ -32,39 +34,6 @@ export interface StoredVideo {
   key: string;
   size: number;
   contentType: string;
-}
-
-/** Reads until `n` bytes (or the end) are buffered; returns them and the rest of the stream. */
-export async function peek(stream: ReadableStream<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  let ended = false;
-  while (length < n) {
-    const { value, done } = await reader.read();
-    if (done) {
-      ended = true;
-      break;
-    }
-    chunks.push(value);
-    length += value.length;
-  }
-  const head = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    head.set(c, offset);
-    offset += c.length;
-  }
-  const rest = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (ended) return controller.close();
-      const { value, done } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { head, rest };
 }
 
 function cleanName(raw: string | undefined): string | undefined {
@@ -121,16 +90,21 @@ export interface FormUploadResult {
   job: JobRow;
 }
 
+/** A streamed upload's declared size: required (411), a whole number, at most MAX_UPLOAD_BYTES (413). */
+export function uploadLength(header: string | null | undefined): number {
+  if (header === null || header === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required');
+  const length = Number(header);
+  if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
+  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  return length;
+}
+
 export async function receiveFormUpload(env: Bindings, scope: ProfileScope, request: Request): Promise<FormUploadResult> {
   const boundary = multipartBoundary(request.headers.get('Content-Type'));
   if (!boundary) {
     throw new ApiError(415, 'unsupported_media_type', 'Send multipart/form-data with fields `video` (file), `name` and optional `description`, or use POST /uploads');
   }
-  const lengthHeader = request.headers.get('Content-Length');
-  if (lengthHeader === null) throw new ApiError(411, 'length_required', 'Content-Length is required');
-  const length = Number(lengthHeader);
-  if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
-  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  const length = uploadLength(request.headers.get('Content-Length'));
   if (!request.body) throw badRequest('The request has no body');
   // Refuse before reading anything when the profile cannot start another job.
   await checkJobLimits(scope, env);

@@ -8,6 +8,7 @@
  * The fingerprint is the route plus the validated input (canonical JSON), so formatting differences
  * in the body do not matter.
  */
+import { sha256Hex } from '../../shared/encoding.ts';
 import { ApiError } from '../core/errors.ts';
 import { claimKey, completeKey, findKey, releaseKey } from '../db/repos/idempotency-keys.ts';
 import type { ProfileScope } from '../db/scope.ts';
@@ -32,11 +33,6 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export async function runIdempotent(

@@ -10,23 +10,22 @@
  * Idempotency-Key checks. Nothing is probed or queued here: the route calls `startProbes()` inside
  * its idempotent run, or `discard()` when the request goes no further.
  */
+import { sha256Hex } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError, badRequest } from '../core/errors.ts';
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { hashingStream } from '../core/hashing-stream.ts';
+import { peek } from '../core/streams.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
 import { checkJobLimits } from '../jobs/producer.ts';
-import { type StoredVideo, discard, peek, storeVideoPart } from './form-upload.ts';
+import { type StoredVideo, discard, storeVideoPart, uploadLength } from './form-upload.ts';
 import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
-import { MAX_UPLOAD_BYTES, startProbe } from '../source-videos/uploads.ts';
+import { startProbe } from '../source-videos/uploads.ts';
+import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES } from '../core/limits.ts';
 import type { TenantContext } from './context.ts';
-
-export const MAX_AUDIO_UPLOAD_BYTES = 200 * 1024 * 1024;
-export const MAX_TEXT_FILE_BYTES = 1024 * 1024;
-const MAX_FIELD_BYTES = 64 * 1024;
 
 export interface JobRequestSpec {
   /** File fields that become source videos. */
@@ -82,11 +81,6 @@ export interface JobRequest {
 
 /** The job output name an audio upload field is stored under. */
 export const audioInputName = (field: string) => `input-${field.replace(/_/g, '-')}`;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 async function storeAudioPart(env: Bindings, key: string, part: MultipartPart): Promise<{ contentType: string; size: number; sha256: string }> {
   const hashed = hashingStream(part.body);
@@ -170,11 +164,7 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
   if (!boundary) {
     throw new ApiError(415, 'unsupported_media_type', 'Send multipart/form-data (files and fields), application/x-www-form-urlencoded or application/json');
   }
-  const lengthHeader = c.req.header('Content-Length');
-  if (lengthHeader === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required');
-  const length = Number(lengthHeader);
-  if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
-  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  const length = uploadLength(c.req.header('Content-Length'));
   const body = c.req.raw.body;
   if (!body) throw badRequest('The request has no body');
   // Refuse before reading anything when the profile cannot take the job (and a probe per video).
@@ -213,8 +203,8 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
         await part.body.cancel();
         throw badRequest(`Unexpected file field \`${part.name}\``);
       } else {
-        fields[part.name] = await part.text(MAX_FIELD_BYTES).catch((err: unknown) => {
-          throw err instanceof MultipartError ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FIELD_BYTES} bytes`) : err;
+        fields[part.name] = await part.text(MAX_FORM_FIELD_BYTES).catch((err: unknown) => {
+          throw err instanceof MultipartError ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FORM_FIELD_BYTES} bytes`) : err;
         });
       }
     }

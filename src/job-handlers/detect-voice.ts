@@ -3,7 +3,7 @@
  * `GET …/{id}/voice` and `POST /detect-voice` answer from D1 next time (for the same parameters).
  */
 import { getSourceVideoSummary, setVoiceDetection } from '../db/repos/source-videos.ts';
-import { readySourceVideo } from '../pipeline/source-video.ts';
+import { readySourceVideo, voiceDetectionRecord } from '../pipeline/source-video.ts';
 import type { Bindings } from '../core/env.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
 import { mediaInput } from '../processor/io.ts';
@@ -26,15 +26,7 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
           await ctx.progress(5 + e.percent * 0.9, 'Detecting speech');
         }),
       );
-      const voice = {
-        // Cache under the parameters that were asked for, so the same request hits the cache.
-        params: { ...ctx.input.params },
-        segments: result.segments,
-        total_voice_duration: result.total_voice_duration,
-        duration: result.duration,
-        engine: result.engine,
-        computed_at: new Date().toISOString(),
-      };
+      const voice = voiceDetectionRecord(ctx.input.params, result);
       if (!(await getSourceVideoSummary(scope, id))) throw new PermanentJobError('not_found', 'The source video was deleted meanwhile');
       await setVoiceDetection(scope, id, voice);
       return {

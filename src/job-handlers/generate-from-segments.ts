@@ -17,6 +17,8 @@
  * plans the same variants, skips the ones whose clip row exists and overwrites the objects of the
  * one it lost. Progress (job and project) is relative to this run and never passes 100.
  */
+import { roundMs } from '../../shared/seconds.ts';
+import { DEFAULT_VOICE_PARAMS, sameVoiceParams, voiceDetectionRecord } from '../pipeline/source-video.ts';
 import { getClip, getClipContent, insertClip, upsertClipContent } from '../db/repos/clips.ts';
 import { getProject, recountProjects, setProjectProgress, updateProjectStatement } from '../db/repos/projects.ts';
 import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '../db/repos/segments.ts';
@@ -37,8 +39,6 @@ import { extractSegment } from './segment-extraction.ts';
 
 type Ctx = JobContext<'generate_from_segments'>;
 
-/** The detection the voice route caches by default (original §5.1 Silero call). */
-export const DEFAULT_VOICE_PARAMS = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 } as const;
 const CLIP_THUMBNAIL_WIDTH = 480;
 /** Level kept under speech in `duck` style (fade uses the original's 0.03, hard 0). */
 const DUCK_KEEP = 0.2;
@@ -95,9 +95,7 @@ async function speechBySource(ctx: Ctx, processor: ProcessorClient, videoIds: st
     await ctx.throwIfCancelled();
     const cached = await getVoiceDetection(ctx.scope, id);
     if (!cached) throw new PermanentJobError('not_found', `Source video ${id} no longer exists`);
-    const params = cached.voice?.params;
-    const sameParams = params && Object.entries(DEFAULT_VOICE_PARAMS).every(([k, v]) => Math.abs((params[k] ?? Number.NaN) - v) < 1e-9);
-    if (cached.voice && sameParams) {
+    if (cached.voice && sameVoiceParams(cached.voice.params, DEFAULT_VOICE_PARAMS)) {
       speech.set(id, cached.voice.segments);
       continue;
     }
@@ -109,14 +107,7 @@ async function speechBySource(ctx: Ctx, processor: ProcessorClient, videoIds: st
         progressSlice((p, s) => report(ctx, p, s), from, from + 6 / videoIds.length, 'Detecting speech in the sources'),
       ),
     );
-    await setVoiceDetection(ctx.scope, id, {
-      params: { ...DEFAULT_VOICE_PARAMS },
-      segments: result.segments,
-      total_voice_duration: result.total_voice_duration,
-      duration: result.duration,
-      engine: result.engine,
-      computed_at: new Date().toISOString(),
-    });
+    await setVoiceDetection(ctx.scope, id, voiceDetectionRecord(DEFAULT_VOICE_PARAMS, result));
     speech.set(id, result.segments);
   }
   return speech;
@@ -295,7 +286,7 @@ async function buildVariant(
     variantName: `Variant ${variantIndex}`,
     rawKey: storageKeys.clipRaw(scope, clipId),
     thumbnailKey: storageKeys.clipThumbnail(scope, clipId),
-    duration: Math.round(duration * 1000) / 1000,
+    duration: roundMs(duration),
     hasAudio: pieces.some((p) => p.segment.video.hasAudio !== false),
     segmentIds,
   });
@@ -308,9 +299,9 @@ async function buildVariant(
   return {
     clip_id: clipId,
     variant_index: variantIndex,
-    duration: Math.round(duration * 1000) / 1000,
+    duration: roundMs(duration),
     segment_ids: segmentIds,
-    pieces: pieces.map((p) => ({ segment_id: p.segment.segment.id, duration: Math.round(p.duration * 1000) / 1000, whole: p.whole })),
+    pieces: pieces.map((p) => ({ segment_id: p.segment.segment.id, duration: roundMs(p.duration), whole: p.whole })),
     encodes: { trimmed_piece: trimmed, concat: concatMode, audio_mute: intervals.length > 0 },
     muted_intervals: intervals.length,
     reused: false,

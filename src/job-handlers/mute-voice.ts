@@ -7,8 +7,8 @@
 import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, videoInfoOf } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
+import { safeFilename } from '../core/filenames.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
-import { safeFilename } from '../storage/signed-urls.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import { readySourceVideo, voiceIntervals } from '../pipeline/source-video.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';

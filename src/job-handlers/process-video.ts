@@ -9,7 +9,7 @@
 import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
-import { safeFilename } from '../storage/signed-urls.ts';
+import { safeFilename } from '../core/filenames.ts';
 import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { JobHandler } from '../jobs/context.ts';

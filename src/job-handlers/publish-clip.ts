@@ -24,7 +24,7 @@ import {
 import type { PublicationPost } from '../db/schema.ts';
 import { ClipVideoUnavailable, isRendered, reusableMedia, uploadClipVideo } from '../publishing/clip-media.ts';
 import { postizClientFor, resolvePostizConnection } from '../publishing/postiz-connection.ts';
-import { providerErrorToJobError } from '../providers/error-mapping.ts';
+import { providerErrorToJobError } from '../jobs/provider-failures.ts';
 import type { CreatedPost, PostizClient, PostizMediaRef } from '../providers/postiz.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/context.ts';

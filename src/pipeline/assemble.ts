@@ -9,6 +9,7 @@
  *    one `render` that burns them in and mixes the voice-over in the same encode.
  * Intermediate objects are named `{prefix}-…` under the job and reported for cleanup.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey } from '../storage/job-outputs.ts';
@@ -159,7 +160,7 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
   }
   await progress(100, 'Variant ready');
   return {
-    duration: Math.round(final.duration * 1000) / 1000,
+    duration: roundMs(final.duration),
     width: final.width,
     height: final.height,
     size_bytes: final.size_bytes,

@@ -9,6 +9,7 @@
  *   before the first call. Permanent Gemini failures (invalid key, quota, blocked) fall back to
  *   highlights, as the original fell back to motion analysis; transient ones are retried by the queue.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { z } from 'zod';
 import { recordCost } from '../db/repos/costs.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
@@ -19,7 +20,8 @@ import { jobOutputKey } from '../storage/job-outputs.ts';
 import type { HighlightWindow, ProcessorClient, ProgressEvent } from '../processor/contract.ts';
 import { mediaInput } from '../processor/io.ts';
 import { GEMINI_BATCH_FRAMES, GEMINI_MAX_FRAMES, estimateGeminiAnalysisUsd, geminiFrameInterval } from '../providers/cost-estimates.ts';
-import { providerErrorCode, providerErrorMessage, providerErrorToJobError } from '../providers/error-mapping.ts';
+import { providerErrorToJobError } from '../jobs/provider-failures.ts';
+import { providerErrorCode, providerErrorMessage } from '../providers/error-mapping.ts';
 import { type AnalyzedSegment, createGeminiClient, selectBestSegments } from '../providers/gemini.ts';
 import { geminiCallCost, loadPriceTable } from '../providers/pricing.ts';
 import { ProviderError } from '../providers/provider-error.ts';
@@ -70,8 +72,6 @@ export interface CandidateSet {
   topped_up?: number;
 }
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
 function fromWindow(w: HighlightWindow): Candidate {
   return {
     start: w.start,
@@ -88,7 +88,7 @@ function fromGemini(s: AnalyzedSegment): Candidate {
   return {
     start: s.start_time,
     end: s.end_time,
-    duration: round3(s.end_time - s.start_time),
+    duration: roundMs(s.end_time - s.start_time),
     motion_score: s.score / 100,
     variance_score: 0.8,
     combined_score: s.score / 100,

@@ -5,6 +5,7 @@
  * segment of that keyword's secondary video (variant-dependent pick, never reused within the
  * variant, at most `insertDuration` long), then the main segment, trimmed to the target. Pure.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { MIN_PIECE_SECONDS } from './variant-selection.ts';
 
 export interface Span {
@@ -28,8 +29,6 @@ export interface TimelineItem {
   end: number;
   keyword?: string;
 }
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 export function buildKeywordTimeline(
   main: readonly Span[],
@@ -55,14 +54,14 @@ export function buildKeywordTimeline(
         const pick = pool[pickIndex]!;
         const d = Math.min(pick.duration, insertDuration, target - t);
         if (d >= MIN_PIECE_SECONDS) {
-          items.push({ source: hit.secondary, start: pick.start, end: round3(pick.start + d), keyword: hit.keyword });
+          items.push({ source: hit.secondary, start: pick.start, end: roundMs(pick.start + d), keyword: hit.keyword });
           t += d;
         }
       }
     }
     const d = Math.min(seg.duration, target - t);
     if (d < MIN_PIECE_SECONDS) break;
-    items.push({ source: 'main', start: seg.start, end: round3(seg.start + d) });
+    items.push({ source: 'main', start: seg.start, end: roundMs(seg.start + d) });
     t += d;
   }
   return items;

@@ -3,6 +3,7 @@
  * that is still being probed makes the job wait (JobDeferredError: no retry is spent); a failed or
  * deleted one fails the job with the reason.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { type SourceVideoSummary, getSourceVideoSummary, getVoiceDetection, setVoiceDetection } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
@@ -26,8 +27,21 @@ export async function readySourceVideo(scope: ProfileScope, id: string): Promise
 /** The original's Silero defaults (§5.1). */
 export const DEFAULT_VOICE_PARAMS: DetectVoiceParams = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 };
 
-const sameParams = (a: Record<string, number>, b: DetectVoiceParams) =>
+/** True when a cached detection ran with these parameters. */
+export const sameVoiceParams = (a: Record<string, number>, b: DetectVoiceParams) =>
   (Object.keys(b) as (keyof DetectVoiceParams)[]).every((k) => Math.abs((a[k] ?? Number.NaN) - b[k]) < 1e-9);
+
+/** A detection as cached on its video, under the parameters asked for (so the same request hits). */
+export function voiceDetectionRecord(params: DetectVoiceParams, result: DetectVoiceResult) {
+  return {
+    params: { ...params },
+    segments: result.segments,
+    total_voice_duration: result.total_voice_duration,
+    duration: result.duration,
+    engine: result.engine,
+    computed_at: new Date().toISOString(),
+  };
+}
 
 export interface VoiceIntervals {
   segments: VoiceSegment[];
@@ -50,7 +64,7 @@ export async function voiceIntervals(
   onProgress?: (event: ProgressEvent) => Promise<void>,
 ): Promise<VoiceIntervals> {
   const cached = await getVoiceDetection(scope, videoId);
-  if (cached?.voice && sameParams(cached.voice.params, params)) {
+  if (cached?.voice && sameVoiceParams(cached.voice.params, params)) {
     const segments = cached.voice.segments.map((s) => ({ ...s, duration: s.duration ?? s.end - s.start }));
     return {
       segments,
@@ -61,14 +75,7 @@ export async function voiceIntervals(
   }
   const input = await mediaInput(env, scope, { kind: 'source_video', id: videoId });
   const result: DetectVoiceResult = await callProcessor(() => processor.run('detect-voice', { input, ...params }, onProgress));
-  await setVoiceDetection(scope, videoId, {
-    params: { ...params },
-    segments: result.segments,
-    total_voice_duration: result.total_voice_duration,
-    duration: result.duration,
-    engine: result.engine,
-    computed_at: new Date().toISOString(),
-  });
+  await setVoiceDetection(scope, videoId, voiceDetectionRecord(params, result));
   return { segments: result.segments, total_voice_duration: result.total_voice_duration, engine: result.engine, cached: false };
 }
 
@@ -78,7 +85,7 @@ export function intervalsWithin(speech: readonly { start: number; end: number }[
   for (const s of speech) {
     const a = Math.max(s.start, start);
     const b = Math.min(s.end, end);
-    if (b > a) out.push({ start: Math.round((a - start) * 1000) / 1000, end: Math.round((b - start) * 1000) / 1000 });
+    if (b > a) out.push({ start: roundMs(a - start), end: roundMs(b - start) });
   }
   return out;
 }

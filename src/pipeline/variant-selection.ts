@@ -3,6 +3,7 @@
  * used for Gemini candidates; the processor's highlights op does the same for its own windows).
  * Pure functions.
  */
+import { roundMs } from '../../shared/seconds.ts';
 
 /** A scored span of the source, in the original's `/analyze` segment shape (plus Gemini's fields). */
 export interface Candidate {
@@ -18,7 +19,6 @@ export interface Candidate {
 }
 
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const BUCKETS = 5;
 /** Shorter leftovers are dropped rather than cut into a flash of a clip. */
 export const MIN_PIECE_SECONDS = 0.5;
@@ -44,7 +44,7 @@ export function selectVariantSegments(
   let total = 0;
   const take = (c: Candidate) => {
     const remaining = target - total;
-    const piece = c.duration > remaining ? { ...c, end: round3(c.start + remaining), duration: round3(remaining) } : c;
+    const piece = c.duration > remaining ? { ...c, end: roundMs(c.start + remaining), duration: roundMs(remaining) } : c;
     if (piece.duration < MIN_PIECE_SECONDS && chosen.length > 0) return false;
     chosen.push(piece);
     total += piece.duration;
@@ -71,7 +71,7 @@ export function selectVariantSegments(
   return chosen.sort((a, b) => a.start - b.start);
 }
 
-export const totalDuration = (segments: readonly { duration: number }[]) => round3(segments.reduce((n, s) => n + s.duration, 0));
+export const totalDuration = (segments: readonly { duration: number }[]) => roundMs(segments.reduce((n, s) => n + s.duration, 0));
 
 /**
  * Fills a variant that fell short of its target (e.g. when most windows look alike and the
@@ -87,7 +87,7 @@ export function topUpToTarget(segments: readonly Candidate[], pool: readonly Can
     const remaining = target - total;
     if (remaining < MIN_PIECE_SECONDS) break;
     if (chosen.some((p) => overlaps(p, c))) continue;
-    const piece = c.duration > remaining ? { ...c, end: round3(c.start + remaining), duration: round3(remaining) } : c;
+    const piece = c.duration > remaining ? { ...c, end: roundMs(c.start + remaining), duration: roundMs(remaining) } : c;
     chosen.push(piece);
     total += piece.duration;
     added += 1;

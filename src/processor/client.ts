@@ -8,6 +8,7 @@ import { type ProcessorErrorCode, processorErrorCode } from '../../shared/proces
 import { type OperationRequest, type OperationResult, type ProcessorOperation, processorResults } from '../../shared/processor/operations.ts';
 import { errorResponse, type ProgressEvent, STREAM_LINE_TYPES, streamLine } from '../../shared/processor/protocol.ts';
 import { SIGNATURE_HEADER, signProcessorRequest } from '../../shared/processor/signature.ts';
+import { joinUrl } from '../core/urls.ts';
 import { ProcessorError } from './errors.ts';
 
 /** The client every job handler uses (`createProcessorClient` implements it). */
@@ -81,12 +82,11 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
 }
 
 export function createProcessorClient(options: ProcessorClientOptions): ProcessorClient {
-  const base = options.baseUrl.replace(/\/+$/, '');
 
   async function send(path: string, init: RequestInit, timeoutMs = options.timeoutMs): Promise<Response> {
     const signal = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
     try {
-      return await options.fetch(new Request(`${base}${path}`, { ...init, signal }));
+      return await options.fetch(new Request(joinUrl(options.baseUrl, path), { ...init, signal }));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (signal?.aborted) throw new ProcessorError('timeout', `processor call exceeded ${timeoutMs} ms`);

@@ -22,11 +22,11 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   parseJsonText,
   readJson,
   resolveFetch,
 } from './http.ts';
+import { joinUrl } from '../core/urls.ts';
 import { ProviderError, type ProviderErrorKind } from './provider-error.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
 
@@ -238,7 +238,6 @@ const RESOLUTIONS = { low: 'MEDIA_RESOLUTION_LOW', medium: 'MEDIA_RESOLUTION_MED
 export function createGeminiClient(config: GeminiClientConfig) {
   const http: ProviderHttp = {
     provider: 'gemini',
-    displayName: 'Gemini',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 120_000,
     interpretError: interpretGeminiError,

@@ -15,11 +15,11 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   readJson,
   resolveFetch,
 } from './http.ts';
-import { multipartFileBody } from './multipart-stream.ts';
+import { joinUrl } from '../core/urls.ts';
+import { multipartFileBody } from '../core/multipart.ts';
 import { ProviderError } from './provider-error.ts';
 
 export interface PostizClientConfig extends ProviderClientConfig {
@@ -236,7 +236,6 @@ export function createPostizClient(config: PostizClientConfig) {
   const baseUrl = normalizePostizBaseUrl(config.baseUrl);
   const http: ProviderHttp = {
     provider: 'postiz',
-    displayName: 'Postiz',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 60_000,
     interpretError: interpretPostizError,

@@ -27,6 +27,18 @@ import {
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
+import { joinUrl } from '../core/urls.ts';
+import {
+  DEFAULT_PART_BYTES,
+  MAX_PARTS,
+  MAX_PART_BYTES,
+  MAX_UPLOAD_BYTES,
+  MIN_PART_BYTES,
+  PARTS_PAGE_MAX,
+  SINGLE_UPLOAD_MAX_BYTES,
+  UPLOAD_SESSION_SECONDS,
+  UPLOAD_URL_TTL_SECONDS,
+} from '../core/limits.ts';
 import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
 import { signedUploadUrl } from '../storage/signed-urls.ts';
 import { SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
@@ -34,25 +46,13 @@ import { storageKeys } from '../storage/keys.ts';
 
 const MiB = 1024 * 1024;
 
-/** Largest file sent as one PUT: Workers accept request bodies of up to 100 MB on every plan. */
-export const SINGLE_UPLOAD_MAX_BYTES = 100_000_000;
-/** R2: every part but the last at least 5 MiB, all the same size, at most 10 000 parts. */
-export const MIN_PART_BYTES = 5 * MiB;
-export const DEFAULT_PART_BYTES = 16 * MiB;
-/** A part is one request, so it must stay under the 100 MB request body limit. */
-export const MAX_PART_BYTES = 90 * MiB;
-export const MAX_PARTS = 10_000;
-export const MAX_UPLOAD_BYTES = 50 * 1024 * MiB;
-/** How long an upload may stay open before housekeeping removes it. */
-export const UPLOAD_SESSION_SECONDS = 24 * 3600;
-/** Lifetime of each signed PUT URL (a client asks for fresh ones through the status/parts routes). */
-export const UPLOAD_URL_TTL_SECONDS = 2 * 3600;
-export const PARTS_PAGE_MAX = 1000;
+/** Routes still import these from here; their home is core/limits.ts. */
+export { MAX_PART_BYTES, MAX_UPLOAD_BYTES, MIN_PART_BYTES, PARTS_PAGE_MAX, SINGLE_UPLOAD_MAX_BYTES };
 
 export const sourceVideosPath = '/api/v1/segments/source-videos';
 
 function apiUrl(env: Pick<Bindings, 'PUBLIC_URL'>, path: string): string {
-  return `${(env.PUBLIC_URL || '').replace(/\/+$/, '')}${sourceVideosPath}${path}`;
+  return joinUrl(env.PUBLIC_URL || '', `${sourceVideosPath}${path}`);
 }
 
 /** Part size for a file: the requested or default size, grown so the file fits in 10 000 parts. */

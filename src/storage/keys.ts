@@ -3,9 +3,16 @@
  * sweeping orphans is a prefix operation, and a key can never be built for another profile: the
  * builders take the scope, not a bare id. Keys never leave the Worker (responses carry signed URLs).
  */
+import { ANY_ID_SOURCE, idSource } from '../core/ids.ts';
 import type { ProfileScope } from '../db/scope.ts';
 
 export const profilePrefix = (profileId: string) => `p/${profileId}/`;
+
+/** `p/{profile_id}/` as a regex source without anchors: the start of every key a profile owns. */
+export const PROFILE_PREFIX_SOURCE = `p/${idSource('profile')}/`;
+const UNDER_A_PROFILE = new RegExp(`^${PROFILE_PREFIX_SOURCE}`);
+/** What a purge may delete: a whole profile prefix, or one record's prefix inside it. */
+export const PURGE_PREFIX = new RegExp(`^${PROFILE_PREFIX_SOURCE}([a-z]+/${ANY_ID_SOURCE}/)?$`);
 
 const base = (scope: ProfileScope) => profilePrefix(scope.profileId);
 
@@ -34,7 +41,7 @@ export function keyBelongsTo(scope: ProfileScope, key: string): boolean {
 
 /** Deletes every object under `prefix`, 1000 keys per round trip. Returns how many were removed. */
 export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<number> {
-  if (!/^p\/prf_[0-9a-z]{26}\//.test(prefix)) throw new Error(`refusing to delete outside a profile: ${prefix}`);
+  if (!UNDER_A_PROFILE.test(prefix)) throw new Error(`refusing to delete outside a profile: ${prefix}`);
   let removed = 0;
   let cursor: string | undefined;
   do {

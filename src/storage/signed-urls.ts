@@ -8,27 +8,31 @@
  * with `storageKeys` under that profile. Verification is constant-time (`crypto.subtle.verify`).
  */
 import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
+import { safeFilename } from '../core/filenames.ts';
+import { idSchema } from '../core/ids.ts';
+import { DEFAULT_MEDIA_URL_TTL_SECONDS, MAX_MEDIA_URL_TTL_SECONDS } from '../core/limits.ts';
+import { joinUrl } from '../core/urls.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
 import type { Database } from '../db/client.ts';
 import { storageKeys } from './keys.ts';
 
-const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`));
 /** File-name-like variant parts (revision, preset, output name): no slashes, no dot-dot. */
 const variantName = z.string().regex(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]{1,8})?$/i).max(64);
 
 /** Every object a signed URL can point at. Add a kind here (and in `storageKeyOf`) for new media. */
 export const mediaTargetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('source_video'), id: idOf('vid') }).strict(),
-  z.object({ kind: z.literal('source_thumbnail'), id: idOf('vid') }).strict(),
-  z.object({ kind: z.literal('segment_extract'), id: idOf('seg') }).strict(),
-  z.object({ kind: z.literal('segment_thumbnail'), id: idOf('seg') }).strict(),
-  z.object({ kind: z.literal('clip_raw'), id: idOf('clp'), revision: variantName.optional() }).strict(),
-  z.object({ kind: z.literal('clip_thumbnail'), id: idOf('clp') }).strict(),
-  z.object({ kind: z.literal('clip_final'), id: idOf('clp'), preset: variantName }).strict(),
-  z.object({ kind: z.literal('clip_voiceover'), id: idOf('clp') }).strict(),
-  z.object({ kind: z.literal('job_output'), id: idOf('job'), name: variantName }).strict(),
+  z.object({ kind: z.literal('source_video'), id: idSchema('sourceVideo') }).strict(),
+  z.object({ kind: z.literal('source_thumbnail'), id: idSchema('sourceVideo') }).strict(),
+  z.object({ kind: z.literal('segment_extract'), id: idSchema('segment') }).strict(),
+  z.object({ kind: z.literal('segment_thumbnail'), id: idSchema('segment') }).strict(),
+  z.object({ kind: z.literal('clip_raw'), id: idSchema('clip'), revision: variantName.optional() }).strict(),
+  z.object({ kind: z.literal('clip_thumbnail'), id: idSchema('clip') }).strict(),
+  z.object({ kind: z.literal('clip_final'), id: idSchema('clip'), preset: variantName }).strict(),
+  z.object({ kind: z.literal('clip_voiceover'), id: idSchema('clip') }).strict(),
+  z.object({ kind: z.literal('job_output'), id: idSchema('job'), name: variantName }).strict(),
 ]);
 export type MediaTarget = z.infer<typeof mediaTargetSchema>;
 export type MediaTargetKind = MediaTarget['kind'];
@@ -61,7 +65,7 @@ const payloadSchema = z
   .object({
     v: z.literal(1),
     /** Profile the object belongs to. */
-    p: idOf('prf'),
+    p: idSchema('profile'),
     t: mediaTargetSchema,
     /** GET (also allows HEAD) or PUT. */
     m: z.enum(['GET', 'PUT']),
@@ -98,27 +102,6 @@ export interface VerifiedMediaToken {
 // ─── Encoding ────────────────────────────────────────────────────────────────────────────────
 
 const encoder = new TextEncoder();
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  try {
-    const binary = atob(padded);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    // Only the canonical spelling is accepted: the spare bits of the last character must be zero,
-    // so no two different token strings verify as the same token.
-    return toBase64Url(out) === text ? out : null;
-  } catch {
-    return null;
-  }
-}
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
@@ -166,6 +149,7 @@ export async function verifyMediaToken(
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 4096) throw invalid;
   const body = token.slice(0, dot);
+  // fromBase64Url takes only the canonical spelling, so no two token strings verify as one token.
   const mac = fromBase64Url(token.slice(dot + 1));
   if (!mac || mac.length !== 32) throw invalid;
   const ok = await crypto.subtle.verify('HMAC', await signingKey(env), mac, encoder.encode(body));
@@ -192,9 +176,6 @@ export async function verifyMediaToken(
 
 // ─── Issuing ─────────────────────────────────────────────────────────────────────────────────
 
-export const DEFAULT_MEDIA_URL_TTL_SECONDS = 3600;
-export const MAX_MEDIA_URL_TTL_SECONDS = 7 * 24 * 3600;
-
 /**
  * Expiry rounded up to a step of the TTL, so repeated responses within that step carry the same
  * URL and browsers can cache thumbnails and video ranges across page loads.
@@ -206,21 +187,12 @@ export function quantizedExpiry(ttlSeconds: number, now = Date.now()): number {
 }
 
 function mediaUrl(env: Pick<Bindings, 'PUBLIC_URL'>, token: string, filename?: string): string {
-  const base = (env.PUBLIC_URL || '').replace(/\/+$/, '');
   const suffix = filename ? `/${encodeURIComponent(filename)}` : '';
-  return `${base}/media/${token}${suffix}`;
+  return joinUrl(env.PUBLIC_URL || '', `/media/${token}${suffix}`);
 }
 
-/** A filename safe for a URL path segment and a Content-Disposition header. */
-export function safeFilename(name: string, fallback = 'download'): string {
-  const cleaned = name
-    .normalize('NFKC')
-    .replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, '_')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 150);
-  return cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned : fallback;
-}
+/** Routes still import it from here; its home is core/filenames.ts. */
+export { safeFilename };
 
 export interface MediaUrlOptions {
   ttlSeconds?: number;

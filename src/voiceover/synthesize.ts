@@ -41,6 +41,7 @@
  * errors go through `callProcessor`. Over-long text is a `PermanentJobError` (`text_too_long`):
  * routes should check `plan.maxCharacters` first and answer 400.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { z } from 'zod';
 import type { ProfileRow } from '../db/repos/profiles.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
@@ -51,12 +52,13 @@ import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { type CharacterAlignment, type Cue, alignmentToCues, cuesToSrt } from '../providers/captions.ts';
 import { createElevenLabsClient, elevenLabsMaxCharacters } from '../providers/elevenlabs.ts';
-import { providerErrorToJobError } from '../providers/error-mapping.ts';
+import { providerErrorToJobError } from '../jobs/provider-failures.ts';
 import { elevenLabsTtsCost, loadPriceTable } from '../providers/pricing.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import { processorClient } from '../processor/connect.ts';
 import type { ProcessorClient, TimeRange } from '../processor/contract.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
+import { jobOutput } from '../storage/job-outputs.ts';
 import { type MediaTarget, storageKeyOf } from '../storage/signed-urls.ts';
 
 export type VoiceoverProvider = 'elevenlabs' | 'local';
@@ -189,8 +191,6 @@ const StoredSynthesis = z.object({
 });
 type StoredSynthesis = z.infer<typeof StoredSynthesis>;
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
 /**
  * Moves cues from the original audio's time into the time of the audio that keeps only `kept`
  * (in order, as silence removal reports them). A time inside a cut snaps to where the next kept
@@ -215,15 +215,11 @@ export function retimeCues(cues: readonly Cue[], kept: readonly TimeRange[]): Cu
   };
   const out: Cue[] = [];
   for (const cue of cues) {
-    const start = round3(map(cue.start));
-    const end = round3(map(cue.end));
+    const start = roundMs(map(cue.start));
+    const end = roundMs(map(cue.end));
     if (end - start >= 0.05) out.push({ start, end, text: cue.text });
   }
   return out;
-}
-
-function jobOutput(jobId: string, name: string): MediaTarget {
-  return { kind: 'job_output', id: jobId, name };
 }
 
 /** Calls ElevenLabs once per (job, key): a stored answer is reused. Returns the stored facts. */
@@ -384,7 +380,7 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
   return {
     audioTarget: req.output,
     audioKey: finalKey,
-    duration: round3(duration),
+    duration: roundMs(duration),
     cues,
     srt: cuesToSrt(cues),
     provider: plan.provider,

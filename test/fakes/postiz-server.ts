@@ -21,7 +21,7 @@
  *   GET  /__fake/orgs/:api_key                      (an org's media, posts and upload progress)
  */
 import { type FakeRequest, FakeServer, randomHex } from './fake-server.ts';
-import { readSingleFilePart, sniffMedia } from './multipart-parser.ts';
+import { readSingleFilePart, sniffMedia } from './postiz-upload.ts';
 
 export const POSTIZ_FAKE_KEY = 'pz_test_default';
 

@@ -22,7 +22,7 @@ import { copyAudioCut } from '../mp4/audio-cut.ts';
 import { addParameterSets, readAvcC } from '../mp4/avcc.ts';
 import { joinSmartCut } from '../mp4/smart-join.ts';
 import { muteFilter } from './mute-filter.ts';
-import { MP4_FASTSTART } from './output-file.ts';
+import { MP4_FASTSTART, ms } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
 import { type CutStage, planSmartCut, type SmartCutPlan, type StagePacket } from './smart-cut.ts';
 
@@ -422,7 +422,7 @@ export async function probeForCut(ctx: OpContext, source: InputSource, start: nu
     // Unusual interleaving: list more packets (a second, cached read through the gateway).
     ({ info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS * 8 } }));
   }
-  if (start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${Math.round(info.duration * 1000) / 1000} s)`);
+  if (start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${ms(info.duration)} s)`);
   return info;
 }
 

@@ -33,7 +33,7 @@ export async function copyCutInProcess(ctx: OpContext, request: InProcessCopyReq
   try {
     const gated = await loadMovie(source, ctx.config.limits, { video: true });
     if (request.start >= gated.duration) {
-      throw new ProcessorFailure('invalid_request', `start: ${request.start} s is past the end of the media (${Math.round(gated.duration * 1000) / 1000} s)`);
+      throw new ProcessorFailure('invalid_request', `start: ${request.start} s is past the end of the media (${ms(gated.duration)} s)`);
     }
     const plan = planCopyCut(gated, request.start, request.end);
     const rotation = matrixRotation(plan.video.source.track.header.matrix);

@@ -14,6 +14,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessorFailure } from '../errors.ts';
+import { ms } from '../media/output-file.ts';
 import { log } from '../log.ts';
 import type { ByteSource } from './byte-source.ts';
 import { type CopyPlan, type PlannedTrack, planCopyCut } from './copy-plan.ts';
@@ -37,7 +38,7 @@ export async function planSmartStage(ctx: OpContext, url: string, start: number,
   try {
     const gated = await loadMovie(source, ctx.config.limits, { video: true });
     if (start >= gated.duration) {
-      throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${Math.round(gated.duration * 1000) / 1000} s)`);
+      throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${ms(gated.duration)} s)`);
     }
     // Other codecs: the ffmpeg path says why smart cannot splice them.
     if (gated.video?.entry.codec !== 'h264') return { fallback: `video codec ${gated.video?.entry.codec ?? 'none'}` };

@@ -19,7 +19,8 @@ import type { InputSource } from '../media/ffmpeg.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { forceStyle, plainFontFamily } from '../subtitles/force-style.ts';
-import { formatSrt, parseSrt } from '../subtitles/srt.ts';
+import { formatSrt } from '../../../shared/srt.ts';
+import { parseSrt } from '../subtitles/srt.ts';
 import { type OpContext, type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 

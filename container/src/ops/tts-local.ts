@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaptionCue, TtsLocalResult } from '../../../shared/processor/operations.ts';
 import { ms } from '../media/output-file.ts';
-import { formatSrt } from '../subtitles/srt.ts';
+import { formatSrt } from '../../../shared/srt.ts';
 import { audibleSpan, speak, type SpokenPcm } from '../tts/espeak.ts';
 import { splitPhrases } from '../tts/phrases.ts';
 import type { Operation } from '../operation.ts';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { muteFilter, normaliseIntervals } from '../../src/media/mute-filter.ts';
 import { keptSpans } from '../../src/ops/silence-remove.ts';
 import { assColour, firstFontFamily, forceStyle } from '../../src/subtitles/force-style.ts';
-import { formatSrt, parseSrt, plainCueText } from '../../src/subtitles/srt.ts';
+import { formatSrt } from '../../../shared/srt.ts';
+import { parseSrt, plainCueText } from '../../src/subtitles/srt.ts';
 import { MAX_WORDS, splitPhrases } from '../../src/tts/phrases.ts';
 
 describe('SRT', () => {

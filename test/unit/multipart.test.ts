@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MultipartError, multipartBoundary, parseMultipart } from '../../src/core/multipart.ts';
+import { concatBytes } from '../../src/core/streams.ts';
 
 const enc = new TextEncoder();
 const BOUNDARY = '----cutroomBoundary7MA4YWxkTrZu0gW';
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** A body whose file content contains near-misses of the delimiter. */
 function sampleBody(file: Uint8Array) {
