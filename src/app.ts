@@ -13,6 +13,7 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { ApiError, errorBody } from './core/errors.ts';
 import { newId } from './core/ids.ts';
+import { MAX_JSON_BODY_BYTES } from './core/limits.ts';
 import { verifiedPrincipal } from './http/auth.ts';
 import type { PublicEnv } from './http/context.ts';
 import { handleError } from './http/errors.ts';
@@ -74,8 +75,6 @@ import { ttsDownloadRoutes } from './routes/tts/download.ts';
 import { ttsGenerateRoutes } from './routes/tts/generate.ts';
 import { geminiStatusRoutes } from './routes/usage/gemini-status.ts';
 import { usageRoutes } from './routes/usage/usage.ts';
-
-export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 const requestId = createMiddleware<PublicEnv>(async (c, next) => {
   const incoming = c.req.header('X-Request-Id');

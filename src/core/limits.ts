@@ -53,15 +53,16 @@ export const JOB_DOWNLOAD_URL_TTL_SECONDS = 600;
 
 /** Processor inputs and outputs: URLs that live as long as the slowest processor step may take. */
 export const PROCESSOR_URL_TTL_SECONDS = 2 * HOUR;
-/** Derived videos (cuts, variants, renders); R2 takes at most 5 GiB in one PUT. */
-export const MAX_VIDEO_OUTPUT_BYTES = 4 * GiB;
+/**
+ * Largest file the processor may PUT, by what it writes (processor/io.ts's mediaOutput). Derived
+ * videos (cuts, variants, renders) take the larger of the two caps the merged helpers had (job
+ * outputs allowed 20 GiB), so no job that worked is refused.
+ */
+export const MAX_VIDEO_OUTPUT_BYTES = 20 * GiB;
 /** Thumbnails and frames. */
 export const MAX_IMAGE_OUTPUT_BYTES = 10 * MiB;
+/** Audio: music mixes, synthesised speech and the voice-over mixed from it. */
 export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
-/** Synthesised speech and the voice-over mixed from it. */
-export const MAX_SPEECH_OUTPUT_BYTES = 200 * MiB;
-/** Any job output whose type is not known up front. */
-export const MAX_JOB_OUTPUT_BYTES = 20 * GiB;
 
 // ─── Idempotency ─────────────────────────────────────────────────────────────────────────────
 

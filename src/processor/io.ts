@@ -4,18 +4,15 @@
  */
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
+import { MAX_AUDIO_OUTPUT_BYTES, MAX_IMAGE_OUTPUT_BYTES, MAX_VIDEO_OUTPUT_BYTES, PROCESSOR_URL_TTL_SECONDS } from '../core/limits.ts';
 import type { MediaInput, MediaOutput, ProgressEvent } from './contract.ts';
 import { type MediaTarget, signedMediaUrl, signedUploadUrl } from '../storage/signed-urls.ts';
 
-/** Inputs and outputs live as long as the slowest processor step may take. */
-export const PROCESSOR_URL_TTL_SECONDS = 2 * 3600;
-
 /** Largest file the processor may PUT, by what it writes. */
 export const MAX_OUTPUT_BYTES = {
-  // The larger of the two caps the merged helpers had (job outputs allowed 20 GiB), so no job that worked is refused.
-  'video/mp4': 20 * 1024 ** 3,
-  'image/jpeg': 10 * 1024 * 1024,
-  'audio/mpeg': 512 * 1024 * 1024,
+  'video/mp4': MAX_VIDEO_OUTPUT_BYTES,
+  'image/jpeg': MAX_IMAGE_OUTPUT_BYTES,
+  'audio/mpeg': MAX_AUDIO_OUTPUT_BYTES,
 } as const;
 export type OutputContentType = keyof typeof MAX_OUTPUT_BYTES;
 

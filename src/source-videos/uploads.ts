@@ -46,9 +46,6 @@ import { storageKeys } from '../storage/keys.ts';
 
 const MiB = 1024 * 1024;
 
-/** Routes still import these from here; their home is core/limits.ts. */
-export { MAX_PART_BYTES, MAX_UPLOAD_BYTES, MIN_PART_BYTES, PARTS_PAGE_MAX, SINGLE_UPLOAD_MAX_BYTES };
-
 export const sourceVideosPath = '/api/v1/segments/source-videos';
 
 function apiUrl(env: Pick<Bindings, 'PUBLIC_URL'>, path: string): string {

@@ -191,9 +191,6 @@ function mediaUrl(env: Pick<Bindings, 'PUBLIC_URL'>, token: string, filename?: s
   return joinUrl(env.PUBLIC_URL || '', `/media/${token}${suffix}`);
 }
 
-/** Routes still import it from here; its home is core/filenames.ts. */
-export { safeFilename };
-
 export interface MediaUrlOptions {
   ttlSeconds?: number;
   /** Serve as a download (`Content-Disposition: attachment`) with this file name. */

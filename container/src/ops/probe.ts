@@ -1,5 +1,6 @@
 /** `probe`: what the media is (display size rotation-aware, as the original's video-info). */
 import type { ProbeResult } from '../../../shared/processor/operations.ts';
+import { ms } from '../media/output-file.ts';
 import type { MediaInfo, RawPacket } from '../media/probe.ts';
 import { type Operation, urlSource } from '../operation.ts';
 
@@ -21,7 +22,7 @@ export function keyframeInterval(packets: RawPacket[], videoIndex: number): numb
   if (times.length < 2) return null;
   const first = times[0] ?? 0;
   const last = times[times.length - 1] ?? 0;
-  return Math.round(((last - first) / (times.length - 1)) * 1000) / 1000;
+  return ms((last - first) / (times.length - 1));
 }
 
 export function toProbeResult(info: MediaInfo, keyframeSeconds: number | null): ProbeResult {
@@ -29,7 +30,7 @@ export function toProbeResult(info: MediaInfo, keyframeSeconds: number | null): 
   const width = video?.width ?? 0;
   const height = video?.height ?? 0;
   return {
-    duration: Math.round(info.duration * 1000) / 1000,
+    duration: ms(info.duration),
     width,
     height,
     coded_width: video?.codedWidth ?? 0,

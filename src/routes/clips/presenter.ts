@@ -4,13 +4,13 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Bindings } from '../../core/env.ts';
+import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import type { ClipContentRow, ClipRow } from '../../db/repos/clips.ts';
 import { finalStatuses, postizStatuses } from '../../db/schema.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import { finalTargetOf, rawTargetOf, thumbnailTargetOf } from '../../library/clip-objects.ts';
 import { storageKeys } from '../../storage/keys.ts';
 import { type MediaTarget, signedMediaUrl } from '../../storage/signed-urls.ts';
-import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from '../source-videos/presenter.ts';
 
 export const tags = ['Library: clips'];
 

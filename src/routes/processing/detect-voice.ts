@@ -6,9 +6,11 @@
  * uploaded file becomes a source video of the profile; the job waits for its probe.
  */
 import { z } from '@hono/zod-openapi';
+import { roundMs } from '../../../shared/seconds.ts';
 import { findActiveJob } from '../../db/repos/jobs.ts';
 import { getVoiceDetection } from '../../db/repos/source-videos.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
+import { DEFAULT_VOICE_PARAMS, sameVoiceParams } from '../../pipeline/source-video.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
 import { documentJobRoute } from '../../http/openapi-job-route.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -17,10 +19,10 @@ import { jobVideo, numberField, sourceVideoIdField } from './inputs.ts';
 
 const Fields = z.object({
   source_video_id: sourceVideoIdField.optional(),
-  threshold: numberField(0.5, 0, 1),
-  min_speech_duration: numberField(0.25, 0.1, 10),
-  min_silence_duration: numberField(0.1, 0, 10),
-  padding: numberField(0, 0, 5),
+  threshold: numberField(DEFAULT_VOICE_PARAMS.threshold, 0, 1),
+  min_speech_duration: numberField(DEFAULT_VOICE_PARAMS.min_speech_duration, 0.1, 10),
+  min_silence_duration: numberField(DEFAULT_VOICE_PARAMS.min_silence_duration, 0, 10),
+  padding: numberField(DEFAULT_VOICE_PARAMS.padding, 0, 5),
 });
 
 const VoiceSegment = z.object({ start: z.number(), end: z.number(), duration: z.number(), confidence: z.number() });
@@ -35,8 +37,6 @@ const Detected = z
     cached: z.literal(true),
   })
   .openapi('DetectVoiceResult');
-
-const sameParams = (a: Record<string, number>, b: Record<string, number>) => Object.keys(b).every((k) => Math.abs((a[k] ?? Number.NaN) - b[k]!) < 1e-9);
 
 export function detectVoiceRoutes() {
   const app = createTenantRouter();
@@ -53,8 +53,8 @@ export function detectVoiceRoutes() {
       };
       if (video.existing?.status === 'ready') {
         const cached = await getVoiceDetection(scope, video.id);
-        if (cached?.voice && sameParams(cached.voice.params, params)) {
-          const segments = cached.voice.segments.map((s) => ({ ...s, duration: s.duration ?? Math.round((s.end - s.start) * 1000) / 1000 }));
+        if (cached?.voice && sameVoiceParams(cached.voice.params, params)) {
+          const segments = cached.voice.segments.map((s) => ({ ...s, duration: s.duration ?? roundMs(s.end - s.start) }));
           return {
             status: 200,
             body: {
@@ -70,7 +70,7 @@ export function detectVoiceRoutes() {
         }
         const active = await findActiveJob(scope, 'detect_voice', video.id);
         const activeParams = (active?.input as { params?: Record<string, number> } | undefined)?.params;
-        if (active && activeParams && sameParams(activeParams, params)) return jobCreated(active, { source_video_id: video.id });
+        if (active && activeParams && sameVoiceParams(activeParams, params)) return jobCreated(active, { source_video_id: video.id });
       }
       await request.startProbes();
       const job = await enqueueJob(scope, c.env, 'detect_voice', { source_video_id: video.id, params }, {

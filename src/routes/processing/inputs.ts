@@ -8,11 +8,12 @@ import type { SourceVideoSummary } from '../../db/repos/source-videos.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { Bindings } from '../../core/env.ts';
 import { ApiError, conflict } from '../../core/errors.ts';
+import { idSchema } from '../../core/ids.ts';
 import { formNumber, optionalText } from '../../http/form-fields.ts';
 import type { JobRequest } from '../../http/job-request.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 
-export const sourceVideoIdField = z.string().regex(/^vid_[0-9a-z]{26}$/, 'must be a source video id (vid_…)');
+export const sourceVideoIdField = idSchema('sourceVideo', 'must be a source video id (vid_…)');
 
 /** A number field with a default and a range (forms send strings). */
 export const numberField = (def: number, min: number, max: number) =>

@@ -1,12 +1,12 @@
 /** The API shape of a project, with the signed thumbnail of its first clip. */
 import { z } from '@hono/zod-openapi';
 import type { Bindings } from '../../core/env.ts';
+import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import { coverClips } from '../../db/repos/clips.ts';
 import type { ProjectRow } from '../../db/repos/projects.ts';
 import { projectStatuses } from '../../db/schema.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
-import { THUMBNAIL_URL_TTL_SECONDS } from '../source-videos/presenter.ts';
 
 export const ProjectResponse = z
   .object({

@@ -4,12 +4,13 @@
  * (`stream_url` of the extracted cut, `thumbnail_url`). No storage key ever appears here.
  */
 import { z } from '@hono/zod-openapi';
+import { roundMs } from '../../../shared/seconds.ts';
 import type { SegmentView } from '../../db/repos/segments.ts';
 import { extractStatuses } from '../../db/schema.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { Bindings } from '../../core/env.ts';
+import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
-import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from '../source-videos/presenter.ts';
 
 export const SegmentTransformsSchema = z
   .object({
@@ -44,8 +45,6 @@ export const SegmentResponse = z
   .openapi('Segment');
 export type SegmentBody = z.infer<typeof SegmentResponse>;
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
 export async function toSegmentResponse(env: Bindings, scope: ProfileScope, view: SegmentView): Promise<SegmentBody> {
   const s = view.segment;
   const extracted = s.extractStatus === 'ready' && Boolean(s.extractedKey);
@@ -59,7 +58,7 @@ export async function toSegmentResponse(env: Bindings, scope: ProfileScope, view
     source_video_name: view.videoName,
     start_time: s.startTime,
     end_time: s.endTime,
-    duration: round3(s.endTime - s.startTime),
+    duration: roundMs(s.endTime - s.startTime),
     keywords: s.keywords,
     notes: s.notes,
     transforms: s.transforms ? { flip_horizontal: s.transforms.flip_horizontal, rotate: s.transforms.rotate } : null,

@@ -8,13 +8,11 @@ import type { SourceVideoSummary } from '../../db/repos/source-videos.ts';
 import { sourceVideoStatuses } from '../../db/schema.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { Bindings } from '../../core/env.ts';
-import { safeFilename, signedMediaUrl } from '../../storage/signed-urls.ts';
+import { safeFilename } from '../../core/filenames.ts';
+import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
+import { signedMediaUrl } from '../../storage/signed-urls.ts';
 
 export const tags = ['Source videos'];
-
-/** Long enough to watch a long video with seeks; short enough to be worthless once leaked. */
-export const STREAM_URL_TTL_SECONDS = 4 * 3600;
-export const THUMBNAIL_URL_TTL_SECONDS = 3600;
 
 export const SourceVideoResponse = z
   .object({

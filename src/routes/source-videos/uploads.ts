@@ -11,19 +11,8 @@ import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { allowedVideoTypeList } from '../../core/sniff.ts';
-import {
-  MAX_PART_BYTES,
-  MAX_UPLOAD_BYTES,
-  MIN_PART_BYTES,
-  PARTS_PAGE_MAX,
-  SINGLE_UPLOAD_MAX_BYTES,
-  completeUpload,
-  createUpload,
-  partCountOf,
-  partUrls,
-  uploadInstructions,
-  uploadStatus,
-} from '../../source-videos/uploads.ts';
+import { MAX_PART_BYTES, MAX_UPLOAD_BYTES, MIN_PART_BYTES, PARTS_PAGE_MAX, SINGLE_UPLOAD_MAX_BYTES } from '../../core/limits.ts';
+import { completeUpload, createUpload, partCountOf, partUrls, uploadInstructions, uploadStatus } from '../../source-videos/uploads.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');

@@ -7,6 +7,7 @@ import { conflict, notFound } from '../../core/errors.ts';
 import { findActiveJob } from '../../db/repos/jobs.ts';
 import { getVoiceDetection } from '../../db/repos/source-videos.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
+import { DEFAULT_VOICE_PARAMS, sameVoiceParams } from '../../pipeline/source-video.ts';
 import { conflictResponse, errorResponses, jsonContent, rateLimitResponse, security } from '../../http/openapi.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -17,10 +18,10 @@ const VideoIdParam = idParam('id', 'sourceVideo');
 
 /** Defaults follow the original's Silero call (§5.1): threshold 0.5, 250 ms speech, 100 ms silence. */
 const VoiceQuery = z.object({
-  threshold: z.coerce.number().min(0).max(1).default(0.5),
-  min_speech_duration: z.coerce.number().min(0).max(10).default(0.25),
-  min_silence_duration: z.coerce.number().min(0).max(10).default(0.1),
-  padding: z.coerce.number().min(0).max(5).default(0),
+  threshold: z.coerce.number().min(0).max(1).default(DEFAULT_VOICE_PARAMS.threshold),
+  min_speech_duration: z.coerce.number().min(0).max(10).default(DEFAULT_VOICE_PARAMS.min_speech_duration),
+  min_silence_duration: z.coerce.number().min(0).max(10).default(DEFAULT_VOICE_PARAMS.min_silence_duration),
+  padding: z.coerce.number().min(0).max(5).default(DEFAULT_VOICE_PARAMS.padding),
 });
 const VoiceSegment = z.object({ start: z.number(), end: z.number(), duration: z.number().optional(), confidence: z.number() });
 const VoiceResponse = z
@@ -38,9 +39,6 @@ const VoiceResponse = z
 const VoicePending = z
   .object({ source_video_id: z.string(), status: z.literal('processing'), job_id: z.string(), job: JobResponse })
   .openapi('VoiceDetectionPending');
-
-const sameParams = (a: Record<string, number>, b: Record<string, number>) =>
-  Object.keys(b).every((k) => Math.abs((a[k] ?? Number.NaN) - b[k]!) < 1e-9);
 
 export function sourceVideoVoiceRoutes() {
   const app = createTenantRouter();
@@ -70,7 +68,7 @@ export function sourceVideoVoiceRoutes() {
       const row = await getVoiceDetection(scope, id);
       if (!row) throw notFound('Source video');
       if (row.status !== 'ready') throw conflict(`Voice detection needs a ready video (status ${row.status})`);
-      if (row.voice && sameParams(row.voice.params, params)) {
+      if (row.voice && sameVoiceParams(row.voice.params, params)) {
         return c.json(
           {
             source_video_id: id,
@@ -88,7 +86,7 @@ export function sourceVideoVoiceRoutes() {
       const active = await findActiveJob(scope, 'detect_voice', id);
       const activeParams = (active?.input as { params?: Record<string, number> } | undefined)?.params;
       const job =
-        active && activeParams && sameParams(activeParams, params)
+        active && activeParams && sameVoiceParams(activeParams, params)
           ? active
           : await enqueueJob(scope, c.env, 'detect_voice', { source_video_id: id, params }, {
               resourceType: 'source_video',

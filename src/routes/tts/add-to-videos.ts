@@ -6,6 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import { ownedClipIds } from '../../db/repos/clips.ts';
 import { ApiError, conflict, notFound } from '../../core/errors.ts';
+import { type IdKind, idPrefixes, idSchema } from '../../core/ids.ts';
 import { assertWithinBudget } from '../../jobs/budget.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { formJson, formNumber } from '../../http/form-fields.ts';
@@ -17,12 +18,12 @@ import { estimateVoiceoverCostUsd } from '../../voiceover/synthesize.ts';
 import { JobResponse, jobCreated } from '../jobs/presenter.ts';
 import { checkText, silenceFields, tags, voicePlan } from './voice-checks.ts';
 
-const idList = (prefix: string) => formJson(z.array(z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be an id (${prefix}_…)`)).max(20)).optional();
+const idList = (kind: IdKind) => formJson(z.array(idSchema(kind, `must be an id (${idPrefixes[kind]}_…)`)).max(20)).optional();
 
 const AddFields = z.object({
   tts_text: z.string(),
-  clip_ids: idList('clp'),
-  source_video_ids: idList('vid'),
+  clip_ids: idList('clip'),
+  source_video_ids: idList('sourceVideo'),
   video_paths: z.unknown().optional(),
   output_suffix: z
     .string()

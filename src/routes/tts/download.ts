@@ -1,6 +1,7 @@
 /** GET /api/v1/tts/{job_id}/download: the mp3 of a completed voice-over job. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
+import { JOB_DOWNLOAD_URL_TTL_SECONDS } from '../../core/limits.ts';
 import { errorResponses, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
@@ -35,7 +36,7 @@ export function ttsDownloadRoutes() {
       if (c.req.valid('query').redirect === 'false') {
         return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, { what: 'Voice-over', attachmentFilename: main.filename });
       }
-      const signed = await signedMediaUrl(c.env, scope, { kind: 'job_output', id: job.id, name: main.name }, { filename: main.filename, ttlSeconds: 600 });
+      const signed = await signedMediaUrl(c.env, scope, { kind: 'job_output', id: job.id, name: main.name }, { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS });
       return c.redirect(signed.url, 302);
     },
   );

@@ -5,6 +5,7 @@
  * unauthenticated.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { sha256Hex } from '../../../shared/encoding.ts';
 import type { Bindings } from '../../core/env.ts';
 import { getScopeProfile } from '../../db/repos/profiles.ts';
 import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
@@ -27,9 +28,9 @@ interface GeminiCheck {
 /** Per isolate: at most one metadata call per (key, model) per TTL, whatever the traffic. */
 const geminiChecks = new Map<string, { check: GeminiCheck; expires: number }>();
 
+/** 24 hex characters of SHA-256: keys the cache by API key without keeping the key itself. */
 async function fingerprint(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return (await sha256Hex(text)).slice(0, 24);
 }
 
 async function checkGemini(env: Bindings, model: string, refresh: boolean): Promise<GeminiCheck & { cached: boolean }> {
