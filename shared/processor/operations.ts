@@ -133,7 +133,7 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       /** Intervals to mute; when absent, voice is detected first with `detect`. */
       intervals: optional(intervals),
       detect: optional(z.strictObject(voiceParamFields)),
-      /** hard = volume 0; duck = keep `keep_percentage`; fade = exponential fades (original §5.1). */
+      /** hard = volume 0; duck = keep `keep_percentage`; fade = exponential fades (docs/compatibility.md#voice-detection). */
       mode: muteMode,
       /** 0–1, the level kept inside muted intervals in duck/fade modes (fade default 0.03). */
       keep_percentage: optional(z.number().min(0).max(1)),
@@ -292,7 +292,7 @@ export const processorResults = {
   waveform: z.object({
     bins: z.number(),
     duration: z.number(),
-    /** Normalised RMS per bin in [0, 1], sqrt-scaled (original §8 #9). All zeros for silent or audio-less media. */
+    /** Normalised RMS per bin in [0, 1], sqrt-scaled (docs/compatibility.md#waveform). All zeros for silent or audio-less media. */
     peaks: z.array(z.number()),
   }),
   'detect-voice': z.object({

@@ -1,6 +1,6 @@
 /**
  * The Worker's reading of SRT (shared/srt.ts does the parsing, for the processor too): a broken
- * block is reported with its position and reason and the rest still parses (original §5.3 silently
+ * block is reported with its position and reason and the rest still parses (docs/compatibility.md#srt-matching silently
  * lost blocks; we say which and why). Cue text is one line, as keyword matching wants it.
  */
 import { type SrtProblemKind, parseSrtBlocks } from '../../shared/srt.ts';

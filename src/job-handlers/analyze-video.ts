@@ -1,6 +1,6 @@
 /**
  * `analyze_video` (`/analyze`): the best segments for a target duration, in the original's shape
- * `{video_info, segments, total_selected_duration}` (§1.2). Gemini (with `context_text`, when a
+ * `{video_info, segments, total_selected_duration}` (docs/compatibility.md#routes-processing). Gemini (with `context_text`, when a
  * key is configured; calls billed to the ledger, the analysis stored under the job so a redelivery
  * does not pay again) or the processor's highlights scoring.
  */

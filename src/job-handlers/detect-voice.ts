@@ -33,7 +33,7 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
         result: {
           source_video_id: id,
           ...voice,
-          // The original's /detect-voice answer (§1.2).
+          // The original's /detect-voice answer (docs/compatibility.md#routes-processing).
           status: 'success',
           voice_segments: voice.segments,
           segments_count: voice.segments.length,

@@ -1,5 +1,5 @@
 /**
- * `generate_from_segments`: variants of a project from its assigned segments (original §4.5), with
+ * `generate_from_segments`: variants of a project from its assigned segments (docs/compatibility.md#clip-generation), with
  * as few encodes as the material allows:
  *
  * 1. every segment a variant uses is cut once, frame-accurately (`smart` extract), into the
@@ -11,7 +11,7 @@
  * 4. muting the source voice (fade / duck / hard over detected speech mapped onto the variant's
  *    timeline) re-encodes the audio only; the video is copied. No speech: no audio encode.
  *
- * The original re-encoded every segment and then the whole variant again (§9 #16).
+ * The original re-encoded every segment and then the whole variant again (docs/compatibility.md#w16).
  *
  * Redelivery-safe: the route fixed the clip ids, the first variant index and the seed, so a rerun
  * plans the same variants, skips the ones whose clip row exists and overwrites the objects of the
@@ -342,7 +342,7 @@ export function generateFromSegmentsHandler(processorFor: (env: Bindings) => Pro
           ? await speechBySource(ctx, processor, [...new Set(assigned.map((a) => a.video.id))])
           : new Map<string, TimeSpan[]>();
 
-        // With a voice-over made now, the variants are cut to its length (§4.6's intent).
+        // With a voice-over made now, the variants are cut to its length (the intent of docs/compatibility.md#final-render).
         let voiceover: GenerationVoiceover | null = null;
         let target = input.target_duration;
         if (input.generate_tts && input.tts_text) {

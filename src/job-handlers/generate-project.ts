@@ -1,5 +1,5 @@
 /**
- * `generate_project` (`/library/projects/{id}/generate`, original §4.5): the main pipeline over a
+ * `generate_project` (`/library/projects/{id}/generate`, docs/compatibility.md#clip-generation): the main pipeline over a
  * source video of the profile, writing one clip per variant into the project. Each variant's clip
  * id is derived from the job id and its variant index, so its video (`clips/{id}/raw.mp4`), its
  * thumbnail and its row are the same on every delivery, and `insertClip` is idempotent on

@@ -1,7 +1,7 @@
 /**
- * `multi_video` (`POST /jobs/multi-video`, original §4.2): variants of the main video with short
+ * `multi_video` (`POST /jobs/multi-video`, docs/compatibility.md#multi-video): variants of the main video with short
  * inserts from up to three secondary videos, placed where the SRT mentions their keywords (the
- * better matcher of §5.3: diacritics folded, fuzzy, deduplicated). The SRT is always burned in
+ * better matcher of docs/compatibility.md#srt-matching: diacritics folded, fuzzy, deduplicated). The SRT is always burned in
  * (as the original), which is the variant's one full encode; an uploaded voice-over is mixed in the
  * same render. Pieces from different videos are normalised to the main video's size and rate.
  */

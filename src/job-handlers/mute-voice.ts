@@ -1,5 +1,5 @@
 /**
- * `mute_voice` (`/mute-voice`, original §4.3): speech found by voice detection (cached on the
+ * `mute_voice` (`/mute-voice`, docs/compatibility.md#mute-voice): speech found by voice detection (cached on the
  * source video when it ran with the same parameters) is muted over the whole video — hard, ducked
  * to `keep_percentage`, or with the original's exponential fades — with the video stream copied,
  * into the job output `muted.mp4`. Deterministic output, so a redelivery overwrites the same object.

@@ -98,7 +98,7 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
           fps: probe.fps,
           rotation: probe.rotation,
           orientation: probe.orientation,
-          // The original's /video-info fields (§1.2): display size, rotation applied.
+          // The original's /video-info fields (docs/compatibility.md#routes-processing): display size, rotation applied.
           aspect_ratio: probe.orientation,
           is_vertical: probe.height > probe.width,
           video_codec: probe.video_codec,

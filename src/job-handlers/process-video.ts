@@ -1,5 +1,5 @@
 /**
- * `process_video` (`POST /jobs`, original §4.1): variants of the best moments of a source video,
+ * `process_video` (`POST /jobs`, docs/compatibility.md#process-job): variants of the best moments of a source video,
  * each a job output `v{n}.mp4`. Voice-over: the uploaded audio file, or speech made from
  * `script_text` (which the original accepted and ignored) through the voice-over module; it is
  * mixed over the (optionally voice-muted) source with the video stream-copied. Subtitles (the

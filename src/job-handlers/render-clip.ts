@@ -1,8 +1,8 @@
 /**
- * `render_clip`: the final render of a clip with an export preset (original §4.6), in ONE encode:
+ * `render_clip`: the final render of a clip with an export preset (docs/compatibility.md#final-render), in ONE encode:
  * scale + crop to the preset's size and frame rate, subtitles burned in through the one styling
  * path (`toSubtitleStyle`), the clip's own audio KEPT (ducked under a voice-over when there is one;
- * the original replaced it with silence, §9 #21), loudness normalised to the preset's target.
+ * the original replaced it with silence, docs/compatibility.md#w21), loudness normalised to the preset's target.
  *
  * The route set `final_status = processing` and wrote the export row with the job; this job leaves
  * both `completed` (with `final_key`) or `failed` with the reason, and recounts the project.

@@ -1,5 +1,5 @@
 /**
- * The voice-over of a render (original §4.6 steps 3–4, which crashed at the snapshot, §9 #2):
+ * The voice-over of a render (the original's render voice-over and fitting, docs/compatibility.md#final-render, which crashed at the snapshot, docs/compatibility.md#w2):
  * - speech for the clip content's `tts_text` through the voice-over module (ElevenLabs with
  *   timestamps when configured, else the local eSpeak voice), silences removed with the original's
  *   render parameters (0.25 s, 0.06 s padding), cached on the clip and reused while the text and
@@ -22,7 +22,7 @@ import { extractSegment } from './segment-extraction.ts';
 
 /** Level of the clip's own audio while the voice speaks. */
 export const RENDER_DUCK_TO = 0.15;
-/** The original's silence removal for render voice-overs (§4.6). */
+/** The original's silence removal for render voice-overs (docs/compatibility.md#final-render). */
 const RENDER_MIN_SILENCE = 0.25;
 const RENDER_SILENCE_PADDING = 0.06;
 /** The voice may run this much longer than the clip before more material is added. */

@@ -1,5 +1,5 @@
 /**
- * `tts_add_to_videos` (`/tts/add-to-videos`, original §4.4): ONE voice-over mixed into several
+ * `tts_add_to_videos` (`/tts/add-to-videos`, docs/compatibility.md#tts): ONE voice-over mixed into several
  * owned videos (clips or source videos, never paths), each with the video stream-copied and its
  * own sound ducked under the voice (the processor's `audio` op). Each result is a job output
  * `video-{n}.mp4` (downloaded as `{name}{output_suffix}.mp4`); the clips themselves are not

@@ -1,7 +1,7 @@
 /**
- * `tts_generate` (`/tts/generate`, original §4.4): a voice-over (`voiceover.mp3`) with captions
+ * `tts_generate` (`/tts/generate`, docs/compatibility.md#tts): a voice-over (`voiceover.mp3`) with captions
  * (`voiceover.srt`, and inline in the result), ElevenLabs or the local voice (see
- * media/voiceover.ts), silence removed as §5.2 when asked.
+ * media/voiceover.ts), silence removed as docs/compatibility.md#silence-removal when asked.
  */
 import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, pruneJobObjects } from '../storage/job-outputs.ts';

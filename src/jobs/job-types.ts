@@ -123,7 +123,7 @@ export const jobInputSchemas = {
     duck_to: z.number().min(0).max(1),
     ...silenceOptions,
   }),
-  /** `POST /jobs`: the main pipeline (original §4.1) into job outputs, one final video per variant. */
+  /** `POST /jobs`: the main pipeline (docs/compatibility.md#process-job) into job outputs, one final video per variant. */
   process_video: z.object({
     source_video_id: idSchema('sourceVideo'),
     output_name: outputName,
@@ -142,7 +142,7 @@ export const jobInputSchemas = {
     generate_audio: z.boolean(),
     mute_source_voice: z.boolean(),
   }),
-  /** `POST /jobs/multi-video`: keyword-timed inserts from secondary videos (original §4.2). */
+  /** `POST /jobs/multi-video`: keyword-timed inserts from secondary videos (docs/compatibility.md#multi-video). */
   multi_video: z.object({
     source_video_id: idSchema('sourceVideo'),
     secondaries: z

@@ -1,5 +1,5 @@
 /**
- * Matching segment keywords against subtitle text: the better of the original's two matchers (§5.3).
+ * Matching segment keywords against subtitle text: the better of the original's two matchers (docs/compatibility.md#srt-matching).
  * Text and keywords are normalised (lower case, diacritics folded for any language, punctuation
  * removed); each keyword is compared with each word (or run of words, for multi-word keywords):
  * exact 1.0, word starts with keyword 0.95, keyword inside word 0.9, otherwise a similarity ratio
@@ -69,7 +69,7 @@ export interface KeywordMatch {
 }
 
 export const DEDUPE_WINDOW_SECONDS = 1;
-/** Fuzzy matches below this similarity are never kept (original §5.3: 0.7). */
+/** Fuzzy matches below this similarity are never kept (docs/compatibility.md#srt-matching: 0.7). */
 export const SIMILARITY_FLOOR = 0.7;
 
 export function matchKeywords(cues: SrtCue[], sources: KeywordSource[], minConfidence: number): KeywordMatch[] {

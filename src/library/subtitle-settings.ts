@@ -1,6 +1,6 @@
 /**
  * Subtitle styling, validated. The original interpolated these values unescaped into FFmpeg's
- * `force_style` (§9 #11); here every field is typed and bounded, font names are a safe character set
+ * `force_style` (docs/compatibility.md#w11); here every field is typed and bounded, font names are a safe character set
  * and colours are strict `#RRGGBB`, so the processor can build the style from known-good values only.
  * Keys stay camelCase, as the original frontend sends them.
  */

@@ -1,6 +1,6 @@
 /**
  * One variant from its pieces with the fewest encodes (the original encoded up to three times per
- * clip, §9 #16–18):
+ * clip, docs/compatibility.md#w16 to #w18):
  * 1. each piece cut with `extract` in `smart` mode (stream copy except the partial GOPs at the
  *    cut points); speech to mute inside it is muted in the same pass (audio-only re-encode);
  * 2. the pieces joined with `concat` (stream copy when they match, which pieces of one source do);

@@ -1,9 +1,9 @@
 /**
  * Segment candidates of a source video, from one of two engines:
  * - `highlights`: the processor scores windows for motion, variance and brightness and picks per
- *   variant (original §5.5). Free; the default without a Gemini key or without `context_text`.
+ *   variant (docs/compatibility.md#motion-scoring). Free; the default without a Gemini key or without `context_text`.
  * - `gemini`: frames from the processor (one every 2 s, ≤ 720 px), `analyzeFrames` in batches of 30
- *   with absolute times and a response schema (§5.4 without its bugs); every billed call is written
+ *   with absolute times and a response schema (docs/compatibility.md#gemini-analysis without its bugs); every billed call is written
  *   to the cost ledger as it happens. The analysis is stored under the job, so a redelivered job
  *   reuses it instead of paying again. The budget is checked again with the video's real duration
  *   before the first call. Permanent Gemini failures (invalid key, quota, blocked) fall back to
@@ -31,7 +31,7 @@ import { callProcessor } from '../jobs/processor-failures.ts';
 import { type Candidate, selectVariantSegments, topUpToTarget, totalDuration } from './variant-selection.ts';
 
 export type CandidateEngine = 'gemini' | 'highlights';
-/** The original's minimum Gemini score on the job path (§4.1). */
+/** The original's minimum Gemini score on the job path (docs/compatibility.md#process-job). */
 export const GEMINI_MIN_SCORE = 50;
 const ANALYSIS_NAME = 'gemini-analysis.json';
 
@@ -84,7 +84,7 @@ function fromWindow(w: HighlightWindow): Candidate {
 }
 
 function fromGemini(s: AnalyzedSegment): Candidate {
-  // The original turned a Gemini result into motion = score/100, variance 0.8 (§4.1).
+  // The original turned a Gemini result into motion = score/100, variance 0.8 (docs/compatibility.md#process-job).
   return {
     start: s.start_time,
     end: s.end_time,

@@ -1,5 +1,5 @@
 /**
- * The main pipeline (original §4.1) shared by `POST /jobs` and the library's
+ * The main pipeline (docs/compatibility.md#process-job) shared by `POST /jobs` and the library's
  * `/projects/{id}/generate`: candidates (highlights or Gemini) → optional source-voice detection
  * (cached on the video) → per variant: its segments, cut with speech muted in the same pass,
  * joined, then the voice-over and subtitles finish (see assemble.ts). Each finished variant leaves

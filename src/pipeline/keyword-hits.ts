@@ -1,4 +1,4 @@
-/** Keyword mentions in an SRT, per secondary video, with the shared matcher (§5.3, min 0.7). */
+/** Keyword mentions in an SRT, per secondary video, with the shared matcher (docs/compatibility.md#srt-matching, min 0.7). */
 import { matchKeywords } from '../library/keyword-matcher.ts';
 import type { SrtCue } from '../core/srt.ts';
 import type { KeywordHit } from './keyword-timeline.ts';

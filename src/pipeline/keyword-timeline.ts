@@ -1,5 +1,5 @@
 /**
- * The multi-video timeline (original §5.3 `_build_keyword_timeline`): walk the variant's main
+ * The multi-video timeline (the original's `_build_keyword_timeline`, docs/compatibility.md#keyword-timeline): walk the variant's main
  * segments in order, tracking the OUTPUT time `t` (the SRT describes the final voice-over); when a
  * pending keyword time falls inside the next main segment's span of output time, first insert one
  * segment of that keyword's secondary video (variant-dependent pick, never reused within the

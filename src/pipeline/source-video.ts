@@ -24,7 +24,7 @@ export async function readySourceVideo(scope: ProfileScope, id: string): Promise
   return video as SourceVideoSummary & { duration: number };
 }
 
-/** The original's Silero defaults (§5.1). */
+/** The original's Silero defaults (docs/compatibility.md#voice-detection). */
 export const DEFAULT_VOICE_PARAMS: DetectVoiceParams = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 };
 
 /** True when a cached detection ran with these parameters. */

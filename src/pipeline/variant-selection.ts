@@ -1,5 +1,5 @@
 /**
- * Segment candidates and how a variant picks from them (original §5.5 `_select_variant_segments`,
+ * Segment candidates and how a variant picks from them (the original's `_select_variant_segments`, docs/compatibility.md#variant-selection,
  * used for Gemini candidates; the processor's highlights op does the same for its own windows).
  * Pure functions.
  */

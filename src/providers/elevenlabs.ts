@@ -69,7 +69,7 @@ export interface SubscriptionUsage {
 }
 
 /**
- * Characters per request by model (external-apis §3), so routes can answer 400 before calling.
+ * Characters per request by model (docs/compatibility.md#elevenlabs-api), so routes can answer 400 before calling.
  * Unknown models get the smallest limit.
  */
 export const ELEVENLABS_MAX_CHARACTERS: Record<string, number> = {

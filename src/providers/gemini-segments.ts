@@ -1,7 +1,7 @@
 /**
  * What Gemini frame analysis produces and how it is judged: the segment shape and its JSON schema
  * (sent as `responseJsonSchema`), validation of the model's answer against the frames it saw, and
- * the greedy best-segment selection of the original (§5.4) with a real time-overlap test.
+ * the greedy best-segment selection of the original (docs/compatibility.md#gemini-analysis) with a real time-overlap test.
  */
 import { roundMs } from '../../shared/seconds.ts';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Postiz public API client (`/public/v1`). Facts that shape it (external-apis §2, original §6.3):
+ * Postiz public API client (`/public/v1`). Facts that shape it (docs/compatibility.md#postiz-api):
  * - the org API key goes raw in `Authorization` (no `Bearer`);
  * - `date` is required even for `type:"now"`, and `shortLink`/`tags` are required too;
  * - only `POST /posts` is throttled (per org, per hour, 30–90 by default), and every call counts,

@@ -3,7 +3,7 @@
  * stored on the video. A request for fewer bins is answered by downsampling the stored bins, with no
  * processor call.
  *
- * Stored values follow the original (§8 #9): per bin RMS, normalised to the loudest bin, then
+ * Stored values follow the original (docs/compatibility.md#waveform): per bin RMS, normalised to the loudest bin, then
  * sqrt-scaled: v = sqrt(rms / max_rms). Downsampling therefore undoes the sqrt, combines RMS values
  * as RMS do (the square root of the mean power, v⁴ ∝ rms²), re-normalises and re-applies the sqrt,
  * which gives what the processor would have computed at the lower resolution.

@@ -22,7 +22,7 @@
  * - **local** otherwise: the processor's `tts-local` (eSpeak NG) voice (`voice`, else the profile's
  *   `local_voice`, else `en-us`) with its phrase cues. Free; nothing is written to the ledger.
  *
- * Silence removal (original §5.2): the processor's `silence-remove` with `min_silence_duration` and
+ * Silence removal (docs/compatibility.md#silence-removal): the processor's `silence-remove` with `min_silence_duration` and
  * `padding`; the cues are re-timed through the `kept` spans it reports (`retimeCues`). When the
  * processor refuses the audio for good, the unprocessed audio is used (as the original did) and
  * `silence_removal.applied` is false.

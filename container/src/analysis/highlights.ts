@@ -1,5 +1,5 @@
 /**
- * Motion-based highlight scoring and selection (original §5.5), on grayscale frames the `highlights`
+ * Motion-based highlight scoring and selection (docs/compatibility.md#motion-scoring), on grayscale frames the `highlights`
  * op decodes with ffmpeg, e.g.
  *   -vf fps=HIGHLIGHT_SAMPLE_FPS,scale=HIGHLIGHT_FRAME_WIDTH:HIGHLIGHT_FRAME_HEIGHT:flags=area,format=gray
  *   -f rawvideo pipe:1

@@ -1,6 +1,6 @@
 /**
  * Cutting [start, end) out of a video into a local file, always seeking on the input side (the
- * original decoded from t=0 for every segment, §9 #18). Three modes:
+ * original decoded from t=0 for every segment, docs/compatibility.md#w18). Three modes:
  * - copy: stream copy from the keyframe at or before `start` (reported as `actual_start`).
  * - smart: frame-accurate. The cut is staged locally by stream copy (one ranged read of the source),
  *   then only the frames before the first keyframe (and, with B-frames, the last few) are re-encoded
@@ -167,7 +167,7 @@ async function extractReencode(ctx: OpContext, request: CutRequest, reader: Read
       ...(reader.audioSource ? ctx.input(reader.audioSource, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)]) : []),
       '-map', reader.video, ...(reader.audio ? ['-map', reader.audio] : reader.audioSource ? ['-map', '1:a:0'] : []),
       ...(filters.length ? ['-vf', filters.join(',')] : []),
-      // The original's CPU encode flags (§4.1).
+      // The original's CPU encode flags (docs/compatibility.md#process-job).
       '-c:v', 'libx264', '-profile:v', 'high', '-level:v', '4.0', '-preset', 'fast', '-crf', '23',
       '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-bf', '2', '-pix_fmt', 'yuv420p',
       ...(reader.audio || reader.audioSource

@@ -1,6 +1,6 @@
 /**
  * `audio`: put a new track (voice-over, music) on a video with the video stream copied (the
- * original re-encoded the video just to swap audio, §9 #17).
+ * original re-encoded the video just to swap audio, docs/compatibility.md#w17).
  * - replace: the new track only;
  * - mix: the video's own audio kept under the new track, at `duck_to` (constant), or pushed down
  *   only while the new track sounds (`sidechain`, a compressor keyed by the new track).

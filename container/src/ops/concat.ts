@@ -2,7 +2,7 @@
  * `concat`: join clips (each optionally cut to [start, end), frame-accurately) into one MP4.
  * When every piece has the same codec parameters the pieces are stream-copied end to end (the
  * concat demuxer); otherwise one normalising encode brings them to one size, frame rate, pixel
- * format and audio format (the original re-encoded twice, §9 #16).
+ * format and audio format (the original re-encoded twice, docs/compatibility.md#w16).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

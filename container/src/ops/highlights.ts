@@ -1,5 +1,5 @@
 /**
- * `highlights`: local scoring of windows (motion, scene change, brightness, original §5.5) so
+ * `highlights`: local scoring of windows (motion, scene change, brightness, docs/compatibility.md#motion-scoring) so
  * analysis works without a Gemini key. One decoding pass to small grey frames at a fixed rate; the
  * scoring and selection are the analysis module's (container/src/analysis/highlights.ts).
  */

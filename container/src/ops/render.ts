@@ -4,7 +4,7 @@
  *   `target_duration` (trimmed; extended with `extend_with` clips, then by holding the last frame).
  * - Subtitles: burned in from SRT the processor parsed and re-wrote itself (temp file, never a
  *   user path) with a `force_style` built from whitelisted fields (subtitles/force-style.ts).
- * - Sound: the clip's own audio is kept (the original replaced it with silence, §9 #21); a
+ * - Sound: the clip's own audio is kept (the original replaced it with silence, docs/compatibility.md#w21); a
  *   voice-over is mixed over it with the clip ducked to `duck_to` while the voice runs.
  * - Loudness: optional two-pass EBU R128 normalisation to `loudness_target` LUFS (measured on the
  *   mixed audio first, applied linearly in the final encode), and the result measured again.

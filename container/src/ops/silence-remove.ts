@@ -1,6 +1,6 @@
 /**
  * `silence-remove`: tightens speech (a TTS track) by cutting pauses longer than
- * `min_silence_duration`, keeping `padding` around speech (original §5.2). Speech comes from the
+ * `min_silence_duration`, keeping `padding` around speech (docs/compatibility.md#silence-removal). Speech comes from the
  * voice detector; if it cannot run, from ffmpeg's silencedetect at −40 dB (the original's fallback
  * level). The kept spans are returned so captions can be re-timed, and joined in one ffmpeg pass.
  */
@@ -21,7 +21,7 @@ const AUDIO_OUTPUTS: Record<string, string[]> = {
   'audio/mp4': ['-c:a', 'aac', '-b:a', '192k', '-f', 'mp4', '-movflags', '+faststart'],
 };
 
-/** Original §5.2: pad each span, then merge while the gap to the next is ≤ min_silence. */
+/** As the original (docs/compatibility.md#silence-removal): pad each span, then merge while the gap to the next is ≤ min_silence. */
 export function keptSpans(speech: readonly TimeRange[], duration: number, minSilence: number, padding: number): TimeRange[] {
   const padded = speech
     .map((s) => ({ start: Math.max(0, s.start - padding), end: Math.min(duration, s.end + padding) }))

@@ -1,5 +1,5 @@
 /**
- * `waveform`: N bins of normalised RMS (original §8 #9): decode to 8 kHz mono s16 on a pipe, RMS per
+ * `waveform`: N bins of normalised RMS (docs/compatibility.md#waveform): decode to 8 kHz mono s16 on a pipe, RMS per
  * bin, divide by the loudest bin, square root (so quiet passages stay visible). Streamed: memory
  * does not grow with the media's length. Audio-less or silent media gives all zeros.
  */

@@ -3,7 +3,7 @@
  * each validated (the contract's schema, then `plainFontFamily`), so nothing a user types becomes
  * a raw libass override or an ffmpeg option.
  * PlayResX/PlayResY are the output size, so font size and margins are output pixels (the original's
- * library render left libass at its 384×288 default and styled inconsistently, §5.6).
+ * library render left libass at its 384×288 default and styled inconsistently, docs/compatibility.md#subtitle-styling).
  */
 import type { SubtitleStyle } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';

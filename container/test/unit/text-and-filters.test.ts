@@ -74,7 +74,7 @@ describe('mute filters', () => {
   });
 });
 
-describe('silence removal spans (original §5.2)', () => {
+describe('silence removal spans (docs/compatibility.md#silence-removal)', () => {
   it('pads speech and merges across pauses no longer than min_silence', () => {
     const speech = [{ start: 1, end: 2 }, { start: 2.4, end: 3 }, { start: 5, end: 6 }];
     expect(keptSpans(speech, 6.05, 0.3, 0.08)).toEqual([

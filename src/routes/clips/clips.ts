@@ -1,5 +1,5 @@
 /**
- * /api/v1/library/clips/{clip_id} (original §1.3): one clip with its content, and its editable
+ * /api/v1/library/clips/{clip_id} (docs/compatibility.md#routes-library): one clip with its content, and its editable
  * fields (name, selection, publish fields). Triage, trash, content and renders are their own
  * sub-resources.
  */

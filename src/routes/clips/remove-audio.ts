@@ -1,6 +1,6 @@
 /**
- * POST /api/v1/library/clips/{clip_id}/remove-audio (original §1.3): a job that drops the clip's
- * audio track with the video copied (the original ran it inside the request, §9 #12).
+ * POST /api/v1/library/clips/{clip_id}/remove-audio (docs/compatibility.md#routes-library): a job that drops the clip's
+ * audio track with the video copied (the original ran it inside the request, docs/compatibility.md#w12).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { findActiveJob } from '../../db/repos/jobs.ts';

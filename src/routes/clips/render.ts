@@ -1,6 +1,6 @@
 /**
- * /api/v1/library/clips/{clip_id}/render and /clips/bulk-render (original §1.3, §4.6): render jobs
- * on owned clips only (the original checked no ownership in bulk-render, §9 #6).
+ * /api/v1/library/clips/{clip_id}/render and /clips/bulk-render (docs/compatibility.md#routes-library, docs/compatibility.md#final-render): render jobs
+ * on owned clips only (the original checked no ownership in bulk-render, docs/compatibility.md#w6).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError, validationError } from '../../core/errors.ts';

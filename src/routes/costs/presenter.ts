@@ -1,4 +1,4 @@
-/** The API shape of a cost ledger entry (original §5.7). */
+/** The API shape of a cost ledger entry (original docs/compatibility.md#cost-tracking). */
 import { z } from '@hono/zod-openapi';
 import type { CostRow } from '../../db/repos/costs.ts';
 

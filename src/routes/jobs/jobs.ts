@@ -1,5 +1,5 @@
 /**
- * /api/v1/jobs: the profile's jobs (original §1.2, which listed every tenant's jobs unauthenticated).
+ * /api/v1/jobs: the profile's jobs (docs/compatibility.md#routes-processing, which listed every tenant's jobs unauthenticated).
  * List with filters and cursor pagination, get, and delete (with its outputs). Download, cancel and
  * live progress are their own sub-resources.
  */

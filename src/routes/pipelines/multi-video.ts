@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/jobs/multi-video (original §4.2): variants with keyword-timed inserts from secondary
+ * POST /api/v1/jobs/multi-video (docs/compatibility.md#multi-video): variants with keyword-timed inserts from secondary
  * videos, as a job. Inputs are files or ids of owned source videos; never paths.
  */
 import { z } from '@hono/zod-openapi';

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/jobs (original §1.2, §4.1): the main pipeline, as a job. Inputs are files (the video
+ * POST /api/v1/jobs (docs/compatibility.md#routes-processing, docs/compatibility.md#process-job): the main pipeline, as a job. Inputs are files (the video
  * becomes a source video of the profile; audio and SRT are stored under the job) or the id of an
  * owned source video; never paths. Costs that can arise (Gemini analysis with `context_text`, an
  * ElevenLabs voice-over from `script_text`) are estimated and checked against the profile's monthly

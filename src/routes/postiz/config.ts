@@ -1,5 +1,5 @@
 /**
- * /api/v1/postiz/config (original §1.5, §4.8): the profile's Postiz connection. The key is sealed
+ * /api/v1/postiz/config (docs/compatibility.md#routes-postiz, docs/compatibility.md#postiz-publish): the profile's Postiz connection. The key is sealed
  * at rest and tested before saving; without one the deployment's POSTIZ_API_URL/POSTIZ_API_KEY apply.
  */
 import { createRoute, z } from '@hono/zod-openapi';

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/analyze (original §1.2): the best segments of a video for a target duration. The
+ * POST /api/v1/analyze (docs/compatibility.md#routes-processing): the best segments of a video for a target duration. The
  * original scored motion with OpenCV inside the request; here an `analyze_video` job runs the
  * processor's highlights scoring, or Gemini frame analysis when `context_text` is given and a
  * key is configured (its estimated cost is checked against the profile's budget first: 402).

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/detect-voice (original §1.2). The original ran Silero inside the request; a Worker
+ * POST /api/v1/detect-voice (docs/compatibility.md#routes-processing). The original ran Silero inside the request; a Worker
  * cannot, so: for an owned, ready `source_video_id` whose voice was already detected with the same
  * parameters the answer comes at once (200, the original's shape); otherwise a `detect_voice` job
  * is queued (202; its result carries the same fields) and cached on the video for next time. An

@@ -1,7 +1,7 @@
 /**
- * POST /api/v1/mute-voice (original §1.2, §4.3): a `mute_voice` job that mutes the detected speech
+ * POST /api/v1/mute-voice (docs/compatibility.md#routes-processing, docs/compatibility.md#mute-voice): a `mute_voice` job that mutes the detected speech
  * of a video — `hard` (silence), `duck` (keep `keep_percentage` of the level; the original's
- * only mode) or `fade` (the original's exponential fades, §5.1) — with the video stream-copied.
+ * only mode) or `fade` (the original's exponential fades, docs/compatibility.md#voice-detection) — with the video stream-copied.
  * The result is a job output; `GET /jobs/{id}/download` serves `{output_name}_voice_muted.mp4`.
  */
 import { z } from '@hono/zod-openapi';

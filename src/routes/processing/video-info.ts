@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/video-info (original §1.2): width, height (rotation applied), duration, fps,
+ * POST /api/v1/video-info (docs/compatibility.md#routes-processing): width, height (rotation applied), duration, fps,
  * aspect ratio and orientation. For an owned source video that is ready the answer comes at once
  * from its stored metadata (200, no media work). An uploaded file becomes a source video and its
  * probe job is returned (202): its result carries the same fields. A video that failed to probe

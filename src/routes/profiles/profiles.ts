@@ -1,5 +1,5 @@
 /**
- * /api/v1/profiles: a user's brands (original §1.6). User-scoped: a profile of another user answers
+ * /api/v1/profiles: a user's brands (docs/compatibility.md#routes-profiles). User-scoped: a profile of another user answers
  * 403 (it exists but is not yours), an unknown id 404, as the auth middleware does for X-Profile-Id.
  */
 import { createRoute, z } from '@hono/zod-openapi';

@@ -1,5 +1,5 @@
 /**
- * /api/v1/library/projects/{id}/generate-from-segments (original §1.3, §4.5): variants of a project
+ * /api/v1/library/projects/{id}/generate-from-segments (docs/compatibility.md#routes-library, docs/compatibility.md#clip-generation): variants of a project
  * from its assigned segments, as a job. Additive (new variants continue the index), one generation
  * per project at a time (409 otherwise), progress persisted on the project and the job,
  * cancellable (cancel-generation.ts).

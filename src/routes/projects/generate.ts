@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/library/projects/{project_id}/generate (original §1.3, §4.5): variants of a video
+ * POST /api/v1/library/projects/{project_id}/generate (docs/compatibility.md#routes-library, docs/compatibility.md#clip-generation): variants of a video
  * as clips of the project, through the same pipeline as POST /jobs. The input is an uploaded file
  * (it becomes a source video of the profile) or an owned `source_video_id`, never the original's
  * server path. The project moves to `generating` in the same transaction as the job is created,

@@ -1,5 +1,5 @@
 /**
- * /api/v1/library/projects (original §1.3): projects of the active profile. Their progress, clips
+ * /api/v1/library/projects (docs/compatibility.md#routes-library): projects of the active profile. Their progress, clips
  * and generation are their own sub-resources.
  */
 import { createRoute, z } from '@hono/zod-openapi';

@@ -1,7 +1,7 @@
 /**
- * /api/v1/segments (original §1.4): the segment library of the profile's ready source videos, and
+ * /api/v1/segments (docs/compatibility.md#routes-segments): the segment library of the profile's ready source videos, and
  * one segment's get, edit and delete. Every id in a request must belong to the active profile
- * (404 otherwise, nothing changed); the original checked none of them (§9 #6).
+ * (404 otherwise, nothing changed); the original checked none of them (docs/compatibility.md#w6).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { notFound } from '../../core/errors.ts';

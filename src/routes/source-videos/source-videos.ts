@@ -1,7 +1,7 @@
 /**
- * /api/v1/segments/source-videos (original §1.4): the profile's library of source videos: list with
+ * /api/v1/segments/source-videos (docs/compatibility.md#routes-segments): the profile's library of source videos: list with
  * cursor pagination, get, rename, delete (rows first, then every object). Responses carry ids and
- * short-lived signed URLs, never storage keys or paths (original §9 #5–#13). Uploads, streaming,
+ * short-lived signed URLs, never storage keys or paths (docs/compatibility.md#w5 to #w13). Uploads, streaming,
  * the waveform and voice detection are their own sub-resources.
  */
 import { createRoute, z } from '@hono/zod-openapi';

@@ -16,7 +16,7 @@ import { tags } from './presenter.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
-/** Defaults follow the original's Silero call (§5.1): threshold 0.5, 250 ms speech, 100 ms silence. */
+/** Defaults follow the original's Silero call (docs/compatibility.md#voice-detection): threshold 0.5, 250 ms speech, 100 ms silence. */
 const VoiceQuery = z.object({
   threshold: z.coerce.number().min(0).max(1).default(DEFAULT_VOICE_PARAMS.threshold),
   min_speech_duration: z.coerce.number().min(0).max(10).default(DEFAULT_VOICE_PARAMS.min_speech_duration),

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/tts/add-to-videos (original §4.4): one voice-over mixed into owned clips or source
+ * POST /api/v1/tts/add-to-videos (docs/compatibility.md#tts): one voice-over mixed into owned clips or source
  * videos (ids, never the original's server paths); each result is a job output. ElevenLabs costs
  * are checked against the profile's budget first (402).
  */

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/tts/generate (original §1.2, §4.4): a `tts_generate` job (mp3 + SRT), through the
+ * POST /api/v1/tts/generate (docs/compatibility.md#routes-processing, docs/compatibility.md#tts): a `tts_generate` job (mp3 + SRT), through the
  * voice-over module: ElevenLabs with timestamps when configured and the profile allows it, the local
  * eSpeak NG voice otherwise. ElevenLabs costs are checked against the profile's budget first (402).
  */

@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/gemini/status (original §1.2): checks the key and model with Gemini's free
+ * GET /api/v1/gemini/status (docs/compatibility.md#routes-processing): checks the key and model with Gemini's free
  * model-metadata call, cached per (key, model) for 10 minutes (1 minute after a failure);
  * `refresh=true` checks again. The original sent a billable "Say OK" generation on every call,
  * unauthenticated.

@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/usage (original §1.2, §5.7): what is configured and in use for the active profile.
+ * GET /api/v1/usage (docs/compatibility.md#routes-processing, docs/compatibility.md#cost-tracking): what is configured and in use for the active profile.
  * Nothing here is billable: it reads the ElevenLabs subscription (a free account call) and reports
  * Gemini's configuration and model, the local defaults that replace missing providers, and errors[].
  */
