@@ -16,6 +16,8 @@ export default defineConfig(async () => {
         {
           plugins: [
             cloudflareTest(({ inject }) => ({
+              // The production Worker with the tests' own job types (the `echo` self-test job).
+              main: './test/helpers/worker/test-worker.ts',
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
                 bindings: {

@@ -5,7 +5,7 @@
  * (testsrc2 with a sine tone; GOP 2 s, B-frames, as cameras and phones write).
  *
  * Compared:
- * - extract: the original's §4.7 command (`-ss S -i SRC -t D -c:v libx264 -c:a aac -preset fast`, a
+ * - extract: the original's extract command (docs/compatibility.md#segment-extraction) (`-ss S -i SRC -t D -c:v libx264 -c:a aac -preset fast`, a
  *   local file) vs our `extract` smart and copy, end to end through the real processor (HTTP range
  *   reads from a local media server, upload of the result), median over several cut points; copy
  *   runs in-process (no child process) and, for reference, through the ffmpeg path

@@ -3,7 +3,7 @@
  *
  * The main pipeline (POST /api/v1/jobs) end to end through the running stack (Worker on wrangler's
  * local runtime, queue consumer, the real processor), against the original's command chain
- * (§4.1: one libx264 re-encode per segment with output-side seek, concat copy, `add_audio`
+ * (docs/compatibility.md#process-job: one libx264 re-encode per segment with output-side seek, concat copy, `add_audio`
  * re-encoding the video, subtitles re-encoding it again) run with ffmpeg on a local file over the
  * SAME segments our job picked. Three cases: cut only; cut + voice-over; cut + voice-over +
  * subtitles. Compared like for like: the original chain against our variant assembly (cut + finish,
@@ -51,7 +51,7 @@ async function fixtures() {
   return { video, audio, srt };
 }
 
-/** The original's chain (§4.1) over the given segments; returns wall seconds. */
+/** The original's chain (docs/compatibility.md#process-job) over the given segments; returns wall seconds. */
 async function original(video: string, segments: { start: number; end: number }[], audio: string | null, srt: string | null): Promise<number> {
   const t0 = performance.now();
   const parts: string[] = [];

@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DetectVoiceParams } from '../src/media/processor-types.ts';
+import type { DetectVoiceParams } from '../shared/processor/operations.ts';
 import { VAD_SAMPLE_RATE, detectSpeech } from '../container/src/analysis/vad.ts';
 import { warmUpSilero } from '../container/src/analysis/silero-engine.ts';
 import { type Background, type Utterance, buildSpeechFixture, decodePcm16k, frameScores } from '../container/test/fixtures/speech.ts';

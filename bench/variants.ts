@@ -1,5 +1,5 @@
 /**
- * npm run bench:variants — making variants from segments: the original's way (§4.5) against ours,
+ * npm run bench:variants — making variants from segments: the original's way (docs/compatibility.md#clip-generation) against ours,
  * side by side, on this machine.
  *
  * Input (made once into bench/.media/, gitignored): 1080p30 H.264 + AAC, 60 s, GOP 2 s with
@@ -164,7 +164,7 @@ async function main() {
 
   const fmt = (n: number) => n.toFixed(2);
   const rows = [
-    ['original (§4.5): encode each piece, encode the join', fmt(orig.seconds), '1.0×', dOrig.map(fmt).join(', ')],
+    ['original ([compatibility: clip generation](compatibility.md#clip-generation)): encode each piece, encode the join', fmt(orig.seconds), '1.0×', dOrig.map(fmt).join(', ')],
     ['ours, first generation (segments cut once, smart)', fmt(first.seconds), `${(orig.seconds / first.seconds).toFixed(1)}×`, dFirst.map(fmt).join(', ')],
     ['ours, next generation (cuts reused)', fmt(next.seconds), `${(orig.seconds / next.seconds).toFixed(1)}×`, dNext.map(fmt).join(', ')],
   ];

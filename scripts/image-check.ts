@@ -1,12 +1,13 @@
 /**
  * npm run image:check — the processor image's contents, checked without Docker (no Docker engine
- * runs on these machines, so `docker build` cannot): container/ alone, copied as the Dockerfile copies
- * it (package.json, package-lock.json, src/), its production dependencies installed the way the
- * Dockerfile installs them (npm ci --omit=dev --ignore-scripts, from the npm cache when it can), the
- * server started from there with NODE_ENV=production, then a probe, a voice detection (the
- * onnxruntime native module and the Silero model) and a smart cut run against it through the
- * Worker's own client. It fails on a run-time import from outside container/ and on a dependency
- * missing from container/package.json — the two ways the image can break while every test passes.
+ * runs on these machines, so `docker build` cannot): laid out as container/Dockerfile lays them out
+ * (container/package.json and package-lock.json at the top, container/src/ and shared/ beside them),
+ * container/'s production dependencies installed the way the Dockerfile installs them (npm ci
+ * --omit=dev --ignore-scripts, from the npm cache when it can), the server started from there with
+ * NODE_ENV=production, then a probe, a voice detection (the onnxruntime native module and the
+ * Silero model) and a smart cut run against it through the Worker's own client. It fails on a
+ * run-time import from outside container/ and shared/ and on a dependency missing from
+ * container/package.json — the two ways the image can break while every test passes.
  * What it cannot check is the base image itself (Debian bookworm's ffmpeg and espeak-ng: the same
  * packages CI installs).
  */
@@ -21,7 +22,7 @@ import { startMediaServer } from '../container/test/helpers/media-server.ts';
 import { startProcessor } from '../container/test/helpers/processor.ts';
 
 const exec = promisify(execFile);
-const container = resolve(import.meta.dirname, '..', 'container');
+const repo = resolve(import.meta.dirname, '..');
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`image check failed: ${what}`);
@@ -35,8 +36,15 @@ async function main(): Promise<void> {
   try {
     await mkdir(app);
     await mkdir(media);
-    for (const entry of ['package.json', 'package-lock.json', 'src']) await cp(join(container, entry), join(app, entry), { recursive: true });
-    console.log('[image] npm ci --omit=dev --ignore-scripts in a copy of container/');
+    // As the Dockerfile's COPY lines: [from the repository root, to /app].
+    const layout: [string, string][] = [
+      ['container/package.json', 'package.json'],
+      ['container/package-lock.json', 'package-lock.json'],
+      ['container/src', 'container/src'],
+      ['shared', 'shared'],
+    ];
+    for (const [from, to] of layout) await cp(join(repo, from), join(app, to), { recursive: true });
+    console.log('[image] npm ci --omit=dev --ignore-scripts in the image layout');
     await exec('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
 
     await makeVideo(join(media, 'clip.mp4'), { duration: 6, gop: 30, bframes: 2 });
@@ -44,9 +52,9 @@ async function main(): Promise<void> {
     await ffmpeg(['-i', speech.path, '-c:a', 'aac', join(media, 'speech.m4a')]);
 
     const server = await startMediaServer(media);
-    const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: server.origin, NODE_ENV: 'production' }, { entry: join(app, 'src', 'server.ts'), cwd: app });
+    const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: server.origin, NODE_ENV: 'production' }, { entry: join(app, 'container', 'src', 'server.ts'), cwd: app });
     try {
-      check(processor.logs.some((l) => l.includes('"msg":"listening"')), 'the server starts from container/ alone');
+      check(processor.logs.some((l) => l.includes('"msg":"listening"')), 'the server starts from container/ and shared/ alone');
       const probed = await processor.client.run('probe', { input: { url: server.url('clip.mp4') } });
       check(probed.width === 320 && probed.height === 180 && Math.abs(probed.duration - 6) < 0.1, `probe: ${probed.width}×${probed.height}, ${probed.duration} s`);
       const voice = await processor.client.run('detect-voice', { input: { url: server.url('speech.m4a') } });

@@ -1,41 +1,82 @@
 /**
  * The app factory: request ids, CORS, body limits, the error model, every route module, and the
- * OpenAPI document with its reference page. `src/index.ts` only wires this to the runtime.
+ * OpenAPI document with its reference page. `src/worker.ts` only wires this to the runtime.
+ *
+ * Who may call a route is decided by the router it is registered on (src/http/router.ts), and no
+ * two routes can match the same request (ids route on their grammar; test/unit/route-overlap.test.ts
+ * checks every pair), so the routers below are mounted in alphabetical order of their modules: any
+ * order gives the same app.
  */
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
-import { requireProfile, requireUser } from './auth/middleware.ts';
-import type { AppEnv } from './env.ts';
-import { ApiError, errorBody, handleError } from './errors.ts';
-import { newId } from './lib/ids.ts';
-import { createRouter } from './lib/router.ts';
-import { healthRoutes, VERSION } from './routes/health.ts';
-import { costRoutes } from './routes/costs.ts';
+import { ApiError, errorBody } from './core/errors.ts';
+import { newId } from './core/ids.ts';
+import { MAX_JSON_BODY_BYTES } from './core/limits.ts';
+import { verifiedPrincipal } from './http/auth.ts';
+import type { PublicEnv } from './http/context.ts';
+import { handleError } from './http/errors.ts';
+import { createPublicRouter } from './http/router.ts';
+import { productionJobs } from './job-handlers/index.ts';
+import type { JobRegistry } from './jobs/registry.ts';
+import { allClipRoutes } from './routes/clips/all-clips.ts';
+import { clipRoutes } from './routes/clips/clips.ts';
+import { clipContentRoutes } from './routes/clips/content.ts';
+import { clipRemoveAudioRoutes } from './routes/clips/remove-audio.ts';
+import { clipRenderRoutes } from './routes/clips/render.ts';
+import { clipSelectionRoutes } from './routes/clips/selection.ts';
+import { clipTrashRoutes } from './routes/clips/trash.ts';
+import { costEntryRoutes } from './routes/costs/entries.ts';
+import { costSummaryRoutes } from './routes/costs/summary.ts';
 import { exportPresetRoutes } from './routes/export-presets.ts';
-import { jobRoutes } from './routes/jobs.ts';
-import { libraryClipRoutes } from './routes/library-clips.ts';
-import { libraryGenerationRoutes } from './routes/library-generation.ts';
-import { libraryRenderRoutes } from './routes/library-render.ts';
-import { libraryProjectRoutes } from './routes/library-projects.ts';
-import { postizRoutes } from './routes/postiz.ts';
+import { VERSION, healthRoutes } from './routes/health.ts';
+import { jobCancelRoutes } from './routes/jobs/cancel.ts';
+import { jobDownloadRoutes } from './routes/jobs/download.ts';
+import { jobEventRoutes } from './routes/jobs/events.ts';
+import { jobRoutes } from './routes/jobs/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
-import { profileRoutes } from './routes/profiles.ts';
-import { segmentRoutes } from './routes/segments.ts';
-import { sourceVideoRoutes } from './routes/source-videos.ts';
-import { analyzeRoutes } from './routes/analyze.ts';
-import { detectVoiceRoutes } from './routes/detect-voice.ts';
-import { libraryGenerateRoutes } from './routes/library-generate.ts';
-import { muteVoiceRoutes } from './routes/mute-voice.ts';
-import { pipelineJobRoutes } from './routes/pipeline-jobs.ts';
-import { ttsRoutes } from './routes/tts.ts';
-import { usageRoutes } from './routes/usage.ts';
-import { videoInfoRoutes } from './routes/video-info.ts';
+import { multiVideoRoutes } from './routes/pipelines/multi-video.ts';
+import { processVideoRoutes } from './routes/pipelines/process-video.ts';
+import { postizConfigRoutes } from './routes/postiz/config.ts';
+import { postizIntegrationRoutes } from './routes/postiz/integrations.ts';
+import { postizMediaRoutes } from './routes/postiz/media.ts';
+import { postizPublicationRoutes } from './routes/postiz/publications.ts';
+import { postizPublishProgressRoutes } from './routes/postiz/publish-progress.ts';
+import { postizPublishRoutes } from './routes/postiz/publish.ts';
+import { postizStatusRoutes } from './routes/postiz/status.ts';
+import { analyzeRoutes } from './routes/processing/analyze.ts';
+import { detectVoiceRoutes } from './routes/processing/detect-voice.ts';
+import { muteVoiceRoutes } from './routes/processing/mute-voice.ts';
+import { videoInfoRoutes } from './routes/processing/video-info.ts';
+import { profileRoutes } from './routes/profiles/profiles.ts';
+import { profileSetDefaultRoutes } from './routes/profiles/set-default.ts';
+import { projectCancelGenerationRoutes } from './routes/projects/cancel-generation.ts';
+import { projectClipRoutes } from './routes/projects/clips.ts';
+import { projectGenerateFromSegmentsRoutes } from './routes/projects/generate-from-segments.ts';
+import { projectGenerateRoutes } from './routes/projects/generate.ts';
+import { projectProgressRoutes } from './routes/projects/progress.ts';
+import { projectRoutes } from './routes/projects/projects.ts';
+import { segmentExtractRoutes } from './routes/segments/extract.ts';
+import { segmentFavoriteRoutes } from './routes/segments/favorite.ts';
+import { segmentMatchSrtRoutes } from './routes/segments/match-srt.ts';
+import { projectSegmentRoutes } from './routes/segments/project-segments.ts';
+import { segmentRoutes } from './routes/segments/segments.ts';
+import { segmentStreamRoutes } from './routes/segments/stream.ts';
+import { videoSegmentRoutes } from './routes/segments/video-segments.ts';
+import { sourceVideoFormUploadRoutes } from './routes/source-videos/form-upload.ts';
+import { sourceVideoRoutes } from './routes/source-videos/source-videos.ts';
+import { sourceVideoStreamRoutes } from './routes/source-videos/stream.ts';
+import { sourceVideoUploadRoutes } from './routes/source-videos/uploads.ts';
+import { sourceVideoVoiceRoutes } from './routes/source-videos/voice.ts';
+import { sourceVideoWaveformRoutes } from './routes/source-videos/waveform.ts';
+import { ttsAddToVideosRoutes } from './routes/tts/add-to-videos.ts';
+import { ttsDownloadRoutes } from './routes/tts/download.ts';
+import { ttsGenerateRoutes } from './routes/tts/generate.ts';
+import { geminiStatusRoutes } from './routes/usage/gemini-status.ts';
+import { usageRoutes } from './routes/usage/usage.ts';
 
-export const MAX_JSON_BODY_BYTES = 1024 * 1024;
-
-const requestId = createMiddleware<AppEnv>(async (c, next) => {
+const requestId = createMiddleware<PublicEnv>(async (c, next) => {
   const incoming = c.req.header('X-Request-Id');
   const id = incoming && /^[A-Za-z0-9._:-]{8,64}$/.test(incoming) ? incoming : newId('request');
   c.set('requestId', id);
@@ -44,7 +85,7 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** JSON, form and text bodies are bounded; media uploads stream and enforce their own limits. */
-const boundedBodies = createMiddleware<AppEnv>(async (c, next) => {
+const boundedBodies = createMiddleware<PublicEnv>(async (c, next) => {
   // Signed media PUTs carry files of any type (SRT, JSON, …) with limits signed into their URL.
   if (c.req.path.startsWith('/media/')) return next();
   const type = c.req.header('Content-Type') ?? '';
@@ -59,17 +100,23 @@ const boundedBodies = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-const isProfilesApi = (path: string) => path === '/api/v1/profiles' || path.startsWith('/api/v1/profiles/');
+/** Paths of the API: an unknown one answers like the API does (401 without a token). */
+const isApiPath = (path: string) => path === '/api/v1' || path.startsWith('/api/v1/');
 
-export function createApp() {
-  const app = createRouter();
+export interface AppOptions {
+  /** The job types the Worker runs (their cancel hooks run when a job is cancelled through the API). */
+  jobs?: JobRegistry;
+}
+
+export function createApp({ jobs = productionJobs }: AppOptions = {}) {
+  const app = createPublicRouter();
 
   app.use('*', requestId);
   app.use(
     '*',
     cors({
       origin: (origin, c) => {
-        const allowed = (c.env as AppEnv['Bindings']).ALLOWED_ORIGINS || '*';
+        const allowed = (c.env as PublicEnv['Bindings']).ALLOWED_ORIGINS || '*';
         if (allowed === '*') return origin || '*';
         return allowed.split(',').map((s) => s.trim()).includes(origin) ? origin : null;
       },
@@ -81,35 +128,69 @@ export function createApp() {
   );
   app.use('*', boundedBodies);
   app.onError(handleError);
-  app.notFound((c) => c.json(errorBody(c.get('requestId'), 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound(async (c) => {
+    // No route reveals which API paths exist to a caller without a valid token.
+    if (isApiPath(c.req.path)) await verifiedPrincipal(c.req.header('Authorization'), c.env);
+    return c.json(errorBody(c.get('requestId'), 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
+  });
 
   app.get('/', (c) => c.json({ name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' }));
-  // Every API route needs a user; every one but the profiles API acts inside a verified profile.
-  app.use('/api/v1/*', requireUser);
-  app.use('/api/v1/*', async (c, next) => (isProfilesApi(c.req.path) ? next() : requireProfile(c, next)));
 
+  app.route('/api/v1/library', allClipRoutes());
+  app.route('/api/v1/library', clipRoutes());
+  app.route('/api/v1/library', clipContentRoutes());
+  app.route('/api/v1/library', clipRemoveAudioRoutes());
+  app.route('/api/v1/library', clipRenderRoutes());
+  app.route('/api/v1/library', clipSelectionRoutes());
+  app.route('/api/v1/library', clipTrashRoutes());
+  app.route('/api/v1', costEntryRoutes());
+  app.route('/api/v1', costSummaryRoutes());
+  app.route('/api/v1/library', exportPresetRoutes());
   app.route('/', healthRoutes());
-  app.route('/api/v1/profiles', profileRoutes());
+  app.route('/api/v1/jobs', jobCancelRoutes(jobs));
+  app.route('/api/v1/jobs', jobDownloadRoutes());
+  app.route('/api/v1/jobs', jobEventRoutes());
   app.route('/api/v1/jobs', jobRoutes());
-  app.route('/api/v1/jobs', pipelineJobRoutes());
-  app.route('/api/v1', costRoutes());
-  app.route('/api/v1', usageRoutes());
+  app.route('/media', mediaRoutes());
+  app.route('/api/v1/jobs', multiVideoRoutes());
+  app.route('/api/v1/jobs', processVideoRoutes());
+  app.route('/api/v1/postiz', postizConfigRoutes());
+  app.route('/api/v1/postiz', postizIntegrationRoutes());
+  app.route('/api/v1/postiz', postizMediaRoutes());
+  app.route('/api/v1/postiz', postizPublicationRoutes());
+  app.route('/api/v1/postiz', postizPublishProgressRoutes());
+  app.route('/api/v1/postiz', postizPublishRoutes());
+  app.route('/api/v1/postiz', postizStatusRoutes());
+  app.route('/api/v1', analyzeRoutes());
   app.route('/api/v1', detectVoiceRoutes());
   app.route('/api/v1', muteVoiceRoutes());
-  app.route('/api/v1', analyzeRoutes());
   app.route('/api/v1', videoInfoRoutes());
-  app.route('/api/v1', ttsRoutes());
-  app.route('/api/v1/library', libraryGenerateRoutes());
-  app.route('/api/v1/library', libraryProjectRoutes());
-  app.route('/api/v1/library', libraryClipRoutes());
-  app.route('/api/v1/library', libraryGenerationRoutes());
-  app.route('/api/v1/library', libraryRenderRoutes());
-  app.route('/api/v1/library', exportPresetRoutes());
-  app.route('/api/v1/postiz', postizRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
-  // After the source-video router, as the original declared them (its paths win over `/{id}`).
+  app.route('/api/v1/profiles', profileRoutes());
+  app.route('/api/v1/profiles', profileSetDefaultRoutes());
+  app.route('/api/v1/library', projectCancelGenerationRoutes());
+  app.route('/api/v1/library', projectClipRoutes());
+  app.route('/api/v1/library', projectGenerateFromSegmentsRoutes());
+  app.route('/api/v1/library', projectGenerateRoutes());
+  app.route('/api/v1/library', projectProgressRoutes());
+  app.route('/api/v1/library', projectRoutes());
+  app.route('/api/v1/segments', segmentExtractRoutes());
+  app.route('/api/v1/segments', segmentFavoriteRoutes());
+  app.route('/api/v1/segments', segmentMatchSrtRoutes());
+  app.route('/api/v1/segments', projectSegmentRoutes());
   app.route('/api/v1/segments', segmentRoutes());
-  app.route('/media', mediaRoutes());
+  app.route('/api/v1/segments', segmentStreamRoutes());
+  app.route('/api/v1/segments', videoSegmentRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoFormUploadRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoStreamRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoUploadRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoVoiceRoutes());
+  app.route('/api/v1/segments/source-videos', sourceVideoWaveformRoutes());
+  app.route('/api/v1', ttsAddToVideosRoutes());
+  app.route('/api/v1', ttsDownloadRoutes());
+  app.route('/api/v1', ttsGenerateRoutes());
+  app.route('/api/v1', geminiStatusRoutes());
+  app.route('/api/v1', usageRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

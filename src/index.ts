@@ -1,20 +1,7 @@
-/** Worker entry: wires HTTP, the queue consumers, the cron and the Container class. Nothing else. */
-import { createApp } from './app.ts';
-import type { Bindings } from './env.ts';
-import { handleDeadLetterBatch, handleJobsBatch } from './jobs/consumer.ts';
-import { runHousekeeping } from './jobs/housekeeping.ts';
+/** Worker entry: the production job types wired into the Worker, and the Container class. */
+import { productionJobs } from './job-handlers/index.ts';
+import { createWorker } from './worker.ts';
 
-export { MediaProcessor } from './media/processor-container.ts';
+export { MediaProcessor } from './processor/container.ts';
 
-const app = createApp();
-
-export default {
-  fetch: app.fetch,
-  async queue(batch, env) {
-    if (batch.queue.endsWith('-dlq')) await handleDeadLetterBatch(batch, env);
-    else await handleJobsBatch(batch, env);
-  },
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runHousekeeping(env));
-  },
-} satisfies ExportedHandler<Bindings>;
+export default createWorker(productionJobs);

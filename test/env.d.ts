@@ -1,5 +1,5 @@
 import type { D1Migration } from 'cloudflare:test';
-import type { Secrets } from '../src/env.ts';
+import type { Secrets } from '../src/core/env.ts';
 
 declare global {
   namespace Cloudflare {

@@ -2,7 +2,7 @@
  * The one failure type of the processor. Every operation failure leaves as a `ProcessorErrorCode`
  * (see the contract) so the Worker can tell a bad input (permanent) from a hiccup (retryable).
  */
-import type { ProcessorErrorCode } from '../../src/media/processor-types.ts';
+import type { ProcessorErrorCode } from '../../shared/processor/errors.ts';
 
 /** HTTP status used when the failure happens before the NDJSON stream starts. */
 const STATUS: Record<ProcessorErrorCode, number> = {

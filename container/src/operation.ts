@@ -1,23 +1,19 @@
 /**
- * What every operation module provides (`parse` a JSON body into its typed request, `run` it) and
- * what it gets to run with: limits, a cancellation signal, a deadline, progress reporting, a temp
- * dir, and helpers that apply the processor's safety rules to every probe, ffmpeg run and upload.
+ * What every operation module provides (its name, what the contract's schema cannot check, and
+ * `run`) and what it gets to run with: limits, a cancellation signal, a deadline, progress
+ * reporting, a temp dir, and helpers that apply the processor's safety rules to every probe,
+ * ffmpeg run and upload. Request bodies are parsed before that, in request.ts.
  */
-import type { MediaInput, MediaOutput, OperationRequest, OperationResult, ProcessorOperation } from '../../src/media/processor-types.ts';
+import type { MediaInput, MediaOutput } from '../../shared/processor/media.ts';
+import type { OperationRequest, OperationResult, ProcessorOperation } from '../../shared/processor/operations.ts';
 import type { ProcessorConfig } from './config.ts';
 import { ProcessorFailure } from './errors.ts';
 import { type FfmpegRunOptions, inputArgs, type InputSource, runFfmpeg } from './media/ffmpeg.ts';
-import { checkMediaUrl } from './media/media-url.ts';
 import { type GateRequirements, inspectOutput, type MediaInfo, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
 import type { GatewaySession } from './media/range-gateway.ts';
 import type { RunResult } from './media/run-process.ts';
 import { uploadFile, uploadStream } from './media/upload.ts';
 import type { ByteSource } from './mp4/byte-source.ts';
-import { object, required, string, type Json } from './validation.ts';
-
-export interface ParseEnv {
-  allowedOrigins: readonly string[];
-}
 
 export interface OpContext {
   config: ProcessorConfig;
@@ -45,32 +41,25 @@ export interface OpContext {
   expectWholeRead(source: InputSource): void;
 }
 
-export interface Operation<O extends ProcessorOperation> {
+interface OperationBase<O extends ProcessorOperation> {
   name: O;
-  parse(body: Json, env: ParseEnv): OperationRequest<O>;
+  /**
+   * Rules the schema cannot state (e.g. SRT syntax), after the parse and before any work; returns
+   * the request to run (possibly normalised) or throws `invalid_request`.
+   */
+  check?(request: OperationRequest<O>): OperationRequest<O>;
   run(request: OperationRequest<O>, ctx: OpContext): Promise<OperationResult<O>>;
 }
 
+/** An operation that writes a file names the content types it can write (checked after the parse). */
+type OutputTypes<O extends ProcessorOperation> = OperationRequest<O> extends { output: MediaOutput }
+  ? { outputTypes: readonly string[] }
+  : { outputTypes?: undefined };
+
+export type Operation<O extends ProcessorOperation> = OperationBase<O> & OutputTypes<O>;
+
 export function urlSource(input: MediaInput): InputSource {
   return { kind: 'url', url: input.url };
-}
-
-/** `{ url }` whose origin is allowed. */
-export function parseMediaInput(value: unknown, path: string, env: ParseEnv): MediaInput {
-  const body = object(value, path);
-  const url = required(body, 'url', path, (v, p) => string(v, p, { maxLength: 4096 }));
-  return { url: checkMediaUrl(url, env.allowedOrigins, `${path}.url`) };
-}
-
-/** `{ url, content_type }` whose origin is allowed. */
-export function parseMediaOutput(value: unknown, path: string, env: ParseEnv, allowedTypes: readonly string[]): MediaOutput {
-  const body = object(value, path);
-  const url = required(body, 'url', path, (v, p) => string(v, p, { maxLength: 4096 }));
-  const contentType = required(body, 'content_type', path, (v, p) => string(v, p, { maxLength: 100 }));
-  if (!allowedTypes.includes(contentType)) {
-    throw new ProcessorFailure('invalid_request', `${path}.content_type: must be one of ${allowedTypes.join(', ')}`);
-  }
-  return { url: checkMediaUrl(url, env.allowedOrigins, `${path}.url`), content_type: contentType };
 }
 
 export function createOpContext(

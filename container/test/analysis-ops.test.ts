@@ -72,7 +72,7 @@ describe('silence-remove', () => {
     await ffmpeg(['-i', fixture.path, '-c:a', 'libmp3lame', '-b:a', '128k', join(h.dir, 'tts-pauses.mp3')]);
   });
 
-  it('cuts the pauses longer than min_silence_duration and keeps every word (original §5.2)', async () => {
+  it('cuts the pauses longer than min_silence_duration and keeps every word (docs/compatibility.md#silence-removal)', async () => {
     const result = await h.processor.client.run('silence-remove', {
       input: { url: h.media.url('tts-pauses.mp3') },
       min_silence_duration: 0.3,

@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExtractRequest } from '../../src/media/processor-types.ts';
+import type { ExtractRequest } from '../../shared/processor/operations.ts';
 import { decodePcm, ffmpeg, grayFrames, keyframeTimes, makeVideo, probe, psnr, rmsDb, videoPackets } from './fixtures/video.ts';
-import { parseAvcC, readAvcC } from '../src/media/mp4-avcc.ts';
+import { parseAvcC, readAvcC } from '../src/mp4/avcc.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);

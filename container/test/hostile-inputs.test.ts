@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProcessorOperation } from '../../src/media/processor-types.ts';
+import type { ProcessorOperation } from '../../shared/processor/operations.ts';
 import { buildHostileInputs, type HostileInput } from './fixtures/hostile.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 

@@ -57,7 +57,7 @@ describe('mute', () => {
     expect(await videoPacketHashes(path)).toEqual(sourceHashes);
   });
 
-  it('fade: falls to the kept level over the fade before the window and rises after it (original §5.1)', async () => {
+  it('fade: falls to the kept level over the fade before the window and rises after it (docs/compatibility.md#voice-detection)', async () => {
     const { pcm } = await mute('fade.mp4', { mode: 'fade', fade_duration: 0.8, denoise: false, intervals: [{ start: 3, end: 5 }] });
     // Inside: 3 % of the level (−30.5 dB).
     expect(relative(pcm, 3.05, 4.95)).toBeCloseTo(20 * Math.log10(0.03), 0);

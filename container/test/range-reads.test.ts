@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExtractMode } from '../../src/media/processor-types.ts';
+import type { ExtractMode } from '../../shared/processor/operations.ts';
 import { ffmpeg } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 

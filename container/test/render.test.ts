@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RenderPreset, RenderRequest, SubtitleStyle } from '../../src/media/processor-types.ts';
+import type { RenderPreset, RenderRequest, SubtitleStyle } from '../../shared/processor/operations.ts';
 import { decodePcm, ffmpeg, grayFrames, makeTone, makeVideo, probe, psnr, rmsDb } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 

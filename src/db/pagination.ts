@@ -3,6 +3,7 @@
  * the previous page. Pages are capped at 100 items.
  */
 import { z } from '@hono/zod-openapi';
+import { idSchema } from '../core/ids.ts';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -10,9 +11,7 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).openapi({
     description: `Items per page (1–${MAX_PAGE_SIZE}).`,
   }),
-  cursor: z
-    .string()
-    .regex(/^[a-z]{3}_[0-9a-z]{26}$/, 'must be a cursor returned by a previous page')
+  cursor: idSchema('any', 'must be a cursor returned by a previous page')
     .optional()
     .openapi({ description: 'Opaque cursor from `next_cursor` of the previous page.' }),
 });

@@ -5,7 +5,7 @@
 import { monthToDateSpend, round } from '../db/repos/costs.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../core/errors.ts';
 
 export async function assertWithinBudget(scope: ProfileScope, estimatedUsd: number): Promise<void> {
   const budget = (await getScopeProfile(scope)).monthlyBudgetUsd;

@@ -1,15 +1,16 @@
 /** What a job handler gets: its verified scope, its parsed input, and ways to report progress. */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { type JobRow, addOutputKeys, isCancelRequested, setProgress } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { JobCancelledError } from './errors.ts';
 import type { JobInput, JobType } from './job-types.ts';
 
-export interface JobContext<T extends JobType> {
+/** What a handler of jobs whose input is `I` gets. */
+export interface JobContextOf<I> {
   env: Bindings;
   scope: ProfileScope;
   job: JobRow;
-  input: JobInput<T>;
+  input: I;
   /** 1-based delivery attempt of the queue message. */
   attempt: number;
   /** Persists progress (0–100) and the current step, at most every 500 ms unless `force`. */
@@ -28,21 +29,19 @@ export interface JobOutcome {
   step?: string;
 }
 
-export interface JobHandler<T extends JobType> {
-  run(ctx: JobContext<T>): Promise<JobOutcome>;
+export type JobContext<T extends JobType> = JobContextOf<JobInput<T>>;
+
+export interface JobHandlerOf<I> {
+  run(ctx: JobContextOf<I>): Promise<JobOutcome>;
   /** Called when the job fails for good (after retries), to leave its resource in a clear state. */
-  onFailure?(ctx: Omit<JobContext<T>, 'progress'>, code: string, message: string): Promise<void>;
+  onFailure?(ctx: Omit<JobContextOf<I>, 'progress'>, code: string, message: string): Promise<void>;
   /** Called when the job ends cancelled (before or while running), to release its resource. */
-  onCancelled?(ctx: Omit<JobContext<T>, 'progress'>): Promise<void>;
+  onCancelled?(ctx: Omit<JobContextOf<I>, 'progress'>): Promise<void>;
 }
 
-export function createJobContext<T extends JobType>(
-  env: Bindings,
-  scope: ProfileScope,
-  job: JobRow,
-  input: JobInput<T>,
-  attempt: number,
-): JobContext<T> {
+export type JobHandler<T extends JobType> = JobHandlerOf<JobInput<T>>;
+
+export function createJobContext<I>(env: Bindings, scope: ProfileScope, job: JobRow, input: I, attempt: number): JobContextOf<I> {
   let lastWrite = 0;
   return {
     env,

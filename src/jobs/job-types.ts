@@ -3,8 +3,7 @@
  * enqueues against these, and the consumer re-parses the stored input with the same schema.
  */
 import { z } from 'zod';
-
-const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`));
+import { idSchema } from '../core/ids.ts';
 
 const voiceParams = z.object({
   threshold: z.number().min(0).max(1),
@@ -25,16 +24,14 @@ const subtitleSettings = z.record(z.string(), z.unknown()).nullable();
 const outputName = z.string().min(1).max(100);
 
 export const jobInputSchemas = {
-  /** Internal self-test of the queue machinery; not exposed through any route. */
-  echo: z.object({ message: z.string(), fail_with: z.enum(['transient', 'permanent']).optional() }),
   /**
    * Publishes one clip to one or more Postiz channels in ONE create call. Everything was checked
    * by the route; the publication id doubles as the Postiz `group` (see publish-clip.ts).
    */
   publish_clip: z.object({
-    publication_id: id('pub'),
-    batch_id: id('pbt'),
-    clip_id: id('clp'),
+    publication_id: idSchema('publication'),
+    batch_id: idSchema('publishBatch'),
+    clip_id: idSchema('clip'),
     caption: z.string().max(70_000),
     integrations: z
       .array(
@@ -54,10 +51,10 @@ export const jobInputSchemas = {
     total: z.number().int().min(1),
   }),
   /** Metadata, thumbnail and waveform of an uploaded source video; moves it to ready or failed. */
-  probe_source_video: z.object({ source_video_id: id('vid') }),
+  probe_source_video: z.object({ source_video_id: idSchema('sourceVideo') }),
   /** Speech intervals of a source video, cached on the video for `GET …/{id}/voice`. */
   detect_voice: z.object({
-    source_video_id: id('vid'),
+    source_video_id: idSchema('sourceVideo'),
     params: z.object({
       threshold: z.number().min(0).max(1),
       min_speech_duration: z.number().min(0).max(10),
@@ -66,18 +63,18 @@ export const jobInputSchemas = {
     }),
   }),
   /** Thumbnail of a segment at its midpoint. */
-  segment_thumbnail: z.object({ segment_id: id('seg') }),
+  segment_thumbnail: z.object({ segment_id: idSchema('segment') }),
   /** Cuts a segment out of its source video into its own object (extract_status none → ready | failed). */
-  extract_segment: z.object({ segment_id: id('seg'), mode: z.enum(['smart', 'copy', 'reencode']) }),
+  extract_segment: z.object({ segment_id: idSchema('segment'), mode: z.enum(['smart', 'copy', 'reencode']) }),
   /**
    * Variants of a project from its assigned segments. The route fixes everything a redelivery must
    * reproduce: the first variant index, the clip ids (objects are written under them before the
    * rows exist) and the random seed.
    */
   generate_from_segments: z.object({
-    project_id: id('prj'),
+    project_id: idSchema('project'),
     start_variant_index: z.number().int().min(1),
-    clip_ids: z.array(id('clp')).min(1).max(10),
+    clip_ids: z.array(idSchema('clip')).min(1).max(10),
     selection_mode: z.enum(['random', 'sequential', 'weighted']),
     target_duration: z.number().positive().max(600),
     mute_source_voice: z.boolean(),
@@ -89,12 +86,12 @@ export const jobInputSchemas = {
     previous_status: z.enum(['draft', 'generating', 'ready_for_triage', 'failed']),
   }),
   /** Final render of a clip with a preset: voice-over, subtitles, size, loudness. */
-  render_clip: z.object({ clip_id: id('clp'), preset_name: z.string().min(1).max(64), export_id: id('exp') }),
+  render_clip: z.object({ clip_id: idSchema('clip'), preset_name: z.string().min(1).max(64), export_id: idSchema('export') }),
   /** Drops a clip's audio track (video copied) into a new raw object. */
-  remove_clip_audio: z.object({ clip_id: id('clp') }),
+  remove_clip_audio: z.object({ clip_id: idSchema('clip') }),
   /** `/mute-voice`: speech muted (hard, ducked or faded) over the whole video, video stream-copied. */
   mute_voice: z.object({
-    source_video_id: id('vid'),
+    source_video_id: idSchema('sourceVideo'),
     mode: z.enum(['hard', 'duck', 'fade']),
     keep_percentage: z.number().min(0).max(1),
     fade_duration: z.number().min(0.05).max(5).nullable(),
@@ -103,7 +100,7 @@ export const jobInputSchemas = {
   }),
   /** `/analyze`: the best segments for a target duration (Gemini with context, else highlights). */
   analyze_video: z.object({
-    source_video_id: id('vid'),
+    source_video_id: idSchema('sourceVideo'),
     target_duration: z.number().min(1).max(3600),
     context_text: z.string().max(5000).nullable(),
     engine: candidateEngine,
@@ -117,7 +114,7 @@ export const jobInputSchemas = {
   /** `/tts/add-to-videos`: one voice-over mixed into several owned videos (video stream-copied). */
   tts_add_to_videos: z.object({
     videos: z
-      .array(z.union([z.object({ clip_id: id('clp') }).strict(), z.object({ source_video_id: id('vid') }).strict()]))
+      .array(z.union([z.object({ clip_id: idSchema('clip') }).strict(), z.object({ source_video_id: idSchema('sourceVideo') }).strict()]))
       .min(1)
       .max(20),
     tts_text: z.string().min(1).max(40_000),
@@ -126,9 +123,9 @@ export const jobInputSchemas = {
     duck_to: z.number().min(0).max(1),
     ...silenceOptions,
   }),
-  /** `POST /jobs`: the main pipeline (original §4.1) into job outputs, one final video per variant. */
+  /** `POST /jobs`: the main pipeline (docs/compatibility.md#process-job) into job outputs, one final video per variant. */
   process_video: z.object({
-    source_video_id: id('vid'),
+    source_video_id: idSchema('sourceVideo'),
     output_name: outputName,
     target_duration: z.number().min(1).max(600),
     variant_count: z.number().int().min(1).max(10),
@@ -145,11 +142,11 @@ export const jobInputSchemas = {
     generate_audio: z.boolean(),
     mute_source_voice: z.boolean(),
   }),
-  /** `POST /jobs/multi-video`: keyword-timed inserts from secondary videos (original §4.2). */
+  /** `POST /jobs/multi-video`: keyword-timed inserts from secondary videos (docs/compatibility.md#multi-video). */
   multi_video: z.object({
-    source_video_id: id('vid'),
+    source_video_id: idSchema('sourceVideo'),
     secondaries: z
-      .array(z.object({ source_video_id: id('vid'), keywords: z.array(z.string().min(1).max(100)).min(1).max(50) }))
+      .array(z.object({ source_video_id: idSchema('sourceVideo'), keywords: z.array(z.string().min(1).max(100)).min(1).max(50) }))
       .max(3),
     srt_input: z.string().max(64),
     audio_input: z.string().max(64).nullable(),
@@ -161,8 +158,8 @@ export const jobInputSchemas = {
   }),
   /** `/library/projects/{id}/generate`: the main pipeline writing clips of a project. */
   generate_project: z.object({
-    project_id: id('prj'),
-    source_video_id: id('vid'),
+    project_id: idSchema('project'),
+    source_video_id: idSchema('sourceVideo'),
     variant_count: z.number().int().min(1).max(10),
     target_duration: z.number().min(1).max(600),
     context_text: z.string().max(5000).nullable(),
@@ -175,5 +172,3 @@ export const jobInputSchemas = {
 export type JobType = keyof typeof jobInputSchemas;
 export const jobTypes = Object.keys(jobInputSchemas) as [JobType, ...JobType[]];
 export type JobInput<T extends JobType> = z.infer<(typeof jobInputSchemas)[T]>;
-
-export { id as prefixedId };

@@ -3,13 +3,15 @@
  * job's input lives in its D1 row, so a message can be small, replayed, and never trusted for data.
  */
 import { z } from 'zod';
-import { jobTypes } from './job-types.ts';
+import { idSchema } from '../core/ids.ts';
+import { PURGE_PREFIX } from '../storage/keys.ts';
 
 export const jobMessage = z.object({
   kind: z.literal('job'),
-  job_id: z.string().regex(/^job_[0-9a-z]{26}$/),
-  profile_id: z.string().regex(/^prf_[0-9a-z]{26}$/),
-  type: z.enum(jobTypes),
+  job_id: idSchema('job'),
+  profile_id: idSchema('profile'),
+  /** A job type of the consumer's registry; the consumer drops messages of any other type. */
+  type: z.string().regex(/^[a-z][a-z_]{0,63}$/),
 });
 export type JobMessage = z.infer<typeof jobMessage>;
 
@@ -17,7 +19,7 @@ export type JobMessage = z.infer<typeof jobMessage>;
 export const systemMessage = z.object({
   kind: z.literal('system'),
   task: z.literal('purge_prefix'),
-  prefix: z.string().regex(/^p\/prf_[0-9a-z]{26}\/([a-z]+\/[a-z]{3}_[0-9a-z]{26}\/)?$/),
+  prefix: z.string().regex(PURGE_PREFIX),
 });
 export type SystemMessage = z.infer<typeof systemMessage>;
 

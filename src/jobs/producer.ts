@@ -4,12 +4,12 @@
  * Per-profile limits are checked first: too many active jobs or too many processing minutes today
  * answer 429 and nothing is enqueued.
  */
-import type { Bindings } from '../env.ts';
-import { ApiError } from '../errors.ts';
+import type { Bindings } from '../core/env.ts';
+import { ApiError } from '../core/errors.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
 import { countActiveJobs, deleteJobRow, insertJobStatement, processingSecondsSince, type JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { newId } from '../lib/ids.ts';
+import { newId } from '../core/ids.ts';
 import { type JobInput, type JobType, jobInputSchemas } from './job-types.ts';
 import type { JobMessage, SystemMessage } from './messages.ts';
 
@@ -66,7 +66,21 @@ export async function enqueueJob<T extends JobType>(
   input: JobInput<T>,
   options: EnqueueOptions = {},
 ): Promise<JobRow> {
-  const parsed = jobInputSchemas[type].parse(input) as Record<string, unknown>;
+  return enqueueParsedJob(scope, env, type, jobInputSchemas[type].parse(input) as Record<string, unknown>, options);
+}
+
+/**
+ * Enqueues a job whose input the caller already parsed with its type's schema. `enqueueJob` is the
+ * typed way for the job types of job-types.ts; this one also serves types registered elsewhere
+ * (the tests' self-test job).
+ */
+export async function enqueueParsedJob(
+  scope: ProfileScope,
+  env: Bindings,
+  type: string,
+  parsed: Record<string, unknown>,
+  options: EnqueueOptions = {},
+): Promise<JobRow> {
   if (!options.limitsChecked) await checkJobLimits(scope, env);
   const id = options.id ?? newId('job');
   const insert = insertJobStatement(scope, {

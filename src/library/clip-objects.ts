@@ -5,8 +5,8 @@
  */
 import type { ClipRow } from '../db/repos/clips.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import type { MediaTarget } from '../media/signed-urls.ts';
-import { storageKeys } from '../media/storage-keys.ts';
+import type { MediaTarget } from '../storage/signed-urls.ts';
+import { storageKeys } from '../storage/keys.ts';
 
 /** The raw variant's target, when the clip has one under the expected layout (`clips/{id}/{revision}.mp4`). */
 export function rawTargetOf(scope: ProfileScope, clip: Pick<ClipRow, 'id' | 'rawKey'>): MediaTarget | null {

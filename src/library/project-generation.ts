@@ -1,7 +1,7 @@
 /**
  * A project's generation state outside the job: settling it when a generation stops without its
  * job doing so (cancelled before it ran, or a worker lost mid-run), so a project is never left
- * `generating` with nothing running (original §9 #15).
+ * `generating` with nothing running (docs/compatibility.md#w15).
  */
 import { findActiveJobOnResource, getJob } from '../db/repos/jobs.ts';
 import { type ProjectRow, type ProjectStatus, getProject, recountProjects, updateProjectStatement } from '../db/repos/projects.ts';

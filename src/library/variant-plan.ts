@@ -14,6 +14,8 @@
  * (from its start) when at least MIN_PIECE_SECONDS remain, otherwise later, shorter segments are
  * tried. The variant ends within FILL_TOLERANCE_SECONDS of the target when there is enough material.
  */
+import { roundMs } from '../../shared/seconds.ts';
+
 export type SelectionMode = 'random' | 'sequential' | 'weighted';
 
 export interface Candidate {
@@ -137,5 +139,5 @@ export function mapSpeechToVariant(
     if (last && span.start - last.end <= mergeGap) last.end = Math.max(last.end, span.end);
     else merged.push({ ...span });
   }
-  return merged.map((s) => ({ start: Math.round(s.start * 1000) / 1000, end: Math.round(s.end * 1000) / 1000 }));
+  return merged.map((s) => ({ start: roundMs(s.start), end: roundMs(s.end) }));
 }

@@ -4,6 +4,7 @@
  * broken at sentence ends, clause punctuation and pauses), cues become SRT. `cuesToSrt` also
  * serves the local TTS path, which builds its own cues.
  */
+import { formatSrt } from '../../shared/srt.ts';
 
 export interface CharacterAlignment {
   characters: string[];
@@ -98,18 +99,6 @@ export function wordsToCues(words: readonly WordTiming[], options: CueOptions = 
   return cues;
 }
 
-/** `HH:MM:SS,mmm` (hours may exceed 99; negative times clamp to zero). */
-export function formatSrtTimestamp(seconds: number): string {
-  const totalMs = Math.max(0, Math.round(seconds * 1000));
-  const ms = totalMs % 1000;
-  const totalSeconds = Math.floor(totalMs / 1000);
-  const s = totalSeconds % 60;
-  const m = Math.floor(totalSeconds / 60) % 60;
-  const h = Math.floor(totalSeconds / 3600);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(s)},${pad(ms, 3)}`;
-}
-
 /**
  * Keeps cue text inside its cue: blank lines would end it early, and `-->` would be read as a
  * timing line by some parsers.
@@ -123,14 +112,9 @@ function cueText(text: string): string {
     .join('\n');
 }
 
+/** Cues with text and a positive length, as SRT. */
 export function cuesToSrt(cues: readonly Cue[]): string {
-  const blocks: string[] = [];
-  for (const cue of cues) {
-    const text = cueText(cue.text);
-    if (!text || !(cue.end > cue.start)) continue;
-    blocks.push(`${blocks.length + 1}\n${formatSrtTimestamp(cue.start)} --> ${formatSrtTimestamp(cue.end)}\n${text}\n`);
-  }
-  return blocks.join('\n');
+  return formatSrt(cues.map((c) => ({ ...c, text: cueText(c.text) })).filter((c) => c.text && c.end > c.start));
 }
 
 /** Moves cues by `offsetSeconds` (e.g. a voice-over that starts later in the video). */

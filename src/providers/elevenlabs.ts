@@ -5,6 +5,7 @@
  * not from a hard-coded per-character price as in the original.
  */
 import { z } from 'zod';
+import { fromBase64 } from '../../shared/encoding.ts';
 import type { CharacterAlignment } from './captions.ts';
 import {
   type ErrorInterpretation,
@@ -12,10 +13,10 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   readJson,
   resolveFetch,
 } from './http.ts';
+import { joinUrl } from '../core/urls.ts';
 import type { ProviderErrorKind } from './provider-error.ts';
 
 export type ElevenLabsClientConfig = ProviderClientConfig;
@@ -68,7 +69,7 @@ export interface SubscriptionUsage {
 }
 
 /**
- * Characters per request by model (external-apis §3), so routes can answer 400 before calling.
+ * Characters per request by model (docs/compatibility.md#elevenlabs-api), so routes can answer 400 before calling.
  * Unknown models get the smallest limit.
  */
 export const ELEVENLABS_MAX_CHARACTERS: Record<string, number> = {
@@ -161,17 +162,9 @@ function contentTypeFor(format: string): string {
   return 'audio/basic';
 }
 
-function decodeBase64(data: string): Uint8Array {
-  const binary = atob(data);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 export function createElevenLabsClient(config: ElevenLabsClientConfig) {
   const http: ProviderHttp = {
     provider: 'elevenlabs',
-    displayName: 'ElevenLabs',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 120_000,
     interpretError: interpretElevenLabsError,
@@ -199,7 +192,7 @@ export function createElevenLabsClient(config: ElevenLabsClientConfig) {
     );
     const counted = Number(response.headers.get('x-character-count'));
     return {
-      audio: decodeBase64(value.audio_base64),
+      audio: fromBase64(value.audio_base64),
       contentType: contentTypeFor(outputFormat),
       outputFormat,
       alignment: value.alignment ?? null,

@@ -1,12 +1,9 @@
 /**
- * Where a `ProviderError` goes next: a job failure the queue understands (retry later or give up),
- * or the API's one error shape for a route that called a provider synchronously.
+ * A `ProviderError` in the API's one error shape, for a route that called a provider synchronously
+ * (jobs turn it into a retry or a failure instead: jobs/provider-failures.ts).
  */
-import { ApiError } from '../errors.ts';
-import { PermanentJobError, TransientJobError } from '../jobs/errors.ts';
-import type { ProviderError } from './provider-error.ts';
-
-const LABELS = { gemini: 'Gemini', elevenlabs: 'ElevenLabs', postiz: 'Postiz' } as const;
+import { ApiError } from '../core/errors.ts';
+import { PROVIDER_LABELS, type ProviderError } from './provider-error.ts';
 
 /** `postiz_rate_limited`, `elevenlabs_quota`, … */
 export function providerErrorCode(err: ProviderError): string {
@@ -14,13 +11,7 @@ export function providerErrorCode(err: ProviderError): string {
 }
 
 export function providerErrorMessage(err: ProviderError): string {
-  return `${LABELS[err.provider]}: ${err.message}`;
-}
-
-export function providerErrorToJobError(err: ProviderError): PermanentJobError | TransientJobError {
-  return err.retryable
-    ? new TransientJobError(providerErrorCode(err), providerErrorMessage(err), err.retryAfterSeconds)
-    : new PermanentJobError(providerErrorCode(err), providerErrorMessage(err));
+  return `${PROVIDER_LABELS[err.provider]}: ${err.message}`;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * What Gemini frame analysis produces and how it is judged: the segment shape and its JSON schema
  * (sent as `responseJsonSchema`), validation of the model's answer against the frames it saw, and
- * the greedy best-segment selection of the original (§5.4) with a real time-overlap test.
+ * the greedy best-segment selection of the original (docs/compatibility.md#gemini-analysis) with a real time-overlap test.
  */
+import { roundMs } from '../../shared/seconds.ts';
 import { z } from 'zod';
 
 /** The original's tag vocabulary; anything else the model invents is dropped. */
@@ -75,8 +76,6 @@ export interface SegmentValidation {
   dropped: number;
 }
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
 /**
  * Validates the model's segments for one request. Times are taken as absolute (the prompt labels
  * every frame with its absolute time), so no batch offset is ever added. They are clamped to the
@@ -94,8 +93,8 @@ export function validateSegments(raw: readonly unknown[], window: TimeWindow): S
       continue;
     }
     const seg = parsed.data;
-    const start = round3(Math.min(Math.max(seg.start_time, window.start), window.end));
-    const end = round3(Math.min(Math.max(seg.end_time, window.start), window.end));
+    const start = roundMs(Math.min(Math.max(seg.start_time, window.start), window.end));
+    const end = roundMs(Math.min(Math.max(seg.end_time, window.start), window.end));
     if (!(end > start)) {
       dropped++;
       continue;

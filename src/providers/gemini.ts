@@ -1,7 +1,7 @@
 /**
  * Gemini client (Generative Language API, v1beta REST) for frame analysis.
  *
- * Fixes against the original (§5.4, §6.2, §9.23): structured output (`responseMimeType` JSON +
+ * Fixes against the original (docs/compatibility.md#gemini-analysis, docs/compatibility.md#gemini-api, docs/compatibility.md#w23): structured output (`responseMimeType` JSON +
  * `responseJsonSchema`) instead of slicing `{…}` out of prose; every frame labelled with its
  * ABSOLUTE time and the answer taken as absolute (no second batch offset); answers validated and
  * clamped; bounded retries per batch; token usage of every billed call reported for the ledger.
@@ -22,11 +22,11 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   parseJsonText,
   readJson,
   resolveFetch,
 } from './http.ts';
+import { joinUrl } from '../core/urls.ts';
 import { ProviderError, type ProviderErrorKind } from './provider-error.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
 
@@ -238,7 +238,6 @@ const RESOLUTIONS = { low: 'MEDIA_RESOLUTION_LOW', medium: 'MEDIA_RESOLUTION_MED
 export function createGeminiClient(config: GeminiClientConfig) {
   const http: ProviderHttp = {
     provider: 'gemini',
-    displayName: 'Gemini',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 120_000,
     interpretError: interpretGeminiError,

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import {
+  PROVIDER_LABELS,
   ProviderError,
   type ProviderErrorKind,
   type ProviderName,
@@ -34,7 +35,6 @@ export interface ErrorInterpretation {
 
 export interface ProviderHttp {
   provider: ProviderName;
-  displayName: string;
   fetch: typeof fetch;
   timeoutMs: number;
   /** Reads the provider's error body (already JSON-parsed when it was JSON, else the raw text). */
@@ -70,14 +70,14 @@ export async function exchange<T>(
       throw new ProviderError({
         provider: http.provider,
         kind: 'timeout',
-        message: `${http.displayName} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+        message: `${PROVIDER_LABELS[http.provider]} did not answer within ${Math.round(timeoutMs / 1000)} s`,
         cause: err,
       });
     }
     throw new ProviderError({
       provider: http.provider,
       kind: 'upstream',
-      message: `Could not reach ${http.displayName}: ${describeFailure(err)}`,
+      message: `Could not reach ${PROVIDER_LABELS[http.provider]}: ${describeFailure(err)}`,
       cause: err,
     });
   };
@@ -137,7 +137,7 @@ export function errorFromResponse(http: ProviderHttp, status: number, text: stri
 /** Parses a 2xx JSON body against the documented shape. */
 export async function readJson<S extends z.ZodType>(http: ProviderHttp, res: Response, schema: S): Promise<z.infer<S>> {
   const text = await res.text();
-  return parseJsonText(http, text, schema, `${http.displayName} response`);
+  return parseJsonText(http, text, schema, `${PROVIDER_LABELS[http.provider]} response`);
 }
 
 export function parseJsonText<S extends z.ZodType>(
@@ -172,11 +172,6 @@ export function parseJsonText<S extends z.ZodType>(
     });
   }
   return parsed.data;
-}
-
-/** Joins a base URL (with or without trailing slash) and a path that starts with `/`. */
-export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + path;
 }
 
 export function asRecord(value: unknown): Record<string, unknown> | undefined {

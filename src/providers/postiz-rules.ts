@@ -1,7 +1,7 @@
 /**
  * Per-platform publishing rules checked before calling Postiz (every failed create still spends one
  * of the org's hourly post calls): caption limits, required titles, and default `settings` that
- * pass Postiz's provider DTOs. Defaults follow the original (§6.3) with its later fixes: YouTube
+ * pass Postiz's provider DTOs. Defaults follow the original (docs/compatibility.md#postiz-api) with its later fixes: YouTube
  * takes `type` (not `visibility`) and a non-empty `title`; TikTok needs a `privacy_level`.
  */
 

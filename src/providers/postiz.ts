@@ -1,5 +1,5 @@
 /**
- * Postiz public API client (`/public/v1`). Facts that shape it (external-apis §2, original §6.3):
+ * Postiz public API client (`/public/v1`). Facts that shape it (docs/compatibility.md#postiz-api):
  * - the org API key goes raw in `Authorization` (no `Bearer`);
  * - `date` is required even for `type:"now"`, and `shortLink`/`tags` are required too;
  * - only `POST /posts` is throttled (per org, per hour, 30–90 by default), and every call counts,
@@ -15,11 +15,11 @@ import {
   type ProviderHttp,
   asRecord,
   exchange,
-  joinUrl,
   readJson,
   resolveFetch,
 } from './http.ts';
-import { multipartFileBody } from './multipart-stream.ts';
+import { joinUrl } from '../core/urls.ts';
+import { multipartFileBody } from '../core/multipart.ts';
 import { ProviderError } from './provider-error.ts';
 
 export interface PostizClientConfig extends ProviderClientConfig {
@@ -236,7 +236,6 @@ export function createPostizClient(config: PostizClientConfig) {
   const baseUrl = normalizePostizBaseUrl(config.baseUrl);
   const http: ProviderHttp = {
     provider: 'postiz',
-    displayName: 'Postiz',
     fetch: resolveFetch(config),
     timeoutMs: config.timeoutMs ?? 60_000,
     interpretError: interpretPostizError,

@@ -1,6 +1,6 @@
 /**
  * Prices and pure cost functions for the cost ledger. The original hard-coded $0.22/1K chars and
- * "$0.02 per frame + $0.01" (§5.7); here every entry is computed from what the provider reported
+ * "$0.02 per frame + $0.01" (docs/compatibility.md#cost-tracking); here every entry is computed from what the provider reported
  * (billed characters, token usage per modality) and a price table that deployments can override
  * with the `PRICES_JSON` variable (docs/providers.md). Entries match the `api_costs` columns.
  */
@@ -35,7 +35,7 @@ export interface PriceTable {
 }
 
 /**
- * Defaults from docs (external-apis.md §3, §4; paid tier, USD). Model ids match by longest prefix,
+ * Defaults from docs (docs/compatibility.md#external-apis; paid tier, USD). Model ids match by longest prefix,
  * so `gemini-2.5-flash-lite-preview-…` is priced as `gemini-2.5-flash-lite`.
  */
 export const DEFAULT_PRICES: PriceTable = {

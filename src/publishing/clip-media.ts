@@ -3,10 +3,10 @@
  * from R2 and streamed straight into the multipart upload (never held in memory). The media id and
  * path Postiz answers are recorded on the clip, so publishing can reuse them.
  */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { type ClipRow, updateClip } from '../db/repos/clips.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { keyBelongsTo } from '../media/storage-keys.ts';
+import { keyBelongsTo } from '../storage/keys.ts';
 import type { PostizClient, PostizMediaRef } from '../providers/postiz.ts';
 
 export class ClipVideoUnavailable extends Error {

@@ -4,6 +4,7 @@
  * (src/providers/postiz-rules.ts). Settings are cached briefly per isolate: they change only when
  * Postiz is upgraded, and listing channels would otherwise cost one call per channel every time.
  */
+import { sha256Hex } from '../../shared/encoding.ts';
 import type { PostizClient, PostizIntegration } from '../providers/postiz.ts';
 import { ruleFor } from '../providers/postiz-rules.ts';
 
@@ -24,9 +25,9 @@ const SETTINGS_TTL_MS = 5 * 60_000;
 const MAX_CACHE_ENTRIES = 500;
 const settingsCache = new Map<string, { expires: number; maxLength: number | null }>();
 
+/** 16 hex characters of SHA-256: keys the cache by API key without keeping the key itself. */
 async function fingerprint(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return (await sha256Hex(text)).slice(0, 16);
 }
 
 async function postizMaxLength(client: PostizClient, cacheKey: string, integrationId: string): Promise<number | null | undefined> {

@@ -3,11 +3,11 @@
  * when it has none, the deployment's `POSTIZ_API_URL` + `POSTIZ_API_KEY`. Also the checks a new
  * connection must pass before it is saved.
  */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { ApiError } from '../errors.ts';
-import { SecretBoxError, maskSecret, openSecret } from '../lib/secret-box.ts';
+import { ApiError } from '../core/errors.ts';
+import { SecretBoxError, maskSecret, openSecret } from '../core/secret-box.ts';
 import { type PostizClient, createPostizClient, normalizePostizBaseUrl } from '../providers/postiz.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 

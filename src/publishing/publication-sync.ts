@@ -4,7 +4,7 @@
  * `published` (with release URLs) once every channel's post is PUBLISHED, to `failed` when any
  * channel's post is in ERROR, and leaves it alone otherwise.
  */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { getClip, updateClip } from '../db/repos/clips.ts';
 import { type PublicationRow, failPublication, openPublications, syncPublication } from '../db/repos/publications.ts';
 import type { PublicationPost } from '../db/schema.ts';

@@ -5,12 +5,12 @@
  * caption and settings suit each channel (all problems reported together in one 422
  * `not_publishable`, per clip and per channel; nothing is ever skipped silently).
  */
-import type { Bindings } from '../env.ts';
+import type { Bindings } from '../core/env.ts';
 import { type ClipRow, getClip, ownedClipIds } from '../db/repos/clips.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { JobInput } from '../jobs/job-types.ts';
-import { newId } from '../lib/ids.ts';
+import { newId } from '../core/ids.ts';
 import { providerErrorToApiError } from '../providers/error-mapping.ts';
 import { defaultSettings, validateCaption } from '../providers/postiz-rules.ts';
 import { isProviderError } from '../providers/provider-error.ts';

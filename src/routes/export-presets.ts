@@ -2,8 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createDb } from '../db/client.ts';
 import { listExportPresets } from '../db/repos/export-presets.ts';
-import { errorResponses, jsonContent, security } from '../lib/openapi.ts';
-import { createTenantRouter } from '../lib/tenant-router.ts';
+import { errorResponses, jsonContent, security } from '../http/openapi.ts';
+import { createTenantRouter } from '../http/router.ts';
 
 const PresetResponse = z
   .object({

@@ -1,10 +1,10 @@
 /** GET /health: liveness of every dependency, without authentication and without secrets. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { pingDatabase } from '../db/client.ts';
-import type { Bindings } from '../env.ts';
-import { jsonContent } from '../lib/openapi.ts';
-import { createRouter } from '../lib/router.ts';
-import { processorClient } from '../media/processor.ts';
+import type { Bindings } from '../core/env.ts';
+import { jsonContent } from '../http/openapi.ts';
+import { createPublicRouter } from '../http/router.ts';
+import { processorClient } from '../processor/connect.ts';
 
 export const VERSION = '0.1.0';
 
@@ -43,7 +43,7 @@ async function processorCheck(env: Bindings, deep: boolean): Promise<{ check: z.
 }
 
 export function healthRoutes() {
-  const app = createRouter();
+  const app = createPublicRouter();
   app.openapi(
     createRoute({
       method: 'get',

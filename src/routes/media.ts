@@ -8,26 +8,25 @@
  *   (415). R2 writes are atomic, so an interrupted upload leaves nothing visible.
  * Expired or tampered tokens answer 403.
  */
-import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import { createDb } from '../db/client.ts';
-import type { AppEnv } from '../env.ts';
-import { ApiError, badRequest } from '../errors.ts';
-import { errorResponses, jsonContent } from '../lib/openapi.ts';
-import { createRouter } from '../lib/router.ts';
-import { serveObject } from '../media/serve-object.ts';
-import { type VerifiedMediaToken, verifyMediaToken } from '../media/signed-urls.ts';
-import { receiveSourceVideoBytes } from '../media/uploads.ts';
+import { ApiError, badRequest } from '../core/errors.ts';
+import { errorResponses, jsonContent } from '../http/openapi.ts';
+import type { PublicContext } from '../http/context.ts';
+import { createPublicRouter } from '../http/router.ts';
+import { serveObject } from '../http/serve-object.ts';
+import { type VerifiedMediaToken, verifyMediaToken } from '../storage/signed-urls.ts';
+import { receiveSourceVideoBytes } from '../source-videos/uploads.ts';
 import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
 
 const tags = ['Media'];
 const wrongMethod = () => new ApiError(403, 'forbidden', 'This media link does not allow this method');
 
-async function verified(c: Context<AppEnv>): Promise<VerifiedMediaToken> {
+async function verified(c: PublicContext): Promise<VerifiedMediaToken> {
   return verifyMediaToken(c.env, createDb(c.env.DB), c.req.param('token') ?? '');
 }
 
-async function serve(c: Context<AppEnv>): Promise<Response> {
+async function serve(c: PublicContext): Promise<Response> {
   const token = await verified(c);
   if (token.method !== 'GET') throw wrongMethod();
   const secondsLeft = token.expiresAt - Math.floor(Date.now() / 1000);
@@ -42,7 +41,7 @@ function mediaType(header: string | undefined): string | null {
   return base ? base : null;
 }
 
-async function receive(c: Context<AppEnv>): Promise<Response> {
+async function receive(c: PublicContext): Promise<Response> {
   const token = await verified(c);
   if (token.method !== 'PUT') throw wrongMethod();
   const lengthHeader = c.req.header('Content-Length');
@@ -83,7 +82,7 @@ async function receive(c: Context<AppEnv>): Promise<Response> {
 }
 
 export function mediaRoutes() {
-  const app = createRouter();
+  const app = createPublicRouter();
   // GET routes also answer HEAD (Hono runs the GET handler and drops the body).
   app.get('/:token', serve);
   app.get('/:token/:filename', serve);

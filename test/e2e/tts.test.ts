@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ELEVENLABS_FAKE_KEY, ElevenLabsFake } from '../fakes/elevenlabs-server.ts';
 import { makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
-import { parseSrt } from '../../src/lib/srt.ts';
+import { parseSrt } from '../../src/core/srt.ts';
 import { durationOf, rmsDb, saveBytes, streamsOf, videoPacketHashes } from './helpers/media-checks.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Local fake of the ElevenLabs API (external-apis §3), close enough that the real client cannot
+ * Local fake of the ElevenLabs API (docs/compatibility.md#elevenlabs-api), close enough that the real client cannot
  * tell: `xi-api-key` auth with ElevenLabs' 401 bodies, `POST /v1/text-to-speech/{voice}/with-timestamps`
  * returning real speech (eSpeak NG + FFmpeg, in the requested output format) with a character
  * alignment spanning it, `request-id` / `x-character-count` headers, per-key credit accounting

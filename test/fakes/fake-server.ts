@@ -10,6 +10,7 @@
  *
  * Each provider fake adds its routes (and its own `/__fake/…` controls) on top.
  */
+import { toHex } from '../../shared/encoding.ts';
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -307,5 +308,5 @@ export class FakeServer {
 }
 
 export function randomHex(bytes = 12): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -1,5 +1,5 @@
 /**
- * Local fake of the Gemini API (v1beta REST, external-apis §4): `x-goog-api-key` (or `?key=`) auth
+ * Local fake of the Gemini API (v1beta REST, docs/compatibility.md#gemini-api): `x-goog-api-key` (or `?key=`) auth
  * with Google's error bodies, `GET /v1beta/models/{model}` metadata, and
  * `POST /v1beta/models/{model}:generateContent` that reads the frames it was sent (each
  * `inlineData` image and the time in the text label before it) and answers with segments derived

@@ -1,5 +1,5 @@
 /**
- * Local fake of the Postiz public API (external-apis §2), served under both `/public/v1` (cloud,
+ * Local fake of the Postiz public API (docs/compatibility.md#postiz-api), served under both `/public/v1` (cloud,
  * backend) and `/api/public/v1` (self-hosted behind nginx):
  * - auth: the raw key in `Authorization` (a `Bearer …` value is just an unknown key), with Postiz's
  *   exact 401 bodies; keys starting `pz_test_` are valid, each its own organisation (own channels,
@@ -21,7 +21,7 @@
  *   GET  /__fake/orgs/:api_key                      (an org's media, posts and upload progress)
  */
 import { type FakeRequest, FakeServer, randomHex } from './fake-server.ts';
-import { readSingleFilePart, sniffMedia } from './multipart-parser.ts';
+import { readSingleFilePart, sniffMedia } from './postiz-upload.ts';
 
 export const POSTIZ_FAKE_KEY = 'pz_test_default';
 

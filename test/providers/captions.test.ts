@@ -4,10 +4,10 @@ import {
   alignmentToSrt,
   alignmentToWords,
   cuesToSrt,
-  formatSrtTimestamp,
   shiftCues,
   wordsToCues,
 } from '../../src/providers/captions.ts';
+import { formatSrtTimestamp } from '../../shared/srt.ts';
 
 /** An alignment where every character lasts `step` seconds, starting at `t0`. */
 function evenAlignment(text: string, step = 0.05, t0 = 0): CharacterAlignment {

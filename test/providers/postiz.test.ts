@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type PostizMedia, createPostizClient } from '../../src/providers/postiz.ts';
 import { defaultSettings } from '../../src/providers/postiz-rules.ts';
 import { ProviderError } from '../../src/providers/provider-error.ts';
-import type { ReceivedFilePart } from '../fakes/multipart-parser.ts';
+import type { ReceivedFilePart } from '../fakes/postiz-upload.ts';
 import { PostizFake } from '../fakes/postiz-server.ts';
 
 let fake: PostizFake;

@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { getJob } from '../../src/db/repos/jobs.ts';
-import { MAX_ATTEMPTS, processJobMessage } from '../../src/jobs/consumer.ts';
+import { MAX_ATTEMPTS, processJobMessage } from '../helpers/worker/jobs.ts';
 import type { JobMessage } from '../../src/jobs/messages.ts';
 import { putRawClip } from '../helpers/worker/postiz.ts';
 import { seedClips } from '../helpers/worker/seed.ts';

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { getJob } from '../../src/db/repos/jobs.ts';
 import { getSourceVideoSummary } from '../../src/db/repos/source-videos.ts';
-import { MAX_ATTEMPTS, processJobMessage } from '../../src/jobs/consumer.ts';
+import { MAX_ATTEMPTS, processJobMessage } from '../helpers/worker/jobs.ts';
 import type { JobMessage } from '../../src/jobs/messages.ts';
 import { as, seedUser, type Tenant } from '../helpers/worker/tenants.ts';
 import { BASE, fakeMp4, markProbed, scopeOf, uploadVideo } from '../helpers/worker/source-videos.ts';

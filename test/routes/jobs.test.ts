@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { getJob } from '../../src/db/repos/jobs.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
-import { enqueueJob } from '../../src/jobs/producer.ts';
+import { enqueueJob } from '../helpers/worker/jobs.ts';
 import { call } from '../helpers/worker/api.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { as, seedUser } from '../helpers/worker/tenants.ts';

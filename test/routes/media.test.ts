@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { signedMediaUrl, signedUploadUrl } from '../../src/media/signed-urls.ts';
-import { storageKeys } from '../../src/media/storage-keys.ts';
+import { signedMediaUrl, signedUploadUrl } from '../../src/storage/signed-urls.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
 import { seedUser } from '../helpers/worker/tenants.ts';
 import { callUrl, scopeOf } from '../helpers/worker/source-videos.ts';
 

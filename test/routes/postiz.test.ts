@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { getScopeProfile } from '../../src/db/repos/profiles.ts';
-import { openSecret } from '../../src/lib/secret-box.ts';
+import { openSecret } from '../../src/core/secret-box.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import {
   callWithoutDeploymentPostiz,
@@ -444,7 +444,7 @@ describe('publish progress and publications', () => {
 
   it('answers 404 for the progress of a job that is not a publish', async () => {
     const user = await seedUser('pz-progress');
-    const { enqueueJob } = await import('../../src/jobs/producer.ts');
+    const { enqueueJob } = await import('../helpers/worker/jobs.ts');
     const job = await enqueueJob(scopeOf(user), env, 'echo', { message: 'hi' });
     expect((await as(user)(`${P}/publish/${job.id}/progress`)).status).toBe(404);
   });

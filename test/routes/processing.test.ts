@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { completeJob, getJob, markRunning } from '../../src/db/repos/jobs.ts';
 import { setVoiceDetection } from '../../src/db/repos/source-videos.ts';
-import { storageKeys } from '../../src/media/storage-keys.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { fakeMp3, jobsOf, postForm } from '../helpers/worker/processing.ts';
 import { scopeOf, seedClips } from '../helpers/worker/seed.ts';

@@ -10,7 +10,7 @@ import { insertClip, nextVariantIndex } from '../../src/db/repos/clips.ts';
 import { listJobs } from '../../src/db/repos/jobs.ts';
 import { recountProjects } from '../../src/db/repos/projects.ts';
 import { markExtractReady, recountSegmentUsage } from '../../src/db/repos/segments.ts';
-import { storageKeys } from '../../src/media/storage-keys.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { BASE as VIDEOS, callUrl, fakeMp4, markProbed, scopeOf, uploadVideo } from '../helpers/worker/source-videos.ts';
 import { type Tenant, as, seedUser } from '../helpers/worker/tenants.ts';

@@ -2,8 +2,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
-import { ApiError } from '../../src/errors.ts';
-import { runIdempotent } from '../../src/lib/idempotency.ts';
+import { ApiError } from '../../src/core/errors.ts';
+import { runIdempotent } from '../../src/http/idempotency.ts';
 import { seedProfile, seedUser } from '../helpers/worker/tenants.ts';
 
 async function scope() {

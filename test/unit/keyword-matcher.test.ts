@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchKeywords, matchScore, normalizeText, similarity } from '../../src/lib/keyword-matcher.ts';
-import { parseSrt } from '../../src/lib/srt.ts';
+import { matchKeywords, matchScore, normalizeText, similarity } from '../../src/library/keyword-matcher.ts';
+import { parseSrt } from '../../src/core/srt.ts';
 
 describe('keyword matching', () => {
   it('folds diacritics and strips punctuation', () => {

@@ -4,9 +4,10 @@
  * client turns answers and streams into results or ProcessorErrors with the right `retryable`.
  */
 import { describe, expect, it } from 'vitest';
-import { createProcessorClient } from '../../src/media/processor-client.ts';
-import { ProcessorError } from '../../src/media/processor-error.ts';
-import { signProcessorRequest } from '../../src/media/processor-signature.ts';
+import { createProcessorClient } from '../../src/processor/client.ts';
+import type { ProbeResult } from '../../shared/processor/operations.ts';
+import { ProcessorError } from '../../src/processor/errors.ts';
+import { signProcessorRequest } from '../../shared/processor/signature.ts';
 
 const SECRET = 'unit-test-secret-0123456789abcdef';
 
@@ -32,18 +33,25 @@ function clientAnswering(answer: (request: Request) => Response | Promise<Respon
   return { client, seen };
 }
 
+/** A whole probe result: the client checks every result against the operation's schema. */
+const PROBE: ProbeResult = {
+  duration: 4, width: 320, height: 180, coded_width: 320, coded_height: 180, rotation: 0, orientation: 'landscape', fps: 30,
+  video_codec: 'h264', audio_codec: 'aac', has_video: true, has_audio: true, video_bitrate: 500_000, audio_bitrate: 128_000,
+  bit_rate: 640_000, size_bytes: 320_000, format_name: 'mov,mp4,m4a,3gp,3g2,mj2', pixel_format: 'yuv420p', keyframe_interval: 1,
+};
+
 const ndjson = (...lines: unknown[]) => new Response(lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { headers: { 'content-type': 'application/x-ndjson' } });
 
 describe('processor client', () => {
   it('signs the exact body it sends, forwards progress and returns the result', async () => {
     const { client, seen } = clientAnswering(() =>
-      ndjson({ type: 'progress', percent: 10, step: 'probing' }, { type: 'progress', percent: 60, step: 'encoding' }, { type: 'result', result: { duration: 4 } }),
+      ndjson({ type: 'progress', percent: 10, step: 'probing' }, { type: 'progress', percent: 60, step: 'encoding' }, { type: 'result', result: PROBE }),
     );
     const progress: number[] = [];
     const result = await client.run('probe', { input: { url: 'https://api.example/m' } }, (e) => {
       progress.push(e.percent);
     });
-    expect(result).toEqual({ duration: 4 });
+    expect(result).toEqual(PROBE);
     expect(progress).toEqual([10, 60]);
     const request = seen[0]!;
     expect(new URL(request.url).pathname).toBe('/v1/probe');
@@ -70,6 +78,19 @@ describe('processor client', () => {
       const error = await client.run('probe', { input: { url: 'https://api.example/m' } }).catch((e: unknown) => e);
       expect(error, code).toBeInstanceOf(ProcessorError);
       expect(error).toMatchObject({ code, retryable });
+    }
+  });
+
+  it('refuses a result or a line that does not fit the contract as a protocol error', async () => {
+    const answers = [
+      ndjson({ type: 'result', result: { duration: 4 } }),
+      ndjson({ type: 'result', result: { ...PROBE, rotation: 45 } }),
+      ndjson({ type: 'progress', percent: 'half', step: 'x' }),
+      ndjson({ type: 'error', code: 'exploded', message: 'boom' }),
+    ];
+    for (const answer of answers) {
+      const { client } = clientAnswering(() => answer);
+      await expect(client.run('probe', { input: { url: 'https://api.example/m' } })).rejects.toMatchObject({ code: 'protocol_error', retryable: false });
     }
   });
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { maskSecret, openSecret, sealSecret } from '../../src/lib/secret-box.ts';
+import { maskSecret, openSecret, sealSecret } from '../../src/core/secret-box.ts';
 
 describe('secret box', () => {
   it('round-trips, with a fresh IV each time and no plaintext in the output', async () => {

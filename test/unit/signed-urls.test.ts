@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
-import { quantizedExpiry, signedMediaUrl, signedUploadUrl, storageKeyOf, verifyMediaToken } from '../../src/media/signed-urls.ts';
+import { quantizedExpiry, signedMediaUrl, signedUploadUrl, storageKeyOf, verifyMediaToken } from '../../src/storage/signed-urls.ts';
 
 const db = createDb(env.DB);
 const scope = scopeForVerifiedProfile(db, { profileId: 'prf_01jd2v4m8r0000000000000000' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDeclaredVideo, sniffVideoContainer } from '../../src/media/sniff.ts';
+import { checkDeclaredVideo, sniffVideoContainer } from '../../src/core/sniff.ts';
 
 const bytes = (...parts: (string | number[])[]) => {
   const out: number[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSrt, parseSrt } from '../../src/lib/srt.ts';
+import { formatSrt } from '../../shared/srt.ts';
+import { parseSrt } from '../../src/core/srt.ts';
 
 describe('parseSrt', () => {
   it('parses CRLF files with comma or dot millis and multi-line text', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downsampleWaveform } from '../../src/media/waveform.ts';
+import { downsampleWaveform } from '../../src/source-videos/waveform.ts';
 
 /** What the processor computes from raw RMS values: sqrt(rms / max). */
 const scale = (rms: number[]) => {

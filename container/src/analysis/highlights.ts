@@ -1,5 +1,5 @@
 /**
- * Motion-based highlight scoring and selection (original §5.5), on grayscale frames the `highlights`
+ * Motion-based highlight scoring and selection (docs/compatibility.md#motion-scoring), on grayscale frames the `highlights`
  * op decodes with ffmpeg, e.g.
  *   -vf fps=HIGHLIGHT_SAMPLE_FPS,scale=HIGHLIGHT_FRAME_WIDTH:HIGHLIGHT_FRAME_HEIGHT:flags=area,format=gray
  *   -f rawvideo pipe:1
@@ -9,7 +9,7 @@
  * motion thresholds keep their meaning; 160×90 area-downscaled frames average ~12×12 source pixels
  * each at 1080p, which stands in for the original's 21×21 Gaussian blur against grain.
  */
-import type { HighlightWindow, HighlightsResult } from '../../../src/media/processor-types.ts';
+import type { HighlightWindow, HighlightsResult } from '../../../shared/processor/operations.ts';
 import { hammingDistance, perceptualHash, type PerceptualHash } from './phash.ts';
 
 export const HIGHLIGHT_SAMPLE_FPS = 5;

@@ -4,7 +4,8 @@
  * speech shorter than `min_speech_duration` → pad by `padding`, clamped to [0, duration] → merge
  * overlaps. `confidence` is the mean probability over the speech frames a segment was built from.
  */
-import type { DetectVoiceParams, VoiceSegment } from '../../../src/media/processor-types.ts';
+import { roundMs } from '../../../shared/seconds.ts';
+import type { DetectVoiceParams, VoiceSegment } from '../../../shared/processor/operations.ts';
 
 export interface FrameProbabilities {
   /** Probability that frame i, covering [i·hop, (i+1)·hop) seconds, holds speech. */
@@ -64,10 +65,6 @@ function mergeWhile(spans: Span[], shouldMerge: (previous: Span, next: Span) => 
   return merged;
 }
 
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
 export function probabilitiesToSegments(
   input: FrameProbabilities,
   params: DetectVoiceParams,
@@ -83,12 +80,12 @@ export function probabilitiesToSegments(
   }));
   const merged = mergeWhile(padded, (previous, next) => next.start <= previous.end);
   return merged.map((span) => {
-    const start = round3(span.start);
-    const end = round3(span.end);
+    const start = roundMs(span.start);
+    const end = roundMs(span.end);
     return {
       start,
       end,
-      duration: round3(end - start),
+      duration: roundMs(end - start),
       confidence: span.frames > 0 ? Math.round((span.probabilitySum / span.frames) * 1e4) / 1e4 : 0,
     };
   });

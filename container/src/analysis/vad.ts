@@ -3,7 +3,7 @@
  * mono float32 PCM at VAD_SAMPLE_RATE (`-ac 1 -ar 16000 -f f32le`) and calls detectSpeech.
  * See docs/voice-detection.md for the engine choice and its measured accuracy and speed.
  */
-import type { DetectVoiceParams, VoiceSegment } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceParams, VoiceSegment } from '../../../shared/processor/operations.ts';
 import { SILERO_ENGINE, sileroProbabilities } from './silero-engine.ts';
 import { probabilitiesToSegments } from './speech-segments.ts';
 

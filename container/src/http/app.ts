@@ -7,17 +7,18 @@
  * Failures before the stream starts answer 4xx/5xx JSON `{ error: { code, message } }`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ProcessorErrorCode } from '../../../src/media/processor-types.ts';
+import type { ProcessorErrorCode } from '../../../shared/processor/errors.ts';
+import type { ErrorResponse } from '../../../shared/processor/protocol.ts';
+import { SIGNATURE_HEADER, verifyProcessorSignature } from '../../../shared/processor/signature.ts';
 import { operationTimeoutMs, type ProcessorConfig } from '../config.ts';
 import { asFailure, invalidRequest, ProcessorFailure } from '../errors.ts';
 import { log } from '../log.ts';
 import { binaries } from '../media/binaries.ts';
 import { openGatewaySession } from '../media/range-gateway.ts';
 import { withTempDir } from '../media/temp-dir.ts';
-import { createOpContext, type Operation, type ParseEnv } from '../operation.ts';
+import { createOpContext, type Operation } from '../operation.ts';
 import { operations } from '../ops/index.ts';
-import { object } from '../validation.ts';
-import { SIGNATURE_HEADER, verifySignature } from './signature.ts';
+import { createRequestParser } from '../request.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -28,7 +29,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, status: number, code: ProcessorErrorCode, message: string, details?: unknown): void {
-  sendJson(res, status, { error: { code, message, ...(details === undefined ? {} : { details }) } });
+  const body: ErrorResponse = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+  sendJson(res, status, body);
 }
 
 class BodyTooLarge extends Error {}
@@ -70,7 +72,7 @@ export interface ProcessorServer {
 export function createProcessorServer(config: ProcessorConfig): ProcessorServer {
   let inFlight = 0;
   const running = new Set<AbortController>();
-  const parseEnv: ParseEnv = { allowedOrigins: config.allowedMediaOrigins };
+  const parseRequest = createRequestParser(config.allowedMediaOrigins);
 
   async function handleOperation(req: IncomingMessage, res: ServerResponse, name: string, path: string): Promise<void> {
     // Own properties only: "constructor" and friends are not operations.
@@ -90,7 +92,7 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       else sendError(res, 400, 'invalid_request', 'Could not read the request body');
       return;
     }
-    const signature = verifySignature(req.headers[SIGNATURE_HEADER] as string | undefined, config.secret, 'POST', path, body);
+    const signature = await verifyProcessorSignature(req.headers[SIGNATURE_HEADER] as string | undefined, config.secret, 'POST', path, body);
     if (!signature.ok) {
       sendError(res, 401, 'unauthorized', `Unauthorized: ${signature.reason}`);
       return;
@@ -103,7 +105,7 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       } catch {
         throw invalidRequest('Body is not valid JSON');
       }
-      request = operation.parse(object(json, ''), parseEnv);
+      request = parseRequest(operation, json);
     } catch (err) {
       const failure = asFailure(err);
       sendError(res, failure.status, failure.code, failure.message, failure.details);

@@ -1,6 +1,6 @@
 /**
  * Cutting [start, end) out of a video into a local file, always seeking on the input side (the
- * original decoded from t=0 for every segment, §9 #18). Three modes:
+ * original decoded from t=0 for every segment, docs/compatibility.md#w18). Three modes:
  * - copy: stream copy from the keyframe at or before `start` (reported as `actual_start`).
  * - smart: frame-accurate. The cut is staged locally by stream copy (one ranged read of the source),
  *   then only the frames before the first keyframe (and, with B-frames, the last few) are re-encoded
@@ -12,16 +12,17 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode, TimeRange } from '../../../src/media/processor-types.ts';
+import type { TimeRange } from '../../../shared/processor/media.ts';
+import type { ExtractMode, ExtractRequest, ExtractResult, MuteMode } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
-import { copyAudioCut } from './mp4-audio-cut.ts';
-import { addParameterSets, readAvcC } from './mp4-avcc.ts';
-import { joinSmartCut } from './mp4-smart-join.ts';
+import { copyAudioCut } from '../mp4/audio-cut.ts';
+import { addParameterSets, readAvcC } from '../mp4/avcc.ts';
+import { joinSmartCut } from '../mp4/smart-join.ts';
 import { muteFilter } from './mute-filter.ts';
-import { MP4_FASTSTART } from './output-file.ts';
+import { MP4_FASTSTART, ms } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
 import { type CutStage, planSmartCut, type SmartCutPlan, type StagePacket } from './smart-cut.ts';
 
@@ -166,7 +167,7 @@ async function extractReencode(ctx: OpContext, request: CutRequest, reader: Read
       ...(reader.audioSource ? ctx.input(reader.audioSource, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)]) : []),
       '-map', reader.video, ...(reader.audio ? ['-map', reader.audio] : reader.audioSource ? ['-map', '1:a:0'] : []),
       ...(filters.length ? ['-vf', filters.join(',')] : []),
-      // The original's CPU encode flags (§4.1).
+      // The original's CPU encode flags (docs/compatibility.md#process-job).
       '-c:v', 'libx264', '-profile:v', 'high', '-level:v', '4.0', '-preset', 'fast', '-crf', '23',
       '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-bf', '2', '-pix_fmt', 'yuv420p',
       ...(reader.audio || reader.audioSource
@@ -421,7 +422,7 @@ export async function probeForCut(ctx: OpContext, source: InputSource, start: nu
     // Unusual interleaving: list more packets (a second, cached read through the gateway).
     ({ info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS * 8 } }));
   }
-  if (start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${Math.round(info.duration * 1000) / 1000} s)`);
+  if (start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${ms(info.duration)} s)`);
   return info;
 }
 

@@ -9,7 +9,7 @@
  * Plus `-nostdin`, `-hide_banner`, a read/write timeout on network inputs, and stderr mapped to codes.
  */
 import { ProcessorFailure } from '../errors.ts';
-import type { ProcessorErrorCode } from '../../../src/media/processor-types.ts';
+import type { ProcessorErrorCode } from '../../../shared/processor/errors.ts';
 import { requireBinary } from './binaries.ts';
 import { runProcess, type RunResult } from './run-process.ts';
 

@@ -2,13 +2,14 @@
  * Audio filters that silence or lower time ranges of a track (the original's three mute styles):
  * - hard: volume 0 inside the ranges;
  * - duck: volume `keep` inside the ranges;
- * - fade: original §5.1's "exponential" fades: the level falls to `keep` over `fade` seconds before
+ * - fade: the original's (docs/compatibility.md#voice-detection) "exponential" fades: the level falls to `keep` over `fade` seconds before
  *   each range and rises back over `fade` seconds after it (quadratic curves), ranges closer than
  *   0.4 s merged, optionally followed by the original's afftdn denoise.
  * The volume is evaluated per 256-sample block (5 ms at 48 kHz), not per 1024-sample AAC frame, so
  * edges land where asked.
  */
-import type { MuteMode, TimeRange } from '../../../src/media/processor-types.ts';
+import type { TimeRange } from '../../../shared/processor/media.ts';
+import type { MuteMode } from '../../../shared/processor/operations.ts';
 
 export const FADE_MERGE_GAP = 0.4;
 export const DEFAULT_FADE_DURATION = 0.8;

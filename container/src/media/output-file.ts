@@ -1,4 +1,5 @@
 /** Small facts about output files: the MP4 flags every video output gets, and a sanity check. */
+import { roundMs } from '../../../shared/seconds.ts';
 import { stat } from 'node:fs/promises';
 import { ProcessorFailure } from '../errors.ts';
 
@@ -24,5 +25,5 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Seconds with millisecond precision, as every result reports them. */
-export const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
+/** Seconds with millisecond precision, as every result reports them (the ops' short name). */
+export const ms = roundMs;

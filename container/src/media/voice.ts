@@ -2,10 +2,9 @@
  * Speech detection on an input: decode to 16 kHz mono PCM, run the analysis module's detector
  * (Silero VAD, see docs/voice-detection.md), and fill in the contract's defaults.
  */
-import type { DetectVoiceParams, VoiceSegment } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceParams, VoiceSegment } from '../../../shared/processor/operations.ts';
 import { detectSpeech, VAD_SAMPLE_RATE } from '../analysis/vad.ts';
 import type { OpContext } from '../operation.ts';
-import { number, type Json } from '../validation.ts';
 import { decodeMonoPcm } from './decode-pcm.ts';
 import type { InputSource } from './ffmpeg.ts';
 import type { MediaInfo } from './probe.ts';
@@ -16,17 +15,6 @@ export const DEFAULT_VOICE_PARAMS: DetectVoiceParams = {
   min_silence_duration: 0.1,
   padding: 0,
 };
-
-/** Reads the optional DetectVoiceParams fields of a body (bounds as the original's routes). */
-export function parseVoiceParams(body: Json, path: string): Partial<DetectVoiceParams> {
-  const at = (key: string) => (path ? `${path}.${key}` : key);
-  const params: Partial<DetectVoiceParams> = {};
-  if (body.threshold !== undefined) params.threshold = number(body.threshold, at('threshold'), { min: 0, max: 1 });
-  if (body.min_speech_duration !== undefined) params.min_speech_duration = number(body.min_speech_duration, at('min_speech_duration'), { min: 0, max: 10 });
-  if (body.min_silence_duration !== undefined) params.min_silence_duration = number(body.min_silence_duration, at('min_silence_duration'), { min: 0, max: 10 });
-  if (body.padding !== undefined) params.padding = number(body.padding, at('padding'), { min: 0, max: 5 });
-  return params;
-}
 
 export function withVoiceDefaults(params: Partial<DetectVoiceParams> = {}): DetectVoiceParams {
   return { ...DEFAULT_VOICE_PARAMS, ...params };

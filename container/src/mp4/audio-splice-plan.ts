@@ -6,7 +6,7 @@
  * WARMUP frames before and TAIL frames after, so its state has settled where its frames are used.
  * Segments whose fed ranges meet are merged.
  */
-import type { TimeRange } from '../../../src/media/processor-types.ts';
+import type { TimeRange } from '../../../shared/processor/media.ts';
 
 export const AAC_FRAME = 1024;
 const MARGIN = 2;

@@ -1,17 +1,16 @@
 /**
  * `audio`: put a new track (voice-over, music) on a video with the video stream copied (the
- * original re-encoded the video just to swap audio, §9 #17).
+ * original re-encoded the video just to swap audio, docs/compatibility.md#w17).
  * - replace: the new track only;
  * - mix: the video's own audio kept under the new track, at `duck_to` (constant), or pushed down
  *   only while the new track sounds (`sidechain`, a compressor keyed by the new track).
  * A video without audio gets the new track either way.
  */
 import { join } from 'node:path';
-import type { AudioRequest, AudioResult } from '../../../src/media/processor-types.ts';
+import type { AudioResult } from '../../../shared/processor/operations.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { boolean, number, oneOf, onlyKeys, optional, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 
 export const DEFAULT_DUCK_TO = 0.1;
@@ -38,18 +37,7 @@ export function mixGraph(duckTo: number, sidechain: boolean): string {
 
 export const audioOperation: Operation<'audio'> = {
   name: 'audio',
-  parse(body, env): AudioRequest {
-    onlyKeys(body, '', ['video', 'audio', 'mode', 'duck_to', 'sidechain', 'trim_to_audio', 'output']);
-    return {
-      video: required(body, 'video', '', (v, p) => parseMediaInput(v, p, env)),
-      audio: required(body, 'audio', '', (v, p) => parseMediaInput(v, p, env)),
-      mode: required(body, 'mode', '', (v, p) => oneOf(v, p, ['replace', 'mix'] as const)),
-      duck_to: optional(body, 'duck_to', '', (v, p) => number(v, p, { min: 0, max: 1 })),
-      sidechain: optional(body, 'sidechain', '', boolean),
-      trim_to_audio: optional(body, 'trim_to_audio', '', boolean),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
-    };
-  },
+  outputTypes: VIDEO_TYPES,
   async run(request, ctx): Promise<AudioResult> {
     ctx.progress(0, 'probing');
     const videoSource = urlSource(request.video);

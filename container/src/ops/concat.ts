@@ -2,22 +2,20 @@
  * `concat`: join clips (each optionally cut to [start, end), frame-accurately) into one MP4.
  * When every piece has the same codec parameters the pieces are stream-copied end to end (the
  * concat demuxer); otherwise one normalising encode brings them to one size, frame rate, pixel
- * format and audio format (the original re-encoded twice, §9 #16).
+ * format and audio format (the original re-encoded twice, docs/compatibility.md#w16).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ConcatRequest, ConcatResult, MediaInput } from '../../../src/media/processor-types.ts';
+import type { ConcatRequest, ConcatResult } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import { cutToFile, probeForCut } from '../media/cut.ts';
-import { copyWholeInProcess } from '../media/mp4-local-copy.ts';
+import { copyWholeInProcess } from '../mp4/local-copy.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
-import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { array, number, object, onlyKeys, optional, required } from '../validation.ts';
+import { type OpContext, type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 
-export const MAX_CONCAT_INPUTS = 50;
 /** Pieces prepared at once: two keeps both cores busy without one operation crowding out the others. */
 const PIECE_WORKERS = 2;
 
@@ -129,40 +127,7 @@ async function copyAll(ctx: OpContext, pieces: Piece[], maxDuration: number | un
 
 export const concatOperation: Operation<'concat'> = {
   name: 'concat',
-  parse(body, env): ConcatRequest {
-    onlyKeys(body, '', ['inputs', 'normalize', 'max_duration', 'output']);
-    return {
-      inputs: required(body, 'inputs', '', (v, p) =>
-        array(
-          v,
-          p,
-          (item, q) => {
-            const input = object(item, q);
-            onlyKeys(input, q, ['url', 'start', 'end']);
-            const media: MediaInput & { start?: number; end?: number } = parseMediaInput(input, q, env);
-            const start = optional(input, 'start', q, (w, r) => number(w, r, { min: 0 }));
-            const end = optional(input, 'end', q, (w, r) => number(w, r, { min: 0 }));
-            if (start !== undefined && end !== undefined && end <= start) throw new ProcessorFailure('invalid_request', `${q}.end: must be greater than start`);
-            if (start !== undefined) media.start = start;
-            if (end !== undefined) media.end = end;
-            return media;
-          },
-          { min: 1, max: MAX_CONCAT_INPUTS },
-        ),
-      ),
-      normalize: optional(body, 'normalize', '', (v, p) => {
-        const n = object(v, p);
-        onlyKeys(n, p, ['width', 'height', 'fps']);
-        return {
-          width: required(n, 'width', p, (w, q) => number(w, q, { min: 16, max: 3840, integer: true })),
-          height: required(n, 'height', p, (w, q) => number(w, q, { min: 16, max: 3840, integer: true })),
-          fps: required(n, 'fps', p, (w, q) => number(w, q, { min: 1, max: 120 })),
-        };
-      }),
-      max_duration: optional(body, 'max_duration', '', (v, p) => number(v, p, { min: 0.1 })),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
-    };
-  },
+  outputTypes: VIDEO_TYPES,
   async run(request, ctx): Promise<ConcatResult> {
     // Pieces are prepared PIECE_WORKERS at a time (each is mostly a process start and I/O), in order.
     // A failure stops new pieces from starting; the ones running finish before it is reported, so

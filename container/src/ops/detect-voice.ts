@@ -1,16 +1,11 @@
 /** `detect-voice`: speech intervals with confidence (Silero VAD through the analysis module). */
-import type { DetectVoiceRequest, DetectVoiceResult } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceResult } from '../../../shared/processor/operations.ts';
 import { ms } from '../media/output-file.ts';
-import { detectVoice, parseVoiceParams, withVoiceDefaults } from '../media/voice.ts';
-import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
-import { onlyKeys, required } from '../validation.ts';
+import { detectVoice, withVoiceDefaults } from '../media/voice.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 export const detectVoiceOperation: Operation<'detect-voice'> = {
   name: 'detect-voice',
-  parse(body, env): DetectVoiceRequest {
-    onlyKeys(body, '', ['input', 'threshold', 'min_speech_duration', 'min_silence_duration', 'padding']);
-    return { input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)), ...parseVoiceParams(body, '') };
-  },
   async run(request, ctx): Promise<DetectVoiceResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

@@ -1,51 +1,16 @@
 /** `extract`: a cut of a video as its own MP4 (copy / smart / reencode; see media/cut.ts). */
 import { join } from 'node:path';
-import type { ExtractRequest, ExtractResult, MuteMode } from '../../../src/media/processor-types.ts';
-import { ProcessorFailure } from '../errors.ts';
+import type { ExtractResult } from '../../../shared/processor/operations.ts';
 import { type CutOutcome, cutToFile, probeForCut, STAGE_MARGIN_SECONDS } from '../media/cut.ts';
-import { planSmartStage, writeSmartStage } from '../media/mp4-smart-stage.ts';
-import { copyCutInProcess } from '../media/mp4-copy-cut.ts';
+import { planSmartStage, writeSmartStage } from '../mp4/smart-stage.ts';
+import { copyCutInProcess } from '../mp4/copy-cut.ts';
 import { ms } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { array, boolean, number, object, oneOf, onlyKeys, optional, required } from '../validation.ts';
-import { MAX_INTERVALS, parseTimeRange } from './mute.ts';
+import { type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
-
-type Mute = NonNullable<ExtractRequest['mute']>;
-
-export function parseExtract(body: Record<string, unknown>, env: Parameters<Operation<'extract'>['parse']>[1]): ExtractRequest {
-  onlyKeys(body, '', ['input', 'start', 'end', 'mode', 'mute', 'transforms', 'output']);
-  const start = required(body, 'start', '', (v, p) => number(v, p, { min: 0, max: 1e7 }));
-  const end = required(body, 'end', '', (v, p) => number(v, p, { min: 0, max: 1e7 }));
-  if (end <= start) throw new ProcessorFailure('invalid_request', 'end: must be greater than start');
-  return {
-    input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-    start,
-    end,
-    mode: required(body, 'mode', '', (v, p) => oneOf(v, p, ['copy', 'smart', 'reencode'] as const)),
-    mute: optional(body, 'mute', '', (v, p): Mute => {
-      const mute = object(v, p);
-      onlyKeys(mute, p, ['intervals', 'mode', 'keep_percentage']);
-      return {
-        intervals: required(mute, 'intervals', p, (w, q) => array(w, q, parseTimeRange, { max: MAX_INTERVALS })),
-        mode: required(mute, 'mode', p, (w, q) => oneOf(w, q, ['hard', 'duck', 'fade'] as const)) as MuteMode,
-        keep_percentage: optional(mute, 'keep_percentage', p, (w, q) => number(w, q, { min: 0, max: 1 })),
-      };
-    }),
-    transforms: optional(body, 'transforms', '', (v, p) => {
-      const t = object(v, p);
-      onlyKeys(t, p, ['flip_horizontal', 'rotate']);
-      const rotate = optional(t, 'rotate', p, (w, q) => number(w, q, { integer: true }));
-      if (rotate !== undefined && ![0, 90, 180, 270].includes(rotate)) throw new ProcessorFailure('invalid_request', `${p}.rotate: must be 0, 90, 180 or 270`);
-      return { flip_horizontal: optional(t, 'flip_horizontal', p, boolean), rotate: rotate as 0 | 90 | 180 | 270 | undefined };
-    }),
-    output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
-  };
-}
 
 export const extractOperation: Operation<'extract'> = {
   name: 'extract',
-  parse: parseExtract,
+  outputTypes: VIDEO_TYPES,
   async run(request, ctx): Promise<ExtractResult> {
     ctx.progress(0, 'probing');
     const transformed = Boolean(request.transforms?.flip_horizontal || request.transforms?.rotate);

@@ -4,11 +4,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FramesRequest, FramesResult } from '../../../src/media/processor-types.ts';
+import type { FramesResult } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { ms } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
-import { number, onlyKeys, optional, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 /** JPEG quality 1–100 to ffmpeg's mjpeg qscale 2 (best) – 31 (worst). */
 export function jpegQscale(quality: number): number {
@@ -17,22 +16,6 @@ export function jpegQscale(quality: number): number {
 
 export const framesOperation: Operation<'frames'> = {
   name: 'frames',
-  parse(body, env): FramesRequest {
-    onlyKeys(body, '', ['input', 'interval', 'max_width', 'start', 'end', 'max_frames', 'quality']);
-    const request: FramesRequest = {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      interval: required(body, 'interval', '', (v, p) => number(v, p, { min: 0.5, max: 3600 })),
-      max_width: required(body, 'max_width', '', (v, p) => number(v, p, { min: 16, max: 1920, integer: true })),
-      max_frames: required(body, 'max_frames', '', (v, p) => number(v, p, { min: 1, max: 600, integer: true })),
-      start: optional(body, 'start', '', (v, p) => number(v, p, { min: 0 })),
-      end: optional(body, 'end', '', (v, p) => number(v, p, { min: 0 })),
-      quality: optional(body, 'quality', '', (v, p) => number(v, p, { min: 1, max: 100, integer: true })),
-    };
-    if (request.start !== undefined && request.end !== undefined && request.end <= request.start) {
-      throw new ProcessorFailure('invalid_request', 'end: must be greater than start');
-    }
-    return request;
-  },
   async run(request, ctx): Promise<FramesResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

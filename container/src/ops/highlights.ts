@@ -1,25 +1,15 @@
 /**
- * `highlights`: local scoring of windows (motion, scene change, brightness, original §5.5) so
+ * `highlights`: local scoring of windows (motion, scene change, brightness, docs/compatibility.md#motion-scoring) so
  * analysis works without a Gemini key. One decoding pass to small grey frames at a fixed rate; the
  * scoring and selection are the analysis module's (container/src/analysis/highlights.ts).
  */
-import type { HighlightsRequest, HighlightsResult } from '../../../src/media/processor-types.ts';
+import type { HighlightsResult } from '../../../shared/processor/operations.ts';
 import { type AnalysisFrame, analyzeHighlights, HIGHLIGHT_FRAME_HEIGHT, HIGHLIGHT_FRAME_WIDTH, HIGHLIGHT_SAMPLE_FPS } from '../analysis/highlights.ts';
 import { ms } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
-import { number, onlyKeys, optional, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 export const highlightsOperation: Operation<'highlights'> = {
   name: 'highlights',
-  parse(body, env): HighlightsRequest {
-    onlyKeys(body, '', ['input', 'target_duration', 'variant_count', 'window']);
-    return {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      target_duration: required(body, 'target_duration', '', (v, p) => number(v, p, { min: 1, max: 3600 })),
-      variant_count: optional(body, 'variant_count', '', (v, p) => number(v, p, { min: 1, max: 10, integer: true })),
-      window: optional(body, 'window', '', (v, p) => number(v, p, { min: 0.5, max: 30 })),
-    };
-  },
   async run(request, ctx): Promise<HighlightsResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

@@ -1,5 +1,5 @@
 /** Every operation the processor serves, by the name in `POST /v1/{operation}`. */
-import type { ProcessorOperation } from '../../../src/media/processor-types.ts';
+import type { ProcessorOperation } from '../../../shared/processor/operations.ts';
 import type { Operation } from '../operation.ts';
 import { audioOperation } from './audio.ts';
 import { concatOperation } from './concat.ts';

@@ -1,8 +1,8 @@
 /** `probe`: what the media is (display size rotation-aware, as the original's video-info). */
-import type { ProbeRequest, ProbeResult } from '../../../src/media/processor-types.ts';
+import type { ProbeResult } from '../../../shared/processor/operations.ts';
+import { ms } from '../media/output-file.ts';
 import type { MediaInfo, RawPacket } from '../media/probe.ts';
-import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
-import { onlyKeys, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 /** Packets read from the start to estimate the keyframe interval (about 4 s of 30 fps video with its audio). */
 const KEYFRAME_SAMPLE_PACKETS = 240;
@@ -22,7 +22,7 @@ export function keyframeInterval(packets: RawPacket[], videoIndex: number): numb
   if (times.length < 2) return null;
   const first = times[0] ?? 0;
   const last = times[times.length - 1] ?? 0;
-  return Math.round(((last - first) / (times.length - 1)) * 1000) / 1000;
+  return ms((last - first) / (times.length - 1));
 }
 
 export function toProbeResult(info: MediaInfo, keyframeSeconds: number | null): ProbeResult {
@@ -30,7 +30,7 @@ export function toProbeResult(info: MediaInfo, keyframeSeconds: number | null): 
   const width = video?.width ?? 0;
   const height = video?.height ?? 0;
   return {
-    duration: Math.round(info.duration * 1000) / 1000,
+    duration: ms(info.duration),
     width,
     height,
     coded_width: video?.codedWidth ?? 0,
@@ -54,10 +54,6 @@ export function toProbeResult(info: MediaInfo, keyframeSeconds: number | null): 
 
 export const probeOperation: Operation<'probe'> = {
   name: 'probe',
-  parse(body, env): ProbeRequest {
-    onlyKeys(body, '', ['input']);
-    return { input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)) };
-  },
   async run(request, ctx) {
     ctx.progress(0, 'probing');
     // One ffprobe run: headers plus the first packets, from which the keyframe spacing is measured.

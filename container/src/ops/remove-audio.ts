@@ -1,21 +1,14 @@
 /** `remove-audio`: the video stream copied as is, no audio track. */
 import { join } from 'node:path';
-import type { RemoveAudioRequest, RemoveAudioResult } from '../../../src/media/processor-types.ts';
+import type { RemoveAudioResult } from '../../../shared/processor/operations.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { onlyKeys, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 export const VIDEO_TYPES = ['video/mp4'] as const;
 
 export const removeAudioOperation: Operation<'remove-audio'> = {
   name: 'remove-audio',
-  parse(body, env): RemoveAudioRequest {
-    onlyKeys(body, '', ['input', 'output']);
-    return {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
-    };
-  },
+  outputTypes: VIDEO_TYPES,
   async run(request, ctx): Promise<RemoveAudioResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

@@ -4,7 +4,7 @@
  *   `target_duration` (trimmed; extended with `extend_with` clips, then by holding the last frame).
  * - Subtitles: burned in from SRT the processor parsed and re-wrote itself (temp file, never a
  *   user path) with a `force_style` built from whitelisted fields (subtitles/force-style.ts).
- * - Sound: the clip's own audio is kept (the original replaced it with silence, §9 #21); a
+ * - Sound: the clip's own audio is kept (the original replaced it with silence, docs/compatibility.md#w21); a
  *   voice-over is mixed over it with the clip ducked to `duck_to` while the voice runs.
  * - Loudness: optional two-pass EBU R128 normalisation to `loudness_target` LUFS (measured on the
  *   mixed audio first, applied linearly in the final encode), and the result measured again.
@@ -12,47 +12,20 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MediaInput, RenderPreset, RenderRequest, RenderResult } from '../../../src/media/processor-types.ts';
+import type { RenderResult } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import type { InputSource } from '../media/ffmpeg.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
-import { forceStyle, parseSubtitleStyle } from '../subtitles/force-style.ts';
-import { formatSrt, parseSrt } from '../subtitles/srt.ts';
-import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { array, number, object, oneOf, onlyKeys, optional, required, string } from '../validation.ts';
+import { forceStyle, plainFontFamily } from '../subtitles/force-style.ts';
+import { formatSrt } from '../../../shared/srt.ts';
+import { parseSrt } from '../subtitles/srt.ts';
+import { type OpContext, type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 
 export const DEFAULT_RENDER_DUCK = 0.15;
-const MAX_EXTENSIONS = 20;
-const BITRATE = /^\d{1,5}(\.\d{1,3})?[kKmM]?$/;
 const AUDIO_FORMAT = 'aformat=sample_fmts=fltp:channel_layouts=stereo';
-
-function parsePreset(value: unknown, path: string): RenderPreset {
-  const p = object(value, path);
-  onlyKeys(p, path, ['width', 'height', 'fps', 'crf', 'video_bitrate', 'audio_bitrate', 'video_profile', 'video_level', 'audio_sample_rate']);
-  const even = (v: unknown, q: string) => {
-    const n = number(v, q, { min: 16, max: 3840, integer: true });
-    if (n % 2 !== 0) throw new ProcessorFailure('invalid_request', `${q}: must be even`);
-    return n;
-  };
-  return {
-    width: required(p, 'width', path, even),
-    height: required(p, 'height', path, even),
-    fps: required(p, 'fps', path, (v, q) => number(v, q, { min: 1, max: 120 })),
-    crf: required(p, 'crf', path, (v, q) => number(v, q, { min: 0, max: 51, integer: true })),
-    video_bitrate: required(p, 'video_bitrate', path, (v, q) => string(v, q, { pattern: BITRATE, patternHint: 'must be a bit rate such as 8M or 2500k' })),
-    audio_bitrate: required(p, 'audio_bitrate', path, (v, q) => string(v, q, { pattern: BITRATE, patternHint: 'must be a bit rate such as 192k' })),
-    video_profile: required(p, 'video_profile', path, (v, q) => oneOf(v, q, ['baseline', 'main', 'high'] as const)),
-    video_level: required(p, 'video_level', path, (v, q) => string(v, q, { pattern: /^[1-6](\.[0-2])?$/, patternHint: 'must be an H.264 level such as 4.0' })),
-    audio_sample_rate: required(p, 'audio_sample_rate', path, (v, q) => {
-      const rate = number(v, q, { integer: true });
-      if (![22050, 32000, 44100, 48000].includes(rate)) throw new ProcessorFailure('invalid_request', `${q}: must be 22050, 32000, 44100 or 48000`);
-      return rate;
-    }),
-  };
-}
 
 /** Bit rate string → bits per second ("8M" → 8e6), for -bufsize. */
 export function bitsPerSecond(rate: string): number {
@@ -104,29 +77,11 @@ async function measureLoudness(ctx: OpContext, source: InputSource, target: numb
 
 export const renderOperation: Operation<'render'> = {
   name: 'render',
-  parse(body, env): RenderRequest {
-    onlyKeys(body, '', ['input', 'preset', 'voiceover', 'subtitles', 'target_duration', 'extend_with', 'loudness_target', 'output']);
-    return {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      preset: required(body, 'preset', '', parsePreset),
-      voiceover: optional(body, 'voiceover', '', (v, p) => {
-        const vo = object(v, p);
-        onlyKeys(vo, p, ['url', 'duck_to']);
-        const duck = optional(vo, 'duck_to', p, (w, q) => number(w, q, { min: 0, max: 1 }));
-        return { ...parseMediaInput(vo, p, env), ...(duck !== undefined ? { duck_to: duck } : {}) };
-      }),
-      subtitles: optional(body, 'subtitles', '', (v, p) => {
-        const sub = object(v, p);
-        onlyKeys(sub, p, ['srt', 'style']);
-        const srt = required(sub, 'srt', p, (w, q) => string(w, q, { maxLength: 1024 * 1024 }));
-        parseSrt(srt, `${p}.srt`);
-        return { srt, style: required(sub, 'style', p, parseSubtitleStyle) };
-      }),
-      target_duration: optional(body, 'target_duration', '', (v, p) => number(v, p, { min: 0.5, max: 3 * 3600 })),
-      extend_with: optional(body, 'extend_with', '', (v, p) => array(v, p, (w, q): MediaInput => parseMediaInput(w, q, env), { max: MAX_EXTENSIONS })),
-      loudness_target: optional(body, 'loudness_target', '', (v, p) => number(v, p, { min: -70, max: -5 })),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, VIDEO_TYPES)),
-    };
+  outputTypes: VIDEO_TYPES,
+  check(request) {
+    if (!request.subtitles) return request;
+    parseSrt(request.subtitles.srt, 'subtitles.srt');
+    return { ...request, subtitles: { ...request.subtitles, style: plainFontFamily(request.subtitles.style, 'subtitles.style') } };
   },
   async run(request, ctx): Promise<RenderResult> {
     const { preset } = request;

@@ -1,18 +1,18 @@
 /**
  * `silence-remove`: tightens speech (a TTS track) by cutting pauses longer than
- * `min_silence_duration`, keeping `padding` around speech (original §5.2). Speech comes from the
+ * `min_silence_duration`, keeping `padding` around speech (docs/compatibility.md#silence-removal). Speech comes from the
  * voice detector; if it cannot run, from ffmpeg's silencedetect at −40 dB (the original's fallback
  * level). The kept spans are returned so captions can be re-timed, and joined in one ffmpeg pass.
  */
 import { join } from 'node:path';
-import type { SilenceRemoveRequest, SilenceRemoveResult, TimeRange } from '../../../src/media/processor-types.ts';
+import type { TimeRange } from '../../../shared/processor/media.ts';
+import type { SilenceRemoveResult } from '../../../shared/processor/operations.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import type { InputSource } from '../media/ffmpeg.ts';
 import { ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { detectVoice, withVoiceDefaults } from '../media/voice.ts';
-import { type OpContext, type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { number, onlyKeys, required } from '../validation.ts';
+import { type OpContext, type Operation, urlSource } from '../operation.ts';
 
 /** The original's VAD settings for this use: short speech counts (0.1 s), Silero's 100 ms gaps. */
 const SPEECH_PARAMS = { threshold: 0.5, min_speech_duration: 0.1, min_silence_duration: 0.1, padding: 0 };
@@ -21,7 +21,7 @@ const AUDIO_OUTPUTS: Record<string, string[]> = {
   'audio/mp4': ['-c:a', 'aac', '-b:a', '192k', '-f', 'mp4', '-movflags', '+faststart'],
 };
 
-/** Original §5.2: pad each span, then merge while the gap to the next is ≤ min_silence. */
+/** As the original (docs/compatibility.md#silence-removal): pad each span, then merge while the gap to the next is ≤ min_silence. */
 export function keptSpans(speech: readonly TimeRange[], duration: number, minSilence: number, padding: number): TimeRange[] {
   const padded = speech
     .map((s) => ({ start: Math.max(0, s.start - padding), end: Math.min(duration, s.end + padding) }))
@@ -55,15 +55,7 @@ async function speechBySilenceDetect(ctx: OpContext, source: InputSource, info: 
 
 export const silenceRemoveOperation: Operation<'silence-remove'> = {
   name: 'silence-remove',
-  parse(body, env): SilenceRemoveRequest {
-    onlyKeys(body, '', ['input', 'min_silence_duration', 'padding', 'output']);
-    return {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      min_silence_duration: required(body, 'min_silence_duration', '', (v, p) => number(v, p, { min: 0.05, max: 5 })),
-      padding: required(body, 'padding', '', (v, p) => number(v, p, { min: 0, max: 1 })),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, Object.keys(AUDIO_OUTPUTS))),
-    };
-  },
+  outputTypes: Object.keys(AUDIO_OUTPUTS),
   async run(request, ctx): Promise<SilenceRemoveResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

@@ -1,9 +1,7 @@
 /** `thumbnail`: one frame at time t (input-side seek, so only that neighbourhood is read), scaled. */
 import { join } from 'node:path';
-import type { ThumbnailRequest } from '../../../src/media/processor-types.ts';
 import { exists, ms, outputSize } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, parseMediaOutput, urlSource } from '../operation.ts';
-import { number, onlyKeys, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 
@@ -15,15 +13,7 @@ function imageArgs(contentType: string): { ext: string; args: string[] } {
 
 export const thumbnailOperation: Operation<'thumbnail'> = {
   name: 'thumbnail',
-  parse(body, env): ThumbnailRequest {
-    onlyKeys(body, '', ['input', 'time', 'width', 'output']);
-    return {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      time: required(body, 'time', '', (v, p) => number(v, p, { min: 0, max: 1e7 })),
-      width: required(body, 'width', '', (v, p) => number(v, p, { min: 16, max: 1920, integer: true })),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, IMAGE_TYPES)),
-    };
-  },
+  outputTypes: IMAGE_TYPES,
   async run(request, ctx) {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

@@ -5,16 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CaptionCue, TtsLocalRequest, TtsLocalResult } from '../../../src/media/processor-types.ts';
-import { ProcessorFailure } from '../errors.ts';
+import type { CaptionCue, TtsLocalResult } from '../../../shared/processor/operations.ts';
 import { ms } from '../media/output-file.ts';
-import { formatSrt } from '../subtitles/srt.ts';
-import { audibleSpan, speak, type SpokenPcm, VOICE_PATTERN } from '../tts/espeak.ts';
+import { formatSrt } from '../../../shared/srt.ts';
+import { audibleSpan, speak, type SpokenPcm } from '../tts/espeak.ts';
 import { splitPhrases } from '../tts/phrases.ts';
-import { type Operation, parseMediaOutput } from '../operation.ts';
-import { number, onlyKeys, optional, required, string } from '../validation.ts';
+import type { Operation } from '../operation.ts';
 
-export const MAX_TTS_CHARACTERS = 5000;
 /** Phrases spoken at once (eSpeak is single-threaded and fast). */
 const PARALLEL_PHRASES = 3;
 
@@ -37,17 +34,7 @@ function wavFile(pcm: Int16Array, sampleRate: number): Buffer {
 
 export const ttsLocalOperation: Operation<'tts-local'> = {
   name: 'tts-local',
-  parse(body, env): TtsLocalRequest {
-    onlyKeys(body, '', ['text', 'voice', 'speed', 'output']);
-    const text = required(body, 'text', '', (v, p) => string(v, p, { minLength: 1, maxLength: MAX_TTS_CHARACTERS }));
-    if (!text.trim()) throw new ProcessorFailure('invalid_request', 'text: must not be blank');
-    return {
-      text,
-      voice: optional(body, 'voice', '', (v, p) => string(v, p, { maxLength: 40, pattern: VOICE_PATTERN, patternHint: 'must be an eSpeak NG voice name such as en-us' })),
-      speed: optional(body, 'speed', '', (v, p) => number(v, p, { min: 80, max: 450 })),
-      output: required(body, 'output', '', (v, p) => parseMediaOutput(v, p, env, ['audio/mpeg'])),
-    };
-  },
+  outputTypes: ['audio/mpeg'],
   async run(request, ctx): Promise<TtsLocalResult> {
     const phrases = splitPhrases(request.text);
     const voice = request.voice ?? 'en-us';

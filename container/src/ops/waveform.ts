@@ -1,12 +1,11 @@
 /**
- * `waveform`: N bins of normalised RMS (original §8 #9): decode to 8 kHz mono s16 on a pipe, RMS per
+ * `waveform`: N bins of normalised RMS (docs/compatibility.md#waveform): decode to 8 kHz mono s16 on a pipe, RMS per
  * bin, divide by the loudest bin, square root (so quiet passages stay visible). Streamed: memory
  * does not grow with the media's length. Audio-less or silent media gives all zeros.
  */
-import type { WaveformRequest, WaveformResult } from '../../../src/media/processor-types.ts';
+import type { WaveformResult } from '../../../shared/processor/operations.ts';
 import { ms } from '../media/output-file.ts';
-import { type Operation, parseMediaInput, urlSource } from '../operation.ts';
-import { number, onlyKeys, required } from '../validation.ts';
+import { type Operation, urlSource } from '../operation.ts';
 
 export const WAVEFORM_SAMPLE_RATE = 8000;
 
@@ -49,13 +48,6 @@ export class BinnedRms {
 
 export const waveformOperation: Operation<'waveform'> = {
   name: 'waveform',
-  parse(body, env): WaveformRequest {
-    onlyKeys(body, '', ['input', 'bins']);
-    return {
-      input: required(body, 'input', '', (v, p) => parseMediaInput(v, p, env)),
-      bins: required(body, 'bins', '', (v, p) => number(v, p, { min: 100, max: 4000, integer: true })),
-    };
-  },
   async run(request, ctx): Promise<WaveformResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);

@@ -1,17 +1,14 @@
 /**
  * The subtitles filter's `force_style`, built only from the whitelisted `SubtitleStyle` fields,
- * each validated, so nothing a user types becomes a raw libass override or an ffmpeg option.
+ * each validated (the contract's schema, then `plainFontFamily`), so nothing a user types becomes
+ * a raw libass override or an ffmpeg option.
  * PlayResX/PlayResY are the output size, so font size and margins are output pixels (the original's
- * library render left libass at its 384×288 default and styled inconsistently, §5.6).
+ * library render left libass at its 384×288 default and styled inconsistently, docs/compatibility.md#subtitle-styling).
  */
-import type { SubtitleStyle } from '../../../src/media/processor-types.ts';
+import type { SubtitleStyle } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
-import { boolean, type Json, number, object, onlyKeys, required, string } from '../validation.ts';
 
 const FAMILY = /^[A-Za-z0-9 ._-]{1,64}$/;
-/** A CSS font stack as the web app sends it: names, quotes, commas, var(--…). Nothing else. */
-const STACK = /^[A-Za-z0-9 ,._'"()-]{1,200}$/;
-const COLOUR = /^#[0-9a-fA-F]{6}$/;
 
 /** First real family of a CSS font stack ("var(--x), 'Inter', sans-serif" → "Inter"). */
 export function firstFontFamily(stack: string): string {
@@ -22,20 +19,11 @@ export function firstFontFamily(stack: string): string {
   return 'DejaVu Sans';
 }
 
-export function parseSubtitleStyle(value: unknown, path: string): SubtitleStyle {
-  const body: Json = object(value, path);
-  onlyKeys(body, path, ['font_family', 'font_size', 'text_color', 'outline_color', 'outline_width', 'position_y', 'bold']);
-  const family = firstFontFamily(required(body, 'font_family', path, (v, p) => string(v, p, { pattern: STACK, patternHint: 'must be a font family or CSS font stack' })));
+/** The style with its font stack (as the schema checked it) reduced to one plain family name. */
+export function plainFontFamily(style: SubtitleStyle, path: string): SubtitleStyle {
+  const family = firstFontFamily(style.font_family);
   if (!FAMILY.test(family)) throw new ProcessorFailure('invalid_request', `${path}.font_family: "${family.slice(0, 40)}" is not a plain font family name`);
-  return {
-    font_family: family,
-    font_size: required(body, 'font_size', path, (v, p) => number(v, p, { min: 8, max: 300 })),
-    text_color: required(body, 'text_color', path, (v, p) => string(v, p, { pattern: COLOUR, patternHint: 'must be #RRGGBB' })),
-    outline_color: required(body, 'outline_color', path, (v, p) => string(v, p, { pattern: COLOUR, patternHint: 'must be #RRGGBB' })),
-    outline_width: required(body, 'outline_width', path, (v, p) => number(v, p, { min: 0, max: 20 })),
-    position_y: required(body, 'position_y', path, (v, p) => number(v, p, { min: 0, max: 100 })),
-    bold: required(body, 'bold', path, boolean),
-  };
+  return { ...style, font_family: family };
 }
 
 /** #RRGGBB → ASS &HAABBGGRR (opaque). */

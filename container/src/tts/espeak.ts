@@ -11,9 +11,6 @@ export interface SpokenPcm {
   samples: Int16Array;
 }
 
-/** eSpeak voice names: a language tag with an optional variant, e.g. en-us, pt-br, en+f3. */
-export const VOICE_PATTERN = /^[a-z]{2,3}(?:-[a-z0-9]{1,8}){0,3}(?:\+[a-z0-9]{1,16})?$/i;
-
 function parseWav(data: Buffer): SpokenPcm {
   if (data.length < 44 || data.toString('ascii', 0, 4) !== 'RIFF' || data.toString('ascii', 8, 12) !== 'WAVE') {
     throw new ProcessorFailure('internal', 'espeak-ng did not produce a WAV stream');

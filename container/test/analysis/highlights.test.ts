@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HighlightWindow } from '../../../src/media/processor-types.ts';
+import type { HighlightWindow } from '../../../shared/processor/operations.ts';
 import {
   type AnalysisFrame,
   HIGHLIGHT_FRAME_HEIGHT as H,

@@ -3,7 +3,7 @@
  * boundary is known exactly.
  */
 import { describe, expect, it } from 'vitest';
-import type { DetectVoiceParams } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceParams } from '../../../shared/processor/operations.ts';
 import { probabilitiesToSegments } from '../../src/analysis/speech-segments.ts';
 
 const HOP = 0.01;

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DetectVoiceParams, VoiceSegment } from '../../../src/media/processor-types.ts';
+import type { DetectVoiceParams, VoiceSegment } from '../../../shared/processor/operations.ts';
 import { VAD_SAMPLE_RATE, detectSpeech } from '../../src/analysis/vad.ts';
 import {
   type Background,

@@ -4,8 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createProcessorClient } from '../../../src/media/processor-client.ts';
-import type { ProcessorClient } from '../../../src/media/processor-types.ts';
+import { createProcessorClient, type ProcessorClient } from '../../../src/processor/client.ts';
 
 export const TEST_PROCESSOR_SECRET = 'test-processor-secret-0123456789abcdef012345678';
 const SERVER_ENTRY = resolve(import.meta.dirname, '../../src/server.ts');

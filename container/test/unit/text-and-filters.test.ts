@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { muteFilter, normaliseIntervals } from '../../src/media/mute-filter.ts';
 import { keptSpans } from '../../src/ops/silence-remove.ts';
 import { assColour, firstFontFamily, forceStyle } from '../../src/subtitles/force-style.ts';
-import { formatSrt, parseSrt, plainCueText } from '../../src/subtitles/srt.ts';
+import { formatSrt } from '../../../shared/srt.ts';
+import { parseSrt, plainCueText } from '../../src/subtitles/srt.ts';
 import { MAX_WORDS, splitPhrases } from '../../src/tts/phrases.ts';
 
 describe('SRT', () => {
@@ -73,7 +74,7 @@ describe('mute filters', () => {
   });
 });
 
-describe('silence removal spans (original §5.2)', () => {
+describe('silence removal spans (docs/compatibility.md#silence-removal)', () => {
   it('pads speech and merges across pauses no longer than min_silence', () => {
     const speech = [{ start: 1, end: 2 }, { start: 2.4, end: 3 }, { start: 5, end: 6 }];
     expect(keptSpans(speech, 6.05, 0.3, 0.08)).toEqual([

@@ -1,6 +1,6 @@
 /** Clips (generated variants) and their content, profile-scoped. */
 import { and, asc, desc, eq, inArray, isNotNull, like, lt, sql } from 'drizzle-orm';
-import { newId } from '../../lib/ids.ts';
+import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SubtitleSettings, clipContent, clips, finalStatuses, postizStatuses, projects } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';

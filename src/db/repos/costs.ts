@@ -3,7 +3,7 @@
  * (e.g. `job_…:tts`) makes writes idempotent, so a redelivered job never bills twice.
  */
 import { desc, eq, gte, lt, sql } from 'drizzle-orm';
-import { newId } from '../../lib/ids.ts';
+import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { apiCosts } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';

@@ -1,10 +1,10 @@
 /** Idempotency keys of job-creating requests, per profile, kept 24 h. */
 import { eq } from 'drizzle-orm';
+import { IDEMPOTENCY_TTL_MS } from '../../core/limits.ts';
 import { idempotencyKeys } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
-export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** Claims the key; returns false when a row for it already exists. */
 export async function claimKey(scope: ProfileScope, key: string, requestHash: string): Promise<boolean> {

@@ -3,7 +3,7 @@
  * function takes the user and never returns another user's profile.
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { newId } from '../../lib/ids.ts';
+import { newId } from '../../core/ids.ts';
 import type { Database } from '../client.ts';
 import type { ProfileScope } from '../scope.ts';
 import { profiles } from '../schema.ts';

@@ -1,6 +1,6 @@
 /** Projects of a profile: CRUD, persisted generation progress and derived counters. */
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { newId } from '../../lib/ids.ts';
+import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { clips, projects, projectStatuses } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';

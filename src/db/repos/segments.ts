@@ -11,7 +11,7 @@
  * D1 allows at most 100 bound parameters per statement, so id lists are cut into chunks of 90.
  */
 import { type SQL, and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
-import { newId } from '../../lib/ids.ts';
+import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SegmentTransforms, clips, projectSegments, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';

@@ -209,7 +209,7 @@ export async function makeSpeechVideo(options: { text?: string; speechStart?: nu
 const speechCache = new Map<string, Promise<SpeechVideo>>();
 
 /**
- * An independent reference waveform (original §8 #9): the audio decoded to 8 kHz mono s16, RMS per
+ * An independent reference waveform (docs/compatibility.md#waveform): the audio decoded to 8 kHz mono s16, RMS per
  * bin over `duration` seconds, divided by the loudest bin, square root.
  */
 export async function referenceWaveform(path: string, bins: number, duration: number): Promise<number[]> {

@@ -3,12 +3,13 @@
  * never share throttles, channels or posts), rendered clips whose video is a real MP4 in R2, and the
  * fake's `/__fake/…` controls.
  */
+import { sha256Hex as sha256HexOf } from '../../../shared/encoding.ts';
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createApp } from '../../../src/app.ts';
 import { updateClip } from '../../../src/db/repos/clips.ts';
-import { storageKeys } from '../../../src/media/storage-keys.ts';
+import { storageKeys } from '../../../src/storage/keys.ts';
 import tinyClipUrl from '../../fixtures/tiny-clip.mp4?inline';
 import type { ApiResponse, CallOptions } from './api.ts';
 import { scopeOf, seedClips } from './seed.ts';
@@ -20,8 +21,7 @@ export async function tinyClipBytes(): Promise<Uint8Array> {
 }
 
 export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256HexOf(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 }
 
 /** A key the fake accepts, i.e. a fresh Postiz organisation with the default channels. */

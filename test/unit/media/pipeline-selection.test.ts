@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildKeywordTimeline } from '../../../src/jobs/pipeline/keyword-timeline.ts';
-import { type Candidate, selectVariantSegments, topUpToTarget, totalDuration } from '../../../src/jobs/pipeline/variant-selection.ts';
+import { buildKeywordTimeline } from '../../../src/pipeline/keyword-timeline.ts';
+import { type Candidate, selectVariantSegments, topUpToTarget, totalDuration } from '../../../src/pipeline/variant-selection.ts';
 
 const cand = (start: number, duration: number, score: number): Candidate => ({
   start,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retimeCues } from '../../../src/media/voiceover.ts';
+import { retimeCues } from '../../../src/voiceover/synthesize.ts';
 
 describe('retimeCues (captions after silence removal)', () => {
   it('shifts cues by the silence cut before them', () => {

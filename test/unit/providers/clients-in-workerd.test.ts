@@ -7,11 +7,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createElevenLabsClient } from '../../../src/providers/elevenlabs.ts';
 import { createGeminiClient } from '../../../src/providers/gemini.ts';
+import { toHex } from '../../../shared/encoding.ts';
 import { createPostizClient } from '../../../src/providers/postiz.ts';
 import { ProviderError } from '../../../src/providers/provider-error.ts';
 
 const origin = (url: string) => new URL(url).origin;
-const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = toHex;
 
 interface Recorded {
   path: string;

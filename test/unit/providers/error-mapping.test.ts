@@ -1,8 +1,9 @@
 /** Where provider errors go next: job retries or the API's error shape. */
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/errors.ts';
+import { ApiError } from '../../../src/core/errors.ts';
 import { PermanentJobError, TransientJobError } from '../../../src/jobs/errors.ts';
-import { providerErrorToApiError, providerErrorToJobError } from '../../../src/providers/error-mapping.ts';
+import { providerErrorToJobError } from '../../../src/jobs/provider-failures.ts';
+import { providerErrorToApiError } from '../../../src/providers/error-mapping.ts';
 import { ProviderError, type ProviderErrorKind } from '../../../src/providers/provider-error.ts';
 
 const error = (kind: ProviderErrorKind, extra: { retryAfterSeconds?: number; status?: number } = {}) =>

@@ -1,0 +1,213 @@
+/**
+ * Joins a smart cut's pieces in-process instead of with ffmpeg's concat demuxer (media/cut.ts step 4):
+ * the re-encoded pieces and the stage's copied packets become one video track, the cut audio its
+ * other track, written as one MP4 (`moov` first, both tracks interleaved in half-second runs) with
+ * every piece's parameter sets in the sample entry. Timing follows the same rule as the concat path:
+ * copied packets keep their decode and presentation times (shifted to the first frame), re-encoded
+ * frames are shown where the frames they replace were and decode the stage's reorder delay earlier.
+ * Anything unexpected in the pieces answers false and the caller joins with ffmpeg.
+ */
+import { open } from 'node:fs/promises';
+import { log } from '../log.ts';
+import { type ByteSource, fileByteSource } from './byte-source.ts';
+import type { GatedMovie, MediaTrack } from './gate.ts';
+import { loadMovie } from './load-movie.ts';
+import { rescale } from './rescale.ts';
+import type { VideoEntry } from './sample-entry.ts';
+import { mediaStart, sliceTrack } from './track-slice.ts';
+import { Mp4Unsupported, unsupported } from './unsupported.ts';
+import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from './write-movie.ts';
+import type { OpContext } from '../operation.ts';
+import { descriptionAvcC, descriptionWithParameterSets } from './avcc.ts';
+import type { CutStage, SmartCutPlan } from '../media/smart-cut.ts';
+
+/** Output samples are interleaved in runs of about this many seconds per track. */
+const INTERLEAVE_SECONDS = 0.5;
+
+export interface SmartJoin {
+  plan: SmartCutPlan;
+  stage: CutStage;
+  /** Per plan piece: the re-encoded file, or null for the copied piece. */
+  pieces: (string | null)[];
+  /** The cut's audio (its own MP4), or null. */
+  audio: string | null;
+  out: string;
+}
+
+/** One output sample and where its bytes are. */
+interface Placed {
+  track: 0 | 1;
+  file: number;
+  offset: number;
+  size: number;
+  /** Decode time, seconds (orders the interleaving). */
+  time: number;
+}
+
+interface Opened {
+  source: ByteSource & { close(): Promise<void> };
+  gated: GatedMovie;
+}
+
+async function openMovie(ctx: OpContext, path: string, needs: { video?: boolean; audio?: boolean }, opened: Opened[]): Promise<Opened> {
+  const source = await fileByteSource(path);
+  try {
+    const entry = { source, gated: await loadMovie(source, ctx.config.limits, needs) };
+    opened.push(entry);
+    return entry;
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+}
+
+/** Presentation time (ticks from the track's first shown frame) of sample i. */
+const ptsOf = (t: MediaTrack<VideoEntry>, i: number) => t.samples.dts[i]! + t.samples.cto[i]! - mediaStart(t);
+
+/** Writes the joined cut to `out`; false when the pieces are not what the planner expects. */
+export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boolean> {
+  const opened: Opened[] = [];
+  try {
+    const { plan, stage } = join;
+    const T = stage.timescale;
+    const stageMovie = await openMovie(ctx, stage.video, { video: true }, opened);
+    const stageVideo = stageMovie.gated.video!;
+    if (stageVideo.track.timescale !== T) unsupported('the stage timescale changed');
+    const firstTicks = Math.round(plan.firstFrame * T);
+    const delay = Math.round(plan.reorderDelay * T);
+    const frameTicks = Math.max(1, Math.round(plan.frameDuration * T));
+
+    // Video samples in decode order: times in output ticks (0 = the first shown frame).
+    const dts: number[] = [];
+    const pts: number[] = [];
+    const sync: number[] = [];
+    const placed: Placed[] = [];
+    const parameterSets: Buffer[] = [];
+    for (const [i, piece] of plan.pieces.entries()) {
+      const pieceStart = Math.round(piece.start * T) - firstTicks;
+      const path = join.pieces[i];
+      if (piece.kind === 'encode') {
+        if (!path) unsupported('a re-encoded piece is missing');
+        const { gated } = await openMovie(ctx, path, { video: true }, opened);
+        const video = gated.video!;
+        if (video.track.timescale !== T) unsupported('a piece has another timescale');
+        if (video.samples.count !== piece.frames) unsupported(`a piece has ${video.samples.count} frames, not ${piece.frames}`);
+        const avcC = descriptionAvcC(video.track.description!.raw);
+        if (!avcC) unsupported('a piece without avcC');
+        parameterSets.push(avcC);
+        for (let j = 0; j < video.samples.count; j++) {
+          const shown = pieceStart + ptsOf(video, j);
+          // The pieces are encoded without reordering: shown in decode order, `delay` after decoding.
+          pts.push(shown);
+          dts.push(shown - delay);
+          sync.push(!video.samples.sync || video.samples.sync[j] ? 1 : 0);
+          placed.push({ track: 0, file: opened.length - 1, offset: video.samples.offset[j]!, size: video.samples.size[j]!, time: (shown - delay) / T });
+        }
+        continue;
+      }
+      // The copied piece: stage packets from its keyframe, in decode order.
+      let k = -1;
+      const wanted = Math.round(piece.start * T);
+      for (let j = 0; j < stageVideo.samples.count && k < 0; j++) {
+        if (ptsOf(stageVideo, j) === wanted && (!stageVideo.samples.sync || stageVideo.samples.sync[j])) k = j;
+      }
+      if (k < 0 || k + piece.frames > stageVideo.samples.count) unsupported('the copied keyframe is not in the stage');
+      for (let j = k; j < k + piece.frames; j++) {
+        const at = stageVideo.samples.dts[j]! - mediaStart(stageVideo) - firstTicks;
+        pts.push(ptsOf(stageVideo, j) - firstTicks);
+        dts.push(at);
+        sync.push(!stageVideo.samples.sync || stageVideo.samples.sync[j] ? 1 : 0);
+        placed.push({ track: 0, file: 0, offset: stageVideo.samples.offset[j]!, size: stageVideo.samples.size[j]!, time: at / T });
+      }
+    }
+    const count = dts.length;
+    if (count !== plan.totalFrames) unsupported(`${count} frames joined instead of ${plan.totalFrames}`);
+    for (let i = 1; i < count; i++) if (!(dts[i]! > dts[i - 1]!)) unsupported('decode times would not rise across a join');
+    const durations = new Uint32Array(count);
+    for (let i = 0; i + 1 < count; i++) durations[i] = dts[i + 1]! - dts[i]!;
+    durations[count - 1] = frameTicks;
+    const base = dts[0]!;
+    const compositionOffsets = Int32Array.from(pts, (p, i) => p - dts[i]!);
+    const description = descriptionWithParameterSets(stageVideo.track.description!.raw, parameterSets);
+    if (!description) unsupported('the stage has no avcC');
+    const shownTicks = Math.round((plan.endTime - plan.firstFrame) * T);
+    const videoOut: OutputTrack = {
+      handler: 'vide',
+      header: stageVideo.track.header,
+      timescale: T,
+      language: stageVideo.track.language,
+      sampleDescription: description,
+      // Media time 0 is the first decode time; the presentation starts on the first shown frame.
+      edit: { mediaTime: -base, segmentDuration: shownTicks },
+      durations,
+      compositionOffsets,
+      sync: Uint8Array.from(sync),
+      sizes: Uint32Array.from(placed, (p) => p.size),
+    };
+
+    const tracks: OutputTrack[] = [videoOut];
+    if (join.audio) {
+      const audioMovie = await openMovie(ctx, join.audio, { audio: true }, opened);
+      const audio = audioMovie.gated.audio!;
+      const rate = audio.track.timescale;
+      const edit = audio.track.edit;
+      const shown = edit ? rescale(edit.segmentDuration, T, audioMovie.gated.movie.timescale) : rescale(audio.samples.end - mediaStart(audio), T, rate);
+      tracks.push(sliceTrack(audio, { first: 0, end: audio.samples.count }, { mediaTime: mediaStart(audio), segmentDuration: shown }));
+      const file = opened.length - 1;
+      for (let j = 0; j < audio.samples.count; j++) {
+        placed.push({ track: 1, file, offset: audio.samples.offset[j]!, size: audio.samples.size[j]!, time: (audio.samples.dts[j]! - mediaStart(audio)) / rate });
+      }
+    }
+
+    // Interleave: half-second runs, video before audio within a run; each track keeps its order.
+    const order = placed.map((p, i) => ({ p, i, run: Math.floor(p.time / INTERLEAVE_SECONDS) }));
+    order.sort((a, b) => a.run - b.run || a.p.track - b.p.track || a.i - b.i);
+    const chunkOffsets: number[][] = [[], []];
+    const chunkSamples: number[][] = [[], []];
+    let payload = 0;
+    let previous = -1;
+    for (const { p } of order) {
+      if (p.track === previous) chunkSamples[p.track]![chunkSamples[p.track]!.length - 1]!++;
+      else {
+        chunkOffsets[p.track]!.push(payload);
+        chunkSamples[p.track]!.push(1);
+      }
+      previous = p.track;
+      payload += p.size;
+    }
+    const chunks = tracks.map((_, t) => ({ offsets: Float64Array.from(chunkOffsets[t]!), samplesPerChunk: Uint32Array.from(chunkSamples[t]!) }));
+    const { head } = writeMovieHead(
+      movieSpecFrom(stageMovie.gated.movie, T, videoBrands('h264')),
+      tracks,
+      chunks,
+      payload,
+    );
+
+    const file = await open(join.out, 'w');
+    try {
+      await file.write(head, 0, head.length, 0);
+      let position = head.length;
+      // Neighbouring samples of one file are read together.
+      for (let i = 0; i < order.length; ) {
+        const first = order[i]!.p;
+        let end = first.offset + first.size;
+        let j = i + 1;
+        while (j < order.length && order[j]!.p.file === first.file && order[j]!.p.offset === end) end += order[j++]!.p.size;
+        for await (const piece of opened[first.file]!.source.stream(first.offset, end - first.offset)) {
+          await file.write(piece, 0, piece.length, position);
+          position += piece.length;
+        }
+        i = j;
+      }
+    } finally {
+      await file.close();
+    }
+    return true;
+  } catch (err) {
+    if (!(err instanceof Mp4Unsupported)) throw err;
+    log('info', 'smart cut joined by ffmpeg', { reason: err.message });
+    return false;
+  } finally {
+    await Promise.all(opened.map((o) => o.source.close()));
+  }
+}

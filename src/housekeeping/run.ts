@@ -1,0 +1,37 @@
+/**
+ * Hourly cron: expired idempotency keys, abandoned uploads, orphaned objects, and the final state
+ * of due Postiz publications.
+ */
+import { lt } from 'drizzle-orm';
+import type { Bindings } from '../core/env.ts';
+import { createDb } from '../db/client.ts';
+import { profilesWithOpenPublications } from '../db/repos/publications.ts';
+import { idempotencyKeys } from '../db/schema.ts';
+import { scopeForVerifiedProfile } from '../db/scope.ts';
+import { expireAbandonedUploads, sweepOrphans } from './orphan-sweep.ts';
+import { refreshPublications } from '../publishing/publication-sync.ts';
+
+export async function runHousekeeping(env: Bindings): Promise<void> {
+  const db = createDb(env.DB);
+  // System-wide expiry, not tenant data access: keys past their 24 h lifetime are removed for all.
+  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date().toISOString()));
+  // Uploads first: their bytes then go with their rows, not through the slower orphan walk.
+  await expireAbandonedUploads(env);
+  await sweepOrphans(env);
+  await refreshAllPublications(env);
+}
+
+/**
+ * Each profile with publications waiting for Postiz is polled inside its own scope (the profile id
+ * comes from its own publication rows, as the queue consumer's comes from a job row).
+ */
+export async function refreshAllPublications(env: Bindings): Promise<void> {
+  const db = createDb(env.DB);
+  for (const profileId of await profilesWithOpenPublications(db)) {
+    try {
+      await refreshPublications(env, scopeForVerifiedProfile(db, { profileId }));
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', msg: 'publication refresh failed', profile_id: profileId, error: String(err) }));
+    }
+  }
+}

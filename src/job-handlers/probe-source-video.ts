@@ -1,0 +1,118 @@
+/**
+ * `probe_source_video`: after an upload completes, reads the video's metadata, renders a thumbnail
+ * into R2 and computes its waveform (4000 bins, stored once), then marks the video ready.
+ * Idempotent: a redelivered job for a ready video changes nothing. Bad media fails the video with
+ * the processor's error code; an unreachable processor is retried.
+ */
+import {
+  getSourceVideoSummary,
+  markSourceVideoFailed,
+  markSourceVideoReady,
+} from '../db/repos/source-videos.ts';
+import type { Bindings } from '../core/env.ts';
+import type { ProcessorClient } from '../processor/contract.ts';
+import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
+import { storageKeys } from '../storage/keys.ts';
+import { STORED_WAVEFORM_BINS, roundBin } from '../source-videos/waveform.ts';
+import type { JobHandler } from '../jobs/context.ts';
+import { PermanentJobError } from '../jobs/errors.ts';
+import { callProcessor } from '../jobs/processor-failures.ts';
+
+export const THUMBNAIL_WIDTH = 640;
+
+export function probeSourceVideoHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'probe_source_video'> {
+  return {
+    async run(ctx) {
+      const { env, scope } = ctx;
+      const id = ctx.input.source_video_id;
+      const video = await getSourceVideoSummary(scope, id);
+      if (!video) throw new PermanentJobError('not_found', 'The source video no longer exists');
+      if (video.status === 'ready') {
+        return { result: { source_video_id: id, status: 'ready', unchanged: true }, step: 'Already probed' };
+      }
+      if (video.status === 'failed') {
+        throw new PermanentJobError(video.errorCode ?? 'failed', video.errorMessage ?? 'The source video has already failed');
+      }
+      if (video.status !== 'processing') throw new PermanentJobError('invalid_state', 'The upload of this video has not completed');
+
+      const processor = processorFor(env);
+      const input = await mediaInput(env, scope, { kind: 'source_video', id });
+      const report = (percent: number, step: string) => ctx.progress(percent, step);
+
+      await ctx.progress(2, 'Reading metadata', true);
+      const probe = await callProcessor(() => processor.run('probe', { input }, progressSlice(report, 2, 30, 'Reading metadata')));
+      if (!probe.has_video) throw new PermanentJobError('no_video_stream', 'The file has no video stream');
+      if (video.maxDurationSeconds !== null && probe.duration > video.maxDurationSeconds + 0.05) {
+        throw new PermanentJobError(
+          'limits_exceeded',
+          `The video is ${probe.duration.toFixed(2)} s long, over the declared maximum of ${video.maxDurationSeconds} s`,
+        );
+      }
+      await ctx.throwIfCancelled();
+
+      await ctx.progress(30, 'Rendering thumbnail', true);
+      const thumbnailKey = storageKeys.sourceThumbnail(scope, id);
+      const thumbnailOutput = await mediaOutput(env, scope, { kind: 'source_thumbnail', id }, 'image/jpeg');
+      // As the original: one second in, or the middle of shorter videos.
+      const thumbnailTime = Math.min(1, probe.duration / 2);
+      await callProcessor(() =>
+        processor.run(
+          'thumbnail',
+          { input, time: thumbnailTime, width: Math.max(16, Math.min(THUMBNAIL_WIDTH, probe.width)), output: thumbnailOutput },
+          progressSlice(report, 30, 50, 'Rendering thumbnail'),
+        ),
+      );
+      await ctx.throwIfCancelled();
+
+      await ctx.progress(50, 'Computing waveform', true);
+      const waveform = await callProcessor(() =>
+        processor.run('waveform', { input, bins: STORED_WAVEFORM_BINS }, progressSlice(report, 50, 95, 'Computing waveform')),
+      );
+
+      const changed = await markSourceVideoReady(scope, id, {
+        duration: probe.duration,
+        width: probe.width,
+        height: probe.height,
+        fps: probe.fps,
+        rotation: probe.rotation,
+        videoCodec: probe.video_codec,
+        audioCodec: probe.audio_codec,
+        hasAudio: probe.has_audio,
+        bitRate: probe.bit_rate,
+        fileSizeBytes: probe.size_bytes ?? video.fileSizeBytes ?? video.declaredSizeBytes,
+        thumbnailKey,
+        waveform: waveform.peaks.map(roundBin),
+      });
+      if (!changed) {
+        // Deleted (or failed) while we worked: its objects are gone or going; report, change nothing.
+        const now = await getSourceVideoSummary(scope, id);
+        if (!now) throw new PermanentJobError('not_found', 'The source video was deleted while it was being probed');
+      }
+      return {
+        result: {
+          source_video_id: id,
+          status: 'ready',
+          duration: probe.duration,
+          width: probe.width,
+          height: probe.height,
+          fps: probe.fps,
+          rotation: probe.rotation,
+          orientation: probe.orientation,
+          // The original's /video-info fields (docs/compatibility.md#routes-processing): display size, rotation applied.
+          aspect_ratio: probe.orientation,
+          is_vertical: probe.height > probe.width,
+          video_codec: probe.video_codec,
+          audio_codec: probe.audio_codec,
+          has_audio: probe.has_audio,
+          waveform_bins: waveform.peaks.length,
+        },
+        processingSeconds: probe.duration,
+        step: 'Ready',
+      };
+    },
+
+    async onFailure(ctx, code, message) {
+      await markSourceVideoFailed(ctx.scope, ctx.input.source_video_id, code, message, ['processing']);
+    },
+  };
+}

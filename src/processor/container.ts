@@ -1,0 +1,27 @@
+/**
+ * Production home of the media processor: a Cloudflare Container (Durable Object) running
+ * container/Dockerfile. In dev and tests the same server runs as a local process instead
+ * (PROCESSOR_URL), because containers need Docker. The container gets the shared secret and the
+ * one origin its media URLs may point at (this Worker's PUBLIC_URL) as environment variables.
+ */
+import { Container } from '@cloudflare/containers';
+import type { Bindings } from '../core/env.ts';
+
+export class MediaProcessor extends Container {
+  override defaultPort = 8080;
+  // Long renders keep the instance busy; idle instances stop after this long.
+  override sleepAfter = '10m';
+  // Media comes from the Worker's signed URLs on its public origin, which needs outbound access.
+  override enableInternet = true;
+
+  constructor(ctx: DurableObjectState<{}>, env: Cloudflare.Env) {
+    super(ctx, env);
+    const bindings = env as unknown as Bindings;
+    this.envVars = {
+      PROCESSOR_SECRET: bindings.PROCESSOR_SECRET ?? '',
+      ALLOWED_MEDIA_ORIGINS: env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : '',
+      PORT: '8080',
+      HOST: '0.0.0.0',
+    };
+  }
+}

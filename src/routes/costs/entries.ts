@@ -1,0 +1,35 @@
+/** GET /api/v1/costs/all: every ledger entry of the active profile, cursor-paginated. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { pageQuery } from '../../db/pagination.ts';
+import { COST_SERVICES, listCosts } from '../../db/repos/costs.ts';
+import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { createTenantRouter } from '../../http/router.ts';
+import { CostEntryResponse, tags, toEntry } from './presenter.ts';
+
+export function costEntryRoutes() {
+  const app = createTenantRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/costs/all',
+      tags,
+      security,
+      summary: 'Every ledger entry of the active profile',
+      description: 'Newest first, cursor-paginated.',
+      request: { query: pageQuery.extend({ service: z.enum(COST_SERVICES as ['elevenlabs', 'gemini']).optional(), job_id: z.string().max(64).optional() }) },
+      responses: {
+        200: jsonContent(z.object({ entries: z.array(CostEntryResponse), next_cursor: z.string().nullable() }), 'Entries'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await listCosts(c.get('scope'), query, query);
+      if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+      return c.json({ entries: page.items.map(toEntry), next_cursor: page.nextCursor }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,37 @@
+/** POST /api/v1/jobs/{job_id}/cancel. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError } from '../../core/errors.ts';
+import { isTerminal, requestCancel } from '../../db/repos/jobs.ts';
+import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { ownedJob } from '../../http/owned.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createTenantRouter } from '../../http/router.ts';
+import { runCancelHook } from '../../jobs/cancel.ts';
+import type { JobRegistry } from '../../jobs/registry.ts';
+import { JobResponse, toJobResponse } from './presenter.ts';
+
+/** `jobs`: the job types the Worker runs, whose cancel hooks release what a job held. */
+export function jobCancelRoutes(jobs: JobRegistry) {
+  const app = createTenantRouter();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{job_id}/cancel',
+      tags: ['Jobs'],
+      security,
+      summary: 'Cancel a job',
+      description: 'A pending job is cancelled at once; a running job stops at its next checkpoint. Finished jobs answer 409.',
+      request: { params: idParam('job_id', 'job') },
+      responses: { 200: jsonContent(JobResponse, 'Job after the request'), ...errorResponses, 409: jsonContent(z.unknown(), 'Already finished') },
+    }),
+    async (c) => {
+      const scope = c.get('scope');
+      const job = await ownedJob(scope, c.req.valid('param').job_id);
+      if (isTerminal(job)) throw new ApiError(409, 'conflict', `Job is already ${job.status}`);
+      const after = (await requestCancel(scope, job.id)) ?? job;
+      if (after.status === 'cancelled') await runCancelHook(jobs, c.env, scope, after);
+      return c.json(toJobResponse(after), 200);
+    },
+  );
+  return app;
+}

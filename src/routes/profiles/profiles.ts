@@ -1,0 +1,188 @@
+/**
+ * /api/v1/profiles: a user's brands (docs/compatibility.md#routes-profiles). User-scoped: a profile of another user answers
+ * 403 (it exists but is not yours), an unknown id 404, as the auth middleware does for X-Profile-Id.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError } from '../../core/errors.ts';
+import { createDb } from '../../db/client.ts';
+import { countProfiles, createProfile, deleteProfile, ensureDefaultProfile, listProfiles, updateProfile } from '../../db/repos/profiles.ts';
+import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
+import { ownedProfile } from '../../http/owned.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createUserRouter } from '../../http/router.ts';
+import { enqueueSystemTask } from '../../jobs/producer.ts';
+import { profilePrefix } from '../../storage/keys.ts';
+import { ProfileResponse, tags, toProfileResponse } from './presenter.ts';
+
+export const MAX_PROFILES_PER_USER = 50;
+
+const settingsShape = {
+  tts_provider: z.enum(['elevenlabs', 'local']).optional().openapi({
+    description: '`elevenlabs` when a key is configured (falls back to local), `local` = eSpeak NG always.',
+  }),
+  elevenlabs_voice_id: z.string().trim().min(1).max(64).nullable().optional(),
+  elevenlabs_model: z.string().trim().min(1).max(64).nullable().optional(),
+  local_voice: z.string().trim().regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,16})?$/i, 'must be an eSpeak NG voice like "en-us"').nullable().optional(),
+  gemini_model: z.string().trim().regex(/^[a-z0-9.\-]{3,64}$/, 'must be a Gemini model id').nullable().optional(),
+  default_caption_template: z.string().max(5000).nullable().optional(),
+  monthly_budget_usd: z.number().min(0).max(1_000_000).nullable().optional(),
+  max_concurrent_jobs: z.number().int().min(1).max(100).nullable().optional(),
+  daily_processing_minutes: z.number().int().min(1).max(100_000).nullable().optional(),
+};
+
+const ProfileCreate = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().max(1000).nullable().optional(),
+    ...settingsShape,
+  })
+  .strict()
+  .openapi('ProfileCreate');
+
+const ProfileUpdate = ProfileCreate.partial().strict().openapi('ProfileUpdate');
+
+type ProfileInput = z.infer<typeof ProfileUpdate>;
+function toColumns(input: ProfileInput) {
+  const map = {
+    name: 'name',
+    description: 'description',
+    tts_provider: 'ttsProvider',
+    elevenlabs_voice_id: 'elevenlabsVoiceId',
+    elevenlabs_model: 'elevenlabsModel',
+    local_voice: 'localVoice',
+    gemini_model: 'geminiModel',
+    default_caption_template: 'defaultCaptionTemplate',
+    monthly_budget_usd: 'monthlyBudgetUsd',
+    max_concurrent_jobs: 'maxConcurrentJobs',
+    daily_processing_minutes: 'dailyProcessingMinutes',
+  } as const;
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(map)) {
+    const value = input[key as keyof ProfileInput];
+    if (value !== undefined) out[column] = value;
+  }
+  return out;
+}
+
+const ProfileIdParam = idParam('profile_id', 'profile');
+
+export function profileRoutes() {
+  const app = createUserRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags,
+      security,
+      summary: "List the caller's profiles",
+      description: 'Default profile first, then oldest first. A new user gets a default profile here.',
+      responses: { 200: jsonContent(z.array(ProfileResponse), 'Profiles'), ...errorResponses },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const { userId } = c.get('principal');
+      await ensureDefaultProfile(db, userId);
+      const rows = await listProfiles(db, userId);
+      return c.json(rows.map(toProfileResponse), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags,
+      security,
+      summary: 'Create a profile',
+      request: { body: jsonBody(ProfileCreate) },
+      responses: {
+        201: jsonContent(ProfileResponse, 'Created'),
+        ...errorResponses,
+        409: jsonContent(z.unknown(), 'Profile limit reached'),
+      },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const { userId } = c.get('principal');
+      const input = c.req.valid('json');
+      await ensureDefaultProfile(db, userId);
+      if ((await countProfiles(db, userId)) >= MAX_PROFILES_PER_USER) {
+        throw new ApiError(409, 'conflict', `A user can have at most ${MAX_PROFILES_PER_USER} profiles`);
+      }
+      const row = await createProfile(db, userId, { ...toColumns(input), name: input.name });
+      return c.json(toProfileResponse(row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{profile_id}',
+      tags,
+      security,
+      summary: 'Get a profile',
+      request: { params: ProfileIdParam },
+      responses: { 200: jsonContent(ProfileResponse, 'Profile'), ...errorResponses },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const row = await ownedProfile(db, c.get('principal').userId, c.req.valid('param').profile_id);
+      return c.json(toProfileResponse(row), 200);
+    },
+  );
+
+  for (const method of ['put', 'patch'] as const) {
+    app.openapi(
+      createRoute({
+        method,
+        path: '/{profile_id}',
+        tags,
+        security,
+        summary: method === 'put' ? 'Update a profile' : 'Update a profile (PATCH alias)',
+        request: { params: ProfileIdParam, body: jsonBody(ProfileUpdate) },
+        responses: { 200: jsonContent(ProfileResponse, 'Updated'), ...errorResponses },
+      }),
+      async (c) => {
+        const db = createDb(c.env.DB);
+        const { userId } = c.get('principal');
+        const id = c.req.valid('param').profile_id;
+        const existing = await ownedProfile(db, userId, id);
+        const changes = toColumns(c.req.valid('json'));
+        const row = Object.keys(changes).length ? await updateProfile(db, userId, id, changes) : existing;
+        return c.json(toProfileResponse(row ?? existing), 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/{profile_id}',
+      tags,
+      security,
+      summary: 'Delete a profile',
+      description:
+        "Deletes a non-default profile with all of its data (rows cascade; its stored media is purged in the background).",
+      request: { params: ProfileIdParam },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('deleted'), profile_id: z.string() }), 'Deleted'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const { userId } = c.get('principal');
+      const id = c.req.valid('param').profile_id;
+      const profile = await ownedProfile(db, userId, id);
+      if (profile.isDefault) {
+        throw new ApiError(400, 'bad_request', 'The default profile cannot be deleted; make another profile the default first');
+      }
+      if (!(await deleteProfile(db, userId, id))) throw new ApiError(404, 'not_found', 'Profile not found');
+      await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: profilePrefix(id) });
+      return c.json({ status: 'deleted' as const, profile_id: id }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,36 @@
+/** GET /api/v1/library/projects/{project_id}/clips: a project's clips by variant index. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { listProjectClips } from '../../db/repos/clips.ts';
+import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { ownedProject } from '../../http/owned.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createTenantRouter } from '../../http/router.ts';
+import { ClipResponse, toClipResponse } from '../clips/presenter.ts';
+
+const ProjectIdParam = idParam('project_id', 'project');
+const tags = ['Library: projects'];
+
+export function projectClipRoutes() {
+  const app = createTenantRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/projects/{project_id}/clips',
+      tags,
+      security,
+      summary: "A project's clips",
+      description: 'Ordered by variant index. Soft-deleted clips only with `include_deleted=true`.',
+      request: { params: ProjectIdParam, query: z.object({ include_deleted: z.enum(['true', 'false']).default('false') }) },
+      responses: { 200: jsonContent(z.object({ clips: z.array(ClipResponse) }), 'Clips'), ...errorResponses },
+    }),
+    async (c) => {
+      const scope = c.get('scope');
+      const project = await ownedProject(scope, c.req.valid('param').project_id);
+      const rows = await listProjectClips(scope, project.id, c.req.valid('query').include_deleted === 'true');
+      return c.json({ clips: await Promise.all(rows.map((r) => toClipResponse(c.env, scope, r))) }, 200);
+    },
+  );
+
+  return app;
+}

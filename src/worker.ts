@@ -1,0 +1,24 @@
+/**
+ * The Worker's handlers for a given set of job types: HTTP (the app), the queue consumers and the
+ * cron. src/index.ts wires it with the production job types; the tests' worker adds its own.
+ */
+import { createApp } from './app.ts';
+import type { Bindings } from './core/env.ts';
+import { runHousekeeping } from './housekeeping/run.ts';
+import { createJobConsumer } from './jobs/consumer.ts';
+import type { JobRegistry } from './jobs/registry.ts';
+
+export function createWorker(jobs: JobRegistry) {
+  const app = createApp({ jobs });
+  const consumer = createJobConsumer(jobs);
+  return {
+    fetch: app.fetch,
+    async queue(batch, env) {
+      if (batch.queue.endsWith('-dlq')) await consumer.handleDeadLetterBatch(batch, env);
+      else await consumer.handleJobsBatch(batch, env);
+    },
+    async scheduled(_controller, env, ctx) {
+      ctx.waitUntil(runHousekeeping(env));
+    },
+  } satisfies ExportedHandler<Bindings>;
+}

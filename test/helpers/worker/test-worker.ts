@@ -1,0 +1,7 @@
+/** The Worker under test (vitest.config.ts `main`): the production Worker with the tests' job types. */
+import { createWorker } from '../../../src/worker.ts';
+import { testJobs } from './jobs.ts';
+
+export { MediaProcessor } from '../../../src/processor/container.ts';
+
+export default createWorker(testJobs);
