@@ -34,7 +34,12 @@ export default defineConfig(async () => {
           ],
           test: {
             name: 'worker',
-            include: ['test/routes/**/*.test.ts', 'test/queue/**/*.test.ts', 'test/auth/**/*.test.ts', 'test/unit/**/*.test.ts'],
+            include: [
+              'test/routes/**/*.test.ts',
+              'test/queue/**/*.test.ts',
+              'test/auth/**/*.test.ts',
+              'test/unit/**/*.test.ts',
+            ],
             setupFiles: ['./test/setup-worker.ts'],
             globalSetup: ['./test/global-setup-worker.ts'],
             testTimeout: 30_000,
@@ -44,7 +49,12 @@ export default defineConfig(async () => {
           test: {
             name: 'node',
             environment: 'node',
-            include: ['test/architecture.test.ts', 'container/test/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+            include: [
+              'test/architecture.test.ts',
+              'container/test/**/*.test.ts',
+              'test/providers/**/*.test.ts',
+              'test/e2e/**/*.test.ts',
+            ],
             testTimeout: 180_000,
             hookTimeout: 180_000,
             // Media tests spawn ffmpeg; two cores, so keep files from fighting over them.

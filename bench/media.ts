@@ -46,7 +46,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value:
 }
 
 async function ffmpeg(args: string[]): Promise<void> {
-  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
+  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 async function makeInputs(): Promise<void> {
@@ -55,14 +57,38 @@ async function makeInputs(): Promise<void> {
     console.log('[bench] generating 1080p30 inputs (once)…');
     const base = join(mediaDir, 'base-20s.mp4');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '20',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', base,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1920x1080:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '20',
+      '-g',
+      '60',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      base,
     ]);
     // Longer inputs by stream copy: generated in seconds, the same bit rate and GOP layout.
     await ffmpeg(['-stream_loop', '2', '-i', base, '-c', 'copy', '-movflags', '+faststart', SHORT]);
     await rm(base);
   }
-  if (!existsSync(LONG)) await ffmpeg(['-stream_loop', '9', '-i', SHORT, '-c', 'copy', '-movflags', '+faststart', LONG]);
+  if (!existsSync(LONG))
+    await ffmpeg(['-stream_loop', '9', '-i', SHORT, '-c', 'copy', '-movflags', '+faststart', LONG]);
 }
 
 interface Row {
@@ -77,7 +103,8 @@ interface Row {
 
 function verdict(row: Row): string {
   if (!row.target) return '';
-  const achieved = row.target.of === 'original' ? (row.original ?? 0) / row.ours : (row.target.audioSeconds ?? 0) / row.ours;
+  const achieved =
+    row.target.of === 'original' ? (row.original ?? 0) / row.ours : (row.target.audioSeconds ?? 0) / row.ours;
   return `≥ ${row.target.factor}×: ${achieved >= row.target.factor ? 'met' : 'not met'}`;
 }
 
@@ -105,19 +132,48 @@ async function main(): Promise<void> {
     // ── extract ──
     const shortCuts = [7.3, 18.6, 29.9, 41.2, 47.5];
     const longCuts = [95.5, 301.7, 533.1];
-    const original = async (src: string, start: number) => (await timed(() => ffmpeg(['-ss', String(start), '-i', src, '-t', String(CUT), '-c:v', 'libx264', '-c:a', 'aac', '-preset', 'fast', out]))).seconds;
+    const original = async (src: string, start: number) =>
+      (
+        await timed(() =>
+          ffmpeg([
+            '-ss',
+            String(start),
+            '-i',
+            src,
+            '-t',
+            String(CUT),
+            '-c:v',
+            'libx264',
+            '-c:a',
+            'aac',
+            '-preset',
+            'fast',
+            out,
+          ]),
+        )
+      ).seconds;
     const ours = async (file: string, start: number, mode: 'smart' | 'copy', on: Harness = h) => {
       const inProcessMessage = mode === 'copy' ? 'copy cut done in-process' : 'smart stage written in-process';
       const inProcessBefore = count(on, inProcessMessage);
       const { seconds, value } = await timed(() =>
-        on.processor.client.run('extract', { input: { url: on.media.url(file) }, start, end: start + CUT, mode, output: { url: on.media.uploadUrl(`cut-${mode}.mp4`), content_type: 'video/mp4' } }),
+        on.processor.client.run('extract', {
+          input: { url: on.media.url(file) },
+          start,
+          end: start + CUT,
+          mode,
+          output: { url: on.media.uploadUrl(`cut-${mode}.mp4`), content_type: 'video/mp4' },
+        }),
       );
       if (value.mode_used !== mode) throw new Error(`${mode} fell back: ${value.fallback_reason}`);
       const inProcess = count(on, inProcessMessage) > inProcessBefore;
-      if (inProcess !== (on !== viaFfmpeg)) throw new Error(`${mode} ran ${inProcess ? 'in-process' : 'through ffmpeg'} on the wrong processor`);
+      if (inProcess !== (on !== viaFfmpeg))
+        throw new Error(`${mode} ran ${inProcess ? 'in-process' : 'through ffmpeg'} on the wrong processor`);
       return seconds;
     };
-    for (const [label, src, file, cuts] of [['60 s', SHORT, 'short.mp4', shortCuts], ['10 min', LONG, 'long.mp4', longCuts]] as const) {
+    for (const [label, src, file, cuts] of [
+      ['60 s', SHORT, 'short.mp4', shortCuts],
+      ['10 min', LONG, 'long.mp4', longCuts],
+    ] as const) {
       const originalTimes: number[] = [];
       const smartTimes: number[] = [];
       const copyTimes: number[] = [];
@@ -136,34 +192,103 @@ async function main(): Promise<void> {
         ffmpegCopyTimes.push(await ours(file, start, 'copy', viaFfmpeg));
         diskSinkCopyTimes.push(await ours(file, start, 'copy', diskSink));
         // The floor of a child process: one bare `ffmpeg -c copy` on the local file (what the platform notes measured).
-        bareCopyTimes.push((await timed(() => ffmpeg(['-ss', String(start), '-i', src, '-t', String(CUT), '-c', 'copy', out]))).seconds);
+        bareCopyTimes.push(
+          (await timed(() => ffmpeg(['-ss', String(start), '-i', src, '-t', String(CUT), '-c', 'copy', out]))).seconds,
+        );
         console.log(
           `[bench] ${label} cut at ${start}s: original ${originalTimes.at(-1)!.toFixed(2)} s, smart ${smartTimes.at(-1)!.toFixed(3)} s, copy ${copyTimes.at(-1)!.toFixed(3)} s, ` +
             `smart via ffmpeg ${ffmpegSmartTimes.at(-1)!.toFixed(3)} s, copy via ffmpeg ${ffmpegCopyTimes.at(-1)!.toFixed(3)} s, bare copy ${bareCopyTimes.at(-1)!.toFixed(3)} s`,
         );
       }
       const o = median(originalTimes);
-      rows.push({ what: `extract 10 s of 1080p (${label} source): smart`, original: o, ours: median(smartTimes), runs: `${cuts.length} cut points × 3`, note: 'frame-accurate, verified; stage, audio and join in-process', target: { factor: 8, of: 'original' } });
-      rows.push({ what: `(reference) the same smart cut through the ffmpeg path`, original: o, ours: median(ffmpegSmartTimes), runs: `${cuts.length} cut points`, note: 'PROCESSOR_IN_PROCESS_MP4=0: ffprobe gate, ffmpeg stage, audio encode, concat' });
-      rows.push({ what: `extract 10 s of 1080p (${label} source): copy`, original: o, ours: median(copyTimes), runs: `${cuts.length} cut points × 3`, note: 'in-process (no child process); starts on the keyframe before', target: { factor: 100, of: 'original' } });
-      rows.push({ what: `(reference) the same copy, the upload sink writing to this machine's disk`, original: o, ours: median(diskSinkCopyTimes), runs: `${cuts.length} cut points`, note: 'the test harness sink: ~12 MB written per cut on the same two cores' });
-      rows.push({ what: `(reference) the same copy through the ffmpeg path`, original: o, ours: median(ffmpegCopyTimes), runs: `${cuts.length} cut points`, note: 'PROCESSOR_IN_PROCESS_MP4=0: ffprobe + ffmpeg' });
-      rows.push({ what: `(reference) bare \`ffmpeg -c copy\` of the same cuts, local file`, original: o, ours: median(bareCopyTimes), runs: `${cuts.length} cut points`, note: 'no gate, no HTTP, no upload' });
+      rows.push({
+        what: `extract 10 s of 1080p (${label} source): smart`,
+        original: o,
+        ours: median(smartTimes),
+        runs: `${cuts.length} cut points × 3`,
+        note: 'frame-accurate, verified; stage, audio and join in-process',
+        target: { factor: 8, of: 'original' },
+      });
+      rows.push({
+        what: `(reference) the same smart cut through the ffmpeg path`,
+        original: o,
+        ours: median(ffmpegSmartTimes),
+        runs: `${cuts.length} cut points`,
+        note: 'PROCESSOR_IN_PROCESS_MP4=0: ffprobe gate, ffmpeg stage, audio encode, concat',
+      });
+      rows.push({
+        what: `extract 10 s of 1080p (${label} source): copy`,
+        original: o,
+        ours: median(copyTimes),
+        runs: `${cuts.length} cut points × 3`,
+        note: 'in-process (no child process); starts on the keyframe before',
+        target: { factor: 100, of: 'original' },
+      });
+      rows.push({
+        what: `(reference) the same copy, the upload sink writing to this machine's disk`,
+        original: o,
+        ours: median(diskSinkCopyTimes),
+        runs: `${cuts.length} cut points`,
+        note: 'the test harness sink: ~12 MB written per cut on the same two cores',
+      });
+      rows.push({
+        what: `(reference) the same copy through the ffmpeg path`,
+        original: o,
+        ours: median(ffmpegCopyTimes),
+        runs: `${cuts.length} cut points`,
+        note: 'PROCESSOR_IN_PROCESS_MP4=0: ffprobe + ffmpeg',
+      });
+      rows.push({
+        what: `(reference) bare \`ffmpeg -c copy\` of the same cuts, local file`,
+        original: o,
+        ours: median(bareCopyTimes),
+        runs: `${cuts.length} cut points`,
+        note: 'no gate, no HTTP, no upload',
+      });
     }
 
     // ── mute ──
-    const intervals = [{ start: 5, end: 12 }, { start: 20.5, end: 24 }, { start: 40, end: 52.25 }];
+    const intervals = [
+      { start: 5, end: 12 },
+      { start: 20.5, end: 24 },
+      { start: 40, end: 52.25 },
+    ];
     const enable = intervals.map((r) => `between(t,${r.start},${r.end})`).join('+');
     const originalMute: number[] = [];
     const ourMute: number[] = [];
     const ffmpegMute: number[] = [];
     for (let i = 0; i < 2; i++) {
-      originalMute.push((await timed(() => ffmpeg(['-i', SHORT, '-af', `volume=0:enable='${enable}'`, '-c:v', 'libx264', '-preset', 'fast', '-c:a', 'aac', out]))).seconds);
+      originalMute.push(
+        (
+          await timed(() =>
+            ffmpeg([
+              '-i',
+              SHORT,
+              '-af',
+              `volume=0:enable='${enable}'`,
+              '-c:v',
+              'libx264',
+              '-preset',
+              'fast',
+              '-c:a',
+              'aac',
+              out,
+            ]),
+          )
+        ).seconds,
+      );
       console.log(`[bench] original-style mute (full re-encode): ${originalMute.at(-1)!.toFixed(2)} s`);
     }
     const muteOn = async (on: Harness) => {
       const before = count(on, 'mute done in-process');
-      const { seconds } = await timed(() => on.processor.client.run('mute', { input: { url: on.media.url('short.mp4') }, intervals, mode: 'hard', output: { url: on.media.uploadUrl('muted.mp4'), content_type: 'video/mp4' } }));
+      const { seconds } = await timed(() =>
+        on.processor.client.run('mute', {
+          input: { url: on.media.url('short.mp4') },
+          intervals,
+          mode: 'hard',
+          output: { url: on.media.uploadUrl('muted.mp4'), content_type: 'video/mp4' },
+        }),
+      );
       if (count(on, 'mute done in-process') > before !== (on === h)) throw new Error('mute ran on the wrong path');
       return seconds;
     };
@@ -173,31 +298,96 @@ async function main(): Promise<void> {
       console.log(`[bench] mute: ours ${ourMute.at(-1)!.toFixed(3)} s, via ffmpeg ${ffmpegMute.at(-1)!.toFixed(3)} s`);
     }
     const originalMuteSeconds = median(originalMute);
-    rows.push({ what: 'mute 3 ranges of a 60 s 1080p video', original: originalMuteSeconds, ours: median(ourMute), runs: '2 original, 5 ours', note: 'in-process: video and untouched audio copied, muted spans re-encoded', target: { factor: 50, of: 'original' } });
-    rows.push({ what: '(reference) the same mute through the ffmpeg path', original: originalMuteSeconds, ours: median(ffmpegMute), runs: '5 runs', note: 'PROCESSOR_IN_PROCESS_MP4=0: whole audio track re-encoded' });
+    rows.push({
+      what: 'mute 3 ranges of a 60 s 1080p video',
+      original: originalMuteSeconds,
+      ours: median(ourMute),
+      runs: '2 original, 5 ours',
+      note: 'in-process: video and untouched audio copied, muted spans re-encoded',
+      target: { factor: 50, of: 'original' },
+    });
+    rows.push({
+      what: '(reference) the same mute through the ffmpeg path',
+      original: originalMuteSeconds,
+      ours: median(ffmpegMute),
+      runs: '5 runs',
+      note: 'PROCESSOR_IN_PROCESS_MP4=0: whole audio track re-encoded',
+    });
 
     // ── voice detection ──
-    const pcmBytes = execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', LONG, '-vn', '-ac', '1', '-ar', String(VAD_SAMPLE_RATE), '-f', 'f32le', 'pipe:1'], {
-      maxBuffer: 1024 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const samples = new Float32Array(pcmBytes.buffer.slice(pcmBytes.byteOffset, pcmBytes.byteOffset + pcmBytes.length - (pcmBytes.length % 4)));
+    const pcmBytes = execFileSync(
+      'ffmpeg',
+      [
+        '-nostdin',
+        '-v',
+        'error',
+        '-i',
+        LONG,
+        '-vn',
+        '-ac',
+        '1',
+        '-ar',
+        String(VAD_SAMPLE_RATE),
+        '-f',
+        'f32le',
+        'pipe:1',
+      ],
+      {
+        maxBuffer: 1024 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    const samples = new Float32Array(
+      pcmBytes.buffer.slice(pcmBytes.byteOffset, pcmBytes.byteOffset + pcmBytes.length - (pcmBytes.length % 4)),
+    );
     const audioSeconds = samples.length / VAD_SAMPLE_RATE;
-    await detectSpeech(samples.subarray(0, VAD_SAMPLE_RATE), { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 });
+    await detectSpeech(samples.subarray(0, VAD_SAMPLE_RATE), {
+      threshold: 0.5,
+      min_speech_duration: 0.25,
+      min_silence_duration: 0.1,
+      padding: 0,
+    });
     const vadTimes: number[] = [];
     const vadCpu: number[] = [];
     for (let i = 0; i < 3; i++) {
       // CPU time as well as wall time: "× real time on one core" is about CPU, and on a shared
       // machine the wall clock also counts the time other processes held the core.
       const cpuBefore = process.cpuUsage();
-      vadTimes.push((await timed(() => detectSpeech(samples, { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 }))).seconds);
+      vadTimes.push(
+        (
+          await timed(() =>
+            detectSpeech(samples, { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 }),
+          )
+        ).seconds,
+      );
       const cpu = process.cpuUsage(cpuBefore);
       vadCpu.push((cpu.user + cpu.system) / 1e6);
     }
-    const opTime = (await timed(() => h.processor.client.run('detect-voice', { input: { url: h.media.url('long.mp4') } }))).seconds;
-    rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone, CPU time`, original: null, ours: median(vadCpu), runs: '3 runs', note: `${Math.round(audioSeconds / median(vadCpu))}× real time on one core (CPU seconds)`, target: { factor: 100, of: 'realtime', audioSeconds } });
-    rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone, wall clock`, original: null, ours: median(vadTimes), runs: '3 runs', note: `${Math.round(audioSeconds / median(vadTimes))}× real time (wall clock, shared cores)` });
-    rows.push({ what: `voice detection, ${Math.round(audioSeconds / 60)} min: detect-voice op end to end`, original: null, ours: opTime, runs: '1 run', note: `${Math.round(audioSeconds / opTime)}× real time incl. decode` });
+    const opTime = (
+      await timed(() => h.processor.client.run('detect-voice', { input: { url: h.media.url('long.mp4') } }))
+    ).seconds;
+    rows.push({
+      what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone, CPU time`,
+      original: null,
+      ours: median(vadCpu),
+      runs: '3 runs',
+      note: `${Math.round(audioSeconds / median(vadCpu))}× real time on one core (CPU seconds)`,
+      target: { factor: 100, of: 'realtime', audioSeconds },
+    });
+    rows.push({
+      what: `voice detection, ${Math.round(audioSeconds / 60)} min of audio: detectSpeech alone, wall clock`,
+      original: null,
+      ours: median(vadTimes),
+      runs: '3 runs',
+      note: `${Math.round(audioSeconds / median(vadTimes))}× real time (wall clock, shared cores)`,
+    });
+    rows.push({
+      what: `voice detection, ${Math.round(audioSeconds / 60)} min: detect-voice op end to end`,
+      original: null,
+      ours: opTime,
+      runs: '1 run',
+      note: `${Math.round(audioSeconds / opTime)}× real time incl. decode`,
+    });
   } finally {
     await Promise.all([h.close(), viaFfmpeg.close(), diskSink.close()]);
   }

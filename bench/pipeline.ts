@@ -21,7 +21,13 @@ import { promisify } from 'node:util';
 import { type Stack, type Tenant, startStack } from '../test/e2e/helpers/stack.ts';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, height: { type: 'string', default: '1080' }, target: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '60' },
+    height: { type: 'string', default: '1080' },
+    target: { type: 'string', default: '20' },
+  },
+});
 const DURATION = Number(values.duration);
 const HEIGHT = Number(values.height);
 const WIDTH = Math.round((HEIGHT * 16) / 9 / 2) * 2;
@@ -34,17 +40,49 @@ const seconds = (ms: number) => Math.round(ms / 10) / 100;
 async function fixtures() {
   const video = join(dir, 'source.mp4');
   await ffmpeg([
-    '-f', 'lavfi', '-i', `testsrc2=size=${WIDTH}x${HEIGHT}:rate=30,rotate=a=t*0.35:fillcolor=black`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(DURATION), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-bf', '2', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', video,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${WIDTH}x${HEIGHT}:rate=30,rotate=a=t*0.35:fillcolor=black`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(DURATION),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-g',
+    '60',
+    '-bf',
+    '2',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-movflags',
+    '+faststart',
+    video,
   ]);
   const wav = join(dir, 'voice.wav');
-  await run('espeak-ng', ['-v', 'en-us', '-w', wav, 'This is the voice over of a short promotional video. It talks about coffee, about mornings, and about the little shop around the corner.']);
+  await run('espeak-ng', [
+    '-v',
+    'en-us',
+    '-w',
+    wav,
+    'This is the voice over of a short promotional video. It talks about coffee, about mornings, and about the little shop around the corner.',
+  ]);
   const audio = join(dir, 'voice.mp3');
   await ffmpeg(['-i', wav, '-af', 'apad', '-t', String(TARGET), '-c:a', 'libmp3lame', '-b:a', '128k', audio]);
   const srt = join(dir, 'subs.srt');
   const cues: string[] = [];
   for (let i = 0; i * 2.5 < TARGET; i++) {
-    const ts = (s: number) => `00:00:${String(Math.floor(s)).padStart(2, '0')},${String(Math.round((s % 1) * 1000)).padStart(3, '0')}`;
+    const ts = (s: number) =>
+      `00:00:${String(Math.floor(s)).padStart(2, '0')},${String(Math.round((s % 1) * 1000)).padStart(3, '0')}`;
     cues.push(`${i + 1}\n${ts(i * 2.5)} --> ${ts(Math.min(TARGET, i * 2.5 + 2.2))}\nLine ${i + 1} of the captions\n`);
   }
   writeFileSync(srt, cues.join('\n'));
@@ -52,15 +90,54 @@ async function fixtures() {
 }
 
 /** The original's chain (docs/compatibility.md#process-job) over the given segments; returns wall seconds. */
-async function original(video: string, segments: { start: number; end: number }[], audio: string | null, srt: string | null): Promise<number> {
+async function original(
+  video: string,
+  segments: { start: number; end: number }[],
+  audio: string | null,
+  srt: string | null,
+): Promise<number> {
   const t0 = performance.now();
   const parts: string[] = [];
   for (const [i, s] of segments.entries()) {
     const out = join(dir, `orig-seg-${i}.mp4`);
     await ffmpeg([
-      '-i', video, '-ss', String(s.start), '-t', String(s.end - s.start),
-      '-c:v', 'libx264', '-profile:v', 'high', '-level:v', '4.0', '-preset', 'fast', '-crf', '23', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-bf', '2',
-      '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-pix_fmt', 'yuv420p', '-sar', '1:1', out,
+      '-i',
+      video,
+      '-ss',
+      String(s.start),
+      '-t',
+      String(s.end - s.start),
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'high',
+      '-level:v',
+      '4.0',
+      '-preset',
+      'fast',
+      '-crf',
+      '23',
+      '-g',
+      '60',
+      '-keyint_min',
+      '60',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '2',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
+      '-sar',
+      '1:1',
+      out,
     ]);
     parts.push(out);
   }
@@ -70,13 +147,45 @@ async function original(video: string, segments: { start: number; end: number }[
   await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', current]);
   if (audio) {
     const next = join(dir, 'orig-with-audio.mp4');
-    await ffmpeg(['-i', current, '-i', audio, '-t', String(TARGET), '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'fast', '-c:a', 'aac', next]);
+    await ffmpeg([
+      '-i',
+      current,
+      '-i',
+      audio,
+      '-t',
+      String(TARGET),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-c:a',
+      'aac',
+      next,
+    ]);
     current = next;
   }
   if (srt) {
     const next = join(dir, 'orig-final.mp4');
     const style = `PlayResX=${WIDTH},PlayResY=${HEIGHT},FontName=DejaVu Sans,FontSize=48,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,Outline=2,Shadow=1,Alignment=2,MarginV=162,Bold=1`;
-    await ffmpeg(['-i', current, '-vf', `subtitles=${srt}:force_style='${style}'`, '-c:v', 'libx264', '-preset', 'fast', '-crf', '23', '-c:a', 'copy', next]);
+    await ffmpeg([
+      '-i',
+      current,
+      '-vf',
+      `subtitles=${srt}:force_style='${style}'`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '23',
+      '-c:a',
+      'copy',
+      next,
+    ]);
   }
   return seconds(performance.now() - t0);
 }
@@ -101,7 +210,11 @@ async function ours(stack: Stack, t: Tenant, videoId: string, files: { audio?: s
   const job = await waitJob(stack, t, res.body.job_id);
   const wall = seconds(performance.now() - t0);
   if (job.status !== 'completed') throw new Error(`job ${job.status}: ${JSON.stringify(job.error)}`);
-  return { wall, variant: job.result.variants[0], timings: job.result.timings as { candidates: number; voice_detection: number; variants: number } };
+  return {
+    wall,
+    variant: job.result.variants[0],
+    timings: job.result.timings as { candidates: number; voice_detection: number; variants: number },
+  };
 }
 
 async function main() {
@@ -133,9 +246,15 @@ async function main() {
     }
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const { stdout } = await run('ffmpeg', ['-version']);
-    console.log(`Measured ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, ${stdout.split('\n')[0]}, Node ${process.version}.`);
-    console.log(`Source: ${DURATION} s ${WIDTH}x${HEIGHT}p30 H.264 (GOP 2 s, B-frames) + AAC; target ${TARGET} s, one variant.\n`);
-    console.log('| Case | Segments | Original cut+finish chain (s) | Ours: cut+finish (s) | Speed-up | Ours: analysis (s) | Ours: POST → completed (s) | Output (s) | Our encodes |');
+    console.log(
+      `Measured ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, ${stdout.split('\n')[0]}, Node ${process.version}.`,
+    );
+    console.log(
+      `Source: ${DURATION} s ${WIDTH}x${HEIGHT}p30 H.264 (GOP 2 s, B-frames) + AAC; target ${TARGET} s, one variant.\n`,
+    );
+    console.log(
+      '| Case | Segments | Original cut+finish chain (s) | Ours: cut+finish (s) | Speed-up | Ours: analysis (s) | Ours: POST → completed (s) | Output (s) | Our encodes |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const r of rows) console.log(r);
   } finally {

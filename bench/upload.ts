@@ -34,7 +34,18 @@ for (let i = 0, x = 1; i < PART; i++) {
   x = (x * 1103515245 + 12345) >>> 0;
   pattern[i] = x >>> 24;
 }
-const FTYP = [0, 0, 0, 0x18, ...Array.from('ftypisom', (c) => c.charCodeAt(0)), 0, 0, 2, 0, ...Array.from('isomiso2', (c) => c.charCodeAt(0))];
+const FTYP = [
+  0,
+  0,
+  0,
+  0x18,
+  ...Array.from('ftypisom', (c) => c.charCodeAt(0)),
+  0,
+  0,
+  2,
+  0,
+  ...Array.from('isomiso2', (c) => c.charCodeAt(0)),
+];
 function partBytes(partNumber: number, size: number): Uint8Array<ArrayBuffer> {
   const out = pattern.slice(0, size);
   out[size - 1] = partNumber & 0xff;
@@ -64,7 +75,11 @@ function sampleMemory(pids: number[]) {
     const sumBase = [...baseline.values()].reduce((a, b) => a + b, 0);
     const sumPeak = [...peak.values()].reduce((a, b) => a + b, 0);
     return {
-      per_process: pids.map((p) => ({ pid: p, baseline_mb: +(baseline.get(p)! / 1024).toFixed(1), peak_mb: +(peak.get(p)! / 1024).toFixed(1) })),
+      per_process: pids.map((p) => ({
+        pid: p,
+        baseline_mb: +(baseline.get(p)! / 1024).toFixed(1),
+        peak_mb: +(peak.get(p)! / 1024).toFixed(1),
+      })),
       baseline_mb: +(sumBase / 1024).toFixed(1),
       peak_mb: +(sumPeak / 1024).toFixed(1),
       growth_mb: +((sumPeak - sumBase) / 1024).toFixed(1),
@@ -98,7 +113,10 @@ async function multipartUpload(stack: Stack, t: Tenant) {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < parts.length) {
         const part = parts[next++]!;
-        const res = await stack.fetchUrl(part.url, { method: 'PUT', body: partBytes(part.part_number, part.size_bytes) });
+        const res = await stack.fetchUrl(part.url, {
+          method: 'PUT',
+          body: partBytes(part.part_number, part.size_bytes),
+        });
         await expectOk(`part ${part.part_number}`, res, [200]);
       }
     }),
@@ -125,19 +143,31 @@ async function multipartUpload(stack: Stack, t: Tenant) {
 
 async function singlePut(stack: Stack, t: Tenant, size = SINGLE) {
   const api = stack.api(t);
-  const created = await api(`${BASE}/uploads`, { json: { name: 'bench-single', size_bytes: size, content_type: 'video/mp4' } });
+  const created = await api(`${BASE}/uploads`, {
+    json: { name: 'bench-single', size_bytes: size, content_type: 'video/mp4' },
+  });
   await expectOk('uploads', created);
   const body = new Uint8Array(size);
   for (let o = 0; o < size; o += PART) body.set(pattern.subarray(0, Math.min(PART, size - o)), o);
   body.set(FTYP);
   const stop = sampleMemory(stack.workerdPids());
   const started = performance.now();
-  const put = await stack.fetchUrl(created.body.upload.upload_url, { method: 'PUT', body, headers: { 'Content-Type': 'video/mp4' } });
+  const put = await stack.fetchUrl(created.body.upload.upload_url, {
+    method: 'PUT',
+    body,
+    headers: { 'Content-Type': 'video/mp4' },
+  });
   await expectOk('PUT', put, [200]);
   const seconds = (performance.now() - started) / 1000;
   const memory = stop();
   await api(`${BASE}/${created.body.source_video.id}`, { method: 'DELETE' });
-  return { scenario: 'single signed PUT', bytes: size, upload_seconds: +seconds.toFixed(2), throughput_mb_s: +(size / MB / seconds).toFixed(1), memory };
+  return {
+    scenario: 'single signed PUT',
+    bytes: size,
+    upload_seconds: +seconds.toFixed(2),
+    throughput_mb_s: +(size / MB / seconds).toFixed(1),
+    memory,
+  };
 }
 
 async function formUpload(stack: Stack, t: Tenant, size = SINGLE) {
@@ -154,7 +184,13 @@ async function formUpload(stack: Stack, t: Tenant, size = SINGLE) {
   const seconds = (performance.now() - started) / 1000;
   const memory = stop();
   await stack.api(t)(`${BASE}/${res.body.id}`, { method: 'DELETE' });
-  return { scenario: 'form upload (streamed multipart/form-data)', bytes: size, upload_seconds: +seconds.toFixed(2), throughput_mb_s: +(size / MB / seconds).toFixed(1), memory };
+  return {
+    scenario: 'form upload (streamed multipart/form-data)',
+    bytes: size,
+    upload_seconds: +seconds.toFixed(2),
+    throughput_mb_s: +(size / MB / seconds).toFixed(1),
+    memory,
+  };
 }
 
 // Every scenario completes into a probe job, which retries (no processor here) until its video is

@@ -12,9 +12,20 @@ import { join } from 'node:path';
 import type { DetectVoiceParams } from '../shared/processor/operations.ts';
 import { VAD_SAMPLE_RATE, detectSpeech } from '../container/src/analysis/vad.ts';
 import { warmUpSilero } from '../container/src/analysis/silero-engine.ts';
-import { type Background, type Utterance, buildSpeechFixture, decodePcm16k, frameScores } from '../container/test/fixtures/speech.ts';
+import {
+  type Background,
+  type Utterance,
+  buildSpeechFixture,
+  decodePcm16k,
+  frameScores,
+} from '../container/test/fixtures/speech.ts';
 
-const DEFAULTS: DetectVoiceParams = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 };
+const DEFAULTS: DetectVoiceParams = {
+  threshold: 0.5,
+  min_speech_duration: 0.25,
+  min_silence_duration: 0.1,
+  padding: 0,
+};
 const BENCH_SECONDS = 600;
 
 const SETS: Record<string, { voice: string; wpm: number; utterances: Utterance[] }> = {
@@ -47,9 +58,18 @@ const SETS: Record<string, { voice: string; wpm: number; utterances: Utterance[]
 };
 
 const CASES: [Background, number][] = [
-  ['silence', 0], ['tone', 10], ['tone', 0], ['music', 10], ['music', 5], ['music', 0],
-  ['white-noise', 20], ['white-noise', 10], ['white-noise', 5],
-  ['pink-noise', 20], ['pink-noise', 10], ['pink-noise', 5],
+  ['silence', 0],
+  ['tone', 10],
+  ['tone', 0],
+  ['music', 10],
+  ['music', 5],
+  ['music', 0],
+  ['white-noise', 20],
+  ['white-noise', 10],
+  ['white-noise', 5],
+  ['pink-noise', 20],
+  ['pink-noise', 10],
+  ['pink-noise', 5],
 ];
 
 const dir = await mkdtemp(join(tmpdir(), 'cutroom-vad-bench-'));
@@ -82,7 +102,13 @@ try {
   }
 
   for (const background of ['tone', 'music', 'white-noise', 'pink-noise'] as const) {
-    const fx = await buildSpeechFixture(dir, { name: `none-${background}`, background, snr_db: -20, duration: 10, utterances: [] });
+    const fx = await buildSpeechFixture(dir, {
+      name: `none-${background}`,
+      background,
+      snr_db: -20,
+      duration: 10,
+      utterances: [],
+    });
     const { segments } = await detectSpeech(await decodePcm16k(fx.path), DEFAULTS);
     console.log(`no speech, ${background} only: ${segments.length} segment(s) detected`);
   }

@@ -41,7 +41,9 @@ const SEGMENTS = [
 ];
 
 async function ffmpeg(args: string[]): Promise<void> {
-  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
+  await exec('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 async function probeDuration(path: string): Promise<number> {
@@ -63,7 +65,13 @@ interface Piece {
 
 /** The library planner with nominal durations: the pieces of each variant. */
 function plan(): Piece[][] {
-  const candidates: (Candidate & { segment: (typeof SEGMENTS)[number] })[] = SEGMENTS.map((s) => ({ id: s.id, duration: s.end - s.start, isFavorite: false, usageCount: 0, segment: s }));
+  const candidates: (Candidate & { segment: (typeof SEGMENTS)[number] })[] = SEGMENTS.map((s) => ({
+    id: s.id,
+    duration: s.end - s.start,
+    isFavorite: false,
+    usageCount: 0,
+    segment: s,
+  }));
   return Array.from({ length: VARIANTS }, (_, v) => {
     const pieces: Piece[] = [];
     let total = 0;
@@ -87,13 +95,43 @@ async function original(work: string, variants: Piece[][]): Promise<string[]> {
     const list: string[] = [];
     for (const [i, p] of pieces.entries()) {
       const piece = join(work, `orig-v${v}-p${i}.mp4`);
-      await ffmpeg(['-ss', String(p.segment.start), '-i', SOURCE, '-t', p.duration.toFixed(3), '-c:v', 'libx264', '-preset', 'fast', '-c:a', 'aac', '-avoid_negative_ts', 'make_zero', piece]);
+      await ffmpeg([
+        '-ss',
+        String(p.segment.start),
+        '-i',
+        SOURCE,
+        '-t',
+        p.duration.toFixed(3),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'fast',
+        '-c:a',
+        'aac',
+        '-avoid_negative_ts',
+        'make_zero',
+        piece,
+      ]);
       list.push(`file '${piece}'`);
     }
     const listPath = join(work, `orig-v${v}.txt`);
     await writeFile(listPath, list.join('\n'));
     const out = join(work, `orig-v${v}.mp4`);
-    await ffmpeg(['-f', 'concat', '-safe', '0', '-i', listPath, '-c:v', 'libx264', '-preset', 'fast', '-c:a', 'aac', out]);
+    await ffmpeg([
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      listPath,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-c:a',
+      'aac',
+      out,
+    ]);
     outputs.push(out);
   }
   return outputs;
@@ -104,9 +142,37 @@ async function main() {
   if (!existsSync(SOURCE)) {
     console.log('making the 1080p input (once)…');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '60', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-bf', '2', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', SOURCE,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1920x1080:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '60',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '60',
+      '-keyint_min',
+      '60',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-movflags',
+      '+faststart',
+      SOURCE,
     ]);
   }
   const variants = plan();
@@ -132,7 +198,13 @@ async function main() {
       for (const [i, p] of pieces.entries()) {
         const segmentFile = `cut-${p.segment.id}.mp4`;
         if (!cut.has(p.segment.id)) {
-          await client.run('extract', { input: { url: media.url('source.mp4') }, start: p.segment.start, end: p.segment.end, mode: 'smart', output: output(segmentFile) });
+          await client.run('extract', {
+            input: { url: media.url('source.mp4') },
+            start: p.segment.start,
+            end: p.segment.end,
+            mode: 'smart',
+            output: output(segmentFile),
+          });
           await keep(segmentFile);
           cut.add(p.segment.id);
         }
@@ -140,7 +212,13 @@ async function main() {
           inputs.push({ url: media.url(segmentFile) });
         } else {
           const tail = `tail-${cutsStored ? 'b' : 'a'}-v${v}-p${i}.mp4`;
-          await client.run('extract', { input: { url: media.url(segmentFile) }, start: 0, end: p.duration, mode: 'smart', output: output(tail) });
+          await client.run('extract', {
+            input: { url: media.url(segmentFile) },
+            start: 0,
+            end: p.duration,
+            mode: 'smart',
+            output: output(tail),
+          });
           await keep(tail);
           inputs.push({ url: media.url(tail) });
         }
@@ -159,16 +237,38 @@ async function main() {
   const next = await timed(() => ours(true));
 
   const durations = async (paths: string[]) => Promise.all(paths.map(probeDuration));
-  const [dOrig, dFirst, dNext] = await Promise.all([durations(orig.value), durations(first.value.outputs), durations(next.value.outputs)]);
+  const [dOrig, dFirst, dNext] = await Promise.all([
+    durations(orig.value),
+    durations(first.value.outputs),
+    durations(next.value.outputs),
+  ]);
   await harness.close();
 
   const fmt = (n: number) => n.toFixed(2);
   const rows = [
-    ['original ([compatibility: clip generation](compatibility.md#clip-generation)): encode each piece, encode the join', fmt(orig.seconds), '1.0×', dOrig.map(fmt).join(', ')],
-    ['ours, first generation (segments cut once, smart)', fmt(first.seconds), `${(orig.seconds / first.seconds).toFixed(1)}×`, dFirst.map(fmt).join(', ')],
-    ['ours, next generation (cuts reused)', fmt(next.seconds), `${(orig.seconds / next.seconds).toFixed(1)}×`, dNext.map(fmt).join(', ')],
+    [
+      'original ([compatibility: clip generation](compatibility.md#clip-generation)): encode each piece, encode the join',
+      fmt(orig.seconds),
+      '1.0×',
+      dOrig.map(fmt).join(', '),
+    ],
+    [
+      'ours, first generation (segments cut once, smart)',
+      fmt(first.seconds),
+      `${(orig.seconds / first.seconds).toFixed(1)}×`,
+      dFirst.map(fmt).join(', '),
+    ],
+    [
+      'ours, next generation (cuts reused)',
+      fmt(next.seconds),
+      `${(orig.seconds / next.seconds).toFixed(1)}×`,
+      dNext.map(fmt).join(', '),
+    ],
   ];
-  const pieces = variants.map((v, i) => `variant ${i + 1}: ${v.map((p) => `${p.segment.id}${p.whole ? '' : ` (first ${p.duration.toFixed(2)} s)`}`).join(' + ')}`);
+  const pieces = variants.map(
+    (v, i) =>
+      `variant ${i + 1}: ${v.map((p) => `${p.segment.id}${p.whole ? '' : ` (first ${p.duration.toFixed(2)} s)`}`).join(' + ')}`,
+  );
   const table = [
     '| method | seconds for 3 × 15 s variants | speed-up | output durations (s) |',
     '|---|---:|---:|---|',

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 
 const outdir = mkdtempSync(join(tmpdir(), 'cutroom-bundle-'));
 try {
-  const run = spawnSync('wrangler', ['deploy', '--dry-run', '--containers-rollout=none', '--outdir', outdir], { stdio: 'inherit' });
+  const run = spawnSync('wrangler', ['deploy', '--dry-run', '--containers-rollout=none', '--outdir', outdir], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) process.exit(run.status ?? 1);
   let raw = 0;
   let gzip = 0;
@@ -18,7 +20,9 @@ try {
     raw += statSync(file).size;
     gzip += gzipSync(readFileSync(file), { level: 9 }).length;
   }
-  console.log(`\nBundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip (Workers limit: 10 MiB compressed)`);
+  console.log(
+    `\nBundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip (Workers limit: 10 MiB compressed)`,
+  );
 } finally {
   rmSync(outdir, { recursive: true, force: true });
 }

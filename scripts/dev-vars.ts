@@ -29,8 +29,10 @@ export function loadDevVars(): Record<string, string> {
         ? `ENCRYPTION_KEY="${randomBytes(32).toString('base64')}"`
         : `${k}="${randomBytes(32).toString('hex')}"`,
     );
-    const prefix = existsSync(DEV_VARS_PATH) ? readFileSync(DEV_VARS_PATH, 'utf8').replace(/\n?$/, '\n') : '# Local secrets for wrangler dev (generated; never commit)\n';
-    writeFileSync(DEV_VARS_PATH, prefix + additions.join('\n') + '\n', { mode: 0o600 });
+    const prefix = existsSync(DEV_VARS_PATH)
+      ? readFileSync(DEV_VARS_PATH, 'utf8').replace(/\n?$/, '\n')
+      : '# Local secrets for wrangler dev (generated; never commit)\n';
+    writeFileSync(DEV_VARS_PATH, `${prefix + additions.join('\n')}\n`, { mode: 0o600 });
     return parse(readFileSync(DEV_VARS_PATH, 'utf8'));
   }
   return existing;

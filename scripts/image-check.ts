@@ -45,23 +45,54 @@ async function main(): Promise<void> {
     ];
     for (const [from, to] of layout) await cp(join(repo, from), join(app, to), { recursive: true });
     console.log('[image] npm ci --omit=dev --ignore-scripts in the image layout');
-    await exec('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+    await exec(
+      'npm',
+      ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+      { cwd: app, maxBuffer: 16 * 1024 * 1024 },
+    );
 
     await makeVideo(join(media, 'clip.mp4'), { duration: 6, gop: 30, bframes: 2 });
-    const speech = await buildSpeechFixture(join(media, 'speech'), { name: 'hello', background: 'silence', snr_db: 0, duration: 4, utterances: [{ text: 'Hello from the image check.', at: 1 }] });
+    const speech = await buildSpeechFixture(join(media, 'speech'), {
+      name: 'hello',
+      background: 'silence',
+      snr_db: 0,
+      duration: 4,
+      utterances: [{ text: 'Hello from the image check.', at: 1 }],
+    });
     await ffmpeg(['-i', speech.path, '-c:a', 'aac', join(media, 'speech.m4a')]);
 
     const server = await startMediaServer(media);
-    const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: server.origin, NODE_ENV: 'production' }, { entry: join(app, 'container', 'src', 'server.ts'), cwd: app });
+    const processor = await startProcessor(
+      { ALLOWED_MEDIA_ORIGINS: server.origin, NODE_ENV: 'production' },
+      { entry: join(app, 'container', 'src', 'server.ts'), cwd: app },
+    );
     try {
-      check(processor.logs.some((l) => l.includes('"msg":"listening"')), 'the server starts from container/ and shared/ alone');
+      check(
+        processor.logs.some((l) => l.includes('"msg":"listening"')),
+        'the server starts from container/ and shared/ alone',
+      );
       const probed = await processor.client.run('probe', { input: { url: server.url('clip.mp4') } });
-      check(probed.width === 320 && probed.height === 180 && Math.abs(probed.duration - 6) < 0.1, `probe: ${probed.width}×${probed.height}, ${probed.duration} s`);
+      check(
+        probed.width === 320 && probed.height === 180 && Math.abs(probed.duration - 6) < 0.1,
+        `probe: ${probed.width}×${probed.height}, ${probed.duration} s`,
+      );
       const voice = await processor.client.run('detect-voice', { input: { url: server.url('speech.m4a') } });
       const truth = speech.speech[0]!;
       const found = voice.segments[0];
-      check(voice.segments.length === 1 && found !== undefined && Math.abs(found.start - truth.start) < 0.25 && Math.abs(found.end - truth.end) < 0.35, `detect-voice (onnxruntime): ${JSON.stringify(voice.segments.map((s) => [s.start, s.end]))} for speech at ${truth.start.toFixed(2)}–${truth.end.toFixed(2)} s`);
-      const cut = await processor.client.run('extract', { input: { url: server.url('clip.mp4') }, start: 1.4, end: 4.2, mode: 'smart', output: { url: server.uploadUrl('cut.mp4'), content_type: 'video/mp4' } });
+      check(
+        voice.segments.length === 1 &&
+          found !== undefined &&
+          Math.abs(found.start - truth.start) < 0.25 &&
+          Math.abs(found.end - truth.end) < 0.35,
+        `detect-voice (onnxruntime): ${JSON.stringify(voice.segments.map((s) => [s.start, s.end]))} for speech at ${truth.start.toFixed(2)}–${truth.end.toFixed(2)} s`,
+      );
+      const cut = await processor.client.run('extract', {
+        input: { url: server.url('clip.mp4') },
+        start: 1.4,
+        end: 4.2,
+        mode: 'smart',
+        output: { url: server.uploadUrl('cut.mp4'), content_type: 'video/mp4' },
+      });
       check(cut.mode_used === 'smart' && Math.abs(cut.duration - 2.8) < 0.04, `smart extract: ${cut.duration} s`);
     } finally {
       await processor.stop();

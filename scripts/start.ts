@@ -58,16 +58,25 @@ if (existsSync(processorEntry)) {
 }
 
 const fakes = resolve(root, 'test/fakes/start-fakes.ts');
-if (existsSync(fakes) && (process.env.POSTIZ_FAKE === '1' || process.env.GEMINI_FAKE === '1' || process.env.ELEVENLABS_FAKE === '1')) {
-  const { startFakes } = (await import(fakes)) as { startFakes: (env: NodeJS.ProcessEnv) => Promise<Record<string, string>> };
+if (
+  existsSync(fakes) &&
+  (process.env.POSTIZ_FAKE === '1' || process.env.GEMINI_FAKE === '1' || process.env.ELEVENLABS_FAKE === '1')
+) {
+  const { startFakes } = (await import(fakes)) as {
+    startFakes: (env: NodeJS.ProcessEnv) => Promise<Record<string, string>>;
+  };
   Object.assign(vars, await startFakes(process.env));
 }
 
 const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
 console.log(`[start] API on ${publicUrl}  (docs: ${publicUrl}/docs)`);
-const worker = spawn('wrangler', ['dev', '--port', String(port), '--ip', '127.0.0.1', '--enable-containers=false', ...varArgs], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const worker = spawn(
+  'wrangler',
+  ['dev', '--port', String(port), '--ip', '127.0.0.1', '--enable-containers=false', ...varArgs],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 children.push(worker);
 worker.on('exit', (code) => shutdown(code ?? 0));

@@ -37,4 +37,4 @@ const token = await new SignJWT(values.profile?.length ? { profiles: values.prof
   .setIssuedAt(now)
   .setExpirationTime(now + ttlSeconds(values.ttl!))
   .sign(new TextEncoder().encode(secret));
-process.stdout.write(token + '\n');
+process.stdout.write(`${token}\n`);

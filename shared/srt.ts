@@ -54,7 +54,10 @@ function readTime(text: string): Time | null {
 }
 
 export function parseSrtBlocks(content: string): SrtBlock[] {
-  const lines = content.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = content
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const blocks: SrtBlock[] = [];
   let block = 0;
   let i = 0;
@@ -76,7 +79,10 @@ export function parseSrtBlocks(content: string): SrtBlock[] {
     const arrow = timing.indexOf('-->');
     const fromText = timing.slice(0, arrow).trim();
     // Cue settings may follow the end time (`00:00:02,000 X1:40 …`).
-    const toText = timing.slice(arrow + 3).trim().split(/\s+/)[0]!;
+    const toText = timing
+      .slice(arrow + 3)
+      .trim()
+      .split(/\s+/)[0]!;
     const from = readTime(fromText);
     const to = readTime(toText);
     if (!from || !to) {
@@ -118,5 +124,7 @@ export function formatSrtTimestamp(seconds: number): string {
 
 /** Cues as a canonical SRT: numbered from 1, LF line ends, `,` before the milliseconds. */
 export function formatSrt(cues: readonly SrtCue[]): string {
-  return cues.map((c, i) => `${i + 1}\n${formatSrtTimestamp(c.start)} --> ${formatSrtTimestamp(c.end)}\n${c.text}\n`).join('\n');
+  return cues
+    .map((c, i) => `${i + 1}\n${formatSrtTimestamp(c.start)} --> ${formatSrtTimestamp(c.end)}\n${c.text}\n`)
+    .join('\n');
 }

@@ -118,11 +118,35 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
       origin: (origin, c) => {
         const allowed = (c.env as PublicEnv['Bindings']).ALLOWED_ORIGINS || '*';
         if (allowed === '*') return origin || '*';
-        return allowed.split(',').map((s) => s.trim()).includes(origin) ? origin : null;
+        return allowed
+          .split(',')
+          .map((s) => s.trim())
+          .includes(origin)
+          ? origin
+          : null;
       },
-      allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Origin', 'X-Requested-With', 'X-Profile-Id', 'Idempotency-Key', 'Range'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Accept',
+        'Origin',
+        'X-Requested-With',
+        'X-Profile-Id',
+        'Idempotency-Key',
+        'Range',
+      ],
       allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Content-Disposition', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'X-Request-Id', 'X-Next-Cursor', 'Link', 'Idempotent-Replayed', 'ETag'],
+      exposeHeaders: [
+        'Content-Disposition',
+        'Content-Range',
+        'Content-Length',
+        'Accept-Ranges',
+        'X-Request-Id',
+        'X-Next-Cursor',
+        'Link',
+        'Idempotent-Replayed',
+        'ETag',
+      ],
       maxAge: 600,
     }),
   );
@@ -134,7 +158,9 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     return c.json(errorBody(c.get('requestId'), 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
   });
 
-  app.get('/', (c) => c.json({ name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' }));
+  app.get('/', (c) =>
+    c.json({ name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' }),
+  );
 
   app.route('/api/v1/library', allClipRoutes());
   app.route('/api/v1/library', clipRoutes());

@@ -41,7 +41,8 @@ function files(dir: string): string[] {
     .map((e) => relative(root, join(e.parentPath, e.name)));
 }
 
-const read = (paths: string[]): SourceFile[] => paths.map((path) => ({ path, text: readFileSync(join(root, path), 'utf8') }));
+const read = (paths: string[]): SourceFile[] =>
+  paths.map((path) => ({ path, text: readFileSync(join(root, path), 'utf8') }));
 
 /** The layer folder a repo-relative path belongs to (longest match), or null outside src/ and shared/. */
 function folderOf(path: string): string | null {
@@ -68,7 +69,8 @@ function layerViolations(sources: readonly SourceFile[]): string[] {
     for (const target of importsOf(file)) {
       const to = folderOf(target);
       if (from === 'container') {
-        if (to !== 'container' && to !== 'shared') out.push(`${file.path} → ${target}: the processor imports only container/ and shared/`);
+        if (to !== 'container' && to !== 'shared')
+          out.push(`${file.path} → ${target}: the processor imports only container/ and shared/`);
         continue;
       }
       if (from === null || to === from) continue;
@@ -76,7 +78,8 @@ function layerViolations(sources: readonly SourceFile[]): string[] {
         out.push(`${file.path} → ${target}: outside the layers`);
         continue;
       }
-      if (rankOf.get(to)! >= rankOf.get(from)!) out.push(`${file.path} (${from}) → ${target} (${to}): not a lower layer`);
+      if (rankOf.get(to)! >= rankOf.get(from)!)
+        out.push(`${file.path} (${from}) → ${target} (${to}): not a lower layer`);
     }
   }
   return out;
@@ -88,7 +91,11 @@ describe('architecture', () => {
   it('every folder of src/ belongs to a layer', () => {
     const folders = new Set(files('src').map((f) => folderOf(f)));
     expect([...folders].filter((f) => f === null)).toEqual([]);
-    expect(readdirSync(join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory() && !rankOf.has(`src/${e.name}`)).map((e) => e.name)).toEqual([]);
+    expect(
+      readdirSync(join(root, 'src'), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !rankOf.has(`src/${e.name}`))
+        .map((e) => e.name),
+    ).toEqual([]);
   });
 
   it('each layer imports only from layers below it; shared/ and the processor stay self-contained', () => {
@@ -103,14 +110,17 @@ describe('architecture', () => {
     expect(layerViolations([planted])).toEqual([`${victim.path} (src/db) → src/app.ts (src): not a lower layer`]);
     const processor = sources.find((f) => f.path === 'container/src/server.ts')!;
     const leak = { ...processor, text: `import { createApp } from '../../src/app.ts';\n${processor.text}` };
-    expect(layerViolations([leak])).toEqual(['container/src/server.ts → src/app.ts: the processor imports only container/ and shared/']);
+    expect(layerViolations([leak])).toEqual([
+      'container/src/server.ts → src/app.ts: the processor imports only container/ and shared/',
+    ]);
   });
 
   it('route modules and job handlers reach tenant data only through repositories', () => {
     const offenders: string[] = [];
     for (const file of read([...files('src/routes'), ...files('src/job-handlers')])) {
       if (/from 'drizzle-orm/.test(file.text)) offenders.push(`${file.path}: imports drizzle-orm`);
-      if (/\.db\s*\.\s*(select|insert|update|delete|query|run|batch|all|get)\b/.test(file.text)) offenders.push(`${file.path}: queries the database directly`);
+      if (/\.db\s*\.\s*(select|insert|update|delete|query|run|batch|all|get)\b/.test(file.text))
+        offenders.push(`${file.path}: queries the database directly`);
       if (/\bDB\.prepare\(/.test(file.text)) offenders.push(`${file.path}: raw D1 statement`);
     }
     expect(offenders).toEqual([]);
@@ -121,7 +131,10 @@ describe('architecture', () => {
       .filter((f) => f.endsWith('.sql'))
       .map((f) => readFileSync(join(root, 'migrations', f), 'utf8'))
       .join('\n');
-    const tables = [...sql.matchAll(/CREATE TABLE `(\w+)` \(([\s\S]*?)\n\);/g)].map((m) => ({ name: m[1]!, body: m[2]! }));
+    const tables = [...sql.matchAll(/CREATE TABLE `(\w+)` \(([\s\S]*?)\n\);/g)].map((m) => ({
+      name: m[1]!,
+      body: m[2]!,
+    }));
     const global = new Set(['profiles', 'export_presets']);
     const tenant = tables.filter((t) => !global.has(t.name));
     expect(tenant.length).toBeGreaterThanOrEqual(12);

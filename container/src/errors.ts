@@ -36,7 +36,8 @@ export class ProcessorFailure extends Error {
   }
 }
 
-export const invalidRequest = (message: string, details?: unknown) => new ProcessorFailure('invalid_request', message, details);
+export const invalidRequest = (message: string, details?: unknown) =>
+  new ProcessorFailure('invalid_request', message, details);
 
 /** Any thrown value as a ProcessorFailure; unknown errors become `internal` without leaking internals. */
 export function asFailure(err: unknown): ProcessorFailure {

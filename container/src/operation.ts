@@ -9,7 +9,14 @@ import type { OperationRequest, OperationResult, ProcessorOperation } from '../.
 import type { ProcessorConfig } from './config.ts';
 import { ProcessorFailure } from './errors.ts';
 import { type FfmpegRunOptions, inputArgs, type InputSource, runFfmpeg } from './media/ffmpeg.ts';
-import { type GateRequirements, inspectOutput, type MediaInfo, type ProbedMedia, type ProbeOptions, probeMedia } from './media/probe.ts';
+import {
+  type GateRequirements,
+  inspectOutput,
+  type MediaInfo,
+  type ProbedMedia,
+  type ProbeOptions,
+  probeMedia,
+} from './media/probe.ts';
 import type { GatewaySession } from './media/range-gateway.ts';
 import type { RunResult } from './media/run-process.ts';
 import { uploadFile, uploadStream } from './media/upload.ts';
@@ -22,7 +29,11 @@ export interface OpContext {
   /** Reports progress 0–100 with a short step name. */
   progress(percent: number, step: string): void;
   remainingMs(): number;
-  probe(source: InputSource, needs?: GateRequirements, extra?: Omit<ProbeOptions, 'limits' | 'timeoutMs' | 'signal' | 'needs'>): Promise<ProbedMedia>;
+  probe(
+    source: InputSource,
+    needs?: GateRequirements,
+    extra?: Omit<ProbeOptions, 'limits' | 'timeoutMs' | 'signal' | 'needs'>,
+  ): Promise<ProbedMedia>;
   /** Probes a file this operation wrote (no gate: outputs are ours), e.g. to report its size. */
   inspect(path: string, options?: { packets?: boolean }): Promise<MediaInfo>;
   /** `-i` arguments for an input with the processor's whitelists; `before` = -ss/-t etc. */
@@ -52,9 +63,10 @@ interface OperationBase<O extends ProcessorOperation> {
 }
 
 /** An operation that writes a file names the content types it can write (checked after the parse). */
-type OutputTypes<O extends ProcessorOperation> = OperationRequest<O> extends { output: MediaOutput }
-  ? { outputTypes: readonly string[] }
-  : { outputTypes?: undefined };
+type OutputTypes<O extends ProcessorOperation> =
+  OperationRequest<O> extends { output: MediaOutput }
+    ? { outputTypes: readonly string[] }
+    : { outputTypes?: undefined };
 
 export type Operation<O extends ProcessorOperation> = OperationBase<O> & OutputTypes<O>;
 
@@ -70,7 +82,8 @@ export function createOpContext(
   progress: (percent: number, step: string) => void,
   gateway: GatewaySession,
 ): OpContext {
-  const viaGateway = (source: InputSource): InputSource => (source.kind === 'url' ? { kind: 'url', url: gateway.localUrl(source.url) } : source);
+  const viaGateway = (source: InputSource): InputSource =>
+    source.kind === 'url' ? { kind: 'url', url: gateway.localUrl(source.url) } : source;
   /** An ffmpeg read error caused by the media server is reported as what it is. */
   const upstreamFirst = async <T>(work: Promise<T>): Promise<T> => {
     try {
@@ -91,7 +104,9 @@ export function createOpContext(
     progress,
     remainingMs,
     probe(source, needs, extra) {
-      return upstreamFirst(probeMedia(viaGateway(source), { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra }));
+      return upstreamFirst(
+        probeMedia(viaGateway(source), { limits: config.limits, timeoutMs: remainingMs(), signal, needs, ...extra }),
+      );
     },
     inspect(path, options = {}) {
       return inspectOutput(path, { timeoutMs: remainingMs(), signal, packets: options.packets });
@@ -119,7 +134,10 @@ export function createOpContext(
     },
     async deliver(path, output) {
       progress(92, 'uploading');
-      const [written, size] = await Promise.all([inspectOutput(path, { timeoutMs: remainingMs(), signal }), uploadFile(path, output, signal)]);
+      const [written, size] = await Promise.all([
+        inspectOutput(path, { timeoutMs: remainingMs(), signal }),
+        uploadFile(path, output, signal),
+      ]);
       return { written, size };
     },
   };

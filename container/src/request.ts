@@ -5,8 +5,12 @@
  * in `details`. What a schema cannot say (the output types an operation writes, SRT syntax) is
  * checked here after the parse, before any work starts.
  */
-import { z } from 'zod';
-import { type OperationRequest, type ProcessorOperation, processorRequestSchemas } from '../../shared/processor/operations.ts';
+import type { z } from 'zod';
+import {
+  type OperationRequest,
+  type ProcessorOperation,
+  processorRequestSchemas,
+} from '../../shared/processor/operations.ts';
 import { invalidRequest } from './errors.ts';
 import { mediaUrlCheck } from './media/media-url.ts';
 import type { Operation } from './operation.ts';
@@ -49,7 +53,9 @@ const phrase: z.core.$ZodErrorMap = (issue) => {
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_format':
-      return issue.format === 'regex' && 'pattern' in issue ? `must match ${String(issue.pattern)}` : `must be a valid ${issue.format}`;
+      return issue.format === 'regex' && 'pattern' in issue
+        ? `must match ${String(issue.pattern)}`
+        : `must be a valid ${issue.format}`;
     default:
       return undefined;
   }
@@ -58,13 +64,17 @@ const phrase: z.core.$ZodErrorMap = (issue) => {
 /** Every problem of a failed parse, one per field (an unknown field each on its own). */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.flatMap((issue): FieldProblem[] => {
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: fieldPath([...issue.path, key]), message: 'unknown field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ path: fieldPath([...issue.path, key]), message: 'unknown field' }));
     return [{ path: fieldPath(issue.path) || '(root)', message: issue.message }];
   });
 }
 
 /** Parses a JSON body into `operation`'s request, or throws `invalid_request`. */
-export type RequestParser = <O extends ProcessorOperation>(operation: Operation<O>, body: unknown) => OperationRequest<O>;
+export type RequestParser = <O extends ProcessorOperation>(
+  operation: Operation<O>,
+  body: unknown,
+) => OperationRequest<O>;
 
 export function createRequestParser(allowedOrigins: readonly string[]): RequestParser {
   const schemas = processorRequestSchemas(mediaUrlCheck(allowedOrigins));

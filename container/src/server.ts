@@ -24,17 +24,30 @@ async function main(): Promise<void> {
   }
   const found = binaries();
   if (!found.ffmpeg || !found.ffprobe) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'ffmpeg/ffprobe not found: media operations will fail', ...found }));
+    console.error(
+      JSON.stringify({ level: 'warn', msg: 'ffmpeg/ffprobe not found: media operations will fail', ...found }),
+    );
   }
   if (config.allowedMediaOrigins.length === 0) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'ALLOWED_MEDIA_ORIGINS is empty: every media URL will be refused' }));
+    console.error(
+      JSON.stringify({ level: 'warn', msg: 'ALLOWED_MEDIA_ORIGINS is empty: every media URL will be refused' }),
+    );
   }
 
   await startGateway();
   const processor = createProcessorServer(config);
   processor.server.listen(config.port, config.host, () => {
     const { port } = processor.server.address() as AddressInfo;
-    console.log(JSON.stringify({ level: 'info', msg: 'listening', port, host: config.host, ...found, max_concurrent_ops: config.maxConcurrentOps }));
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        msg: 'listening',
+        port,
+        host: config.host,
+        ...found,
+        max_concurrent_ops: config.maxConcurrentOps,
+      }),
+    );
   });
 
   let stopping = false;

@@ -4,7 +4,18 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodedFrameHashes, decodePcm, ffmpeg, grayFrames, makeTone, makeVideo, probe, psnr, rmsDb, videoPacketHashes } from './fixtures/video.ts';
+import {
+  decodedFrameHashes,
+  decodePcm,
+  ffmpeg,
+  grayFrames,
+  makeTone,
+  makeVideo,
+  probe,
+  psnr,
+  rmsDb,
+  videoPacketHashes,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -24,7 +35,19 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'tone.mp4'), { duration: 4, width: 160, height: 90, amplitude: 0.5 }),
     makeTone(join(h.dir, 'voice.m4a'), 3, 660, 0.2),
     // 660 Hz at 0.2 for 2 s, then 2 s of silence.
-    ffmpeg(['-f', 'lavfi', '-i', 'aevalsrc=if(lt(t\\,2)\\,0.2\\,0)*sin(2*PI*660*t):s=48000:c=mono', '-t', '4', '-c:a', 'aac', '-b:a', '128k', join(h.dir, 'voice-then-silence.m4a')]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=if(lt(t\\,2)\\,0.2\\,0)*sin(2*PI*660*t):s=48000:c=mono',
+      '-t',
+      '4',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      join(h.dir, 'voice-then-silence.m4a'),
+    ]),
   ]);
 });
 afterAll(async () => h?.close());
@@ -56,7 +79,12 @@ describe('concat', () => {
     expect(psnr(frames[135]!, a[126]!)).toBeGreaterThan(35);
     // Sound runs through every join: 440 Hz, then 660 Hz, then 440 Hz, no gaps.
     const pcm = await decodePcm(path, RATE);
-    for (const [from, to] of [[0.05, 1.45], [1.55, 4.45], [4.55, 5.25]] as const) expect(rmsDb(pcm, RATE, from, to)).toBeGreaterThan(-10);
+    for (const [from, to] of [
+      [0.05, 1.45],
+      [1.55, 4.45],
+      [4.55, 5.25],
+    ] as const)
+      expect(rmsDb(pcm, RATE, from, to)).toBeGreaterThan(-10);
     const [video, audio] = (await probe(path)).streams;
     expect(Math.abs(Number(audio!.duration) - Number(video!.duration))).toBeLessThan(0.03);
   });
@@ -65,17 +93,26 @@ describe('concat', () => {
     const ffmpegOnly = await startHarness({ PROCESSOR_IN_PROCESS_MP4: '0' });
     try {
       for (const name of ['a.mp4', 'b.mp4']) await copyFile(join(h.dir, name), join(ffmpegOnly.dir, name));
-      const request = (on: Harness) => ({ inputs: [{ url: on.media.url('b.mp4') }, { url: on.media.url('a.mp4') }], output: { url: on.media.uploadUrl('whole.mp4'), content_type: 'video/mp4' } });
+      const request = (on: Harness) => ({
+        inputs: [{ url: on.media.url('b.mp4') }, { url: on.media.url('a.mp4') }],
+        output: { url: on.media.uploadUrl('whole.mp4'), content_type: 'video/mp4' },
+      });
       const ours = await h.processor.client.run('concat', request(h));
       const theirs = await ffmpegOnly.processor.client.run('concat', request(ffmpegOnly));
       expect(ours.mode_used).toBe('copy');
       expect(theirs.mode_used).toBe('copy');
       expect(Math.abs(ours.duration - theirs.duration)).toBeLessThanOrEqual(1 / 30 + 0.001);
       const mine = h.media.uploads.get('whole.mp4')!.path;
-      expect(await decodedFrameHashes(mine)).toEqual(await decodedFrameHashes(ffmpegOnly.media.uploads.get('whole.mp4')!.path));
+      expect(await decodedFrameHashes(mine)).toEqual(
+        await decodedFrameHashes(ffmpegOnly.media.uploads.get('whole.mp4')!.path),
+      );
       await decodesCleanly(mine);
       const pcm = await decodePcm(mine, RATE);
-      for (const [from, to] of [[0.05, 2.95], [3.05, 8.95]] as const) expect(rmsDb(pcm, RATE, from, to)).toBeGreaterThan(-10);
+      for (const [from, to] of [
+        [0.05, 2.95],
+        [3.05, 8.95],
+      ] as const)
+        expect(rmsDb(pcm, RATE, from, to)).toBeGreaterThan(-10);
       expect(ffmpegOnly.processor.logs.some((l) => l.includes('in-process'))).toBe(false);
     } finally {
       await ffmpegOnly.close();
@@ -85,10 +122,16 @@ describe('concat', () => {
   it('an input that cannot be read fails the join with its reason, and the processor keeps serving', async () => {
     h.media.failWith('gone.mp4', 500);
     await expect(
-      h.processor.client.run('concat', { inputs: [input('a.mp4', { start: 1, end: 2 }), input('gone.mp4'), input('b.mp4')], output: output('broken.mp4') }),
+      h.processor.client.run('concat', {
+        inputs: [input('a.mp4', { start: 1, end: 2 }), input('gone.mp4'), input('b.mp4')],
+        output: output('broken.mp4'),
+      }),
     ).rejects.toMatchObject({ code: 'input_unreachable' });
     expect(h.media.uploads.has('broken.mp4')).toBe(false);
-    const again = await h.processor.client.run('concat', { inputs: [input('b.mp4'), input('a.mp4', { start: 0, end: 1 })], output: output('after.mp4') });
+    const again = await h.processor.client.run('concat', {
+      inputs: [input('b.mp4'), input('a.mp4', { start: 0, end: 1 })],
+      output: output('after.mp4'),
+    });
     expect(again.mode_used).toBe('copy');
     expect(again.duration).toBeCloseTo(4, 1);
   });
@@ -122,7 +165,12 @@ describe('concat', () => {
 
 describe('audio', () => {
   it('replace: the new track only, video packets untouched', async () => {
-    const result = await h.processor.client.run('audio', { video: input('tone.mp4'), audio: input('voice.m4a'), mode: 'replace', output: output('replaced.mp4') });
+    const result = await h.processor.client.run('audio', {
+      video: input('tone.mp4'),
+      audio: input('voice.m4a'),
+      mode: 'replace',
+      output: output('replaced.mp4'),
+    });
     expect(result).toMatchObject({ video_copied: true });
     expect(result.duration).toBeCloseTo(4, 1);
     const out = await decodePcm(uploaded('replaced.mp4'), RATE);
@@ -132,7 +180,13 @@ describe('audio', () => {
   });
 
   it('mix: the original stays under the new track at duck_to', async () => {
-    await h.processor.client.run('audio', { video: input('tone.mp4'), audio: input('voice.m4a'), mode: 'mix', duck_to: 0.1, output: output('mixed-audio.mp4') });
+    await h.processor.client.run('audio', {
+      video: input('tone.mp4'),
+      audio: input('voice.m4a'),
+      mode: 'mix',
+      duck_to: 0.1,
+      output: output('mixed-audio.mp4'),
+    });
     const out = await decodePcm(uploaded('mixed-audio.mp4'), RATE);
     const original = await decodePcm(join(h.dir, 'tone.mp4'), RATE);
     const voice = await decodePcm(join(h.dir, 'voice.m4a'), RATE);
@@ -143,7 +197,13 @@ describe('audio', () => {
   });
 
   it('sidechain: the original is pushed down only while the new track sounds', async () => {
-    await h.processor.client.run('audio', { video: input('tone.mp4'), audio: input('voice-then-silence.m4a'), mode: 'mix', sidechain: true, output: output('sidechain.mp4') });
+    await h.processor.client.run('audio', {
+      video: input('tone.mp4'),
+      audio: input('voice-then-silence.m4a'),
+      mode: 'mix',
+      sidechain: true,
+      output: output('sidechain.mp4'),
+    });
     const out = await decodePcm(uploaded('sidechain.mp4'), RATE);
     const original = await decodePcm(join(h.dir, 'tone.mp4'), RATE);
     // Without ducking the sum would be about −8.4 dBFS; with it the voice dominates.
@@ -153,14 +213,25 @@ describe('audio', () => {
   });
 
   it('trim_to_audio cuts the output to the new track; a silent video just gets the track', async () => {
-    const trimmed = await h.processor.client.run('audio', { video: input('tone.mp4'), audio: input('voice.m4a'), mode: 'mix', trim_to_audio: true, output: output('trimmed.mp4') });
+    const trimmed = await h.processor.client.run('audio', {
+      video: input('tone.mp4'),
+      audio: input('voice.m4a'),
+      mode: 'mix',
+      trim_to_audio: true,
+      output: output('trimmed.mp4'),
+    });
     // The audio ends with the new track; the copied video ends on the first frame it can (B-frames).
     const [video, audio] = (await probe(uploaded('trimmed.mp4'))).streams;
     expect(Number(audio!.duration)).toBeCloseTo(3, 1);
     expect(Number(video!.duration)).toBeGreaterThanOrEqual(3);
     expect(Number(video!.duration)).toBeLessThanOrEqual(3.2);
     expect(trimmed.duration).toBeLessThanOrEqual(3.2);
-    await h.processor.client.run('audio', { video: input('mute.mp4'), audio: input('voice.m4a'), mode: 'mix', output: output('silent-plus.mp4') });
+    await h.processor.client.run('audio', {
+      video: input('mute.mp4'),
+      audio: input('voice.m4a'),
+      mode: 'mix',
+      output: output('silent-plus.mp4'),
+    });
     const info = await probe(uploaded('silent-plus.mp4'));
     expect(info.streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
   });

@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldsOf, findBox } from './fixtures/mp4-surgery.ts';
-import { decodedFrameHashes, decodePcm, ffmpeg, keyframeTimes, makeVideo, probe, snrDb, videoPackets, videoPacketHashes } from './fixtures/video.ts';
+import {
+  decodedFrameHashes,
+  decodePcm,
+  ffmpeg,
+  keyframeTimes,
+  makeVideo,
+  probe,
+  snrDb,
+  videoPackets,
+  videoPacketHashes,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -28,7 +38,18 @@ interface Fixture {
   rotated?: boolean;
 }
 
-const lavfiVideo = (fps: number | string, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${fps}`, '-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*440*t):s=48000:c=stereo', '-t', String(seconds)];
+const lavfiVideo = (fps: number | string, seconds: number) => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=320x180:rate=${fps}`,
+  '-f',
+  'lavfi',
+  '-i',
+  'aevalsrc=0.5*sin(2*PI*440*t):s=48000:c=stereo',
+  '-t',
+  String(seconds),
+];
 
 const FIXTURES: Fixture[] = [
   {
@@ -36,14 +57,22 @@ const FIXTURES: Fixture[] = [
     fps: 30,
     audio: true,
     make: (p) => makeVideo(p, { duration: 8, gop: 30, bframes: 2 }),
-    cuts: [[2.4, 5.5], [0, 1.3], [3, 4], [6.95, 30]],
+    cuts: [
+      [2.4, 5.5],
+      [0, 1.3],
+      [3, 4],
+      [6.95, 30],
+    ],
   },
   {
     name: 'no-bframes.mp4',
     fps: 30,
     audio: true,
     make: (p) => makeVideo(p, { duration: 6, gop: 45, bframes: 0 }),
-    cuts: [[1.6, 4.1], [4.5, 4.6]],
+    cuts: [
+      [1.6, 4.1],
+      [4.5, 4.6],
+    ],
   },
   {
     name: 'no-audio.mp4',
@@ -72,21 +101,80 @@ const FIXTURES: Fixture[] = [
     name: 'quicktime.mov',
     fps: 30000 / 1001,
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo('30000/1001', 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-bf',
+        '2',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-video_track_timescale',
+        '600',
+        '-f',
+        'mov',
+        p,
+      ]),
     cuts: [[1.2, 4.1]],
   },
   {
     name: 'fps25.mp4',
     fps: 25,
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo(25, 8), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '3', '-sc_threshold', '0', '-c:a', 'aac', '-movflags', '+faststart', p]),
-    cuts: [[2.1, 5.02], [4, 8]],
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo(25, 8),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '50',
+        '-bf',
+        '3',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
+    cuts: [
+      [2.1, 5.02],
+      [4, 8],
+    ],
   },
   {
     name: 'ntsc.mp4',
     fps: 30000 / 1001,
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '15', '-bf', '1', '-sc_threshold', '0', '-c:a', 'aac', '-movflags', '+faststart', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo('30000/1001', 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '15',
+        '-bf',
+        '1',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
     cuts: [[1.1, 3.3]],
   },
   {
@@ -95,8 +183,20 @@ const FIXTURES: Fixture[] = [
     audio: true,
     make: (p) =>
       ffmpeg([
-        ...lavfiVideo(30, 6), '-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1',
-        '-x265-params', 'log-level=error:bframes=3:keyint=30:min-keyint=30:scenecut=0:open-gop=0', '-c:a', 'aac', '-movflags', '+faststart', p,
+        ...lavfiVideo(30, 6),
+        '-c:v',
+        'libx265',
+        '-preset',
+        'ultrafast',
+        '-tag:v',
+        'hvc1',
+        '-x265-params',
+        'log-level=error:bframes=3:keyint=30:min-keyint=30:scenecut=0:open-gop=0',
+        '-c:a',
+        'aac',
+        '-movflags',
+        '+faststart',
+        p,
       ]),
     cuts: [[2.4, 4.5]],
   },
@@ -104,14 +204,46 @@ const FIXTURES: Fixture[] = [
     name: 'mp3.mp4',
     fps: 30,
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo(30, 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-c:a', 'libmp3lame', '-b:a', '128k', '-movflags', '+faststart', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo(30, 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '128k',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
     cuts: [[2.4, 4.5]],
   },
   {
     name: 'opus.mp4',
     fps: 30,
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo(30, 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-c:a', 'libopus', '-b:a', '96k', '-movflags', '+faststart', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo(30, 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '96k',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
     cuts: [[2.4, 4.5]],
   },
   {
@@ -121,10 +253,30 @@ const FIXTURES: Fixture[] = [
     audio: true,
     make: async (p) => {
       const base = `${p}.base.mp4`;
-      await ffmpeg([...lavfiVideo(30, 20), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-g', '60', '-bf', '2', '-c:a', 'aac', '-b:a', '64k', base]);
+      await ffmpeg([
+        ...lavfiVideo(30, 20),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-crf',
+        '30',
+        '-g',
+        '60',
+        '-bf',
+        '2',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '64k',
+        base,
+      ]);
       await ffmpeg(['-stream_loop', '29', '-i', base, '-c', 'copy', '-movflags', '+faststart', p]);
     },
-    cuts: [[301.7, 311.7], [590.5, 700]],
+    cuts: [
+      [301.7, 311.7],
+      [590.5, 700],
+    ],
   },
 ];
 
@@ -155,15 +307,25 @@ async function copyCut(file: string, start: number, end: number, name: string) {
  * own files.)
  */
 async function presentationEnd(path: string, sourceTimes: number[], K: number, fps: number): Promise<number> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await exec(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   // One line per frame (the first may carry an empty side-data field and line).
-  const last = Math.max(...stdout.split('\n').map((line) => Number.parseFloat(line)).filter(Number.isFinite));
+  const last = Math.max(
+    ...stdout
+      .split('\n')
+      .map((line) => Number.parseFloat(line))
+      .filter(Number.isFinite),
+  );
   const next = sourceTimes.find((t) => t > K + last + 0.0005);
   return next === undefined ? last + 1 / fps : next - K;
 }
 
 const formatDuration = async (path: string) => Number((await probe(path)).format.duration);
-const streamDuration = async (path: string, type: 'video' | 'audio') => Number((await probe(path)).streams.find((s) => s.codec_type === type)?.duration ?? NaN);
+const streamDuration = async (path: string, type: 'video' | 'audio') =>
+  Number((await probe(path)).streams.find((s) => s.codec_type === type)?.duration ?? NaN);
 
 describe('extract copy in-process, judged by ffmpeg', () => {
   for (const fixture of FIXTURES) {
@@ -188,7 +350,17 @@ describe('extract copy in-process, judged by ffmpeg', () => {
         // ffmpeg's stream copy of the same span is the judge: every decoded frame equal.
         const duration = await formatDuration(src);
         const ref = join(h.dir, `ref-${name}`);
-        await ffmpeg(['-ss', K.toFixed(6), '-i', src, '-t', (Math.min(end, duration) - K).toFixed(6), '-c', 'copy', ref]);
+        await ffmpeg([
+          '-ss',
+          K.toFixed(6),
+          '-i',
+          src,
+          '-t',
+          (Math.min(end, duration) - K).toFixed(6),
+          '-c',
+          'copy',
+          ref,
+        ]);
         const ours = await decodedFrameHashes(path);
         expect(ours.length).toBeGreaterThan(0);
         expect(ours).toEqual(await decodedFrameHashes(ref));
@@ -207,7 +379,11 @@ describe('extract copy in-process, judged by ffmpeg', () => {
         const afterLast = sourceTimes[first + ours.length] ?? sourceTimes[first + ours.length - 1]! + 1 / fixture.fps;
         expect(Math.abs(videoSeconds - (afterLast - K))).toBeLessThanOrEqual(0.002);
         const refSeconds = await streamDuration(ref, 'video');
-        expect(Math.abs(videoSeconds - refSeconds) <= 0.002 || Math.abs(videoSeconds - refSeconds - 1 / fixture.fps) <= 0.002, `ffmpeg's copy: ${refSeconds} s`).toBe(true);
+        expect(
+          Math.abs(videoSeconds - refSeconds) <= 0.002 ||
+            Math.abs(videoSeconds - refSeconds - 1 / fixture.fps) <= 0.002,
+          `ffmpeg's copy: ${refSeconds} s`,
+        ).toBe(true);
         expect(result.duration).toBeGreaterThanOrEqual(Math.min(end, duration) - K - 1 / fixture.fps - 0.002);
         const shownUntil = await presentationEnd(path, sourceTimes, K, fixture.fps);
         expect(Math.abs((await formatDuration(path)) - shownUntil)).toBeLessThanOrEqual(0.001);
@@ -215,7 +391,17 @@ describe('extract copy in-process, judged by ffmpeg', () => {
         // Clean: no ffprobe warning, and it decodes from the first frame with no error.
         const { stderr: warnings } = await exec('ffprobe', ['-v', 'warning', '-show_streams', '-show_format', path]);
         expect(warnings).toBe('');
-        const { stderr: decodeErrors } = await exec('ffmpeg', ['-nostdin', '-v', 'error', '-xerror', '-i', path, '-f', 'null', '-']);
+        const { stderr: decodeErrors } = await exec('ffmpeg', [
+          '-nostdin',
+          '-v',
+          'error',
+          '-xerror',
+          '-i',
+          path,
+          '-f',
+          'null',
+          '-',
+        ]);
         expect(decodeErrors).toBe('');
 
         const [video] = (await probe(path)).streams;
@@ -249,7 +435,12 @@ describe('extract copy: the in-process path and the ffmpeg path agree', () => {
   it('same result fields and the same frames with PROCESSOR_IN_PROCESS_MP4=0', async () => {
     const ffmpegOnly = await startHarness({ PROCESSOR_IN_PROCESS_MP4: '0' });
     try {
-      for (const [file, start, end] of [['bframes.mp4', 2.4, 5.5], ['no-bframes.mp4', 1.6, 4.1], ['rotated.mp4', 1.5, 3.5], ['moov-at-end.mp4', 2.2, 4.4]] as const) {
+      for (const [file, start, end] of [
+        ['bframes.mp4', 2.4, 5.5],
+        ['no-bframes.mp4', 1.6, 4.1],
+        ['rotated.mp4', 1.5, 3.5],
+        ['moov-at-end.mp4', 2.2, 4.4],
+      ] as const) {
         await copyFile(join(h.dir, file), join(ffmpegOnly.dir, file));
         const ours = await copyCut(file, start, end, `agree-${file}`);
         const theirs = await ffmpegOnly.processor.client.run('extract', {
@@ -262,7 +453,9 @@ describe('extract copy: the in-process path and the ffmpeg path agree', () => {
         const { size_bytes: _ours, ...oursFields } = ours.result;
         const { size_bytes: _theirs, ...theirFields } = theirs;
         expect(oursFields, file).toEqual(theirFields);
-        expect(await decodedFrameHashes(ours.path)).toEqual(await decodedFrameHashes(ffmpegOnly.media.uploads.get(`agree-${file}`)!.path));
+        expect(await decodedFrameHashes(ours.path)).toEqual(
+          await decodedFrameHashes(ffmpegOnly.media.uploads.get(`agree-${file}`)!.path),
+        );
       }
       expect(ffmpegOnly.processor.logs.some((l) => l.includes('in-process'))).toBe(false);
     } finally {
@@ -278,14 +471,20 @@ describe('extract copy in-process: transfers that fail', () => {
     expect(result.mode_used).toBe('copy');
     expect((await decodedFrameHashes(path)).length).toBeGreaterThan(90);
     h.media.failUploads('refused.mp4', [403, 403]);
-    await expect(copyCut('bframes.mp4', 2.4, 5.5, 'refused.mp4')).rejects.toMatchObject({ code: 'output_upload_failed', retryable: true });
+    await expect(copyCut('bframes.mp4', 2.4, 5.5, 'refused.mp4')).rejects.toMatchObject({
+      code: 'output_upload_failed',
+      retryable: true,
+    });
   });
 
   it('an input that breaks off mid-cut is input_unreachable, and nothing half-made is stored', async () => {
     await copyFile(join(h.dir, 'long.mp4'), join(h.dir, 'breaks.mp4'));
     // The head (with the index) reads fine; the cut's data stops after 100 kB.
     h.media.breakReads('breaks.mp4', 600_000, 100_000);
-    await expect(copyCut('breaks.mp4', 300, 310, 'broken.mp4')).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+    await expect(copyCut('breaks.mp4', 300, 310, 'broken.mp4')).rejects.toMatchObject({
+      code: 'input_unreachable',
+      retryable: true,
+    });
     expect(h.media.uploads.has('broken.mp4')).toBe(false);
     expect(logged('operation crashed')).toEqual([]);
     expect(await h.processor.client.health()).toMatchObject({ ok: true });
@@ -302,8 +501,17 @@ describe('extract copy in-process: what it leaves to ffmpeg, and hostile structu
   /** The mode a copy cut came out in, or the error code. */
   const attempt = (file: string, start = 0.5, end = 1.5) =>
     h.processor.client
-      .run('extract', { input: { url: h.media.url(file) }, output: { url: h.media.uploadUrl(`out-${file}`), content_type: 'video/mp4' }, start, end, mode: 'copy' })
-      .then((r) => r.mode_used as string, (e: { code?: string }) => e.code ?? 'no code');
+      .run('extract', {
+        input: { url: h.media.url(file) },
+        output: { url: h.media.uploadUrl(`out-${file}`), content_type: 'video/mp4' },
+        start,
+        end,
+        mode: 'copy',
+      })
+      .then(
+        (r) => r.mode_used as string,
+        (e: { code?: string }) => e.code ?? 'no code',
+      );
   const lastFallback = () => JSON.parse(logged('copy cut falls back to ffmpeg').at(-1) ?? '{}') as { reason?: string };
 
   async function patched(name: string, patch: (file: Buffer) => Buffer | void): Promise<string> {
@@ -314,10 +522,30 @@ describe('extract copy in-process: what it leaves to ffmpeg, and hostile structu
   const stbl = (box: string) => findBox(good, ['moov', 'trak', 'mdia', 'minf', 'stbl', box]);
 
   it('fragmented MP4 and open-GOP HEVC go to ffmpeg, which cuts them', async () => {
-    await ffmpeg(['-i', join(h.dir, 'good.mp4'), '-c', 'copy', '-movflags', 'frag_keyframe+empty_moov', join(h.dir, 'fragmented.mp4')]);
+    await ffmpeg([
+      '-i',
+      join(h.dir, 'good.mp4'),
+      '-c',
+      'copy',
+      '-movflags',
+      'frag_keyframe+empty_moov',
+      join(h.dir, 'fragmented.mp4'),
+    ]);
     expect(await attempt('fragmented.mp4')).toBe('copy');
     expect(lastFallback().reason).toBe('fragmented MP4');
-    await ffmpeg([...lavfiVideo(30, 4), '-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=30:min-keyint=30:scenecut=0', '-an', join(h.dir, 'open-gop.mp4')]);
+    await ffmpeg([
+      ...lavfiVideo(30, 4),
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error:keyint=30:min-keyint=30:scenecut=0',
+      '-an',
+      join(h.dir, 'open-gop.mp4'),
+    ]);
     // x265's default open GOPs: the frames after the keyframe at 1 s show before it.
     expect(await attempt('open-gop.mp4', 1.2, 2.5)).toBe('copy');
     expect(lastFallback().reason).toContain('open GOP');
@@ -363,25 +591,42 @@ describe('extract copy in-process: what it leaves to ffmpeg, and hostile structu
     expect(await attempt('offsets.mp4')).toBe('invalid_media');
     // One read: the head with the index. No data was fetched.
     expect(h.media.requests('offsets.mp4')).toHaveLength(1);
-    await patched('offset-last.mp4', (f) => void f.writeUInt32BE(good.length - 10, fieldsOf(stco) + 4 + (chunks - 1) * 4));
+    await patched(
+      'offset-last.mp4',
+      (f) => void f.writeUInt32BE(good.length - 10, fieldsOf(stco) + 4 + (chunks - 1) * 4),
+    );
     expect(await attempt('offset-last.mp4')).toBe('invalid_media');
   });
 
   it('a playlist or text named .mp4 still ends as invalid_media through the fallback', async () => {
-    await writeFile(join(h.dir, 'playlist.mp4'), '#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\nhttp://127.0.0.1:1/x.ts\n#EXT-X-ENDLIST\n');
+    await writeFile(
+      join(h.dir, 'playlist.mp4'),
+      '#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\nhttp://127.0.0.1:1/x.ts\n#EXT-X-ENDLIST\n',
+    );
     expect(await attempt('playlist.mp4')).toBe('invalid_media');
     expect(lastFallback().reason).toBe('not an ISO-BMFF box');
   });
 
-  it('limits are applied in-process with the gate\'s codes', async () => {
+  it("limits are applied in-process with the gate's codes", async () => {
     const limited = await startHarness({ MAX_INPUT_DURATION_SECONDS: '2', MAX_INPUT_WIDTH: '4000' });
     try {
       await makeVideo(join(limited.dir, 'three-seconds.mp4'), { duration: 3 });
       const run = (name: string) =>
-        limited.processor.client.run('extract', { input: { url: limited.media.url(name) }, output: { url: limited.media.uploadUrl('o.mp4'), content_type: 'video/mp4' }, start: 0, end: 1, mode: 'copy' });
-      await expect(run('three-seconds.mp4')).rejects.toMatchObject({ code: 'limits_exceeded', message: 'The input lasts 3 s; the limit is 2 s' });
+        limited.processor.client.run('extract', {
+          input: { url: limited.media.url(name) },
+          output: { url: limited.media.uploadUrl('o.mp4'), content_type: 'video/mp4' },
+          start: 0,
+          end: 1,
+          mode: 'copy',
+        });
+      await expect(run('three-seconds.mp4')).rejects.toMatchObject({
+        code: 'limits_exceeded',
+        message: 'The input lasts 3 s; the limit is 2 s',
+      });
       expect(limited.processor.logs.some((l) => l.includes('falls back'))).toBe(false);
-      await makeVideo(join(limited.dir, 'audio-only.mp4'), { duration: 1 }).then(() => ffmpeg(['-i', join(limited.dir, 'audio-only.mp4'), '-vn', '-c', 'copy', join(limited.dir, 'audio-only.m4a')]));
+      await makeVideo(join(limited.dir, 'audio-only.mp4'), { duration: 1 }).then(() =>
+        ffmpeg(['-i', join(limited.dir, 'audio-only.mp4'), '-vn', '-c', 'copy', join(limited.dir, 'audio-only.m4a')]),
+      );
       await expect(run('audio-only.m4a')).rejects.toMatchObject({ code: 'no_video_stream' });
     } finally {
       await limited.close();
@@ -389,7 +634,10 @@ describe('extract copy in-process: what it leaves to ffmpeg, and hostile structu
   });
 
   it('start past the end is invalid_request, and the server keeps serving', async () => {
-    await expect(copyCut('good.mp4', 30, 40, 'late.mp4')).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringContaining('past the end') });
+    await expect(copyCut('good.mp4', 30, 40, 'late.mp4')).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringContaining('past the end'),
+    });
     expect(h.processor.exited()).toBe(false);
     expect(await h.processor.client.health()).toMatchObject({ ok: true });
     expect(logged('operation crashed')).toEqual([]);

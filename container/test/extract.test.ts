@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtractRequest } from '../../shared/processor/operations.ts';
-import { decodePcm, ffmpeg, grayFrames, keyframeTimes, makeVideo, probe, psnr, rmsDb, videoPackets } from './fixtures/video.ts';
+import {
+  decodePcm,
+  ffmpeg,
+  grayFrames,
+  keyframeTimes,
+  makeVideo,
+  probe,
+  psnr,
+  rmsDb,
+  videoPackets,
+} from './fixtures/video.ts';
 import { parseAvcC, readAvcC } from '../src/mp4/avcc.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
@@ -23,21 +33,107 @@ beforeAll(async () => {
     // Keyframe every second, two B-frames: a typical camera/encoder layout.
     makeVideo(join(h.dir, 'src.mp4'), { duration: 8, width: W, height: H, fps: FPS, gop: 30, bframes: 2 }),
     makeVideo(join(h.dir, 'rot.mp4'), { duration: 5, width: W, height: H, fps: FPS, gop: 30, rotate: 90 }),
-    ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=25`, '-t', '4', '-c:v', 'mpeg4', '-q:v', '3', join(h.dir, 'mpeg4.mp4')]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${W}x${H}:rate=25`,
+      '-t',
+      '4',
+      '-c:v',
+      'mpeg4',
+      '-q:v',
+      '3',
+      join(h.dir, 'mpeg4.mp4'),
+    ]),
     // Variable frame rate: every 7th frame dropped (as phones do under load), the others keep their times.
     ffmpeg([
-      '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-t', '8', '-vf', "select='not(eq(mod(n\\,7)\\,3))'", '-fps_mode', 'passthrough',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-bf', '2', '-an', '-movflags', '+faststart', join(h.dir, 'vfr.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${W}x${H}:rate=${FPS}`,
+      '-t',
+      '8',
+      '-vf',
+      "select='not(eq(mod(n\\,7)\\,3))'",
+      '-fps_mode',
+      'passthrough',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '30',
+      '-keyint_min',
+      '30',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '2',
+      '-an',
+      '-movflags',
+      '+faststart',
+      join(h.dir, 'vfr.mp4'),
     ]),
     // A QuickTime movie with QuickTime's timescale (600) at 29.97 fps, as phones write.
     ffmpeg([
-      '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=30000/1001`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', join(h.dir, 'phone.mov'),
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${W}x${H}:rate=30000/1001`,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100',
+      '-t',
+      '6',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '30',
+      '-bf',
+      '2',
+      '-sc_threshold',
+      '0',
+      '-c:a',
+      'aac',
+      '-video_track_timescale',
+      '600',
+      '-f',
+      'mov',
+      join(h.dir, 'phone.mov'),
     ]),
     // A rising chirp: every stretch of the sound is unlike any other, so an offset cannot hide.
     ffmpeg([
-      '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*(200+150*t)*t):s=48000:c=stereo', '-t', '8',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', join(h.dir, 'chirp.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${W}x${H}:rate=${FPS}`,
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.5*sin(2*PI*(200+150*t)*t):s=48000:c=stereo',
+      '-t',
+      '8',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '30',
+      '-bf',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '192k',
+      '-movflags',
+      '+faststart',
+      join(h.dir, 'chirp.mp4'),
     ]),
   ]);
 });
@@ -90,7 +186,8 @@ describe('extract smart', () => {
     // Video and audio both start at 0: in sync.
     expect(Number(video!.start_time)).toBeCloseTo(0, 3);
     expect(Number(audio!.start_time)).toBeCloseTo(0, 2);
-    for (const key of ['codec_name', 'profile', 'level', 'width', 'height', 'pix_fmt', 'time_base'] as const) expect(video![key], key).toEqual(srcVideo![key]);
+    for (const key of ['codec_name', 'profile', 'level', 'width', 'height', 'pix_fmt', 'time_base'] as const)
+      expect(video![key], key).toEqual(srcVideo![key]);
     expect(Number(audio!.duration)).toBeCloseTo(3.3, 1);
   });
 
@@ -118,7 +215,11 @@ describe('extract smart', () => {
 
   it('keeps every frame at its own time in a variable-frame-rate video, up to the end', async () => {
     const source = (await videoPackets(join(h.dir, 'vfr.mp4'))).map((p) => p.pts).sort((a, b) => a - b);
-    for (const [start, end] of [[2.4, 5.5], [3.1, 7.9], [1.05, 3.3]] as const) {
+    for (const [start, end] of [
+      [2.4, 5.5],
+      [3.1, 7.9],
+      [1.05, 3.3],
+    ] as const) {
       const { result, path } = await extract(`vfr-${start}.mp4`, { start, end, mode: 'smart' }, 'vfr.mp4');
       expect(result.mode_used).toBe('smart');
       const wanted = source.filter((t) => t >= start - 0.001 && t < end - 0.001);
@@ -206,7 +307,12 @@ describe('extract smart', () => {
   });
 
   it('mutes intervals given relative to the cut', async () => {
-    const { path } = await extract('smart-mute.mp4', { start: 2, end: 6, mode: 'smart', mute: { intervals: [{ start: 1, end: 2 }], mode: 'hard' } });
+    const { path } = await extract('smart-mute.mp4', {
+      start: 2,
+      end: 6,
+      mode: 'smart',
+      mute: { intervals: [{ start: 1, end: 2 }], mode: 'hard' },
+    });
     const pcm = await decodePcm(path);
     expect(rmsDb(pcm, 48000, 1.05, 1.95)).toBeLessThan(-60);
     expect(rmsDb(pcm, 48000, 2.1, 3.9)).toBeGreaterThan(-12);
@@ -234,7 +340,13 @@ describe('extract copy', () => {
 describe('extract reencode', () => {
   it('re-encodes from the exact start, turning rotated video upright', async () => {
     const { result, path } = await extract('re.mp4', { start: 1.5, end: 3.5, mode: 'reencode' }, 'rot.mp4');
-    expect(result).toMatchObject({ mode_used: 'reencode', fallback_reason: null, actual_start: 1.5, width: H, height: W });
+    expect(result).toMatchObject({
+      mode_used: 'reencode',
+      fallback_reason: null,
+      actual_start: 1.5,
+      width: H,
+      height: W,
+    });
     expect(Math.abs(result.duration - 2)).toBeLessThanOrEqual(1 / FPS);
     const [video] = (await probe(path)).streams;
     expect(video).toMatchObject({ width: H, height: W, profile: 'High' });
@@ -245,11 +357,34 @@ describe('extract reencode', () => {
   });
 
   it('applies transforms, which force a re-encode even when smart was asked', async () => {
-    const { result, path } = await extract('flip.mp4', { start: 1, end: 2, mode: 'smart', transforms: { flip_horizontal: true } });
+    const { result, path } = await extract('flip.mp4', {
+      start: 1,
+      end: 2,
+      mode: 'smart',
+      transforms: { flip_horizontal: true },
+    });
     expect(result).toMatchObject({ mode_used: 'reencode', fallback_reason: 'visual transforms need a re-encode' });
     const [out] = await framesOf(path, { count: 1 });
     const [flipped] = await grayFrames(join(h.dir, 'src.mp4'), W, H, { start: 1, count: 1 }).then(async () => {
-      const { stdout } = await exec('ffmpeg', ['-v', 'error', '-ss', '1', '-i', join(h.dir, 'src.mp4'), '-frames:v', '1', '-vf', `hflip,scale=${W}:${H}:flags=neighbor,format=gray`, '-f', 'rawvideo', '-'], { encoding: 'buffer' });
+      const { stdout } = await exec(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-ss',
+          '1',
+          '-i',
+          join(h.dir, 'src.mp4'),
+          '-frames:v',
+          '1',
+          '-vf',
+          `hflip,scale=${W}:${H}:flags=neighbor,format=gray`,
+          '-f',
+          'rawvideo',
+          '-',
+        ],
+        { encoding: 'buffer' },
+      );
       return [stdout];
     });
     expect(psnr(out!, flipped!)).toBeGreaterThan(30);
@@ -258,7 +393,12 @@ describe('extract reencode', () => {
 
 describe('extract validation', () => {
   it('rejects end ≤ start and a start past the end of the media', async () => {
-    await expect(extract('bad.mp4', { start: 3, end: 2, mode: 'copy' })).rejects.toMatchObject({ code: 'invalid_request' });
-    await expect(extract('bad.mp4', { start: 30, end: 40, mode: 'copy' })).rejects.toMatchObject({ code: 'invalid_request', retryable: false });
+    await expect(extract('bad.mp4', { start: 3, end: 2, mode: 'copy' })).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    await expect(extract('bad.mp4', { start: 30, end: 40, mode: 'copy' })).rejects.toMatchObject({
+      code: 'invalid_request',
+      retryable: false,
+    });
   });
 });

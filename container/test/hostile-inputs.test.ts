@@ -48,7 +48,12 @@ const requestFor = (label: Case, name: string): never => {
     thumbnail: { input, time: 0.5, width: 160, output: output('image/jpeg') },
     'extract (smart)': { input, start: 0.2, end: 1, mode: 'smart', output: output('video/mp4') },
     'extract (copy, in-process for MP4)': { input, start: 0.2, end: 1, mode: 'copy', output: output('video/mp4') },
-    'mute (in-process for MP4)': { input, intervals: [{ start: 0.2, end: 0.6 }], mode: 'hard', output: output('video/mp4') },
+    'mute (in-process for MP4)': {
+      input,
+      intervals: [{ start: 0.2, end: 0.6 }],
+      mode: 'hard',
+      output: output('video/mp4'),
+    },
     waveform: { input, bins: 100 },
   };
   return requests[label] as never;
@@ -78,15 +83,26 @@ describe('hostile inputs', () => {
   });
 
   it('answers no_video_stream for audio-only input to a video operation', async () => {
-    await expect(h.processor.client.run('extract', requestFor('extract (smart)', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
-    await expect(h.processor.client.run('extract', requestFor('extract (copy, in-process for MP4)', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
-    await expect(h.processor.client.run('thumbnail', requestFor('thumbnail', 'audio-only.m4a'))).rejects.toMatchObject({ code: 'no_video_stream' });
+    await expect(
+      h.processor.client.run('extract', requestFor('extract (smart)', 'audio-only.m4a')),
+    ).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
+    await expect(
+      h.processor.client.run('extract', requestFor('extract (copy, in-process for MP4)', 'audio-only.m4a')),
+    ).rejects.toMatchObject({ code: 'no_video_stream', retryable: false });
+    await expect(h.processor.client.run('thumbnail', requestFor('thumbnail', 'audio-only.m4a'))).rejects.toMatchObject({
+      code: 'no_video_stream',
+    });
   });
 
   it('answers input_unreachable (retryable) when the media server fails or the URL is unknown', async () => {
     h.media.failWith('flaky.mp4', 500);
-    await expect(h.processor.client.run('probe', { input: { url: h.media.url('flaky.mp4') } })).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
-    await expect(h.processor.client.run('probe', { input: { url: h.media.url('missing.mp4') } })).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+    await expect(h.processor.client.run('probe', { input: { url: h.media.url('flaky.mp4') } })).rejects.toMatchObject({
+      code: 'input_unreachable',
+      retryable: true,
+    });
+    await expect(h.processor.client.run('probe', { input: { url: h.media.url('missing.mp4') } })).rejects.toMatchObject(
+      { code: 'input_unreachable', retryable: true },
+    );
   });
 
   it('keeps serving: health is ok, the process is alive, and good media still works', async () => {

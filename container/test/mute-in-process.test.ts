@@ -31,16 +31,89 @@ beforeAll(async () => {
   await Promise.all([
     makeVideo(join(h.dir, 'tone.mp4'), { duration: 8, amplitude: 0.5 }),
     // A QuickTime movie as ffmpeg writes one (AAC in a version 1 sound description inside `wave`).
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=30000/1001', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', join(h.dir, 'tone.mov')]),
     ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25', '-i', speech.path, '-t', '8',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-movflags', '+faststart', join(h.dir, 'speech.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=30000/1001',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100',
+      '-t',
+      '5',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-video_track_timescale',
+      '600',
+      '-f',
+      'mov',
+      join(h.dir, 'tone.mov'),
     ]),
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=500:sample_rate=48000', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'libmp3lame', '-b:a', '128k', join(h.dir, 'mp3.mp4')]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=25',
+      '-i',
+      speech.path,
+      '-t',
+      '8',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      join(h.dir, 'speech.mp4'),
+    ]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=500:sample_rate=48000',
+      '-t',
+      '4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      join(h.dir, 'mp3.mp4'),
+    ]),
     (async () => {
       // Looping by stream copy leaves the audio timeline uneven at each join, as real edits do.
       await makeVideo(join(h.dir, 'base.mp4'), { duration: 3, width: 160, height: 90, amplitude: 0.4, frequency: 330 });
-      await ffmpeg(['-stream_loop', '2', '-i', join(h.dir, 'base.mp4'), '-c', 'copy', '-movflags', '+faststart', join(h.dir, 'looped.mp4')]);
+      await ffmpeg([
+        '-stream_loop',
+        '2',
+        '-i',
+        join(h.dir, 'base.mp4'),
+        '-c',
+        'copy',
+        '-movflags',
+        '+faststart',
+        join(h.dir, 'looped.mp4'),
+      ]);
     })(),
   ]);
 }, 180_000);
@@ -86,7 +159,17 @@ function differingRuns(a: { hash: string }[], b: { hash: string }[]): [number, n
 async function readsCleanly(path: string): Promise<void> {
   const { stderr: warnings } = await exec('ffprobe', ['-v', 'warning', '-show_streams', '-show_format', path]);
   expect(warnings).toBe('');
-  const { stderr: errors } = await exec('ffmpeg', ['-nostdin', '-v', 'error', '-xerror', '-i', path, '-f', 'null', '-']);
+  const { stderr: errors } = await exec('ffmpeg', [
+    '-nostdin',
+    '-v',
+    'error',
+    '-xerror',
+    '-i',
+    path,
+    '-f',
+    'null',
+    '-',
+  ]);
   expect(errors).toBe('');
 }
 
@@ -94,7 +177,13 @@ async function readsCleanly(path: string): Promise<void> {
  * The shared checks: in-process, video packets identical, audio frames identical except one run per
  * window that starts and ends within `reach` seconds of it, muted inside, untouched outside.
  */
-async function checkMute(file: string, windows: TimeRange[], result: { video_copied: boolean; duration: number }, path: string, reach = 0.35) {
+async function checkMute(
+  file: string,
+  windows: TimeRange[],
+  result: { video_copied: boolean; duration: number },
+  path: string,
+  reach = 0.35,
+) {
   const src = join(h.dir, file);
   expect(result.video_copied).toBe(true);
   expect(await videoPacketHashes(path)).toEqual(await videoPacketHashes(src));
@@ -105,7 +194,10 @@ async function checkMute(file: string, windows: TimeRange[], result: { video_cop
   expect(runs.length).toBeLessThanOrEqual(windows.length);
   for (const [first, last] of runs) {
     const window = windows.find((w) => before[first]!.time >= w.start - reach && before[last]!.time <= w.end + reach);
-    expect(window, `frames ${first}–${last} (${before[first]!.time.toFixed(3)}–${before[last]!.time.toFixed(3)} s) replaced near a window`).toBeDefined();
+    expect(
+      window,
+      `frames ${first}–${last} (${before[first]!.time.toFixed(3)}–${before[last]!.time.toFixed(3)} s) replaced near a window`,
+    ).toBeDefined();
   }
   expect(Math.abs(result.duration - Number((await probe(src)).format.duration))).toBeLessThanOrEqual(0.001);
   await readsCleanly(path);
@@ -113,7 +205,10 @@ async function checkMute(file: string, windows: TimeRange[], result: { video_cop
 
 describe('mute in-process', () => {
   it('hard on a tone: silent inside, the source outside (to the sample away from the joins), one spliced run per window', async () => {
-    const windows = [{ start: 1, end: 2 }, { start: 3.5, end: 4.2 }];
+    const windows = [
+      { start: 1, end: 2 },
+      { start: 3.5, end: 4.2 },
+    ];
     const before = logged('mute done in-process').length;
     const { result, path } = await mute('tone.mp4', { intervals: windows });
     expect(logged('mute done in-process').length, 'ran in-process').toBe(before + 1);
@@ -122,7 +217,11 @@ describe('mute in-process', () => {
     const pcm = await decodePcm(path, RATE);
     const source = await decodePcm(join(h.dir, 'tone.mp4'), RATE);
     for (const w of windows) expect(rmsDb(pcm, RATE, w.start + 0.03, w.end - 0.03)).toBeLessThan(-60);
-    for (const [a, b] of [[0.1, 0.97], [2.05, 3.47], [4.25, 7.9]] as const) {
+    for (const [a, b] of [
+      [0.1, 0.97],
+      [2.05, 3.47],
+      [4.25, 7.9],
+    ] as const) {
       expect(Math.abs(rmsDb(pcm, RATE, a, b) - rmsDb(source, RATE, a, b))).toBeLessThanOrEqual(0.5);
       // Next to the joins the new frames are a re-encode (quantisation noise only); further out, the source's own.
       expect(snrDb(source.subarray(a * RATE, b * RATE), pcm.subarray(a * RATE, b * RATE))).toBeGreaterThan(20);
@@ -145,15 +244,25 @@ describe('mute in-process', () => {
   });
 
   it('hard inside speech over music: joins in busy audio stay inaudible (levels within 0.5 dB, waveform close)', async () => {
-    const windows = [{ start: 1.3, end: 2.1 }, { start: 4.6, end: 5.05 }];
+    const windows = [
+      { start: 1.3, end: 2.1 },
+      { start: 4.6, end: 5.05 },
+    ];
     const before = logged('mute done in-process').length;
     const { result, path } = await mute('speech.mp4', { intervals: windows });
-    expect(logged('mute done in-process').length, `ran in-process (${logged('mute falls back to ffmpeg').at(-1)})`).toBe(before + 1);
+    expect(
+      logged('mute done in-process').length,
+      `ran in-process (${logged('mute falls back to ffmpeg').at(-1)})`,
+    ).toBe(before + 1);
     await checkMute('speech.mp4', windows, result, path);
     const pcm = await decodePcm(path, RATE);
     const source = await decodePcm(join(h.dir, 'speech.mp4'), RATE);
     for (const w of windows) expect(rmsDb(pcm, RATE, w.start + 0.03, w.end - 0.03)).toBeLessThan(-60);
-    for (const [a, b] of [[0.2, 1.25], [2.15, 4.55], [5.1, 7.9]] as const) {
+    for (const [a, b] of [
+      [0.2, 1.25],
+      [2.15, 4.55],
+      [5.1, 7.9],
+    ] as const) {
       expect(Math.abs(rmsDb(pcm, RATE, a, b) - rmsDb(source, RATE, a, b))).toBeLessThanOrEqual(0.5);
       expect(snrDb(source.subarray(a * RATE, b * RATE), pcm.subarray(a * RATE, b * RATE))).toBeGreaterThan(15);
     }
@@ -168,7 +277,12 @@ describe('mute in-process', () => {
     const ducked = await decodePcm(duck.path, RATE);
     expect(relative(ducked, 2.05, 4.95)).toBeCloseTo(20 * Math.log10(0.25), 0);
     expect(Math.abs(relative(ducked, 0.1, 1.95))).toBeLessThanOrEqual(0.5);
-    const fade = await mute('tone.mp4', { mode: 'fade', fade_duration: 0.8, denoise: false, intervals: [{ start: 3, end: 5 }] });
+    const fade = await mute('tone.mp4', {
+      mode: 'fade',
+      fade_duration: 0.8,
+      denoise: false,
+      intervals: [{ start: 3, end: 5 }],
+    });
     // The fades reach 0.8 s out: the spliced run does too.
     await checkMute('tone.mp4', [{ start: 2.2, end: 5.8 }], fade.result, fade.path);
     const faded = await decodePcm(fade.path, RATE);
@@ -181,7 +295,10 @@ describe('mute in-process', () => {
   });
 
   it('windows at the very start and end, and an uneven (looped) timeline', async () => {
-    const edges = [{ start: 0, end: 0.6 }, { start: 7.3, end: 8 }];
+    const edges = [
+      { start: 0, end: 0.6 },
+      { start: 7.3, end: 8 },
+    ];
     const { result, path } = await mute('tone.mp4', { intervals: edges });
     await checkMute('tone.mp4', edges, result, path);
     const pcm = await decodePcm(path, RATE);
@@ -190,7 +307,10 @@ describe('mute in-process', () => {
     expect(rmsDb(pcm, RATE, 0.7, 7.2)).toBeGreaterThan(-12);
 
     // Windows across the loop points at 3 s and 6 s.
-    const windows = [{ start: 2.7, end: 3.4 }, { start: 5.5, end: 6.5 }];
+    const windows = [
+      { start: 2.7, end: 3.4 },
+      { start: 5.5, end: 6.5 },
+    ];
     const before = logged('mute done in-process').length;
     const looped = await mute('looped.mp4', { intervals: windows });
     expect(logged('mute done in-process').length).toBe(before + 1);
@@ -198,7 +318,11 @@ describe('mute in-process', () => {
     const loopedPcm = await decodePcm(looped.path, RATE);
     for (const w of windows) expect(rmsDb(loopedPcm, RATE, w.start + 0.03, w.end - 0.03)).toBeLessThan(-60);
     const loopedSource = await decodePcm(join(h.dir, 'looped.mp4'), RATE);
-    for (const [a, b] of [[0.2, 2.65], [3.45, 5.45], [6.55, 8.8]] as const) {
+    for (const [a, b] of [
+      [0.2, 2.65],
+      [3.45, 5.45],
+      [6.55, 8.8],
+    ] as const) {
       expect(Math.abs(rmsDb(loopedPcm, RATE, a, b) - rmsDb(loopedSource, RATE, a, b))).toBeLessThanOrEqual(0.5);
     }
   });
@@ -206,13 +330,18 @@ describe('mute in-process', () => {
   it('an input that breaks off while the muted spans are read is input_unreachable', async () => {
     await ffmpeg(['-i', join(h.dir, 'tone.mp4'), '-c', 'copy', join(h.dir, 'breaks.mp4')]);
     h.media.breakReads('breaks.mp4', 1000, 20_000);
-    await expect(mute('breaks.mp4', { intervals: [{ start: 3, end: 4 }] })).rejects.toMatchObject({ code: 'input_unreachable', retryable: true });
+    await expect(mute('breaks.mp4', { intervals: [{ start: 3, end: 4 }] })).rejects.toMatchObject({
+      code: 'input_unreachable',
+      retryable: true,
+    });
     expect(logged('operation crashed')).toEqual([]);
   });
 
   it('leaves MP3 audio and whole-track denoise to the ffmpeg path, which still mutes right', async () => {
     const mp3 = await mute('mp3.mp4', { intervals: [{ start: 1, end: 2 }] });
-    expect(JSON.parse(logged('mute falls back to ffmpeg').at(-1)!).reason).toBe('audio other than mono or stereo AAC-LC');
+    expect(JSON.parse(logged('mute falls back to ffmpeg').at(-1)!).reason).toBe(
+      'audio other than mono or stereo AAC-LC',
+    );
     expect(rmsDb(await decodePcm(mp3.path, RATE), RATE, 1.05, 1.95)).toBeLessThan(-60);
     expect(await videoPacketHashes(mp3.path)).toEqual(await videoPacketHashes(join(h.dir, 'mp3.mp4')));
 

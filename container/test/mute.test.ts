@@ -38,19 +38,40 @@ const relative = (pcm: Float32Array, a: number, b: number) => rmsDb(pcm, RATE, a
 
 describe('mute', () => {
   it('hard: below −60 dBFS inside each window, within ±0.5 dB of the source outside, video packets identical', async () => {
-    const { result, path, pcm } = await mute('hard.mp4', { intervals: [{ start: 1, end: 2 }, { start: 3.5, end: 4.2 }] });
+    const { result, path, pcm } = await mute('hard.mp4', {
+      intervals: [
+        { start: 1, end: 2 },
+        { start: 3.5, end: 4.2 },
+      ],
+    });
     expect(result.video_copied).toBe(true);
-    expect(result.intervals).toEqual([{ start: 1, end: 2 }, { start: 3.5, end: 4.2 }]);
+    expect(result.intervals).toEqual([
+      { start: 1, end: 2 },
+      { start: 3.5, end: 4.2 },
+    ]);
     expect(result.duration).toBeCloseTo(8, 1);
-    for (const [a, b] of [[1.03, 1.97], [3.53, 4.17]] as const) expect(rmsDb(pcm, RATE, a, b)).toBeLessThan(-60);
-    for (const [a, b] of [[0.1, 0.95], [2.05, 3.45], [4.25, 7.9]] as const) expect(Math.abs(relative(pcm, a, b))).toBeLessThanOrEqual(0.5);
+    for (const [a, b] of [
+      [1.03, 1.97],
+      [3.53, 4.17],
+    ] as const)
+      expect(rmsDb(pcm, RATE, a, b)).toBeLessThan(-60);
+    for (const [a, b] of [
+      [0.1, 0.95],
+      [2.05, 3.45],
+      [4.25, 7.9],
+    ] as const)
+      expect(Math.abs(relative(pcm, a, b))).toBeLessThanOrEqual(0.5);
     expect(await videoPacketHashes(path)).toEqual(sourceHashes);
     const info = await probe(path);
     expect(info.streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
   });
 
   it('duck: keeps the given fraction inside the windows', async () => {
-    const { pcm, path } = await mute('duck.mp4', { mode: 'duck', keep_percentage: 0.25, intervals: [{ start: 2, end: 5 }] });
+    const { pcm, path } = await mute('duck.mp4', {
+      mode: 'duck',
+      keep_percentage: 0.25,
+      intervals: [{ start: 2, end: 5 }],
+    });
     expect(relative(pcm, 2.05, 4.95)).toBeCloseTo(20 * Math.log10(0.25), 0);
     expect(Math.abs(relative(pcm, 0.1, 1.95))).toBeLessThanOrEqual(0.5);
     expect(Math.abs(relative(pcm, 5.05, 7.9))).toBeLessThanOrEqual(0.5);
@@ -58,7 +79,12 @@ describe('mute', () => {
   });
 
   it('fade: falls to the kept level over the fade before the window and rises after it (docs/compatibility.md#voice-detection)', async () => {
-    const { pcm } = await mute('fade.mp4', { mode: 'fade', fade_duration: 0.8, denoise: false, intervals: [{ start: 3, end: 5 }] });
+    const { pcm } = await mute('fade.mp4', {
+      mode: 'fade',
+      fade_duration: 0.8,
+      denoise: false,
+      intervals: [{ start: 3, end: 5 }],
+    });
     // Inside: 3 % of the level (−30.5 dB).
     expect(relative(pcm, 3.05, 4.95)).toBeCloseTo(20 * Math.log10(0.03), 0);
     // Fading: strictly between the kept level and full level, lower nearer the window.
@@ -81,11 +107,30 @@ describe('mute', () => {
       background: 'tone',
       snr_db: 10,
       duration: 9,
-      utterances: [{ text: 'The quick brown fox jumps over the lazy dog.', at: 1.5 }, { text: 'Mute this part as well.', at: 6 }],
+      utterances: [
+        { text: 'The quick brown fox jumps over the lazy dog.', at: 1.5 },
+        { text: 'Mute this part as well.', at: 6 },
+      ],
     });
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25', '-i', fixture.path, '-t', '9',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '128k', '-shortest', join(h.dir, 'talk.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=25',
+      '-i',
+      fixture.path,
+      '-t',
+      '9',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-shortest',
+      join(h.dir, 'talk.mp4'),
     ]);
     const result = await h.processor.client.run('mute', {
       input: { url: h.media.url('talk.mp4') },
@@ -106,7 +151,12 @@ describe('mute', () => {
   it('refuses media without audio', async () => {
     await makeVideo(join(h.dir, 'mute-noaudio.mp4'), { duration: 1, audio: 'none' });
     await expect(
-      h.processor.client.run('mute', { input: { url: h.media.url('mute-noaudio.mp4') }, output: { url: h.media.uploadUrl('x.mp4'), content_type: 'video/mp4' }, mode: 'hard', intervals: [{ start: 0, end: 1 }] }),
+      h.processor.client.run('mute', {
+        input: { url: h.media.url('mute-noaudio.mp4') },
+        output: { url: h.media.uploadUrl('x.mp4'), content_type: 'video/mp4' },
+        mode: 'hard',
+        intervals: [{ start: 0, end: 1 }],
+      }),
     ).rejects.toMatchObject({ code: 'no_audio_stream' });
   });
 });

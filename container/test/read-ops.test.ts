@@ -18,8 +18,17 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'square.mp4'), { duration: 1, width: 160, height: 160 }),
     // Loud tone 0–2 s, a tone at a tenth of that 2–4 s, digital silence 4–6 s.
     ffmpeg([
-      '-f', 'lavfi', '-i', 'aevalsrc=if(lt(t\\,2)\\,0.5\\,if(lt(t\\,4)\\,0.05\\,0))*sin(2*PI*440*t):s=48000:c=mono',
-      '-t', '6', '-c:a', 'aac', '-b:a', '128k', join(h.dir, 'levels.m4a'),
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=if(lt(t\\,2)\\,0.5\\,if(lt(t\\,4)\\,0.05\\,0))*sin(2*PI*440*t):s=48000:c=mono',
+      '-t',
+      '6',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      join(h.dir, 'levels.m4a'),
     ]),
   ]);
 });
@@ -51,7 +60,14 @@ describe('probe', () => {
 
   it('reports a portrait file without audio', async () => {
     const result = await h.processor.client.run('probe', { input: input('portrait.mp4') });
-    expect(result).toMatchObject({ width: 180, height: 320, orientation: 'portrait', fps: 25, has_audio: false, audio_codec: null });
+    expect(result).toMatchObject({
+      width: 180,
+      height: 320,
+      orientation: 'portrait',
+      fps: 25,
+      has_audio: false,
+      audio_codec: null,
+    });
   });
 
   it('applies rotation metadata to the display size (as the original video-info)', async () => {
@@ -65,7 +81,9 @@ describe('probe', () => {
   });
 
   it('reports square media', async () => {
-    expect(await h.processor.client.run('probe', { input: input('square.mp4') })).toMatchObject({ orientation: 'square' });
+    expect(await h.processor.client.run('probe', { input: input('square.mp4') })).toMatchObject({
+      orientation: 'square',
+    });
   });
 
   it('probes audio-only media', async () => {
@@ -77,7 +95,12 @@ describe('probe', () => {
 
 describe('thumbnail', () => {
   it('writes a JPEG of the frame at t, scaled to the width, and uploads it with its length', async () => {
-    const result = await h.processor.client.run('thumbnail', { input: input('landscape.mp4'), time: 1.5, width: 160, output: output('thumb.jpg', 'image/jpeg') });
+    const result = await h.processor.client.run('thumbnail', {
+      input: input('landscape.mp4'),
+      time: 1.5,
+      width: 160,
+      output: output('thumb.jpg', 'image/jpeg'),
+    });
     expect(result).toMatchObject({ time: 1.5, width: 160, height: 90 });
     const upload = h.media.uploads.get('thumb.jpg')!;
     expect(upload.contentType).toBe('image/jpeg');
@@ -94,15 +117,31 @@ describe('thumbnail', () => {
   });
 
   it('turns rotated video upright and clamps a time past the end', async () => {
-    const result = await h.processor.client.run('thumbnail', { input: input('rotated.mp4'), time: 99, width: 90, output: output('rot.png', 'image/png') });
+    const result = await h.processor.client.run('thumbnail', {
+      input: input('rotated.mp4'),
+      time: 99,
+      width: 90,
+      output: output('rot.png', 'image/png'),
+    });
     expect(result.width).toBe(90);
     expect(result.height).toBe(160);
     expect(result.time).toBeLessThan(2);
-    expect((await probe(h.media.uploads.get('rot.png')!.path)).streams[0]).toMatchObject({ codec_name: 'png', width: 90, height: 160 });
+    expect((await probe(h.media.uploads.get('rot.png')!.path)).streams[0]).toMatchObject({
+      codec_name: 'png',
+      width: 90,
+      height: 160,
+    });
   });
 
   it('fails with no_video_stream for audio-only input', async () => {
-    await expect(h.processor.client.run('thumbnail', { input: input('levels.m4a'), time: 0, width: 100, output: output('x.jpg', 'image/jpeg') })).rejects.toMatchObject({
+    await expect(
+      h.processor.client.run('thumbnail', {
+        input: input('levels.m4a'),
+        time: 0,
+        width: 100,
+        output: output('x.jpg', 'image/jpeg'),
+      }),
+    ).rejects.toMatchObject({
       code: 'no_video_stream',
       retryable: false,
     });
@@ -111,7 +150,12 @@ describe('thumbnail', () => {
 
 describe('frames', () => {
   it('returns one JPEG per interval, at most max_width wide, in one pass', async () => {
-    const result = await h.processor.client.run('frames', { input: input('landscape.mp4'), interval: 1, max_width: 200, max_frames: 100 });
+    const result = await h.processor.client.run('frames', {
+      input: input('landscape.mp4'),
+      interval: 1,
+      max_width: 200,
+      max_frames: 100,
+    });
     expect(result.frames.map((f) => f.time)).toEqual([0, 1, 2, 3]);
     for (const frame of result.frames) {
       expect(frame).toMatchObject({ width: 200, height: 112 });
@@ -127,7 +171,14 @@ describe('frames', () => {
   });
 
   it('honours start, end and max_frames, and never upscales', async () => {
-    const result = await h.processor.client.run('frames', { input: input('landscape.mp4'), interval: 0.5, max_width: 1920, start: 1, end: 3, max_frames: 3 });
+    const result = await h.processor.client.run('frames', {
+      input: input('landscape.mp4'),
+      interval: 0.5,
+      max_width: 1920,
+      start: 1,
+      end: 3,
+      max_frames: 3,
+    });
     expect(result.frames.map((f) => f.time)).toEqual([1, 1.5, 2]);
     expect(result.frames[0]).toMatchObject({ width: 320, height: 180 });
   });
@@ -157,7 +208,10 @@ describe('waveform', () => {
 
 describe('remove-audio', () => {
   it('drops the audio and copies the video packet for packet', async () => {
-    const result = await h.processor.client.run('remove-audio', { input: input('landscape.mp4'), output: output('silent.mp4', 'video/mp4') });
+    const result = await h.processor.client.run('remove-audio', {
+      input: input('landscape.mp4'),
+      output: output('silent.mp4', 'video/mp4'),
+    });
     const out = h.media.uploads.get('silent.mp4')!.path;
     const info = await probe(out);
     expect(info.streams.map((s) => s.codec_type)).toEqual(['video']);

@@ -39,7 +39,26 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'broll.mp4'), { duration: 3, width: 640, height: 360, fps: 25, audio: 'none' }),
     makeTone(join(h.dir, 'voice.m4a'), 2, 660, 0.2),
     // A flat grey picture: anything bright on it is the subtitle.
-    ffmpeg(['-f', 'lavfi', '-i', 'color=c=0x404040:s=320x180:r=25', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', join(h.dir, 'grey.mp4')]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x404040:s=320x180:r=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=48000:cl=stereo',
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      join(h.dir, 'grey.mp4'),
+    ]),
   ]);
 });
 afterAll(async () => h?.close());
@@ -60,15 +79,38 @@ describe('render', () => {
     expect(result).toMatchObject({ width: 180, height: 320, loudness_lufs: null });
     expect(result.duration).toBeCloseTo(4, 1);
     const info = await probe(path);
-    expect(info.streams[0]).toMatchObject({ codec_name: 'h264', width: 180, height: 320, r_frame_rate: '25/1', profile: 'High' });
+    expect(info.streams[0]).toMatchObject({
+      codec_name: 'h264',
+      width: 180,
+      height: 320,
+      r_frame_rate: '25/1',
+      profile: 'High',
+    });
     expect(info.streams[1]).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
     // Not silence: the clip's own sound is there (the original replaced it with silence).
     const pcm = await decodePcm(path, RATE);
-    expect(rmsDb(pcm, RATE, 0.5, 3.5)).toBeCloseTo(rmsDb(await decodePcm(join(h.dir, 'clip.mp4'), RATE), RATE, 0.5, 3.5), 0);
+    expect(rmsDb(pcm, RATE, 0.5, 3.5)).toBeCloseTo(
+      rmsDb(await decodePcm(join(h.dir, 'clip.mp4'), RATE), RATE, 0.5, 3.5),
+      0,
+    );
     // The centre of the source, cropped: same picture as scaling and cropping it directly.
     const [got] = await grayFrames(path, 180, 320, { start: 2, count: 1 });
     const direct = join(h.dir, 'direct.mp4');
-    await ffmpeg(['-ss', '2', '-i', join(h.dir, 'clip.mp4'), '-frames:v', '1', '-vf', 'scale=180:320:force_original_aspect_ratio=increase,crop=180:320', '-c:v', 'libx264', '-qp', '0', direct]);
+    await ffmpeg([
+      '-ss',
+      '2',
+      '-i',
+      join(h.dir, 'clip.mp4'),
+      '-frames:v',
+      '1',
+      '-vf',
+      'scale=180:320:force_original_aspect_ratio=increase,crop=180:320',
+      '-c:v',
+      'libx264',
+      '-qp',
+      '0',
+      direct,
+    ]);
     const [want] = await grayFrames(direct, 180, 320, { count: 1 });
     expect(psnr(got!, want!)).toBeGreaterThan(28);
   });
@@ -79,13 +121,30 @@ describe('render', () => {
   });
 
   it('extends with extra clips, then holds the last frame, to reach a longer target', async () => {
-    const { result, path } = await render('long.mp4', { target_duration: 9, extend_with: [{ url: h.media.url('broll.mp4') }] });
+    const { result, path } = await render('long.mp4', {
+      target_duration: 9,
+      extend_with: [{ url: h.media.url('broll.mp4') }],
+    });
     expect(result.duration).toBeCloseTo(9, 1);
     const frames = await grayFrames(path, 180, 320);
     expect(frames.length).toBeGreaterThanOrEqual(224);
     // 4.5 s is the b-roll at 0.5 s.
     const broll = join(h.dir, 'broll-direct.mp4');
-    await ffmpeg(['-ss', '0.5', '-i', join(h.dir, 'broll.mp4'), '-frames:v', '1', '-vf', 'scale=180:320:force_original_aspect_ratio=increase,crop=180:320', '-c:v', 'libx264', '-qp', '0', broll]);
+    await ffmpeg([
+      '-ss',
+      '0.5',
+      '-i',
+      join(h.dir, 'broll.mp4'),
+      '-frames:v',
+      '1',
+      '-vf',
+      'scale=180:320:force_original_aspect_ratio=increase,crop=180:320',
+      '-c:v',
+      'libx264',
+      '-qp',
+      '0',
+      broll,
+    ]);
     const [want] = await grayFrames(broll, 180, 320, { count: 1 });
     expect(psnr(frames[Math.round(4.5 * 25)]!, want!)).toBeGreaterThan(28);
     // After 7 s (4 s clip + 3 s b-roll) the last frame is held (equal up to encoding noise; moving
@@ -95,7 +154,8 @@ describe('render', () => {
   });
 
   it('burns subtitles in the lower part during their cues only, from validated settings', async () => {
-    const srt = '1\n00:00:00,500 --> 00:00:01,500\n<b>Hello</b> {\\an8}there\n\n2\n00:00:02,000 --> 00:00:02,800\nSecond line\n';
+    const srt =
+      '1\n00:00:00,500 --> 00:00:01,500\n<b>Hello</b> {\\an8}there\n\n2\n00:00:02,000 --> 00:00:02,800\nSecond line\n';
     const { path } = await render('subs.mp4', { subtitles: { srt, style: STYLE } }, 'grey.mp4');
     const frames = await grayFrames(path, 180, 320);
     const bright = (frame: Buffer, fromRow: number, toRow: number) => {

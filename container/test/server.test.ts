@@ -40,7 +40,14 @@ describe('GET /health', () => {
   it('reports the binaries and work in flight, without authentication', async () => {
     const res = await fetch(`${h.processor.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', ffmpeg: true, ffprobe: true, espeak: true, version: expect.any(String), in_flight: 0 });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      ffmpeg: true,
+      ffprobe: true,
+      espeak: true,
+      version: expect.any(String),
+      in_flight: 0,
+    });
   });
 
   it('is what the Worker client sees', async () => {
@@ -51,7 +58,9 @@ describe('GET /health', () => {
     // An old static build's banner (what the npm-shipped 2018 builds print).
     const dir = await mkdtemp(join(tmpdir(), 'cutroom-old-ffmpeg-'));
     const old = join(dir, 'ffmpeg');
-    await writeFile(old, '#!/bin/sh\necho "ffmpeg version 4.1.4-static https://johnvansickle.com/ffmpeg/"\n', { mode: 0o755 });
+    await writeFile(old, '#!/bin/sh\necho "ffmpeg version 4.1.4-static https://johnvansickle.com/ffmpeg/"\n', {
+      mode: 0o755,
+    });
     const processor = await startProcessor({ FFMPEG_PATH: old, ALLOWED_MEDIA_ORIGINS: h.media.origin });
     try {
       const res = await fetch(`${processor.url}/health`);
@@ -67,7 +76,9 @@ describe('GET /health', () => {
 
 describe('ffmpeg version banners', () => {
   it('takes 5.1 and newer, and builds from git; refuses older releases', () => {
-    expect(meetsMinimumVersion('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers')).toBe(true);
+    expect(meetsMinimumVersion('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers')).toBe(
+      true,
+    );
     expect(meetsMinimumVersion('ffmpeg version n6.0 Copyright (c) 2000-2023')).toBe(true);
     expect(meetsMinimumVersion('ffprobe version 7.1.1 Copyright (c) 2007-2025')).toBe(true);
     expect(meetsMinimumVersion('ffmpeg version N-109421-g9adf02247c-static')).toBe(true);
@@ -84,7 +95,10 @@ describe('authentication', () => {
     const res = await post(path, body(), await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', path, body()));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson');
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(lines.at(-1)?.type).toBe('result');
     expect(lines.slice(0, -1).every((l) => l.type === 'progress')).toBe(true);
   });
@@ -96,7 +110,11 @@ describe('authentication', () => {
   });
 
   it('rejects a signature made with another secret', async () => {
-    const res = await post('/v1/probe', body(), await signProcessorRequest('another-secret-0123456789abcdef', 'POST', '/v1/probe', body()));
+    const res = await post(
+      '/v1/probe',
+      body(),
+      await signProcessorRequest('another-secret-0123456789abcdef', 'POST', '/v1/probe', body()),
+    );
     expect(res.status).toBe(401);
   });
 
@@ -125,20 +143,38 @@ describe('authentication', () => {
 
 describe('request validation', () => {
   it('answers 400 invalid_request with the field path', async () => {
-    const res = await signedPost('thumbnail', { input: { url: h.media.url('clip.mp4') }, time: -1, width: 320, output: { url: h.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' } });
+    const res = await signedPost('thumbnail', {
+      input: { url: h.media.url('clip.mp4') },
+      time: -1,
+      width: 320,
+      output: { url: h.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' },
+    });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('time') } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'invalid_request', message: expect.stringContaining('time') },
+    });
   });
 
   it('rejects unknown fields, bad JSON and non-object bodies', async () => {
-    expect((await signedPost('probe', { input: { url: h.media.url('clip.mp4') }, path: '/etc/passwd' })).status).toBe(400);
+    expect((await signedPost('probe', { input: { url: h.media.url('clip.mp4') }, path: '/etc/passwd' })).status).toBe(
+      400,
+    );
     const bad = '{"input":';
-    expect((await post('/v1/probe', bad, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', bad))).status).toBe(400);
+    expect(
+      (await post('/v1/probe', bad, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', bad)))
+        .status,
+    ).toBe(400);
     expect((await signedPost('probe', [1, 2])).status).toBe(400);
   });
 
   it('refuses URLs outside the allowed media origins, other schemes and credentials', async () => {
-    for (const url of ['http://127.0.0.1:1/x.mp4', 'file:///etc/passwd', 'concat:/etc/passwd', `${h.media.origin.replace('http://', 'http://user:pw@')}/media/clip.mp4`, 'not a url']) {
+    for (const url of [
+      'http://127.0.0.1:1/x.mp4',
+      'file:///etc/passwd',
+      'concat:/etc/passwd',
+      `${h.media.origin.replace('http://', 'http://user:pw@')}/media/clip.mp4`,
+      'not a url',
+    ]) {
       const res = await signedPost('probe', { input: { url } });
       expect(res.status, url).toBe(400);
       expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
@@ -146,13 +182,22 @@ describe('request validation', () => {
   });
 
   it('refuses output URLs outside the allowed origins', async () => {
-    const res = await signedPost('thumbnail', { input: { url: h.media.url('clip.mp4') }, time: 0, width: 160, output: { url: 'http://127.0.0.1:1/upload/x.jpg', content_type: 'image/jpeg' } });
+    const res = await signedPost('thumbnail', {
+      input: { url: h.media.url('clip.mp4') },
+      time: 0,
+      width: 160,
+      output: { url: 'http://127.0.0.1:1/upload/x.jpg', content_type: 'image/jpeg' },
+    });
     expect(res.status).toBe(400);
   });
 
   it('rejects bodies over 2 MB with 413', async () => {
     const big = JSON.stringify({ input: { url: h.media.url('clip.mp4') }, padding: 'x'.repeat(2 * 1024 * 1024) });
-    const res = await post('/v1/probe', big, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', big));
+    const res = await post(
+      '/v1/probe',
+      big,
+      await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', big),
+    );
     expect(res.status).toBe(413);
   });
 
@@ -168,7 +213,9 @@ describe('request validation', () => {
         }
       },
     });
-    const res = await fetch(`${h.processor.url}/v1/probe`, { method: 'POST', body, duplex: 'half' } as RequestInit & { duplex: 'half' });
+    const res = await fetch(`${h.processor.url}/v1/probe`, { method: 'POST', body, duplex: 'half' } as RequestInit & {
+      duplex: 'half';
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
   });
@@ -186,15 +233,21 @@ describe('concurrency', () => {
     const first = h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } });
     // Wait until the first operation holds the only slot (as the processor itself reports it: on a
     // loaded machine its request can take seconds to arrive).
-    const inFlight = async () => ((await (await fetch(`${h.processor.url}/health`)).json()) as { in_flight: number }).in_flight;
+    const inFlight = async () =>
+      ((await (await fetch(`${h.processor.url}/health`)).json()) as { in_flight: number }).in_flight;
     for (let i = 0; i < 400 && (await inFlight()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await inFlight()).toBe(1);
-    const second = await h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } }).catch((e: unknown) => e);
+    const second = await h.processor.client
+      .run('probe', { input: { url: h.media.url('clip.mp4') } })
+      .catch((e: unknown) => e);
     expect(second).toBeInstanceOf(ProcessorError);
     expect(second).toMatchObject({ code: 'busy', retryable: true, status: 503 });
     release();
     expect((await first).duration).toBeCloseTo(2, 1);
-    expect((await h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } })).duration).toBeCloseTo(2, 1);
+    expect((await h.processor.client.run('probe', { input: { url: h.media.url('clip.mp4') } })).duration).toBeCloseTo(
+      2,
+      1,
+    );
   });
 });
 
@@ -221,7 +274,12 @@ describe('time limits and clean-up', () => {
       const release = slow.media.hold('clip.mp4');
       const started = Date.now();
       const error = await slow.processor.client
-        .run('thumbnail', { input: { url: slow.media.url('clip.mp4') }, time: 1, width: 160, output: { url: slow.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' } })
+        .run('thumbnail', {
+          input: { url: slow.media.url('clip.mp4') },
+          time: 1,
+          width: 160,
+          output: { url: slow.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' },
+        })
         .catch((e: unknown) => e);
       release();
       expect(error).toMatchObject({ code: 'timeout', retryable: true });
@@ -229,7 +287,9 @@ describe('time limits and clean-up', () => {
       expect(await readdir(scratch)).toEqual([]);
       const health = (await (await fetch(`${slow.processor.url}/health`)).json()) as { in_flight: number };
       expect(health.in_flight).toBe(0);
-      expect((await slow.processor.client.run('probe', { input: { url: slow.media.url('clip.mp4') } })).duration).toBeCloseTo(2, 1);
+      expect(
+        (await slow.processor.client.run('probe', { input: { url: slow.media.url('clip.mp4') } })).duration,
+      ).toBeCloseTo(2, 1);
       expect(await readdir(scratch)).toEqual([]);
     } finally {
       await slow.close();

@@ -18,7 +18,18 @@ const exec = promisify(execFile);
 let ours: Harness;
 let ffmpegOnly: Harness;
 
-const lavfiVideo = (fps: number | string, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${fps}`, '-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*(200+100*t)*t):s=48000:c=stereo', '-t', String(seconds)];
+const lavfiVideo = (fps: number | string, seconds: number) => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=320x180:rate=${fps}`,
+  '-f',
+  'lavfi',
+  '-i',
+  'aevalsrc=0.5*sin(2*PI*(200+100*t)*t):s=48000:c=stereo',
+  '-t',
+  String(seconds),
+];
 
 interface Fixture {
   name: string;
@@ -29,41 +40,167 @@ interface Fixture {
 
 const FIXTURES: Fixture[] = [
   // Cut inside a GOP, from a keyframe, shorter than a GOP, from 0, and past the end.
-  { name: 'bframes.mp4', audio: true, make: (p) => makeVideo(p, { duration: 8, gop: 30, bframes: 2 }), cuts: [[2.4, 5.5], [3, 4.2], [4.2, 4.7], [0, 1.5], [6.3, 30]] },
-  { name: 'no-bframes.mp4', audio: true, make: (p) => makeVideo(p, { duration: 6, gop: 45, bframes: 0 }), cuts: [[1.6, 4.1]] },
-  { name: 'no-audio.mp4', audio: false, make: (p) => makeVideo(p, { duration: 6, gop: 60, bframes: 3, audio: 'none' }), cuts: [[2.5, 5.2]] },
-  { name: 'rotated.mp4', audio: true, make: (p) => makeVideo(p, { duration: 5, gop: 30, rotate: 90 }), cuts: [[1.5, 3.5]] },
-  { name: 'moov-at-end.mp4', audio: true, make: (p) => makeVideo(p, { duration: 6, gop: 30, faststart: false }), cuts: [[2.2, 4.4]] },
+  {
+    name: 'bframes.mp4',
+    audio: true,
+    make: (p) => makeVideo(p, { duration: 8, gop: 30, bframes: 2 }),
+    cuts: [
+      [2.4, 5.5],
+      [3, 4.2],
+      [4.2, 4.7],
+      [0, 1.5],
+      [6.3, 30],
+    ],
+  },
+  {
+    name: 'no-bframes.mp4',
+    audio: true,
+    make: (p) => makeVideo(p, { duration: 6, gop: 45, bframes: 0 }),
+    cuts: [[1.6, 4.1]],
+  },
+  {
+    name: 'no-audio.mp4',
+    audio: false,
+    make: (p) => makeVideo(p, { duration: 6, gop: 60, bframes: 3, audio: 'none' }),
+    cuts: [[2.5, 5.2]],
+  },
+  {
+    name: 'rotated.mp4',
+    audio: true,
+    make: (p) => makeVideo(p, { duration: 5, gop: 30, rotate: 90 }),
+    cuts: [[1.5, 3.5]],
+  },
+  {
+    name: 'moov-at-end.mp4',
+    audio: true,
+    make: (p) => makeVideo(p, { duration: 6, gop: 30, faststart: false }),
+    cuts: [[2.2, 4.4]],
+  },
   {
     name: 'fps25-chirp.mp4',
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo(25, 8), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '3', '-sc_threshold', '0', '-c:a', 'aac', '-movflags', '+faststart', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo(25, 8),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '50',
+        '-bf',
+        '3',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
     cuts: [[2.1, 5.02]],
   },
   {
     name: 'ntsc-chirp.mp4',
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '15', '-bf', '1', '-sc_threshold', '0', '-c:a', 'aac', '-movflags', '+faststart', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo('30000/1001', 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '15',
+        '-bf',
+        '1',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
     cuts: [[1.1, 3.3]],
   },
   {
     // QuickTime's timescale (600, as phones write): 29.97 fps frames are 20 or 21 ticks long.
     name: 'ts600-chirp.mp4',
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-movflags', '+faststart', p]),
-    cuts: [[1.2, 2.5], [2.05, 5.5]],
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo('30000/1001', 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-bf',
+        '2',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-video_track_timescale',
+        '600',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
+    cuts: [
+      [1.2, 2.5],
+      [2.05, 5.5],
+    ],
   },
   {
     // A QuickTime movie (timescale 600, AAC in a version 1 sound description inside `wave`).
     name: 'quicktime-chirp.mov',
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo('30000/1001', 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-bf', '2', '-sc_threshold', '0', '-c:a', 'aac', '-video_track_timescale', '600', '-f', 'mov', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo('30000/1001', 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-bf',
+        '2',
+        '-sc_threshold',
+        '0',
+        '-c:a',
+        'aac',
+        '-video_track_timescale',
+        '600',
+        '-f',
+        'mov',
+        p,
+      ]),
     cuts: [[1.2, 4.1]],
   },
   {
     name: 'mp3-chirp.mp4',
     audio: true,
-    make: (p) => ffmpeg([...lavfiVideo(30, 6), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-c:a', 'libmp3lame', '-b:a', '128k', '-movflags', '+faststart', p]),
+    make: (p) =>
+      ffmpeg([
+        ...lavfiVideo(30, 6),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '128k',
+        '-movflags',
+        '+faststart',
+        p,
+      ]),
     cuts: [[2.4, 4.5]],
   },
 ];
@@ -128,20 +265,43 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
         const frames = await decodedFrameHashes(mine.path);
         expect(frames.length).toBeGreaterThan(0);
         expect(frames).toEqual(await decodedFrameHashes(theirs.path));
-        const { stderr: decodeErrors } = await exec('ffmpeg', ['-nostdin', '-v', 'error', '-xerror', '-i', mine.path, '-f', 'null', '-']);
+        const { stderr: decodeErrors } = await exec('ffmpeg', [
+          '-nostdin',
+          '-v',
+          'error',
+          '-xerror',
+          '-i',
+          mine.path,
+          '-f',
+          'null',
+          '-',
+        ]);
         expect(decodeErrors).toBe('');
-        const { stderr: warnings } = await exec('ffprobe', ['-v', 'warning', '-show_streams', '-show_format', mine.path]);
+        const { stderr: warnings } = await exec('ffprobe', [
+          '-v',
+          'warning',
+          '-show_streams',
+          '-show_format',
+          mine.path,
+        ]);
         expect(warnings).toBe('');
 
         const streams = (await probe(mine.path)).streams;
         expect(streams.map((s) => s.codec_type)).toEqual(fixture.audio ? ['video', 'audio'] : ['video']);
-        expect(streams[0]!.side_data_list?.[0]?.rotation).toBe((await probe(theirs.path)).streams[0]!.side_data_list?.[0]?.rotation);
+        expect(streams[0]!.side_data_list?.[0]?.rotation).toBe(
+          (await probe(theirs.path)).streams[0]!.side_data_list?.[0]?.rotation,
+        );
         if (fixture.audio) {
           // The audio is the source's from the first frame on (copied, primed, trimmed to the sample).
           // The first frame's exact time (actual_start is rounded to the millisecond).
-          const at = (await videoPackets(join(ours.dir, fixture.name))).map((p) => p.pts).filter((t) => t >= mine.result.actual_start - 0.001).sort((a, b) => a - b)[0]!;
+          const at = (await videoPackets(join(ours.dir, fixture.name)))
+            .map((p) => p.pts)
+            .filter((t) => t >= mine.result.actual_start - 0.001)
+            .sort((a, b) => a - b)[0]!;
           const lead = Math.min(at, 0.5);
-          const source = (await decodePcm(join(ours.dir, fixture.name), 48000, at - lead)).subarray(Math.round(lead * 48000));
+          const source = (await decodePcm(join(ours.dir, fixture.name), 48000, at - lead)).subarray(
+            Math.round(lead * 48000),
+          );
           const pcm = await decodePcm(mine.path);
           expect(snrDb(source, pcm)).toBeGreaterThan(30);
           expect(snrDb(source.subarray(0, 4800), pcm.subarray(0, 4800)), 'first 0.1 s').toBeGreaterThan(30);
@@ -158,9 +318,20 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
 
   it('interleaves video and audio through the file, for playback while it downloads', async () => {
     const { path } = await smartCut(ours, 'bframes.mp4', 1.2, 7.5, 'interleave.mp4');
-    const { stdout } = await exec('ffprobe', ['-v', 'error', '-show_entries', 'packet=stream_index,pos,pts_time', '-of', 'csv=p=0', path]);
+    const { stdout } = await exec('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'packet=stream_index,pos,pts_time',
+      '-of',
+      'csv=p=0',
+      path,
+    ]);
     // stream_index, pts_time, pos (a packet with side data adds an empty field and line).
-    const packets = stdout.split('\n').filter(Boolean).map((line) => line.split(',').map(Number)) as [number, number, number][];
+    const packets = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(',').map(Number)) as [number, number, number][];
     const firstAudio = Math.min(...packets.filter(([s]) => s === 1).map(([, , pos]) => pos));
     const lastVideo = Math.max(...packets.filter(([s]) => s === 0).map(([, , pos]) => pos));
     expect(firstAudio).toBeLessThan(lastVideo);

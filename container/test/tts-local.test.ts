@@ -18,7 +18,11 @@ describe('tts-local', () => {
     const text = 'Welcome to the studio. Today we cut a short clip! Does the caption follow the voice?';
     const result = await h.processor.client.run('tts-local', { text, output: output('speech.mp3') });
     expect(result.characters).toBe(text.length);
-    expect(result.cues.map((c) => c.text)).toEqual(['Welcome to the studio.', 'Today we cut a short clip!', 'Does the caption follow the voice?']);
+    expect(result.cues.map((c) => c.text)).toEqual([
+      'Welcome to the studio.',
+      'Today we cut a short clip!',
+      'Does the caption follow the voice?',
+    ]);
     const upload = h.media.uploads.get('speech.mp3')!;
     expect(upload.contentType).toBe('audio/mpeg');
     const info = await probe(upload.path);
@@ -33,7 +37,8 @@ describe('tts-local', () => {
       expect(rmsDb(pcm, RATE, cue.start + 0.05, cue.end - 0.05)).toBeGreaterThan(-35);
       // ...and silence in the pause before it.
       const previousEnd = i === 0 ? 0 : result.cues[i - 1]!.end;
-      if (cue.start - previousEnd > 0.15) expect(rmsDb(pcm, RATE, previousEnd + 0.05, cue.start - 0.05)).toBeLessThan(-50);
+      if (cue.start - previousEnd > 0.15)
+        expect(rmsDb(pcm, RATE, previousEnd + 0.05, cue.start - 0.05)).toBeLessThan(-50);
     }
     expect(result.cues.at(-1)!.end).toBeLessThanOrEqual(result.duration);
     // The SRT says the same as the cues.
@@ -41,8 +46,14 @@ describe('tts-local', () => {
   });
 
   it('splits long sentences into phrases of at most 12 words', async () => {
-    const text = 'This sentence is deliberately long, so that the captions have to break it into shorter phrases, each of which a viewer can read comfortably while the voice keeps going.';
-    const result = await h.processor.client.run('tts-local', { text, voice: 'en-gb', speed: 200, output: output('long.mp3') });
+    const text =
+      'This sentence is deliberately long, so that the captions have to break it into shorter phrases, each of which a viewer can read comfortably while the voice keeps going.';
+    const result = await h.processor.client.run('tts-local', {
+      text,
+      voice: 'en-gb',
+      speed: 200,
+      output: output('long.mp3'),
+    });
     expect(result.cues.length).toBeGreaterThan(1);
     for (const cue of result.cues) expect(cue.text.split(' ').length).toBeLessThanOrEqual(12);
     expect(result.cues.map((c) => c.text).join(' ')).toBe(text);
@@ -56,8 +67,14 @@ describe('tts-local', () => {
   });
 
   it('rejects unknown voices, bad voice names and blank text', async () => {
-    await expect(h.processor.client.run('tts-local', { text: 'Hello', voice: 'zz-qq', output: output('x.mp3') })).rejects.toMatchObject({ code: 'invalid_request' });
-    await expect(h.processor.client.run('tts-local', { text: 'Hello', voice: 'en; rm -rf /', output: output('x.mp3') })).rejects.toMatchObject({ code: 'invalid_request', status: 400 });
-    await expect(h.processor.client.run('tts-local', { text: '   ', output: output('x.mp3') })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(
+      h.processor.client.run('tts-local', { text: 'Hello', voice: 'zz-qq', output: output('x.mp3') }),
+    ).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(
+      h.processor.client.run('tts-local', { text: 'Hello', voice: 'en; rm -rf /', output: output('x.mp3') }),
+    ).rejects.toMatchObject({ code: 'invalid_request', status: 400 });
+    await expect(h.processor.client.run('tts-local', { text: '   ', output: output('x.mp3') })).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
   });
 });

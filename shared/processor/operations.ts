@@ -20,10 +20,13 @@ export const MAX_SRT_CHARACTERS = 1024 * 1024;
 
 const endAfterStart = { path: ['end'], error: 'must be greater than start' };
 /** Neither end given or end > start. */
-const ordered = (v: { start?: number | undefined; end?: number | undefined }) => v.start === undefined || v.end === undefined || v.end > v.start;
+const ordered = (v: { start?: number | undefined; end?: number | undefined }) =>
+  v.start === undefined || v.end === undefined || v.end > v.start;
 
 /** A time range in a request: within the media-time bound, end after start. */
-const requestTimeRange = z.strictObject({ start: z.number().min(0).max(MAX_SECONDS), end: z.number().min(0).max(MAX_SECONDS) }).refine(ordered, endAfterStart);
+const requestTimeRange = z
+  .strictObject({ start: z.number().min(0).max(MAX_SECONDS), end: z.number().min(0).max(MAX_SECONDS) })
+  .refine(ordered, endAfterStart);
 const intervals = z.array(requestTimeRange).max(MAX_INTERVALS);
 
 export const muteMode = z.enum(['hard', 'duck', 'fade']);
@@ -52,7 +55,12 @@ export const detectVoiceParams = z.object({
 });
 export type DetectVoiceParams = z.infer<typeof detectVoiceParams>;
 
-export const voiceSegment = z.object({ start: z.number(), end: z.number(), duration: z.number(), confidence: z.number() });
+export const voiceSegment = z.object({
+  start: z.number(),
+  end: z.number(),
+  duration: z.number(),
+  confidence: z.number(),
+});
 export type VoiceSegment = z.infer<typeof voiceSegment>;
 
 export const captionCue = z.object({ start: z.number(), end: z.number(), text: z.string() });
@@ -150,7 +158,9 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
         end: z.number().min(0).max(MAX_SECONDS),
         mode: extractMode,
         /** Audio intervals (relative to the cut) to mute while extracting; forces an audio re-encode. */
-        mute: optional(z.strictObject({ intervals, mode: muteMode, keep_percentage: optional(z.number().min(0).max(1)) })),
+        mute: optional(
+          z.strictObject({ intervals, mode: muteMode, keep_percentage: optional(z.number().min(0).max(1)) }),
+        ),
         /** Visual transforms force `reencode`. */
         transforms: optional(
           z.strictObject({
@@ -163,11 +173,17 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       .refine(ordered, endAfterStart),
     concat: z.strictObject({
       inputs: z
-        .array(z.strictObject({ url: media.url, start: optional(z.number().min(0)), end: optional(z.number().min(0)) }).refine(ordered, endAfterStart))
+        .array(
+          z
+            .strictObject({ url: media.url, start: optional(z.number().min(0)), end: optional(z.number().min(0)) })
+            .refine(ordered, endAfterStart),
+        )
         .min(1)
         .max(MAX_CONCAT_INPUTS),
       /** When inputs differ in codec parameters, normalise to this (otherwise to the first input). */
-      normalize: optional(z.strictObject({ width: integer(16, 3840), height: integer(16, 3840), fps: z.number().min(1).max(120) })),
+      normalize: optional(
+        z.strictObject({ width: integer(16, 3840), height: integer(16, 3840), fps: z.number().min(1).max(120) }),
+      ),
       /** Trim the result to at most this many seconds. */
       max_duration: optional(z.number().min(0.1)),
       output,
@@ -194,7 +210,11 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       output,
     }),
     'tts-local': z.strictObject({
-      text: z.string().min(1).max(MAX_TTS_CHARACTERS).refine((t) => t.trim() !== '', { error: 'must not be blank' }),
+      text: z
+        .string()
+        .min(1)
+        .max(MAX_TTS_CHARACTERS)
+        .refine((t) => t.trim() !== '', { error: 'must not be blank' }),
       /** eSpeak NG voice, e.g. "en-us" (default). */
       voice: optional(matching(ESPEAK_VOICE_PATTERN, 'must be an eSpeak NG voice name such as en-us', 40)),
       /** Words per minute (default 165). */
@@ -209,7 +229,12 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       /** Subtitles burned in: SRT text (parsed and re-written by the processor) and a whitelisted style. */
       subtitles: optional(z.strictObject({ srt: z.string().max(MAX_SRT_CHARACTERS), style: subtitleStyle })),
       /** Fit the video to this many seconds (trim; or hold the last frame when extending). */
-      target_duration: optional(z.number().min(0.5).max(3 * 3600)),
+      target_duration: optional(
+        z
+          .number()
+          .min(0.5)
+          .max(3 * 3600),
+      ),
       /** Extra clips appended when the video is shorter than target_duration. */
       extend_with: optional(z.array(input).max(MAX_RENDER_EXTENSIONS)),
       /** Integrated loudness target in LUFS (e.g. -14); omitted = no normalisation. */
@@ -321,7 +346,13 @@ export const processorResults = {
     height: z.number(),
     size_bytes: z.number(),
   }),
-  concat: z.object({ mode_used: z.enum(['copy', 'encode']), duration: z.number(), width: z.number(), height: z.number(), size_bytes: z.number() }),
+  concat: z.object({
+    mode_used: z.enum(['copy', 'encode']),
+    duration: z.number(),
+    width: z.number(),
+    height: z.number(),
+    size_bytes: z.number(),
+  }),
   audio: z.object({ duration: z.number(), video_copied: z.boolean(), size_bytes: z.number() }),
   'remove-audio': z.object({ duration: z.number(), size_bytes: z.number() }),
   'silence-remove': z.object({
@@ -343,7 +374,13 @@ export const processorResults = {
     characters: z.number(),
     size_bytes: z.number(),
   }),
-  render: z.object({ duration: z.number(), width: z.number(), height: z.number(), size_bytes: z.number(), loudness_lufs: z.number().nullable() }),
+  render: z.object({
+    duration: z.number(),
+    width: z.number(),
+    height: z.number(),
+    size_bytes: z.number(),
+    loudness_lufs: z.number().nullable(),
+  }),
   highlights: z.object({
     duration: z.number(),
     /** Every scored window, best first (rejected black/static windows excluded). */

@@ -16,9 +16,16 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 const encoder = new TextEncoder();
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-async function signingInput(timestamp: number, method: string, path: string, body: string | Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+async function signingInput(
+  timestamp: number,
+  method: string,
+  path: string,
+  body: string | Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
   // TextEncoder always returns a fresh ArrayBuffer; some lib typings say ArrayBufferLike.
-  return encoder.encode(`${timestamp}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`) as Uint8Array<ArrayBuffer>;
+  return encoder.encode(
+    `${timestamp}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`,
+  ) as Uint8Array<ArrayBuffer>;
 }
 
 function hmacKey(secret: string, usage: 'sign' | 'verify') {
@@ -33,7 +40,11 @@ export async function signProcessorRequest(
   body: string | Uint8Array,
   timestamp: number = nowSeconds(),
 ): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), await signingInput(timestamp, method, path, body));
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret, 'sign'),
+    await signingInput(timestamp, method, path, body),
+  );
   return `t=${timestamp},v1=${toHex(mac)}`;
 }
 
@@ -54,11 +65,17 @@ export async function verifyProcessorSignature(
   }
   const t = parts.get('t');
   const v1 = parts.get('v1');
-  if (!t || !/^\d{1,12}$/.test(t) || !v1 || !/^[0-9a-f]{64}$/i.test(v1)) return { ok: false, reason: 'malformed signature' };
+  if (!t || !/^\d{1,12}$/.test(t) || !v1 || !/^[0-9a-f]{64}$/i.test(v1))
+    return { ok: false, reason: 'malformed signature' };
   const timestamp = Number(t);
   if (Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'signature expired' };
   const given = new Uint8Array(32);
   for (let i = 0; i < given.length; i++) given[i] = Number.parseInt(v1.slice(2 * i, 2 * i + 2), 16);
-  const valid = await crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), given, await signingInput(timestamp, method, path, body));
+  const valid = await crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(secret, 'verify'),
+    given,
+    await signingInput(timestamp, method, path, body),
+  );
   return valid ? { ok: true } : { ok: false, reason: 'bad signature' };
 }

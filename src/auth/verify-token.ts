@@ -5,7 +5,14 @@
  * - RS256 / ES256 against the JWKS at AUTH_JWKS_URL (production identity providers).
  * `exp` and `sub` are required, `nbf` is honoured, 30 s of clock leeway, iss/aud checked when set.
  */
-import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import {
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+} from 'jose';
 
 export const CLOCK_TOLERANCE_SECONDS = 30;
 const ASYMMETRIC_ALGS = ['RS256', 'ES256'];
@@ -80,7 +87,7 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ve
 }
 
 function profilesClaim(payload: JWTPayload): string[] | null {
-  const claim = payload['profiles'];
+  const claim = payload.profiles;
   if (claim === undefined) return null;
   if (!Array.isArray(claim) || !claim.every((p) => typeof p === 'string')) {
     throw new TokenError('Token claim "profiles" must be a list of profile ids');

@@ -31,7 +31,24 @@ export type ErrorCode =
   | 'internal_error';
 
 /** The statuses an error can leave with (all of them carry the JSON error body). */
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 405 | 409 | 411 | 413 | 415 | 416 | 422 | 429 | 500 | 502 | 503 | 504;
+export type ErrorStatus =
+  | 400
+  | 401
+  | 402
+  | 403
+  | 404
+  | 405
+  | 409
+  | 411
+  | 413
+  | 415
+  | 416
+  | 422
+  | 429
+  | 500
+  | 502
+  | 503
+  | 504;
 
 export interface FieldIssue {
   path: string;
@@ -63,8 +80,7 @@ export class ApiError extends Error {
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const badRequest = (message: string, details?: unknown) =>
   new ApiError(400, 'bad_request', message, { details });
-export const conflict = (message: string, details?: unknown) =>
-  new ApiError(409, 'conflict', message, { details });
+export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, { details });
 
 export function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
@@ -78,12 +94,9 @@ export function validationError(error: z.ZodError, where?: string): ApiError {
   const issues = zodIssues(error);
   const first = issues[0];
   const prefix = where ? `Invalid ${where}` : 'Invalid request';
-  return new ApiError(
-    400,
-    'validation_failed',
-    first ? `${prefix}: ${first.path}: ${first.message}` : prefix,
-    { details: issues },
-  );
+  return new ApiError(400, 'validation_failed', first ? `${prefix}: ${first.path}: ${first.message}` : prefix, {
+    details: issues,
+  });
 }
 
 export function errorBody(requestId: string, code: ErrorCode, message: string, details?: unknown) {

@@ -5,7 +5,10 @@
  */
 import { toHex } from '../../shared/encoding.ts';
 
-export function hashingStream(source: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; digest: () => Promise<string> } {
+export function hashingStream(source: ReadableStream<Uint8Array>): {
+  stream: ReadableStream<Uint8Array>;
+  digest: () => Promise<string>;
+} {
   const digester = new crypto.DigestStream('SHA-256');
   const writer = digester.getWriter();
   let closed = false;

@@ -76,7 +76,9 @@ export function idSchema(kind: IdKind | 'any', message?: string) {
 export async function derivedId(kind: IdKind, fromId: string, salt: string): Promise<string> {
   const body = fromId.slice(fromId.indexOf('_') + 1);
   const time = body.slice(0, 10);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${fromId}\u0000${salt}`)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${fromId}\u0000${salt}`)),
+  );
   let rand = '';
   for (let i = 0; i < 16; i++) rand += ALPHABET[digest[i]! % 32];
   return `${idPrefixes[kind]}_${time}${rand}`;

@@ -68,7 +68,9 @@ function parseHeaders(block: string): { name: string; filename: string | null; c
   }
   if (!/^form-data\b/i.test(disposition)) throw new MultipartError('A part has no form-data Content-Disposition');
   const param = (p: string) => {
-    const m = new RegExp(`;\\s*${p}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(disposition) ?? new RegExp(`;\\s*${p}=([^;\\s]+)`, 'i').exec(disposition);
+    const m =
+      new RegExp(`;\\s*${p}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(disposition) ??
+      new RegExp(`;\\s*${p}=([^;\\s]+)`, 'i').exec(disposition);
     return m ? m[1]!.replace(/\\(.)/g, '$1') : null;
   };
   const name = param('name');
@@ -295,7 +297,8 @@ type FixedLengthStreamCtor = new (length: number) => FixedLengthStreamLike;
  */
 export function multipartFileBody(file: MultipartFile, boundary = randomBoundary()): StreamedMultipart {
   if (!Number.isSafeInteger(file.size) || file.size < 0) throw new RangeError('size must be a non-negative integer');
-  if (!/^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/.test(file.contentType)) throw new RangeError(`Invalid content type ${file.contentType}`);
+  if (!/^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/.test(file.contentType))
+    throw new RangeError(`Invalid content type ${file.contentType}`);
   const field = (file.fieldName ?? 'file').replace(/[^A-Za-z0-9_-]/g, '_');
   const head = encoder.encode(
     `--${boundary}\r\n` +
@@ -347,7 +350,17 @@ export function multipartFileBody(file: MultipartFile, boundary = randomBoundary
     envelope.pipeTo(fixed.writable).catch(() => {
       // The fetch that reads `fixed.readable` reports the failure.
     });
-    return { body: fixed.readable, contentType: `multipart/form-data; boundary=${boundary}`, contentLength, fixedLength: true };
+    return {
+      body: fixed.readable,
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      contentLength,
+      fixedLength: true,
+    };
   }
-  return { body: envelope, contentType: `multipart/form-data; boundary=${boundary}`, contentLength, fixedLength: false };
+  return {
+    body: envelope,
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    contentLength,
+    fixedLength: false,
+  };
 }

@@ -35,7 +35,11 @@ async function importKey(base64Key: string | undefined): Promise<CryptoKey> {
 export async function sealSecret(base64Key: string | undefined, profileId: string, plaintext: string): Promise<string> {
   const key = await importKey(base64Key);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(profileId) }, key, enc.encode(plaintext));
+  const ct = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: enc.encode(profileId) },
+    key,
+    enc.encode(plaintext),
+  );
   return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
 }
 
@@ -44,7 +48,11 @@ export async function openSecret(base64Key: string | undefined, profileId: strin
   const [version, iv, ct] = sealed.split('.');
   if (version !== 'v1' || !iv || !ct) throw new SecretBoxError('unknown secret format');
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromB64url(iv), additionalData: enc.encode(profileId) }, key, fromB64url(ct));
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromB64url(iv), additionalData: enc.encode(profileId) },
+      key,
+      fromB64url(ct),
+    );
     return dec.decode(plain);
   } catch {
     throw new SecretBoxError('secret could not be decrypted');

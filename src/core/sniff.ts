@@ -45,7 +45,8 @@ function sniffIsoBmff(b: Uint8Array): SniffedContainer | null {
     const brand = ascii(b, 8, 4);
     if (brand === 'qt  ') return { family: 'isobmff', contentType: 'video/quicktime', label: 'QuickTime (MOV)' };
     if (brand.startsWith('3g')) return { family: 'isobmff', contentType: 'video/3gpp', label: '3GP' };
-    if (brand === 'M4V ' || brand === 'M4VH' || brand === 'M4VP') return { family: 'isobmff', contentType: 'video/x-m4v', label: 'M4V' };
+    if (brand === 'M4V ' || brand === 'M4VH' || brand === 'M4VP')
+      return { family: 'isobmff', contentType: 'video/x-m4v', label: 'M4V' };
     return { family: 'isobmff', contentType: 'video/mp4', label: 'MP4' };
   }
   // Old QuickTime files start straight with an atom; a size of 0/1 means "to end"/"64-bit size".
@@ -76,7 +77,8 @@ function sniffMpegTs(b: Uint8Array): SniffedContainer | null {
     return packets >= Math.min(3, Math.ceil((b.length - offset) / stride));
   };
   if (b.length >= 188 && syncAt(0, 188)) return { family: 'mpegts', contentType: 'video/mp2t', label: 'MPEG-TS' };
-  if (b.length >= 192 && syncAt(4, 192)) return { family: 'mpegts', contentType: 'video/mp2t', label: 'MPEG-TS (M2TS)' };
+  if (b.length >= 192 && syncAt(4, 192))
+    return { family: 'mpegts', contentType: 'video/mp2t', label: 'MPEG-TS (M2TS)' };
   return null;
 }
 
@@ -85,15 +87,17 @@ export function sniffVideoContainer(bytes: Uint8Array): SniffedContainer | null 
   return sniffIsoBmff(bytes) ?? sniffEbml(bytes) ?? sniffAvi(bytes) ?? sniffMpegTs(bytes);
 }
 
-export type SniffVerdict =
-  | { ok: true; container: SniffedContainer }
-  | { ok: false; message: string };
+export type SniffVerdict = { ok: true; container: SniffedContainer } | { ok: false; message: string };
 
 /** Checks the bytes against the declared type's family (a MOV declared as video/mp4 is fine). */
 export function checkDeclaredVideo(bytes: Uint8Array, declaredType: string | null): SniffVerdict {
   const container = sniffVideoContainer(bytes);
   if (!container) {
-    return { ok: false, message: 'The uploaded file is not a video: its first bytes match no supported container (MP4/MOV, WebM/Matroska, AVI, MPEG-TS)' };
+    return {
+      ok: false,
+      message:
+        'The uploaded file is not a video: its first bytes match no supported container (MP4/MOV, WebM/Matroska, AVI, MPEG-TS)',
+    };
   }
   const expected = declaredType ? ALLOWED_VIDEO_TYPES[declaredType] : undefined;
   if (declaredType && expected && expected !== container.family) {

@@ -37,7 +37,8 @@ export function parseSrt(content: string): ParsedSrt {
     if (b.ok) {
       cues.push({ index: cues.length + 1, start: b.cue.start, end: b.cue.end, text: b.cue.text.replace(/\n/g, ' ') });
     } else {
-      const reason = b.problem === 'malformed_timing' ? `malformed timing "${b.timing!.trim().slice(0, 60)}"` : REASONS[b.problem];
+      const reason =
+        b.problem === 'malformed_timing' ? `malformed timing "${b.timing!.trim().slice(0, 60)}"` : REASONS[b.problem];
       problems.push({ block: b.block, line: b.line, reason });
     }
   }

@@ -12,7 +12,10 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Reads until `n` bytes (or the end) are buffered; returns them and the rest of the stream. */
-export async function peek(stream: ReadableStream<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
+export async function peek(
+  stream: ReadableStream<Uint8Array>,
+  n: number,
+): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;

@@ -8,9 +8,15 @@ import { idSchema } from '../core/ids.ts';
 export const MAX_PAGE_SIZE = 100;
 
 export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).openapi({
-    description: `Items per page (1–${MAX_PAGE_SIZE}).`,
-  }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(50)
+    .openapi({
+      description: `Items per page (1–${MAX_PAGE_SIZE}).`,
+    }),
   cursor: idSchema('any', 'must be a cursor returned by a previous page')
     .optional()
     .openapi({ description: 'Opaque cursor from `next_cursor` of the previous page.' }),

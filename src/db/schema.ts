@@ -17,14 +17,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
 
-const createdAt = () =>
-  text('created_at')
-    .notNull()
-    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
-const updatedAt = () =>
-  text('updated_at')
-    .notNull()
-    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const createdAt = () => text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const updatedAt = () => text('updated_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 const bool = (name: string) => integer(name, { mode: 'boolean' });
 const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
 const profileRef = () =>
@@ -66,9 +60,7 @@ export const profiles = sqliteTable(
   (t) => [
     index('profiles_user_idx').on(t.userId, t.createdAt),
     // At most one default profile per user; also the conflict target of "create default on first use".
-    uniqueIndex('profiles_one_default_per_user')
-      .on(t.userId)
-      .where(sql`${t.isDefault} = 1`),
+    uniqueIndex('profiles_one_default_per_user').on(t.userId).where(sql`${t.isDefault} = 1`),
   ],
 );
 
@@ -478,14 +470,13 @@ export const idempotencyKeys = sqliteTable(
     profileId: profileRef(),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
-    state: text('state', { enum: ['in_flight', 'completed'] }).notNull().default('in_flight'),
+    state: text('state', { enum: ['in_flight', 'completed'] })
+      .notNull()
+      .default('in_flight'),
     responseStatus: integer('response_status'),
     responseBody: text('response_body'),
     createdAt: createdAt(),
     expiresAt: text('expires_at').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.profileId, t.key] }),
-    index('idempotency_keys_expiry_idx').on(t.expiresAt),
-  ],
+  (t) => [primaryKey({ columns: [t.profileId, t.key] }), index('idempotency_keys_expiry_idx').on(t.expiresAt)],
 );

@@ -37,7 +37,10 @@ async function existingIds(db: Database, kind: OwnerKind | 'profiles', ids: stri
   const found = new Set<string>();
   // D1 caps bound parameters per statement; 90 ids per query stays well under it.
   for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db.select({ id: table.id }).from(table).where(inArray(table.id, ids.slice(i, i + 90)));
+    const rows = await db
+      .select({ id: table.id })
+      .from(table)
+      .where(inArray(table.id, ids.slice(i, i + 90)));
     for (const r of rows) found.add(r.id);
   }
   return found;
@@ -51,7 +54,11 @@ export interface SweepReport {
 }
 
 /** Which of these listed objects have lost their owner (profile or resource row) and are old enough. */
-export async function findOrphans(db: Database, objects: Pick<R2Object, 'key' | 'uploaded'>[], now = Date.now()): Promise<string[]> {
+export async function findOrphans(
+  db: Database,
+  objects: Pick<R2Object, 'key' | 'uploaded'>[],
+  now = Date.now(),
+): Promise<string[]> {
   const parsed = objects
     .filter((o) => now - o.uploaded.getTime() > ORPHAN_GRACE_MS)
     .map((o) => ({ key: o.key, match: OWNED_KEY.exec(o.key) }))
@@ -62,13 +69,18 @@ export async function findOrphans(db: Database, objects: Pick<R2Object, 'key' | 
     existingIds(db, 'profiles', [...new Set(parsed.map((p) => p.match[1]!))]),
     ...(Object.keys(ownerTables) as OwnerKind[]).map((k) => existingIds(db, k, idsOf(k))),
   ]);
-  const live = Object.fromEntries((Object.keys(ownerTables) as OwnerKind[]).map((k, i) => [k, liveByKind[i]!])) as Record<OwnerKind, Set<string>>;
+  const live = Object.fromEntries(
+    (Object.keys(ownerTables) as OwnerKind[]).map((k, i) => [k, liveByKind[i]!]),
+  ) as Record<OwnerKind, Set<string>>;
   return parsed
     .filter((p) => !liveProfiles!.has(p.match[1]!) || !live[p.match[2] as OwnerKind].has(p.match[3]!))
     .map((p) => p.key);
 }
 
-export async function sweepOrphans(env: Bindings, options: { maxObjects?: number; now?: number } = {}): Promise<SweepReport> {
+export async function sweepOrphans(
+  env: Bindings,
+  options: { maxObjects?: number; now?: number } = {},
+): Promise<SweepReport> {
   const db = createDb(env.DB);
   const maxObjects = options.maxObjects ?? 10_000;
   const saved = await env.MEDIA.get(SWEEP_CURSOR_KEY);

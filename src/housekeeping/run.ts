@@ -31,7 +31,14 @@ export async function refreshAllPublications(env: Bindings): Promise<void> {
     try {
       await refreshPublications(env, scopeForVerifiedProfile(db, { profileId }));
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'publication refresh failed', profile_id: profileId, error: String(err) }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'publication refresh failed',
+          profile_id: profileId,
+          error: String(err),
+        }),
+      );
     }
   }
 }

@@ -49,4 +49,4 @@ export const optionalText = (max: number) =>
     .max(max)
     .optional()
     .nullable()
-    .transform((v) => (v && v.trim() ? v.trim() : null));
+    .transform((v) => (v?.trim() ? v.trim() : null));

@@ -80,7 +80,8 @@ export async function storeVideoPart(
     return { id, key, size, contentType };
   } catch (err) {
     await deleteSourceVideoRows(scope, id);
-    if (err instanceof StreamTooLargeError) throw new ApiError(413, 'payload_too_large', `The video is larger than ${maxBytes} bytes`);
+    if (err instanceof StreamTooLargeError)
+      throw new ApiError(413, 'payload_too_large', `The video is larger than ${maxBytes} bytes`);
     throw err;
   }
 }
@@ -95,14 +96,23 @@ export function uploadLength(header: string | null | undefined): number {
   if (header === null || header === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required');
   const length = Number(header);
   if (!Number.isSafeInteger(length) || length < 0) throw badRequest('Content-Length is not a valid number');
-  if (length > MAX_UPLOAD_BYTES) throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
+  if (length > MAX_UPLOAD_BYTES)
+    throw new ApiError(413, 'payload_too_large', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`);
   return length;
 }
 
-export async function receiveFormUpload(env: Bindings, scope: ProfileScope, request: Request): Promise<FormUploadResult> {
+export async function receiveFormUpload(
+  env: Bindings,
+  scope: ProfileScope,
+  request: Request,
+): Promise<FormUploadResult> {
   const boundary = multipartBoundary(request.headers.get('Content-Type'));
   if (!boundary) {
-    throw new ApiError(415, 'unsupported_media_type', 'Send multipart/form-data with fields `video` (file), `name` and optional `description`, or use POST /uploads');
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'Send multipart/form-data with fields `video` (file), `name` and optional `description`, or use POST /uploads',
+    );
   }
   const length = uploadLength(request.headers.get('Content-Length'));
   if (!request.body) throw badRequest('The request has no body');
@@ -134,18 +144,27 @@ export async function receiveFormUpload(env: Bindings, scope: ProfileScope, requ
   const issues: { path: string; message: string }[] = [];
   if (!stored) issues.push({ path: 'video', message: 'Required' });
   if (!fields.name) issues.push({ path: 'name', message: 'Required' });
-  else if (fields.name.length > MAX_NAME_LENGTH) issues.push({ path: 'name', message: `At most ${MAX_NAME_LENGTH} characters` });
+  else if (fields.name.length > MAX_NAME_LENGTH)
+    issues.push({ path: 'name', message: `At most ${MAX_NAME_LENGTH} characters` });
   if (fields.description !== undefined && fields.description.length > MAX_DESCRIPTION_LENGTH) {
     issues.push({ path: 'description', message: `At most ${MAX_DESCRIPTION_LENGTH} characters` });
   }
   if (issues.length || !stored) {
     if (stored) await discard(env, scope, stored);
-    throw new ApiError(400, 'validation_failed', `Invalid form data: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { details: issues });
+    throw new ApiError(
+      400,
+      'validation_failed',
+      `Invalid form data: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      { details: issues },
+    );
   }
 
   try {
     await updateSourceVideoDetails(scope, stored.id, { name: fields.name!, description: fields.description ?? null });
-    const job = await startProbe(env, scope, stored.id, { fileSizeBytes: stored.size, contentType: stored.contentType });
+    const job = await startProbe(env, scope, stored.id, {
+      fileSizeBytes: stored.size,
+      contentType: stored.contentType,
+    });
     const video = await getSourceVideoSummary(scope, stored.id);
     if (!video) throw new ApiError(404, 'not_found', 'Source video not found');
     return { video, job };

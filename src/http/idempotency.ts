@@ -68,12 +68,21 @@ export async function runIdempotent(
       continue;
     }
     if (existing.requestHash !== hash) {
-      throw new ApiError(422, 'idempotency_mismatch', `${IDEMPOTENCY_HEADER} was already used with a different request`);
+      throw new ApiError(
+        422,
+        'idempotency_mismatch',
+        `${IDEMPOTENCY_HEADER} was already used with a different request`,
+      );
     }
     if (existing.state === 'in_flight' || existing.responseStatus === null) {
-      throw new ApiError(409, 'idempotency_conflict', `A request with this ${IDEMPOTENCY_HEADER} is still being processed`, {
-        headers: { 'Retry-After': '1' },
-      });
+      throw new ApiError(
+        409,
+        'idempotency_conflict',
+        `A request with this ${IDEMPOTENCY_HEADER} is still being processed`,
+        {
+          headers: { 'Retry-After': '1' },
+        },
+      );
     }
     return { status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? 'null'), replayed: true };
   }

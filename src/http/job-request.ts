@@ -82,20 +82,33 @@ export interface JobRequest {
 /** The job output name an audio upload field is stored under. */
 export const audioInputName = (field: string) => `input-${field.replace(/_/g, '-')}`;
 
-async function storeAudioPart(env: Bindings, key: string, part: MultipartPart): Promise<{ contentType: string; size: number; sha256: string }> {
+async function storeAudioPart(
+  env: Bindings,
+  key: string,
+  part: MultipartPart,
+): Promise<{ contentType: string; size: number; sha256: string }> {
   const hashed = hashingStream(part.body);
   const { head, rest } = await peek(hashed.stream, 64);
   const sniffed = sniffAudio(head);
   if (!sniffed) {
     await rest.cancel();
-    throw new ApiError(400, 'invalid_media', `The \`${part.name}\` file is not audio: its first bytes match no supported format (MP3, AAC, WAV, Ogg, FLAC, M4A)`);
+    throw new ApiError(
+      400,
+      'invalid_media',
+      `The \`${part.name}\` file is not audio: its first bytes match no supported format (MP3, AAC, WAV, Ogg, FLAC, M4A)`,
+    );
   }
   try {
-    const { size } = await streamToR2(env.MEDIA, key, rest, { contentType: sniffed.contentType, head, maxBytes: MAX_AUDIO_UPLOAD_BYTES });
+    const { size } = await streamToR2(env.MEDIA, key, rest, {
+      contentType: sniffed.contentType,
+      head,
+      maxBytes: MAX_AUDIO_UPLOAD_BYTES,
+    });
     if (size === 0) throw badRequest(`The \`${part.name}\` file is empty`);
     return { contentType: sniffed.contentType, size, sha256: await hashed.digest() };
   } catch (err) {
-    if (err instanceof StreamTooLargeError) throw new ApiError(413, 'payload_too_large', `\`${part.name}\` is larger than ${MAX_AUDIO_UPLOAD_BYTES} bytes`);
+    if (err instanceof StreamTooLargeError)
+      throw new ApiError(413, 'payload_too_large', `\`${part.name}\` is larger than ${MAX_AUDIO_UPLOAD_BYTES} bytes`);
     throw err;
   }
 }
@@ -133,7 +146,16 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
       // All or nothing: room for every probe and for the job that follows them.
       await checkJobLimits(scope, env, videos.size + 1);
       for (const [field, v] of videos) {
-        jobs.set(field, await startProbe(env, scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType }, { limitsChecked: true }));
+        jobs.set(
+          field,
+          await startProbe(
+            env,
+            scope,
+            v.sourceVideoId,
+            { fileSizeBytes: v.size, contentType: v.stored.contentType },
+            { limitsChecked: true },
+          ),
+        );
       }
       return jobs;
     },
@@ -162,7 +184,11 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
   }
   const boundary = multipartBoundary(contentType);
   if (!boundary) {
-    throw new ApiError(415, 'unsupported_media_type', 'Send multipart/form-data (files and fields), application/x-www-form-urlencoded or application/json');
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'Send multipart/form-data (files and fields), application/x-www-form-urlencoded or application/json',
+    );
   }
   const length = uploadLength(c.req.header('Content-Length'));
   const body = c.req.raw.body;
@@ -186,7 +212,13 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
           digest = hashed.digest;
           return hashed.stream;
         });
-        videos.set(part.name, { sourceVideoId: stored.id, filename: part.filename, size: stored.size, sha256: await digest!(), stored });
+        videos.set(part.name, {
+          sourceVideoId: stored.id,
+          filename: part.filename,
+          size: stored.size,
+          sha256: await digest!(),
+          stored,
+        });
       } else if (audioFields.has(part.name) && isFile) {
         seen.add(part.name);
         const name = audioInputName(part.name);
@@ -196,7 +228,9 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
       } else if (textFields.has(part.name) && isFile) {
         seen.add(part.name);
         const text = await part.text(MAX_TEXT_FILE_BYTES).catch((err: unknown) => {
-          throw err instanceof MultipartError ? new ApiError(413, 'payload_too_large', `\`${part.name}\` is larger than ${MAX_TEXT_FILE_BYTES} bytes`) : err;
+          throw err instanceof MultipartError
+            ? new ApiError(413, 'payload_too_large', `\`${part.name}\` is larger than ${MAX_TEXT_FILE_BYTES} bytes`)
+            : err;
         });
         texts.set(part.name, { text, filename: part.filename, sha256: await sha256Hex(text) });
       } else if (isFile) {
@@ -204,7 +238,9 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
         throw badRequest(`Unexpected file field \`${part.name}\``);
       } else {
         fields[part.name] = await part.text(MAX_FORM_FIELD_BYTES).catch((err: unknown) => {
-          throw err instanceof MultipartError ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FORM_FIELD_BYTES} bytes`) : err;
+          throw err instanceof MultipartError
+            ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FORM_FIELD_BYTES} bytes`)
+            : err;
         });
       }
     }

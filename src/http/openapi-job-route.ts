@@ -5,7 +5,15 @@
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TenantEnv } from './context.ts';
-import { budgetResponse, conflictResponse, errorResponses, jsonContent, rateLimitResponse, security, tooLargeResponse } from './openapi.ts';
+import {
+  budgetResponse,
+  conflictResponse,
+  errorResponses,
+  jsonContent,
+  rateLimitResponse,
+  security,
+  tooLargeResponse,
+} from './openapi.ts';
 
 export interface JobRouteDoc {
   path: string;
@@ -24,9 +32,12 @@ export interface JobRouteDoc {
 const binary = (description: string) => z.string().openapi({ type: 'string', format: 'binary', description });
 
 export function documentJobRoute(app: OpenAPIHono<TenantEnv>, doc: JobRouteDoc) {
-  const fileShape = Object.fromEntries(Object.entries(doc.files ?? {}).map(([name, d]) => [name, binary(d).optional()]));
+  const fileShape = Object.fromEntries(
+    Object.entries(doc.files ?? {}).map(([name, d]) => [name, binary(d).optional()]),
+  );
   const responses: Record<string, unknown> = {};
-  for (const [status, r] of Object.entries(doc.responses)) responses[status] = r.schema ? jsonContent(r.schema, r.description) : { description: r.description };
+  for (const [status, r] of Object.entries(doc.responses))
+    responses[status] = r.schema ? jsonContent(r.schema, r.description) : { description: r.description };
   app.openAPIRegistry.registerPath({
     method: 'post',
     path: doc.path,
@@ -45,6 +56,13 @@ export function documentJobRoute(app: OpenAPIHono<TenantEnv>, doc: JobRouteDoc) 
         },
       },
     },
-    responses: { ...responses, ...errorResponses, ...budgetResponse, ...conflictResponse, ...tooLargeResponse, ...rateLimitResponse } as never,
+    responses: {
+      ...responses,
+      ...errorResponses,
+      ...budgetResponse,
+      ...conflictResponse,
+      ...tooLargeResponse,
+      ...rateLimitResponse,
+    } as never,
   });
 }

@@ -37,22 +37,33 @@ export async function ownedSegment(scope: ProfileScope, id: string): Promise<Seg
   return view;
 }
 
-export async function ownedClip(scope: ProfileScope, id: string, opts: { includeDeleted?: boolean } = {}): Promise<ClipRow> {
+export async function ownedClip(
+  scope: ProfileScope,
+  id: string,
+  opts: { includeDeleted?: boolean } = {},
+): Promise<ClipRow> {
   const clip = await getClip(scope, id, opts);
   if (!clip) throw notFound('Clip');
   return clip;
 }
 
 /** All ids must be clips of this profile; otherwise 404 naming the unknown ones, nothing changed. */
-export async function requireOwnedClips(scope: ProfileScope, ids: string[], opts: { includeDeleted?: boolean } = {}): Promise<void> {
+export async function requireOwnedClips(
+  scope: ProfileScope,
+  ids: string[],
+  opts: { includeDeleted?: boolean } = {},
+): Promise<void> {
   const found = await ownedClipIds(scope, ids, opts);
   const missing = ids.filter((id) => !found.has(id));
-  if (missing.length) throw new ApiError(404, 'not_found', `Clip not found: ${missing.join(', ')}`, { details: { missing } });
+  if (missing.length)
+    throw new ApiError(404, 'not_found', `Clip not found: ${missing.join(', ')}`, { details: { missing } });
 }
 
 /** A profile of this user: 404 when unknown, 403 when it belongs to someone else. */
 export async function ownedProfile(db: Database, userId: string, id: string): Promise<ProfileRow> {
   const lookup = await findProfileForUser(db, userId, id);
   if (lookup.found) return lookup.profile;
-  throw lookup.reason === 'missing' ? new ApiError(404, 'not_found', 'Profile not found') : new ApiError(403, 'forbidden', 'Access denied to this profile');
+  throw lookup.reason === 'missing'
+    ? new ApiError(404, 'not_found', 'Profile not found')
+    : new ApiError(403, 'forbidden', 'Access denied to this profile');
 }

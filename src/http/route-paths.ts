@@ -15,8 +15,16 @@ const kindOfField = new WeakMap<z.ZodType, IdKind>();
 export const idRouteSource = (kind: IdKind) => `${idPrefixes[kind]}_[^/]+`;
 
 /** `{name}` path parameter holding an id of `kind`. */
-export function idParam<N extends string>(name: N, kind: IdKind, example = `${idPrefixes[kind]}_01jd2v4m8r0000000000000000`) {
-  const field = z.string().min(1).max(64).openapi({ param: { name, in: 'path' }, example });
+export function idParam<N extends string>(
+  name: N,
+  kind: IdKind,
+  example = `${idPrefixes[kind]}_01jd2v4m8r0000000000000000`,
+) {
+  const field = z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: 'path' }, example });
   kindOfField.set(field, kind);
   return z.object({ [name]: field } as Record<N, typeof field>);
 }

@@ -67,12 +67,17 @@ type Handler = MiddlewareHandler;
  * for a whole prefix (`use`, `all`, `route`, …) are refused.
  */
 function guarded<E extends Env>(router: OpenAPIHono<E>, guards: Handler[]): OpenAPIHono<E> {
-  const baseOn = router.on as unknown as (method: string | string[], path: string | string[], ...handlers: Handler[]) => OpenAPIHono<E>;
+  const baseOn = router.on as unknown as (
+    method: string | string[],
+    path: string | string[],
+    ...handlers: Handler[]
+  ) => OpenAPIHono<E>;
   const on = (method: string | string[], path: string | string[], ...handlers: Handler[]) =>
     baseOn(method, [path].flat().map(checkedPath), ...guards, ...handlers);
   router.on = on as unknown as OpenAPIHono<E>['on'];
   for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
-    router[method] = ((path: unknown, ...handlers: Handler[]) => on(method, checkedPath(path), ...handlers)) as unknown as OpenAPIHono<E>[typeof method];
+    router[method] = ((path: unknown, ...handlers: Handler[]) =>
+      on(method, checkedPath(path), ...handlers)) as unknown as OpenAPIHono<E>[typeof method];
   }
   for (const refused of ['use', 'all', 'options', 'route', 'mount', 'basePath'] as const) {
     router[refused] = (() => {
@@ -85,7 +90,10 @@ function guarded<E extends Env>(router: OpenAPIHono<E>, guards: Handler[]): Open
   const openapi = (route: RouteConfig, ...rest: unknown[]) => {
     const { middleware: _middleware, hide, ...documented } = route;
     if (!hide) router.openAPIRegistry.registerPath(documented);
-    return baseOpenapi({ ...route, hide: true, path: routingPath(route.path, idKindsOf(route.request?.params)) }, ...rest);
+    return baseOpenapi(
+      { ...route, hide: true, path: routingPath(route.path, idKindsOf(route.request?.params)) },
+      ...rest,
+    );
   };
   router.openapi = openapi as unknown as OpenAPIHono<E>['openapi'];
   return router;

@@ -44,7 +44,12 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   });
 }
 
-export async function serveObject(bucket: R2Bucket, key: string, request: Request, options: ServeOptions = {}): Promise<Response> {
+export async function serveObject(
+  bucket: R2Bucket,
+  key: string,
+  request: Request,
+  options: ServeOptions = {},
+): Promise<Response> {
   const isHead = request.method === 'HEAD';
   const rangeHeader = request.headers.get('Range');
   // Without a range the body is fetched in the same round trip; with one, the size is needed first
@@ -77,7 +82,10 @@ export async function serveObject(bucket: R2Bucket, key: string, request: Reques
   headers.set('Content-Range', contentRange(decision.offset, decision.length, size));
   headers.set('Content-Length', String(decision.length));
   if (isHead) return new Response(null, { status: 206, headers });
-  const part = await bucket.get(key, { range: { offset: decision.offset, length: decision.length }, onlyIf: { etagMatches: head.etag } });
+  const part = await bucket.get(key, {
+    range: { offset: decision.offset, length: decision.length },
+    onlyIf: { etagMatches: head.etag },
+  });
   if (!part || !('body' in part)) {
     // Replaced or deleted between the two reads: the client retries and gets a consistent answer.
     throw new ApiError(409, 'conflict', 'The media changed while it was being read; retry');

@@ -32,7 +32,12 @@ export function analyzeVideoHandler(processorFor: (env: Bindings) => ProcessorCl
         recordOutputs: ctx.recordOutputs,
         onProgress: (p, step) => ctx.progress(2 + p * 0.95, step),
       });
-      const outputKeys = await pruneJobObjects(env, scope, ctx.job.id, set.gemini ? [jobOutputKey(scope, ctx.job.id, 'gemini-analysis.json')] : []);
+      const outputKeys = await pruneJobObjects(
+        env,
+        scope,
+        ctx.job.id,
+        set.gemini ? [jobOutputKey(scope, ctx.job.id, 'gemini-analysis.json')] : [],
+      );
       return {
         result: {
           status: 'success',

@@ -27,7 +27,8 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
         }),
       );
       const voice = voiceDetectionRecord(ctx.input.params, result);
-      if (!(await getSourceVideoSummary(scope, id))) throw new PermanentJobError('not_found', 'The source video was deleted meanwhile');
+      if (!(await getSourceVideoSummary(scope, id)))
+        throw new PermanentJobError('not_found', 'The source video was deleted meanwhile');
       await setVoiceDetection(scope, id, voice);
       return {
         result: {

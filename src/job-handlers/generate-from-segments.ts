@@ -25,7 +25,14 @@ import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '
 import { getVoiceDetection, setVoiceDetection } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
-import { type PieceDecision, type TimeSpan, decidePiece, FILL_TOLERANCE_SECONDS, mapSpeechToVariant, orderCandidates } from '../library/variant-plan.ts';
+import {
+  type PieceDecision,
+  type TimeSpan,
+  decidePiece,
+  FILL_TOLERANCE_SECONDS,
+  mapSpeechToVariant,
+  orderCandidates,
+} from '../library/variant-plan.ts';
 import { copyVoiceoverTo, type VoiceoverMeta } from '../voiceover/clip-cache.ts';
 import type { MediaInput, ProcessorClient } from '../processor/contract.ts';
 import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
@@ -89,7 +96,11 @@ async function report(ctx: Ctx, percent: number, step: string, force = false) {
 }
 
 /** Speech of each source video used, from the cache or detected now (and cached for next time). */
-async function speechBySource(ctx: Ctx, processor: ProcessorClient, videoIds: string[]): Promise<Map<string, TimeSpan[]>> {
+async function speechBySource(
+  ctx: Ctx,
+  processor: ProcessorClient,
+  videoIds: string[],
+): Promise<Map<string, TimeSpan[]>> {
   const speech = new Map<string, TimeSpan[]>();
   for (const [i, id] of videoIds.entries()) {
     await ctx.throwIfCancelled();
@@ -140,7 +151,10 @@ async function planPieces(
     await ctx.throwIfCancelled();
     await reportCut(`Cutting segment ${candidate.id}`);
     // Cut once, reuse everywhere; the measured length of the cut decides the fill.
-    const { segment } = await extractSegment(ctx.env, ctx.scope, processor, candidate.id, { mode: 'smart', reuseAnyMode: true });
+    const { segment } = await extractSegment(ctx.env, ctx.scope, processor, candidate.id, {
+      mode: 'smart',
+      reuseAnyMode: true,
+    });
     const measured = segment.extractedDuration ?? segment.endTime - segment.startTime;
     const decision: PieceDecision = decidePiece(remaining, measured);
     if (decision.take === 'skip') continue;
@@ -165,7 +179,8 @@ function tempTarget(jobId: string, name: string): MediaTarget {
 /** Copies one stored object to another key of the same profile (no processor, no encode). */
 async function copyObject(env: Bindings, scope: ProfileScope, from: MediaTarget, to: MediaTarget) {
   const object = await env.MEDIA.get(storageKeyOf(scope, from));
-  if (!object) throw new PermanentJobError('not_found', 'A segment cut vanished from storage; extract the segment again');
+  if (!object)
+    throw new PermanentJobError('not_found', 'A segment cut vanished from storage; extract the segment again');
   await env.MEDIA.put(storageKeyOf(scope, to), object.body, { httpMetadata: { contentType: 'video/mp4' } });
 }
 
@@ -207,7 +222,14 @@ async function buildVariant(
 
   const raw: MediaTarget = { kind: 'clip_raw', id: clipId };
   const intervals = input.mute_source_voice
-    ? mapSpeechToVariant(pieces.map((p) => ({ sourceStart: p.segment.segment.startTime, duration: p.duration, outputStart: p.outputStart, speech: speech.get(p.segment.video.id) ?? [] })))
+    ? mapSpeechToVariant(
+        pieces.map((p) => ({
+          sourceStart: p.segment.segment.startTime,
+          duration: p.duration,
+          outputStart: p.outputStart,
+          speech: speech.get(p.segment.video.id) ?? [],
+        })),
+      )
     : [];
   const joinedTarget = intervals.length ? tempTarget(job.id, `v${variantIndex}-joined.mp4`) : raw;
   let trimmed = false;
@@ -221,7 +243,13 @@ async function buildVariant(
     await callProcessor(async () =>
       processor.run(
         'extract',
-        { input: await mediaInput(env, scope, last.source), start: 0, end: last.duration, mode: 'smart', output: await mediaOutput(env, scope, target, 'video/mp4') },
+        {
+          input: await mediaInput(env, scope, last.source),
+          start: 0,
+          end: last.duration,
+          mode: 'smart',
+          output: await mediaOutput(env, scope, target, 'video/mp4'),
+        },
         progressSlice((p, s) => report(ctx, p, s), at(0.5), at(0.6), `${label}: trimming the last piece`),
       ),
     );
@@ -294,7 +322,9 @@ async function buildVariant(
   await recountSegmentUsage(scope, segmentIds);
   await recountProjects(scope, [input.project_id]);
   // This variant's intermediate objects are no longer needed.
-  const temps = [`v${variantIndex}-joined.mp4`, `v${variantIndex}-tail.mp4`].map((n) => storageKeys.jobOutput(scope, job.id, n));
+  const temps = [`v${variantIndex}-joined.mp4`, `v${variantIndex}-tail.mp4`].map((n) =>
+    storageKeys.jobOutput(scope, job.id, n),
+  );
   await env.MEDIA.delete(temps);
   return {
     clip_id: clipId,
@@ -313,20 +343,31 @@ async function settleProject(ctx: Omit<Ctx, 'progress'>, outcome: 'cancelled' | 
   const { scope, input } = ctx;
   let made = 0;
   for (const id of input.clip_ids) if (await getClip(scope, id, { includeDeleted: true })) made++;
-  const status = outcome === 'failed' ? 'failed' : made > 0 ? 'ready_for_triage' : input.previous_status === 'generating' ? 'draft' : input.previous_status;
-  const step = outcome === 'failed'
-    ? `Failed after ${made} of ${input.clip_ids.length} variant(s): ${message}`.slice(0, 500)
-    : `Cancelled after ${made} of ${input.clip_ids.length} variant(s)`;
+  const status =
+    outcome === 'failed'
+      ? 'failed'
+      : made > 0
+        ? 'ready_for_triage'
+        : input.previous_status === 'generating'
+          ? 'draft'
+          : input.previous_status;
+  const step =
+    outcome === 'failed'
+      ? `Failed after ${made} of ${input.clip_ids.length} variant(s): ${message}`.slice(0, 500)
+      : `Cancelled after ${made} of ${input.clip_ids.length} variant(s)`;
   await updateProjectStatement(scope, input.project_id, { status, progressStep: step });
   await recountProjects(scope, [input.project_id]);
   await deletePrefix(ctx.env.MEDIA, storageKeys.jobPrefix(scope, ctx.job.id));
   // Objects written for variants whose row never came are removed now (the orphan sweep would, later).
   for (const id of input.clip_ids) {
-    if (!(await getClip(scope, id, { includeDeleted: true }))) await deletePrefix(ctx.env.MEDIA, storageKeys.clipPrefix(scope, id));
+    if (!(await getClip(scope, id, { includeDeleted: true })))
+      await deletePrefix(ctx.env.MEDIA, storageKeys.clipPrefix(scope, id));
   }
 }
 
-export function generateFromSegmentsHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'generate_from_segments'> {
+export function generateFromSegmentsHandler(
+  processorFor: (env: Bindings) => ProcessorClient,
+): JobHandler<'generate_from_segments'> {
   return {
     async run(ctx) {
       const { scope, input } = ctx;
@@ -359,7 +400,16 @@ export function generateFromSegmentsHandler(processorFor: (env: Bindings) => Pro
             onProgress: (p, step) => report(ctx, 2 + (p * 2) / 100, step),
             processor,
           });
-          voiceover = { audioKey: result.audioKey, meta: { text: input.tts_text, voice: null, duration: result.duration, srt: result.srt, provider: result.provider } };
+          voiceover = {
+            audioKey: result.audioKey,
+            meta: {
+              text: input.tts_text,
+              voice: null,
+              duration: result.duration,
+              srt: result.srt,
+              provider: result.provider,
+            },
+          };
           target = result.duration;
         }
 
@@ -374,7 +424,11 @@ export function generateFromSegmentsHandler(processorFor: (env: Bindings) => Pro
         await deletePrefix(ctx.env.MEDIA, storageKeys.jobPrefix(scope, ctx.job.id));
 
         const totalSeconds = variants.filter((v) => !v.reused).reduce((s, v) => s + v.duration, 0);
-        await updateProjectStatement(scope, project.id, { status: 'ready_for_triage', progress: 100, progressStep: `Made ${n} variant(s)` });
+        await updateProjectStatement(scope, project.id, {
+          status: 'ready_for_triage',
+          progress: 100,
+          progressStep: `Made ${n} variant(s)`,
+        });
         await recountProjects(scope, [project.id]);
         return {
           result: {

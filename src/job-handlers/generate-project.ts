@@ -22,7 +22,9 @@ import { readySourceVideo } from '../pipeline/source-video.ts';
 
 const THUMBNAIL_WIDTH = 320;
 
-export function generateProjectHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'generate_project'> {
+export function generateProjectHandler(
+  processorFor: (env: Bindings) => ProcessorClient,
+): JobHandler<'generate_project'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
@@ -39,7 +41,8 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
       };
       await projectProgress(1, 'Se inițializează...', true);
 
-      const clipIdOf = (index: number) => derivedId('clip', ctx.job.id, `variant-${input.start_variant_index + index - 1}`);
+      const clipIdOf = (index: number) =>
+        derivedId('clip', ctx.job.id, `variant-${input.start_variant_index + index - 1}`);
       const pipeline = await runCutPipeline({
         ctx,
         processor,
@@ -85,7 +88,15 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
       await pruneJobObjects(env, scope, ctx.job.id, []);
       await recountProjects(scope, [project.id]);
       await finishProjectGeneration(scope, project.id, ctx.job.id, { status: 'ready_for_triage', step: 'Complet' });
-      const clips = await Promise.all(pipeline.variants.map(async (v) => ({ clip_id: await clipIdOf(v.index), variant_index: input.start_variant_index + v.index - 1, duration: v.duration, encodes: v.encodes, segments_used: v.segments_used })));
+      const clips = await Promise.all(
+        pipeline.variants.map(async (v) => ({
+          clip_id: await clipIdOf(v.index),
+          variant_index: input.start_variant_index + v.index - 1,
+          duration: v.duration,
+          encodes: v.encodes,
+          segments_used: v.segments_used,
+        })),
+      );
       return {
         result: {
           status: 'success',
@@ -95,7 +106,9 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
           clips,
           engine_used: pipeline.candidates.engine_used,
           timings: pipeline.timings,
-          ...(pipeline.candidates.fallback_reason ? { engine_fallback_reason: pipeline.candidates.fallback_reason } : {}),
+          ...(pipeline.candidates.fallback_reason
+            ? { engine_fallback_reason: pipeline.candidates.fallback_reason }
+            : {}),
           ...(pipeline.candidates.gemini ? { gemini: pipeline.candidates.gemini } : {}),
           total_duration: totalDuration(clips),
         },
@@ -106,11 +119,17 @@ export function generateProjectHandler(processorFor: (env: Bindings) => Processo
     },
 
     async onCancelled(ctx) {
-      await finishProjectGeneration(ctx.scope, ctx.input.project_id, ctx.job.id, { status: 'failed', step: 'Anulat (cancelled)' });
+      await finishProjectGeneration(ctx.scope, ctx.input.project_id, ctx.job.id, {
+        status: 'failed',
+        step: 'Anulat (cancelled)',
+      });
     },
 
     async onFailure(ctx, _code, message) {
-      await finishProjectGeneration(ctx.scope, ctx.input.project_id, ctx.job.id, { status: 'failed', step: `Eșuat: ${message}` });
+      await finishProjectGeneration(ctx.scope, ctx.input.project_id, ctx.job.id, {
+        status: 'failed',
+        step: `Eșuat: ${message}`,
+      });
     },
   };
 }

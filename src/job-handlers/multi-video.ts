@@ -32,7 +32,8 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
       const jobId = ctx.job.id;
       const main = await readySourceVideo(scope, input.source_video_id);
       const secondaries = [];
-      for (const s of input.secondaries) secondaries.push({ video: await readySourceVideo(scope, s.source_video_id), keywords: s.keywords });
+      for (const s of input.secondaries)
+        secondaries.push({ video: await readySourceVideo(scope, s.source_video_id), keywords: s.keywords });
 
       const srtObject = await env.MEDIA.get(jobOutputKey(scope, jobId, input.srt_input));
       if (!srtObject) throw new PermanentJobError('not_found', 'The uploaded SRT is missing');
@@ -53,7 +54,8 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
         contextText: null,
         onProgress: (p, step) => ctx.progress(2 + p * 0.15, step),
       });
-      if (!candidates.variants.some((v) => v.length)) throw new PermanentJobError('no_segments', 'No usable segments were found in the main video');
+      if (!candidates.variants.some((v) => v.length))
+        throw new PermanentJobError('no_segments', 'No usable segments were found in the main video');
 
       const pools = [];
       for (const [i, s] of secondaries.entries()) {
@@ -65,9 +67,18 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
             window: input.secondary_segment_duration,
           }),
         );
-        pools.push((scored.selected.length ? scored.selected : scored.windows).map((w) => ({ start: w.start, end: w.end, duration: w.duration })));
+        pools.push(
+          (scored.selected.length ? scored.selected : scored.windows).map((w) => ({
+            start: w.start,
+            end: w.end,
+            duration: w.duration,
+          })),
+        );
       }
-      const hits = keywordHitsOf(cues, secondaries.map((s) => s.keywords));
+      const hits = keywordHitsOf(
+        cues,
+        secondaries.map((s) => s.keywords),
+      );
       await ctx.throwIfCancelled();
 
       const style = toSubtitleStyle(input.subtitle_settings as SubtitleSettingsInput | null);
@@ -80,7 +91,11 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
       for (const [i, mainSegments] of candidates.variants.entries()) {
         if (!mainSegments.length) continue;
         const index = i + 1;
-        const timeline = buildKeywordTimeline(mainSegments, hits, pools, { variantIndex: i, target: input.target_duration, insertDuration: input.secondary_segment_duration });
+        const timeline = buildKeywordTimeline(mainSegments, hits, pools, {
+          variantIndex: i,
+          target: input.target_duration,
+          insertDuration: input.secondary_segment_duration,
+        });
         const made = await assembleVariant({
           env,
           scope,
@@ -95,11 +110,14 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
           maxDuration: input.target_duration,
           normalize: { width: main.width ?? 1280, height: main.height ?? 720, fps: main.fps ?? 30 },
           fps: main.fps ?? 30,
-          voiceover: input.audio_input ? { source: jobOutput(jobId, input.audio_input), duck_to: VOICEOVER_DUCK_TO } : null,
+          voiceover: input.audio_input
+            ? { source: jobOutput(jobId, input.audio_input), duck_to: VOICEOVER_DUCK_TO }
+            : null,
           subtitles: { srt, style },
           output: jobOutput(jobId, `v${index}.mp4`),
           recordOutputs: ctx.recordOutputs,
-          onProgress: (p, step) => ctx.progress(25 + (70 * (i + p / 100)) / count, `Variant ${index} of ${count}: ${step}`),
+          onProgress: (p, step) =>
+            ctx.progress(25 + (70 * (i + p / 100)) / count, `Variant ${index} of ${count}: ${step}`),
         });
         keep.push(jobOutputKey(scope, jobId, `v${index}.mp4`));
         const name = many ? `${input.output_name}_v${index}` : input.output_name;
@@ -112,7 +130,10 @@ export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClie
           width: made.width,
           height: made.height,
           encodes: made.encodes,
-          timeline: timeline.map((t) => ({ ...t, source: t.source === 'main' ? 'main' : `secondary_video_${t.source + 1}` })),
+          timeline: timeline.map((t) => ({
+            ...t,
+            source: t.source === 'main' ? 'main' : `secondary_video_${t.source + 1}`,
+          })),
           inserts: timeline.filter((t) => t.source !== 'main').length,
         });
       }

@@ -22,7 +22,9 @@ export function muteVoiceHandler(processorFor: (env: Bindings) => ProcessorClien
       const processor = processorFor(env);
       const video = await readySourceVideo(scope, input.source_video_id);
       await ctx.progress(5, 'Detecting voice segments...', true);
-      const voice = await voiceIntervals(env, scope, processor, video.id, input.detect, (e) => ctx.progress(5 + e.percent * 0.45, 'Detecting voice segments...'));
+      const voice = await voiceIntervals(env, scope, processor, video.id, input.detect, (e) =>
+        ctx.progress(5 + e.percent * 0.45, 'Detecting voice segments...'),
+      );
       await ctx.throwIfCancelled();
 
       const outputKey = jobOutputKey(scope, ctx.job.id, OUTPUT);

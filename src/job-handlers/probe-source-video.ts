@@ -4,11 +4,7 @@
  * Idempotent: a redelivered job for a ready video changes nothing. Bad media fails the video with
  * the processor's error code; an unreachable processor is retried.
  */
-import {
-  getSourceVideoSummary,
-  markSourceVideoFailed,
-  markSourceVideoReady,
-} from '../db/repos/source-videos.ts';
+import { getSourceVideoSummary, markSourceVideoFailed, markSourceVideoReady } from '../db/repos/source-videos.ts';
 import type { Bindings } from '../core/env.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
@@ -20,7 +16,9 @@ import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const THUMBNAIL_WIDTH = 640;
 
-export function probeSourceVideoHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'probe_source_video'> {
+export function probeSourceVideoHandler(
+  processorFor: (env: Bindings) => ProcessorClient,
+): JobHandler<'probe_source_video'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
@@ -31,16 +29,22 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
         return { result: { source_video_id: id, status: 'ready', unchanged: true }, step: 'Already probed' };
       }
       if (video.status === 'failed') {
-        throw new PermanentJobError(video.errorCode ?? 'failed', video.errorMessage ?? 'The source video has already failed');
+        throw new PermanentJobError(
+          video.errorCode ?? 'failed',
+          video.errorMessage ?? 'The source video has already failed',
+        );
       }
-      if (video.status !== 'processing') throw new PermanentJobError('invalid_state', 'The upload of this video has not completed');
+      if (video.status !== 'processing')
+        throw new PermanentJobError('invalid_state', 'The upload of this video has not completed');
 
       const processor = processorFor(env);
       const input = await mediaInput(env, scope, { kind: 'source_video', id });
       const report = (percent: number, step: string) => ctx.progress(percent, step);
 
       await ctx.progress(2, 'Reading metadata', true);
-      const probe = await callProcessor(() => processor.run('probe', { input }, progressSlice(report, 2, 30, 'Reading metadata')));
+      const probe = await callProcessor(() =>
+        processor.run('probe', { input }, progressSlice(report, 2, 30, 'Reading metadata')),
+      );
       if (!probe.has_video) throw new PermanentJobError('no_video_stream', 'The file has no video stream');
       if (video.maxDurationSeconds !== null && probe.duration > video.maxDurationSeconds + 0.05) {
         throw new PermanentJobError(
@@ -58,7 +62,12 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
       await callProcessor(() =>
         processor.run(
           'thumbnail',
-          { input, time: thumbnailTime, width: Math.max(16, Math.min(THUMBNAIL_WIDTH, probe.width)), output: thumbnailOutput },
+          {
+            input,
+            time: thumbnailTime,
+            width: Math.max(16, Math.min(THUMBNAIL_WIDTH, probe.width)),
+            output: thumbnailOutput,
+          },
           progressSlice(report, 30, 50, 'Rendering thumbnail'),
         ),
       );
@@ -66,7 +75,11 @@ export function probeSourceVideoHandler(processorFor: (env: Bindings) => Process
 
       await ctx.progress(50, 'Computing waveform', true);
       const waveform = await callProcessor(() =>
-        processor.run('waveform', { input, bins: STORED_WAVEFORM_BINS }, progressSlice(report, 50, 95, 'Computing waveform')),
+        processor.run(
+          'waveform',
+          { input, bins: STORED_WAVEFORM_BINS },
+          progressSlice(report, 50, 95, 'Computing waveform'),
+        ),
       );
 
       const changed = await markSourceVideoReady(scope, id, {

@@ -75,7 +75,9 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
       } else if (input.caption_voiceover && captions) {
         srt = captions;
       }
-      const subtitles = srt ? { srt, style: toSubtitleStyle(input.subtitle_settings as SubtitleSettingsInput | null) } : null;
+      const subtitles = srt
+        ? { srt, style: toSubtitleStyle(input.subtitle_settings as SubtitleSettingsInput | null) }
+        : null;
       await ctx.throwIfCancelled();
 
       const many = input.variant_count > 1;
@@ -95,7 +97,8 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
         progressTo: 97,
       });
       steps.push({ step: 'analysis', status: pipeline.candidates.engine_used });
-      if (input.mute_source_voice) steps.push({ step: 'voice_mute', status: pipeline.voice ? 'muted' : `skipped: ${pipeline.voice_error}` });
+      if (input.mute_source_voice)
+        steps.push({ step: 'voice_mute', status: pipeline.voice ? 'muted' : `skipped: ${pipeline.voice_error}` });
       if (subtitles) steps.push({ step: 'subtitles', status: 'burned in' });
 
       const variants = pipeline.variants.map((v) => {
@@ -136,12 +139,18 @@ export function processVideoHandler(processorFor: (env: Bindings) => ProcessorCl
           engine_used: pipeline.candidates.engine_used,
           timings: pipeline.timings,
           ...(pipeline.candidates.topped_up ? { topped_up_windows: pipeline.candidates.topped_up } : {}),
-          ...(pipeline.candidates.fallback_reason ? { engine_fallback_reason: pipeline.candidates.fallback_reason } : {}),
+          ...(pipeline.candidates.fallback_reason
+            ? { engine_fallback_reason: pipeline.candidates.fallback_reason }
+            : {}),
           ...(pipeline.candidates.gemini ? { gemini: pipeline.candidates.gemini } : {}),
           ...(input.mute_source_voice
             ? {
                 voice_detection: pipeline.voice
-                  ? { segments_count: pipeline.voice.segments.length, total_voice_duration: pipeline.voice.total_voice_duration, cached: pipeline.voice.cached }
+                  ? {
+                      segments_count: pipeline.voice.segments.length,
+                      total_voice_duration: pipeline.voice.total_voice_duration,
+                      cached: pipeline.voice.cached,
+                    }
                   : { error: pipeline.voice_error },
               }
             : {}),

@@ -42,7 +42,9 @@ function asJobError(err: unknown): unknown {
 }
 
 function stepFor(status: 'scheduled' | 'published', date: string | null): string {
-  return status === 'scheduled' && date ? `Scheduled for ${date.slice(0, 16).replace('T', ' ')} UTC` : 'Published successfully!';
+  return status === 'scheduled' && date
+    ? `Scheduled for ${date.slice(0, 16).replace('T', ' ')} UTC`
+    : 'Published successfully!';
 }
 
 function outcomeOf(publication: PublicationRow, note?: string): JobOutcome {
@@ -61,7 +63,10 @@ function outcomeOf(publication: PublicationRow, note?: string): JobOutcome {
   };
 }
 
-function postsOf(input: Input, created: { postId: string; integration: string; state?: string; releaseUrl?: string | null }[]): PublicationPost[] {
+function postsOf(
+  input: Input,
+  created: { postId: string; integration: string; state?: string; releaseUrl?: string | null }[],
+): PublicationPost[] {
   return created.map((c) => ({
     post_id: c.postId,
     integration_id: c.integration,
@@ -82,9 +87,14 @@ async function findEarlierPosts(client: PostizClient, input: Input, publication:
     .map((p) => ({ postId: p.id, integration: p.integration?.id ?? '', state: p.state, releaseUrl: p.releaseURL }));
 }
 
-async function finish(ctx: Ctx, publication: PublicationRow, created: Parameters<typeof postsOf>[1]): Promise<JobOutcome> {
+async function finish(
+  ctx: Ctx,
+  publication: PublicationRow,
+  created: Parameters<typeof postsOf>[1],
+): Promise<JobOutcome> {
   const { scope, input } = ctx;
-  const status = input.post_type === 'schedule' && input.date && Date.parse(input.date) > Date.now() ? 'scheduled' : 'published';
+  const status =
+    input.post_type === 'schedule' && input.date && Date.parse(input.date) > Date.now() ? 'scheduled' : 'published';
   const posts = postsOf(input, created);
   const at = new Date().toISOString();
   const done = await completePublication(scope, publication.id, {
@@ -118,16 +128,25 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
     caption: input.caption,
     scheduledAt: input.date,
   });
-  if (publication.status === 'scheduled' || publication.status === 'published') return outcomeOf(publication, 'already posted; nothing sent again');
-  if (publication.status === 'failed') throw new PermanentJobError('publication_failed', publication.errorMessage ?? 'The publication failed');
+  if (publication.status === 'scheduled' || publication.status === 'published')
+    return outcomeOf(publication, 'already posted; nothing sent again');
+  if (publication.status === 'failed')
+    throw new PermanentJobError('publication_failed', publication.errorMessage ?? 'The publication failed');
 
   const clip = await getClip(scope, input.clip_id);
   if (!clip) throw new PermanentJobError('clip_not_found', 'The clip was deleted before it could be published');
-  if (!isRendered(clip)) throw new PermanentJobError('clip_not_rendered', 'The clip is no longer rendered (a new render started or failed); publish it again once rendered');
+  if (!isRendered(clip))
+    throw new PermanentJobError(
+      'clip_not_rendered',
+      'The clip is no longer rendered (a new render started or failed); publish it again once rendered',
+    );
 
   const connection = await resolvePostizConnection(env, scope);
   if (connection.state !== 'configured') {
-    throw new PermanentJobError('not_configured', 'Postiz is no longer configured for this profile; configure it and publish again');
+    throw new PermanentJobError(
+      'not_configured',
+      'Postiz is no longer configured for this profile; configure it and publish again',
+    );
   }
   const client = postizClientFor(connection);
 
@@ -152,7 +171,8 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
     try {
       media = await uploadClipVideo(env, scope, client, clip);
     } catch (err) {
-      if (err instanceof ClipVideoUnavailable) throw new PermanentJobError('clip_video_missing', `Cannot publish: ${err.message}`);
+      if (err instanceof ClipVideoUnavailable)
+        throw new PermanentJobError('clip_video_missing', `Cannot publish: ${err.message}`);
       throw asJobError(err);
     }
   }
@@ -160,7 +180,11 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
   await ctx.progress(70, `Creating post...${label}`, true);
   await ctx.throwIfCancelled();
   if (!(await claimCreateAttempt(scope, publication.id, publication.attempts))) {
-    throw new TransientJobError('publication_busy', 'Another delivery of this job is creating the post; checking again shortly', 30);
+    throw new TransientJobError(
+      'publication_busy',
+      'Another delivery of this job is creating the post; checking again shortly',
+      30,
+    );
   }
   let created: CreatedPost[];
   try {
@@ -179,7 +203,11 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
     throw asJobError(err);
   }
   const all = [...earlier, ...created];
-  return finish(ctx, publication, input.integrations.flatMap((i) => all.filter((p) => p.integration === i.id)));
+  return finish(
+    ctx,
+    publication,
+    input.integrations.flatMap((i) => all.filter((p) => p.integration === i.id)),
+  );
 }
 
 export const publishClipHandler: JobHandler<'publish_clip'> = {
@@ -189,7 +217,10 @@ export const publishClipHandler: JobHandler<'publish_clip'> = {
     const failed = await failPublication(ctx.scope, ctx.input.publication_id, message);
     if (!failed) return;
     const clip = await getClip(ctx.scope, ctx.input.clip_id, { includeDeleted: true });
-    if (clip && (clip.postizStatus === 'not_sent' || clip.postizStatus === 'uploaded' || clip.postizStatus === 'sent')) {
+    if (
+      clip &&
+      (clip.postizStatus === 'not_sent' || clip.postizStatus === 'uploaded' || clip.postizStatus === 'sent')
+    ) {
       await updateClip(ctx.scope, clip.id, { postizStatus: 'failed' });
     }
   },

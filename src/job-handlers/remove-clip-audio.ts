@@ -16,13 +16,16 @@ import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const NO_AUDIO_REVISION = 'noaudio';
 
-export function removeClipAudioHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'remove_clip_audio'> {
+export function removeClipAudioHandler(
+  processorFor: (env: Bindings) => ProcessorClient,
+): JobHandler<'remove_clip_audio'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
       const clip = await getClip(scope, ctx.input.clip_id, { includeDeleted: true });
       if (!clip) throw new PermanentJobError('not_found', 'The clip no longer exists');
-      if (!clip.hasAudio) return { result: { clip_id: clip.id, has_audio: false, unchanged: true }, step: 'Already without audio' };
+      if (!clip.hasAudio)
+        return { result: { clip_id: clip.id, has_audio: false, unchanged: true }, step: 'Already without audio' };
       const raw = rawTargetOf(scope, clip);
       if (!raw) throw new PermanentJobError('no_video', 'The clip has no video');
       const result = await callProcessor(async () =>
@@ -30,7 +33,12 @@ export function removeClipAudioHandler(processorFor: (env: Bindings) => Processo
           'remove-audio',
           {
             input: await mediaInput(env, scope, raw),
-            output: await mediaOutput(env, scope, { kind: 'clip_raw', id: clip.id, revision: NO_AUDIO_REVISION }, 'video/mp4'),
+            output: await mediaOutput(
+              env,
+              scope,
+              { kind: 'clip_raw', id: clip.id, revision: NO_AUDIO_REVISION },
+              'video/mp4',
+            ),
           },
           progressSlice((p, s) => ctx.progress(p, s), 2, 95, 'Removing the audio track'),
         ),
@@ -38,7 +46,11 @@ export function removeClipAudioHandler(processorFor: (env: Bindings) => Processo
       const newKey = storageKeys.clipRaw(scope, clip.id, NO_AUDIO_REVISION);
       await updateClip(scope, clip.id, { rawKey: newKey, hasAudio: false, duration: result.duration });
       if (clip.rawKey && clip.rawKey !== newKey) await env.MEDIA.delete(clip.rawKey);
-      return { result: { clip_id: clip.id, has_audio: false, duration: result.duration, size_bytes: result.size_bytes }, processingSeconds: result.duration, step: 'Audio removed' };
+      return {
+        result: { clip_id: clip.id, has_audio: false, duration: result.duration, size_bytes: result.size_bytes },
+        processingSeconds: result.duration,
+        step: 'Audio removed',
+      };
     },
   };
 }

@@ -59,7 +59,9 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
       const request: RenderRequest = {
         input: await mediaInput(env, scope, raw),
         preset: renderPreset,
-        ...(voiceover ? { voiceover: { ...(await mediaInput(env, scope, voiceover.audio)), duck_to: voiceover.duckTo } } : {}),
+        ...(voiceover
+          ? { voiceover: { ...(await mediaInput(env, scope, voiceover.audio)), duck_to: voiceover.duckTo } }
+          : {}),
         ...(srt && hasCues ? { subtitles: { srt, style: toSubtitleStyle(content?.subtitleSettings) } } : {}),
         ...(voiceover ? { target_duration: voiceover.duration } : {}),
         ...(voiceover?.extendWith.length ? { extend_with: voiceover.extendWith } : {}),
@@ -67,10 +69,21 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
         output: await mediaOutput(env, scope, { kind: 'clip_final', id: clip.id, preset: preset.name }, 'video/mp4'),
       };
       const from = voiceover ? 35 : 5;
-      const result = await callProcessor(() => processor.run('render', request, progressSlice((p, s) => ctx.progress(p, s), from, 97, 'Rendering')));
+      const result = await callProcessor(() =>
+        processor.run(
+          'render',
+          request,
+          progressSlice((p, s) => ctx.progress(p, s), from, 97, 'Rendering'),
+        ),
+      );
 
       const finalKey = storageKeys.clipFinal(scope, clip.id, preset.name);
-      await updateClip(scope, clip.id, { finalKey, finalStatus: 'completed', finalPreset: preset.name, finalError: null });
+      await updateClip(scope, clip.id, {
+        finalKey,
+        finalStatus: 'completed',
+        finalPreset: preset.name,
+        finalError: null,
+      });
       await completeExport(scope, input.export_id, { outputKey: finalKey, fileSizeBytes: result.size_bytes });
       await recountProjects(scope, [clip.projectId]);
       // Intermediates (e.g. the provider's stored answer) matter only while the job can be redelivered.
@@ -88,7 +101,13 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
           subtitles: Boolean(request.subtitles),
           subtitles_from: request.subtitles ? (userSrt ? 'content' : 'voiceover') : null,
           voiceover: voiceover
-            ? { provider: voiceover.provider, duration: voiceover.duration, reused: voiceover.reused, duck_to: voiceover.duckTo, extended_with_segments: voiceover.extendedWithSegments }
+            ? {
+                provider: voiceover.provider,
+                duration: voiceover.duration,
+                reused: voiceover.reused,
+                duck_to: voiceover.duckTo,
+                extended_with_segments: voiceover.extendedWithSegments,
+              }
             : null,
         },
         processingSeconds: result.duration,
@@ -98,7 +117,10 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
 
     async onFailure(ctx, _code, message) {
       const { scope, input } = ctx;
-      const clip = await updateClip(scope, input.clip_id, { finalStatus: 'failed', finalError: message.slice(0, 2000) });
+      const clip = await updateClip(scope, input.clip_id, {
+        finalStatus: 'failed',
+        finalError: message.slice(0, 2000),
+      });
       await failExport(scope, input.export_id);
       if (clip) await recountProjects(scope, [clip.projectId]);
     },

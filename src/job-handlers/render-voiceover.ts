@@ -49,20 +49,33 @@ function seedOf(text: string): number {
   return h >>> 0;
 }
 
-async function extensionMaterial(ctx: JobContext<'render_clip'>, processor: ProcessorClient, clip: ClipRow, missing: number) {
+async function extensionMaterial(
+  ctx: JobContext<'render_clip'>,
+  processor: ProcessorClient,
+  clip: ClipRow,
+  missing: number,
+) {
   const { env, scope } = ctx;
   const used = new Set(clip.segmentIds);
   const candidates = (await listProjectSegments(scope, clip.projectId))
     .filter((a) => a.video.status === 'ready' && !used.has(a.segment.id))
     .filter((a, i, all) => all.findIndex((b) => b.segment.id === a.segment.id) === i)
-    .map((a) => ({ id: a.segment.id, duration: a.segment.endTime - a.segment.startTime, isFavorite: a.segment.isFavorite, usageCount: a.segment.usageCount }));
+    .map((a) => ({
+      id: a.segment.id,
+      duration: a.segment.endTime - a.segment.startTime,
+      isFavorite: a.segment.isFavorite,
+      usageCount: a.segment.usageCount,
+    }));
   const inputs: MediaInput[] = [];
   const ids: string[] = [];
   let covered = 0;
   for (const candidate of orderCandidates(candidates, 'random', seedOf(ctx.job.id), 1)) {
     if (covered >= missing || inputs.length >= MAX_EXTENSIONS) break;
     await ctx.throwIfCancelled();
-    const { segment } = await extractSegment(env, scope, processor, candidate.id, { mode: 'smart', reuseAnyMode: true });
+    const { segment } = await extractSegment(env, scope, processor, candidate.id, {
+      mode: 'smart',
+      reuseAnyMode: true,
+    });
     inputs.push(await mediaInput(env, scope, { kind: 'segment_extract', id: segment.id }));
     ids.push(segment.id);
     covered += segment.extractedDuration ?? candidate.duration;
@@ -95,16 +108,23 @@ export async function prepareVoiceover(
       output: { kind: 'clip_voiceover', id: clip.id },
       // Only the job's intermediates belong to the job; the clip keeps its voice-over.
       recordOutputs: (keys) => ctx.recordOutputs(keys.filter((k) => k.startsWith(jobPrefix))),
-      onProgress: (p, s) => ctx.progress(span.from + ((span.to - span.from) * p) / 100 * 0.8, s),
+      onProgress: (p, s) => ctx.progress(span.from + (((span.to - span.from) * p) / 100) * 0.8, s),
       processor,
     });
-    meta = { text, voice: content.ttsVoiceId ?? null, duration: result.duration, srt: result.srt, provider: result.provider };
+    meta = {
+      text,
+      voice: content.ttsVoiceId ?? null,
+      duration: result.duration,
+      srt: result.srt,
+      provider: result.provider,
+    };
     await rememberVoiceover(env, scope, clip.id, meta);
   }
   await ctx.progress(span.from + (span.to - span.from) * 0.8, 'Fitting the video to the voice-over', true);
   const clipDuration = clip.duration ?? 0;
   const missing = meta.duration - clipDuration;
-  const extension = missing > FIT_TOLERANCE_SECONDS ? await extensionMaterial(ctx, processor, clip, missing) : { inputs: [], ids: [] };
+  const extension =
+    missing > FIT_TOLERANCE_SECONDS ? await extensionMaterial(ctx, processor, clip, missing) : { inputs: [], ids: [] };
   return {
     audio: { kind: 'clip_voiceover', id: clip.id },
     duration: meta.duration,

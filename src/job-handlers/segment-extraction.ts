@@ -20,7 +20,11 @@ export interface ExtractedSegment {
 
 /** True when the segment's stored cut matches its current times (and, if given, the mode). */
 export function hasUsableExtract(segment: SegmentRow, mode?: ExtractMode): boolean {
-  return segment.extractStatus === 'ready' && Boolean(segment.extractedKey) && (mode === undefined || segment.extractMode === mode);
+  return (
+    segment.extractStatus === 'ready' &&
+    Boolean(segment.extractedKey) &&
+    (mode === undefined || segment.extractMode === mode)
+  );
 }
 
 /**
@@ -39,11 +43,16 @@ export async function extractSegment(
   if (hasUsableExtract(segment, options.reuseAnyMode ? undefined : options.mode)) return { segment, result: null };
   const video = await getSourceVideoSummary(scope, segment.sourceVideoId);
   if (!video) throw new PermanentJobError('not_found', `The source video of segment ${segmentId} no longer exists`);
-  if (video.status !== 'ready') throw new PermanentJobError('invalid_state', `The source video of segment ${segmentId} is ${video.status}, not ready`);
+  if (video.status !== 'ready')
+    throw new PermanentJobError(
+      'invalid_state',
+      `The source video of segment ${segmentId} is ${video.status}, not ready`,
+    );
 
-  const transforms = segment.transforms && (segment.transforms.flip_horizontal || segment.transforms.rotate)
-    ? { flip_horizontal: segment.transforms.flip_horizontal, rotate: segment.transforms.rotate }
-    : undefined;
+  const transforms =
+    segment.transforms && (segment.transforms.flip_horizontal || segment.transforms.rotate)
+      ? { flip_horizontal: segment.transforms.flip_horizontal, rotate: segment.transforms.rotate }
+      : undefined;
   const result = await callProcessor(async () =>
     processor.run(
       'extract',
@@ -70,7 +79,10 @@ export async function extractSegment(
     // Deleted, or its times changed while we cut: the bytes show a range nobody asked for any more.
     const now = await getSegment(scope, segment.id);
     if (!now) throw new PermanentJobError('not_found', `Segment ${segmentId} was deleted while it was being extracted`);
-    throw new PermanentJobError('conflict', `Segment ${segmentId} changed while it was being extracted; extract it again`);
+    throw new PermanentJobError(
+      'conflict',
+      `Segment ${segmentId} changed while it was being extracted; extract it again`,
+    );
   }
   return { segment: updated, result };
 }

@@ -11,14 +11,16 @@ import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const SEGMENT_THUMBNAIL_WIDTH = 480;
 
-export function segmentThumbnailHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'segment_thumbnail'> {
+export function segmentThumbnailHandler(
+  processorFor: (env: Bindings) => ProcessorClient,
+): JobHandler<'segment_thumbnail'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
       const segment = await getSegment(scope, ctx.input.segment_id);
       if (!segment) throw new PermanentJobError('not_found', 'The segment no longer exists');
       const video = await getSourceVideoSummary(scope, segment.sourceVideoId);
-      if (!video || video.status !== 'ready') throw new PermanentJobError('invalid_state', 'The source video is not ready');
+      if (video?.status !== 'ready') throw new PermanentJobError('invalid_state', 'The source video is not ready');
       const time = (segment.startTime + segment.endTime) / 2;
       const result = await callProcessor(async () =>
         processorFor(env).run(
@@ -33,8 +35,16 @@ export function segmentThumbnailHandler(processorFor: (env: Bindings) => Process
         ),
       );
       // Times changed meanwhile: the PATCH queued a newer thumbnail job; this one records nothing.
-      const recorded = await setSegmentThumbnail(scope, segment.id, storageKeys.segmentThumbnail(scope, segment.id), segment);
-      return { result: { segment_id: segment.id, time: result.time, recorded: Boolean(recorded) }, step: 'Thumbnail ready' };
+      const recorded = await setSegmentThumbnail(
+        scope,
+        segment.id,
+        storageKeys.segmentThumbnail(scope, segment.id),
+        segment,
+      );
+      return {
+        result: { segment_id: segment.id, time: result.time, recorded: Boolean(recorded) },
+        step: 'Thumbnail ready',
+      };
     },
   };
 }

@@ -33,11 +33,18 @@ export function clipRawTarget(scope: ProfileScope, clip: { id: string; rawKey: s
   if (!clip.rawKey) return null;
   const prefix = storageKeys.clipPrefix(scope, clip.id);
   if (!clip.rawKey.startsWith(prefix) || !clip.rawKey.endsWith('.mp4')) return null;
-  const parsed = mediaTargetSchema.safeParse({ kind: 'clip_raw', id: clip.id, revision: clip.rawKey.slice(prefix.length, -'.mp4'.length) });
+  const parsed = mediaTargetSchema.safeParse({
+    kind: 'clip_raw',
+    id: clip.id,
+    revision: clip.rawKey.slice(prefix.length, -'.mp4'.length),
+  });
   return parsed.success ? parsed.data : null;
 }
 
-async function resolve(scope: ProfileScope, item: { clip_id: string } | { source_video_id: string }): Promise<Resolved> {
+async function resolve(
+  scope: ProfileScope,
+  item: { clip_id: string } | { source_video_id: string },
+): Promise<Resolved> {
   if ('clip_id' in item) {
     const clip = await getClip(scope, item.clip_id);
     if (!clip) throw new PermanentJobError('not_found', `Clip ${item.clip_id} no longer exists`);
@@ -47,11 +54,17 @@ async function resolve(scope: ProfileScope, item: { clip_id: string } | { source
   }
   const video = await getSourceVideoSummary(scope, item.source_video_id);
   if (!video) throw new PermanentJobError('not_found', `Source video ${item.source_video_id} no longer exists`);
-  if (video.status !== 'ready') throw new PermanentJobError('invalid_state', `Source video ${item.source_video_id} is ${video.status}, not ready`);
-  return { target: { kind: 'source_video', id: video.id }, name: (video.originalFilename ?? video.name).replace(/\.[a-z0-9]{1,5}$/i, '') };
+  if (video.status !== 'ready')
+    throw new PermanentJobError('invalid_state', `Source video ${item.source_video_id} is ${video.status}, not ready`);
+  return {
+    target: { kind: 'source_video', id: video.id },
+    name: (video.originalFilename ?? video.name).replace(/\.[a-z0-9]{1,5}$/i, ''),
+  };
 }
 
-export function ttsAddToVideosHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'tts_add_to_videos'> {
+export function ttsAddToVideosHandler(
+  processorFor: (env: Bindings) => ProcessorClient,
+): JobHandler<'tts_add_to_videos'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
@@ -112,7 +125,10 @@ export function ttsAddToVideosHandler(processorFor: (env: Bindings) => Processor
       }
       const successful = processed.filter((p) => p.status === 'success').length;
       if (!successful) {
-        throw new PermanentJobError('no_video_processed', `No video could take the voice-over: ${processed.map((p) => p.error).join('; ')}`);
+        throw new PermanentJobError(
+          'no_video_processed',
+          `No video could take the voice-over: ${processed.map((p) => p.error).join('; ')}`,
+        );
       }
       const outputKeys = await pruneJobObjects(env, scope, ctx.job.id, keep);
       const first = processed.find((p) => p.status === 'success')!;
@@ -124,7 +140,14 @@ export function ttsAddToVideosHandler(processorFor: (env: Bindings) => Processor
           successful,
           audio_output: AUDIO,
           srt: vo.srt,
-          voiceover: { provider: vo.provider, voice: vo.voice, model: vo.model, duration: vo.duration, characters: vo.characters, cost_usd: vo.costUsd },
+          voiceover: {
+            provider: vo.provider,
+            voice: vo.voice,
+            model: vo.model,
+            duration: vo.duration,
+            characters: vo.characters,
+            cost_usd: vo.costUsd,
+          },
           silence_removal: vo.silence_removal,
           main_output: first.with_tts_output,
           download_filename: first.download_filename,

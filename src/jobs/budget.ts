@@ -12,13 +12,18 @@ export async function assertWithinBudget(scope: ProfileScope, estimatedUsd: numb
   if (budget === null || budget === undefined) return;
   const spent = await monthToDateSpend(scope);
   if (spent + estimatedUsd > budget) {
-    throw new ApiError(402, 'budget_exceeded', `This job would exceed the profile's monthly budget of $${budget.toFixed(2)}`, {
-      details: {
-        monthly_budget_usd: budget,
-        spent_this_month_usd: spent,
-        estimated_cost_usd: round(estimatedUsd),
-        remaining_usd: round(Math.max(0, budget - spent)),
+    throw new ApiError(
+      402,
+      'budget_exceeded',
+      `This job would exceed the profile's monthly budget of $${budget.toFixed(2)}`,
+      {
+        details: {
+          monthly_budget_usd: budget,
+          spent_this_month_usd: spent,
+          estimated_cost_usd: round(estimatedUsd),
+          remaining_usd: round(Math.max(0, budget - spent)),
+        },
       },
-    });
+    );
   }
 }

@@ -12,6 +12,8 @@ export async function runCancelHook(jobs: JobRegistry, env: Bindings, scope: Pro
   try {
     await run.handler.onCancelled(createJobContext(env, scope, job, run.input, job.attempts));
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'onCancelled hook failed', job_id: job.id, error: String(err) }));
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'onCancelled hook failed', job_id: job.id, error: String(err) }),
+    );
   }
 }

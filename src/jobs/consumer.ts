@@ -9,7 +9,17 @@
  */
 import type { Bindings } from '../core/env.ts';
 import { createDb } from '../db/client.ts';
-import { type JobRow, failJob, completeJob, isTerminal, markCancelled, markRunning, noteRetry, noteWaiting, verifyJobMessage } from '../db/repos/jobs.ts';
+import {
+  type JobRow,
+  failJob,
+  completeJob,
+  isTerminal,
+  markCancelled,
+  markRunning,
+  noteRetry,
+  noteWaiting,
+  verifyJobMessage,
+} from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { deletePrefix } from '../storage/keys.ts';
 import { runCancelHook } from './cancel.ts';
@@ -78,7 +88,11 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     }
   }
 
-  async function processJobMessage(env: Bindings, message: JobMessage, attempt: number): Promise<{ retryAfter?: number }> {
+  async function processJobMessage(
+    env: Bindings,
+    message: JobMessage,
+    attempt: number,
+  ): Promise<{ retryAfter?: number }> {
     const db = createDb(env.DB);
     const verified = await verifyJobMessage(db, message);
     if (!verified) {
@@ -95,7 +109,11 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     if (job.status === 'running') {
       const idle = (Date.now() - Date.parse(job.updatedAt)) / 1000;
       if (idle >= 0 && idle < RUNNING_LEASE_SECONDS) {
-        log({ msg: 'job is running in another delivery; this one waits', job_id: job.id, idle_seconds: Math.round(idle) });
+        log({
+          msg: 'job is running in another delivery; this one waits',
+          job_id: job.id,
+          idle_seconds: Math.round(idle),
+        });
         return { retryAfter: Math.ceil(RUNNING_LEASE_SECONDS - idle) };
       }
     }
@@ -167,7 +185,9 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
       try {
         await run.handler.onFailure(ctx, code, message);
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', msg: 'onFailure hook failed', job_id: job.id, error: String(err) }));
+        console.error(
+          JSON.stringify({ level: 'error', msg: 'onFailure hook failed', job_id: job.id, error: String(err) }),
+        );
       }
     }
     log({ msg: 'job failed', job_id: job.id, type: job.type, code, message });

@@ -41,7 +41,13 @@ export interface JobHandlerOf<I> {
 
 export type JobHandler<T extends JobType> = JobHandlerOf<JobInput<T>>;
 
-export function createJobContext<I>(env: Bindings, scope: ProfileScope, job: JobRow, input: I, attempt: number): JobContextOf<I> {
+export function createJobContext<I>(
+  env: Bindings,
+  scope: ProfileScope,
+  job: JobRow,
+  input: I,
+  attempt: number,
+): JobContextOf<I> {
   let lastWrite = 0;
   return {
     env,

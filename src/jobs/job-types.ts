@@ -86,7 +86,11 @@ export const jobInputSchemas = {
     previous_status: z.enum(['draft', 'generating', 'ready_for_triage', 'failed']),
   }),
   /** Final render of a clip with a preset: voice-over, subtitles, size, loudness. */
-  render_clip: z.object({ clip_id: idSchema('clip'), preset_name: z.string().min(1).max(64), export_id: idSchema('export') }),
+  render_clip: z.object({
+    clip_id: idSchema('clip'),
+    preset_name: z.string().min(1).max(64),
+    export_id: idSchema('export'),
+  }),
   /** Drops a clip's audio track (video copied) into a new raw object. */
   remove_clip_audio: z.object({ clip_id: idSchema('clip') }),
   /** `/mute-voice`: speech muted (hard, ducked or faded) over the whole video, video stream-copied. */
@@ -114,7 +118,12 @@ export const jobInputSchemas = {
   /** `/tts/add-to-videos`: one voice-over mixed into several owned videos (video stream-copied). */
   tts_add_to_videos: z.object({
     videos: z
-      .array(z.union([z.object({ clip_id: idSchema('clip') }).strict(), z.object({ source_video_id: idSchema('sourceVideo') }).strict()]))
+      .array(
+        z.union([
+          z.object({ clip_id: idSchema('clip') }).strict(),
+          z.object({ source_video_id: idSchema('sourceVideo') }).strict(),
+        ]),
+      )
       .min(1)
       .max(20),
     tts_text: z.string().min(1).max(40_000),
@@ -146,7 +155,12 @@ export const jobInputSchemas = {
   multi_video: z.object({
     source_video_id: idSchema('sourceVideo'),
     secondaries: z
-      .array(z.object({ source_video_id: idSchema('sourceVideo'), keywords: z.array(z.string().min(1).max(100)).min(1).max(50) }))
+      .array(
+        z.object({
+          source_video_id: idSchema('sourceVideo'),
+          keywords: z.array(z.string().min(1).max(100)).min(1).max(50),
+        }),
+      )
       .max(3),
     srt_input: z.string().max(64),
     audio_input: z.string().max(64).nullable(),

@@ -7,7 +7,13 @@
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
-import { countActiveJobs, deleteJobRow, insertJobStatement, processingSecondsSince, type JobRow } from '../db/repos/jobs.ts';
+import {
+  countActiveJobs,
+  deleteJobRow,
+  insertJobStatement,
+  processingSecondsSince,
+  type JobRow,
+} from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
 import { type JobInput, type JobType, jobInputSchemas } from './job-types.ts';
@@ -46,10 +52,15 @@ export async function checkJobLimits(scope: ProfileScope, env: Bindings, adding 
   today.setUTCHours(0, 0, 0, 0);
   const usedMinutes = (await processingSecondsSince(scope, today.toISOString())) / 60;
   if (usedMinutes >= maxMinutes) {
-    throw new ApiError(429, 'rate_limited', `Daily processing limit of ${maxMinutes} minutes reached for this profile`, {
-      details: { used_minutes: Math.round(usedMinutes * 10) / 10, limit_minutes: maxMinutes },
-      headers: { 'Retry-After': String(secondsUntilUtcMidnight()) },
-    });
+    throw new ApiError(
+      429,
+      'rate_limited',
+      `Daily processing limit of ${maxMinutes} minutes reached for this profile`,
+      {
+        details: { used_minutes: Math.round(usedMinutes * 10) / 10, limit_minutes: maxMinutes },
+        headers: { 'Retry-After': String(secondsUntilUtcMidnight()) },
+      },
+    );
   }
 }
 

@@ -17,11 +17,16 @@ export type JobRegistry = Readonly<Record<string, RegisteredJob<Record<string, u
 
 /** Every job type of job-types.ts with its handler. */
 export function jobRegistry(handlers: { readonly [T in JobType]: JobHandler<T> }): JobRegistry {
-  return Object.fromEntries(jobTypes.map((type) => [type, { input: jobInputSchemas[type], handler: handlers[type] }])) as JobRegistry;
+  return Object.fromEntries(
+    jobTypes.map((type) => [type, { input: jobInputSchemas[type], handler: handlers[type] }]),
+  ) as JobRegistry;
 }
 
 /** The handler of a stored job with its re-parsed input; null when the registry cannot run it. */
-export function registeredRun(jobs: JobRegistry, job: JobRow): { handler: JobHandlerOf<Record<string, unknown>>; input: Record<string, unknown> } | null {
+export function registeredRun(
+  jobs: JobRegistry,
+  job: JobRow,
+): { handler: JobHandlerOf<Record<string, unknown>>; input: Record<string, unknown> } | null {
   const registered = Object.hasOwn(jobs, job.type) ? jobs[job.type] : undefined;
   const input = registered?.input.safeParse(job.input);
   if (!registered || !input?.success) return null;

@@ -17,7 +17,10 @@ export function rawTargetOf(scope: ProfileScope, clip: Pick<ClipRow, 'id' | 'raw
 }
 
 /** The rendered video's target, when the last render completed. */
-export function finalTargetOf(scope: ProfileScope, clip: Pick<ClipRow, 'id' | 'finalKey' | 'finalPreset' | 'finalStatus'>): MediaTarget | null {
+export function finalTargetOf(
+  scope: ProfileScope,
+  clip: Pick<ClipRow, 'id' | 'finalKey' | 'finalPreset' | 'finalStatus'>,
+): MediaTarget | null {
   if (clip.finalStatus !== 'completed' || !clip.finalKey || !clip.finalPreset) return null;
   if (storageKeys.clipFinal(scope, clip.id, clip.finalPreset) !== clip.finalKey) return null;
   return { kind: 'clip_final', id: clip.id, preset: clip.finalPreset };

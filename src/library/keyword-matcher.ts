@@ -40,7 +40,11 @@ export function similarity(a: string, b: string): number {
       }
     }
     if (!bestLen) return 0;
-    return bestLen + matches(x.slice(0, bestX), y.slice(0, bestY)) + matches(x.slice(bestX + bestLen), y.slice(bestY + bestLen));
+    return (
+      bestLen +
+      matches(x.slice(0, bestX), y.slice(0, bestY)) +
+      matches(x.slice(bestX + bestLen), y.slice(bestY + bestLen))
+    );
   };
   return (2 * matches(a, b)) / (a.length + b.length);
 }
@@ -90,7 +94,14 @@ export function matchKeywords(cues: SrtCue[], sources: KeywordSource[], minConfi
           if (best === 1) break;
         }
         if (best > 0 && best >= minConfidence) {
-          matches.push({ segment_id: source.segment_id, keyword: raw, srt_timestamp: cue.start, srt_end: cue.end, text: cue.text, confidence: best });
+          matches.push({
+            segment_id: source.segment_id,
+            keyword: raw,
+            srt_timestamp: cue.start,
+            srt_end: cue.end,
+            text: cue.text,
+            confidence: best,
+          });
         }
       }
     }

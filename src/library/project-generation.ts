@@ -4,7 +4,13 @@
  * `generating` with nothing running (docs/compatibility.md#w15).
  */
 import { findActiveJobOnResource, getJob } from '../db/repos/jobs.ts';
-import { type ProjectRow, type ProjectStatus, getProject, recountProjects, updateProjectStatement } from '../db/repos/projects.ts';
+import {
+  type ProjectRow,
+  type ProjectStatus,
+  getProject,
+  recountProjects,
+  updateProjectStatement,
+} from '../db/repos/projects.ts';
 import type { ProfileScope } from '../db/scope.ts';
 
 /** A claim this recent may still be waiting for its job row: leave it alone. */
@@ -16,13 +22,28 @@ const previousStatusOf = (input: Record<string, unknown> | undefined): ProjectSt
 };
 
 /** The status a project goes back to when its generation ended without settling it. */
-export async function settleStoppedGeneration(scope: ProfileScope, project: ProjectRow, jobInput?: Record<string, unknown>, note?: string): Promise<ProjectRow> {
+export async function settleStoppedGeneration(
+  scope: ProfileScope,
+  project: ProjectRow,
+  jobInput?: Record<string, unknown>,
+  note?: string,
+): Promise<ProjectRow> {
   await recountProjects(scope, [project.id]);
   const fresh = (await getProject(scope, project.id)) ?? project;
   const job = project.generationJobId ? await getJob(scope, project.generationJobId) : undefined;
   const status: ProjectStatus =
-    job?.status === 'failed' ? 'failed' : fresh.variantsCount > 0 ? 'ready_for_triage' : (previousStatusOf(jobInput ?? job?.input) ?? 'draft');
-  const step = note ?? (job?.status === 'failed' ? `Failed: ${job.errorMessage ?? 'the generation failed'}` : job?.status === 'cancelled' ? 'Cancelled' : 'Stopped');
+    job?.status === 'failed'
+      ? 'failed'
+      : fresh.variantsCount > 0
+        ? 'ready_for_triage'
+        : (previousStatusOf(jobInput ?? job?.input) ?? 'draft');
+  const step =
+    note ??
+    (job?.status === 'failed'
+      ? `Failed: ${job.errorMessage ?? 'the generation failed'}`
+      : job?.status === 'cancelled'
+        ? 'Cancelled'
+        : 'Stopped');
   await updateProjectStatement(scope, project.id, { status, progressStep: step.slice(0, 500) });
   return (await getProject(scope, project.id)) ?? fresh;
 }

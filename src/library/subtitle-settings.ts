@@ -18,7 +18,7 @@ const fontFamily = z
       .split(',')
       .map((f) => f.trim().replace(/^['"]|['"]$/g, ''))
       .find((f) => f && !f.startsWith('var('));
-    if (!family || !/^[A-Za-z0-9 \-]{1,64}$/.test(family)) {
+    if (!family || !/^[A-Za-z0-9 -]{1,64}$/.test(family)) {
       ctx.addIssue({ code: 'custom', message: 'must be a font family name (letters, digits, spaces, hyphens)' });
       return z.NEVER;
     }

@@ -47,7 +47,12 @@ export function variantRandom(seed: number, variantIndex: number): () => number 
   return seededRandom((seed ^ Math.imul(variantIndex + 1, 0x9e3779b1)) >>> 0);
 }
 
-export function orderCandidates<T extends Candidate>(candidates: readonly T[], mode: SelectionMode, seed: number, variantIndex: number): T[] {
+export function orderCandidates<T extends Candidate>(
+  candidates: readonly T[],
+  mode: SelectionMode,
+  seed: number,
+  variantIndex: number,
+): T[] {
   const n = candidates.length;
   if (!n) return [];
   if (mode === 'sequential') {
@@ -66,7 +71,7 @@ export function orderCandidates<T extends Candidate>(candidates: readonly T[], m
   // Smallest exponential key first: key = -ln(u) / w.
   return candidates
     .map((c) => {
-      const weight = Math.max(1e-6, c.duration) * (c.isFavorite ? 2 : 1) / (1 + Math.max(0, c.usageCount));
+      const weight = (Math.max(1e-6, c.duration) * (c.isFavorite ? 2 : 1)) / (1 + Math.max(0, c.usageCount));
       return { c, key: -Math.log(1 - random()) / weight };
     })
     .sort((a, b) => a.key - b.key)
@@ -92,7 +97,10 @@ export interface PlannedPiece<T> {
 }
 
 /** The whole fill with known durations (the job decides piece by piece, as cuts are measured). */
-export function fillToTarget<T extends Candidate>(ordered: readonly T[], target: number): { pieces: PlannedPiece<T>[]; duration: number } {
+export function fillToTarget<T extends Candidate>(
+  ordered: readonly T[],
+  target: number,
+): { pieces: PlannedPiece<T>[]; duration: number } {
   const pieces: PlannedPiece<T>[] = [];
   let total = 0;
   for (const candidate of ordered) {

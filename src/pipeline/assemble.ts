@@ -83,10 +83,17 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
   const { env, scope, processor, jobId } = req;
   const progress = async (percent: number, step: string) => req.onProgress?.(Math.max(0, Math.min(100, percent)), step);
   if (!req.pieces.length) throw new Error('assembleVariant needs at least one piece');
-  const finish: AssembledVariant['encodes']['finish'] = req.subtitles ? 'render' : req.voiceover ? 'audio_mix_video_copied' : 'none';
+  const finish: AssembledVariant['encodes']['finish'] = req.subtitles
+    ? 'render'
+    : req.voiceover
+      ? 'audio_mix_video_copied'
+      : 'none';
   const pieceTargets = req.pieces.map((_, i) => jobOutput(jobId, `${req.prefix}-s${i + 1}.mp4`));
   const cutTarget = finish === 'none' ? req.output : jobOutput(jobId, `${req.prefix}-cut.mp4`);
-  const intermediates = [...pieceTargets.map((t) => storageKeyOf(scope, t)), ...(finish === 'none' ? [] : [jobOutputKey(scope, jobId, `${req.prefix}-cut.mp4`)])];
+  const intermediates = [
+    ...pieceTargets.map((t) => storageKeyOf(scope, t)),
+    ...(finish === 'none' ? [] : [jobOutputKey(scope, jobId, `${req.prefix}-cut.mp4`)]),
+  ];
   await req.recordOutputs?.([...intermediates, storageKeyOf(scope, req.output)]);
 
   const extractModes: string[] = [];
@@ -133,14 +140,21 @@ export async function assembleVariant(req: AssembleRequest): Promise<AssembledVa
         {
           input: await mediaInput(env, scope, cutTarget),
           preset: renderPresetFor(joined.width, joined.height, req.fps),
-          ...(req.voiceover ? { voiceover: { ...(await mediaInput(env, scope, req.voiceover.source)), duck_to: req.voiceover.duck_to } } : {}),
+          ...(req.voiceover
+            ? { voiceover: { ...(await mediaInput(env, scope, req.voiceover.source)), duck_to: req.voiceover.duck_to } }
+            : {}),
           subtitles: req.subtitles!,
           output: await mediaOutput(env, scope, req.output, VIDEO),
         },
         (e) => progress(70 + e.percent * 0.3, 'Burning subtitles'),
       ),
     );
-    final = { duration: rendered.duration, width: rendered.width, height: rendered.height, size_bytes: rendered.size_bytes };
+    final = {
+      duration: rendered.duration,
+      width: rendered.width,
+      height: rendered.height,
+      size_bytes: rendered.size_bytes,
+    };
   } else if (finish === 'audio_mix_video_copied') {
     await progress(70, 'Mixing the voice-over');
     const mixed = await callProcessor(async () =>

@@ -19,7 +19,12 @@ import { ApiError } from '../core/errors.ts';
 import { jobOutputKey } from '../storage/job-outputs.ts';
 import type { HighlightWindow, ProcessorClient, ProgressEvent } from '../processor/contract.ts';
 import { mediaInput } from '../processor/io.ts';
-import { GEMINI_BATCH_FRAMES, GEMINI_MAX_FRAMES, estimateGeminiAnalysisUsd, geminiFrameInterval } from '../providers/cost-estimates.ts';
+import {
+  GEMINI_BATCH_FRAMES,
+  GEMINI_MAX_FRAMES,
+  estimateGeminiAnalysisUsd,
+  geminiFrameInterval,
+} from '../providers/cost-estimates.ts';
 import { providerErrorToJobError } from '../jobs/provider-failures.ts';
 import { providerErrorCode, providerErrorMessage } from '../providers/error-mapping.ts';
 import { type AnalyzedSegment, createGeminiClient, selectBestSegments } from '../providers/gemini.ts';
@@ -102,7 +107,12 @@ async function highlights(req: CandidateRequest): Promise<CandidateSet> {
   const result = await callProcessor(() =>
     req.processor.run(
       'highlights',
-      { input, target_duration: req.target, variant_count: req.variantCount, ...(req.window ? { window: req.window } : {}) },
+      {
+        input,
+        target_duration: req.target,
+        variant_count: req.variantCount,
+        ...(req.window ? { window: req.window } : {}),
+      },
       (e: ProgressEvent) => req.onProgress?.(e.percent, 'Scoring highlights') ?? Promise.resolve(),
     ),
   );
@@ -164,8 +174,10 @@ export async function geminiAnalysis(req: CandidateRequest): Promise<StoredAnaly
   const input = await mediaInput(env, scope, { kind: 'source_video', id: req.video.id });
   const interval = geminiFrameInterval(req.video.duration);
   const frames = await callProcessor(() =>
-    req.processor.run('frames', { input, interval, max_width: 720, max_frames: GEMINI_MAX_FRAMES, quality: 80 }, (e) =>
-      req.onProgress?.(5 + e.percent * 0.25, 'Sampling frames') ?? Promise.resolve(),
+    req.processor.run(
+      'frames',
+      { input, interval, max_width: 720, max_frames: GEMINI_MAX_FRAMES, quality: 80 },
+      (e) => req.onProgress?.(5 + e.percent * 0.25, 'Sampling frames') ?? Promise.resolve(),
     ),
   );
   if (!frames.frames.length) throw new PermanentJobError('invalid_media', 'No frames could be read from the video');
@@ -183,7 +195,10 @@ export async function geminiAnalysis(req: CandidateRequest): Promise<StoredAnaly
       context_text: req.contextText ?? undefined,
       batch_size: GEMINI_BATCH_FRAMES,
       onCall: async (call) => {
-        const entry = geminiCallCost({ model: call.model, usage: call.usage, request_id: call.response_id ?? call.request_id }, table);
+        const entry = geminiCallCost(
+          { model: call.model, usage: call.usage, request_id: call.response_id ?? call.request_id },
+          table,
+        );
         await recordCost(scope, {
           jobId: req.jobId,
           service: 'gemini',
@@ -195,7 +210,12 @@ export async function geminiAnalysis(req: CandidateRequest): Promise<StoredAnaly
           model: entry.model,
           requestId: entry.request_id,
           callKey: `${req.jobId}:gemini:d${req.attempt}:b${call.batch_index}:t${call.attempt}`,
-          details: { ...entry.details, frames: call.frame_count, window: call.window, model_version: call.model_version },
+          details: {
+            ...entry.details,
+            frames: call.frame_count,
+            window: call.window,
+            model_version: call.model_version,
+          },
         });
         cost += entry.cost_usd;
         calls += 1;
@@ -203,7 +223,11 @@ export async function geminiAnalysis(req: CandidateRequest): Promise<StoredAnaly
       },
     })
     .catch((err: unknown) => {
-      throw err instanceof ProviderError ? err : err instanceof RangeError ? new PermanentJobError('invalid_request', err.message) : err;
+      throw err instanceof ProviderError
+        ? err
+        : err instanceof RangeError
+          ? new PermanentJobError('invalid_request', err.message)
+          : err;
     });
   const stored: StoredAnalysis = {
     model,
@@ -232,7 +256,13 @@ async function gemini(req: CandidateRequest): Promise<CandidateSet> {
     all,
     selected,
     variants,
-    gemini: { model: analysis.model, calls: analysis.calls, cost_usd: analysis.cost_usd, dropped_segments: analysis.dropped_segments, reused: analysis.reused },
+    gemini: {
+      model: analysis.model,
+      calls: analysis.calls,
+      cost_usd: analysis.cost_usd,
+      dropped_segments: analysis.dropped_segments,
+      reused: analysis.reused,
+    },
   };
 }
 

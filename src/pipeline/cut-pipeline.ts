@@ -71,7 +71,11 @@ const Marker = z.object({
   width: z.number(),
   height: z.number(),
   size_bytes: z.number(),
-  encodes: z.object({ extract_modes: z.array(z.string()), concat: z.enum(['copy', 'encode']), finish: z.enum(['none', 'audio_mix_video_copied', 'render']) }),
+  encodes: z.object({
+    extract_modes: z.array(z.string()),
+    concat: z.enum(['copy', 'encode']),
+    finish: z.enum(['none', 'audio_mix_video_copied', 'render']),
+  }),
   segments_used: z.array(z.object({ start: z.number(), end: z.number(), duration: z.number() })),
 });
 
@@ -104,7 +108,10 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
     onProgress: (p, step) => report((p / 100) * 0.25, step),
   });
   if (!candidates.all.length || !candidates.variants.some((v) => v.length)) {
-    throw new PermanentJobError('no_segments', 'No usable segments were found in the video (it is black, static or too short)');
+    throw new PermanentJobError(
+      'no_segments',
+      'No usable segments were found in the video (it is black, static or too short)',
+    );
   }
   await ctx.throwIfCancelled();
 
@@ -114,7 +121,9 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
   if (req.muteSourceVoice) {
     await report(0.25, 'Detecting speech in the source');
     try {
-      voice = await voiceIntervals(env, scope, processor, video.id, DEFAULT_VOICE_PARAMS, (e) => report(0.25 + (e.percent / 100) * 0.05, 'Detecting speech in the source'));
+      voice = await voiceIntervals(env, scope, processor, video.id, DEFAULT_VOICE_PARAMS, (e) =>
+        report(0.25 + (e.percent / 100) * 0.05, 'Detecting speech in the source'),
+      );
     } catch (err) {
       // As the original: a failed detection does not fail the job; the variants keep their sound.
       if (!(err instanceof PermanentJobError)) throw err;
@@ -163,15 +172,29 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
         onProgress: (p, step) => report(from + ((to - from) * p) / 100, `Variant ${index} of ${count}: ${step}`),
       });
       intermediates.push(...made.intermediates);
-      const marker = { duration: made.duration, width: made.width, height: made.height, size_bytes: made.size_bytes, encodes: made.encodes, segments_used: segments.map(span) };
+      const marker = {
+        duration: made.duration,
+        width: made.width,
+        height: made.height,
+        size_bytes: made.size_bytes,
+        encodes: made.encodes,
+        segments_used: segments.map(span),
+      };
       await ctx.recordOutputs([markerKey]);
       await env.MEDIA.put(markerKey, JSON.stringify(marker), { httpMetadata: { contentType: 'application/json' } });
-      outcome = { index, output, ...marker, reused: false, seconds: Math.round((Date.now() - variantStarted) / 10) / 100 };
+      outcome = {
+        index,
+        output,
+        ...marker,
+        reused: false,
+        seconds: Math.round((Date.now() - variantStarted) / 10) / 100,
+      };
     }
     await req.onVariant?.(outcome);
     variants.push(outcome);
   }
-  if (!variants.length) throw new PermanentJobError('no_segments', 'No variant could be assembled from the segments found');
+  if (!variants.length)
+    throw new PermanentJobError('no_segments', 'No variant could be assembled from the segments found');
   await report(1, 'Variants ready');
   const secs = (from: number, to: number) => Math.round((to - from) / 10) / 100;
   return {
@@ -180,7 +203,11 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
     voice_error: voiceError,
     variants,
     intermediates,
-    timings: { candidates: secs(started, candidatesDone), voice_detection: secs(candidatesDone, voiceDone), variants: secs(voiceDone, Date.now()) },
+    timings: {
+      candidates: secs(started, candidatesDone),
+      voice_detection: secs(candidatesDone, voiceDone),
+      variants: secs(voiceDone, Date.now()),
+    },
   };
 }
 

@@ -4,19 +4,36 @@
  * deleted one fails the job with the reason.
  */
 import { roundMs } from '../../shared/seconds.ts';
-import { type SourceVideoSummary, getSourceVideoSummary, getVoiceDetection, setVoiceDetection } from '../db/repos/source-videos.ts';
+import {
+  type SourceVideoSummary,
+  getSourceVideoSummary,
+  getVoiceDetection,
+  setVoiceDetection,
+} from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
-import type { DetectVoiceParams, DetectVoiceResult, ProcessorClient, ProgressEvent, VoiceSegment } from '../processor/contract.ts';
+import type {
+  DetectVoiceParams,
+  DetectVoiceResult,
+  ProcessorClient,
+  ProgressEvent,
+  VoiceSegment,
+} from '../processor/contract.ts';
 import { mediaInput } from '../processor/io.ts';
 import { JobDeferredError, PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
-export async function readySourceVideo(scope: ProfileScope, id: string): Promise<SourceVideoSummary & { duration: number }> {
+export async function readySourceVideo(
+  scope: ProfileScope,
+  id: string,
+): Promise<SourceVideoSummary & { duration: number }> {
   const video = await getSourceVideoSummary(scope, id);
   if (!video) throw new PermanentJobError('not_found', `The source video ${id} no longer exists`);
   if (video.status === 'failed') {
-    throw new PermanentJobError(video.errorCode ?? 'invalid_media', `The source video could not be used: ${video.errorMessage ?? 'it failed to process'}`);
+    throw new PermanentJobError(
+      video.errorCode ?? 'invalid_media',
+      `The source video could not be used: ${video.errorMessage ?? 'it failed to process'}`,
+    );
   }
   if (video.status !== 'ready' || video.duration === null) {
     throw new JobDeferredError('source_not_ready', `Waiting for the source video ${video.name} to be probed`, 2);
@@ -25,7 +42,12 @@ export async function readySourceVideo(scope: ProfileScope, id: string): Promise
 }
 
 /** The original's Silero defaults (docs/compatibility.md#voice-detection). */
-export const DEFAULT_VOICE_PARAMS: DetectVoiceParams = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 };
+export const DEFAULT_VOICE_PARAMS: DetectVoiceParams = {
+  threshold: 0.5,
+  min_speech_duration: 0.25,
+  min_silence_duration: 0.1,
+  padding: 0,
+};
 
 /** True when a cached detection ran with these parameters. */
 export const sameVoiceParams = (a: Record<string, number>, b: DetectVoiceParams) =>
@@ -74,9 +96,16 @@ export async function voiceIntervals(
     };
   }
   const input = await mediaInput(env, scope, { kind: 'source_video', id: videoId });
-  const result: DetectVoiceResult = await callProcessor(() => processor.run('detect-voice', { input, ...params }, onProgress));
+  const result: DetectVoiceResult = await callProcessor(() =>
+    processor.run('detect-voice', { input, ...params }, onProgress),
+  );
   await setVoiceDetection(scope, videoId, voiceDetectionRecord(params, result));
-  return { segments: result.segments, total_voice_duration: result.total_voice_duration, engine: result.engine, cached: false };
+  return {
+    segments: result.segments,
+    total_voice_duration: result.total_voice_duration,
+    engine: result.engine,
+    cached: false,
+  };
 }
 
 /** The intervals of `speech` inside [start, end], relative to `start` (for muting while cutting). */

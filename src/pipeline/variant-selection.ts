@@ -18,7 +18,8 @@ export interface Candidate {
   description?: string;
 }
 
-const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
+const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) =>
+  a.start < b.end && b.start < a.end;
 const BUCKETS = 5;
 /** Shorter leftovers are dropped rather than cut into a flash of a clip. */
 export const MIN_PIECE_SECONDS = 0.5;
@@ -44,7 +45,8 @@ export function selectVariantSegments(
   let total = 0;
   const take = (c: Candidate) => {
     const remaining = target - total;
-    const piece = c.duration > remaining ? { ...c, end: roundMs(c.start + remaining), duration: roundMs(remaining) } : c;
+    const piece =
+      c.duration > remaining ? { ...c, end: roundMs(c.start + remaining), duration: roundMs(remaining) } : c;
     if (piece.duration < MIN_PIECE_SECONDS && chosen.length > 0) return false;
     chosen.push(piece);
     total += piece.duration;
@@ -71,23 +73,31 @@ export function selectVariantSegments(
   return chosen.sort((a, b) => a.start - b.start);
 }
 
-export const totalDuration = (segments: readonly { duration: number }[]) => roundMs(segments.reduce((n, s) => n + s.duration, 0));
+export const totalDuration = (segments: readonly { duration: number }[]) =>
+  roundMs(segments.reduce((n, s) => n + s.duration, 0));
 
 /**
  * Fills a variant that fell short of its target (e.g. when most windows look alike and the
  * similarity rule rejected them) with the best remaining non-overlapping candidates, the last one
  * trimmed to fit. Returns the chronological result and how many candidates were added.
  */
-export function topUpToTarget(segments: readonly Candidate[], pool: readonly Candidate[], target: number): { segments: Candidate[]; added: number } {
+export function topUpToTarget(
+  segments: readonly Candidate[],
+  pool: readonly Candidate[],
+  target: number,
+): { segments: Candidate[]; added: number } {
   const chosen = [...segments];
   let total = chosen.reduce((n, s) => n + s.duration, 0);
   let added = 0;
-  const byScore = [...pool].filter((c) => c.end > c.start).sort((a, b) => b.combined_score - a.combined_score || a.start - b.start);
+  const byScore = [...pool]
+    .filter((c) => c.end > c.start)
+    .sort((a, b) => b.combined_score - a.combined_score || a.start - b.start);
   for (const c of byScore) {
     const remaining = target - total;
     if (remaining < MIN_PIECE_SECONDS) break;
     if (chosen.some((p) => overlaps(p, c))) continue;
-    const piece = c.duration > remaining ? { ...c, end: roundMs(c.start + remaining), duration: roundMs(remaining) } : c;
+    const piece =
+      c.duration > remaining ? { ...c, end: roundMs(c.start + remaining), duration: roundMs(remaining) } : c;
     chosen.push(piece);
     total += piece.duration;
     added += 1;

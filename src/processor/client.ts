@@ -5,7 +5,12 @@
  * progress, and turns every failure into a `ProcessorError` with a code and `retryable`.
  */
 import { type ProcessorErrorCode, processorErrorCode } from '../../shared/processor/errors.ts';
-import { type OperationRequest, type OperationResult, type ProcessorOperation, processorResults } from '../../shared/processor/operations.ts';
+import {
+  type OperationRequest,
+  type OperationResult,
+  type ProcessorOperation,
+  processorResults,
+} from '../../shared/processor/operations.ts';
 import { errorResponse, type ProgressEvent, STREAM_LINE_TYPES, streamLine } from '../../shared/processor/protocol.ts';
 import { SIGNATURE_HEADER, signProcessorRequest } from '../../shared/processor/signature.ts';
 import { joinUrl } from '../core/urls.ts';
@@ -44,14 +49,30 @@ async function errorFromResponse(res: Response): Promise<ProcessorError> {
     body = JSON.parse(text);
   } catch {
     // Not JSON: a proxy or the platform answered.
-    return new ProcessorError(res.status >= 500 ? 'unreachable' : 'protocol_error', `processor answered ${res.status}`, res.status);
+    return new ProcessorError(
+      res.status >= 500 ? 'unreachable' : 'protocol_error',
+      `processor answered ${res.status}`,
+      res.status,
+    );
   }
   const refusal = errorResponse.safeParse(body);
   if (refusal.success) return new ProcessorError(refusal.data.error.code, refusal.data.error.message, res.status);
   // Some other `{ error }` (an unknown code, another service): a protocol error with what it said.
-  const error = typeof body === 'object' && body !== null ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
-  if (error) return new ProcessorError(errorCode(error.code), String(error.message ?? `processor answered ${res.status}`), res.status);
-  return new ProcessorError(res.status >= 500 ? 'unreachable' : 'protocol_error', `processor answered ${res.status}`, res.status);
+  const error =
+    typeof body === 'object' && body !== null
+      ? (body as { error?: { code?: unknown; message?: unknown } }).error
+      : undefined;
+  if (error)
+    return new ProcessorError(
+      errorCode(error.code),
+      String(error.message ?? `processor answered ${res.status}`),
+      res.status,
+    );
+  return new ProcessorError(
+    res.status >= 500 ? 'unreachable' : 'protocol_error',
+    `processor answered ${res.status}`,
+    res.status,
+  );
 }
 
 /** The first problem zod found, as `path: message`. */
@@ -82,7 +103,6 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
 }
 
 export function createProcessorClient(options: ProcessorClientOptions): ProcessorClient {
-
   async function send(path: string, init: RequestInit, timeoutMs = options.timeoutMs): Promise<Response> {
     const signal = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
     try {
@@ -123,14 +143,21 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
             const type = (json as { type?: unknown } | null)?.type;
             // Lines of a kind this client does not know are skipped, as they always were.
             if (typeof type !== 'string' || !STREAM_LINE_TYPES.includes(type)) continue;
-            throw new ProcessorError('protocol_error', `processor sent a malformed ${type} line (${firstIssue(parsed.error)})`);
+            throw new ProcessorError(
+              'protocol_error',
+              `processor sent a malformed ${type} line (${firstIssue(parsed.error)})`,
+            );
           }
           const line = parsed.data;
           if (line.type === 'progress') {
             await onProgress?.(line);
           } else if (line.type === 'result') {
             const result = processorResults[operation].safeParse(line.result);
-            if (!result.success) throw new ProcessorError('protocol_error', `processor answered ${operation} with a malformed result (${firstIssue(result.error)})`);
+            if (!result.success)
+              throw new ProcessorError(
+                'protocol_error',
+                `processor answered ${operation} with a malformed result (${firstIssue(result.error)})`,
+              );
             return result.data as OperationResult<O>;
           } else {
             throw new ProcessorError(line.code, line.message);
@@ -138,7 +165,10 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
         }
       } catch (err) {
         if (err instanceof ProcessorError) throw err;
-        throw new ProcessorError('unreachable', `processor stream broke: ${err instanceof Error ? err.message : String(err)}`);
+        throw new ProcessorError(
+          'unreachable',
+          `processor stream broke: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       throw new ProcessorError('unreachable', 'processor stream ended without a result');
     },
@@ -150,13 +180,22 @@ export function createProcessorClient(options: ProcessorClientOptions): Processo
       } catch (err) {
         return { ok: false, ffmpeg: false, detail: err instanceof Error ? err.message : String(err) };
       }
-      const body = (await res.json().catch(() => null)) as { status?: string; ffmpeg?: boolean; ffprobe?: boolean; espeak?: boolean } | null;
+      const body = (await res.json().catch(() => null)) as {
+        status?: string;
+        ffmpeg?: boolean;
+        ffprobe?: boolean;
+        espeak?: boolean;
+      } | null;
       if (!body) return { ok: false, ffmpeg: false, detail: `processor answered ${res.status}` };
       const ffmpeg = body.ffmpeg === true && body.ffprobe !== false;
       return {
         ok: res.ok && ffmpeg,
         ffmpeg,
-        ...(res.ok && ffmpeg ? (body.espeak === false ? { detail: 'espeak-ng missing: local TTS unavailable' } : {}) : { detail: `processor status ${body.status ?? res.status}` }),
+        ...(res.ok && ffmpeg
+          ? body.espeak === false
+            ? { detail: 'espeak-ng missing: local TTS unavailable' }
+            : {}
+          : { detail: `processor status ${body.status ?? res.status}` }),
       };
     },
   };

@@ -21,7 +21,8 @@ export function processorClient(env: Bindings): ProcessorClient {
     baseUrl: 'http://processor',
     secret,
     fetch: async (request) => {
-      if (!env.PROCESSOR) throw new ProcessorError('unreachable', 'no PROCESSOR_URL and no PROCESSOR container binding');
+      if (!env.PROCESSOR)
+        throw new ProcessorError('unreachable', 'no PROCESSOR_URL and no PROCESSOR container binding');
       const stub = await getRandom(env.PROCESSOR, CONTAINER_INSTANCES);
       return stub.fetch(request);
     },

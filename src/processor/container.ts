@@ -14,6 +14,7 @@ export class MediaProcessor extends Container {
   // Media comes from the Worker's signed URLs on its public origin, which needs outbound access.
   override enableInternet = true;
 
+  // biome-ignore lint/complexity/noBannedTypes: the Container base class is declared with this state type.
   constructor(ctx: DurableObjectState<{}>, env: Cloudflare.Env) {
     super(ctx, env);
     const bindings = env as unknown as Bindings;

@@ -4,7 +4,12 @@
  */
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
-import { MAX_AUDIO_OUTPUT_BYTES, MAX_IMAGE_OUTPUT_BYTES, MAX_VIDEO_OUTPUT_BYTES, PROCESSOR_URL_TTL_SECONDS } from '../core/limits.ts';
+import {
+  MAX_AUDIO_OUTPUT_BYTES,
+  MAX_IMAGE_OUTPUT_BYTES,
+  MAX_VIDEO_OUTPUT_BYTES,
+  PROCESSOR_URL_TTL_SECONDS,
+} from '../core/limits.ts';
 import type { MediaInput, MediaOutput, ProgressEvent } from './contract.ts';
 import { type MediaTarget, signedMediaUrl, signedUploadUrl } from '../storage/signed-urls.ts';
 
@@ -20,8 +25,17 @@ export async function mediaInput(env: Bindings, scope: ProfileScope, target: Med
   return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
 }
 
-export async function mediaOutput(env: Bindings, scope: ProfileScope, target: MediaTarget, contentType: OutputContentType): Promise<MediaOutput> {
-  const signed = await signedUploadUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS, maxBytes: MAX_OUTPUT_BYTES[contentType], contentType });
+export async function mediaOutput(
+  env: Bindings,
+  scope: ProfileScope,
+  target: MediaTarget,
+  contentType: OutputContentType,
+): Promise<MediaOutput> {
+  const signed = await signedUploadUrl(env, scope, target, {
+    ttlSeconds: PROCESSOR_URL_TTL_SECONDS,
+    maxBytes: MAX_OUTPUT_BYTES[contentType],
+    contentType,
+  });
   return { url: signed.url, content_type: contentType };
 }
 

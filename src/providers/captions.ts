@@ -76,14 +76,19 @@ export function wordsToCues(words: readonly WordTiming[], options: CueOptions = 
     if (current.length === 0) return;
     const first = current[0]!;
     const last = current[current.length - 1]!;
-    cues.push({ start: first.start, end: Math.max(last.end, first.start + 0.001), text: current.map((w) => w.text).join(' ') });
+    cues.push({
+      start: first.start,
+      end: Math.max(last.end, first.start + 0.001),
+      text: current.map((w) => w.text).join(' '),
+    });
     current = [];
   };
   for (const word of words) {
     if (current.length > 0) {
       const last = current[current.length - 1]!;
       const joinedLength = current.reduce((n, w) => n + w.text.length + 1, 0) + word.text.length;
-      if (current.length >= opts.maxWords || joinedLength > opts.maxChars || word.start - last.end >= opts.pauseSeconds) flush();
+      if (current.length >= opts.maxWords || joinedLength > opts.maxChars || word.start - last.end >= opts.pauseSeconds)
+        flush();
     }
     current.push(word);
     if (SENTENCE_END.test(word.text)) flush();

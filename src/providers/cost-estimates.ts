@@ -22,7 +22,10 @@ export function geminiFrameInterval(durationSeconds: number): number {
 }
 
 export function estimateGeminiAnalysisUsd(table: PriceTable, model: string, durationSeconds: number): number {
-  const frames = Math.min(GEMINI_MAX_FRAMES, Math.max(1, Math.ceil(durationSeconds / geminiFrameInterval(durationSeconds))));
+  const frames = Math.min(
+    GEMINI_MAX_FRAMES,
+    Math.max(1, Math.ceil(durationSeconds / geminiFrameInterval(durationSeconds))),
+  );
   const batches = Math.ceil(frames / GEMINI_BATCH_FRAMES);
   // Priced per request (as billed): long-context prices never apply to one 30-frame batch.
   const perBatch = Math.min(frames, GEMINI_BATCH_FRAMES);

@@ -91,9 +91,14 @@ const Alignment = z
     character_start_times_seconds: z.array(z.number()),
     character_end_times_seconds: z.array(z.number()),
   })
-  .refine((a) => a.characters.length === a.character_start_times_seconds.length && a.characters.length === a.character_end_times_seconds.length, {
-    message: 'alignment arrays differ in length',
-  });
+  .refine(
+    (a) =>
+      a.characters.length === a.character_start_times_seconds.length &&
+      a.characters.length === a.character_end_times_seconds.length,
+    {
+      message: 'alignment arrays differ in length',
+    },
+  );
 
 const WithTimestampsResponse = z.object({
   audio_base64: z.string().min(1),
@@ -173,8 +178,10 @@ export function createElevenLabsClient(config: ElevenLabsClientConfig) {
 
   async function synthesizeWithTimestamps(input: SynthesizeInput): Promise<SynthesisResult> {
     const outputFormat = input.outputFormat ?? 'mp3_44100_128';
-    if (!VOICE_ID.test(input.voiceId)) throw new RangeError(`Invalid ElevenLabs voice id: ${JSON.stringify(input.voiceId)}`);
-    if (!OUTPUT_FORMAT.test(outputFormat)) throw new RangeError(`Invalid ElevenLabs output format: ${JSON.stringify(outputFormat)}`);
+    if (!VOICE_ID.test(input.voiceId))
+      throw new RangeError(`Invalid ElevenLabs voice id: ${JSON.stringify(input.voiceId)}`);
+    if (!OUTPUT_FORMAT.test(outputFormat))
+      throw new RangeError(`Invalid ElevenLabs output format: ${JSON.stringify(outputFormat)}`);
     if (!input.text.trim()) throw new RangeError('text is empty');
 
     const body: Record<string, unknown> = { text: input.text, model_id: input.modelId };
@@ -183,11 +190,18 @@ export function createElevenLabsClient(config: ElevenLabsClientConfig) {
     if (input.languageCode) body.language_code = input.languageCode;
     if (input.seed !== undefined) body.seed = input.seed;
 
-    const url = joinUrl(config.baseUrl, `/v1/text-to-speech/${input.voiceId}/with-timestamps?output_format=${encodeURIComponent(outputFormat)}`);
+    const url = joinUrl(
+      config.baseUrl,
+      `/v1/text-to-speech/${input.voiceId}/with-timestamps?output_format=${encodeURIComponent(outputFormat)}`,
+    );
     const { value, response } = await exchange(
       http,
       url,
-      { method: 'POST', headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) },
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      },
       (res) => readJson(http, res, WithTimestampsResponse),
     );
     const counted = Number(response.headers.get('x-character-count'));

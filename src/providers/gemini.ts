@@ -107,7 +107,10 @@ export type GeminiClientConfig = ProviderClientConfig;
 
 // ─── Wire shapes ────────────────────────────────────────────────────────────────────────────────
 
-const ModalityCount = z.object({ modality: z.string().default('MODALITY_UNSPECIFIED'), tokenCount: z.number().default(0) });
+const ModalityCount = z.object({
+  modality: z.string().default('MODALITY_UNSPECIFIED'),
+  tokenCount: z.number().default(0),
+});
 const UsageMetadata = z
   .object({
     promptTokenCount: z.number().default(0),
@@ -128,7 +131,11 @@ const GenerateContentResponse = z
         z
           .object({
             content: z
-              .object({ parts: z.array(z.object({ text: z.string().optional(), thought: z.boolean().optional() }).loose()).default([]) })
+              .object({
+                parts: z
+                  .array(z.object({ text: z.string().optional(), thought: z.boolean().optional() }).loose())
+                  .default([]),
+              })
               .loose()
               .optional(),
             finishReason: z.string().optional(),
@@ -167,20 +174,23 @@ function interpretGeminiError(status: number, body: unknown): ErrorInterpretatio
   const details = Array.isArray(error.details) ? error.details.map(asRecord).filter((d) => d !== undefined) : [];
   const reasons = details.map((d) => d.reason).filter((r): r is string => typeof r === 'string');
   const retryDelay = details.map((d) => d.retryDelay).find((d): d is string => typeof d === 'string');
-  const retryAfterSeconds = retryDelay && /^\d+(\.\d+)?s$/.test(retryDelay) ? Math.ceil(parseFloat(retryDelay)) : undefined;
+  const retryAfterSeconds =
+    retryDelay && /^\d+(\.\d+)?s$/.test(retryDelay) ? Math.ceil(parseFloat(retryDelay)) : undefined;
   const quotaIds = details
     .flatMap((d) => (Array.isArray(d.violations) ? d.violations : []))
     .map((v) => asRecord(v)?.quotaId)
     .filter((q): q is string => typeof q === 'string');
 
   let kind: ProviderErrorKind | undefined;
-  if (reasons.some((r) => r.startsWith('API_KEY_')) || code === 'UNAUTHENTICATED' || code === 'PERMISSION_DENIED') kind = 'auth';
+  if (reasons.some((r) => r.startsWith('API_KEY_')) || code === 'UNAUTHENTICATED' || code === 'PERMISSION_DENIED')
+    kind = 'auth';
   else if (code === 'RESOURCE_EXHAUSTED' || status === 429) {
     // A per-day quota will not clear in seconds; per-minute limits will.
     kind = quotaIds.some((q) => /PerDay/i.test(q)) ? 'quota' : 'rate_limited';
   } else if (code === 'NOT_FOUND') kind = 'not_found';
   else if (code === 'DEADLINE_EXCEEDED') kind = 'timeout';
-  else if (code === 'INVALID_ARGUMENT' || code === 'FAILED_PRECONDITION' || code === 'OUT_OF_RANGE') kind = 'bad_request';
+  else if (code === 'INVALID_ARGUMENT' || code === 'FAILED_PRECONDITION' || code === 'OUT_OF_RANGE')
+    kind = 'bad_request';
   else if (code === 'INTERNAL' || code === 'UNAVAILABLE') kind = 'upstream';
 
   return {
@@ -199,7 +209,11 @@ const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 function modelPath(model: string): string {
   const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
   if (!MODEL_ID.test(id)) {
-    throw new ProviderError({ provider: 'gemini', kind: 'bad_request', message: `Invalid Gemini model id: ${JSON.stringify(model)}` });
+    throw new ProviderError({
+      provider: 'gemini',
+      kind: 'bad_request',
+      message: `Invalid Gemini model id: ${JSON.stringify(model)}`,
+    });
   }
   return id;
 }
@@ -218,7 +232,13 @@ export function frameInterval(times: readonly number[], duration: number): numbe
 
 const fmt = (n: number) => (Math.round(n * 100) / 100).toString();
 
-export function buildPrompt(opts: { frameCount: number; duration: number; window: TimeWindow; interval: number; contextText?: string }): string {
+export function buildPrompt(opts: {
+  frameCount: number;
+  duration: number;
+  window: TimeWindow;
+  interval: number;
+  contextText?: string;
+}): string {
   const lines = [
     `You are judging which moments of a video would make engaging short-form clips.`,
     `Below are ${opts.frameCount} frames sampled from a ${fmt(opts.duration)} s video, covering ${fmt(opts.window.start)} s to ${fmt(opts.window.end)} s.`,
@@ -233,7 +253,11 @@ export function buildPrompt(opts: { frameCount: number; duration: number; window
   return lines.join('\n');
 }
 
-const RESOLUTIONS = { low: 'MEDIA_RESOLUTION_LOW', medium: 'MEDIA_RESOLUTION_MEDIUM', high: 'MEDIA_RESOLUTION_HIGH' } as const;
+const RESOLUTIONS = {
+  low: 'MEDIA_RESOLUTION_LOW',
+  medium: 'MEDIA_RESOLUTION_MEDIUM',
+  high: 'MEDIA_RESOLUTION_HIGH',
+} as const;
 
 export function createGeminiClient(config: GeminiClientConfig) {
   const http: ProviderHttp = {
@@ -252,7 +276,10 @@ export function createGeminiClient(config: GeminiClientConfig) {
       { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) },
       (res) => readJson(http, res, GenerateContentResponse),
     );
-    return { data: value, requestId: response.headers.get('x-request-id') ?? response.headers.get('x-goog-request-id') };
+    return {
+      data: value,
+      requestId: response.headers.get('x-request-id') ?? response.headers.get('x-goog-request-id'),
+    };
   }
 
   /** The answer's text (thought parts excluded), or a typed error saying why there is none. */
@@ -260,26 +287,51 @@ export function createGeminiClient(config: GeminiClientConfig) {
     const candidate = data.candidates[0];
     if (!candidate) {
       const reason = data.promptFeedback?.blockReason;
-      if (reason) throw new ProviderError({ provider: 'gemini', kind: 'bad_request', status: 200, providerCode: reason, message: `Gemini blocked the request (${reason})` });
-      throw new ProviderError({ provider: 'gemini', kind: 'malformed_response', status: 200, message: 'Gemini returned no candidates' });
+      if (reason)
+        throw new ProviderError({
+          provider: 'gemini',
+          kind: 'bad_request',
+          status: 200,
+          providerCode: reason,
+          message: `Gemini blocked the request (${reason})`,
+        });
+      throw new ProviderError({
+        provider: 'gemini',
+        kind: 'malformed_response',
+        status: 200,
+        message: 'Gemini returned no candidates',
+      });
     }
     const text = (candidate.content?.parts ?? [])
       .filter((p) => !p.thought)
       .map((p) => p.text ?? '')
       .join('');
     if (candidate.finishReason === 'MAX_TOKENS') {
-      throw new ProviderError({ provider: 'gemini', kind: 'malformed_response', status: 200, providerCode: 'MAX_TOKENS', message: 'Gemini answer was cut off at the output token limit' });
+      throw new ProviderError({
+        provider: 'gemini',
+        kind: 'malformed_response',
+        status: 200,
+        providerCode: 'MAX_TOKENS',
+        message: 'Gemini answer was cut off at the output token limit',
+      });
     }
     if (!text.trim()) {
       const reason = candidate.finishReason ?? 'no text';
-      throw new ProviderError({ provider: 'gemini', kind: 'malformed_response', status: 200, providerCode: reason, message: `Gemini returned no answer text (${reason})` });
+      throw new ProviderError({
+        provider: 'gemini',
+        kind: 'malformed_response',
+        status: 200,
+        providerCode: reason,
+        message: `Gemini returned no answer text (${reason})`,
+      });
     }
     return text;
   }
 
   async function analyzeFrames(input: AnalyzeFramesInput): Promise<AnalyzeFramesResult> {
     const batchSize = input.batch_size ?? 30;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 500) throw new RangeError('batch_size must be an integer in 1..500');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 500)
+      throw new RangeError('batch_size must be an integer in 1..500');
     if (!(input.duration > 0)) throw new RangeError('duration must be positive');
     for (const f of input.frames) {
       if (!Number.isFinite(f.time) || f.time < 0) throw new RangeError(`frame time ${f.time} is not a time in seconds`);
@@ -303,7 +355,15 @@ export function createGeminiClient(config: GeminiClientConfig) {
           end: Math.min(input.duration, batch[batch.length - 1]!.time + interval),
         };
         const parts: unknown[] = [
-          { text: buildPrompt({ frameCount: batch.length, duration: input.duration, window, interval, contextText: input.context_text }) },
+          {
+            text: buildPrompt({
+              frameCount: batch.length,
+              duration: input.duration,
+              window,
+              interval,
+              contextText: input.context_text,
+            }),
+          },
         ];
         batch.forEach((frame, i) => {
           parts.push({ text: `Frame ${b + i + 1} at ${fmt(frame.time)}s` });
@@ -314,7 +374,8 @@ export function createGeminiClient(config: GeminiClientConfig) {
           responseJsonSchema: SEGMENTS_RESPONSE_SCHEMA,
         };
         if (input.media_resolution) generationConfig.mediaResolution = RESOLUTIONS[input.media_resolution];
-        if (input.thinking_budget !== undefined) generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
+        if (input.thinking_budget !== undefined)
+          generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
         const body = { contents: [{ role: 'user', parts }], generationConfig };
 
         const result = await withRetries(
@@ -336,7 +397,10 @@ export function createGeminiClient(config: GeminiClientConfig) {
             const answer = parseJsonText(http, answerText(data), RawSegmentsAnswer, 'Gemini answer', 200);
             return validateSegments(answer.segments, window);
           },
-          { ...input.retry, retryOn: input.retry?.retryOn ?? ((err) => err.retryable || err.kind === 'malformed_response') },
+          {
+            ...input.retry,
+            retryOn: input.retry?.retryOn ?? ((err) => err.retryable || err.kind === 'malformed_response'),
+          },
         );
         segments.push(...result.kept);
         dropped += result.dropped;

@@ -5,7 +5,16 @@
  * takes `type` (not `visibility`) and a non-empty `title`; TikTok needs a `privacy_level`.
  */
 
-export type PlatformFamily = 'x' | 'bluesky' | 'threads' | 'tiktok' | 'instagram' | 'youtube' | 'linkedin' | 'facebook' | 'other';
+export type PlatformFamily =
+  | 'x'
+  | 'bluesky'
+  | 'threads'
+  | 'tiktok'
+  | 'instagram'
+  | 'youtube'
+  | 'linkedin'
+  | 'facebook'
+  | 'other';
 
 export interface PlatformRule {
   family: PlatformFamily;
@@ -53,13 +62,21 @@ export function captionLength(text: string): number {
 }
 
 export const YOUTUBE_VISIBILITIES = ['public', 'private', 'unlisted'] as const;
-export const TIKTOK_PRIVACY_LEVELS = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'] as const;
+export const TIKTOK_PRIVACY_LEVELS = [
+  'PUBLIC_TO_EVERYONE',
+  'MUTUAL_FOLLOW_FRIENDS',
+  'FOLLOWER_OF_CREATOR',
+  'SELF_ONLY',
+] as const;
 
 /**
  * Settings that pass the provider's validation with no user input beyond an optional title.
  * YouTube's title falls back to the start of the caption, then to "Untitled video".
  */
-export function defaultSettings(identifier: string, options: { title?: string; caption?: string } = {}): Record<string, unknown> {
+export function defaultSettings(
+  identifier: string,
+  options: { title?: string; caption?: string } = {},
+): Record<string, unknown> {
   switch (platformFamily(identifier)) {
     case 'x':
       return { who_can_reply_post: 'everyone' };
@@ -68,7 +85,12 @@ export function defaultSettings(identifier: string, options: { title?: string; c
     case 'linkedin':
       return { post_as_images_carousel: false };
     case 'youtube':
-      return { title: youtubeTitle(options.title, options.caption), type: 'public', selfDeclaredMadeForKids: 'no', tags: [] };
+      return {
+        title: youtubeTitle(options.title, options.caption),
+        type: 'public',
+        selfDeclaredMadeForKids: 'no',
+        tags: [],
+      };
     case 'tiktok':
       return {
         privacy_level: 'PUBLIC_TO_EVERYONE',
@@ -88,7 +110,12 @@ export function defaultSettings(identifier: string, options: { title?: string; c
 function youtubeTitle(title: string | undefined, caption: string | undefined): string {
   const fromTitle = title?.replace(/\s+/g, ' ').trim();
   if (fromTitle && captionLength(fromTitle) >= 2) return Array.from(fromTitle).slice(0, 100).join('');
-  const firstLine = caption?.split('\n').find((l) => l.trim())?.replace(/\s+/g, ' ').trim() ?? '';
+  const firstLine =
+    caption
+      ?.split('\n')
+      .find((l) => l.trim())
+      ?.replace(/\s+/g, ' ')
+      .trim() ?? '';
   if (captionLength(firstLine) >= 2) {
     const chars = Array.from(firstLine);
     return chars.length <= 100 ? firstLine : `${chars.slice(0, 99).join('').trimEnd()}…`;
@@ -111,7 +138,8 @@ export function validateCaption(
   const length = captionLength(caption);
   const max = options.maxLength ?? rule.captionMax;
   if (!caption.trim() && !options.hasMedia) problems.push(`${rule.label} posts need a caption or media`);
-  if (max !== null && length > max) problems.push(`${rule.label} captions are limited to ${max} characters; this one has ${length}`);
+  if (max !== null && length > max)
+    problems.push(`${rule.label} captions are limited to ${max} characters; this one has ${length}`);
 
   if (rule.title) {
     const raw = settings.title;
@@ -125,12 +153,16 @@ export function validateCaption(
     }
   }
   if (rule.family === 'youtube') {
-    if ('visibility' in settings && !('type' in settings)) problems.push('YouTube visibility goes in settings.type (public, private or unlisted), not settings.visibility');
+    if ('visibility' in settings && !('type' in settings))
+      problems.push('YouTube visibility goes in settings.type (public, private or unlisted), not settings.visibility');
     else if (!YOUTUBE_VISIBILITIES.includes(settings.type as (typeof YOUTUBE_VISIBILITIES)[number])) {
       problems.push(`YouTube settings.type must be one of ${YOUTUBE_VISIBILITIES.join(', ')}`);
     }
   }
-  if (rule.family === 'tiktok' && !TIKTOK_PRIVACY_LEVELS.includes(settings.privacy_level as (typeof TIKTOK_PRIVACY_LEVELS)[number])) {
+  if (
+    rule.family === 'tiktok' &&
+    !TIKTOK_PRIVACY_LEVELS.includes(settings.privacy_level as (typeof TIKTOK_PRIVACY_LEVELS)[number])
+  ) {
     problems.push(`TikTok settings.privacy_level must be one of ${TIKTOK_PRIVACY_LEVELS.join(', ')}`);
   }
   return problems;

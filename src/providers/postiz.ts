@@ -112,13 +112,21 @@ export function normalizePostizBaseUrl(raw: string): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new ProviderError({ provider: 'postiz', kind: 'bad_request', message: `Invalid Postiz URL: ${JSON.stringify(raw)}` });
+    throw new ProviderError({
+      provider: 'postiz',
+      kind: 'bad_request',
+      message: `Invalid Postiz URL: ${JSON.stringify(raw)}`,
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ProviderError({ provider: 'postiz', kind: 'bad_request', message: 'Postiz URL must use http or https' });
   }
   if (url.username || url.password) {
-    throw new ProviderError({ provider: 'postiz', kind: 'bad_request', message: 'Postiz URL must not contain credentials' });
+    throw new ProviderError({
+      provider: 'postiz',
+      kind: 'bad_request',
+      message: 'Postiz URL must not contain credentials',
+    });
   }
   let path = url.pathname.replace(/\/+$/, '');
   if (!/\/public\/v1$/.test(path)) path = `${path}/public/v1`;
@@ -208,7 +216,11 @@ function interpretPostizError(status: number, body: unknown): ErrorInterpretatio
     };
   }
   if (typeof record.msg === 'string') return { message: record.msg };
-  const message = Array.isArray(record.message) ? record.message.map(String).join('; ') : typeof record.message === 'string' ? record.message : undefined;
+  const message = Array.isArray(record.message)
+    ? record.message.map(String).join('; ')
+    : typeof record.message === 'string'
+      ? record.message
+      : undefined;
   if (typeof record.provider === 'string' || typeof record.name === 'string') {
     const name = typeof record.name === 'string' ? record.name : String(record.provider);
     return {
@@ -218,7 +230,11 @@ function interpretPostizError(status: number, body: unknown): ErrorInterpretatio
       details: { platform: record.provider, platform_name: record.name },
     };
   }
-  if (status === 429 && message?.includes('ThrottlerException')) return { message: 'Postiz hourly post limit reached (ThrottlerException: Too Many Requests)', providerCode: 'throttled' };
+  if (status === 429 && message?.includes('ThrottlerException'))
+    return {
+      message: 'Postiz hourly post limit reached (ThrottlerException: Too Many Requests)',
+      providerCode: 'throttled',
+    };
   return { message };
 }
 
@@ -244,7 +260,9 @@ export function createPostizClient(config: PostizClientConfig) {
   const url = (path: string) => joinUrl(baseUrl, path);
 
   async function getJson<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>> {
-    const { value } = await exchange(http, url(path), { method: 'GET', headers: auth }, (res) => readJson(http, res, schema));
+    const { value } = await exchange(http, url(path), { method: 'GET', headers: auth }, (res) =>
+      readJson(http, res, schema),
+    );
     return value;
   }
 
@@ -286,7 +304,12 @@ export function createPostizClient(config: PostizClientConfig) {
     body: ReadableStream<Uint8Array>;
     size: number;
   }): Promise<PostizMedia> {
-    const multipart = multipartFileBody({ filename: input.filename, contentType: input.contentType, body: input.body, size: input.size });
+    const multipart = multipartFileBody({
+      filename: input.filename,
+      contentType: input.contentType,
+      body: input.body,
+      size: input.size,
+    });
     const headers: Record<string, string> = { ...auth, 'content-type': multipart.contentType };
     const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers, body: multipart.body };
     if (!multipart.fixedLength) {
@@ -339,7 +362,11 @@ export function createPostizClient(config: PostizClientConfig) {
     return value.map((c) => ({ postId: c.postId, integration: c.integration }));
   }
 
-  async function listPosts(input: { startDate: string | Date; endDate: string | Date; customer?: string }): Promise<PostizPost[]> {
+  async function listPosts(input: {
+    startDate: string | Date;
+    endDate: string | Date;
+    customer?: string;
+  }): Promise<PostizPost[]> {
     const query = new URLSearchParams({ startDate: isoDate(input.startDate), endDate: isoDate(input.endDate) });
     if (input.customer) query.set('customer', input.customer);
     const posts = await getJson(`/posts?${query}`, ListPostsWire);
@@ -368,10 +395,22 @@ export function createPostizClient(config: PostizClientConfig) {
   }
 
   async function deletePostGroup(group: string): Promise<void> {
-    await exchange(http, url(`/posts/group/${seg(group)}`), { method: 'DELETE', headers: auth }, (res) => res.arrayBuffer());
+    await exchange(http, url(`/posts/group/${seg(group)}`), { method: 'DELETE', headers: auth }, (res) =>
+      res.arrayBuffer(),
+    );
   }
 
-  return { baseUrl, isConnected, listIntegrations, integrationSettings, uploadMedia, createPost, listPosts, deletePost, deletePostGroup };
+  return {
+    baseUrl,
+    isConnected,
+    listIntegrations,
+    integrationSettings,
+    uploadMedia,
+    createPost,
+    listPosts,
+    deletePost,
+    deletePostGroup,
+  };
 }
 
 export type PostizClient = ReturnType<typeof createPostizClient>;

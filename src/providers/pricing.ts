@@ -112,7 +112,7 @@ const OverridesSchema = z
 let cached: { json: string; table: PriceTable } | undefined;
 
 export function loadPriceTable(pricesJson?: string | null): PriceTable {
-  if (!pricesJson || !pricesJson.trim()) return DEFAULT_PRICES;
+  if (!pricesJson?.trim()) return DEFAULT_PRICES;
   // The same variable is read on every request: parse it once per isolate.
   if (cached?.json === pricesJson) return cached.table;
   const table = parsePriceTable(pricesJson);
@@ -136,7 +136,8 @@ function parsePriceTable(pricesJson: string): PriceTable {
   const elevenlabs = { ...DEFAULT_PRICES.elevenlabs };
   for (const [model, p] of Object.entries(o.elevenlabs ?? {})) {
     const merged = { ...elevenlabs[model], ...p };
-    if (merged.usd_per_1k_chars === undefined) throw new Error(`PRICES_JSON: elevenlabs.${model} needs usd_per_1k_chars`);
+    if (merged.usd_per_1k_chars === undefined)
+      throw new Error(`PRICES_JSON: elevenlabs.${model} needs usd_per_1k_chars`);
     elevenlabs[model] = { usd_per_1k_chars: merged.usd_per_1k_chars };
   }
   const gemini = { ...DEFAULT_PRICES.gemini };
@@ -172,7 +173,11 @@ export interface CostEntry {
 
 export type PriceSource = 'exact' | 'prefix' | 'fallback';
 
-function lookup<P>(table: Record<string, P>, fallback: P, model: string): { price: P; source: PriceSource; key: string | null } {
+function lookup<P>(
+  table: Record<string, P>,
+  fallback: P,
+  model: string,
+): { price: P; source: PriceSource; key: string | null } {
   const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
   const exact = table[id];
   if (exact) return { price: exact, source: 'exact', key: id };
@@ -204,13 +209,23 @@ export function elevenLabsTtsCost(
     unit_price_usd: perChar,
     cost_usd: roundUsd(characters * perChar),
     request_id: input.request_id ?? null,
-    details: { usd_per_1k_chars: price.usd_per_1k_chars, price_source: source, price_key: key, estimated: source === 'fallback' },
+    details: {
+      usd_per_1k_chars: price.usd_per_1k_chars,
+      price_source: source,
+      price_key: key,
+      estimated: source === 'fallback',
+    },
   };
 }
 
 type UsageCounts = Pick<
   GeminiUsage,
-  'promptTokenCount' | 'candidatesTokenCount' | 'thoughtsTokenCount' | 'cachedContentTokenCount' | 'toolUsePromptTokenCount' | 'promptTokensDetails'
+  | 'promptTokenCount'
+  | 'candidatesTokenCount'
+  | 'thoughtsTokenCount'
+  | 'cachedContentTokenCount'
+  | 'toolUsePromptTokenCount'
+  | 'promptTokensDetails'
 >;
 
 /**
@@ -233,7 +248,8 @@ export function geminiCallCost(
   const input_ = prompt - audio - cached;
   const output = u.candidatesTokenCount + (u.thoughtsTokenCount ?? 0);
 
-  const long = price.long_context_threshold_tokens !== undefined && u.promptTokenCount > price.long_context_threshold_tokens;
+  const long =
+    price.long_context_threshold_tokens !== undefined && u.promptTokenCount > price.long_context_threshold_tokens;
   const inputPrice = long ? (price.long_input_usd_per_1m ?? price.input_usd_per_1m) : price.input_usd_per_1m;
   const outputPrice = long ? (price.long_output_usd_per_1m ?? price.output_usd_per_1m) : price.output_usd_per_1m;
   const audioPrice = price.audio_input_usd_per_1m ?? inputPrice;

@@ -7,7 +7,11 @@
 export type ProviderName = 'gemini' | 'elevenlabs' | 'postiz';
 
 /** How messages name each provider. */
-export const PROVIDER_LABELS: Readonly<Record<ProviderName, string>> = { gemini: 'Gemini', elevenlabs: 'ElevenLabs', postiz: 'Postiz' };
+export const PROVIDER_LABELS: Readonly<Record<ProviderName, string>> = {
+  gemini: 'Gemini',
+  elevenlabs: 'ElevenLabs',
+  postiz: 'Postiz',
+};
 
 export type ProviderErrorKind =
   | 'auth' // missing/invalid key, no subscription: fix the credentials

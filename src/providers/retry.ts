@@ -4,7 +4,7 @@
  * job queue can redeliver later instead of holding a Worker invocation open.
  * Never wrap non-idempotent calls (Postiz create-post) in this.
  */
-import { ProviderError, isProviderError } from './provider-error.ts';
+import { type ProviderError, isProviderError } from './provider-error.ts';
 
 export interface RetryPolicy {
   /** Total attempts including the first; 1 disables retries. */
@@ -19,7 +19,9 @@ export interface RetryPolicy {
   onRetry?: (info: { attempt: number; delayMs: number; error: ProviderError }) => void;
 }
 
-export const DEFAULT_RETRY: Required<Pick<RetryPolicy, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterSeconds'>> = {
+export const DEFAULT_RETRY: Required<
+  Pick<RetryPolicy, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterSeconds'>
+> = {
   attempts: 3,
   baseDelayMs: 500,
   maxDelayMs: 8_000,

@@ -47,13 +47,22 @@ export interface UploadedClipMedia extends PostizMediaRef {
   size: number;
 }
 
-export async function uploadClipVideo(env: Bindings, scope: ProfileScope, client: PostizClient, clip: ClipRow): Promise<UploadedClipMedia> {
+export async function uploadClipVideo(
+  env: Bindings,
+  scope: ProfileScope,
+  client: PostizClient,
+  clip: ClipRow,
+): Promise<UploadedClipMedia> {
   const video = clipVideoKey(clip);
   if (!video) throw new ClipVideoUnavailable('the clip has no video yet (neither rendered nor raw)');
   // Defence in depth: a key outside the profile's prefix is never read.
-  if (!keyBelongsTo(scope, video.key)) throw new ClipVideoUnavailable('the clip video is not stored under this profile');
+  if (!keyBelongsTo(scope, video.key))
+    throw new ClipVideoUnavailable('the clip video is not stored under this profile');
   const object = await env.MEDIA.get(video.key);
-  if (!object) throw new ClipVideoUnavailable(`the clip's ${video.source === 'final' ? 'rendered' : 'raw'} video is missing from storage`);
+  if (!object)
+    throw new ClipVideoUnavailable(
+      `the clip's ${video.source === 'final' ? 'rendered' : 'raw'} video is missing from storage`,
+    );
   const media = await client.uploadMedia({
     filename: `${clip.id}.mp4`,
     contentType: object.httpMetadata?.contentType?.startsWith('video/') ? object.httpMetadata.contentType : 'video/mp4',

@@ -30,7 +30,11 @@ async function fingerprint(text: string): Promise<string> {
   return (await sha256Hex(text)).slice(0, 16);
 }
 
-async function postizMaxLength(client: PostizClient, cacheKey: string, integrationId: string): Promise<number | null | undefined> {
+async function postizMaxLength(
+  client: PostizClient,
+  cacheKey: string,
+  integrationId: string,
+): Promise<number | null | undefined> {
   const key = `${cacheKey}\n${integrationId}`;
   const hit = settingsCache.get(key);
   if (hit && hit.expires > Date.now()) return hit.maxLength;

@@ -24,7 +24,13 @@ export async function resolvePostizConnection(env: Bindings, scope: ProfileScope
   if (profile.postizApiUrl && profile.postizApiKeyEncrypted) {
     try {
       const apiKey = await openSecret(env.ENCRYPTION_KEY, scope.profileId, profile.postizApiKeyEncrypted);
-      return { state: 'configured', source: 'profile', apiUrl: profile.postizApiUrl, apiKey, integrationIds: profile.postizIntegrationIds };
+      return {
+        state: 'configured',
+        source: 'profile',
+        apiUrl: profile.postizApiUrl,
+        apiKey,
+        integrationIds: profile.postizIntegrationIds,
+      };
     } catch (err) {
       const reason = err instanceof SecretBoxError ? err.message : 'secret could not be decrypted';
       return { state: 'unreadable', source: 'profile', apiUrl: profile.postizApiUrl, reason };
@@ -34,7 +40,13 @@ export async function resolvePostizConnection(env: Bindings, scope: ProfileScope
   const key = env.POSTIZ_API_KEY?.trim();
   if (url && key) {
     try {
-      return { state: 'configured', source: 'deployment', apiUrl: normalizePostizBaseUrl(url), apiKey: key, integrationIds: profile.postizIntegrationIds };
+      return {
+        state: 'configured',
+        source: 'deployment',
+        apiUrl: normalizePostizBaseUrl(url),
+        apiKey: key,
+        integrationIds: profile.postizIntegrationIds,
+      };
     } catch {
       return { state: 'missing' };
     }
@@ -80,14 +92,21 @@ export function validatePostizUrl(raw: string): string {
   try {
     normalized = normalizePostizBaseUrl(raw);
   } catch (err) {
-    throw new ApiError(400, 'validation_failed', `Invalid request body: api_url: ${err instanceof Error ? err.message : 'invalid URL'}`, {
-      details: [{ path: 'api_url', message: err instanceof Error ? err.message : 'invalid URL' }],
-    });
+    throw new ApiError(
+      400,
+      'validation_failed',
+      `Invalid request body: api_url: ${err instanceof Error ? err.message : 'invalid URL'}`,
+      {
+        details: [{ path: 'api_url', message: err instanceof Error ? err.message : 'invalid URL' }],
+      },
+    );
   }
   const url = new URL(normalized);
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
     const message = 'must use https (plain http is accepted only for localhost)';
-    throw new ApiError(400, 'validation_failed', `Invalid request body: api_url: ${message}`, { details: [{ path: 'api_url', message }] });
+    throw new ApiError(400, 'validation_failed', `Invalid request body: api_url: ${message}`, {
+      details: [{ path: 'api_url', message }],
+    });
   }
   return normalized;
 }
@@ -103,5 +122,9 @@ export async function testPostizConnection(apiUrl: string, apiKey: string): Prom
       details: { provider_kind: err.kind, provider_status: err.status, provider_message: err.message },
     });
   }
-  throw new ApiError(422, 'postiz_connection_failed', 'Postiz connection test failed: Postiz answered connected=false for this key');
+  throw new ApiError(
+    422,
+    'postiz_connection_failed',
+    'Postiz connection test failed: Postiz answered connected=false for this key',
+  );
 }

@@ -50,7 +50,10 @@ export async function refreshPublications(env: Bindings, scope: ProfileScope, li
   const dates = open.map(expectedDate);
   let posts: PostizPost[];
   try {
-    posts = await client.listPosts({ startDate: new Date(Math.min(...dates) - DAY_MS), endDate: new Date(Math.max(...dates, Date.now()) + DAY_MS) });
+    posts = await client.listPosts({
+      startDate: new Date(Math.min(...dates) - DAY_MS),
+      endDate: new Date(Math.max(...dates, Date.now()) + DAY_MS),
+    });
   } catch (err) {
     summary.error = err instanceof Error ? err.message : String(err);
     return summary;
@@ -69,7 +72,10 @@ export async function refreshPublications(env: Bindings, scope: ProfileScope, li
     const errored = merged.filter((p) => p.state === 'ERROR');
     if (errored.length) {
       const where = errored.map((p) => p.platform ?? p.integration_id).join(', ');
-      await failPublication(scope, publication.id, `Postiz could not publish to ${where}`, { posts: merged, fromStatuses: ['scheduled', 'published'] });
+      await failPublication(scope, publication.id, `Postiz could not publish to ${where}`, {
+        posts: merged,
+        fromStatuses: ['scheduled', 'published'],
+      });
       await setClipStatus(scope, publication.clipId, 'failed');
       summary.failed++;
       continue;
@@ -77,7 +83,13 @@ export async function refreshPublications(env: Bindings, scope: ProfileScope, li
     if (merged.every((p) => p.state === 'PUBLISHED')) {
       // A "now" publication keeps the time we recorded; a scheduled one takes Postiz's publish date.
       const publishedAt =
-        publication.publishedAt ?? found.map((p) => p.publishDate).filter((d): d is string => Boolean(d)).sort().at(-1) ?? new Date().toISOString();
+        publication.publishedAt ??
+        found
+          .map((p) => p.publishDate)
+          .filter((d): d is string => Boolean(d))
+          .sort()
+          .at(-1) ??
+        new Date().toISOString();
       await syncPublication(scope, publication.id, {
         status: 'published',
         publishedAt,

@@ -51,7 +51,9 @@ export interface ChannelProblem {
 const PAST_TOLERANCE_MS = 60_000;
 
 function fieldError(path: string, message: string): ApiError {
-  return new ApiError(400, 'validation_failed', `Invalid request body: ${path}: ${message}`, { details: [{ path, message }] });
+  return new ApiError(400, 'validation_failed', `Invalid request body: ${path}: ${message}`, {
+    details: [{ path, message }],
+  });
 }
 
 export function scheduleDates(count: number, start: number | null, intervalMinutes: number, now = Date.now()) {
@@ -64,9 +66,12 @@ export function scheduleDates(count: number, start: number | null, intervalMinut
 
 function clipProblem(clip: ClipRow): string | null {
   if (clip.finalStatus === 'processing' || clip.finalStatus === 'pending') {
-    return clip.finalStatus === 'processing' ? 'the clip is still rendering' : 'the clip is not rendered yet (render it first)';
+    return clip.finalStatus === 'processing'
+      ? 'the clip is still rendering'
+      : 'the clip is not rendered yet (render it first)';
   }
-  if (clip.finalStatus === 'failed') return `the clip's render failed${clip.finalError ? `: ${clip.finalError}` : ''}; render it again`;
+  if (clip.finalStatus === 'failed')
+    return `the clip's render failed${clip.finalError ? `: ${clip.finalError}` : ''}; render it again`;
   if (!isRendered(clip)) return 'the clip has no rendered video';
   return null;
 }
@@ -75,7 +80,8 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
   const clipIds = [...new Set(spec.clipIds)];
   const owned = await ownedClipIds(scope, clipIds);
   const missing = clipIds.filter((id) => !owned.has(id));
-  if (missing.length) throw new ApiError(404, 'not_found', `Clip not found: ${missing.join(', ')}`, { details: { missing } });
+  if (missing.length)
+    throw new ApiError(404, 'not_found', `Clip not found: ${missing.join(', ')}`, { details: { missing } });
 
   const { connection, client } = await requirePostiz(env, scope);
 
@@ -84,7 +90,8 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
     throw fieldError('integration_ids', 'name at least one Postiz channel (the profile has no default channels)');
   }
   for (const id of Object.keys(spec.settings ?? {})) {
-    if (!integrationIds.includes(id)) throw fieldError(`settings.${id}`, 'settings for a channel that is not in integration_ids');
+    if (!integrationIds.includes(id))
+      throw fieldError(`settings.${id}`, 'settings for a channel that is not in integration_ids');
   }
   let start: number | null = null;
   if (spec.scheduleDate !== undefined) {
@@ -116,8 +123,14 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
       channelProblems.push({ integration_id: id, platform: null, problems: ['no enabled Postiz channel has this id'] });
       continue;
     }
-    const settings = { ...defaultSettings(channel.provider, { caption: spec.caption }), ...(spec.settings?.[id] ?? {}) };
-    const problems = validateCaption(channel.provider, spec.caption, settings, { hasMedia: true, maxLength: channel.maxCaptionLength });
+    const settings = {
+      ...defaultSettings(channel.provider, { caption: spec.caption }),
+      ...(spec.settings?.[id] ?? {}),
+    };
+    const problems = validateCaption(channel.provider, spec.caption, settings, {
+      hasMedia: true,
+      maxLength: channel.maxCaptionLength,
+    });
     if (problems.length) channelProblems.push({ integration_id: id, platform: channel.provider, problems });
     targets.push({ id, provider: channel.provider, settings });
   }
@@ -125,7 +138,9 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
   if (clipProblems.length || channelProblems.length) {
     const parts = [
       ...clipProblems.map((p) => `clip ${p.clip_id}: ${p.problem}`),
-      ...channelProblems.map((p) => `channel ${p.integration_id}${p.platform ? ` (${p.platform})` : ''}: ${p.problems.join('; ')}`),
+      ...channelProblems.map(
+        (p) => `channel ${p.integration_id}${p.platform ? ` (${p.platform})` : ''}: ${p.problems.join('; ')}`,
+      ),
     ];
     throw new ApiError(422, 'not_publishable', `Nothing was queued. ${parts.join('. ')}`, {
       details: { clips: clipProblems, channels: channelProblems },

@@ -35,7 +35,10 @@ export function exportPresetRoutes() {
       tags: ['Library: render'],
       security,
       summary: 'Render presets',
-      responses: { 200: jsonContent(z.object({ presets: z.array(PresetResponse) }), 'Presets, default first'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ presets: z.array(PresetResponse) }), 'Presets, default first'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const rows = await listExportPresets(createDb(c.env.DB));

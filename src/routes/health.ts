@@ -32,8 +32,12 @@ async function timed(fn: () => Promise<string | undefined>): Promise<z.infer<typ
  * The processor through the same client the jobs use. A Container instance is only woken when
  * asked (`?deep=1`): an uptime monitor polling /health must not keep it from sleeping.
  */
-async function processorCheck(env: Bindings, deep: boolean): Promise<{ check: z.infer<typeof Check>; ffmpeg: boolean | null }> {
-  if (!env.PROCESSOR_URL && !deep) return { check: { ok: true, detail: 'container binding (checked with ?deep=1)' }, ffmpeg: null };
+async function processorCheck(
+  env: Bindings,
+  deep: boolean,
+): Promise<{ check: z.infer<typeof Check>; ffmpeg: boolean | null }> {
+  if (!env.PROCESSOR_URL && !deep)
+    return { check: { ok: true, detail: 'container binding (checked with ?deep=1)' }, ffmpeg: null };
   const start = Date.now();
   const health = await processorClient(env).health();
   return {

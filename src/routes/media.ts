@@ -45,11 +45,16 @@ async function receive(c: PublicContext): Promise<Response> {
   const token = await verified(c);
   if (token.method !== 'PUT') throw wrongMethod();
   const lengthHeader = c.req.header('Content-Length');
-  if (lengthHeader === undefined) throw new ApiError(411, 'length_required', 'Content-Length is required; chunked uploads are not accepted');
+  if (lengthHeader === undefined)
+    throw new ApiError(411, 'length_required', 'Content-Length is required; chunked uploads are not accepted');
   if (!/^\d{1,16}$/.test(lengthHeader.trim())) throw badRequest('Content-Length is not a valid number');
   const length = Number(lengthHeader);
   if (token.maxBytes !== undefined && length > token.maxBytes) {
-    throw new ApiError(413, 'payload_too_large', `The body is ${length} bytes; this link accepts at most ${token.maxBytes}`);
+    throw new ApiError(
+      413,
+      'payload_too_large',
+      `The body is ${length} bytes; this link accepts at most ${token.maxBytes}`,
+    );
   }
   if (token.exactBytes && length !== token.maxBytes) {
     throw badRequest(`This link expects exactly ${token.maxBytes} bytes, not ${length}`);
@@ -88,7 +93,9 @@ export function mediaRoutes() {
   app.get('/:token/:filename', serve);
   app.put('/:token', receive);
 
-  const token = z.string().openapi({ param: { name: 'token', in: 'path' }, description: 'Signed token from a `*_url` field' });
+  const token = z
+    .string()
+    .openapi({ param: { name: 'token', in: 'path' }, description: 'Signed token from a `*_url` field' });
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/{token}',
@@ -97,7 +104,13 @@ export function mediaRoutes() {
     description:
       'No Authorization header: the signed token is the credential. Supports `Range: bytes=a-b`, `a-` and `-n` (206 with `Content-Range`; 416 past the end), HEAD, `If-None-Match`. Expired or tampered links answer 403.',
     request: { params: z.object({ token }) },
-    responses: { 200: { description: 'The object' }, 206: { description: 'A byte range' }, 403: errorResponses[403], 404: errorResponses[404], 416: jsonContent(z.unknown(), 'Range not satisfiable') },
+    responses: {
+      200: { description: 'The object' },
+      206: { description: 'A byte range' },
+      403: errorResponses[403],
+      404: errorResponses[404],
+      416: jsonContent(z.unknown(), 'Range not satisfiable'),
+    },
   });
   app.openAPIRegistry.registerPath({
     method: 'put',
@@ -108,7 +121,15 @@ export function mediaRoutes() {
       'Send the raw bytes with `Content-Length` (411 without) and the signed `Content-Type` (415 otherwise). Bodies over the signed size answer 413 before anything is read. Nothing is visible until the whole body is stored.',
     request: { params: z.object({ token }) },
     responses: {
-      200: jsonContent(z.object({ status: z.literal('stored'), etag: z.string(), size_bytes: z.number(), part_number: z.number().optional() }), 'Stored'),
+      200: jsonContent(
+        z.object({
+          status: z.literal('stored'),
+          etag: z.string(),
+          size_bytes: z.number(),
+          part_number: z.number().optional(),
+        }),
+        'Stored',
+      ),
       400: errorResponses[400],
       403: errorResponses[403],
       404: errorResponses[404],

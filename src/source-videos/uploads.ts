@@ -34,7 +34,6 @@ import {
   MAX_PART_BYTES,
   MAX_UPLOAD_BYTES,
   MIN_PART_BYTES,
-  PARTS_PAGE_MAX,
   SINGLE_UPLOAD_MAX_BYTES,
   UPLOAD_SESSION_SECONDS,
   UPLOAD_URL_TTL_SECONDS,
@@ -86,11 +85,17 @@ export async function createUpload(env: Bindings, scope: ProfileScope, input: Ne
   const multipart = input.multipart || input.sizeBytes > SINGLE_UPLOAD_MAX_BYTES;
   const partSize = multipart ? planPartSize(input.sizeBytes, input.partSizeBytes) : null;
   if (partSize && partCountOf(input.sizeBytes, partSize) > MAX_PARTS) {
-    throw new ApiError(413, 'payload_too_large', `The file needs more than ${MAX_PARTS} parts of ${MAX_PART_BYTES} bytes`);
+    throw new ApiError(
+      413,
+      'payload_too_large',
+      `The file needs more than ${MAX_PARTS} parts of ${MAX_PART_BYTES} bytes`,
+    );
   }
   const id = newId('sourceVideo');
   const key = storageKeys.sourceVideo(scope, id);
-  const upload = multipart ? await env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: input.contentType } }) : null;
+  const upload = multipart
+    ? await env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: input.contentType } })
+    : null;
   try {
     return await insertSourceVideo(scope, {
       id,
@@ -151,7 +156,11 @@ function requireOpen(row: Pick<SourceVideoRow, 'status' | 'uploadExpiresAt'>) {
   if (!isOpen(row)) throw conflict('The upload session has expired; start a new upload');
 }
 
-export async function uploadInstructions(env: Bindings, scope: ProfileScope, row: SourceVideoSummary): Promise<UploadInstructions> {
+export async function uploadInstructions(
+  env: Bindings,
+  scope: ProfileScope,
+  row: SourceVideoSummary,
+): Promise<UploadInstructions> {
   const links = {
     status_url: apiUrl(env, `/${row.id}/upload`),
     complete_url: apiUrl(env, `/${row.id}/complete`),
@@ -168,12 +177,17 @@ export async function uploadInstructions(env: Bindings, scope: ProfileScope, row
       expires_at: row.uploadExpiresAt ?? new Date().toISOString(),
     };
   }
-  const signed = await signedUploadUrl(env, scope, { kind: 'source_video', id: row.id }, {
-    ttlSeconds: uploadUrlTtl(row),
-    maxBytes: row.declaredSizeBytes,
-    exactBytes: true,
-    contentType: row.contentType,
-  });
+  const signed = await signedUploadUrl(
+    env,
+    scope,
+    { kind: 'source_video', id: row.id },
+    {
+      ttlSeconds: uploadUrlTtl(row),
+      maxBytes: row.declaredSizeBytes,
+      exactBytes: true,
+      contentType: row.contentType,
+    },
+  );
   return {
     method: 'PUT',
     upload_url: signed.url,
@@ -253,19 +267,26 @@ export async function partUrls(
   requireOpen(row);
   if (!row.multipartUploadId || !row.partSizeBytes) throw conflict('This upload is a single PUT; use its upload_url');
   const count = partCountOf(row.declaredSizeBytes, row.partSizeBytes);
-  const received = page.missingOnly ? new Set((await listUploadParts(scope, row.id)).map((p) => p.partNumber)) : new Set<number>();
+  const received = page.missingOnly
+    ? new Set((await listUploadParts(scope, row.id)).map((p) => p.partNumber))
+    : new Set<number>();
   const numbers: number[] = [];
   let n = page.from;
   for (; n <= count && numbers.length < page.limit; n++) if (!received.has(n)) numbers.push(n);
   const ttlSeconds = uploadUrlTtl(row);
   const signed = await Promise.all(
     numbers.map((partNumber) =>
-      signedUploadUrl(env, scope, { kind: 'source_video', id: row.id }, {
-        ttlSeconds,
-        maxBytes: expectedPartBytes(row.declaredSizeBytes, row.partSizeBytes!, partNumber),
-        exactBytes: true,
-        part: { uploadId: row.multipartUploadId!, partNumber },
-      }),
+      signedUploadUrl(
+        env,
+        scope,
+        { kind: 'source_video', id: row.id },
+        {
+          ttlSeconds,
+          maxBytes: expectedPartBytes(row.declaredSizeBytes, row.partSizeBytes!, partNumber),
+          exactBytes: true,
+          part: { uploadId: row.multipartUploadId!, partNumber },
+        },
+      ),
     ),
   );
   const parts: PartUrl[] = numbers.map((partNumber, i) => ({
@@ -275,7 +296,11 @@ export async function partUrls(
   }));
   const expiresAt = signed[0]?.expiresAt ?? '';
   while (n <= count && received.has(n)) n++;
-  return { parts, next_from: n <= count ? n : null, expires_at: expiresAt || new Date(Date.now() + uploadUrlTtl(row) * 1000).toISOString() };
+  return {
+    parts,
+    next_from: n <= count ? n : null,
+    expires_at: expiresAt || new Date(Date.now() + uploadUrlTtl(row) * 1000).toISOString(),
+  };
 }
 
 // ─── Receiving bytes (PUT /media/<token> for a source video) ─────────────────────────────────
@@ -297,7 +322,8 @@ export async function receiveSourceVideoBytes(
   requireOpen(row);
   const stream = body ?? new Blob([]).stream();
   if (part) {
-    if (row.multipartUploadId !== part.uploadId) throw conflict('This part URL belongs to an upload that is no longer open');
+    if (row.multipartUploadId !== part.uploadId)
+      throw conflict('This part URL belongs to an upload that is no longer open');
     const upload = env.MEDIA.resumeMultipartUpload(row.storageKey, part.uploadId);
     const uploaded = await upload.uploadPart(part.partNumber, stream);
     await recordUploadPart(scope, row.id, { partNumber: uploaded.partNumber, etag: uploaded.etag, sizeBytes: size });
@@ -327,9 +353,18 @@ async function finishMultipart(env: Bindings, scope: ProfileScope, row: SourceVi
   const parts = await listUploadParts(scope, row.id);
   const { missing, wrongSize } = missingParts(row, parts);
   if (missing.length || wrongSize.length) {
-    throw new ApiError(409, 'conflict', `The upload is incomplete: ${missing.length} part(s) missing${wrongSize.length ? `, ${wrongSize.length} of the wrong size` : ''}`, {
-      details: { missing_parts: missing.slice(0, 1000), wrong_size_parts: wrongSize.slice(0, 1000), received_bytes: countUploadedBytes(parts) },
-    });
+    throw new ApiError(
+      409,
+      'conflict',
+      `The upload is incomplete: ${missing.length} part(s) missing${wrongSize.length ? `, ${wrongSize.length} of the wrong size` : ''}`,
+      {
+        details: {
+          missing_parts: missing.slice(0, 1000),
+          wrong_size_parts: wrongSize.slice(0, 1000),
+          received_bytes: countUploadedBytes(parts),
+        },
+      },
+    );
   }
   try {
     await env.MEDIA.resumeMultipartUpload(row.storageKey, row.multipartUploadId!).complete(
@@ -339,9 +374,14 @@ async function finishMultipart(env: Bindings, scope: ProfileScope, row: SourceVi
     // A retried complete after an earlier success: the object is already whole.
     const existing = await env.MEDIA.head(row.storageKey);
     if (existing?.size === row.declaredSizeBytes) return;
-    throw new ApiError(409, 'conflict', 'Storage rejected the parts; re-send the parts listed as missing and complete again', {
-      details: { reason: err instanceof Error ? err.message : String(err) },
-    });
+    throw new ApiError(
+      409,
+      'conflict',
+      'Storage rejected the parts; re-send the parts listed as missing and complete again',
+      {
+        details: { reason: err instanceof Error ? err.message : String(err) },
+      },
+    );
   }
 }
 
@@ -352,7 +392,12 @@ export interface CompletedUpload {
 }
 
 /** Rejects the object as not a video: deleted, and the video marked failed (`invalid_media`). */
-async function rejectMedia(env: Bindings, scope: ProfileScope, row: SourceVideoSummary, message: string): Promise<never> {
+async function rejectMedia(
+  env: Bindings,
+  scope: ProfileScope,
+  row: SourceVideoSummary,
+  message: string,
+): Promise<never> {
   await env.MEDIA.delete(row.storageKey);
   await markSourceVideoFailed(scope, row.id, 'invalid_media', message);
   await clearUploadParts(scope, row.id);
@@ -374,16 +419,26 @@ export async function startProbe(
   values: { fileSizeBytes: number; contentType: string },
   options: { limitsChecked?: boolean } = {},
 ): Promise<JobRow> {
-  return enqueueJob(scope, env, 'probe_source_video', { source_video_id: videoId }, {
-    limitsChecked: options.limitsChecked,
-    resourceType: 'source_video',
-    resourceId: videoId,
-    step: 'Queued for probing',
-    alongside: () => [markProcessingStatement(scope, videoId, values)],
-  });
+  return enqueueJob(
+    scope,
+    env,
+    'probe_source_video',
+    { source_video_id: videoId },
+    {
+      limitsChecked: options.limitsChecked,
+      resourceType: 'source_video',
+      resourceId: videoId,
+      step: 'Queued for probing',
+      alongside: () => [markProcessingStatement(scope, videoId, values)],
+    },
+  );
 }
 
-export async function completeUpload(env: Bindings, scope: ProfileScope, row: SourceVideoSummary): Promise<CompletedUpload> {
+export async function completeUpload(
+  env: Bindings,
+  scope: ProfileScope,
+  row: SourceVideoSummary,
+): Promise<CompletedUpload> {
   if (row.status === 'processing' || row.status === 'ready') return { video: row, job: null };
   if (row.status === 'failed') throw conflict(`The upload failed (${row.errorCode ?? 'unknown'}); start a new upload`);
   requireOpen(row);
@@ -394,9 +449,14 @@ export async function completeUpload(env: Bindings, scope: ProfileScope, row: So
   const head = await env.MEDIA.head(row.storageKey);
   if (!head) throw new ApiError(409, 'conflict', 'No bytes have been uploaded yet', { details: { received_bytes: 0 } });
   if (head.size !== row.declaredSizeBytes) {
-    throw new ApiError(409, 'conflict', `The upload is incomplete: ${head.size} of ${row.declaredSizeBytes} bytes arrived`, {
-      details: { received_bytes: head.size },
-    });
+    throw new ApiError(
+      409,
+      'conflict',
+      `The upload is incomplete: ${head.size} of ${row.declaredSizeBytes} bytes arrived`,
+      {
+        details: { received_bytes: head.size },
+      },
+    );
   }
   const verdict = checkDeclaredVideo(await leadingBytes(env.MEDIA, row.storageKey), row.contentType);
   if (!verdict.ok) return rejectMedia(env, scope, row, verdict.message);
@@ -408,7 +468,10 @@ export async function completeUpload(env: Bindings, scope: ProfileScope, row: So
 }
 
 /** Removes the bytes of an upload that has not completed (its row is removed by the caller). */
-export async function discardUploadBytes(env: Bindings, row: Pick<SourceVideoRow, 'storageKey' | 'multipartUploadId'>): Promise<void> {
+export async function discardUploadBytes(
+  env: Bindings,
+  row: Pick<SourceVideoRow, 'storageKey' | 'multipartUploadId'>,
+): Promise<void> {
   if (row.multipartUploadId) {
     await env.MEDIA.resumeMultipartUpload(row.storageKey, row.multipartUploadId)
       .abort()

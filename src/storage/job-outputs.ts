@@ -18,7 +18,13 @@ export function jobOutputKey(scope: ProfileScope, jobId: string, name: string): 
 const OUTPUT_SUFFIX = '_output';
 const NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]{1,8})?$/i;
 
-async function decorate(env: Bindings, scope: ProfileScope, jobId: string, value: unknown, depth: number): Promise<unknown> {
+async function decorate(
+  env: Bindings,
+  scope: ProfileScope,
+  jobId: string,
+  value: unknown,
+  depth: number,
+): Promise<unknown> {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return Promise.all(value.map((v) => decorate(env, scope, jobId, v, depth + 1)));
   const out: Record<string, unknown> = {};
@@ -33,7 +39,11 @@ async function decorate(env: Bindings, scope: ProfileScope, jobId: string, value
 }
 
 /** The job's result with a signed `*_url` beside every `*_output` name. */
-export async function withOutputUrls(env: Bindings, scope: ProfileScope, job: Pick<JobRow, 'id' | 'result'>): Promise<Record<string, unknown> | null> {
+export async function withOutputUrls(
+  env: Bindings,
+  scope: ProfileScope,
+  job: Pick<JobRow, 'id' | 'result'>,
+): Promise<Record<string, unknown> | null> {
   if (!job.result) return null;
   return (await decorate(env, scope, job.id, job.result, 0)) as Record<string, unknown>;
 }
@@ -42,7 +52,12 @@ export async function withOutputUrls(env: Bindings, scope: ProfileScope, job: Pi
  * Deletes every object under the job's prefix except `keep` (intermediates of a finished job).
  * Returns the keys kept that exist.
  */
-export async function pruneJobObjects(env: Bindings, scope: ProfileScope, jobId: string, keep: readonly string[]): Promise<string[]> {
+export async function pruneJobObjects(
+  env: Bindings,
+  scope: ProfileScope,
+  jobId: string,
+  keep: readonly string[],
+): Promise<string[]> {
   const prefix = storageKeyOf(scope, jobOutput(jobId, 'x')).slice(0, -1);
   const wanted = new Set(keep);
   const kept: string[] = [];
@@ -58,7 +73,15 @@ export async function pruneJobObjects(env: Bindings, scope: ProfileScope, jobId:
 }
 
 /** The original's video_info block from a probed source video. */
-export function videoInfoOf(video: { name: string; originalFilename: string | null; duration: number | null; fps: number | null; width: number | null; height: number | null; rotation: number | null }) {
+export function videoInfoOf(video: {
+  name: string;
+  originalFilename: string | null;
+  duration: number | null;
+  fps: number | null;
+  width: number | null;
+  height: number | null;
+  rotation: number | null;
+}) {
   const duration = video.duration ?? 0;
   const fps = video.fps ?? 0;
   return {

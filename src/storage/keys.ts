@@ -25,7 +25,8 @@ export const storageKeys = {
   segmentPrefix: (scope: ProfileScope, segmentId: string) => `${base(scope)}segments/${segmentId}/`,
   clipRaw: (scope: ProfileScope, clipId: string, revision = 'raw') => `${base(scope)}clips/${clipId}/${revision}.mp4`,
   clipThumbnail: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/thumbnail.jpg`,
-  clipFinal: (scope: ProfileScope, clipId: string, preset: string) => `${base(scope)}clips/${clipId}/final-${preset}.mp4`,
+  clipFinal: (scope: ProfileScope, clipId: string, preset: string) =>
+    `${base(scope)}clips/${clipId}/final-${preset}.mp4`,
   clipVoiceover: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/voiceover.mp3`,
   /** What the cached voice-over says and how long it is (text, voice, duration, captions). */
   clipVoiceoverMeta: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/voiceover.json`,

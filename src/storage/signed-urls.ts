@@ -20,7 +20,10 @@ import type { Database } from '../db/client.ts';
 import { storageKeys } from './keys.ts';
 
 /** File-name-like variant parts (revision, preset, output name): no slashes, no dot-dot. */
-const variantName = z.string().regex(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]{1,8})?$/i).max(64);
+const variantName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]{1,8})?$/i)
+  .max(64);
 
 /** Every object a signed URL can point at. Add a kind here (and in `storageKeyOf`) for new media. */
 export const mediaTargetSchema = z.discriminatedUnion('kind', [
@@ -108,11 +111,18 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 function signingKey(env: Pick<Bindings, 'URL_SIGNING_KEY'>): Promise<CryptoKey> {
   const secret = env.URL_SIGNING_KEY;
   if (!secret || secret.length < 32) {
-    throw new ApiError(503, 'not_configured', 'Signed media URLs are not configured (URL_SIGNING_KEY, at least 32 characters)');
+    throw new ApiError(
+      503,
+      'not_configured',
+      'Signed media URLs are not configured (URL_SIGNING_KEY, at least 32 characters)',
+    );
   }
   let key = keyCache.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     keyCache.set(secret, key);
   }
   return key;
@@ -151,7 +161,7 @@ export async function verifyMediaToken(
   const body = token.slice(0, dot);
   // fromBase64Url takes only the canonical spelling, so no two token strings verify as one token.
   const mac = fromBase64Url(token.slice(dot + 1));
-  if (!mac || mac.length !== 32) throw invalid;
+  if (mac?.length !== 32) throw invalid;
   const ok = await crypto.subtle.verify('HMAC', await signingKey(env), mac, encoder.encode(body));
   if (!ok) throw invalid;
   const parsed = parsePayload(fromBase64Url(body));
@@ -237,7 +247,10 @@ export async function signedUploadUrl(
   target: MediaTarget,
   options: UploadUrlOptions,
 ): Promise<{ url: string; expiresAt: string }> {
-  const ttl = Math.max(1, Math.min(MAX_MEDIA_URL_TTL_SECONDS, Math.floor(options.ttlSeconds ?? DEFAULT_MEDIA_URL_TTL_SECONDS)));
+  const ttl = Math.max(
+    1,
+    Math.min(MAX_MEDIA_URL_TTL_SECONDS, Math.floor(options.ttlSeconds ?? DEFAULT_MEDIA_URL_TTL_SECONDS)),
+  );
   const e = Math.floor((options.now ?? Date.now()) / 1000) + ttl;
   const token = await signPayload(env, {
     v: 1,

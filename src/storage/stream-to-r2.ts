@@ -51,7 +51,8 @@ export async function streamToR2(
 
   const append = async (chunk: Uint8Array) => {
     total += chunk.length;
-    if (options.maxBytes !== undefined && total > options.maxBytes) throw new StreamTooLargeError(`More than ${options.maxBytes} bytes`);
+    if (options.maxBytes !== undefined && total > options.maxBytes)
+      throw new StreamTooLargeError(`More than ${options.maxBytes} bytes`);
     let offset = 0;
     while (offset < chunk.length) {
       const n = Math.min(partBytes - filled, chunk.length - offset);

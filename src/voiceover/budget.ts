@@ -27,7 +27,11 @@ export async function checkVoiceovers(env: Bindings, scope: ProfileScope, speech
     const problem = voiceProblem(plan);
     if (problem) throw new ApiError(400, 'validation_failed', `${speech.label}: ${problem}`);
     if (speech.text.trim().length > plan.maxCharacters) {
-      throw new ApiError(400, 'validation_failed', `${speech.label}: the voice-over text has ${speech.text.trim().length} characters; ${plan.provider} takes at most ${plan.maxCharacters}`);
+      throw new ApiError(
+        400,
+        'validation_failed',
+        `${speech.label}: the voice-over text has ${speech.text.trim().length} characters; ${plan.provider} takes at most ${plan.maxCharacters}`,
+      );
     }
     estimate += estimateVoiceoverCostUsd(env, plan, speech.text.trim());
   }

@@ -20,10 +20,18 @@ export const VoiceoverMeta = z.object({
 export type VoiceoverMeta = z.infer<typeof VoiceoverMeta>;
 
 /** The cached voice-over when it speaks exactly `text` with `voice`. */
-export async function cachedVoiceover(env: Bindings, scope: ProfileScope, content: ClipContentRow, text: string): Promise<VoiceoverMeta | null> {
+export async function cachedVoiceover(
+  env: Bindings,
+  scope: ProfileScope,
+  content: ClipContentRow,
+  text: string,
+): Promise<VoiceoverMeta | null> {
   const audioKey = storageKeys.clipVoiceover(scope, content.clipId);
   if (content.ttsAudioKey !== audioKey) return null;
-  const [meta, audio] = await Promise.all([env.MEDIA.get(storageKeys.clipVoiceoverMeta(scope, content.clipId)), env.MEDIA.head(audioKey)]);
+  const [meta, audio] = await Promise.all([
+    env.MEDIA.get(storageKeys.clipVoiceoverMeta(scope, content.clipId)),
+    env.MEDIA.head(audioKey),
+  ]);
   if (!meta || !audio) {
     await meta?.body.cancel();
     return null;
@@ -34,16 +42,31 @@ export async function cachedVoiceover(env: Bindings, scope: ProfileScope, conten
 }
 
 /** Stores the voice-over's description and points the content at the audio. */
-export async function rememberVoiceover(env: Bindings, scope: ProfileScope, clipId: string, meta: VoiceoverMeta): Promise<void> {
-  await env.MEDIA.put(storageKeys.clipVoiceoverMeta(scope, clipId), JSON.stringify(meta), { httpMetadata: { contentType: 'application/json' } });
+export async function rememberVoiceover(
+  env: Bindings,
+  scope: ProfileScope,
+  clipId: string,
+  meta: VoiceoverMeta,
+): Promise<void> {
+  await env.MEDIA.put(storageKeys.clipVoiceoverMeta(scope, clipId), JSON.stringify(meta), {
+    httpMetadata: { contentType: 'application/json' },
+  });
   await upsertClipContent(scope, clipId, { ttsAudioKey: storageKeys.clipVoiceover(scope, clipId) });
 }
 
 /** Copies a voice-over made once (e.g. for a whole generation) to a clip, with its description. */
-export async function copyVoiceoverTo(env: Bindings, scope: ProfileScope, fromKey: string, clipId: string, meta: VoiceoverMeta): Promise<void> {
+export async function copyVoiceoverTo(
+  env: Bindings,
+  scope: ProfileScope,
+  fromKey: string,
+  clipId: string,
+  meta: VoiceoverMeta,
+): Promise<void> {
   const audio = await env.MEDIA.get(fromKey);
   if (!audio) throw new Error('the voice-over audio vanished from storage');
-  await env.MEDIA.put(storageKeys.clipVoiceover(scope, clipId), audio.body, { httpMetadata: { contentType: 'audio/mpeg' } });
+  await env.MEDIA.put(storageKeys.clipVoiceover(scope, clipId), audio.body, {
+    httpMetadata: { contentType: 'audio/mpeg' },
+  });
   await upsertClipContent(scope, clipId, { ttsText: meta.text, ttsVoiceId: meta.voice });
   await rememberVoiceover(env, scope, clipId, meta);
 }

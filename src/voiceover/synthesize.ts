@@ -97,13 +97,21 @@ export function planVoiceover(env: Bindings, profile: VoiceProfile, voice?: stri
       maxCharacters: elevenLabsMaxCharacters(model),
     };
   }
-  return { provider: 'local', voice: voice || profile.localVoice || DEFAULT_LOCAL_VOICE, model: null, maxCharacters: LOCAL_TTS_MAX_CHARACTERS };
+  return {
+    provider: 'local',
+    voice: voice || profile.localVoice || DEFAULT_LOCAL_VOICE,
+    model: null,
+    maxCharacters: LOCAL_TTS_MAX_CHARACTERS,
+  };
 }
 
 /** Checks a requested voice against the plan's provider; returns a message when it cannot work. */
 export function voiceProblem(plan: VoiceoverPlan): string | null {
-  const ok = plan.provider === 'elevenlabs' ? ELEVENLABS_VOICE_PATTERN.test(plan.voice) : LOCAL_VOICE_PATTERN.test(plan.voice);
-  return ok ? null : `"${plan.voice}" is not a valid ${plan.provider === 'elevenlabs' ? 'ElevenLabs voice id' : 'eSpeak NG voice name'}`;
+  const ok =
+    plan.provider === 'elevenlabs' ? ELEVENLABS_VOICE_PATTERN.test(plan.voice) : LOCAL_VOICE_PATTERN.test(plan.voice);
+  return ok
+    ? null
+    : `"${plan.voice}" is not a valid ${plan.provider === 'elevenlabs' ? 'ElevenLabs voice id' : 'eSpeak NG voice name'}`;
 }
 
 /** What the voice-over will cost in USD (0 for the local voice), for `assertWithinBudget`. */
@@ -244,7 +252,12 @@ async function elevenLabsSpeech(
   const client = createElevenLabsClient({ baseUrl: env.ELEVENLABS_BASE_URL, apiKey: env.ELEVENLABS_API_KEY ?? '' });
   let result;
   try {
-    result = await client.synthesizeWithTimestamps({ voiceId: plan.voice, modelId: plan.model!, text: req.text, outputFormat: 'mp3_44100_128' });
+    result = await client.synthesizeWithTimestamps({
+      voiceId: plan.voice,
+      modelId: plan.model!,
+      text: req.text,
+      outputFormat: 'mp3_44100_128',
+    });
   } catch (err) {
     if (err instanceof ProviderError) throw providerErrorToJobError(err);
     if (err instanceof RangeError) throw new PermanentJobError('invalid_request', err.message);
@@ -264,14 +277,21 @@ async function elevenLabsSpeech(
   return stored;
 }
 
-export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, req: VoiceoverRequest): Promise<VoiceoverResult> {
+export async function synthesizeVoiceover(
+  env: Bindings,
+  scope: ProfileScope,
+  req: VoiceoverRequest,
+): Promise<VoiceoverResult> {
   const key = req.key ?? 'tts';
   if (!KEY_PATTERN.test(key)) throw new Error(`voice-over key ${JSON.stringify(key)} must match ${KEY_PATTERN}`);
   const text = req.text.trim();
   if (!text) throw new PermanentJobError('invalid_request', 'The voice-over text is empty');
   const plan = planVoiceover(env, await getScopeProfile(scope), req.voice);
   if (text.length > plan.maxCharacters) {
-    throw new PermanentJobError('text_too_long', `The voice-over text has ${text.length} characters; ${plan.provider} takes at most ${plan.maxCharacters}`);
+    throw new PermanentJobError(
+      'text_too_long',
+      `The voice-over text has ${text.length} characters; ${plan.provider} takes at most ${plan.maxCharacters}`,
+    );
   }
   const problem = voiceProblem(plan);
   if (problem) throw new PermanentJobError('invalid_voice', problem);
@@ -297,7 +317,10 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
   await progress(0, plan.provider === 'elevenlabs' ? 'Synthesising voice (ElevenLabs)' : 'Synthesising voice (local)');
   if (plan.provider === 'elevenlabs') {
     const stored = await elevenLabsSpeech(env, scope, { ...req, text }, plan, key, speechTarget);
-    const cost = elevenLabsTtsCost({ model: stored.model, characters: stored.characters, request_id: stored.request_id }, loadPriceTable(env.PRICES_JSON));
+    const cost = elevenLabsTtsCost(
+      { model: stored.model, characters: stored.characters, request_id: stored.request_id },
+      loadPriceTable(env.PRICES_JSON),
+    );
     await recordCost(scope, {
       jobId: req.jobId,
       service: 'elevenlabs',
@@ -319,7 +342,11 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
     cacheKeys = [...new Set([speechKey, storageKeyOf(scope, jobOutput(req.jobId, `${key}-el.json`))])];
   } else {
     const result = await callProcessor(async () =>
-      processor.run('tts-local', { text, voice: plan.voice, output: await mediaOutput(env, scope, speechTarget, AUDIO_TYPE) }, (e) => progress(e.percent * 0.5, 'Synthesising voice (local)')),
+      processor.run(
+        'tts-local',
+        { text, voice: plan.voice, output: await mediaOutput(env, scope, speechTarget, AUDIO_TYPE) },
+        (e) => progress(e.percent * 0.5, 'Synthesising voice (local)'),
+      ),
     );
     cues = result.cues.map((c) => ({ start: c.start, end: c.end, text: c.text }));
     characters = result.characters;
@@ -394,7 +421,14 @@ export async function synthesizeVoiceover(env: Bindings, scope: ProfileScope, re
   };
 }
 
-async function audioDuration(env: Bindings, scope: ProfileScope, processor: ProcessorClient, target: MediaTarget): Promise<number> {
-  const probe = await callProcessor(async () => processor.run('probe', { input: await mediaInput(env, scope, target) }));
+async function audioDuration(
+  env: Bindings,
+  scope: ProfileScope,
+  processor: ProcessorClient,
+  target: MediaTarget,
+): Promise<number> {
+  const probe = await callProcessor(async () =>
+    processor.run('probe', { input: await mediaInput(env, scope, target) }),
+  );
   return probe.duration;
 }

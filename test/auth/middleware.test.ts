@@ -157,7 +157,7 @@ describe('active profile resolution', () => {
     expect(res.body.error.code).toBe('bad_request');
   });
 
-  it('answers 404 for an unknown profile and 403 for another user\'s profile', async () => {
+  it("answers 404 for an unknown profile and 403 for another user's profile", async () => {
     const alice = await seedUser('alice');
     const bob = await seedUser('bob');
     const unknown = await call('/api/v1/jobs', { token: alice.token, profileId: 'prf_00000000000000000000000000' });

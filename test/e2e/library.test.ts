@@ -65,7 +65,15 @@ interface StreamInfo {
 }
 
 async function streams(path: string): Promise<{ video: StreamInfo; audio: StreamInfo | undefined; duration: number }> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_streams',
+    '-show_format',
+    path,
+  ]);
   const parsed = JSON.parse(stdout) as { streams: StreamInfo[]; format: { duration: string } };
   return {
     video: parsed.streams.find((s) => s.codec_type === 'video')!,
@@ -78,7 +86,23 @@ async function streams(path: string): Promise<{ video: StreamInfo; audio: Stream
 async function greyFrame(path: string, time: number, width: number, height: number, filter = ''): Promise<Uint8Array> {
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-ss', time.toFixed(3), '-i', path, '-frames:v', '1', '-vf', `${filter}${filter ? ',' : ''}scale=${width}:${height}`, '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      time.toFixed(3),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-vf',
+      `${filter}${filter ? ',' : ''}scale=${width}:${height}`,
+      '-pix_fmt',
+      'gray',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 64 << 20 },
   );
   return new Uint8Array(stdout);
@@ -101,7 +125,26 @@ function meanDiff(a: Uint8Array, b: Uint8Array, width: number, fromRow: number, 
 async function rms(path: string, filter: string, window: { start: number; duration: number }): Promise<number> {
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-ss', String(window.start), '-t', String(window.duration), '-i', path, '-vn', '-af', filter, '-ac', '1', '-ar', '16000', '-f', 'f32le', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(window.start),
+      '-t',
+      String(window.duration),
+      '-i',
+      path,
+      '-vn',
+      '-af',
+      filter,
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-f',
+      'f32le',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 64 << 20 },
   );
   let sum = 0;
@@ -124,9 +167,15 @@ async function waitDone(jobId: string, timeoutMs = 170_000) {
 
 async function uploadReady(path: string, name: string): Promise<string> {
   const bytes = await readWhole(path);
-  const created = await api()(`${VIDEOS}/uploads`, { json: { name, content_type: 'video/mp4', size_bytes: bytes.length } });
+  const created = await api()(`${VIDEOS}/uploads`, {
+    json: { name, content_type: 'video/mp4', size_bytes: bytes.length },
+  });
   expect(created.status, created.text).toBe(201);
-  const put = await stack.fetchUrl(created.body.upload.upload_url, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'video/mp4' } });
+  const put = await stack.fetchUrl(created.body.upload.upload_url, {
+    method: 'PUT',
+    body: bytes,
+    headers: { 'Content-Type': 'video/mp4' },
+  });
   expect(put.status, put.text).toBe(200);
   const id = created.body.source_video.id as string;
   const done = await api()(`${VIDEOS}/${id}/complete`, { method: 'POST' });
@@ -196,7 +245,8 @@ describe('segments', () => {
   });
 
   it('matches an SRT against the segment keywords', async () => {
-    const srt = '1\n00:00:01,000 --> 00:00:03,000\nWe woke up before sunrise\n\n2\n00:00:05,500 --> 00:00:07,000\nThen the Market opened\n\n3\nbroken\n';
+    const srt =
+      '1\n00:00:01,000 --> 00:00:03,000\nWe woke up before sunrise\n\n2\n00:00:05,500 --> 00:00:07,000\nThen the Market opened\n\n3\nbroken\n';
     const res = await api()(`${SEG}/match-srt`, { json: { srt_content: srt } });
     expect(res.status).toBe(200);
     expect(res.headers.get('X-SRT-Problems')).toBe('1');
@@ -221,7 +271,9 @@ describe('generation', () => {
     expect(assigned.body).toEqual({ status: 'assigned', project_id: projectId, segments_count: 5 });
     expect((await api()(`${SEG}/projects/${projectId}/segments`)).body.map((s: any) => s.id)).toEqual(segmentIds);
 
-    const started = await api()(`${LIB}/projects/${projectId}/generate-from-segments`, { json: { variant_count: 3, selection_mode: 'random', target_duration: 15 } });
+    const started = await api()(`${LIB}/projects/${projectId}/generate-from-segments`, {
+      json: { variant_count: 3, selection_mode: 'random', target_duration: 15 },
+    });
     expect(started.status, started.text).toBe(202);
     const job = await waitDone(started.body.job_id);
     const variants = job.result!.variants as any[];
@@ -254,14 +306,19 @@ describe('generation', () => {
   });
 
   it('continues the variant index on the next run and refuses a concurrent one', async () => {
-    const started = await api()(`${LIB}/projects/${projectId}/generate-from-segments`, { json: { variant_count: 1, selection_mode: 'sequential', target_duration: 6 } });
+    const started = await api()(`${LIB}/projects/${projectId}/generate-from-segments`, {
+      json: { variant_count: 1, selection_mode: 'sequential', target_duration: 6 },
+    });
     expect(started.status).toBe(202);
     expect(started.body.start_variant_index).toBe(4);
     const busy = await api()(`${LIB}/projects/${projectId}/generate-from-segments`, { json: { variant_count: 1 } });
     expect(busy.status).toBe(409);
     const job = await waitDone(started.body.job_id);
     // Sequential, variant 4 starts at the fourth assigned segment (5.4 s) and fills 0.6 s from the fifth.
-    expect((job.result!.variants as any[])[0].pieces.map((p: any) => p.segment_id)).toEqual([segmentIds[3], segmentIds[4]]);
+    expect((job.result!.variants as any[])[0].pieces.map((p: any) => p.segment_id)).toEqual([
+      segmentIds[3],
+      segmentIds[4],
+    ]);
     const project = (await api()(`${LIB}/projects/${projectId}`)).body;
     expect(project.variants_count).toBe(4);
     expect(project.progress).toBe(100);
@@ -273,7 +330,9 @@ describe('generation with a voice-over', () => {
     const project = (await api()(`${LIB}/projects`, { json: { name: 'Narrated', target_duration: 20 } })).body.id;
     await api()(`${SEG}/projects/${project}/assign`, { json: { segment_ids: segmentIds } });
     const text = 'A short narrated cut.';
-    const started = await api()(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1, selection_mode: 'sequential', tts_text: text, generate_tts: true } });
+    const started = await api()(`${LIB}/projects/${project}/generate-from-segments`, {
+      json: { variant_count: 1, selection_mode: 'sequential', tts_text: text, generate_tts: true },
+    });
     expect(started.status, started.text).toBe(202);
     const job = await waitDone(started.body.job_id);
     const voice = job.result!.voiceover as { provider: string; duration: number };
@@ -293,10 +352,13 @@ describe('muting the source voice', () => {
   it('fades speech out of a variant (audio only re-encoded, picture copied)', async () => {
     const speech = await makeSpeechVideo({ speechStart: 3, duration: 12 });
     const video = await uploadReady(speech.path, 'Talking');
-    const segment = (await api()(`${SEG}/source-videos/${video}/segments`, { json: { start_time: 1, end_time: 10 } })).body.id;
+    const segment = (await api()(`${SEG}/source-videos/${video}/segments`, { json: { start_time: 1, end_time: 10 } }))
+      .body.id;
     const project = (await api()(`${LIB}/projects`, { json: { name: 'Muted', target_duration: 8 } })).body.id;
     await api()(`${SEG}/projects/${project}/assign`, { json: { segment_ids: [segment] } });
-    const started = await api()(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1, mute_source_voice: true, mute_style: 'fade' } });
+    const started = await api()(`${LIB}/projects/${project}/generate-from-segments`, {
+      json: { variant_count: 1, mute_source_voice: true, mute_style: 'fade' },
+    });
     const job = await waitDone(started.body.job_id);
     const variant = (job.result!.variants as any[])[0];
     expect(variant.encodes).toMatchObject({ audio_mute: true });
@@ -312,7 +374,9 @@ describe('muting the source voice', () => {
     const before = await rms(cutPath, 'anull', inside);
     const after = await rms(mutedPath, 'anull', inside);
     const dropDb = 20 * Math.log10(before / Math.max(after, 1e-9));
-    console.info(JSON.stringify({ measured: 'fade mute', speech_rms_before: before, speech_rms_after: after, drop_db: dropDb }));
+    console.info(
+      JSON.stringify({ measured: 'fade mute', speech_rms_before: before, speech_rms_after: after, drop_db: dropDb }),
+    );
     expect(before).toBeGreaterThan(0.01);
     expect(dropDb).toBeGreaterThan(20);
     // The picture was copied, frame for frame.
@@ -326,7 +390,10 @@ describe('render', () => {
   it('renders 1080×1920 with subtitles burned into the subtitle area only', async () => {
     const clip = clips[0]!;
     const srt = '1\n00:00:02,000 --> 00:00:09,000\nSUBTITLE BURN TEST\n';
-    const content = await api()(`${LIB}/clips/${clip.id}/content`, { method: 'PUT', json: { srt_content: srt, subtitle_settings: { fontSize: 90, textColor: '#FFFF00', positionY: 85 } } });
+    const content = await api()(`${LIB}/clips/${clip.id}/content`, {
+      method: 'PUT',
+      json: { srt_content: srt, subtitle_settings: { fontSize: 90, textColor: '#FFFF00', positionY: 85 } },
+    });
     expect(content.status, content.text).toBe(200);
     const form = new FormData();
     form.append('preset_name', 'instagram_reels');
@@ -348,13 +415,31 @@ describe('render', () => {
     // The same frame without subtitles: the raw variant scaled and cropped the way the preset does.
     const [w, h] = [270, 480];
     const rendered = await greyFrame(path, 5, w, h);
-    const reference = await greyFrame(await download(clip.video_url), 5, w, h, 'scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920');
+    const reference = await greyFrame(
+      await download(clip.video_url),
+      5,
+      w,
+      h,
+      'scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920',
+    );
     const subtitleArea = meanDiff(rendered, reference, w, Math.round(h * 0.7), Math.round(h * 0.95));
     const topArea = meanDiff(rendered, reference, w, 0, Math.round(h * 0.6));
     expect(subtitleArea).toBeGreaterThan(3 * topArea);
     expect(subtitleArea).toBeGreaterThan(4);
     // Before the cue starts, the subtitle area matches too.
-    const early = meanDiff(await greyFrame(path, 1, w, h), await greyFrame(await download(clip.video_url), 1, w, h, 'scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920'), w, Math.round(h * 0.7), Math.round(h * 0.95));
+    const early = meanDiff(
+      await greyFrame(path, 1, w, h),
+      await greyFrame(
+        await download(clip.video_url),
+        1,
+        w,
+        h,
+        'scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920',
+      ),
+      w,
+      Math.round(h * 0.7),
+      Math.round(h * 0.95),
+    );
     expect(early).toBeLessThan(subtitleArea / 3);
 
     const project = (await api()(`${LIB}/projects/${projectId}`)).body;
@@ -389,7 +474,14 @@ describe('render', () => {
     const toneFinal = await rms(finalPath, TONE_BAND, window);
     expect(toneRaw).toBeGreaterThan(0.01);
     const ducked = toneFinal / (toneRaw * gain);
-    console.info(JSON.stringify({ measured: 'voice-over levels', loudness_gain: gain, tone_kept_ratio: ducked, voice_seconds: voice.duration }));
+    console.info(
+      JSON.stringify({
+        measured: 'voice-over levels',
+        loudness_gain: gain,
+        tone_kept_ratio: ducked,
+        voice_seconds: voice.duration,
+      }),
+    );
     expect(ducked, `tone kept at ${ducked.toFixed(3)} of its level`).toBeGreaterThan(0.08);
     expect(ducked).toBeLessThan(0.3);
 

@@ -22,10 +22,17 @@ afterAll(async () => {
 
 type Files = Record<string, { path: string; type: string; name?: string }>;
 
-async function postForm(t: Tenant, path: string, fields: Record<string, string>, files: Files = {}, headers: Record<string, string> = {}) {
+async function postForm(
+  t: Tenant,
+  path: string,
+  fields: Record<string, string>,
+  files: Files = {},
+  headers: Record<string, string> = {},
+) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  for (const [k, f] of Object.entries(files)) form.append(k, new Blob([await readWhole(f.path)], { type: f.type }), f.name ?? f.path.split('/').at(-1));
+  for (const [k, f] of Object.entries(files))
+    form.append(k, new Blob([await readWhole(f.path)], { type: f.type }), f.name ?? f.path.split('/').at(-1));
   return stack.api(t)(path, { method: 'POST', body: form, headers });
 }
 
@@ -75,7 +82,12 @@ describe('voice', () => {
   it('detects the voice of an uploaded video at the known offsets, then answers from the cache', async () => {
     const t = await stack.newTenant();
     const speech = await makeSpeechVideo({ speechStart: 1.5, duration: 6 });
-    const res = await postForm(t, '/api/v1/detect-voice', { threshold: '0.5' }, { video: { path: speech.path, type: 'video/mp4' } });
+    const res = await postForm(
+      t,
+      '/api/v1/detect-voice',
+      { threshold: '0.5' },
+      { video: { path: speech.path, type: 'video/mp4' } },
+    );
     expect(res.status, res.text).toBe(202);
     const sourceVideoId = res.body.source_video_id;
     const job = await finished(t, res.body.job_id);
@@ -89,7 +101,9 @@ describe('voice', () => {
     const video = await stack.api(t)(`/api/v1/segments/source-videos/${sourceVideoId}`);
     expect(video.body.status).toBe('ready');
 
-    const again = await stack.api(t)('/api/v1/detect-voice', { json: { source_video_id: sourceVideoId, threshold: 0.5 } });
+    const again = await stack.api(t)('/api/v1/detect-voice', {
+      json: { source_video_id: sourceVideoId, threshold: 0.5 },
+    });
     expect(again.status, again.text).toBe(200);
     expect(again.body).toMatchObject({ status: 'success', cached: true, segments_count: segments.length });
     expect(again.body.voice_segments).toEqual(segments);
@@ -99,10 +113,20 @@ describe('voice', () => {
   it('mutes the speech: the muted window is silent and every video packet is unchanged', async () => {
     const t = await stack.newTenant();
     const speech = await makeSpeechVideo({ speechStart: 1.5, duration: 6 });
-    const res = await postForm(t, '/api/v1/mute-voice', { output_name: 'interview' }, { video: { path: speech.path, type: 'video/mp4' } });
+    const res = await postForm(
+      t,
+      '/api/v1/mute-voice',
+      { output_name: 'interview' },
+      { video: { path: speech.path, type: 'video/mp4' } },
+    );
     expect(res.status, res.text).toBe(202);
     const job = await finished(t, res.body.job_id);
-    expect(job.result).toMatchObject({ status: 'success', mode: 'hard', video_copied: true, download_filename: 'interview_voice_muted.mp4' });
+    expect(job.result).toMatchObject({
+      status: 'success',
+      mode: 'hard',
+      video_copied: true,
+      download_filename: 'interview_voice_muted.mp4',
+    });
     expect(job.result!.segments_muted).toBeGreaterThanOrEqual(1);
 
     const muted = await saveBytes(await download(job.result!.final_video_url as string), 'mp4');
@@ -127,11 +151,24 @@ describe('analysis and metadata', () => {
     expect(upload.status, upload.text).toBe(202);
     expect(upload.body.type).toBe('probe_source_video');
     const probe = await finished(t, upload.body.job_id);
-    expect(probe.result).toMatchObject({ width: 240, height: 320, rotation: 90, aspect_ratio: 'portrait', is_vertical: true });
+    expect(probe.result).toMatchObject({
+      width: 240,
+      height: 320,
+      rotation: 90,
+      aspect_ratio: 'portrait',
+      is_vertical: true,
+    });
 
     const stored = await stack.api(t)('/api/v1/video-info', { json: { source_video_id: upload.body.source_video_id } });
     expect(stored.status).toBe(200);
-    expect(stored.body).toMatchObject({ width: 240, height: 320, rotation: 90, aspect_ratio: 'portrait', is_vertical: true, fps: 25 });
+    expect(stored.body).toMatchObject({
+      width: 240,
+      height: 320,
+      rotation: 90,
+      aspect_ratio: 'portrait',
+      is_vertical: true,
+      fps: 25,
+    });
     expect(stored.body.duration).toBeCloseTo(3, 1);
   });
 
@@ -142,7 +179,11 @@ describe('analysis and metadata', () => {
     expect(res.status, res.text).toBe(202);
     expect(res.body.engine).toBe('highlights');
     const job = await finished(t, res.body.job_id);
-    const result = job.result as { video_info: any; segments: { start: number; end: number; duration: number }[]; total_selected_duration: number };
+    const result = job.result as {
+      video_info: any;
+      segments: { start: number; end: number; duration: number }[];
+      total_selected_duration: number;
+    };
     expect(result.video_info).toMatchObject({ width: 320, height: 240, fps: 25, frame_count: 300 });
     expect(result.segments.length).toBeGreaterThan(0);
     for (const s of result.segments) {
@@ -167,7 +208,12 @@ describe('main pipeline', () => {
   it('makes variants near the target with stream-copied cuts, no full encode without subtitles', async () => {
     const t = await stack.newTenant();
     const path = await makeVideo({ width: 320, height: 240, duration: 20, gop: 25 });
-    const res = await postForm(t, '/api/v1/jobs', { target_duration: '6', variant_count: '2', output_name: 'promo' }, { video: { path, type: 'video/mp4' } });
+    const res = await postForm(
+      t,
+      '/api/v1/jobs',
+      { target_duration: '6', variant_count: '2', output_name: 'promo' },
+      { video: { path, type: 'video/mp4' } },
+    );
     expect(res.status, res.text).toBe(202);
     const job = await finished(t, res.body.job_id);
     const result = job.result as any;
@@ -193,7 +239,12 @@ describe('main pipeline', () => {
     const res = await postForm(
       t,
       '/api/v1/jobs',
-      { target_duration: '5', script_text: 'Fresh coffee every morning. Come and taste it.', mute_source_voice: 'true', caption_voiceover: 'true' },
+      {
+        target_duration: '5',
+        script_text: 'Fresh coffee every morning. Come and taste it.',
+        mute_source_voice: 'true',
+        caption_voiceover: 'true',
+      },
       { video: { path: speech.path, type: 'video/mp4' } },
     );
     expect(res.status, res.text).toBe(202);
@@ -215,13 +266,18 @@ describe('multi-video', () => {
     const t = await stack.newTenant();
     const main = await makeVideo({ width: 320, height: 240, duration: 16 });
     const secondary = await makeVideo({ width: 640, height: 360, duration: 8, frequency: 880 });
-    const srt = '1\n00:00:00,000 --> 00:00:01,500\nGood morning\n\n2\n00:00:02,000 --> 00:00:04,000\nTry our coffee today\n\n3\n00:00:05,000 --> 00:00:07,000\nSee you soon\n';
+    const srt =
+      '1\n00:00:00,000 --> 00:00:01,500\nGood morning\n\n2\n00:00:02,000 --> 00:00:04,000\nTry our coffee today\n\n3\n00:00:05,000 --> 00:00:07,000\nSee you soon\n';
     const srtPath = await saveBytes(new TextEncoder().encode(srt), 'srt');
     const res = await postForm(
       t,
       '/api/v1/jobs/multi-video',
       { target_duration: '8', secondary_keywords_1: 'coffee', secondary_segment_duration: '2' },
-      { main_video: { path: main, type: 'video/mp4' }, secondary_video_1: { path: secondary, type: 'video/mp4' }, srt: { path: srtPath, type: 'application/x-subrip', name: 'subs.srt' } },
+      {
+        main_video: { path: main, type: 'video/mp4' },
+        secondary_video_1: { path: secondary, type: 'video/mp4' },
+        srt: { path: srtPath, type: 'application/x-subrip', name: 'subs.srt' },
+      },
     );
     expect(res.status, res.text).toBe(202);
     expect(res.body.secondary_source_video_ids).toHaveLength(1);
@@ -246,10 +302,17 @@ describe('library generation', () => {
     const api = stack.api(t);
     const project = (await api('/api/v1/library/projects', { json: { name: 'Launch', target_duration: 5 } })).body;
     const path = await makeVideo({ width: 320, height: 240, duration: 16 });
-    const res = await postForm(t, `/api/v1/library/projects/${project.id}/generate`, { variant_count: '2' }, { video: { path, type: 'video/mp4' } });
+    const res = await postForm(
+      t,
+      `/api/v1/library/projects/${project.id}/generate`,
+      { variant_count: '2' },
+      { video: { path, type: 'video/mp4' } },
+    );
     expect(res.status, res.text).toBe(202);
     expect(res.body).toMatchObject({ status: 'generating', project_id: project.id, variant_count: 2 });
-    const busy = await api(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: res.body.source_video_id } });
+    const busy = await api(`/api/v1/library/projects/${project.id}/generate`, {
+      json: { source_video_id: res.body.source_video_id },
+    });
     expect(busy.status).toBe(409);
     expect((await api(`/api/v1/library/projects/${project.id}`)).body.status).toBe('generating');
 
@@ -258,16 +321,29 @@ describe('library generation', () => {
     expect(clips.map((c: any) => c.variant_index)).toEqual([1, 2]);
     for (const clip of clips) {
       expect(Math.abs(clip.duration - 5)).toBeLessThan(0.6);
-      expect(stack.r2Keys(`p/${t.profileId}/clips/${clip.id}/`).map((k) => k.split('/').at(-1))).toEqual(['raw.mp4', 'thumbnail.jpg']);
+      expect(stack.r2Keys(`p/${t.profileId}/clips/${clip.id}/`).map((k) => k.split('/').at(-1))).toEqual([
+        'raw.mp4',
+        'thumbnail.jpg',
+      ]);
     }
     const done = (await api(`/api/v1/library/projects/${project.id}`)).body;
-    expect(done).toMatchObject({ status: 'ready_for_triage', variants_count: 2, progress: 100, generation_job_id: job.id });
+    expect(done).toMatchObject({
+      status: 'ready_for_triage',
+      variants_count: 2,
+      progress: 100,
+      generation_job_id: job.id,
+    });
 
     await expectRedeliveryChangesNothing(t, job);
 
     // A crash after the work but before the job was marked done: the message comes back.
     d1("UPDATE jobs SET status = 'running', updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?", job.id);
-    const outcome = await stack.deliver({ kind: 'job', job_id: job.id, profile_id: t.profileId, type: 'generate_project' });
+    const outcome = await stack.deliver({
+      kind: 'job',
+      job_id: job.id,
+      profile_id: t.profileId,
+      type: 'generate_project',
+    });
     expect(outcome.outcome).toBe('ok');
     expect((await api(`/api/v1/jobs/${job.id}`)).body.status).toBe('completed');
     const again = (await api(`/api/v1/library/projects/${project.id}/clips`)).body.clips;
@@ -304,7 +380,9 @@ describe('processor down', () => {
     expect(failed.error.message).toMatch(/processor unreachable.*gave up after 6 attempts/);
     const video = (await stack.api(t)(`/api/v1/segments/source-videos/${uploaded.body.id}`)).body;
     expect(video.status).toBe('ready');
-    expect(stack.r2Keys(`p/${t.profileId}/videos/${uploaded.body.id}/`)).toContain(`p/${t.profileId}/videos/${uploaded.body.id}/source`);
+    expect(stack.r2Keys(`p/${t.profileId}/videos/${uploaded.body.id}/`)).toContain(
+      `p/${t.profileId}/videos/${uploaded.body.id}/source`,
+    );
   });
 });
 
@@ -313,7 +391,9 @@ describe('with the Gemini fake', () => {
   let gemini: GeminiFake;
   beforeAll(async () => {
     gemini = await GeminiFake.start();
-    gstack = await startStack({ vars: { GEMINI_BASE_URL: gemini.url, GEMINI_API_KEY: GEMINI_FAKE_KEY, GEMINI_MODEL: 'gemini-2.5-flash' } });
+    gstack = await startStack({
+      vars: { GEMINI_BASE_URL: gemini.url, GEMINI_API_KEY: GEMINI_FAKE_KEY, GEMINI_MODEL: 'gemini-2.5-flash' },
+    });
   });
   afterAll(async () => {
     await gstack?.stop();
@@ -335,12 +415,17 @@ describe('with the Gemini fake', () => {
     const result = job.result as any;
     expect(result.engine_used).toBe('gemini');
     // 70 s at one frame per 2 s = 35 frames: two requests of ≤ 30 frames.
-    const calls = gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' });
+    const calls = gemini.server.requestsFor({
+      method: 'POST',
+      path: '/v1beta/models/gemini-2.5-flash:generateContent',
+    });
     expect(calls).toHaveLength(2);
     expect(result.gemini).toMatchObject({ model: 'gemini-2.5-flash', calls: 2, reused: false });
     // The second batch is labelled with absolute times (60 s and later), and its segments stay there.
     const body = calls[1]!.json as { contents: { parts: { text?: string }[] }[] };
-    const labels = body.contents[0]!.parts.map((p) => p.text).filter((x): x is string => !!x && /^Frame \d+ at/.test(x));
+    const labels = body.contents[0]!.parts.map((p) => p.text).filter(
+      (x): x is string => !!x && /^Frame \d+ at/.test(x),
+    );
     expect(labels[0]).toBe('Frame 31 at 60s');
     for (const s of result.segments) {
       expect(s.start).toBeGreaterThanOrEqual(0);
@@ -351,7 +436,8 @@ describe('with the Gemini fake', () => {
 
     const costs = (await gstack.api(t)('/api/v1/costs/all')).body.entries;
     expect(costs).toHaveLength(2);
-    for (const c of costs) expect(c).toMatchObject({ job_id: job.id, service: 'gemini', unit: 'tokens', model: 'gemini-2.5-flash' });
+    for (const c of costs)
+      expect(c).toMatchObject({ job_id: job.id, service: 'gemini', unit: 'tokens', model: 'gemini-2.5-flash' });
     expect(costs.reduce((n: number, c: any) => n + c.cost_usd, 0)).toBeCloseTo(result.gemini.cost_usd, 8);
 
     // A crash after the calls: the rerun reuses the stored analysis.
@@ -361,7 +447,9 @@ describe('with the Gemini fake', () => {
     expect(rerun.status).toBe('completed');
     expect(rerun.result.gemini.reused).toBe(true);
     expect(rerun.result.segments).toEqual(result.segments);
-    expect(gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' })).toHaveLength(2);
+    expect(
+      gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' }),
+    ).toHaveLength(2);
     expect((await gstack.api(t)('/api/v1/costs/all')).body.entries).toHaveLength(2);
   });
 
@@ -371,7 +459,14 @@ describe('with the Gemini fake', () => {
     gemini.server.failNext({
       method: 'POST',
       status: 400,
-      body: { error: { code: 400, message: 'API key not valid.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } },
+      body: {
+        error: {
+          code: 400,
+          message: 'API key not valid.',
+          status: 'INVALID_ARGUMENT',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }],
+        },
+      },
     });
     const form = new FormData();
     form.append('video', new Blob([await readWhole(path)], { type: 'video/mp4' }), 'demo.mp4');
@@ -380,6 +475,9 @@ describe('with the Gemini fake', () => {
     const res = await gstack.api(t)('/api/v1/jobs', { method: 'POST', body: form });
     const job = await gstack.waitForJob(t, res.body.job_id, { timeoutMs: 120_000 });
     expect(job.status, JSON.stringify(job.error)).toBe('completed');
-    expect(job.result).toMatchObject({ engine_used: 'highlights', engine_fallback_reason: expect.stringMatching(/^gemini_auth: Gemini: API key not valid/) });
+    expect(job.result).toMatchObject({
+      engine_used: 'highlights',
+      engine_fallback_reason: expect.stringMatching(/^gemini_auth: Gemini: API key not valid/),
+    });
   });
 });

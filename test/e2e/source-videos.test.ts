@@ -33,7 +33,11 @@ async function requestUpload(t: Tenant, json: Record<string, unknown>) {
 }
 
 async function putFile(url: string, bytes: Uint8Array<ArrayBuffer>, contentType?: string) {
-  return stack.fetchUrl(url, { method: 'PUT', body: bytes, headers: contentType ? { 'Content-Type': contentType } : {} });
+  return stack.fetchUrl(url, {
+    method: 'PUT',
+    body: bytes,
+    headers: contentType ? { 'Content-Type': contentType } : {},
+  });
 }
 
 /** Completes an upload and waits for its probe job; returns the video as GET shows it. */
@@ -47,7 +51,10 @@ async function completeAndProbe(t: Tenant, id: string) {
 }
 
 /** Deletes a video and checks nothing of it is left in storage and its URLs are dead. */
-async function deleteAndCheckStorage(t: Tenant, video: { id: string; stream_url: string; thumbnail_url: string | null }) {
+async function deleteAndCheckStorage(
+  t: Tenant,
+  video: { id: string; stream_url: string; thumbnail_url: string | null },
+) {
   expect(stack.r2Keys(`p/${t.profileId}/videos/${video.id}/`).length).toBeGreaterThan(0);
   const res = await stack.api(t)(`${BASE}/${video.id}`, { method: 'DELETE' });
   expect(res.body).toEqual({ status: 'deleted', id: video.id });
@@ -62,7 +69,12 @@ describe('single signed PUT upload', () => {
     const t = await stack.newTenant();
     const path = await makeVideo({ width: 320, height: 240, duration: 2, fps: 25, audio: true });
     const bytes = await readWhole(path);
-    const { source_video, upload } = await requestUpload(t, { name: 'Tone', size_bytes: bytes.length, filename: 'tone.mp4', max_duration_seconds: 60 });
+    const { source_video, upload } = await requestUpload(t, {
+      name: 'Tone',
+      size_bytes: bytes.length,
+      filename: 'tone.mp4',
+      max_duration_seconds: 60,
+    });
     expect(upload.method).toBe('PUT');
     const put = await putFile(upload.upload_url, bytes, upload.headers['Content-Type']);
     expect(put.status, put.text).toBe(200);
@@ -120,7 +132,14 @@ describe('single signed PUT upload', () => {
     const { source_video, upload } = await requestUpload(t, { name: 'Phone', size_bytes: bytes.length });
     await putFile(upload.upload_url, bytes, 'video/mp4');
     const video = await completeAndProbe(t, source_video.id);
-    expect(video).toMatchObject({ width: 240, height: 320, rotation: 90, orientation: 'portrait', has_audio: false, audio_codec: null });
+    expect(video).toMatchObject({
+      width: 240,
+      height: 320,
+      rotation: 90,
+      orientation: 'portrait',
+      has_audio: false,
+      audio_codec: null,
+    });
     const waveform = await stack.api(t)(`${BASE}/${video.id}/waveform`);
     expect(Math.max(...waveform.body.peaks)).toBe(0);
   });
@@ -132,12 +151,21 @@ describe('resumable multipart upload', () => {
     const path = await makeVideo({ width: 640, height: 360, duration: 3, fps: 25, noise: true });
     const size = await fileSize(path);
     expect(size).toBeGreaterThan(10 * MiB); // at least three parts of 5 MiB
-    const { source_video, upload } = await requestUpload(t, { name: 'Big', size_bytes: size, multipart: true, part_size_bytes: 5 * MiB });
+    const { source_video, upload } = await requestUpload(t, {
+      name: 'Big',
+      size_bytes: size,
+      multipart: true,
+      part_size_bytes: 5 * MiB,
+    });
     expect(upload).toMatchObject({ method: 'multipart', part_size: 5 * MiB, part_count: Math.ceil(size / (5 * MiB)) });
     const id = source_video.id;
 
     // First session: fetch the part URLs, send every other part, then "lose the connection".
-    const parts = (await stack.api(t)(upload.parts_url)).body.parts as { part_number: number; size_bytes: number; url: string }[];
+    const parts = (await stack.api(t)(upload.parts_url)).body.parts as {
+      part_number: number;
+      size_bytes: number;
+      url: string;
+    }[];
     expect(parts).toHaveLength(upload.part_count);
     for (const part of parts.filter((p) => p.part_number % 2 === 1)) {
       const res = await putFile(part.url, await readRange(path, (part.part_number - 1) * 5 * MiB, part.size_bytes));
@@ -163,7 +191,9 @@ describe('resumable multipart upload', () => {
     expect(video.duration).toBeCloseTo(3, 1);
 
     // A range across the first part boundary is byte-identical to the file.
-    const across = await stack.fetchUrl(video.stream_url, { headers: { Range: `bytes=${5 * MiB - 5000}-${5 * MiB + 4999}` } });
+    const across = await stack.fetchUrl(video.stream_url, {
+      headers: { Range: `bytes=${5 * MiB - 5000}-${5 * MiB + 4999}` },
+    });
     expect(across.status).toBe(206);
     expect(Buffer.compare(across.bytes, await readRange(path, 5 * MiB - 5000, 10_000))).toBe(0);
 
@@ -175,16 +205,23 @@ describe('what is not a video', () => {
   it('rejects a text file renamed .mp4 at completion and keeps nothing', async () => {
     const t = await stack.newTenant();
     const bytes = await readWhole(await makeTextFile());
-    const { source_video, upload } = await requestUpload(t, { name: 'Fake', size_bytes: bytes.length, filename: 'clip.mp4' });
+    const { source_video, upload } = await requestUpload(t, {
+      name: 'Fake',
+      size_bytes: bytes.length,
+      filename: 'clip.mp4',
+    });
     await putFile(upload.upload_url, bytes, 'video/mp4');
     const done = await stack.api(t)(`${BASE}/${source_video.id}/complete`, { method: 'POST' });
     expect(done.status).toBe(400);
     expect(done.body.error.code).toBe('invalid_media');
     expect(stack.r2Keys(`p/${t.profileId}/`)).toEqual([]);
-    expect((await stack.api(t)(`${BASE}/${source_video.id}`)).body).toMatchObject({ status: 'failed', error: { code: 'invalid_media' } });
+    expect((await stack.api(t)(`${BASE}/${source_video.id}`)).body).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_media' },
+    });
   });
 
-  it('fails the video with the processor\'s error code when the bytes only look like a video', async () => {
+  it("fails the video with the processor's error code when the bytes only look like a video", async () => {
     const t = await stack.newTenant();
     const real = await readWhole(await makeVideo({ duration: 1 }));
     // A real MP4 header followed by garbage: passes the magic-byte check, fails the probe.
@@ -214,7 +251,12 @@ describe('original form upload', () => {
     form.append('video', new Blob([bytes], { type: 'video/mp4' }), 'form.mp4');
     const res = await stack.api(t)(BASE, { method: 'POST', body: form });
     expect(res.status, res.text).toBe(201);
-    expect(res.body).toMatchObject({ name: 'Form clip', description: 'posted as multipart', status: 'processing', original_filename: 'form.mp4' });
+    expect(res.body).toMatchObject({
+      name: 'Form clip',
+      description: 'posted as multipart',
+      status: 'processing',
+      original_filename: 'form.mp4',
+    });
     const job = await stack.waitForJob(t, res.body.job_id);
     expect(job.status, JSON.stringify(job.error)).toBe('completed');
     const video = (await stack.api(t)(`${BASE}/${res.body.id}`)).body;

@@ -62,7 +62,9 @@ describe('without an ElevenLabs key (local voice)', () => {
     const unpadded = await checkVoiceover(stack, t, rawJob);
     expect(rawJob.result).toMatchObject({ provider: 'local', cost_usd: 0, silence_removal: { enabled: false } });
 
-    const trimmed = await stack.api(t)('/api/v1/tts/generate', { json: { text: TEXT, remove_silence: true, min_silence_duration: 0.1, silence_padding: 0.02 } });
+    const trimmed = await stack.api(t)('/api/v1/tts/generate', {
+      json: { text: TEXT, remove_silence: true, min_silence_duration: 0.1, silence_padding: 0.02 },
+    });
     const trimmedJob = await finished(stack, t, trimmed.body.job_id);
     const cut = await checkVoiceover(stack, t, trimmedJob);
     const stats = (trimmedJob.result as any).silence_removal;
@@ -110,7 +112,13 @@ describe('with the ElevenLabs fake', () => {
   let fake: ElevenLabsFake;
   beforeAll(async () => {
     fake = await ElevenLabsFake.start();
-    stack = await startStack({ vars: { ELEVENLABS_BASE_URL: fake.url, ELEVENLABS_API_KEY: ELEVENLABS_FAKE_KEY, ELEVENLABS_MODEL: 'eleven_flash_v2_5' } });
+    stack = await startStack({
+      vars: {
+        ELEVENLABS_BASE_URL: fake.url,
+        ELEVENLABS_API_KEY: ELEVENLABS_FAKE_KEY,
+        ELEVENLABS_MODEL: 'eleven_flash_v2_5',
+      },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -145,7 +153,10 @@ describe('with the ElevenLabs fake', () => {
     // The queue delivers the same message again: nothing is called, billed or written twice.
     const keys = stack.r2Keys(`p/${t.profileId}/`);
     await stack.deliver({ kind: 'job', job_id: job.id, profile_id: t.profileId, type: 'tts_generate' });
-    expect((await stack.api(t)(`/api/v1/jobs/${job.id}`)).body).toMatchObject({ status: 'completed', updated_at: (job as any).updated_at });
+    expect((await stack.api(t)(`/api/v1/jobs/${job.id}`)).body).toMatchObject({
+      status: 'completed',
+      updated_at: (job as any).updated_at,
+    });
     expect(fake.server.requestsFor({ method: 'POST', path: '/v1/text-to-speech/' })).toHaveLength(1);
     expect((await stack.api(t)('/api/v1/costs/all')).body.entries).toHaveLength(1);
     expect(stack.r2Keys(`p/${t.profileId}/`)).toEqual(keys);
@@ -153,7 +164,10 @@ describe('with the ElevenLabs fake', () => {
 
   it('uses the local voice for a profile set to tts_provider=local, even with a key', async () => {
     const t = await stack.newTenant();
-    const patched = await stack.api(t)(`/api/v1/profiles/${t.profileId}`, { method: 'PATCH', json: { tts_provider: 'local' } });
+    const patched = await stack.api(t)(`/api/v1/profiles/${t.profileId}`, {
+      method: 'PATCH',
+      json: { tts_provider: 'local' },
+    });
     expect(patched.status, patched.text).toBeLessThan(300);
     const res = await stack.api(t)('/api/v1/tts/generate', { json: { text: 'Local please.' } });
     expect(res.body.provider).toBe('local');

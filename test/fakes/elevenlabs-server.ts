@@ -63,7 +63,11 @@ export class ElevenLabsFake {
       port: options.port,
       apiKeyOf: (req) => req.header('xi-api-key') ?? null,
       routes: [
-        { method: 'POST', pattern: /^\/v1\/text-to-speech\/([^/]+)\/with-timestamps$/, handler: (req, [voice]) => fake.withTimestamps(req, voice!) },
+        {
+          method: 'POST',
+          pattern: /^\/v1\/text-to-speech\/([^/]+)\/with-timestamps$/,
+          handler: (req, [voice]) => fake.withTimestamps(req, voice!),
+        },
         { method: 'GET', pattern: /^\/v1\/user\/subscription$/, handler: (req) => fake.subscription(req) },
       ],
       controls: [{ method: 'POST', pattern: /^\/config$/, handler: (req) => fake.configure(req) }],
@@ -81,7 +85,12 @@ export class ElevenLabsFake {
   account(key: string): Account {
     let account = this.accounts.get(key);
     if (!account) {
-      account = { characterCount: 0, characterLimit: this.options.characterLimit ?? 100_000, concurrency: this.options.concurrency ?? 5, inFlight: 0 };
+      account = {
+        characterCount: 0,
+        characterLimit: this.options.characterLimit ?? 100_000,
+        concurrency: this.options.concurrency ?? 5,
+        inFlight: 0,
+      };
       this.accounts.set(key, account);
     }
     return account;
@@ -99,7 +108,10 @@ export class ElevenLabsFake {
   private authorize(req: FakeRequest): Account | null {
     const key = req.record.api_key;
     if (!key) {
-      req.send(401, detail('needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'));
+      req.send(
+        401,
+        detail('needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'),
+      );
       return null;
     }
     if (!key.startsWith('el_test_')) {
@@ -129,13 +141,19 @@ export class ElevenLabsFake {
     const outputFormat = req.url.searchParams.get('output_format') ?? 'mp3_44100_128';
     const format = parseOutputFormat(outputFormat);
     if (!format) {
-      return req.send(400, detail('invalid_output_format', `Output format ${outputFormat} is not supported (by this fake).`));
+      return req.send(
+        400,
+        detail('invalid_output_format', `Output format ${outputFormat} is not supported (by this fake).`),
+      );
     }
     const characters = Array.from(input.text).length;
     if (characters > model.maxChars) {
       return req.send(
         400,
-        detail('max_character_limit_exceeded', `Text must be at most ${model.maxChars} characters for ${modelId}; this request has ${characters}.`),
+        detail(
+          'max_character_limit_exceeded',
+          `Text must be at most ${model.maxChars} characters for ${modelId}; this request has ${characters}.`,
+        ),
       );
     }
     const credits = Math.ceil(characters * model.creditsPerChar);
@@ -152,7 +170,10 @@ export class ElevenLabsFake {
     if (account.inFlight >= account.concurrency) {
       return req.send(
         429,
-        detail('too_many_concurrent_requests', `Too many concurrent requests: your plan allows ${account.concurrency}.`),
+        detail(
+          'too_many_concurrent_requests',
+          `Too many concurrent requests: your plan allows ${account.concurrency}.`,
+        ),
       );
     }
     account.inFlight++;
@@ -160,7 +181,13 @@ export class ElevenLabsFake {
       const { audio, speechSeconds } = await synthesizeSpeech(input.text, format);
       account.characterCount += credits;
       const alignment = plausibleAlignment(input.text, speechSeconds);
-      req.record.extra = { model_id: modelId, output_format: outputFormat, credits, speech_seconds: speechSeconds, audio_bytes: audio.length };
+      req.record.extra = {
+        model_id: modelId,
+        output_format: outputFormat,
+        credits,
+        speech_seconds: speechSeconds,
+        audio_bytes: audio.length,
+      };
       req.send(
         200,
         { audio_base64: audio.toString('base64'), alignment, normalized_alignment: alignment },
@@ -194,7 +221,9 @@ export class ElevenLabsFake {
   }
 
   private async configure(req: FakeRequest): Promise<void> {
-    const body = (await req.readJson()) as { api_key?: string; character_limit?: number; character_count?: number; concurrency?: number } | undefined;
+    const body = (await req.readJson()) as
+      | { api_key?: string; character_limit?: number; character_count?: number; concurrency?: number }
+      | undefined;
     if (!body || typeof body !== 'object') return req.send(400, { error: 'JSON expected' });
     const key = body.api_key ?? ELEVENLABS_FAKE_KEY;
     this.setAccount(key, {

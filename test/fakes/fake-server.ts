@@ -223,7 +223,8 @@ export class FakeServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const contentLength = headers['content-length'];
     const record: RecordedRequest = {
       seq: ++this.seq,
@@ -261,7 +262,8 @@ export class FakeServer {
       if (rule.status !== undefined) {
         // Drain what the client sends so it sees our answer rather than a reset connection.
         await fr.readBody().catch(() => Buffer.alloc(0));
-        if (rule.raw_body !== undefined) fr.sendRaw(rule.status, rule.raw_body, { 'content-type': 'text/html', ...rule.headers });
+        if (rule.raw_body !== undefined)
+          fr.sendRaw(rule.status, rule.raw_body, { 'content-type': 'text/html', ...rule.headers });
         else fr.send(rule.status, rule.body ?? {}, rule.headers);
         return;
       }
@@ -270,7 +272,11 @@ export class FakeServer {
     for (const route of this.options.routes) {
       if (route.method !== record.method) continue;
       const match = route.pattern.exec(record.path);
-      if (match) return route.handler(fr, match.slice(1).map((p) => decodeURIComponent(p)));
+      if (match)
+        return route.handler(
+          fr,
+          match.slice(1).map((p) => decodeURIComponent(p)),
+        );
     }
     await fr.readBody().catch(() => Buffer.alloc(0));
     if (this.options.notFound) this.options.notFound(fr);
@@ -282,7 +288,11 @@ export class FakeServer {
     if (fr.method === 'GET' && sub === '/requests') {
       const q = fr.url.searchParams;
       return fr.send(200, {
-        requests: this.requestsFor({ method: q.get('method') ?? undefined, path: q.get('path') ?? undefined, api_key: q.get('api_key') ?? undefined }),
+        requests: this.requestsFor({
+          method: q.get('method') ?? undefined,
+          path: q.get('path') ?? undefined,
+          api_key: q.get('api_key') ?? undefined,
+        }),
       });
     }
     if (fr.method === 'POST' && sub === '/reset') {
@@ -300,7 +310,11 @@ export class FakeServer {
     for (const route of this.options.controls ?? []) {
       if (route.method !== fr.method) continue;
       const match = route.pattern.exec(sub);
-      if (match) return route.handler(fr, match.slice(1).map((p) => decodeURIComponent(p)));
+      if (match)
+        return route.handler(
+          fr,
+          match.slice(1).map((p) => decodeURIComponent(p)),
+        );
     }
     await fr.readBody().catch(() => Buffer.alloc(0));
     return fr.send(404, { error: `no fake control ${fr.method} ${fr.path}` });

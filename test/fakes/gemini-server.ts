@@ -26,7 +26,17 @@ export const GEMINI_FAKE_MODELS: Record<string, { displayName: string; thinking:
   'gemini-3-pro-preview': { displayName: 'Gemini 3 Pro Preview', thinking: true },
 };
 
-const TAGS = ['product_demo', 'talking_head', 'action', 'tutorial', 'before_after', 'reveal', 'emotional', 'funny', 'educational'];
+const TAGS = [
+  'product_demo',
+  'talking_head',
+  'action',
+  'tutorial',
+  'before_after',
+  'reveal',
+  'emotional',
+  'funny',
+  'educational',
+];
 
 export type AnswerMode = 'non_json' | 'relative_times' | 'beyond_duration' | 'blocked' | 'max_tokens' | 'text';
 interface AnswerRule {
@@ -49,13 +59,18 @@ export function googleError(code: number, status: string, message: string, detai
 
 /** The body Gemini sends for a per-minute rate limit, with the delay it asks for. */
 export function rateLimitBody(retrySeconds: number, quotaId = 'GenerateRequestsPerMinutePerProjectPerModel') {
-  return googleError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
-    {
-      '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-      violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests', quotaId }],
-    },
-    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retrySeconds}s` },
-  ]);
+  return googleError(
+    429,
+    'RESOURCE_EXHAUSTED',
+    'You exceeded your current quota, please check your plan and billing details.',
+    [
+      {
+        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+        violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests', quotaId }],
+      },
+      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retrySeconds}s` },
+    ],
+  );
 }
 
 interface Frame {
@@ -90,7 +105,11 @@ export class GeminiFake {
       port: options.port,
       apiKeyOf: (req) => req.header('x-goog-api-key') ?? req.url.searchParams.get('key'),
       routes: [
-        { method: 'POST', pattern: /^\/v1beta\/models\/([^/:]+):generateContent$/, handler: (req, [m]) => fake.generate(req, m!) },
+        {
+          method: 'POST',
+          pattern: /^\/v1beta\/models\/([^/:]+):generateContent$/,
+          handler: (req, [m]) => fake.generate(req, m!),
+        },
         { method: 'GET', pattern: /^\/v1beta\/models\/([^/:]+)$/, handler: (req, [m]) => fake.model(req, m!) },
       ],
       controls: [
@@ -144,7 +163,12 @@ export class GeminiFake {
       req.send(
         400,
         googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'API_KEY_INVALID',
+            domain: 'googleapis.com',
+            metadata: { service: 'generativelanguage.googleapis.com' },
+          },
         ]),
       );
       return null;
@@ -206,7 +230,10 @@ export class GeminiFake {
     const key = this.authorize(req);
     if (!key || this.unknownModel(req, model) || this.rateLimited(req, key)) return;
     if (!body || !Array.isArray(body.contents) || body.contents.length === 0) {
-      return req.send(400, googleError(400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified'));
+      return req.send(
+        400,
+        googleError(400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified'),
+      );
     }
     const parts = body.contents.flatMap((c) => (Array.isArray(c.parts) ? c.parts : []));
     const config = body.generationConfig ?? {};
@@ -223,8 +250,21 @@ export class GeminiFake {
       } else if (part.inlineData) {
         const { mimeType, data } = part.inlineData;
         const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.alloc(0);
-        if (mimeType !== 'image/jpeg' || bytes.length < 3 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) {
-          return req.send(400, googleError(400, 'INVALID_ARGUMENT', 'Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'));
+        if (
+          mimeType !== 'image/jpeg' ||
+          bytes.length < 3 ||
+          bytes[0] !== 0xff ||
+          bytes[1] !== 0xd8 ||
+          bytes[2] !== 0xff
+        ) {
+          return req.send(
+            400,
+            googleError(
+              400,
+              'INVALID_ARGUMENT',
+              'Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+            ),
+          );
         }
         frames.push({ time: pendingTime ?? frames.length * 2, bytes });
         pendingTime = null;
@@ -277,18 +317,28 @@ export class GeminiFake {
     }
     if (rule?.mode === 'text') return req.send(200, envelope(rule.text ?? ''));
     if (rule?.mode === 'non_json') {
-      return req.send(200, envelope('These frames show several engaging moments; the strongest is the reveal near the end.'));
+      return req.send(
+        200,
+        envelope('These frames show several engaging moments; the strongest is the reveal near the end.'),
+      );
     }
 
     const segments = segmentsFor(frames, rule?.mode);
     const json = JSON.stringify({ segments });
-    if (rule?.mode === 'max_tokens') return req.send(200, envelope(json.slice(0, Math.floor(json.length / 2)), 'MAX_TOKENS'));
-    if (!structured) return req.send(200, envelope(`Here is the analysis:\n\`\`\`json\n${JSON.stringify({ segments }, null, 2)}\n\`\`\``));
+    if (rule?.mode === 'max_tokens')
+      return req.send(200, envelope(json.slice(0, Math.floor(json.length / 2)), 'MAX_TOKENS'));
+    if (!structured)
+      return req.send(
+        200,
+        envelope(`Here is the analysis:\n\`\`\`json\n${JSON.stringify({ segments }, null, 2)}\n\`\`\``),
+      );
     return req.send(200, envelope(json));
   }
 
   private async answerNextControl(req: FakeRequest): Promise<void> {
-    const body = (await req.readJson()) as { mode?: AnswerMode; text?: string; times?: number; api_key?: string } | undefined;
+    const body = (await req.readJson()) as
+      | { mode?: AnswerMode; text?: string; times?: number; api_key?: string }
+      | undefined;
     if (!body?.mode) return req.send(400, { error: 'mode required' });
     this.answerNext(body.mode, body);
     req.send(200, { ok: true });
@@ -308,7 +358,11 @@ export class GeminiFake {
  */
 function segmentsFor(frames: Frame[], mode: AnswerMode | undefined) {
   if (frames.length === 0) return [];
-  const gaps = frames.slice(1).map((f, i) => f.time - frames[i]!.time).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = frames
+    .slice(1)
+    .map((f, i) => f.time - frames[i]!.time)
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   const interval = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 2;
   const first = frames[0]!.time;
   const out = [];

@@ -35,13 +35,62 @@ export interface FakeIntegration {
 }
 
 export const DEFAULT_INTEGRATIONS: FakeIntegration[] = [
-  { id: 'int-x', name: 'Cutroom X', identifier: 'x', picture: 'https://cdn.postiz.test/x.png', disabled: false, profile: 'cutroom' },
-  { id: 'int-youtube', name: 'Cutroom YouTube', identifier: 'youtube', picture: null, disabled: false, profile: 'cutroom-yt' },
-  { id: 'int-tiktok', name: 'Cutroom TikTok', identifier: 'tiktok', picture: null, disabled: false, profile: 'cutroom.tt' },
-  { id: 'int-instagram', name: 'Cutroom Instagram', identifier: 'instagram-standalone', picture: null, disabled: false, profile: 'cutroom.ig' },
-  { id: 'int-linkedin', name: 'Cutroom LinkedIn', identifier: 'linkedin-page', picture: null, disabled: false, profile: 'cutroom-li' },
-  { id: 'int-bluesky', name: 'Cutroom Bluesky', identifier: 'bluesky', picture: null, disabled: false, profile: 'cutroom.bsky.social' },
-  { id: 'int-facebook', name: 'Cutroom Facebook', identifier: 'facebook', picture: null, disabled: true, profile: 'cutroom-fb' },
+  {
+    id: 'int-x',
+    name: 'Cutroom X',
+    identifier: 'x',
+    picture: 'https://cdn.postiz.test/x.png',
+    disabled: false,
+    profile: 'cutroom',
+  },
+  {
+    id: 'int-youtube',
+    name: 'Cutroom YouTube',
+    identifier: 'youtube',
+    picture: null,
+    disabled: false,
+    profile: 'cutroom-yt',
+  },
+  {
+    id: 'int-tiktok',
+    name: 'Cutroom TikTok',
+    identifier: 'tiktok',
+    picture: null,
+    disabled: false,
+    profile: 'cutroom.tt',
+  },
+  {
+    id: 'int-instagram',
+    name: 'Cutroom Instagram',
+    identifier: 'instagram-standalone',
+    picture: null,
+    disabled: false,
+    profile: 'cutroom.ig',
+  },
+  {
+    id: 'int-linkedin',
+    name: 'Cutroom LinkedIn',
+    identifier: 'linkedin-page',
+    picture: null,
+    disabled: false,
+    profile: 'cutroom-li',
+  },
+  {
+    id: 'int-bluesky',
+    name: 'Cutroom Bluesky',
+    identifier: 'bluesky',
+    picture: null,
+    disabled: false,
+    profile: 'cutroom.bsky.social',
+  },
+  {
+    id: 'int-facebook',
+    name: 'Cutroom Facebook',
+    identifier: 'facebook',
+    picture: null,
+    disabled: true,
+    profile: 'cutroom-fb',
+  },
 ];
 
 /** Provider names and maxLength as Postiz reports them. */
@@ -122,7 +171,8 @@ export interface PostizFakeOptions {
 
 const VALID_TYPES = ['draft', 'schedule', 'now', 'update'];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-const isIsoDate = (v: unknown): v is string => typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v));
+const isIsoDate = (v: unknown): v is string =>
+  typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v));
 const badRequest = (message: string | string[]) => ({ statusCode: 400, message, error: 'Bad Request' });
 
 export class PostizFake {
@@ -140,7 +190,11 @@ export class PostizFake {
 
   static async start(options: PostizFakeOptions = {}): Promise<PostizFake> {
     let fake!: PostizFake;
-    const api = (method: string, path: string, handler: (req: FakeRequest, params: string[]) => void | Promise<void>) => ({
+    const api = (
+      method: string,
+      path: string,
+      handler: (req: FakeRequest, params: string[]) => void | Promise<void>,
+    ) => ({
       method,
       pattern: new RegExp(`^(?:/api)?/public/v1${path}$`),
       handler,
@@ -151,13 +205,21 @@ export class PostizFake {
       apiKeyOf: (req) => req.header('authorization') ?? null,
       routes: [
         api('GET', '/is-connected', (req) => fake.withOrg(req, () => req.send(200, { connected: true }))),
-        api('GET', '/integrations', (req) => fake.withOrg(req, (org) => req.send(200, org.integrations.map(publicIntegration)))),
-        api('GET', '/integration-settings/([^/]+)', (req, [id]) => fake.withOrg(req, (org) => fake.integrationSettings(req, org, id!))),
-        api('GET', '/find-slot/([^/]+)', (req) => fake.withOrg(req, () => req.send(200, { date: new Date(Date.now() + 3_600_000).toISOString() }))),
+        api('GET', '/integrations', (req) =>
+          fake.withOrg(req, (org) => req.send(200, org.integrations.map(publicIntegration))),
+        ),
+        api('GET', '/integration-settings/([^/]+)', (req, [id]) =>
+          fake.withOrg(req, (org) => fake.integrationSettings(req, org, id!)),
+        ),
+        api('GET', '/find-slot/([^/]+)', (req) =>
+          fake.withOrg(req, () => req.send(200, { date: new Date(Date.now() + 3_600_000).toISOString() })),
+        ),
         api('POST', '/upload', (req) => fake.withOrg(req, (org) => fake.upload(req, org))),
         api('POST', '/posts', (req) => fake.withOrg(req, (org) => fake.createPost(req, org))),
         api('GET', '/posts', (req) => fake.withOrg(req, (org) => fake.listPosts(req, org))),
-        api('DELETE', '/posts/group/([^/]+)', (req, [group]) => fake.withOrg(req, (org) => fake.deleteGroup(req, org, group!))),
+        api('DELETE', '/posts/group/([^/]+)', (req, [group]) =>
+          fake.withOrg(req, (org) => fake.deleteGroup(req, org, group!)),
+        ),
         api('DELETE', '/posts/([^/]+)', (req, [id]) => fake.withOrg(req, (org) => fake.deletePost(req, org, id!))),
       ],
       controls: [
@@ -166,7 +228,8 @@ export class PostizFake {
         { method: 'POST', pattern: /^\/posts\/([^/]+)$/, handler: (req, [id]) => fake.postControl(req, id!) },
         { method: 'GET', pattern: /^\/orgs\/([^/]+)$/, handler: (req, [key]) => fake.orgControl(req, key!) },
       ],
-      notFound: (req) => req.send(404, { statusCode: 404, message: `Cannot ${req.method} ${req.path}`, error: 'Not Found' }),
+      notFound: (req) =>
+        req.send(404, { statusCode: 404, message: `Cannot ${req.method} ${req.path}`, error: 'Not Found' }),
       onReset: () => fake.orgs.clear(),
     });
     fake = new PostizFake(server, options);
@@ -209,7 +272,11 @@ export class PostizFake {
   }
 
   /** Sets a post's state as Postiz's workers would (publish, fail). */
-  setPostState(postId: string, state: FakePostState, patch: { releaseURL?: string | null; error?: string | null } = {}): FakePost | null {
+  setPostState(
+    postId: string,
+    state: FakePostState,
+    patch: { releaseURL?: string | null; error?: string | null } = {},
+  ): FakePost | null {
     for (const org of this.orgs.values()) {
       const post = org.posts.find((p) => p.id === postId);
       if (post) {
@@ -264,11 +331,17 @@ export class PostizFake {
     req.record.extra = { file };
     if (file.field !== 'file') return req.send(400, badRequest('Unexpected field'));
     const sniffed = sniffMedia(file.head_hex);
-    if (!sniffed) return req.send(400, badRequest('Unsupported file type. Valid extensions: .png, .jpg, .jpeg, .gif, .webp, .mp4'));
+    if (!sniffed)
+      return req.send(400, badRequest('Unsupported file type. Valid extensions: .png, .jpg, .jpeg, .gif, .webp, .mp4'));
     const max = sniffed.mime.startsWith('video/') ? maxVideo : maxImage;
-    if (file.truncated || file.size > max) return req.send(400, badRequest(`File size exceeds the maximum allowed size of ${max} bytes.`));
+    if (file.truncated || file.size > max)
+      return req.send(400, badRequest(`File size exceeds the maximum allowed size of ${max} bytes.`));
     const id = randomHex(12);
-    const base = (file.filename ?? 'upload').replace(/\.[^./\\]*$/, '').replace(/[\\/]/g, '_').slice(0, 100) || 'upload';
+    const base =
+      (file.filename ?? 'upload')
+        .replace(/\.[^./\\]*$/, '')
+        .replace(/[\\/]/g, '_')
+        .slice(0, 100) || 'upload';
     const d = new Date();
     const media: FakeMedia = {
       id,
@@ -295,9 +368,15 @@ export class PostizFake {
     org.throttle.count++;
     if (org.throttle.count > org.hourlyPostLimit) {
       const retryAfter = Math.max(1, Math.ceil((org.throttle.windowStart + 3_600_000 - now) / 1000));
-      return req.send(429, { statusCode: 429, message: 'ThrottlerException: Too Many Requests' }, { 'retry-after': String(retryAfter) });
+      return req.send(
+        429,
+        { statusCode: 429, message: 'ThrottlerException: Too Many Requests' },
+        { 'retry-after': String(retryAfter) },
+      );
     }
-    const thisMonth = org.posts.filter((p) => !p.deletedAt && p.createdAt.slice(0, 7) === new Date(now).toISOString().slice(0, 7)).length;
+    const thisMonth = org.posts.filter(
+      (p) => !p.deletedAt && p.createdAt.slice(0, 7) === new Date(now).toISOString().slice(0, 7),
+    ).length;
     if (org.monthlyPostLimit !== null && thisMonth >= org.monthlyPostLimit) {
       return req.send(402, { section: 'posts_per_month', action: 'create' });
     }
@@ -306,7 +385,8 @@ export class PostizFake {
     }
     const b = body as Record<string, unknown>;
     const problems: string[] = [];
-    if (!VALID_TYPES.includes(b.type as string)) problems.push(`type must be one of the following values: ${VALID_TYPES.join(', ')}`);
+    if (!VALID_TYPES.includes(b.type as string))
+      problems.push(`type must be one of the following values: ${VALID_TYPES.join(', ')}`);
     if (!isIsoDate(b.date)) problems.push('date must be a valid ISO 8601 date string');
     if (typeof b.shortLink !== 'boolean') problems.push('shortLink must be a boolean value');
     if (!Array.isArray(b.tags)) problems.push('tags must be an array');
@@ -314,38 +394,57 @@ export class PostizFake {
     if (problems.length) return req.send(400, badRequest(problems));
 
     const entries = b.posts as Record<string, unknown>[];
-    const prepared: { integration: FakeIntegration; value: { content: string; image: { id: string; path: string }[] }[]; settings: Record<string, unknown>; group?: string }[] = [];
+    const prepared: {
+      integration: FakeIntegration;
+      value: { content: string; image: { id: string; path: string }[] }[];
+      settings: Record<string, unknown>;
+      group?: string;
+    }[] = [];
     for (const entry of entries) {
       const integrationId = (entry?.integration as { id?: unknown } | undefined)?.id;
       const integration = org.integrations.find((i) => i.id === integrationId);
       if (!integration) return req.send(400, badRequest(`Integration with id ${String(integrationId)} not found`));
       const provider = PROVIDERS[integration.identifier] ?? { name: integration.identifier, maxLength: 100_000 };
-      const readable = (message: string) => req.send(400, { statusCode: 400, provider: integration.identifier, name: provider.name, message });
-      if (!Array.isArray(entry.value) || entry.value.length === 0) return readable('Your post should have at least one character or one image.');
+      const readable = (message: string) =>
+        req.send(400, { statusCode: 400, provider: integration.identifier, name: provider.name, message });
+      if (!Array.isArray(entry.value) || entry.value.length === 0)
+        return readable('Your post should have at least one character or one image.');
       const value: { content: string; image: { id: string; path: string }[] }[] = [];
       for (const v of entry.value as Record<string, unknown>[]) {
         const content = typeof v?.content === 'string' ? v.content : '';
         const images = Array.isArray(v?.image) ? (v.image as { id?: unknown; path?: unknown }[]) : [];
-        if (!content.trim() && images.length === 0) return readable('Your post should have at least one character or one image.');
+        if (!content.trim() && images.length === 0)
+          return readable('Your post should have at least one character or one image.');
         if (Array.from(content).length > provider.maxLength) return readable('post is too long, please fix it');
         for (const image of images) {
-          if (typeof image?.id !== 'string' || typeof image?.path !== 'string') return req.send(400, badRequest('image must contain id and path'));
+          if (typeof image?.id !== 'string' || typeof image?.path !== 'string')
+            return req.send(400, badRequest('image must contain id and path'));
           if (this.options.restrictUploadDomain !== false && !image.path.startsWith(`${this.url}/uploads/`)) {
-            return req.send(400, { msg: `All media must be uploaded through our upload API route and contain the domain: ${this.url}` });
+            return req.send(400, {
+              msg: `All media must be uploaded through our upload API route and contain the domain: ${this.url}`,
+            });
           }
         }
         value.push({ content, image: images.map((i) => ({ id: String(i.id), path: String(i.path) })) });
       }
-      const settings = (entry.settings && typeof entry.settings === 'object' ? entry.settings : {}) as Record<string, unknown>;
+      const settings = (entry.settings && typeof entry.settings === 'object' ? entry.settings : {}) as Record<
+        string,
+        unknown
+      >;
       const settingsProblem = validateSettings(integration.identifier, settings);
       if (settingsProblem) return readable(settingsProblem);
       prepared.push({ integration, value, settings, group: typeof entry.group === 'string' ? entry.group : undefined });
     }
 
     const type = b.type as string;
-    const publishDate = type === 'now' ? new Date(Math.floor(now / 60_000) * 60_000).toISOString() : new Date(b.date as string).toISOString();
+    const publishDate =
+      type === 'now'
+        ? new Date(Math.floor(now / 60_000) * 60_000).toISOString()
+        : new Date(b.date as string).toISOString();
     if (type === 'update') {
-      for (const p of prepared) for (const old of org.posts) if (p.group && old.group === p.group && !old.deletedAt) old.deletedAt = new Date(now).toISOString();
+      for (const p of prepared)
+        for (const old of org.posts)
+          if (p.group && old.group === p.group && !old.deletedAt) old.deletedAt = new Date(now).toISOString();
     }
     const sharedGroup = randomHex(8);
     const created = prepared.map((p) => {
@@ -411,7 +510,12 @@ export class PostizFake {
         creationMethod: 'API',
         settings: JSON.stringify(p.settings),
         tags: [],
-        integration: { id: p.integration.id, providerIdentifier: p.integration.identifier, name: p.integration.name, picture: p.integration.picture },
+        integration: {
+          id: p.integration.id,
+          providerIdentifier: p.integration.identifier,
+          name: p.integration.name,
+          picture: p.integration.picture,
+        },
       }));
     req.send(200, { posts });
   }
@@ -433,7 +537,14 @@ export class PostizFake {
 
   private async configControl(req: FakeRequest): Promise<void> {
     const body = (await req.readJson()) as
-      | { api_key?: string; hourly_post_limit?: number; monthly_post_limit?: number | null; auto_publish?: boolean; upload_read_delay_ms?: number; upload_pause_after_bytes?: number | null }
+      | {
+          api_key?: string;
+          hourly_post_limit?: number;
+          monthly_post_limit?: number | null;
+          auto_publish?: boolean;
+          upload_read_delay_ms?: number;
+          upload_pause_after_bytes?: number | null;
+        }
       | undefined;
     if (!body) return req.send(400, { error: 'JSON expected' });
     const org = this.org(body.api_key ?? POSTIZ_FAKE_KEY);
@@ -453,7 +564,9 @@ export class PostizFake {
   }
 
   private async postControl(req: FakeRequest, id: string): Promise<void> {
-    const body = (await req.readJson()) as { state?: FakePostState; releaseURL?: string | null; error?: string | null } | undefined;
+    const body = (await req.readJson()) as
+      | { state?: FakePostState; releaseURL?: string | null; error?: string | null }
+      | undefined;
     if (!body?.state) return req.send(400, { error: 'state expected' });
     const post = this.setPostState(id, body.state, body);
     if (!post) return req.send(404, { error: 'no such post' });
@@ -468,7 +581,14 @@ export class PostizFake {
 }
 
 function publicIntegration(i: FakeIntegration) {
-  return { id: i.id, name: i.name, identifier: i.identifier, picture: i.picture, disabled: i.disabled, profile: i.profile };
+  return {
+    id: i.id,
+    name: i.name,
+    identifier: i.identifier,
+    picture: i.picture,
+    disabled: i.disabled,
+    profile: i.profile,
+  };
 }
 
 function releaseUrl(post: FakePost): string {
@@ -480,12 +600,24 @@ function settingsSchema(identifier: string): Record<string, unknown> | null {
     return {
       type: 'object',
       required: ['title', 'type'],
-      properties: { title: { type: 'string', minLength: 2 }, type: { enum: ['public', 'private', 'unlisted'] }, tags: { type: 'array' } },
+      properties: {
+        title: { type: 'string', minLength: 2 },
+        type: { enum: ['public', 'private', 'unlisted'] },
+        tags: { type: 'array' },
+      },
     };
   }
-  if (identifier === 'x') return { type: 'object', properties: { who_can_reply_post: { enum: ['everyone', 'following', 'mentionedUsers', 'subscribers', 'verified'] } } };
-  if (identifier === 'tiktok') return { type: 'object', required: ['privacy_level'], properties: { title: { type: 'string', maxLength: 90 } } };
-  if (identifier.startsWith('instagram')) return { type: 'object', required: ['post_type'], properties: { post_type: { enum: ['post', 'story'] } } };
+  if (identifier === 'x')
+    return {
+      type: 'object',
+      properties: {
+        who_can_reply_post: { enum: ['everyone', 'following', 'mentionedUsers', 'subscribers', 'verified'] },
+      },
+    };
+  if (identifier === 'tiktok')
+    return { type: 'object', required: ['privacy_level'], properties: { title: { type: 'string', maxLength: 90 } } };
+  if (identifier.startsWith('instagram'))
+    return { type: 'object', required: ['post_type'], properties: { post_type: { enum: ['post', 'story'] } } };
   return null;
 }
 
@@ -493,10 +625,15 @@ function settingsSchema(identifier: string): Record<string, unknown> | null {
 function validateSettings(identifier: string, s: Record<string, unknown>): string | null {
   if (identifier === 'youtube') {
     if (typeof s.title !== 'string' || s.title.length < 2) return 'title must be longer than or equal to 2 characters';
-    if (!['public', 'private', 'unlisted'].includes(s.type as string)) return 'type must be one of the following values: public, private, unlisted';
+    if (!['public', 'private', 'unlisted'].includes(s.type as string))
+      return 'type must be one of the following values: public, private, unlisted';
   }
   if (identifier === 'tiktok') {
-    if (!['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'].includes(s.privacy_level as string)) {
+    if (
+      !['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'].includes(
+        s.privacy_level as string,
+      )
+    ) {
       return 'Please select who can view this post.';
     }
     if (typeof s.title === 'string' && s.title.length > 90) return 'The title is too long (max 90 characters).';
@@ -504,7 +641,10 @@ function validateSettings(identifier: string, s: Record<string, unknown>): strin
   if (identifier.startsWith('instagram') && !['post', 'story'].includes(s.post_type as string)) {
     return 'post_type must be one of the following values: post, story';
   }
-  if (identifier === 'x' && !['everyone', 'following', 'mentionedUsers', 'subscribers', 'verified'].includes(s.who_can_reply_post as string)) {
+  if (
+    identifier === 'x' &&
+    !['everyone', 'following', 'mentionedUsers', 'subscribers', 'verified'].includes(s.who_can_reply_post as string)
+  ) {
     return 'who_can_reply_post must be one of the following values: everyone, following, mentionedUsers, subscribers, verified';
   }
   return null;

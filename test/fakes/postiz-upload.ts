@@ -23,7 +23,9 @@ export interface ReceivedFilePart {
   truncated: boolean;
 }
 
-export type MultipartOutcome = { ok: true; file: ReceivedFilePart } | { ok: false; reason: 'not_multipart' | 'no_file_part' | 'malformed' };
+export type MultipartOutcome =
+  | { ok: true; file: ReceivedFilePart }
+  | { ok: false; reason: 'not_multipart' | 'no_file_part' | 'malformed' };
 
 export interface ReadOptions {
   /** Called with the running total of body bytes received (progress, backpressure tests). */
@@ -82,10 +84,22 @@ async function receive(part: MultipartPart, maxBytes: number): Promise<ReceivedF
     if (size > maxBytes) truncated = true;
     else hash.update(value);
   }
-  return { field: part.name, filename: part.filename, content_type: part.contentType, size, sha256: hash.digest('hex'), head_hex: head.toString('hex'), truncated };
+  return {
+    field: part.name,
+    filename: part.filename,
+    content_type: part.contentType,
+    size,
+    sha256: hash.digest('hex'),
+    head_hex: head.toString('hex'),
+    truncated,
+  };
 }
 
-export async function readSingleFilePart(req: IncomingMessage, maxBytes: number, options: ReadOptions = {}): Promise<MultipartOutcome> {
+export async function readSingleFilePart(
+  req: IncomingMessage,
+  maxBytes: number,
+  options: ReadOptions = {},
+): Promise<MultipartOutcome> {
   const boundary = multipartBoundary(req.headers['content-type']);
   if (!boundary) {
     req.resume();
@@ -111,8 +125,10 @@ export function sniffMedia(headHex: string): { mime: string; ext: string } | nul
   const head = Buffer.from(headHex, 'hex');
   if (head.length >= 8 && head.toString('ascii', 4, 8) === 'ftyp') return { mime: 'video/mp4', ext: 'mp4' };
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { mime: 'image/jpeg', ext: 'jpg' };
-  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { mime: 'image/png', ext: 'png' };
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return { mime: 'image/png', ext: 'png' };
   if (head.toString('ascii', 0, 4) === 'GIF8') return { mime: 'image/gif', ext: 'gif' };
-  if (head.toString('ascii', 0, 4) === 'RIFF' && head.toString('ascii', 8, 12) === 'WEBP') return { mime: 'image/webp', ext: 'webp' };
+  if (head.toString('ascii', 0, 4) === 'RIFF' && head.toString('ascii', 8, 12) === 'WEBP')
+    return { mime: 'image/webp', ext: 'webp' };
   return null;
 }

@@ -53,7 +53,9 @@ function wavSeconds(wav: Buffer): number {
 
 function speak(text: string, wavPath: string, voice: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('espeak-ng', ['-v', voice, '-s', '165', '--stdin', '-w', wavPath], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('espeak-ng', ['-v', voice, '-s', '165', '--stdin', '-w', wavPath], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -64,7 +66,11 @@ function speak(text: string, wavPath: string, voice: string): Promise<void> {
 
 const cache = new Map<string, Promise<{ audio: Buffer; speechSeconds: number }>>();
 
-export function synthesizeSpeech(text: string, format: AudioFormat, voice = 'en-us'): Promise<{ audio: Buffer; speechSeconds: number }> {
+export function synthesizeSpeech(
+  text: string,
+  format: AudioFormat,
+  voice = 'en-us',
+): Promise<{ audio: Buffer; speechSeconds: number }> {
   const key = JSON.stringify([text, format, voice]);
   let result = cache.get(key);
   if (!result) {
@@ -76,7 +82,11 @@ export function synthesizeSpeech(text: string, format: AudioFormat, voice = 'en-
   return result;
 }
 
-async function render(text: string, format: AudioFormat, voice: string): Promise<{ audio: Buffer; speechSeconds: number }> {
+async function render(
+  text: string,
+  format: AudioFormat,
+  voice: string,
+): Promise<{ audio: Buffer; speechSeconds: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-tts-'));
   try {
     const wavPath = join(dir, 'speech.wav');
@@ -89,7 +99,21 @@ async function render(text: string, format: AudioFormat, voice: string): Promise
         : format.container === 'wav'
           ? ['-c:a', 'pcm_s16le', '-f', 'wav']
           : ['-c:a', 'pcm_s16le', '-f', 's16le'];
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', wavPath, '-ac', '1', '-ar', String(format.sampleRate), ...codec, outPath]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-y',
+      '-i',
+      wavPath,
+      '-ac',
+      '1',
+      '-ar',
+      String(format.sampleRate),
+      ...codec,
+      outPath,
+    ]);
     return { audio: await readFile(outPath), speechSeconds };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -102,7 +126,8 @@ async function render(text: string, format: AudioFormat, voice: string): Promise
  */
 export function plausibleAlignment(text: string, seconds: number) {
   const characters = Array.from(text);
-  const weight = (ch: string) => (/[.!?…]/.test(ch) ? 3 : /[,;:]/.test(ch) ? 2 : /\s/.test(ch) ? 0.5 : /[\p{L}\p{N}]/u.test(ch) ? 1 : 0.3);
+  const weight = (ch: string) =>
+    /[.!?…]/.test(ch) ? 3 : /[,;:]/.test(ch) ? 2 : /\s/.test(ch) ? 0.5 : /[\p{L}\p{N}]/u.test(ch) ? 1 : 0.3;
   const weights = characters.map(weight);
   const total = weights.reduce((a, b) => a + b, 0) || 1;
   const lead = Math.min(0.1, seconds * 0.03);

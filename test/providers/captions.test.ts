@@ -37,7 +37,9 @@ describe('alignmentToWords', () => {
   });
 
   it('returns no words for an empty alignment', () => {
-    expect(alignmentToWords({ characters: [], character_start_times_seconds: [], character_end_times_seconds: [] })).toEqual([]);
+    expect(
+      alignmentToWords({ characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }),
+    ).toEqual([]);
   });
 });
 
@@ -99,7 +101,9 @@ describe('SRT', () => {
       { start: 3, end: 3, text: 'zero length' },
       { start: 4, end: 5, text: 'last' },
     ]);
-    expect(srt).toBe('1\n00:00:00,000 --> 00:00:01,000\nline one\nline -> two\n\n2\n00:00:04,000 --> 00:00:05,000\nlast\n');
+    expect(srt).toBe(
+      '1\n00:00:00,000 --> 00:00:01,000\nline one\nline -> two\n\n2\n00:00:04,000 --> 00:00:05,000\nlast\n',
+    );
   });
 
   it('turns an alignment into an SRT whose cues start and end on the spoken characters', () => {

@@ -30,11 +30,17 @@ describe('selectBestSegments', () => {
   it('uses real time overlap: segments that only touch, or share an integer second, are both kept', () => {
     // The original compared integer-second sets: {0..5} and {5..10} "overlap" at second 5.
     expect(selectBestSegments([seg(0, 5, 90), seg(5, 10, 80)], 10, 50)).toEqual([seg(0, 5, 90), seg(5, 10, 80)]);
-    expect(selectBestSegments([seg(4.5, 5.4, 90), seg(5.5, 6, 80)], 10, 50)).toEqual([seg(4.5, 5.4, 90), seg(5.5, 6, 80)]);
+    expect(selectBestSegments([seg(4.5, 5.4, 90), seg(5.5, 6, 80)], 10, 50)).toEqual([
+      seg(4.5, 5.4, 90),
+      seg(5.5, 6, 80),
+    ]);
   });
 
   it('rejects real overlaps, however small', () => {
-    expect(selectBestSegments([seg(0, 5.2, 90), seg(5.1, 10, 80), seg(10, 12, 70)], 30, 50)).toEqual([seg(0, 5.2, 90), seg(10, 12, 70)]);
+    expect(selectBestSegments([seg(0, 5.2, 90), seg(5.1, 10, 80), seg(10, 12, 70)], 30, 50)).toEqual([
+      seg(0, 5.2, 90),
+      seg(10, 12, 70),
+    ]);
   });
 
   it('returns nothing for no candidates', () => {
@@ -46,13 +52,32 @@ describe('validateSegments', () => {
   const window = { start: 30, end: 60 };
 
   it('keeps absolute times as they are and never adds the batch start', () => {
-    const { kept } = validateSegments([{ start_time: 36, end_time: 42, score: 77, description: ' d ', highlights: [' h ', ''], tags: ['reveal'] }], window);
-    expect(kept).toEqual([{ start_time: 36, end_time: 42, score: 77, description: 'd', highlights: ['h'], tags: ['reveal'] }]);
+    const { kept } = validateSegments(
+      [{ start_time: 36, end_time: 42, score: 77, description: ' d ', highlights: [' h ', ''], tags: ['reveal'] }],
+      window,
+    );
+    expect(kept).toEqual([
+      { start_time: 36, end_time: 42, score: 77, description: 'd', highlights: ['h'], tags: ['reveal'] },
+    ]);
   });
 
   it('clamps to the window, rounds scores into 0–100 and drops unknown tags', () => {
-    const { kept } = validateSegments([{ start_time: 25, end_time: 64, score: 140.4, description: '', highlights: [], tags: ['REVEAL', 'viral', 'funny'] }], window);
-    expect(kept).toEqual([{ start_time: 30, end_time: 60, score: 100, description: '', highlights: [], tags: ['reveal', 'funny'] }]);
+    const { kept } = validateSegments(
+      [
+        {
+          start_time: 25,
+          end_time: 64,
+          score: 140.4,
+          description: '',
+          highlights: [],
+          tags: ['REVEAL', 'viral', 'funny'],
+        },
+      ],
+      window,
+    );
+    expect(kept).toEqual([
+      { start_time: 30, end_time: 60, score: 100, description: '', highlights: [], tags: ['reveal', 'funny'] },
+    ]);
     expect(validateSegments([{ start_time: 40, end_time: 50, score: -3 }], window).kept[0]!.score).toBe(0);
   });
 
@@ -82,11 +107,19 @@ describe('frame interval and prompt', () => {
   });
 
   it('tells the model the times are absolute and gives the window and context', () => {
-    const prompt = buildPrompt({ frameCount: 15, duration: 89, window: { start: 30, end: 60 }, interval: 2, contextText: 'A shoe review' });
+    const prompt = buildPrompt({
+      frameCount: 15,
+      duration: 89,
+      window: { start: 30, end: 60 },
+      interval: 2,
+      contextText: 'A shoe review',
+    });
     expect(prompt).toContain('START OF THE WHOLE VIDEO');
     expect(prompt).toContain('covering 30 s to 60 s');
     expect(prompt).toContain('plus 2 s');
     expect(prompt).toContain('Additional context about the video: A shoe review');
-    expect(prompt).toContain('product_demo, talking_head, action, tutorial, before_after, reveal, emotional, funny, educational');
+    expect(prompt).toContain(
+      'product_demo, talking_head, action, tutorial, before_after, reveal, emotional, funny, educational',
+    );
   });
 });

@@ -21,7 +21,18 @@ beforeAll(async () => {
   fake = await GeminiFake.start();
   // 45 real JPEG frames, one every 2 s of a 90 s test pattern (t = 0, 2, …, 88).
   dir = mkdtempSync(join(tmpdir(), 'gemini-frames-'));
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=0.5:duration=90', '-q:v', '6', join(dir, 'f%03d.jpg')]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x90:rate=0.5:duration=90',
+    '-q:v',
+    '6',
+    join(dir, 'f%03d.jpg'),
+  ]);
   frames = readdirSync(dir)
     .sort()
     .map((name, i) => ({ time: i * 2, jpeg_base64: readFileSync(join(dir, name)).toString('base64') }));
@@ -50,7 +61,13 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 describe('analyzeFrames', () => {
   it('sends 3 batches with absolute frame labels and keeps the answers absolute (no double offset), clamped to the duration', async () => {
     expect(frames).toHaveLength(45);
-    const result = await client().analyzeFrames({ model: 'gemini-2.5-flash', frames, duration: 89, batch_size: 15, context_text: 'Test pattern' });
+    const result = await client().analyzeFrames({
+      model: 'gemini-2.5-flash',
+      frames,
+      duration: 89,
+      batch_size: 15,
+      context_text: 'Test pattern',
+    });
 
     const requests = fake.server.requestsFor({ path: '/v1beta/models/gemini-2.5-flash:generateContent' });
     expect(requests).toHaveLength(3);
@@ -62,7 +79,10 @@ describe('analyzeFrames', () => {
     for (const r of requests) {
       expect(r.headers['x-goog-api-key']).toBe(fake.apiKey);
       expect(r.query.key).toBeUndefined();
-      const body = r.json as { generationConfig: Record<string, unknown>; contents: { parts: Record<string, unknown>[] }[] };
+      const body = r.json as {
+        generationConfig: Record<string, unknown>;
+        contents: { parts: Record<string, unknown>[] }[];
+      };
       expect(body.generationConfig.responseMimeType).toBe('application/json');
       expect(body.generationConfig.responseJsonSchema).toMatchObject({ required: ['segments'] });
       const parts = body.contents[0]!.parts;
@@ -70,9 +90,9 @@ describe('analyzeFrames', () => {
       expect(parts[0]!.text).toContain('Additional context about the video: Test pattern');
       expect((parts[2]!.inlineData as { mimeType: string }).mimeType).toBe('image/jpeg');
     }
-    const secondBatchLabels = ((requests[1]!.json as { contents: { parts: { text?: string }[] }[] }).contents[0]!.parts)
-      .map((p) => p.text)
-      .filter((t): t is string => !!t?.startsWith('Frame'));
+    const secondBatchLabels = (
+      requests[1]!.json as { contents: { parts: { text?: string }[] }[] }
+    ).contents[0]!.parts.map((p) => p.text).filter((t): t is string => !!t?.startsWith('Frame'));
     expect(secondBatchLabels[0]).toBe('Frame 16 at 30s');
 
     // The fake groups 3 frames per segment: starts every 6 s; the last one (84 → 90) is clamped to 89.
@@ -108,7 +128,9 @@ describe('analyzeFrames', () => {
       const image = call.usage.promptTokensDetails.find((d) => d.modality === 'IMAGE');
       expect(image?.tokenCount).toBe(10 * 258);
       expect(call.usage.thoughtsTokenCount).toBeGreaterThan(0);
-      expect(call.usage.totalTokenCount).toBe(call.usage.promptTokenCount + call.usage.candidatesTokenCount + call.usage.thoughtsTokenCount);
+      expect(call.usage.totalTokenCount).toBe(
+        call.usage.promptTokenCount + call.usage.candidatesTokenCount + call.usage.thoughtsTokenCount,
+      );
       const cost = geminiCallCost({ model: call.model, usage: call.usage, request_id: call.response_id });
       expect(cost.cost_usd).toBeGreaterThan(0);
       expect(cost.units).toBe(call.usage.totalTokenCount);
@@ -136,7 +158,12 @@ describe('analyzeFrames', () => {
 
   it('drops batch-relative answers instead of misplacing them', async () => {
     fake.answerNext('relative_times', { api_key: fake.apiKey });
-    const result = await client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(15, 30), duration: 89, batch_size: 15 });
+    const result = await client().analyzeFrames({
+      model: 'gemini-2.5-flash',
+      frames: frames.slice(15, 30),
+      duration: 89,
+      batch_size: 15,
+    });
     // Frames 30–58 s, answered as 0–30 s: outside what the model saw, so nothing is kept.
     expect(result.segments).toEqual([]);
     expect(result.dropped_segments).toBe(5);
@@ -144,21 +171,37 @@ describe('analyzeFrames', () => {
 
   it('drops times beyond the frames it was shown', async () => {
     fake.answerNext('beyond_duration');
-    const result = await client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(0, 6), duration: 89 });
+    const result = await client().analyzeFrames({
+      model: 'gemini-2.5-flash',
+      frames: frames.slice(0, 6),
+      duration: 89,
+    });
     expect(result.segments).toEqual([]);
     expect(result.dropped_segments).toBe(2);
   });
 
   it('retries a non-JSON answer once more and bills both calls', async () => {
     fake.answerNext('non_json');
-    const result = await client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(0, 6), duration: 12, retry: noWait });
+    const result = await client().analyzeFrames({
+      model: 'gemini-2.5-flash',
+      frames: frames.slice(0, 6),
+      duration: 12,
+      retry: noWait,
+    });
     expect(result.segments).toHaveLength(2);
     expect(result.calls.map((c) => c.attempt)).toEqual([1, 2]);
   });
 
   it('fails with malformed_response when the answer is not JSON, handing over the billed calls', async () => {
     fake.answerNext('non_json');
-    const err = await failure(client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(0, 6), duration: 12, retry: { attempts: 1 } }));
+    const err = await failure(
+      client().analyzeFrames({
+        model: 'gemini-2.5-flash',
+        frames: frames.slice(0, 6),
+        duration: 12,
+        retry: { attempts: 1 },
+      }),
+    );
     expect(err).toMatchObject({ provider: 'gemini', kind: 'malformed_response', retryable: false });
     expect(err.message).toMatch(/not JSON/);
     expect((err.details?.billed_calls as unknown[]).length).toBe(1);
@@ -166,16 +209,37 @@ describe('analyzeFrames', () => {
 
   it('treats a truncated answer and a blocked prompt as typed errors', async () => {
     fake.answerNext('max_tokens');
-    const truncated = await failure(client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(0, 6), duration: 12, retry: { attempts: 1 } }));
+    const truncated = await failure(
+      client().analyzeFrames({
+        model: 'gemini-2.5-flash',
+        frames: frames.slice(0, 6),
+        duration: 12,
+        retry: { attempts: 1 },
+      }),
+    );
     expect(truncated).toMatchObject({ kind: 'malformed_response', providerCode: 'MAX_TOKENS' });
     fake.answerNext('blocked');
-    const blocked = await failure(client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(0, 6), duration: 12, retry: { attempts: 1 } }));
+    const blocked = await failure(
+      client().analyzeFrames({
+        model: 'gemini-2.5-flash',
+        frames: frames.slice(0, 6),
+        duration: 12,
+        retry: { attempts: 1 },
+      }),
+    );
     expect(blocked).toMatchObject({ kind: 'bad_request', providerCode: 'SAFETY', retryable: false });
   });
 
   it('rejects an answer whose top level is not {segments: [...]}', async () => {
     fake.answerNext('text', { text: '{"moments": []}' });
-    const err = await failure(client().analyzeFrames({ model: 'gemini-2.5-flash', frames: frames.slice(0, 3), duration: 6, retry: { attempts: 1 } }));
+    const err = await failure(
+      client().analyzeFrames({
+        model: 'gemini-2.5-flash',
+        frames: frames.slice(0, 3),
+        duration: 6,
+        retry: { attempts: 1 },
+      }),
+    );
     expect(err.kind).toBe('malformed_response');
     expect(err.message).toMatch(/segments/);
   });
@@ -205,13 +269,22 @@ describe('errors', () => {
     fake.setRequestsPerMinute(1, 'gm_test_rpm');
     await client({ apiKey: 'gm_test_rpm' }).analyzeFrames(one());
     const err = await failure(client({ apiKey: 'gm_test_rpm' }).analyzeFrames(one()));
-    expect(err).toMatchObject({ kind: 'rate_limited', status: 429, retryable: true, providerCode: 'RESOURCE_EXHAUSTED' });
+    expect(err).toMatchObject({
+      kind: 'rate_limited',
+      status: 429,
+      retryable: true,
+      providerCode: 'RESOURCE_EXHAUSTED',
+    });
     expect(err.retryAfterSeconds).toBeGreaterThan(0);
     expect(err.retryAfterSeconds).toBeLessThanOrEqual(60);
   });
 
   it('retries a short rate limit in-process, waiting what Gemini asked', async () => {
-    fake.server.failNext({ status: 429, body: rateLimitBody(3), path: '/v1beta/models/gemini-2.5-flash:generateContent' });
+    fake.server.failNext({
+      status: 429,
+      body: rateLimitBody(3),
+      path: '/v1beta/models/gemini-2.5-flash:generateContent',
+    });
     const waits: number[] = [];
     const result = await client().analyzeFrames({ ...one(), retry: { sleep: async (ms) => void waits.push(ms) } });
     expect(waits).toEqual([3000]);
@@ -239,10 +312,22 @@ describe('errors', () => {
   });
 
   it('maps 500/503 to upstream (retryable) and retries them', async () => {
-    fake.server.failNext({ status: 503, body: googleError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.') });
+    fake.server.failNext({
+      status: 503,
+      body: googleError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
+    });
     const err = await failure(client().analyzeFrames(one()));
-    expect(err).toMatchObject({ kind: 'upstream', status: 503, retryable: true, message: 'The model is overloaded. Please try again later.' });
-    fake.server.failNext({ status: 500, body: googleError(500, 'INTERNAL', 'An internal error has occurred.'), times: 2 });
+    expect(err).toMatchObject({
+      kind: 'upstream',
+      status: 503,
+      retryable: true,
+      message: 'The model is overloaded. Please try again later.',
+    });
+    fake.server.failNext({
+      status: 500,
+      body: googleError(500, 'INTERNAL', 'An internal error has occurred.'),
+      times: 2,
+    });
     const ok = await client().analyzeFrames({ ...one(), retry: noWait });
     expect(ok.segments).toHaveLength(1);
     expect(fake.server.requests).toHaveLength(1 + 3);

@@ -39,8 +39,12 @@ describe('caption limits', () => {
 
 describe('YouTube and TikTok settings', () => {
   it('requires a YouTube title of 2–100 characters', () => {
-    expect(validateCaption('youtube', 'caption', { type: 'public', title: 'A' })).toEqual(['YouTube needs a title of 2–100 characters']);
-    expect(validateCaption('youtube', 'caption', { type: 'public' })).toEqual(['YouTube needs a title of 2–100 characters']);
+    expect(validateCaption('youtube', 'caption', { type: 'public', title: 'A' })).toEqual([
+      'YouTube needs a title of 2–100 characters',
+    ]);
+    expect(validateCaption('youtube', 'caption', { type: 'public' })).toEqual([
+      'YouTube needs a title of 2–100 characters',
+    ]);
     expect(validateCaption('youtube', 'caption', { type: 'public', title: 't'.repeat(101) })).toEqual([
       'YouTube titles are limited to 100 characters; this one has 101',
     ]);

@@ -59,7 +59,13 @@ describe('Gemini cost', () => {
       request_id: 'resp-1',
     });
     expect(entry.cost_usd).toBeCloseTo(0.0024 + 0.002 + 0.00375, 10);
-    expect(entry).toMatchObject({ service: 'gemini', operation: 'frame_analysis', unit: 'tokens', units: 11_500, request_id: 'resp-1' });
+    expect(entry).toMatchObject({
+      service: 'gemini',
+      operation: 'frame_analysis',
+      unit: 'tokens',
+      units: 11_500,
+      request_id: 'resp-1',
+    });
     expect(entry.unit_price_usd * entry.units).toBeCloseTo(entry.cost_usd, 10);
     expect(entry.details.breakdown).toEqual([
       { part: 'input', tokens: 8_000, usd_per_1m: 0.3, cost_usd: 0.0024 },
@@ -69,15 +75,24 @@ describe('Gemini cost', () => {
   });
 
   it('switches to long-context prices above 200k prompt tokens where the model has them', () => {
-    const short = geminiCallCost({ model: 'gemini-2.5-pro', usage: usage({ promptTokenCount: 200_000, candidatesTokenCount: 1_000 }) });
-    const long = geminiCallCost({ model: 'gemini-2.5-pro', usage: usage({ promptTokenCount: 200_001, candidatesTokenCount: 1_000 }) });
+    const short = geminiCallCost({
+      model: 'gemini-2.5-pro',
+      usage: usage({ promptTokenCount: 200_000, candidatesTokenCount: 1_000 }),
+    });
+    const long = geminiCallCost({
+      model: 'gemini-2.5-pro',
+      usage: usage({ promptTokenCount: 200_001, candidatesTokenCount: 1_000 }),
+    });
     expect(short.cost_usd).toBeCloseTo(0.25 + 0.01, 10);
     expect(long.cost_usd).toBeCloseTo((200_001 * 2.5) / 1e6 + 0.015, 10);
     expect(long.details.long_context).toBe(true);
   });
 
   it('matches versioned model ids to the longest known prefix', () => {
-    const lite = geminiCallCost({ model: 'gemini-2.5-flash-lite-preview-09-2025', usage: usage({ promptTokenCount: 1_000_000 }) });
+    const lite = geminiCallCost({
+      model: 'gemini-2.5-flash-lite-preview-09-2025',
+      usage: usage({ promptTokenCount: 1_000_000 }),
+    });
     expect(lite.cost_usd).toBeCloseTo(0.1, 10);
     expect(lite.details).toMatchObject({ price_source: 'prefix', price_key: 'gemini-2.5-flash-lite' });
     const flash = geminiCallCost({ model: 'models/gemini-2.5-flash', usage: usage({ promptTokenCount: 1_000_000 }) });
@@ -104,12 +119,18 @@ describe('PRICES_JSON', () => {
     const table = loadPriceTable(
       JSON.stringify({
         elevenlabs: { eleven_flash_v2_5: { usd_per_1k_chars: 0.06 } },
-        gemini: { 'gemini-2.5-flash': { output_usd_per_1m: 3 }, 'gemini-9-ultra': { input_usd_per_1m: 5, output_usd_per_1m: 20 } },
+        gemini: {
+          'gemini-2.5-flash': { output_usd_per_1m: 3 },
+          'gemini-9-ultra': { input_usd_per_1m: 5, output_usd_per_1m: 20 },
+        },
       }),
     );
     expect(elevenLabsTtsCost({ model: 'eleven_flash_v2_5', characters: 1000 }, table).cost_usd).toBe(0.06);
     expect(elevenLabsTtsCost({ model: 'eleven_multilingual_v2', characters: 1000 }, table).cost_usd).toBe(0.1);
-    const flash = geminiCallCost({ model: 'gemini-2.5-flash', usage: usage({ promptTokenCount: 1_000_000, candidatesTokenCount: 1_000_000 }) }, table);
+    const flash = geminiCallCost(
+      { model: 'gemini-2.5-flash', usage: usage({ promptTokenCount: 1_000_000, candidatesTokenCount: 1_000_000 }) },
+      table,
+    );
     expect(flash.cost_usd).toBeCloseTo(0.3 + 3, 10);
     const ultra = geminiCallCost({ model: 'gemini-9-ultra', usage: usage({ promptTokenCount: 1_000_000 }) }, table);
     expect(ultra.cost_usd).toBeCloseTo(5, 10);
@@ -125,7 +146,11 @@ describe('PRICES_JSON', () => {
   it('rejects bad JSON, unknown fields, negative prices and incomplete new models with a readable error', () => {
     expect(() => loadPriceTable('{')).toThrow(/not valid JSON/);
     expect(() => loadPriceTable('{"gemni":{}}')).toThrow(/PRICES_JSON is invalid/);
-    expect(() => loadPriceTable('{"elevenlabs":{"eleven_v3":{"usd_per_1k_chars":-1}}}')).toThrow(/elevenlabs\.eleven_v3\.usd_per_1k_chars/);
-    expect(() => loadPriceTable('{"gemini":{"gemini-new":{"input_usd_per_1m":1}}}')).toThrow(/gemini-new needs input_usd_per_1m and output_usd_per_1m/);
+    expect(() => loadPriceTable('{"elevenlabs":{"eleven_v3":{"usd_per_1k_chars":-1}}}')).toThrow(
+      /elevenlabs\.eleven_v3\.usd_per_1k_chars/,
+    );
+    expect(() => loadPriceTable('{"gemini":{"gemini-new":{"input_usd_per_1m":1}}}')).toThrow(
+      /gemini-new needs input_usd_per_1m and output_usd_per_1m/,
+    );
   });
 });

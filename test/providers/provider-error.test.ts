@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError, type ProviderErrorKind, kindForStatus, parseRetryAfter } from '../../src/providers/provider-error.ts';
+import {
+  ProviderError,
+  type ProviderErrorKind,
+  kindForStatus,
+  parseRetryAfter,
+} from '../../src/providers/provider-error.ts';
 import { withRetries } from '../../src/providers/retry.ts';
 
 const error = (kind: ProviderErrorKind, extra: { retryAfterSeconds?: number; status?: number } = {}) =>
@@ -7,7 +12,16 @@ const error = (kind: ProviderErrorKind, extra: { retryAfterSeconds?: number; sta
 
 describe('ProviderError', () => {
   it('is retryable exactly for rate limits, upstream failures and timeouts', () => {
-    const kinds: ProviderErrorKind[] = ['auth', 'quota', 'rate_limited', 'bad_request', 'not_found', 'upstream', 'timeout', 'malformed_response'];
+    const kinds: ProviderErrorKind[] = [
+      'auth',
+      'quota',
+      'rate_limited',
+      'bad_request',
+      'not_found',
+      'upstream',
+      'timeout',
+      'malformed_response',
+    ];
     expect(kinds.filter((k) => error(k).retryable)).toEqual(['rate_limited', 'upstream', 'timeout']);
   });
 
@@ -57,18 +71,39 @@ describe('withRetries', () => {
   it('retries retryable errors up to the attempt limit', async () => {
     let calls = 0;
     await expect(
-      withRetries(async () => {
-        calls++;
-        throw error('upstream');
-      }, { attempts: 3, ...noSleep }),
+      withRetries(
+        async () => {
+          calls++;
+          throw error('upstream');
+        },
+        { attempts: 3, ...noSleep },
+      ),
     ).rejects.toMatchObject({ kind: 'upstream' });
     expect(calls).toBe(3);
   });
 
   it('never retries non-retryable errors or foreign exceptions', async () => {
     let calls = 0;
-    await expect(withRetries(async () => void (calls++, (() => { throw error('auth'); })()), noSleep)).rejects.toMatchObject({ kind: 'auth' });
-    await expect(withRetries(async () => void (calls++, (() => { throw new TypeError('bug'); })()), noSleep)).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      withRetries(
+        async () =>
+          void (calls++,
+          (() => {
+            throw error('auth');
+          })()),
+        noSleep,
+      ),
+    ).rejects.toMatchObject({ kind: 'auth' });
+    await expect(
+      withRetries(
+        async () =>
+          void (calls++,
+          (() => {
+            throw new TypeError('bug');
+          })()),
+        noSleep,
+      ),
+    ).rejects.toBeInstanceOf(TypeError);
     expect(calls).toBe(2);
   });
 

@@ -23,7 +23,9 @@ describe('launchFakes', () => {
 
   it('starts all three for the worker tests, on distinct ephemeral ports', async () => {
     running = await launchFakes({}, { all: true, quiet: true });
-    const urls = [running.vars.GEMINI_BASE_URL, running.vars.ELEVENLABS_BASE_URL, running.vars.POSTIZ_API_URL].map((u) => new URL(u!).port);
+    const urls = [running.vars.GEMINI_BASE_URL, running.vars.ELEVENLABS_BASE_URL, running.vars.POSTIZ_API_URL].map(
+      (u) => new URL(u!).port,
+    );
     expect(new Set(urls).size).toBe(3);
     const gemini = createGeminiClient({ baseUrl: running.vars.GEMINI_BASE_URL!, apiKey: running.vars.GEMINI_API_KEY! });
     expect((await gemini.checkModel({ model: 'gemini-2.5-flash' })).supports_generate_content).toBe(true);

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { getJob } from '../../src/db/repos/jobs.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
-import { MAX_ATTEMPTS, enqueueJob, handleDeadLetterBatch, handleJobsBatch, processJobMessage } from '../helpers/worker/jobs.ts';
+import {
+  MAX_ATTEMPTS,
+  enqueueJob,
+  handleDeadLetterBatch,
+  handleJobsBatch,
+  processJobMessage,
+} from '../helpers/worker/jobs.ts';
 import type { JobMessage } from '../../src/jobs/messages.ts';
 import { call } from '../helpers/worker/api.ts';
 import { seedProfile, seedUser } from '../helpers/worker/tenants.ts';
@@ -26,9 +32,7 @@ describe('job queue', () => {
     const { user, scope } = await tenantScope();
     const job = await enqueueJob(scope, env, 'echo', { message: 'hello' });
     expect(job.status).toBe('pending');
-    await expect
-      .poll(async () => (await getJob(scope, job.id))?.status, { timeout: 10_000 })
-      .toBe('completed');
+    await expect.poll(async () => (await getJob(scope, job.id))?.status, { timeout: 10_000 }).toBe('completed');
     const res = await call(`/api/v1/jobs/${job.id}`, { token: user.token });
     expect(res.body).toMatchObject({ status: 'completed', progress: 100, result: { message: 'hello' }, attempts: 1 });
   });
@@ -43,8 +47,14 @@ describe('job queue', () => {
   it('retries transient errors with backoff, then fails after the last attempt', async () => {
     const { scope } = await tenantScope();
     const [row] = await scope.db.batch([
-      scope.db.insert((await import('../../src/db/schema.ts')).jobs)
-        .values({ id: 'job_0000000000000000000000retr', profileId: scope.profileId, type: 'echo', input: { message: 'x', fail_with: 'transient' } })
+      scope.db
+        .insert((await import('../../src/db/schema.ts')).jobs)
+        .values({
+          id: 'job_0000000000000000000000retr',
+          profileId: scope.profileId,
+          type: 'echo',
+          input: { message: 'x', fail_with: 'transient' },
+        })
         .returning(),
     ]);
     const job = row[0]!;
@@ -60,8 +70,24 @@ describe('job queue', () => {
   it('acks and retries through the batch handler', async () => {
     const { scope } = await tenantScope();
     const { jobs } = await import('../../src/db/schema.ts');
-    const [ok] = await scope.db.insert(jobs).values({ id: 'job_000000000000000000000batch', profileId: scope.profileId, type: 'echo', input: { message: 'a' } }).returning();
-    const [flaky] = await scope.db.insert(jobs).values({ id: 'job_000000000000000000000flaky', profileId: scope.profileId, type: 'echo', input: { message: 'b', fail_with: 'transient' } }).returning();
+    const [ok] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_000000000000000000000batch',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a' },
+      })
+      .returning();
+    const [flaky] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_000000000000000000000flaky',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'b', fail_with: 'transient' },
+      })
+      .returning();
     const batch = createMessageBatch<unknown>('cutroom-jobs', [
       { id: 'm1', timestamp: Date.now(), attempts: 1, body: message(ok!) },
       { id: 'm2', timestamp: Date.now(), attempts: 1, body: message(flaky!) },
@@ -87,7 +113,15 @@ describe('job queue', () => {
     const { user, scope } = await tenantScope();
     const other = await seedProfile(user);
     const { jobs } = await import('../../src/db/schema.ts');
-    const [job] = await scope.db.insert(jobs).values({ id: 'job_0000000000000000000foreign', profileId: scope.profileId, type: 'echo', input: { message: 'a' } }).returning();
+    const [job] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_0000000000000000000foreign',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a' },
+      })
+      .returning();
     await processJobMessage(env, { ...message(job!), profile_id: other.profileId }, 1);
     expect(await getJob(scope, job!.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
@@ -97,9 +131,18 @@ describe('job queue', () => {
     const { jobs } = await import('../../src/db/schema.ts');
     const [job] = await scope.db
       .insert(jobs)
-      .values({ id: 'job_00000000000000000000000dlq', profileId: scope.profileId, type: 'echo', input: { message: 'a' }, errorCode: 'processor_unreachable', errorMessage: 'connect ECONNREFUSED' })
+      .values({
+        id: 'job_00000000000000000000000dlq',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a' },
+        errorCode: 'processor_unreachable',
+        errorMessage: 'connect ECONNREFUSED',
+      })
       .returning();
-    const batch = createMessageBatch('cutroom-jobs-dlq', [{ id: 'd1', timestamp: Date.now(), attempts: 1, body: message(job!) }]);
+    const batch = createMessageBatch('cutroom-jobs-dlq', [
+      { id: 'd1', timestamp: Date.now(), attempts: 1, body: message(job!) },
+    ]);
     await handleDeadLetterBatch(batch, env);
     expect(await getJob(scope, job!.id)).toMatchObject({
       status: 'failed',
@@ -111,7 +154,15 @@ describe('job queue', () => {
   it('cancels a pending job so the consumer never runs it', async () => {
     const { user, scope } = await tenantScope();
     const { jobs } = await import('../../src/db/schema.ts');
-    const [job] = await scope.db.insert(jobs).values({ id: 'job_0000000000000000000000cncl', profileId: scope.profileId, type: 'echo', input: { message: 'a' } }).returning();
+    const [job] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_0000000000000000000000cncl',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a' },
+      })
+      .returning();
     const res = await call(`/api/v1/jobs/${job!.id}/cancel`, { method: 'POST', token: user.token });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('cancelled');
@@ -122,10 +173,23 @@ describe('job queue', () => {
 
   it('refuses new jobs with 429 over the concurrent-job limit, enqueuing nothing', async () => {
     const { user, scope } = await tenantScope();
-    await call(`/api/v1/profiles/${user.profileId}`, { method: 'PATCH', token: user.token, json: { max_concurrent_jobs: 1 } });
+    await call(`/api/v1/profiles/${user.profileId}`, {
+      method: 'PATCH',
+      token: user.token,
+      json: { max_concurrent_jobs: 1 },
+    });
     const { jobs } = await import('../../src/db/schema.ts');
-    await scope.db.insert(jobs).values({ id: 'job_000000000000000000000limit', profileId: scope.profileId, type: 'echo', input: { message: 'a' }, status: 'running' });
-    await expect(enqueueJob(scope, env, 'echo', { message: 'b' })).rejects.toMatchObject({ status: 429, code: 'rate_limited' });
+    await scope.db.insert(jobs).values({
+      id: 'job_000000000000000000000limit',
+      profileId: scope.profileId,
+      type: 'echo',
+      input: { message: 'a' },
+      status: 'running',
+    });
+    await expect(enqueueJob(scope, env, 'echo', { message: 'b' })).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+    });
     const list = await call('/api/v1/jobs', { token: user.token });
     expect(list.body.jobs).toHaveLength(1);
   });

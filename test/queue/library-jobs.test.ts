@@ -15,12 +15,18 @@ import { type Tenant, as, seedUser } from '../helpers/worker/tenants.ts';
 
 const SEG = '/api/v1/segments';
 const LIB = '/api/v1/library';
-const messageFor = (t: Tenant, jobId: string, type: JobMessage['type']): JobMessage => ({ kind: 'job', job_id: jobId, profile_id: t.profileId, type });
+const messageFor = (t: Tenant, jobId: string, type: JobMessage['type']): JobMessage => ({
+  kind: 'job',
+  job_id: jobId,
+  profile_id: t.profileId,
+  type,
+});
 
 async function segmentOnReadyVideo(t: Tenant) {
   const { id } = await uploadVideo(t, fakeMp4(4096));
   await markProbed(t, id, { duration: 20 });
-  return (await as(t)(`${SEG}/source-videos/${id}/segments`, { json: { start_time: 1, end_time: 6 } })).body.id as string;
+  return (await as(t)(`${SEG}/source-videos/${id}/segments`, { json: { start_time: 1, end_time: 6 } })).body
+    .id as string;
 }
 
 describe('library jobs when the processor is down', () => {
@@ -45,9 +51,14 @@ describe('library jobs when the processor is down', () => {
     const after = (await as(t)(`${LIB}/projects/${project}`)).body;
     expect(after.status).toBe('failed');
     expect(after.progress_step).toMatch(/^Failed after 0 of 2 variant\(s\): .*gave up after 6 attempts/);
-    expect((await as(t)(`${LIB}/projects/${project}/progress`)).body).toMatchObject({ status: 'failed', percentage: 100 });
+    expect((await as(t)(`${LIB}/projects/${project}/progress`)).body).toMatchObject({
+      status: 'failed',
+      percentage: 100,
+    });
     // Not stuck: a new generation may start.
-    expect((await as(t)(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1 } })).status).toBe(202);
+    expect(
+      (await as(t)(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1 } })).status,
+    ).toBe(202);
   });
 
   it('extract: the segment ends failed with the reason, and can be extracted again', async () => {

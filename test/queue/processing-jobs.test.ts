@@ -41,7 +41,8 @@ async function settled(t: Tenant, jobId: string) {
   for (;;) {
     const job = await getJob(scopeOf(t), jobId);
     if (!job) throw new Error(`job ${jobId} is gone`);
-    const idle = job.status !== 'running' && (job.attempts > 0 || job.status !== 'pending' || /^Waiting/.test(job.step ?? ''));
+    const idle =
+      job.status !== 'running' && (job.attempts > 0 || job.status !== 'pending' || /^Waiting/.test(job.step ?? ''));
     if (idle || Date.now() > deadline) return job;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -52,9 +53,18 @@ describe('every processing job while the processor is down', () => {
     { type: 'mute_voice', create: (t, v) => as(t)('/api/v1/mute-voice', { json: { source_video_id: v } }) },
     { type: 'detect_voice', create: (t, v) => as(t)('/api/v1/detect-voice', { json: { source_video_id: v } }) },
     { type: 'analyze_video', create: (t, v) => as(t)('/api/v1/analyze', { json: { source_video_id: v } }) },
-    { type: 'process_video', create: (t, v) => as(t)('/api/v1/jobs', { json: { source_video_id: v, variant_count: 2 } }) },
-    { type: 'multi_video', create: (t, v) => as(t)('/api/v1/jobs/multi-video', { json: { source_video_id: v, srt_content: SRT } }) },
-    { type: 'tts_add_to_videos', create: (t, v) => as(t)('/api/v1/tts/add-to-videos', { json: { source_video_ids: [v], tts_text: 'Hi' } }) },
+    {
+      type: 'process_video',
+      create: (t, v) => as(t)('/api/v1/jobs', { json: { source_video_id: v, variant_count: 2 } }),
+    },
+    {
+      type: 'multi_video',
+      create: (t, v) => as(t)('/api/v1/jobs/multi-video', { json: { source_video_id: v, srt_content: SRT } }),
+    },
+    {
+      type: 'tts_add_to_videos',
+      create: (t, v) => as(t)('/api/v1/tts/add-to-videos', { json: { source_video_ids: [v], tts_text: 'Hi' } }),
+    },
     {
       type: 'generate_project',
       create: async (t, v) => {
@@ -108,7 +118,8 @@ describe('ElevenLabs voice-overs under redelivery', () => {
     const created = await as(t)('/api/v1/tts/generate', { json: { text, remove_silence: true } });
     expect(created.body.provider).toBe('elevenlabs');
     const message = messageFor(t, created.body);
-    const callsFor = async () => (await fake.requests({ method: 'POST', path: '/v1/text-to-speech/' })).filter((r) => r.json?.text === text);
+    const callsFor = async () =>
+      (await fake.requests({ method: 'POST', path: '/v1/text-to-speech/' })).filter((r) => r.json?.text === text);
 
     // ElevenLabs answers; the processor (silence removal) is down: retried.
     await settled(t, message.job_id);
@@ -116,11 +127,20 @@ describe('ElevenLabs voice-overs under redelivery', () => {
     expect(await callsFor()).toHaveLength(1);
     let costs = (await listCosts(scopeOf(t), {}, { limit: 10 })).items;
     expect(costs).toHaveLength(1);
-    expect(costs[0]).toMatchObject({ jobId: message.job_id, service: 'elevenlabs', units: text.length, unit: 'characters', callKey: `${message.job_id}:tts` });
+    expect(costs[0]).toMatchObject({
+      jobId: message.job_id,
+      service: 'elevenlabs',
+      units: text.length,
+      unit: 'characters',
+      callKey: `${message.job_id}:tts`,
+    });
     expect(costs[0]!.requestId).toBeTruthy();
     // The answer is kept under the job, so the job can be deleted with it.
     expect((await getJob(scopeOf(t), message.job_id))!.outputKeys).toEqual(
-      expect.arrayContaining([storageKeys.jobOutput(scopeOf(t), message.job_id, 'tts-speech.mp3'), storageKeys.jobOutput(scopeOf(t), message.job_id, 'tts-el.json')]),
+      expect.arrayContaining([
+        storageKeys.jobOutput(scopeOf(t), message.job_id, 'tts-speech.mp3'),
+        storageKeys.jobOutput(scopeOf(t), message.job_id, 'tts-el.json'),
+      ]),
     );
 
     expect((await processJobMessage(env, message, 3)).retryAfter).toBeGreaterThan(0);
@@ -136,12 +156,22 @@ describe('ElevenLabs voice-overs under redelivery', () => {
     const t = await seedUser('tts');
     for (const status of ['invalid_api_key', 'quota_exceeded']) {
       // Whichever delivery runs first (the test Worker's own consumer, or ours) meets the refusal.
-      await fake.failNext({ method: 'POST', path: '/v1/text-to-speech/', status: 401, body: { detail: { status, message: `ElevenLabs says ${status}` } } });
-      const created = await as(t)('/api/v1/tts/generate', { json: { text: `Refused ${status} ${crypto.randomUUID()}` } });
+      await fake.failNext({
+        method: 'POST',
+        path: '/v1/text-to-speech/',
+        status: 401,
+        body: { detail: { status, message: `ElevenLabs says ${status}` } },
+      });
+      const created = await as(t)('/api/v1/tts/generate', {
+        json: { text: `Refused ${status} ${crypto.randomUUID()}` },
+      });
       await settled(t, created.body.job_id);
       expect(await processJobMessage(env, messageFor(t, created.body), 1)).toEqual({});
       const job = await getJob(scopeOf(t), created.body.job_id);
-      expect(job).toMatchObject({ status: 'failed', errorCode: status === 'quota_exceeded' ? 'elevenlabs_quota' : 'elevenlabs_auth' });
+      expect(job).toMatchObject({
+        status: 'failed',
+        errorCode: status === 'quota_exceeded' ? 'elevenlabs_quota' : 'elevenlabs_auth',
+      });
       expect(job!.errorMessage).toContain(`ElevenLabs says ${status}`);
     }
     expect((await listCosts(scopeOf(t), {}, { limit: 10 })).items).toEqual([]);
@@ -149,18 +179,29 @@ describe('ElevenLabs voice-overs under redelivery', () => {
 
   it('retries a 429 (too many concurrent requests) later', async () => {
     const t = await seedUser('tts');
-    await fake.failNext({ method: 'POST', path: '/v1/text-to-speech/', status: 429, body: { detail: { status: 'too_many_concurrent_requests', message: 'Too many concurrent requests' } } });
+    await fake.failNext({
+      method: 'POST',
+      path: '/v1/text-to-speech/',
+      status: 429,
+      body: { detail: { status: 'too_many_concurrent_requests', message: 'Too many concurrent requests' } },
+    });
     const created = await as(t)('/api/v1/tts/generate', { json: { text: `Busy ${crypto.randomUUID()}` } });
     const job = await settled(t, created.body.job_id);
-    if (job.attempts === 0) expect((await processJobMessage(env, messageFor(t, created.body), 1)).retryAfter).toBeGreaterThan(0);
-    expect(await getJob(scopeOf(t), created.body.job_id)).toMatchObject({ status: 'pending', errorCode: 'elevenlabs_rate_limited' });
+    if (job.attempts === 0)
+      expect((await processJobMessage(env, messageFor(t, created.body), 1)).retryAfter).toBeGreaterThan(0);
+    expect(await getJob(scopeOf(t), created.body.job_id)).toMatchObject({
+      status: 'pending',
+      errorCode: 'elevenlabs_rate_limited',
+    });
   });
 });
 
 describe('waiting for an upload', () => {
   it('a job on an upload still being probed waits without spending a retry, then runs', async () => {
     const t = await seedUser('wait');
-    const created = await postForm(t, '/api/v1/mute-voice', { video: { bytes: fakeMp4(8192), filename: 'a.mp4', type: 'video/mp4' } });
+    const created = await postForm(t, '/api/v1/mute-voice', {
+      video: { bytes: fakeMp4(8192), filename: 'a.mp4', type: 'video/mp4' },
+    });
     expect(created.status, created.text).toBe(202);
     const message = messageFor(t, created.body);
     await settled(t, message.job_id);
@@ -177,7 +218,9 @@ describe('waiting for an upload', () => {
 
   it('gives up after the longest wait with the reason', async () => {
     const t = await seedUser('wait');
-    const created = await postForm(t, '/api/v1/analyze', { video: { bytes: fakeMp4(8192), filename: 'b.mp4', type: 'video/mp4' } });
+    const created = await postForm(t, '/api/v1/analyze', {
+      video: { bytes: fakeMp4(8192), filename: 'b.mp4', type: 'video/mp4' },
+    });
     await settled(t, created.body.job_id);
     const old = new Date(Date.now() - (MAX_WAIT_SECONDS + 5) * 1000).toISOString();
     await createDb(env.DB).update(jobs).set({ createdAt: old }).where(eq(jobs.id, created.body.job_id));
@@ -188,7 +231,9 @@ describe('waiting for an upload', () => {
 
   it('fails at once when the upload turned out not to be a video', async () => {
     const t = await seedUser('wait');
-    const created = await postForm(t, '/api/v1/detect-voice', { video: { bytes: fakeMp4(8192), filename: 'c.mp4', type: 'video/mp4' } });
+    const created = await postForm(t, '/api/v1/detect-voice', {
+      video: { bytes: fakeMp4(8192), filename: 'c.mp4', type: 'video/mp4' },
+    });
     const { markSourceVideoFailed } = await import('../../src/db/repos/source-videos.ts');
     await settled(t, created.body.job_id);
     await markSourceVideoFailed(scopeOf(t), created.body.source_video_id, 'invalid_media', 'moov atom not found');

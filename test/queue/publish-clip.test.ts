@@ -7,7 +7,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { getClip, updateClip } from '../../src/db/repos/clips.ts';
 import { type JobRow, getJob, insertJobStatement } from '../../src/db/repos/jobs.ts';
-import { claimCreateAttempt, ensurePublication, getPublication, listClipPublications } from '../../src/db/repos/publications.ts';
+import {
+  claimCreateAttempt,
+  ensurePublication,
+  getPublication,
+  listClipPublications,
+} from '../../src/db/repos/publications.ts';
 import { MAX_ATTEMPTS, processJobMessage } from '../helpers/worker/jobs.ts';
 import { createJobContext } from '../../src/jobs/context.ts';
 import { publishClipHandler } from '../../src/job-handlers/publish-clip.ts';
@@ -17,7 +22,15 @@ import { refreshAllPublications } from '../../src/housekeeping/run.ts';
 import { newId } from '../../src/core/ids.ts';
 import { createPostizClient } from '../../src/providers/postiz.ts';
 import { defaultSettings } from '../../src/providers/postiz-rules.ts';
-import { type Publisher, fakeBase, postizFake, renderClip, seedPublisher, sha256Hex, tinyClipBytes } from '../helpers/worker/postiz.ts';
+import {
+  type Publisher,
+  fakeBase,
+  postizFake,
+  renderClip,
+  seedPublisher,
+  sha256Hex,
+  tinyClipBytes,
+} from '../helpers/worker/postiz.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
 
 type Input = JobInput<'publish_clip'>;
@@ -75,7 +88,10 @@ describe('publish_clip job', () => {
     expect((await getJob(scope, job.id))?.status).toBe('pending');
     await deliver(2);
     const done = await getJob(scope, job.id);
-    expect(done).toMatchObject({ status: 'completed', result: { publication_id: input.publication_id, note: 'already posted; nothing sent again' } });
+    expect(done).toMatchObject({
+      status: 'completed',
+      result: { publication_id: input.publication_id, note: 'already posted; nothing sent again' },
+    });
     expect(await postizFake.creates(pub.apiKey)).toHaveLength(1);
   });
 
@@ -96,7 +112,12 @@ describe('publish_clip job', () => {
     const postiz = createPostizClient({ baseUrl: fakeBase(), apiKey: pub.apiKey });
     const lost = await postiz.createPost({
       type: 'now',
-      posts: TWO_CHANNELS.map((i) => ({ integrationId: i.id, group: row.postizGroup, content: input.caption, settings: i.settings })),
+      posts: TWO_CHANNELS.map((i) => ({
+        integrationId: i.id,
+        group: row.postizGroup,
+        content: input.caption,
+        settings: i.settings,
+      })),
     });
 
     await deliver(2);
@@ -125,12 +146,19 @@ describe('publish_clip job', () => {
     await claimCreateAttempt(scope, row.id, 0);
     // The earlier call got as far as the X post.
     const postiz = createPostizClient({ baseUrl: fakeBase(), apiKey: pub.apiKey });
-    const [xPost] = await postiz.createPost({ type: 'now', posts: [{ integrationId: 'int-x', group: row.postizGroup, content: input.caption, settings: TWO_CHANNELS[0]!.settings }] });
+    const [xPost] = await postiz.createPost({
+      type: 'now',
+      posts: [
+        { integrationId: 'int-x', group: row.postizGroup, content: input.caption, settings: TWO_CHANNELS[0]!.settings },
+      ],
+    });
 
     await deliver(2);
     const creates = await postizFake.creates(pub.apiKey);
     expect(creates).toHaveLength(2);
-    expect(creates[1]!.json.posts.map((p: any) => [p.integration.id, p.group])).toEqual([['int-bluesky', row.postizGroup]]);
+    expect(creates[1]!.json.posts.map((p: any) => [p.integration.id, p.group])).toEqual([
+      ['int-bluesky', row.postizGroup],
+    ]);
     const publication = await getPublication(scope, row.id);
     expect(publication?.status).toBe('published');
     expect(publication?.postizPosts.map((p) => p.integration_id)).toEqual(['int-x', 'int-bluesky']);
@@ -187,10 +215,21 @@ describe('publish_clip job', () => {
 
   it("fails the publication with Postiz's readable message on a 400", async () => {
     const pub = await seedPublisher(1);
-    const { scope, job, input, deliver } = await publishJob(pub, { caption: 'x'.repeat(300), integrations: [TWO_CHANNELS[0]!] });
+    const { scope, job, input, deliver } = await publishJob(pub, {
+      caption: 'x'.repeat(300),
+      integrations: [TWO_CHANNELS[0]!],
+    });
     expect(await deliver(1)).toEqual({});
-    expect(await getJob(scope, job.id)).toMatchObject({ status: 'failed', errorCode: 'postiz_bad_request', errorMessage: 'Postiz: X: post is too long, please fix it' });
-    expect(await getPublication(scope, input.publication_id)).toMatchObject({ status: 'failed', errorMessage: 'Postiz: X: post is too long, please fix it', postizPostIds: [] });
+    expect(await getJob(scope, job.id)).toMatchObject({
+      status: 'failed',
+      errorCode: 'postiz_bad_request',
+      errorMessage: 'Postiz: X: post is too long, please fix it',
+    });
+    expect(await getPublication(scope, input.publication_id)).toMatchObject({
+      status: 'failed',
+      errorMessage: 'Postiz: X: post is too long, please fix it',
+      postizPostIds: [],
+    });
     expect((await getClip(scope, input.clip_id))?.postizStatus).toBe('failed');
   });
 
@@ -208,11 +247,21 @@ describe('publish_clip job', () => {
   it('retries a 5xx, checking Postiz for an earlier post before creating again', async () => {
     const pub = await seedPublisher(1);
     const { scope, input, deliver } = await publishJob(pub);
-    await postizFake.failNext({ api_key: pub.apiKey, method: 'POST', path: '/public/v1/posts', status: 502, raw_body: '<html>Bad gateway</html>' });
+    await postizFake.failNext({
+      api_key: pub.apiKey,
+      method: 'POST',
+      path: '/public/v1/posts',
+      status: 502,
+      raw_body: '<html>Bad gateway</html>',
+    });
     expect((await deliver(1)).retryAfter).toBe(5);
     expect(await deliver(2)).toEqual({});
     const calls = (await postizFake.requests(pub.apiKey)).map((r) => `${r.method} ${r.path}`);
-    expect(calls.filter((c) => c.includes('/posts'))).toEqual(['POST /public/v1/posts', 'GET /public/v1/posts', 'POST /public/v1/posts']);
+    expect(calls.filter((c) => c.includes('/posts'))).toEqual([
+      'POST /public/v1/posts',
+      'GET /public/v1/posts',
+      'POST /public/v1/posts',
+    ]);
     expect((await postizFake.org(pub.apiKey)).posts).toHaveLength(2);
     expect((await getPublication(scope, input.publication_id))?.status).toBe('published');
   });
@@ -220,7 +269,13 @@ describe('publish_clip job', () => {
   it('fails the publication once the retries are spent', async () => {
     const pub = await seedPublisher(1);
     const { scope, input, deliver } = await publishJob(pub);
-    await postizFake.failNext({ api_key: pub.apiKey, method: 'POST', path: '/public/v1/posts', status: 503, body: { message: 'down' } });
+    await postizFake.failNext({
+      api_key: pub.apiKey,
+      method: 'POST',
+      path: '/public/v1/posts',
+      status: 503,
+      body: { message: 'down' },
+    });
     expect(await deliver(MAX_ATTEMPTS)).toEqual({});
     const publication = await getPublication(scope, input.publication_id);
     expect(publication?.status).toBe('failed');
@@ -272,7 +327,10 @@ describe('publish_clip job', () => {
     await bad.deliver(1);
     const scheduled = await getPublication(ok.scope, ok.input.publication_id);
     expect(scheduled).toMatchObject({ status: 'scheduled', scheduledAt: date, publishedAt: null });
-    expect((await getClip(ok.scope, pub.clips[0]!))).toMatchObject({ postizStatus: 'scheduled', postizScheduledAt: date });
+    expect(await getClip(ok.scope, pub.clips[0]!)).toMatchObject({
+      postizStatus: 'scheduled',
+      postizScheduledAt: date,
+    });
     const [create] = await postizFake.creates(pub.apiKey);
     expect(create!.json).toMatchObject({ type: 'schedule', date });
 
@@ -290,7 +348,10 @@ describe('publish_clip job', () => {
       ['int-bluesky', 'PUBLISHED', true],
     ]);
     expect((await getClip(ok.scope, pub.clips[0]!))?.postizStatus).toBe('published');
-    expect(await getPublication(bad.scope, bad.input.publication_id)).toMatchObject({ status: 'failed', errorMessage: 'Postiz could not publish to bluesky' });
+    expect(await getPublication(bad.scope, bad.input.publication_id)).toMatchObject({
+      status: 'failed',
+      errorMessage: 'Postiz could not publish to bluesky',
+    });
     expect((await getClip(bad.scope, pub.clips[1]!))?.postizStatus).toBe('failed');
   });
 });

@@ -11,7 +11,12 @@ import type { JobMessage } from '../../src/jobs/messages.ts';
 import { as, seedUser, type Tenant } from '../helpers/worker/tenants.ts';
 import { BASE, fakeMp4, markProbed, scopeOf, uploadVideo } from '../helpers/worker/source-videos.ts';
 
-const messageFor = (t: Tenant, jobId: string, type: JobMessage['type']): JobMessage => ({ kind: 'job', job_id: jobId, profile_id: t.profileId, type });
+const messageFor = (t: Tenant, jobId: string, type: JobMessage['type']): JobMessage => ({
+  kind: 'job',
+  job_id: jobId,
+  profile_id: t.profileId,
+  type,
+});
 
 describe('probe_source_video', () => {
   it('retries while the processor is unavailable, then fails the video with the reason', async () => {
@@ -42,7 +47,10 @@ describe('probe_source_video', () => {
     const outcome = await processJobMessage(env, messageFor(t, completed.job_id, 'probe_source_video'), 2);
     expect(outcome.retryAfter).toBeUndefined();
     const job = await getJob(scopeOf(t), completed.job_id);
-    expect(job).toMatchObject({ status: 'completed', result: { source_video_id: id, status: 'ready', unchanged: true } });
+    expect(job).toMatchObject({
+      status: 'completed',
+      result: { source_video_id: id, status: 'ready', unchanged: true },
+    });
     expect(await getSourceVideoSummary(scopeOf(t), id)).toEqual(before);
   });
 

@@ -33,7 +33,12 @@ describe('/api/v1/costs', () => {
       entry_count: 3,
       monthly_budget_usd: null,
     });
-    expect(res.body.last_entries[0]).toMatchObject({ service: 'gemini', cost_usd: 0.0123, estimated_cost: 0.0123, model: 'gemini-2.5-flash' });
+    expect(res.body.last_entries[0]).toMatchObject({
+      service: 'gemini',
+      cost_usd: 0.0123,
+      estimated_cost: 0.0123,
+      model: 'gemini-2.5-flash',
+    });
   });
 
   it('writes a call once even when it is recorded twice (redelivery)', async () => {
@@ -76,9 +81,13 @@ describe('/api/v1/costs', () => {
     const scope = scopeOf(user);
     await recordCost(scope, entry(1, 'gemini', 0.5));
     const [row] = (await as(user)('/api/v1/costs/all')).body.entries;
-    await expectCrossProfileIsolation(user, [], [
-      { path: '/api/v1/costs/all', ids: [row.id], extract: (b) => b.entries.map((e: any) => e.id) },
-      { path: '/api/v1/costs', ids: [row.id], extract: (b) => b.last_entries.map((e: any) => e.id) },
-    ]);
+    await expectCrossProfileIsolation(
+      user,
+      [],
+      [
+        { path: '/api/v1/costs/all', ids: [row.id], extract: (b) => b.entries.map((e: any) => e.id) },
+        { path: '/api/v1/costs', ids: [row.id], extract: (b) => b.last_entries.map((e: any) => e.id) },
+      ],
+    );
   });
 });

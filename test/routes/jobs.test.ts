@@ -66,7 +66,13 @@ describe('/api/v1/jobs', () => {
     expect((await api(`/api/v1/jobs/${job.id}`)).status).toBe(404);
 
     const { jobs } = await import('../../src/db/schema.ts');
-    await scope.db.insert(jobs).values({ id: 'job_0000000000000000000active', profileId: scope.profileId, type: 'echo', input: { message: 'a' }, status: 'running' });
+    await scope.db.insert(jobs).values({
+      id: 'job_0000000000000000000active',
+      profileId: scope.profileId,
+      type: 'echo',
+      input: { message: 'a' },
+      status: 'running',
+    });
     expect((await api('/api/v1/jobs/job_0000000000000000000active', { method: 'DELETE' })).status).toBe(409);
   });
 
@@ -76,7 +82,10 @@ describe('/api/v1/jobs', () => {
     const res = await api(`/api/v1/jobs/${job.id}/events`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const events = [...res.text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]!) }));
+    const events = [...res.text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({
+      event: m[1],
+      data: JSON.parse(m[2]!),
+    }));
     expect(events[0]!.event).toBe('progress');
     expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'completed', result: { message: 'sse' } } });
   });

@@ -18,10 +18,18 @@ describe('/api/v1/library/clips', () => {
   it('gets a clip with its content and updates its fields', async () => {
     const { api, clips } = await setup(1);
     const got = await api(`${LIB}/clips/${clips[0]}`);
-    expect(got.body).toMatchObject({ clip: { id: clips[0], variant_index: 1, final_status: 'pending', postiz_status: 'not_sent' }, content: null });
-    const res = await api(`${LIB}/clips/${clips[0]}`, { method: 'PATCH', json: { variant_name: 'Hero cut', is_selected: true } });
+    expect(got.body).toMatchObject({
+      clip: { id: clips[0], variant_index: 1, final_status: 'pending', postiz_status: 'not_sent' },
+      content: null,
+    });
+    const res = await api(`${LIB}/clips/${clips[0]}`, {
+      method: 'PATCH',
+      json: { variant_name: 'Hero cut', is_selected: true },
+    });
     expect(res.body.clip).toMatchObject({ variant_name: 'Hero cut', is_selected: true });
-    expect((await api(`${LIB}/clips/${clips[0]}`, { method: 'PATCH', json: { postiz_scheduled_at: 'tomorrow' } })).status).toBe(400);
+    expect(
+      (await api(`${LIB}/clips/${clips[0]}`, { method: 'PATCH', json: { postiz_scheduled_at: 'tomorrow' } })).status,
+    ).toBe(400);
   });
 
   it('selects singly and in bulk, keeping project counters true', async () => {
@@ -37,7 +45,9 @@ describe('/api/v1/library/clips', () => {
 
   it('rejects a bulk request naming an unknown clip and changes nothing', async () => {
     const { api, project, clips } = await setup(2);
-    const res = await api(`${LIB}/clips/bulk-select?selected=true`, { json: [clips[0], 'clp_00000000000000000000000000'] });
+    const res = await api(`${LIB}/clips/bulk-select?selected=true`, {
+      json: [clips[0], 'clp_00000000000000000000000000'],
+    });
     expect(res.status).toBe(404);
     expect(res.body.error.details.missing).toEqual(['clp_00000000000000000000000000']);
     expect((await api(`${LIB}/projects/${project}`)).body.selected_count).toBe(0);
@@ -45,7 +55,10 @@ describe('/api/v1/library/clips', () => {
 
   it('soft-deletes, restores, bulk-deletes and purges', async () => {
     const { api, project, clips } = await setup(3);
-    expect((await api(`${LIB}/clips/${clips[0]}`, { method: 'DELETE' })).body).toEqual({ status: 'deleted', clip_id: clips[0] });
+    expect((await api(`${LIB}/clips/${clips[0]}`, { method: 'DELETE' })).body).toEqual({
+      status: 'deleted',
+      clip_id: clips[0],
+    });
     expect((await api(`${LIB}/all-clips?deleted=true`)).body.clips.map((c: any) => c.id)).toEqual([clips[0]]);
     const restored = await api(`${LIB}/clips/${clips[0]}/restore`, { method: 'POST' });
     expect(restored.body.clip.is_deleted).toBe(false);
@@ -54,7 +67,10 @@ describe('/api/v1/library/clips', () => {
     expect((await api(`${LIB}/projects/${project}`)).body.variants_count).toBe(1);
     const again = await api(`${LIB}/clips/bulk-delete`, { json: { clip_ids: [clips[0]] } });
     expect(again.body).toMatchObject({ deleted_count: 0, failed: [{ id: clips[0], error: 'already in the trash' }] });
-    expect((await api(`${LIB}/clips/${clips[0]}/purge`, { method: 'DELETE' })).body).toEqual({ status: 'purged', clip_id: clips[0] });
+    expect((await api(`${LIB}/clips/${clips[0]}/purge`, { method: 'DELETE' })).body).toEqual({
+      status: 'purged',
+      clip_id: clips[0],
+    });
     expect((await api(`${LIB}/clips/${clips[0]}`)).status).toBe(404);
   });
 
@@ -62,14 +78,24 @@ describe('/api/v1/library/clips', () => {
     const { api, clips } = await setup(2);
     const put = await api(`${LIB}/clips/${clips[0]}/content`, {
       method: 'PUT',
-      json: { tts_text: 'Hello there', srt_content: SRT, subtitle_settings: { fontSize: 48, fontFamily: 'var(--font-x), Montserrat, sans-serif', textColor: '#ffcc00' } },
+      json: {
+        tts_text: 'Hello there',
+        srt_content: SRT,
+        subtitle_settings: { fontSize: 48, fontFamily: 'var(--font-x), Montserrat, sans-serif', textColor: '#ffcc00' },
+      },
     });
     expect(put.status).toBe(200);
-    expect(put.body.content).toMatchObject({ tts_text: 'Hello there', subtitle_settings: { fontFamily: 'Montserrat', fontSize: 48, textColor: '#ffcc00' } });
+    expect(put.body.content).toMatchObject({
+      tts_text: 'Hello there',
+      subtitle_settings: { fontFamily: 'Montserrat', fontSize: 48, textColor: '#ffcc00' },
+    });
     const partial = await api(`${LIB}/clips/${clips[0]}/content`, { method: 'PUT', json: { tts_text: 'Changed' } });
     expect(partial.body.content).toMatchObject({ tts_text: 'Changed', srt_content: SRT });
     const copy = await api(`${LIB}/clips/${clips[1]}/content/copy-from/${clips[0]}`, { method: 'POST' });
-    expect(copy.body).toMatchObject({ status: 'copied', content: { clip_id: clips[1], tts_text: 'Changed', srt_content: SRT } });
+    expect(copy.body).toMatchObject({
+      status: 'copied',
+      content: { clip_id: clips[1], tts_text: 'Changed', srt_content: SRT },
+    });
     const all = await api(`${LIB}/all-clips?has_subtitles=true`);
     expect(all.body.clips.map((c: any) => c.id).sort()).toEqual([...clips].sort());
   });
@@ -95,14 +121,21 @@ describe('/api/v1/library/clips', () => {
     const { api, project, clips } = await setup(2);
     await api(`${LIB}/clips/${clips[1]}/select?selected=true`, { method: 'PATCH' });
     const res = await api(`${LIB}/all-clips?is_selected=true`);
-    expect(res.body.clips).toEqual([expect.objectContaining({ id: clips[1], project_name: 'P', project_id: project, has_subtitles: false })]);
+    expect(res.body.clips).toEqual([
+      expect.objectContaining({ id: clips[1], project_name: 'P', project_id: project, has_subtitles: false }),
+    ]);
     expect((await api(`${LIB}/all-clips?search=variant%202`)).body.clips.map((c: any) => c.id)).toEqual([clips[1]]);
   });
 
   it('serves the seeded export presets, default first', async () => {
     const { api } = await setup(0);
     const res = await api(`${LIB}/export-presets`);
-    expect(res.body.presets.map((p: any) => p.name)).toEqual(['instagram_reels', 'tiktok', 'youtube_shorts', 'generic_16_9']);
+    expect(res.body.presets.map((p: any) => p.name)).toEqual([
+      'instagram_reels',
+      'tiktok',
+      'youtube_shorts',
+      'generic_16_9',
+    ]);
     expect(res.body.presets[0]).toMatchObject({ width: 1080, height: 1920, is_default: true });
   });
 

@@ -31,7 +31,9 @@ async function projectWithSegments(t: Tenant, count = 2) {
   await markProbed(t, video, { duration: 30 });
   const segments: string[] = [];
   for (let i = 0; i < count; i++) {
-    const res = await as(t)(`${SEG}/source-videos/${video}/segments`, { json: { start_time: i * 5, end_time: i * 5 + 4 } });
+    const res = await as(t)(`${SEG}/source-videos/${video}/segments`, {
+      json: { start_time: i * 5, end_time: i * 5 + 4 },
+    });
     segments.push(res.body.id);
   }
   const project = (await as(t)(`${LIB}/projects`, { json: { name: 'Gen', target_duration: 15 } })).body.id as string;
@@ -50,9 +52,23 @@ describe('generate-from-segments', () => {
       json: { variant_count: 3, selection_mode: 'sequential', target_duration: 12, mute_source_voice: true },
     });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ status: 'generating', project_id: project, variant_count: 3, segments_count: 2, start_variant_index: 3 });
+    expect(res.body).toMatchObject({
+      status: 'generating',
+      project_id: project,
+      variant_count: 3,
+      segments_count: 2,
+      start_variant_index: 3,
+    });
     const input = res.body.job.input;
-    expect(input).toMatchObject({ project_id: project, start_variant_index: 3, selection_mode: 'sequential', target_duration: 12, mute_source_voice: true, mute_style: 'fade', previous_status: 'draft' });
+    expect(input).toMatchObject({
+      project_id: project,
+      start_variant_index: 3,
+      selection_mode: 'sequential',
+      target_duration: 12,
+      mute_source_voice: true,
+      mute_style: 'fade',
+      previous_status: 'draft',
+    });
     expect(input.clip_ids).toHaveLength(3);
     const p = await projectOf(t, project);
     expect(p).toMatchObject({ status: 'generating', target_duration: 12, generation_job_id: res.body.job_id });
@@ -73,7 +89,14 @@ describe('generate-from-segments', () => {
     const none = await as(t)(`${LIB}/projects/${empty}/generate-from-segments`, { json: {} });
     expect(none.status).toBe(400);
     expect(none.body.error.message).toMatch(/No segments are assigned/);
-    for (const json of [{ variant_count: 11 }, { variant_count: 0 }, { selection_mode: 'best' }, { mute_style: 'soft' }, { generate_tts: true }, { target_duration: 1 }]) {
+    for (const json of [
+      { variant_count: 11 },
+      { variant_count: 0 },
+      { selection_mode: 'best' },
+      { mute_style: 'soft' },
+      { generate_tts: true },
+      { target_duration: 1 },
+    ]) {
       const res = await as(t)(`${LIB}/projects/${empty}/generate-from-segments`, { json });
       expect(res.status, JSON.stringify(json)).toBe(400);
     }
@@ -88,20 +111,36 @@ describe('generate-from-segments', () => {
     expect(cancel.status).toBe(200);
     expect(['cancelled', 'cancelling']).toContain(cancel.body.status);
     // A queued job is cancelled at once; a running one stops at its next step.
-    const job = await until(() => getJob(scopeOf(t), started.body.job_id), (j) => j?.status === 'cancelled', 'the job to be cancelled');
+    const job = await until(
+      () => getJob(scopeOf(t), started.body.job_id),
+      (j) => j?.status === 'cancelled',
+      'the job to be cancelled',
+    );
     expect(job!.status).toBe('cancelled');
-    const settled = await until(() => projectOf(t, project), (p) => p.status !== 'generating', 'the project to settle');
+    const settled = await until(
+      () => projectOf(t, project),
+      (p) => p.status !== 'generating',
+      'the project to settle',
+    );
     expect(settled.status).toBe('draft');
     expect((await as(t)(`${LIB}/projects/${project}/cancel`, { method: 'POST' })).status).toBe(409);
-    expect((await as(t)(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1 } })).status).toBe(202);
+    expect(
+      (await as(t)(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 1 } })).status,
+    ).toBe(202);
   });
 
   it('replays with the same Idempotency-Key instead of answering 409', async () => {
     const t = await seedUser('gen');
     const { project } = await projectWithSegments(t);
     const headers = { 'Idempotency-Key': `gen-${project}` };
-    const first = await as(t)(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 2 }, headers });
-    const replay = await as(t)(`${LIB}/projects/${project}/generate-from-segments`, { json: { variant_count: 2 }, headers });
+    const first = await as(t)(`${LIB}/projects/${project}/generate-from-segments`, {
+      json: { variant_count: 2 },
+      headers,
+    });
+    const replay = await as(t)(`${LIB}/projects/${project}/generate-from-segments`, {
+      json: { variant_count: 2 },
+      headers,
+    });
     expect(replay.status).toBe(202);
     expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
     expect(replay.body.job_id).toBe(first.body.job_id);
@@ -123,8 +162,15 @@ describe('render, bulk-render, remove-audio', () => {
     form.append('preset_name', 'tiktok');
     const res = await as(t)(`${LIB}/clips/${clips[0]}/render`, { body: form });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ status: 'processing', clip_id: clips[0], preset: 'tiktok', job: { type: 'render_clip', input: { clip_id: clips[0], preset_name: 'tiktok' } } });
-    const exportRow = await env.DB.prepare('SELECT status, preset_id, job_id FROM exports WHERE id = ?').bind(res.body.export_id).first();
+    expect(res.body).toMatchObject({
+      status: 'processing',
+      clip_id: clips[0],
+      preset: 'tiktok',
+      job: { type: 'render_clip', input: { clip_id: clips[0], preset_name: 'tiktok' } },
+    });
+    const exportRow = await env.DB.prepare('SELECT status, preset_id, job_id FROM exports WHERE id = ?')
+      .bind(res.body.export_id)
+      .first();
     expect(exportRow).toEqual({ status: 'processing', preset_id: 'pst_tiktok', job_id: res.body.job_id });
     expect((await as(t)(`${LIB}/clips/${clips[0]}`)).body.clip.final_status).toBe('processing');
     const again = await as(t)(`${LIB}/clips/${clips[0]}/render`, { json: {} });
@@ -201,6 +247,6 @@ describe('generation and render: cross-profile isolation', () => {
       { method: 'POST', path: `${LIB}/clips/${clip}/remove-audio` },
     ]);
     expect((await projectOf(owner, project)).status).toBe('draft');
-    expect((await getClip(scopeOf(owner), clip!))).toMatchObject({ finalStatus: 'pending', hasAudio: true });
+    expect(await getClip(scopeOf(owner), clip!)).toMatchObject({ finalStatus: 'pending', hasAudio: true });
   });
 });

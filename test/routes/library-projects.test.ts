@@ -16,7 +16,14 @@ describe('/api/v1/library/projects', () => {
     const { api } = await setup();
     const res = await api(BASE, { json: { name: 'Spring launch', context_text: 'sneakers' } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'Spring launch', status: 'draft', target_duration: 20, context_text: 'sneakers', variants_count: 0, progress: 0 });
+    expect(res.body).toMatchObject({
+      name: 'Spring launch',
+      status: 'draft',
+      target_duration: 20,
+      context_text: 'sneakers',
+      variants_count: 0,
+      progress: 0,
+    });
     const bad = await api(BASE, { json: { name: '', target_duration: 0, unknown: true } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: any) => d.path).sort()).toEqual(['(root)', 'name', 'target_duration']);
@@ -29,7 +36,9 @@ describe('/api/v1/library/projects', () => {
     await api(`${BASE}/${a}`, { method: 'PATCH', json: { status: 'ready_for_triage' } });
     const all = await api(`${BASE}?limit=1`);
     expect(all.body.projects.map((p: any) => p.id)).toEqual([b]);
-    expect((await api(`${BASE}?limit=1&cursor=${all.body.next_cursor}`)).body.projects.map((p: any) => p.id)).toEqual([a]);
+    expect((await api(`${BASE}?limit=1&cursor=${all.body.next_cursor}`)).body.projects.map((p: any) => p.id)).toEqual([
+      a,
+    ]);
     expect((await api(`${BASE}?status=ready_for_triage`)).body.projects.map((p: any) => p.id)).toEqual([a]);
   });
 
@@ -47,7 +56,11 @@ describe('/api/v1/library/projects', () => {
     expect((await api(`${BASE}/${id}/progress`)).body).toMatchObject({ status: 'draft', percentage: 0 });
     await scopeOf(user).db.run(`UPDATE projects SET status = 'generating' WHERE id = '${id}'`);
     await setProjectProgress(scopeOf(user), id, 250, 'Rendering variant 3 of 2');
-    expect((await api(`${BASE}/${id}/progress`)).body).toMatchObject({ status: 'generating', percentage: 100, current_step: 'Rendering variant 3 of 2' });
+    expect((await api(`${BASE}/${id}/progress`)).body).toMatchObject({
+      status: 'generating',
+      percentage: 100,
+      current_step: 'Rendering variant 3 of 2',
+    });
     await setProjectProgress(scopeOf(user), id, 40, 'earlier');
     expect((await api(`${BASE}/${id}/progress`)).body.percentage).toBe(100);
   });
@@ -57,7 +70,10 @@ describe('/api/v1/library/projects', () => {
     const id = (await api(BASE, { json: { name: 'A' } })).body.id;
     const [c1, c2, c3] = await seedClips(user, id, 3);
     await api(`/api/v1/library/clips/${c2}`, { method: 'DELETE' });
-    expect((await api(`${BASE}/${id}/clips`)).body.clips.map((c: any) => [c.id, c.variant_index])).toEqual([[c1, 1], [c3, 3]]);
+    expect((await api(`${BASE}/${id}/clips`)).body.clips.map((c: any) => [c.id, c.variant_index])).toEqual([
+      [c1, 1],
+      [c3, 3],
+    ]);
     expect((await api(`${BASE}/${id}/clips?include_deleted=true`)).body.clips).toHaveLength(3);
     expect((await api(`${BASE}/${id}`)).body.variants_count).toBe(2);
   });

@@ -13,7 +13,9 @@ async function storedObject(options: { filename?: string; ttlSeconds?: number; n
   const owner = await seedUser('media');
   const scope = scopeOf(owner);
   const target = { kind: 'segment_thumbnail', id: 'seg_01jd2v4m8r0000000000000001' } as const;
-  await env.MEDIA.put(storageKeys.segmentThumbnail(scope, target.id), content, { httpMetadata: { contentType: 'image/jpeg' } });
+  await env.MEDIA.put(storageKeys.segmentThumbnail(scope, target.id), content, {
+    httpMetadata: { contentType: 'image/jpeg' },
+  });
   const { url } = await signedMediaUrl(env, scope, target, options);
   return { owner, scope, target, url };
 }
@@ -97,7 +99,9 @@ describe('GET /media/<token>', () => {
     expect(new URL(url).pathname).toMatch(/\/Brand%20clip%20%C3%A9t%C3%A9\.jpg$/);
     const res = await callUrl(url);
     expect(res.status).toBe(200);
-    expect(res.headers.get('Content-Disposition')).toBe(`attachment; filename="Brand clip _t_.jpg"; filename*=UTF-8''Brand%20clip%20%C3%A9t%C3%A9.jpg`);
+    expect(res.headers.get('Content-Disposition')).toBe(
+      `attachment; filename="Brand clip _t_.jpg"; filename*=UTF-8''Brand%20clip%20%C3%A9t%C3%A9.jpg`,
+    );
     // The path's file name is cosmetic: changing it does not change the signed one.
     const renamed = url.replace(/\/[^/]+$/, '/other.exe');
     expect((await callUrl(renamed)).headers.get('Content-Disposition')).toContain('filename="Brand clip _t_.jpg"');
@@ -162,7 +166,9 @@ describe('OpenAPI', () => {
         '/api/v1/segments/source-videos/{id}/voice',
       ]),
     );
-    expect(Object.keys(res.body.paths['/api/v1/segments/source-videos'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(res.body.paths['/api/v1/segments/source-videos'])).toEqual(
+      expect.arrayContaining(['get', 'post']),
+    );
   });
 });
 
@@ -171,7 +177,10 @@ describe('PUT /media/<token>', () => {
     const owner = await seedUser('media-put');
     const scope = scopeOf(owner);
     const target = { kind: 'job_output', id: 'job_01jd2v4m8r0000000000000001', name: 'captions.srt' } as const;
-    const put = await signedUploadUrl(env, scope, target, { maxBytes: options.maxBytes ?? 1000, contentType: options.contentType ?? 'application/x-subrip' });
+    const put = await signedUploadUrl(env, scope, target, {
+      maxBytes: options.maxBytes ?? 1000,
+      contentType: options.contentType ?? 'application/x-subrip',
+    });
     const get = await signedMediaUrl(env, scope, target);
     return { scope, target, put: put.url, get: get.url, key: storageKeys.jobOutput(scope, target.id, target.name) };
   }
@@ -195,7 +204,12 @@ describe('PUT /media/<token>', () => {
         c.close();
       },
     });
-    const res = await callUrl(t.put, { method: 'PUT', body: stream, headers: { 'Content-Type': 'application/x-subrip' }, duplex: 'half' } as RequestInit);
+    const res = await callUrl(t.put, {
+      method: 'PUT',
+      body: stream,
+      headers: { 'Content-Type': 'application/x-subrip' },
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(411);
     expect(res.body.error.code).toBe('length_required');
     expect(await env.MEDIA.head(t.key)).toBeNull();
@@ -221,13 +235,21 @@ describe('PUT /media/<token>', () => {
     expect(pulled).toBeLessThanOrEqual(2);
     expect(await env.MEDIA.head(t.key)).toBeNull();
     // One byte over is refused too.
-    const over = await callUrl(t.put, { method: 'PUT', body: new Uint8Array(1001), headers: { 'Content-Type': 'application/x-subrip' } });
+    const over = await callUrl(t.put, {
+      method: 'PUT',
+      body: new Uint8Array(1001),
+      headers: { 'Content-Type': 'application/x-subrip' },
+    });
     expect(over.status).toBe(413);
   });
 
   it('requires the signed Content-Type (415)', async () => {
     const t = await uploadTarget();
-    const res = await callUrl(t.put, { method: 'PUT', body: new Uint8Array(10), headers: { 'Content-Type': 'text/html' } });
+    const res = await callUrl(t.put, {
+      method: 'PUT',
+      body: new Uint8Array(10),
+      headers: { 'Content-Type': 'text/html' },
+    });
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe('unsupported_media_type');
     expect(await env.MEDIA.head(t.key)).toBeNull();
@@ -235,7 +257,15 @@ describe('PUT /media/<token>', () => {
 
   it('does not let a GET link write or a PUT link read', async () => {
     const t = await uploadTarget();
-    expect((await callUrl(t.get, { method: 'PUT', body: new Uint8Array(5), headers: { 'Content-Type': 'application/x-subrip' } })).status).toBe(403);
+    expect(
+      (
+        await callUrl(t.get, {
+          method: 'PUT',
+          body: new Uint8Array(5),
+          headers: { 'Content-Type': 'application/x-subrip' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await callUrl(t.put)).status).toBe(403);
   });
 
@@ -243,19 +273,33 @@ describe('PUT /media/<token>', () => {
     const owner = await seedUser('media-thumb');
     const scope = scopeOf(owner);
     const id = 'vid_01jd2v4m8r0000000000000009';
-    const { url } = await signedUploadUrl(env, scope, { kind: 'source_thumbnail', id }, { maxBytes: 100, contentType: 'image/jpeg' });
-    const res = await callUrl(url, { method: 'PUT', body: new Uint8Array(10), headers: { 'Content-Type': 'image/jpeg' } });
+    const { url } = await signedUploadUrl(
+      env,
+      scope,
+      { kind: 'source_thumbnail', id },
+      { maxBytes: 100, contentType: 'image/jpeg' },
+    );
+    const res = await callUrl(url, {
+      method: 'PUT',
+      body: new Uint8Array(10),
+      headers: { 'Content-Type': 'image/jpeg' },
+    });
     expect(res.status).toBe(404);
     expect(await env.MEDIA.head(storageKeys.sourceThumbnail(scope, id))).toBeNull();
   });
 
   it('refuses an expired upload link', async () => {
     const owner = await seedUser('media-exp');
-    const { url } = await signedUploadUrl(env, scopeOf(owner), { kind: 'clip_thumbnail', id: 'clp_01jd2v4m8r0000000000000001' }, {
-      maxBytes: 100,
-      ttlSeconds: 60,
-      now: Date.now() - 3600_000,
-    });
+    const { url } = await signedUploadUrl(
+      env,
+      scopeOf(owner),
+      { kind: 'clip_thumbnail', id: 'clp_01jd2v4m8r0000000000000001' },
+      {
+        maxBytes: 100,
+        ttlSeconds: 60,
+        now: Date.now() - 3600_000,
+      },
+    );
     expect((await callUrl(url, { method: 'PUT', body: new Uint8Array(5) })).status).toBe(403);
   });
 });

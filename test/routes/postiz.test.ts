@@ -48,7 +48,10 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
     const user = await seedUser('pz-config');
     const api = as(user);
 
-    const bad = await api(`${P}/config`, { method: 'PUT', json: { api_url: fakeBase(), api_key: 'not-a-postiz-key-9876' } });
+    const bad = await api(`${P}/config`, {
+      method: 'PUT',
+      json: { api_url: fakeBase(), api_key: 'not-a-postiz-key-9876' },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('postiz_connection_failed');
     expect(bad.body.error.message).toContain('Invalid API key');
@@ -79,17 +82,31 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
     await expect(openSecret(env.ENCRYPTION_KEY, other.profileId, row.postizApiKeyEncrypted!)).rejects.toThrow();
     expect((await as(other)(`${P}/config`)).body).toMatchObject({ source: 'deployment' });
 
-    expect((await api('/api/v1/profiles/')).body.find((p: any) => p.id === user.profileId).postiz_configured).toBe(true);
+    expect((await api('/api/v1/profiles/')).body.find((p: any) => p.id === user.profileId).postiz_configured).toBe(
+      true,
+    );
 
     const removed = await api(`${P}/config`, { method: 'DELETE' });
     expect(removed.body).toMatchObject({ configured: true, source: 'deployment' });
     const none = await callWithoutDeploymentPostiz(user, `${P}/config`);
-    expect(none.body).toEqual({ configured: false, source: null, api_url: null, api_key_hint: null, integration_ids: [], error: null });
+    expect(none.body).toEqual({
+      configured: false,
+      source: null,
+      api_url: null,
+      api_key_hint: null,
+      integration_ids: [],
+      error: null,
+    });
   });
 
   it('rejects URLs that are not http(s), carry credentials, or send the key in clear to a remote host', async () => {
     const api = as(await seedUser('pz-url'));
-    for (const api_url of ['ftp://postiz.example.com', 'not a url', 'http://postiz.example.com/public/v1', 'https://user:pw@postiz.example.com']) {
+    for (const api_url of [
+      'ftp://postiz.example.com',
+      'not a url',
+      'http://postiz.example.com/public/v1',
+      'https://user:pw@postiz.example.com',
+    ]) {
       const res = await api(`${P}/config`, { method: 'PUT', json: { api_url, api_key: newPostizKey() } });
       expect(res.status, api_url).toBe(400);
       expect(res.body.error.details[0].path).toBe('api_url');
@@ -98,10 +115,16 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
 
   it('checks default channel ids against Postiz and uses them when a publish names none', async () => {
     const { api, clips, apiKey } = await seedPublisher(1);
-    const unknown = await api(`${P}/config`, { method: 'PUT', json: { api_url: fakeBase(), api_key: apiKey, integration_ids: ['int-nope'] } });
+    const unknown = await api(`${P}/config`, {
+      method: 'PUT',
+      json: { api_url: fakeBase(), api_key: apiKey, integration_ids: ['int-nope'] },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain('int-nope');
-    const ok = await api(`${P}/config`, { method: 'PUT', json: { api_url: fakeBase(), api_key: apiKey, integration_ids: ['int-bluesky'] } });
+    const ok = await api(`${P}/config`, {
+      method: 'PUT',
+      json: { api_url: fakeBase(), api_key: apiKey, integration_ids: ['int-bluesky'] },
+    });
     expect(ok.body.integration_ids).toEqual(['int-bluesky']);
     const res = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'Default channels' } });
     expect(res.status, res.text).toBe(202);
@@ -113,11 +136,28 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
   it('reports status: connected with the channel count, a refused key, or no configuration', async () => {
     const { user, api, apiKey } = await seedPublisher(0);
     const status = await api(`${P}/status`);
-    expect(status.body).toEqual({ configured: true, connected: true, api_url: fakeBase(), integrations_count: 6, error: null, source: 'profile' });
+    expect(status.body).toEqual({
+      configured: true,
+      connected: true,
+      api_url: fakeBase(),
+      integrations_count: 6,
+      error: null,
+      source: 'profile',
+    });
 
-    await postizFake.failNext({ api_key: apiKey, path: '/public/v1/is-connected', status: 401, body: { msg: 'Invalid API key' } });
+    await postizFake.failNext({
+      api_key: apiKey,
+      path: '/public/v1/is-connected',
+      status: 401,
+      body: { msg: 'Invalid API key' },
+    });
     const refused = await api(`${P}/status`);
-    expect(refused.body).toMatchObject({ configured: true, connected: false, integrations_count: 0, error: 'Postiz: Invalid API key' });
+    expect(refused.body).toMatchObject({
+      configured: true,
+      connected: false,
+      integrations_count: 0,
+      error: 'Postiz: Invalid API key',
+    });
 
     const fresh = await seedUser('pz-none');
     const none = await callWithoutDeploymentPostiz(fresh, `${P}/status`);
@@ -129,11 +169,23 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
 
   it("lists enabled channels in the original's shape with caption limits from Postiz, else from our table", async () => {
     const { api, apiKey } = await seedPublisher(0);
-    await postizFake.failNext({ api_key: apiKey, path: '/public/v1/integration-settings/int-tiktok', status: 500, body: { statusCode: 500, message: 'Internal server error' } });
+    await postizFake.failNext({
+      api_key: apiKey,
+      path: '/public/v1/integration-settings/int-tiktok',
+      status: 500,
+      body: { statusCode: 500, message: 'Internal server error' },
+    });
     const res = await api(`${P}/integrations`);
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.body.map((i: any) => [i.id, i]));
-    expect(Object.keys(byId).sort()).toEqual(['int-bluesky', 'int-instagram', 'int-linkedin', 'int-tiktok', 'int-x', 'int-youtube']);
+    expect(Object.keys(byId).sort()).toEqual([
+      'int-bluesky',
+      'int-instagram',
+      'int-linkedin',
+      'int-tiktok',
+      'int-x',
+      'int-youtube',
+    ]);
     expect(byId['int-x']).toEqual({
       id: 'int-x',
       name: 'Cutroom X',
@@ -192,7 +244,9 @@ describe('POST /postiz/upload and /bulk-upload', () => {
     expect(res.body).toMatchObject({ status: 'completed_with_errors', uploaded_count: 2, failed_count: 1 });
     expect(res.body.uploaded.map((u: any) => u.clip_id)).toEqual([clips[0], clips[2]]);
     expect(res.body.failed).toEqual([{ clip_id: clips[1], error: expect.stringContaining('no video') }]);
-    const original = await api(`${P}/bulk-upload`, { json: { clips: [{ clip_id: clips[0], video_path: '../../secrets.env' }] } });
+    const original = await api(`${P}/bulk-upload`, {
+      json: { clips: [{ clip_id: clips[0], video_path: '../../secrets.env' }] },
+    });
     expect(original.body).toMatchObject({ status: 'completed', uploaded_count: 1, failed: [] });
     expect(await postizFake.uploads(apiKey)).toHaveLength(3);
     expect((await api(`${P}/bulk-upload`, { json: { clip_ids: [] } })).status).toBe(400);
@@ -212,11 +266,25 @@ describe('POST /postiz/upload and /bulk-upload', () => {
 describe('POST /postiz/publish and /bulk-publish', () => {
   it('publishes now to two channels in one create call with a date and our group, then records two post ids', async () => {
     const { api, apiKey, clips } = await seedPublisher(1);
-    const res = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'Fresh cut #shorts', integration_ids: ['int-x', 'int-bluesky'] } });
+    const res = await api(`${P}/publish`, {
+      json: { clip_id: clips[0], caption: 'Fresh cut #shorts', integration_ids: ['int-x', 'int-bluesky'] },
+    });
     expect(res.status, res.text).toBe(202);
-    expect(res.body).toMatchObject({ status: 'processing', post_id: null, job_ids: [res.body.job_id], clips: [{ clip_id: clips[0], post_type: 'now', date: null }] });
+    expect(res.body).toMatchObject({
+      status: 'processing',
+      post_id: null,
+      job_ids: [res.body.job_id],
+      clips: [{ clip_id: clips[0], post_type: 'now', date: null }],
+    });
     const progress = await settled(api, res.body.job_id);
-    expect(progress).toMatchObject({ status: 'completed', percentage: 100, step: 'Published successfully!', total: 1, completed: 1, failed: 0 });
+    expect(progress).toMatchObject({
+      status: 'completed',
+      percentage: 100,
+      step: 'Published successfully!',
+      total: 1,
+      completed: 1,
+      failed: 0,
+    });
 
     const creates = await postizFake.creates(apiKey);
     expect(creates).toHaveLength(1);
@@ -237,13 +305,23 @@ describe('POST /postiz/publish and /bulk-publish', () => {
     expect(org.posts.map((p) => p.group)).toEqual([publicationId, publicationId]);
     const pubs = (await api(`${P}/clips/${clips[0]}/publications`)).body.publications;
     expect(pubs).toHaveLength(1);
-    expect(pubs[0]).toMatchObject({ id: publicationId, status: 'published', integration_ids: ['int-x', 'int-bluesky'], platforms: ['x', 'bluesky'], error: null });
+    expect(pubs[0]).toMatchObject({
+      id: publicationId,
+      status: 'published',
+      integration_ids: ['int-x', 'int-bluesky'],
+      platforms: ['x', 'bluesky'],
+      error: null,
+    });
     expect([...pubs[0].postiz_post_ids].sort()).toEqual(org.posts.map((p) => p.id).sort());
     // One post per channel, in the order the channels were given.
     expect(org.posts.map((p) => p.integration.id)).toEqual(['int-x', 'int-bluesky']);
     expect(pubs[0].postiz_post_ids).toEqual(org.posts.map((p) => p.id));
     const clip = (await api(`/api/v1/library/clips/${clips[0]}`)).body.clip;
-    expect(clip).toMatchObject({ postiz_status: 'published', postiz_post_id: pubs[0].postiz_post_ids[0], postiz_scheduled_at: null });
+    expect(clip).toMatchObject({
+      postiz_status: 'published',
+      postiz_post_id: pubs[0].postiz_post_ids[0],
+      postiz_scheduled_at: null,
+    });
 
     // Postiz's worker has published them; polling fills the release URLs.
     const refresh = await api(`${P}/publications/refresh`, { method: 'POST' });
@@ -258,14 +336,27 @@ describe('POST /postiz/publish and /bulk-publish', () => {
     const { api, apiKey, clips } = await seedPublisher(3);
     const start = new Date(Math.ceil((Date.now() + 24 * 60 * MIN) / MIN) * MIN);
     const res = await api(`${P}/bulk-publish`, {
-      json: { clip_ids: clips, caption: 'Series', integration_ids: ['int-youtube', 'int-instagram'], schedule_date: start.toISOString().replace('.000Z', 'Z') },
+      json: {
+        clip_ids: clips,
+        caption: 'Series',
+        integration_ids: ['int-youtube', 'int-instagram'],
+        schedule_date: start.toISOString().replace('.000Z', 'Z'),
+      },
     });
     expect(res.status, res.text).toBe(202);
     const expected = [0, 30, 60].map((m) => new Date(start.getTime() + m * MIN).toISOString());
-    expect(res.body.clips.map((c: any) => [c.clip_id, c.post_type, c.date])).toEqual(clips.map((id, k) => [id, 'schedule', expected[k]]));
+    expect(res.body.clips.map((c: any) => [c.clip_id, c.post_type, c.date])).toEqual(
+      clips.map((id, k) => [id, 'schedule', expected[k]]),
+    );
     expect(res.body.job_ids).toHaveLength(3);
     const progress = await settled(api, res.body.job_ids[2]);
-    expect(progress).toMatchObject({ job_id: res.body.job_ids[2], status: 'completed', percentage: 100, total: 3, completed: 3 });
+    expect(progress).toMatchObject({
+      job_id: res.body.job_ids[2],
+      status: 'completed',
+      percentage: 100,
+      total: 3,
+      completed: 3,
+    });
 
     const creates = await postizFake.creates(apiKey);
     expect(creates).toHaveLength(3);
@@ -279,13 +370,18 @@ describe('POST /postiz/publish and /bulk-publish', () => {
       const [pub] = (await api(`${P}/clips/${clipId}/publications`)).body.publications;
       expect(pub).toMatchObject({ status: 'scheduled', scheduled_at: expected[k], published_at: null });
       expect(pub.postiz_post_ids).toHaveLength(2);
-      expect((await api(`/api/v1/library/clips/${clipId}`)).body.clip).toMatchObject({ postiz_status: 'scheduled', postiz_scheduled_at: expected[k] });
+      expect((await api(`/api/v1/library/clips/${clipId}`)).body.clip).toMatchObject({
+        postiz_status: 'scheduled',
+        postiz_scheduled_at: expected[k],
+      });
     }
   });
 
   it('without a start date, posts the first clip now and the next ones one interval apart', async () => {
     const { api, clips } = await seedPublisher(3);
-    const res = await api(`${P}/bulk-publish`, { json: { clip_ids: clips, caption: 'Now-ish', integration_ids: ['int-bluesky'], schedule_interval_minutes: 45 } });
+    const res = await api(`${P}/bulk-publish`, {
+      json: { clip_ids: clips, caption: 'Now-ish', integration_ids: ['int-bluesky'], schedule_interval_minutes: 45 },
+    });
     expect(res.status, res.text).toBe(202);
     const [first, second, third] = res.body.clips;
     expect(first).toMatchObject({ post_type: 'now', date: null });
@@ -326,19 +422,32 @@ describe('POST /postiz/publish and /bulk-publish', () => {
   it('uses the caption limit Postiz reports for the channel', async () => {
     const { api, clips } = await seedPublisher(1);
     // Postiz reports 2200 for TikTok (our table alone would say 150).
-    const ok = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'y'.repeat(600), integration_ids: ['int-tiktok'] } });
+    const ok = await api(`${P}/publish`, {
+      json: { clip_id: clips[0], caption: 'y'.repeat(600), integration_ids: ['int-tiktok'] },
+    });
     expect(ok.status, ok.text).toBe(202);
     await settled(api, ok.body.job_id);
-    const tooLong = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'y'.repeat(2201), integration_ids: ['int-tiktok'] } });
+    const tooLong = await api(`${P}/publish`, {
+      json: { clip_id: clips[0], caption: 'y'.repeat(2201), integration_ids: ['int-tiktok'] },
+    });
     expect(tooLong.status).toBe(422);
   });
 
   it('rejects a schedule date in the past and settings for channels not being posted to', async () => {
     const { api, clips } = await seedPublisher(1);
-    const past = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'a', integration_ids: ['int-x'], schedule_date: '2020-01-01T00:00:00Z' } });
+    const past = await api(`${P}/publish`, {
+      json: { clip_id: clips[0], caption: 'a', integration_ids: ['int-x'], schedule_date: '2020-01-01T00:00:00Z' },
+    });
     expect(past.status).toBe(400);
     expect(past.body.error.details[0].path).toBe('schedule_date');
-    const stray = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'a', integration_ids: ['int-x'], settings: { 'int-youtube': { title: 'T' } } } });
+    const stray = await api(`${P}/publish`, {
+      json: {
+        clip_id: clips[0],
+        caption: 'a',
+        integration_ids: ['int-x'],
+        settings: { 'int-youtube': { title: 'T' } },
+      },
+    });
     expect(stray.status).toBe(400);
     expect(await publishJobs(api)).toEqual([]);
   });
@@ -346,9 +455,13 @@ describe('POST /postiz/publish and /bulk-publish', () => {
   it('answers 404 for foreign clip ids and queues nothing', async () => {
     const { api, apiKey, clips } = await seedPublisher(1);
     const stranger = await seedPublisher(1);
-    const single = await api(`${P}/publish`, { json: { clip_id: stranger.clips[0], caption: 'a', integration_ids: ['int-x'] } });
+    const single = await api(`${P}/publish`, {
+      json: { clip_id: stranger.clips[0], caption: 'a', integration_ids: ['int-x'] },
+    });
     expect(single.status).toBe(404);
-    const bulk = await api(`${P}/bulk-publish`, { json: { clip_ids: [clips[0], stranger.clips[0]], caption: 'a', integration_ids: ['int-x'] } });
+    const bulk = await api(`${P}/bulk-publish`, {
+      json: { clip_ids: [clips[0], stranger.clips[0]], caption: 'a', integration_ids: ['int-x'] },
+    });
     expect(bulk.status).toBe(404);
     expect(bulk.body.error.details.missing).toEqual([stranger.clips[0]]);
     expect(await publishJobs(api)).toEqual([]);
@@ -368,14 +481,19 @@ describe('POST /postiz/publish and /bulk-publish', () => {
     ] as const) {
       const res = await callWithoutDeploymentPostiz(user, path, { json });
       expect(res.status, path).toBe(409);
-      expect(res.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining('PUT /api/v1/postiz/config') });
+      expect(res.body.error).toMatchObject({
+        code: 'not_configured',
+        message: expect.stringContaining('PUT /api/v1/postiz/config'),
+      });
     }
     expect(await publishJobs(api)).toEqual([]);
   });
 
   it('refuses a bulk publish that would exceed the job limit as a whole', async () => {
     const { api, clips } = await seedPublisher(5);
-    const res = await api(`${P}/bulk-publish`, { json: { clip_ids: clips, caption: 'a', integration_ids: ['int-bluesky'] } });
+    const res = await api(`${P}/bulk-publish`, {
+      json: { clip_ids: clips, caption: 'a', integration_ids: ['int-bluesky'] },
+    });
     expect(res.status).toBe(429);
     expect(res.body.error.details).toMatchObject({ requested_jobs: 5, limit: 4 });
     expect(await publishJobs(api)).toEqual([]);
@@ -406,18 +524,30 @@ describe('publish progress and publications', () => {
       status: 400,
       body: { statusCode: 400, provider: 'x', name: 'X', message: 'post is too long, please fix it' },
     });
-    const res = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'Hello', integration_ids: ['int-x'] } });
+    const res = await api(`${P}/publish`, {
+      json: { clip_id: clips[0], caption: 'Hello', integration_ids: ['int-x'] },
+    });
     const progress = await settled(api, res.body.job_id);
-    expect(progress).toMatchObject({ status: 'failed', percentage: 100, step: 'Failed: Postiz: X: post is too long, please fix it' });
+    expect(progress).toMatchObject({
+      status: 'failed',
+      percentage: 100,
+      step: 'Failed: Postiz: X: post is too long, please fix it',
+    });
     const [pub] = (await api(`${P}/clips/${clips[0]}/publications`)).body.publications;
-    expect(pub).toMatchObject({ status: 'failed', error: 'Postiz: X: post is too long, please fix it', postiz_post_ids: [] });
+    expect(pub).toMatchObject({
+      status: 'failed',
+      error: 'Postiz: X: post is too long, please fix it',
+      postiz_post_ids: [],
+    });
     expect((await api(`/api/v1/library/clips/${clips[0]}`)).body.clip.postiz_status).toBe('failed');
   });
 
   it('sums a bulk publish with a failure up as completed_with_errors', async () => {
     const { api, apiKey, clips } = await seedPublisher(2);
     await postizFake.config({ api_key: apiKey, monthly_post_limit: 1 });
-    const res = await api(`${P}/bulk-publish`, { json: { clip_ids: clips, caption: 'Two', integration_ids: ['int-bluesky'], schedule_interval_minutes: 5 } });
+    const res = await api(`${P}/bulk-publish`, {
+      json: { clip_ids: clips, caption: 'Two', integration_ids: ['int-bluesky'], schedule_interval_minutes: 5 },
+    });
     const progress = await settled(api, res.body.job_id);
     expect(progress).toMatchObject({ status: 'completed_with_errors', total: 2, completed: 1, failed: 1 });
     expect(progress.step).toBe('Published 1 of 2 clips; 1 failed');
@@ -425,14 +555,24 @@ describe('publish progress and publications', () => {
 
   it('is profile-scoped on every route', async () => {
     const { user, api, clips } = await seedPublisher(1);
-    const res = await api(`${P}/publish`, { json: { clip_id: clips[0], caption: 'Mine', integration_ids: ['int-bluesky'] } });
+    const res = await api(`${P}/publish`, {
+      json: { clip_id: clips[0], caption: 'Mine', integration_ids: ['int-bluesky'] },
+    });
     await settled(api, res.body.job_id);
     await expectCrossProfileIsolation(user, [
       { method: 'POST', path: `${P}/upload`, json: { clip_id: clips[0] } },
       { method: 'POST', path: `${P}/bulk-upload`, json: { clip_ids: [clips[0]] } },
       { method: 'POST', path: `${P}/bulk-upload`, json: { clips: [{ clip_id: clips[0], video_path: 'x.mp4' }] } },
-      { method: 'POST', path: `${P}/publish`, json: { clip_id: clips[0], caption: 'Theirs', integration_ids: ['int-x'] } },
-      { method: 'POST', path: `${P}/bulk-publish`, json: { clip_ids: [clips[0]], caption: 'Theirs', integration_ids: ['int-x'] } },
+      {
+        method: 'POST',
+        path: `${P}/publish`,
+        json: { clip_id: clips[0], caption: 'Theirs', integration_ids: ['int-x'] },
+      },
+      {
+        method: 'POST',
+        path: `${P}/bulk-publish`,
+        json: { clip_ids: [clips[0]], caption: 'Theirs', integration_ids: ['int-x'] },
+      },
       { method: 'GET', path: `${P}/publish/${res.body.job_id}/progress` },
       { method: 'GET', path: `${P}/clips/${clips[0]}/publications` },
     ]);

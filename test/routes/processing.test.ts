@@ -33,24 +33,50 @@ describe('validation', () => {
     const t = await seedUser('proc');
     const api = as(t);
     const video = await readyVideo(t);
-    expect(issuesOf(await api('/api/v1/detect-voice', { json: { source_video_id: video, threshold: 2 } }))).toEqual(['threshold']);
-    expect(issuesOf(await api('/api/v1/detect-voice', { json: {} }))).toEqual(['video']);
-    expect(issuesOf(await api('/api/v1/detect-voice', { json: { source_video_id: 'path/to/file.mp4' } }))).toEqual(['source_video_id']);
-    expect(issuesOf(await api('/api/v1/mute-voice', { json: { source_video_id: video, mode: 'loud' } }))).toEqual(['mode']);
-    expect(issuesOf(await api('/api/v1/analyze', { json: { source_video_id: video, target_duration: 0 } }))).toEqual(['target_duration']);
-    expect(issuesOf(await postForm(t, '/api/v1/jobs', { source_video_id: video, target_duration: 'abc' }))).toEqual(['target_duration']);
-    expect(issuesOf(await postForm(t, '/api/v1/jobs', { source_video_id: video, subtitle_settings: '{' }))).toEqual(['subtitle_settings']);
-    expect(issuesOf(await api('/api/v1/jobs', { json: { source_video_id: video, subtitle_settings: { fontSize: 5 } } }))).toEqual(['subtitle_settings.fontSize']);
-    expect(issuesOf(await api('/api/v1/jobs', { json: { source_video_id: video, srt_content: 'not an srt' } }))).toEqual(['srt']);
-    expect(issuesOf(await api('/api/v1/jobs/multi-video', { json: { source_video_id: video } }))).toEqual(['srt']);
-    expect(issuesOf(await api('/api/v1/jobs/multi-video', { json: { source_video_id: video, srt_content: SRT, secondary_source_video_id_1: video } }))).toEqual([
-      'secondary_keywords_1',
+    expect(issuesOf(await api('/api/v1/detect-voice', { json: { source_video_id: video, threshold: 2 } }))).toEqual([
+      'threshold',
     ]);
+    expect(issuesOf(await api('/api/v1/detect-voice', { json: {} }))).toEqual(['video']);
+    expect(issuesOf(await api('/api/v1/detect-voice', { json: { source_video_id: 'path/to/file.mp4' } }))).toEqual([
+      'source_video_id',
+    ]);
+    expect(issuesOf(await api('/api/v1/mute-voice', { json: { source_video_id: video, mode: 'loud' } }))).toEqual([
+      'mode',
+    ]);
+    expect(issuesOf(await api('/api/v1/analyze', { json: { source_video_id: video, target_duration: 0 } }))).toEqual([
+      'target_duration',
+    ]);
+    expect(issuesOf(await postForm(t, '/api/v1/jobs', { source_video_id: video, target_duration: 'abc' }))).toEqual([
+      'target_duration',
+    ]);
+    expect(issuesOf(await postForm(t, '/api/v1/jobs', { source_video_id: video, subtitle_settings: '{' }))).toEqual([
+      'subtitle_settings',
+    ]);
+    expect(
+      issuesOf(await api('/api/v1/jobs', { json: { source_video_id: video, subtitle_settings: { fontSize: 5 } } })),
+    ).toEqual(['subtitle_settings.fontSize']);
+    expect(
+      issuesOf(await api('/api/v1/jobs', { json: { source_video_id: video, srt_content: 'not an srt' } })),
+    ).toEqual(['srt']);
+    expect(issuesOf(await api('/api/v1/jobs/multi-video', { json: { source_video_id: video } }))).toEqual(['srt']);
+    expect(
+      issuesOf(
+        await api('/api/v1/jobs/multi-video', {
+          json: { source_video_id: video, srt_content: SRT, secondary_source_video_id_1: video },
+        }),
+      ),
+    ).toEqual(['secondary_keywords_1']);
     expect(issuesOf(await api('/api/v1/tts/generate', { json: { text: '   ' } }))).toEqual(['text']);
-    expect(issuesOf(await api('/api/v1/tts/generate', { json: { text: 'Hi', voice: 'not a voice!' } }))).toEqual(['voice']);
-    expect(issuesOf(await api('/api/v1/tts/add-to-videos', { json: { tts_text: 'Hi', video_paths: ['/etc/passwd'] } }))).toEqual(['video_paths']);
+    expect(issuesOf(await api('/api/v1/tts/generate', { json: { text: 'Hi', voice: 'not a voice!' } }))).toEqual([
+      'voice',
+    ]);
+    expect(
+      issuesOf(await api('/api/v1/tts/add-to-videos', { json: { tts_text: 'Hi', video_paths: ['/etc/passwd'] } })),
+    ).toEqual(['video_paths']);
     expect(issuesOf(await api('/api/v1/tts/add-to-videos', { json: { tts_text: 'Hi' } }))).toEqual(['clip_ids']);
-    expect((await api('/api/v1/analyze', { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
+    expect(
+      (await api('/api/v1/analyze', { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })).status,
+    ).toBe(415);
     // Nothing was queued by any of these.
     expect(await jobsOf(t, 'process_video')).toEqual([]);
   });
@@ -79,9 +105,16 @@ describe('jobs created', () => {
     const video = await readyVideo(t);
     const queued = await as(t)('/api/v1/detect-voice', { json: { source_video_id: video } });
     expect(queued.status).toBe(202);
-    expect(queued.body).toMatchObject({ type: 'detect_voice', status: 'pending', resource_id: video, source_video_id: video });
+    expect(queued.body).toMatchObject({
+      type: 'detect_voice',
+      status: 'pending',
+      resource_id: video,
+      source_video_id: video,
+    });
     // Asking again while it runs reports the same job.
-    expect((await as(t)('/api/v1/detect-voice', { json: { source_video_id: video } })).body.job_id).toBe(queued.body.job_id);
+    expect((await as(t)('/api/v1/detect-voice', { json: { source_video_id: video } })).body.job_id).toBe(
+      queued.body.job_id,
+    );
 
     await setVoiceDetection(scopeOf(t), video, {
       params: { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 },
@@ -100,7 +133,9 @@ describe('jobs created', () => {
       cached: true,
     });
     // Other parameters: a new run.
-    expect((await as(t)('/api/v1/detect-voice', { json: { source_video_id: video, threshold: 0.7 } })).status).toBe(202);
+    expect((await as(t)('/api/v1/detect-voice', { json: { source_video_id: video, threshold: 0.7 } })).status).toBe(
+      202,
+    );
   });
 
   it('mute-voice: keep_percentage alone means duck, as the original', async () => {
@@ -108,7 +143,12 @@ describe('jobs created', () => {
     const video = await readyVideo(t);
     const res = await postForm(t, '/api/v1/mute-voice', { source_video_id: video, keep_percentage: '0.2' });
     expect(res.status, res.text).toBe(202);
-    expect(res.body.input).toMatchObject({ source_video_id: video, mode: 'duck', keep_percentage: 0.2, output_name: `muted_${res.body.job_id}` });
+    expect(res.body.input).toMatchObject({
+      source_video_id: video,
+      mode: 'duck',
+      keep_percentage: 0.2,
+      output_name: `muted_${res.body.job_id}`,
+    });
   });
 
   it('analyze: Gemini only with context_text (and a key), with its estimated cost', async () => {
@@ -128,7 +168,16 @@ describe('jobs created', () => {
     const video = await readyVideo(t);
     const res = await as(t)('/api/v1/video-info', { json: { source_video_id: video } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ source_video_id: video, width: 320, height: 240, duration: 4, fps: 25, rotation: 0, aspect_ratio: 'landscape', is_vertical: false });
+    expect(res.body).toEqual({
+      source_video_id: video,
+      width: 320,
+      height: 240,
+      duration: 4,
+      fps: 25,
+      rotation: 0,
+      aspect_ratio: 'landscape',
+      is_vertical: false,
+    });
     const { id, completed } = await uploadVideo(t, fakeMp4(4096));
     const probing = await as(t)('/api/v1/video-info', { json: { source_video_id: id } });
     expect(probing.status).toBe(202);
@@ -157,7 +206,10 @@ describe('jobs created', () => {
     });
     const video = (await as(t)(`${BASE}/${res.body.source_video_id}`)).body;
     expect(video).toMatchObject({ status: 'processing', original_filename: 'shop.mp4' });
-    expect((await r2Keys(t, `jobs/${jobId}/`)).sort()).toEqual([`p/${t.profileId}/jobs/${jobId}/input-audio`, `p/${t.profileId}/jobs/${jobId}/input-srt.srt`]);
+    expect((await r2Keys(t, `jobs/${jobId}/`)).sort()).toEqual([
+      `p/${t.profileId}/jobs/${jobId}/input-audio`,
+      `p/${t.profileId}/jobs/${jobId}/input-srt.srt`,
+    ]);
     expect(await (await env.MEDIA.get(storageKeys.jobOutput(scopeOf(t), jobId, 'input-srt.srt')))!.text()).toBe(SRT);
   });
 
@@ -194,16 +246,39 @@ describe('jobs created', () => {
     const t = await seedUser('proc');
     const video = await readyVideo(t);
     const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Launch' } })).body;
-    const res = await as(t)(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: video, variant_count: 2 } });
+    const res = await as(t)(`/api/v1/library/projects/${project.id}/generate`, {
+      json: { source_video_id: video, variant_count: 2 },
+    });
     expect(res.status, res.text).toBe(202);
-    expect(res.body).toMatchObject({ status: 'generating', project_id: project.id, variant_count: 2, source_video_id: video });
+    expect(res.body).toMatchObject({
+      status: 'generating',
+      project_id: project.id,
+      variant_count: 2,
+      source_video_id: video,
+    });
     const after = (await as(t)(`/api/v1/library/projects/${project.id}`)).body;
-    expect(after).toMatchObject({ status: 'generating', generation_job_id: res.body.job_id, source_video_id: video, progress: 0 });
+    expect(after).toMatchObject({
+      status: 'generating',
+      generation_job_id: res.body.job_id,
+      source_video_id: video,
+      progress: 0,
+    });
     const job = await getJob(scopeOf(t), res.body.job_id);
-    expect(job?.input).toMatchObject({ project_id: project.id, start_variant_index: 1, target_duration: 20, engine: 'highlights' });
+    expect(job?.input).toMatchObject({
+      project_id: project.id,
+      start_variant_index: 1,
+      target_duration: 20,
+      engine: 'highlights',
+    });
     const again = await as(t)(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: video } });
     expect(again.status).toBe(409);
-    expect(issuesOf(await as(t)(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: video, variant_count: 11 } }))).toEqual(['variant_count']);
+    expect(
+      issuesOf(
+        await as(t)(`/api/v1/library/projects/${project.id}/generate`, {
+          json: { source_video_id: video, variant_count: 11 },
+        }),
+      ),
+    ).toEqual(['variant_count']);
   });
 
   it('cancelling a generation releases the project', async () => {
@@ -213,8 +288,13 @@ describe('jobs created', () => {
     const res = await as(t)(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: video } });
     const cancelled = await as(t)(`/api/v1/jobs/${res.body.job_id}/cancel`, { method: 'POST' });
     expect(cancelled.body.status).toBe('cancelled');
-    expect((await as(t)(`/api/v1/library/projects/${project.id}`)).body).toMatchObject({ status: 'failed', progress_step: 'Anulat (cancelled)' });
-    expect((await as(t)(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: video } })).status).toBe(202);
+    expect((await as(t)(`/api/v1/library/projects/${project.id}`)).body).toMatchObject({
+      status: 'failed',
+      progress_step: 'Anulat (cancelled)',
+    });
+    expect(
+      (await as(t)(`/api/v1/library/projects/${project.id}/generate`, { json: { source_video_id: video } })).status,
+    ).toBe(202);
   });
 });
 
@@ -223,7 +303,8 @@ describe('budget', () => {
     const t = await seedUser('proc');
     const video = await readyVideo(t);
     await setBudget(t, 0.000001);
-    const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Launch', context_text: 'Coffee shop' } })).body;
+    const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Launch', context_text: 'Coffee shop' } }))
+      .body;
     const refused = [
       await as(t)('/api/v1/analyze', { json: { source_video_id: video, context_text: 'A cooking demo' } }),
       await as(t)('/api/v1/tts/generate', { json: { text: 'Hello from ElevenLabs' } }),
@@ -246,7 +327,10 @@ describe('budget', () => {
   it('an upload refused for budget leaves nothing behind', async () => {
     const t = await seedUser('proc');
     await setBudget(t, 0.000001);
-    const res = await postForm(t, '/api/v1/analyze', { video: { bytes: fakeMp4(8192), filename: 'a.mp4', type: 'video/mp4' }, context_text: 'Demo' });
+    const res = await postForm(t, '/api/v1/analyze', {
+      video: { bytes: fakeMp4(8192), filename: 'a.mp4', type: 'video/mp4' },
+      context_text: 'Demo',
+    });
     expect(res.status).toBe(402);
     expect((await as(t)(BASE)).body).toEqual([]);
     expect(await r2Keys(t)).toEqual([]);
@@ -268,7 +352,11 @@ describe('Idempotency-Key', () => {
     expect(other.body.error.code).toBe('idempotency_mismatch');
 
     const crowdKey = { 'Idempotency-Key': `crowd-${crypto.randomUUID()}` };
-    const crowd = await Promise.all(Array.from({ length: 50 }, () => as(t)('/api/v1/mute-voice', { json: { source_video_id: 'vid_00000000000000000000000000' }, headers: crowdKey })));
+    const crowd = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        as(t)('/api/v1/mute-voice', { json: { source_video_id: 'vid_00000000000000000000000000' }, headers: crowdKey }),
+      ),
+    );
     // A foreign id: 404, or 409 while another of them holds the key; never a job.
     for (const r of crowd) expect([404, 409]).toContain(r.status);
     expect(crowd.some((r) => r.status === 404)).toBe(true);
@@ -276,7 +364,11 @@ describe('Idempotency-Key', () => {
 
     const video = await readyVideo(t);
     const okKey = { 'Idempotency-Key': `ok-${crypto.randomUUID()}` };
-    const many = await Promise.all(Array.from({ length: 50 }, () => as(t)('/api/v1/mute-voice', { json: { source_video_id: video }, headers: okKey })));
+    const many = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        as(t)('/api/v1/mute-voice', { json: { source_video_id: video }, headers: okKey }),
+      ),
+    );
     for (const r of many) expect([202, 409], r.text).toContain(r.status);
     const ids = new Set(many.filter((r) => r.status === 202).map((r) => r.body.job_id));
     expect(ids.size).toBe(1);
@@ -296,7 +388,12 @@ describe('Idempotency-Key', () => {
     expect(second.headers.get('Idempotent-Replayed')).toBe('true');
     expect((await as(t)(BASE)).body.map((v: any) => v.id)).toEqual([first.body.source_video_id]);
     // Same key, different file: 422.
-    const changed = await postForm(t, '/api/v1/analyze', { ...fields, video: { bytes: fakeMp4(8192, 4), filename: 'a.mp4', type: 'video/mp4' } }, headers);
+    const changed = await postForm(
+      t,
+      '/api/v1/analyze',
+      { ...fields, video: { bytes: fakeMp4(8192, 4), filename: 'a.mp4', type: 'video/mp4' } },
+      headers,
+    );
     expect(changed.status).toBe(422);
     expect((await as(t)(BASE)).body).toHaveLength(1);
   });
@@ -309,7 +406,10 @@ describe('downloads', () => {
     });
     const scope = scopeOf(t);
     await markRunning(scope, res.body.job_id, 1);
-    if (bytes) await env.MEDIA.put(storageKeys.jobOutput(scope, res.body.job_id, String(result.main_output)), bytes, { httpMetadata: { contentType: 'audio/mpeg' } });
+    if (bytes)
+      await env.MEDIA.put(storageKeys.jobOutput(scope, res.body.job_id, String(result.main_output)), bytes, {
+        httpMetadata: { contentType: 'audio/mpeg' },
+      });
     await completeJob(scope, res.body.job_id, result);
     return res.body.job_id as string;
   }
@@ -321,7 +421,17 @@ describe('downloads', () => {
     expect((await as(t)(`/api/v1/tts/${pending.body.job_id}/download`)).status).toBe(400);
 
     const bytes = fakeMp3(2048);
-    const id = await completedJob(t, 'tts_generate', { status: 'success', audio_output: 'voiceover.mp3', main_output: 'voiceover.mp3', download_filename: 'voiceover_x.mp3' }, bytes);
+    const id = await completedJob(
+      t,
+      'tts_generate',
+      {
+        status: 'success',
+        audio_output: 'voiceover.mp3',
+        main_output: 'voiceover.mp3',
+        download_filename: 'voiceover_x.mp3',
+      },
+      bytes,
+    );
     const redirect = await as(t)(`/api/v1/tts/${id}/download`, { redirect: 'manual' });
     expect(redirect.status).toBe(302);
     const got = await callUrl(redirect.headers.get('Location')!);
@@ -334,9 +444,16 @@ describe('downloads', () => {
     const job = (await as(t)(`/api/v1/jobs/${id}`)).body;
     expect((await callUrl(job.result.audio_url)).bytes).toEqual(bytes);
 
-    const analysis = await completedJob(t, 'analyze_video', { status: 'success', video_info: { width: 320 }, segments: [{ start: 1, end: 3 }] });
+    const analysis = await completedJob(t, 'analyze_video', {
+      status: 'success',
+      video_info: { width: 320 },
+      segments: [{ start: 1, end: 3 }],
+    });
     // As the original's JobResponse: video_info and segments also at the top level.
-    expect((await as(t)(`/api/v1/jobs/${analysis}`)).body).toMatchObject({ video_info: { width: 320 }, segments: [{ start: 1, end: 3 }] });
+    expect((await as(t)(`/api/v1/jobs/${analysis}`)).body).toMatchObject({
+      video_info: { width: 320 },
+      segments: [{ start: 1, end: 3 }],
+    });
     expect((await as(t)(`/api/v1/jobs/${analysis}/download`)).status).toBe(400);
     expect((await as(t)(`/api/v1/tts/${analysis}/download`)).body.error.message).toMatch(/not a TTS generation/);
   });
@@ -365,7 +482,10 @@ describe('cross-profile', () => {
     // An intruder naming their own project with the owner's video: the video is still 404.
     const intruder = await seedUser('intruder');
     const theirs = (await as(intruder)('/api/v1/library/projects', { json: { name: 'Theirs' } })).body;
-    expect((await as(intruder)(`/api/v1/library/projects/${theirs.id}/generate`, { json: { source_video_id: video } })).status).toBe(404);
+    expect(
+      (await as(intruder)(`/api/v1/library/projects/${theirs.id}/generate`, { json: { source_video_id: video } }))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -387,7 +507,12 @@ describe('OpenAPI', () => {
       expect(op, path).toBeDefined();
       expect(Object.keys(op.requestBody.content), path).toEqual(['multipart/form-data', 'application/json']);
     }
-    for (const path of ['/api/v1/jobs/{job_id}/download', '/api/v1/tts/{job_id}/download', '/api/v1/usage', '/api/v1/gemini/status']) {
+    for (const path of [
+      '/api/v1/jobs/{job_id}/download',
+      '/api/v1/tts/{job_id}/download',
+      '/api/v1/usage',
+      '/api/v1/gemini/status',
+    ]) {
       expect(doc.paths[path]?.get, path).toBeDefined();
     }
   });

@@ -22,7 +22,13 @@ describe('profiles', () => {
     const user = await seedUser();
     const res = await call(`${BASE}/`, {
       token: user.token,
-      json: { name: '  Acme Shoes ', description: 'Shoes', tts_provider: 'local', local_voice: 'en-us', monthly_budget_usd: 25 },
+      json: {
+        name: '  Acme Shoes ',
+        description: 'Shoes',
+        tts_provider: 'local',
+        local_voice: 'en-us',
+        monthly_budget_usd: 25,
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -71,10 +77,18 @@ describe('profiles', () => {
     const second = await seedProfile(user, 'Old name');
     const got = await call(`${BASE}/${second.profileId}`, { token: user.token });
     expect(got.body.name).toBe('Old name');
-    const put = await call(`${BASE}/${second.profileId}`, { method: 'PUT', token: user.token, json: { name: 'New name' } });
+    const put = await call(`${BASE}/${second.profileId}`, {
+      method: 'PUT',
+      token: user.token,
+      json: { name: 'New name' },
+    });
     expect(put.status).toBe(200);
     expect(put.body.name).toBe('New name');
-    const patch = await call(`${BASE}/${second.profileId}`, { method: 'PATCH', token: user.token, json: { description: 'd' } });
+    const patch = await call(`${BASE}/${second.profileId}`, {
+      method: 'PATCH',
+      token: user.token,
+      json: { description: 'd' },
+    });
     expect(patch.body).toMatchObject({ name: 'New name', description: 'd' });
   });
 
@@ -105,10 +119,14 @@ describe('profiles', () => {
     const res = await call(`${BASE}/${second.profileId}`, { method: 'DELETE', token: user.token });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'deleted', profile_id: second.profileId });
-    const rows = await env.DB.prepare('SELECT count(*) AS n FROM jobs WHERE profile_id = ?').bind(second.profileId).first<{ n: number }>();
+    const rows = await env.DB.prepare('SELECT count(*) AS n FROM jobs WHERE profile_id = ?')
+      .bind(second.profileId)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(0);
     expect((await call(`${BASE}/${second.profileId}`, { token: user.token })).status).toBe(404);
-    await expect.poll(async () => (await env.MEDIA.list({ prefix: `p/${second.profileId}/` })).objects.length, { timeout: 5000 }).toBe(0);
+    await expect
+      .poll(async () => (await env.MEDIA.list({ prefix: `p/${second.profileId}/` })).objects.length, { timeout: 5000 })
+      .toBe(0);
   });
 
   it("answers 403 for another user's profile and 404 for an unknown one, on every route", async () => {
@@ -124,7 +142,11 @@ describe('profiles', () => {
     ] as const) {
       const foreign = await call(`${BASE}/${bobSecond.profileId}${suffix}`, { method, token: alice.token, json });
       expect(foreign.status, `${method} ${suffix}`).toBe(403);
-      const unknown = await call(`${BASE}/prf_00000000000000000000000000${suffix}`, { method, token: alice.token, json });
+      const unknown = await call(`${BASE}/prf_00000000000000000000000000${suffix}`, {
+        method,
+        token: alice.token,
+        json,
+      });
       expect(unknown.status, `${method} ${suffix}`).toBe(404);
     }
     const bobs = (await call(`${BASE}/`, { token: bob.token })).body;

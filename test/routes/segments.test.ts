@@ -37,7 +37,12 @@ async function newProject(t: Tenant, name = 'P') {
 /** A clip built from these segments, as generation records it. */
 async function seedClipUsing(t: Tenant, projectId: string, segmentIds: string[]) {
   const scope = scopeOf(t);
-  const clip = await insertClip(scope, { projectId, variantIndex: await nextVariantIndex(scope, projectId), segmentIds, duration: 10 });
+  const clip = await insertClip(scope, {
+    projectId,
+    variantIndex: await nextVariantIndex(scope, projectId),
+    segmentIds,
+    duration: 10,
+  });
   await recountSegmentUsage(scope, segmentIds);
   await recountProjects(scope, [projectId]);
   return clip.id;
@@ -99,9 +104,13 @@ describe('segments: create and validate', () => {
     expect((await videoOf(t, video)).segments_count).toBe(0);
 
     const { id: processing } = await uploadVideo(t, fakeMp4(2048));
-    const notReady = await as(t)(`${SEG}/source-videos/${processing}/segments`, { json: { start_time: 0, end_time: 1 } });
+    const notReady = await as(t)(`${SEG}/source-videos/${processing}/segments`, {
+      json: { start_time: 0, end_time: 1 },
+    });
     expect(notReady.status).toBe(409);
-    const unknown = await as(t)(`${SEG}/source-videos/vid_00000000000000000000000000/segments`, { json: { start_time: 0, end_time: 1 } });
+    const unknown = await as(t)(`${SEG}/source-videos/vid_00000000000000000000000000/segments`, {
+      json: { start_time: 0, end_time: 1 },
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -130,7 +139,13 @@ describe('segments: update, favourite, delete', () => {
     const scope = scopeOf(t);
     // Pretend it was extracted.
     await env.MEDIA.put(storageKeys.segmentExtract(scope, s.id), new Uint8Array([1, 2, 3]));
-    await markExtractReady(scope, s.id, { startTime: 2, endTime: 4, key: storageKeys.segmentExtract(scope, s.id), mode: 'smart', duration: 2 });
+    await markExtractReady(scope, s.id, {
+      startTime: 2,
+      endTime: 4,
+      key: storageKeys.segmentExtract(scope, s.id),
+      mode: 'smart',
+      duration: 2,
+    });
     expect((await segmentOf(t, s.id)).extract_status).toBe('ready');
 
     for (const json of [{ end_time: 11 }, { end_time: 1.5 }, { start_time: 4 }, { start_time: 10, end_time: 12 }]) {
@@ -145,7 +160,13 @@ describe('segments: update, favourite, delete', () => {
 
     const moved = await as(t)(`${SEG}/${s.id}`, { method: 'PATCH', json: { end_time: 6 } });
     expect(moved.status).toBe(200);
-    expect(moved.body).toMatchObject({ start_time: 2, end_time: 6, duration: 4, extract_status: 'none', stream_url: null });
+    expect(moved.body).toMatchObject({
+      start_time: 2,
+      end_time: 6,
+      duration: 4,
+      extract_status: 'none',
+      stream_url: null,
+    });
     expect(await env.MEDIA.head(storageKeys.segmentExtract(scope, s.id))).toBeNull();
   });
 
@@ -216,7 +237,11 @@ describe('segments: extraction and streaming', () => {
 
     const first = await as(t)(`${SEG}/${s.id}/extract`, { method: 'POST' });
     expect(first.status).toBe(202);
-    expect(first.body).toMatchObject({ status: 'extracting', segment_id: s.id, job: { type: 'extract_segment', input: { segment_id: s.id, mode: 'smart' } } });
+    expect(first.body).toMatchObject({
+      status: 'extracting',
+      segment_id: s.id,
+      job: { type: 'extract_segment', input: { segment_id: s.id, mode: 'smart' } },
+    });
     expect((await segmentOf(t, s.id)).extract_status).toBe('extracting');
     const again = await as(t)(`${SEG}/${s.id}/extract`, { method: 'POST', json: { mode: 'smart' } });
     expect(again.body.job_id).toBe(first.body.job_id);
@@ -229,7 +254,13 @@ describe('segments: extraction and streaming', () => {
     const scope = scopeOf(t);
     const bytes = fakeMp4(5000, 7);
     await env.MEDIA.put(storageKeys.segmentExtract(scope, s.id), bytes, { httpMetadata: { contentType: 'video/mp4' } });
-    await markExtractReady(scope, s.id, { startTime: 1, endTime: 3, key: storageKeys.segmentExtract(scope, s.id), mode: 'smart', duration: 2 });
+    await markExtractReady(scope, s.id, {
+      startTime: 1,
+      endTime: 3,
+      key: storageKeys.segmentExtract(scope, s.id),
+      mode: 'smart',
+      duration: 2,
+    });
     await env.DB.prepare("UPDATE jobs SET status = 'completed' WHERE id = ?").bind(first.body.job_id).run();
 
     const ready = await segmentOf(t, s.id);
@@ -277,7 +308,11 @@ describe('segments: SRT matching', () => {
     const sunset = await createSegment(t, video, { start_time: 0, end_time: 2, keywords: ['sunset'] });
     const surf = await createSegment(t, video, { start_time: 2, end_time: 4, keywords: ['surf'] });
     await createSegment(t, video, { start_time: 4, end_time: 6, keywords: ['mountain'] });
-    const foreign = await createSegment(other, await readyVideo(other), { start_time: 0, end_time: 2, keywords: ['sunset', 'dawn'] });
+    const foreign = await createSegment(other, await readyVideo(other), {
+      start_time: 0,
+      end_time: 2,
+      keywords: ['sunset', 'dawn'],
+    });
 
     const res = await as(t)(`${SEG}/match-srt`, { json: { srt_content: SRT } });
     expect(res.status).toBe(200);
@@ -291,7 +326,9 @@ describe('segments: SRT matching', () => {
 
     const full = await as(t)(`${SEG}/match-srt?format=full`, { json: { srt_content: SRT, min_confidence: 0.96 } });
     expect(full.body.matches.map((m: any) => m.keyword)).toEqual(['sunset']);
-    expect(full.body.problems).toEqual([{ block: 3, line: expect.any(Number), reason: 'no "start --> end" timing line' }]);
+    expect(full.body.problems).toEqual([
+      { block: 3, line: expect.any(Number), reason: 'no "start --> end" timing line' },
+    ]);
   });
 
   it('answers 400 for an SRT with no readable cue and for bad parameters', async () => {
@@ -301,7 +338,13 @@ describe('segments: SRT matching', () => {
     expect(malformed.body.error.message).toMatch(/no readable cue/);
     expect(malformed.body.error.details[0].message).toMatch(/block 1/);
     expect((await as(t)(`${SEG}/match-srt`, { json: { srt_content: '' } })).status).toBe(400);
-    expect((await as(t)(`${SEG}/match-srt`, { json: { srt_content: '1\n00:00:01,000 --> 00:00:02,000\nhi\n', min_confidence: 2 } })).status).toBe(400);
+    expect(
+      (
+        await as(t)(`${SEG}/match-srt`, {
+          json: { srt_content: '1\n00:00:01,000 --> 00:00:02,000\nhi\n', min_confidence: 2 },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -318,7 +361,10 @@ describe('segments: project assignment', () => {
     const json = await as(t)(`${SEG}/projects/${project}/assign`, { json: { segment_ids: [c.id, a.id] } });
     expect(json.body).toEqual({ status: 'assigned', project_id: project, segments_count: 2 });
     let list = (await as(t)(`${SEG}/projects/${project}/segments`)).body;
-    expect(list.map((s: any) => [s.id, s.sequence_order])).toEqual([[c.id, 0], [a.id, 1]]);
+    expect(list.map((s: any) => [s.id, s.sequence_order])).toEqual([
+      [c.id, 0],
+      [a.id, 1],
+    ]);
 
     const form = new FormData();
     for (const id of [b.id, a.id, b.id]) form.append('segment_ids', id);
@@ -332,7 +378,10 @@ describe('segments: project assignment', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expect(urlencoded.body.segments_count).toBe(1);
-    expect((await as(t)(`${SEG}/projects/${project}/assign`, { body: 'x', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
+    expect(
+      (await as(t)(`${SEG}/projects/${project}/assign`, { body: 'x', headers: { 'Content-Type': 'text/plain' } }))
+        .status,
+    ).toBe(415);
   });
 
   it('refuses foreign or unknown segment ids with 404 and keeps the previous assignment', async () => {
@@ -348,9 +397,13 @@ describe('segments: project assignment', () => {
       expect(res.body.error.details.missing).toEqual(ids.filter((id) => id !== mine.id));
       expect((await as(t)(`${SEG}/projects/${project}/segments`)).body.map((s: any) => s.id)).toEqual([mine.id]);
     }
-    const tooMany = await as(t)(`${SEG}/projects/${project}/assign`, { json: { segment_ids: Array.from({ length: 501 }, () => mine.id) } });
+    const tooMany = await as(t)(`${SEG}/projects/${project}/assign`, {
+      json: { segment_ids: Array.from({ length: 501 }, () => mine.id) },
+    });
     expect(tooMany.status).toBe(400);
-    const many = await as(t)(`${SEG}/projects/${project}/assign`, { json: { segment_ids: Array.from({ length: 120 }, () => mine.id) } });
+    const many = await as(t)(`${SEG}/projects/${project}/assign`, {
+      json: { segment_ids: Array.from({ length: 120 }, () => mine.id) },
+    });
     expect(many.body.segments_count).toBe(120);
     expect((await as(t)(`${SEG}/projects/${project}/segments`)).body).toHaveLength(120);
   });
@@ -415,7 +468,9 @@ describe('segments: cross-profile isolation', () => {
     const theirProject = await newProject(intruder);
     const res = await as(intruder)(`${SEG}/projects/${theirProject}/assign`, { json: { segment_ids: [s.id] } });
     expect(res.status).toBe(404);
-    const matched = await as(intruder)(`${SEG}/match-srt`, { json: { srt_content: '1\n00:00:01,000 --> 00:00:02,000\nsecret\n' } });
+    const matched = await as(intruder)(`${SEG}/match-srt`, {
+      json: { srt_content: '1\n00:00:01,000 --> 00:00:02,000\nsecret\n' },
+    });
     expect(matched.body).toEqual([]);
     // Nothing the intruders tried changed the owner's segment.
     expect(await segmentOf(owner, s.id)).toMatchObject({ notes: null, is_favorite: false, extract_status: 'none' });

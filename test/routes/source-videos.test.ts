@@ -44,12 +44,16 @@ const expectNoKeys = (body: unknown) => {
 describe('POST /uploads (request an upload)', () => {
   it('validates with field paths', async () => {
     const t = await seedUser('sv');
-    const res = await as(t)(`${BASE}/uploads`, { json: { name: '', size_bytes: 0, content_type: 'text/plain', extra: 1 } });
+    const res = await as(t)(`${BASE}/uploads`, {
+      json: { name: '', size_bytes: 0, content_type: 'text/plain', extra: 1 },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     const paths = res.body.error.details.map((d: any) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'size_bytes', 'content_type']));
-    const huge = await as(t)(`${BASE}/uploads`, { json: { name: 'x', size_bytes: 60 * 1024 * 1024 * 1024, content_type: 'video/mp4' } });
+    const huge = await as(t)(`${BASE}/uploads`, {
+      json: { name: 'x', size_bytes: 60 * 1024 * 1024 * 1024, content_type: 'video/mp4' },
+    });
     expect(huge.status).toBe(400);
     expect(huge.body.error.details[0].path).toBe('size_bytes');
   });
@@ -57,8 +61,18 @@ describe('POST /uploads (request an upload)', () => {
   it('plans a single PUT for small files and a multipart upload for large ones', async () => {
     const t = await seedUser('sv');
     const small = await requestUpload(t, { size_bytes: 1000, filename: 'a.mp4', description: 'd' });
-    expect(small.body.source_video).toMatchObject({ status: 'pending_upload', name: 'Clip', description: 'd', stream_url: null, original_filename: 'a.mp4' });
-    expect(small.body.upload).toMatchObject({ method: 'PUT', size_bytes: 1000, headers: { 'Content-Type': 'video/mp4' } });
+    expect(small.body.source_video).toMatchObject({
+      status: 'pending_upload',
+      name: 'Clip',
+      description: 'd',
+      stream_url: null,
+      original_filename: 'a.mp4',
+    });
+    expect(small.body.upload).toMatchObject({
+      method: 'PUT',
+      size_bytes: 1000,
+      headers: { 'Content-Type': 'video/mp4' },
+    });
     expect(small.body.upload.upload_url).toMatch(new RegExp(`^${env.PUBLIC_URL}/media/`));
     expectNoKeys(small.body);
 
@@ -155,7 +169,11 @@ describe('single PUT upload', () => {
 
 describe('multipart upload', () => {
   async function multipart(t: Tenant, bytes: Uint8Array) {
-    const { id, body } = await requestUpload(t, { size_bytes: bytes.length, multipart: true, part_size_bytes: 5 * MiB });
+    const { id, body } = await requestUpload(t, {
+      size_bytes: bytes.length,
+      multipart: true,
+      part_size_bytes: 5 * MiB,
+    });
     expect(body.upload).toMatchObject({ method: 'multipart', part_size: 5 * MiB, part_count: 3 });
     const parts = await as(t)(`${BASE}/${id}/upload/parts`);
     return { id, parts: parts.body.parts as { part_number: number; size_bytes: number; url: string }[] };
@@ -170,7 +188,12 @@ describe('multipart upload', () => {
 
     for (const n of [1, 3]) expect((await putBytes(parts[n - 1]!.url, slice(bytes, n))).status).toBe(200);
     const status = await as(t)(`${BASE}/${id}/upload`);
-    expect(status.body).toMatchObject({ method: 'multipart', received_parts: [1, 3], missing_parts: [2], received_bytes: 6 * MiB + 123 });
+    expect(status.body).toMatchObject({
+      method: 'multipart',
+      received_parts: [1, 3],
+      missing_parts: [2],
+      received_bytes: 6 * MiB + 123,
+    });
 
     const early = await as(t)(`${BASE}/${id}/complete`, { method: 'POST' });
     expect(early.status).toBe(409);
@@ -216,15 +239,33 @@ describe('POST / (form upload, original API)', () => {
     // Serialise like a browser does, so the request has a Content-Length.
     const req = new Request('http://x/', { method: 'POST', body });
     const bytes = new Uint8Array(await req.arrayBuffer());
-    return as(t)(`${BASE}`, { method: 'POST', body: bytes, headers: { 'Content-Type': req.headers.get('Content-Type')! } });
+    return as(t)(`${BASE}`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'Content-Type': req.headers.get('Content-Type')! },
+    });
   };
 
   it('streams a multi-part-sized file into storage and starts the probe (fields in any order)', async () => {
     const t = await seedUser('sv');
     const bytes = fakeMp4(23 * MiB + 5, 11); // three 10 MiB storage parts
-    const res = await post(t, form([['video', new Blob([bytes], { type: 'application/octet-stream' }), 'holiday.mp4'], ['name', ' Holiday '], ['description', 'Beach']]));
+    const res = await post(
+      t,
+      form([
+        ['video', new Blob([bytes], { type: 'application/octet-stream' }), 'holiday.mp4'],
+        ['name', ' Holiday '],
+        ['description', 'Beach'],
+      ]),
+    );
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'Holiday', description: 'Beach', status: 'processing', original_filename: 'holiday.mp4', content_type: 'video/mp4', file_size_bytes: bytes.length });
+    expect(res.body).toMatchObject({
+      name: 'Holiday',
+      description: 'Beach',
+      status: 'processing',
+      original_filename: 'holiday.mp4',
+      content_type: 'video/mp4',
+      file_size_bytes: bytes.length,
+    });
     expect(res.body.job_id).toMatch(/^job_/);
     const got = await callUrl(res.body.stream_url);
     expect(sameBytes(got.bytes, bytes)).toBe(true);
@@ -233,7 +274,13 @@ describe('POST / (form upload, original API)', () => {
 
   it('rejects a text file renamed .mp4 before storing anything', async () => {
     const t = await seedUser('sv');
-    const res = await post(t, form([['name', 'Fake'], ['video', new Blob(['just text\n'.repeat(1000)], { type: 'video/mp4' }), 'fake.mp4']]));
+    const res = await post(
+      t,
+      form([
+        ['name', 'Fake'],
+        ['video', new Blob(['just text\n'.repeat(1000)], { type: 'video/mp4' }), 'fake.mp4'],
+      ]),
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_media');
     expect((await as(t)(BASE)).body).toEqual([]);
@@ -330,7 +377,9 @@ describe('library: list, get, patch, delete', () => {
     const id = await readyVideo(t);
     const scope = scopeOf(t);
     const segmentId = newId('segment');
-    await db.insert(segments).values({ id: segmentId, profileId: t.profileId, sourceVideoId: id, startTime: 1, endTime: 2 });
+    await db
+      .insert(segments)
+      .values({ id: segmentId, profileId: t.profileId, sourceVideoId: id, startTime: 1, endTime: 2 });
     await env.MEDIA.put(storageKeys.segmentExtract(scope, segmentId), new Uint8Array(10));
     await env.MEDIA.put(storageKeys.sourceThumbnail(scope, id), new Uint8Array(10));
     const streamUrl = (await as(t)(`${BASE}/${id}`)).body.stream_url;
@@ -361,14 +410,19 @@ describe('GET /{id}/stream (Bearer)', () => {
     expect(whole.status).toBe(200);
     expect(whole.headers.get('Accept-Ranges')).toBe('bytes');
     expect(whole.headers.get('Content-Type')).toBe('video/mp4');
-    const part = await callUrl(`http://cutroom.test${BASE}/${id}/stream`, { headers: { ...t.headers, Range: 'bytes=-100' } });
+    const part = await callUrl(`http://cutroom.test${BASE}/${id}/stream`, {
+      headers: { ...t.headers, Range: 'bytes=-100' },
+    });
     expect(part.status).toBe(206);
     expect(part.headers.get('Content-Range')).toBe(`bytes 49900-49999/50000`);
     expect(part.bytes).toEqual(bytes.subarray(49_900));
     const past = await as(t)(`${BASE}/${id}/stream`, { headers: { Range: 'bytes=50000-' } });
     expect(past.status).toBe(416);
     expect(past.headers.get('Content-Range')).toBe('bytes */50000');
-    const head = await callUrl(`http://cutroom.test${BASE}/${id}/stream?download=true`, { method: 'HEAD', headers: t.headers });
+    const head = await callUrl(`http://cutroom.test${BASE}/${id}/stream?download=true`, {
+      method: 'HEAD',
+      headers: t.headers,
+    });
     expect(head.status).toBe(200);
     expect(head.headers.get('Content-Length')).toBe('50000');
     expect(head.headers.get('Content-Disposition')).toContain('attachment');
@@ -415,7 +469,12 @@ describe('GET /{id}/voice', () => {
     const first = await as(t)(`${BASE}/${id}/voice`);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ status: 'processing', job: { type: 'detect_voice', resource_id: id } });
-    expect(first.body.job.input.params).toEqual({ threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 });
+    expect(first.body.job.input.params).toEqual({
+      threshold: 0.5,
+      min_speech_duration: 0.25,
+      min_silence_duration: 0.1,
+      padding: 0,
+    });
     const second = await as(t)(`${BASE}/${id}/voice`);
     expect(second.body.job_id).toBe(first.body.job_id);
 
@@ -429,7 +488,11 @@ describe('GET /{id}/voice', () => {
     });
     const cached = await as(t)(`${BASE}/${id}/voice`);
     expect(cached.status).toBe(200);
-    expect(cached.body).toMatchObject({ status: 'completed', segments: [{ start: 1, end: 2.5 }], total_voice_duration: 1.5 });
+    expect(cached.body).toMatchObject({
+      status: 'completed',
+      segments: [{ start: 1, end: 2.5 }],
+      total_voice_duration: 1.5,
+    });
     // Other parameters are another run.
     const other = await as(t)(`${BASE}/${id}/voice?threshold=0.7`);
     expect(other.status).toBe(202);
@@ -471,7 +534,10 @@ describe('housekeeping', () => {
     await putBytes(fresh.body.upload.upload_url, fakeMp4(100), 'video/mp4');
     const part = (await as(t)(`${BASE}/${stale.id}/upload/parts?limit=1`)).body.parts[0];
     await putBytes(part.url, fakeMp4(5 * MiB));
-    await db.update(sourceVideos).set({ uploadExpiresAt: '2000-01-01T00:00:00.000Z' }).where(eq(sourceVideos.id, stale.id));
+    await db
+      .update(sourceVideos)
+      .set({ uploadExpiresAt: '2000-01-01T00:00:00.000Z' })
+      .where(eq(sourceVideos.id, stale.id));
     expect(await expireAbandonedUploads(env)).toBeGreaterThanOrEqual(1);
     expect(await rowOf(stale.id)).toBeUndefined();
     expect((await rowOf(fresh.id))?.status).toBe('pending_upload');
@@ -496,7 +562,8 @@ describe('housekeeping', () => {
     // Later, a walk in small steps (cursor kept between runs) removes exactly the orphans.
     const later = Date.now() + 7 * 3600_000;
     let wrapped = false;
-    for (let run = 0; run < 1000 && !wrapped; run++) wrapped = (await sweepOrphans(env, { maxObjects: 2, now: later })).wrapped;
+    for (let run = 0; run < 1000 && !wrapped; run++)
+      wrapped = (await sweepOrphans(env, { maxObjects: 2, now: later })).wrapped;
     expect(wrapped).toBe(true);
     expect(await env.MEDIA.head(storageKeys.sourceVideo(scope, deadVideo))).toBeNull();
     expect(await env.MEDIA.head(storageKeys.segmentThumbnail(scope, deadSegment))).toBeNull();

@@ -18,7 +18,14 @@ describe('system routes and the error model', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     const paths = Object.keys(doc.body.paths);
-    for (const p of ['/api/v1/profiles', '/api/v1/profiles/{profile_id}', '/api/v1/profiles/{profile_id}/set-default', '/api/v1/jobs', '/api/v1/jobs/{job_id}', '/health']) {
+    for (const p of [
+      '/api/v1/profiles',
+      '/api/v1/profiles/{profile_id}',
+      '/api/v1/profiles/{profile_id}/set-default',
+      '/api/v1/jobs',
+      '/api/v1/jobs/{job_id}',
+      '/health',
+    ]) {
       expect(paths).toContain(p);
     }
     expect(doc.body.components.schemas.Error).toBeDefined();
@@ -51,7 +58,11 @@ describe('system routes and the error model', () => {
   it('answers CORS preflights for the API headers', async () => {
     const res = await call('/api/v1/jobs', {
       method: 'OPTIONS',
-      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'X-Profile-Id, Idempotency-Key' },
+      headers: {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'X-Profile-Id, Idempotency-Key',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('Access-Control-Allow-Headers')).toContain('X-Profile-Id');

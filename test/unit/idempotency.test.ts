@@ -42,7 +42,9 @@ describe('runIdempotent', () => {
       return { status: 201, body: { ok: true } };
     });
     await new Promise((r) => setTimeout(r, 20));
-    await expect(runIdempotent(s, 'key-3', { route, input: {} }, async () => ({ status: 201, body: {} }))).rejects.toMatchObject({
+    await expect(
+      runIdempotent(s, 'key-3', { route, input: {} }, async () => ({ status: 201, body: {} })),
+    ).rejects.toMatchObject({
       status: 409,
       code: 'idempotency_conflict',
     });
@@ -76,7 +78,10 @@ describe('runIdempotent', () => {
         throw new ApiError(400, 'bad_request', 'nope');
       }),
     ).rejects.toMatchObject({ status: 400 });
-    const retry = await runIdempotent(s, 'key-5', { route, input: { a: 2 } }, async () => ({ status: 201, body: { ok: 1 } }));
+    const retry = await runIdempotent(s, 'key-5', { route, input: { a: 2 } }, async () => ({
+      status: 201,
+      body: { ok: 1 },
+    }));
     expect(retry).toEqual({ status: 201, body: { ok: 1 }, replayed: false });
   });
 
@@ -85,13 +90,18 @@ describe('runIdempotent', () => {
     const other = await seedProfile(user);
     const s2 = scopeForVerifiedProfile(createDb(env.DB), { profileId: other.profileId });
     await runIdempotent(s, 'shared', { route, input: { a: 1 } }, async () => ({ status: 201, body: { p: 1 } }));
-    const res = await runIdempotent(s2, 'shared', { route, input: { a: 2 } }, async () => ({ status: 201, body: { p: 2 } }));
+    const res = await runIdempotent(s2, 'shared', { route, input: { a: 2 } }, async () => ({
+      status: 201,
+      body: { p: 2 },
+    }));
     expect(res).toEqual({ status: 201, body: { p: 2 }, replayed: false });
   });
 
   it('rejects malformed keys', async () => {
     const { scope: s } = await scope();
-    await expect(runIdempotent(s, 'has space', { route, input: {} }, async () => ({ status: 201, body: {} }))).rejects.toMatchObject({
+    await expect(
+      runIdempotent(s, 'has space', { route, input: {} }, async () => ({ status: 201, body: {} })),
+    ).rejects.toMatchObject({
       status: 400,
     });
   });

@@ -19,16 +19,32 @@ describe('keyword matching', () => {
   it('matches across punctuation and diacritics, sorted by time, deduplicated within 1 s', () => {
     const { cues } = parseSrt(
       [
-        '1', '00:00:05,000 --> 00:00:06,000', 'Now the Decant, slowly', '',
-        '2', '00:00:05,500 --> 00:00:06,500', 'decant again', '',
-        '3', '00:00:01,000 --> 00:00:02,000', 'Parfumul de vară', '',
-        '4', '00:00:09,000 --> 00:00:10,000', 'one more decant', '',
+        '1',
+        '00:00:05,000 --> 00:00:06,000',
+        'Now the Decant, slowly',
+        '',
+        '2',
+        '00:00:05,500 --> 00:00:06,500',
+        'decant again',
+        '',
+        '3',
+        '00:00:01,000 --> 00:00:02,000',
+        'Parfumul de vară',
+        '',
+        '4',
+        '00:00:09,000 --> 00:00:10,000',
+        'one more decant',
+        '',
       ].join('\n'),
     );
-    const matches = matchKeywords(cues, [
-      { segment_id: 'seg_a', keywords: ['decant'] },
-      { segment_id: 'seg_b', keywords: ['parfum', 'vara'] },
-    ], 0.7);
+    const matches = matchKeywords(
+      cues,
+      [
+        { segment_id: 'seg_a', keywords: ['decant'] },
+        { segment_id: 'seg_b', keywords: ['parfum', 'vara'] },
+      ],
+      0.7,
+    );
     expect(matches.map((m) => [m.segment_id, m.keyword, m.srt_timestamp, m.confidence])).toEqual([
       ['seg_b', 'vara', 1, 1],
       ['seg_b', 'parfum', 1, 0.95],
@@ -50,7 +66,9 @@ describe('keyword matching', () => {
     expect(similarity('sunrise', 'surf')).toBeCloseTo(0.545, 3);
     expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['waves', 'surf', 'market'] }], 0.5)).toEqual([]);
     // sunset ~ sunrise is 0.77: the original's fuzzy matcher kept it too; min_confidence can drop it.
-    expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['sunset'] }], 0.5).map((m) => m.confidence)).toEqual([0.769]);
+    expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['sunset'] }], 0.5).map((m) => m.confidence)).toEqual([
+      0.769,
+    ]);
     expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['sunset'] }], 0.8)).toEqual([]);
   });
 });

@@ -10,10 +10,16 @@ const concat = concatBytes;
 /** A body whose file content contains near-misses of the delimiter. */
 function sampleBody(file: Uint8Array) {
   return concat([
-    enc.encode(`preamble to ignore\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="name"\r\n\r\nMy video\r\n`),
-    enc.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="video"; filename="clip \\"one\\".mp4"\r\nContent-Type: video/mp4\r\n\r\n`),
+    enc.encode(
+      `preamble to ignore\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="name"\r\n\r\nMy video\r\n`,
+    ),
+    enc.encode(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="video"; filename="clip \\"one\\".mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
+    ),
     file,
-    enc.encode(`\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\n\r\n--${BOUNDARY}--\r\n`),
+    enc.encode(
+      `\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\n\r\n--${BOUNDARY}--\r\n`,
+    ),
   ]);
 }
 
@@ -45,19 +51,22 @@ const trickyFile = () => {
 };
 
 describe('parseMultipart', () => {
-  it.each([1, 3, 17, 64, 4096, 1 << 20])('yields the same parts whatever the chunking (%i-byte chunks)', async (chunk) => {
-    const file = trickyFile();
-    const seen: { name: string; filename: string | null; type: string | null; data: Uint8Array }[] = [];
-    for await (const part of parseMultipart(streamOf(sampleBody(file), chunk), BOUNDARY)) {
-      seen.push({ name: part.name, filename: part.filename, type: part.contentType, data: await readAll(part.body) });
-    }
-    expect(seen.map((p) => p.name)).toEqual(['name', 'video', 'description']);
-    expect(new TextDecoder().decode(seen[0]!.data)).toBe('My video');
-    expect(seen[1]!.filename).toBe('clip "one".mp4');
-    expect(seen[1]!.type).toBe('video/mp4');
-    expect(seen[1]!.data).toEqual(file);
-    expect(seen[2]!.data.length).toBe(0);
-  });
+  it.each([1, 3, 17, 64, 4096, 1 << 20])(
+    'yields the same parts whatever the chunking (%i-byte chunks)',
+    async (chunk) => {
+      const file = trickyFile();
+      const seen: { name: string; filename: string | null; type: string | null; data: Uint8Array }[] = [];
+      for await (const part of parseMultipart(streamOf(sampleBody(file), chunk), BOUNDARY)) {
+        seen.push({ name: part.name, filename: part.filename, type: part.contentType, data: await readAll(part.body) });
+      }
+      expect(seen.map((p) => p.name)).toEqual(['name', 'video', 'description']);
+      expect(new TextDecoder().decode(seen[0]!.data)).toBe('My video');
+      expect(seen[1]!.filename).toBe('clip "one".mp4');
+      expect(seen[1]!.type).toBe('video/mp4');
+      expect(seen[1]!.data).toEqual(file);
+      expect(seen[2]!.data.length).toBe(0);
+    },
+  );
 
   it('lets a consumer skip a part and still reach the next one', async () => {
     const names: string[] = [];
@@ -80,7 +89,8 @@ describe('parseMultipart', () => {
   it('fails on a truncated body and on a body without the boundary', async () => {
     const body = sampleBody(trickyFile());
     const truncated = async () => {
-      for await (const part of parseMultipart(streamOf(body.subarray(0, body.length - 200), 512), BOUNDARY)) await readAll(part.body);
+      for await (const part of parseMultipart(streamOf(body.subarray(0, body.length - 200), 512), BOUNDARY))
+        await readAll(part.body);
     };
     await expect(truncated()).rejects.toThrow(MultipartError);
     const unrelated = async () => {

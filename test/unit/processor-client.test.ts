@@ -35,17 +35,40 @@ function clientAnswering(answer: (request: Request) => Response | Promise<Respon
 
 /** A whole probe result: the client checks every result against the operation's schema. */
 const PROBE: ProbeResult = {
-  duration: 4, width: 320, height: 180, coded_width: 320, coded_height: 180, rotation: 0, orientation: 'landscape', fps: 30,
-  video_codec: 'h264', audio_codec: 'aac', has_video: true, has_audio: true, video_bitrate: 500_000, audio_bitrate: 128_000,
-  bit_rate: 640_000, size_bytes: 320_000, format_name: 'mov,mp4,m4a,3gp,3g2,mj2', pixel_format: 'yuv420p', keyframe_interval: 1,
+  duration: 4,
+  width: 320,
+  height: 180,
+  coded_width: 320,
+  coded_height: 180,
+  rotation: 0,
+  orientation: 'landscape',
+  fps: 30,
+  video_codec: 'h264',
+  audio_codec: 'aac',
+  has_video: true,
+  has_audio: true,
+  video_bitrate: 500_000,
+  audio_bitrate: 128_000,
+  bit_rate: 640_000,
+  size_bytes: 320_000,
+  format_name: 'mov,mp4,m4a,3gp,3g2,mj2',
+  pixel_format: 'yuv420p',
+  keyframe_interval: 1,
 };
 
-const ndjson = (...lines: unknown[]) => new Response(lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { headers: { 'content-type': 'application/x-ndjson' } });
+const ndjson = (...lines: unknown[]) =>
+  new Response(`${lines.map((l) => JSON.stringify(l)).join('\n')}\n`, {
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
 
 describe('processor client', () => {
   it('signs the exact body it sends, forwards progress and returns the result', async () => {
     const { client, seen } = clientAnswering(() =>
-      ndjson({ type: 'progress', percent: 10, step: 'probing' }, { type: 'progress', percent: 60, step: 'encoding' }, { type: 'result', result: PROBE }),
+      ndjson(
+        { type: 'progress', percent: 10, step: 'probing' },
+        { type: 'progress', percent: 60, step: 'encoding' },
+        { type: 'result', result: PROBE },
+      ),
     );
     const progress: number[] = [];
     const result = await client.run('probe', { input: { url: 'https://api.example/m' } }, (e) => {
@@ -68,7 +91,11 @@ describe('processor client', () => {
       [() => ndjson({ type: 'error', code: 'input_unreachable', message: 'gone' }), 'input_unreachable', true],
       [() => ndjson({ type: 'error', code: 'timeout', message: 'slow' }), 'timeout', true],
       [() => Response.json({ error: { code: 'busy', message: 'full' } }, { status: 503 }), 'busy', true],
-      [() => Response.json({ error: { code: 'invalid_request', message: 'bad' } }, { status: 400 }), 'invalid_request', false],
+      [
+        () => Response.json({ error: { code: 'invalid_request', message: 'bad' } }, { status: 400 }),
+        'invalid_request',
+        false,
+      ],
       [() => new Response('<html>bad gateway</html>', { status: 502 }), 'unreachable', true],
       [() => ndjson({ type: 'progress', percent: 5, step: 'x' }), 'unreachable', true],
       [() => new Response('garbage\n'), 'protocol_error', false],
@@ -90,7 +117,10 @@ describe('processor client', () => {
     ];
     for (const answer of answers) {
       const { client } = clientAnswering(() => answer);
-      await expect(client.run('probe', { input: { url: 'https://api.example/m' } })).rejects.toMatchObject({ code: 'protocol_error', retryable: false });
+      await expect(client.run('probe', { input: { url: 'https://api.example/m' } })).rejects.toMatchObject({
+        code: 'protocol_error',
+        retryable: false,
+      });
     }
   });
 
@@ -98,7 +128,10 @@ describe('processor client', () => {
     const { client } = clientAnswering(() => {
       throw new TypeError('connection refused');
     });
-    await expect(client.run('probe', { input: { url: 'https://api.example/m' } })).rejects.toMatchObject({ code: 'unreachable', retryable: true });
+    await expect(client.run('probe', { input: { url: 'https://api.example/m' } })).rejects.toMatchObject({
+      code: 'unreachable',
+      retryable: true,
+    });
     expect(await client.health()).toMatchObject({ ok: false, ffmpeg: false });
   });
 });

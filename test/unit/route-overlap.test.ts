@@ -73,7 +73,14 @@ function instances(segments: Segment[], candidates: string[]): string[] {
 /** The routes (by routing path) of `method` the router matches for `path`. */
 function matching(target: Routed, method: string, path: string): string[] {
   const result = target.router.match(method, path) as [[[unknown, Route], unknown][], unknown];
-  return [...new Set(result[0].map(([[, r]]) => r).filter((r) => r.method !== 'ALL').map((r) => r.path))].sort();
+  return [
+    ...new Set(
+      result[0]
+        .map(([[, r]]) => r)
+        .filter((r) => r.method !== 'ALL')
+        .map((r) => r.path),
+    ),
+  ].sort();
 }
 
 /** Every concrete path matched by more than one route of a method (or not by its own route). */
@@ -86,7 +93,8 @@ function overlapsIn(target: Routed): { overlaps: string[]; checked: number } {
     for (const path of instances(route.segments, candidates)) {
       checked++;
       const found = matching(target, route.method, path);
-      if (!found.includes(route.path)) overlaps.push(`${route.method} ${path}: not matched by its own route ${route.path}`);
+      if (!found.includes(route.path))
+        overlaps.push(`${route.method} ${path}: not matched by its own route ${route.path}`);
       else if (found.length > 1) overlaps.push(`${route.method} ${path}: ${found.join(' | ')}`);
     }
   }
@@ -110,7 +118,9 @@ describe('routing', () => {
   it('keeps paths that once depended on mount order apart', () => {
     expect(matching(app, 'GET', '/api/v1/segments/source-videos')).toEqual(['/api/v1/segments/source-videos']);
     expect(matching(app, 'GET', `/api/v1/segments/seg_${'0'.repeat(26)}`)).toEqual(['/api/v1/segments/:id{seg_[^/]+}']);
-    expect(matching(app, 'POST', '/api/v1/segments/source-videos/uploads')).toEqual(['/api/v1/segments/source-videos/uploads']);
+    expect(matching(app, 'POST', '/api/v1/segments/source-videos/uploads')).toEqual([
+      '/api/v1/segments/source-videos/uploads',
+    ]);
     expect(matching(app, 'POST', '/api/v1/jobs/multi-video')).toEqual(['/api/v1/jobs/multi-video']);
   });
 
@@ -119,7 +129,9 @@ describe('routing', () => {
     planted.get('/segments/:id', (c) => c.text('one'));
     planted.get('/segments/source-videos', (c) => c.text('list'));
     planted.post('/segments/:id', (c) => c.text('other method'));
-    expect(overlapsIn(planted).overlaps).toEqual(['GET /segments/source-videos: /segments/:id | /segments/source-videos']);
+    expect(overlapsIn(planted).overlaps).toEqual([
+      'GET /segments/source-videos: /segments/:id | /segments/source-videos',
+    ]);
   });
 });
 

@@ -2,7 +2,13 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
-import { quantizedExpiry, signedMediaUrl, signedUploadUrl, storageKeyOf, verifyMediaToken } from '../../src/storage/signed-urls.ts';
+import {
+  quantizedExpiry,
+  signedMediaUrl,
+  signedUploadUrl,
+  storageKeyOf,
+  verifyMediaToken,
+} from '../../src/storage/signed-urls.ts';
 
 const db = createDb(env.DB);
 const scope = scopeForVerifiedProfile(db, { profileId: 'prf_01jd2v4m8r0000000000000000' });
@@ -40,13 +46,24 @@ describe('signed media URLs', () => {
   it('refuses tampered, foreign-key and expired tokens with 403', async () => {
     const { url } = await signedMediaUrl(env, scope, video);
     const [body, mac] = tokenOf(url).split('.') as [string, string];
-    const forged = btoa(JSON.stringify({ ...JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/'))), p: 'prf_01jd2v4m8r0000000000000009' }))
-      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const forged = btoa(
+      JSON.stringify({
+        ...JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/'))),
+        p: 'prf_01jd2v4m8r0000000000000009',
+      }),
+    )
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     const flipped = mac.slice(0, -2) + (mac.at(-2) === 'A' ? 'B' : 'A') + mac.at(-1);
     for (const bad of [`${forged}.${mac}`, `${body}.${flipped}`, `${body}.`, body, 'x.y', '']) {
       await expect(verifyMediaToken(env, db, bad)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
     }
-    const otherKey = await signedMediaUrl({ ...env, URL_SIGNING_KEY: 'another-signing-key-0123456789abcdef0123' }, scope, video);
+    const otherKey = await signedMediaUrl(
+      { ...env, URL_SIGNING_KEY: 'another-signing-key-0123456789abcdef0123' },
+      scope,
+      video,
+    );
     await expect(verifyMediaToken(env, db, tokenOf(otherKey.url))).rejects.toMatchObject({ status: 403 });
     const old = await signedMediaUrl(env, scope, video, { ttlSeconds: 60, now: Date.now() - 3600_000 });
     await expect(verifyMediaToken(env, db, tokenOf(old.url))).rejects.toMatchObject({ status: 403 });

@@ -4,7 +4,8 @@ import { parseSrt } from '../../src/core/srt.ts';
 
 describe('parseSrt', () => {
   it('parses CRLF files with comma or dot millis and multi-line text', () => {
-    const srt = '1\r\n00:00:01,500 --> 00:00:03.250\r\nHello\r\nworld\r\n\r\n2\r\n00:00:04.000 --> 00:00:05,000\r\nAgain\r\n';
+    const srt =
+      '1\r\n00:00:01,500 --> 00:00:03.250\r\nHello\r\nworld\r\n\r\n2\r\n00:00:04.000 --> 00:00:05,000\r\nAgain\r\n';
     expect(parseSrt(srt)).toEqual({
       cues: [
         { index: 1, start: 1.5, end: 3.25, text: 'Hello world' },
@@ -16,11 +17,24 @@ describe('parseSrt', () => {
 
   it('reports bad blocks with their line and keeps the good ones', () => {
     const srt = [
-      '1', '00:00:01,000 --> 00:00:02,000', 'ok', '',
-      '2', 'not a timing', 'lost', '',
-      '3', '00:00:05,000 --> 00:00:04,000', 'backwards', '',
-      '4', '00:00:06,000 --> 00:00:07,000', '',
-      '5', '00:00:08,000 --> 00:00:09,000', 'fine',
+      '1',
+      '00:00:01,000 --> 00:00:02,000',
+      'ok',
+      '',
+      '2',
+      'not a timing',
+      'lost',
+      '',
+      '3',
+      '00:00:05,000 --> 00:00:04,000',
+      'backwards',
+      '',
+      '4',
+      '00:00:06,000 --> 00:00:07,000',
+      '',
+      '5',
+      '00:00:08,000 --> 00:00:09,000',
+      'fine',
     ].join('\n');
     const { cues, problems } = parseSrt(srt);
     expect(cues.map((c) => c.text)).toEqual(['ok', 'fine']);
@@ -37,7 +51,10 @@ describe('parseSrt', () => {
   });
 
   it('round-trips through formatSrt', () => {
-    const cues = [{ start: 0.04, end: 1.5, text: 'a' }, { start: 3661.007, end: 3662, text: 'b' }];
+    const cues = [
+      { start: 0.04, end: 1.5, text: 'a' },
+      { start: 3661.007, end: 3662, text: 'b' },
+    ];
     expect(formatSrt(cues)).toBe('1\n00:00:00,040 --> 00:00:01,500\na\n\n2\n01:01:01,007 --> 01:01:02,000\nb\n');
     expect(parseSrt(formatSrt(cues)).cues.map(({ start, end, text }) => ({ start, end, text }))).toEqual(cues);
   });

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { type Candidate, decidePiece, fillToTarget, mapSpeechToVariant, MIN_PIECE_SECONDS, orderCandidates } from '../../src/library/variant-plan.ts';
+import {
+  type Candidate,
+  decidePiece,
+  fillToTarget,
+  mapSpeechToVariant,
+  MIN_PIECE_SECONDS,
+  orderCandidates,
+} from '../../src/library/variant-plan.ts';
 
-const seg = (id: string, duration: number, extra: Partial<Candidate> = {}): Candidate => ({ id, duration, isFavorite: false, usageCount: 0, ...extra });
+const seg = (id: string, duration: number, extra: Partial<Candidate> = {}): Candidate => ({
+  id,
+  duration,
+  isFavorite: false,
+  usageCount: 0,
+  ...extra,
+});
 const ids = (list: Candidate[]) => list.map((c) => c.id);
 
 describe('variant planning', () => {
@@ -22,7 +35,12 @@ describe('variant planning', () => {
   });
 
   it('weighted: long, favourite and little-used segments come first more often', () => {
-    const pool = [seg('short', 1), seg('long', 8), seg('fav', 1, { isFavorite: true }), seg('worn', 8, { usageCount: 20 })];
+    const pool = [
+      seg('short', 1),
+      seg('long', 8),
+      seg('fav', 1, { isFavorite: true }),
+      seg('worn', 8, { usageCount: 20 }),
+    ];
     const firsts = new Map<string, number>();
     for (let v = 1; v <= 2000; v++) {
       const first = orderCandidates(pool, 'weighted', 7, v)[0]!.id;
@@ -62,9 +80,26 @@ describe('variant planning', () => {
   it('maps source speech onto the variant timeline, clipped to each piece and merged across small gaps', () => {
     const spans = mapSpeechToVariant([
       // Piece 1: source [10, 15) at 0; speech 12–13 and 14.8–20 (clipped at 15).
-      { sourceStart: 10, duration: 5, outputStart: 0, speech: [{ start: 12, end: 13 }, { start: 14.8, end: 20 }, { start: 30, end: 31 }] },
+      {
+        sourceStart: 10,
+        duration: 5,
+        outputStart: 0,
+        speech: [
+          { start: 12, end: 13 },
+          { start: 14.8, end: 20 },
+          { start: 30, end: 31 },
+        ],
+      },
       // Piece 2: source [0, 4) at 5; speech 0.1–1 → 5.1–6 (merged with 4.8–5: gap 0.1).
-      { sourceStart: 0, duration: 4, outputStart: 5, speech: [{ start: 0.1, end: 1 }, { start: 3, end: 3.5 }] },
+      {
+        sourceStart: 0,
+        duration: 4,
+        outputStart: 5,
+        speech: [
+          { start: 0.1, end: 1 },
+          { start: 3, end: 3.5 },
+        ],
+      },
     ]);
     expect(spans).toEqual([
       { start: 2, end: 3 },

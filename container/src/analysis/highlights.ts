@@ -283,7 +283,9 @@ export function analyzeHighlights(
   const frameBytes = HIGHLIGHT_FRAME_WIDTH * HIGHLIGHT_FRAME_HEIGHT;
   const misfit = frames.find((f) => f.gray.length !== frameBytes);
   if (misfit) {
-    throw new RangeError(`analyzeHighlights: frame at ${misfit.time}s has ${misfit.gray.length} bytes, expected ${frameBytes}`);
+    throw new RangeError(
+      `analyzeHighlights: frame at ${misfit.time}s has ${misfit.gray.length} bytes, expected ${frameBytes}`,
+    );
   }
   const windows = scoreWindows(frames, request.duration, window);
 

@@ -54,7 +54,9 @@ function loadModel(): Promise<LoadedModel> {
     return { ort, session };
   })().catch((error: unknown) => {
     modelPromise = null;
-    throw new Error(`Silero VAD could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`Silero VAD could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   });
   return modelPromise;
 }

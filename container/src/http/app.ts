@@ -24,11 +24,21 @@ const HEARTBEAT_MS = 15_000;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, code: ProcessorErrorCode, message: string, details?: unknown): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: ProcessorErrorCode,
+  message: string,
+  details?: unknown,
+): void {
   const body: ErrorResponse = { error: { code, message, ...(details === undefined ? {} : { details }) } };
   sendJson(res, status, body);
 }
@@ -76,7 +86,9 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
 
   async function handleOperation(req: IncomingMessage, res: ServerResponse, name: string, path: string): Promise<void> {
     // Own properties only: "constructor" and friends are not operations.
-    const operation = Object.hasOwn(operations, name) ? (operations as unknown as Record<string, Operation<never>>)[name] : undefined;
+    const operation = Object.hasOwn(operations, name)
+      ? (operations as unknown as Record<string, Operation<never>>)[name]
+      : undefined;
     if (!operation) {
       sendError(res, 404, 'invalid_request', `Unknown operation "${name}"`);
       return;
@@ -88,11 +100,16 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       if (err instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');
         sendError(res, 413, 'invalid_request', `Request body exceeds ${config.limits.maxBodyBytes} bytes`);
-      }
-      else sendError(res, 400, 'invalid_request', 'Could not read the request body');
+      } else sendError(res, 400, 'invalid_request', 'Could not read the request body');
       return;
     }
-    const signature = await verifyProcessorSignature(req.headers[SIGNATURE_HEADER] as string | undefined, config.secret, 'POST', path, body);
+    const signature = await verifyProcessorSignature(
+      req.headers[SIGNATURE_HEADER] as string | undefined,
+      config.secret,
+      'POST',
+      path,
+      body,
+    );
     if (!signature.ok) {
       sendError(res, 401, 'unauthorized', `Unauthorized: ${signature.reason}`);
       return;
@@ -132,7 +149,11 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       if (!res.writableFinished) controller.abort();
     });
 
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
     const writeLine = (value: unknown) => {
       if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(value)}\n`);
     };
@@ -145,21 +166,34 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
       lastStep = step;
       writeLine({ type: 'progress', percent: rounded, step });
     };
-    const heartbeat = setInterval(() => writeLine({ type: 'progress', percent: Math.max(0, lastPercent), step: lastStep || 'working' }), HEARTBEAT_MS);
+    const heartbeat = setInterval(
+      () => writeLine({ type: 'progress', percent: Math.max(0, lastPercent), step: lastStep || 'working' }),
+      HEARTBEAT_MS,
+    );
 
     const gateway = openGatewaySession();
     try {
       const result = await withTempDir((dir) =>
-        operation.run(request as never, createOpContext(config, dir, controller.signal, started + timeoutMs, progress, gateway)),
+        operation.run(
+          request as never,
+          createOpContext(config, dir, controller.signal, started + timeoutMs, progress, gateway),
+        ),
       );
       writeLine({ type: 'result', result });
       log('info', 'operation done', { operation: name, ms: Date.now() - started, upstream: gateway.totals() });
     } catch (err) {
-      const failure = timedOut ? new ProcessorFailure('timeout', `The operation exceeded its time limit of ${Math.round(timeoutMs / 1000)} s`) : asFailure(err);
+      const failure = timedOut
+        ? new ProcessorFailure('timeout', `The operation exceeded its time limit of ${Math.round(timeoutMs / 1000)} s`)
+        : asFailure(err);
       if (!(err instanceof ProcessorFailure) && !timedOut) {
         log('error', 'operation crashed', { operation: name, error: err instanceof Error ? err.stack : String(err) });
       } else {
-        log('warn', 'operation failed', { operation: name, code: failure.code, message: failure.message, ms: Date.now() - started });
+        log('warn', 'operation failed', {
+          operation: name,
+          code: failure.code,
+          message: failure.message,
+          ms: Date.now() - started,
+        });
       }
       writeLine({ type: 'error', code: failure.code, message: failure.message });
     } finally {

@@ -15,7 +15,12 @@ export function aacArgs(source: AudioStreamInfo | null, fallbackBitrate = 192_00
  * Filter graphs can grow with the number of intervals (hundreds of speech segments); a single argv
  * entry is capped at 128 KiB on Linux, so long graphs go through a script file in the temp dir.
  */
-export async function filterScriptArgs(tempDir: string, name: string, option: '-filter_script:a' | '-filter_script:v' | '-filter_complex_script', graph: string): Promise<string[]> {
+export async function filterScriptArgs(
+  tempDir: string,
+  name: string,
+  option: '-filter_script:a' | '-filter_script:v' | '-filter_complex_script',
+  graph: string,
+): Promise<string[]> {
   const path = join(tempDir, `${name}.filter`);
   await writeFile(path, graph);
   return [option, path];

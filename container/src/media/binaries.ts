@@ -62,7 +62,11 @@ export function meetsMinimumVersion(banner: string): boolean {
 
 function works(path: string | null, versionFlag: string, checkVersion: boolean): boolean {
   if (!path) return false;
-  const result = spawnSync(path, [versionFlag], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, encoding: 'utf8' });
+  const result = spawnSync(path, [versionFlag], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 10_000,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) return false;
   const banner = result.stdout.split('\n')[0] ?? '';
   if (checkVersion && !meetsMinimumVersion(banner)) {
@@ -73,7 +77,12 @@ function works(path: string | null, versionFlag: string, checkVersion: boolean):
   return true;
 }
 
-function resolveBinary(envName: string, name: string, npm: [string, string] | null, versionFlag: string): string | null {
+function resolveBinary(
+  envName: string,
+  name: string,
+  npm: [string, string] | null,
+  versionFlag: string,
+): string | null {
   const checkVersion = name !== 'espeak-ng';
   const explicit = process.env[envName];
   if (explicit) return works(explicit, versionFlag, checkVersion) ? explicit : null;
@@ -86,13 +95,22 @@ let cached: Binaries | null = null;
 
 export function binaries(): Binaries {
   cached ??= {
-    ffmpeg: resolveBinary('FFMPEG_PATH', 'ffmpeg', [`@ffmpeg-installer/${process.platform}-${process.arch}`, 'ffmpeg'], '-version'),
-    ffprobe: resolveBinary('FFPROBE_PATH', 'ffprobe', [`@ffprobe-installer/${process.platform}-${process.arch}`, 'ffprobe'], '-version'),
+    ffmpeg: resolveBinary(
+      'FFMPEG_PATH',
+      'ffmpeg',
+      [`@ffmpeg-installer/${process.platform}-${process.arch}`, 'ffmpeg'],
+      '-version',
+    ),
+    ffprobe: resolveBinary(
+      'FFPROBE_PATH',
+      'ffprobe',
+      [`@ffprobe-installer/${process.platform}-${process.arch}`, 'ffprobe'],
+      '-version',
+    ),
     espeak: resolveBinary('ESPEAK_PATH', 'espeak-ng', null, '--version'),
   };
   return cached;
 }
-
 
 export function requireBinary(name: keyof Binaries): string {
   const path = binaries()[name];

@@ -80,16 +80,31 @@ function announceRead(ctx: OpContext, source: InputSource, info: MediaInfo, from
  * Audio args for a cut: copy, or re-encode (with the mute filter; its intervals are relative to the
  * requested start, which sits `cutStartInOutput` seconds into the output).
  */
-async function audioArgs(ctx: OpContext, info: MediaInfo, mute: Mute | undefined, cutStartInOutput: number, duration: number, encode: boolean): Promise<string[]> {
+async function audioArgs(
+  ctx: OpContext,
+  info: MediaInfo,
+  mute: Mute | undefined,
+  cutStartInOutput: number,
+  duration: number,
+  encode: boolean,
+): Promise<string[]> {
   if (!info.audio) return ['-an'];
   const filter = mute
     ? muteFilter(
-        { intervals: mute.intervals.map((r) => ({ start: r.start + cutStartInOutput, end: r.end + cutStartInOutput })), mode: mute.mode, keep: mute.keep_percentage, denoise: false },
+        {
+          intervals: mute.intervals.map((r) => ({ start: r.start + cutStartInOutput, end: r.end + cutStartInOutput })),
+          mode: mute.mode,
+          keep: mute.keep_percentage,
+          denoise: false,
+        },
         duration,
       )
     : null;
   if (!filter && !encode) return ['-c:a', 'copy'];
-  return [...(filter ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', filter) : []), ...aacArgs(info.audio)];
+  return [
+    ...(filter ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', filter) : []),
+    ...aacArgs(info.audio),
+  ];
 }
 
 // ─── copy ──────────────────────────────────────────────────────────────────────────────────────
@@ -100,11 +115,18 @@ function keyframeTime(info: MediaInfo): number | null {
 
 function firstVideoKeyframe(packets: RawPacket[], video: VideoStreamInfo, startTime: number): number | null {
   const packet = packets.find((p) => p.stream_index === video.index);
-  if (!packet || !packet.flags?.startsWith('K') || packet.pts_time === undefined) return null;
+  if (!packet?.flags?.startsWith('K') || packet.pts_time === undefined) return null;
   return Math.max(0, Number(packet.pts_time) - startTime);
 }
 
-async function extractCopy(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string): Promise<CutOutcome> {
+async function extractCopy(
+  ctx: OpContext,
+  request: CutRequest,
+  source: InputSource,
+  info: MediaInfo,
+  keyframe: number,
+  out: string,
+): Promise<CutOutcome> {
   const video = info.video!;
   const end = Math.min(request.end, info.duration);
   ctx.progress(30, 'copying');
@@ -112,9 +134,14 @@ async function extractCopy(ctx: OpContext, request: CutRequest, source: InputSou
   await ctx.ffmpeg(
     [
       ...ctx.input(source, ['-ss', secs(keyframe), '-t', secs(end - keyframe)]),
-      '-map', `0:${video.index}`, ...(info.audio ? ['-map', `0:${info.audio.index}`] : []),
-      '-c:v', 'copy', ...(await audioArgs(ctx, info, request.mute, request.start - keyframe, end - keyframe, false)),
-      ...MP4_FASTSTART, out,
+      '-map',
+      `0:${video.index}`,
+      ...(info.audio ? ['-map', `0:${info.audio.index}`] : []),
+      '-c:v',
+      'copy',
+      ...(await audioArgs(ctx, info, request.mute, request.start - keyframe, end - keyframe, false)),
+      ...MP4_FASTSTART,
+      out,
     ],
     { expectedDuration: end - keyframe, onProgress: (f) => ctx.progress(30 + f * 55, 'copying') },
   );
@@ -151,29 +178,77 @@ const sourceReader = (source: InputSource, info: MediaInfo): Reader => ({
   audio: info.audio ? `0:${info.audio.index}` : null,
 });
 
-async function extractReencode(ctx: OpContext, request: CutRequest, reader: Reader, info: MediaInfo, out: string, fallbackReason: string | null): Promise<CutOutcome> {
+async function extractReencode(
+  ctx: OpContext,
+  request: CutRequest,
+  reader: Reader,
+  info: MediaInfo,
+  out: string,
+  fallbackReason: string | null,
+): Promise<CutOutcome> {
   const end = Math.min(request.end, info.duration);
   const duration = end - request.start;
   const filters = transformFilters(request.transforms);
   // Input-side seek lands on the keyframe at or before start, where the probe listed packets.
   if (reader.offset === 0) announceRead(ctx, reader.source, info, keyframeTime(info) ?? request.start, end);
   const mute = request.mute
-    ? muteFilter({ intervals: request.mute.intervals, mode: request.mute.mode, keep: request.mute.keep_percentage, denoise: false }, duration)
+    ? muteFilter(
+        {
+          intervals: request.mute.intervals,
+          mode: request.mute.mode,
+          keep: request.mute.keep_percentage,
+          denoise: false,
+        },
+        duration,
+      )
     : null;
   await ctx.ffmpeg(
     [
       // Input-side seek; ffmpeg's autorotate turns the picture upright (the original's transpose).
       ...ctx.input(reader.source, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)]),
-      ...(reader.audioSource ? ctx.input(reader.audioSource, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)]) : []),
-      '-map', reader.video, ...(reader.audio ? ['-map', reader.audio] : reader.audioSource ? ['-map', '1:a:0'] : []),
+      ...(reader.audioSource
+        ? ctx.input(reader.audioSource, ['-ss', secs(request.start - reader.offset), '-t', secs(duration)])
+        : []),
+      '-map',
+      reader.video,
+      ...(reader.audio ? ['-map', reader.audio] : reader.audioSource ? ['-map', '1:a:0'] : []),
       ...(filters.length ? ['-vf', filters.join(',')] : []),
       // The original's CPU encode flags (docs/compatibility.md#process-job).
-      '-c:v', 'libx264', '-profile:v', 'high', '-level:v', '4.0', '-preset', 'fast', '-crf', '23',
-      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-bf', '2', '-pix_fmt', 'yuv420p',
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'high',
+      '-level:v',
+      '4.0',
+      '-preset',
+      'fast',
+      '-crf',
+      '23',
+      '-g',
+      '60',
+      '-keyint_min',
+      '60',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
       ...(reader.audio || reader.audioSource
-        ? [...(mute ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', mute) : []), '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2']
+        ? [
+            ...(mute ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', mute) : []),
+            '-c:a',
+            'aac',
+            '-b:a',
+            '128k',
+            '-ar',
+            '48000',
+            '-ac',
+            '2',
+          ]
         : ['-an']),
-      ...MP4_FASTSTART, out,
+      ...MP4_FASTSTART,
+      out,
     ],
     { expectedDuration: duration, onProgress: (f) => ctx.progress(10 + f * 80, 'encoding') },
   );
@@ -195,7 +270,12 @@ const X264_PROFILES: Record<string, string> = {
 };
 
 /** x264 settings for pieces that must sit between copied source packets. */
-function matchedEncoderArgs(video: VideoStreamInfo, reorderDelay: number, frameDuration: number, timescale: number): string[] | string {
+function matchedEncoderArgs(
+  video: VideoStreamInfo,
+  reorderDelay: number,
+  frameDuration: number,
+  timescale: number,
+): string[] | string {
   const profile = video.profile ? X264_PROFILES[video.profile] : undefined;
   if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
   if (!video.level || video.level <= 0) return 'the source declares no H.264 level';
@@ -203,10 +283,22 @@ function matchedEncoderArgs(video: VideoStreamInfo, reorderDelay: number, frameD
   // (the 8×8 transform → High; CABAC → Main). CABAC costs a third more time, so only for Main.
   const features = profile === 'baseline' ? [] : profile === 'main' ? ['cabac=1'] : ['8x8dct=1'];
   const args = [
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18',
-    '-x264-params', [`sps-id=${PIECE_PARAMETER_SET_ID}`, ...features].join(':'),
-    '-profile:v', profile, '-level:v', `${Math.floor(video.level / 10)}.${video.level % 10}`,
-    '-fps_mode', 'passthrough', '-video_track_timescale', String(timescale),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '18',
+    '-x264-params',
+    [`sps-id=${PIECE_PARAMETER_SET_ID}`, ...features].join(':'),
+    '-profile:v',
+    profile,
+    '-level:v',
+    `${Math.floor(video.level / 10)}.${video.level % 10}`,
+    '-fps_mode',
+    'passthrough',
+    '-video_track_timescale',
+    String(timescale),
   ];
   if (video.pixelFormat) args.push('-pix_fmt', video.pixelFormat);
   const { range, space, transfer, primaries } = video.color;
@@ -242,19 +334,30 @@ export function parseFrameCrc(text: string): { timescale: number; packets: Stage
     const pts = Number(fields[2]);
     if (!Number.isFinite(dts) || !Number.isFinite(pts)) return null;
     const flags = fields.find((f) => f.startsWith('F='));
-    packets.push({ pts: (pts * num) / den, dts: (dts * num) / den, keyframe: flags === undefined || (Number.parseInt(flags.slice(2), 16) & 1) === 1 });
+    packets.push({
+      pts: (pts * num) / den,
+      dts: (dts * num) / den,
+      keyframe: flags === undefined || (Number.parseInt(flags.slice(2), 16) & 1) === 1,
+    });
   }
   // The stage's time base must be a whole tick per second fraction (1/N) to serve as the timescale.
   if (packets.length === 0 || num !== 1) return null;
   return { timescale: den, packets };
 }
 
-const sameProfile = (a: string | null, b: string | null) => (a ?? '').replace('Constrained ', '') === (b ?? '').replace('Constrained ', '');
+const sameProfile = (a: string | null, b: string | null) =>
+  (a ?? '').replace('Constrained ', '') === (b ?? '').replace('Constrained ', '');
 
 type SmartOutcome = CutOutcome | { fallback: string; stage: Reader | null };
 
 /** Stage [keyframe, end + margin) with ffmpeg: one ranged read, stream copy, packet listing on stdout. */
-async function stageWithFfmpeg(ctx: OpContext, source: InputSource, info: MediaInfo, keyframe: number, end: number): Promise<CutStage | { fallback: string; stage: Reader }> {
+async function stageWithFfmpeg(
+  ctx: OpContext,
+  source: InputSource,
+  info: MediaInfo,
+  keyframe: number,
+  end: number,
+): Promise<CutStage | { fallback: string; stage: Reader }> {
   const video = info.video!;
   const stage = join(ctx.tempDir, 'stage.mp4');
   const stageAudio = info.audio ? join(ctx.tempDir, 'stage-audio.mp4') : null;
@@ -268,12 +371,33 @@ async function stageWithFfmpeg(ctx: OpContext, source: InputSource, info: MediaI
   const sourceTimescale = /^1\/(\d+)$/.exec(String(video.raw.time_base ?? ''))?.[1];
   const { stdout: listing } = await ctx.ffmpeg([
     ...ctx.input(source, ['-ss', secs(keyframe)]),
-    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, ...(sourceTimescale ? ['-video_track_timescale', sourceTimescale] : []), stage,
-    ...(info.audio && stageAudio ? ['-map', `0:${info.audio.index}`, '-c', 'copy', '-t', stageSeconds, stageAudio] : []),
-    '-map', `0:${video.index}`, '-c', 'copy', '-t', stageSeconds, '-f', 'framecrc', 'pipe:1',
+    '-map',
+    `0:${video.index}`,
+    '-c',
+    'copy',
+    '-t',
+    stageSeconds,
+    ...(sourceTimescale ? ['-video_track_timescale', sourceTimescale] : []),
+    stage,
+    ...(info.audio && stageAudio
+      ? ['-map', `0:${info.audio.index}`, '-c', 'copy', '-t', stageSeconds, stageAudio]
+      : []),
+    '-map',
+    `0:${video.index}`,
+    '-c',
+    'copy',
+    '-t',
+    stageSeconds,
+    '-f',
+    'framecrc',
+    'pipe:1',
   ]);
   const staged = parseFrameCrc(listing.toString('utf8'));
-  if (!staged) return { fallback: 'the staged cut could not be listed', stage: stageReader({ keyframe, video: stage, audio: stageAudio }) };
+  if (!staged)
+    return {
+      fallback: 'the staged cut could not be listed',
+      stage: stageReader({ keyframe, video: stage, audio: stageAudio }),
+    };
   return { keyframe, video: stage, audio: stageAudio, packets: staged.packets, timescale: staged.timescale };
 }
 
@@ -290,7 +414,15 @@ const stageReader = (stage: Pick<CutStage, 'keyframe' | 'video' | 'audio'>): Rea
  * Frame-accurate cut from a stage (`staged`: made in-process by the caller; else staged here with
  * ffmpeg from the keyframe at or before `start`).
  */
-async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSource, info: MediaInfo, keyframe: number, out: string, { staged, upload }: CutOptions): Promise<SmartOutcome> {
+async function extractSmart(
+  ctx: OpContext,
+  request: CutRequest,
+  source: InputSource,
+  info: MediaInfo,
+  keyframe: number,
+  out: string,
+  { staged, upload }: CutOptions,
+): Promise<SmartOutcome> {
   const video = info.video!;
   const early = (fallback: string): SmartOutcome => ({ fallback, stage: staged ? stageReader(staged) : null });
   if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
@@ -335,9 +467,20 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
       ctx.ffmpeg([
         // The stage's own picture orientation is kept; the output carries the rotation as metadata.
         '-noautorotate',
-        ...ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, ['-ss', secs(Math.max(0, piece.start - frame / 2))]),
+        ...ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, [
+          '-ss',
+          secs(Math.max(0, piece.start - frame / 2)),
+        ]),
         // Timestamps from 0 (the seek lands half a frame early), so the piece's track starts and ends clean.
-        '-map', '0:v:0', '-an', '-frames:v', String(piece.frames), '-vf', 'setpts=PTS-STARTPTS', ...encoder, join(ctx.tempDir, name),
+        '-map',
+        '0:v:0',
+        '-an',
+        '-frames:v',
+        String(piece.frames),
+        '-vf',
+        'setpts=PTS-STARTPTS',
+        ...encoder,
+        join(ctx.tempDir, name),
       ]),
     );
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
@@ -347,14 +490,28 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
     const encodeAudio = async () => {
       const args = await audioArgs(ctx, info, request.mute, 0, duration, true);
       await ctx.ffmpeg([
-        ...ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, ['-ss', secs(plan.firstFrame), '-t', secs(duration)]),
-        '-map', '0:a:0', ...args, cutAudio,
+        ...ctx.input({ kind: 'local', path: stageAudio, formats: ['mov'] }, [
+          '-ss',
+          secs(plan.firstFrame),
+          '-t',
+          secs(duration),
+        ]),
+        '-map',
+        '0:a:0',
+        ...args,
+        cutAudio,
       ]);
     };
     // Unmuted audio is copied, trimmed to the sample by its edit list (mp4-audio-cut.ts); muted
     // audio, or a stage the in-process reader does not take, is re-encoded.
     const copyAudio = !request.mute && ctx.config.inProcessMp4;
-    jobs.push(copyAudio ? copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio).then((copied) => (copied ? undefined : encodeAudio())) : encodeAudio());
+    jobs.push(
+      copyAudio
+        ? copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio).then((copied) =>
+            copied ? undefined : encodeAudio(),
+          )
+        : encodeAudio(),
+    );
   }
   await Promise.all(jobs);
   await writeFile(join(ctx.tempDir, 'cut.ffconcat'), `${list.join('\n')}\n`);
@@ -362,19 +519,46 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
   // 4. Join: video and audio both copied, every piece's parameter sets up front in the sample entry
   //    (not only in-band; see mp4-avcc.ts). In-process where the pieces are as planned, else ffmpeg.
   ctx.progress(70, 'joining');
-  const pieceFiles = plan.pieces.map((piece, i) => (piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null));
-  const joined = ctx.config.inProcessMp4 && (await joinSmartCut(ctx, { plan, stage: stageOutcome, pieces: pieceFiles, audio: stageAudio ? cutAudio : null, out }));
+  const pieceFiles = plan.pieces.map((piece, i) =>
+    piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null,
+  );
+  const joined =
+    ctx.config.inProcessMp4 &&
+    (await joinSmartCut(ctx, {
+      plan,
+      stage: stageOutcome,
+      pieces: pieceFiles,
+      audio: stageAudio ? cutAudio : null,
+      out,
+    }));
   if (!joined) {
     const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
     await ctx.ffmpeg([
-      ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
+      ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, [
+        '-f',
+        'concat',
+        '-safe',
+        '1',
+      ]),
       ...(stageAudio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
-      '-map', '0:v:0', ...(stageAudio ? ['-map', '1:a:0'] : []),
-      '-c', 'copy',
-      '-video_track_timescale', String(timescale), ...rotationTag, ...MP4_FASTSTART, out,
+      '-map',
+      '0:v:0',
+      ...(stageAudio ? ['-map', '1:a:0'] : []),
+      '-c',
+      'copy',
+      '-video_track_timescale',
+      String(timescale),
+      ...rotationTag,
+      ...MP4_FASTSTART,
+      out,
     ]);
-    const parameterSets = await Promise.all([stage, ...pieceFiles.filter((p): p is string => p !== null)].map(readAvcC));
-    await addParameterSets(out, parameterSets.filter((a): a is Buffer => a !== null));
+    const parameterSets = await Promise.all(
+      [stage, ...pieceFiles.filter((p): p is string => p !== null)].map(readAvcC),
+    );
+    await addParameterSets(
+      out,
+      parameterSets.filter((a): a is Buffer => a !== null),
+    );
   }
 
   // 5. Verify before the result counts (the upload, if the caller gave one, runs meanwhile).
@@ -388,17 +572,29 @@ async function extractSmart(ctx: OpContext, request: CutRequest, source: InputSo
     await uploading?.catch(() => undefined);
     return fromStage(problem);
   }
-  return { mode_used: 'smart', fallback_reason: null, actual_start: stageStart + plan.firstFrame, written: Promise.resolve(written), uploaded: uploading };
+  return {
+    mode_used: 'smart',
+    fallback_reason: null,
+    actual_start: stageStart + plan.firstFrame,
+    written: Promise.resolve(written),
+    uploaded: uploading,
+  };
 }
 
-export function verifySmartOutput(written: MediaInfo, source: VideoStreamInfo, plan: SmartCutPlan, frame: number): string | null {
+export function verifySmartOutput(
+  written: MediaInfo,
+  source: VideoStreamInfo,
+  plan: SmartCutPlan,
+  frame: number,
+): string | null {
   const video = written.video;
   if (!video) return 'verification: the output has no video';
   const frames = Number(video.raw.nb_frames ?? NaN);
   if (frames !== plan.totalFrames) return `verification: ${frames} frames instead of ${plan.totalFrames}`;
   const duration = Number(video.raw.duration ?? NaN);
   const wanted = plan.endTime - plan.firstFrame;
-  if (!(Math.abs(duration - wanted) <= frame + 1e-3)) return `verification: duration ${duration.toFixed(3)} s instead of ${wanted.toFixed(3)} s`;
+  if (!(Math.abs(duration - wanted) <= frame + 1e-3))
+    return `verification: duration ${duration.toFixed(3)} s instead of ${wanted.toFixed(3)} s`;
   const same =
     video.codec === source.codec &&
     video.codedWidth === source.codedWidth &&
@@ -411,29 +607,56 @@ export function verifySmartOutput(written: MediaInfo, source: VideoStreamInfo, p
   return null;
 }
 
-
 /**
  * Gates the input and lists the packets at `start` in one ffprobe run: the keyframe at or before it
  * and its byte position (for the range gateway).
  */
 export async function probeForCut(ctx: OpContext, source: InputSource, start: number): Promise<MediaInfo> {
-  let { info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS } });
+  let { info } = await ctx.probe(
+    source,
+    { video: true },
+    { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS } },
+  );
   if (!info.packets.some((p) => p.stream_index === info.video!.index)) {
     // Unusual interleaving: list more packets (a second, cached read through the gateway).
-    ({ info } = await ctx.probe(source, { video: true }, { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS * 8 } }));
+    ({ info } = await ctx.probe(
+      source,
+      { video: true },
+      { packetsFrom: { time: start, count: KEYFRAME_LOOKUP_PACKETS * 8 } },
+    ));
   }
-  if (start >= info.duration) throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${ms(info.duration)} s)`);
+  if (start >= info.duration)
+    throw new ProcessorFailure(
+      'invalid_request',
+      `start: ${start} s is past the end of the media (${ms(info.duration)} s)`,
+    );
   return info;
 }
 
 /** Writes the cut to `out` (MP4, faststart) with the requested mode or its fallback. */
-export async function cutToFile(ctx: OpContext, source: InputSource, info: MediaInfo, request: CutRequest, out: string, options: CutOptions = {}): Promise<CutOutcome> {
+export async function cutToFile(
+  ctx: OpContext,
+  source: InputSource,
+  info: MediaInfo,
+  request: CutRequest,
+  out: string,
+  options: CutOptions = {},
+): Promise<CutOutcome> {
   const direct = sourceReader(source, info);
   if (request.transforms && (request.transforms.flip_horizontal || request.transforms.rotate)) {
-    return extractReencode(ctx, request, direct, info, out, request.mode === 'reencode' ? null : 'visual transforms need a re-encode');
+    return extractReencode(
+      ctx,
+      request,
+      direct,
+      info,
+      out,
+      request.mode === 'reencode' ? null : 'visual transforms need a re-encode',
+    );
   }
   if (request.mode === 'reencode') return extractReencode(ctx, request, direct, info, out, null);
-  const keyframe = options.staged ? options.staged.keyframe : firstVideoKeyframe(info.packets, info.video!, info.startTime);
+  const keyframe = options.staged
+    ? options.staged.keyframe
+    : firstVideoKeyframe(info.packets, info.video!, info.startTime);
   if (keyframe === null || keyframe > request.start + 1e-6) {
     return extractReencode(ctx, request, direct, info, out, 'no keyframe found at or before the start');
   }

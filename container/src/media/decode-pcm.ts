@@ -6,14 +6,32 @@ import type { OpContext } from '../operation.ts';
 import type { InputSource } from './ffmpeg.ts';
 import type { MediaInfo } from './probe.ts';
 
-export async function decodeMonoPcm(ctx: OpContext, source: InputSource, info: MediaInfo, sampleRate: number, onProgress?: (f: number) => void): Promise<Float32Array> {
+export async function decodeMonoPcm(
+  ctx: OpContext,
+  source: InputSource,
+  info: MediaInfo,
+  sampleRate: number,
+  onProgress?: (f: number) => void,
+): Promise<Float32Array> {
   ctx.expectWholeRead(source);
   const expected = Math.ceil(info.duration * sampleRate) + sampleRate;
   let buffer = new Float32Array(expected);
   let length = 0;
   let carry = Buffer.alloc(0);
   await ctx.ffmpeg(
-    [...ctx.input(source), '-map', `0:${info.audio!.index}`, '-vn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
+    [
+      ...ctx.input(source),
+      '-map',
+      `0:${info.audio!.index}`,
+      '-vn',
+      '-ac',
+      '1',
+      '-ar',
+      String(sampleRate),
+      '-f',
+      'f32le',
+      'pipe:1',
+    ],
     {
       onStdout: (chunk) => {
         const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;

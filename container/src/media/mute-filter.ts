@@ -42,7 +42,10 @@ export const filtersWholeTrack = (spec: Pick<MuteSpec, 'mode' | 'denoise'>) => s
 /** The spans a mute spec changes (fades included), merged as the filter merges them. */
 export function changedSpans(spec: MuteSpec, duration: number): TimeRange[] {
   const fade = spec.mode === 'fade' ? (spec.fadeDuration ?? DEFAULT_FADE_DURATION) : 0;
-  return normaliseIntervals(spec.intervals, duration, spec.mode === 'fade' ? FADE_MERGE_GAP : 0).map((r) => ({ start: r.start - fade, end: r.end + fade }));
+  return normaliseIntervals(spec.intervals, duration, spec.mode === 'fade' ? FADE_MERGE_GAP : 0).map((r) => ({
+    start: r.start - fade,
+    end: r.end + fade,
+  }));
 }
 
 /** Sorted, clamped to [0, duration], empty ones dropped, overlaps (and gaps ≤ mergeGap) merged. */
@@ -104,14 +107,22 @@ export function muteFilter(spec: MuteSpec, duration: number, timeline?: Piecewis
     if (spec.mode === 'fade') {
       const keep = spec.keep ?? DEFAULT_FADE_KEEP;
       // Fades are continuous: a shift by a (rounded) number of seconds changes nothing audible.
-      const shifted = timeline ? ranges.map((r) => ({ start: r.start + timeline.shiftOf(r) / timeline.rate, end: r.end + timeline.shiftOf(r) / timeline.rate })) : ranges;
+      const shifted = timeline
+        ? ranges.map((r) => ({
+            start: r.start + timeline.shiftOf(r) / timeline.rate,
+            end: r.end + timeline.shiftOf(r) / timeline.rate,
+          }))
+        : ranges;
       parts.push(`volume='${shifted.map((r) => fadeFactor(r, keep, fade)).join('*')}':eval=frame`);
     } else {
       const keep = spec.mode === 'hard' ? 0 : (spec.keep ?? DEFAULT_DUCK_KEEP);
       if (timeline) {
         // On a piecewise timeline the bounds are whole ticks (the volume expression sees the frame's
         // pts; `enable` does not), so exactly the frames of the plain filter are muted.
-        const inside = ranges.map((r) => tickBounds(r, timeline.rate).map((tick) => tick + timeline.shiftOf(r))).map(([a, b]) => `between(pts,${a},${b})`).join('+');
+        const inside = ranges
+          .map((r) => tickBounds(r, timeline.rate).map((tick) => tick + timeline.shiftOf(r)))
+          .map(([a, b]) => `between(pts,${a},${b})`)
+          .join('+');
         parts.push(`volume='if(${inside},${f(keep)},1)':eval=frame`);
       } else {
         const enable = ranges.map((r) => `between(t,${f(r.start)},${f(r.end)})`).join('+');

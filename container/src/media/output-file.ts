@@ -14,7 +14,10 @@ export async function outputSize(path: string, what = 'output'): Promise<number>
   } catch {
     // fall through
   }
-  throw new ProcessorFailure('invalid_media', `No ${what} could be produced from the input (nothing decodable at that point)`);
+  throw new ProcessorFailure(
+    'invalid_media',
+    `No ${what} could be produced from the input (nothing decodable at that point)`,
+  );
 }
 
 export async function exists(path: string): Promise<boolean> {

@@ -9,10 +9,33 @@ import { requireBinary } from './binaries.ts';
 import { classifyFailure, inputArgs, type InputSource } from './ffmpeg.ts';
 import { runProcess } from './run-process.ts';
 
-export const ALLOWED_VIDEO_CODECS = new Set(['h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'mpeg2video', 'prores', 'mjpeg']);
+export const ALLOWED_VIDEO_CODECS = new Set([
+  'h264',
+  'hevc',
+  'vp8',
+  'vp9',
+  'av1',
+  'mpeg4',
+  'mpeg2video',
+  'prores',
+  'mjpeg',
+]);
 export const ALLOWED_AUDIO_CODECS = new Set([
-  'aac', 'mp3', 'mp2', 'opus', 'vorbis', 'flac', 'alac', 'ac3', 'eac3',
-  'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s32le', 'pcm_f32le', 'pcm_u8',
+  'aac',
+  'mp3',
+  'mp2',
+  'opus',
+  'vorbis',
+  'flac',
+  'alac',
+  'ac3',
+  'eac3',
+  'pcm_s16le',
+  'pcm_s16be',
+  'pcm_s24le',
+  'pcm_s32le',
+  'pcm_f32le',
+  'pcm_u8',
 ]);
 /** Cover art and other still pictures attached to audio files. */
 const ALLOWED_PICTURE_CODECS = new Set(['mjpeg', 'png']);
@@ -63,7 +86,14 @@ export interface RawPacket {
 }
 
 interface RawProbe {
-  format?: { format_name?: string; duration?: string; start_time?: string; size?: string; bit_rate?: string; nb_streams?: number };
+  format?: {
+    format_name?: string;
+    duration?: string;
+    start_time?: string;
+    size?: string;
+    bit_rate?: string;
+    nb_streams?: number;
+  };
   streams?: RawStream[];
   packets?: RawPacket[];
 }
@@ -127,7 +157,9 @@ export function parseRate(rate: string | undefined): number {
 
 /** Clockwise degrees a player turns the coded picture (the old `rotate` tag's convention). */
 function rotationOf(stream: RawStream): 0 | 90 | 180 | 270 {
-  const matrix = stream.side_data_list?.find((s) => s.side_data_type === 'Display Matrix' && typeof s.rotation === 'number');
+  const matrix = stream.side_data_list?.find(
+    (s) => s.side_data_type === 'Display Matrix' && typeof s.rotation === 'number',
+  );
   const degrees = matrix ? -(matrix.rotation ?? 0) : Number(stream.tags?.rotate ?? 0);
   const normalised = (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
   return normalised as 0 | 90 | 180 | 270;
@@ -149,7 +181,10 @@ export function parseProbe(raw: RawProbe): MediaInfo {
     const codedWidth = videoRaw.width ?? 0;
     const codedHeight = videoRaw.height ?? 0;
     const swap = rotation === 90 || rotation === 270;
-    const frameRate = videoRaw.avg_frame_rate && parseRate(videoRaw.avg_frame_rate) > 0 ? videoRaw.avg_frame_rate : (videoRaw.r_frame_rate ?? '0/1');
+    const frameRate =
+      videoRaw.avg_frame_rate && parseRate(videoRaw.avg_frame_rate) > 0
+        ? videoRaw.avg_frame_rate
+        : (videoRaw.r_frame_rate ?? '0/1');
     video = {
       index: videoRaw.index,
       codec: videoRaw.codec_name ?? 'unknown',
@@ -212,29 +247,40 @@ export function gate(info: MediaInfo, raw: RawProbe, limits: Limits, needs: Gate
     throw new ProcessorFailure('invalid_media', 'The input has no duration (not a media file, or empty)');
   }
   if (info.duration > limits.maxInputDurationSeconds) {
-    throw new ProcessorFailure('limits_exceeded', `The input lasts ${Math.round(info.duration)} s; the limit is ${limits.maxInputDurationSeconds} s`);
+    throw new ProcessorFailure(
+      'limits_exceeded',
+      `The input lasts ${Math.round(info.duration)} s; the limit is ${limits.maxInputDurationSeconds} s`,
+    );
   }
   if (info.streamCount > limits.maxStreams) {
-    throw new ProcessorFailure('limits_exceeded', `The input has ${info.streamCount} streams; the limit is ${limits.maxStreams}`);
+    throw new ProcessorFailure(
+      'limits_exceeded',
+      `The input has ${info.streamCount} streams; the limit is ${limits.maxStreams}`,
+    );
   }
   for (const stream of streams) {
     if (stream.codec_type !== 'video') continue;
     const w = stream.width ?? 0;
     const h = stream.height ?? 0;
     if (w > limits.maxWidth || h > limits.maxHeight || w * h > limits.maxPixels) {
-      throw new ProcessorFailure('limits_exceeded', `The input picture is ${w}×${h}; the limit is ${limits.maxWidth}×${limits.maxHeight} and ${limits.maxPixels} pixels`);
+      throw new ProcessorFailure(
+        'limits_exceeded',
+        `The input picture is ${w}×${h}; the limit is ${limits.maxWidth}×${limits.maxHeight} and ${limits.maxPixels} pixels`,
+      );
     }
   }
   for (const stream of streams) {
     const codec = stream.codec_name ?? 'unknown';
     if (stream.codec_type === 'video') {
       const allowed = isPicture(stream) ? ALLOWED_PICTURE_CODECS : ALLOWED_VIDEO_CODECS;
-      if (!allowed.has(codec)) throw new ProcessorFailure('unsupported_codec', `Video codec "${codec}" is not supported`);
+      if (!allowed.has(codec))
+        throw new ProcessorFailure('unsupported_codec', `Video codec "${codec}" is not supported`);
       if (!isPicture(stream) && (!stream.width || !stream.height)) {
         throw new ProcessorFailure('invalid_media', 'The video stream has no picture size (corrupt header)');
       }
     } else if (stream.codec_type === 'audio') {
-      if (!ALLOWED_AUDIO_CODECS.has(codec)) throw new ProcessorFailure('unsupported_codec', `Audio codec "${codec}" is not supported`);
+      if (!ALLOWED_AUDIO_CODECS.has(codec))
+        throw new ProcessorFailure('unsupported_codec', `Audio codec "${codec}" is not supported`);
     }
   }
   assertNotTruncated(info, streams);
@@ -257,7 +303,10 @@ function assertNotTruncated(info: MediaInfo, streams: RawStream[]): void {
   }
   // An intact file holds its samples plus headers, so its size exceeds what the index lists.
   if (indexedBytes > info.sizeBytes * 1.005 + 1024) {
-    throw new ProcessorFailure('invalid_media', 'The input is truncated: its index lists more data than the file holds');
+    throw new ProcessorFailure(
+      'invalid_media',
+      'The input is truncated: its index lists more data than the file holds',
+    );
   }
 }
 
@@ -310,7 +359,10 @@ export async function probeMedia(source: InputSource, options: ProbeOptions): Pr
 }
 
 /** Probes a file the processor wrote itself (an output or intermediate): no gate, local file only. */
-export async function inspectOutput(path: string, options: { timeoutMs: number; signal?: AbortSignal; packets?: boolean }): Promise<MediaInfo> {
+export async function inspectOutput(
+  path: string,
+  options: { timeoutMs: number; signal?: AbortSignal; packets?: boolean },
+): Promise<MediaInfo> {
   const args = ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
   if (options.packets) args.push('-show_packets');
   const result = await runProcess(requireBinary('ffprobe'), [...args, '-protocol_whitelist', 'file', '-i', path], {

@@ -93,8 +93,13 @@ let gatewayOrigin: string | null = null;
 let clock = 0;
 
 function failureFor(status: number): ProcessorFailure {
-  if (status === 404 || status === 410) return new ProcessorFailure('input_unreachable', `The input URL answered ${status} (expired or unknown)`);
-  if (status === 401 || status === 403) return new ProcessorFailure('input_unreachable', `The input URL was refused (${status}); its signature may have expired`);
+  if (status === 404 || status === 410)
+    return new ProcessorFailure('input_unreachable', `The input URL answered ${status} (expired or unknown)`);
+  if (status === 401 || status === 403)
+    return new ProcessorFailure(
+      'input_unreachable',
+      `The input URL was refused (${status}); its signature may have expired`,
+    );
   return new ProcessorFailure('input_unreachable', `The media server answered ${status}`);
 }
 
@@ -115,7 +120,8 @@ function evict(upstream: Upstream): void {
   let cached = upstream.chunks.reduce((sum, c) => sum + c.length, 0);
   while (cached > CACHE_BYTES) {
     let oldest: Chunk | null = null;
-    for (const chunk of upstream.chunks) if (chunk.done && (!oldest || chunk.lastUsed < oldest.lastUsed)) oldest = chunk;
+    for (const chunk of upstream.chunks)
+      if (chunk.done && (!oldest || chunk.lastUsed < oldest.lastUsed)) oldest = chunk;
     if (!oldest) return;
     upstream.chunks.splice(upstream.chunks.indexOf(oldest), 1);
     cached -= oldest.length;
@@ -126,9 +132,23 @@ function evict(upstream: Upstream): void {
  * Starts fetching exactly [start, start + length) (clipped to the size) and returns the chunk at
  * once; its bytes fill in as they arrive. Resolves `headers` when the size is known.
  */
-function startFetch(upstream: Upstream, start: number, length: number, signal: AbortSignal): { chunk: Chunk; headers: Promise<void> } {
+function startFetch(
+  upstream: Upstream,
+  start: number,
+  length: number,
+  signal: AbortSignal,
+): { chunk: Chunk; headers: Promise<void> } {
   const ask = upstream.size === null ? length : Math.max(0, Math.min(length, upstream.size - start));
-  const chunk: Chunk = { start, length: ask, data: Buffer.alloc(0), received: 0, done: false, failed: false, lastUsed: ++clock, waiters: [] };
+  const chunk: Chunk = {
+    start,
+    length: ask,
+    data: Buffer.alloc(0),
+    received: 0,
+    done: false,
+    failed: false,
+    lastUsed: ++clock,
+    waiters: [],
+  };
   upstream.chunks.push(chunk);
   upstream.lastFetch = { end: start + ask, size: length };
   upstream.requests++;
@@ -149,7 +169,12 @@ function startFetch(upstream: Upstream, start: number, length: number, signal: A
         signal: AbortSignal.any([signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
       });
     } catch (err) {
-      fail(new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`));
+      fail(
+        new ProcessorFailure(
+          'input_unreachable',
+          `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
       headersKnown();
       return;
     }
@@ -170,7 +195,11 @@ function startFetch(upstream: Upstream, start: number, length: number, signal: A
       chunk.length = Number.isFinite(total) ? Math.min(ask, total) : ask;
     } else {
       await res.body?.cancel().catch(() => undefined);
-      fail(res.status === 206 ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked') : failureFor(res.status));
+      fail(
+        res.status === 206
+          ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked')
+          : failureFor(res.status),
+      );
       headersKnown();
       return;
     }
@@ -194,7 +223,12 @@ function startFetch(upstream: Upstream, start: number, length: number, signal: A
       }
       await reader?.cancel().catch(() => undefined);
     } catch (err) {
-      fail(new ProcessorFailure('input_unreachable', `The input read broke off: ${err instanceof Error ? err.message : String(err)}`));
+      fail(
+        new ProcessorFailure(
+          'input_unreachable',
+          `The input read broke off: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
       return;
     }
     if (chunk.received < chunk.length) {
@@ -264,12 +298,14 @@ async function readCached(upstream: Upstream, position: number, length: number, 
       for (const other of upstream.chunks) if (other.start > at && other.start < at + size) size = other.start - at;
       const started = startFetch(upstream, at, size, signal);
       await started.headers;
-      if (started.chunk.failed) throw upstream.failure ?? new ProcessorFailure('input_unreachable', 'The input could not be fetched');
+      if (started.chunk.failed)
+        throw upstream.failure ?? new ProcessorFailure('input_unreachable', 'The input could not be fetched');
       chunk = started.chunk;
     }
     const want = Math.min(end, chunk.start + chunk.length) - chunk.start;
     await waitFor(chunk, want);
-    if (chunk.failed) throw upstream.failure ?? new ProcessorFailure('input_unreachable', 'The input could not be fetched');
+    if (chunk.failed)
+      throw upstream.failure ?? new ProcessorFailure('input_unreachable', 'The input could not be fetched');
     const got = Math.min(want, chunk.received);
     if (got <= at - chunk.start) break;
     parts.push(chunk.data.subarray(at - chunk.start, got));
@@ -280,7 +316,12 @@ async function readCached(upstream: Upstream, position: number, length: number, 
 }
 
 /** Exactly [position, position + length) straight from upstream as it arrives (one request, not cached). */
-async function* streamUncached(upstream: Upstream, position: number, length: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* streamUncached(
+  upstream: Upstream,
+  position: number,
+  length: number,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
   if (length <= 0) return;
   const fail = (failure: ProcessorFailure) => {
     upstream.failure ??= failure;
@@ -289,16 +330,31 @@ async function* streamUncached(upstream: Upstream, position: number, length: num
   upstream.requests++;
   let res: IncomingMessage;
   try {
-    res = await nodeRequest(upstream.url, { method: 'GET', headers: { range: `bytes=${position}-${position + length - 1}` }, signal, idleMs: STREAM_IDLE_TIMEOUT_MS });
+    res = await nodeRequest(upstream.url, {
+      method: 'GET',
+      headers: { range: `bytes=${position}-${position + length - 1}` },
+      signal,
+      idleMs: STREAM_IDLE_TIMEOUT_MS,
+    });
   } catch (err) {
-    throw fail(new ProcessorFailure('input_unreachable', `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`));
+    throw fail(
+      new ProcessorFailure(
+        'input_unreachable',
+        `The input could not be fetched: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
   }
   try {
     const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
-    const exact = res.statusCode === 206 && range && Number(range[1]) === position && Number(range[2]) === position + length - 1;
+    const exact =
+      res.statusCode === 206 && range && Number(range[1]) === position && Number(range[2]) === position + length - 1;
     if (!exact && !(res.statusCode === 200 && position === 0)) {
       const status = res.statusCode ?? 0;
-      throw fail(status === 206 || status === 416 ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked') : failureFor(status));
+      throw fail(
+        status === 206 || status === 416
+          ? new ProcessorFailure('input_unreachable', 'The media server answered a different range than asked')
+          : failureFor(status),
+      );
     }
     let received = 0;
     try {
@@ -311,9 +367,15 @@ async function* streamUncached(upstream: Upstream, position: number, length: num
       }
     } catch (err) {
       if (err instanceof ProcessorFailure) throw err;
-      throw fail(new ProcessorFailure('input_unreachable', `The input read broke off: ${err instanceof Error ? err.message : String(err)}`));
+      throw fail(
+        new ProcessorFailure(
+          'input_unreachable',
+          `The input read broke off: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
     }
-    if (received < length) throw fail(new ProcessorFailure('input_unreachable', 'The media server sent less than the range it announced'));
+    if (received < length)
+      throw fail(new ProcessorFailure('input_unreachable', 'The media server sent less than the range it announced'));
   } finally {
     res.destroy();
   }
@@ -400,7 +462,19 @@ export function openGatewaySession(): GatewaySession {
   const register = (url: string) => {
     const index = session.upstreams.findIndex((u) => u.url === url);
     if (index >= 0) return index;
-    return session.upstreams.push({ url, size: null, chunks: [], hint: null, readAhead: false, lastFetch: null, failure: null, requests: 0, bytes: 0 }) - 1;
+    return (
+      session.upstreams.push({
+        url,
+        size: null,
+        chunks: [],
+        hint: null,
+        readAhead: false,
+        lastFetch: null,
+        failure: null,
+        requests: 0,
+        bytes: 0,
+      }) - 1
+    );
   };
   return {
     localUrl(url) {
@@ -428,7 +502,10 @@ export function openGatewaySession(): GatewaySession {
       return session.upstreams.find((u) => u.failure)?.failure ?? null;
     },
     totals() {
-      return session.upstreams.reduce((t, u) => ({ requests: t.requests + u.requests, bytes: t.bytes + u.bytes }), { requests: 0, bytes: 0 });
+      return session.upstreams.reduce((t, u) => ({ requests: t.requests + u.requests, bytes: t.bytes + u.bytes }), {
+        requests: 0,
+        bytes: 0,
+      });
     },
     close() {
       session.controller.abort();

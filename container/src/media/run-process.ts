@@ -150,7 +150,15 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (process.env.PROCESSOR_LOG_COMMANDS === '1') {
-        console.error(JSON.stringify({ level: 'debug', msg: 'process done', command: command.split('/').pop(), ms: Math.round(performance.now() - started), exit: exitCode }));
+        console.error(
+          JSON.stringify({
+            level: 'debug',
+            msg: 'process done',
+            command: command.split('/').pop(),
+            ms: Math.round(performance.now() - started),
+            exit: exitCode,
+          }),
+        );
       }
       if (pid !== undefined) {
         running.delete(pid);
@@ -158,7 +166,12 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         killGroup(pid);
       }
       if (timedOut) {
-        reject(new ProcessorFailure('timeout', `${command} exceeded its time limit of ${Math.round(options.timeoutMs / 1000)} s`));
+        reject(
+          new ProcessorFailure(
+            'timeout',
+            `${command} exceeded its time limit of ${Math.round(options.timeoutMs / 1000)} s`,
+          ),
+        );
         return;
       }
       if (aborted) {
@@ -166,7 +179,11 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         return;
       }
       if (producerFailure) {
-        reject(producerFailure instanceof ProcessorFailure ? producerFailure : new ProcessorFailure('internal', `Could not feed ${command}`));
+        reject(
+          producerFailure instanceof ProcessorFailure
+            ? producerFailure
+            : new ProcessorFailure('internal', `Could not feed ${command}`),
+        );
         return;
       }
       if (stdoutOverflow) {

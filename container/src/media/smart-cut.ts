@@ -109,7 +109,11 @@ export function planSmartCut(packets: readonly StagePacket[], start: number, end
 
   const keyIndex = packets.indexOf(keyframe);
   for (let i = keyIndex + 1; i < packets.length; i++) {
-    if (packets[i]!.pts < keyframe.pts - eps) return { ok: false, reason: 'open GOP at the cut keyframe (frames after it in decode order are shown before it)' };
+    if (packets[i]!.pts < keyframe.pts - eps)
+      return {
+        ok: false,
+        reason: 'open GOP at the cut keyframe (frames after it in decode order are shown before it)',
+      };
   }
   const reorderDelay = Math.max(0, keyframe.pts - keyframe.dts);
 
@@ -133,7 +137,10 @@ export function planSmartCut(packets: readonly StagePacket[], start: number, end
   const copyFrames = closedCount;
   // The copied part shows until the next frame (not one typical frame later: a variable frame rate
   // can leave a longer gap, and the re-encoded end must start where its first frame really is).
-  const copyEnd = copyFrames > 0 ? (byPts.find((p) => p.pts > closedMaxPts + eps)?.pts ?? closedMaxPts + frameDuration) : keyframe.pts;
+  const copyEnd =
+    copyFrames > 0
+      ? (byPts.find((p) => p.pts > closedMaxPts + eps)?.pts ?? closedMaxPts + frameDuration)
+      : keyframe.pts;
   const lastCopied = packets[keyIndex + copyFrames - 1];
   const afterCopy = packets[keyIndex + copyFrames];
   const headFrames = shown.filter((p) => p.pts < keyframe.pts - eps).length;

@@ -52,7 +52,12 @@ export async function uploadFile(path: string, target: UploadTarget, signal?: Ab
  * announced up front. `produce` is called once per attempt (one retry on network errors and 5xx).
  * When producing fails (the input broke off), that failure is thrown, not an upload failure.
  */
-export async function uploadStream(target: UploadTarget, size: number, produce: () => AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<number> {
+export async function uploadStream(
+  target: UploadTarget,
+  size: number,
+  produce: () => AsyncIterable<Uint8Array>,
+  signal?: AbortSignal,
+): Promise<number> {
   let lastError = '';
   for (let attempt = 1; attempt <= 2; attempt++) {
     let producerFailure: unknown = null;
@@ -85,7 +90,10 @@ export async function uploadStream(target: UploadTarget, size: number, produce: 
       lastError = `upload answered ${status}`;
       if (status < 500) break;
     } catch (err) {
-      if (producerFailure) throw producerFailure instanceof ProcessorFailure ? producerFailure : new ProcessorFailure('internal', 'The output could not be produced');
+      if (producerFailure)
+        throw producerFailure instanceof ProcessorFailure
+          ? producerFailure
+          : new ProcessorFailure('internal', 'The output could not be produced');
       if (signal?.aborted) throw new ProcessorFailure('internal', 'Operation was cancelled');
       lastError = err instanceof Error ? err.message : String(err);
     }

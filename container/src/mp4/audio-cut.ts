@@ -14,7 +14,13 @@ import { movieSpecFrom } from './write-movie.ts';
 import type { OpContext } from '../operation.ts';
 
 /** Writes `out`; false when the stage is not an MP4 the processor can cut (the caller re-encodes). */
-export async function copyAudioCut(ctx: OpContext, stageAudio: string, from: number, to: number, out: string): Promise<boolean> {
+export async function copyAudioCut(
+  ctx: OpContext,
+  stageAudio: string,
+  from: number,
+  to: number,
+  out: string,
+): Promise<boolean> {
   const stage = await fileByteSource(stageAudio);
   try {
     const gated = await loadMovie(stage, ctx.config.limits, { audio: true });

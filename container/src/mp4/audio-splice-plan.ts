@@ -42,7 +42,12 @@ function lowerBound(values: ArrayLike<number>, x: number): number {
  * `dts` (media timescale `timescale`), presentation starting `mediaStart` into the media. Gaps in
  * the timeline are allowed between segments, not inside one (the encoder's input has none).
  */
-export function planAudioSplice(spans: readonly TimeRange[], dts: ArrayLike<number>, timescale: number, mediaStart: number): SpliceSegment[] {
+export function planAudioSplice(
+  spans: readonly TimeRange[],
+  dts: ArrayLike<number>,
+  timescale: number,
+  mediaStart: number,
+): SpliceSegment[] {
   const count = dts.length;
   const segments: SpliceSegment[] = [];
   for (const span of spans) {
@@ -54,7 +59,12 @@ export function planAudioSplice(spans: readonly TimeRange[], dts: ArrayLike<numb
     if (last < first) continue;
     const replaceStart = Math.max(0, first - MARGIN);
     const replaceEnd = Math.min(count, last + 1 + MARGIN);
-    const segment = { feedStart: Math.max(0, replaceStart - WARMUP), feedEnd: Math.min(count, replaceEnd + TAIL), replaceStart, replaceEnd };
+    const segment = {
+      feedStart: Math.max(0, replaceStart - WARMUP),
+      feedEnd: Math.min(count, replaceEnd + TAIL),
+      replaceStart,
+      replaceEnd,
+    };
     const previous = segments[segments.length - 1];
     if (previous && segment.feedStart <= previous.feedEnd) {
       previous.feedEnd = Math.max(previous.feedEnd, segment.feedEnd);

@@ -67,11 +67,28 @@ export function parseAvcC(data: Buffer): AvcConfig {
     pps.push(data.subarray(at + 2, at + 2 + len));
     at += 2 + len;
   }
-  return { profile: data[1]!, compatibility: data[2]!, level: data[3]!, lengthSizeMinusOne: data[4]! & 3, sps, pps, tail: data.subarray(at) };
+  return {
+    profile: data[1]!,
+    compatibility: data[2]!,
+    level: data[3]!,
+    lengthSizeMinusOne: data[4]! & 3,
+    sps,
+    pps,
+    tail: data.subarray(at),
+  };
 }
 
 export function writeAvcC(config: AvcConfig): Buffer {
-  const parts: Buffer[] = [Buffer.from([1, config.profile, config.compatibility, config.level, 0xfc | config.lengthSizeMinusOne, 0xe0 | config.sps.length])];
+  const parts: Buffer[] = [
+    Buffer.from([
+      1,
+      config.profile,
+      config.compatibility,
+      config.level,
+      0xfc | config.lengthSizeMinusOne,
+      0xe0 | config.sps.length,
+    ]),
+  ];
   for (const sps of config.sps) parts.push(Buffer.from([sps.length >> 8, sps.length & 0xff]), sps);
   parts.push(Buffer.from([config.pps.length]));
   for (const pps of config.pps) parts.push(Buffer.from([pps.length >> 8, pps.length & 0xff]), pps);
@@ -83,7 +100,7 @@ export function writeAvcC(config: AvcConfig): Buffer {
 function parameterSetId(nal: Buffer, kind: 'sps' | 'pps'): number {
   // SPS: NAL header, profile, constraints, level, then ue(v) id. PPS: NAL header, then ue(v) id.
   let bit = (kind === 'sps' ? 4 : 1) * 8;
-  const read = () => ((nal[bit >> 3]! >> (7 - (bit++ & 7))) & 1);
+  const read = () => (nal[bit >> 3]! >> (7 - (bit++ & 7))) & 1;
   let zeros = 0;
   while (read() === 0 && zeros < 32) zeros++;
   let value = 1;
@@ -146,22 +163,28 @@ async function readMoov(path: string): Promise<{ data: Buffer; offset: number; m
 /** Path of boxes from moov down to the video track's avcC, positions relative to the moov buffer. */
 function findAvcC(moov: Buffer): (Box & { ancestors: Box[] }) | null {
   const root = boxes(moov, 0, moov.length)[0];
-  if (!root || root.type !== 'moov') return null;
-  for (const trak of boxes(moov, root.start + root.headerSize, root.start + root.size).filter((b) => b.type === 'trak')) {
+  if (root?.type !== 'moov') return null;
+  for (const trak of boxes(moov, root.start + root.headerSize, root.start + root.size).filter(
+    (b) => b.type === 'trak',
+  )) {
     const mdia = boxes(moov, trak.start + trak.headerSize, trak.start + trak.size).find((b) => b.type === 'mdia');
     if (!mdia) continue;
     const mdiaKids = boxes(moov, mdia.start + mdia.headerSize, mdia.start + mdia.size);
     const hdlr = mdiaKids.find((b) => b.type === 'hdlr');
     if (!hdlr || moov.toString('latin1', hdlr.start + 16, hdlr.start + 20) !== 'vide') continue;
     const minf = mdiaKids.find((b) => b.type === 'minf');
-    const stbl = minf && boxes(moov, minf.start + minf.headerSize, minf.start + minf.size).find((b) => b.type === 'stbl');
-    const stsd = stbl && boxes(moov, stbl.start + stbl.headerSize, stbl.start + stbl.size).find((b) => b.type === 'stsd');
+    const stbl =
+      minf && boxes(moov, minf.start + minf.headerSize, minf.start + minf.size).find((b) => b.type === 'stbl');
+    const stsd =
+      stbl && boxes(moov, stbl.start + stbl.headerSize, stbl.start + stbl.size).find((b) => b.type === 'stsd');
     if (!minf || !stbl || !stsd) continue;
     // stsd: full box header (4) + entry count (4), then sample entries.
     const entry = boxes(moov, stsd.start + stsd.headerSize + 8, stsd.start + stsd.size)[0];
     if (!entry || (entry.type !== 'avc1' && entry.type !== 'avc3')) continue;
     // VisualSampleEntry: 8 (SampleEntry) + 70 bytes of fields before the child boxes.
-    const avcC = boxes(moov, entry.start + entry.headerSize + 78, entry.start + entry.size).find((b) => b.type === 'avcC');
+    const avcC = boxes(moov, entry.start + entry.headerSize + 78, entry.start + entry.size).find(
+      (b) => b.type === 'avcC',
+    );
     if (!avcC) continue;
     return { ...avcC, ancestors: [root, trak, mdia, minf, stbl, stsd, entry] };
   }
@@ -200,7 +223,7 @@ export async function addParameterSets(path: string, extras: Buffer[]): Promise<
   const moov = await readMoov(path);
   if (!moov) return false;
   const found = findAvcC(moov.data);
-  if (!found || found.headerSize !== 8 || found.ancestors.some((b) => b.headerSize !== 8)) return false;
+  if (found?.headerSize !== 8 || found.ancestors.some((b) => b.headerSize !== 8)) return false;
   const own = parseAvcC(moov.data.subarray(found.start + 8, found.start + found.size));
   const merged = mergeParameterSets(own, extras);
   if (merged.sps.length === own.sps.length && merged.pps.length === own.pps.length) return false;
@@ -227,7 +250,7 @@ export async function addParameterSets(path: string, extras: Buffer[]): Promise<
 function avcCInDescription(stsd: Buffer): { entry: Box; avcC: Box } | null {
   // stsd: box header (8), version/flags (4), entry count (4), then the entries.
   const entry = boxes(stsd, 16, stsd.length)[0];
-  if (!entry || entry.headerSize !== 8 || (entry.type !== 'avc1' && entry.type !== 'avc3')) return null;
+  if (entry?.headerSize !== 8 || (entry.type !== 'avc1' && entry.type !== 'avc3')) return null;
   const avcC = boxes(stsd, entry.start + 8 + 78, entry.start + entry.size).find((b) => b.type === 'avcC');
   return avcC && avcC.headerSize === 8 ? { entry, avcC } : null;
 }

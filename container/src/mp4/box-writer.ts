@@ -92,6 +92,14 @@ export function fullBox(type: string, version: number, flags: number, ...body: B
 
 /** The header of a box whose body of `bodySize` bytes follows separately (mdat): 8 or 16 bytes. */
 export function boxHeader(type: string, bodySize: number): Buffer {
-  if (bodySize + 8 <= U32_MAX) return new Fields().u32(bodySize + 8).fourcc(type).done();
-  return new Fields().u32(1).fourcc(type).u64(bodySize + 16).done();
+  if (bodySize + 8 <= U32_MAX)
+    return new Fields()
+      .u32(bodySize + 8)
+      .fourcc(type)
+      .done();
+  return new Fields()
+    .u32(1)
+    .fourcc(type)
+    .u64(bodySize + 16)
+    .done();
 }

@@ -36,7 +36,8 @@ export function readBoxHeader(buf: Buffer, at: number, limit: number): BoxHeader
   } else if (size === 0) {
     size = limit - at;
   }
-  if (size < headerSize || at + size > limit) unsupported(`box "${type}" claims ${size} bytes where ${limit - at} remain`);
+  if (size < headerSize || at + size > limit)
+    unsupported(`box "${type}" claims ${size} bytes where ${limit - at} remain`);
   return { type, start: at, headerSize, size };
 }
 
@@ -57,7 +58,9 @@ export function childBoxes(buf: Buffer, from: number, to: number, maxCount = 100
 
 /** The single child of a type, or null; two of a kind that must be unique is unsupported. */
 export function findChild(buf: Buffer, parent: BoxHeader, type: string): BoxHeader | null {
-  const found = childBoxes(buf, parent.start + parent.headerSize, parent.start + parent.size).filter((b) => b.type === type);
+  const found = childBoxes(buf, parent.start + parent.headerSize, parent.start + parent.size).filter(
+    (b) => b.type === type,
+  );
   if (found.length > 1) unsupported(`more than one "${type}" box`);
   return found[0] ?? null;
 }
@@ -129,7 +132,8 @@ export class FieldReader {
 
   i64(): number {
     const value = this.buf.readBigInt64BE(this.take(8));
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) unsupported('a 64-bit field beyond 2^53');
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+      unsupported('a 64-bit field beyond 2^53');
     return Number(value);
   }
 

@@ -27,19 +27,28 @@ export interface InProcessCopyRequest {
   output: MediaOutput;
 }
 
-export async function copyCutInProcess(ctx: OpContext, request: InProcessCopyRequest): Promise<ExtractResult | { fallback: string }> {
+export async function copyCutInProcess(
+  ctx: OpContext,
+  request: InProcessCopyRequest,
+): Promise<ExtractResult | { fallback: string }> {
   const source = ctx.bytes(request.url);
   let prepared;
   try {
     const gated = await loadMovie(source, ctx.config.limits, { video: true });
     if (request.start >= gated.duration) {
-      throw new ProcessorFailure('invalid_request', `start: ${request.start} s is past the end of the media (${ms(gated.duration)} s)`);
+      throw new ProcessorFailure(
+        'invalid_request',
+        `start: ${request.start} s is past the end of the media (${ms(gated.duration)} s)`,
+      );
     }
     const plan = planCopyCut(gated, request.start, request.end);
     const rotation = matrixRotation(plan.video.source.track.header.matrix);
     const planned = [plan.video, ...(plan.audio ? [plan.audio] : [])];
     const layout = layoutSamples(
-      planned.map((t) => ({ offsets: t.source.samples.offset.subarray(t.range.first, t.range.end), sizes: t.output.sizes })),
+      planned.map((t) => ({
+        offsets: t.source.samples.offset.subarray(t.range.first, t.range.end),
+        sizes: t.output.sizes,
+      })),
     );
     const head = writeMovieHead(
       movieSpecFrom(gated.movie, plan.timescale, videoBrands(plan.video.source.entry.codec)),

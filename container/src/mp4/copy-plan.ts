@@ -44,7 +44,12 @@ const AUDIO_PREROLL: Record<AudioCodec, { packets: number; seconds: number }> = 
 /** Seconds as ffmpeg parses our `-ss`/`-t` arguments (printed with 6 decimals): whole microseconds. */
 const micros = (seconds: number) => Math.round(Number(seconds.toFixed(6)) * 1e6);
 
-function planVideo(video: MediaTrack<VideoEntry>, start: number, end: number, movieTimescale: number): { range: SampleRange; keyframe: number; presentedEnd: number; shift: number } {
+function planVideo(
+  video: MediaTrack<VideoEntry>,
+  start: number,
+  end: number,
+  movieTimescale: number,
+): { range: SampleRange; keyframe: number; presentedEnd: number; shift: number } {
   const { dts, cto, sync, count } = video.samples;
   const timescale = video.track.timescale;
   const m = mediaStart(video);
@@ -55,7 +60,8 @@ function planVideo(video: MediaTrack<VideoEntry>, start: number, end: number, mo
   if (edit) {
     let last = 0;
     for (let i = 0; i < count; i++) last = Math.max(last, pts(i));
-    if (rescale(edit.segmentDuration, timescale, movieTimescale) <= last) unsupported('an edit list hiding the end of the video');
+    if (rescale(edit.segmentDuration, timescale, movieTimescale) <= last)
+      unsupported('an edit list hiding the end of the video');
   }
   // The sync sample at or before start (presentation order = decode order for sync samples).
   const startTicks = start * timescale + 1e-6 * timescale;
@@ -100,8 +106,13 @@ function upperBound(values: Float64Array, x: number): number {
 }
 
 /** Audio samples for the presentation span [from, to) (audio ticks), with decoder priming before it. */
-function planAudio(audio: MediaTrack<AudioEntry>, from: number, to: number, movieTimescale: number): { range: SampleRange; mediaTime: number; presented: number } | null {
-  const { dts, cto, count, end } = audio.samples;
+function planAudio(
+  audio: MediaTrack<AudioEntry>,
+  from: number,
+  to: number,
+  movieTimescale: number,
+): { range: SampleRange; mediaTime: number; presented: number } | null {
+  const { dts, cto, end } = audio.samples;
   if (cto.some((v) => v !== 0)) unsupported('audio with composition offsets');
   const m = mediaStart(audio);
   const edit = audio.track.edit;
@@ -112,9 +123,17 @@ function planAudio(audio: MediaTrack<AudioEntry>, from: number, to: number, movi
   const holding = Math.max(0, upperBound(dts, from + m) - 1);
   const preroll = AUDIO_PREROLL[audio.entry.codec];
   let first = holding;
-  while (first > 0 && (holding - first < preroll.packets || dts[holding]! - dts[first]! < preroll.seconds * audio.track.timescale)) first--;
+  while (
+    first > 0 &&
+    (holding - first < preroll.packets || dts[holding]! - dts[first]! < preroll.seconds * audio.track.timescale)
+  )
+    first--;
   const last = upperBound(dts, stop + m - 1);
-  return { range: { first, end: Math.max(last, holding + 1) }, mediaTime: from + m - dts[first]!, presented: stop - from };
+  return {
+    range: { first, end: Math.max(last, holding + 1) },
+    mediaTime: from + m - dts[first]!,
+    presented: stop - from,
+  };
 }
 
 /**
@@ -128,7 +147,11 @@ export function planAudioCut(gated: GatedMovie, from: number, to: number): Plann
   const rate = audio.track.timescale;
   const chosen = planAudio(audio, Math.round(from * rate), Math.round(to * rate), gated.movie.timescale);
   if (!chosen) return null;
-  return { source: audio, range: chosen.range, output: sliceTrack(audio, chosen.range, { mediaTime: chosen.mediaTime, segmentDuration: chosen.presented }) };
+  return {
+    source: audio,
+    range: chosen.range,
+    output: sliceTrack(audio, chosen.range, { mediaTime: chosen.mediaTime, segmentDuration: chosen.presented }),
+  };
 }
 
 export function planCopyCut(gated: GatedMovie, start: number, end: number): CopyPlan {
@@ -138,14 +161,27 @@ export function planCopyCut(gated: GatedMovie, start: number, end: number): Copy
   const planned = planVideo(video, start, Math.min(end, gated.duration), gated.movie.timescale);
   const { range, keyframe, presentedEnd, shift } = planned;
   const videoTicks = presentedEnd - keyframe;
-  const videoOut = sliceTrack(video, range, { mediaTime: video.samples.cto[range.first]! + shift, segmentDuration: videoTicks }, shift);
+  const videoOut = sliceTrack(
+    video,
+    range,
+    { mediaTime: video.samples.cto[range.first]! + shift, segmentDuration: videoTicks },
+    shift,
+  );
   let audioPlan: PlannedTrack<AudioEntry> | null = null;
   const audio = gated.audio;
   if (audio) {
     const rate = audio.track.timescale;
-    const chosen = planAudio(audio, rescale(keyframe, rate, timescale), rescale(presentedEnd, rate, timescale), gated.movie.timescale);
+    const chosen = planAudio(
+      audio,
+      rescale(keyframe, rate, timescale),
+      rescale(presentedEnd, rate, timescale),
+      gated.movie.timescale,
+    );
     if (chosen) {
-      const output = sliceTrack(audio, chosen.range, { mediaTime: chosen.mediaTime, segmentDuration: rescale(chosen.presented, timescale, rate) });
+      const output = sliceTrack(audio, chosen.range, {
+        mediaTime: chosen.mediaTime,
+        segmentDuration: rescale(chosen.presented, timescale, rate),
+      });
       audioPlan = { source: audio, range: chosen.range, output };
     }
   }

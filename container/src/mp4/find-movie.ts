@@ -12,7 +12,20 @@ import { unsupported } from './unsupported.ts';
 /** The first read: the head of a faststart file holds `ftyp` and `moov` (64 KiB per minute of 1080p30). */
 export const HEAD_READ_BYTES = 512 * 1024;
 /** Boxes that may precede `moov` at the top level; anything else is not a plain MP4/MOV. */
-const TOP_LEVEL = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'uuid', 'pdin', 'meta', 'junk', 'pnot', 'PICT']);
+const TOP_LEVEL = new Set([
+  'ftyp',
+  'moov',
+  'mdat',
+  'free',
+  'skip',
+  'wide',
+  'uuid',
+  'pdin',
+  'meta',
+  'junk',
+  'pnot',
+  'PICT',
+]);
 const FRAGMENTED = new Set(['moof', 'sidx', 'styp', 'mfra', 'ssix', 'prft', 'emsg']);
 const MAX_TOP_LEVEL_BOXES = 256;
 
@@ -51,19 +64,27 @@ export async function findMovie(source: ByteSource, options: FindMovieOptions): 
     }
     const local: BoxHeader = readBoxHeader(window, at - windowStart, fileSize - windowStart);
     const box = { ...local, start: at };
-    if (count === 0 && box.type !== 'ftyp' && box.type !== 'moov' && box.type !== 'wide' && box.type !== 'free') unsupported('not an MP4/MOV file');
+    if (count === 0 && box.type !== 'ftyp' && box.type !== 'moov' && box.type !== 'wide' && box.type !== 'free')
+      unsupported('not an MP4/MOV file');
     if (FRAGMENTED.has(box.type)) unsupported('fragmented MP4');
     if (!TOP_LEVEL.has(box.type)) unsupported(`unexpected top-level box "${box.type}"`);
     if (box.type === 'ftyp') {
       if (box.size < box.headerSize + 8) unsupported('ftyp is too short');
       if (at - windowStart + box.headerSize + 4 <= window.length) {
-        majorBrand = window.toString('latin1', at - windowStart + box.headerSize, at - windowStart + box.headerSize + 4);
+        majorBrand = window.toString(
+          'latin1',
+          at - windowStart + box.headerSize,
+          at - windowStart + box.headerSize + 4,
+        );
       }
     }
     if (box.type === 'moov') {
       if (box.size > options.maxMoovBytes) unsupported(`moov of ${box.size} bytes is over the in-process limit`);
       const offset = at - windowStart;
-      const moov = offset + box.size <= window.length ? window.subarray(offset, offset + box.size) : await source.read(at, box.size);
+      const moov =
+        offset + box.size <= window.length
+          ? window.subarray(offset, offset + box.size)
+          : await source.read(at, box.size);
       if (moov.length !== box.size) unsupported('moov is cut off');
       return { moov, moovStart: at, fileSize, majorBrand };
     }

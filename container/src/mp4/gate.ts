@@ -35,10 +35,16 @@ export function gateMovie(movie: Movie, fileSize: number, limits: Limits, needs:
   const duration = movie.duration / movie.timescale;
   if (!(duration > 0)) unsupported('no duration in the movie header');
   if (duration > limits.maxInputDurationSeconds) {
-    throw new ProcessorFailure('limits_exceeded', `The input lasts ${Math.round(duration)} s; the limit is ${limits.maxInputDurationSeconds} s`);
+    throw new ProcessorFailure(
+      'limits_exceeded',
+      `The input lasts ${Math.round(duration)} s; the limit is ${limits.maxInputDurationSeconds} s`,
+    );
   }
   if (movie.tracks.length > limits.maxStreams) {
-    throw new ProcessorFailure('limits_exceeded', `The input has ${movie.tracks.length} streams; the limit is ${limits.maxStreams}`);
+    throw new ProcessorFailure(
+      'limits_exceeded',
+      `The input has ${movie.tracks.length} streams; the limit is ${limits.maxStreams}`,
+    );
   }
   const videos = movie.tracks.filter((t) => t.handler === 'vide');
   const audios = movie.tracks.filter((t) => t.handler === 'soun');
@@ -47,7 +53,10 @@ export function gateMovie(movie: Movie, fileSize: number, limits: Limits, needs:
     if (entry?.kind !== 'video') return unsupported('a video track without a video description');
     const { width: w, height: h } = entry;
     if (w > limits.maxWidth || h > limits.maxHeight || w * h > limits.maxPixels) {
-      throw new ProcessorFailure('limits_exceeded', `The input picture is ${w}×${h}; the limit is ${limits.maxWidth}×${limits.maxHeight} and ${limits.maxPixels} pixels`);
+      throw new ProcessorFailure(
+        'limits_exceeded',
+        `The input picture is ${w}×${h}; the limit is ${limits.maxWidth}×${limits.maxHeight} and ${limits.maxPixels} pixels`,
+      );
     }
     if (!w || !h) unsupported('a video description without a picture size');
   }

@@ -9,7 +9,11 @@ import { readMovie } from './movie.ts';
 /** `moov` boxes above this go to the ffmpeg path (4 h of 60 fps video with audio needs about 15 MB). */
 export const MAX_MOOV_BYTES = 32 * 1024 * 1024;
 
-export async function loadMovie(source: ByteSource, limits: Limits, needs: GateRequirements): Promise<GatedMovie & { fileSize: number }> {
+export async function loadMovie(
+  source: ByteSource,
+  limits: Limits,
+  needs: GateRequirements,
+): Promise<GatedMovie & { fileSize: number }> {
   const { moov, fileSize } = await findMovie(source, { maxMoovBytes: MAX_MOOV_BYTES });
   return { ...gateMovie(readMovie(moov), fileSize, limits, needs), fileSize };
 }

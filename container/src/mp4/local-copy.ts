@@ -18,7 +18,12 @@ export async function copyWholeInProcess(ctx: OpContext, url: string, path: stri
     const gated = await loadMovie(source, ctx.config.limits, { video: true });
     const plan = planCopyCut(gated, 0, gated.duration);
     const tracks = [plan.video, ...(plan.audio ? [plan.audio] : [])];
-    await writeMp4File(path, movieSpecFrom(gated.movie, plan.timescale, videoBrands(plan.video.source.entry.codec)), tracks, source);
+    await writeMp4File(
+      path,
+      movieSpecFrom(gated.movie, plan.timescale, videoBrands(plan.video.source.entry.codec)),
+      tracks,
+      source,
+    );
     log('info', 'whole copy done in-process', { samples: tracks.reduce((n, t) => n + t.output.sizes.length, 0) });
     return true;
   } catch (err) {

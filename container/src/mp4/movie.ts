@@ -61,7 +61,25 @@ const TRAK_CHILDREN = new Set(['tkhd', 'edts', 'mdia', 'udta', 'meta', 'tref', '
 const MDIA_CHILDREN = new Set(['mdhd', 'hdlr', 'minf', 'udta', 'elng', 'free', 'skip']);
 const MINF_CHILDREN = new Set(['vmhd', 'smhd', 'nmhd', 'gmhd', 'hmhd', 'sthd', 'hdlr', 'dinf', 'stbl', 'free', 'skip']);
 /** Sample groups, dependency flags and the like are dropped from outputs: informative only. */
-const STBL_CHILDREN = new Set(['stsd', 'stts', 'ctts', 'stss', 'stsc', 'stsz', 'stz2', 'stco', 'co64', 'sdtp', 'sgpd', 'sbgp', 'cslg', 'stps', 'subs', 'free', 'skip']);
+const STBL_CHILDREN = new Set([
+  'stsd',
+  'stts',
+  'ctts',
+  'stss',
+  'stsc',
+  'stsz',
+  'stz2',
+  'stco',
+  'co64',
+  'sdtp',
+  'sgpd',
+  'sbgp',
+  'cslg',
+  'stps',
+  'subs',
+  'free',
+  'skip',
+]);
 
 /** Children of a container, refusing unknown kinds; returns the first of each type. */
 function children(buf: Buffer, parent: BoxHeader, allowed: Set<string>): Map<string, BoxHeader[]> {
@@ -91,7 +109,10 @@ function versioned(buf: Buffer, box: BoxHeader): { reader: FieldReader; version:
   return { reader, version, flags };
 }
 
-function readMovieHeader(buf: Buffer, box: BoxHeader): Pick<Movie, 'timescale' | 'duration' | 'creationTime' | 'modificationTime'> {
+function readMovieHeader(
+  buf: Buffer,
+  box: BoxHeader,
+): Pick<Movie, 'timescale' | 'duration' | 'creationTime' | 'modificationTime'> {
   const { reader, version } = versioned(buf, box);
   const creationTime = version ? reader.u64() : reader.u32();
   const modificationTime = version ? reader.u64() : reader.u32();
@@ -171,7 +192,16 @@ function readTrack(buf: Buffer, trak: BoxHeader): Track {
   const mdiaBoxes = children(buf, required(boxes, 'mdia'), MDIA_CHILDREN);
   const media = readMediaHeader(buf, required(mdiaBoxes, 'mdhd'));
   const handler = readHandler(buf, required(mdiaBoxes, 'hdlr'));
-  const track: Track = { handler, header, timescale: media.timescale, mediaDuration: media.duration, language: media.language, edit, description: null, tables: null };
+  const track: Track = {
+    handler,
+    header,
+    timescale: media.timescale,
+    mediaDuration: media.duration,
+    language: media.language,
+    edit,
+    description: null,
+    tables: null,
+  };
   if (handler !== 'vide' && handler !== 'soun') return track;
   const minf = children(buf, required(mdiaBoxes, 'minf'), MINF_CHILDREN);
   assertSelfContained(buf, one(minf, 'dinf'));
@@ -193,7 +223,12 @@ function readTrack(buf: Buffer, trak: BoxHeader): Track {
 
 /** `moov` (the whole box, header included) → Movie. */
 export function readMovie(moov: Buffer): Movie {
-  const root: BoxHeader = { type: 'moov', start: 0, headerSize: moov.readUInt32BE(0) === 1 ? 16 : 8, size: moov.length };
+  const root: BoxHeader = {
+    type: 'moov',
+    start: 0,
+    headerSize: moov.readUInt32BE(0) === 1 ? 16 : 8,
+    size: moov.length,
+  };
   if (moov.length >= 8 && moov.toString('latin1', 4, 8) !== 'moov') unsupported('not a moov box');
   const found = new Map<string, BoxHeader[]>();
   for (const child of childBoxes(moov, root.headerSize, moov.length)) {
@@ -205,7 +240,9 @@ export function readMovie(moov: Buffer): Movie {
   const header = readMovieHeader(moov, required(found, 'mvhd'));
   const tracks = (found.get('trak') ?? []).map((trak) => readTrack(moov, trak));
   if (tracks.length === 0) unsupported('no tracks');
-  const userData = [...(found.get('udta') ?? []), ...(found.get('meta') ?? [])].map((b) => moov.subarray(b.start, b.start + b.size));
+  const userData = [...(found.get('udta') ?? []), ...(found.get('meta') ?? [])].map((b) =>
+    moov.subarray(b.start, b.start + b.size),
+  );
   return { ...header, tracks, buf: moov, userData };
 }
 

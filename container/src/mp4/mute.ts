@@ -36,7 +36,13 @@ import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from './
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { ByteQueue } from '../media/byte-queue.ts';
-import { changedSpans, filtersWholeTrack, type MuteSpec, muteFilter, normaliseIntervals } from '../media/mute-filter.ts';
+import {
+  changedSpans,
+  filtersWholeTrack,
+  type MuteSpec,
+  muteFilter,
+  normaliseIntervals,
+} from '../media/mute-filter.ts';
 import { ms } from '../media/output-file.ts';
 
 export interface InProcessMuteRequest {
@@ -66,14 +72,31 @@ function planMute(gated: GatedMovie, request: InProcessMuteRequest): MutePlan {
   const video = gated.video!;
   const audio = gated.audio!;
   const intervals = normaliseIntervals(request.intervals, gated.duration);
-  const spec: MuteSpec = { intervals, mode: request.mode, keep: request.keep_percentage, fadeDuration: request.fade_duration, denoise: request.denoise };
+  const spec: MuteSpec = {
+    intervals,
+    mode: request.mode,
+    keep: request.keep_percentage,
+    fadeDuration: request.fade_duration,
+    denoise: request.denoise,
+  };
   if (filtersWholeTrack(spec)) unsupported('denoise changes the whole track');
   const config = audio.entry.decoderConfig ? readAacConfig(audio.entry.decoderConfig) : null;
-  if (audio.entry.codec !== 'aac' || config?.objectType !== AAC_LC || config.frameLengthFlag !== 0 || config.channelConfig < 1 || config.channelConfig > 2) {
+  if (
+    audio.entry.codec !== 'aac' ||
+    config?.objectType !== AAC_LC ||
+    config.frameLengthFlag !== 0 ||
+    config.channelConfig < 1 ||
+    config.channelConfig > 2
+  ) {
     unsupported('audio other than mono or stereo AAC-LC');
   }
   if (audio.track.timescale !== audio.entry.sampleRate) unsupported('an audio timescale other than the sample rate');
-  const segments = planAudioSplice(changedSpans(spec, gated.duration), audio.samples.dts, audio.track.timescale, mediaStart(audio));
+  const segments = planAudioSplice(
+    changedSpans(spec, gated.duration),
+    audio.samples.dts,
+    audio.track.timescale,
+    mediaStart(audio),
+  );
   // Both tracks must rise through the file without overlaps (what streaming them in order needs).
   layoutSamples([
     { offsets: video.samples.offset, sizes: video.samples.size },
@@ -88,7 +111,8 @@ function presentedTicks(track: MediaTrack<VideoEntry | AudioEntry>, movieTimesca
   if (edit) return rescale(edit.segmentDuration, timescale, movieTimescale);
   const { dts, cto, count, end } = track.samples;
   let last = 0;
-  for (let i = 0; i < count; i++) last = Math.max(last, dts[i]! + cto[i]! + (i + 1 < count ? dts[i + 1]! : end) - dts[i]!);
+  for (let i = 0; i < count; i++)
+    last = Math.max(last, dts[i]! + cto[i]! + (i + 1 < count ? dts[i + 1]! : end) - dts[i]!);
   return rescale(last - mediaStart(track), timescale, track.track.timescale);
 }
 
@@ -97,7 +121,10 @@ function presentedTicks(track: MediaTrack<VideoEntry | AudioEntry>, movieTimesca
  * MP4 without a priming edit (every frame decodes to its own 1024 samples, in order). Frame
  * durations are the source's, so the timeline keeps any gaps the source has inside a segment.
  */
-function feedTrack(audio: MediaTrack<AudioEntry>, segments: SpliceSegment[]): { head: Buffer; starts: number[]; frames: number; ticks: number } {
+function feedTrack(
+  audio: MediaTrack<AudioEntry>,
+  segments: SpliceSegment[],
+): { head: Buffer; starts: number[]; frames: number; ticks: number } {
   const sizes: number[] = [];
   const durations: number[] = [];
   const starts: number[] = [];
@@ -123,7 +150,12 @@ function feedTrack(audio: MediaTrack<AudioEntry>, segments: SpliceSegment[]): { 
     sizes: Uint32Array.from(sizes),
   };
   const bytes = sizes.reduce((n, s) => n + s, 0);
-  const { head } = writeMovieHead({ timescale: audio.track.timescale, creationTime: 0, modificationTime: 0, brands: [] }, [track], [{ offsets: Float64Array.of(0), samplesPerChunk: Uint32Array.of(sizes.length) }], bytes);
+  const { head } = writeMovieHead(
+    { timescale: audio.track.timescale, creationTime: 0, modificationTime: 0, brands: [] },
+    [track],
+    [{ offsets: Float64Array.of(0), samplesPerChunk: Uint32Array.of(sizes.length) }],
+    bytes,
+  );
   return { head, starts, frames: sizes.length, ticks };
 }
 
@@ -180,7 +212,12 @@ function feedFilter(plan: MutePlan, starts: number[]): string | null {
 }
 
 /** [a, b): the source frames a segment's new frames replace, joined where the windows agree; null if none do. */
-function chooseJoins(segment: SpliceSegment, count: number, sourceWindow: (i: number) => ReturnType<typeof aacFrameWindow>, newWindow: (i: number) => ReturnType<typeof aacFrameWindow>): [number, number] | null {
+function chooseJoins(
+  segment: SpliceSegment,
+  count: number,
+  sourceWindow: (i: number) => ReturnType<typeof aacFrameWindow>,
+  newWindow: (i: number) => ReturnType<typeof aacFrameWindow>,
+): [number, number] | null {
   let a: number | null = segment.replaceStart === 0 ? 0 : null;
   for (let i = segment.replaceStart; a === null && i >= segment.feedStart + MIN_LEAD; i--) {
     if (canJoin(sourceWindow(i - 1), newWindow(i - 1), newWindow(i))) a = i;
@@ -192,7 +229,10 @@ function chooseJoins(segment: SpliceSegment, count: number, sourceWindow: (i: nu
   return a === null || b === null ? null : [a, b];
 }
 
-export async function muteInProcess(ctx: OpContext, request: InProcessMuteRequest): Promise<MuteResult | { fallback: string }> {
+export async function muteInProcess(
+  ctx: OpContext,
+  request: InProcessMuteRequest,
+): Promise<MuteResult | { fallback: string }> {
   const source = ctx.bytes(request.url);
   const fallback = (err: unknown) => {
     if (!(err instanceof Mp4Unsupported)) throw err;
@@ -247,10 +287,13 @@ export async function muteInProcess(ctx: OpContext, request: InProcessMuteReques
         ctx.ffmpeg(
           [
             ...ctx.input({ kind: 'stdin-mp4' }),
-            '-map', '0:a:0',
+            '-map',
+            '0:a:0',
             ...(filter ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', filter) : []),
             ...aacArgs(sourceAudio),
-            '-f', 'mp4', encodedPath,
+            '-f',
+            'mp4',
+            encodedPath,
           ],
           {
             stdin: (async function* () {
@@ -272,12 +315,19 @@ export async function muteInProcess(ctx: OpContext, request: InProcessMuteReques
         encoded = (await loadMovie(encodedFile, ctx.config.limits, { audio: true })).audio!;
         const config = encoded.entry.decoderConfig ? readAacConfig(encoded.entry.decoderConfig) : null;
         const sourceConfig = readAacConfig(audio.entry.decoderConfig!)!;
-        if (!config || config.objectType !== AAC_LC || config.frequencyIndex !== sourceConfig.frequencyIndex || config.channelConfig !== sourceConfig.channelConfig || config.frameLengthFlag !== 0) {
+        if (
+          !config ||
+          config.objectType !== AAC_LC ||
+          config.frequencyIndex !== sourceConfig.frequencyIndex ||
+          config.channelConfig !== sourceConfig.channelConfig ||
+          config.frameLengthFlag !== 0
+        ) {
           unsupported('the encoder wrote another AAC configuration');
         }
         // The encoder's priming: its frame k decodes to its input's frame k − delay.
         const priming = mediaStart(encoded);
-        if (priming % AAC_FRAME !== 0 || encoded.samples.count < fedFrames + priming / AAC_FRAME) unsupported('unexpected encoder framing');
+        if (priming % AAC_FRAME !== 0 || encoded.samples.count < fedFrames + priming / AAC_FRAME)
+          unsupported('unexpected encoder framing');
         const delay = priming / AAC_FRAME;
         const sourceHeads = new Map<number, Uint8Array>();
         const encodedHeads = new Map<number, Uint8Array>();
@@ -292,7 +342,10 @@ export async function muteInProcess(ctx: OpContext, request: InProcessMuteReques
           for (const [from, to] of around) {
             for (let i = Math.max(0, from!); i <= Math.min(count - 1, to!); i++) {
               sourceHeads.set(i, await stageFile.read(audio.samples.offset[i]!, Math.min(8, audio.samples.size[i]!)));
-              encodedHeads.set(i, await encodedFile.read(encoded.samples.offset[i + base]!, Math.min(8, encoded.samples.size[i + base]!)));
+              encodedHeads.set(
+                i,
+                await encodedFile.read(encoded.samples.offset[i + base]!, Math.min(8, encoded.samples.size[i + base]!)),
+              );
             }
           }
           const joins = chooseJoins(
@@ -317,8 +370,20 @@ export async function muteInProcess(ctx: OpContext, request: InProcessMuteReques
     const timescale = video.track.timescale;
     let shift = 0;
     for (const offset of video.samples.cto) shift = Math.max(shift, -offset);
-    const videoOut = sliceTrack(video, { first: 0, end: video.samples.count }, { mediaTime: mediaStart(video) + shift, segmentDuration: presentedTicks(video, gated.movie.timescale, timescale) }, shift);
-    const audioOut = sliceTrack(audio, { first: 0, end: count }, { mediaTime: mediaStart(audio), segmentDuration: presentedTicks(audio, gated.movie.timescale, timescale) });
+    const videoOut = sliceTrack(
+      video,
+      { first: 0, end: video.samples.count },
+      {
+        mediaTime: mediaStart(video) + shift,
+        segmentDuration: presentedTicks(video, gated.movie.timescale, timescale),
+      },
+      shift,
+    );
+    const audioOut = sliceTrack(
+      audio,
+      { first: 0, end: count },
+      { mediaTime: mediaStart(audio), segmentDuration: presentedTicks(audio, gated.movie.timescale, timescale) },
+    );
     for (let i = 0; i < count; i++) if (!Number.isNaN(replacedSizes[i]!)) audioOut.sizes[i] = replacedSizes[i]!;
     const layout = layoutSamples([
       { offsets: video.samples.offset, sizes: video.samples.size },
@@ -333,7 +398,10 @@ export async function muteInProcess(ctx: OpContext, request: InProcessMuteReques
     ctx.progress(70, 'uploading');
     const input = stageFile ? stagedSource(source, stageFile, staged) : source;
     const size = await ctx.uploadStream(request.output, output.totalBytes, async function* () {
-      const newFrames = encoded && encodedFile ? sequentialSampleReader(encodedFile, encoded.samples.offset, encoded.samples.size) : null;
+      const newFrames =
+        encoded && encodedFile
+          ? sequentialSampleReader(encodedFile, encoded.samples.offset, encoded.samples.size)
+          : null;
       yield output.head;
       yield* streamPayload(input, layout.parts, layout.spans, (_track, sample) => newFrames!(newIndex[sample]!, 1));
     });

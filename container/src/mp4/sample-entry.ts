@@ -44,7 +44,14 @@ const VIDEO_FORMATS: Record<string, { codec: VideoCodec; config: string }> = {
 };
 
 /** MPEG-4 objectTypeIndication → codec (ffmpeg's mapping for the ones the processor accepts). */
-const OBJECT_TYPES: Record<number, AudioCodec> = { 0x40: 'aac', 0x66: 'aac', 0x67: 'aac', 0x68: 'aac', 0x69: 'mp3', 0x6b: 'mp3' };
+const OBJECT_TYPES: Record<number, AudioCodec> = {
+  64: 'aac',
+  102: 'aac',
+  103: 'aac',
+  104: 'aac',
+  105: 'mp3',
+  107: 'mp3',
+};
 
 /** Fixed fields of a VisualSampleEntry / (version 0) AudioSampleEntry before their child boxes. */
 const VISUAL_ENTRY_FIELDS = 78;
@@ -108,10 +115,28 @@ const QUICKTIME_SOUND_EXTRA = [0, 16, 36];
  * writes when it remuxes a movie to MP4): the same format, channels and rate, and the decoder
  * configuration box (`esds`, `dOps`) moved out of `wave`. Rates above 65535 Hz do not fit version 0.
  */
-function isoSoundDescription(buf: Buffer, entryBox: BoxHeader, channels: number, sampleRate: number, configs: (BoxHeader | undefined)[]): Buffer {
-  if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 0xffff || channels < 1 || channels > 0xffff) unsupported('a QuickTime sound description ISO cannot state');
-  const fields = new Fields().zeros(6).u16(1).zeros(8).u16(channels).u16(16).u16(0).u16(0).u32(sampleRate * 65536).done();
-  const children = configs.filter((c): c is BoxHeader => c !== undefined).map((c) => buf.subarray(c.start, c.start + c.size));
+function isoSoundDescription(
+  buf: Buffer,
+  entryBox: BoxHeader,
+  channels: number,
+  sampleRate: number,
+  configs: (BoxHeader | undefined)[],
+): Buffer {
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 0xffff || channels < 1 || channels > 0xffff)
+    unsupported('a QuickTime sound description ISO cannot state');
+  const fields = new Fields()
+    .zeros(6)
+    .u16(1)
+    .zeros(8)
+    .u16(channels)
+    .u16(16)
+    .u16(0)
+    .u16(0)
+    .u32(sampleRate * 65536)
+    .done();
+  const children = configs
+    .filter((c): c is BoxHeader => c !== undefined)
+    .map((c) => buf.subarray(c.start, c.start + c.size));
   return fullBox('stsd', 0, 0, new Fields().u32(1).done(), box(entryBox.type, fields, ...children));
 }
 
@@ -135,7 +160,8 @@ export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vi
     const width = entry.u16();
     const height = entry.u16();
     entry.skip(VISUAL_ENTRY_FIELDS - 8 - 16 - 4);
-    if (!childTypes(buf, entry.position, bodyEnd).has(format.config)) unsupported(`${entryBox.type} without ${format.config}`);
+    if (!childTypes(buf, entry.position, bodyEnd).has(format.config))
+      unsupported(`${entryBox.type} without ${format.config}`);
     return { raw, entry: { kind: 'video', format: entryBox.type, codec: format.codec, width, height } };
   }
   // QuickTime movies may use sound description version 1 (16 more bytes) or 2 (36 more, with the
@@ -154,7 +180,8 @@ export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vi
     channels = entry.u32();
     entry.skip(20);
   }
-  if (entry.position !== entryBox.start + entryBox.headerSize + AUDIO_ENTRY_FIELDS + QUICKTIME_SOUND_EXTRA[version]!) unsupported('audio sample entry layout');
+  if (entry.position !== entryBox.start + entryBox.headerSize + AUDIO_ENTRY_FIELDS + QUICKTIME_SOUND_EXTRA[version]!)
+    unsupported('audio sample entry layout');
   const children = childTypes(buf, entry.position, bodyEnd);
   // QuickTime keeps the decoder configuration inside a `wave` box.
   const wave = children.get('wave');
@@ -173,6 +200,12 @@ export function readSampleDescription(buf: Buffer, stsd: BoxHeader, handler: 'vi
     codec = 'opus';
   }
   if (!codec) unsupported(`audio format "${entryBox.type}"`);
-  const iso = version === 0 ? raw : isoSoundDescription(buf, entryBox, channels, sampleRate, [children.get('esds') ?? inWave.get('esds'), children.get('dOps')]);
+  const iso =
+    version === 0
+      ? raw
+      : isoSoundDescription(buf, entryBox, channels, sampleRate, [
+          children.get('esds') ?? inWave.get('esds'),
+          children.get('dOps'),
+        ]);
   return { raw: iso, entry: { kind: 'audio', format: entryBox.type, codec, channels, sampleRate, decoderConfig } };
 }

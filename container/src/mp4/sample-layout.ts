@@ -51,7 +51,8 @@ export function layoutSamples(tracks: SampleSource[]): SampleLayout {
     let next = -1;
     for (let t = 0; t < tracks.length; t++) {
       const i = cursors[t]!;
-      if (i < tracks[t]!.sizes.length && (next < 0 || tracks[t]!.offsets[i]! < tracks[next]!.offsets[cursors[next]!]!)) next = t;
+      if (i < tracks[t]!.sizes.length && (next < 0 || tracks[t]!.offsets[i]! < tracks[next]!.offsets[cursors[next]!]!))
+        next = t;
     }
     if (next < 0) break;
     const track = tracks[next]!;
@@ -82,7 +83,10 @@ export function layoutSamples(tracks: SampleSource[]): SampleLayout {
     previousEnd = offset + size;
   }
   return {
-    chunks: tracks.map((_, t) => ({ offsets: Float64Array.from(chunkOffsets[t]!), samplesPerChunk: Uint32Array.from(chunkSamples[t]!) })),
+    chunks: tracks.map((_, t) => ({
+      offsets: Float64Array.from(chunkOffsets[t]!),
+      samplesPerChunk: Uint32Array.from(chunkSamples[t]!),
+    })),
     parts,
     spans,
     payloadBytes: payload,

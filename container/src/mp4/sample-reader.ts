@@ -9,7 +9,11 @@ const WINDOW_BYTES = 1024 * 1024;
 
 export type SampleRunReader = (first: number, count: number) => AsyncGenerator<Uint8Array>;
 
-export function sequentialSampleReader(source: ByteSource, offsets: ArrayLike<number>, sizes: ArrayLike<number>): SampleRunReader {
+export function sequentialSampleReader(
+  source: ByteSource,
+  offsets: ArrayLike<number>,
+  sizes: ArrayLike<number>,
+): SampleRunReader {
   let window: Buffer = Buffer.alloc(0);
   let windowStart = 0;
   return async function* (first, count) {

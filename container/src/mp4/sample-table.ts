@@ -151,7 +151,13 @@ function readChunkOffsets(buf: Buffer, box: BoxHeader): Float64Array {
 }
 
 /** File offset of every sample, from stsc (samples per chunk) and the chunk offsets. */
-function sampleOffsets(buf: Buffer, stsc: BoxHeader, chunks: Float64Array, sizes: Uint32Array, fileSize: number): Float64Array {
+function sampleOffsets(
+  buf: Buffer,
+  stsc: BoxHeader,
+  chunks: Float64Array,
+  sizes: Uint32Array,
+  fileSize: number,
+): Float64Array {
   const { reader } = fullBoxBody(buf, stsc, [0]);
   const entries = reader.u32();
   reader.expectEntries(entries, 12);
@@ -162,7 +168,8 @@ function sampleOffsets(buf: Buffer, stsc: BoxHeader, chunks: Float64Array, sizes
     const samplesPerChunk = reader.u32();
     const description = reader.u32();
     const previous = runs[runs.length - 1];
-    if ((previous ? firstChunk <= previous.firstChunk : firstChunk !== 1) || firstChunk > chunks.length) unsupported('stsc chunks out of order');
+    if ((previous ? firstChunk <= previous.firstChunk : firstChunk !== 1) || firstChunk > chunks.length)
+      unsupported('stsc chunks out of order');
     if (samplesPerChunk === 0) unsupported('a chunk of no samples');
     if (description !== 1) unsupported('a second sample description');
     runs.push({ firstChunk, samplesPerChunk });
@@ -181,14 +188,23 @@ function sampleOffsets(buf: Buffer, stsc: BoxHeader, chunks: Float64Array, sizes
         at += sizes[sample]!;
         sample++;
       }
-      if (at > fileSize) throw new ProcessorFailure('invalid_media', 'The input is truncated: its index points past the end of the file');
+      if (at > fileSize)
+        throw new ProcessorFailure(
+          'invalid_media',
+          'The input is truncated: its index points past the end of the file',
+        );
     }
   }
   if (sample !== count) unsupported('chunks hold fewer samples than the track has');
   return offsets;
 }
 
-export function readSampleTable(buf: Buffer, boxes: SampleTableBoxes, fileSize: number, maxSamples: number): SampleTable {
+export function readSampleTable(
+  buf: Buffer,
+  boxes: SampleTableBoxes,
+  fileSize: number,
+  maxSamples: number,
+): SampleTable {
   const size = readSizes(buf, boxes.sizes, maxSamples);
   const count = size.length;
   const { dts, end } = readTimes(buf, boxes.stts, count);

@@ -49,7 +49,12 @@ interface Opened {
   gated: GatedMovie;
 }
 
-async function openMovie(ctx: OpContext, path: string, needs: { video?: boolean; audio?: boolean }, opened: Opened[]): Promise<Opened> {
+async function openMovie(
+  ctx: OpContext,
+  path: string,
+  needs: { video?: boolean; audio?: boolean },
+  opened: Opened[],
+): Promise<Opened> {
   const source = await fileByteSource(path);
   try {
     const entry = { source, gated: await loadMovie(source, ctx.config.limits, needs) };
@@ -91,7 +96,8 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
         const { gated } = await openMovie(ctx, path, { video: true }, opened);
         const video = gated.video!;
         if (video.track.timescale !== T) unsupported('a piece has another timescale');
-        if (video.samples.count !== piece.frames) unsupported(`a piece has ${video.samples.count} frames, not ${piece.frames}`);
+        if (video.samples.count !== piece.frames)
+          unsupported(`a piece has ${video.samples.count} frames, not ${piece.frames}`);
         const avcC = descriptionAvcC(video.track.description!.raw);
         if (!avcC) unsupported('a piece without avcC');
         parameterSets.push(avcC);
@@ -101,7 +107,13 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
           pts.push(shown);
           dts.push(shown - delay);
           sync.push(!video.samples.sync || video.samples.sync[j] ? 1 : 0);
-          placed.push({ track: 0, file: opened.length - 1, offset: video.samples.offset[j]!, size: video.samples.size[j]!, time: (shown - delay) / T });
+          placed.push({
+            track: 0,
+            file: opened.length - 1,
+            offset: video.samples.offset[j]!,
+            size: video.samples.size[j]!,
+            time: (shown - delay) / T,
+          });
         }
         continue;
       }
@@ -117,12 +129,19 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
         pts.push(ptsOf(stageVideo, j) - firstTicks);
         dts.push(at);
         sync.push(!stageVideo.samples.sync || stageVideo.samples.sync[j] ? 1 : 0);
-        placed.push({ track: 0, file: 0, offset: stageVideo.samples.offset[j]!, size: stageVideo.samples.size[j]!, time: at / T });
+        placed.push({
+          track: 0,
+          file: 0,
+          offset: stageVideo.samples.offset[j]!,
+          size: stageVideo.samples.size[j]!,
+          time: at / T,
+        });
       }
     }
     const count = dts.length;
     if (count !== plan.totalFrames) unsupported(`${count} frames joined instead of ${plan.totalFrames}`);
-    for (let i = 1; i < count; i++) if (!(dts[i]! > dts[i - 1]!)) unsupported('decode times would not rise across a join');
+    for (let i = 1; i < count; i++)
+      if (!(dts[i]! > dts[i - 1]!)) unsupported('decode times would not rise across a join');
     const durations = new Uint32Array(count);
     for (let i = 0; i + 1 < count; i++) durations[i] = dts[i + 1]! - dts[i]!;
     durations[count - 1] = frameTicks;
@@ -151,11 +170,25 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
       const audio = audioMovie.gated.audio!;
       const rate = audio.track.timescale;
       const edit = audio.track.edit;
-      const shown = edit ? rescale(edit.segmentDuration, T, audioMovie.gated.movie.timescale) : rescale(audio.samples.end - mediaStart(audio), T, rate);
-      tracks.push(sliceTrack(audio, { first: 0, end: audio.samples.count }, { mediaTime: mediaStart(audio), segmentDuration: shown }));
+      const shown = edit
+        ? rescale(edit.segmentDuration, T, audioMovie.gated.movie.timescale)
+        : rescale(audio.samples.end - mediaStart(audio), T, rate);
+      tracks.push(
+        sliceTrack(
+          audio,
+          { first: 0, end: audio.samples.count },
+          { mediaTime: mediaStart(audio), segmentDuration: shown },
+        ),
+      );
       const file = opened.length - 1;
       for (let j = 0; j < audio.samples.count; j++) {
-        placed.push({ track: 1, file, offset: audio.samples.offset[j]!, size: audio.samples.size[j]!, time: (audio.samples.dts[j]! - mediaStart(audio)) / rate });
+        placed.push({
+          track: 1,
+          file,
+          offset: audio.samples.offset[j]!,
+          size: audio.samples.size[j]!,
+          time: (audio.samples.dts[j]! - mediaStart(audio)) / rate,
+        });
       }
     }
 
@@ -175,7 +208,10 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
       previous = p.track;
       payload += p.size;
     }
-    const chunks = tracks.map((_, t) => ({ offsets: Float64Array.from(chunkOffsets[t]!), samplesPerChunk: Uint32Array.from(chunkSamples[t]!) }));
+    const chunks = tracks.map((_, t) => ({
+      offsets: Float64Array.from(chunkOffsets[t]!),
+      samplesPerChunk: Uint32Array.from(chunkSamples[t]!),
+    }));
     const { head } = writeMovieHead(
       movieSpecFrom(stageMovie.gated.movie, T, videoBrands('h264')),
       tracks,
@@ -192,7 +228,8 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
         const first = order[i]!.p;
         let end = first.offset + first.size;
         let j = i + 1;
-        while (j < order.length && order[j]!.p.file === first.file && order[j]!.p.offset === end) end += order[j++]!.p.size;
+        while (j < order.length && order[j]!.p.file === first.file && order[j]!.p.offset === end)
+          end += order[j++]!.p.size;
         for await (const piece of opened[first.file]!.source.stream(first.offset, end - first.offset)) {
           await file.write(piece, 0, piece.length, position);
           position += piece.length;

@@ -33,12 +33,20 @@ export interface PlannedStage {
 }
 
 /** Gates the input and chooses the stage's samples; `{ fallback }` for inputs the planner cannot cut. */
-export async function planSmartStage(ctx: OpContext, url: string, start: number, stageEnd: number): Promise<PlannedStage | { fallback: string }> {
+export async function planSmartStage(
+  ctx: OpContext,
+  url: string,
+  start: number,
+  stageEnd: number,
+): Promise<PlannedStage | { fallback: string }> {
   const source = ctx.bytes(url);
   try {
     const gated = await loadMovie(source, ctx.config.limits, { video: true });
     if (start >= gated.duration) {
-      throw new ProcessorFailure('invalid_request', `start: ${start} s is past the end of the media (${ms(gated.duration)} s)`);
+      throw new ProcessorFailure(
+        'invalid_request',
+        `start: ${start} s is past the end of the media (${ms(gated.duration)} s)`,
+      );
     }
     // Other codecs: the ffmpeg path says why smart cannot splice them.
     if (gated.video?.entry.codec !== 'h264') return { fallback: `video codec ${gated.video?.entry.codec ?? 'none'}` };
@@ -95,7 +103,10 @@ async function take(out: StageFile, block: Uint8Array, at: number): Promise<void
 export async function writeSmartStage(ctx: OpContext, planned: PlannedStage): Promise<CutStage> {
   const { plan, gated, source } = planned;
   const tracks = [plan.video, ...(plan.audio ? [plan.audio] : [])];
-  const samplesOf = (t: PlannedTrack) => ({ offsets: t.source.samples.offset.subarray(t.range.first, t.range.end), sizes: t.output.sizes });
+  const samplesOf = (t: PlannedTrack) => ({
+    offsets: t.source.samples.offset.subarray(t.range.first, t.range.end),
+    sizes: t.output.sizes,
+  });
   // One read covers both tracks (each file's samples lie inside the spans of both together).
   const { spans } = layoutSamples(tracks.map(samplesOf));
   const spec = movieSpecFrom(gated.movie, plan.timescale);
@@ -107,7 +118,14 @@ export async function writeSmartStage(ctx: OpContext, planned: PlannedStage): Pr
       const { head, totalBytes } = writeMovieHead(spec, [track.output], layout.chunks, layout.payloadBytes);
       const path = join(ctx.tempDir, names[i]!);
       const file = await open(path, 'w');
-      outputs.push({ path, file, parts: layout.parts as { start: number; end: number }[], next: 0, position: head.length, size: totalBytes });
+      outputs.push({
+        path,
+        file,
+        parts: layout.parts as { start: number; end: number }[],
+        next: 0,
+        position: head.length,
+        size: totalBytes,
+      });
       await file.write(head, 0, head.length, 0);
     }
     for (const span of spans) {
@@ -117,10 +135,17 @@ export async function writeSmartStage(ctx: OpContext, planned: PlannedStage): Pr
         at += block.length;
       }
     }
-    if (outputs.some((out) => out.next < out.parts.length || out.position !== out.size)) throw new Error('a stage file came out short');
+    if (outputs.some((out) => out.next < out.parts.length || out.position !== out.size))
+      throw new Error('a stage file came out short');
   } finally {
     await Promise.all(outputs.map((out) => out.file.close()));
   }
   log('info', 'smart stage written in-process', { requests: spans.length });
-  return { keyframe: plan.keyframeTime, video: outputs[0]!.path, audio: outputs[1]?.path ?? null, packets: stagePackets(plan.video), timescale: plan.video.output.timescale };
+  return {
+    keyframe: plan.keyframeTime,
+    video: outputs[0]!.path,
+    audio: outputs[1]?.path ?? null,
+    packets: stagePackets(plan.video),
+    timescale: plan.video.output.timescale,
+  };
 }

@@ -40,7 +40,12 @@ class SpanCursor {
   }
 }
 
-export async function* streamPayload(source: ByteSource, parts: readonly PayloadPart[], spans: readonly ReadSpan[], replacement?: Replacement): AsyncGenerator<Uint8Array> {
+export async function* streamPayload(
+  source: ByteSource,
+  parts: readonly PayloadPart[],
+  spans: readonly ReadSpan[],
+  replacement?: Replacement,
+): AsyncGenerator<Uint8Array> {
   let span = -1;
   let cursor: SpanCursor | null = null;
   try {

@@ -6,9 +6,24 @@ import { layoutSamples } from './sample-layout.ts';
 import { streamPayload } from './stream-payload.ts';
 import { type MovieSpec, writeMovieHead } from './write-movie.ts';
 
-export async function writeMp4File(path: string, spec: MovieSpec, tracks: readonly PlannedTrack[], source: ByteSource): Promise<void> {
-  const layout = layoutSamples(tracks.map((t) => ({ offsets: t.source.samples.offset.subarray(t.range.first, t.range.end), sizes: t.output.sizes })));
-  const { head } = writeMovieHead(spec, tracks.map((t) => t.output), layout.chunks, layout.payloadBytes);
+export async function writeMp4File(
+  path: string,
+  spec: MovieSpec,
+  tracks: readonly PlannedTrack[],
+  source: ByteSource,
+): Promise<void> {
+  const layout = layoutSamples(
+    tracks.map((t) => ({
+      offsets: t.source.samples.offset.subarray(t.range.first, t.range.end),
+      sizes: t.output.sizes,
+    })),
+  );
+  const { head } = writeMovieHead(
+    spec,
+    tracks.map((t) => t.output),
+    layout.chunks,
+    layout.payloadBytes,
+  );
   const file = await open(path, 'w');
   try {
     let position = 0;

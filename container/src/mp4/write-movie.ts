@@ -40,17 +40,38 @@ export interface MovieSpec {
 }
 
 /** An output's movie header from its source's: the same creation times, at `timescale`. */
-export function movieSpecFrom(source: { creationTime: number; modificationTime: number }, timescale: number, brands: string[] = []): MovieSpec {
+export function movieSpecFrom(
+  source: { creationTime: number; modificationTime: number },
+  timescale: number,
+  brands: string[] = [],
+): MovieSpec {
   return { timescale, creationTime: source.creationTime, modificationTime: source.modificationTime, brands };
 }
 
 /** The compatible brand an output names for its video codec (avc1 for H.264). */
 export const videoBrands = (codec: string): string[] => (codec === 'h264' ? ['avc1'] : []);
 
-const UNITY_MATRIX = new Fields().u32(0x10000).u32(0).u32(0).u32(0).u32(0x10000).u32(0).u32(0).u32(0).u32(0x40000000).done();
+const UNITY_MATRIX = new Fields()
+  .u32(0x10000)
+  .u32(0)
+  .u32(0)
+  .u32(0)
+  .u32(0x10000)
+  .u32(0)
+  .u32(0)
+  .u32(0)
+  .u32(0x40000000)
+  .done();
 
 /** A table box: header fields then `count` entries of `entryBytes`, written straight into one buffer. */
-function table(type: string, version: number, head: Buffer, count: number, entryBytes: number, write: (buf: Buffer, at: number, i: number) => void): Buffer {
+function table(
+  type: string,
+  version: number,
+  head: Buffer,
+  count: number,
+  entryBytes: number,
+  write: (buf: Buffer, at: number, i: number) => void,
+): Buffer {
   const body = Buffer.alloc(head.length + count * entryBytes);
   head.copy(body, 0);
   for (let i = 0; i < count; i++) write(body, head.length + i * entryBytes, i);
@@ -90,10 +111,14 @@ function sampleTable(track: OutputTrack, chunks: TrackChunks, payloadStart: numb
       }),
     );
   }
-  if (track.sync && track.sync.some((v) => v === 0)) {
+  if (track.sync?.some((v) => v === 0)) {
     const numbers: number[] = [];
-    track.sync.forEach((v, i) => v && numbers.push(i + 1));
-    parts.push(table('stss', 0, count32(numbers.length), numbers.length, 4, (b, at, i) => b.writeUInt32BE(numbers[i]!, at)));
+    track.sync.forEach((v, i) => {
+      if (v) numbers.push(i + 1);
+    });
+    parts.push(
+      table('stss', 0, count32(numbers.length), numbers.length, 4, (b, at, i) => b.writeUInt32BE(numbers[i]!, at)),
+    );
   }
   const perChunk = runs(chunks.samplesPerChunk);
   let firstChunk = 1;
@@ -114,18 +139,30 @@ function sampleTable(track: OutputTrack, chunks: TrackChunks, payloadStart: numb
   parts.push(
     constant
       ? fullBox('stsz', 0, 0, new Fields().u32(constant).u32(sizes.length).done())
-      : table('stsz', 0, new Fields().u32(0).u32(sizes.length).done(), sizes.length, 4, (b, at, i) => b.writeUInt32BE(sizes[i]!, at)),
+      : table('stsz', 0, new Fields().u32(0).u32(sizes.length).done(), sizes.length, 4, (b, at, i) =>
+          b.writeUInt32BE(sizes[i]!, at),
+        ),
   );
   const offsets = chunks.offsets;
   parts.push(
     wideOffsets
-      ? table('co64', 0, count32(offsets.length), offsets.length, 8, (b, at, i) => b.writeBigUInt64BE(BigInt(payloadStart + offsets[i]!), at))
-      : table('stco', 0, count32(offsets.length), offsets.length, 4, (b, at, i) => b.writeUInt32BE(payloadStart + offsets[i]!, at)),
+      ? table('co64', 0, count32(offsets.length), offsets.length, 8, (b, at, i) =>
+          b.writeBigUInt64BE(BigInt(payloadStart + offsets[i]!), at),
+        )
+      : table('stco', 0, count32(offsets.length), offsets.length, 4, (b, at, i) =>
+          b.writeUInt32BE(payloadStart + offsets[i]!, at),
+        ),
   );
   return box('stbl', ...parts);
 }
 
-function trackBox(track: OutputTrack, trackId: number, chunks: TrackChunks, payloadStart: number, wideOffsets: boolean): Buffer {
+function trackBox(
+  track: OutputTrack,
+  trackId: number,
+  chunks: TrackChunks,
+  payloadStart: number,
+  wideOffsets: boolean,
+): Buffer {
   const h = track.header;
   const duration = track.edit.segmentDuration;
   const mediaDuration = track.durations.reduce((n, d) => n + d, 0);
@@ -133,7 +170,15 @@ function trackBox(track: OutputTrack, trackId: number, chunks: TrackChunks, payl
   const tkhd = new Fields();
   if (tkhdV) tkhd.u64(h.creationTime).u64(h.modificationTime).u32(trackId).u32(0).u64(duration);
   else tkhd.u32(h.creationTime).u32(h.modificationTime).u32(trackId).u32(0).u32(duration);
-  tkhd.zeros(8).i16(h.layer).i16(h.alternateGroup).i16(track.handler === 'soun' ? h.volume || 0x100 : 0).u16(0).bytes(h.matrix).u32(h.width).u32(h.height);
+  tkhd
+    .zeros(8)
+    .i16(h.layer)
+    .i16(h.alternateGroup)
+    .i16(track.handler === 'soun' ? h.volume || 0x100 : 0)
+    .u16(0)
+    .bytes(h.matrix)
+    .u32(h.width)
+    .u32(h.height);
   const elstV = needs64(duration, track.edit.mediaTime) ? 1 : 0;
   const elst = new Fields().u32(1);
   if (elstV) elst.u64(duration).i64(track.edit.mediaTime);
@@ -154,10 +199,22 @@ function trackBox(track: OutputTrack, trackId: number, chunks: TrackChunks, payl
     box(
       'mdia',
       fullBox('mdhd', mdhdV, 0, mdhd.done()),
-      fullBox('hdlr', 0, 0, new Fields().u32(0).fourcc(track.handler).zeros(12).bytes(Buffer.from(`${handlerName}\0`, 'latin1')).done()),
+      fullBox(
+        'hdlr',
+        0,
+        0,
+        new Fields()
+          .u32(0)
+          .fourcc(track.handler)
+          .zeros(12)
+          .bytes(Buffer.from(`${handlerName}\0`, 'latin1'))
+          .done(),
+      ),
       box(
         'minf',
-        video ? fullBox('vmhd', 0, 1, new Fields().zeros(8).done()) : fullBox('smhd', 0, 0, new Fields().zeros(4).done()),
+        video
+          ? fullBox('vmhd', 0, 1, new Fields().zeros(8).done())
+          : fullBox('smhd', 0, 0, new Fields().zeros(4).done()),
         box('dinf', fullBox('dref', 0, 0, count32(1), fullBox('url ', 0, 1))),
         sampleTable(track, chunks, payloadStart, wideOffsets),
       ),
@@ -174,8 +231,17 @@ export interface WrittenHead {
   duration: number;
 }
 
-export function writeMovieHead(spec: MovieSpec, tracks: OutputTrack[], chunks: TrackChunks[], payloadBytes: number): WrittenHead {
-  const ftyp = box('ftyp', new Fields().fourcc('isom').u32(0x200).fourcc('isom').fourcc('iso2').done(), ...[...spec.brands, 'mp41'].map((b) => Buffer.from(b, 'latin1')));
+export function writeMovieHead(
+  spec: MovieSpec,
+  tracks: OutputTrack[],
+  chunks: TrackChunks[],
+  payloadBytes: number,
+): WrittenHead {
+  const ftyp = box(
+    'ftyp',
+    new Fields().fourcc('isom').u32(0x200).fourcc('isom').fourcc('iso2').done(),
+    ...[...spec.brands, 'mp41'].map((b) => Buffer.from(b, 'latin1')),
+  );
   const duration = Math.max(...tracks.map((t) => t.edit.segmentDuration));
   const mdatHeader = boxHeader('mdat', payloadBytes);
   const build = (payloadStart: number, wide: boolean) => {
@@ -183,8 +249,18 @@ export function writeMovieHead(spec: MovieSpec, tracks: OutputTrack[], chunks: T
     const mvhd = new Fields();
     if (mvhdV) mvhd.u64(spec.creationTime).u64(spec.modificationTime).u32(spec.timescale).u64(duration);
     else mvhd.u32(spec.creationTime).u32(spec.modificationTime).u32(spec.timescale).u32(duration);
-    mvhd.u32(0x00010000).u16(0x0100).zeros(10).bytes(UNITY_MATRIX).zeros(24).u32(tracks.length + 1);
-    return box('moov', fullBox('mvhd', mvhdV, 0, mvhd.done()), ...tracks.map((t, i) => trackBox(t, i + 1, chunks[i]!, payloadStart, wide)));
+    mvhd
+      .u32(0x00010000)
+      .u16(0x0100)
+      .zeros(10)
+      .bytes(UNITY_MATRIX)
+      .zeros(24)
+      .u32(tracks.length + 1);
+    return box(
+      'moov',
+      fullBox('mvhd', mvhdV, 0, mvhd.done()),
+      ...tracks.map((t, i) => trackBox(t, i + 1, chunks[i]!, payloadStart, wide)),
+    );
   };
   // Offsets depend on the moov's size, which does not depend on their values: build once to measure.
   const lastOffset = Math.max(0, ...chunks.map((c) => c.offsets[c.offsets.length - 1] ?? 0));

@@ -42,23 +42,42 @@ export const audioOperation: Operation<'audio'> = {
     ctx.progress(0, 'probing');
     const videoSource = urlSource(request.video);
     const audioSource = urlSource(request.audio);
-    const [{ info: video }, { info: track }] = await Promise.all([ctx.probe(videoSource, { video: true }), ctx.probe(audioSource, { audio: true })]);
+    const [{ info: video }, { info: track }] = await Promise.all([
+      ctx.probe(videoSource, { video: true }),
+      ctx.probe(audioSource, { audio: true }),
+    ]);
     ctx.expectWholeRead(videoSource);
     ctx.expectWholeRead(audioSource);
     const mix = request.mode === 'mix' && video.audio !== null;
     const duration = request.trim_to_audio ? track.duration : Math.max(video.duration, track.duration);
     const out = join(ctx.tempDir, 'output.mp4');
     const audioArgs = mix
-      ? [...(await filterScriptArgs(ctx.tempDir, 'mix', '-filter_complex_script', mixGraph(request.duck_to ?? DEFAULT_DUCK_TO, request.sidechain ?? false))), '-map', `0:${video.video!.index}`, '-map', '[mixed]']
+      ? [
+          ...(await filterScriptArgs(
+            ctx.tempDir,
+            'mix',
+            '-filter_complex_script',
+            mixGraph(request.duck_to ?? DEFAULT_DUCK_TO, request.sidechain ?? false),
+          )),
+          '-map',
+          `0:${video.video!.index}`,
+          '-map',
+          '[mixed]',
+        ]
       : ['-map', `0:${video.video!.index}`, '-map', `1:${track.audio!.index}`];
     await ctx.ffmpeg(
       [
         ...ctx.input(videoSource),
         ...ctx.input(audioSource),
         ...audioArgs,
-        '-c:v', 'copy', ...aacArgs(null, 192_000), '-ar', '48000',
+        '-c:v',
+        'copy',
+        ...aacArgs(null, 192_000),
+        '-ar',
+        '48000',
         ...(request.trim_to_audio ? ['-t', track.duration.toFixed(3)] : []),
-        ...MP4_FASTSTART, out,
+        ...MP4_FASTSTART,
+        out,
       ],
       { expectedDuration: duration, onProgress: (f) => ctx.progress(5 + f * 85, mix ? 'mixing' : 'replacing audio') },
     );

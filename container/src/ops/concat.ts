@@ -42,17 +42,29 @@ async function stagePiece(ctx: OpContext, input: ConcatRequest['inputs'][number]
     // Each cut keeps its intermediates in its own sub-directory.
     const scratch = join(ctx.tempDir, `cut-${index}`);
     await mkdir(scratch);
-    const { written } = await cutToFile({ ...ctx, tempDir: scratch }, source, info, { start, end, mode: 'smart' }, path);
+    const { written } = await cutToFile(
+      { ...ctx, tempDir: scratch },
+      source,
+      info,
+      { start, end, mode: 'smart' },
+      path,
+    );
     return { path, info: await written };
   }
   // MP4/MOV the processor understands: copied in-process (one read, one ffprobe of the result).
-  if (ctx.config.inProcessMp4 && (await copyWholeInProcess(ctx, input.url, path))) return { path, info: await ctx.inspect(path) };
+  if (ctx.config.inProcessMp4 && (await copyWholeInProcess(ctx, input.url, path)))
+    return { path, info: await ctx.inspect(path) };
   const { info } = await ctx.probe(source, { video: true });
   ctx.expectWholeRead(source);
   await ctx.ffmpeg([
     ...ctx.input(source),
-    '-map', `0:${info.video!.index}`, ...(info.audio ? ['-map', `0:${info.audio.index}`] : []),
-    '-c', 'copy', ...MP4_FASTSTART, path,
+    '-map',
+    `0:${info.video!.index}`,
+    ...(info.audio ? ['-map', `0:${info.audio.index}`] : []),
+    '-c',
+    'copy',
+    ...MP4_FASTSTART,
+    path,
   ]);
   return { path, info: await ctx.inspect(path) };
 }
@@ -62,7 +74,13 @@ function even(n: number): number {
 }
 
 /** One encode: every piece scaled (letterboxed) to the target, same fps, pixel format and audio. */
-async function encodeAll(ctx: OpContext, pieces: Piece[], target: { width: number; height: number; fps: number }, maxDuration: number | undefined, out: string): Promise<void> {
+async function encodeAll(
+  ctx: OpContext,
+  pieces: Piece[],
+  target: { width: number; height: number; fps: number },
+  maxDuration: number | undefined,
+  out: string,
+): Promise<void> {
   const chains: string[] = [];
   const labels: string[] = [];
   pieces.forEach((piece, i) => {
@@ -70,7 +88,8 @@ async function encodeAll(ctx: OpContext, pieces: Piece[], target: { width: numbe
       `[${i}:v:0]scale=${target.width}:${target.height}:force_original_aspect_ratio=decrease,` +
         `pad=${target.width}:${target.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${target.fps},format=yuv420p[v${i}]`,
     );
-    if (piece.info.audio) chains.push(`[${i}:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[a${i}]`);
+    if (piece.info.audio)
+      chains.push(`[${i}:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[a${i}]`);
     else chains.push(`anullsrc=r=48000:cl=stereo,atrim=duration=${piece.info.duration.toFixed(6)}[a${i}]`);
     labels.push(`[v${i}][a${i}]`);
   });
@@ -80,13 +99,32 @@ async function encodeAll(ctx: OpContext, pieces: Piece[], target: { width: numbe
     [
       ...pieces.flatMap((p) => ctx.input({ kind: 'local', path: p.path, formats: ['mov'] })),
       ...(await filterScriptArgs(ctx.tempDir, 'concat', '-filter_complex_script', chains.join(';'))),
-      '-map', '[v]', '-map', '[a]',
-      '-c:v', 'libx264', '-preset', 'fast', '-crf', '20', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '192k',
+      '-map',
+      '[v]',
+      '-map',
+      '[a]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '20',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '192k',
       ...(maxDuration ? ['-t', maxDuration.toFixed(3)] : []),
-      ...MP4_FASTSTART, out,
+      ...MP4_FASTSTART,
+      out,
     ],
-    { expectedDuration: Math.min(total, maxDuration ?? Infinity), onProgress: (f) => ctx.progress(50 + f * 40, 'encoding') },
+    {
+      expectedDuration: Math.min(total, maxDuration ?? Infinity),
+      onProgress: (f) => ctx.progress(50 + f * 40, 'encoding'),
+    },
   );
 }
 
@@ -118,10 +156,14 @@ async function copyAll(ctx: OpContext, pieces: Piece[], maxDuration: number | un
     ...ctx.input({ kind: 'local', path: listPath, formats: ['concat', 'mov'] }, ['-f', 'concat', '-safe', '1']),
     ...(withAudio ? pieces.flatMap((p) => ctx.input({ kind: 'local', path: p.path, formats: ['mov'] })) : []),
     ...(withAudio ? await filterScriptArgs(ctx.tempDir, 'audio', '-filter_complex_script', audioGraph) : []),
-    '-map', '0:v:0', ...(withAudio ? ['-map', '[a]', '-c:a', 'aac', '-b:a', '192k'] : []),
-    '-c:v', 'copy',
+    '-map',
+    '0:v:0',
+    ...(withAudio ? ['-map', '[a]', '-c:a', 'aac', '-b:a', '192k'] : []),
+    '-c:v',
+    'copy',
     ...(maxDuration ? ['-t', maxDuration.toFixed(3)] : []),
-    ...MP4_FASTSTART, out,
+    ...MP4_FASTSTART,
+    out,
   ]);
 }
 
@@ -152,8 +194,14 @@ export const concatOperation: Operation<'concat'> = {
     if (failure) throw (failure as { error: unknown }).error;
     const first = pieces[0]!.info.video!;
     const signatures = new Set(pieces.map((p) => copySignature(p.info)));
-    const target = request.normalize ?? { width: even(first.width), height: even(first.height), fps: Math.round(first.fps * 1000) / 1000 || 30 };
-    const normaliseAsked = request.normalize && (first.width !== target.width || first.height !== target.height || Math.abs(first.fps - target.fps) > 0.01);
+    const target = request.normalize ?? {
+      width: even(first.width),
+      height: even(first.height),
+      fps: Math.round(first.fps * 1000) / 1000 || 30,
+    };
+    const normaliseAsked =
+      request.normalize &&
+      (first.width !== target.width || first.height !== target.height || Math.abs(first.fps - target.fps) > 0.01);
     const out = join(ctx.tempDir, 'output.mp4');
     let mode: ConcatResult['mode_used'] = 'copy';
     if (signatures.size === 1 && !normaliseAsked) {
@@ -164,6 +212,12 @@ export const concatOperation: Operation<'concat'> = {
       await encodeAll(ctx, pieces, target, request.max_duration, out);
     }
     const { written, size } = await ctx.deliver(out, request.output);
-    return { mode_used: mode, duration: ms(written.duration), width: written.video?.width ?? 0, height: written.video?.height ?? 0, size_bytes: size };
+    return {
+      mode_used: mode,
+      duration: ms(written.duration),
+      width: written.video?.width ?? 0,
+      height: written.video?.height ?? 0,
+      size_bytes: size,
+    };
   },
 };

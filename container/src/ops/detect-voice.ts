@@ -11,8 +11,15 @@ export const detectVoiceOperation: Operation<'detect-voice'> = {
     const source = urlSource(request.input);
     const { info } = await ctx.probe(source);
     const { input: _input, ...params } = request;
-    const detection = await detectVoice(ctx, source, info, withVoiceDefaults(params), (f) => ctx.progress(5 + f * 90, 'detecting speech'));
-    const segments = detection.segments.map((s) => ({ start: ms(s.start), end: ms(s.end), duration: ms(s.end - s.start), confidence: Math.round(s.confidence * 1000) / 1000 }));
+    const detection = await detectVoice(ctx, source, info, withVoiceDefaults(params), (f) =>
+      ctx.progress(5 + f * 90, 'detecting speech'),
+    );
+    const segments = detection.segments.map((s) => ({
+      start: ms(s.start),
+      end: ms(s.end),
+      duration: ms(s.end - s.start),
+      confidence: Math.round(s.confidence * 1000) / 1000,
+    }));
     return {
       segments,
       total_voice_duration: ms(segments.reduce((sum, s) => sum + s.duration, 0)),

@@ -16,7 +16,12 @@ export const extractOperation: Operation<'extract'> = {
     const transformed = Boolean(request.transforms?.flip_horizontal || request.transforms?.rotate);
     if (request.mode === 'copy' && !request.mute && !transformed && ctx.config.inProcessMp4) {
       // MP4/MOV the processor fully understands: cut without a child process (else ffmpeg below).
-      const done = await copyCutInProcess(ctx, { url: request.input.url, start: request.start, end: request.end, output: request.output });
+      const done = await copyCutInProcess(ctx, {
+        url: request.input.url,
+        start: request.start,
+        end: request.end,
+        output: request.output,
+      });
       if (!('fallback' in done)) return done;
     }
     const source = urlSource(request.input);
@@ -29,13 +34,18 @@ export const extractOperation: Operation<'extract'> = {
       const planned = await planSmartStage(ctx, request.input.url, request.start, request.end + STAGE_MARGIN_SECONDS);
       if (!('fallback' in planned)) {
         // Both settle before going on: neither keeps writing into the temp dir after a failure.
-        const [probed, staged] = await Promise.allSettled([ctx.probe(source, { video: true }), writeSmartStage(ctx, planned)]);
+        const [probed, staged] = await Promise.allSettled([
+          ctx.probe(source, { video: true }),
+          writeSmartStage(ctx, planned),
+        ]);
         if (probed.status === 'rejected') throw probed.reason;
         if (staged.status === 'rejected') throw staged.reason;
         cut = cutToFile(ctx, source, probed.value.info, request, out, { staged: staged.value, upload });
       }
     }
-    cut ??= probeForCut(ctx, source, request.start).then((info) => cutToFile(ctx, source, info, request, out, { upload }));
+    cut ??= probeForCut(ctx, source, request.start).then((info) =>
+      cutToFile(ctx, source, info, request, out, { upload }),
+    );
     const { written: inspected, uploaded, mode_used, fallback_reason, actual_start } = await cut;
     ctx.progress(92, 'uploading');
     // Reading the result back and uploading it overlap (a smart cut was uploaded while verified).

@@ -29,14 +29,23 @@ export const framesOperation: Operation<'frames'> = {
     await ctx.ffmpeg(
       [
         ...ctx.input(source, ['-ss', start.toFixed(3), '-t', span.toFixed(3)]),
-        '-map', `0:${info.video!.index}`,
+        '-map',
+        `0:${info.video!.index}`,
         // The first frame at or after each multiple of the interval (fps= would keep the last
         // frame of each interval instead). Timestamps restart at 0 at the seek point.
-        '-vf', `select='gte(t,selected_n*${request.interval})',scale='min(${request.max_width},iw)':-2`,
-        '-fps_mode', 'vfr',
-        '-frames:v', String(count),
-        '-c:v', 'mjpeg', '-q:v', String(jpegQscale(request.quality ?? 80)),
-        '-f', 'image2', pattern,
+        '-vf',
+        `select='gte(t,selected_n*${request.interval})',scale='min(${request.max_width},iw)':-2`,
+        '-fps_mode',
+        'vfr',
+        '-frames:v',
+        String(count),
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        String(jpegQscale(request.quality ?? 80)),
+        '-f',
+        'image2',
+        pattern,
       ],
       { expectedDuration: span, onProgress: (f) => ctx.progress(5 + f * 85, 'decoding') },
     );
@@ -46,7 +55,12 @@ export const framesOperation: Operation<'frames'> = {
     const frames: FramesResult['frames'] = [];
     for (const [i, name] of names.entries()) {
       const data = await readFile(join(ctx.tempDir, name));
-      frames.push({ time: ms(start + i * request.interval), width: first.video?.width ?? 0, height: first.video?.height ?? 0, jpeg_base64: data.toString('base64') });
+      frames.push({
+        time: ms(start + i * request.interval),
+        width: first.video?.width ?? 0,
+        height: first.video?.height ?? 0,
+        jpeg_base64: data.toString('base64'),
+      });
     }
     return { frames };
   },

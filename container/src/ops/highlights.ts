@@ -4,7 +4,13 @@
  * scoring and selection are the analysis module's (container/src/analysis/highlights.ts).
  */
 import type { HighlightsResult } from '../../../shared/processor/operations.ts';
-import { type AnalysisFrame, analyzeHighlights, HIGHLIGHT_FRAME_HEIGHT, HIGHLIGHT_FRAME_WIDTH, HIGHLIGHT_SAMPLE_FPS } from '../analysis/highlights.ts';
+import {
+  type AnalysisFrame,
+  analyzeHighlights,
+  HIGHLIGHT_FRAME_HEIGHT,
+  HIGHLIGHT_FRAME_WIDTH,
+  HIGHLIGHT_SAMPLE_FPS,
+} from '../analysis/highlights.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, urlSource } from '../operation.ts';
 
@@ -21,15 +27,23 @@ export const highlightsOperation: Operation<'highlights'> = {
     await ctx.ffmpeg(
       [
         ...ctx.input(source),
-        '-map', `0:${info.video!.index}`, '-an',
-        '-vf', `fps=${HIGHLIGHT_SAMPLE_FPS},scale=${HIGHLIGHT_FRAME_WIDTH}:${HIGHLIGHT_FRAME_HEIGHT}:flags=area,format=gray`,
-        '-f', 'rawvideo', 'pipe:1',
+        '-map',
+        `0:${info.video!.index}`,
+        '-an',
+        '-vf',
+        `fps=${HIGHLIGHT_SAMPLE_FPS},scale=${HIGHLIGHT_FRAME_WIDTH}:${HIGHLIGHT_FRAME_HEIGHT}:flags=area,format=gray`,
+        '-f',
+        'rawvideo',
+        'pipe:1',
       ],
       {
         onStdout: (chunk) => {
           pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
           while (pending.length >= frameBytes) {
-            frames.push({ time: frames.length / HIGHLIGHT_SAMPLE_FPS, gray: new Uint8Array(pending.subarray(0, frameBytes)) });
+            frames.push({
+              time: frames.length / HIGHLIGHT_SAMPLE_FPS,
+              gray: new Uint8Array(pending.subarray(0, frameBytes)),
+            });
             pending = pending.subarray(frameBytes);
           }
           ctx.progress(5 + Math.min(1, frames.length / HIGHLIGHT_SAMPLE_FPS / info.duration) * 85, 'scoring motion');

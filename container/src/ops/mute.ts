@@ -27,13 +27,21 @@ export const muteOperation: Operation<'mute'> = {
     const { info } = await ctx.probe(source, { video: true, audio: true });
     let intervals = request.intervals;
     if (!intervals) {
-      const detection = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) => ctx.progress(2 + f * 38, 'detecting speech'));
+      const detection = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) =>
+        ctx.progress(2 + f * 38, 'detecting speech'),
+      );
       intervals = detection.segments.map((s) => ({ start: s.start, end: s.end }));
     }
     ctx.expectWholeRead(source);
     const normalised = normaliseIntervals(intervals, info.duration);
     const filter = muteFilter(
-      { intervals: normalised, mode: request.mode, keep: request.keep_percentage, fadeDuration: request.fade_duration, denoise: request.denoise },
+      {
+        intervals: normalised,
+        mode: request.mode,
+        keep: request.keep_percentage,
+        fadeDuration: request.fade_duration,
+        denoise: request.denoise,
+      },
       info.duration,
     );
     const out = join(ctx.tempDir, 'output.mp4');
@@ -41,8 +49,12 @@ export const muteOperation: Operation<'mute'> = {
     await ctx.ffmpeg(
       [
         ...ctx.input(source),
-        '-map', `0:${info.video!.index}`, '-map', `0:${info.audio!.index}`,
-        '-c:v', 'copy',
+        '-map',
+        `0:${info.video!.index}`,
+        '-map',
+        `0:${info.audio!.index}`,
+        '-c:v',
+        'copy',
         ...(filter ? await filterScriptArgs(ctx.tempDir, 'mute', '-filter_script:a', filter) : []),
         ...aacArgs(info.audio),
         ...MP4_FASTSTART,
@@ -51,6 +63,11 @@ export const muteOperation: Operation<'mute'> = {
       { expectedDuration: info.duration, onProgress: (f) => ctx.progress(base + f * (90 - base), 'muting') },
     );
     const { written, size } = await ctx.deliver(out, request.output);
-    return { intervals: normalised.map((r) => ({ start: ms(r.start), end: ms(r.end) })), duration: ms(written.duration), video_copied: true, size_bytes: size };
+    return {
+      intervals: normalised.map((r) => ({ start: ms(r.start), end: ms(r.end) })),
+      duration: ms(written.duration),
+      video_copied: true,
+      size_bytes: size,
+    };
   },
 };

@@ -57,7 +57,11 @@ export const probeOperation: Operation<'probe'> = {
   async run(request, ctx) {
     ctx.progress(0, 'probing');
     // One ffprobe run: headers plus the first packets, from which the keyframe spacing is measured.
-    const { info } = await ctx.probe(urlSource(request.input), {}, { packetsFrom: { time: 0, count: KEYFRAME_SAMPLE_PACKETS } });
+    const { info } = await ctx.probe(
+      urlSource(request.input),
+      {},
+      { packetsFrom: { time: 0, count: KEYFRAME_SAMPLE_PACKETS } },
+    );
     const interval = info.video ? keyframeInterval(info.packets, info.video.index) : null;
     return toProbeResult(info, interval);
   },

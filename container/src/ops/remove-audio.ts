@@ -16,7 +16,18 @@ export const removeAudioOperation: Operation<'remove-audio'> = {
     ctx.expectWholeRead(source);
     const out = join(ctx.tempDir, 'output.mp4');
     await ctx.ffmpeg(
-      [...ctx.input(source), '-map', `0:${info.video!.index}`, '-c:v', 'copy', '-an', '-sn', '-dn', ...MP4_FASTSTART, out],
+      [
+        ...ctx.input(source),
+        '-map',
+        `0:${info.video!.index}`,
+        '-c:v',
+        'copy',
+        '-an',
+        '-sn',
+        '-dn',
+        ...MP4_FASTSTART,
+        out,
+      ],
       { expectedDuration: info.duration, onProgress: (f) => ctx.progress(5 + f * 80, 'copying') },
     );
     const { written, size } = await ctx.deliver(out, request.output);

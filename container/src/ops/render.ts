@@ -81,7 +81,10 @@ export const renderOperation: Operation<'render'> = {
   check(request) {
     if (!request.subtitles) return request;
     parseSrt(request.subtitles.srt, 'subtitles.srt');
-    return { ...request, subtitles: { ...request.subtitles, style: plainFontFamily(request.subtitles.style, 'subtitles.style') } };
+    return {
+      ...request,
+      subtitles: { ...request.subtitles, style: plainFontFamily(request.subtitles.style, 'subtitles.style') },
+    };
   },
   async run(request, ctx): Promise<RenderResult> {
     const { preset } = request;
@@ -95,7 +98,12 @@ export const renderOperation: Operation<'render'> = {
         extensions.push({ source, info: (await ctx.probe(source, { video: true })).info });
       }
     }
-    const voice = request.voiceover ? { source: urlSource(request.voiceover), info: (await ctx.probe(urlSource(request.voiceover), { audio: true })).info } : null;
+    const voice = request.voiceover
+      ? {
+          source: urlSource(request.voiceover),
+          info: (await ctx.probe(urlSource(request.voiceover), { audio: true })).info,
+        }
+      : null;
     const clips = clipsToUse(main, extensions, request.target_duration);
     const natural = clips.reduce((sum, c) => sum + c.info.duration, 0);
     const duration = request.target_duration ?? main.info.duration;
@@ -110,7 +118,9 @@ export const renderOperation: Operation<'render'> = {
         ? `[${i}:${c.info.audio.index}]aresample=48000,${AUDIO_FORMAT},apad,atrim=duration=${c.info.duration.toFixed(6)}[a${i}]`
         : `anullsrc=r=48000:cl=stereo,atrim=duration=${c.info.duration.toFixed(6)}[a${i}]`,
     );
-    audioChains.push(`${clips.map((_, i) => `[a${i}]`).join('')}concat=n=${clips.length}:v=0:a=1,apad,atrim=duration=${duration.toFixed(6)}[bed]`);
+    audioChains.push(
+      `${clips.map((_, i) => `[a${i}]`).join('')}concat=n=${clips.length}:v=0:a=1,apad,atrim=duration=${duration.toFixed(6)}[bed]`,
+    );
     if (voice) {
       const duck = request.voiceover?.duck_to ?? DEFAULT_RENDER_DUCK;
       const voiceEnd = Math.min(voice.info.duration, duration);
@@ -119,12 +129,19 @@ export const renderOperation: Operation<'render'> = {
       audioChains.push('[ducked][voice]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]');
     }
     const wav = join(ctx.tempDir, 'mix.wav');
-    await ctx.ffmpeg([
-      ...inputs,
-      ...(voice ? ctx.input(voice.source) : []),
-      ...(await filterScriptArgs(ctx.tempDir, 'audio', '-filter_complex_script', audioChains.join(';'))),
-      '-map', voice ? '[mix]' : '[bed]', '-c:a', 'pcm_f32le', wav,
-    ], { expectedDuration: duration, onProgress: (f) => ctx.progress(5 + f * 15, 'mixing audio') });
+    await ctx.ffmpeg(
+      [
+        ...inputs,
+        ...(voice ? ctx.input(voice.source) : []),
+        ...(await filterScriptArgs(ctx.tempDir, 'audio', '-filter_complex_script', audioChains.join(';'))),
+        '-map',
+        voice ? '[mix]' : '[bed]',
+        '-c:a',
+        'pcm_f32le',
+        wav,
+      ],
+      { expectedDuration: duration, onProgress: (f) => ctx.progress(5 + f * 15, 'mixing audio') },
+    );
     const wavSource: InputSource = { kind: 'local', path: wav, formats: ['wav'] };
     let loudnorm: string | null = null;
     if (request.loudness_target !== undefined) {
@@ -144,7 +161,8 @@ export const renderOperation: Operation<'render'> = {
         `[${i}:${c.info.video!.index}]scale=${preset.width}:${preset.height}:force_original_aspect_ratio=increase,` +
         `crop=${preset.width}:${preset.height},setsar=1,fps=${preset.fps},format=yuv420p[v${i}]`,
     );
-    let picture = clips.length > 1 ? `${clips.map((_, i) => `[v${i}]`).join('')}concat=n=${clips.length}:v=1:a=0` : '[v0]null';
+    let picture =
+      clips.length > 1 ? `${clips.map((_, i) => `[v${i}]`).join('')}concat=n=${clips.length}:v=1:a=0` : '[v0]null';
     // Hold the last frame for whatever the clips do not cover, then cut to the target.
     if (duration > natural) picture += `,tpad=stop_mode=clone:stop_duration=${(duration - natural + 1).toFixed(3)}`;
     picture += `,trim=duration=${duration.toFixed(6)},setpts=PTS-STARTPTS`;
@@ -165,12 +183,40 @@ export const renderOperation: Operation<'render'> = {
         ...inputs,
         ...ctx.input(wavSource),
         ...(await filterScriptArgs(ctx.tempDir, 'render', '-filter_complex_script', videoChains.join(';'))),
-        '-map', '[video]', '-map', '[audio]',
-        '-c:v', 'libx264', '-preset', ctx.config.renderPreset, '-profile:v', preset.video_profile, '-level:v', preset.video_level,
-        '-crf', String(preset.crf), '-maxrate', String(maxrate), '-bufsize', String(maxrate * 2),
-        '-r', String(preset.fps), '-g', String(Math.round(preset.fps * 2)), '-pix_fmt', 'yuv420p',
-        '-c:a', 'aac', '-b:a', String(bitsPerSecond(preset.audio_bitrate)), '-ar', String(preset.audio_sample_rate), '-ac', '2',
-        ...MP4_FASTSTART, out,
+        '-map',
+        '[video]',
+        '-map',
+        '[audio]',
+        '-c:v',
+        'libx264',
+        '-preset',
+        ctx.config.renderPreset,
+        '-profile:v',
+        preset.video_profile,
+        '-level:v',
+        preset.video_level,
+        '-crf',
+        String(preset.crf),
+        '-maxrate',
+        String(maxrate),
+        '-bufsize',
+        String(maxrate * 2),
+        '-r',
+        String(preset.fps),
+        '-g',
+        String(Math.round(preset.fps * 2)),
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        String(bitsPerSecond(preset.audio_bitrate)),
+        '-ar',
+        String(preset.audio_sample_rate),
+        '-ac',
+        '2',
+        ...MP4_FASTSTART,
+        out,
       ],
       { expectedDuration: duration, onProgress: (f) => ctx.progress(25 + f * 60, 'encoding') },
     );
@@ -179,10 +225,22 @@ export const renderOperation: Operation<'render'> = {
     // Upload, read back and measure the loudness at once.
     const measured = async (): Promise<number | null> => {
       if (request.loudness_target === undefined) return null;
-      const value = Number((await measureLoudness(ctx, { kind: 'local', path: out, formats: ['mov'] }, request.loudness_target)).input_i);
+      const value = Number(
+        (await measureLoudness(ctx, { kind: 'local', path: out, formats: ['mov'] }, request.loudness_target)).input_i,
+      );
       return Number.isFinite(value) ? Math.round(value * 10) / 10 : null;
     };
-    const [written, loudness, size] = await Promise.all([ctx.inspect(out), measured(), ctx.upload(out, request.output)]);
-    return { duration: ms(written.duration), width: written.video?.width ?? 0, height: written.video?.height ?? 0, size_bytes: size, loudness_lufs: loudness };
+    const [written, loudness, size] = await Promise.all([
+      ctx.inspect(out),
+      measured(),
+      ctx.upload(out, request.output),
+    ]);
+    return {
+      duration: ms(written.duration),
+      width: written.video?.width ?? 0,
+      height: written.video?.height ?? 0,
+      size_bytes: size,
+      loudness_lufs: loudness,
+    };
   },
 };

@@ -22,7 +22,12 @@ const AUDIO_OUTPUTS: Record<string, string[]> = {
 };
 
 /** As the original (docs/compatibility.md#silence-removal): pad each span, then merge while the gap to the next is ≤ min_silence. */
-export function keptSpans(speech: readonly TimeRange[], duration: number, minSilence: number, padding: number): TimeRange[] {
+export function keptSpans(
+  speech: readonly TimeRange[],
+  duration: number,
+  minSilence: number,
+  padding: number,
+): TimeRange[] {
   const padded = speech
     .map((s) => ({ start: Math.max(0, s.start - padding), end: Math.min(duration, s.end + padding) }))
     .sort((a, b) => a.start - b.start);
@@ -36,9 +41,23 @@ export function keptSpans(speech: readonly TimeRange[], duration: number, minSil
 }
 
 /** Speech as the complement of the silences ffmpeg's silencedetect reports. */
-async function speechBySilenceDetect(ctx: OpContext, source: InputSource, info: MediaInfo, minSilence: number): Promise<TimeRange[]> {
+async function speechBySilenceDetect(
+  ctx: OpContext,
+  source: InputSource,
+  info: MediaInfo,
+  minSilence: number,
+): Promise<TimeRange[]> {
   const { stderr } = await ctx.ffmpeg(
-    [...ctx.input(source), '-map', `0:${info.audio!.index}`, '-af', `silencedetect=noise=-40dB:d=${minSilence}`, '-f', 'null', '-'],
+    [
+      ...ctx.input(source),
+      '-map',
+      `0:${info.audio!.index}`,
+      '-af',
+      `silencedetect=noise=-40dB:d=${minSilence}`,
+      '-f',
+      'null',
+      '-',
+    ],
     { logLevel: 'info' },
   );
   const speech: TimeRange[] = [];
@@ -49,7 +68,8 @@ async function speechBySilenceDetect(ctx: OpContext, source: InputSource, info: 
       if (at > cursor) speech.push({ start: cursor, end: at });
     } else cursor = at;
   }
-  if (cursor < info.duration && !/silence_start: [\d.]+\s*$/.test(stderr.trim())) speech.push({ start: cursor, end: info.duration });
+  if (cursor < info.duration && !/silence_start: [\d.]+\s*$/.test(stderr.trim()))
+    speech.push({ start: cursor, end: info.duration });
   return speech;
 }
 
@@ -63,7 +83,9 @@ export const silenceRemoveOperation: Operation<'silence-remove'> = {
     ctx.expectWholeRead(source);
     let speech: TimeRange[];
     try {
-      const detection = await detectVoice(ctx, source, info, withVoiceDefaults(SPEECH_PARAMS), (f) => ctx.progress(5 + f * 45, 'detecting speech'));
+      const detection = await detectVoice(ctx, source, info, withVoiceDefaults(SPEECH_PARAMS), (f) =>
+        ctx.progress(5 + f * 45, 'detecting speech'),
+      );
       speech = detection.segments;
     } catch (err) {
       if (ctx.signal.aborted) throw err;
@@ -72,15 +94,21 @@ export const silenceRemoveOperation: Operation<'silence-remove'> = {
     const kept = keptSpans(speech, info.duration, request.min_silence_duration, request.padding);
     // No speech found: keep everything rather than return nothing.
     const spans = kept.length ? kept : [{ start: 0, end: info.duration }];
-    const graph =
-      spans.map((s, i) => `[0:${info.audio!.index}]atrim=start=${s.start.toFixed(6)}:end=${s.end.toFixed(6)},asetpts=PTS-STARTPTS[k${i}]`).join(';') +
-      `;${spans.map((_, i) => `[k${i}]`).join('')}concat=n=${spans.length}:v=0:a=1[out]`;
+    const graph = `${spans
+      .map(
+        (s, i) =>
+          `[0:${info.audio!.index}]atrim=start=${s.start.toFixed(6)}:end=${s.end.toFixed(6)},asetpts=PTS-STARTPTS[k${i}]`,
+      )
+      .join(';')};${spans.map((_, i) => `[k${i}]`).join('')}concat=n=${spans.length}:v=0:a=1[out]`;
     const out = join(ctx.tempDir, 'output');
     ctx.progress(55, 'joining speech');
     await ctx.ffmpeg([
       ...ctx.input(source),
       ...(await filterScriptArgs(ctx.tempDir, 'kept', '-filter_complex_script', graph)),
-      '-map', '[out]', ...AUDIO_OUTPUTS[request.output.content_type]!, out,
+      '-map',
+      '[out]',
+      ...AUDIO_OUTPUTS[request.output.content_type]!,
+      out,
     ]);
     const { written, size } = await ctx.deliver(out, request.output);
     const newDuration = written.duration;

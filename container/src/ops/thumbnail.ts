@@ -31,13 +31,28 @@ export const thumbnailOperation: Operation<'thumbnail'> = {
       time = t;
       await ctx.ffmpeg([
         ...ctx.input(source, ['-ss', t.toFixed(3)]),
-        '-map', `0:${video.index}`, '-frames:v', '1', '-vf', `scale=${request.width}:-2`, ...args, '-f', 'image2', '-update', '1', out,
+        '-map',
+        `0:${video.index}`,
+        '-frames:v',
+        '1',
+        '-vf',
+        `scale=${request.width}:-2`,
+        ...args,
+        '-f',
+        'image2',
+        '-update',
+        '1',
+        out,
       ]);
       if (await exists(out)) break;
     }
     await outputSize(out, 'thumbnail');
     const { written: image, size } = await ctx.deliver(out, request.output);
-    return { time: ms(time), width: image.video?.width ?? request.width, height: image.video?.height ?? 0, size_bytes: size };
+    return {
+      time: ms(time),
+      width: image.video?.width ?? request.width,
+      height: image.video?.height ?? 0,
+      size_bytes: size,
+    };
   },
 };
-

@@ -56,7 +56,12 @@ export const ttsLocalOperation: Operation<'tts-local'> = {
     let offset = 0;
     for (const [i, pcm] of spoken.entries()) {
       const span = audibleSpan(pcm.samples);
-      if (span) cues.push({ start: ms((offset + span.first) / sampleRate), end: ms((offset + span.last + 1) / sampleRate), text: phrases[i]! });
+      if (span)
+        cues.push({
+          start: ms((offset + span.first) / sampleRate),
+          end: ms((offset + span.last + 1) / sampleRate),
+          text: phrases[i]!,
+        });
       offset += pcm.samples.length;
     }
     const track = new Int16Array(offset);
@@ -69,8 +74,23 @@ export const ttsLocalOperation: Operation<'tts-local'> = {
     await writeFile(wav, wavFile(track, sampleRate));
     const out = join(ctx.tempDir, 'speech.mp3');
     ctx.progress(75, 'encoding');
-    await ctx.ffmpeg([...ctx.input({ kind: 'local', path: wav, formats: ['wav'] }), '-c:a', 'libmp3lame', '-b:a', '128k', '-ar', '44100', out]);
+    await ctx.ffmpeg([
+      ...ctx.input({ kind: 'local', path: wav, formats: ['wav'] }),
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      '-ar',
+      '44100',
+      out,
+    ]);
     const { written, size } = await ctx.deliver(out, request.output);
-    return { duration: ms(written.duration), cues, srt: formatSrt(cues), characters: request.text.length, size_bytes: size };
+    return {
+      duration: ms(written.duration),
+      cues,
+      srt: formatSrt(cues),
+      characters: request.text.length,
+      size_bytes: size,
+    };
   },
 };

@@ -57,7 +57,19 @@ export const waveformOperation: Operation<'waveform'> = {
     ctx.expectWholeRead(source);
     const acc = new BinnedRms(request.bins, info.duration * WAVEFORM_SAMPLE_RATE);
     await ctx.ffmpeg(
-      [...ctx.input(source), '-map', `0:${info.audio.index}`, '-vn', '-ac', '1', '-ar', String(WAVEFORM_SAMPLE_RATE), '-f', 's16le', 'pipe:1'],
+      [
+        ...ctx.input(source),
+        '-map',
+        `0:${info.audio.index}`,
+        '-vn',
+        '-ac',
+        '1',
+        '-ar',
+        String(WAVEFORM_SAMPLE_RATE),
+        '-f',
+        's16le',
+        'pipe:1',
+      ],
       { onStdout: (chunk) => acc.push(chunk) },
     );
     return { bins: request.bins, duration, peaks: acc.peaks() };

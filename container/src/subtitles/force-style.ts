@@ -13,7 +13,10 @@ const FAMILY = /^[A-Za-z0-9 ._-]{1,64}$/;
 /** First real family of a CSS font stack ("var(--x), 'Inter', sans-serif" → "Inter"). */
 export function firstFontFamily(stack: string): string {
   for (const part of stack.split(',')) {
-    const name = part.trim().replace(/^["']|["']$/g, '').trim();
+    const name = part
+      .trim()
+      .replace(/^["']|["']$/g, '')
+      .trim();
     if (name && !name.startsWith('var(')) return name;
   }
   return 'DejaVu Sans';
@@ -22,7 +25,11 @@ export function firstFontFamily(stack: string): string {
 /** The style with its font stack (as the schema checked it) reduced to one plain family name. */
 export function plainFontFamily(style: SubtitleStyle, path: string): SubtitleStyle {
   const family = firstFontFamily(style.font_family);
-  if (!FAMILY.test(family)) throw new ProcessorFailure('invalid_request', `${path}.font_family: "${family.slice(0, 40)}" is not a plain font family name`);
+  if (!FAMILY.test(family))
+    throw new ProcessorFailure(
+      'invalid_request',
+      `${path}.font_family: "${family.slice(0, 40)}" is not a plain font family name`,
+    );
   return { ...style, font_family: family };
 }
 
@@ -37,7 +44,10 @@ export function assColour(hex: string): string {
 /** The force_style value for an output of width × height (comma-separated ASS style fields). */
 export function forceStyle(style: SubtitleStyle, width: number, height: number): string {
   const top = style.position_y <= 20;
-  const marginV = Math.max(Math.round(height * 0.02), Math.round(((top ? style.position_y : 100 - style.position_y) / 100) * height));
+  const marginV = Math.max(
+    Math.round(height * 0.02),
+    Math.round(((top ? style.position_y : 100 - style.position_y) / 100) * height),
+  );
   return [
     `PlayResX=${width}`,
     `PlayResY=${height}`,

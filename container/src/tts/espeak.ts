@@ -25,22 +25,35 @@ function parseWav(data: Buffer): SpokenPcm {
       // Streamed to a pipe, the data size is a placeholder: the samples run to the end.
       const body = data.subarray(offset + 8);
       const aligned = body.subarray(0, body.length - (body.length % 2));
-      return { sampleRate, samples: new Int16Array(aligned.buffer.slice(aligned.byteOffset, aligned.byteOffset + aligned.length)) };
+      return {
+        sampleRate,
+        samples: new Int16Array(aligned.buffer.slice(aligned.byteOffset, aligned.byteOffset + aligned.length)),
+      };
     }
     offset += 8 + size;
   }
   throw new ProcessorFailure('internal', 'espeak-ng output has no audio data');
 }
 
-export async function speak(text: string, voice: string, wordsPerMinute: number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<SpokenPcm> {
-  const result = await runProcess(requireBinary('espeak'), ['-v', voice, '-s', String(Math.round(wordsPerMinute)), '--stdout', '--stdin'], {
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-    stdin: text,
-    maxStdoutBytes: 256 * 1024 * 1024,
-  });
+export async function speak(
+  text: string,
+  voice: string,
+  wordsPerMinute: number,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<SpokenPcm> {
+  const result = await runProcess(
+    requireBinary('espeak'),
+    ['-v', voice, '-s', String(Math.round(wordsPerMinute)), '--stdout', '--stdin'],
+    {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      stdin: text,
+      maxStdoutBytes: 256 * 1024 * 1024,
+    },
+  );
   if (result.exitCode !== 0) {
-    if (/voice does not exist|Failed to read voice/i.test(result.stderr)) throw new ProcessorFailure('invalid_request', `voice: eSpeak NG has no voice "${voice}"`);
+    if (/voice does not exist|Failed to read voice/i.test(result.stderr))
+      throw new ProcessorFailure('invalid_request', `voice: eSpeak NG has no voice "${voice}"`);
     throw new ProcessorFailure('internal', 'espeak-ng failed');
   }
   return parseWav(result.stdout);

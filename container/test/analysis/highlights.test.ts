@@ -25,8 +25,17 @@ async function makeVideo(path: string, sources: string[]): Promise<void> {
   for (const source of sources) args.push('-f', 'lavfi', '-i', source);
   const inputs = sources.map((_, i) => `[${i}:v]`).join('');
   args.push(
-    '-filter_complex', `${inputs}concat=n=${sources.length}:v=1:a=0,format=yuv420p[v]`,
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', path,
+    '-filter_complex',
+    `${inputs}concat=n=${sources.length}:v=1:a=0,format=yuv420p[v]`,
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    path,
   );
   await run('ffmpeg', args);
 }
@@ -34,8 +43,16 @@ async function makeVideo(path: string, sources: string[]): Promise<void> {
 /** The op's decode: HIGHLIGHT_SAMPLE_FPS frames per second, scaled, 8-bit gray; frame i is at i / fps. */
 async function decodeFrames(path: string): Promise<AnalysisFrame[]> {
   const raw = await run('ffmpeg', [
-    '-nostdin', '-v', 'error', '-i', path,
-    '-vf', `fps=${FPS},scale=${W}:${H}:flags=area,format=gray`, '-f', 'rawvideo', 'pipe:1',
+    '-nostdin',
+    '-v',
+    'error',
+    '-i',
+    path,
+    '-vf',
+    `fps=${FPS},scale=${W}:${H}:flags=area,format=gray`,
+    '-f',
+    'rawvideo',
+    'pipe:1',
   ]);
   const frameBytes = W * H;
   const frames: AnalysisFrame[] = [];
@@ -116,7 +133,11 @@ describe('analyzeHighlights on a generated video', () => {
   it('gives variants that differ, stay within their target and start from their own zone', () => {
     const target = 4;
     const variantCount = 3;
-    const result = analyzeHighlights(frames, { duration: DURATION, target_duration: target, variant_count: variantCount });
+    const result = analyzeHighlights(frames, {
+      duration: DURATION,
+      target_duration: target,
+      variant_count: variantCount,
+    });
     expect(result.variants).toHaveLength(variantCount);
     const window = 1.5;
     const zone = DURATION / variantCount;
@@ -160,7 +181,9 @@ describe('analyzeHighlights rejection rules', () => {
     const bright = join(dir, 'bright.mp4');
     await makeVideo(bright, [`testsrc2=s=${SIZE}:r=25:d=6`]);
     const brightFrames = await decodeFrames(bright);
-    expect(analyzeHighlights(brightFrames, { duration: 6, target_duration: 3, variant_count: 1 }).windows.length).toBeGreaterThan(0);
+    expect(
+      analyzeHighlights(brightFrames, { duration: 6, target_duration: 3, variant_count: 1 }).windows.length,
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -175,7 +198,12 @@ describe('analyzeHighlights scores, on hand-made frames', () => {
 
   it('computes motion, variance and brightness as the original', () => {
     // Window 3 s → frames 0..14; motion = 20/255 for every consecutive pair.
-    const result = analyzeHighlights(flickering(100, 20), { duration: 6, target_duration: 3, variant_count: 1, window: 3 });
+    const result = analyzeHighlights(flickering(100, 20), {
+      duration: 6,
+      target_duration: 3,
+      variant_count: 1,
+      window: 3,
+    });
     expect(result.windows.map((w) => [w.start, w.end])).toEqual([
       [0, 3],
       [2.1, 5.1],
@@ -189,7 +217,9 @@ describe('analyzeHighlights scores, on hand-made frames', () => {
 
   it('treats a window whose mid frame is darker than 0.08 as black', () => {
     // Uniform 15 → brightness 0.059 with plenty of flicker motion.
-    expect(analyzeHighlights(flickering(0, 15), { duration: 6, target_duration: 3, variant_count: 1 }).windows).toEqual([]);
+    expect(analyzeHighlights(flickering(0, 15), { duration: 6, target_duration: 3, variant_count: 1 }).windows).toEqual(
+      [],
+    );
   });
 
   it('skips windows that look like one already selected', () => {

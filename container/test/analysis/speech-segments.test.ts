@@ -7,7 +7,12 @@ import type { DetectVoiceParams } from '../../../shared/processor/operations.ts'
 import { probabilitiesToSegments } from '../../src/analysis/speech-segments.ts';
 
 const HOP = 0.01;
-const DEFAULTS: DetectVoiceParams = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 };
+const DEFAULTS: DetectVoiceParams = {
+  threshold: 0.5,
+  min_speech_duration: 0.25,
+  min_silence_duration: 0.1,
+  padding: 0,
+};
 
 /** A track of `seconds` at probability 0.05, with the given [start, end, probability] spans written in. */
 function track(seconds: number, spans: [number, number, number][]) {
@@ -18,7 +23,14 @@ function track(seconds: number, spans: [number, number, number][]) {
 
 describe('probabilitiesToSegments', () => {
   it('turns runs above the threshold into segments with their mean probability', () => {
-    const segments = probabilitiesToSegments(track(5, [[1, 2, 0.9], [3, 3.5, 0.7]]), DEFAULTS, 5);
+    const segments = probabilitiesToSegments(
+      track(5, [
+        [1, 2, 0.9],
+        [3, 3.5, 0.7],
+      ]),
+      DEFAULTS,
+      5,
+    );
     expect(segments).toEqual([
       { start: 1, end: 2, duration: 1, confidence: 0.9 },
       { start: 3, end: 3.5, duration: 0.5, confidence: 0.7 },
@@ -26,7 +38,11 @@ describe('probabilitiesToSegments', () => {
   });
 
   it('keeps speech through dips above threshold − 0.15 once it started (hysteresis)', () => {
-    const input = track(4, [[1, 1.5, 0.8], [1.5, 1.8, 0.4], [1.8, 2, 0.8]]);
+    const input = track(4, [
+      [1, 1.5, 0.8],
+      [1.5, 1.8, 0.4],
+      [1.8, 2, 0.8],
+    ]);
     expect(probabilitiesToSegments(input, DEFAULTS, 4)).toHaveLength(1);
     // A run that never reaches the threshold does not start speech.
     expect(probabilitiesToSegments(track(4, [[1, 2, 0.45]]), DEFAULTS, 4)).toEqual([]);
@@ -34,13 +50,22 @@ describe('probabilitiesToSegments', () => {
 
   it('merges gaps shorter than min_silence_duration before dropping short speech', () => {
     // Two 0.15 s bursts 0.05 s apart: each alone is under min_speech, merged they are 0.35 s.
-    const input = track(3, [[1, 1.15, 0.9], [1.2, 1.35, 0.9]]);
-    expect(probabilitiesToSegments(input, DEFAULTS, 3)).toEqual([{ start: 1, end: 1.35, duration: 0.35, confidence: 0.9 }]);
+    const input = track(3, [
+      [1, 1.15, 0.9],
+      [1.2, 1.35, 0.9],
+    ]);
+    expect(probabilitiesToSegments(input, DEFAULTS, 3)).toEqual([
+      { start: 1, end: 1.35, duration: 0.35, confidence: 0.9 },
+    ]);
     expect(probabilitiesToSegments(input, { ...DEFAULTS, min_silence_duration: 0.04 }, 3)).toEqual([]);
   });
 
   it('pads, clamps to [0, duration] and merges overlaps', () => {
-    const input = track(3, [[0.05, 0.5, 0.9], [0.9, 1.4, 0.6], [2.7, 3, 0.8]]);
+    const input = track(3, [
+      [0.05, 0.5, 0.9],
+      [0.9, 1.4, 0.6],
+      [2.7, 3, 0.8],
+    ]);
     const segments = probabilitiesToSegments(input, { ...DEFAULTS, padding: 0.25 }, 3);
     expect(segments).toHaveLength(2);
     expect(segments[0]).toMatchObject({ start: 0, end: 1.65, duration: 1.65 });

@@ -18,7 +18,12 @@ import {
   frameScores,
 } from '../fixtures/speech.ts';
 
-const DEFAULTS: DetectVoiceParams = { threshold: 0.5, min_speech_duration: 0.25, min_silence_duration: 0.1, padding: 0 };
+const DEFAULTS: DetectVoiceParams = {
+  threshold: 0.5,
+  min_speech_duration: 0.25,
+  min_silence_duration: 0.1,
+  padding: 0,
+};
 
 const SENTENCES: Utterance[] = [
   { text: 'The quick brown fox jumps over the lazy dog', at: 1.0 },

@@ -15,7 +15,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, mediaOptions: MediaServerOptions = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  mediaOptions: MediaServerOptions = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'cutroom-test-'));
   const media = await startMediaServer(dir, mediaOptions);
   const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: media.origin, ...env });

@@ -124,14 +124,22 @@ export async function startMediaServer(dir: string, options: MediaServerOptions 
             'content-length': end - start + 1,
           });
         } else {
-          res.writeHead(200, { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'content-length': size });
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'accept-ranges': 'bytes',
+            'content-length': size,
+          });
         }
         if (req.method === 'HEAD' || size === 0) {
           res.end();
           return;
         }
         const broken = brokenReads.get(name);
-        const stream = createReadStream(path, { start, end: broken && start > broken.from ? Math.min(end, start + broken.bytes - 1) : end, highWaterMark: 64 * 1024 });
+        const stream = createReadStream(path, {
+          start,
+          end: broken && start > broken.from ? Math.min(end, start + broken.bytes - 1) : end,
+          highWaterMark: 64 * 1024,
+        });
         stream.on('data', (chunk) => {
           entry.bytesSent += chunk.length;
         });

@@ -25,10 +25,20 @@ export interface StartOptions {
   cwd?: string;
 }
 
-export async function startProcessor(env: Record<string, string>, options: StartOptions = {}): Promise<RunningProcessor> {
+export async function startProcessor(
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<RunningProcessor> {
   const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], {
     cwd: options.cwd,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROCESSOR_SECRET: TEST_PROCESSOR_SECRET, PROCESSOR_EXIT_WITH_PARENT: '1', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PROCESSOR_SECRET: TEST_PROCESSOR_SECRET,
+      PROCESSOR_EXIT_WITH_PARENT: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

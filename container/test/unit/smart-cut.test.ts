@@ -19,7 +19,8 @@ function bframeStream(frames: number, gop: number): StagePacket[] {
   return order.map((n, i) => ({ pts: n * F, dts: (i - 2) * F, keyframe: n % gop === 0 }));
 }
 
-const intraOnly = (frames: number, gop: number): StagePacket[] => Array.from({ length: frames }, (_, n) => ({ pts: n * F, dts: n * F, keyframe: n % gop === 0 }));
+const intraOnly = (frames: number, gop: number): StagePacket[] =>
+  Array.from({ length: frames }, (_, n) => ({ pts: n * F, dts: n * F, keyframe: n % gop === 0 }));
 
 describe('planSmartCut', () => {
   it('measures the frame duration from the packets', () => {
@@ -59,7 +60,9 @@ describe('planSmartCut', () => {
     expect(outcome.plan.copyOutpointDts).toBeGreaterThan(copied.at(-1)!.dts);
     expect(outcome.plan.copyOutpointDts).toBeLessThan(next.dts);
     // Every frame shown in the copied piece is decodable from the copied packets alone.
-    expect(new Set(copied.map((p) => Math.round(p.pts / F)))).toEqual(new Set(Array.from({ length: copyEnd - 30 }, (_, i) => 30 + i)));
+    expect(new Set(copied.map((p) => Math.round(p.pts / F)))).toEqual(
+      new Set(Array.from({ length: copyEnd - 30 }, (_, i) => 30 + i)),
+    );
   });
 
   it('starting on a keyframe needs no head', () => {

@@ -9,7 +9,9 @@ import { MAX_WORDS, splitPhrases } from '../../src/tts/phrases.ts';
 
 describe('SRT', () => {
   it('parses CRLF files with and without index lines, and writes them back', () => {
-    const cues = parseSrt('1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\nworld\r\n\r\n00:00:03.2 --> 00:00:04,000\r\nBye\r\n');
+    const cues = parseSrt(
+      '1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\nworld\r\n\r\n00:00:03.2 --> 00:00:04,000\r\nBye\r\n',
+    );
     expect(cues).toEqual([
       { start: 1, end: 2.5, text: 'Hello\nworld' },
       { start: 3.2, end: 4, text: 'Bye' },
@@ -35,7 +37,15 @@ describe('subtitle style', () => {
   });
 
   it('builds force_style with PlayRes at the output size and the original positioning rule', () => {
-    const style = { font_family: 'DejaVu Sans', font_size: 48, text_color: '#FFFFFF', outline_color: '#000000', outline_width: 3, position_y: 85, bold: false };
+    const style = {
+      font_family: 'DejaVu Sans',
+      font_size: 48,
+      text_color: '#FFFFFF',
+      outline_color: '#000000',
+      outline_width: 3,
+      position_y: 85,
+      bold: false,
+    };
     const bottom = forceStyle(style, 1080, 1920);
     expect(bottom).toContain('PlayResX=1080,PlayResY=1920');
     expect(bottom).toContain('Alignment=2');
@@ -55,19 +65,39 @@ describe('phrases', () => {
 
 describe('mute filters', () => {
   it('normalises intervals: clamped, sorted, merged', () => {
-    expect(normaliseIntervals([{ start: 5, end: 20 }, { start: -1, end: 1 }, { start: 0.5, end: 2 }], 10)).toEqual([
+    expect(
+      normaliseIntervals(
+        [
+          { start: 5, end: 20 },
+          { start: -1, end: 1 },
+          { start: 0.5, end: 2 },
+        ],
+        10,
+      ),
+    ).toEqual([
       { start: 0, end: 2 },
       { start: 5, end: 10 },
     ]);
-    expect(normaliseIntervals([{ start: 1, end: 2 }, { start: 2.3, end: 3 }], 10, 0.4)).toEqual([{ start: 1, end: 3 }]);
+    expect(
+      normaliseIntervals(
+        [
+          { start: 1, end: 2 },
+          { start: 2.3, end: 3 },
+        ],
+        10,
+        0.4,
+      ),
+    ).toEqual([{ start: 1, end: 3 }]);
   });
 
   it('builds hard, duck and fade filters (fade with the original denoise by default)', () => {
     const ranges = [{ start: 1, end: 2 }];
-    expect(muteFilter({ intervals: ranges, mode: 'hard' }, 10)).toBe("asetnsamples=n=256:p=0,volume=0:enable='between(t,1,2)'");
+    expect(muteFilter({ intervals: ranges, mode: 'hard' }, 10)).toBe(
+      "asetnsamples=n=256:p=0,volume=0:enable='between(t,1,2)'",
+    );
     expect(muteFilter({ intervals: ranges, mode: 'duck', keep: 0.25 }, 10)).toContain('volume=0.25:');
     const fade = muteFilter({ intervals: ranges, mode: 'fade' }, 10)!;
-    expect(fade).toContain("eval=frame");
+    expect(fade).toContain('eval=frame');
     expect(fade).toContain('pow((1-t)/0.8,2)');
     expect(fade.endsWith('afftdn=nr=25:nf=-20:tn=1')).toBe(true);
     expect(muteFilter({ intervals: [], mode: 'hard' }, 10)).toBeNull();
@@ -76,7 +106,11 @@ describe('mute filters', () => {
 
 describe('silence removal spans (docs/compatibility.md#silence-removal)', () => {
   it('pads speech and merges across pauses no longer than min_silence', () => {
-    const speech = [{ start: 1, end: 2 }, { start: 2.4, end: 3 }, { start: 5, end: 6 }];
+    const speech = [
+      { start: 1, end: 2 },
+      { start: 2.4, end: 3 },
+      { start: 5, end: 6 },
+    ];
     expect(keptSpans(speech, 6.05, 0.3, 0.08)).toEqual([
       { start: 0.92, end: 3.08 },
       { start: 4.92, end: 6.05 },

@@ -2,7 +2,14 @@
 import { and, asc, desc, eq, inArray, isNotNull, like, lt, sql } from 'drizzle-orm';
 import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
-import { type SubtitleSettings, clipContent, clips, finalStatuses, postizStatuses, projects } from '../schema.ts';
+import {
+  type SubtitleSettings,
+  clipContent,
+  clips,
+  type finalStatuses,
+  type postizStatuses,
+  projects,
+} from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
 
 export type ClipRow = typeof clips.$inferSelect;
@@ -11,7 +18,11 @@ export type ClipInsert = Omit<typeof clips.$inferInsert, 'id' | 'profileId' | 'c
 
 const now = () => new Date().toISOString();
 
-export function getClip(scope: ProfileScope, id: string, opts: { includeDeleted?: boolean } = {}): Promise<ClipRow | undefined> {
+export function getClip(
+  scope: ProfileScope,
+  id: string,
+  opts: { includeDeleted?: boolean } = {},
+): Promise<ClipRow | undefined> {
   return scope.db.query.clips.findFirst({
     where: owned(clips, scope, eq(clips.id, id), opts.includeDeleted ? undefined : eq(clips.isDeleted, false)),
   });
@@ -22,7 +33,11 @@ export function getClipContent(scope: ProfileScope, clipId: string): Promise<Cli
 }
 
 /** The ids among `ids` that exist (not deleted) in the scope's profile. */
-export async function ownedClipIds(scope: ProfileScope, ids: string[], opts: { includeDeleted?: boolean } = {}): Promise<Set<string>> {
+export async function ownedClipIds(
+  scope: ProfileScope,
+  ids: string[],
+  opts: { includeDeleted?: boolean } = {},
+): Promise<Set<string>> {
   if (!ids.length) return new Set();
   const rows = await scope.db
     .select({ id: clips.id })
@@ -75,7 +90,12 @@ export async function listAllClips(scope: ProfileScope, f: ClipFilters, page: Pa
         f.postiz_status ? eq(clips.postizStatus, f.postiz_status) : undefined,
         f.has_subtitles !== undefined ? sql`${hasSubtitlesSql} = ${f.has_subtitles ? 1 : 0}` : undefined,
         f.has_voiceover !== undefined ? sql`${hasVoiceoverSql} = ${f.has_voiceover ? 1 : 0}` : undefined,
-        f.search ? like(sql`lower(coalesce(${clips.variantName}, '') || ' ' || ${projects.name})`, `%${f.search.toLowerCase().replace(/[%_]/g, '')}%`) : undefined,
+        f.search
+          ? like(
+              sql`lower(coalesce(${clips.variantName}, '') || ' ' || ${projects.name})`,
+              `%${f.search.toLowerCase().replace(/[%_]/g, '')}%`,
+            )
+          : undefined,
         page.cursor ? lt(clips.id, page.cursor) : undefined,
       ),
     )
@@ -91,7 +111,11 @@ export async function listAllClips(scope: ProfileScope, f: ClipFilters, page: Pa
   return toPage(items, page.limit);
 }
 
-export async function updateClip(scope: ProfileScope, id: string, fields: Partial<ClipInsert>): Promise<ClipRow | undefined> {
+export async function updateClip(
+  scope: ProfileScope,
+  id: string,
+  fields: Partial<ClipInsert>,
+): Promise<ClipRow | undefined> {
   const [row] = await scope.db
     .update(clips)
     .set({ ...fields, updatedAt: now() })
@@ -101,7 +125,10 @@ export async function updateClip(scope: ProfileScope, id: string, fields: Partia
 }
 
 export function updateClipStatement(scope: ProfileScope, id: string, fields: Partial<ClipInsert>) {
-  return scope.db.update(clips).set({ ...fields, updatedAt: now() }).where(owned(clips, scope, eq(clips.id, id)));
+  return scope.db
+    .update(clips)
+    .set({ ...fields, updatedAt: now() })
+    .where(owned(clips, scope, eq(clips.id, id)));
 }
 
 /** Sets `is_selected` on owned, non-deleted clips; returns the affected rows' project ids. */
@@ -117,13 +144,21 @@ export async function setClipsSelected(scope: ProfileScope, ids: string[], selec
 export async function setClipsDeleted(scope: ProfileScope, ids: string[], deleted: boolean): Promise<ClipRow[]> {
   return scope.db
     .update(clips)
-    .set({ isDeleted: deleted, deletedAt: deleted ? now() : null, isSelected: deleted ? false : undefined, updatedAt: now() })
+    .set({
+      isDeleted: deleted,
+      deletedAt: deleted ? now() : null,
+      isSelected: deleted ? false : undefined,
+      updatedAt: now(),
+    })
     .where(owned(clips, scope, inArray(clips.id, ids), eq(clips.isDeleted, !deleted)))
     .returning();
 }
 
 export async function purgeClip(scope: ProfileScope, id: string): Promise<ClipRow | undefined> {
-  const [row] = await scope.db.delete(clips).where(owned(clips, scope, eq(clips.id, id))).returning();
+  const [row] = await scope.db
+    .delete(clips)
+    .where(owned(clips, scope, eq(clips.id, id)))
+    .returning();
   return row;
 }
 
@@ -143,11 +178,19 @@ export interface ContentFields {
   ttsAudioKey?: string | null;
 }
 
-export async function upsertClipContent(scope: ProfileScope, clipId: string, fields: ContentFields): Promise<ClipContentRow> {
+export async function upsertClipContent(
+  scope: ProfileScope,
+  clipId: string,
+  fields: ContentFields,
+): Promise<ClipContentRow> {
   const [row] = await scope.db
     .insert(clipContent)
     .values(stamped(scope, { id: newId('clipContent'), clipId, ...fields }))
-    .onConflictDoUpdate({ target: clipContent.clipId, set: { ...fields, updatedAt: now() }, setWhere: eq(clipContent.profileId, scope.profileId) })
+    .onConflictDoUpdate({
+      target: clipContent.clipId,
+      set: { ...fields, updatedAt: now() },
+      setWhere: eq(clipContent.profileId, scope.profileId),
+    })
     .returning();
   return row!;
 }
@@ -193,7 +236,15 @@ export async function coverClips(scope: ProfileScope, projectIds: string[]): Pro
     const rows = await scope.db
       .select({ projectId: clips.projectId, id: clips.id })
       .from(clips)
-      .where(owned(clips, scope, inArray(clips.projectId, ids.slice(i, i + 90)), eq(clips.isDeleted, false), isNotNull(clips.thumbnailKey)))
+      .where(
+        owned(
+          clips,
+          scope,
+          inArray(clips.projectId, ids.slice(i, i + 90)),
+          eq(clips.isDeleted, false),
+          isNotNull(clips.thumbnailKey),
+        ),
+      )
       .orderBy(asc(clips.variantIndex));
     for (const r of rows) if (!covers.has(r.projectId)) covers.set(r.projectId, r.id);
   }

@@ -72,7 +72,11 @@ export async function costSummary(scope: ProfileScope) {
   return { totals, today, month, entryCount: count[0]?.n ?? 0, lastEntries: last };
 }
 
-export async function listCosts(scope: ProfileScope, filters: { service?: CostService; job_id?: string }, page: PageQuery) {
+export async function listCosts(
+  scope: ProfileScope,
+  filters: { service?: CostService; job_id?: string },
+  page: PageQuery,
+) {
   const rows = await scope.db.query.apiCosts.findMany({
     where: owned(
       apiCosts,

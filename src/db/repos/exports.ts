@@ -8,11 +8,18 @@ export type ExportRow = typeof exports.$inferSelect;
 const now = () => new Date().toISOString();
 
 /** Statement form: the route writes the row in the same batch as the render job. */
-export function insertExportStatement(scope: ProfileScope, values: { id: string; clipId: string; presetId: string; jobId: string }) {
+export function insertExportStatement(
+  scope: ProfileScope,
+  values: { id: string; clipId: string; presetId: string; jobId: string },
+) {
   return scope.db.insert(exports).values(stamped(scope, { ...values, status: 'processing' as const }));
 }
 
-export async function completeExport(scope: ProfileScope, id: string, values: { outputKey: string; fileSizeBytes: number }) {
+export async function completeExport(
+  scope: ProfileScope,
+  id: string,
+  values: { outputKey: string; fileSizeBytes: number },
+) {
   await scope.db
     .update(exports)
     .set({ ...values, status: 'completed', completedAt: now() })
@@ -31,5 +38,8 @@ export function getExport(scope: ProfileScope, id: string): Promise<ExportRow | 
 }
 
 export function listClipExports(scope: ProfileScope, clipId: string): Promise<ExportRow[]> {
-  return scope.db.query.exports.findMany({ where: owned(exports, scope, eq(exports.clipId, clipId)), orderBy: exports.id });
+  return scope.db.query.exports.findMany({
+    where: owned(exports, scope, eq(exports.clipId, clipId)),
+    orderBy: exports.id,
+  });
 }

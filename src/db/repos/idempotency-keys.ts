@@ -17,7 +17,9 @@ export async function claimKey(scope: ProfileScope, key: string, requestHash: st
 }
 
 export function findKey(scope: ProfileScope, key: string): Promise<IdempotencyRow | undefined> {
-  return scope.db.query.idempotencyKeys.findFirst({ where: owned(idempotencyKeys, scope, eq(idempotencyKeys.key, key)) });
+  return scope.db.query.idempotencyKeys.findFirst({
+    where: owned(idempotencyKeys, scope, eq(idempotencyKeys.key, key)),
+  });
 }
 
 export async function completeKey(scope: ProfileScope, key: string, status: number, body: string) {

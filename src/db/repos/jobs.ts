@@ -25,7 +25,10 @@ export interface NewJob {
 }
 
 export function insertJobStatement(scope: ProfileScope, job: NewJob) {
-  return scope.db.insert(jobs).values(stamped(scope, { ...job, step: job.step ?? 'Queued' })).returning();
+  return scope.db
+    .insert(jobs)
+    .values(stamped(scope, { ...job, step: job.step ?? 'Queued' }))
+    .returning();
 }
 
 export function getJob(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
@@ -57,7 +60,13 @@ export async function listJobs(scope: ProfileScope, filters: JobFilters, page: P
 /** Latest active job of a type for a resource (e.g. the running generation of a project). */
 export function findActiveJob(scope: ProfileScope, type: string, resourceId: string) {
   return scope.db.query.jobs.findFirst({
-    where: owned(jobs, scope, eq(jobs.type, type), eq(jobs.resourceId, resourceId), inArray(jobs.status, ACTIVE_STATUSES)),
+    where: owned(
+      jobs,
+      scope,
+      eq(jobs.type, type),
+      eq(jobs.resourceId, resourceId),
+      inArray(jobs.status, ACTIVE_STATUSES),
+    ),
     orderBy: desc(jobs.id),
   });
 }
@@ -65,15 +74,32 @@ export function findActiveJob(scope: ProfileScope, type: string, resourceId: str
 /** Latest active job of any type recorded against a resource (e.g. whatever generation a project runs). */
 export function findActiveJobOnResource(scope: ProfileScope, resourceType: string, resourceId: string) {
   return scope.db.query.jobs.findFirst({
-    where: owned(jobs, scope, eq(jobs.resourceType, resourceType), eq(jobs.resourceId, resourceId), inArray(jobs.status, ACTIVE_STATUSES)),
+    where: owned(
+      jobs,
+      scope,
+      eq(jobs.resourceType, resourceType),
+      eq(jobs.resourceId, resourceId),
+      inArray(jobs.status, ACTIVE_STATUSES),
+    ),
     orderBy: desc(jobs.id),
   });
 }
 
 /** Every job of a type recorded against one resource (e.g. the jobs of one bulk publish), oldest first. */
-export function listJobsForResource(scope: ProfileScope, type: string, resourceType: string, resourceId: string): Promise<JobRow[]> {
+export function listJobsForResource(
+  scope: ProfileScope,
+  type: string,
+  resourceType: string,
+  resourceId: string,
+): Promise<JobRow[]> {
   return scope.db.query.jobs.findMany({
-    where: owned(jobs, scope, eq(jobs.type, type), eq(jobs.resourceType, resourceType), eq(jobs.resourceId, resourceId)),
+    where: owned(
+      jobs,
+      scope,
+      eq(jobs.type, type),
+      eq(jobs.resourceType, resourceType),
+      eq(jobs.resourceId, resourceId),
+    ),
     orderBy: asc(jobs.id),
   });
 }
@@ -216,11 +242,17 @@ export async function addOutputKeys(scope: ProfileScope, id: string, keys: strin
   const job = await getJob(scope, id);
   if (!job) return;
   const merged = [...new Set([...job.outputKeys, ...keys])];
-  await scope.db.update(jobs).set({ outputKeys: merged }).where(owned(jobs, scope, eq(jobs.id, id)));
+  await scope.db
+    .update(jobs)
+    .set({ outputKeys: merged })
+    .where(owned(jobs, scope, eq(jobs.id, id)));
 }
 
 export async function deleteJobRow(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
-  const [row] = await scope.db.delete(jobs).where(owned(jobs, scope, eq(jobs.id, id))).returning();
+  const [row] = await scope.db
+    .delete(jobs)
+    .where(owned(jobs, scope, eq(jobs.id, id)))
+    .returning();
   return row;
 }
 

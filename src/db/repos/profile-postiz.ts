@@ -24,6 +24,11 @@ export async function savePostizConfig(scope: ProfileScope, config: StoredPostiz
 export async function clearPostizConfig(scope: ProfileScope): Promise<void> {
   await scope.db
     .update(profiles)
-    .set({ postizApiUrl: null, postizApiKeyEncrypted: null, postizIntegrationIds: [], updatedAt: new Date().toISOString() })
+    .set({
+      postizApiUrl: null,
+      postizApiKeyEncrypted: null,
+      postizIntegrationIds: [],
+      updatedAt: new Date().toISOString(),
+    })
     .where(eq(profiles.id, scope.profileId));
 }

@@ -9,14 +9,15 @@ import type { ProfileScope } from '../scope.ts';
 import { profiles } from '../schema.ts';
 
 export type ProfileRow = typeof profiles.$inferSelect;
-export type ProfileInsert = Omit<typeof profiles.$inferInsert, 'id' | 'userId' | 'isDefault' | 'createdAt' | 'updatedAt'>;
+export type ProfileInsert = Omit<
+  typeof profiles.$inferInsert,
+  'id' | 'userId' | 'isDefault' | 'createdAt' | 'updatedAt'
+>;
 export type ProfileUpdate = Partial<ProfileInsert>;
 
 const DEFAULT_PROFILE_NAME = 'Default Profile';
 
-export type ProfileLookup =
-  | { found: true; profile: ProfileRow }
-  | { found: false; reason: 'missing' | 'foreign' };
+export type ProfileLookup = { found: true; profile: ProfileRow } | { found: false; reason: 'missing' | 'foreign' };
 
 /** Looks a profile up for a user, telling "does not exist" from "belongs to someone else". */
 export async function findProfileForUser(db: Database, userId: string, id: string): Promise<ProfileLookup> {

@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
-import { clips, projects, projectStatuses } from '../schema.ts';
+import { clips, projects, type projectStatuses } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -17,14 +17,25 @@ export interface ProjectFields {
 
 const now = () => new Date().toISOString();
 
-export async function createProject(scope: ProfileScope, fields: ProjectFields & { name: string }): Promise<ProjectRow> {
-  const [row] = await scope.db.insert(projects).values(stamped(scope, { id: newId('project'), ...fields })).returning();
+export async function createProject(
+  scope: ProfileScope,
+  fields: ProjectFields & { name: string },
+): Promise<ProjectRow> {
+  const [row] = await scope.db
+    .insert(projects)
+    .values(stamped(scope, { id: newId('project'), ...fields }))
+    .returning();
   return row!;
 }
 
 export async function listProjects(scope: ProfileScope, filters: { status?: ProjectStatus }, page: PageQuery) {
   const rows = await scope.db.query.projects.findMany({
-    where: owned(projects, scope, filters.status ? eq(projects.status, filters.status) : undefined, page.cursor ? lt(projects.id, page.cursor) : undefined),
+    where: owned(
+      projects,
+      scope,
+      filters.status ? eq(projects.status, filters.status) : undefined,
+      page.cursor ? lt(projects.id, page.cursor) : undefined,
+    ),
     orderBy: desc(projects.id),
     limit: page.limit + 1,
   });
@@ -35,7 +46,11 @@ export function getProject(scope: ProfileScope, id: string): Promise<ProjectRow 
   return scope.db.query.projects.findFirst({ where: owned(projects, scope, eq(projects.id, id)) });
 }
 
-export async function updateProject(scope: ProfileScope, id: string, fields: ProjectFields & { sourceVideoId?: string | null; generationJobId?: string | null }) {
+export async function updateProject(
+  scope: ProfileScope,
+  id: string,
+  fields: ProjectFields & { sourceVideoId?: string | null; generationJobId?: string | null },
+) {
   const [row] = await scope.db
     .update(projects)
     .set({ ...fields, updatedAt: now() })
@@ -46,18 +61,33 @@ export async function updateProject(scope: ProfileScope, id: string, fields: Pro
 
 /** Statement form, to commit a project change in the same batch as a job row. */
 export function updateProjectStatement(scope: ProfileScope, id: string, fields: Partial<typeof projects.$inferInsert>) {
-  return scope.db.update(projects).set({ ...fields, updatedAt: now() }).where(owned(projects, scope, eq(projects.id, id)));
+  return scope.db
+    .update(projects)
+    .set({ ...fields, updatedAt: now() })
+    .where(owned(projects, scope, eq(projects.id, id)));
 }
 
 /**
  * Moves the project to `generating` unless it already is: the lock that keeps two generations of one
  * project from starting together. Returns the row before the change, or undefined when not claimed.
  */
-export async function claimProjectForGeneration(scope: ProfileScope, id: string, expectedStatus: ProjectStatus): Promise<ProjectRow | undefined> {
+export async function claimProjectForGeneration(
+  scope: ProfileScope,
+  id: string,
+  expectedStatus: ProjectStatus,
+): Promise<ProjectRow | undefined> {
   const [row] = await scope.db
     .update(projects)
     .set({ status: 'generating', progress: 0, progressStep: 'Queued', updatedAt: now() })
-    .where(owned(projects, scope, eq(projects.id, id), eq(projects.status, expectedStatus), sql`${projects.status} <> 'generating'`))
+    .where(
+      owned(
+        projects,
+        scope,
+        eq(projects.id, id),
+        eq(projects.status, expectedStatus),
+        sql`${projects.status} <> 'generating'`,
+      ),
+    )
     .returning();
   return row;
 }
@@ -71,9 +101,18 @@ export async function setProjectProgress(scope: ProfileScope, id: string, percen
     .where(owned(projects, scope, eq(projects.id, id)));
 }
 
-export async function deleteProject(scope: ProfileScope, id: string): Promise<{ project: ProjectRow; clipIds: string[] } | undefined> {
-  const clipRows = await scope.db.select({ id: clips.id }).from(clips).where(owned(clips, scope, eq(clips.projectId, id)));
-  const [row] = await scope.db.delete(projects).where(owned(projects, scope, eq(projects.id, id))).returning();
+export async function deleteProject(
+  scope: ProfileScope,
+  id: string,
+): Promise<{ project: ProjectRow; clipIds: string[] } | undefined> {
+  const clipRows = await scope.db
+    .select({ id: clips.id })
+    .from(clips)
+    .where(owned(clips, scope, eq(clips.projectId, id)));
+  const [row] = await scope.db
+    .delete(projects)
+    .where(owned(projects, scope, eq(projects.id, id)))
+    .returning();
   return row ? { project: row, clipIds: clipRows.map((c) => c.id) } : undefined;
 }
 
@@ -81,7 +120,11 @@ export async function deleteProject(scope: ProfileScope, id: string): Promise<{ 
 export async function recountProjects(scope: ProfileScope, projectIds: string[]) {
   const ids = [...new Set(projectIds)];
   if (!ids.length) return;
-  const alive = and(eq(clips.projectId, projects.id), eq(clips.isDeleted, false), eq(clips.profileId, projects.profileId));
+  const alive = and(
+    eq(clips.projectId, projects.id),
+    eq(clips.isDeleted, false),
+    eq(clips.profileId, projects.profileId),
+  );
   await scope.db
     .update(projects)
     .set({

@@ -6,7 +6,7 @@
  */
 import { and, asc, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { type PublicationPost, publications, publicationStatuses } from '../schema.ts';
+import { type PublicationPost, publications, type publicationStatuses } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
 
 export type PublicationRow = typeof publications.$inferSelect;
@@ -50,7 +50,15 @@ export async function claimCreateAttempt(scope: ProfileScope, id: string, seenAt
   const rows = await scope.db
     .update(publications)
     .set({ attempts: seenAttempts + 1, updatedAt: now() })
-    .where(owned(publications, scope, eq(publications.id, id), eq(publications.attempts, seenAttempts), eq(publications.status, 'pending')))
+    .where(
+      owned(
+        publications,
+        scope,
+        eq(publications.id, id),
+        eq(publications.attempts, seenAttempts),
+        eq(publications.status, 'pending'),
+      ),
+    )
     .returning({ id: publications.id });
   return rows.length > 0;
 }
@@ -64,7 +72,11 @@ export interface PublicationOutcome {
 }
 
 /** pending → scheduled | published, with the post ids Postiz gave back. */
-export async function completePublication(scope: ProfileScope, id: string, outcome: PublicationOutcome): Promise<PublicationRow | undefined> {
+export async function completePublication(
+  scope: ProfileScope,
+  id: string,
+  outcome: PublicationOutcome,
+): Promise<PublicationRow | undefined> {
   const [row] = await scope.db
     .update(publications)
     .set({
@@ -94,8 +106,20 @@ export async function failPublication(
 ): Promise<PublicationRow | undefined> {
   const [row] = await scope.db
     .update(publications)
-    .set({ status: 'failed', errorMessage: message.slice(0, 2000), ...(options.posts ? { postizPosts: options.posts } : {}), updatedAt: now() })
-    .where(owned(publications, scope, eq(publications.id, id), inArray(publications.status, options.fromStatuses ?? ['pending', 'scheduled'])))
+    .set({
+      status: 'failed',
+      errorMessage: message.slice(0, 2000),
+      ...(options.posts ? { postizPosts: options.posts } : {}),
+      updatedAt: now(),
+    })
+    .where(
+      owned(
+        publications,
+        scope,
+        eq(publications.id, id),
+        inArray(publications.status, options.fromStatuses ?? ['pending', 'scheduled']),
+      ),
+    )
     .returning();
   return row;
 }
@@ -127,7 +151,10 @@ function openCondition(at = Date.now()) {
   return and(
     gt(publications.createdAt, new Date(at - POLL_FOR_MS).toISOString()),
     or(
-      and(eq(publications.status, 'scheduled'), or(isNull(publications.scheduledAt), lte(publications.scheduledAt, new Date(at + DUE_AHEAD_MS).toISOString()))),
+      and(
+        eq(publications.status, 'scheduled'),
+        or(isNull(publications.scheduledAt), lte(publications.scheduledAt, new Date(at + DUE_AHEAD_MS).toISOString())),
+      ),
       and(eq(publications.status, 'published'), isNull(publications.releaseUrl)),
     ),
   );
@@ -137,7 +164,12 @@ function openCondition(at = Date.now()) {
 export async function syncPublication(
   scope: ProfileScope,
   id: string,
-  fields: { status: 'scheduled' | 'published'; publishedAt: string | null; releaseUrl: string | null; posts: PublicationPost[] },
+  fields: {
+    status: 'scheduled' | 'published';
+    publishedAt: string | null;
+    releaseUrl: string | null;
+    posts: PublicationPost[];
+  },
 ): Promise<PublicationRow | undefined> {
   const [row] = await scope.db
     .update(publications)
@@ -148,7 +180,9 @@ export async function syncPublication(
       postizPosts: fields.posts,
       updatedAt: now(),
     })
-    .where(owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['scheduled', 'published'])))
+    .where(
+      owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['scheduled', 'published'])),
+    )
     .returning();
   return row;
 }

@@ -76,7 +76,10 @@ export interface SegmentFields {
 /** Inserts the segment and recounts its video, in one transaction. */
 export async function createSegment(scope: ProfileScope, videoId: string, fields: SegmentFields): Promise<SegmentRow> {
   const [[row]] = await scope.db.batch([
-    scope.db.insert(segments).values(stamped(scope, { id: newId('segment'), sourceVideoId: videoId, ...fields })).returning(),
+    scope.db
+      .insert(segments)
+      .values(stamped(scope, { id: newId('segment'), sourceVideoId: videoId, ...fields }))
+      .returning(),
     recountVideoSegmentsStatement(scope, videoId),
   ]);
   return row!;
@@ -153,21 +156,33 @@ export async function listLibrarySegments(scope: ProfileScope, f: SegmentFilters
 export async function ownedSegmentIds(scope: ProfileScope, ids: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const part of chunks([...new Set(ids)])) {
-    const rows = await scope.db.select({ id: segments.id }).from(segments).where(owned(segments, scope, inArray(segments.id, part)));
+    const rows = await scope.db
+      .select({ id: segments.id })
+      .from(segments)
+      .where(owned(segments, scope, inArray(segments.id, part)));
     for (const r of rows) found.add(r.id);
   }
   return found;
 }
 
 /** Every segment of the profile that has keywords (id and keywords only), for SRT matching. */
-export async function keywordSources(scope: ProfileScope): Promise<{ id: string; sourceVideoId: string; keywords: string[] }[]> {
+export async function keywordSources(
+  scope: ProfileScope,
+): Promise<{ id: string; sourceVideoId: string; keywords: string[] }[]> {
   const out: { id: string; sourceVideoId: string; keywords: string[] }[] = [];
   let after: string | undefined;
   for (;;) {
     const rows = await scope.db
       .select({ id: segments.id, sourceVideoId: segments.sourceVideoId, keywords: segments.keywords })
       .from(segments)
-      .where(owned(segments, scope, sql`json_array_length(${segments.keywords}) > 0`, after ? sql`${segments.id} > ${after}` : undefined))
+      .where(
+        owned(
+          segments,
+          scope,
+          sql`json_array_length(${segments.keywords}) > 0`,
+          after ? sql`${segments.id} > ${after}` : undefined,
+        ),
+      )
       .orderBy(asc(segments.id))
       .limit(1000);
     out.push(...rows);
@@ -178,7 +193,11 @@ export async function keywordSources(scope: ProfileScope): Promise<{ id: string;
 
 // ─── Update, delete ──────────────────────────────────────────────────────────────────────────
 
-export async function updateSegment(scope: ProfileScope, id: string, fields: Partial<typeof segments.$inferInsert>): Promise<SegmentRow | undefined> {
+export async function updateSegment(
+  scope: ProfileScope,
+  id: string,
+  fields: Partial<typeof segments.$inferInsert>,
+): Promise<SegmentRow | undefined> {
   const [row] = await scope.db
     .update(segments)
     .set({ ...fields, updatedAt: now() })
@@ -201,7 +220,10 @@ export async function deleteSegment(scope: ProfileScope, id: string): Promise<Se
   const row = await getSegment(scope, id);
   if (!row) return undefined;
   const [deleted] = await scope.db.batch([
-    scope.db.delete(segments).where(owned(segments, scope, eq(segments.id, id))).returning(),
+    scope.db
+      .delete(segments)
+      .where(owned(segments, scope, eq(segments.id, id)))
+      .returning(),
     recountVideoSegmentsStatement(scope, row.sourceVideoId),
   ]);
   return deleted[0];
@@ -228,8 +250,23 @@ export async function markExtractReady(
 ): Promise<SegmentRow | undefined> {
   const [row] = await scope.db
     .update(segments)
-    .set({ extractStatus: 'ready', extractError: null, extractedKey: extracted.key, extractMode: extracted.mode, extractedDuration: extracted.duration, updatedAt: now() })
-    .where(owned(segments, scope, eq(segments.id, id), eq(segments.startTime, extracted.startTime), eq(segments.endTime, extracted.endTime)))
+    .set({
+      extractStatus: 'ready',
+      extractError: null,
+      extractedKey: extracted.key,
+      extractMode: extracted.mode,
+      extractedDuration: extracted.duration,
+      updatedAt: now(),
+    })
+    .where(
+      owned(
+        segments,
+        scope,
+        eq(segments.id, id),
+        eq(segments.startTime, extracted.startTime),
+        eq(segments.endTime, extracted.endTime),
+      ),
+    )
     .returning();
   return row;
 }
@@ -241,11 +278,24 @@ export async function markExtractFailed(scope: ProfileScope, id: string, reason:
     .where(owned(segments, scope, eq(segments.id, id), eq(segments.extractStatus, 'extracting')));
 }
 
-export async function setSegmentThumbnail(scope: ProfileScope, id: string, key: string, times: { startTime: number; endTime: number }) {
+export async function setSegmentThumbnail(
+  scope: ProfileScope,
+  id: string,
+  key: string,
+  times: { startTime: number; endTime: number },
+) {
   const [row] = await scope.db
     .update(segments)
     .set({ thumbnailKey: key, updatedAt: now() })
-    .where(owned(segments, scope, eq(segments.id, id), eq(segments.startTime, times.startTime), eq(segments.endTime, times.endTime)))
+    .where(
+      owned(
+        segments,
+        scope,
+        eq(segments.id, id),
+        eq(segments.startTime, times.startTime),
+        eq(segments.endTime, times.endTime),
+      ),
+    )
     .returning({ id: segments.id });
   return row;
 }
@@ -253,11 +303,17 @@ export async function setSegmentThumbnail(scope: ProfileScope, id: string, key: 
 // ─── Project assignment ──────────────────────────────────────────────────────────────────────
 
 /** Replaces the project's assignment with `segmentIds` (in order), in one transaction. */
-export async function replaceProjectSegments(scope: ProfileScope, projectId: string, segmentIds: string[]): Promise<void> {
+export async function replaceProjectSegments(
+  scope: ProfileScope,
+  projectId: string,
+  segmentIds: string[],
+): Promise<void> {
   const rows = segmentIds.map((segmentId, i) =>
     stamped(scope, { id: newId('projectSegment'), projectId, segmentId, sequenceOrder: i, isManualSelection: true }),
   );
-  const statements: BatchItem[] = [scope.db.delete(projectSegments).where(owned(projectSegments, scope, eq(projectSegments.projectId, projectId)))];
+  const statements: BatchItem[] = [
+    scope.db.delete(projectSegments).where(owned(projectSegments, scope, eq(projectSegments.projectId, projectId))),
+  ];
   // 6 bound values per row: 15 rows per statement stays under D1's 100.
   for (const part of chunks(rows, 15)) statements.push(scope.db.insert(projectSegments).values(part));
   await scope.db.batch(statements as [BatchItem, ...BatchItem[]]);
@@ -266,7 +322,15 @@ export async function replaceProjectSegments(scope: ProfileScope, projectId: str
 export interface AssignedSegment extends SegmentView {
   sequenceOrder: number;
   /** Display properties of the source video, for planning cuts. */
-  video: { id: string; duration: number | null; hasAudio: boolean | null; width: number | null; height: number | null; fps: number | null; status: string };
+  video: {
+    id: string;
+    duration: number | null;
+    hasAudio: boolean | null;
+    width: number | null;
+    height: number | null;
+    fps: number | null;
+    status: string;
+  };
 }
 
 /** The project's segments in sequence order, with their videos. */
@@ -287,7 +351,10 @@ export async function listProjectSegments(scope: ProfileScope, projectId: string
       },
     })
     .from(projectSegments)
-    .innerJoin(segments, and(eq(segments.id, projectSegments.segmentId), eq(segments.profileId, projectSegments.profileId)))
+    .innerJoin(
+      segments,
+      and(eq(segments.id, projectSegments.segmentId), eq(segments.profileId, projectSegments.profileId)),
+    )
     .innerJoin(sourceVideos, withVideo)
     .where(owned(projectSegments, scope, eq(projectSegments.projectId, projectId)))
     .orderBy(asc(projectSegments.sequenceOrder));
@@ -306,7 +373,10 @@ export async function countProjectSegments(scope: ProfileScope, projectId: strin
 export async function segmentIdsOfClips(scope: ProfileScope, clipIds: string[]): Promise<string[]> {
   const ids = new Set<string>();
   for (const part of chunks([...new Set(clipIds)])) {
-    const rows = await scope.db.select({ segmentIds: clips.segmentIds }).from(clips).where(owned(clips, scope, inArray(clips.id, part)));
+    const rows = await scope.db
+      .select({ segmentIds: clips.segmentIds })
+      .from(clips)
+      .where(owned(clips, scope, inArray(clips.id, part)));
     for (const r of rows) for (const s of r.segmentIds) ids.add(s);
   }
   return [...ids];

@@ -53,11 +53,7 @@ export async function getSourceVideoSummary(scope: ProfileScope, id: string): Pr
   return row;
 }
 
-export async function listSourceVideos(
-  scope: ProfileScope,
-  filters: { status?: SourceVideoStatus },
-  page: PageQuery,
-) {
+export async function listSourceVideos(scope: ProfileScope, filters: { status?: SourceVideoStatus }, page: PageQuery) {
   const rows = await scope.db
     .select(summaryColumns)
     .from(sourceVideos)
@@ -88,7 +84,11 @@ export async function updateSourceVideoDetails(
 }
 
 /** pending_upload → processing, in the same batch as the probe job (see `enqueueJob` `alongside`). */
-export function markProcessingStatement(scope: ProfileScope, id: string, values: { fileSizeBytes: number; contentType: string }) {
+export function markProcessingStatement(
+  scope: ProfileScope,
+  id: string,
+  values: { fileSizeBytes: number; contentType: string },
+) {
   return scope.db
     .update(sourceVideos)
     .set({
@@ -195,7 +195,10 @@ export async function deleteSourceVideoRows(scope: ProfileScope, id: string): Pr
   const [, , deleted] = await scope.db.batch([
     scope.db.delete(uploadParts).where(owned(uploadParts, scope, eq(uploadParts.sourceVideoId, id))),
     scope.db.delete(segments).where(owned(segments, scope, eq(segments.sourceVideoId, id))),
-    scope.db.delete(sourceVideos).where(owned(sourceVideos, scope, eq(sourceVideos.id, id))).returning(summaryColumns),
+    scope.db
+      .delete(sourceVideos)
+      .where(owned(sourceVideos, scope, eq(sourceVideos.id, id)))
+      .returning(summaryColumns),
   ]);
   return deleted[0];
 }

@@ -35,7 +35,9 @@ export function allClipRoutes() {
       responses: {
         200: jsonContent(
           z.object({
-            clips: z.array(ClipResponse.extend({ project_name: z.string(), has_subtitles: z.boolean(), has_voiceover: z.boolean() })),
+            clips: z.array(
+              ClipResponse.extend({ project_name: z.string(), has_subtitles: z.boolean(), has_voiceover: z.boolean() }),
+            ),
             next_cursor: z.string().nullable(),
           }),
           'Clips',

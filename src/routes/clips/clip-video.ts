@@ -5,4 +5,3 @@ import type { ClipRow } from '../../db/repos/clips.ts';
 export function requireVideo(clip: ClipRow) {
   if (!clip.rawKey) throw new ApiError(409, 'conflict', `Clip ${clip.id} has no video yet`);
 }
-

@@ -37,13 +37,22 @@ export function clipRoutes() {
       security,
       summary: 'Get a clip with its content',
       request: { params: ClipIdParam },
-      responses: { 200: jsonContent(z.object({ clip: ClipResponse, content: ContentResponse.nullable() }), 'Clip'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ clip: ClipResponse, content: ContentResponse.nullable() }), 'Clip'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
       const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
       const content = await getClipContent(scope, clip.id);
-      return c.json({ clip: await toClipResponse(c.env, scope, clip), content: content ? await toContentResponse(c.env, scope, content) : null }, 200);
+      return c.json(
+        {
+          clip: await toClipResponse(c.env, scope, clip),
+          content: content ? await toContentResponse(c.env, scope, content) : null,
+        },
+        200,
+      );
     },
   );
 
@@ -55,7 +64,10 @@ export function clipRoutes() {
       security,
       summary: 'Update a clip (name, selection, publish fields)',
       request: { params: ClipIdParam, body: jsonBody(ClipUpdate) },
-      responses: { 200: jsonContent(z.object({ status: z.literal('updated'), clip: ClipResponse }), 'Updated'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('updated'), clip: ClipResponse }), 'Updated'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');

@@ -21,14 +21,19 @@ export const SrtText = z
   .superRefine((value, ctx) => {
     if (!value.trim()) return;
     const { cues, problems } = parseSrt(value);
-    for (const p of problems) ctx.addIssue({ code: 'custom', message: `block ${p.block} (line ${p.line}): ${p.reason}` });
+    for (const p of problems)
+      ctx.addIssue({ code: 'custom', message: `block ${p.block} (line ${p.line}): ${p.reason}` });
     if (!cues.length && !problems.length) ctx.addIssue({ code: 'custom', message: 'contains no subtitle cues' });
   });
 
 const ContentUpdate = z
   .object({
     tts_text: z.string().max(5000).nullable().optional(),
-    tts_voice_id: z.string().regex(/^[A-Za-z0-9_\-]{1,64}$/).nullable().optional(),
+    tts_voice_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .nullable()
+      .optional(),
     srt_content: SrtText.nullable().optional(),
     subtitle_settings: SubtitleSettingsSchema.nullable().optional(),
   })
@@ -45,9 +50,13 @@ export function clipContentRoutes() {
       tags,
       security,
       summary: "Set a clip's voice-over text, subtitles and subtitle style",
-      description: 'Upsert; only the fields sent change. SRT and styling are validated (400 with field paths, nothing changed).',
+      description:
+        'Upsert; only the fields sent change. SRT and styling are validated (400 with field paths, nothing changed).',
       request: { params: ClipIdParam, body: jsonBody(ContentUpdate) },
-      responses: { 200: jsonContent(z.object({ status: z.literal('updated'), content: ContentResponse }), 'Updated'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('updated'), content: ContentResponse }), 'Updated'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -73,8 +82,13 @@ export function clipContentRoutes() {
       security,
       summary: "Copy another clip's content",
       description: 'Both clips must belong to the active profile.',
-      request: { params: ClipIdParam.extend(idParam('source_clip_id', 'clip', 'clp_01jd2v4m8r0000000000000001').shape) },
-      responses: { 200: jsonContent(z.object({ status: z.literal('copied'), content: ContentResponse }), 'Copied'), ...errorResponses },
+      request: {
+        params: ClipIdParam.extend(idParam('source_clip_id', 'clip', 'clp_01jd2v4m8r0000000000000001').shape),
+      },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('copied'), content: ContentResponse }), 'Copied'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');

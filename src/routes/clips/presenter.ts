@@ -35,7 +35,10 @@ export const ClipResponse = z
     postiz_status: z.enum(postizStatuses),
     postiz_post_id: z.string().nullable(),
     postiz_scheduled_at: z.string().nullable(),
-    video_url: z.string().nullable().openapi({ description: 'Signed URL of the raw variant (Range supported); null when it has none' }),
+    video_url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Signed URL of the raw variant (Range supported); null when it has none' }),
     thumbnail_url: z.string().nullable().openapi({ description: 'Signed URL of the JPEG thumbnail' }),
     final_video_url: z.string().nullable().openapi({ description: 'Signed URL of the last completed render' }),
     created_at: z.string(),
@@ -45,7 +48,8 @@ export const ClipResponse = z
 export type ClipResponseBody = z.infer<typeof ClipResponse>;
 
 export async function toClipResponse(env: Bindings, scope: ProfileScope, clip: ClipRow): Promise<ClipResponseBody> {
-  const sign = (target: MediaTarget | null, ttlSeconds: number) => (target ? signedMediaUrl(env, scope, target, { ttlSeconds }).then((u) => u.url) : null);
+  const sign = (target: MediaTarget | null, ttlSeconds: number) =>
+    target ? signedMediaUrl(env, scope, target, { ttlSeconds }).then((u) => u.url) : null;
   const [video, thumbnail, final] = await Promise.all([
     sign(rawTargetOf(scope, clip), STREAM_URL_TTL_SECONDS),
     sign(thumbnailTargetOf(scope, clip), THUMBNAIL_URL_TTL_SECONDS),
@@ -84,15 +88,30 @@ export const ContentResponse = z
     srt_content: z.string().nullable(),
     subtitle_settings: z.record(z.string(), z.unknown()).nullable(),
     has_voiceover_audio: z.boolean(),
-    tts_audio_url: z.string().nullable().openapi({ description: 'Signed URL of the cached voice-over (MP3), made by the last render or by generation' }),
+    tts_audio_url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Signed URL of the cached voice-over (MP3), made by the last render or by generation' }),
     updated_at: z.string(),
   })
   .openapi('ClipContent');
 
-export async function toContentResponse(env: Bindings, scope: ProfileScope, content: ClipContentRow): Promise<z.infer<typeof ContentResponse>> {
-  const audio = content.ttsAudioKey === storageKeys.clipVoiceover(scope, content.clipId)
-    ? (await signedMediaUrl(env, scope, { kind: 'clip_voiceover', id: content.clipId }, { ttlSeconds: STREAM_URL_TTL_SECONDS })).url
-    : null;
+export async function toContentResponse(
+  env: Bindings,
+  scope: ProfileScope,
+  content: ClipContentRow,
+): Promise<z.infer<typeof ContentResponse>> {
+  const audio =
+    content.ttsAudioKey === storageKeys.clipVoiceover(scope, content.clipId)
+      ? (
+          await signedMediaUrl(
+            env,
+            scope,
+            { kind: 'clip_voiceover', id: content.clipId },
+            { ttlSeconds: STREAM_URL_TTL_SECONDS },
+          )
+        ).url
+      : null;
   return {
     clip_id: content.clipId,
     tts_text: content.ttsText,
@@ -104,4 +123,3 @@ export async function toContentResponse(env: Bindings, scope: ProfileScope, cont
     updated_at: content.updatedAt,
   };
 }
-

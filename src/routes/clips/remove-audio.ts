@@ -30,8 +30,20 @@ export function clipRemoveAudioRoutes() {
         'The clip gets a new raw video without audio (`has_audio` false); the video stream is copied, not re-encoded. A clip already without audio answers 200 with no job. Supports `Idempotency-Key`.',
       request: { params: ClipIdParam },
       responses: {
-        200: jsonContent(z.object({ status: z.literal('success'), clip_id: z.string(), job_id: z.null(), message: z.string() }), 'Nothing to do'),
-        202: jsonContent(z.object({ status: z.literal('processing'), clip_id: z.string(), job_id: z.string(), job: JobResponse, message: z.string() }), 'Removing'),
+        200: jsonContent(
+          z.object({ status: z.literal('success'), clip_id: z.string(), job_id: z.null(), message: z.string() }),
+          'Nothing to do',
+        ),
+        202: jsonContent(
+          z.object({
+            status: z.literal('processing'),
+            clip_id: z.string(),
+            job_id: z.string(),
+            job: JobResponse,
+            message: z.string(),
+          }),
+          'Removing',
+        ),
         ...errorResponses,
         ...conflictResponse,
         ...rateLimitResponse,
@@ -45,11 +57,39 @@ export function clipRemoveAudioRoutes() {
         requireVideo(clip);
         const active = await findActiveJob(scope, 'remove_clip_audio', clip.id);
         if (active) {
-          return { status: 202, body: { status: 'processing' as const, clip_id: clip.id, job_id: active.id, job: toJobResponse(active), message: 'Already removing the audio' } };
+          return {
+            status: 202,
+            body: {
+              status: 'processing' as const,
+              clip_id: clip.id,
+              job_id: active.id,
+              job: toJobResponse(active),
+              message: 'Already removing the audio',
+            },
+          };
         }
-        if (!clip.hasAudio) return { status: 200, body: { status: 'success' as const, clip_id: clip.id, job_id: null, message: 'The clip has no audio' } };
-        const job = await enqueueJob(scope, c.env, 'remove_clip_audio', { clip_id: clip.id }, { resourceType: 'clip', resourceId: clip.id, step: 'Queued for audio removal' });
-        return { status: 202, body: { status: 'processing' as const, clip_id: clip.id, job_id: job.id, job: toJobResponse(job), message: 'Removing the audio track (video copied)' } };
+        if (!clip.hasAudio)
+          return {
+            status: 200,
+            body: { status: 'success' as const, clip_id: clip.id, job_id: null, message: 'The clip has no audio' },
+          };
+        const job = await enqueueJob(
+          scope,
+          c.env,
+          'remove_clip_audio',
+          { clip_id: clip.id },
+          { resourceType: 'clip', resourceId: clip.id, step: 'Queued for audio removal' },
+        );
+        return {
+          status: 202,
+          body: {
+            status: 'processing' as const,
+            clip_id: clip.id,
+            job_id: job.id,
+            job: toJobResponse(job),
+            message: 'Removing the audio track (video copied)',
+          },
+        };
       });
       return response as never;
     },

@@ -13,7 +13,15 @@ import { findActiveJob } from '../../db/repos/jobs.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { TenantContext } from '../../http/context.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
-import { budgetResponse, conflictResponse, errorResponses, jsonBody, jsonContent, rateLimitResponse, security } from '../../http/openapi.ts';
+import {
+  budgetResponse,
+  conflictResponse,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  rateLimitResponse,
+  security,
+} from '../../http/openapi.ts';
 import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
 import { idParam, routingPath } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -28,10 +36,21 @@ export const MAX_BULK_RENDER = 50;
 const ClipIdParam = idParam('clip_id', 'clip');
 const PresetName = z.string().trim().min(1).max(64);
 
-const RenderBody = z.object({ preset_name: PresetName.default(DEFAULT_PRESET) }).strict().openapi('RenderRequest');
+const RenderBody = z
+  .object({ preset_name: PresetName.default(DEFAULT_PRESET) })
+  .strict()
+  .openapi('RenderRequest');
 
 const RenderResponse = z
-  .object({ status: z.literal('processing'), clip_id: z.string(), preset: z.string(), message: z.string(), job_id: z.string(), export_id: z.string(), job: JobResponse })
+  .object({
+    status: z.literal('processing'),
+    clip_id: z.string(),
+    preset: z.string(),
+    message: z.string(),
+    job_id: z.string(),
+    export_id: z.string(),
+    job: JobResponse,
+  })
   .openapi('RenderResponse');
 
 async function presetNamed(c: TenantContext, name: string): Promise<ExportPresetRow> {
@@ -66,7 +85,10 @@ async function readPresetName(c: TenantContext): Promise<string> {
 async function requireNoActiveRender(scope: ProfileScope, clipIds: string[]) {
   for (const id of clipIds) {
     const active = await findActiveJob(scope, 'render_clip', id);
-    if (active) throw new ApiError(409, 'conflict', `Clip ${id} is already being rendered`, { details: { clip_id: id, job_id: active.id } });
+    if (active)
+      throw new ApiError(409, 'conflict', `Clip ${id} is already being rendered`, {
+        details: { clip_id: id, job_id: active.id },
+      });
   }
 }
 
@@ -76,7 +98,8 @@ async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]) {
   const speeches: SpeechToCheck[] = [];
   for (const clip of clips) {
     const content = await getClipContent(scope, clip.id);
-    if (content?.ttsText?.trim() && !content.ttsAudioKey) speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}` });
+    if (content?.ttsText?.trim() && !content.ttsAudioKey)
+      speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}` });
   }
   await checkVoiceovers(c.env, scope, speeches);
 }
@@ -84,16 +107,22 @@ async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]) {
 async function queueRender(c: TenantContext, clip: ClipRow, preset: ExportPresetRow, limitsChecked: boolean) {
   const scope = c.get('scope');
   const exportId = newId('export');
-  const job = await enqueueJob(scope, c.env, 'render_clip', { clip_id: clip.id, preset_name: preset.name, export_id: exportId }, {
-    resourceType: 'clip',
-    resourceId: clip.id,
-    step: `Queued for render (${preset.name})`,
-    limitsChecked,
-    alongside: (jobId) => [
-      updateClipStatement(scope, clip.id, { finalStatus: 'processing', finalError: null }),
-      insertExportStatement(scope, { id: exportId, clipId: clip.id, presetId: preset.id, jobId }),
-    ],
-  });
+  const job = await enqueueJob(
+    scope,
+    c.env,
+    'render_clip',
+    { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
+    {
+      resourceType: 'clip',
+      resourceId: clip.id,
+      step: `Queued for render (${preset.name})`,
+      limitsChecked,
+      alongside: (jobId) => [
+        updateClipStatement(scope, clip.id, { finalStatus: 'processing', finalError: null }),
+        insertExportStatement(scope, { id: exportId, clipId: clip.id, presetId: preset.id, jobId }),
+      ],
+    },
+  );
   return { job, exportId };
 }
 
@@ -134,15 +163,24 @@ export function clipRenderRoutes() {
     security,
     summary: 'Render a clip with an export preset (job)',
     description:
-      '`preset_name` (default `instagram_reels`) as JSON, a form field (as the original) or a query parameter. One encode: the preset\'s size and frame rate, subtitles burned in (the content\'s SRT, else the voice-over\'s captions), the voice-over over the clip\'s own audio (ducked, never replaced), loudness to the preset\'s target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.',
+      "`preset_name` (default `instagram_reels`) as JSON, a form field (as the original) or a query parameter. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
     request: {
       params: ClipIdParam,
       body: {
         required: false,
-        content: { 'application/json': { schema: RenderBody }, 'application/x-www-form-urlencoded': { schema: RenderBody } },
+        content: {
+          'application/json': { schema: RenderBody },
+          'application/x-www-form-urlencoded': { schema: RenderBody },
+        },
       },
     },
-    responses: { 202: jsonContent(RenderResponse, 'Rendering'), ...errorResponses, ...conflictResponse, ...rateLimitResponse, ...budgetResponse },
+    responses: {
+      202: jsonContent(RenderResponse, 'Rendering'),
+      ...errorResponses,
+      ...conflictResponse,
+      ...rateLimitResponse,
+      ...budgetResponse,
+    },
   });
 
   app.openapi(
@@ -153,7 +191,10 @@ export function clipRenderRoutes() {
       security,
       summary: 'Render several clips with one preset (one job each)',
       description: `Body: a JSON array of clip ids (as the original), at most ${MAX_BULK_RENDER}; \`preset_name\` in the query. Every clip must be a clip of this profile with a video and not rendering, else nothing is queued (404 / 409). The per-profile job limit applies to the whole batch (429). Supports \`Idempotency-Key\`.`,
-      request: { query: z.object({ preset_name: PresetName.default(DEFAULT_PRESET) }), body: jsonBody(z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_RENDER)) },
+      request: {
+        query: z.object({ preset_name: PresetName.default(DEFAULT_PRESET) }),
+        body: jsonBody(z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_RENDER)),
+      },
       responses: {
         202: jsonContent(
           z.object({

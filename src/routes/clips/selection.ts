@@ -23,7 +23,10 @@ export function clipSelectionRoutes() {
       summary: 'Select or unselect a clip',
       request: { params: ClipIdParam, query: SelectedQuery },
       responses: {
-        200: jsonContent(z.object({ status: z.literal('updated'), clip_id: z.string(), is_selected: z.boolean() }), 'Updated'),
+        200: jsonContent(
+          z.object({ status: z.literal('updated'), clip_id: z.string(), is_selected: z.boolean() }),
+          'Updated',
+        ),
         ...errorResponses,
       },
     }),
@@ -47,7 +50,10 @@ export function clipSelectionRoutes() {
       description: 'Body: a JSON array of clip ids (as the original). Every id must be a clip of this profile.',
       request: { query: SelectedQuery, body: jsonBody(ClipIds) },
       responses: {
-        200: jsonContent(z.object({ status: z.literal('updated'), count: z.number().int(), is_selected: z.boolean() }), 'Updated'),
+        200: jsonContent(
+          z.object({ status: z.literal('updated'), count: z.number().int(), is_selected: z.boolean() }),
+          'Updated',
+        ),
         ...errorResponses,
       },
     }),

@@ -19,7 +19,8 @@ import { ClipIds, ClipResponse, tags, toClipResponse } from './presenter.ts';
 const ClipIdParam = idParam('clip_id', 'clip');
 
 async function purgeObjects(env: Bindings, scope: ProfileScope, clipIds: string[]) {
-  for (const id of clipIds) await enqueueSystemTask(env, { task: 'purge_prefix', prefix: storageKeys.clipPrefix(scope, id) });
+  for (const id of clipIds)
+    await enqueueSystemTask(env, { task: 'purge_prefix', prefix: storageKeys.clipPrefix(scope, id) });
 }
 
 export function clipTrashRoutes() {
@@ -34,7 +35,10 @@ export function clipTrashRoutes() {
       summary: 'Move a clip to the trash',
       description: 'Soft delete: restorable with `/restore`; `/purge` removes it and its media for good.',
       request: { params: ClipIdParam },
-      responses: { 200: jsonContent(z.object({ status: z.literal('deleted'), clip_id: z.string() }), 'In the trash'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('deleted'), clip_id: z.string() }), 'In the trash'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -54,7 +58,10 @@ export function clipTrashRoutes() {
       security,
       summary: 'Restore a clip from the trash',
       request: { params: ClipIdParam },
-      responses: { 200: jsonContent(z.object({ status: z.literal('restored'), clip: ClipResponse }), 'Restored'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('restored'), clip: ClipResponse }), 'Restored'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -74,7 +81,10 @@ export function clipTrashRoutes() {
       security,
       summary: 'Delete a clip and its media for good',
       request: { params: ClipIdParam },
-      responses: { 200: jsonContent(z.object({ status: z.literal('purged'), clip_id: z.string() }), 'Purged'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('purged'), clip_id: z.string() }), 'Purged'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -114,11 +124,26 @@ export function clipTrashRoutes() {
       const ids = [...new Set(c.req.valid('json').clip_ids)];
       await requireOwnedClips(scope, ids, { includeDeleted: true });
       const rows = await setClipsDeleted(scope, ids, true);
-      await recountProjects(scope, rows.map((r) => r.projectId));
-      await recountSegmentUsage(scope, rows.flatMap((r) => r.segmentIds));
+      await recountProjects(
+        scope,
+        rows.map((r) => r.projectId),
+      );
+      await recountSegmentUsage(
+        scope,
+        rows.flatMap((r) => r.segmentIds),
+      );
       const deleted = new Set(rows.map((r) => r.id));
       const failed = ids.filter((id) => !deleted.has(id)).map((id) => ({ id, error: 'already in the trash' }));
-      return c.json({ status: 'completed' as const, deleted_count: deleted.size, deleted: [...deleted], failed_count: failed.length, failed }, 200);
+      return c.json(
+        {
+          status: 'completed' as const,
+          deleted_count: deleted.size,
+          deleted: [...deleted],
+          failed_count: failed.length,
+          failed,
+        },
+        200,
+      );
     },
   );
 

@@ -17,9 +17,17 @@ export function costEntryRoutes() {
       security,
       summary: 'Every ledger entry of the active profile',
       description: 'Newest first, cursor-paginated.',
-      request: { query: pageQuery.extend({ service: z.enum(COST_SERVICES as ['elevenlabs', 'gemini']).optional(), job_id: z.string().max(64).optional() }) },
+      request: {
+        query: pageQuery.extend({
+          service: z.enum(COST_SERVICES as ['elevenlabs', 'gemini']).optional(),
+          job_id: z.string().max(64).optional(),
+        }),
+      },
       responses: {
-        200: jsonContent(z.object({ entries: z.array(CostEntryResponse), next_cursor: z.string().nullable() }), 'Entries'),
+        200: jsonContent(
+          z.object({ entries: z.array(CostEntryResponse), next_cursor: z.string().nullable() }),
+          'Entries',
+        ),
         ...errorResponses,
       },
     }),

@@ -39,4 +39,3 @@ export function toEntry(r: CostRow): z.infer<typeof CostEntryResponse> {
     created_at: r.createdAt,
   };
 }
-

@@ -20,9 +20,14 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       tags: ['Jobs'],
       security,
       summary: 'Cancel a job',
-      description: 'A pending job is cancelled at once; a running job stops at its next checkpoint. Finished jobs answer 409.',
+      description:
+        'A pending job is cancelled at once; a running job stops at its next checkpoint. Finished jobs answer 409.',
       request: { params: idParam('job_id', 'job') },
-      responses: { 200: jsonContent(JobResponse, 'Job after the request'), ...errorResponses, 409: jsonContent(z.unknown(), 'Already finished') },
+      responses: {
+        200: jsonContent(JobResponse, 'Job after the request'),
+        ...errorResponses,
+        409: jsonContent(z.unknown(), 'Already finished'),
+      },
     }),
     async (c) => {
       const scope = c.get('scope');

@@ -22,7 +22,10 @@ export function jobDownloadRoutes() {
       summary: "Download a job's main output",
       description:
         "Redirects (302) to a short-lived signed URL of the job's main output (the first variant's final video, the muted video, …), served as an attachment named like the original (`{output_name}_final.mp4`). `?redirect=false` streams it instead. 400 while the job is not completed or when it has no downloadable output.",
-      request: { params: idParam('job_id', 'job'), query: z.object({ redirect: z.enum(['true', 'false']).optional() }) },
+      request: {
+        params: idParam('job_id', 'job'),
+        query: z.object({ redirect: z.enum(['true', 'false']).optional() }),
+      },
       responses: {
         302: { description: 'Redirect to the signed URL' },
         200: { description: 'The file (redirect=false)' },
@@ -36,9 +39,17 @@ export function jobDownloadRoutes() {
       const main = mainOutputOf(job);
       if (!main) throw new ApiError(400, 'bad_request', 'This job has no downloadable output');
       if (c.req.valid('query').redirect === 'false') {
-        return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, { what: 'Job output', attachmentFilename: main.filename });
+        return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, {
+          what: 'Job output',
+          attachmentFilename: main.filename,
+        });
       }
-      const signed = await signedMediaUrl(c.env, scope, { kind: 'job_output', id: job.id, name: main.name }, { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS });
+      const signed = await signedMediaUrl(
+        c.env,
+        scope,
+        { kind: 'job_output', id: job.id, name: main.name },
+        { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS },
+      );
       return c.redirect(signed.url, 302);
     },
   );

@@ -43,7 +43,10 @@ export function jobEventRoutes() {
             await stream.writeSSE({ event: 'progress', data: JSON.stringify(body), id: job.updatedAt });
           }
           if (isTerminal(job)) {
-            await stream.writeSSE({ event: 'end', data: JSON.stringify({ ...body, result: await withOutputUrls(c.env, scope, job) }) });
+            await stream.writeSSE({
+              event: 'end',
+              data: JSON.stringify({ ...body, result: await withOutputUrls(c.env, scope, job) }),
+            });
             return;
           }
           if (Date.now() - lastBeat >= SSE_HEARTBEAT_MS) {
@@ -53,7 +56,8 @@ export function jobEventRoutes() {
           await stream.sleep(SSE_POLL_MS);
           job = await getJob(scope, first.id);
         }
-        if (!job) await stream.writeSSE({ event: 'end', data: JSON.stringify({ status: 'deleted', job_id: first.id }) });
+        if (!job)
+          await stream.writeSSE({ event: 'end', data: JSON.stringify({ status: 'deleted', job_id: first.id }) });
       });
     },
   );

@@ -24,8 +24,14 @@ export const JobResponse = z
     updated_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
-    video_info: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Lifted from `result` when present (the original JobResponse).' }),
-    segments: z.array(z.unknown()).optional().openapi({ description: 'Lifted from `result` when present (the original JobResponse).' }),
+    video_info: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'Lifted from `result` when present (the original JobResponse).' }),
+    segments: z
+      .array(z.unknown())
+      .optional()
+      .openapi({ description: 'Lifted from `result` when present (the original JobResponse).' }),
   })
   .openapi('Job');
 export type JobResponseBody = z.infer<typeof JobResponse>;

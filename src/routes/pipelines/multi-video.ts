@@ -42,17 +42,34 @@ export function multiVideoRoutes() {
   app.post('/multi-video', (c) =>
     handleJobRoute(
       c,
-      { videos: ['main_video', 'secondary_video_1', 'secondary_video_2', 'secondary_video_3'], audio: ['audio'], texts: ['srt'] },
+      {
+        videos: ['main_video', 'secondary_video_1', 'secondary_video_2', 'secondary_video_3'],
+        audio: ['audio'],
+        texts: ['srt'],
+      },
       MultiFields,
       async ({ c, fields, request, jobId }) => {
         const scope = c.get('scope');
         const env = c.env;
-        if (fields.main_source_video_id && fields.source_video_id && fields.main_source_video_id !== fields.source_video_id) {
+        if (
+          fields.main_source_video_id &&
+          fields.source_video_id &&
+          fields.main_source_video_id !== fields.source_video_id
+        ) {
           throw new ApiError(400, 'validation_failed', 'main_source_video_id and source_video_id disagree');
         }
-        const main = await jobVideo(scope, request, 'main_video', fields.main_source_video_id ?? fields.source_video_id, 'main_source_video_id');
+        const main = await jobVideo(
+          scope,
+          request,
+          'main_video',
+          fields.main_source_video_id ?? fields.source_video_id,
+          'main_source_video_id',
+        );
         const srt = srtOf(request, fields.srt_content);
-        if (!srt) throw new ApiError(400, 'validation_failed', 'An `srt` file (or `srt_content`) is required', { details: [{ path: 'srt', message: 'Required' }] });
+        if (!srt)
+          throw new ApiError(400, 'validation_failed', 'An `srt` file (or `srt_content`) is required', {
+            details: [{ path: 'srt', message: 'Required' }],
+          });
         const secondaries: { source_video_id: string; keywords: string[] }[] = [];
         for (const n of [1, 2, 3] as const) {
           const keywords = fields[`secondary_keywords_${n}`] ?? [];
@@ -60,7 +77,10 @@ export function multiVideoRoutes() {
           const id = fields[`secondary_source_video_id_${n}`];
           if (!file && !id) continue;
           // As the original: a secondary counts only with both a video and keywords.
-          if (!keywords.length) throw new ApiError(400, 'validation_failed', `secondary_video_${n} needs secondary_keywords_${n}`, { details: [{ path: `secondary_keywords_${n}`, message: 'Required' }] });
+          if (!keywords.length)
+            throw new ApiError(400, 'validation_failed', `secondary_video_${n} needs secondary_keywords_${n}`, {
+              details: [{ path: `secondary_keywords_${n}`, message: 'Required' }],
+            });
           const video = await jobVideo(scope, request, `secondary_video_${n}`, id, `secondary_source_video_id_${n}`);
           secondaries.push({ source_video_id: video.id, keywords: keywords.slice(0, 50).map((k) => k.slice(0, 100)) });
         }
@@ -84,7 +104,10 @@ export function multiVideoRoutes() {
           },
           { id: jobId, resourceType: 'source_video', resourceId: main.id, step: 'Queued for multi-video processing' },
         );
-        return jobCreated(job, { source_video_id: main.id, secondary_source_video_ids: secondaries.map((s) => s.source_video_id) });
+        return jobCreated(job, {
+          source_video_id: main.id,
+          secondary_source_video_ids: secondaries.map((s) => s.source_video_id),
+        });
       },
     ),
   );
@@ -103,7 +126,12 @@ export function multiVideoRoutes() {
       audio: 'Voice-over',
       srt: 'Subtitles (SRT)',
     },
-    responses: { 202: { description: 'Queued', schema: JobResponse.extend({ source_video_id: z.string(), secondary_source_video_ids: z.array(z.string()) }) } },
+    responses: {
+      202: {
+        description: 'Queued',
+        schema: JobResponse.extend({ source_video_id: z.string(), secondary_source_video_ids: z.array(z.string()) }),
+      },
+    },
   });
 
   return app;

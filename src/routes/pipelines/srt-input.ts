@@ -16,19 +16,27 @@ export const subtitleSettingsField = formJson(SubtitleSettingsSchema.nullable().
 /** The SRT of a request (file or `srt_content`), checked to hold at least one cue. */
 export function srtOf(request: JobRequest, content: string | null): string | null {
   const file = request.texts.get('srt');
-  if (file && content) throw new ApiError(400, 'validation_failed', 'Send either the `srt` file or `srt_content`, not both');
+  if (file && content)
+    throw new ApiError(400, 'validation_failed', 'Send either the `srt` file or `srt_content`, not both');
   const text = file?.text ?? content;
   if (text === null || text === undefined) return null;
   const parsed = parseSrt(text);
   if (!parsed.cues.length) {
     const first = parsed.problems[0];
-    throw new ApiError(400, 'validation_failed', `The SRT has no valid cue${first ? ` (block ${first.block}: ${first.reason})` : ''}`, {
-      details: [{ path: 'srt', message: 'no valid cue' }],
-    });
+    throw new ApiError(
+      400,
+      'validation_failed',
+      `The SRT has no valid cue${first ? ` (block ${first.block}: ${first.reason})` : ''}`,
+      {
+        details: [{ path: 'srt', message: 'no valid cue' }],
+      },
+    );
   }
   return text;
 }
 
 export async function storeSrt(env: Bindings, scope: ProfileScope, jobId: string, srt: string) {
-  await env.MEDIA.put(jobOutputKey(scope, jobId, SRT_INPUT), srt, { httpMetadata: { contentType: 'application/x-subrip' } });
+  await env.MEDIA.put(jobOutputKey(scope, jobId, SRT_INPUT), srt, {
+    httpMetadata: { contentType: 'application/x-subrip' },
+  });
 }

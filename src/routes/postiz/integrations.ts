@@ -10,12 +10,21 @@ const IntegrationResponse = z
   .object({
     id: z.string(),
     name: z.string(),
-    type: z.string().openapi({ description: 'Postiz provider identifier (as the original): `x`, `youtube`, `instagram-standalone`, …' }),
-    identifier: z.string().nullable().openapi({ description: "The channel's handle on the platform (as the original)." }),
+    type: z.string().openapi({
+      description: 'Postiz provider identifier (as the original): `x`, `youtube`, `instagram-standalone`, …',
+    }),
+    identifier: z
+      .string()
+      .nullable()
+      .openapi({ description: "The channel's handle on the platform (as the original)." }),
     picture: z.string().nullable(),
     disabled: z.boolean(),
     provider: z.string(),
-    max_caption_length: z.number().int().nullable().openapi({ description: "From Postiz's integration settings when it reports one, else our platform table." }),
+    max_caption_length: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "From Postiz's integration settings when it reports one, else our platform table." }),
   })
   .openapi('PostizIntegration');
 

@@ -14,17 +14,23 @@ import { requirePostiz } from '../../publishing/postiz-connection.ts';
 import { ClipId, callingPostiz, tags, unprocessable } from './presenter.ts';
 
 const IgnoredVideoPath = z.string().max(4096).optional().openapi({
-  description: 'Accepted for compatibility with the original and IGNORED: the video always comes from the clip in storage.',
+  description:
+    'Accepted for compatibility with the original and IGNORED: the video always comes from the clip in storage.',
 });
 
-const UploadRequest = z.object({ clip_id: ClipId, video_path: IgnoredVideoPath }).strict().openapi('PostizUploadRequest');
+const UploadRequest = z
+  .object({ clip_id: ClipId, video_path: IgnoredVideoPath })
+  .strict()
+  .openapi('PostizUploadRequest');
 const UploadResponse = z
   .object({
     status: z.literal('success'),
     clip_id: z.string(),
     media_id: z.string(),
     media_path: z.string(),
-    source: z.enum(['final', 'raw']).openapi({ description: 'Which video was sent: the rendered one, or the raw variant when not rendered.' }),
+    source: z
+      .enum(['final', 'raw'])
+      .openapi({ description: 'Which video was sent: the rendered one, or the raw variant when not rendered.' }),
     message: z.string(),
   })
   .openapi('PostizUploadResponse');
@@ -41,7 +47,10 @@ const BulkUploadRequest = z
       .openapi({ description: "The original's shape; `video_path` is ignored." }),
   })
   .strict()
-  .refine((b) => (b.clip_ids === undefined) !== (b.clips === undefined), { message: 'send either clip_ids or clips', path: ['clip_ids'] })
+  .refine((b) => (b.clip_ids === undefined) !== (b.clips === undefined), {
+    message: 'send either clip_ids or clips',
+    path: ['clip_ids'],
+  })
   .openapi('PostizBulkUploadRequest');
 const BulkUploadResponse = z
   .object({
@@ -66,7 +75,12 @@ export function postizMediaRoutes() {
       description:
         'Streams the rendered video (or the raw variant when not rendered) from storage to Postiz and records the media on the clip (`postiz_status: uploaded`). Takes a clip id of this profile; a `video_path` is ignored.',
       request: { body: jsonBody(UploadRequest) },
-      responses: { 200: jsonContent(UploadResponse, 'Uploaded'), ...conflictResponse, ...unprocessable, ...errorResponses },
+      responses: {
+        200: jsonContent(UploadResponse, 'Uploaded'),
+        ...conflictResponse,
+        ...unprocessable,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -86,7 +100,8 @@ export function postizMediaRoutes() {
           200,
         );
       } catch (err) {
-        if (err instanceof ClipVideoUnavailable) throw new ApiError(422, 'not_publishable', `Cannot upload clip ${clip.id}: ${err.message}`);
+        if (err instanceof ClipVideoUnavailable)
+          throw new ApiError(422, 'not_publishable', `Cannot upload clip ${clip.id}: ${err.message}`);
         throw err;
       }
     },
@@ -126,7 +141,10 @@ export function postizMediaRoutes() {
         }
       }
       const status = failed.length === 0 ? 'completed' : uploaded.length === 0 ? 'failed' : 'completed_with_errors';
-      return c.json({ status, uploaded_count: uploaded.length, uploaded, failed_count: failed.length, failed } as const, 200);
+      return c.json(
+        { status, uploaded_count: uploaded.length, uploaded, failed_count: failed.length, failed } as const,
+        200,
+      );
     },
   );
 

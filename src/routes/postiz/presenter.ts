@@ -11,15 +11,25 @@ import type { PostizConnection } from '../../publishing/postiz-connection.ts';
 
 export const tags = ['Postiz'];
 
-export const unprocessable = { 422: jsonContent(z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }), 'Not publishable / connection test failed') };
+export const unprocessable = {
+  422: jsonContent(
+    z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }),
+    'Not publishable / connection test failed',
+  ),
+};
 
 export const ConfigResponse = z
   .object({
     configured: z.boolean(),
-    source: z.enum(['profile', 'deployment']).nullable().openapi({ description: 'Where the connection comes from: the profile, or the deployment-wide fallback.' }),
+    source: z
+      .enum(['profile', 'deployment'])
+      .nullable()
+      .openapi({ description: 'Where the connection comes from: the profile, or the deployment-wide fallback.' }),
     api_url: z.string().nullable().openapi({ example: 'https://api.postiz.com/public/v1' }),
     api_key_hint: z.string().nullable().openapi({ example: '••••1234' }),
-    integration_ids: z.array(z.string()).openapi({ description: 'Default channels of the profile, used when a publish request names none.' }),
+    integration_ids: z
+      .array(z.string())
+      .openapi({ description: 'Default channels of the profile, used when a publish request names none.' }),
     error: z.string().nullable(),
   })
   .openapi('PostizConfig');
@@ -59,4 +69,3 @@ export async function callingPostiz<T>(work: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
-

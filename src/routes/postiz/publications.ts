@@ -84,9 +84,13 @@ export function postizPublicationRoutes() {
       tags,
       security,
       summary: "A clip's publications",
-      description: 'Newest first, with status (`pending | scheduled | published | failed`), Postiz post ids per channel and release URLs once Postiz reports them.',
+      description:
+        'Newest first, with status (`pending | scheduled | published | failed`), Postiz post ids per channel and release URLs once Postiz reports them.',
       request: { params: ClipIdParam },
-      responses: { 200: jsonContent(z.object({ clip_id: z.string(), publications: z.array(PublicationResponse) }), 'Publications'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ clip_id: z.string(), publications: z.array(PublicationResponse) }), 'Publications'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
@@ -103,7 +107,8 @@ export function postizPublicationRoutes() {
       tags,
       security,
       summary: 'Poll Postiz for the final state of due publications',
-      description: 'Moves due `scheduled` (and `published` without a URL) publications to `published` with release URLs, or `failed` when Postiz reports an error. The hourly cron does the same for every profile.',
+      description:
+        'Moves due `scheduled` (and `published` without a URL) publications to `published` with release URLs, or `failed` when Postiz reports an error. The hourly cron does the same for every profile.',
       responses: { 200: jsonContent(RefreshResponse, 'What changed'), ...conflictResponse, ...errorResponses },
     }),
     async (c) => {

@@ -34,15 +34,36 @@ function batchProgress(requested: JobRow, batch: JobRow[]): z.infer<typeof Progr
   else if (failed === 0) status = 'completed';
   else if (done === 0) status = 'failed';
   else status = 'completed_with_errors';
-  const percentage = Math.round(jobs.reduce((sum, j) => sum + (j.status === 'completed' || j.status === 'failed' || j.status === 'cancelled' ? 100 : j.progress), 0) / jobs.length);
+  const percentage = Math.round(
+    jobs.reduce(
+      (sum, j) =>
+        sum + (j.status === 'completed' || j.status === 'failed' || j.status === 'cancelled' ? 100 : j.progress),
+      0,
+    ) / jobs.length,
+  );
   let step: string;
   if (jobs.length === 1) step = jobs[0]!.step ?? 'Queued';
   else if (active > 0) {
     const current = jobs.find((j) => j.status === 'running') ?? jobs.find((j) => j.status === 'pending')!;
     step = `${done + failed} of ${jobs.length} clips done; ${current.step ?? 'Queued'}`;
-  } else step = failed ? `Published ${done} of ${jobs.length} clips; ${failed} failed` : `All ${jobs.length} clips published or scheduled`;
-  const updatedAt = jobs.map((j) => j.updatedAt).sort().at(-1)!;
-  return { job_id: requested.id, step, percentage, status, updated_at: updatedAt, total: jobs.length, completed: done, failed };
+  } else
+    step = failed
+      ? `Published ${done} of ${jobs.length} clips; ${failed} failed`
+      : `All ${jobs.length} clips published or scheduled`;
+  const updatedAt = jobs
+    .map((j) => j.updatedAt)
+    .sort()
+    .at(-1)!;
+  return {
+    job_id: requested.id,
+    step,
+    percentage,
+    status,
+    updated_at: updatedAt,
+    total: jobs.length,
+    completed: done,
+    failed,
+  };
 }
 
 export function postizPublishProgressRoutes() {
@@ -55,15 +76,19 @@ export function postizPublishProgressRoutes() {
       tags,
       security,
       summary: 'Progress of a publish (or a whole bulk publish)',
-      description: 'Read from the persisted jobs. For a bulk publish, any of its job ids gives the progress of the whole batch.',
+      description:
+        'Read from the persisted jobs. For a bulk publish, any of its job ids gives the progress of the whole batch.',
       request: { params: JobIdParam },
       responses: { 200: jsonContent(ProgressResponse, 'Progress'), ...errorResponses },
     }),
     async (c) => {
       const scope = c.get('scope');
       const job = await getJob(scope, c.req.valid('param').job_id);
-      if (!job || job.type !== 'publish_clip') throw notFound('Publish job');
-      const batch = job.resourceType === 'publish_batch' && job.resourceId ? await listJobsForResource(scope, 'publish_clip', 'publish_batch', job.resourceId) : [];
+      if (job?.type !== 'publish_clip') throw notFound('Publish job');
+      const batch =
+        job.resourceType === 'publish_batch' && job.resourceId
+          ? await listJobsForResource(scope, 'publish_clip', 'publish_batch', job.resourceId)
+          : [];
       return c.json(batchProgress(job, batch), 200);
     },
   );

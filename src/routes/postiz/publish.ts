@@ -6,13 +6,23 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { type JobRow, requestCancel } from '../../db/repos/jobs.ts';
 import type { TenantContext } from '../../http/context.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
-import { conflictResponse, errorResponses, jsonBody, jsonContent, rateLimitResponse, security } from '../../http/openapi.ts';
+import {
+  conflictResponse,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  rateLimitResponse,
+  security,
+} from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { checkJobLimits, enqueueJob } from '../../jobs/producer.ts';
 import { type PublishSpec, planPublish } from '../../publishing/publish-plan.ts';
 import { ClipId, tags, unprocessable } from './presenter.ts';
 
-const Caption = z.string().max(70_000).openapi({ description: "Checked against every channel's caption limit before anything is queued." });
+const Caption = z
+  .string()
+  .max(70_000)
+  .openapi({ description: "Checked against every channel's caption limit before anything is queued." });
 const IntegrationIds = z.array(z.string().min(1).max(200)).min(1).max(50).optional().openapi({
   description: "Postiz channel ids; the profile's default channels (PUT /config integration_ids) when omitted.",
 });
@@ -20,13 +30,19 @@ const ScheduleDate = z.iso.datetime({ offset: true }).optional().openapi({
   description: 'ISO date (`Z` or an offset) of the (first) post; publish now when omitted.',
   example: '2026-12-01T14:00:00Z',
 });
-const Settings = z
-  .record(z.string().min(1).max(200), z.record(z.string(), z.unknown()))
-  .optional()
-  .openapi({ description: "Per-channel Postiz settings keyed by integration id, merged over the platform defaults (e.g. `{\"int-yt\": {\"title\": \"My short\"}}`)." });
+const Settings = z.record(z.string().min(1).max(200), z.record(z.string(), z.unknown())).optional().openapi({
+  description:
+    'Per-channel Postiz settings keyed by integration id, merged over the platform defaults (e.g. `{"int-yt": {"title": "My short"}}`).',
+});
 
 const PublishRequest = z
-  .object({ clip_id: ClipId, caption: Caption, integration_ids: IntegrationIds, schedule_date: ScheduleDate, settings: Settings })
+  .object({
+    clip_id: ClipId,
+    caption: Caption,
+    integration_ids: IntegrationIds,
+    schedule_date: ScheduleDate,
+    settings: Settings,
+  })
   .strict()
   .openapi('PostizPublishRequest');
 
@@ -63,7 +79,12 @@ const PublishResponse = z
   })
   .openapi('PostizPublishResponse');
 
-function publishMessage(clips: number, channels: number, first: { postType: 'now' | 'schedule'; date: string | null }, interval?: number): string {
+function publishMessage(
+  clips: number,
+  channels: number,
+  first: { postType: 'now' | 'schedule'; date: string | null },
+  interval?: number,
+): string {
   const where = `${channels} channel${channels === 1 ? '' : 's'}`;
   const when = first.postType === 'now' ? 'now' : `for ${first.date}`;
   if (clips === 1) return first.postType === 'now' ? `Publishing to ${where}` : `Scheduling on ${where} ${when}`;
@@ -78,7 +99,13 @@ async function queuePublish(c: TenantContext, spec: PublishSpec) {
   const rows: JobRow[] = [];
   try {
     for (const input of plan.jobs) {
-      rows.push(await enqueueJob(scope, c.env, 'publish_clip', input, { resourceType: 'publish_batch', resourceId: plan.batchId, limitsChecked: true }));
+      rows.push(
+        await enqueueJob(scope, c.env, 'publish_clip', input, {
+          resourceType: 'publish_batch',
+          resourceId: plan.batchId,
+          limitsChecked: true,
+        }),
+      );
     }
   } catch (err) {
     for (const row of rows) await requestCancel(scope, row.id);
@@ -90,9 +117,20 @@ async function queuePublish(c: TenantContext, spec: PublishSpec) {
     job_id: rows[0]!.id,
     job_ids: rows.map((r) => r.id),
     publication_ids: plan.jobs.map((j) => j.publication_id),
-    message: publishMessage(plan.jobs.length, first.integrations.length, { postType: first.post_type, date: first.date }, spec.intervalMinutes),
+    message: publishMessage(
+      plan.jobs.length,
+      first.integrations.length,
+      { postType: first.post_type, date: first.date },
+      spec.intervalMinutes,
+    ),
     post_id: null,
-    clips: plan.jobs.map((j, i) => ({ clip_id: j.clip_id, job_id: rows[i]!.id, publication_id: j.publication_id, post_type: j.post_type, date: j.date })),
+    clips: plan.jobs.map((j, i) => ({
+      clip_id: j.clip_id,
+      job_id: rows[i]!.id,
+      publication_id: j.publication_id,
+      post_type: j.post_type,
+      date: j.date,
+    })),
   };
   return { status: 202, body };
 }
@@ -110,7 +148,13 @@ export function postizPublishRoutes() {
       description:
         'Checks first, queues nothing on any problem: clip of this profile (404), Postiz configured (409 `not_configured`), clip rendered, channels enabled, caption and settings valid for each channel (422 `not_publishable` with per-clip and per-channel `details`). Then queues one `publish_clip` job. Supports `Idempotency-Key`.',
       request: { body: jsonBody(PublishRequest) },
-      responses: { 202: jsonContent(PublishResponse, 'Queued'), ...conflictResponse, ...unprocessable, ...rateLimitResponse, ...errorResponses },
+      responses: {
+        202: jsonContent(PublishResponse, 'Queued'),
+        ...conflictResponse,
+        ...unprocessable,
+        ...rateLimitResponse,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const input = c.req.valid('json');
@@ -138,7 +182,13 @@ export function postizPublishRoutes() {
       summary: 'Publish or schedule several rendered clips at intervals',
       description: `Clip k (0-based, in the order given) goes out at \`schedule_date + k × schedule_interval_minutes\` (or now + k × interval). Same checks as /publish for every clip, all before anything is queued; problems are reported per clip. At most ${MAX_BULK_PUBLISH} clips. One job per clip; \`job_id\`'s progress covers the whole batch. Supports \`Idempotency-Key\`.`,
       request: { body: jsonBody(BulkPublishRequest) },
-      responses: { 202: jsonContent(PublishResponse, 'Queued'), ...conflictResponse, ...unprocessable, ...rateLimitResponse, ...errorResponses },
+      responses: {
+        202: jsonContent(PublishResponse, 'Queued'),
+        ...conflictResponse,
+        ...unprocessable,
+        ...rateLimitResponse,
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const input = c.req.valid('json');

@@ -3,7 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { isProviderError } from '../../providers/provider-error.ts';
-import { NOT_CONFIGURED_MESSAGE, postizClientFor, resolvePostizConnection } from '../../publishing/postiz-connection.ts';
+import {
+  NOT_CONFIGURED_MESSAGE,
+  postizClientFor,
+  resolvePostizConnection,
+} from '../../publishing/postiz-connection.ts';
 import { tags, toConfigResponse } from './presenter.ts';
 
 const StatusResponse = z
@@ -33,11 +37,28 @@ export function postizStatusRoutes() {
     async (c) => {
       const connection = await resolvePostizConnection(c.env, c.get('scope'));
       if (connection.state === 'missing') {
-        return c.json({ configured: false, connected: false, api_url: null, integrations_count: 0, error: NOT_CONFIGURED_MESSAGE, source: null }, 200);
+        return c.json(
+          {
+            configured: false,
+            connected: false,
+            api_url: null,
+            integrations_count: 0,
+            error: NOT_CONFIGURED_MESSAGE,
+            source: null,
+          },
+          200,
+        );
       }
       if (connection.state === 'unreadable') {
         return c.json(
-          { configured: false, connected: false, api_url: connection.apiUrl, integrations_count: 0, error: toConfigResponse(connection).error, source: connection.source },
+          {
+            configured: false,
+            connected: false,
+            api_url: connection.apiUrl,
+            integrations_count: 0,
+            error: toConfigResponse(connection).error,
+            source: connection.source,
+          },
           200,
         );
       }
@@ -58,7 +79,17 @@ export function postizStatusRoutes() {
         );
       } catch (err) {
         const error = isProviderError(err) ? `Postiz: ${err.message}` : 'Postiz could not be reached';
-        return c.json({ configured: true, connected: false, api_url: connection.apiUrl, integrations_count: 0, error, source: connection.source }, 200);
+        return c.json(
+          {
+            configured: true,
+            connected: false,
+            api_url: connection.apiUrl,
+            integrations_count: 0,
+            error,
+            source: connection.source,
+          },
+          200,
+        );
       }
     },
   );

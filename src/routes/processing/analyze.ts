@@ -34,7 +34,11 @@ export function analyzeRoutes() {
       let estimate = 0;
       if (engine === 'gemini') {
         const model = (await getScopeProfile(scope)).geminiModel || c.env.GEMINI_MODEL;
-        estimate = estimateGeminiAnalysisUsd(loadPriceTable(c.env.PRICES_JSON), model, video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS);
+        estimate = estimateGeminiAnalysisUsd(
+          loadPriceTable(c.env.PRICES_JSON),
+          model,
+          video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS,
+        );
         await assertWithinBudget(scope, estimate);
       }
       await request.startProbes();
@@ -42,7 +46,12 @@ export function analyzeRoutes() {
         scope,
         c.env,
         'analyze_video',
-        { source_video_id: video.id, target_duration: fields.target_duration, context_text: fields.context_text, engine },
+        {
+          source_video_id: video.id,
+          target_duration: fields.target_duration,
+          context_text: fields.context_text,
+          engine,
+        },
         { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for analysis' },
       );
       return jobCreated(job, { source_video_id: video.id, engine, estimated_cost_usd: estimate });
@@ -56,7 +65,16 @@ export function analyzeRoutes() {
       'Upload `video` or name an owned `source_video_id`. With `context_text` and a Gemini key, frames go to Gemini (cost recorded per call; 402 when the estimate exceeds the monthly budget); otherwise the processor scores highlights for free. The job result is `{status, video_info, segments[{start,end,duration,motion_score,variance_score,combined_score}], total_selected_duration, engine_used}`.',
     fields: Fields,
     files: { video: 'The video (becomes a source video of the profile)' },
-    responses: { 202: { description: 'Queued', schema: JobResponse.extend({ source_video_id: z.string(), engine: z.enum(['gemini', 'highlights']), estimated_cost_usd: z.number() }) } },
+    responses: {
+      202: {
+        description: 'Queued',
+        schema: JobResponse.extend({
+          source_video_id: z.string(),
+          engine: z.enum(['gemini', 'highlights']),
+          estimated_cost_usd: z.number(),
+        }),
+      },
+    },
   });
   return app;
 }

@@ -54,7 +54,10 @@ export function detectVoiceRoutes() {
       if (video.existing?.status === 'ready') {
         const cached = await getVoiceDetection(scope, video.id);
         if (cached?.voice && sameVoiceParams(cached.voice.params, params)) {
-          const segments = cached.voice.segments.map((s) => ({ ...s, duration: s.duration ?? roundMs(s.end - s.start) }));
+          const segments = cached.voice.segments.map((s) => ({
+            ...s,
+            duration: s.duration ?? roundMs(s.end - s.start),
+          }));
           return {
             status: 200,
             body: {
@@ -70,15 +73,22 @@ export function detectVoiceRoutes() {
         }
         const active = await findActiveJob(scope, 'detect_voice', video.id);
         const activeParams = (active?.input as { params?: Record<string, number> } | undefined)?.params;
-        if (active && activeParams && sameVoiceParams(activeParams, params)) return jobCreated(active, { source_video_id: video.id });
+        if (active && activeParams && sameVoiceParams(activeParams, params))
+          return jobCreated(active, { source_video_id: video.id });
       }
       await request.startProbes();
-      const job = await enqueueJob(scope, c.env, 'detect_voice', { source_video_id: video.id, params }, {
-        id: jobId,
-        resourceType: 'source_video',
-        resourceId: video.id,
-        step: video.uploaded ? 'Waiting for the upload to be probed' : 'Queued for voice detection',
-      });
+      const job = await enqueueJob(
+        scope,
+        c.env,
+        'detect_voice',
+        { source_video_id: video.id, params },
+        {
+          id: jobId,
+          resourceType: 'source_video',
+          resourceId: video.id,
+          step: video.uploaded ? 'Waiting for the upload to be probed' : 'Queued for voice detection',
+        },
+      );
       return jobCreated(job, { source_video_id: video.id });
     }),
   );

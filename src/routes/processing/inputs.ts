@@ -67,7 +67,10 @@ export async function jobVideo(
     });
   }
   const video = await ownedSourceVideo(scope, idValue);
-  if (video.status === 'failed') throw conflict(`The source video failed to process (${video.errorCode ?? 'unknown'}): ${video.errorMessage ?? ''}`.trim());
+  if (video.status === 'failed')
+    throw conflict(
+      `The source video failed to process (${video.errorCode ?? 'unknown'}): ${video.errorMessage ?? ''}`.trim(),
+    );
   if (video.status === 'pending_upload') throw conflict('The source video has not been uploaded yet');
   return { id: video.id, existing: video, uploaded: false };
 }

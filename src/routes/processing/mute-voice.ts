@@ -40,7 +40,12 @@ export function muteVoiceRoutes() {
           mode,
           keep_percentage: fields.keep_percentage,
           fade_duration: mode === 'fade' ? fields.fade_duration : null,
-          detect: { threshold: fields.threshold, min_speech_duration: fields.min_speech_duration, min_silence_duration: 0.1, padding: 0 },
+          detect: {
+            threshold: fields.threshold,
+            min_speech_duration: fields.min_speech_duration,
+            min_silence_duration: 0.1,
+            padding: 0,
+          },
           output_name: fields.output_name ?? `muted_${jobId}`,
         },
         { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for voice muting' },

@@ -58,7 +58,8 @@ export function videoInfoRoutes() {
       }
       if (row) {
         const probe = await findActiveJob(scope, 'probe_source_video', row.id);
-        if (!probe) throw new ApiError(400, 'bad_request', 'Could not analyze video: it has no metadata and no probe is running');
+        if (!probe)
+          throw new ApiError(400, 'bad_request', 'Could not analyze video: it has no metadata and no probe is running');
         return jobCreated(probe, { source_video_id: row.id });
       }
       const probes = await request.startProbes();

@@ -45,4 +45,3 @@ export function toProfileResponse(p: ProfileRow): z.infer<typeof ProfileResponse
     updated_at: p.updatedAt,
   };
 }
-

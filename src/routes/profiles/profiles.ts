@@ -5,7 +5,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
 import { createDb } from '../../db/client.ts';
-import { countProfiles, createProfile, deleteProfile, ensureDefaultProfile, listProfiles, updateProfile } from '../../db/repos/profiles.ts';
+import {
+  countProfiles,
+  createProfile,
+  deleteProfile,
+  ensureDefaultProfile,
+  listProfiles,
+  updateProfile,
+} from '../../db/repos/profiles.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { ownedProfile } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
@@ -22,8 +29,18 @@ const settingsShape = {
   }),
   elevenlabs_voice_id: z.string().trim().min(1).max(64).nullable().optional(),
   elevenlabs_model: z.string().trim().min(1).max(64).nullable().optional(),
-  local_voice: z.string().trim().regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,16})?$/i, 'must be an eSpeak NG voice like "en-us"').nullable().optional(),
-  gemini_model: z.string().trim().regex(/^[a-z0-9.\-]{3,64}$/, 'must be a Gemini model id').nullable().optional(),
+  local_voice: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,16})?$/i, 'must be an eSpeak NG voice like "en-us"')
+    .nullable()
+    .optional(),
+  gemini_model: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9.-]{3,64}$/, 'must be a Gemini model id')
+    .nullable()
+    .optional(),
   default_caption_template: z.string().max(5000).nullable().optional(),
   monthly_budget_usd: z.number().min(0).max(1_000_000).nullable().optional(),
   max_concurrent_jobs: z.number().int().min(1).max(100).nullable().optional(),
@@ -163,7 +180,7 @@ export function profileRoutes() {
       security,
       summary: 'Delete a profile',
       description:
-        "Deletes a non-default profile with all of its data (rows cascade; its stored media is purged in the background).",
+        'Deletes a non-default profile with all of its data (rows cascade; its stored media is purged in the background).',
       request: { params: ProfileIdParam },
       responses: {
         200: jsonContent(z.object({ status: z.literal('deleted'), profile_id: z.string() }), 'Deleted'),
@@ -176,7 +193,11 @@ export function profileRoutes() {
       const id = c.req.valid('param').profile_id;
       const profile = await ownedProfile(db, userId, id);
       if (profile.isDefault) {
-        throw new ApiError(400, 'bad_request', 'The default profile cannot be deleted; make another profile the default first');
+        throw new ApiError(
+          400,
+          'bad_request',
+          'The default profile cannot be deleted; make another profile the default first',
+        );
       }
       if (!(await deleteProfile(db, userId, id))) throw new ApiError(404, 'not_found', 'Profile not found');
       await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: profilePrefix(id) });

@@ -26,7 +26,12 @@ export function projectCancelGenerationRoutes() {
       request: { params: ProjectIdParam },
       responses: {
         200: jsonContent(
-          z.object({ status: z.enum(['cancelled', 'cancelling']), project_id: z.string(), job_id: z.string().nullable(), project_status: z.string() }),
+          z.object({
+            status: z.enum(['cancelled', 'cancelling']),
+            project_id: z.string(),
+            job_id: z.string().nullable(),
+            project_status: z.string(),
+          }),
           'Cancelled or cancelling',
         ),
         ...errorResponses,
@@ -40,15 +45,24 @@ export function projectCancelGenerationRoutes() {
       if (!active) {
         if (project.status !== 'generating') throw conflict('No generation of this project is running');
         const settled = await settleStoppedGeneration(scope, project, undefined, 'Cancelled');
-        return c.json({ status: 'cancelled' as const, project_id: project.id, job_id: null, project_status: settled.status }, 200);
+        return c.json(
+          { status: 'cancelled' as const, project_id: project.id, job_id: null, project_status: settled.status },
+          200,
+        );
       }
       const job = await requestCancel(scope, active.id);
       if (job?.status === 'cancelled') {
         // It never ran: nothing of it to keep.
         const settled = await settleStoppedGeneration(scope, project, job.input, 'Cancelled');
-        return c.json({ status: 'cancelled' as const, project_id: project.id, job_id: active.id, project_status: settled.status }, 200);
+        return c.json(
+          { status: 'cancelled' as const, project_id: project.id, job_id: active.id, project_status: settled.status },
+          200,
+        );
       }
-      return c.json({ status: 'cancelling' as const, project_id: project.id, job_id: active.id, project_status: project.status }, 200);
+      return c.json(
+        { status: 'cancelling' as const, project_id: project.id, job_id: active.id, project_status: project.status },
+        200,
+      );
     },
   );
 

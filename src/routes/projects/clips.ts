@@ -21,7 +21,10 @@ export function projectClipRoutes() {
       security,
       summary: "A project's clips",
       description: 'Ordered by variant index. Soft-deleted clips only with `include_deleted=true`.',
-      request: { params: ProjectIdParam, query: z.object({ include_deleted: z.enum(['true', 'false']).default('false') }) },
+      request: {
+        params: ProjectIdParam,
+        query: z.object({ include_deleted: z.enum(['true', 'false']).default('false') }),
+      },
       responses: { 200: jsonContent(z.object({ clips: z.array(ClipResponse) }), 'Clips'), ...errorResponses },
     }),
     async (c) => {

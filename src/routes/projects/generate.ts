@@ -44,7 +44,11 @@ export function projectGenerateRoutes() {
       let estimate = 0;
       if (engine === 'gemini') {
         const model = (await getScopeProfile(scope)).geminiModel || env.GEMINI_MODEL;
-        estimate = estimateGeminiAnalysisUsd(loadPriceTable(env.PRICES_JSON), model, video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS);
+        estimate = estimateGeminiAnalysisUsd(
+          loadPriceTable(env.PRICES_JSON),
+          model,
+          video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS,
+        );
         await assertWithinBudget(scope, estimate);
       }
       const start = await nextVariantIndex(scope, project.id);
@@ -98,7 +102,7 @@ export function projectGenerateRoutes() {
     tags: ['Library: projects'],
     summary: 'Generate clips for a project from a video (job)',
     description:
-      'Upload `video` or name an owned `source_video_id`; `variant_count` 1–10 (default 3). The project\'s `target_duration` and `context_text` (Gemini when configured) apply. New clips continue after the highest existing variant index. Progress: `GET /library/projects/{id}/progress` or the job. 409 while a generation of the project is running.',
+      "Upload `video` or name an owned `source_video_id`; `variant_count` 1–10 (default 3). The project's `target_duration` and `context_text` (Gemini when configured) apply. New clips continue after the highest existing variant index. Progress: `GET /library/projects/{id}/progress` or the job. 409 while a generation of the project is running.",
     params: idParam('project_id', 'project'),
     fields: Fields,
     files: { video: 'The video (becomes a source video of the profile)' },

@@ -52,13 +52,24 @@ export function toProjectResponse(p: ProjectRow, thumbnailUrl: string | null = n
 
 /** Projects with their cover thumbnails (one query for the whole list). */
 export async function toProjectResponses(env: Bindings, scope: ProfileScope, rows: ProjectRow[]) {
-  const covers = await coverClips(scope, rows.map((r) => r.id));
+  const covers = await coverClips(
+    scope,
+    rows.map((r) => r.id),
+  );
   return Promise.all(
     rows.map(async (p) => {
       const clipId = covers.get(p.id);
-      const url = clipId ? (await signedMediaUrl(env, scope, { kind: 'clip_thumbnail', id: clipId }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS })).url : null;
+      const url = clipId
+        ? (
+            await signedMediaUrl(
+              env,
+              scope,
+              { kind: 'clip_thumbnail', id: clipId },
+              { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
+            )
+          ).url
+        : null;
       return toProjectResponse(p, url);
     }),
   );
 }
-

@@ -39,8 +39,12 @@ export function projectProgressRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const p = await reconcileGeneration(scope, await ownedProject(scope, c.req.valid('param').project_id));
-      const percentage = p.status === 'ready_for_triage' || p.status === 'failed' ? 100 : p.status === 'draft' ? 0 : p.progress;
-      return c.json({ project_id: p.id, status: p.status, percentage, current_step: p.progressStep, job_id: p.generationJobId }, 200);
+      const percentage =
+        p.status === 'ready_for_triage' || p.status === 'failed' ? 100 : p.status === 'draft' ? 0 : p.progress;
+      return c.json(
+        { project_id: p.id, status: p.status, percentage, current_step: p.progressStep, job_id: p.generationJobId },
+        200,
+      );
     },
   );
 

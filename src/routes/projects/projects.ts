@@ -33,7 +33,10 @@ const ProjectUpdate = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     description: z.string().max(5000).nullable().optional(),
-    status: z.enum(['draft', 'ready_for_triage']).optional().openapi({ description: 'Generation states are set by jobs only.' }),
+    status: z
+      .enum(['draft', 'ready_for_triage'])
+      .optional()
+      .openapi({ description: 'Generation states are set by jobs only.' }),
     target_duration: z.number().int().min(3).max(600).optional(),
     context_text: z.string().max(5000).nullable().optional(),
   })
@@ -78,7 +81,10 @@ export function projectRoutes() {
       description: 'Newest first, cursor-paginated, optionally filtered by status.',
       request: { query: pageQuery.extend({ status: z.enum(projectStatuses).optional() }) },
       responses: {
-        200: jsonContent(z.object({ projects: z.array(ProjectResponse), next_cursor: z.string().nullable() }), 'Projects'),
+        200: jsonContent(
+          z.object({ projects: z.array(ProjectResponse), next_cursor: z.string().nullable() }),
+          'Projects',
+        ),
         ...errorResponses,
       },
     }),
@@ -86,7 +92,10 @@ export function projectRoutes() {
       const query = c.req.valid('query');
       const page = await listProjects(c.get('scope'), query, query);
       if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
-      return c.json({ projects: await toProjectResponses(c.env, c.get('scope'), page.items), next_cursor: page.nextCursor }, 200);
+      return c.json(
+        { projects: await toProjectResponses(c.env, c.get('scope'), page.items), next_cursor: page.nextCursor },
+        200,
+      );
     },
   );
 

@@ -32,10 +32,19 @@ export function segmentExtractRoutes() {
       summary: 'Extract the segment into its own video (job)',
       description:
         '`smart` (default): frame-accurate, only the frames before the first keyframe (and a few at the end) re-encoded; `copy`: stream copy from the keyframe at or before the start; `reencode`: full encode. Transforms force a re-encode. Idempotent: a running extraction with the same mode is reported (202; another mode: 409), a finished one with the same mode answers 200 without a job. Supports `Idempotency-Key`. Body optional.',
-      request: { params: SegmentIdParam, body: { required: false, content: { 'application/json': { schema: ExtractRequest } } } },
+      request: {
+        params: SegmentIdParam,
+        body: { required: false, content: { 'application/json': { schema: ExtractRequest } } },
+      },
       responses: {
-        200: jsonContent(z.object({ status: z.literal('ready'), segment_id: z.string(), job_id: z.null(), segment: SegmentResponse }), 'Already extracted'),
-        202: jsonContent(z.object({ status: z.literal('extracting'), segment_id: z.string(), job_id: z.string(), job: JobResponse }), 'Extracting'),
+        200: jsonContent(
+          z.object({ status: z.literal('ready'), segment_id: z.string(), job_id: z.null(), segment: SegmentResponse }),
+          'Already extracted',
+        ),
+        202: jsonContent(
+          z.object({ status: z.literal('extracting'), segment_id: z.string(), job_id: z.string(), job: JobResponse }),
+          'Extracting',
+        ),
         ...errorResponses,
         ...conflictResponse,
         ...rateLimitResponse,
@@ -52,19 +61,50 @@ export function segmentExtractRoutes() {
         const active = await findActiveJob(scope, 'extract_segment', segment.id);
         if (active) {
           const running = (active.input as { mode?: string }).mode;
-          if (running !== mode) throw new ApiError(409, 'conflict', `A ${running} extraction of this segment is running; ask again when it ends`, { details: { job_id: active.id } });
-          return { status: 202, body: { status: 'extracting' as const, segment_id: segment.id, job_id: active.id, job: toJobResponse(active) } };
+          if (running !== mode)
+            throw new ApiError(
+              409,
+              'conflict',
+              `A ${running} extraction of this segment is running; ask again when it ends`,
+              { details: { job_id: active.id } },
+            );
+          return {
+            status: 202,
+            body: {
+              status: 'extracting' as const,
+              segment_id: segment.id,
+              job_id: active.id,
+              job: toJobResponse(active),
+            },
+          };
         }
         if (segment.extractStatus === 'ready' && segment.extractedKey && segment.extractMode === mode) {
-          return { status: 200, body: { status: 'ready' as const, segment_id: segment.id, job_id: null, segment: await toSegmentResponse(c.env, scope, view) } };
+          return {
+            status: 200,
+            body: {
+              status: 'ready' as const,
+              segment_id: segment.id,
+              job_id: null,
+              segment: await toSegmentResponse(c.env, scope, view),
+            },
+          };
         }
-        const job = await enqueueJob(scope, c.env, 'extract_segment', { segment_id: segment.id, mode }, {
-          resourceType: 'segment',
-          resourceId: segment.id,
-          step: `Queued for ${mode} extraction`,
-          alongside: () => [markExtractingStatement(scope, segment.id, mode)],
-        });
-        return { status: 202, body: { status: 'extracting' as const, segment_id: segment.id, job_id: job.id, job: toJobResponse(job) } };
+        const job = await enqueueJob(
+          scope,
+          c.env,
+          'extract_segment',
+          { segment_id: segment.id, mode },
+          {
+            resourceType: 'segment',
+            resourceId: segment.id,
+            step: `Queued for ${mode} extraction`,
+            alongside: () => [markExtractingStatement(scope, segment.id, mode)],
+          },
+        );
+        return {
+          status: 202,
+          body: { status: 'extracting' as const, segment_id: segment.id, job_id: job.id, job: toJobResponse(job) },
+        };
       });
       return response as never;
     },

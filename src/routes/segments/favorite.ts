@@ -20,7 +20,10 @@ export function segmentFavoriteRoutes() {
       security,
       summary: 'Toggle favourite',
       request: { params: SegmentIdParam },
-      responses: { 200: jsonContent(z.object({ id: z.string(), is_favorite: z.boolean() }), 'Toggled'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ id: z.string(), is_favorite: z.boolean() }), 'Toggled'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const row = await toggleSegmentFavorite(c.get('scope'), c.req.valid('param').id);

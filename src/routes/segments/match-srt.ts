@@ -28,7 +28,9 @@ const SegmentMatch = z
   })
   .openapi('SegmentMatch');
 
-const SrtProblem = z.object({ block: z.number().int(), line: z.number().int(), reason: z.string() }).openapi('SrtProblem');
+const SrtProblem = z
+  .object({ block: z.number().int(), line: z.number().int(), reason: z.string() })
+  .openapi('SrtProblem');
 
 export function segmentMatchSrtRoutes() {
   const app = createTenantRouter();
@@ -42,9 +44,15 @@ export function segmentMatchSrtRoutes() {
       summary: "Find this profile's segments whose keywords occur in an SRT",
       description:
         'Keywords and subtitle text are compared with diacritics folded and punctuation removed: exact word 1.0, word starting with the keyword 0.95, keyword inside a word 0.9, otherwise a similarity ratio kept when ≥ `min_confidence`; the same keyword again within 1 s is dropped. Sorted by time. Broken SRT blocks are skipped and reported: their count in `X-SRT-Problems`, and with `?format=full` the body is `{matches, problems}`. An SRT with no readable cue is a 400.',
-      request: { body: jsonBody(MatchSrtRequest), query: z.object({ format: z.enum(['array', 'full']).default('array') }) },
+      request: {
+        body: jsonBody(MatchSrtRequest),
+        query: z.object({ format: z.enum(['array', 'full']).default('array') }),
+      },
       responses: {
-        200: jsonContent(z.union([z.array(SegmentMatch), z.object({ matches: z.array(SegmentMatch), problems: z.array(SrtProblem) })]), 'Matches'),
+        200: jsonContent(
+          z.union([z.array(SegmentMatch), z.object({ matches: z.array(SegmentMatch), problems: z.array(SrtProblem) })]),
+          'Matches',
+        ),
         ...errorResponses,
       },
     }),
@@ -53,13 +61,25 @@ export function segmentMatchSrtRoutes() {
       const input = c.req.valid('json');
       const { cues, problems } = parseSrt(input.srt_content);
       if (!cues.length) {
-        throw new ApiError(400, 'validation_failed', problems.length ? `The SRT has no readable cue (${problems.length} broken block(s))` : 'The SRT has no cues', {
-          details: problems.map((p) => ({ path: 'srt_content', message: `block ${p.block} (line ${p.line}): ${p.reason}` })),
-        });
+        throw new ApiError(
+          400,
+          'validation_failed',
+          problems.length ? `The SRT has no readable cue (${problems.length} broken block(s))` : 'The SRT has no cues',
+          {
+            details: problems.map((p) => ({
+              path: 'srt_content',
+              message: `block ${p.block} (line ${p.line}): ${p.reason}`,
+            })),
+          },
+        );
       }
       const sources = await keywordSources(scope);
       const videoOf = new Map(sources.map((s) => [s.id, s.sourceVideoId]));
-      const matches = matchKeywords(cues, sources.map((s) => ({ segment_id: s.id, keywords: s.keywords })), input.min_confidence).map((m) => ({
+      const matches = matchKeywords(
+        cues,
+        sources.map((s) => ({ segment_id: s.id, keywords: s.keywords })),
+        input.min_confidence,
+      ).map((m) => ({
         segment_id: m.segment_id,
         source_video_id: videoOf.get(m.segment_id)!,
         keyword: m.keyword,

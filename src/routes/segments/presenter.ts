@@ -18,7 +18,9 @@ export const SegmentTransformsSchema = z
     rotate: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
   })
   .strict()
-  .openapi('SegmentTransforms', { description: 'Visual transforms applied when the segment is extracted (they force a re-encode).' });
+  .openapi('SegmentTransforms', {
+    description: 'Visual transforms applied when the segment is extracted (they force a re-encode).',
+  });
 
 export const SegmentResponse = z
   .object({
@@ -37,8 +39,14 @@ export const SegmentResponse = z
     extract_error: z.string().nullable(),
     extract_mode: z.string().nullable(),
     extracted_duration: z.number().nullable(),
-    stream_url: z.string().nullable().openapi({ description: 'Signed URL of the extracted cut (Range supported); null until extracted' }),
-    thumbnail_url: z.string().nullable().openapi({ description: 'Signed URL of the JPEG at the midpoint; null until made' }),
+    stream_url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Signed URL of the extracted cut (Range supported); null until extracted' }),
+    thumbnail_url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Signed URL of the JPEG at the midpoint; null until made' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -49,8 +57,12 @@ export async function toSegmentResponse(env: Bindings, scope: ProfileScope, view
   const s = view.segment;
   const extracted = s.extractStatus === 'ready' && Boolean(s.extractedKey);
   const [stream, thumbnail] = await Promise.all([
-    extracted ? signedMediaUrl(env, scope, { kind: 'segment_extract', id: s.id }, { ttlSeconds: STREAM_URL_TTL_SECONDS }) : null,
-    s.thumbnailKey ? signedMediaUrl(env, scope, { kind: 'segment_thumbnail', id: s.id }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS }) : null,
+    extracted
+      ? signedMediaUrl(env, scope, { kind: 'segment_extract', id: s.id }, { ttlSeconds: STREAM_URL_TTL_SECONDS })
+      : null,
+    s.thumbnailKey
+      ? signedMediaUrl(env, scope, { kind: 'segment_thumbnail', id: s.id }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS })
+      : null,
   ]);
   return {
     id: s.id,

@@ -15,7 +15,10 @@ import { MAX_ASSIGNED_SEGMENTS, tags } from './segment-input.ts';
 
 const ProjectIdParam = idParam('project_id', 'project');
 
-const AssignJson = z.object({ segment_ids: z.array(z.string().min(1).max(64)).max(MAX_ASSIGNED_SEGMENTS) }).strict().openapi('SegmentAssign');
+const AssignJson = z
+  .object({ segment_ids: z.array(z.string().min(1).max(64)).max(MAX_ASSIGNED_SEGMENTS) })
+  .strict()
+  .openapi('SegmentAssign');
 
 async function readAssignBody(c: TenantContext): Promise<string[]> {
   const type = (c.req.header('Content-Type') ?? '').toLowerCase();
@@ -32,14 +35,19 @@ async function readAssignBody(c: TenantContext): Promise<string[]> {
   }
   if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
     const form = await c.req.parseBody({ all: true });
-    const value = form['segment_ids'];
+    const value = form.segment_ids;
     const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-    if (list.some((v) => typeof v !== 'string')) throw new ApiError(400, 'validation_failed', 'segment_ids must be text fields, not files');
+    if (list.some((v) => typeof v !== 'string'))
+      throw new ApiError(400, 'validation_failed', 'segment_ids must be text fields, not files');
     const parsed = AssignJson.safeParse({ segment_ids: list });
     if (!parsed.success) throw validationError(parsed.error, 'form data');
     return parsed.data.segment_ids;
   }
-  throw new ApiError(415, 'unsupported_media_type', 'Send segment_ids as JSON ({"segment_ids": [...]}) or as repeated form fields');
+  throw new ApiError(
+    415,
+    'unsupported_media_type',
+    'Send segment_ids as JSON ({"segment_ids": [...]}) or as repeated form fields',
+  );
 }
 
 export function projectSegmentRoutes() {
@@ -52,7 +60,8 @@ export function projectSegmentRoutes() {
     const ids = await readAssignBody(c);
     const found = await ownedSegmentIds(scope, ids);
     const missing = [...new Set(ids.filter((id) => !found.has(id)))];
-    if (missing.length) throw new ApiError(404, 'not_found', `Segment not found: ${missing.join(', ')}`, { details: { missing } });
+    if (missing.length)
+      throw new ApiError(404, 'not_found', `Segment not found: ${missing.join(', ')}`, { details: { missing } });
     await replaceProjectSegments(scope, project.id, ids);
     return c.json({ status: 'assigned' as const, project_id: project.id, segments_count: ids.length }, 200);
   });
@@ -75,7 +84,10 @@ export function projectSegmentRoutes() {
       },
     },
     responses: {
-      200: jsonContent(z.object({ status: z.literal('assigned'), project_id: z.string(), segments_count: z.number().int() }), 'Assigned'),
+      200: jsonContent(
+        z.object({ status: z.literal('assigned'), project_id: z.string(), segments_count: z.number().int() }),
+        'Assigned',
+      ),
       ...errorResponses,
       415: errorResponses[400],
     },
@@ -89,13 +101,21 @@ export function projectSegmentRoutes() {
       security,
       summary: "A project's segments in sequence order",
       request: { params: ProjectIdParam },
-      responses: { 200: jsonContent(z.array(SegmentResponse.extend({ sequence_order: z.number().int() })), 'Segments'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.array(SegmentResponse.extend({ sequence_order: z.number().int() })), 'Segments'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
       const project = await ownedProject(scope, c.req.valid('param').project_id);
       const rows = await listProjectSegments(scope, project.id);
-      return c.json(await Promise.all(rows.map(async (r) => ({ ...(await toSegmentResponse(c.env, scope, r)), sequence_order: r.sequenceOrder }))), 200);
+      return c.json(
+        await Promise.all(
+          rows.map(async (r) => ({ ...(await toSegmentResponse(c.env, scope, r)), sequence_order: r.sequenceOrder })),
+        ),
+        200,
+      );
     },
   );
 

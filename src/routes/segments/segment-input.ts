@@ -36,7 +36,9 @@ export function normalizeKeywords(keywords: string[]): string[] {
 export const Keywords = z
   .array(z.string().trim().max(MAX_KEYWORD_LENGTH, `each keyword must be at most ${MAX_KEYWORD_LENGTH} characters`))
   .max(MAX_KEYWORDS, `at most ${MAX_KEYWORDS} keywords`)
-  .openapi({ description: `Up to ${MAX_KEYWORDS} keywords of at most ${MAX_KEYWORD_LENGTH} characters; trimmed and de-duplicated` });
+  .openapi({
+    description: `Up to ${MAX_KEYWORDS} keywords of at most ${MAX_KEYWORD_LENGTH} characters; trimmed and de-duplicated`,
+  });
 export const Notes = z.string().max(5000).nullable();
 export const Time = z.number().min(0).max(1e7);
 
@@ -44,16 +46,25 @@ export const Time = z.number().min(0).max(1e7);
 export function checkTimes(start: number, end: number, videoDuration: number) {
   const issues: { path: string; message: string }[] = [];
   if (end <= start) issues.push({ path: 'end_time', message: `must be greater than start_time (${start})` });
-  else if (end - start < MIN_SEGMENT_SECONDS) issues.push({ path: 'end_time', message: `the segment must last at least ${MIN_SEGMENT_SECONDS} s` });
-  if (start >= videoDuration) issues.push({ path: 'start_time', message: `must be before the end of the video (${videoDuration} s)` });
-  if (end > videoDuration + DURATION_TOLERANCE) issues.push({ path: 'end_time', message: `must not exceed the video's duration (${videoDuration} s)` });
+  else if (end - start < MIN_SEGMENT_SECONDS)
+    issues.push({ path: 'end_time', message: `the segment must last at least ${MIN_SEGMENT_SECONDS} s` });
+  if (start >= videoDuration)
+    issues.push({ path: 'start_time', message: `must be before the end of the video (${videoDuration} s)` });
+  if (end > videoDuration + DURATION_TOLERANCE)
+    issues.push({ path: 'end_time', message: `must not exceed the video's duration (${videoDuration} s)` });
   if (issues.length) {
-    throw new ApiError(400, 'validation_failed', `Invalid segment times: ${issues[0]!.path}: ${issues[0]!.message}`, { details: issues });
+    throw new ApiError(400, 'validation_failed', `Invalid segment times: ${issues[0]!.path}: ${issues[0]!.message}`, {
+      details: issues,
+    });
   }
 }
 
-export const toTransforms = (t: z.infer<typeof SegmentTransformsSchema> | null | undefined): SegmentTransforms | null =>
-  t && (t.flip_horizontal || t.rotate) ? { ...(t.flip_horizontal ? { flip_horizontal: true } : {}), ...(t.rotate ? { rotate: t.rotate } : {}) } : null;
+export const toTransforms = (
+  t: z.infer<typeof SegmentTransformsSchema> | null | undefined,
+): SegmentTransforms | null =>
+  t && (t.flip_horizontal || t.rotate)
+    ? { ...(t.flip_horizontal ? { flip_horizontal: true } : {}), ...(t.rotate ? { rotate: t.rotate } : {}) }
+    : null;
 
 export const sameTransforms = (a: SegmentTransforms | null, b: SegmentTransforms | null) =>
   Boolean(a?.flip_horizontal) === Boolean(b?.flip_horizontal) && (a?.rotate ?? 0) === (b?.rotate ?? 0);
@@ -61,15 +72,27 @@ export const sameTransforms = (a: SegmentTransforms | null, b: SegmentTransforms
 /** Thumbnails are tiny and must never make segment editing answer 429: no per-profile limit. */
 export async function queueThumbnail(c: TenantContext, segment: SegmentRow) {
   try {
-    await enqueueJob(c.get('scope'), c.env, 'segment_thumbnail', { segment_id: segment.id }, {
-      resourceType: 'segment',
-      resourceId: segment.id,
-      step: 'Queued for thumbnail',
-      limitsChecked: true,
-    });
+    await enqueueJob(
+      c.get('scope'),
+      c.env,
+      'segment_thumbnail',
+      { segment_id: segment.id },
+      {
+        resourceType: 'segment',
+        resourceId: segment.id,
+        step: 'Queued for thumbnail',
+        limitsChecked: true,
+      },
+    );
   } catch (err) {
     // The segment stands without a thumbnail; editing its times or extracting it queues another.
-    console.error(JSON.stringify({ level: 'warn', msg: 'segment thumbnail not queued', segment_id: segment.id, error: String(err) }));
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'segment thumbnail not queued',
+        segment_id: segment.id,
+        error: String(err),
+      }),
+    );
   }
 }
-

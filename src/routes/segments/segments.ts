@@ -13,7 +13,18 @@ import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { deletePrefix, storageKeys } from '../../storage/keys.ts';
 import { SegmentResponse, SegmentTransformsSchema, toSegmentResponse } from './presenter.ts';
-import { Keywords, MAX_KEYWORD_LENGTH, Notes, Time, checkTimes, normalizeKeywords, queueThumbnail, sameTransforms, tags, toTransforms } from './segment-input.ts';
+import {
+  Keywords,
+  MAX_KEYWORD_LENGTH,
+  Notes,
+  Time,
+  checkTimes,
+  normalizeKeywords,
+  queueThumbnail,
+  sameTransforms,
+  tags,
+  toTransforms,
+} from './segment-input.ts';
 
 const SegmentIdParam = idParam('id', 'segment');
 
@@ -30,12 +41,24 @@ const SegmentUpdate = z
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const LibraryQuery = pageQuery.extend({
-  keyword: z.string().trim().min(1).max(MAX_KEYWORD_LENGTH).optional().openapi({ description: 'Segments having this keyword (case-insensitive, exact)' }),
+  keyword: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_KEYWORD_LENGTH)
+    .optional()
+    .openapi({ description: 'Segments having this keyword (case-insensitive, exact)' }),
   source_video_id: z.string().max(64).optional(),
   favorites_only: bool.default(false),
   min_duration: z.coerce.number().min(0).optional(),
   max_duration: z.coerce.number().min(0).optional(),
-  search: z.string().trim().min(1).max(200).optional().openapi({ description: 'Text in keywords, notes or the source video name' }),
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: 'Text in keywords, notes or the source video name' }),
 });
 
 export function segmentRoutes() {
@@ -116,7 +139,15 @@ export function segmentRoutes() {
         ...(input.keywords !== undefined ? { keywords: normalizeKeywords(input.keywords) } : {}),
         ...(input.notes !== undefined ? { notes: input.notes } : {}),
         transforms,
-        ...(cutChanged ? { extractStatus: 'none' as const, extractError: null, extractedKey: null, extractedDuration: null, extractMode: null } : {}),
+        ...(cutChanged
+          ? {
+              extractStatus: 'none' as const,
+              extractError: null,
+              extractedKey: null,
+              extractedDuration: null,
+              extractMode: null,
+            }
+          : {}),
         ...(timesChanged ? { thumbnailKey: null } : {}),
       });
       if (!row) throw notFound('Segment');
@@ -135,7 +166,10 @@ export function segmentRoutes() {
       summary: 'Delete a segment and its stored objects',
       description: 'Its project assignments go with it; clips already made from it keep their video.',
       request: { params: SegmentIdParam },
-      responses: { 200: jsonContent(z.object({ status: z.literal('deleted'), id: z.string() }), 'Deleted'), ...errorResponses },
+      responses: {
+        200: jsonContent(z.object({ status: z.literal('deleted'), id: z.string() }), 'Deleted'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');

@@ -34,9 +34,14 @@ export function segmentStreamRoutes() {
       const scope = c.get('scope');
       const { segment } = await ownedSegment(scope, c.req.valid('param').id);
       if (segment.extractStatus !== 'ready' || !segment.extractedKey) {
-        throw conflict(`The segment is not extracted (extract_status ${segment.extractStatus}). Call POST /api/v1/segments/${segment.id}/extract first.`);
+        throw conflict(
+          `The segment is not extracted (extract_status ${segment.extractStatus}). Call POST /api/v1/segments/${segment.id}/extract first.`,
+        );
       }
-      return serveObject(c.env.MEDIA, segment.extractedKey, c.req.raw, { what: 'Extracted segment', contentType: 'video/mp4' });
+      return serveObject(c.env.MEDIA, segment.extractedKey, c.req.raw, {
+        what: 'Extracted segment',
+        contentType: 'video/mp4',
+      });
     },
   );
 

@@ -8,7 +8,16 @@ import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { SegmentResponse, SegmentTransformsSchema, toSegmentResponse } from './presenter.ts';
-import { Keywords, Notes, Time, checkTimes, normalizeKeywords, queueThumbnail, tags, toTransforms } from './segment-input.ts';
+import {
+  Keywords,
+  Notes,
+  Time,
+  checkTimes,
+  normalizeKeywords,
+  queueThumbnail,
+  tags,
+  toTransforms,
+} from './segment-input.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
@@ -34,7 +43,7 @@ export function videoSegmentRoutes() {
       security,
       summary: 'Create a segment on a ready source video',
       description:
-        '0 ≤ start_time < end_time ≤ the video\'s duration (at least 0.1 s long). A thumbnail at the midpoint is made in the background. Supports `Idempotency-Key`.',
+        "0 ≤ start_time < end_time ≤ the video's duration (at least 0.1 s long). A thumbnail at the midpoint is made in the background. Supports `Idempotency-Key`.",
       request: { params: VideoIdParam, body: jsonBody(SegmentCreate) },
       responses: { 201: jsonContent(SegmentResponse, 'Created'), ...errorResponses, ...conflictResponse },
     }),
@@ -44,7 +53,8 @@ export function videoSegmentRoutes() {
       const input = c.req.valid('json');
       const response = await idempotentJson(c, { id, ...input }, async () => {
         const video = await ownedSourceVideo(scope, id);
-        if (video.status !== 'ready' || video.duration === null) throw conflict(`Segments can be made on a ready video (this one is ${video.status})`);
+        if (video.status !== 'ready' || video.duration === null)
+          throw conflict(`Segments can be made on a ready video (this one is ${video.status})`);
         checkTimes(input.start_time, input.end_time, video.duration);
         const row = await createSegment(scope, video.id, {
           startTime: input.start_time,

@@ -68,15 +68,26 @@ export function downloadFilename(row: Pick<SourceVideoSummary, 'originalFilename
   return safeFilename(`${row.name}.${extensionOf[row.contentType] ?? 'bin'}`, 'video');
 }
 
-export async function toSourceVideoResponse(env: Bindings, scope: ProfileScope, row: SourceVideoSummary): Promise<SourceVideoBody> {
+export async function toSourceVideoResponse(
+  env: Bindings,
+  scope: ProfileScope,
+  row: SourceVideoSummary,
+): Promise<SourceVideoBody> {
   const hasBytes = row.status === 'ready' || row.status === 'processing';
   const target = { kind: 'source_video' as const, id: row.id };
   const [stream, download, thumbnail] = await Promise.all([
     hasBytes ? signedMediaUrl(env, scope, target, { ttlSeconds: STREAM_URL_TTL_SECONDS }) : null,
-    hasBytes ? signedMediaUrl(env, scope, target, { ttlSeconds: STREAM_URL_TTL_SECONDS, filename: downloadFilename(row) }) : null,
-    row.thumbnailKey ? signedMediaUrl(env, scope, { kind: 'source_thumbnail', id: row.id }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS }) : null,
+    hasBytes
+      ? signedMediaUrl(env, scope, target, { ttlSeconds: STREAM_URL_TTL_SECONDS, filename: downloadFilename(row) })
+      : null,
+    row.thumbnailKey
+      ? signedMediaUrl(env, scope, { kind: 'source_thumbnail', id: row.id }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS })
+      : null,
   ]);
-  const expiries = [stream, thumbnail].filter((u) => u !== null).map((u) => u.expiresAt).sort();
+  const expiries = [stream, thumbnail]
+    .filter((u) => u !== null)
+    .map((u) => u.expiresAt)
+    .sort();
   return {
     id: row.id,
     name: row.name,

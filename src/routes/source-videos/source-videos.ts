@@ -71,7 +71,10 @@ export function sourceVideoRoutes() {
     }),
     async (c) => {
       const scope = c.get('scope');
-      return c.json(await toSourceVideoResponse(c.env, scope, await ownedSourceVideo(scope, c.req.valid('param').id)), 200);
+      return c.json(
+        await toSourceVideoResponse(c.env, scope, await ownedSourceVideo(scope, c.req.valid('param').id)),
+        200,
+      );
     },
   );
 

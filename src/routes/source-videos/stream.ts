@@ -34,7 +34,8 @@ export function sourceVideoStreamRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const row = await ownedSourceVideo(scope, c.req.valid('param').id);
-      if (row.status !== 'ready' && row.status !== 'processing') throw conflict(`The video has no playable bytes (status ${row.status})`);
+      if (row.status !== 'ready' && row.status !== 'processing')
+        throw conflict(`The video has no playable bytes (status ${row.status})`);
       const download = c.req.valid('query').download;
       return serveObject(c.env.MEDIA, row.storageKey, c.req.raw, {
         what: 'Source video',

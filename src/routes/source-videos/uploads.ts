@@ -5,14 +5,34 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { conflict } from '../../core/errors.ts';
-import { conflictResponse, errorResponses, jsonBody, jsonContent, rateLimitResponse, security } from '../../http/openapi.ts';
+import {
+  conflictResponse,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  rateLimitResponse,
+  security,
+} from '../../http/openapi.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { allowedVideoTypeList } from '../../core/sniff.ts';
-import { MAX_PART_BYTES, MAX_UPLOAD_BYTES, MIN_PART_BYTES, PARTS_PAGE_MAX, SINGLE_UPLOAD_MAX_BYTES } from '../../core/limits.ts';
-import { completeUpload, createUpload, partCountOf, partUrls, uploadInstructions, uploadStatus } from '../../source-videos/uploads.ts';
+import {
+  MAX_PART_BYTES,
+  MAX_UPLOAD_BYTES,
+  MIN_PART_BYTES,
+  PARTS_PAGE_MAX,
+  SINGLE_UPLOAD_MAX_BYTES,
+} from '../../core/limits.ts';
+import {
+  completeUpload,
+  createUpload,
+  partCountOf,
+  partUrls,
+  uploadInstructions,
+  uploadStatus,
+} from '../../source-videos/uploads.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
@@ -21,15 +41,30 @@ const UploadCreate = z
   .object({
     name: z.string().trim().min(1).max(255),
     description: z.string().max(5000).nullable().optional(),
-    size_bytes: z.number().int().min(1).max(MAX_UPLOAD_BYTES).openapi({ description: 'Exact size of the file in bytes' }),
-    content_type: z.enum(allowedVideoTypeList).openapi({ description: 'Declared video type; the bytes are checked on completion' }),
+    size_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_UPLOAD_BYTES)
+      .openapi({ description: 'Exact size of the file in bytes' }),
+    content_type: z
+      .enum(allowedVideoTypeList)
+      .openapi({ description: 'Declared video type; the bytes are checked on completion' }),
     filename: z.string().trim().min(1).max(255).optional(),
-    max_duration_seconds: z.number().positive().max(7 * 24 * 3600).optional().openapi({
-      description: 'The probe fails the video when it is longer',
-    }),
-    multipart: z.boolean().optional().openapi({
-      description: `Force a resumable multipart upload even at or under ${SINGLE_UPLOAD_MAX_BYTES} bytes`,
-    }),
+    max_duration_seconds: z
+      .number()
+      .positive()
+      .max(7 * 24 * 3600)
+      .optional()
+      .openapi({
+        description: 'The probe fails the video when it is longer',
+      }),
+    multipart: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: `Force a resumable multipart upload even at or under ${SINGLE_UPLOAD_MAX_BYTES} bytes`,
+      }),
     part_size_bytes: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES).optional().openapi({
       description: 'Preferred part size for multipart uploads (grown when the file needs more than 10 000 parts)',
     }),
@@ -66,7 +101,9 @@ const MultipartUpload = z
 
 const UploadInstructions = z.discriminatedUnion('method', [SingleUpload, MultipartUpload]);
 
-const UploadCreated = z.object({ source_video: SourceVideoResponse, upload: UploadInstructions }).openapi('UploadCreated');
+const UploadCreated = z
+  .object({ source_video: SourceVideoResponse, upload: UploadInstructions })
+  .openapi('UploadCreated');
 
 const UploadStatusResponse = z
   .object({
@@ -106,7 +143,10 @@ const PartsResponse = z
   .openapi('UploadParts');
 
 const CompletedResponse = SourceVideoResponse.extend({
-  job_id: z.string().nullable().openapi({ description: 'The probe job (null when the upload had already been completed)' }),
+  job_id: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The probe job (null when the upload had already been completed)' }),
 }).openapi('SourceVideoWithJob');
 
 export function sourceVideoUploadRoutes() {
@@ -136,7 +176,10 @@ export function sourceVideoUploadRoutes() {
         multipart: body.multipart ?? false,
         partSizeBytes: body.part_size_bytes,
       });
-      const [video, upload] = await Promise.all([toSourceVideoResponse(c.env, scope, row), uploadInstructions(c.env, scope, row)]);
+      const [video, upload] = await Promise.all([
+        toSourceVideoResponse(c.env, scope, row),
+        uploadInstructions(c.env, scope, row),
+      ]);
       return c.json({ source_video: video, upload }, 201);
     },
   );
@@ -148,7 +191,8 @@ export function sourceVideoUploadRoutes() {
       tags,
       security,
       summary: 'Upload status: which bytes arrived',
-      description: 'For multipart uploads, the part numbers received and missing (resume by sending only the missing ones).',
+      description:
+        'For multipart uploads, the part numbers received and missing (resume by sending only the missing ones).',
       request: { params: VideoIdParam },
       responses: { 200: jsonContent(UploadStatusResponse, 'Upload status'), ...errorResponses },
     }),
@@ -156,8 +200,12 @@ export function sourceVideoUploadRoutes() {
       const scope = c.get('scope');
       const row = await ownedSourceVideo(scope, c.req.valid('param').id);
       const status = await uploadStatus(c.env, scope, row);
-      const open = row.status === 'pending_upload' && !!row.uploadExpiresAt && Date.parse(row.uploadExpiresAt) > Date.now();
-      return c.json({ source_video_id: row.id, ...status, upload: open ? await uploadInstructions(c.env, scope, row) : null }, 200);
+      const open =
+        row.status === 'pending_upload' && !!row.uploadExpiresAt && Date.parse(row.uploadExpiresAt) > Date.now();
+      return c.json(
+        { source_video_id: row.id, ...status, upload: open ? await uploadInstructions(c.env, scope, row) : null },
+        200,
+      );
     },
   );
 
@@ -168,7 +216,8 @@ export function sourceVideoUploadRoutes() {
       tags,
       security,
       summary: 'Signed part URLs of a multipart upload',
-      description: 'One page of part URLs from part `from`; `next_from` continues. With `missing=true` only parts not yet received.',
+      description:
+        'One page of part URLs from part `from`; `next_from` continues. With `missing=true` only parts not yet received.',
       request: { params: VideoIdParam, query: PartsQuery },
       responses: { 200: jsonContent(PartsResponse, 'Part URLs'), ...errorResponses, ...conflictResponse },
     }),
@@ -176,9 +225,18 @@ export function sourceVideoUploadRoutes() {
       const scope = c.get('scope');
       const row = await ownedSourceVideo(scope, c.req.valid('param').id);
       const query = c.req.valid('query');
-      const page = await partUrls(c.env, scope, row, { from: query.from, limit: query.limit, missingOnly: query.missing });
+      const page = await partUrls(c.env, scope, row, {
+        from: query.from,
+        limit: query.limit,
+        missingOnly: query.missing,
+      });
       return c.json(
-        { source_video_id: row.id, part_size: row.partSizeBytes!, part_count: partCountOf(row.declaredSizeBytes, row.partSizeBytes!), ...page },
+        {
+          source_video_id: row.id,
+          part_size: row.partSizeBytes!,
+          part_count: partCountOf(row.declaredSizeBytes, row.partSizeBytes!),
+          ...page,
+        },
         200,
       );
     },
@@ -229,7 +287,8 @@ export function sourceVideoUploadRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const row = await ownedSourceVideo(scope, c.req.valid('param').id);
-      if (row.status !== 'pending_upload') throw conflict(`Only an unfinished upload can be aborted (video is ${row.status}); delete it instead`);
+      if (row.status !== 'pending_upload')
+        throw conflict(`Only an unfinished upload can be aborted (video is ${row.status}); delete it instead`);
       await removeSourceVideo(c.env, scope, row.id);
       return c.json({ status: 'aborted' as const, id: row.id }, 200);
     },

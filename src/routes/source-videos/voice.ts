@@ -23,7 +23,12 @@ const VoiceQuery = z.object({
   min_silence_duration: z.coerce.number().min(0).max(10).default(DEFAULT_VOICE_PARAMS.min_silence_duration),
   padding: z.coerce.number().min(0).max(5).default(DEFAULT_VOICE_PARAMS.padding),
 });
-const VoiceSegment = z.object({ start: z.number(), end: z.number(), duration: z.number().optional(), confidence: z.number() });
+const VoiceSegment = z.object({
+  start: z.number(),
+  end: z.number(),
+  duration: z.number().optional(),
+  confidence: z.number(),
+});
 const VoiceResponse = z
   .object({
     source_video_id: z.string(),
@@ -88,12 +93,21 @@ export function sourceVideoVoiceRoutes() {
       const job =
         active && activeParams && sameVoiceParams(activeParams, params)
           ? active
-          : await enqueueJob(scope, c.env, 'detect_voice', { source_video_id: id, params }, {
-              resourceType: 'source_video',
-              resourceId: id,
-              step: 'Queued for voice detection',
-            });
-      return c.json({ source_video_id: id, status: 'processing' as const, job_id: job.id, job: toJobResponse(job) }, 202);
+          : await enqueueJob(
+              scope,
+              c.env,
+              'detect_voice',
+              { source_video_id: id, params },
+              {
+                resourceType: 'source_video',
+                resourceId: id,
+                step: 'Queued for voice detection',
+              },
+            );
+      return c.json(
+        { source_video_id: id, status: 'processing' as const, job_id: job.id, job: toJobResponse(job) },
+        202,
+      );
     },
   );
 

@@ -5,7 +5,12 @@ import { getWaveform } from '../../db/repos/source-videos.ts';
 import { conflictResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { DEFAULT_WAVEFORM_BINS, MAX_WAVEFORM_BINS, MIN_WAVEFORM_BINS, downsampleWaveform } from '../../source-videos/waveform.ts';
+import {
+  DEFAULT_WAVEFORM_BINS,
+  MAX_WAVEFORM_BINS,
+  MIN_WAVEFORM_BINS,
+  downsampleWaveform,
+} from '../../source-videos/waveform.ts';
 import { tags } from './presenter.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
@@ -41,7 +46,8 @@ export function sourceVideoWaveformRoutes() {
       const { id } = c.req.valid('param');
       const row = await getWaveform(scope, id);
       if (!row) throw notFound('Source video');
-      if (row.status !== 'ready' || !row.waveform) throw conflict(`The waveform is available once the video is ready (status ${row.status})`);
+      if (row.status !== 'ready' || !row.waveform)
+        throw conflict(`The waveform is available once the video is ready (status ${row.status})`);
       const peaks = downsampleWaveform(row.waveform, c.req.valid('query').bins);
       return c.json({ source_video_id: id, duration: row.duration, bins: peaks.length, peaks }, 200);
     },

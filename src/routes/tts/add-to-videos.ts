@@ -18,7 +18,8 @@ import { estimateVoiceoverCostUsd } from '../../voiceover/synthesize.ts';
 import { JobResponse, jobCreated } from '../jobs/presenter.ts';
 import { checkText, silenceFields, tags, voicePlan } from './voice-checks.ts';
 
-const idList = (kind: IdKind) => formJson(z.array(idSchema(kind, `must be an id (${idPrefixes[kind]}_…)`)).max(20)).optional();
+const idList = (kind: IdKind) =>
+  formJson(z.array(idSchema(kind, `must be an id (${idPrefixes[kind]}_…)`)).max(20)).optional();
 
 const AddFields = z.object({
   tts_text: z.string(),
@@ -42,16 +43,24 @@ export function ttsAddToVideosRoutes() {
     handleJobRoute(c, {}, AddFields, async ({ c, fields, jobId }) => {
       const scope = c.get('scope');
       if (fields.video_paths !== undefined) {
-        throw new ApiError(400, 'validation_failed', 'Server paths are not accepted: send `clip_ids` and/or `source_video_ids`', {
-          details: [{ path: 'video_paths', message: 'not supported; use clip_ids or source_video_ids' }],
-        });
+        throw new ApiError(
+          400,
+          'validation_failed',
+          'Server paths are not accepted: send `clip_ids` and/or `source_video_ids`',
+          {
+            details: [{ path: 'video_paths', message: 'not supported; use clip_ids or source_video_ids' }],
+          },
+        );
       }
       const clipIds = [...new Set(fields.clip_ids ?? [])];
       const videoIds = [...new Set(fields.source_video_ids ?? [])];
       if (!clipIds.length && !videoIds.length) {
-        throw new ApiError(400, 'validation_failed', 'Send at least one of `clip_ids` or `source_video_ids`', { details: [{ path: 'clip_ids', message: 'Required' }] });
+        throw new ApiError(400, 'validation_failed', 'Send at least one of `clip_ids` or `source_video_ids`', {
+          details: [{ path: 'clip_ids', message: 'Required' }],
+        });
       }
-      if (clipIds.length + videoIds.length > 20) throw new ApiError(400, 'validation_failed', 'At most 20 videos per request');
+      if (clipIds.length + videoIds.length > 20)
+        throw new ApiError(400, 'validation_failed', 'At most 20 videos per request');
       const owned = await ownedClipIds(scope, clipIds);
       if (clipIds.some((id) => !owned.has(id))) throw notFound('Clip');
       for (const id of videoIds) {
@@ -67,7 +76,10 @@ export function ttsAddToVideosRoutes() {
         c.env,
         'tts_add_to_videos',
         {
-          videos: [...clipIds.map((clip_id) => ({ clip_id })), ...videoIds.map((source_video_id) => ({ source_video_id }))],
+          videos: [
+            ...clipIds.map((clip_id) => ({ clip_id })),
+            ...videoIds.map((source_video_id) => ({ source_video_id })),
+          ],
           tts_text: text,
           voice: fields.voice || null,
           output_suffix: fields.output_suffix,
@@ -88,7 +100,12 @@ export function ttsAddToVideosRoutes() {
     description:
       'JSON (or form fields with JSON arrays): `clip_ids` and/or `source_video_ids` of this profile (never paths: `video_paths` answers 400), `tts_text`. Each video keeps its picture (stream-copied) and its sound ducked to `duck_to` (default 0.1, as the original) under the voice. Each result is a job output (`processed_videos[].with_tts_url`, downloaded as `{name}{output_suffix}.mp4`); the clips themselves are not changed.',
     fields: AddFields,
-    responses: { 202: { description: 'Queued', schema: JobResponse.extend({ provider: z.enum(['elevenlabs', 'local']), estimated_cost_usd: z.number() }) } },
+    responses: {
+      202: {
+        description: 'Queued',
+        schema: JobResponse.extend({ provider: z.enum(['elevenlabs', 'local']), estimated_cost_usd: z.number() }),
+      },
+    },
   });
 
   return app;

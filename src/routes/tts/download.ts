@@ -22,21 +22,38 @@ export function ttsDownloadRoutes() {
       tags,
       security,
       summary: 'Download a generated voice-over (mp3)',
-      description: '302 to a short-lived signed URL of `voiceover_{job_id}.mp3` (`redirect=false` streams it). 400 when the job is not a completed TTS generation.',
-      request: { params: idParam('job_id', 'job'), query: z.object({ redirect: z.enum(['true', 'false']).optional() }) },
-      responses: { 302: { description: 'Redirect to the signed URL' }, 200: { description: 'The mp3 (redirect=false)' }, ...errorResponses },
+      description:
+        '302 to a short-lived signed URL of `voiceover_{job_id}.mp3` (`redirect=false` streams it). 400 when the job is not a completed TTS generation.',
+      request: {
+        params: idParam('job_id', 'job'),
+        query: z.object({ redirect: z.enum(['true', 'false']).optional() }),
+      },
+      responses: {
+        302: { description: 'Redirect to the signed URL' },
+        200: { description: 'The mp3 (redirect=false)' },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const scope = c.get('scope');
       const job = await ownedJob(scope, c.req.valid('param').job_id);
       if (job.type !== 'tts_generate') throw new ApiError(400, 'bad_request', 'This job is not a TTS generation');
-      if (job.status !== 'completed') throw new ApiError(400, 'bad_request', `The TTS job is ${job.status}, not completed`);
+      if (job.status !== 'completed')
+        throw new ApiError(400, 'bad_request', `The TTS job is ${job.status}, not completed`);
       const main = mainOutputOf(job);
       if (!main) throw new ApiError(400, 'bad_request', 'The TTS job has no audio');
       if (c.req.valid('query').redirect === 'false') {
-        return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, { what: 'Voice-over', attachmentFilename: main.filename });
+        return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, {
+          what: 'Voice-over',
+          attachmentFilename: main.filename,
+        });
       }
-      const signed = await signedMediaUrl(c.env, scope, { kind: 'job_output', id: job.id, name: main.name }, { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS });
+      const signed = await signedMediaUrl(
+        c.env,
+        scope,
+        { kind: 'job_output', id: job.id, name: main.name },
+        { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS },
+      );
       return c.redirect(signed.url, 302);
     },
   );

@@ -38,7 +38,12 @@ export function ttsGenerateRoutes() {
         },
         { id: jobId, step: 'Queued for TTS generation' },
       );
-      return jobCreated(job, { provider: plan.provider, voice: plan.voice, model: plan.model, estimated_cost_usd: estimate });
+      return jobCreated(job, {
+        provider: plan.provider,
+        voice: plan.voice,
+        model: plan.model,
+        estimated_cost_usd: estimate,
+      });
     }),
   );
   documentJobRoute(app, {
@@ -46,9 +51,19 @@ export function ttsGenerateRoutes() {
     tags,
     summary: 'Generate a voice-over (job)',
     description:
-      'JSON or form fields. ElevenLabs (with-timestamps) when a key is configured and the profile\'s `tts_provider` is `elevenlabs`, else the local eSpeak NG voice. `text` is limited per provider/model (5 000 for the local voice). The job result has `audio_url`, `srt` (captions aligned to the speech, re-timed after silence removal), `srt_url`, `duration`, `provider`, `characters`, `cost_usd` and `silence_removal` stats.',
+      "JSON or form fields. ElevenLabs (with-timestamps) when a key is configured and the profile's `tts_provider` is `elevenlabs`, else the local eSpeak NG voice. `text` is limited per provider/model (5 000 for the local voice). The job result has `audio_url`, `srt` (captions aligned to the speech, re-timed after silence removal), `srt_url`, `duration`, `provider`, `characters`, `cost_usd` and `silence_removal` stats.",
     fields: GenerateFields,
-    responses: { 202: { description: 'Queued', schema: JobResponse.extend({ provider: z.enum(['elevenlabs', 'local']), voice: z.string(), model: z.string().nullable(), estimated_cost_usd: z.number() }) } },
+    responses: {
+      202: {
+        description: 'Queued',
+        schema: JobResponse.extend({
+          provider: z.enum(['elevenlabs', 'local']),
+          voice: z.string(),
+          model: z.string().nullable(),
+          estimated_cost_usd: z.number(),
+        }),
+      },
+    },
   });
 
   return app;

@@ -20,18 +20,26 @@ export const silenceFields = {
 /** Text checks shared by both routes: not empty, within the provider's limit, a usable voice. */
 export function checkText(plan: VoiceoverPlan, text: string, field: string): string {
   const trimmed = text.trim();
-  if (!trimmed) throw new ApiError(400, 'validation_failed', `${field} is empty`, { details: [{ path: field, message: 'Required' }] });
-  if (trimmed.length > plan.maxCharacters) {
-    throw new ApiError(400, 'validation_failed', `${field} is longer than ${plan.maxCharacters} characters (${plan.provider}${plan.model ? ` ${plan.model}` : ''})`, {
-      details: [{ path: field, message: `At most ${plan.maxCharacters} characters` }],
+  if (!trimmed)
+    throw new ApiError(400, 'validation_failed', `${field} is empty`, {
+      details: [{ path: field, message: 'Required' }],
     });
+  if (trimmed.length > plan.maxCharacters) {
+    throw new ApiError(
+      400,
+      'validation_failed',
+      `${field} is longer than ${plan.maxCharacters} characters (${plan.provider}${plan.model ? ` ${plan.model}` : ''})`,
+      {
+        details: [{ path: field, message: `At most ${plan.maxCharacters} characters` }],
+      },
+    );
   }
   const problem = voiceProblem(plan);
-  if (problem) throw new ApiError(400, 'validation_failed', problem, { details: [{ path: 'voice', message: problem }] });
+  if (problem)
+    throw new ApiError(400, 'validation_failed', problem, { details: [{ path: 'voice', message: problem }] });
   return trimmed;
 }
 
 export async function voicePlan(env: Bindings, scope: ProfileScope, voice: string | undefined) {
   return planVoiceover(env, await getScopeProfile(scope), voice || null);
 }
-

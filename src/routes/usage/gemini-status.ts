@@ -39,7 +39,11 @@ async function checkGemini(env: Bindings, model: string, refresh: boolean): Prom
   if (hit && !refresh && hit.expires > Date.now()) return { ...hit.check, cached: true };
   let check: GeminiCheck;
   try {
-    const info = await createGeminiClient({ baseUrl: env.GEMINI_BASE_URL, apiKey: env.GEMINI_API_KEY ?? '', timeoutMs: 10_000 }).checkModel({ model });
+    const info = await createGeminiClient({
+      baseUrl: env.GEMINI_BASE_URL,
+      apiKey: env.GEMINI_API_KEY ?? '',
+      timeoutMs: 10_000,
+    }).checkModel({ model });
     check = {
       connected: info.supports_generate_content,
       error: info.supports_generate_content ? null : `Model ${model} does not support generateContent`,
@@ -79,7 +83,7 @@ export function geminiStatusRoutes() {
       security,
       summary: 'Is Gemini configured and reachable?',
       description:
-        'Configuration plus a check of the key and model through Gemini\'s free model-metadata call, cached for 10 minutes (1 minute after a failure); `refresh=true` checks again. Never a billable generation.',
+        "Configuration plus a check of the key and model through Gemini's free model-metadata call, cached for 10 minutes (1 minute after a failure); `refresh=true` checks again. Never a billable generation.",
       request: { query: z.object({ refresh: z.enum(['true', 'false']).optional() }) },
       responses: { 200: jsonContent(GeminiStatus, 'Status'), ...errorResponses },
     }),
@@ -90,7 +94,16 @@ export function geminiStatusRoutes() {
       const base = { model, balance_url: BALANCE_URL, billing_url: BILLING_URL };
       if (!env.GEMINI_API_KEY) {
         return c.json(
-          { ...base, configured: false, connected: false, error: 'GEMINI_API_KEY is not configured', checked_at: null, cached: false, model_info: null, fallback: 'processor highlights scoring' },
+          {
+            ...base,
+            configured: false,
+            connected: false,
+            error: 'GEMINI_API_KEY is not configured',
+            checked_at: null,
+            cached: false,
+            model_info: null,
+            fallback: 'processor highlights scoring',
+          },
           200,
         );
       }

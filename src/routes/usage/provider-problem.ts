@@ -19,4 +19,3 @@ export function providerProblem(err: unknown): string {
       return err.message;
   }
 }
-

@@ -29,7 +29,13 @@ const Usage = z
       })
       .nullable(),
     gemini: z
-      .object({ configured: z.literal(true), model: z.string(), note: z.string(), estimated_cost_per_video: z.number(), estimate_basis: z.string() })
+      .object({
+        configured: z.literal(true),
+        model: z.string(),
+        note: z.string(),
+        estimated_cost_per_video: z.number(),
+        estimate_basis: z.string(),
+      })
       .nullable(),
     in_use: z.object({
       tts: z.object({ provider: z.enum(['elevenlabs', 'local']), voice: z.string(), model: z.string().nullable() }),
@@ -67,7 +73,11 @@ export function usageRoutes() {
         errors.push('ElevenLabs API key not configured: voice-overs use the local eSpeak NG voice');
       } else {
         try {
-          const sub = await createElevenLabsClient({ baseUrl: env.ELEVENLABS_BASE_URL, apiKey: env.ELEVENLABS_API_KEY, timeoutMs: 10_000 }).getSubscription();
+          const sub = await createElevenLabsClient({
+            baseUrl: env.ELEVENLABS_BASE_URL,
+            apiKey: env.ELEVENLABS_API_KEY,
+            timeoutMs: 10_000,
+          }).getSubscription();
           const model = profile.elevenlabsModel || env.ELEVENLABS_MODEL;
           elevenlabs = {
             characters_used: sub.characters_used,
@@ -78,17 +88,19 @@ export function usageRoutes() {
             tier: sub.tier,
             model,
             voice_id: profile.elevenlabsVoiceId || env.ELEVENLABS_VOICE_ID,
-            estimated_cost_usd: Math.round(elevenLabsTtsCost({ model, characters: sub.characters_used }, table).cost_usd * 100) / 100,
+            estimated_cost_usd:
+              Math.round(elevenLabsTtsCost({ model, characters: sub.characters_used }, table).cost_usd * 100) / 100,
           };
         } catch (err) {
           errors.push(`ElevenLabs: ${providerProblem(err)}`);
         }
       }
-      if (profile.ttsProvider === 'local' && env.ELEVENLABS_API_KEY) errors.push('This profile is set to the local voice (tts_provider = local)');
+      if (profile.ttsProvider === 'local' && env.ELEVENLABS_API_KEY)
+        errors.push('This profile is set to the local voice (tts_provider = local)');
 
       let gemini: z.infer<typeof Usage>['gemini'] = null;
       if (!env.GEMINI_API_KEY) {
-        errors.push('Gemini API key not configured: analysis uses the processor\'s highlights scoring');
+        errors.push("Gemini API key not configured: analysis uses the processor's highlights scoring");
       } else {
         gemini = {
           configured: true,
@@ -104,9 +116,14 @@ export function usageRoutes() {
           gemini,
           in_use: {
             tts: { provider: plan.provider, voice: plan.voice, model: plan.model },
-            analysis: env.GEMINI_API_KEY ? { engine: 'gemini when context_text is given, else highlights', model: geminiModel } : { engine: 'highlights', model: null },
+            analysis: env.GEMINI_API_KEY
+              ? { engine: 'gemini when context_text is given, else highlights', model: geminiModel }
+              : { engine: 'highlights', model: null },
           },
-          local_defaults: { tts: `eSpeak NG (${profile.localVoice || DEFAULT_LOCAL_VOICE})`, analysis: 'processor highlights scoring (motion, variance, brightness)' },
+          local_defaults: {
+            tts: `eSpeak NG (${profile.localVoice || DEFAULT_LOCAL_VOICE})`,
+            analysis: 'processor highlights scoring (motion, variance, brightness)',
+          },
           errors,
         },
         200,

@@ -20,7 +20,24 @@ export async function saveBytes(bytes: Uint8Array, extension: string): Promise<s
 export async function rmsDb(path: string, start: number, end: number): Promise<number> {
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-i', path, '-ss', String(start), '-t', String(Math.max(0.01, end - start)), '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-i',
+      path,
+      '-ss',
+      String(start),
+      '-t',
+      String(Math.max(0.01, end - start)),
+      '-vn',
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-f',
+      's16le',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 64 << 20 },
   );
   let sum = 0;
@@ -35,7 +52,11 @@ export async function rmsDb(path: string, start: number, end: number): Promise<n
 
 /** MD5 of every video packet (stream copy keeps them identical; any re-encode changes them). */
 export async function videoPacketHashes(path: string): Promise<string[]> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', 'pipe:1'], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', 'pipe:1'],
+    { maxBuffer: 64 << 20 },
+  );
   return stdout
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
@@ -47,7 +68,11 @@ export async function durationOf(path: string): Promise<number> {
   return Number(stdout.trim());
 }
 
-export async function streamsOf(path: string): Promise<{ codec_type: string; codec_name: string; width?: number; height?: number }[]> {
+export async function streamsOf(
+  path: string,
+): Promise<{ codec_type: string; codec_name: string; width?: number; height?: number }[]> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', path]);
-  return (JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[] }).streams;
+  return (
+    JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[] }
+  ).streams;
 }

@@ -86,7 +86,16 @@ export interface Stack {
    * Delivers a queue message to the Worker's consumer directly (as the queue would, e.g. a second
    * time): for at-least-once tests. Returns the consumer's outcome.
    */
-  deliver(body: unknown, options?: { queue?: string; attempts?: number }): Promise<{ outcome: string; ackAll: boolean; retryBatch: { retry: boolean }; explicitAcks: string[]; retryMessages: unknown[] }>;
+  deliver(
+    body: unknown,
+    options?: { queue?: string; attempts?: number },
+  ): Promise<{
+    outcome: string;
+    ackAll: boolean;
+    retryBatch: { retry: boolean };
+    explicitAcks: string[];
+    retryMessages: unknown[];
+  }>;
   /** Stops the processor (to test how jobs behave while it is down). */
   stopProcessor(): Promise<void>;
   stop(): Promise<void>;
@@ -175,13 +184,28 @@ function applyMigrations(stateDir: string): Promise<void> {
   return new Promise((resolveDone, reject) => {
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir],
-      { cwd: ROOT, env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+        'd1',
+        'migrations',
+        'apply',
+        'DB',
+        '--local',
+        '--persist-to',
+        stateDir,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    child.once('exit', (code) => (code === 0 ? resolveDone() : reject(new Error(`migrations failed (${code}):\n${output}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolveDone() : reject(new Error(`migrations failed (${code}):\n${output}`)),
+    );
   });
 }
 
@@ -255,18 +279,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const fetchUrl = async (target: string, init: RequestInit = {}) => toResult(await fetch(target, init));
 
-  const api = (tenant: Tenant): Api => async (path, opts = {}) => {
-    const headers = new Headers(opts.headers);
-    headers.set('Authorization', `Bearer ${tenant.token}`);
-    headers.set('X-Profile-Id', tenant.profileId);
-    let body = opts.body;
-    if (opts.json !== undefined) {
-      headers.set('Content-Type', 'application/json');
-      body = JSON.stringify(opts.json);
-    }
-    const target = /^https?:\/\//.test(path) ? path : `${url}${path}`;
-    return toResult(await fetch(target, { method: opts.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body }));
-  };
+  const api =
+    (tenant: Tenant): Api =>
+    async (path, opts = {}) => {
+      const headers = new Headers(opts.headers);
+      headers.set('Authorization', `Bearer ${tenant.token}`);
+      headers.set('X-Profile-Id', tenant.profileId);
+      let body = opts.body;
+      if (opts.json !== undefined) {
+        headers.set('Content-Type', 'application/json');
+        body = JSON.stringify(opts.json);
+      }
+      const target = /^https?:\/\//.test(path) ? path : `${url}${path}`;
+      return toResult(
+        await fetch(target, { method: opts.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body }),
+      );
+    };
 
   let tenants = 0;
   const newTenant = async (label = 'e2e'): Promise<Tenant> => {
@@ -307,7 +335,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       try {
         const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_mf_objects'").get();
         if (!table) continue;
-        const rows = db.prepare('SELECT key FROM _mf_objects WHERE substr(key, 1, length(?)) = ? ORDER BY key').all(prefix, prefix) as { key: string }[];
+        const rows = db
+          .prepare('SELECT key FROM _mf_objects WHERE substr(key, 1, length(?)) = ? ORDER BY key')
+          .all(prefix, prefix) as { key: string }[];
         keys.push(...rows.map((r) => r.key));
       } finally {
         db.close();
@@ -330,13 +360,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async deliver(body, options = {}) {
       // wrangler's Worker.queue() asks its proxy instance, which does not hold the user worker;
       // the local runtime's own Miniflare does.
-      type Deliver = { queue(name: string, messages: { id: string; timestamp: Date; attempts: number; body: unknown }[]): Promise<never> };
-      const runtimes = (running.raw as unknown as { runtimes: { mf?: { getWorker(name?: string): Promise<Deliver> } }[] }).runtimes;
+      type Deliver = {
+        queue(
+          name: string,
+          messages: { id: string; timestamp: Date; attempts: number; body: unknown }[],
+        ): Promise<never>;
+      };
+      const runtimes = (
+        running.raw as unknown as { runtimes: { mf?: { getWorker(name?: string): Promise<Deliver> } }[] }
+      ).runtimes;
       const mf = runtimes.find((r) => r.mf)?.mf;
       if (!mf) throw new Error('deliver: no local runtime');
       const worker = await mf.getWorker();
       return worker.queue(options.queue ?? 'cutroom-jobs', [
-        { id: `redelivery-${Date.now()}-${Math.random().toString(36).slice(2)}`, timestamp: new Date(), attempts: options.attempts ?? 2, body },
+        {
+          id: `redelivery-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+          timestamp: new Date(),
+          attempts: options.attempts ?? 2,
+          body,
+        },
       ]);
     },
     async stopProcessor() {

@@ -62,7 +62,20 @@ export function fixtureArgs(options: Required<Omit<VideoFixtureOptions, 'rotatio
     args.push('-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '1M', '-g', String(gop));
     if (audio) args.push('-c:a', 'libopus', '-b:a', '64k');
   } else {
-    args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0');
+    args.push(
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(gop),
+      '-keyint_min',
+      String(gop),
+      '-sc_threshold',
+      '0',
+    );
     args.push(...(noise ? ['-crf', '8'] : ['-crf', '23']));
     if (audio) args.push('-c:a', 'aac', '-b:a', '96k');
   }
@@ -101,13 +114,28 @@ export function makeVideo(options: VideoFixtureOptions = {}): Promise<string> {
       // `rotate=N` as N° counter-clockwise: encode, then remux with the complement.
       const plain = output.replace(/(\.\w+)$/, '-plain$1');
       await run('ffmpeg', fixtureArgs(full, plain), { maxBuffer: 1 << 20 });
-      const faststart = full.faststart && full.container !== 'webm' && full.container !== 'mkv' ? ['-movflags', '+faststart'] : [];
+      const faststart =
+        full.faststart && full.container !== 'webm' && full.container !== 'mkv' ? ['-movflags', '+faststart'] : [];
       const tag = (360 - full.rotation) % 360;
-      await run('ffmpeg', ['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-metadata:s:v:0', `rotate=${tag}`, ...faststart, output]);
+      await run('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        plain,
+        '-c',
+        'copy',
+        '-metadata:s:v:0',
+        `rotate=${tag}`,
+        ...faststart,
+        output,
+      ]);
       rmSync(plain, { force: true });
       // Guard against another ffmpeg's convention: the display matrix must say what we meant.
-      const written = (await probeMedia(output)).streams.find((st) => st.codec_type === 'video')?.side_data_list?.[0]?.rotation ?? 0;
-      if ((((-written % 360) + 360) % 360) !== full.rotation) throw new Error(`fixture rotation ${full.rotation} came out as display matrix ${written}`);
+      const written =
+        (await probeMedia(output)).streams.find((st) => st.codec_type === 'video')?.side_data_list?.[0]?.rotation ?? 0;
+      if (((-written % 360) + 360) % 360 !== full.rotation)
+        throw new Error(`fixture rotation ${full.rotation} came out as display matrix ${written}`);
       return output;
     })();
     cache.set(key, made);
@@ -144,15 +172,29 @@ export async function readRange(path: string, offset: number, length: number): P
 
 export interface ProbedMedia {
   format: { duration?: string; format_name?: string; size?: string };
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; avg_frame_rate?: string; side_data_list?: { rotation?: number }[] }[];
+  streams: {
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    side_data_list?: { rotation?: number }[];
+  }[];
 }
 
 /** ffprobe's view of a file or of bytes (written to a temp file first). */
 export async function probeMedia(source: string | Uint8Array, extension = 'bin'): Promise<ProbedMedia> {
-  let path = typeof source === 'string' ? source : join(fixtureDir(), `probe-${Date.now()}-${Math.random().toString(36).slice(2)}.${extension}`);
+  let path =
+    typeof source === 'string'
+      ? source
+      : join(fixtureDir(), `probe-${Date.now()}-${Math.random().toString(36).slice(2)}.${extension}`);
   if (typeof source !== 'string') await writeFile(path, source);
   try {
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], { maxBuffer: 8 << 20 });
+    const { stdout } = await run(
+      'ffprobe',
+      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
+      { maxBuffer: 8 << 20 },
+    );
     return JSON.parse(stdout) as ProbedMedia;
   } finally {
     if (typeof source !== 'string') rmSync(path, { force: true });
@@ -172,7 +214,9 @@ export interface SpeechVideo {
  * A video whose audio is silence except one spoken phrase (eSpeak NG) at a known offset: a
  * labelled fixture for voice detection and for waveforms with real loud/quiet contrast.
  */
-export async function makeSpeechVideo(options: { text?: string; speechStart?: number; duration?: number; width?: number; height?: number } = {}): Promise<SpeechVideo> {
+export async function makeSpeechVideo(
+  options: { text?: string; speechStart?: number; duration?: number; width?: number; height?: number } = {},
+): Promise<SpeechVideo> {
   const text = options.text ?? 'The quick brown fox jumps over the lazy dog';
   const speechStart = options.speechStart ?? 1.5;
   const duration = options.duration ?? 6;
@@ -186,20 +230,52 @@ export async function makeSpeechVideo(options: { text?: string; speechStart?: nu
     await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-raw.wav`, text]);
     // Trim eSpeak's own leading and trailing silence so the speech span is exact.
     await run('ffmpeg', [
-      '-v', 'error', '-y', '-i', `${base}-raw.wav`,
-      '-af', 'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
-      '-ar', '48000', `${base}.wav`,
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      `${base}-raw.wav`,
+      '-af',
+      'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
+      '-ar',
+      '48000',
+      `${base}.wav`,
     ]);
     const speechDuration = Number((await probeMedia(`${base}.wav`)).format.duration);
     const path = `${base}.mp4`;
     await run('ffmpeg', [
-      '-v', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`,
-      '-i', `${base}.wav`,
-      '-filter_complex', `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
-      '-map', '0:v', '-map', '[a]', '-t', String(duration),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25',
-      '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', path,
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=25`,
+      '-i',
+      `${base}.wav`,
+      '-filter_complex',
+      `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
+      '-map',
+      '0:v',
+      '-map',
+      '[a]',
+      '-t',
+      String(duration),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '25',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      '-movflags',
+      '+faststart',
+      path,
     ]);
     return { path, speechStart, speechEnd: speechStart + speechDuration, duration };
   })();
@@ -213,10 +289,14 @@ const speechCache = new Map<string, Promise<SpeechVideo>>();
  * bin over `duration` seconds, divided by the loudest bin, square root.
  */
 export async function referenceWaveform(path: string, bins: number, duration: number): Promise<number[]> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '8000', '-f', 's16le', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 256 << 20,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '8000', '-f', 's16le', 'pipe:1'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 256 << 20,
+    },
+  );
   const samplesPerBin = Math.max(1, (duration * 8000) / bins);
   const sums = new Float64Array(bins);
   const counts = new Float64Array(bins);

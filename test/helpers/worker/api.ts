@@ -29,7 +29,12 @@ export async function call<T = any>(path: string, opts: CallOptions = {}): Promi
     body = JSON.stringify(opts.json);
   }
   const res = await exports.default.fetch(
-    new Request(`http://cutroom.test${path}`, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: opts.redirect }),
+    new Request(`http://cutroom.test${path}`, {
+      method: opts.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: opts.redirect,
+    }),
   );
   const text = await res.text();
   let parsed: unknown = text;

@@ -30,7 +30,7 @@ export async function intrudersOf(owner: Tenant): Promise<{ sameUserOtherProfile
 }
 
 const defaultExtract = (body: any): string[] => {
-  const list = Array.isArray(body) ? body : Object.values(body ?? {}).find(Array.isArray) ?? [];
+  const list = Array.isArray(body) ? body : (Object.values(body ?? {}).find(Array.isArray) ?? []);
   return (list as any[]).map((item) => item.id ?? item.job_id ?? item.segment_id);
 };
 

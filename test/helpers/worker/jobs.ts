@@ -12,7 +12,11 @@ import { createJobConsumer } from '../../../src/jobs/consumer.ts';
 import type { JobHandlerOf } from '../../../src/jobs/context.ts';
 import { PermanentJobError, TransientJobError } from '../../../src/jobs/errors.ts';
 import type { JobInput, JobType } from '../../../src/jobs/job-types.ts';
-import { type EnqueueOptions, enqueueJob as enqueueProductionJob, enqueueParsedJob } from '../../../src/jobs/producer.ts';
+import {
+  type EnqueueOptions,
+  enqueueJob as enqueueProductionJob,
+  enqueueParsedJob,
+} from '../../../src/jobs/producer.ts';
 import type { JobRegistry } from '../../../src/jobs/registry.ts';
 
 export { MAX_ATTEMPTS, MAX_WAIT_SECONDS, RUNNING_LEASE_SECONDS } from '../../../src/jobs/consumer.ts';
@@ -25,7 +29,8 @@ export const echoHandler: JobHandlerOf<EchoInput> = {
     await ctx.progress(50, 'Echoing', true);
     await ctx.throwIfCancelled();
     if (ctx.input.fail_with === 'permanent') throw new PermanentJobError('echo_failed', 'Asked to fail');
-    if (ctx.input.fail_with === 'transient') throw new TransientJobError('echo_unavailable', 'Asked to fail transiently', 1);
+    if (ctx.input.fail_with === 'transient')
+      throw new TransientJobError('echo_unavailable', 'Asked to fail transiently', 1);
     return { result: { message: ctx.input.message } };
   },
 };
@@ -35,9 +40,27 @@ export const testJobs: JobRegistry = { ...productionJobs, echo: { input: echoInp
 export const { handleJobsBatch, handleDeadLetterBatch, processJobMessage } = createJobConsumer(testJobs);
 
 /** The producer's `enqueueJob`, which here also takes the tests' `echo` type. */
-export function enqueueJob(scope: ProfileScope, env: Bindings, type: 'echo', input: EchoInput, options?: EnqueueOptions): Promise<JobRow>;
-export function enqueueJob<T extends JobType>(scope: ProfileScope, env: Bindings, type: T, input: JobInput<T>, options?: EnqueueOptions): Promise<JobRow>;
-export function enqueueJob(scope: ProfileScope, env: Bindings, type: string, input: unknown, options: EnqueueOptions = {}): Promise<JobRow> {
+export function enqueueJob(
+  scope: ProfileScope,
+  env: Bindings,
+  type: 'echo',
+  input: EchoInput,
+  options?: EnqueueOptions,
+): Promise<JobRow>;
+export function enqueueJob<T extends JobType>(
+  scope: ProfileScope,
+  env: Bindings,
+  type: T,
+  input: JobInput<T>,
+  options?: EnqueueOptions,
+): Promise<JobRow>;
+export function enqueueJob(
+  scope: ProfileScope,
+  env: Bindings,
+  type: string,
+  input: unknown,
+  options: EnqueueOptions = {},
+): Promise<JobRow> {
   if (type === 'echo') return enqueueParsedJob(scope, env, type, echoInput.parse(input), options);
   return enqueueProductionJob(scope, env, type as JobType, input as never, options);
 }

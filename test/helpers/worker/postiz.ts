@@ -39,7 +39,10 @@ export interface FakeRecorded {
   content_length: number | null;
   json?: any;
   status?: number;
-  extra: { file?: { size: number; sha256: string; field: string; filename: string }; created?: { postId: string; integration: string }[] };
+  extra: {
+    file?: { size: number; sha256: string; field: string; filename: string };
+    created?: { postId: string; integration: string }[];
+  };
 }
 
 export const postizFake = {
@@ -68,7 +71,10 @@ export const postizFake = {
     expect(res.status).toBe(200);
   },
   async setPostState(postId: string, body: Record<string, unknown>) {
-    const res = await fetch(`${fakeOrigin()}/__fake/posts/${encodeURIComponent(postId)}`, { method: 'POST', body: JSON.stringify(body) });
+    const res = await fetch(`${fakeOrigin()}/__fake/posts/${encodeURIComponent(postId)}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
   },
 };
@@ -118,7 +124,11 @@ export async function seedPublisher(clipCount = 1, opts: { render?: boolean } = 
  * Calls the app with the deployment-wide Postiz fallback removed from the bindings (the test
  * project sets POSTIZ_API_URL/KEY to the fake for every test).
  */
-export async function callWithoutDeploymentPostiz<T = any>(t: Tenant, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+export async function callWithoutDeploymentPostiz<T = any>(
+  t: Tenant,
+  path: string,
+  opts: CallOptions = {},
+): Promise<ApiResponse<T>> {
   const headers = new Headers(opts.headers);
   headers.set('Authorization', `Bearer ${t.token}`);
   headers.set('X-Profile-Id', t.profileId);
@@ -134,5 +144,10 @@ export async function callWithoutDeploymentPostiz<T = any>(t: Tenant, path: stri
     createExecutionContext(),
   );
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T, text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T,
+    text,
+  };
 }

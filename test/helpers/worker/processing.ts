@@ -7,7 +7,12 @@ import { type Tenant, as } from './tenants.ts';
 export type FormValue = string | { bytes: Uint8Array | string; filename: string; type?: string };
 
 /** A multipart form serialised like a browser does (so it has a Content-Length). */
-export async function postForm(t: Tenant, path: string, fields: Record<string, FormValue>, headers: Record<string, string> = {}): Promise<ApiResponse> {
+export async function postForm(
+  t: Tenant,
+  path: string,
+  fields: Record<string, FormValue>,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
   const fd = new FormData();
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value === 'string') fd.append(name, value);
@@ -15,7 +20,11 @@ export async function postForm(t: Tenant, path: string, fields: Record<string, F
   }
   const req = new Request('http://x/', { method: 'POST', body: fd });
   const bytes = new Uint8Array(await req.arrayBuffer());
-  return as(t)(path, { method: 'POST', body: bytes, headers: { 'Content-Type': req.headers.get('Content-Type')!, ...headers } });
+  return as(t)(path, {
+    method: 'POST',
+    body: bytes,
+    headers: { 'Content-Type': req.headers.get('Content-Type')!, ...headers },
+  });
 }
 
 /** A minimal MP3 frame stream (MPEG-1 Layer III frame headers), enough for magic-byte sniffing. */
@@ -49,4 +58,9 @@ export function providerFake(which: 'gemini' | 'elevenlabs') {
 }
 
 export const jobsOf = async (t: Tenant, type?: string) =>
-  (await as(t)(`/api/v1/jobs${type ? `?type=${type}` : ''}`)).body.jobs as { id: string; type: string; input: any; status: string }[];
+  (await as(t)(`/api/v1/jobs${type ? `?type=${type}` : ''}`)).body.jobs as {
+    id: string;
+    type: string;
+    input: any;
+    status: string;
+  }[];

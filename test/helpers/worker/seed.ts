@@ -15,7 +15,12 @@ export async function seedClips(t: Tenant, projectId: string, count: number, ext
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const variantIndex = await nextVariantIndex(scope, projectId);
-    const clip = await insertClip(scope, { projectId, variantIndex, variantName: `Variant ${variantIndex}`, duration: extra.duration ?? 15 });
+    const clip = await insertClip(scope, {
+      projectId,
+      variantIndex,
+      variantName: `Variant ${variantIndex}`,
+      duration: extra.duration ?? 15,
+    });
     ids.push(clip.id);
   }
   await recountProjects(scope, [projectId]);

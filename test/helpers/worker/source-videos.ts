@@ -26,7 +26,18 @@ export function fakeMp4(size: number, seed = 1): Uint8Array {
     x = (x * 1103515245 + 12345) >>> 0;
     out[i] = x >>> 24;
   }
-  const header = [0, 0, 0, 0x18, ...'ftypisom'.split('').map((c) => c.charCodeAt(0)), 0, 0, 2, 0, ...'isomiso2'.split('').map((c) => c.charCodeAt(0))];
+  const header = [
+    0,
+    0,
+    0,
+    0x18,
+    ...'ftypisom'.split('').map((c) => c.charCodeAt(0)),
+    0,
+    0,
+    2,
+    0,
+    ...'isomiso2'.split('').map((c) => c.charCodeAt(0)),
+  ];
   out.set(header.slice(0, Math.min(size, header.length)));
   return out;
 }
@@ -74,7 +85,11 @@ export async function uploadVideo(t: Tenant, bytes: Uint8Array, json: Record<str
 }
 
 /** Records what the probe would have found, making the video `ready`. */
-export async function markProbed(t: Tenant, id: string, overrides: Partial<Parameters<typeof markSourceVideoReady>[2]> = {}) {
+export async function markProbed(
+  t: Tenant,
+  id: string,
+  overrides: Partial<Parameters<typeof markSourceVideoReady>[2]> = {},
+) {
   const [row] = await createDb(env.DB).select().from(sourceVideos).where(eq(sourceVideos.id, id));
   const changed = await markSourceVideoReady(scopeOf(t), id, {
     duration: 4,

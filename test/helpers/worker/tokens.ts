@@ -36,5 +36,7 @@ export function signToken(opts: TokenOptions = {}): Promise<string> {
 
 export async function signRsaToken(opts: TokenOptions = {}): Promise<string> {
   const key = await importJWK(inject('rsaPrivateJwk'), 'RS256');
-  return build({ sub: 'user-test', ...opts }).setProtectedHeader({ alg: 'RS256', kid: 'test-rsa' }).sign(key);
+  return build({ sub: 'user-test', ...opts })
+    .setProtectedHeader({ alg: 'RS256', kid: 'test-rsa' })
+    .sign(key);
 }

@@ -64,7 +64,9 @@ const extraFlags = process.argv.includes('--live') ? ['--expose-gc'] : [];
 
 function runChild(childArgs: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...extraFlags, self, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...extraFlags, self, ...childArgs], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`child exited ${code}`))));
@@ -110,7 +112,9 @@ if (role === 'fake') {
 
   const fakeProcess = spawn(process.execPath, [self, 'fake'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const { baseUrl, apiKey } = await new Promise<{ baseUrl: string; apiKey: string }>((resolve) =>
-    fakeProcess.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as { baseUrl: string; apiKey: string })),
+    fakeProcess.stdout.once('data', (d: Buffer) =>
+      resolve(JSON.parse(d.toString()) as { baseUrl: string; apiKey: string }),
+    ),
   );
   try {
     console.log(`node ${process.version}, ${sizeMiB} MiB file, fake Postiz in a separate process`);
@@ -118,8 +122,12 @@ if (role === 'fake') {
       console.log(await runChild(['client', mode, baseUrl, apiKey, path, String(sizeMiB)]));
     }
     const res = await fetch(`${new URL(baseUrl).origin}/__fake/requests?path=/public/v1/upload`);
-    const { requests } = (await res.json()) as { requests: { chunked: boolean; content_length: number | null; extra: { file?: { size: number } } }[] };
-    console.log(`fake received: ${requests.map((r) => `${r.extra.file?.size} bytes (content-length ${r.content_length}, chunked ${r.chunked})`).join('; ')}`);
+    const { requests } = (await res.json()) as {
+      requests: { chunked: boolean; content_length: number | null; extra: { file?: { size: number } } }[];
+    };
+    console.log(
+      `fake received: ${requests.map((r) => `${r.extra.file?.size} bytes (content-length ${r.content_length}, chunked ${r.chunked})`).join('; ')}`,
+    );
   } finally {
     fakeProcess.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });

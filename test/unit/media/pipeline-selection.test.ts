@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildKeywordTimeline } from '../../../src/pipeline/keyword-timeline.ts';
-import { type Candidate, selectVariantSegments, topUpToTarget, totalDuration } from '../../../src/pipeline/variant-selection.ts';
+import {
+  type Candidate,
+  selectVariantSegments,
+  topUpToTarget,
+  totalDuration,
+} from '../../../src/pipeline/variant-selection.ts';
 
 const cand = (start: number, duration: number, score: number): Candidate => ({
   start,
@@ -52,7 +57,11 @@ describe('buildKeywordTimeline', () => {
   const pool = [cand(100, 3, 1), cand(200, 3, 1)];
 
   it('inserts a secondary moment before the main segment whose output span holds the keyword', () => {
-    const timeline = buildKeywordTimeline(main, [{ time: 4, keyword: 'coffee', secondary: 0 }], [pool], { variantIndex: 0, target: 10, insertDuration: 2 });
+    const timeline = buildKeywordTimeline(main, [{ time: 4, keyword: 'coffee', secondary: 0 }], [pool], {
+      variantIndex: 0,
+      target: 10,
+      insertDuration: 2,
+    });
     expect(timeline).toEqual([
       { source: 'main', start: 0, end: 3 },
       { source: 0, start: 100, end: 102, keyword: 'coffee' },
@@ -67,15 +76,23 @@ describe('buildKeywordTimeline', () => {
       { time: 4, keyword: 'b', secondary: 0 },
       { time: 8, keyword: 'c', secondary: 0 },
     ];
-    const v0 = buildKeywordTimeline(main, hits, [pool], { variantIndex: 0, target: 12, insertDuration: 1 }).filter((i) => i.source === 0);
-    const v1 = buildKeywordTimeline(main, hits, [pool], { variantIndex: 1, target: 12, insertDuration: 1 }).filter((i) => i.source === 0);
+    const v0 = buildKeywordTimeline(main, hits, [pool], { variantIndex: 0, target: 12, insertDuration: 1 }).filter(
+      (i) => i.source === 0,
+    );
+    const v1 = buildKeywordTimeline(main, hits, [pool], { variantIndex: 1, target: 12, insertDuration: 1 }).filter(
+      (i) => i.source === 0,
+    );
     expect(v0.map((i) => i.start)).toEqual([100, 200]);
     expect(v1[0]!.start).toBe(200);
     expect(new Set(v0.map((i) => i.start)).size).toBe(v0.length);
   });
 
   it('ignores keywords after the target and stops at the target', () => {
-    const timeline = buildKeywordTimeline(main, [{ time: 50, keyword: 'late', secondary: 0 }], [pool], { variantIndex: 0, target: 7, insertDuration: 2 });
+    const timeline = buildKeywordTimeline(main, [{ time: 50, keyword: 'late', secondary: 0 }], [pool], {
+      variantIndex: 0,
+      target: 7,
+      insertDuration: 2,
+    });
     expect(timeline.every((i) => i.source === 'main')).toBe(true);
     expect(timeline.reduce((n, i) => n + i.end - i.start, 0)).toBeCloseTo(7, 6);
   });

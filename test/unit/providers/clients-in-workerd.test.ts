@@ -32,7 +32,8 @@ describe('provider clients in workerd', () => {
     const apiKey = `pz_test_workerd_${crypto.randomUUID()}`;
     // An MP4-looking object of 768 KiB (ftyp box, then noise): Postiz sniffs the magic bytes.
     const bytes = new Uint8Array(768 * 1024);
-    for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(bytes.length, i + 65536)));
+    for (let i = 0; i < bytes.length; i += 65536)
+      crypto.getRandomValues(bytes.subarray(i, Math.min(bytes.length, i + 65536)));
     bytes.set([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32], 0);
     const key = `tests/providers/${crypto.randomUUID()}.mp4`;
     await env.MEDIA.put(key, bytes);
@@ -40,7 +41,12 @@ describe('provider clients in workerd', () => {
     expect(object).not.toBeNull();
 
     const postiz = createPostizClient({ baseUrl: env.POSTIZ_API_URL, apiKey });
-    const media = await postiz.uploadMedia({ filename: 'clip.mp4', contentType: 'video/mp4', body: object!.body, size: object!.size });
+    const media = await postiz.uploadMedia({
+      filename: 'clip.mp4',
+      contentType: 'video/mp4',
+      body: object!.body,
+      size: object!.size,
+    });
     expect(media.path).toMatch(/\/uploads\/.+\.mp4$/);
 
     const [upload] = (await recorded(env.POSTIZ_API_URL, apiKey)).filter((r) => r.path.endsWith('/upload'));
@@ -49,7 +55,10 @@ describe('provider clients in workerd', () => {
     expect(upload!.extra.file).toMatchObject({ field: 'file', filename: 'clip.mp4', size: bytes.length });
     expect(upload!.extra.file!.sha256).toBe(hex(await crypto.subtle.digest('SHA-256', bytes)));
 
-    const created = await postiz.createPost({ type: 'now', posts: [{ integrationId: 'int-bluesky', group: 'workerd', content: 'From workerd', media }] });
+    const created = await postiz.createPost({
+      type: 'now',
+      posts: [{ integrationId: 'int-bluesky', group: 'workerd', content: 'From workerd', media }],
+    });
     expect(created).toHaveLength(1);
   });
 
@@ -59,7 +68,10 @@ describe('provider clients in workerd', () => {
     const MiB = 1024 * 1024;
     // Postiz stops reading after 4 MiB until we let it go on: whatever the machine's speed, the
     // source must then stay within a few socket buffers of what was read.
-    await fetch(`${control}/__fake/config`, { method: 'POST', body: JSON.stringify({ api_key: apiKey, upload_pause_after_bytes: 4 * MiB }) });
+    await fetch(`${control}/__fake/config`, {
+      method: 'POST',
+      body: JSON.stringify({ api_key: apiKey, upload_pause_after_bytes: 4 * MiB }),
+    });
     const total = 96 * MiB;
     let pulled = 0;
     const source = new ReadableStream<Uint8Array>(
@@ -74,12 +86,19 @@ describe('provider clients in workerd', () => {
       },
       { highWaterMark: 0 },
     );
-    const upload = createPostizClient({ baseUrl: env.POSTIZ_API_URL, apiKey }).uploadMedia({ filename: 'slow.mp4', contentType: 'video/mp4', body: source, size: total });
+    const upload = createPostizClient({ baseUrl: env.POSTIZ_API_URL, apiKey }).uploadMedia({
+      filename: 'slow.mp4',
+      contentType: 'video/mp4',
+      body: source,
+      size: total,
+    });
 
     let received = 0;
     while (received < 4 * MiB) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const org = (await (await fetch(`${control}/__fake/orgs/${apiKey}`)).json()) as { uploads?: { received_bytes: number }[] };
+      const org = (await (await fetch(`${control}/__fake/orgs/${apiKey}`)).json()) as {
+        uploads?: { received_bytes: number }[];
+      };
       received = org.uploads?.[0]?.received_bytes ?? 0;
     }
     // Give a buffering sender every chance to run ahead while the reader is stalled.
@@ -87,17 +106,26 @@ describe('provider clients in workerd', () => {
     // Socket and runtime buffers hold some MiB on loopback; a buffering client would hold all 96.
     expect(pulled - received).toBeLessThan(32 * MiB);
     expect(pulled).toBeLessThan(total / 2);
-    await fetch(`${control}/__fake/config`, { method: 'POST', body: JSON.stringify({ api_key: apiKey, upload_pause_after_bytes: null }) });
+    await fetch(`${control}/__fake/config`, {
+      method: 'POST',
+      body: JSON.stringify({ api_key: apiKey, upload_pause_after_bytes: null }),
+    });
     const media = await upload;
     expect(media.id).toBeTruthy();
   });
 
   it('synthesises speech with timestamps from ElevenLabs', async () => {
     const client = createElevenLabsClient({ baseUrl: env.ELEVENLABS_BASE_URL, apiKey: env.ELEVENLABS_API_KEY! });
-    const result = await client.synthesizeWithTimestamps({ voiceId: env.ELEVENLABS_VOICE_ID, modelId: env.ELEVENLABS_MODEL, text: 'Hello from workerd.' });
+    const result = await client.synthesizeWithTimestamps({
+      voiceId: env.ELEVENLABS_VOICE_ID,
+      modelId: env.ELEVENLABS_MODEL,
+      text: 'Hello from workerd.',
+    });
     // An MP3 starts with an ID3 tag or an MPEG frame sync.
     const head = result.audio.subarray(0, 3);
-    expect(head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33 ? true : head[0] === 0xff && (head[1]! & 0xe0) === 0xe0).toBe(true);
+    expect(
+      head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33 ? true : head[0] === 0xff && (head[1]! & 0xe0) === 0xe0,
+    ).toBe(true);
     expect(result.alignment!.characters.join('')).toBe('Hello from workerd.');
     expect(result.requestId).toBeTruthy();
   });
@@ -113,8 +141,13 @@ describe('provider clients in workerd', () => {
       [6, 11],
     ]);
 
-    await fetch(`${origin(env.GEMINI_BASE_URL)}/__fake/fail-next`, { method: 'POST', body: JSON.stringify({ delay_ms: 2000, api_key: apiKey }) });
-    const err = await client.analyzeFrames({ model: env.GEMINI_MODEL, frames, duration: 11, retry: { attempts: 1 } }).catch((e: unknown) => e);
+    await fetch(`${origin(env.GEMINI_BASE_URL)}/__fake/fail-next`, {
+      method: 'POST',
+      body: JSON.stringify({ delay_ms: 2000, api_key: apiKey }),
+    });
+    const err = await client
+      .analyzeFrames({ model: env.GEMINI_MODEL, frames, duration: 11, retry: { attempts: 1 } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ kind: 'timeout', retryable: true });
   });

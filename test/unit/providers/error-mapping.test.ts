@@ -13,7 +13,11 @@ describe('error mapping', () => {
   it('turns retryable errors into transient job errors (keeping Retry-After) and the rest into permanent ones', () => {
     const transient = providerErrorToJobError(error('rate_limited', { retryAfterSeconds: 3600 }));
     expect(transient).toBeInstanceOf(TransientJobError);
-    expect(transient).toMatchObject({ code: 'postiz_rate_limited', message: 'Postiz: Something happened', retryAfterSeconds: 3600 });
+    expect(transient).toMatchObject({
+      code: 'postiz_rate_limited',
+      message: 'Postiz: Something happened',
+      retryAfterSeconds: 3600,
+    });
     const permanent = providerErrorToJobError(error('quota'));
     expect(permanent).toBeInstanceOf(PermanentJobError);
     expect(permanent).toMatchObject({ code: 'postiz_quota' });
