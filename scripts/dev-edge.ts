@@ -64,8 +64,7 @@ function withoutHopByHop(headers: IncomingMessage['headers']): OutgoingHttpHeade
 }
 
 /** Signed tokens stay out of logs. */
-const shortened = (path: string) =>
-  path.split('?')[0]!.replace(/[^/]{40,}/g, (segment) => `${segment.slice(0, 8)}…`);
+const shortened = (path: string) => path.split('?')[0]!.replace(/[^/]{40,}/g, (segment) => `${segment.slice(0, 8)}…`);
 
 export async function startDevEdge(options: DevEdgeOptions): Promise<DevEdge> {
   const limit = options.limit ?? MAX_REQUEST_BODY_BYTES;

@@ -82,6 +82,7 @@ describe('an output larger than the part size', () => {
     expect(sizes.slice(0, -1).every((s) => s === PART)).toBe(true);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(parted.size_bytes);
     expect(small.media.multiparts.has('single.mp4')).toBe(false);
+    expect(single.size_bytes).toBe(parted.size_bytes);
     expect(await sha256(small.media.uploads.get('parted.mp4')!.path)).toBe(
       await sha256(small.media.uploads.get('single.mp4')!.path),
     );
