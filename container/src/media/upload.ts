@@ -65,7 +65,7 @@ export async function uploadFile(path: string, target: UploadTarget, signal?: Ab
     return multipartUpload(
       target,
       size,
-      async (_, start, length) => () =>
+      async (start, length) => () =>
         createReadStream(path, { start, end: start + length - 1, highWaterMark: 1024 * 1024 }),
       signal,
     );
@@ -146,19 +146,17 @@ function asProducerFailure(err: unknown): ProcessorFailure {
 
 // ─── Multipart ───────────────────────────────────────────────────────────────────────────────
 
-/**
- * The bytes of part `partNumber` ([start, start + length) of the output): resolves once the part
- * can be sent, with a function that gives its bytes afresh for each attempt.
- */
+/** A part's bytes, given afresh for each attempt. */
 type PartBody = () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-type PartBodies = (partNumber: number, start: number, length: number) => Promise<PartBody>;
+/** The part holding [start, start + length) of the output, once it can be sent (parts are asked for in order). */
+type PartBodies = (start: number, length: number) => Promise<PartBody>;
 
 /** Cuts a produced stream of exactly `size` bytes into parts, each read into memory when asked for. */
 function partsOf(stream: AsyncIterable<Uint8Array>, size: number): PartBodies {
   const source = stream[Symbol.asyncIterator]();
   let leftover: Uint8Array | null = null;
   let produced = 0;
-  return async (_, start, length) => {
+  return async (start, length) => {
     const buffer = Buffer.allocUnsafe(length);
     let filled = 0;
     try {
@@ -281,7 +279,7 @@ async function multipartUpload(
       const start = (n - 1) * partBytes;
       const length = Math.min(partBytes, size - start);
       // This part's bytes are read while the previous part is on its way.
-      const body = await bodies(n, start, length);
+      const body = await bodies(start, length);
       if (inFlight) stored.push(await inFlight);
       const url = stepUrl(target, { [STORAGE_QUERY.uploadId]: uploadId, [STORAGE_QUERY.partNumber]: String(n) });
       inFlight = step(
