@@ -2,25 +2,35 @@
  * npm start: the whole local stack in one command.
  * 1. creates .dev.vars (local secrets) on first use;
  * 2. applies D1 migrations to the local database;
- * 3. starts the media processor (container/) as a local process;
+ * 3. starts the media processor (container/) as a local process, its storage host mapped onto the
+ *    dev Worker's storage route (STORAGE_URL), as the Container's outbound handler serves it in
+ *    production;
  * 4. optionally starts fake external APIs (POSTIZ_FAKE=1, GEMINI_FAKE=1, ELEVENLABS_FAKE=1);
- * 5. runs `wrangler dev` (D1, R2 and Queues under miniflare, containers disabled).
- * API on http://127.0.0.1:8787 unless PORT says otherwise; the processor on PROCESSOR_PORT (8790).
+ * 5. runs `wrangler dev` (D1, R2 and Queues under miniflare, containers disabled) on WORKER_PORT,
+ *    behind the dev edge (scripts/dev-edge.ts), which refuses request bodies over 100 MB as
+ *    Cloudflare does.
+ * API on http://127.0.0.1:8787 (the edge) unless PORT says otherwise; the Worker itself on
+ * WORKER_PORT (PORT + 2), the processor on PROCESSOR_PORT (8790).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../shared/processor/storage.ts';
+import { type DevEdge, startDevEdge } from './dev-edge.ts';
 import { loadDevVars } from './dev-vars.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const port = Number(process.env.PORT ?? 8787);
+const workerPort = Number(process.env.WORKER_PORT ?? port + 2);
 const processorPort = Number(process.env.PROCESSOR_PORT ?? 8790);
 const publicUrl = `http://127.0.0.1:${port}`;
 const secrets = loadDevVars();
 const children: ChildProcess[] = [];
+let edge: DevEdge | null = null;
 
 function shutdown(code = 0) {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  void edge?.close();
   process.exit(code);
 }
 process.on('SIGINT', () => shutdown(0));
@@ -48,7 +58,8 @@ if (existsSync(processorEntry)) {
         PORT: String(processorPort),
         HOST: '127.0.0.1',
         PROCESSOR_SECRET: secrets.PROCESSOR_SECRET,
-        ALLOWED_MEDIA_ORIGINS: publicUrl,
+        ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
+        STORAGE_URL: `${publicUrl}${STORAGE_DEV_PATH}`,
         PROCESSOR_EXIT_WITH_PARENT: '1',
       },
     }),
@@ -69,10 +80,11 @@ if (
 }
 
 const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-console.log(`[start] API on ${publicUrl}  (docs: ${publicUrl}/docs)`);
+edge = await startDevEdge({ upstream: `http://127.0.0.1:${workerPort}`, port });
+console.log(`[start] API on ${publicUrl}  (docs: ${publicUrl}/docs); the Worker behind it on port ${workerPort}`);
 const worker = spawn(
   'wrangler',
-  ['dev', '--port', String(port), '--ip', '127.0.0.1', '--enable-containers=false', ...varArgs],
+  ['dev', '--port', String(workerPort), '--ip', '127.0.0.1', '--enable-containers=false', ...varArgs],
   {
     cwd: root,
     stdio: 'inherit',

@@ -7,12 +7,18 @@ import type { Bindings } from './core/env.ts';
 import { runHousekeeping } from './housekeeping/run.ts';
 import { createJobConsumer } from './jobs/consumer.ts';
 import type { JobRegistry } from './jobs/registry.ts';
+import { isDevStorageRequest, serveDevStorageRoute } from './storage/processor-gateway.ts';
 
 export function createWorker(jobs: JobRegistry) {
   const app = createApp({ jobs });
   const consumer = createJobConsumer(jobs);
   return {
-    fetch: app.fetch,
+    fetch(request, env, ctx) {
+      // A local processor (PROCESSOR_URL) reaches its storage host here; in production the
+      // Container's outbound handler answers it and this path does not exist.
+      if (env.PROCESSOR_URL && isDevStorageRequest(request)) return serveDevStorageRoute(request, env);
+      return app.fetch(request, env, ctx);
+    },
     async queue(batch, env) {
       if (batch.queue.endsWith('-dlq')) await consumer.handleDeadLetterBatch(batch, env);
       else await consumer.handleJobsBatch(batch, env);

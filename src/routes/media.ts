@@ -1,7 +1,8 @@
 /**
- * /media/<token>[/<download-filename>]: signed media URLs (see media/signed-urls.ts). No bearer token:
- * the HMAC-signed token is the credential, which is what `<video>`/`<img>` tags and the media
- * processor need.
+ * /media/<token>[/<download-filename>]: signed media URLs (see storage/signed-urls.ts). No bearer
+ * token: the HMAC-signed token is the credential, which is what `<video>`/`<img>` tags and upload
+ * clients need. (The media processor reads and writes through its storage host instead,
+ * storage/processor-gateway.ts; its capabilities are refused here.)
  * - GET/HEAD: the object with single-range support (206/416), ETag, private caching.
  * - PUT: streams the body into R2 (no buffering). Content-Length is required (411) and checked
  *   against the signed maximum before a byte is read (413); the Content-Type must be the signed one
@@ -14,16 +15,19 @@ import { ApiError, badRequest } from '../core/errors.ts';
 import { errorResponses, jsonContent } from '../http/openapi.ts';
 import type { PublicContext } from '../http/context.ts';
 import { createPublicRouter } from '../http/router.ts';
-import { serveObject } from '../http/serve-object.ts';
+import { serveObject } from '../storage/serve-object.ts';
 import { type VerifiedMediaToken, verifyMediaToken } from '../storage/signed-urls.ts';
 import { receiveSourceVideoBytes } from '../source-videos/uploads.ts';
-import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
+import { declaredBody, ensureWritable } from '../storage/signed-put.ts';
 
 const tags = ['Media'];
 const wrongMethod = () => new ApiError(403, 'forbidden', 'This media link does not allow this method');
 
 async function verified(c: PublicContext): Promise<VerifiedMediaToken> {
-  return verifyMediaToken(c.env, createDb(c.env.DB), c.req.param('token') ?? '');
+  const token = await verifyMediaToken(c.env, createDb(c.env.DB), c.req.param('token') ?? '');
+  // The processor's capabilities work on its storage host only, never on the public route.
+  if (token.surface !== 'public') throw new ApiError(403, 'forbidden', 'This media link is invalid or has expired');
+  return token;
 }
 
 async function serve(c: PublicContext): Promise<Response> {
@@ -36,46 +40,20 @@ async function serve(c: PublicContext): Promise<Response> {
   });
 }
 
-function mediaType(header: string | undefined): string | null {
-  const base = header?.split(';')[0]?.trim().toLowerCase();
-  return base ? base : null;
-}
-
 async function receive(c: PublicContext): Promise<Response> {
   const token = await verified(c);
   if (token.method !== 'PUT') throw wrongMethod();
-  const lengthHeader = c.req.header('Content-Length');
-  if (lengthHeader === undefined)
-    throw new ApiError(411, 'length_required', 'Content-Length is required; chunked uploads are not accepted');
-  if (!/^\d{1,16}$/.test(lengthHeader.trim())) throw badRequest('Content-Length is not a valid number');
-  const length = Number(lengthHeader);
-  if (token.maxBytes !== undefined && length > token.maxBytes) {
-    throw new ApiError(
-      413,
-      'payload_too_large',
-      `The body is ${length} bytes; this link accepts at most ${token.maxBytes}`,
-    );
-  }
-  if (token.exactBytes && length !== token.maxBytes) {
-    throw badRequest(`This link expects exactly ${token.maxBytes} bytes, not ${length}`);
-  }
-  const sent = mediaType(c.req.header('Content-Type'));
-  if (token.contentType && sent !== token.contentType) {
-    throw new ApiError(415, 'unsupported_media_type', `Content-Type must be ${token.contentType}`);
-  }
+  const { length, contentType } = declaredBody(token, c.req.raw);
   const body = c.req.raw.body;
   try {
-    if (token.target.kind === 'source_thumbnail' && !(await getSourceVideoSummary(token.scope, token.target.id))) {
-      // The video was deleted while its probe ran: store nothing that no row would own.
-      throw new ApiError(404, 'not_found', 'Source video not found');
-    }
+    await ensureWritable(token);
     if (token.target.kind === 'source_video') {
       const stored = await receiveSourceVideoBytes(c.env, token.scope, token.target.id, body, length, token.part);
       c.header('ETag', stored.etag);
       return c.json({ status: 'stored' as const, ...stored }, 200);
     }
     const object = await c.env.MEDIA.put(token.key, body ?? new Uint8Array(0), {
-      httpMetadata: { contentType: token.contentType ?? sent ?? 'application/octet-stream' },
+      httpMetadata: { contentType: contentType ?? 'application/octet-stream' },
     });
     c.header('ETag', object.httpEtag);
     return c.json({ status: 'stored' as const, etag: object.httpEtag, size_bytes: object.size }, 200);

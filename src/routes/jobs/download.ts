@@ -6,7 +6,7 @@ import { errorResponses, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { serveObject } from '../../http/serve-object.ts';
+import { serveObject } from '../../storage/serve-object.ts';
 import { storageKeys } from '../../storage/keys.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
 import { mainOutputOf } from './presenter.ts';

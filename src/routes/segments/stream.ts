@@ -5,7 +5,7 @@ import { conflictResponse, errorResponses, jsonContent, security } from '../../h
 import { ownedSegment } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { serveObject } from '../../http/serve-object.ts';
+import { serveObject } from '../../storage/serve-object.ts';
 import { tags } from './segment-input.ts';
 
 const SegmentIdParam = idParam('id', 'segment');

@@ -1,10 +1,13 @@
 /**
  * The whole Cutroom stack for end-to-end tests and benchmarks, driven over HTTP as a client would:
- * - the real media processor (`node container/src/server.ts`) on a free port, allowed to fetch
- *   media only from the Worker's origin;
  * - the Worker under wrangler's `unstable_startWorker` on a free port, with local D1, R2 and Queues
- *   persisted in a temp dir (migrations applied with `wrangler d1 migrations apply --local`), its
- *   PUBLIC_URL set to its own URL (so signed URLs work for the processor) and the test secrets.
+ *   persisted in a temp dir (migrations applied with `wrangler d1 migrations apply --local`) and the
+ *   test secrets;
+ * - in front of it the dev edge (scripts/dev-edge.ts), which refuses request bodies over the
+ *   platform's 100 MB as Cloudflare would; `url` and the Worker's PUBLIC_URL are the edge's;
+ * - the real media processor (`node container/src/server.ts`) on a free port, whose media URLs name
+ *   the storage host as in production, mapped (STORAGE_URL) onto the dev Worker's storage route
+ *   through the edge.
  *
  * One stack per test file:
  *
@@ -23,6 +26,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { unstable_startWorker } from 'wrangler';
+import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../../../shared/processor/storage.ts';
+import { type EdgeStats, startDevEdge } from '../../../scripts/dev-edge.ts';
 import { TEST_SECRETS } from '../../helpers/test-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
@@ -66,6 +71,8 @@ export interface Stack {
   /** The Worker's base URL, e.g. http://127.0.0.1:41234 */
   url: string;
   processorUrl: string;
+  /** What the dev edge passed to the Worker and refused (request bodies over the platform limit). */
+  edge: EdgeStats;
   /** Where D1/R2/Queues state lives (removed by stop()). */
   stateDir: string;
   /** Requests as a tenant (Bearer token + X-Profile-Id). Absolute URLs are called as they are. */
@@ -128,7 +135,7 @@ interface RunningProcessor {
   stop(): Promise<void>;
 }
 
-async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> {
+async function startProcessor(storageUrl: string): Promise<RunningProcessor> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
     cwd: join(ROOT, 'container'),
     env: {
@@ -136,7 +143,8 @@ async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> 
       PORT: '0',
       HOST: '127.0.0.1',
       PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
-      ALLOWED_MEDIA_ORIGINS: allowedOrigin,
+      ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
+      STORAGE_URL: storageUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -242,10 +250,12 @@ function descendantsNamed(name: string): number[] {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
+  const workerPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const processor = options.withoutProcessor ? null : await startProcessor(url);
+  const processor = options.withoutProcessor ? null : await startProcessor(`${url}${STORAGE_DEV_PATH}`);
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
+  let edge: Awaited<ReturnType<typeof startDevEdge>> | null = null;
   try {
     await applyMigrations(stateDir);
     const plain = (value: string) => ({ type: 'plain_text' as const, value });
@@ -260,7 +270,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, secret(v)])),
       },
       dev: {
-        server: { hostname: '127.0.0.1', port },
+        server: { hostname: '127.0.0.1', port: workerPort },
         inspector: false,
         enableContainers: false,
         persist: stateDir,
@@ -269,6 +279,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     });
     await worker.ready;
+    edge = await startDevEdge({ upstream: `http://127.0.0.1:${workerPort}`, port });
   } catch (err) {
     await worker?.dispose().catch(() => {});
     await processor?.stop();
@@ -276,6 +287,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   const running = worker;
+  const runningEdge = edge;
 
   const fetchUrl = async (target: string, init: RequestInit = {}) => toResult(await fetch(target, init));
 
@@ -349,6 +361,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     url,
     processorUrl,
+    edge: runningEdge.stats,
     stateDir,
     api,
     fetchUrl,
@@ -385,6 +398,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await processor?.stop();
     },
     async stop() {
+      await runningEdge.close();
       await running.dispose().catch(() => {});
       await processor?.stop();
       rmSync(stateDir, { recursive: true, force: true });
