@@ -1,0 +1,50 @@
+/**
+ * Holes the attack suite knows about and that are not fixed yet (issue 14, "Findings to fix").
+ * Each lists exactly the cases it makes fail, by the case's full name (`<section> › <case>`).
+ * Those cases run as expected-to-fail (`it.fails`): the run stays green while the hole is open,
+ * the summary lists them apart, and a case that starts to hold fails the run with "flip it" —
+ * then delete its pattern here (or the whole finding) in the change that fixes it.
+ */
+export interface KnownFinding {
+  /** The finding's number in issue 14. */
+  id: string;
+  title: string;
+  /** Full case names this finding makes fail. */
+  cases: RegExp[];
+}
+
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [
+  {
+    id: '1',
+    title: 'match-srt runs an unbounded quadratic similarity synchronously (one request stalls the API)',
+    cases: [/^worst case › POST \/api\/v1\/segments\/match-srt\b/],
+  },
+  {
+    id: '2',
+    title: 'an upload URL can be used again and a late PUT replaces bytes that were already checked',
+    cases: [/^signed urls › upload url: a second PUT before complete/, /^signed urls › upload race:/],
+  },
+  {
+    id: '3',
+    title: 'PUT /postiz/config calls any URL, reflects the upstream body and tells open from closed ports',
+    cases: [/^ssrf › /],
+  },
+  {
+    id: '4',
+    title: 'profiles raise their own limits past deployment caps; quota checks are check-then-insert',
+    cases: [/^limits › /],
+  },
+  {
+    id: '5',
+    title: 'smaller holes: absurd token exp, Range start past 2^53, NUL and bidi controls kept in names',
+    cases: [
+      /^jwt › absurd exp/,
+      /^signed urls › range start past 2\^53/,
+      /^malformed input › .* › control characters in /,
+    ],
+  },
+];
+
+export function knownFindingOf(fullName: string): KnownFinding | undefined {
+  return KNOWN_FINDINGS.find((f) => f.cases.some((pattern) => pattern.test(fullName)));
+}
