@@ -12,7 +12,9 @@ import { nodeProject, workerProject } from './test/helpers/vitest-projects.ts';
 export default defineConfig(async () => ({
   test: {
     projects: [
-      await workerProject('security-worker', ['test/security/worker/**/*.test.ts']),
+      await workerProject('security-worker', ['test/security/worker/**/*.test.ts'], {
+        globalSetup: ['./test/security/support/global-setup.ts'],
+      }),
       nodeProject('security-e2e', ['test/security/e2e/**/*.test.ts']),
     ],
     reporters: ['default', './test/security/support/reporter.ts'],

@@ -9,7 +9,11 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import { TEST_SECRETS } from './test-config.ts';
 
-export async function workerProject(name: string, include: string[]): Promise<TestProjectInlineConfiguration> {
+export async function workerProject(
+  name: string,
+  include: string[],
+  options: { globalSetup?: string[] } = {},
+): Promise<TestProjectInlineConfiguration> {
   const migrations = await readD1Migrations('./migrations');
   return {
     plugins: [
@@ -34,7 +38,7 @@ export async function workerProject(name: string, include: string[]): Promise<Te
       name,
       include,
       setupFiles: ['./test/setup-worker.ts'],
-      globalSetup: ['./test/global-setup-worker.ts'],
+      globalSetup: ['./test/global-setup-worker.ts', ...(options.globalSetup ?? [])],
       testTimeout: 30_000,
     },
   };

@@ -30,12 +30,21 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   {
     id: '3',
     title: 'PUT /postiz/config calls any URL, reflects the upstream body and tells open from closed ports',
-    cases: [/^ssrf › /],
+    cases: [
+      /^ssrf › PUT \/postiz\/config refuses a loopback api_url \(http:\/\/(127\.0\.0\.1|localhost|127\.1|2130706433|0x7f000001)\)/,
+      /^ssrf › PUT \/postiz\/config refuses a private or metadata api_url/,
+      /^ssrf › PUT \/postiz\/config never reflects the upstream answer/,
+      /^ssrf › PUT \/postiz\/config answers an open and a closed port alike/,
+    ],
   },
   {
     id: '4',
     title: 'profiles raise their own limits past deployment caps; quota checks are check-then-insert',
-    cases: [/^limits › /],
+    cases: [
+      /^limits › a profile cannot raise max_concurrent_jobs past the deployment’s limit/,
+      /^limits › a profile cannot raise daily_processing_minutes past the deployment’s limit/,
+      /^limits › concurrent job requests do not overshoot max_concurrent_jobs/,
+    ],
   },
   {
     id: '5',
