@@ -39,7 +39,7 @@ async function putConfig(t: Tenant, apiUrl: string, bindings: Record<string, unk
   return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null } as ApiResponse;
 }
 
-const canary = (tag: string) => inject('canaryUrl').replace('127.0.0.1', '{host}') + `/t/${tag}`;
+const canary = (tag: string) => `${inject('canaryUrl').replace('127.0.0.1', '{host}')}/t/${tag}`;
 const hitsOf = async (tag: string) =>
   ((await (await fetch(`${inject('canaryUrl')}/__hits/${tag}`)).json()) as { hits: number }).hits;
 
