@@ -98,6 +98,10 @@ export interface Stack {
   }>;
   /** Stops the processor (to test how jobs behave while it is down). */
   stopProcessor(): Promise<void>;
+  /** Kills the processor with a signal (SIGKILL by default: a crash) and waits until it is gone. */
+  killProcessor(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the processor again on the same port, after it was stopped or killed. */
+  restartProcessor(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +112,8 @@ export interface StackOptions {
   withoutProcessor?: boolean;
   /** wrangler's log level (default "warn"). */
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
+  /** Another Worker entry module (e.g. a test Worker wrapping the production one), instead of wrangler.toml's `main`. */
+  entrypoint?: string;
 }
 
 function freePort(): Promise<number> {
@@ -125,27 +131,26 @@ function freePort(): Promise<number> {
 interface RunningProcessor {
   url: string;
   logs: string[];
-  stop(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> {
+async function startProcessor(allowedOrigin: string, port = 0, logs: string[] = []): Promise<RunningProcessor> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
     cwd: join(ROOT, 'container'),
     env: {
       ...process.env,
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
       PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
       ALLOWED_MEDIA_ORIGINS: allowedOrigin,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const logs: string[] = [];
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
-  const port = await new Promise<number>((resolvePort, reject) => {
+  const listening = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
     const onData = (text: string) => {
       for (const line of text.split('\n').filter(Boolean)) {
@@ -169,12 +174,12 @@ async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> 
     });
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     logs,
-    async stop() {
+    async stop(signal = 'SIGTERM') {
       if (exited) return;
       const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
+      child.kill(signal);
       await done;
     },
   };
@@ -243,7 +248,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const processor = options.withoutProcessor ? null : await startProcessor(url);
+  let processor = options.withoutProcessor ? null : await startProcessor(url);
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
   try {
@@ -252,6 +257,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const secret = (value: string) => ({ type: 'secret_text' as const, value });
     worker = await unstable_startWorker({
       config: join(ROOT, 'wrangler.toml'),
+      ...(options.entrypoint ? { entrypoint: join(ROOT, options.entrypoint) } : {}),
       envFiles: [],
       bindings: {
         PUBLIC_URL: plain(url),
@@ -383,6 +389,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async stopProcessor() {
       await processor?.stop();
+    },
+    async killProcessor(signal = 'SIGKILL') {
+      await processor?.stop(signal);
+    },
+    async restartProcessor() {
+      if (!processor) throw new Error('restartProcessor: the stack runs without a processor');
+      await processor.stop();
+      processor = await startProcessor(url, Number(new URL(processorUrl).port), processor.logs);
     },
     async stop() {
       await running.dispose().catch(() => {});

@@ -4,7 +4,7 @@
  * reporter (reporter.ts) can count tried / held per section. A case a known finding makes fail
  * (known-findings.ts) is declared expected-to-fail and tagged with the finding.
  */
-import { it } from 'vitest';
+import { type TestContext, it } from 'vitest';
 import { knownFindingOf } from './known-findings.ts';
 
 declare module 'vitest' {
@@ -13,10 +13,12 @@ declare module 'vitest' {
     securitySection?: string;
     /** Issue 14 finding that makes this case fail until it is fixed. */
     knownFinding?: string;
+    /** Figures the case measured, printed in the summary. */
+    measured?: string;
   }
 }
 
-export type AttackFn = () => Promise<void> | void;
+export type AttackFn = (context: TestContext) => Promise<void> | void;
 
 export function casesOf(section: string) {
   return (name: string, fn: AttackFn, timeout?: number) => {

@@ -132,7 +132,8 @@ export interface SampleOptions {
   alternative?: number;
 }
 
-function leftOut(key: string, props: string[], alternative = 0): boolean {
+/** Whether `key` is an exclusive alternative this body does not send. */
+export function leftOut(key: string, props: string[], alternative = 0): boolean {
   const group = EXCLUSIVE_FIELDS.find((g) => g.includes(key))?.filter((f) => props.includes(f));
   return group !== undefined && group[alternative % group.length] !== key;
 }

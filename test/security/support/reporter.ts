@@ -57,6 +57,11 @@ export default class SecuritySummaryReporter implements Reporter {
       }
     }
     const out: string[] = ['', 'Attack suite (docs/security.md)'];
+    for (const module of testModules)
+      for (const test of module.children.allTests()) {
+        const measured = test.meta().measured;
+        if (measured) out.push(`  measured: ${test.name}: ${measured}`);
+      }
     for (const [name, tally] of [...sections.entries()].sort(([a], [b]) => a.localeCompare(b)))
       out.push(`  ${line(name, tally)}`);
     for (const finding of KNOWN_FINDINGS) {
