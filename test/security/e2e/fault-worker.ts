@@ -108,6 +108,6 @@ export default {
     }
     return production.fetch(request, withFaults(env), ctx);
   },
-  queue: (batch, env, ctx) => production.queue(batch, withFaults(env), ctx),
+  queue: (batch, env) => production.queue(batch, withFaults(env)),
   scheduled: (controller, env, ctx) => production.scheduled(controller, withFaults(env), ctx),
 } satisfies ExportedHandler<Bindings>;

@@ -150,13 +150,13 @@ async function expectProcessorUp() {
 }
 
 /** Uploads bytes as a client would; returns the video id and how `complete` answered. */
-async function upload(t: Tenant, name: string, bytes: Uint8Array) {
+async function upload(t: Tenant, name: string, bytes: Uint8Array<ArrayBuffer>) {
   const api = stack.api(t);
   const type = CONTENT_TYPES[name.split('.').pop()!] ?? 'video/mp4';
   const created = await api(`${BASE}/uploads`, {
     json: { name, size_bytes: bytes.length, content_type: type, filename: name },
   });
-  if (created.status !== 201) return { refusedAt: 'create', res: created };
+  if (created.status !== 201) return { id: undefined, res: created };
   const id = created.body.source_video.id as string;
   const put = await stack.fetchUrl(created.body.upload.upload_url, {
     method: 'PUT',

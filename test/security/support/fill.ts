@@ -11,7 +11,9 @@ import { type Operation, type Schema, primaryOf, typesOf } from './openapi.ts';
 /** Resource kinds the fixture tenant holds, plus `any` (a filter that takes an id of any kind). */
 export type RefKind = IdKind | 'any';
 
-const kindOfPrefix = new Map(Object.entries(idPrefixes).map(([kind, prefix]) => [prefix, kind as IdKind]));
+const kindOfPrefix = new Map<string, IdKind>(
+  Object.entries(idPrefixes).map(([kind, prefix]) => [prefix, kind as IdKind]),
+);
 
 /** Field and parameter names (without a trailing `s`/`_N`) that reference a resource of a kind. */
 const REFERENCE_NAMES: Record<string, RefKind> = {

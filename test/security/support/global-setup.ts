@@ -33,12 +33,3 @@ export default async function setup(project: TestProject) {
   project.provide('canarySecret', CANARY_SECRET);
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The canary's base URL (test/security/support/global-setup.ts). */
-    canaryUrl: string;
-    /** What the canary puts in every answer (a reflected answer shows it). */
-    canarySecret: string;
-  }
-}
