@@ -124,7 +124,11 @@ attack('a URL signed with the real key that has expired', async () => {
 const MALFORMED: Record<string, (t: string) => string> = {
   'a MAC with base64 padding': (t) => `${t}=`,
   'a payload with base64 padding': (t) => t.replace('.', '=.'),
-  'standard base64 characters in the MAC': (t) => t.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')),
+  // The standard alphabet's + and / for the URL-safe - and _ (or one + when the token has neither).
+  'standard base64 characters': (t) => {
+    const standard = t.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/'));
+    return standard === t ? `${t.slice(0, -1)}+` : standard;
+  },
   'no MAC': (t) => t.split('.')[0]!,
   'an empty payload': (t) => `.${t.split('.')[1]}`,
   'a token over 4096 characters': (t) => `${t.split('.')[0]}${'A'.repeat(4100)}.${t.split('.')[1]}`,
