@@ -69,21 +69,9 @@ async function buildUploadPathInputs(internalUrl: string): Promise<Record<string
     `sine=frequency=${200 + i * 50}:duration=1`,
   ]).flat();
   const maps = Array.from({ length: 13 }, (_, i) => ['-map', `${i}`]).flat();
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=64x64:rate=5:duration=1',
-    ...inputs,
-    ...maps,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    at('many-streams.mp4'),
-  ]);
+  const picture = '-f lavfi -i testsrc2=size=64x64:rate=5:duration=1'.split(' ');
+  const codecs = '-c:v libx264 -preset ultrafast -c:a aac'.split(' ');
+  await ffmpeg([...picture, ...inputs, ...maps, ...codecs, at('many-streams.mp4')]);
   return {
     'moov-only.mp4': 'an MP4 index without its media data',
     'endless-index.mp4': 'a one-second MP4 whose header claims 136 years',
