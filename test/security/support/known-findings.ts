@@ -52,7 +52,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
     cases: [
       /^jwt › absurd exp/,
       /^signed urls › range start past 2\^53/,
-      /^malformed input › [A-Z]+ \S+ › control characters in (name|variant_name|filename)$/,
+      /^malformed input › [A-Z]+ \S+( \(\w+\))? › control characters in (name|variant_name|filename)$/,
     ],
   },
 ];
