@@ -33,8 +33,12 @@ const { operations } = await documentedOperations();
 
 /** Operations without a bearer token, and the section that attacks them instead. */
 const PUBLIC_OPERATIONS: Record<string, string> = {
+  'GET /': 'the service banner (name, version, links)',
+  'GET /openapi.json': 'the document itself',
+  'GET /docs': 'the reference page rendering the document',
   'GET /health': 'no tenant data (checked for leaks below)',
   'GET /media/{token}': 'signed URLs: signed-urls.test.ts',
+  'GET /media/{token}/{filename}': 'signed URLs: signed-urls.test.ts',
   'PUT /media/{token}': 'signed URLs: signed-urls.test.ts',
 };
 

@@ -124,9 +124,10 @@ attack('a URL signed with the real key that has expired', async () => {
 const MALFORMED: Record<string, (t: string) => string> = {
   'a MAC with base64 padding': (t) => `${t}=`,
   'a payload with base64 padding': (t) => t.replace('.', '=.'),
-  // The standard alphabet's + and / for the URL-safe - and _ (or one + when the token has neither).
+  // The standard alphabet's + and / (escaped, to stay one path segment) for the URL-safe - and _
+  // (or one + when the token has neither).
   'standard base64 characters': (t) => {
-    const standard = t.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/'));
+    const standard = t.replace(/[-_]/g, (c) => (c === '-' ? '+' : '%2F'));
     return standard === t ? `${t.slice(0, -1)}+` : standard;
   },
   'no MAC': (t) => t.split('.')[0]!,
