@@ -256,21 +256,26 @@ attack(
     const checked = fakeMp4(4096, 41);
     const { uploader, api, id, url } = await openUpload(4096);
     expect((await put(url, checked)).status).toBe(200);
-    // A second PUT of the same size starts, sends half its body and stalls.
+    // A second PUT of the same size starts, sends half its body and stalls (or is refused at once).
     const { readable, writable } = new FixedLengthStream(4096);
     const racing = exports.default.fetch(
       new Request(url, { method: 'PUT', body: readable, headers: { 'Content-Type': 'video/mp4' } }),
     );
     const writer = writable.getWriter();
     const text = new TextEncoder().encode('<html>not a video</html>'.padEnd(4096, ' '));
-    await writer.write(text.subarray(0, 2048));
+    // A Worker that refuses without reading leaves the writes pending: never wait on them alone.
+    const ignore = () => {};
+    await Promise.race([writer.write(text.subarray(0, 2048)), racing]);
     // Meanwhile the upload completes (the sniffed bytes are the MP4) and the probe finds a video.
     expect((await api(`/api/v1/segments/source-videos/${id}/complete`, { method: 'POST' })).status).toBe(202);
     await markProbed(uploader, id);
-    await writer.write(text.subarray(2048));
-    await writer.close();
+    writer
+      .write(text.subarray(2048))
+      .then(() => writer.close(), ignore)
+      .catch(ignore);
     const late = await racing;
     await late.arrayBuffer();
+    writer.abort().catch(ignore);
     const video = (await api(`/api/v1/segments/source-videos/${id}`)).body;
     expect(video.status).toBe('ready');
     const served = await callUrl(video.stream_url);
