@@ -105,6 +105,10 @@ export interface Stack {
   }>;
   /** Stops the processor (to test how jobs behave while it is down). */
   stopProcessor(): Promise<void>;
+  /** Kills the processor with a signal (SIGKILL by default: a crash) and waits until it is gone. */
+  killProcessor(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the processor again on the same port, after it was stopped or killed. */
+  restartProcessor(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,6 +119,8 @@ export interface StackOptions {
   withoutProcessor?: boolean;
   /** wrangler's log level (default "warn"). */
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
+  /** Another Worker entry module (e.g. a test Worker wrapping the production one), instead of wrangler.toml's `main`. */
+  entrypoint?: string;
 }
 
 function freePort(): Promise<number> {
@@ -132,15 +138,15 @@ function freePort(): Promise<number> {
 interface RunningProcessor {
   url: string;
   logs: string[];
-  stop(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-async function startProcessor(storageUrl: string): Promise<RunningProcessor> {
+async function startProcessor(storageUrl: string, port = 0, logs: string[] = []): Promise<RunningProcessor> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
     cwd: join(ROOT, 'container'),
     env: {
       ...process.env,
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
       PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
       ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
@@ -148,12 +154,11 @@ async function startProcessor(storageUrl: string): Promise<RunningProcessor> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const logs: string[] = [];
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
-  const port = await new Promise<number>((resolvePort, reject) => {
+  const listening = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
     const onData = (text: string) => {
       for (const line of text.split('\n').filter(Boolean)) {
@@ -177,12 +182,12 @@ async function startProcessor(storageUrl: string): Promise<RunningProcessor> {
     });
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     logs,
-    async stop() {
+    async stop(signal = 'SIGTERM') {
       if (exited) return;
       const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
+      child.kill(signal);
       await done;
     },
   };
@@ -252,7 +257,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
   const workerPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const processor = options.withoutProcessor ? null : await startProcessor(`${url}${STORAGE_DEV_PATH}`);
+  const storageUrl = `${url}${STORAGE_DEV_PATH}`;
+  let processor = options.withoutProcessor ? null : await startProcessor(storageUrl);
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
   let edge: Awaited<ReturnType<typeof startDevEdge>> | null = null;
@@ -262,6 +268,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const secret = (value: string) => ({ type: 'secret_text' as const, value });
     worker = await unstable_startWorker({
       config: join(ROOT, 'wrangler.toml'),
+      ...(options.entrypoint ? { entrypoint: join(ROOT, options.entrypoint) } : {}),
       envFiles: [],
       bindings: {
         PUBLIC_URL: plain(url),
@@ -396,6 +403,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async stopProcessor() {
       await processor?.stop();
+    },
+    async killProcessor(signal = 'SIGKILL') {
+      await processor?.stop(signal);
+    },
+    async restartProcessor() {
+      if (!processor) throw new Error('restartProcessor: the stack runs without a processor');
+      await processor.stop();
+      processor = await startProcessor(storageUrl, Number(new URL(processorUrl).port), processor.logs);
     },
     async stop() {
       await runningEdge.close();
