@@ -75,6 +75,9 @@ import { ttsDownloadRoutes } from './routes/tts/download.ts';
 import { ttsGenerateRoutes } from './routes/tts/generate.ts';
 import { geminiStatusRoutes } from './routes/usage/gemini-status.ts';
 import { usageRoutes } from './routes/usage/usage.ts';
+import { webhookDeliveryRoutes } from './routes/webhooks/deliveries.ts';
+import { webhookEndpointRoutes } from './routes/webhooks/endpoints.ts';
+import { documentWebhookEvents } from './routes/webhooks/events.ts';
 
 const requestId = createMiddleware<PublicEnv>(async (c, next) => {
   const incoming = c.req.header('X-Request-Id');
@@ -217,6 +220,8 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
   app.route('/api/v1', ttsGenerateRoutes());
   app.route('/api/v1', geminiStatusRoutes());
   app.route('/api/v1', usageRoutes());
+  app.route('/api/v1/webhooks', webhookDeliveryRoutes());
+  app.route('/api/v1/webhooks', webhookEndpointRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -224,6 +229,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     bearerFormat: 'JWT',
     description: 'User token (HS256 or RS256/ES256) with `sub` and `exp`. `npm run token` mints one locally.',
   });
+  documentWebhookEvents(app.openAPIRegistry);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

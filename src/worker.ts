@@ -1,17 +1,20 @@
 /**
- * The Worker's handlers for a given set of job types: HTTP (the app), the queue consumers and the
- * cron. src/index.ts wires it with the production job types; the tests' worker adds its own.
+ * The Worker's handlers for a given set of job types: HTTP (the app), the queue consumers (jobs,
+ * housekeeping and webhook messages) and the cron. src/index.ts wires it with the production job types; the tests' worker adds its own.
  */
 import { createApp } from './app.ts';
 import type { Bindings } from './core/env.ts';
 import { runHousekeeping } from './housekeeping/run.ts';
 import { createJobConsumer } from './jobs/consumer.ts';
 import type { JobRegistry } from './jobs/registry.ts';
+import { renderEventData } from './routes/webhooks/events.ts';
 import { isDevStorageRequest, serveDevStorageRoute } from './storage/processor-gateway.ts';
+import { webhookTasks } from './webhooks/tasks.ts';
 
 export function createWorker(jobs: JobRegistry) {
   const app = createApp({ jobs });
-  const consumer = createJobConsumer(jobs);
+  // Webhook events carry their resource as the API presents it: the routes' presenters render it.
+  const consumer = createJobConsumer(jobs, { webhooks: webhookTasks(renderEventData) });
   return {
     fetch(request, env, ctx) {
       // A local processor (PROCESSOR_URL) reaches its storage host here; in production the

@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['shared'],
   ['src/core'],
   ['src/db', 'src/auth', 'src/providers'],
-  ['src/storage'],
+  ['src/storage', 'src/webhooks'],
   ['src/processor'],
   ['src/jobs'],
   ['src/source-videos', 'src/voiceover', 'src/library'],

@@ -3,13 +3,16 @@
  * - a JWKS endpoint for RS256/ES256 tokens (its private keys are handed to the tests);
  * - a stand-in processor URL that answers /health (route tests do not run media work);
  * - the fake Gemini, ElevenLabs and Postiz servers (test/fakes), whose URLs and accepted keys become
- *   the Worker's GEMINI_/ELEVENLABS_/POSTIZ_ vars; tests drive them over `/__fake/…`.
+ *   the Worker's GEMINI_/ELEVENLABS_/POSTIZ_ vars; tests drive them over `/__fake/…`;
+ * - a webhook receiver (test/helpers/node/webhook-receiver.ts) that webhook tests register as an
+ *   endpoint and read back over `/__fake/…`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { TestProject } from 'vitest/node';
 import { launchFakes } from './fakes/start-fakes.ts';
+import { startWebhookReceiver } from './helpers/node/webhook-receiver.ts';
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => {
@@ -42,9 +45,12 @@ export default async function setup(project: TestProject) {
   project.provide('rsaPublicJwk', publicJwk);
   const fakes = await launchFakes({}, { all: true, quiet: true });
   project.provide('providerVars', fakes.vars);
+  const receiver = await startWebhookReceiver();
+  project.provide('webhookReceiverUrl', receiver.url);
   return async () => {
     jwks.close();
     processor.close();
     await fakes.close();
+    await receiver.close();
   };
 }

@@ -9,6 +9,8 @@ declare module 'vitest' {
     rsaPublicJwk: Record<string, unknown>;
     /** GEMINI_BASE_URL/_API_KEY, ELEVENLABS_BASE_URL/_API_KEY, POSTIZ_API_URL/_API_KEY of the fakes. */
     providerVars: Record<string, string>;
+    /** The webhook receiver (test/helpers/node/webhook-receiver.ts), also a DNS-over-HTTPS stand-in at /dns-query. */
+    webhookReceiverUrl: string;
     /** The attack suite's canary server (test/security/support/global-setup.ts). */
     canaryUrl: string;
     /** What the canary puts in every answer (a reflected answer shows it). */

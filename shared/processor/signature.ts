@@ -5,7 +5,8 @@
  * accepted within ±300 s of the verifier's clock. The body hash binds the signature to this exact
  * request; the timestamp bounds replays.
  */
-import { sha256Hex, toHex } from '../encoding.ts';
+import { sha256Hex } from '../encoding.ts';
+import { formatSignatureHeader, hmacHex, hmacMatches, parseSignatureHeader } from '../signature-header.ts';
 
 /** Lower case: Node hands request headers over that way; fetch's Headers ignore case. */
 export const SIGNATURE_HEADER = 'x-cutroom-signature';
@@ -28,10 +29,6 @@ async function signingInput(
   ) as Uint8Array<ArrayBuffer>;
 }
 
-function hmacKey(secret: string, usage: 'sign' | 'verify') {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
-}
-
 /** The header value for a request sent at `timestamp`. */
 export async function signProcessorRequest(
   secret: string,
@@ -40,12 +37,8 @@ export async function signProcessorRequest(
   body: string | Uint8Array,
   timestamp: number = nowSeconds(),
 ): Promise<string> {
-  const mac = await crypto.subtle.sign(
-    'HMAC',
-    await hmacKey(secret, 'sign'),
-    await signingInput(timestamp, method, path, body),
-  );
-  return `t=${timestamp},v1=${toHex(mac)}`;
+  const mac = await hmacHex(secret, await signingInput(timestamp, method, path, body));
+  return formatSignatureHeader(timestamp, [mac]);
 }
 
 /** Checks a request's header; the MAC comparison is constant-time (`crypto.subtle.verify`). */
@@ -58,24 +51,10 @@ export async function verifyProcessorSignature(
   now: number = nowSeconds(),
 ): Promise<SignatureCheck> {
   if (!header) return { ok: false, reason: 'missing signature' };
-  const parts = new Map<string, string>();
-  for (const part of header.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) parts.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  const t = parts.get('t');
-  const v1 = parts.get('v1');
-  if (!t || !/^\d{1,12}$/.test(t) || !v1 || !/^[0-9a-f]{64}$/i.test(v1))
-    return { ok: false, reason: 'malformed signature' };
-  const timestamp = Number(t);
-  if (Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'signature expired' };
-  const given = new Uint8Array(32);
-  for (let i = 0; i < given.length; i++) given[i] = Number.parseInt(v1.slice(2 * i, 2 * i + 2), 16);
-  const valid = await crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(secret, 'verify'),
-    given,
-    await signingInput(timestamp, method, path, body),
-  );
+  const parsed = parseSignatureHeader(header);
+  if (!parsed) return { ok: false, reason: 'malformed signature' };
+  if (Math.abs(now - parsed.timestamp) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'signature expired' };
+  const input = await signingInput(parsed.timestamp, method, path, body);
+  const valid = await hmacMatches(secret, input, parsed.macs[0]!);
   return valid ? { ok: true } : { ok: false, reason: 'bad signature' };
 }

@@ -20,6 +20,9 @@ export const idPrefixes = {
   publication: 'pub',
   publishBatch: 'pbt',
   request: 'req',
+  webhook: 'whk',
+  webhookEvent: 'evt',
+  webhookDelivery: 'whd',
 } as const;
 export type IdKind = keyof typeof idPrefixes;
 

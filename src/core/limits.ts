@@ -80,3 +80,33 @@ export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
 
 /** How long a stored response answers a retry with the same Idempotency-Key. */
 export const IDEMPOTENCY_TTL_MS = 24 * HOUR * 1000;
+
+// ─── Webhooks ────────────────────────────────────────────────────────────────────────────────
+
+/** Endpoints a profile may register (each event fans out to every subscribed one). */
+export const MAX_WEBHOOK_ENDPOINTS_PER_PROFILE = 20;
+/** An endpoint must answer within this, or the attempt counts as failed (and is retried). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Bytes of an endpoint's answer read (the rest is discarded unread); the log keeps a shorter excerpt. */
+export const WEBHOOK_RESPONSE_READ_BYTES = 16 * KiB;
+export const WEBHOOK_RESPONSE_EXCERPT_CHARS = 512;
+/**
+ * While one attempt runs no other may start: longer than an attempt can take (the timeout plus
+ * signing and bookkeeping), so two attempts of one delivery never overlap.
+ */
+export const WEBHOOK_LEASE_SECONDS = 60;
+/** Failed attempts are retried for at least this long after the first one, then the delivery fails. */
+export const WEBHOOK_RETRY_WINDOW_SECONDS = 24 * HOUR;
+/** The first retry waits this long (setting `WEBHOOK_RETRY_BASE_SECONDS` overrides it); each next one 3× longer… */
+export const WEBHOOK_RETRY_BASE_SECONDS = 30;
+/** …up to this (a queue message can be delayed by at most 12 h). */
+export const WEBHOOK_RETRY_MAX_DELAY_SECONDS = 6 * HOUR;
+/** After a secret rotation the old secret keeps signing for this long unless the caller says otherwise. */
+export const WEBHOOK_SECRET_OVERLAP_SECONDS = 24 * HOUR;
+export const MAX_WEBHOOK_SECRET_OVERLAP_SECONDS = 7 * 24 * HOUR;
+/** Events one dispatch message fans out; more are left to the next message. */
+export const WEBHOOK_EVENTS_PER_DISPATCH = 25;
+/** Events and their delivery logs are kept this long. */
+export const WEBHOOK_LOG_RETENTION_SECONDS = 30 * 24 * HOUR;
+/** A delivery due this long ago without an attempt lost its queue message: housekeeping sends a new one. */
+export const WEBHOOK_STALLED_SECONDS = 10 * 60;

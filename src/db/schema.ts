@@ -480,3 +480,108 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.profileId, t.key] }), index('idempotency_keys_expiry_idx').on(t.expiresAt)],
 );
+
+// ─── Webhooks ────────────────────────────────────────────────────────────────────────────────
+
+/** What an endpoint can subscribe to (docs/webhooks.md). `*` subscribes to every type. */
+export const webhookEventTypes = [
+  'source_video.ready',
+  'source_video.failed',
+  'job.completed',
+  'job.failed',
+  'job.canceled',
+  'clip.rendered',
+  'publication.published',
+  'publication.failed',
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    url: text('url').notNull(),
+    description: text('description'),
+    /** Event types delivered here, or `['*']` for all. */
+    eventTypes: json<string[]>('event_types').notNull(),
+    enabled: bool('enabled').notNull().default(true),
+    /** The signing secret, AES-GCM sealed with ENCRYPTION_KEY (shown once, at creation or rotation). */
+    secretSealed: text('secret_sealed').notNull(),
+    /** After a rotation, the old secret also signs deliveries until `previous_secret_expires_at`. */
+    previousSecretSealed: text('previous_secret_sealed'),
+    previousSecretExpiresAt: text('previous_secret_expires_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_endpoints_profile_idx').on(t.profileId, t.id)],
+);
+
+/**
+ * The outbox: one row per event, written in the same D1 batch as the state change it reports
+ * (src/db/repos/webhook-events.ts), so an event cannot be lost between the change and its delivery.
+ * `occurrence` is the row whose change this is (a job, an export, …); one event per type and
+ * occurrence. `payload` is the delivered body, rendered once when the event is dispatched.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    type: text('type', { enum: webhookEventTypes }).notNull(),
+    /** The resource whose API shape is the event's `data`. */
+    resourceId: text('resource_id').notNull(),
+    occurrence: text('occurrence').notNull(),
+    payload: text('payload'),
+    dispatchedAt: text('dispatched_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_events_occurrence_unique').on(t.profileId, t.type, t.occurrence),
+    index('webhook_events_profile_dispatch_idx').on(t.profileId, t.dispatchedAt, t.id),
+    index('webhook_events_created_idx').on(t.createdAt),
+  ],
+);
+
+export const webhookDeliveryStatuses = ['pending', 'delivering', 'retrying', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
+/** One event to one endpoint (a replay is a new delivery of the same event). */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    /** The delivery this one replays, when it was asked for with …/replay. */
+    replayOf: text('replay_of'),
+    status: text('status', { enum: webhookDeliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due (pending/retrying). */
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    /** While `delivering`: no other attempt may start before this (longer than an attempt can take). */
+    leaseUntil: text('lease_until'),
+    firstAttemptAt: text('first_attempt_at'),
+    lastAttemptAt: text('last_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    lastLatencyMs: integer('last_latency_ms'),
+    /** The first bytes of the endpoint's last answer, for the delivery log. */
+    lastResponseExcerpt: text('last_response_excerpt'),
+    finishedAt: text('finished_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_profile_endpoint_idx').on(t.profileId, t.endpointId, t.id),
+    uniqueIndex('webhook_deliveries_first_unique')
+      .on(t.profileId, t.eventId, t.endpointId)
+      .where(sql`${t.replayOf} IS NULL`),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+);

@@ -14,6 +14,11 @@ declare const verified: unique symbol;
 export interface ProfileScope {
   readonly db: Database;
   readonly profileId: string;
+  /**
+   * Webhook events recorded through this scope and not yet announced to the dispatcher
+   * (repos/webhook-events.ts counts them; src/webhooks/announce.ts announces and resets).
+   */
+  readonly outbox: { recorded: number };
   readonly [verified]: true;
 }
 
@@ -23,7 +28,7 @@ export interface VerifiedProfileRef {
 }
 
 export function scopeForVerifiedProfile(db: Database, ref: VerifiedProfileRef): ProfileScope {
-  return { db, profileId: ref.profileId } as ProfileScope;
+  return { db, profileId: ref.profileId, outbox: { recorded: 0 } } as ProfileScope;
 }
 
 interface TenantTable {

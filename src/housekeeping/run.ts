@@ -1,6 +1,6 @@
 /**
- * Hourly cron: expired idempotency keys, abandoned uploads, orphaned objects, and the final state
- * of due Postiz publications.
+ * Hourly cron: expired idempotency keys, abandoned uploads, orphaned objects, the final state
+ * of due Postiz publications, and webhook events and deliveries that lost their queue message.
  */
 import { lt } from 'drizzle-orm';
 import type { Bindings } from '../core/env.ts';
@@ -10,6 +10,8 @@ import { idempotencyKeys } from '../db/schema.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
 import { expireAbandonedUploads, sweepOrphans } from './orphan-sweep.ts';
 import { refreshPublications } from '../publishing/publication-sync.ts';
+import { announceEvents } from '../webhooks/announce.ts';
+import { sweepWebhooks } from '../webhooks/sweep.ts';
 
 export async function runHousekeeping(env: Bindings): Promise<void> {
   const db = createDb(env.DB);
@@ -19,6 +21,7 @@ export async function runHousekeeping(env: Bindings): Promise<void> {
   await expireAbandonedUploads(env);
   await sweepOrphans(env);
   await refreshAllPublications(env);
+  await sweepWebhooks(env);
 }
 
 /**
@@ -29,7 +32,9 @@ export async function refreshAllPublications(env: Bindings): Promise<void> {
   const db = createDb(env.DB);
   for (const profileId of await profilesWithOpenPublications(db)) {
     try {
-      await refreshPublications(env, scopeForVerifiedProfile(db, { profileId }));
+      const scope = scopeForVerifiedProfile(db, { profileId });
+      await refreshPublications(env, scope);
+      await announceEvents(env, scope);
     } catch (err) {
       console.error(
         JSON.stringify({

@@ -15,6 +15,7 @@ import { ensureDefaultProfile } from '../db/repos/profiles.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
 import { isId } from '../core/ids.ts';
 import { type AuthConfig, TokenError, verifyToken } from '../auth/verify-token.ts';
+import { announceEvents } from '../webhooks/announce.ts';
 import type { Principal, TenantEnv, UserEnv } from './context.ts';
 import { ownedProfile } from './owned.ts';
 
@@ -79,6 +80,9 @@ export const requireProfile = createMiddleware<TenantEnv>(async (c, next) => {
   if (principal.allowedProfileIds && !principal.allowedProfileIds.includes(profileId)) {
     throw new ApiError(403, 'forbidden', 'This token is not allowed to use this profile');
   }
-  c.set('scope', scopeForVerifiedProfile(db, { profileId }));
+  const scope = scopeForVerifiedProfile(db, { profileId });
+  c.set('scope', scope);
   await next();
+  // Webhook events the request's state changes recorded (e.g. a job cancelled) go out now.
+  await announceEvents(c.env, scope);
 });

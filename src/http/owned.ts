@@ -11,6 +11,12 @@ import { type ProfileRow, findProfileForUser } from '../db/repos/profiles.ts';
 import { type ProjectRow, getProject } from '../db/repos/projects.ts';
 import { type SegmentView, getSegmentView } from '../db/repos/segments.ts';
 import { type SourceVideoSummary, getSourceVideoSummary } from '../db/repos/source-videos.ts';
+import {
+  type DeliveryWithEvent,
+  type WebhookEndpointRow,
+  getDeliveryWithEvent,
+  getEndpoint,
+} from '../db/repos/webhooks.ts';
 import type { ProfileScope } from '../db/scope.ts';
 
 export async function ownedJob(scope: ProfileScope, id: string): Promise<JobRow> {
@@ -66,4 +72,21 @@ export async function ownedProfile(db: Database, userId: string, id: string): Pr
   throw lookup.reason === 'missing'
     ? new ApiError(404, 'not_found', 'Profile not found')
     : new ApiError(403, 'forbidden', 'Access denied to this profile');
+}
+
+export async function ownedWebhookEndpoint(scope: ProfileScope, id: string): Promise<WebhookEndpointRow> {
+  const row = await getEndpoint(scope, id);
+  if (!row) throw notFound('Webhook endpoint');
+  return row;
+}
+
+/** A delivery of one of the profile's endpoints, named under that endpoint. */
+export async function ownedWebhookDelivery(
+  scope: ProfileScope,
+  endpointId: string,
+  id: string,
+): Promise<DeliveryWithEvent> {
+  const row = await getDeliveryWithEvent(scope, endpointId, id);
+  if (!row) throw notFound('Webhook delivery');
+  return row;
 }

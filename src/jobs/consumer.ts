@@ -5,7 +5,9 @@
  * - transient failures are retried with exponential backoff; the dead-letter consumer marks a job
  *   failed with its last reason once the retries are spent.
  * The consumer runs the job types of the registry it is made with (`createJobConsumer`), wired in
- * src/index.ts; a message of any other type is dropped like a malformed one.
+ * src/index.ts; a message of any other type is dropped like a malformed one. Webhook messages go to
+ * the webhook tasks it is given (src/webhooks/); webhook events the work recorded are announced
+ * after each job message.
  */
 import type { Bindings } from '../core/env.ts';
 import { createDb } from '../db/client.ts';
@@ -22,6 +24,8 @@ import {
 } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { deletePrefix } from '../storage/keys.ts';
+import { announceEvents } from '../webhooks/announce.ts';
+import type { WebhookTaskRunner } from '../webhooks/tasks.ts';
 import { runCancelHook } from './cancel.ts';
 import { createJobContext } from './context.ts';
 import { JobCancelledError, JobDeferredError, PermanentJobError, TransientJobError } from './errors.ts';
@@ -60,7 +64,12 @@ export interface JobConsumer {
   processJobMessage(env: Bindings, message: JobMessage, attempt: number): Promise<{ retryAfter?: number }>;
 }
 
-export function createJobConsumer(jobs: JobRegistry): JobConsumer {
+export interface ConsumerOptions {
+  /** Runs `webhook` messages (dispatch, delivery); without it they are acknowledged unrun. */
+  webhooks?: WebhookTaskRunner;
+}
+
+export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = {}): JobConsumer {
   /** A well-formed message of a job type this consumer runs, or null. */
   function readMessage(body: unknown): QueueMessage | null {
     const parsed = queueMessage.safeParse(body);
@@ -82,7 +91,10 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
         message.ack();
         continue;
       }
-      const outcome = await processJobMessage(env, parsed, message.attempts);
+      const outcome =
+        parsed.kind === 'webhook'
+          ? ((await options.webhooks?.(env, parsed)) ?? {})
+          : await processJobMessage(env, parsed, message.attempts);
       if (outcome.retryAfter !== undefined) message.retry({ delaySeconds: outcome.retryAfter });
       else message.ack();
     }
@@ -99,7 +111,19 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
       log({ msg: 'job gone or not in this profile; message dropped', job_id: message.job_id });
       return {};
     }
-    const { scope, job } = verified;
+    try {
+      return await runJobMessage(env, verified, message, attempt);
+    } finally {
+      await announceEvents(env, verified.scope);
+    }
+  }
+
+  async function runJobMessage(
+    env: Bindings,
+    { scope, job }: { scope: ProfileScope; job: JobRow },
+    message: JobMessage,
+    attempt: number,
+  ): Promise<{ retryAfter?: number }> {
     if (isTerminal(job)) return {};
     if (job.cancelRequested) {
       await markCancelled(scope, job.id);
@@ -203,6 +227,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
           const { scope, job } = verified;
           const reason = job.errorMessage ?? 'the job could not be completed';
           await fail(env, scope, job, job.errorCode ?? 'retries_exhausted', `${reason} (retries exhausted)`);
+          await announceEvents(env, scope);
         }
       }
       message.ack();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { idSchema } from '../core/ids.ts';
 import { PURGE_PREFIX } from '../storage/keys.ts';
+import { webhookMessage } from '../webhooks/messages.ts';
 
 export const jobMessage = z.object({
   kind: z.literal('job'),
@@ -23,5 +24,6 @@ export const systemMessage = z.object({
 });
 export type SystemMessage = z.infer<typeof systemMessage>;
 
-export const queueMessage = z.discriminatedUnion('kind', [jobMessage, systemMessage]);
+/** Every message of the jobs queue: jobs, housekeeping, and webhook dispatch/delivery (src/webhooks/). */
+export const queueMessage = z.union([jobMessage, systemMessage, webhookMessage]);
 export type QueueMessage = z.infer<typeof queueMessage>;

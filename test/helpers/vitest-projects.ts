@@ -28,6 +28,8 @@ export async function workerProject(
             AUTH_JWKS_URL: inject<string>('jwksUrl'),
             PROCESSOR_URL: inject<string>('fakeProcessorUrl'),
             PUBLIC_URL: 'http://cutroom.test',
+            // Webhook receivers and fakes listen on loopback: the tests allow private hosts, as dev does.
+            OUTBOUND_ALLOW_PRIVATE: 'true',
             // Fake Gemini / ElevenLabs / Postiz servers: base URLs and the keys they accept.
             ...inject<Record<string, string>>('providerVars'),
           },

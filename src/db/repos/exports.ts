@@ -2,6 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import { exports } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { withEvents } from './webhook-events.ts';
 
 export type ExportRow = typeof exports.$inferSelect;
 
@@ -20,10 +21,14 @@ export async function completeExport(
   id: string,
   values: { outputKey: string; fileSizeBytes: number },
 ) {
-  await scope.db
-    .update(exports)
-    .set({ ...values, status: 'completed', completedAt: now() })
-    .where(owned(exports, scope, eq(exports.id, id)));
+  await withEvents(
+    scope,
+    scope.db
+      .update(exports)
+      .set({ ...values, status: 'completed', completedAt: now() })
+      .where(owned(exports, scope, eq(exports.id, id))),
+    [{ type: 'clip.rendered', id }],
+  );
 }
 
 export async function failExport(scope: ProfileScope, id: string) {

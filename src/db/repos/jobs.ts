@@ -8,6 +8,7 @@ import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { jobs, type JobStatus } from '../schema.ts';
 import { type ProfileScope, owned, scopeForVerifiedProfile, stamped } from '../scope.ts';
+import { withEvents } from './webhook-events.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
@@ -155,36 +156,44 @@ export async function completeJob(
   result: Record<string, unknown>,
   extra: { outputKeys?: string[]; processingSeconds?: number; step?: string } = {},
 ) {
-  const [row] = await scope.db
-    .update(jobs)
-    .set({
-      status: 'completed',
-      progress: 100,
-      step: extra.step ?? 'Completed',
-      result,
-      ...(extra.outputKeys ? { outputKeys: extra.outputKeys } : {}),
-      ...(extra.processingSeconds !== undefined ? { processingSeconds: extra.processingSeconds } : {}),
-      finishedAt: now(),
-      updatedAt: now(),
-    })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
-    .returning();
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(jobs)
+      .set({
+        status: 'completed',
+        progress: 100,
+        step: extra.step ?? 'Completed',
+        result,
+        ...(extra.outputKeys ? { outputKeys: extra.outputKeys } : {}),
+        ...(extra.processingSeconds !== undefined ? { processingSeconds: extra.processingSeconds } : {}),
+        finishedAt: now(),
+        updatedAt: now(),
+      })
+      .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+      .returning(),
+    [{ type: 'job.completed', id }],
+  );
   return row;
 }
 
 export async function failJob(scope: ProfileScope, id: string, code: string, message: string) {
-  const [row] = await scope.db
-    .update(jobs)
-    .set({
-      status: 'failed',
-      step: `Failed: ${message}`.slice(0, 500),
-      errorCode: code,
-      errorMessage: message.slice(0, 2000),
-      finishedAt: now(),
-      updatedAt: now(),
-    })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
-    .returning();
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(jobs)
+      .set({
+        status: 'failed',
+        step: `Failed: ${message}`.slice(0, 500),
+        errorCode: code,
+        errorMessage: message.slice(0, 2000),
+        finishedAt: now(),
+        updatedAt: now(),
+      })
+      .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+      .returning(),
+    [{ type: 'job.failed', id }],
+  );
   return row;
 }
 
@@ -212,10 +221,14 @@ export async function noteWaiting(scope: ProfileScope, id: string, step: string)
 
 /** Cancels a pending job at once; a running one is flagged and stops at its next checkpoint. */
 export async function requestCancel(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
-  await scope.db
-    .update(jobs)
-    .set({ status: 'cancelled', step: 'Cancelled', cancelRequested: true, finishedAt: now(), updatedAt: now() })
-    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'pending')));
+  await withEvents(
+    scope,
+    scope.db
+      .update(jobs)
+      .set({ status: 'cancelled', step: 'Cancelled', cancelRequested: true, finishedAt: now(), updatedAt: now() })
+      .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'pending'))),
+    [{ type: 'job.canceled', id }],
+  );
   await scope.db
     .update(jobs)
     .set({ cancelRequested: true, step: 'Cancelling…', updatedAt: now() })
@@ -224,10 +237,14 @@ export async function requestCancel(scope: ProfileScope, id: string): Promise<Jo
 }
 
 export async function markCancelled(scope: ProfileScope, id: string) {
-  await scope.db
-    .update(jobs)
-    .set({ status: 'cancelled', step: 'Cancelled', finishedAt: now(), updatedAt: now() })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
+  await withEvents(
+    scope,
+    scope.db
+      .update(jobs)
+      .set({ status: 'cancelled', step: 'Cancelled', finishedAt: now(), updatedAt: now() })
+      .where(owned(jobs, scope, eq(jobs.id, id), notTerminal)),
+    [{ type: 'job.canceled', id }],
+  );
 }
 
 export async function isCancelRequested(scope: ProfileScope, id: string): Promise<boolean> {

@@ -8,6 +8,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PublicationPost, publications, type publicationStatuses } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { withEvents } from './webhook-events.ts';
 
 export type PublicationRow = typeof publications.$inferSelect;
 export type PublicationStatus = (typeof publicationStatuses)[number];
@@ -77,20 +78,24 @@ export async function completePublication(
   id: string,
   outcome: PublicationOutcome,
 ): Promise<PublicationRow | undefined> {
-  const [row] = await scope.db
-    .update(publications)
-    .set({
-      status: outcome.status,
-      postizPostIds: outcome.posts.map((p) => p.post_id),
-      postizPosts: outcome.posts,
-      scheduledAt: outcome.scheduledAt,
-      publishedAt: outcome.publishedAt,
-      ...(outcome.releaseUrl !== undefined ? { releaseUrl: outcome.releaseUrl } : {}),
-      errorMessage: null,
-      updatedAt: now(),
-    })
-    .where(owned(publications, scope, eq(publications.id, id), eq(publications.status, 'pending')))
-    .returning();
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(publications)
+      .set({
+        status: outcome.status,
+        postizPostIds: outcome.posts.map((p) => p.post_id),
+        postizPosts: outcome.posts,
+        scheduledAt: outcome.scheduledAt,
+        publishedAt: outcome.publishedAt,
+        ...(outcome.releaseUrl !== undefined ? { releaseUrl: outcome.releaseUrl } : {}),
+        errorMessage: null,
+        updatedAt: now(),
+      })
+      .where(owned(publications, scope, eq(publications.id, id), eq(publications.status, 'pending')))
+      .returning(),
+    [{ type: 'publication.published', id }],
+  );
   return row;
 }
 
@@ -104,23 +109,27 @@ export async function failPublication(
   message: string,
   options: { posts?: PublicationPost[]; fromStatuses?: PublicationStatus[] } = {},
 ): Promise<PublicationRow | undefined> {
-  const [row] = await scope.db
-    .update(publications)
-    .set({
-      status: 'failed',
-      errorMessage: message.slice(0, 2000),
-      ...(options.posts ? { postizPosts: options.posts } : {}),
-      updatedAt: now(),
-    })
-    .where(
-      owned(
-        publications,
-        scope,
-        eq(publications.id, id),
-        inArray(publications.status, options.fromStatuses ?? ['pending', 'scheduled']),
-      ),
-    )
-    .returning();
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(publications)
+      .set({
+        status: 'failed',
+        errorMessage: message.slice(0, 2000),
+        ...(options.posts ? { postizPosts: options.posts } : {}),
+        updatedAt: now(),
+      })
+      .where(
+        owned(
+          publications,
+          scope,
+          eq(publications.id, id),
+          inArray(publications.status, options.fromStatuses ?? ['pending', 'scheduled']),
+        ),
+      )
+      .returning(),
+    [{ type: 'publication.failed', id }],
+  );
   return row;
 }
 
@@ -171,19 +180,23 @@ export async function syncPublication(
     posts: PublicationPost[];
   },
 ): Promise<PublicationRow | undefined> {
-  const [row] = await scope.db
-    .update(publications)
-    .set({
-      status: fields.status,
-      publishedAt: fields.publishedAt,
-      releaseUrl: fields.releaseUrl,
-      postizPosts: fields.posts,
-      updatedAt: now(),
-    })
-    .where(
-      owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['scheduled', 'published'])),
-    )
-    .returning();
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(publications)
+      .set({
+        status: fields.status,
+        publishedAt: fields.publishedAt,
+        releaseUrl: fields.releaseUrl,
+        postizPosts: fields.posts,
+        updatedAt: now(),
+      })
+      .where(
+        owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['scheduled', 'published'])),
+      )
+      .returning(),
+    [{ type: 'publication.published', id }],
+  );
   return row;
 }
 

@@ -8,6 +8,7 @@ import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SourceVideoStatus, segments, sourceVideos, uploadParts } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { withEvents } from './webhook-events.ts';
 
 export type SourceVideoRow = typeof sourceVideos.$inferSelect;
 export type UploadPartRow = typeof uploadParts.$inferSelect;
@@ -112,18 +113,22 @@ export async function markSourceVideoFailed(
   message: string,
   from: SourceVideoStatus[] = ['pending_upload', 'processing'],
 ) {
-  const [row] = await scope.db
-    .update(sourceVideos)
-    .set({
-      status: 'failed',
-      errorCode: code,
-      errorMessage: message.slice(0, 2000),
-      multipartUploadId: null,
-      uploadExpiresAt: null,
-      updatedAt: now(),
-    })
-    .where(owned(sourceVideos, scope, eq(sourceVideos.id, id), inArray(sourceVideos.status, from)))
-    .returning({ id: sourceVideos.id });
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(sourceVideos)
+      .set({
+        status: 'failed',
+        errorCode: code,
+        errorMessage: message.slice(0, 2000),
+        multipartUploadId: null,
+        uploadExpiresAt: null,
+        updatedAt: now(),
+      })
+      .where(owned(sourceVideos, scope, eq(sourceVideos.id, id), inArray(sourceVideos.status, from)))
+      .returning({ id: sourceVideos.id }),
+    [{ type: 'source_video.failed', id }],
+  );
   return row;
 }
 
@@ -144,11 +149,15 @@ export interface ProbedMetadata {
 
 /** processing → ready with everything the probe found. */
 export async function markSourceVideoReady(scope: ProfileScope, id: string, meta: ProbedMetadata) {
-  const [row] = await scope.db
-    .update(sourceVideos)
-    .set({ ...meta, status: 'ready', errorCode: null, errorMessage: null, updatedAt: now() })
-    .where(owned(sourceVideos, scope, eq(sourceVideos.id, id), eq(sourceVideos.status, 'processing')))
-    .returning({ id: sourceVideos.id });
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(sourceVideos)
+      .set({ ...meta, status: 'ready', errorCode: null, errorMessage: null, updatedAt: now() })
+      .where(owned(sourceVideos, scope, eq(sourceVideos.id, id), eq(sourceVideos.status, 'processing')))
+      .returning({ id: sourceVideos.id }),
+    [{ type: 'source_video.ready', id }],
+  );
   return row;
 }
 

@@ -4,6 +4,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { maskSecret } from '../../core/secret-box.ts';
+import type { PublicationRow } from '../../db/repos/publications.ts';
+import { publicationStatuses } from '../../db/schema.ts';
 import { jsonContent } from '../../http/openapi.ts';
 import { providerErrorToApiError } from '../../providers/error-mapping.ts';
 import { isProviderError } from '../../providers/provider-error.ts';
@@ -68,4 +70,53 @@ export async function callingPostiz<T>(work: () => Promise<T>): Promise<T> {
     if (isProviderError(err)) throw providerErrorToApiError(err);
     throw err;
   }
+}
+
+/** A publication of a clip through Postiz: its state, per-channel posts and release URL. */
+export const PublicationResponse = z
+  .object({
+    id: z.string(),
+    clip_id: z.string(),
+    job_id: z.string().nullable(),
+    status: z.enum(publicationStatuses),
+    integration_ids: z.array(z.string()),
+    platforms: z.array(z.string()),
+    caption: z.string(),
+    scheduled_at: z.string().nullable(),
+    published_at: z.string().nullable(),
+    postiz_post_ids: z.array(z.string()),
+    posts: z.array(
+      z.object({
+        post_id: z.string(),
+        integration_id: z.string(),
+        platform: z.string().nullable(),
+        state: z.string(),
+        release_url: z.string().nullable(),
+      }),
+    ),
+    release_url: z.string().nullable(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Publication');
+
+export function toPublicationResponse(p: PublicationRow): z.infer<typeof PublicationResponse> {
+  return {
+    id: p.id,
+    clip_id: p.clipId,
+    job_id: p.jobId,
+    status: p.status,
+    integration_ids: p.integrationIds,
+    platforms: p.platforms,
+    caption: p.caption,
+    scheduled_at: p.scheduledAt,
+    published_at: p.publishedAt,
+    postiz_post_ids: p.postizPostIds,
+    posts: p.postizPosts,
+    release_url: p.releaseUrl,
+    error: p.errorMessage,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
 }

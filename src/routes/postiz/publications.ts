@@ -3,45 +3,16 @@
  * Postiz (POST /publications/refresh; the hourly cron does the same for every profile).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type PublicationRow, listClipPublications } from '../../db/repos/publications.ts';
-import { publicationStatuses } from '../../db/schema.ts';
+import { listClipPublications } from '../../db/repos/publications.ts';
 import { conflictResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedClip } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { requirePostiz } from '../../publishing/postiz-connection.ts';
 import { refreshPublications } from '../../publishing/publication-sync.ts';
-import { tags } from './presenter.ts';
+import { PublicationResponse, tags, toPublicationResponse } from './presenter.ts';
 
 const ClipIdParam = idParam('clip_id', 'clip');
-
-const PublicationResponse = z
-  .object({
-    id: z.string(),
-    clip_id: z.string(),
-    job_id: z.string().nullable(),
-    status: z.enum(publicationStatuses),
-    integration_ids: z.array(z.string()),
-    platforms: z.array(z.string()),
-    caption: z.string(),
-    scheduled_at: z.string().nullable(),
-    published_at: z.string().nullable(),
-    postiz_post_ids: z.array(z.string()),
-    posts: z.array(
-      z.object({
-        post_id: z.string(),
-        integration_id: z.string(),
-        platform: z.string().nullable(),
-        state: z.string(),
-        release_url: z.string().nullable(),
-      }),
-    ),
-    release_url: z.string().nullable(),
-    error: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi('Publication');
 
 const RefreshResponse = z
   .object({
@@ -53,26 +24,6 @@ const RefreshResponse = z
     error: z.string().nullable(),
   })
   .openapi('PublicationRefresh');
-
-function toPublicationResponse(p: PublicationRow): z.infer<typeof PublicationResponse> {
-  return {
-    id: p.id,
-    clip_id: p.clipId,
-    job_id: p.jobId,
-    status: p.status,
-    integration_ids: p.integrationIds,
-    platforms: p.platforms,
-    caption: p.caption,
-    scheduled_at: p.scheduledAt,
-    published_at: p.publishedAt,
-    postiz_post_ids: p.postizPostIds,
-    posts: p.postizPosts,
-    release_url: p.releaseUrl,
-    error: p.errorMessage,
-    created_at: p.createdAt,
-    updated_at: p.updatedAt,
-  };
-}
 
 export function postizPublicationRoutes() {
   const app = createTenantRouter();

@@ -273,6 +273,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       bindings: {
         PUBLIC_URL: plain(url),
         PROCESSOR_URL: plain(processorUrl),
+        // Webhook receivers and fakes listen on loopback, as in dev.
+        OUTBOUND_ALLOW_PRIVATE: plain('true'),
         ...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, plain(v)])),
         ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, secret(v)])),
       },
