@@ -30,6 +30,8 @@ export async function workerProject(
             PUBLIC_URL: 'http://cutroom.test',
             // Webhook receivers and fakes listen on loopback: the tests allow private hosts, as dev does.
             OUTBOUND_ALLOW_PRIVATE: 'true',
+            // Webhook retries after 1 s, 3 s, … instead of 30 s, 90 s, …: a retry is seen within a test.
+            WEBHOOK_RETRY_BASE_SECONDS: '1',
             // Fake Gemini / ElevenLabs / Postiz servers: base URLs and the keys they accept.
             ...inject<Record<string, string>>('providerVars'),
           },

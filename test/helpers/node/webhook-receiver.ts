@@ -6,7 +6,7 @@
  * workerd drive it over HTTP too:
  *
  *   GET  /__fake/requests?path=/hooks/<name>      → { requests: [{ headers, extra: { raw }, status, … }] }
- *   POST /__fake/fail-next { path: '/hooks/<name>', status: 500, times: 1, delay_ms? }
+ *   POST /__fake/answer-next { path: '/hooks/<name>', status: 500, times?: 1, delay_ms? }
  *
  * It also answers DNS-over-HTTPS JSON queries at `/dns-query` (the format of OUTBOUND_DNS_RESOLVER)
  * from a fixed table, so the name-resolution check can be tested without the internet:
@@ -21,7 +21,14 @@ const DNS_TABLE: { suffix: string; A: string[]; AAAA: string[] }[] = [
   { suffix: '.public.test', A: ['93.184.216.34'], AAAA: ['2606:2800:220:1::1'] },
 ];
 
+interface PlannedAnswer {
+  status: number;
+  delay_ms?: number;
+}
+
 export async function startWebhookReceiver(options: { port?: number } = {}): Promise<FakeServer> {
+  /** Answers queued per hook path (`answer-next`); a path with none answers 200. */
+  const plans = new Map<string, PlannedAnswer[]>();
   return FakeServer.start({
     name: 'webhook-receiver',
     port: options.port,
@@ -32,7 +39,10 @@ export async function startWebhookReceiver(options: { port?: number } = {}): Pro
         pattern: /^\/hooks\/[\w-]+$/,
         handler: async (req) => {
           req.record.extra.raw = (await req.readBody()).toString('utf8');
-          req.send(200, { received: true });
+          const planned = plans.get(req.path)?.shift();
+          if (planned?.delay_ms) await new Promise((resolve) => setTimeout(resolve, planned.delay_ms));
+          const status = planned?.status ?? 200;
+          req.send(status, status < 300 ? { received: true } : { error: 'receiver told to fail' });
         },
       },
       {
@@ -49,5 +59,20 @@ export async function startWebhookReceiver(options: { port?: number } = {}): Pro
         },
       },
     ],
+    controls: [
+      {
+        method: 'POST',
+        pattern: /^\/answer-next$/,
+        handler: async (req) => {
+          const body = (await req.readJson()) as (PlannedAnswer & { path: string; times?: number }) | undefined;
+          if (!body?.path || !body.status) return req.send(400, { error: '{ path, status, times?, delay_ms? } expected' });
+          const queued = plans.get(body.path) ?? [];
+          for (let i = 0; i < (body.times ?? 1); i++) queued.push({ status: body.status, delay_ms: body.delay_ms });
+          plans.set(body.path, queued);
+          req.send(200, { ok: true });
+        },
+      },
+    ],
+    onReset: () => plans.clear(),
   });
 }

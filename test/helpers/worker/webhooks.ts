@@ -26,9 +26,9 @@ export const receiver = {
   },
   /** The next `times` deliveries to `path` are answered with `status` (and an optional delay). */
   async failNext(path: string, status: number, times = 1, extra: { delay_ms?: number } = {}) {
-    const res = await fetch(`${receiverUrl()}/__fake/fail-next`, {
+    const res = await fetch(`${receiverUrl()}/__fake/answer-next`, {
       method: 'POST',
-      body: JSON.stringify({ path, status, times, body: { error: 'receiver told to fail' }, ...extra }),
+      body: JSON.stringify({ path, status, times, ...extra }),
     });
     expect(res.status).toBe(200);
   },
