@@ -32,19 +32,15 @@ export const receiver = {
     });
     expect(res.status).toBe(200);
   },
-  /** Waits until `path` got at least `count` requests; returns them all. */
+  /** Waits until `path` got at least `count` requests; returns them all (usable in hooks too). */
   async waitFor(path: string, count: number, timeout = 15_000): Promise<Received[]> {
-    let seen: Received[] = [];
-    await expect
-      .poll(
-        async () => {
-          seen = await receiver.requests(path);
-          return seen.length;
-        },
-        { timeout, interval: 100 },
-      )
-      .toBeGreaterThanOrEqual(count);
-    return seen;
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const seen = await receiver.requests(path);
+      if (seen.length >= count) return seen;
+      if (Date.now() > deadline) throw new Error(`${path} got ${seen.length} of ${count} requests in ${timeout} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   },
 };
 

@@ -27,6 +27,9 @@ const REFERENCE_NAMES: Record<string, RefKind> = {
   job_id: 'job',
   profile_id: 'profile',
   resource_id: 'any',
+  webhook_id: 'webhook',
+  delivery_id: 'webhookDelivery',
+  event_id: 'webhookEvent',
 };
 
 /** Names that end like references but name something outside this API (a Postiz or ElevenLabs id). */

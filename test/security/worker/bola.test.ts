@@ -64,6 +64,7 @@ const NAMED_VALUES: Record<string, unknown> = {
   api_url: 'https://postiz.invalid/public/v1',
   api_key: 'pz_test_intruder',
   integration_ids: ['int-x'],
+  url: 'https://hooks.example.com/intruder',
   secondary_keywords_1: ['alpha'],
   secondary_keywords_2: ['alpha'],
   secondary_keywords_3: ['alpha'],

@@ -2,13 +2,17 @@
  * The fixture tenant the BOLA matrix attacks: one user whose profile holds a resource of every kind
  * the API has (source videos ready and mid-upload, a segment, a project with the segment assigned,
  * clips with content, a render with its export, a completed job with an output, a cost entry, a
- * Postiz connection with a publication and its publish job, a stored idempotent response). Made
- * through the API where a client can make it, through the repositories where only jobs do.
+ * Postiz connection with a publication and its publish job, a stored idempotent response, a webhook
+ * endpoint with one settled delivery). Made through the API where a client can make it, through the
+ * repositories where only jobs do.
  */
 import { env } from 'cloudflare:workers';
 import { recordCost } from '../../../src/db/repos/costs.ts';
 import { completeJob, markRunning } from '../../../src/db/repos/jobs.ts';
+import { getDelivery } from '../../../src/db/repos/webhooks.ts';
+import { renderEventData } from '../../../src/routes/webhooks/events.ts';
 import { storageKeys } from '../../../src/storage/keys.ts';
+import { dispatchProfileEvents } from '../../../src/webhooks/dispatch.ts';
 import type { Operation } from '../support/openapi.ts';
 import type { RefKind } from '../support/fill.ts';
 import { fakeBase, newPostizKey, renderClip, putRawClip } from '../../helpers/worker/postiz.ts';
@@ -16,6 +20,7 @@ import { fakeMp3 } from '../../helpers/worker/processing.ts';
 import { scopeOf, seedClips } from '../../helpers/worker/seed.ts';
 import { readyVideo, requestUpload } from '../../helpers/worker/source-videos.ts';
 import { type Tenant, as, seedUser } from '../../helpers/worker/tenants.ts';
+import { createReceiverEndpoint, receiver } from '../../helpers/worker/webhooks.ts';
 
 export const SRT =
   '1\n00:00:01,000 --> 00:00:03,000\nalpha beta gamma\n\n2\n00:00:04,000 --> 00:00:06,000\ndelta alpha\n';
@@ -35,6 +40,9 @@ export interface FixtureTenant {
     export: string;
     cost: string;
     publication: string;
+    webhook: string;
+    webhookDelivery: string;
+    webhookEvent: string;
   };
   /** An Idempotency-Key the owner used (its stored response holds the owner's ids). */
   idempotencyKey: string;
@@ -49,6 +57,8 @@ export async function seedFixtureTenant(label = 'fixture-owner'): Promise<Fixtur
   const api = as(owner);
   const scope = scopeOf(owner);
 
+  // Subscribed before the video becomes ready: its one event is the endpoint's one delivery.
+  const webhook = await createReceiverEndpoint(owner, ['source_video.ready'], 'fixture');
   const sourceVideo = await readyVideo(owner);
   const pendingUpload = (
     await requestUpload(owner, { name: 'Half uploaded', size_bytes: 12 * 1024 * 1024, multipart: true })
@@ -121,6 +131,12 @@ export async function seedFixtureTenant(label = 'fixture-owner'): Promise<Fixtur
   });
   expectStatus(publish, 202, 'publish');
 
+  await dispatchProfileEvents(env, owner.profileId, renderEventData);
+  const [delivered] = await receiver.waitFor(webhook.path, 1);
+  const webhookDelivery = delivered!.headers['cutroom-delivery-id']!;
+  for (let i = 0; i < 100 && (await getDelivery(scope, webhookDelivery))?.status !== 'succeeded'; i++)
+    await new Promise((r) => setTimeout(r, 50));
+
   return {
     owner,
     ids: {
@@ -136,6 +152,9 @@ export async function seedFixtureTenant(label = 'fixture-owner'): Promise<Fixtur
       export: render.body.export_id,
       cost,
       publication: publish.body.publication_ids[0],
+      webhook: webhook.id,
+      webhookDelivery,
+      webhookEvent: delivered!.headers['cutroom-event-id']!,
     },
     idempotencyKey,
   };
@@ -162,6 +181,9 @@ export function fixtureIdOf(fixture: FixtureTenant, kind: RefKind, op: Operation
     case 'export':
     case 'cost':
     case 'publication':
+    case 'webhook':
+    case 'webhookDelivery':
+    case 'webhookEvent':
       return ids[kind];
     default:
       throw new Error(`the fixture tenant holds no resource of kind ${kind} (${op.method} ${op.path})`);

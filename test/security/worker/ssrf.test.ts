@@ -1,6 +1,7 @@
 /**
- * Server-side requests to user-supplied URLs (the Postiz `api_url` of `PUT /postiz/config`, the
- * only one the API takes). Under the deployment's own configuration (no operator allowance for
+ * Server-side requests to user-supplied URLs (the Postiz `api_url` of `PUT /postiz/config`, and
+ * webhook endpoint URLs, checked when saved and again before every delivery). Under the
+ * deployment's own configuration (no operator allowance for
  * private networks) a loopback, private, link-local or metadata target is refused as input (400)
  * without being contacted; no answer ever reflects what an upstream said; and an open port and a
  * closed one answer alike. A canary server (support/global-setup.ts) stands for the internal
@@ -28,16 +29,19 @@ function deploymentEnv(): Record<string, unknown> {
   );
 }
 
-async function putConfig(t: Tenant, apiUrl: string, bindings: Record<string, unknown> = deploymentEnv()) {
-  const req = new Request('http://cutroom.test/api/v1/postiz/config', {
-    method: 'PUT',
+async function asDeployment(t: Tenant, method: string, path: string, json: unknown, bindings = deploymentEnv()) {
+  const req = new Request(`http://cutroom.test${path}`, {
+    method,
     headers: { Authorization: `Bearer ${t.token}`, 'X-Profile-Id': t.profileId, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ api_url: apiUrl, api_key: 'pz_test_ssrf' }),
+    body: JSON.stringify(json),
   });
   const res = await createApp().fetch(req, bindings, createExecutionContext());
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null } as ApiResponse;
 }
+
+const putConfig = (t: Tenant, apiUrl: string, bindings: Record<string, unknown> = deploymentEnv()) =>
+  asDeployment(t, 'PUT', '/api/v1/postiz/config', { api_url: apiUrl, api_key: 'pz_test_ssrf' }, bindings);
 
 const canary = (tag: string) => `${inject('canaryUrl').replace('127.0.0.1', '{host}')}/t/${tag}`;
 const hitsOf = async (tag: string) =>
@@ -119,3 +123,47 @@ attack(
   },
   CASE_TIMEOUT,
 );
+
+// Webhook endpoints: refused when saved, in every spelling, without the target being called.
+for (const host of [...LOOPBACK_HOSTS, '0177.0.0.1', '[::1]']) {
+  attack(
+    `POST /webhooks refuses a loopback endpoint (https://${host}) without calling it`,
+    async () => {
+      const tag = `hook-${crypto.randomUUID()}`;
+      const url = canary(tag).replace('{host}', host).replace('http://', 'https://');
+      const res = await asDeployment(await seedUser('ssrf'), 'POST', '/api/v1/webhooks', { url, event_types: ['*'] });
+      expect(res.status, res.text).toBe(400);
+      expectNoReflection(res);
+      expect(await hitsOf(tag)).toBe(0);
+    },
+    CASE_TIMEOUT,
+  );
+}
+
+for (const target of [
+  'https://169.254.169.254/latest/meta-data',
+  'https://[::ffff:169.254.169.254]/',
+  'https://10.0.0.1/',
+  'https://192.168.0.1/',
+  'https://[fd00::1]/',
+  'https://[fe80::1]/',
+  'https://metadata.google.internal/',
+  `${canary('plain-http').replace('{host}', 'hooks.example.com')}`,
+]) {
+  attack(
+    `POST /webhooks and PATCH /webhooks/{id} refuse ${target}`,
+    async () => {
+      const t = await seedUser('ssrf');
+      const created = await asDeployment(t, 'POST', '/api/v1/webhooks', { url: target, event_types: ['*'] });
+      expect(created.status, created.text).toBe(400);
+      const ok = await asDeployment(t, 'POST', '/api/v1/webhooks', {
+        url: 'https://93.184.216.34/hooks',
+        event_types: ['*'],
+      });
+      expect(ok.status, ok.text).toBe(201);
+      const moved = await asDeployment(t, 'PATCH', `/api/v1/webhooks/${ok.body.id}`, { url: target });
+      expect(moved.status, moved.text).toBe(400);
+    },
+    CASE_TIMEOUT,
+  );
+}
