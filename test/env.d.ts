@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends Secrets {
       TEST_MIGRATIONS: D1Migration[];
+      /** A rate limiter with a limit of 5 a minute (test/helpers/vitest-projects.ts), for 429 tests. */
+      TIGHT_RATE_LIMITER: RateLimit;
     }
   }
 }

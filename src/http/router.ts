@@ -2,9 +2,11 @@
  * The three routers every route is registered on. Which one a route module uses decides what its
  * handlers get (context.ts) and which checks run first; no path string or mount order does:
  * - `createPublicRouter()`: no authentication (health, signed media, the docs);
- * - `createUserRouter()`: `requireUser` in front of every route it registers;
- * - `createTenantRouter()`: `requireUser` and `requireProfile` in front of every route it
- *   registers, so its handlers always have a verified `scope`.
+ * - `createUserRouter()`: `requireUser` (and the user's rate limit) in front of every route it
+ *   registers;
+ * - `createTenantRouter()`: `requireUser` and `requireProfile` (and the user's, then the
+ *   profile's rate limit) in front of every route it registers, so its handlers always have a
+ *   verified `scope`.
  * The guards are attached per route, never with `use()`: a sub-router's `use('*')` would run for
  * every request under its mount prefix, including other routers' routes. Guarded routers also
  * route every path parameter on its id grammar (route-paths.ts), so their routes never overlap.
@@ -18,6 +20,7 @@ import type { Env, MiddlewareHandler } from 'hono';
 import { validationError } from '../core/errors.ts';
 import { requireProfile, requireUser } from './auth.ts';
 import type { PublicEnv, TenantEnv, UserEnv } from './context.ts';
+import { limitProfile, limitUser } from './rate-limit.ts';
 import { idKindsOf, routingPath } from './route-paths.ts';
 
 const targetNames: Record<string, string> = {
@@ -43,11 +46,16 @@ export function createPublicRouter(): OpenAPIHono<PublicEnv> {
 }
 
 export function createUserRouter(): OpenAPIHono<UserEnv> {
-  return guarded(baseRouter<UserEnv>(), [requireUser]);
+  return guarded(baseRouter<UserEnv>(), [requireUser, limitUser as MiddlewareHandler]);
 }
 
 export function createTenantRouter(): OpenAPIHono<TenantEnv> {
-  return guarded(baseRouter<TenantEnv>(), [requireUser, requireProfile as MiddlewareHandler]);
+  return guarded(baseRouter<TenantEnv>(), [
+    requireUser,
+    limitUser as MiddlewareHandler,
+    requireProfile as MiddlewareHandler,
+    limitProfile as MiddlewareHandler,
+  ]);
 }
 
 /** A routing path may hold parameters only with an id grammar (`:id{seg_[^/]+}`). */

@@ -9,6 +9,11 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import { TEST_SECRETS } from './test-config.ts';
 
+/** Requests per minute per user and per profile in the worker tests: no suite comes near it. */
+export const TEST_RATE_LIMIT = 1_000_000;
+/** The limit of the tests' TIGHT_RATE_LIMITER binding. */
+export const TIGHT_RATE_LIMIT = 5;
+
 export async function workerProject(
   name: string,
   include: string[],
@@ -32,8 +37,17 @@ export async function workerProject(
             OUTBOUND_ALLOW_PRIVATE: 'true',
             // Webhook retries after 1 s, 3 s, … instead of 30 s, 90 s, …: a retry is seen within a test.
             WEBHOOK_RETRY_BASE_SECONDS: '1',
+            // Suites fire many requests per user: limits far above them (the bindings below say the same).
+            RATE_LIMIT_USER: `${TEST_RATE_LIMIT}/60`,
+            RATE_LIMIT_PROFILE: `${TEST_RATE_LIMIT}/60`,
             // Fake Gemini / ElevenLabs / Postiz servers: base URLs and the keys they accept.
             ...inject<Record<string, string>>('providerVars'),
+          },
+          ratelimits: {
+            USER_RATE_LIMITER: { namespace_id: '1001', simple: { limit: TEST_RATE_LIMIT, period: 60 } },
+            PROFILE_RATE_LIMITER: { namespace_id: '1002', simple: { limit: TEST_RATE_LIMIT, period: 60 } },
+            // A tight limiter the rate limit tests swap in (test/routes/rate-limits.test.ts).
+            TIGHT_RATE_LIMITER: { namespace_id: '1099', simple: { limit: TIGHT_RATE_LIMIT, period: 60 } },
           },
         },
       })),

@@ -121,7 +121,14 @@ export interface StackOptions {
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
   /** Another Worker entry module (e.g. a test Worker wrapping the production one), instead of wrangler.toml's `main`. */
   entrypoint?: string;
+  /**
+   * Requests per minute per user and per profile (the rate limiting bindings and the RATE_LIMIT_*
+   * vars). Default: far above what tests and benchmarks send, so polling is never throttled.
+   */
+  rateLimits?: { user: number; profile: number };
 }
+
+const UNTHROTTLED = 1_000_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -266,6 +273,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await applyMigrations(stateDir);
     const plain = (value: string) => ({ type: 'plain_text' as const, value });
     const secret = (value: string) => ({ type: 'secret_text' as const, value });
+    const limits = options.rateLimits ?? { user: UNTHROTTLED, profile: UNTHROTTLED };
+    const limiter = (namespace: string, limit: number) => ({
+      type: 'ratelimit' as const,
+      namespace_id: namespace,
+      simple: { limit, period: 60 as const },
+    });
     worker = await unstable_startWorker({
       config: join(ROOT, 'wrangler.toml'),
       ...(options.entrypoint ? { entrypoint: join(ROOT, options.entrypoint) } : {}),
@@ -275,6 +288,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         PROCESSOR_URL: plain(processorUrl),
         // Webhook receivers and fakes listen on loopback, as in dev.
         OUTBOUND_ALLOW_PRIVATE: plain('true'),
+        RATE_LIMIT_USER: plain(`${limits.user}/60`),
+        RATE_LIMIT_PROFILE: plain(`${limits.profile}/60`),
+        USER_RATE_LIMITER: limiter('1001', limits.user),
+        PROFILE_RATE_LIMITER: limiter('1002', limits.profile),
         ...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, plain(v)])),
         ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, secret(v)])),
       },

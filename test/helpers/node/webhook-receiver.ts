@@ -65,7 +65,8 @@ export async function startWebhookReceiver(options: { port?: number } = {}): Pro
         pattern: /^\/answer-next$/,
         handler: async (req) => {
           const body = (await req.readJson()) as (PlannedAnswer & { path: string; times?: number }) | undefined;
-          if (!body?.path || !body.status) return req.send(400, { error: '{ path, status, times?, delay_ms? } expected' });
+          if (!body?.path || !body.status)
+            return req.send(400, { error: '{ path, status, times?, delay_ms? } expected' });
           const queued = plans.get(body.path) ?? [];
           for (let i = 0; i < (body.times ?? 1); i++) queued.push({ status: body.status, delay_ms: body.delay_ms });
           plans.set(body.path, queued);
