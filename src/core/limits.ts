@@ -68,3 +68,16 @@ export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
 
 /** How long a stored response answers a retry with the same Idempotency-Key. */
 export const IDEMPOTENCY_TTL_MS = 24 * HOUR * 1000;
+
+// ─── Per-request work ────────────────────────────────────────────────────────────────────────
+
+/**
+ * Keyword matching (match-srt, multi-video): work units one request may spend (a unit is one cell of
+ * the similarity ratio, one character scanned or one window considered; ~1–3 ns each). Set so the
+ * worst input stays well under a second of CPU (bench/match-srt.ts measures it).
+ */
+export const MATCH_WORK_LIMIT = 100_000_000;
+/** Matches one keyword matching may return (before de-duplication); more is refused, not cut short. */
+export const MAX_MATCH_RESULTS = 50_000;
+/** Segments with keywords `POST /segments/match-srt` searches (a profile with more is refused). */
+export const MAX_MATCH_SEGMENTS = 2000;
