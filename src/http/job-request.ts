@@ -18,12 +18,12 @@ import type { ProfileScope } from '../db/scope.ts';
 import { hashingStream } from '../core/hashing-stream.ts';
 import { peek } from '../core/streams.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
-import { checkJobLimits } from '../jobs/producer.ts';
+import { checkJobLimits, enqueueJobs } from '../jobs/producer.ts';
 import { type StoredVideo, discard, storeVideoPart, uploadLength } from './form-upload.ts';
 import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
-import { startProbe } from '../source-videos/uploads.ts';
+import { probeJob } from '../source-videos/uploads.ts';
 import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES } from '../core/limits.ts';
 import type { TenantContext } from './context.ts';
 
@@ -143,20 +143,18 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
     async startProbes() {
       const jobs = new Map<string, JobRow>();
       if (!videos.size) return jobs;
-      // All or nothing: room for every probe and for the job that follows them.
-      await checkJobLimits(scope, env, videos.size + 1);
-      for (const [field, v] of videos) {
-        jobs.set(
-          field,
-          await startProbe(
-            env,
-            scope,
-            v.sourceVideoId,
-            { fileSizeBytes: v.size, contentType: v.stored.contentType },
-            { limitsChecked: true },
-          ),
-        );
-      }
+      // All or nothing, and room left for the job that follows them.
+      const fields = [...videos.keys()];
+      const rows = await enqueueJobs(
+        scope,
+        env,
+        fields.map((field) => {
+          const v = videos.get(field)!;
+          return probeJob(scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType });
+        }),
+        { reserve: 1 },
+      );
+      for (const [i, field] of fields.entries()) jobs.set(field, rows[i]!);
       return jobs;
     },
     async discard() {

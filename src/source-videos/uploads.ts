@@ -38,7 +38,7 @@ import {
   UPLOAD_SESSION_SECONDS,
   UPLOAD_URL_TTL_SECONDS,
 } from '../core/limits.ts';
-import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
+import { type JobSpec, checkJobLimits, enqueueJobs } from '../jobs/producer.ts';
 import { signedUploadUrl } from '../storage/signed-urls.ts';
 import { SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
 import { storageKeys } from '../storage/keys.ts';
@@ -411,27 +411,33 @@ export async function leadingBytes(bucket: R2Bucket, key: string, length = SNIFF
   return new Uint8Array(await object.arrayBuffer());
 }
 
+/** The probe job of an uploaded video: pending_upload → processing in the same batch as the job row. */
+export function probeJob(
+  scope: ProfileScope,
+  videoId: string,
+  values: { fileSizeBytes: number; contentType: string },
+): JobSpec<'probe_source_video'> {
+  return {
+    type: 'probe_source_video',
+    input: { source_video_id: videoId },
+    options: {
+      resourceType: 'source_video',
+      resourceId: videoId,
+      step: 'Queued for probing',
+      alongside: () => [markProcessingStatement(scope, videoId, values)],
+    },
+  };
+}
+
 /** pending_upload → processing with its probe job, atomically. */
 export async function startProbe(
   env: Bindings,
   scope: ProfileScope,
   videoId: string,
   values: { fileSizeBytes: number; contentType: string },
-  options: { limitsChecked?: boolean } = {},
 ): Promise<JobRow> {
-  return enqueueJob(
-    scope,
-    env,
-    'probe_source_video',
-    { source_video_id: videoId },
-    {
-      limitsChecked: options.limitsChecked,
-      resourceType: 'source_video',
-      resourceId: videoId,
-      step: 'Queued for probing',
-      alongside: () => [markProcessingStatement(scope, videoId, values)],
-    },
-  );
+  const [job] = await enqueueJobs(scope, env, [probeJob(scope, videoId, values)]);
+  return job!;
 }
 
 export async function completeUpload(

@@ -24,11 +24,46 @@ export interface NewJob {
   step?: string;
 }
 
-export function insertJobStatement(scope: ProfileScope, job: NewJob) {
+/** The profile's job limits, checked in the same statement that inserts a job. */
+export interface JobAdmission {
+  maxActive: number;
+  /** Processing seconds allowed since `sinceIso` (the start of the UTC day). */
+  maxProcessingSeconds: number;
+  sinceIso: string;
+  /** Slots that must stay free after this job (e.g. for the job a bulk request creates next). */
+  reserve?: number;
+}
+
+/** The message of the trigger (migrations/0004_job_admission.sql) that aborts a refused insert. */
+const JOB_LIMIT_REACHED = 'job_limit_reached';
+
+/**
+ * Inserts a job. With `admission`, the limits are checked by the INSERT itself: the row's status is
+ * computed from the profile's current counts, and a refused row aborts the statement and its whole
+ * batch (trigger), so concurrent requests can never insert past the limit between a check and an
+ * insert.
+ */
+export function insertJobStatement(scope: ProfileScope, job: NewJob, admission?: JobAdmission) {
+  const status = admission
+    ? sql<JobStatus>`CASE WHEN
+        (SELECT count(*) FROM ${jobs} WHERE ${jobs.profileId} = ${scope.profileId}
+           AND ${jobs.status} IN ('pending', 'running')) + ${1 + (admission.reserve ?? 0)} <= ${admission.maxActive}
+        AND (SELECT coalesce(sum(${jobs.processingSeconds}), 0) FROM ${jobs} WHERE ${jobs.profileId} = ${scope.profileId}
+           AND ${jobs.createdAt} >= ${admission.sinceIso}) < ${admission.maxProcessingSeconds}
+      THEN 'pending' ELSE 'refused' END`
+    : undefined;
   return scope.db
     .insert(jobs)
-    .values(stamped(scope, { ...job, step: job.step ?? 'Queued' }))
+    .values(stamped(scope, { ...job, step: job.step ?? 'Queued', ...(status ? { status } : {}) }))
     .returning();
+}
+
+/** Whether a failed insert (or batch) was a job refused by its admission check. */
+export function isJobLimitRefusal(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message.includes(JOB_LIMIT_REACHED)) return true;
+  }
+  return false;
 }
 
 export function getJob(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
@@ -110,6 +145,11 @@ export async function countActiveJobs(scope: ProfileScope): Promise<number> {
     .from(jobs)
     .where(owned(jobs, scope, inArray(jobs.status, ACTIVE_STATUSES)));
   return row?.n ?? 0;
+}
+
+/** Removes job rows that were inserted but whose messages could not be sent. */
+export async function deleteJobRows(scope: ProfileScope, ids: string[]) {
+  if (ids.length) await scope.db.delete(jobs).where(owned(jobs, scope, inArray(jobs.id, ids)));
 }
 
 export async function processingSecondsSince(scope: ProfileScope, sinceIso: string): Promise<number> {

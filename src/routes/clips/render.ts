@@ -25,7 +25,7 @@ import {
 import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
 import { idParam, routingPath } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { checkJobLimits, enqueueJob } from '../../jobs/producer.ts';
+import { type JobSpec, checkJobLimits, enqueueJobs } from '../../jobs/producer.ts';
 import { type SpeechToCheck, checkVoiceovers } from '../../voiceover/budget.ts';
 import { JobResponse, toJobResponse } from '../jobs/presenter.ts';
 import { requireVideo } from './clip-video.ts';
@@ -104,26 +104,29 @@ async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]) {
   await checkVoiceovers(c.env, scope, speeches);
 }
 
-async function queueRender(c: TenantContext, clip: ClipRow, preset: ExportPresetRow, limitsChecked: boolean) {
-  const scope = c.get('scope');
+/** The render job of one clip: the clip marked processing and its export row, with the job row. */
+function renderJob(
+  scope: ProfileScope,
+  clip: ClipRow,
+  preset: ExportPresetRow,
+): JobSpec<'render_clip'> & {
+  exportId: string;
+} {
   const exportId = newId('export');
-  const job = await enqueueJob(
-    scope,
-    c.env,
-    'render_clip',
-    { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
-    {
+  return {
+    exportId,
+    type: 'render_clip',
+    input: { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
+    options: {
       resourceType: 'clip',
       resourceId: clip.id,
       step: `Queued for render (${preset.name})`,
-      limitsChecked,
       alongside: (jobId) => [
         updateClipStatement(scope, clip.id, { finalStatus: 'processing', finalError: null }),
         insertExportStatement(scope, { id: exportId, clipId: clip.id, presetId: preset.id, jobId }),
       ],
     },
-  );
-  return { job, exportId };
+  };
 }
 
 export function clipRenderRoutes() {
@@ -140,7 +143,9 @@ export function clipRenderRoutes() {
       const preset = await presetNamed(c, presetName);
       await requireNoActiveRender(scope, [clip.id]);
       await checkRenderSpeech(c, [clip]);
-      const { job, exportId } = await queueRender(c, clip, preset, false);
+      const render = renderJob(scope, clip, preset);
+      const [job] = await enqueueJobs(scope, c.env, [render]);
+      const exportId = render.exportId;
       return {
         status: 202,
         body: {
@@ -148,9 +153,9 @@ export function clipRenderRoutes() {
           clip_id: clip.id,
           preset: preset.name,
           message: `Rendering with ${preset.displayName}`,
-          job_id: job.id,
+          job_id: job!.id,
           export_id: exportId,
-          job: toJobResponse(job),
+          job: toJobResponse(job!),
         },
       };
     });
@@ -224,11 +229,13 @@ export function clipRenderRoutes() {
         await requireNoActiveRender(scope, ids);
         await checkRenderSpeech(c, clips);
         await checkJobLimits(scope, c.env, clips.length);
-        const renders: { clip_id: string; job_id: string; export_id: string }[] = [];
-        for (const clip of clips) {
-          const { job, exportId } = await queueRender(c, clip, preset, true);
-          renders.push({ clip_id: clip.id, job_id: job.id, export_id: exportId });
-        }
+        const specs = clips.map((clip) => renderJob(scope, clip, preset));
+        const jobs = await enqueueJobs(scope, c.env, specs);
+        const renders = clips.map((clip, i) => ({
+          clip_id: clip.id,
+          job_id: jobs[i]!.id,
+          export_id: specs[i]!.exportId,
+        }));
         return {
           status: 202,
           body: {

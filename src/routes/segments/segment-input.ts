@@ -81,7 +81,7 @@ export async function queueThumbnail(c: TenantContext, segment: SegmentRow) {
         resourceType: 'segment',
         resourceId: segment.id,
         step: 'Queued for thumbnail',
-        limitsChecked: true,
+        exempt: true,
       },
     );
   } catch (err) {
