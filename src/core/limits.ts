@@ -36,6 +36,12 @@ export const PARTS_PAGE_MAX = 1000;
 export const UPLOAD_SESSION_SECONDS = 24 * HOUR;
 /** Lifetime of each signed PUT URL (a client asks for fresh ones through the status/parts routes). */
 export const UPLOAD_URL_TTL_SECONDS = 2 * HOUR;
+/**
+ * A part is received once: the PUT receiving it holds a claim. A claim left by a request that died
+ * mid-body (the Worker stopped) is given to a new PUT of that part after this long; a request that
+ * fails normally gives its claim back at once. A 90 MB part needs 12 minutes at 1 Mbit/s.
+ */
+export const UPLOAD_PART_CLAIM_SECONDS = 30 * 60;
 
 // ─── Signed media URLs ───────────────────────────────────────────────────────────────────────
 

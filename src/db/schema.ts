@@ -138,6 +138,8 @@ export const uploadParts = sqliteTable(
     partNumber: integer('part_number').notNull(),
     etag: text('etag').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
+    /** Set while a PUT is receiving the part (its bytes not in R2 yet): each part is received once. */
+    claim: text('claim'),
     createdAt: createdAt(),
   },
   (t) => [
