@@ -26,6 +26,8 @@ export default defineConfig(async () => {
                   AUTH_JWKS_URL: inject<string>('jwksUrl'),
                   PROCESSOR_URL: inject<string>('fakeProcessorUrl'),
                   PUBLIC_URL: 'http://cutroom.test',
+                  // The fake Postiz listens on loopback: the tests allow private hosts, as dev does.
+                  OUTBOUND_ALLOW_PRIVATE: 'true',
                   // Fake Gemini / ElevenLabs / Postiz servers: base URLs and the keys they accept.
                   ...inject<Record<string, string>>('providerVars'),
                 },

@@ -34,7 +34,12 @@ const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--loc
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const vars: Record<string, string> = { PUBLIC_URL: publicUrl, PROCESSOR_URL: `http://127.0.0.1:${processorPort}` };
+// Dev only: loopback URLs (the processor, the fakes, a local Postiz) are allowed as user-supplied URLs.
+const vars: Record<string, string> = {
+  PUBLIC_URL: publicUrl,
+  PROCESSOR_URL: `http://127.0.0.1:${processorPort}`,
+  OUTBOUND_ALLOW_PRIVATE: 'true',
+};
 
 const processorEntry = resolve(root, 'container/src/server.ts');
 if (existsSync(processorEntry)) {

@@ -7,7 +7,6 @@
  * `pending` (the real consumer would finish them and free slots during the burst).
  */
 import { env } from 'cloudflare:workers';
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { completeJob, insertJobStatement, markRunning } from '../../src/db/repos/jobs.ts';
 import { updateProfile } from '../../src/db/repos/profiles.ts';
@@ -17,7 +16,7 @@ import { newId } from '../../src/core/ids.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
 import { readyVideo } from '../helpers/worker/source-videos.ts';
 import { type Tenant, as, seedUser } from '../helpers/worker/tenants.ts';
-import worker from '../helpers/worker/test-worker.ts';
+import { callWithEnv } from '../helpers/worker/api.ts';
 
 const PROFILES = '/api/v1/profiles';
 
@@ -30,27 +29,10 @@ function heldWorker() {
       for (const m of messages) held.push(m.body);
     },
   };
-  const heldEnv = { ...(env as Bindings), JOBS } as unknown as Bindings;
   return {
     held,
-    async call(t: Tenant, path: string, json: unknown) {
-      const ctx = createExecutionContext();
-      const res = await worker.fetch(
-        new Request(`http://cutroom.test${path}`, {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${t.token}`,
-            'X-Profile-Id': t.profileId,
-            'Content-Type': 'application/json',
-          },
-          body: JSON.stringify(json),
-        }),
-        heldEnv,
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
-      return { status: res.status, headers: res.headers, body: (await res.json()) as any };
-    },
+    call: (t: Tenant, path: string, json: unknown) =>
+      callWithEnv({ JOBS }, path, { token: t.token, profileId: t.profileId, json }),
   };
 }
 
