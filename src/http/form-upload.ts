@@ -18,6 +18,7 @@ import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
 import { peek } from '../core/streams.ts';
+import { nameProblem, textProblem, withoutFormatting } from '../core/names.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
 import { checkJobLimits } from '../jobs/producer.ts';
 import { ALLOWED_VIDEO_TYPES, SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
@@ -63,14 +64,16 @@ export async function storeVideoPart(
   const id = newId('sourceVideo');
   const key = storageKeys.sourceVideo(scope, id);
   const contentType = verdict.container.contentType;
+  // The multipart header's file name was not typed as a name: its control characters go, quietly.
+  const filename = part.filename ? withoutFormatting(part.filename) : '';
   // The row exists before any byte is stored, so the orphan sweep never removes a live upload.
   await insertSourceVideo(scope, {
     id,
-    name: (fields.name ?? part.filename ?? 'Untitled video').slice(0, MAX_NAME_LENGTH),
+    name: (fields.name ?? (filename || 'Untitled video')).slice(0, MAX_NAME_LENGTH),
     description: fields.description ?? null,
     contentType,
     declaredSizeBytes: maxBytes,
-    originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+    originalFilename: filename ? filename.slice(0, 255) : null,
     storageKey: key,
     uploadExpiresAt: new Date(Date.now() + UPLOAD_SESSION_SECONDS * 1000).toISOString(),
   });
@@ -146,8 +149,11 @@ export async function receiveFormUpload(
   if (!fields.name) issues.push({ path: 'name', message: 'Required' });
   else if (fields.name.length > MAX_NAME_LENGTH)
     issues.push({ path: 'name', message: `At most ${MAX_NAME_LENGTH} characters` });
+  else if (nameProblem(fields.name)) issues.push({ path: 'name', message: nameProblem(fields.name)! });
   if (fields.description !== undefined && fields.description.length > MAX_DESCRIPTION_LENGTH) {
     issues.push({ path: 'description', message: `At most ${MAX_DESCRIPTION_LENGTH} characters` });
+  } else if (fields.description !== undefined && textProblem(fields.description)) {
+    issues.push({ path: 'description', message: textProblem(fields.description)! });
   }
   if (issues.length || !stored) {
     if (stored) await discard(env, scope, stored);

@@ -205,7 +205,7 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
       if (videoFields.has(part.name) && isFile) {
         seen.add(part.name);
         let digest: (() => Promise<string>) | undefined;
-        const stored = await storeVideoPart(env, scope, part, { name: part.filename ?? part.name }, length, (s) => {
+        const stored = await storeVideoPart(env, scope, part, {}, length, (s) => {
           const hashed = hashingStream(s);
           digest = hashed.digest;
           return hashed.stream;

@@ -21,6 +21,7 @@ import { createUserRouter } from '../../http/router.ts';
 import { deploymentJobLimits, enqueueSystemTask } from '../../jobs/producer.ts';
 import { profilePrefix } from '../../storage/keys.ts';
 import { ProfileResponse, tags, toProfileResponse } from './presenter.ts';
+import { nameField, textField } from '../../core/names.ts';
 
 export const MAX_PROFILES_PER_USER = 50;
 
@@ -54,8 +55,8 @@ const settingsShape = {
 
 const ProfileCreate = z
   .object({
-    name: z.string().trim().min(1).max(100),
-    description: z.string().max(1000).nullable().optional(),
+    name: nameField(100),
+    description: textField(1000).nullable().optional(),
     ...settingsShape,
   })
   .strict()

@@ -34,13 +34,14 @@ import {
   uploadStatus,
 } from '../../source-videos/uploads.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
+import { nameField, textField } from '../../core/names.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
 const UploadCreate = z
   .object({
-    name: z.string().trim().min(1).max(255),
-    description: z.string().max(5000).nullable().optional(),
+    name: nameField(255),
+    description: textField(5000).nullable().optional(),
     size_bytes: z
       .number()
       .int()
@@ -50,7 +51,7 @@ const UploadCreate = z
     content_type: z
       .enum(allowedVideoTypeList)
       .openapi({ description: 'Declared video type; the bytes are checked on completion' }),
-    filename: z.string().trim().min(1).max(255).optional(),
+    filename: nameField(255).optional(),
     max_duration_seconds: z
       .number()
       .positive()
