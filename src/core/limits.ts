@@ -70,6 +70,9 @@ export const MAX_IMAGE_OUTPUT_BYTES = 10 * MiB;
 /** Audio: music mixes, synthesised speech and the voice-over mixed from it. */
 export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
 
+/** How long /health and /health/ready reuse the processor's last answer (per isolate). */
+export const PROCESSOR_HEALTH_CACHE_SECONDS = 30;
+
 // ─── Idempotency ─────────────────────────────────────────────────────────────────────────────
 
 /** How long a stored response answers a retry with the same Idempotency-Key. */
