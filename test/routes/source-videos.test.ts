@@ -95,6 +95,24 @@ describe('POST /uploads (request an upload)', () => {
   });
 });
 
+describe('POST /uploads with Idempotency-Key', () => {
+  it('answers a repeated request with the first upload and creates one video', async () => {
+    const t = await seedUser('sv-idem-json');
+    const json = { name: 'Clip', content_type: 'video/mp4', size_bytes: 1234 };
+    const headers = { 'Idempotency-Key': 'upload-1' };
+    const first = await as(t)(`${BASE}/uploads`, { json, headers });
+    expect(first.status).toBe(201);
+    const again = await as(t)(`${BASE}/uploads`, { json, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body.source_video.id).toBe(first.body.source_video.id);
+    expect((await as(t)(`${BASE}?limit=100`)).body).toHaveLength(1);
+    const changed = await as(t)(`${BASE}/uploads`, { json: { ...json, size_bytes: 99 }, headers });
+    expect(changed.status).toBe(422);
+    expect(changed.body.error.code).toBe('idempotency_mismatch');
+  });
+});
+
 describe('single PUT upload', () => {
   it('stores the bytes, completes into processing with a probe job, and streams them back', async () => {
     const t = await seedUser('sv');
@@ -308,16 +326,43 @@ describe('POST / (form upload, original API)', () => {
     }
     return fd;
   }
-  const post = async (t: Tenant, body: FormData) => {
+  const post = async (t: Tenant, body: FormData, headers: Record<string, string> = {}) => {
     // Serialise like a browser does, so the request has a Content-Length.
     const req = new Request('http://x/', { method: 'POST', body });
     const bytes = new Uint8Array(await req.arrayBuffer());
     return as(t)(`${BASE}`, {
       method: 'POST',
       body: bytes,
-      headers: { 'Content-Type': req.headers.get('Content-Type')! },
+      headers: { 'Content-Type': req.headers.get('Content-Type')!, ...headers },
     });
   };
+
+  it('honours Idempotency-Key: a repeated post answers the first video and stores nothing more', async () => {
+    const t = await seedUser('sv-idem');
+    const bytes = fakeMp4(50_000, 12);
+    const body = () =>
+      form([
+        ['name', 'Once'],
+        ['video', new Blob([bytes], { type: 'video/mp4' }), 'once.mp4'],
+      ]);
+    const key = { 'Idempotency-Key': 'form-upload-1' };
+    const first = await post(t, body(), key);
+    expect(first.status).toBe(201);
+    const again = await post(t, body(), key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect((await as(t)(`${BASE}?limit=100`)).body.map((v: any) => v.id)).toEqual([first.body.id]);
+    const objects = await env.MEDIA.list({ prefix: `p/${t.profileId}/videos/` });
+    expect(objects.objects.filter((o) => o.key.endsWith('/source'))).toHaveLength(1);
+    // The same key with other bytes is a different request.
+    const other = form([
+      ['name', 'Once'],
+      ['video', new Blob([fakeMp4(50_000, 13)], { type: 'video/mp4' }), 'once.mp4'],
+    ]);
+    expect((await post(t, other, key)).status).toBe(422);
+    expect((await as(t)(`${BASE}?limit=100`)).body).toHaveLength(1);
+  });
 
   it('streams a multi-part-sized file into storage and starts the probe (fields in any order)', async () => {
     const t = await seedUser('sv');

@@ -13,6 +13,7 @@ import {
   rateLimitResponse,
   security,
 } from '../../http/openapi.ts';
+import { idempotentJson } from '../../http/idempotency.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -160,28 +161,30 @@ export function sourceVideoUploadRoutes() {
       tags,
       security,
       summary: 'Start an upload',
-      description: `Creates the video in \`pending_upload\` and returns how to send the bytes: one signed PUT URL up to ${SINGLE_UPLOAD_MAX_BYTES} bytes, otherwise a resumable multipart plan.`,
+      description: `Creates the video in \`pending_upload\` and returns how to send the bytes: one signed PUT URL up to ${SINGLE_UPLOAD_MAX_BYTES} bytes, otherwise a resumable multipart plan. Supports \`Idempotency-Key\`: a repeated request answers the first response (the same video; fresh URLs come from its \`status_url\`).`,
       request: { body: jsonBody(UploadCreate) },
       responses: { 201: jsonContent(UploadCreated, 'Upload created'), ...errorResponses },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const scope = c.get('scope');
-      const row = await createUpload(c.env, scope, {
-        name: body.name,
-        description: body.description ?? null,
-        sizeBytes: body.size_bytes,
-        contentType: body.content_type,
-        filename: body.filename ?? null,
-        maxDurationSeconds: body.max_duration_seconds ?? null,
-        multipart: body.multipart ?? false,
-        partSizeBytes: body.part_size_bytes,
-      });
-      const [video, upload] = await Promise.all([
-        toSourceVideoResponse(c.env, scope, row),
-        uploadInstructions(c.env, scope, row),
-      ]);
-      return c.json({ source_video: video, upload }, 201);
+      return idempotentJson(c, body, async () => {
+        const row = await createUpload(c.env, scope, {
+          name: body.name,
+          description: body.description ?? null,
+          sizeBytes: body.size_bytes,
+          contentType: body.content_type,
+          filename: body.filename ?? null,
+          maxDurationSeconds: body.max_duration_seconds ?? null,
+          multipart: body.multipart ?? false,
+          partSizeBytes: body.part_size_bytes,
+        });
+        const [video, upload] = await Promise.all([
+          toSourceVideoResponse(c.env, scope, row),
+          uploadInstructions(c.env, scope, row),
+        ]);
+        return { status: 201, body: { source_video: video, upload } };
+      }) as never;
     },
   );
 
