@@ -1,6 +1,6 @@
 /**
- * Hourly cron: expired idempotency keys, abandoned uploads, orphaned objects, and the final state
- * of due Postiz publications.
+ * Hourly cron: expired idempotency keys, abandoned uploads, expired trash, orphaned objects, and the
+ * final state of due Postiz publications.
  */
 import { lt } from 'drizzle-orm';
 import type { Bindings } from '../core/env.ts';
@@ -10,6 +10,7 @@ import { idempotencyKeys } from '../db/schema.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
 import { expireAbandonedUploads, sweepOrphans } from './orphan-sweep.ts';
 import { refreshPublications } from '../publishing/publication-sync.ts';
+import { purgeExpiredTrash } from './trash.ts';
 
 export async function runHousekeeping(env: Bindings): Promise<void> {
   const db = createDb(env.DB);
@@ -17,6 +18,7 @@ export async function runHousekeeping(env: Bindings): Promise<void> {
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date().toISOString()));
   // Uploads first: their bytes then go with their rows, not through the slower orphan walk.
   await expireAbandonedUploads(env);
+  await purgeExpiredTrash(env);
   await sweepOrphans(env);
   await refreshAllPublications(env);
 }
