@@ -11,8 +11,12 @@ const HOUR = 3600;
 
 /** JSON, form and text request bodies; media streams carry their own caps. */
 export const MAX_JSON_BODY_BYTES = MiB;
+/** How deeply a JSON body may nest (the deepest schema, provider settings, needs a handful). */
+export const MAX_JSON_DEPTH = 32;
 /** One text field of a multipart form. */
 export const MAX_FORM_FIELD_BYTES = 64 * KiB;
+/** Text fields of one multipart form (their total size is bounded by MAX_JSON_BODY_BYTES). */
+export const MAX_FORM_FIELDS = 100;
 /** A text file in a job form (an SRT), read into memory. */
 export const MAX_TEXT_FILE_BYTES = MiB;
 /** An audio file in a job form (music, a voice-over), streamed to R2. */

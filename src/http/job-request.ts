@@ -24,7 +24,13 @@ import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
 import { probeJob } from '../source-videos/uploads.ts';
-import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES } from '../core/limits.ts';
+import {
+  MAX_AUDIO_UPLOAD_BYTES,
+  MAX_FORM_FIELDS,
+  MAX_FORM_FIELD_BYTES,
+  MAX_JSON_BODY_BYTES,
+  MAX_TEXT_FILE_BYTES,
+} from '../core/limits.ts';
 import type { TenantContext } from './context.ts';
 
 export interface JobRequestSpec {
@@ -198,6 +204,8 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
   const audioFields = new Set(spec.audio ?? []);
   const textFields = new Set(spec.texts ?? []);
   const seen = new Set<string>();
+  let fieldCount = 0;
+  let fieldBytes = 0;
   try {
     for await (const part of parseMultipart(body, boundary)) {
       const isFile = part.filename !== null;
@@ -235,11 +243,16 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
         await part.body.cancel();
         throw badRequest(`Unexpected file field \`${part.name}\``);
       } else {
+        // Fields are held in memory: their number and total size are bounded like a JSON body's.
+        if (++fieldCount > MAX_FORM_FIELDS) throw badRequest(`A form may have at most ${MAX_FORM_FIELDS} fields`);
         fields[part.name] = await part.text(MAX_FORM_FIELD_BYTES).catch((err: unknown) => {
           throw err instanceof MultipartError
             ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FORM_FIELD_BYTES} bytes`)
             : err;
         });
+        fieldBytes += (fields[part.name] as string).length;
+        if (fieldBytes > MAX_JSON_BODY_BYTES)
+          throw new ApiError(413, 'payload_too_large', `The form's fields exceed ${MAX_JSON_BODY_BYTES} bytes in all`);
       }
     }
   } catch (err) {

@@ -12,6 +12,7 @@ import { insertExportStatement } from '../../db/repos/exports.ts';
 import { findActiveJob } from '../../db/repos/jobs.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { TenantContext } from '../../http/context.ts';
+import { readFieldsForm } from '../../http/form-fields.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
 import {
   budgetResponse,
@@ -74,7 +75,7 @@ async function readPresetName(c: TenantContext): Promise<string> {
       throw new ApiError(400, 'bad_request', 'The request body is not valid JSON');
     }
   } else if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
-    raw = await c.req.parseBody();
+    raw = await readFieldsForm(c);
   }
   const fromQuery = c.req.query('preset_name');
   const parsed = RenderBody.safeParse({ ...(fromQuery !== undefined ? { preset_name: fromQuery } : {}), ...raw });
