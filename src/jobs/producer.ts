@@ -17,9 +17,12 @@ import {
   countActiveJobs,
   deleteJobRows,
   insertJobStatement,
-  isJobLimitRefusal,
+  jobRefusal,
   processingSecondsSince,
+  reservedCostUsd,
 } from '../db/repos/jobs.ts';
+import { monthToDateSpend, startOfUtcMonth } from '../db/repos/costs.ts';
+import { budgetExceeded } from './budget.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
 import { type JobInput, type JobType, jobInputSchemas } from './job-types.ts';
@@ -37,6 +40,8 @@ export interface EnqueueOptions {
   reserve?: number;
   /** A job id the caller generated earlier (e.g. to store the job's uploaded inputs under it). */
   id?: string;
+  /** What the job will bill (USD): held against the profile's monthly budget while it is active. */
+  estimatedCostUsd?: number;
 }
 type BatchItem = Parameters<ProfileScope['db']['batch']>[0][number];
 
@@ -48,13 +53,14 @@ export function deploymentJobLimits(env: Pick<Bindings, 'MAX_CONCURRENT_JOBS' | 
   };
 }
 
-/** The limits that apply to this profile: its own, capped by the deployment's. */
+/** The limits that apply to this profile: its own, capped by the deployment's; and its budget. */
 export async function jobLimitsOf(scope: ProfileScope, env: Bindings) {
   const profile = await getScopeProfile(scope);
   const caps = deploymentJobLimits(env);
   return {
     maxActive: Math.min(profile.maxConcurrentJobs ?? caps.maxActive, caps.maxActive),
     maxMinutes: Math.min(profile.dailyProcessingMinutes ?? caps.maxMinutes, caps.maxMinutes),
+    monthlyBudgetUsd: profile.monthlyBudgetUsd ?? null,
   };
 }
 
@@ -171,6 +177,9 @@ async function insertAndSend(
       maxProcessingSeconds: limits.maxMinutes * 60,
       sinceIso: startOfUtcDay(),
       reserve: admissionOptions.reserve,
+      ...(limits.monthlyBudgetUsd !== null
+        ? { budget: { monthlyUsd: limits.monthlyBudgetUsd, monthStartIso: startOfUtcMonth() } }
+        : {}),
     };
   }
   const ids = jobs.map((j) => j.options.id ?? newId('job'));
@@ -185,6 +194,7 @@ async function insertAndSend(
         resourceType: job.options.resourceType,
         resourceId: job.options.resourceId,
         step: job.options.step,
+        estimatedCostUsd: job.options.estimatedCostUsd,
       },
       admission,
     );
@@ -195,8 +205,16 @@ async function insertAndSend(
   try {
     results = await scope.db.batch(statements as [BatchItem, ...BatchItem[]]);
   } catch (err) {
-    if (!limits || !isJobLimitRefusal(err)) throw err;
+    const refusal = limits ? jobRefusal(err) : null;
+    if (!limits || !refusal) throw err;
     // Refused by the insert's own check: explain with the figures as they are now.
+    if (refusal === 'budget') {
+      throw budgetExceeded(limits.monthlyBudgetUsd ?? 0, {
+        spent: await monthToDateSpend(scope),
+        reserved: await reservedCostUsd(scope),
+        estimate: jobs.reduce((sum, j) => sum + (j.options.estimatedCostUsd ?? 0), 0),
+      });
+    }
     const active = await countActiveJobs(scope);
     const needed = jobs.length + (admissionOptions.reserve ?? 0);
     if (active + needed > limits.maxActive) throw tooManyJobs(active, limits.maxActive, needed);

@@ -141,6 +141,28 @@ describe('job limits under concurrency', () => {
   });
 });
 
+describe('the monthly AI budget under concurrency', () => {
+  it("holds each queued job's estimate against the budget: of N concurrent requests, exactly what fits is queued", async () => {
+    const probe = await seedUser('budget-probe');
+    const text = 'Hello from ElevenLabs, a few words to bill.';
+    const estimate = (await heldWorker().call(probe, '/api/v1/tts/generate', { text })).body.estimated_cost_usd;
+    expect(estimate).toBeGreaterThan(0);
+
+    const t = await seedUser('budget');
+    const budget = estimate * 2.5;
+    await as(t)(`${PROFILES}/${t.profileId}`, { method: 'PATCH', json: { monthly_budget_usd: budget } });
+    const queue = heldWorker();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => queue.call(t, '/api/v1/tts/generate', { text })));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 402, 402, 402, 402, 402, 402]);
+    expect(queue.held).toHaveLength(2);
+    const refused = answers.find((a) => a.status === 402)!;
+    expect(refused.body.error).toMatchObject({
+      code: 'budget_exceeded',
+      details: { monthly_budget_usd: budget, spent_this_month_usd: 0 },
+    });
+  });
+});
+
 describe('job limits: processing minutes per day', () => {
   async function processed(t: Tenant, seconds: number, createdAt?: string) {
     const scope = scopeOf(t);

@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
-import { jobs, type JobStatus } from '../schema.ts';
+import { apiCosts, jobs, type JobStatus } from '../schema.ts';
 import { type ProfileScope, owned, scopeForVerifiedProfile, stamped } from '../scope.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -22,6 +22,7 @@ export interface NewJob {
   resourceType?: string;
   resourceId?: string;
   step?: string;
+  estimatedCostUsd?: number;
 }
 
 /** The profile's job limits, checked in the same statement that inserts a job. */
@@ -32,25 +33,45 @@ export interface JobAdmission {
   sinceIso: string;
   /** Slots that must stay free after this job (e.g. for the job a bulk request creates next). */
   reserve?: number;
+  /**
+   * The monthly budget (USD) a job with a cost estimate must fit: billed this month (since
+   * `monthStartIso`) + the estimates of active jobs + this estimate.
+   */
+  budget?: { monthlyUsd: number; monthStartIso: string };
 }
 
-/** The message of the trigger (migrations/0004_job_admission.sql) that aborts a refused insert. */
+/** The messages of the triggers (migrations/0004_job_admission.sql) that abort a refused insert. */
 const JOB_LIMIT_REACHED = 'job_limit_reached';
+const JOB_BUDGET_EXCEEDED = 'job_budget_exceeded';
+
+const activeIn = (scope: ProfileScope) =>
+  sql`${jobs.profileId} = ${scope.profileId} AND ${jobs.status} IN ('pending', 'running')`;
 
 /**
- * Inserts a job. With `admission`, the limits are checked by the INSERT itself: the row's status is
- * computed from the profile's current counts, and a refused row aborts the statement and its whole
- * batch (trigger), so concurrent requests can never insert past the limit between a check and an
- * insert.
+ * Inserts a job. With `admission`, the limits (and the budget, for a job with a cost estimate) are
+ * checked by the INSERT itself: the row's status is computed from the profile's current counts,
+ * and a refused row aborts the statement and its whole batch (trigger), so concurrent requests can
+ * never get past a limit between a check and an insert.
  */
 export function insertJobStatement(scope: ProfileScope, job: NewJob, admission?: JobAdmission) {
+  const estimate = job.estimatedCostUsd ?? 0;
+  const budget = admission?.budget && estimate > 0 ? admission.budget : undefined;
   const status = admission
-    ? sql<JobStatus>`CASE WHEN
-        (SELECT count(*) FROM ${jobs} WHERE ${jobs.profileId} = ${scope.profileId}
-           AND ${jobs.status} IN ('pending', 'running')) + ${1 + (admission.reserve ?? 0)} <= ${admission.maxActive}
-        AND (SELECT coalesce(sum(${jobs.processingSeconds}), 0) FROM ${jobs} WHERE ${jobs.profileId} = ${scope.profileId}
-           AND ${jobs.createdAt} >= ${admission.sinceIso}) < ${admission.maxProcessingSeconds}
-      THEN 'pending' ELSE 'refused' END`
+    ? sql<JobStatus>`CASE
+        WHEN (SELECT count(*) FROM ${jobs} WHERE ${activeIn(scope)}) + ${1 + (admission.reserve ?? 0)} > ${admission.maxActive}
+          OR (SELECT coalesce(sum(${jobs.processingSeconds}), 0) FROM ${jobs} WHERE ${jobs.profileId} = ${scope.profileId}
+                AND ${jobs.createdAt} >= ${admission.sinceIso}) >= ${admission.maxProcessingSeconds}
+        THEN 'refused'
+        ${
+          budget
+            ? sql`WHEN (SELECT coalesce(sum(${apiCosts.costUsd}), 0) FROM ${apiCosts} WHERE ${apiCosts.profileId} = ${scope.profileId}
+                    AND ${apiCosts.createdAt} >= ${budget.monthStartIso})
+                  + (SELECT coalesce(sum(${jobs.estimatedCostUsd}), 0) FROM ${jobs} WHERE ${activeIn(scope)})
+                  + ${estimate} > ${budget.monthlyUsd}
+                THEN 'over_budget'`
+            : sql``
+        }
+        ELSE 'pending' END`
     : undefined;
   return scope.db
     .insert(jobs)
@@ -58,12 +79,22 @@ export function insertJobStatement(scope: ProfileScope, job: NewJob, admission?:
     .returning();
 }
 
-/** Whether a failed insert (or batch) was a job refused by its admission check. */
-export function isJobLimitRefusal(err: unknown): boolean {
+/** Why a failed insert (or batch) was refused by its admission check, if it was. */
+export function jobRefusal(err: unknown): 'limit' | 'budget' | null {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e.message.includes(JOB_LIMIT_REACHED)) return true;
+    if (e.message.includes(JOB_LIMIT_REACHED)) return 'limit';
+    if (e.message.includes(JOB_BUDGET_EXCEEDED)) return 'budget';
   }
-  return false;
+  return null;
+}
+
+/** What the profile's active jobs are estimated to bill (held against the monthly budget). */
+export async function reservedCostUsd(scope: ProfileScope): Promise<number> {
+  const [row] = await scope.db
+    .select({ s: sql<number>`coalesce(sum(${jobs.estimatedCostUsd}), 0)` })
+    .from(jobs)
+    .where(activeIn(scope));
+  return row?.s ?? 0;
 }
 
 export function getJob(scope: ProfileScope, id: string): Promise<JobRow | undefined> {

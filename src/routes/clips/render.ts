@@ -93,16 +93,20 @@ async function requireNoActiveRender(scope: ProfileScope, clipIds: string[]) {
   }
 }
 
-/** Renders that will have to synthesise speech (text without a cached voice-over): checked before queueing. */
-async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]) {
+/**
+ * Renders that will have to synthesise speech (text without a cached voice-over): checked before
+ * queueing. Returns each clip's speech cost estimate (0 when it has nothing to synthesise).
+ */
+async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]): Promise<Map<string, number>> {
   const scope = c.get('scope');
-  const speeches: SpeechToCheck[] = [];
+  const speeches: (SpeechToCheck & { clipId: string })[] = [];
   for (const clip of clips) {
     const content = await getClipContent(scope, clip.id);
     if (content?.ttsText?.trim() && !content.ttsAudioKey)
-      speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}` });
+      speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}`, clipId: clip.id });
   }
-  await checkVoiceovers(c.env, scope, speeches);
+  const estimates = await checkVoiceovers(c.env, scope, speeches);
+  return new Map(speeches.map((s, i) => [s.clipId, estimates[i]!]));
 }
 
 /** The render job of one clip: the clip marked processing and its export row, with the job row. */
@@ -110,9 +114,8 @@ function renderJob(
   scope: ProfileScope,
   clip: ClipRow,
   preset: ExportPresetRow,
-): JobSpec<'render_clip'> & {
-  exportId: string;
-} {
+  estimatedCostUsd = 0,
+): JobSpec<'render_clip'> & { exportId: string } {
   const exportId = newId('export');
   return {
     exportId,
@@ -122,6 +125,7 @@ function renderJob(
       resourceType: 'clip',
       resourceId: clip.id,
       step: `Queued for render (${preset.name})`,
+      estimatedCostUsd,
       alongside: (jobId) => [
         updateClipStatement(scope, clip.id, { finalStatus: 'processing', finalError: null }),
         insertExportStatement(scope, { id: exportId, clipId: clip.id, presetId: preset.id, jobId }),
@@ -143,8 +147,8 @@ export function clipRenderRoutes() {
       requireVideo(clip);
       const preset = await presetNamed(c, presetName);
       await requireNoActiveRender(scope, [clip.id]);
-      await checkRenderSpeech(c, [clip]);
-      const render = renderJob(scope, clip, preset);
+      const speechCost = await checkRenderSpeech(c, [clip]);
+      const render = renderJob(scope, clip, preset, speechCost.get(clip.id));
       const [job] = await enqueueJobs(scope, c.env, [render]);
       const exportId = render.exportId;
       return {
@@ -228,9 +232,9 @@ export function clipRenderRoutes() {
         for (const clip of clips) requireVideo(clip);
         const preset = await presetNamed(c, presetName);
         await requireNoActiveRender(scope, ids);
-        await checkRenderSpeech(c, clips);
+        const speechCost = await checkRenderSpeech(c, clips);
         await checkJobLimits(scope, c.env, clips.length);
-        const specs = clips.map((clip) => renderJob(scope, clip, preset));
+        const specs = clips.map((clip) => renderJob(scope, clip, preset, speechCost.get(clip.id)));
         const jobs = await enqueueJobs(scope, c.env, specs);
         const renders = clips.map((clip, i) => ({
           clip_id: clip.id,
