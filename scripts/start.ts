@@ -44,7 +44,7 @@ const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--loc
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-// Dev only: loopback URLs (a local webhook receiver, the fakes) are allowed as user-supplied URLs.
+// Dev only: loopback URLs (the processor, the fakes, a local Postiz or webhook receiver) are allowed as user-supplied URLs.
 const vars: Record<string, string> = {
   PUBLIC_URL: publicUrl,
   PROCESSOR_URL: `http://127.0.0.1:${processorPort}`,

@@ -11,9 +11,10 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
-import { ApiError, errorBody } from './core/errors.ts';
+import { ApiError, badRequest, errorBody } from './core/errors.ts';
 import { newId } from './core/ids.ts';
-import { MAX_JSON_BODY_BYTES } from './core/limits.ts';
+import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from './core/limits.ts';
+import { jsonNestingExceeds } from './core/json-depth.ts';
 import { verifiedPrincipal } from './http/auth.ts';
 import type { PublicEnv } from './http/context.ts';
 import { handleError } from './http/errors.ts';
@@ -87,7 +88,10 @@ const requestId = createMiddleware<PublicEnv>(async (c, next) => {
   c.res.headers.set('X-Request-Id', id);
 });
 
-/** JSON, form and text bodies are bounded; media uploads stream and enforce their own limits. */
+/**
+ * JSON, form and text bodies are bounded in size, and JSON in nesting depth; media uploads stream
+ * and enforce their own limits.
+ */
 const boundedBodies = createMiddleware<PublicEnv>(async (c, next) => {
   // Signed media PUTs carry files of any type (SRT, JSON, …) with limits signed into their URL.
   if (c.req.path.startsWith('/media/')) return next();
@@ -98,7 +102,12 @@ const boundedBodies = createMiddleware<PublicEnv>(async (c, next) => {
       onError: () => {
         throw new ApiError(413, 'payload_too_large', `Request body exceeds ${MAX_JSON_BODY_BYTES} bytes`);
       },
-    })(c, next);
+    })(c, async () => {
+      // Read once here (Hono keeps it for the validators) and refuse deep nesting before any parse.
+      if (/^application\/json/i.test(type) && jsonNestingExceeds(await c.req.text(), MAX_JSON_DEPTH))
+        throw badRequest(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      await next();
+    });
   }
   await next();
 });

@@ -4,6 +4,9 @@
  * - HS256 with JWT_SECRET (dev, tests, Supabase-style tokens);
  * - RS256 / ES256 against the JWKS at AUTH_JWKS_URL (production identity providers).
  * `exp` and `sub` are required, `nbf` is honoured, 30 s of clock leeway, iss/aud checked when set.
+ * A token may not live longer than `maxLifetimeSeconds` (AUTH_MAX_TOKEN_LIFETIME, 24 h by default):
+ * its `exp` at most that far from now, and from its `iat` when it has one, so a stolen token with
+ * an absurd `exp` is not a key forever.
  */
 import {
   type JWTPayload,
@@ -15,6 +18,7 @@ import {
 } from 'jose';
 
 export const CLOCK_TOLERANCE_SECONDS = 30;
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 const ASYMMETRIC_ALGS = ['RS256', 'ES256'];
 
 export interface AuthConfig {
@@ -22,6 +26,8 @@ export interface AuthConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** Longest lifetime accepted (default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS). */
+  maxLifetimeSeconds?: number;
 }
 
 export interface VerifiedToken {
@@ -74,6 +80,7 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ve
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
       throw new TokenError('Token subject is missing');
     }
+    checkLifetime(payload, config.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
     return { userId: payload.sub, profiles: profilesClaim(payload), payload };
   } catch (err) {
     if (err instanceof TokenError) throw err;
@@ -84,6 +91,15 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ve
     }
     throw new TokenError('Invalid token');
   }
+}
+
+function checkLifetime(payload: JWTPayload, maxSeconds: number) {
+  const exp = payload.exp!;
+  const now = Math.floor(Date.now() / 1000);
+  const tooLong =
+    exp - now > maxSeconds + CLOCK_TOLERANCE_SECONDS ||
+    (typeof payload.iat === 'number' && exp - payload.iat > maxSeconds);
+  if (tooLong) throw new TokenError(`Token lifetime exceeds the ${maxSeconds} s this API accepts`);
 }
 
 function profilesClaim(payload: JWTPayload): string[] | null {

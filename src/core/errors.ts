@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'range_not_satisfiable'
   | 'invalid_media'
   | 'budget_exceeded'
+  | 'too_much_work'
   | 'rate_limited'
   | 'not_configured'
   | 'not_publishable'

@@ -4,7 +4,12 @@
  * they can carry: a download's Content-Disposition has `filename*` for any script, a multipart
  * body sent to another service has no way to encode anything but plain ASCII.
  */
+import { FORMAT_CHARACTERS } from './names.ts';
+
 export type FilenameCharset = 'unicode' | 'ascii';
+
+/** Controls, bidirectional/invisible formatting, quotes, path separators, what Windows refuses. */
+const FILENAME_FORBIDDEN = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${FORMAT_CHARACTERS}"\\\\/:*?<>|]+`, 'gu');
 
 /**
  * - `unicode` (downloads): any script; controls, quotes, path separators and the characters
@@ -20,11 +25,6 @@ export function safeFilename(name: string, fallback = 'download', charset: Filen
           .replace(/[^A-Za-z0-9._-]+/g, '_')
           .replace(/^[._]+/, '')
           .slice(0, 100)
-      : name
-          .normalize('NFKC')
-          .replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, '_')
-          .replace(/\s+/g, ' ')
-          .trim()
-          .slice(0, 150);
+      : name.normalize('NFKC').replace(FILENAME_FORBIDDEN, '_').replace(/\s+/g, ' ').trim().slice(0, 150);
   return cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned : fallback;
 }

@@ -19,8 +19,12 @@ export const MAX_REQUEST_BODY_BYTES = 100_000_000;
 
 /** JSON, form and text request bodies; media streams carry their own caps. */
 export const MAX_JSON_BODY_BYTES = MiB;
+/** How deeply a JSON body may nest (the deepest schema, provider settings, needs a handful). */
+export const MAX_JSON_DEPTH = 32;
 /** One text field of a multipart form. */
 export const MAX_FORM_FIELD_BYTES = 64 * KiB;
+/** Text fields of one multipart form (their total size is bounded by MAX_JSON_BODY_BYTES). */
+export const MAX_FORM_FIELDS = 100;
 /** A text file in a job form (an SRT), read into memory. */
 export const MAX_TEXT_FILE_BYTES = MiB;
 /** An audio file in a job form (music, a voice-over), streamed to R2. */
@@ -44,6 +48,12 @@ export const PARTS_PAGE_MAX = 1000;
 export const UPLOAD_SESSION_SECONDS = 24 * HOUR;
 /** Lifetime of each signed PUT URL (a client asks for fresh ones through the status/parts routes). */
 export const UPLOAD_URL_TTL_SECONDS = 2 * HOUR;
+/**
+ * A part is received once: the PUT receiving it holds a claim. A claim left by a request that died
+ * mid-body (the Worker stopped) is given to a new PUT of that part after this long; a request that
+ * fails normally gives its claim back at once. A 90 MB part needs 12 minutes at 1 Mbit/s.
+ */
+export const UPLOAD_PART_CLAIM_SECONDS = 30 * 60;
 
 // ─── Signed media URLs ───────────────────────────────────────────────────────────────────────
 
@@ -75,6 +85,9 @@ export const MAX_VIDEO_OUTPUT_BYTES = 20 * GiB;
 export const MAX_IMAGE_OUTPUT_BYTES = 10 * MiB;
 /** Audio: music mixes, synthesised speech and the voice-over mixed from it. */
 export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
+
+/** How long /health and /health/ready reuse the processor's last answer (per isolate). */
+export const PROCESSOR_HEALTH_CACHE_SECONDS = 30;
 
 // ─── Idempotency ─────────────────────────────────────────────────────────────────────────────
 
@@ -110,3 +123,15 @@ export const WEBHOOK_EVENTS_PER_DISPATCH = 25;
 export const WEBHOOK_LOG_RETENTION_SECONDS = 30 * 24 * HOUR;
 /** A delivery due this long ago without an attempt lost its queue message: housekeeping sends a new one. */
 export const WEBHOOK_STALLED_SECONDS = 10 * 60;
+// ─── Per-request work ────────────────────────────────────────────────────────────────────────
+
+/**
+ * Keyword matching (match-srt, multi-video): work units one request may spend (a unit is one cell of
+ * the similarity ratio, one character scanned or one window considered; ~1–3 ns each). Set so the
+ * worst input stays well under a second of CPU (bench/match-srt.ts measures it).
+ */
+export const MATCH_WORK_LIMIT = 100_000_000;
+/** Matches one keyword matching may return (before de-duplication); more is refused, not cut short. */
+export const MAX_MATCH_RESULTS = 50_000;
+/** Segments with keywords `POST /segments/match-srt` searches (a profile with more is refused). */
+export const MAX_MATCH_SEGMENTS = 2000;

@@ -1,30 +1,48 @@
 /**
- * The check every URL a user hands us to call goes through (webhook endpoints today), pure: it
- * parses the URL and judges its host by its text, so the answer never depends on (or reveals) what
- * is listening there.
+ * The one module for every URL a user gives us to call (a profile's Postiz API, webhook endpoints):
+ * docs/api.md#outbound-urls.
  *
- * - https only; plain http only for a private or loopback host the operator allowed;
- * - no credentials in the URL;
- * - the host must be public: loopback, private (RFC 1918, unique local, CGNAT), link-local, cloud
- *   metadata, multicast and reserved addresses are refused in every spelling the WHATWG URL parser
- *   accepts (it already turns decimal, octal and hex IPv4 forms like `2130706433`, `0177.1` and
- *   `0x7f.1` into dotted quads; IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6 addresses are
- *   judged by the IPv4 address inside), and so are names that only mean something locally
- *   (`localhost`, `*.localhost`, `*.local`, `*.internal`, single-label names, metadata names);
- * - `OUTBOUND_ALLOW_PRIVATE=true` (an operator setting for dev and tests, absent in production)
- *   allows private and loopback hosts, over http too; metadata addresses stay refused even then.
+ * - `checkOutboundUrl` (pure, judges the text): https only, plain http only for a private or
+ *   loopback host the operator allowed; no credentials; the host must be public: loopback, private
+ *   (RFC 1918, unique local, CGNAT), link-local, cloud metadata, multicast and reserved addresses
+ *   are refused in every spelling the WHATWG URL parser accepts (it already turns decimal, octal and
+ *   hex IPv4 forms like `2130706433`, `0177.1` and `0x7f.1` into dotted quads; IPv4-mapped,
+ *   IPv4-compatible, NAT64 and 6to4 IPv6 addresses are judged by the IPv4 address inside), and so
+ *   are names that only mean something locally (`localhost`, `*.localhost`, `*.local`,
+ *   `*.internal`, `*.home.arpa`, single-label names, metadata names);
+ * - `checkResolvedHost` (DNS): a Worker cannot pin the address its `fetch` connects to, but it can
+ *   ask DNS over HTTPS (`OUTBOUND_DNS_RESOLVER`, Cloudflare's 1.1.1.1 in production) and refuse a
+ *   name whose A/AAAA records include an address that is not public. (A name that changes its
+ *   answer between our lookup and the connection is the remaining gap; Workers' subrequests leave
+ *   through Cloudflare's network, which does not reach our private networks.);
+ * - `checkOutboundTarget` = both, for a URL about to be saved or called;
+ * - `guardedFetch`: `fetch` that runs `checkOutboundTarget` on every request (not only the saved
+ *   URL) and never follows a redirect, so a public URL cannot bounce a request to a refused one.
  *
- * A public name that resolves to a private address is not caught by text: callers that fetch also
- * resolve the name first where they can (src/webhooks/resolve.ts) and never follow redirects.
+ * `OUTBOUND_ALLOW_PRIVATE=true` (an operator setting: a self-hosted service on a private network,
+ * the local fakes in dev and tests; `false` in production) allows private and loopback hosts, over
+ * http too, and skips the DNS check; metadata and reserved addresses stay refused even then.
  */
 
 export interface OutboundPolicy {
-  /** Private and loopback hosts allowed (operator setting `OUTBOUND_ALLOW_PRIVATE`; dev and tests only). */
+  /** Private and loopback hosts allowed (operator setting `OUTBOUND_ALLOW_PRIVATE`). */
   allowPrivate: boolean;
+  /** DNS-over-HTTPS resolver (JSON API) asked where a name points (`OUTBOUND_DNS_RESOLVER`); none: no lookup. */
+  dnsResolver?: string;
 }
 
-export function outboundPolicy(env: { OUTBOUND_ALLOW_PRIVATE?: string }): OutboundPolicy {
-  return { allowPrivate: /^(1|true|yes)$/i.test(env.OUTBOUND_ALLOW_PRIVATE?.trim() ?? '') };
+/** The operator settings the policy is read from. */
+export interface OutboundSettings {
+  OUTBOUND_ALLOW_PRIVATE?: string;
+  OUTBOUND_DNS_RESOLVER?: string;
+}
+
+export function outboundPolicy(env: OutboundSettings): OutboundPolicy {
+  const dnsResolver = env.OUTBOUND_DNS_RESOLVER?.trim();
+  return {
+    allowPrivate: /^(1|true|yes)$/i.test(env.OUTBOUND_ALLOW_PRIVATE?.trim() ?? ''),
+    ...(dnsResolver ? { dnsResolver } : {}),
+  };
 }
 
 export type HostKind = 'public' | 'private' | 'loopback' | 'metadata' | 'reserved';
@@ -33,7 +51,13 @@ export class OutboundUrlError extends Error {
   override name = 'OutboundUrlError';
 }
 
-const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data']);
+const METADATA_NAMES = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.lan', '.intranet', '.corp'];
 
 type Quad = [number, number, number, number];
@@ -146,4 +170,97 @@ export function checkOutboundUrl(raw: string | URL, policy: OutboundPolicy): URL
   if (url.protocol === 'http:' && kind === 'public')
     throw new OutboundUrlError('must use https (plain http only for an allowed private or loopback host)');
   return url;
+}
+
+/** The resolver could not answer (network, timeout, SERVFAIL): try again later. */
+export class DnsUnavailableError extends Error {
+  override name = 'DnsUnavailableError';
+}
+
+const RESOLVE_TIMEOUT_MS = 3000;
+/** A and AAAA records in the JSON answer format (`application/dns-json`). */
+const ADDRESS_RECORD_TYPES = new Set([1, 28]);
+
+interface DnsJson {
+  Status?: number;
+  Answer?: { type?: number; data?: string }[];
+}
+
+const globalFetch: typeof fetch = (input, init) => fetch(input, init);
+
+async function lookup(resolver: string, host: string, type: 'A' | 'AAAA', fetcher: typeof fetch): Promise<string[]> {
+  const url = new URL(resolver);
+  url.searchParams.set('name', host);
+  url.searchParams.set('type', type);
+  let answer: DnsJson;
+  try {
+    const res = await fetcher(url, {
+      headers: { accept: 'application/dns-json' },
+      signal: AbortSignal.timeout(RESOLVE_TIMEOUT_MS),
+    });
+    if (!res.ok) throw new DnsUnavailableError(`the DNS resolver answered ${res.status}`);
+    answer = (await res.json()) as DnsJson;
+  } catch (err) {
+    if (err instanceof DnsUnavailableError) throw err;
+    throw new DnsUnavailableError(
+      `the DNS resolver could not be reached (${err instanceof Error ? err.name : 'error'})`,
+    );
+  }
+  if (answer.Status === 3) return []; // NXDOMAIN
+  if (answer.Status !== 0) throw new DnsUnavailableError(`the DNS lookup failed (status ${answer.Status})`);
+  return (answer.Answer ?? [])
+    .filter((r) => r.type !== undefined && ADDRESS_RECORD_TYPES.has(r.type) && typeof r.data === 'string')
+    .map((r) => r.data!);
+}
+
+/**
+ * Refuses (OutboundUrlError) a URL whose host name resolves to no address or to any address that is
+ * not public; DnsUnavailableError when DNS could not tell. Skipped when private targets are allowed,
+ * without a resolver, and for IP literals (checkOutboundUrl judged those already).
+ */
+export async function checkResolvedHost(
+  url: URL,
+  policy: OutboundPolicy,
+  resolverFetch: typeof fetch = globalFetch,
+): Promise<void> {
+  const host = url.hostname.replace(/\.$/, '');
+  if (policy.allowPrivate || !policy.dnsResolver || host.startsWith('[') || addressKind(host)) return;
+  const [v4, v6] = await Promise.all([
+    lookup(policy.dnsResolver, host, 'A', resolverFetch),
+    lookup(policy.dnsResolver, host, 'AAAA', resolverFetch),
+  ]);
+  const addresses = [...v4, ...v6];
+  if (!addresses.length) throw new OutboundUrlError('does not resolve to any address');
+  if (addresses.some((a) => addressKind(a) !== 'public'))
+    throw new OutboundUrlError('resolves to a loopback, private or link-local address');
+}
+
+/**
+ * The URL if we may call it now: its text (`checkOutboundUrl`), then where its name resolves.
+ * Throws OutboundUrlError (refused) or DnsUnavailableError (cannot tell now).
+ */
+export async function checkOutboundTarget(
+  raw: string | URL,
+  policy: OutboundPolicy,
+  resolverFetch: typeof fetch = globalFetch,
+): Promise<URL> {
+  const url = checkOutboundUrl(raw, policy);
+  await checkResolvedHost(url, policy, resolverFetch);
+  return url;
+}
+
+/**
+ * `fetch` for user-supplied URLs: every request passes `checkOutboundTarget` first, and a redirect
+ * is never followed (answered as an OutboundUrlError), so it cannot lead to a refused host.
+ */
+export function guardedFetch(policy: OutboundPolicy, base: typeof fetch = globalFetch, resolverFetch = globalFetch) {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    await checkOutboundTarget(input instanceof Request ? input.url : String(input), policy, resolverFetch);
+    const response = await base(input, { ...init, redirect: 'manual' });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new OutboundUrlError('answered with a redirect, which is not followed');
+    }
+    return response;
+  };
 }

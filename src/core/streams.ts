@@ -40,3 +40,21 @@ export async function peek(
   });
   return { head: concatBytes(chunks), rest };
 }
+
+/** `head`, then the rest of the stream: what `peek` took, given back in front. */
+export function prepend(head: Uint8Array, rest: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = rest.getReader();
+  let sentHead = head.length === 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sentHead) {
+        sentHead = true;
+        return controller.enqueue(head);
+      }
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

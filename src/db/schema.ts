@@ -138,6 +138,8 @@ export const uploadParts = sqliteTable(
     partNumber: integer('part_number').notNull(),
     etag: text('etag').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
+    /** Set while a PUT is receiving the part (its bytes not in R2 yet): each part is received once. */
+    claim: text('claim'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -383,6 +385,8 @@ export const jobs = sqliteTable(
     cancelRequested: bool('cancel_requested').notNull().default(false),
     /** Media seconds processed, for the per-day processing limit. */
     processingSeconds: real('processing_seconds').notNull().default(0),
+    /** What the job was estimated to bill (USD), held against the monthly budget while it is active. */
+    estimatedCostUsd: real('estimated_cost_usd').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: text('started_at'),

@@ -27,6 +27,7 @@ export function authConfig(env: Bindings): AuthConfig {
     jwksUrl: env.AUTH_JWKS_URL || undefined,
     issuer: env.AUTH_ISSUER || undefined,
     audience: env.AUTH_AUDIENCE || undefined,
+    maxLifetimeSeconds: Number(env.AUTH_MAX_TOKEN_LIFETIME) || undefined,
   };
 }
 

@@ -1,8 +1,27 @@
 /**
  * zod helpers for routes that take the original's multipart form fields (every value a string)
- * or the same fields as JSON (real numbers, booleans, arrays, objects).
+ * or the same fields as JSON (real numbers, booleans, arrays, objects), and reading such a form
+ * when it holds fields only.
  */
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ApiError } from '../core/errors.ts';
+import { MAX_JSON_BODY_BYTES } from '../core/limits.ts';
+
+/**
+ * A form of fields only (no file is expected), read whole: its declared length must be at most
+ * MAX_JSON_BODY_BYTES (413), as for JSON bodies, because the form is buffered. Multipart bodies are
+ * otherwise not bounded by the body-size middleware (uploads stream), so this is where such a
+ * form gets its bound.
+ */
+export async function readFieldsForm(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
+  const length = Number(c.req.header('Content-Length'));
+  if (!c.req.header('Content-Length') || !Number.isSafeInteger(length))
+    throw new ApiError(411, 'length_required', 'Content-Length is required');
+  if (length > MAX_JSON_BODY_BYTES)
+    throw new ApiError(413, 'payload_too_large', `Request body exceeds ${MAX_JSON_BODY_BYTES} bytes`);
+  return c.req.parseBody({ all: true });
+}
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off', '']);

@@ -17,7 +17,9 @@ import {
 import type { JobRow } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { newId } from '../core/ids.ts';
-import { peek } from '../core/streams.ts';
+import { peek, prepend } from '../core/streams.ts';
+import { hashingStream } from '../core/hashing-stream.ts';
+import { nameProblem, textProblem, withoutFormatting } from '../core/names.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
 import { checkJobLimits } from '../jobs/producer.ts';
 import { ALLOWED_VIDEO_TYPES, SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
@@ -53,7 +55,8 @@ export async function storeVideoPart(
   maxBytes: number,
   transform?: (stream: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>,
 ): Promise<StoredVideo> {
-  const { head, rest } = await peek(transform ? transform(part.body) : part.body, SNIFF_BYTES);
+  // Sniffed before any transform, so refusing cancels the part itself (and nothing is left reading it).
+  const { head, rest } = await peek(part.body, SNIFF_BYTES);
   const declared = part.contentType?.split(';')[0]?.trim().toLowerCase() ?? null;
   const verdict = checkDeclaredVideo(head, declared && declared in ALLOWED_VIDEO_TYPES ? declared : null);
   if (!verdict.ok) {
@@ -63,19 +66,23 @@ export async function storeVideoPart(
   const id = newId('sourceVideo');
   const key = storageKeys.sourceVideo(scope, id);
   const contentType = verdict.container.contentType;
+  // The multipart header's file name was not typed as a name: its control characters go, quietly.
+  const filename = part.filename ? withoutFormatting(part.filename) : '';
   // The row exists before any byte is stored, so the orphan sweep never removes a live upload.
   await insertSourceVideo(scope, {
     id,
-    name: (fields.name ?? part.filename ?? 'Untitled video').slice(0, MAX_NAME_LENGTH),
+    name: (fields.name ?? (filename || 'Untitled video')).slice(0, MAX_NAME_LENGTH),
     description: fields.description ?? null,
     contentType,
     declaredSizeBytes: maxBytes,
-    originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+    originalFilename: filename ? filename.slice(0, 255) : null,
     storageKey: key,
     uploadExpiresAt: new Date(Date.now() + UPLOAD_SESSION_SECONDS * 1000).toISOString(),
   });
   try {
-    const { size } = await streamToR2(env.MEDIA, key, rest, { contentType, head, maxBytes });
+    const { size } = transform
+      ? await streamToR2(env.MEDIA, key, transform(prepend(head, rest)), { contentType, maxBytes })
+      : await streamToR2(env.MEDIA, key, rest, { contentType, head, maxBytes });
     if (size === 0) throw badRequest('The video file is empty');
     return { id, key, size, contentType };
   } catch (err) {
@@ -101,11 +108,19 @@ export function uploadLength(header: string | null | undefined): number {
   return length;
 }
 
-export async function receiveFormUpload(
-  env: Bindings,
-  scope: ProfileScope,
-  request: Request,
-): Promise<FormUploadResult> {
+/** A form upload read and stored, not yet probed: its fields and the SHA-256 of its bytes. */
+export interface FormUpload {
+  stored: StoredVideo;
+  name: string;
+  description: string | null;
+  sha256: string;
+}
+
+/**
+ * Reads the form and streams its video into storage (hashing it on the way), checks the fields;
+ * 400 (with nothing kept) when something is wrong. `probeFormUpload` finishes it, `discard` drops it.
+ */
+export async function readFormUpload(env: Bindings, scope: ProfileScope, request: Request): Promise<FormUpload> {
   const boundary = multipartBoundary(request.headers.get('Content-Type'));
   if (!boundary) {
     throw new ApiError(
@@ -121,12 +136,17 @@ export async function receiveFormUpload(
 
   const fields: { name?: string; description?: string } = {};
   let stored: StoredVideo | null = null;
+  let digest: (() => Promise<string>) | undefined;
   try {
     for await (const part of parseMultipart(request.body, boundary)) {
       if (part.name === 'video') {
         if (stored) throw badRequest('Send exactly one `video` file');
         if (part.filename === null) throw badRequest('`video` must be a file field');
-        stored = await storeVideoPart(env, scope, part, fields, length);
+        stored = await storeVideoPart(env, scope, part, fields, length, (body) => {
+          const hashed = hashingStream(body);
+          digest = hashed.digest;
+          return hashed.stream;
+        });
       } else if (part.name === 'name') {
         fields.name = cleanName(await part.text(4 * MAX_NAME_LENGTH));
       } else if (part.name === 'description') {
@@ -146,8 +166,11 @@ export async function receiveFormUpload(
   if (!fields.name) issues.push({ path: 'name', message: 'Required' });
   else if (fields.name.length > MAX_NAME_LENGTH)
     issues.push({ path: 'name', message: `At most ${MAX_NAME_LENGTH} characters` });
+  else if (nameProblem(fields.name)) issues.push({ path: 'name', message: nameProblem(fields.name)! });
   if (fields.description !== undefined && fields.description.length > MAX_DESCRIPTION_LENGTH) {
     issues.push({ path: 'description', message: `At most ${MAX_DESCRIPTION_LENGTH} characters` });
+  } else if (fields.description !== undefined && textProblem(fields.description)) {
+    issues.push({ path: 'description', message: textProblem(fields.description)! });
   }
   if (issues.length || !stored) {
     if (stored) await discard(env, scope, stored);
@@ -159,19 +182,21 @@ export async function receiveFormUpload(
     );
   }
 
-  try {
-    await updateSourceVideoDetails(scope, stored.id, { name: fields.name!, description: fields.description ?? null });
-    const job = await startProbe(env, scope, stored.id, {
-      fileSizeBytes: stored.size,
-      contentType: stored.contentType,
-    });
-    const video = await getSourceVideoSummary(scope, stored.id);
-    if (!video) throw new ApiError(404, 'not_found', 'Source video not found');
-    return { video, job };
-  } catch (err) {
-    await discard(env, scope, stored);
-    throw err;
-  }
+  return { stored, name: fields.name!, description: fields.description ?? null, sha256: await digest!() };
+}
+
+/** Names the stored video and starts its probe. The caller discards the upload if this fails. */
+export async function probeFormUpload(
+  env: Bindings,
+  scope: ProfileScope,
+  upload: FormUpload,
+): Promise<FormUploadResult> {
+  const { stored } = upload;
+  await updateSourceVideoDetails(scope, stored.id, { name: upload.name, description: upload.description });
+  const job = await startProbe(env, scope, stored.id, { fileSizeBytes: stored.size, contentType: stored.contentType });
+  const video = await getSourceVideoSummary(scope, stored.id);
+  if (!video) throw new ApiError(404, 'not_found', 'Source video not found');
+  return { video, job };
 }
 
 /** Removes a stored upload that will not be used (its row and its object). */

@@ -18,13 +18,19 @@ import type { ProfileScope } from '../db/scope.ts';
 import { hashingStream } from '../core/hashing-stream.ts';
 import { peek } from '../core/streams.ts';
 import { MultipartError, type MultipartPart, multipartBoundary, parseMultipart } from '../core/multipart.ts';
-import { checkJobLimits } from '../jobs/producer.ts';
+import { checkJobLimits, enqueueJobs } from '../jobs/producer.ts';
 import { type StoredVideo, discard, storeVideoPart, uploadLength } from './form-upload.ts';
 import { sniffAudio } from '../core/sniff-audio.ts';
 import { storageKeyOf } from '../storage/signed-urls.ts';
 import { StreamTooLargeError, streamToR2 } from '../storage/stream-to-r2.ts';
-import { startProbe } from '../source-videos/uploads.ts';
-import { MAX_AUDIO_UPLOAD_BYTES, MAX_FORM_FIELD_BYTES, MAX_TEXT_FILE_BYTES } from '../core/limits.ts';
+import { probeJob } from '../source-videos/uploads.ts';
+import {
+  MAX_AUDIO_UPLOAD_BYTES,
+  MAX_FORM_FIELDS,
+  MAX_FORM_FIELD_BYTES,
+  MAX_JSON_BODY_BYTES,
+  MAX_TEXT_FILE_BYTES,
+} from '../core/limits.ts';
 import type { TenantContext } from './context.ts';
 
 export interface JobRequestSpec {
@@ -143,20 +149,18 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
     async startProbes() {
       const jobs = new Map<string, JobRow>();
       if (!videos.size) return jobs;
-      // All or nothing: room for every probe and for the job that follows them.
-      await checkJobLimits(scope, env, videos.size + 1);
-      for (const [field, v] of videos) {
-        jobs.set(
-          field,
-          await startProbe(
-            env,
-            scope,
-            v.sourceVideoId,
-            { fileSizeBytes: v.size, contentType: v.stored.contentType },
-            { limitsChecked: true },
-          ),
-        );
-      }
+      // All or nothing, and room left for the job that follows them.
+      const fields = [...videos.keys()];
+      const rows = await enqueueJobs(
+        scope,
+        env,
+        fields.map((field) => {
+          const v = videos.get(field)!;
+          return probeJob(scope, v.sourceVideoId, { fileSizeBytes: v.size, contentType: v.stored.contentType });
+        }),
+        { reserve: 1 },
+      );
+      for (const [i, field] of fields.entries()) jobs.set(field, rows[i]!);
       return jobs;
     },
     async discard() {
@@ -200,6 +204,8 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
   const audioFields = new Set(spec.audio ?? []);
   const textFields = new Set(spec.texts ?? []);
   const seen = new Set<string>();
+  let fieldCount = 0;
+  let fieldBytes = 0;
   try {
     for await (const part of parseMultipart(body, boundary)) {
       const isFile = part.filename !== null;
@@ -207,7 +213,7 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
       if (videoFields.has(part.name) && isFile) {
         seen.add(part.name);
         let digest: (() => Promise<string>) | undefined;
-        const stored = await storeVideoPart(env, scope, part, { name: part.filename ?? part.name }, length, (s) => {
+        const stored = await storeVideoPart(env, scope, part, {}, length, (s) => {
           const hashed = hashingStream(s);
           digest = hashed.digest;
           return hashed.stream;
@@ -237,11 +243,16 @@ export async function readJobRequest(c: TenantContext, jobId: string, spec: JobR
         await part.body.cancel();
         throw badRequest(`Unexpected file field \`${part.name}\``);
       } else {
+        // Fields are held in memory: their number and total size are bounded like a JSON body's.
+        if (++fieldCount > MAX_FORM_FIELDS) throw badRequest(`A form may have at most ${MAX_FORM_FIELDS} fields`);
         fields[part.name] = await part.text(MAX_FORM_FIELD_BYTES).catch((err: unknown) => {
           throw err instanceof MultipartError
             ? badRequest(`Field \`${part.name}\` is longer than ${MAX_FORM_FIELD_BYTES} bytes`)
             : err;
         });
+        fieldBytes += (fields[part.name] as string).length;
+        if (fieldBytes > MAX_JSON_BODY_BYTES)
+          throw new ApiError(413, 'payload_too_large', `The form's fields exceed ${MAX_JSON_BODY_BYTES} bytes in all`);
       }
     }
   } catch (err) {

@@ -148,7 +148,7 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
       'Postiz is no longer configured for this profile; configure it and publish again',
     );
   }
-  const client = postizClientFor(connection);
+  const client = postizClientFor(env, connection);
 
   await ctx.progress(10, `Fetching platform info...${label}`, true);
   let earlier: Awaited<ReturnType<typeof findEarlierPosts>> = [];

@@ -122,12 +122,13 @@ export function errorFromResponse(http: ProviderHttp, status: number, text: stri
     // Not JSON (HTML error page from a proxy, plain text): keep the text.
   }
   const said = http.interpretError(status, body, headers);
-  const fallback = typeof body === 'string' && body.trim() ? body.trim().slice(0, 300) : `HTTP ${status}`;
+  // Only what the provider's documented error shape says, bounded; never the raw body (a proxy's
+  // HTML page, or whatever a wrong URL answers).
   return new ProviderError({
     provider: http.provider,
     kind: said.kind ?? kindForStatus(status),
     status,
-    message: said.message || fallback,
+    message: said.message ? said.message.slice(0, 300) : `HTTP ${status}`,
     retryAfterSeconds: said.retryAfterSeconds ?? parseRetryAfter(headers.get('retry-after')),
     providerCode: said.providerCode,
     details: said.details,
@@ -155,7 +156,8 @@ export function parseJsonText<S extends z.ZodType>(
       provider: http.provider,
       kind: 'malformed_response',
       status,
-      message: `${what} is not JSON: ${JSON.stringify(text.slice(0, 120))}`,
+      // Never the text itself: it may be anything the URL answered.
+      message: `${what} is not JSON (${text.length} characters)`,
     });
   }
   const parsed = schema.safeParse(data);

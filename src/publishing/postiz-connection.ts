@@ -10,6 +10,7 @@ import { ApiError } from '../core/errors.ts';
 import { SecretBoxError, maskSecret, openSecret } from '../core/secret-box.ts';
 import { type PostizClient, createPostizClient, normalizePostizBaseUrl } from '../providers/postiz.ts';
 import { isProviderError } from '../providers/provider-error.ts';
+import { type OutboundSettings, checkOutboundUrl, guardedFetch, outboundPolicy } from '../core/outbound-url.ts';
 
 export type PostizSource = 'profile' | 'deployment';
 
@@ -62,8 +63,23 @@ export function keyHint(connection: PostizConnection): string | null {
   return connection.state === 'configured' ? maskSecret(connection.apiKey) : null;
 }
 
-export function postizClientFor(connection: { apiUrl: string; apiKey: string }): PostizClient {
-  return createPostizClient({ baseUrl: connection.apiUrl, apiKey: connection.apiKey });
+/**
+ * The client for a connection. A profile's URL is a user-supplied URL: every request goes through
+ * the outbound checks (src/core/outbound-url.ts: the URL, then where its name resolves), never
+ * following redirects. The deployment's own
+ * POSTIZ_API_URL is operator configuration and is called as it is.
+ */
+export function postizClientFor(
+  env: OutboundSettings,
+  connection: { apiUrl: string; apiKey: string; source?: PostizSource },
+  options: { timeoutMs?: number } = {},
+): PostizClient {
+  return createPostizClient({
+    baseUrl: connection.apiUrl,
+    apiKey: connection.apiKey,
+    ...(connection.source === 'deployment' ? {} : { fetch: guardedFetch(outboundPolicy(env)) }),
+    ...options,
+  });
 }
 
 /** A usable connection and its client, or 409 `not_configured` with what to do about it. */
@@ -77,54 +93,44 @@ export async function requirePostiz(env: Bindings, scope: ProfileScope) {
       `The profile's stored Postiz key cannot be read (${connection.reason}); set it again with PUT /api/v1/postiz/config`,
     );
   }
-  return { connection, client: postizClientFor(connection) };
+  return { connection, client: postizClientFor(env, connection) };
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
- * The base URL a user may save: a valid http(s) URL without credentials, normalised to
- * `…/public/v1`. Plain http only for loopback hosts (local Postiz, the fake): the API key travels in
- * every request header.
+ * The base URL a user may save: a valid http(s) URL without credentials to a public host (see
+ * src/core/outbound-url.ts; private hosts only with OUTBOUND_ALLOW_PRIVATE), normalised to
+ * `…/public/v1`. 400 saying what is wrong with the URL; nothing is fetched.
  */
-export function validatePostizUrl(raw: string): string {
+export function validatePostizUrl(env: OutboundSettings, raw: string): string {
+  const invalid = (message: string) =>
+    new ApiError(400, 'validation_failed', `Invalid request body: api_url: ${message}`, {
+      details: [{ path: 'api_url', message }],
+    });
   let normalized: string;
   try {
     normalized = normalizePostizBaseUrl(raw);
+    checkOutboundUrl(normalized, outboundPolicy(env));
   } catch (err) {
-    throw new ApiError(
-      400,
-      'validation_failed',
-      `Invalid request body: api_url: ${err instanceof Error ? err.message : 'invalid URL'}`,
-      {
-        details: [{ path: 'api_url', message: err instanceof Error ? err.message : 'invalid URL' }],
-      },
-    );
-  }
-  const url = new URL(normalized);
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    const message = 'must use https (plain http is accepted only for localhost)';
-    throw new ApiError(400, 'validation_failed', `Invalid request body: api_url: ${message}`, {
-      details: [{ path: 'api_url', message }],
-    });
+    throw invalid(err instanceof Error ? err.message.replace(/^Postiz URL /, '') : 'invalid URL');
   }
   return normalized;
 }
 
-/** Asks Postiz whether the key works (`GET /is-connected`); 422 with Postiz's own words if not. */
-export async function testPostizConnection(apiUrl: string, apiKey: string): Promise<void> {
-  const client = createPostizClient({ baseUrl: apiUrl, apiKey, timeoutMs: 15_000 });
+export const CONNECTION_TEST_FAILED =
+  'Postiz connection test failed: no Postiz API at this URL accepted this key; check the URL and the key';
+
+/**
+ * Asks Postiz whether the key works (`GET /is-connected`). Every failure is the same 422 with the
+ * same message, whatever happened (refused key, closed port, a server that is not Postiz, a
+ * timeout): the answer never carries what the URL sent back, and does not tell an open port from a
+ * closed one.
+ */
+export async function testPostizConnection(env: OutboundSettings, apiUrl: string, apiKey: string): Promise<void> {
+  let connected = false;
   try {
-    if (await client.isConnected()) return;
+    connected = await postizClientFor(env, { apiUrl, apiKey }, { timeoutMs: 15_000 }).isConnected();
   } catch (err) {
     if (!isProviderError(err)) throw err;
-    throw new ApiError(422, 'postiz_connection_failed', `Postiz connection test failed: ${err.message}`, {
-      details: { provider_kind: err.kind, provider_status: err.status, provider_message: err.message },
-    });
   }
-  throw new ApiError(
-    422,
-    'postiz_connection_failed',
-    'Postiz connection test failed: Postiz answered connected=false for this key',
-  );
+  if (!connected) throw new ApiError(422, 'postiz_connection_failed', CONNECTION_TEST_FAILED);
 }

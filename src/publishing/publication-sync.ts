@@ -46,7 +46,7 @@ export async function refreshPublications(env: Bindings, scope: ProfileScope, li
     summary.error = 'Postiz is not configured for this profile';
     return summary;
   }
-  const client = postizClientFor(connection);
+  const client = postizClientFor(env, connection);
   const dates = open.map(expectedDate);
   let posts: PostizPost[];
   try {

@@ -1,10 +1,20 @@
-/** GET /health: liveness of every dependency, without authentication and without secrets. */
+/**
+ * Health without authentication and without secrets (docs/api.md#health):
+ * - GET /health: liveness. 200 while the API can serve (database, storage, queue), `degraded` when
+ *   only the processor is down; 503 when a core dependency is down.
+ * - GET /health/ready: readiness for monitors and load balancers. 503 when any dependency, the
+ *   processor included, is down.
+ * The processor is really asked (through the client the jobs use), and its answer is kept for
+ * PROCESSOR_HEALTH_CACHE_SECONDS per isolate, so frequent polling costs one processor call per
+ * period and wakes a sleeping Container at most that often; `?deep=1` asks it now.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import { pingDatabase } from '../db/client.ts';
 import type { Bindings } from '../core/env.ts';
 import { jsonContent } from '../http/openapi.ts';
 import { createPublicRouter } from '../http/router.ts';
 import { processorClient } from '../processor/connect.ts';
+import { PROCESSOR_HEALTH_CACHE_SECONDS } from '../core/limits.ts';
 
 export const VERSION = '0.1.0';
 
@@ -28,16 +38,11 @@ async function timed(fn: () => Promise<string | undefined>): Promise<z.infer<typ
   }
 }
 
-/**
- * The processor through the same client the jobs use. A Container instance is only woken when
- * asked (`?deep=1`): an uptime monitor polling /health must not keep it from sleeping.
- */
-async function processorCheck(
-  env: Bindings,
-  deep: boolean,
-): Promise<{ check: z.infer<typeof Check>; ffmpeg: boolean | null }> {
-  if (!env.PROCESSOR_URL && !deep)
-    return { check: { ok: true, detail: 'container binding (checked with ?deep=1)' }, ffmpeg: null };
+type ProcessorHealth = { check: z.infer<typeof Check>; ffmpeg: boolean | null };
+
+const processorHealthCache = new Map<string, { at: number; result: Promise<ProcessorHealth> }>();
+
+async function askProcessor(env: Bindings): Promise<ProcessorHealth> {
   const start = Date.now();
   const health = await processorClient(env).health();
   return {
@@ -46,6 +51,44 @@ async function processorCheck(
   };
 }
 
+/** The processor's health, asked at most once per cache period per processor (unless `deep`). */
+function processorCheck(env: Bindings, deep: boolean): Promise<ProcessorHealth> {
+  const key = env.PROCESSOR_URL || 'container';
+  const cached = processorHealthCache.get(key);
+  if (!deep && cached && Date.now() - cached.at < PROCESSOR_HEALTH_CACHE_SECONDS * 1000) return cached.result;
+  const result = askProcessor(env);
+  processorHealthCache.set(key, { at: Date.now(), result });
+  return result;
+}
+
+async function healthReport(env: Bindings, deep: boolean) {
+  const [database, storage, processor] = await Promise.all([
+    timed(async () => {
+      await pingDatabase(env.DB);
+      return undefined;
+    }),
+    timed(async () => {
+      await env.MEDIA.head('health/probe');
+      return undefined;
+    }),
+    processorCheck(env, deep),
+  ]);
+  const queue = { ok: typeof env.JOBS?.send === 'function' };
+  const core = database.ok && storage.ok && queue.ok;
+  return {
+    core,
+    ready: core && processor.check.ok,
+    body: {
+      status: !core ? 'unhealthy' : processor.check.ok ? 'healthy' : 'degraded',
+      version: VERSION,
+      checks: { database, storage, queue, processor: processor.check },
+      ffmpeg_available: processor.ffmpeg,
+    } as const,
+  };
+}
+
+const HealthQuery = z.object({ deep: z.enum(['0', '1']).optional() });
+
 export function healthRoutes() {
   const app = createPublicRouter();
   app.openapi(
@@ -53,37 +96,37 @@ export function healthRoutes() {
       method: 'get',
       path: '/health',
       tags: ['System'],
-      summary: 'Health of the API and its dependencies',
-      request: { query: z.object({ deep: z.enum(['0', '1']).optional() }) },
+      summary: 'Liveness: can the API serve requests',
+      description:
+        '200 while the database, storage and queue work (`degraded` when only the media processor is down), 503 when one of them is down. For monitors that must alert on the processor too, use `/health/ready`. The processor answer is cached for a short while; `?deep=1` asks it now.',
+      request: { query: HealthQuery },
       responses: {
-        200: jsonContent(HealthResponse, 'Healthy or degraded (optional parts down)'),
-        503: jsonContent(HealthResponse, 'Unhealthy: the database or storage is down'),
+        200: jsonContent(HealthResponse, 'Healthy or degraded (the processor is down)'),
+        503: jsonContent(HealthResponse, 'Unhealthy: the database, storage or queue is down'),
       },
     }),
     async (c) => {
-      const [database, storage, processor] = await Promise.all([
-        timed(async () => {
-          await pingDatabase(c.env.DB);
-          return undefined;
-        }),
-        timed(async () => {
-          await c.env.MEDIA.head('health/probe');
-          return undefined;
-        }),
-        processorCheck(c.env, c.req.query('deep') === '1'),
-      ]);
-      const queue = { ok: typeof c.env.JOBS?.send === 'function' };
-      const core = database.ok && storage.ok && queue.ok;
-      const status = !core ? 'unhealthy' : processor.check.ok ? 'healthy' : 'degraded';
-      return c.json(
-        {
-          status,
-          version: VERSION,
-          checks: { database, storage, queue, processor: processor.check },
-          ffmpeg_available: processor.ffmpeg,
-        } as const,
-        core ? 200 : 503,
-      );
+      const report = await healthReport(c.env, c.req.query('deep') === '1');
+      return c.json(report.body, report.core ? 200 : 503);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health/ready',
+      tags: ['System'],
+      summary: 'Readiness: is every dependency up, the media processor included',
+      description:
+        '200 only when the database, storage, queue and media processor all answer; 503 otherwise (same body as `/health`). The processor answer is cached for a short while; `?deep=1` asks it now.',
+      request: { query: HealthQuery },
+      responses: {
+        200: jsonContent(HealthResponse, 'Every dependency is up'),
+        503: jsonContent(HealthResponse, 'A dependency is down (see `checks`)'),
+      },
+    }),
+    async (c) => {
+      const report = await healthReport(c.env, c.req.query('deep') === '1');
+      return c.json(report.body, report.ready ? 200 : 503);
     },
   );
   return app;

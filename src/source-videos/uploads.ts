@@ -22,6 +22,8 @@ import {
   markProcessingStatement,
   markSourceVideoFailed,
   recordUploadPart,
+  releaseUploadPart,
+  claimUploadPart,
   getSourceVideoSummary,
 } from '../db/repos/source-videos.ts';
 import type { JobRow } from '../db/repos/jobs.ts';
@@ -35,10 +37,11 @@ import {
   MAX_UPLOAD_BYTES,
   MIN_PART_BYTES,
   SINGLE_UPLOAD_MAX_BYTES,
+  UPLOAD_PART_CLAIM_SECONDS,
   UPLOAD_SESSION_SECONDS,
   UPLOAD_URL_TTL_SECONDS,
 } from '../core/limits.ts';
-import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
+import { type JobSpec, checkJobLimits, enqueueJobs } from '../jobs/producer.ts';
 import { signedUploadUrl } from '../storage/signed-urls.ts';
 import { SNIFF_BYTES, checkDeclaredVideo } from '../core/sniff.ts';
 import { storageKeys } from '../storage/keys.ts';
@@ -308,6 +311,13 @@ export async function partUrls(
 /**
  * Streams one PUT body into the video's object (single upload) or into one part (multipart).
  * The caller has already checked the token, Content-Length and Content-Type.
+ *
+ * Bytes are received once: what `complete` sniffs and the probe reads is the only content the
+ * video can ever have (docs/uploads.md#received-once). A single upload is written with an R2
+ * conditional put (only if no object exists at its key, checked when the write commits), so a
+ * second PUT, even one started before the first finished or before `complete`, stores nothing
+ * and answers 409. A part is claimed in D1 before its bytes are read; a second PUT of the same
+ * part answers 409.
  */
 export async function receiveSourceVideoBytes(
   env: Bindings,
@@ -324,14 +334,48 @@ export async function receiveSourceVideoBytes(
   if (part) {
     if (row.multipartUploadId !== part.uploadId)
       throw conflict('This part URL belongs to an upload that is no longer open');
-    const upload = env.MEDIA.resumeMultipartUpload(row.storageKey, part.uploadId);
-    const uploaded = await upload.uploadPart(part.partNumber, stream);
-    await recordUploadPart(scope, row.id, { partNumber: uploaded.partNumber, etag: uploaded.etag, sizeBytes: size });
-    return { etag: uploaded.etag, size_bytes: size, part_number: uploaded.partNumber };
+    return receivePart(env, scope, row, stream, size, part.partNumber);
   }
   if (row.multipartUploadId) throw conflict('This upload is multipart; use the part URLs');
-  const object = await env.MEDIA.put(row.storageKey, stream, { httpMetadata: { contentType: row.contentType } });
+  const alreadyReceived = () =>
+    conflict('This upload already received its bytes; complete it, or abort it and start a new upload');
+  // Refuse a replay before reading its body; the conditional put below is what makes it atomic.
+  if (await env.MEDIA.head(row.storageKey)) throw alreadyReceived();
+  const object = await env.MEDIA.put(row.storageKey, stream, {
+    httpMetadata: { contentType: row.contentType },
+    onlyIf: { etagDoesNotMatch: '*' },
+  });
+  if (!object) throw alreadyReceived();
   return { etag: object.httpEtag, size_bytes: object.size };
+}
+
+async function receivePart(
+  env: Bindings,
+  scope: ProfileScope,
+  row: SourceVideoSummary,
+  stream: ReadableStream<Uint8Array>,
+  size: number,
+  partNumber: number,
+): Promise<{ etag: string; size_bytes: number; part_number: number }> {
+  const claim = crypto.randomUUID();
+  const staleBefore = new Date(Date.now() - UPLOAD_PART_CLAIM_SECONDS * 1000).toISOString();
+  if (!(await claimUploadPart(scope, row.id, partNumber, claim, staleBefore))) {
+    throw conflict(`Part ${partNumber} was already received (or is being received); each part is sent once`);
+  }
+  let uploaded: R2UploadedPart;
+  try {
+    uploaded = await env.MEDIA.resumeMultipartUpload(row.storageKey, row.multipartUploadId!).uploadPart(
+      partNumber,
+      stream,
+    );
+  } catch (err) {
+    await releaseUploadPart(scope, row.id, partNumber, claim);
+    throw err;
+  }
+  if (!(await recordUploadPart(scope, row.id, claim, { partNumber, etag: uploaded.etag, sizeBytes: size }))) {
+    throw conflict(`Part ${partNumber} was received by another request meanwhile`);
+  }
+  return { etag: uploaded.etag, size_bytes: size, part_number: partNumber };
 }
 
 // ─── Completing and aborting ─────────────────────────────────────────────────────────────────
@@ -411,27 +455,33 @@ export async function leadingBytes(bucket: R2Bucket, key: string, length = SNIFF
   return new Uint8Array(await object.arrayBuffer());
 }
 
+/** The probe job of an uploaded video: pending_upload → processing in the same batch as the job row. */
+export function probeJob(
+  scope: ProfileScope,
+  videoId: string,
+  values: { fileSizeBytes: number; contentType: string },
+): JobSpec<'probe_source_video'> {
+  return {
+    type: 'probe_source_video',
+    input: { source_video_id: videoId },
+    options: {
+      resourceType: 'source_video',
+      resourceId: videoId,
+      step: 'Queued for probing',
+      alongside: () => [markProcessingStatement(scope, videoId, values)],
+    },
+  };
+}
+
 /** pending_upload → processing with its probe job, atomically. */
 export async function startProbe(
   env: Bindings,
   scope: ProfileScope,
   videoId: string,
   values: { fileSizeBytes: number; contentType: string },
-  options: { limitsChecked?: boolean } = {},
 ): Promise<JobRow> {
-  return enqueueJob(
-    scope,
-    env,
-    'probe_source_video',
-    { source_video_id: videoId },
-    {
-      limitsChecked: options.limitsChecked,
-      resourceType: 'source_video',
-      resourceId: videoId,
-      step: 'Queued for probing',
-      alongside: () => [markProcessingStatement(scope, videoId, values)],
-    },
-  );
+  const [job] = await enqueueJobs(scope, env, [probeJob(scope, videoId, values)]);
+  return job!;
 }
 
 export async function completeUpload(

@@ -16,21 +16,25 @@ export function decideRange(header: string | null | undefined, size: number): Ra
   if (!match) return { kind: 'full' };
   const [, first = '', last = ''] = match;
   if (first === '' && last === '') return { kind: 'full' };
+  // Digits past 2^53 are past the end of any object: a huge start cannot be satisfied, a huge
+  // last position or suffix means "to the end" / "all of it".
+  const position = (digits: string) => {
+    const n = Number(digits);
+    return Number.isSafeInteger(n) ? n : Number.POSITIVE_INFINITY;
+  };
   if (first === '') {
     // Suffix range: the last n bytes.
-    const n = Number(last);
-    if (!Number.isSafeInteger(n)) return { kind: 'full' };
+    const n = position(last);
     if (n === 0 || size === 0) return { kind: 'unsatisfiable' };
     const length = Math.min(n, size);
     return { kind: 'partial', offset: size - length, length };
   }
-  const start = Number(first);
-  if (!Number.isSafeInteger(start)) return { kind: 'full' };
-  let end = last === '' ? Math.max(start, size - 1) : Number(last);
-  if (!Number.isSafeInteger(end) || end < start) return { kind: 'full' };
+  const start = position(first);
+  const end = last === '' ? Number.POSITIVE_INFINITY : position(last);
+  if (end < start) return { kind: 'full' };
   if (start >= size) return { kind: 'unsatisfiable' };
-  end = Math.min(end, size - 1);
-  return { kind: 'partial', offset: start, length: end - start + 1 };
+  const stop = Math.min(end, size - 1);
+  return { kind: 'partial', offset: start, length: stop - start + 1 };
 }
 
 export function contentRange(offset: number, length: number, size: number): string {

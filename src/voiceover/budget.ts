@@ -17,11 +17,18 @@ export interface SpeechToCheck {
   label: string;
 }
 
-/** Validates every text and checks the budget for all of them together. */
-export async function checkVoiceovers(env: Bindings, scope: ProfileScope, speeches: SpeechToCheck[]): Promise<void> {
-  if (!speeches.length) return;
+/**
+ * Validates every text and checks the budget for all of them together; returns each one's cost
+ * estimate (for the job that will speak it: `enqueueJob`'s `estimatedCostUsd`).
+ */
+export async function checkVoiceovers(
+  env: Bindings,
+  scope: ProfileScope,
+  speeches: SpeechToCheck[],
+): Promise<number[]> {
+  if (!speeches.length) return [];
   const profile = await getScopeProfile(scope);
-  let estimate = 0;
+  const estimates: number[] = [];
   for (const speech of speeches) {
     const plan = planVoiceover(env, profile, speech.voice ?? undefined);
     const problem = voiceProblem(plan);
@@ -33,7 +40,11 @@ export async function checkVoiceovers(env: Bindings, scope: ProfileScope, speech
         `${speech.label}: the voice-over text has ${speech.text.trim().length} characters; ${plan.provider} takes at most ${plan.maxCharacters}`,
       );
     }
-    estimate += estimateVoiceoverCostUsd(env, plan, speech.text.trim());
+    estimates.push(estimateVoiceoverCostUsd(env, plan, speech.text.trim()));
   }
-  await assertWithinBudget(scope, estimate);
+  await assertWithinBudget(
+    scope,
+    estimates.reduce((a, b) => a + b, 0),
+  );
+  return estimates;
 }

@@ -16,7 +16,7 @@ import {
   WEBHOOK_RESPONSE_READ_BYTES,
   WEBHOOK_TIMEOUT_MS,
 } from '../core/limits.ts';
-import { OutboundUrlError } from '../core/outbound-url.ts';
+import { DnsUnavailableError, OutboundUrlError, checkOutboundTarget, outboundPolicy } from '../core/outbound-url.ts';
 import { createDb } from '../db/client.ts';
 import {
   type AttemptOutcome,
@@ -31,8 +31,6 @@ import {
 } from '../db/repos/webhooks.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { sendDeliveries } from './messages.ts';
-import { checkEndpointUrl } from './endpoint-url.ts';
-import { DnsUnavailableError } from './resolve.ts';
 import { retryBaseSeconds, retryDelaySeconds, withinRetryWindow } from './retry-schedule.ts';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './signature.ts';
 import { signingSecrets } from './secrets.ts';
@@ -69,7 +67,7 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
 async function post(env: Bindings, endpoint: WebhookEndpointRow, event: WebhookEventRow, delivery: WebhookDeliveryRow) {
   let url: URL;
   try {
-    url = await checkEndpointUrl(env, endpoint.url);
+    url = await checkOutboundTarget(endpoint.url, outboundPolicy(env));
   } catch (err) {
     if (err instanceof OutboundUrlError)
       return failure(`The endpoint URL ${err.message}; it is not called`, { permanent: true });

@@ -44,6 +44,25 @@ describe('bearer token checks', () => {
     expect(res.body.error.message).toMatch(/not valid yet/);
   });
 
+  it('rejects a token with an absurd or too long lifetime (24 h unless configured)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: { exp: number; iat?: number }) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(uniqueUserId());
+      jwt.setIssuer('cutroom-dev').setAudience('cutroom-api').setExpirationTime(claims.exp);
+      if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+      return jwt.sign(new TextEncoder().encode(env.JWT_SECRET!));
+    };
+    const absurd = await expect401(await sign({ exp: 1e20 }));
+    expect(absurd.body.error.message).toMatch(/lifetime/);
+    await expect401(await signToken({ sub: uniqueUserId(), expiresIn: 25 * 3600 }));
+    // Issued two days ago, still valid for an hour: lived 49 h.
+    await expect401(await sign({ iat: now - 48 * 3600, exp: now + 3600 }));
+    expect(
+      (await call(PROFILES, { token: await signToken({ sub: uniqueUserId(), expiresIn: 23 * 3600 }) })).status,
+    ).toBe(200);
+    expect((await call(PROFILES, { token: await sign({ exp: now + 3600 }) })).status).toBe(200);
+  });
+
   it('rejects a token without exp', async () => {
     await expect401(await signToken({ omitExp: true }));
   });

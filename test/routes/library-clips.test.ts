@@ -1,6 +1,11 @@
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { clips as clipsTable } from '../../src/db/schema.ts';
+import { purgeExpiredTrash } from '../../src/housekeeping/trash.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
-import { seedClips } from '../helpers/worker/seed.ts';
+import { scopeOf, seedClips } from '../helpers/worker/seed.ts';
 import { as, seedUser } from '../helpers/worker/tenants.ts';
 
 const LIB = '/api/v1/library';
@@ -72,6 +77,34 @@ describe('/api/v1/library/clips', () => {
       clip_id: clips[0],
     });
     expect((await api(`${LIB}/clips/${clips[0]}`)).status).toBe(404);
+  });
+
+  it('deletes clips kept in the trash past TRASH_RETENTION_DAYS, with their media, and keeps the rest', async () => {
+    const { user, api, project, clips } = await setup(3);
+    const scope = scopeOf(user);
+    for (const id of clips) await env.MEDIA.put(`${storageKeys.clipPrefix(scope, id)}raw.mp4`, new Uint8Array(16));
+    await api(`${LIB}/clips/bulk-delete`, { json: { clip_ids: [clips[0], clips[1]] } });
+    // clips[0] went to the trash 31 days ago, clips[1] a day ago; clips[2] was never deleted.
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    await scope.db
+      .update(clipsTable)
+      .set({ deletedAt: daysAgo(31) })
+      .where(eq(clipsTable.id, clips[0]!));
+    await scope.db
+      .update(clipsTable)
+      .set({ deletedAt: daysAgo(1) })
+      .where(eq(clipsTable.id, clips[1]!));
+
+    expect(await purgeExpiredTrash(env)).toBeGreaterThanOrEqual(1);
+    expect((await api(`${LIB}/clips/${clips[0]}`)).status).toBe(404);
+    expect((await api(`${LIB}/clips/${clips[1]}/restore`, { method: 'POST' })).status).toBe(200);
+    expect((await api(`${LIB}/clips/${clips[2]}`)).status).toBe(200);
+    expect((await api(`${LIB}/projects/${project}`)).body.variants_count).toBe(2);
+    const objects = async (id: string) =>
+      (await env.MEDIA.list({ prefix: storageKeys.clipPrefix(scope, id) })).objects.length;
+    await expect.poll(() => objects(clips[0]!), { timeout: 10_000 }).toBe(0);
+    expect(await objects(clips[1]!)).toBe(1);
+    expect(await objects(clips[2]!)).toBe(1);
   });
 
   it('upserts validated content and copies it between owned clips', async () => {

@@ -6,6 +6,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { getScopeProfile } from '../../src/db/repos/profiles.ts';
 import { openSecret } from '../../src/core/secret-box.ts';
+import { CONNECTION_TEST_FAILED } from '../../src/publishing/postiz-connection.ts';
+import { callWithEnv } from '../helpers/worker/api.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import {
   callWithoutDeploymentPostiz,
@@ -54,7 +56,7 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('postiz_connection_failed');
-    expect(bad.body.error.message).toContain('Invalid API key');
+    expect(bad.body.error.message).toBe(CONNECTION_TEST_FAILED);
     // Nothing saved: the deployment-wide connection still applies.
     expect((await api(`${P}/config`)).body).toMatchObject({ configured: true, source: 'deployment' });
 
@@ -110,6 +112,71 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
       const res = await api(`${P}/config`, { method: 'PUT', json: { api_url, api_key: newPostizKey() } });
       expect(res.status, api_url).toBe(400);
       expect(res.body.error.details[0].path).toBe('api_url');
+    }
+  });
+
+  it('refuses loopback, private and metadata URLs in production (400) without calling them', async () => {
+    const user = await seedUser('pz-ssrf');
+    const key = newPostizKey();
+    const port = new URL(fakeBase()).port;
+    const production = (api_url: string) =>
+      callWithEnv({ OUTBOUND_ALLOW_PRIVATE: 'false' }, `${P}/config`, {
+        method: 'PUT',
+        token: user.token,
+        profileId: user.profileId,
+        json: { api_url, api_key: key },
+      });
+    for (const api_url of [
+      fakeBase(),
+      `http://localhost:${port}`,
+      `https://2130706433:${port}`,
+      `https://0x7f.0.0.1:${port}`,
+      `https://[::ffff:127.0.0.1]:${port}`,
+      'https://[::1]',
+      'https://10.0.0.5/api',
+      'https://192.168.0.10',
+      'https://postiz.internal',
+      'http://169.254.169.254/latest/meta-data',
+      'https://metadata.google.internal/computeMetadata/v1',
+    ]) {
+      const res = await production(api_url);
+      expect(res.status, api_url).toBe(400);
+      expect(res.body.error.details, api_url).toEqual([{ path: 'api_url', message: expect.any(String) }]);
+    }
+    // The fake (on loopback) never heard from us, and nothing was saved.
+    expect(await postizFake.requests(key)).toEqual([]);
+    expect((await as(user)(`${P}/config`)).body.source).toBe('deployment');
+  });
+
+  it('answers every failed connection test alike, never with what the URL sent back', async () => {
+    const api = as(await seedUser('pz-oracle'));
+    const key = newPostizKey();
+    await postizFake.failNext({
+      api_key: key,
+      path: '/public/v1/is-connected',
+      status: 500,
+      body: { message: 'internal secret: db password hunter2' },
+    });
+    const attempts = [
+      // A server that answers, with a body we must not echo.
+      { api_url: fakeBase(), api_key: key },
+      // A closed port.
+      { api_url: 'http://127.0.0.1:9', api_key: key },
+      // An open port that is not Postiz (the fake's control API answers 404 there).
+      { api_url: `${new URL(fakeBase()).origin}/__fake`, api_key: key },
+      // A refused key.
+      { api_url: fakeBase(), api_key: 'wrong-key-0000' },
+    ];
+    const answers = [];
+    for (const json of attempts) answers.push(await api(`${P}/config`, { method: 'PUT', json }));
+    for (const res of answers) {
+      expect(res.status).toBe(422);
+      expect(res.body.error).toEqual({
+        code: 'postiz_connection_failed',
+        message: CONNECTION_TEST_FAILED,
+        request_id: expect.any(String),
+      });
+      expect(res.text).not.toContain('hunter2');
     }
   });
 

@@ -11,6 +11,8 @@ import { listJobs } from '../../src/db/repos/jobs.ts';
 import { recountProjects } from '../../src/db/repos/projects.ts';
 import { markExtractReady, recountSegmentUsage } from '../../src/db/repos/segments.ts';
 import { storageKeys } from '../../src/storage/keys.ts';
+import { MATCH_WORK_LIMIT } from '../../src/core/limits.ts';
+import { worstCaseMatchInput } from '../helpers/match-inputs.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { BASE as VIDEOS, callUrl, fakeMp4, markProbed, scopeOf, uploadVideo } from '../helpers/worker/source-videos.ts';
 import { type Tenant, as, seedUser } from '../helpers/worker/tenants.ts';
@@ -345,6 +347,19 @@ describe('segments: SRT matching', () => {
         })
       ).status,
     ).toBe(400);
+  });
+
+  it('answers the worst documented input with 422 saying what to reduce, at once, instead of stalling', async () => {
+    // A segment with 50 keywords of ~100 characters and a ~480 KB SRT of long cues: the plain matcher
+    // held the isolate for ~90 s on this; bounded, it stops within its work budget.
+    const t = await seedUser('srt-worst');
+    const { keywords, srt } = worstCaseMatchInput();
+    await createSegment(t, await readyVideo(t), { start_time: 0, end_time: 2, keywords });
+    const res = await as(t)(`${SEG}/match-srt`, { json: { srt_content: srt } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('too_much_work');
+    expect(res.body.error.message).toMatch(/50 distinct keyword\(s\).*send a shorter SRT/);
+    expect(res.body.error.details).toMatchObject({ keywords: 50, work_limit: MATCH_WORK_LIMIT });
   });
 });
 

@@ -19,6 +19,7 @@ import {
   requestUpload,
   sameBytes,
   scopeOf,
+  slowPut,
   uploadVideo,
 } from '../helpers/worker/source-videos.ts';
 
@@ -91,6 +92,24 @@ describe('POST /uploads (request an upload)', () => {
     ]);
     expect(last.body.next_from).toBeNull();
     expectNoKeys(page.body);
+  });
+});
+
+describe('POST /uploads with Idempotency-Key', () => {
+  it('answers a repeated request with the first upload and creates one video', async () => {
+    const t = await seedUser('sv-idem-json');
+    const json = { name: 'Clip', content_type: 'video/mp4', size_bytes: 1234 };
+    const headers = { 'Idempotency-Key': 'upload-1' };
+    const first = await as(t)(`${BASE}/uploads`, { json, headers });
+    expect(first.status).toBe(201);
+    const again = await as(t)(`${BASE}/uploads`, { json, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body.source_video.id).toBe(first.body.source_video.id);
+    expect((await as(t)(`${BASE}?limit=100`)).body).toHaveLength(1);
+    const changed = await as(t)(`${BASE}/uploads`, { json: { ...json, size_bytes: 99 }, headers });
+    expect(changed.status).toBe(422);
+    expect(changed.body.error.code).toBe('idempotency_mismatch');
   });
 });
 
@@ -167,6 +186,78 @@ describe('single PUT upload', () => {
   });
 });
 
+describe('uploads receive their bytes once (what was checked is what is served)', () => {
+  const text = new TextEncoder().encode('not a video, an hour long, whatever the row says '.repeat(200));
+
+  it('refuses a replay of a used upload URL (409) and keeps the first bytes', async () => {
+    const t = await seedUser('sv-once');
+    const bytes = fakeMp4(text.length, 1);
+    const { id, body } = await requestUpload(t, { size_bytes: bytes.length });
+    expect((await putBytes(body.upload.upload_url, bytes, 'video/mp4')).status).toBe(200);
+    const replay = await putBytes(body.upload.upload_url, text, 'video/mp4');
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.message).toMatch(/already received its bytes/);
+    // A fresh URL for the same upload is no way around it.
+    const fresh = (await as(t)(`${BASE}/${id}/upload`)).body.upload.upload_url;
+    expect((await putBytes(fresh, text, 'video/mp4')).status).toBe(409);
+    const done = await as(t)(`${BASE}/${id}/complete`, { method: 'POST' });
+    expect(done.status).toBe(202);
+    expect((await callUrl(done.body.stream_url)).bytes).toEqual(bytes);
+  });
+
+  it('refuses a second PUT started before complete and finished after it: the probed bytes stay', async () => {
+    const t = await seedUser('sv-race');
+    const bytes = fakeMp4(text.length, 2);
+    const { id, body } = await requestUpload(t, { size_bytes: bytes.length });
+    // The swap: a second PUT is already writing when the first one lands and the upload completes.
+    const swap = await slowPut(body.upload.upload_url, text, 'video/mp4');
+    expect((await putBytes(body.upload.upload_url, bytes, 'video/mp4')).status).toBe(200);
+    const done = await as(t)(`${BASE}/${id}/complete`, { method: 'POST' });
+    expect(done.status).toBe(202);
+    const late = await swap.finish();
+    expect(late.status).toBe(409);
+    const served = await callUrl(done.body.stream_url);
+    expect(served.bytes).toEqual(bytes);
+    expect(served.headers.get('Content-Type')).toBe('video/mp4');
+    expect((await objectOf(t, id))?.size).toBe(bytes.length);
+  });
+
+  it('takes each multipart part once: a concurrent or replayed PUT of a part is 409, and the assembled file is the first', async () => {
+    const t = await seedUser('sv-parts');
+    const bytes = fakeMp4(6 * MiB, 4);
+    const { id } = await requestUpload(t, { size_bytes: bytes.length, multipart: true, part_size_bytes: 5 * MiB });
+    const parts = (await as(t)(`${BASE}/${id}/upload/parts`)).body.parts as { url: string; size_bytes: number }[];
+    const other = new Uint8Array(5 * MiB).fill(7);
+    const first = await slowPut(parts[0]!.url, bytes.subarray(0, 5 * MiB), 'application/octet-stream');
+    const concurrent = await putBytes(parts[0]!.url, other);
+    expect(concurrent.status).toBe(409);
+    expect(concurrent.body.error.message).toMatch(/Part 1 was already received \(or is being received\)/);
+    // While part 1 is still arriving it is not received: completing is refused.
+    expect((await as(t)(`${BASE}/${id}/upload`)).body.received_parts).toEqual([]);
+    expect((await first.finish()).status).toBe(200);
+    expect((await putBytes(parts[0]!.url, other)).status).toBe(409);
+    expect((await putBytes(parts[1]!.url, bytes.subarray(5 * MiB))).status).toBe(200);
+    const done = await as(t)(`${BASE}/${id}/complete`, { method: 'POST' });
+    expect(done.status).toBe(202);
+    expect(sameBytes((await callUrl(done.body.stream_url)).bytes, bytes)).toBe(true);
+  });
+
+  it('gives a part back when its body breaks, so the client can send it again', async () => {
+    const t = await seedUser('sv-retry');
+    const bytes = fakeMp4(6 * MiB, 5);
+    const { id } = await requestUpload(t, { size_bytes: bytes.length, multipart: true, part_size_bytes: 5 * MiB });
+    const parts = (await as(t)(`${BASE}/${id}/upload/parts`)).body.parts as { url: string }[];
+    const { readable, writable } = new FixedLengthStream(5 * MiB);
+    const writer = writable.getWriter();
+    const broken = callUrl(parts[0]!.url, { method: 'PUT', body: readable });
+    await writer.write(bytes.subarray(0, 1024));
+    await writer.abort(new Error('connection lost'));
+    expect((await broken).status).toBeGreaterThanOrEqual(400);
+    expect((await putBytes(parts[0]!.url, bytes.subarray(0, 5 * MiB))).status).toBe(200);
+    expect((await as(t)(`${BASE}/${id}/upload`)).body.received_parts).toEqual([1]);
+  });
+});
+
 describe('multipart upload', () => {
   async function multipart(t: Tenant, bytes: Uint8Array) {
     const { id, body } = await requestUpload(t, {
@@ -235,16 +326,43 @@ describe('POST / (form upload, original API)', () => {
     }
     return fd;
   }
-  const post = async (t: Tenant, body: FormData) => {
+  const post = async (t: Tenant, body: FormData, headers: Record<string, string> = {}) => {
     // Serialise like a browser does, so the request has a Content-Length.
     const req = new Request('http://x/', { method: 'POST', body });
     const bytes = new Uint8Array(await req.arrayBuffer());
     return as(t)(`${BASE}`, {
       method: 'POST',
       body: bytes,
-      headers: { 'Content-Type': req.headers.get('Content-Type')! },
+      headers: { 'Content-Type': req.headers.get('Content-Type')!, ...headers },
     });
   };
+
+  it('honours Idempotency-Key: a repeated post answers the first video and stores nothing more', async () => {
+    const t = await seedUser('sv-idem');
+    const bytes = fakeMp4(50_000, 12);
+    const body = () =>
+      form([
+        ['name', 'Once'],
+        ['video', new Blob([bytes], { type: 'video/mp4' }), 'once.mp4'],
+      ]);
+    const key = { 'Idempotency-Key': 'form-upload-1' };
+    const first = await post(t, body(), key);
+    expect(first.status).toBe(201);
+    const again = await post(t, body(), key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect((await as(t)(`${BASE}?limit=100`)).body.map((v: any) => v.id)).toEqual([first.body.id]);
+    const objects = await env.MEDIA.list({ prefix: `p/${t.profileId}/videos/` });
+    expect(objects.objects.filter((o) => o.key.endsWith('/source'))).toHaveLength(1);
+    // The same key with other bytes is a different request.
+    const other = form([
+      ['name', 'Once'],
+      ['video', new Blob([fakeMp4(50_000, 13)], { type: 'video/mp4' }), 'once.mp4'],
+    ]);
+    expect((await post(t, other, key)).status).toBe(422);
+    expect((await as(t)(`${BASE}?limit=100`)).body).toHaveLength(1);
+  });
 
   it('streams a multi-part-sized file into storage and starts the probe (fields in any order)', async () => {
     const t = await seedUser('sv');

@@ -34,6 +34,13 @@ describe('decideRange', () => {
     expect(decideRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
   });
 
+  it('reads positions beyond 2^53 as past the end, not as no range at all', () => {
+    expect(decideRange('bytes=9007199254740993-', size)).toEqual({ kind: 'unsatisfiable' });
+    expect(decideRange('bytes=99999999999999999999-99999999999999999999', size)).toEqual({ kind: 'unsatisfiable' });
+    expect(decideRange('bytes=10-99999999999999999999', size)).toEqual({ kind: 'partial', offset: 10, length: 990 });
+    expect(decideRange('bytes=-99999999999999999999', size)).toEqual({ kind: 'partial', offset: 0, length: 1000 });
+  });
+
   it('formats Content-Range', () => {
     expect(contentRange(10, 10, 1000)).toBe('bytes 10-19/1000');
   });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { matchKeywords, matchScore, normalizeText, similarity } from '../../src/library/keyword-matcher.ts';
+import {
+  MatchBudget,
+  MatchWorkExceeded,
+  matchKeywords,
+  matchScore,
+  normalizeText,
+  similarity,
+} from '../../src/library/keyword-matcher.ts';
+import { MATCH_WORK_LIMIT } from '../../src/core/limits.ts';
 import { parseSrt } from '../../src/core/srt.ts';
+import { ordinaryMatchInput, seeded, srtOf, worstCaseMatchInput } from '../helpers/match-inputs.ts';
+import { referenceMatchKeywords, referenceSimilarity } from '../helpers/reference-keyword-matcher.ts';
 
 describe('keyword matching', () => {
   it('folds diacritics and strips punctuation', () => {
@@ -70,5 +80,90 @@ describe('keyword matching', () => {
       0.769,
     ]);
     expect(matchKeywords(cues, [{ segment_id: 's', keywords: ['sunset'] }], 0.8)).toEqual([]);
+  });
+
+  it('gives exactly what the plain algorithm gives (random inputs, every confidence)', () => {
+    const random = seeded(7);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    const words = ['decant', 'décanter', 'parfum', 'vară', 'running', 'shoes', 'sunrise', 'sunset', 'market', 'we'];
+    const noisy = (w: string) => {
+      const r = random();
+      if (r < 0.2) return w.slice(1);
+      if (r < 0.4) return `${w}${pick(['s', 'ing', 'ed'])}`;
+      if (r < 0.5) return `re${w}`;
+      if (r < 0.6) return w.replace(/[aeiou]/, pick(['a', 'e', 'x']));
+      return w;
+    };
+    for (let round = 0; round < 60; round++) {
+      const texts = Array.from({ length: 6 }, () =>
+        Array.from({ length: 1 + Math.floor(random() * 9) }, () => noisy(pick(words)))
+          .join(pick([' ', ', ', ' - ', '! ']))
+          .concat(pick(['', '.', '?'])),
+      );
+      const cues = parseSrt(srtOf(texts)).cues;
+      const sources = [
+        { segment_id: 'a', keywords: Array.from({ length: 4 }, () => noisy(pick(words))) },
+        { segment_id: 'b', keywords: [`${pick(words)} ${noisy(pick(words))}`, pick(words).toUpperCase(), '!!'] },
+      ];
+      for (const confidence of [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1]) {
+        expect(matchKeywords(cues, sources, confidence)).toEqual(referenceMatchKeywords(cues, sources, confidence));
+      }
+    }
+  });
+
+  it('computes the same similarity ratio as the plain recursion', () => {
+    const random = seeded(11);
+    const word = (n: number) => Array.from({ length: n }, () => 'abcdeé'[Math.floor(random() * 6)]).join('');
+    for (let i = 0; i < 500; i++) {
+      const a = word(Math.floor(random() * 30));
+      const b = word(Math.floor(random() * 30));
+      expect(similarity(a, b)).toBe(referenceSimilarity(a, b));
+    }
+  });
+
+  it('agrees with the plain algorithm on an ordinary request, with the work far under the budget', () => {
+    const { keywords, srt } = ordinaryMatchInput(100, 300);
+    const cues = parseSrt(srt).cues;
+    const sources = [{ segment_id: 's', keywords }];
+    const budget = new MatchBudget();
+    expect(matchKeywords(cues, sources, 0.5, { budget })).toEqual(referenceMatchKeywords(cues, sources, 0.5));
+    expect(budget.spent).toBeLessThan(MATCH_WORK_LIMIT / 10);
+  });
+
+  it('fits an hour of subtitles against 500 keywords in the budget', () => {
+    const { keywords, srt } = ordinaryMatchInput(500, 1800);
+    const budget = new MatchBudget();
+    const matches = matchKeywords(parseSrt(srt).cues, [{ segment_id: 's', keywords }], 0.7, { budget });
+    expect(matches.length).toBeGreaterThan(0);
+    expect(budget.spent).toBeLessThanOrEqual(MATCH_WORK_LIMIT);
+  });
+
+  it('stops the worst input within its work budget instead of running for minutes', () => {
+    // 50 keywords of ~100 characters against ~480 KB of long cues: the plain matcher needs about
+    // 30 billion similarity cells for this (bench/match-srt.ts); the bounded one stops at the limit.
+    const { keywords, srt } = worstCaseMatchInput();
+    const cues = parseSrt(srt).cues;
+    const budget = new MatchBudget();
+    let refused: unknown;
+    try {
+      matchKeywords(cues, [{ segment_id: 's', keywords }], 0.5, { budget });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(MatchWorkExceeded);
+    expect(budget.spent).toBeLessThanOrEqual(MATCH_WORK_LIMIT);
+    expect(budget.spent).toBeGreaterThan(MATCH_WORK_LIMIT * 0.9);
+    // The cheap bounds keep most windows from the quadratic ratio even here.
+    expect(budget.ratios).toBeLessThan(10_000);
+  });
+
+  it('refuses at once, doing no work, an input whose plain scan alone is over the budget', () => {
+    const { srt } = worstCaseMatchInput();
+    const keywords = Array.from({ length: 2500 }, (_, i) => `keyword number ${i}`);
+    const budget = new MatchBudget();
+    expect(() => matchKeywords(parseSrt(srt).cues, [{ segment_id: 's', keywords }], 0.5, { budget })).toThrow(
+      MatchWorkExceeded,
+    );
+    expect(budget.spent).toBe(0);
   });
 });

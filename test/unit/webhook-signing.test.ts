@@ -1,10 +1,8 @@
 /**
  * Webhook signatures (src/webhooks/signature.ts) against an independently computed HMAC, the retry
- * schedule, and the DNS check with a stub resolver.
+ * schedule.
  */
 import { describe, expect, it } from 'vitest';
-import { outboundPolicy } from '../../src/core/outbound-url.ts';
-import { checkResolvedHost, DnsUnavailableError } from '../../src/webhooks/resolve.ts';
 import { retryDelaySeconds, withinRetryWindow } from '../../src/webhooks/retry-schedule.ts';
 import { signWebhook, verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 
@@ -48,42 +46,5 @@ describe('webhook retries', () => {
     }
     expect(elapsed).toBeGreaterThanOrEqual(24 * 3600);
     expect(attempt).toBe(11);
-  });
-});
-
-describe('DNS check of endpoint names', () => {
-  const answers: Record<string, { Status: number; Answer?: { type: number; data: string }[] }> = {
-    'good.example/A': {
-      Status: 0,
-      Answer: [
-        { type: 5, data: 'cdn.example.' },
-        { type: 1, data: '93.184.216.34' },
-      ],
-    },
-    'good.example/AAAA': { Status: 0, Answer: [] },
-    'rebind.example/A': { Status: 0, Answer: [{ type: 1, data: '93.184.216.34' }] },
-    'rebind.example/AAAA': { Status: 0, Answer: [{ type: 28, data: 'fd00::5' }] },
-    'gone.example/A': { Status: 3 },
-    'gone.example/AAAA': { Status: 3 },
-  };
-  const resolver: typeof fetch = async (input) => {
-    const url = new URL(String(input));
-    const key = `${url.searchParams.get('name')}/${url.searchParams.get('type')}`;
-    return Response.json(answers[key] ?? { Status: 2 });
-  };
-  const production = outboundPolicy({});
-  const check = (host: string, policy = production) =>
-    checkResolvedHost(new URL(`https://${host}/hook`), policy, 'https://dns.test/dns-query', resolver);
-
-  it('passes names whose every address is public, refuses any private one', async () => {
-    await expect(check('good.example')).resolves.toBeUndefined();
-    await expect(check('rebind.example')).rejects.toThrow(/resolves to/);
-    await expect(check('gone.example')).rejects.toThrow(/does not resolve/);
-    await expect(check('broken.example')).rejects.toBeInstanceOf(DnsUnavailableError);
-  });
-
-  it('is skipped for IP literals and where private targets are allowed', async () => {
-    await expect(check('93.184.216.34')).resolves.toBeUndefined();
-    await expect(check('rebind.example', outboundPolicy({ OUTBOUND_ALLOW_PRIVATE: 'true' }))).resolves.toBeUndefined();
   });
 });

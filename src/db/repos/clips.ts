@@ -1,6 +1,7 @@
 /** Clips (generated variants) and their content, profile-scoped. */
 import { and, asc, desc, eq, inArray, isNotNull, like, lt, sql } from 'drizzle-orm';
 import { newId } from '../../core/ids.ts';
+import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import {
   type SubtitleSettings,
@@ -160,6 +161,16 @@ export async function purgeClip(scope: ProfileScope, id: string): Promise<ClipRo
     .where(owned(clips, scope, eq(clips.id, id)))
     .returning();
   return row;
+}
+
+/** Profiles with clips soft-deleted before `cutoffIso` (system-wide, for the trash retention). */
+export async function profilesWithTrashBefore(db: Database, cutoffIso: string, limit = 100): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ profileId: clips.profileId })
+    .from(clips)
+    .where(and(eq(clips.isDeleted, true), isNotNull(clips.deletedAt), lt(clips.deletedAt, cutoffIso)))
+    .limit(limit);
+  return rows.map((r) => r.profileId);
 }
 
 /** Clips soft-deleted before `cutoffIso`, for the trash purge. */

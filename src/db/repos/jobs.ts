@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
-import { jobs, type JobStatus } from '../schema.ts';
+import { apiCosts, jobs, type JobStatus } from '../schema.ts';
 import { type ProfileScope, owned, scopeForVerifiedProfile, stamped } from '../scope.ts';
 import { withEvents } from './webhook-events.ts';
 
@@ -23,13 +23,79 @@ export interface NewJob {
   resourceType?: string;
   resourceId?: string;
   step?: string;
+  estimatedCostUsd?: number;
 }
 
-export function insertJobStatement(scope: ProfileScope, job: NewJob) {
+/** The profile's job limits, checked in the same statement that inserts a job. */
+export interface JobAdmission {
+  maxActive: number;
+  /** Processing seconds allowed since `sinceIso` (the start of the UTC day). */
+  maxProcessingSeconds: number;
+  sinceIso: string;
+  /** Slots that must stay free after this job (e.g. for the job a bulk request creates next). */
+  reserve?: number;
+  /**
+   * The monthly budget (USD) a job with a cost estimate must fit: billed this month (since
+   * `monthStartIso`) + the estimates of active jobs + this estimate.
+   */
+  budget?: { monthlyUsd: number; monthStartIso: string };
+}
+
+/** The messages of the triggers (migrations/0004_job_admission.sql) that abort a refused insert. */
+const JOB_LIMIT_REACHED = 'job_limit_reached';
+const JOB_BUDGET_EXCEEDED = 'job_budget_exceeded';
+
+const activeIn = (scope: ProfileScope) =>
+  sql`${jobs.profileId} = ${scope.profileId} AND ${jobs.status} IN ('pending', 'running')`;
+
+/**
+ * Inserts a job. With `admission`, the limits (and the budget, for a job with a cost estimate) are
+ * checked by the INSERT itself: the row's status is computed from the profile's current counts,
+ * and a refused row aborts the statement and its whole batch (trigger), so concurrent requests can
+ * never get past a limit between a check and an insert.
+ */
+export function insertJobStatement(scope: ProfileScope, job: NewJob, admission?: JobAdmission) {
+  const estimate = job.estimatedCostUsd ?? 0;
+  const budget = admission?.budget && estimate > 0 ? admission.budget : undefined;
+  const status = admission
+    ? sql<JobStatus>`CASE
+        WHEN (SELECT count(*) FROM ${jobs} WHERE ${activeIn(scope)}) + ${1 + (admission.reserve ?? 0)} > ${admission.maxActive}
+          OR (SELECT coalesce(sum(${jobs.processingSeconds}), 0) FROM ${jobs} WHERE ${jobs.profileId} = ${scope.profileId}
+                AND ${jobs.createdAt} >= ${admission.sinceIso}) >= ${admission.maxProcessingSeconds}
+        THEN 'refused'
+        ${
+          budget
+            ? sql`WHEN (SELECT coalesce(sum(${apiCosts.costUsd}), 0) FROM ${apiCosts} WHERE ${apiCosts.profileId} = ${scope.profileId}
+                    AND ${apiCosts.createdAt} >= ${budget.monthStartIso})
+                  + (SELECT coalesce(sum(${jobs.estimatedCostUsd}), 0) FROM ${jobs} WHERE ${activeIn(scope)})
+                  + ${estimate} > ${budget.monthlyUsd}
+                THEN 'over_budget'`
+            : sql``
+        }
+        ELSE 'pending' END`
+    : undefined;
   return scope.db
     .insert(jobs)
-    .values(stamped(scope, { ...job, step: job.step ?? 'Queued' }))
+    .values(stamped(scope, { ...job, step: job.step ?? 'Queued', ...(status ? { status } : {}) }))
     .returning();
+}
+
+/** Why a failed insert (or batch) was refused by its admission check, if it was. */
+export function jobRefusal(err: unknown): 'limit' | 'budget' | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message.includes(JOB_LIMIT_REACHED)) return 'limit';
+    if (e.message.includes(JOB_BUDGET_EXCEEDED)) return 'budget';
+  }
+  return null;
+}
+
+/** What the profile's active jobs are estimated to bill (held against the monthly budget). */
+export async function reservedCostUsd(scope: ProfileScope): Promise<number> {
+  const [row] = await scope.db
+    .select({ s: sql<number>`coalesce(sum(${jobs.estimatedCostUsd}), 0)` })
+    .from(jobs)
+    .where(activeIn(scope));
+  return row?.s ?? 0;
 }
 
 export function getJob(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
@@ -111,6 +177,11 @@ export async function countActiveJobs(scope: ProfileScope): Promise<number> {
     .from(jobs)
     .where(owned(jobs, scope, inArray(jobs.status, ACTIVE_STATUSES)));
   return row?.n ?? 0;
+}
+
+/** Removes job rows that were inserted but whose messages could not be sent. */
+export async function deleteJobRows(scope: ProfileScope, ids: string[]) {
+  if (ids.length) await scope.db.delete(jobs).where(owned(jobs, scope, inArray(jobs.id, ids)));
 }
 
 export async function processingSecondsSince(scope: ProfileScope, sinceIso: string): Promise<number> {

@@ -165,13 +165,15 @@ export async function ownedSegmentIds(scope: ProfileScope, ids: string[]): Promi
   return found;
 }
 
-/** Every segment of the profile that has keywords (id and keywords only), for SRT matching. */
+/** The profile's segments that have keywords (id and keywords only), for SRT matching: at most `limit`. */
 export async function keywordSources(
   scope: ProfileScope,
+  limit: number,
 ): Promise<{ id: string; sourceVideoId: string; keywords: string[] }[]> {
   const out: { id: string; sourceVideoId: string; keywords: string[] }[] = [];
   let after: string | undefined;
   for (;;) {
+    const page = Math.min(1000, limit - out.length);
     const rows = await scope.db
       .select({ id: segments.id, sourceVideoId: segments.sourceVideoId, keywords: segments.keywords })
       .from(segments)
@@ -184,9 +186,9 @@ export async function keywordSources(
         ),
       )
       .orderBy(asc(segments.id))
-      .limit(1000);
+      .limit(page);
     out.push(...rows);
-    if (rows.length < 1000) return out;
+    if (rows.length < page || out.length >= limit) return out;
     after = rows[rows.length - 1]!.id;
   }
 }

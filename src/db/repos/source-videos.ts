@@ -3,7 +3,7 @@
  * pending_upload → processing → ready | failed; every transition is guarded by the status it
  * leaves, so a late or repeated call (redelivered job, double "complete") changes nothing.
  */
-import { and, desc, eq, getTableColumns, inArray, isNotNull, lt } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SourceVideoStatus, segments, sourceVideos, uploadParts } from '../schema.ts';
@@ -214,24 +214,64 @@ export async function deleteSourceVideoRows(scope: ProfileScope, id: string): Pr
 
 // ─── Multipart upload parts ──────────────────────────────────────────────────────────────────
 
-/** Records (or replaces, on a re-sent part) a part that R2 accepted. */
+/**
+ * Each part is received once. A PUT first claims its part number (a row with no etag yet, holding
+ * the claim token); a second PUT of the same part finds the claim and is refused. A claim left by
+ * a request that died mid-body can be taken over once it is older than `staleBeforeIso`.
+ * Returns whether this claim holds the part.
+ */
+export async function claimUploadPart(
+  scope: ProfileScope,
+  videoId: string,
+  partNumber: number,
+  claim: string,
+  staleBeforeIso: string,
+): Promise<boolean> {
+  const rows = await scope.db
+    .insert(uploadParts)
+    .values(stamped(scope, { sourceVideoId: videoId, partNumber, etag: '', sizeBytes: 0, claim }))
+    .onConflictDoUpdate({
+      target: [uploadParts.sourceVideoId, uploadParts.partNumber],
+      set: { claim, createdAt: now() },
+      setWhere: and(eq(uploadParts.etag, ''), lt(uploadParts.createdAt, staleBeforeIso)),
+    })
+    .returning({ claim: uploadParts.claim });
+  return rows[0]?.claim === claim;
+}
+
+/** Records the part R2 accepted under this claim; false when the claim was taken over meanwhile. */
 export async function recordUploadPart(
   scope: ProfileScope,
   videoId: string,
+  claim: string,
   part: { partNumber: number; etag: string; sizeBytes: number },
-) {
-  await scope.db
-    .insert(uploadParts)
-    .values(stamped(scope, { sourceVideoId: videoId, ...part }))
-    .onConflictDoUpdate({
-      target: [uploadParts.sourceVideoId, uploadParts.partNumber],
-      set: { etag: part.etag, sizeBytes: part.sizeBytes, createdAt: now() },
-    });
+): Promise<boolean> {
+  const rows = await scope.db
+    .update(uploadParts)
+    .set({ etag: part.etag, sizeBytes: part.sizeBytes, claim: null, createdAt: now() })
+    .where(partClaimed(scope, videoId, part.partNumber, claim))
+    .returning({ partNumber: uploadParts.partNumber });
+  return rows.length === 1;
 }
 
+/** Gives a part back after its bytes did not arrive, so the client can send it again. */
+export async function releaseUploadPart(scope: ProfileScope, videoId: string, partNumber: number, claim: string) {
+  await scope.db.delete(uploadParts).where(partClaimed(scope, videoId, partNumber, claim));
+}
+
+const partClaimed = (scope: ProfileScope, videoId: string, partNumber: number, claim: string) =>
+  owned(
+    uploadParts,
+    scope,
+    eq(uploadParts.sourceVideoId, videoId),
+    eq(uploadParts.partNumber, partNumber),
+    eq(uploadParts.claim, claim),
+  );
+
+/** The parts received (claims still receiving their bytes are not parts yet). */
 export function listUploadParts(scope: ProfileScope, videoId: string): Promise<UploadPartRow[]> {
   return scope.db.query.uploadParts.findMany({
-    where: owned(uploadParts, scope, eq(uploadParts.sourceVideoId, videoId)),
+    where: owned(uploadParts, scope, eq(uploadParts.sourceVideoId, videoId), isNull(uploadParts.claim)),
     orderBy: uploadParts.partNumber,
   });
 }

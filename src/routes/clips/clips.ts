@@ -12,12 +12,13 @@ import { ownedClip } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { ClipResponse, ContentResponse, tags, toClipResponse, toContentResponse } from './presenter.ts';
+import { nameField } from '../../core/names.ts';
 
 const ClipIdParam = idParam('clip_id', 'clip');
 
 const ClipUpdate = z
   .object({
-    variant_name: z.string().trim().min(1).max(200).nullable().optional(),
+    variant_name: nameField(200).nullable().optional(),
     is_selected: z.boolean().optional(),
     postiz_status: z.enum(postizStatuses).optional(),
     postiz_post_id: z.string().max(200).nullable().optional(),

@@ -12,6 +12,7 @@ import { insertExportStatement } from '../../db/repos/exports.ts';
 import { findActiveJob } from '../../db/repos/jobs.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import type { TenantContext } from '../../http/context.ts';
+import { readFieldsForm } from '../../http/form-fields.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
 import {
   budgetResponse,
@@ -25,7 +26,7 @@ import {
 import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
 import { idParam, routingPath } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { checkJobLimits, enqueueJob } from '../../jobs/producer.ts';
+import { type JobSpec, checkJobLimits, enqueueJobs } from '../../jobs/producer.ts';
 import { type SpeechToCheck, checkVoiceovers } from '../../voiceover/budget.ts';
 import { JobResponse, toJobResponse } from '../jobs/presenter.ts';
 import { requireVideo } from './clip-video.ts';
@@ -74,7 +75,7 @@ async function readPresetName(c: TenantContext): Promise<string> {
       throw new ApiError(400, 'bad_request', 'The request body is not valid JSON');
     }
   } else if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
-    raw = await c.req.parseBody();
+    raw = await readFieldsForm(c);
   }
   const fromQuery = c.req.query('preset_name');
   const parsed = RenderBody.safeParse({ ...(fromQuery !== undefined ? { preset_name: fromQuery } : {}), ...raw });
@@ -92,38 +93,45 @@ async function requireNoActiveRender(scope: ProfileScope, clipIds: string[]) {
   }
 }
 
-/** Renders that will have to synthesise speech (text without a cached voice-over): checked before queueing. */
-async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]) {
+/**
+ * Renders that will have to synthesise speech (text without a cached voice-over): checked before
+ * queueing. Returns each clip's speech cost estimate (0 when it has nothing to synthesise).
+ */
+async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]): Promise<Map<string, number>> {
   const scope = c.get('scope');
-  const speeches: SpeechToCheck[] = [];
+  const speeches: (SpeechToCheck & { clipId: string })[] = [];
   for (const clip of clips) {
     const content = await getClipContent(scope, clip.id);
     if (content?.ttsText?.trim() && !content.ttsAudioKey)
-      speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}` });
+      speeches.push({ text: content.ttsText, voice: content.ttsVoiceId, label: `Clip ${clip.id}`, clipId: clip.id });
   }
-  await checkVoiceovers(c.env, scope, speeches);
+  const estimates = await checkVoiceovers(c.env, scope, speeches);
+  return new Map(speeches.map((s, i) => [s.clipId, estimates[i]!]));
 }
 
-async function queueRender(c: TenantContext, clip: ClipRow, preset: ExportPresetRow, limitsChecked: boolean) {
-  const scope = c.get('scope');
+/** The render job of one clip: the clip marked processing and its export row, with the job row. */
+function renderJob(
+  scope: ProfileScope,
+  clip: ClipRow,
+  preset: ExportPresetRow,
+  estimatedCostUsd = 0,
+): JobSpec<'render_clip'> & { exportId: string } {
   const exportId = newId('export');
-  const job = await enqueueJob(
-    scope,
-    c.env,
-    'render_clip',
-    { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
-    {
+  return {
+    exportId,
+    type: 'render_clip',
+    input: { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
+    options: {
       resourceType: 'clip',
       resourceId: clip.id,
       step: `Queued for render (${preset.name})`,
-      limitsChecked,
+      estimatedCostUsd,
       alongside: (jobId) => [
         updateClipStatement(scope, clip.id, { finalStatus: 'processing', finalError: null }),
         insertExportStatement(scope, { id: exportId, clipId: clip.id, presetId: preset.id, jobId }),
       ],
     },
-  );
-  return { job, exportId };
+  };
 }
 
 export function clipRenderRoutes() {
@@ -139,8 +147,10 @@ export function clipRenderRoutes() {
       requireVideo(clip);
       const preset = await presetNamed(c, presetName);
       await requireNoActiveRender(scope, [clip.id]);
-      await checkRenderSpeech(c, [clip]);
-      const { job, exportId } = await queueRender(c, clip, preset, false);
+      const speechCost = await checkRenderSpeech(c, [clip]);
+      const render = renderJob(scope, clip, preset, speechCost.get(clip.id));
+      const [job] = await enqueueJobs(scope, c.env, [render]);
+      const exportId = render.exportId;
       return {
         status: 202,
         body: {
@@ -148,9 +158,9 @@ export function clipRenderRoutes() {
           clip_id: clip.id,
           preset: preset.name,
           message: `Rendering with ${preset.displayName}`,
-          job_id: job.id,
+          job_id: job!.id,
           export_id: exportId,
-          job: toJobResponse(job),
+          job: toJobResponse(job!),
         },
       };
     });
@@ -222,13 +232,15 @@ export function clipRenderRoutes() {
         for (const clip of clips) requireVideo(clip);
         const preset = await presetNamed(c, presetName);
         await requireNoActiveRender(scope, ids);
-        await checkRenderSpeech(c, clips);
+        const speechCost = await checkRenderSpeech(c, clips);
         await checkJobLimits(scope, c.env, clips.length);
-        const renders: { clip_id: string; job_id: string; export_id: string }[] = [];
-        for (const clip of clips) {
-          const { job, exportId } = await queueRender(c, clip, preset, true);
-          renders.push({ clip_id: clip.id, job_id: job.id, export_id: exportId });
-        }
+        const specs = clips.map((clip) => renderJob(scope, clip, preset, speechCost.get(clip.id)));
+        const jobs = await enqueueJobs(scope, c.env, specs);
+        const renders = clips.map((clip, i) => ({
+          clip_id: clip.id,
+          job_id: jobs[i]!.id,
+          export_id: specs[i]!.exportId,
+        }));
         return {
           status: 202,
           body: {

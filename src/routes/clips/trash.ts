@@ -3,25 +3,17 @@
  * active profile: any unknown id in a bulk request makes it 404 and nothing changes.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Bindings } from '../../core/env.ts';
-import { purgeClip, setClipsDeleted } from '../../db/repos/clips.ts';
+import { setClipsDeleted } from '../../db/repos/clips.ts';
 import { recountProjects } from '../../db/repos/projects.ts';
 import { recountSegmentUsage } from '../../db/repos/segments.ts';
-import type { ProfileScope } from '../../db/scope.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { enqueueSystemTask } from '../../jobs/producer.ts';
-import { storageKeys } from '../../storage/keys.ts';
+import { purgeClips } from '../../library/clip-trash.ts';
 import { ClipIds, ClipResponse, tags, toClipResponse } from './presenter.ts';
 
 const ClipIdParam = idParam('clip_id', 'clip');
-
-async function purgeObjects(env: Bindings, scope: ProfileScope, clipIds: string[]) {
-  for (const id of clipIds)
-    await enqueueSystemTask(env, { task: 'purge_prefix', prefix: storageKeys.clipPrefix(scope, id) });
-}
 
 export function clipTrashRoutes() {
   const app = createTenantRouter();
@@ -33,7 +25,8 @@ export function clipTrashRoutes() {
       tags,
       security,
       summary: 'Move a clip to the trash',
-      description: 'Soft delete: restorable with `/restore`; `/purge` removes it and its media for good.',
+      description:
+        'Soft delete: restorable with `/restore` for `TRASH_RETENTION_DAYS` (30 by default); then, or at once with `/purge`, the clip and its media are removed for good.',
       request: { params: ClipIdParam },
       responses: {
         200: jsonContent(z.object({ status: z.literal('deleted'), clip_id: z.string() }), 'In the trash'),
@@ -89,10 +82,7 @@ export function clipTrashRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
-      await purgeClip(scope, clip.id);
-      await recountProjects(scope, [clip.projectId]);
-      await recountSegmentUsage(scope, clip.segmentIds);
-      await purgeObjects(c.env, scope, [clip.id]);
+      await purgeClips(c.env, scope, [clip]);
       return c.json({ status: 'purged' as const, clip_id: clip.id }, 200);
     },
   );

@@ -4,6 +4,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
+import { parseSrt } from '../../core/srt.ts';
+import { assertMatchWorkFits } from '../../library/keyword-matcher.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
 import { documentJobRoute } from '../../http/openapi-job-route.ts';
@@ -84,6 +86,10 @@ export function multiVideoRoutes() {
           const video = await jobVideo(scope, request, `secondary_video_${n}`, id, `secondary_source_video_id_${n}`);
           secondaries.push({ source_video_id: video.id, keywords: keywords.slice(0, 50).map((k) => k.slice(0, 100)) });
         }
+        assertMatchWorkFits(
+          parseSrt(srt).cues,
+          secondaries.flatMap((s) => s.keywords),
+        );
         const audio = request.audio.get('audio');
         await request.startProbes();
         await storeSrt(env, scope, jobId, srt);

@@ -114,7 +114,13 @@ export function processVideoRoutes() {
             generate_audio: fields.generate_audio,
             mute_source_voice: fields.mute_source_voice,
           },
-          { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for processing' },
+          {
+            id: jobId,
+            resourceType: 'source_video',
+            resourceId: video.id,
+            step: 'Queued for processing',
+            estimatedCostUsd: estimate,
+          },
         );
         return jobCreated(job, { source_video_id: video.id, engine, estimated_cost_usd: estimate });
       },

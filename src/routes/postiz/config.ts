@@ -69,18 +69,18 @@ export function postizConfigRoutes() {
       security,
       summary: "Set and test the profile's Postiz connection",
       description:
-        "Tests the key with Postiz (`GET /is-connected`) before saving anything: a rejected key or an unreachable URL answers 422 `postiz_connection_failed` with Postiz's message, and nothing changes. Saved with the key encrypted (AES-GCM, bound to the profile). Plain http only for localhost.",
+        'Tests the key with Postiz (`GET /is-connected`) before saving anything: a rejected key, an unreachable URL or anything else answers the same 422 `postiz_connection_failed` (what the URL sent back is never shown), and nothing changes. `api_url` must be an https URL of a public host: loopback, private, link-local and metadata addresses are refused (400) unless the operator set `OUTBOUND_ALLOW_PRIVATE` (docs/api.md#outbound-urls). Saved with the key encrypted (AES-GCM, bound to the profile).',
       request: { body: jsonBody(ConfigUpdate) },
       responses: { 200: jsonContent(ConfigResponse, 'Saved'), ...unprocessable, ...errorResponses },
     }),
     async (c) => {
       const scope = c.get('scope');
       const input = c.req.valid('json');
-      const apiUrl = validatePostizUrl(input.api_url);
-      await testPostizConnection(apiUrl, input.api_key);
+      const apiUrl = validatePostizUrl(c.env, input.api_url);
+      await testPostizConnection(c.env, apiUrl, input.api_key);
       if (input.integration_ids?.length) {
         const channels = await callingPostiz(() =>
-          postizClientFor({ apiUrl, apiKey: input.api_key }).listIntegrations(),
+          postizClientFor(c.env, { apiUrl, apiKey: input.api_key }).listIntegrations(),
         );
         const unknown = input.integration_ids.filter((id) => !channels.some((ch) => ch.id === id));
         if (unknown.length) {

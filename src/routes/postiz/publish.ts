@@ -3,7 +3,6 @@
  * clip (Idempotency-Key supported); a failed send cancels what was queued.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type JobRow, requestCancel } from '../../db/repos/jobs.ts';
 import type { TenantContext } from '../../http/context.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
 import {
@@ -15,7 +14,7 @@ import {
   security,
 } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { checkJobLimits, enqueueJob } from '../../jobs/producer.ts';
+import { checkJobLimits, enqueueJobs } from '../../jobs/producer.ts';
 import { type PublishSpec, planPublish } from '../../publishing/publish-plan.ts';
 import { ClipId, tags, unprocessable } from './presenter.ts';
 
@@ -91,26 +90,20 @@ function publishMessage(
   return `Publishing ${clips} clips to ${where}: the first ${when}, then one every ${interval} minutes`;
 }
 
-/** Plans (every check), then queues one job per clip; a failed send cancels what was queued. */
+/** Plans (every check), then queues one job per clip, all or none. */
 async function queuePublish(c: TenantContext, spec: PublishSpec) {
   const scope = c.get('scope');
   const plan = await planPublish(c.env, scope, spec);
   await checkJobLimits(scope, c.env, plan.jobs.length);
-  const rows: JobRow[] = [];
-  try {
-    for (const input of plan.jobs) {
-      rows.push(
-        await enqueueJob(scope, c.env, 'publish_clip', input, {
-          resourceType: 'publish_batch',
-          resourceId: plan.batchId,
-          limitsChecked: true,
-        }),
-      );
-    }
-  } catch (err) {
-    for (const row of rows) await requestCancel(scope, row.id);
-    throw err;
-  }
+  const rows = await enqueueJobs(
+    scope,
+    c.env,
+    plan.jobs.map((input) => ({
+      type: 'publish_clip' as const,
+      input,
+      options: { resourceType: 'publish_batch', resourceId: plan.batchId },
+    })),
+  );
   const first = plan.jobs[0]!;
   const body: z.infer<typeof PublishResponse> = {
     status: 'processing',

@@ -62,7 +62,7 @@ export function postizStatusRoutes() {
           200,
         );
       }
-      const client = postizClientFor(connection);
+      const client = postizClientFor(c.env, connection);
       try {
         const connected = await client.isConnected();
         const integrations = connected ? await client.listIntegrations() : [];

@@ -52,7 +52,13 @@ export function analyzeRoutes() {
           context_text: fields.context_text,
           engine,
         },
-        { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for analysis' },
+        {
+          id: jobId,
+          resourceType: 'source_video',
+          resourceId: video.id,
+          step: 'Queued for analysis',
+          estimatedCostUsd: estimate,
+        },
       );
       return jobCreated(job, { source_video_id: video.id, engine, estimated_cost_usd: estimate });
     }),

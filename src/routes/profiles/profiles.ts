@@ -3,6 +3,7 @@
  * 403 (it exists but is not yours), an unknown id 404, as the auth middleware does for X-Profile-Id.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Bindings } from '../../core/env.ts';
 import { ApiError } from '../../core/errors.ts';
 import { createDb } from '../../db/client.ts';
 import {
@@ -17,9 +18,10 @@ import { errorResponses, jsonBody, jsonContent, security } from '../../http/open
 import { ownedProfile } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createUserRouter } from '../../http/router.ts';
-import { enqueueSystemTask } from '../../jobs/producer.ts';
+import { deploymentJobLimits, enqueueSystemTask } from '../../jobs/producer.ts';
 import { profilePrefix } from '../../storage/keys.ts';
 import { ProfileResponse, tags, toProfileResponse } from './presenter.ts';
+import { nameField, textField } from '../../core/names.ts';
 
 export const MAX_PROFILES_PER_USER = 50;
 
@@ -43,14 +45,18 @@ const settingsShape = {
     .optional(),
   default_caption_template: z.string().max(5000).nullable().optional(),
   monthly_budget_usd: z.number().min(0).max(1_000_000).nullable().optional(),
-  max_concurrent_jobs: z.number().int().min(1).max(100).nullable().optional(),
-  daily_processing_minutes: z.number().int().min(1).max(100_000).nullable().optional(),
+  max_concurrent_jobs: z.number().int().min(1).max(100).nullable().optional().openapi({
+    description: "Lowers the deployment's MAX_CONCURRENT_JOBS for this profile (never above it: 400)",
+  }),
+  daily_processing_minutes: z.number().int().min(1).max(100_000).nullable().optional().openapi({
+    description: "Lowers the deployment's DAILY_PROCESSING_MINUTES for this profile (never above it: 400)",
+  }),
 };
 
 const ProfileCreate = z
   .object({
-    name: z.string().trim().min(1).max(100),
-    description: z.string().max(1000).nullable().optional(),
+    name: nameField(100),
+    description: textField(1000).nullable().optional(),
     ...settingsShape,
   })
   .strict()
@@ -59,6 +65,31 @@ const ProfileCreate = z
 const ProfileUpdate = ProfileCreate.partial().strict().openapi('ProfileUpdate');
 
 type ProfileInput = z.infer<typeof ProfileUpdate>;
+
+/**
+ * A profile may lower its job limits, never raise them past the deployment's: 400 with the ceiling
+ * (MAX_CONCURRENT_JOBS, DAILY_PROCESSING_MINUTES) in the message.
+ */
+function checkLimitsWithinDeployment(env: Bindings, input: ProfileInput) {
+  const caps = deploymentJobLimits(env);
+  const issues: { path: string; message: string }[] = [];
+  if (input.max_concurrent_jobs != null && input.max_concurrent_jobs > caps.maxActive)
+    issues.push({
+      path: 'max_concurrent_jobs',
+      message: `must be at most ${caps.maxActive} (this deployment's MAX_CONCURRENT_JOBS)`,
+    });
+  if (input.daily_processing_minutes != null && input.daily_processing_minutes > caps.maxMinutes)
+    issues.push({
+      path: 'daily_processing_minutes',
+      message: `must be at most ${caps.maxMinutes} (this deployment's DAILY_PROCESSING_MINUTES)`,
+    });
+  if (issues.length) {
+    throw new ApiError(400, 'validation_failed', `Invalid request body: ${issues[0]!.path}: ${issues[0]!.message}`, {
+      details: issues,
+    });
+  }
+}
+
 function toColumns(input: ProfileInput) {
   const map = {
     name: 'name',
@@ -123,6 +154,7 @@ export function profileRoutes() {
       const db = createDb(c.env.DB);
       const { userId } = c.get('principal');
       const input = c.req.valid('json');
+      checkLimitsWithinDeployment(c.env, input);
       await ensureDefaultProfile(db, userId);
       if ((await countProfiles(db, userId)) >= MAX_PROFILES_PER_USER) {
         throw new ApiError(409, 'conflict', `A user can have at most ${MAX_PROFILES_PER_USER} profiles`);
@@ -165,7 +197,9 @@ export function profileRoutes() {
         const { userId } = c.get('principal');
         const id = c.req.valid('param').profile_id;
         const existing = await ownedProfile(db, userId, id);
-        const changes = toColumns(c.req.valid('json'));
+        const input = c.req.valid('json');
+        checkLimitsWithinDeployment(c.env, input);
+        const changes = toColumns(input);
         const row = Object.keys(changes).length ? await updateProfile(db, userId, id, changes) : existing;
         return c.json(toProfileResponse(row ?? existing), 200);
       },

@@ -124,8 +124,10 @@ export function projectGenerateFromSegmentsRoutes() {
             details: [{ path: 'tts_text', message: 'required when generate_tts is true' }],
           });
 
-        if (input.generate_tts && input.tts_text)
-          await checkVoiceovers(c.env, scope, [{ text: input.tts_text, label: 'tts_text' }]);
+        const [speechEstimate = 0] =
+          input.generate_tts && input.tts_text
+            ? await checkVoiceovers(c.env, scope, [{ text: input.tts_text, label: 'tts_text' }])
+            : [];
         const target = input.target_duration ?? project.targetDuration;
         const start = await nextVariantIndex(scope, project.id);
         const claimed = await claimProjectForGeneration(scope, project.id, project.status);
@@ -152,6 +154,7 @@ export function projectGenerateFromSegmentsRoutes() {
               resourceType: 'project',
               resourceId: project.id,
               step: 'Queued for generation',
+              estimatedCostUsd: speechEstimate,
               alongside: (jobId) => [
                 updateProjectStatement(scope, project.id, { generationJobId: jobId, targetDuration: target }),
               ],

@@ -71,6 +71,7 @@ export function projectGenerateRoutes() {
           resourceType: 'project',
           resourceId: project.id,
           step: 'Queued for generation',
+          estimatedCostUsd: estimate,
           alongside: (id) => [
             updateProjectStatement(scope, project.id, {
               status: 'generating',

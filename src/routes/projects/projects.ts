@@ -18,11 +18,12 @@ import { enqueueSystemTask } from '../../jobs/producer.ts';
 import { reconcileGeneration } from '../../library/project-generation.ts';
 import { storageKeys } from '../../storage/keys.ts';
 import { ProjectResponse, toProjectResponse, toProjectResponses } from './presenter.ts';
+import { nameField, textField } from '../../core/names.ts';
 
 const ProjectCreate = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(5000).nullable().optional(),
+    name: nameField(200),
+    description: textField(5000).nullable().optional(),
     target_duration: z.number().int().min(3).max(600).default(20),
     context_text: z.string().max(5000).nullable().optional(),
   })
@@ -31,8 +32,8 @@ const ProjectCreate = z
 
 const ProjectUpdate = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(5000).nullable().optional(),
+    name: nameField(200).optional(),
+    description: textField(5000).nullable().optional(),
     status: z
       .enum(['draft', 'ready_for_triage'])
       .optional()

@@ -5,7 +5,8 @@ import { parseSrt } from '../../core/srt.ts';
 import { keywordSources } from '../../db/repos/segments.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { matchKeywords } from '../../library/keyword-matcher.ts';
+import { type KeywordMatch, MatchWorkExceeded, matchKeywords, matchWorkError } from '../../library/keyword-matcher.ts';
+import { MAX_MATCH_SEGMENTS } from '../../core/limits.ts';
 import { tags } from './segment-input.ts';
 
 const MatchSrtRequest = z
@@ -43,7 +44,7 @@ export function segmentMatchSrtRoutes() {
       security,
       summary: "Find this profile's segments whose keywords occur in an SRT",
       description:
-        'Keywords and subtitle text are compared with diacritics folded and punctuation removed: exact word 1.0, word starting with the keyword 0.95, keyword inside a word 0.9, otherwise a similarity ratio kept when ≥ `min_confidence`; the same keyword again within 1 s is dropped. Sorted by time. Broken SRT blocks are skipped and reported: their count in `X-SRT-Problems`, and with `?format=full` the body is `{matches, problems}`. An SRT with no readable cue is a 400.',
+        'Keywords and subtitle text are compared with diacritics folded and punctuation removed: exact word 1.0, word starting with the keyword 0.95, keyword inside a word 0.9, otherwise a similarity ratio kept when ≥ `min_confidence`; the same keyword again within 1 s is dropped. Sorted by time. Broken SRT blocks are skipped and reported: their count in `X-SRT-Problems`, and with `?format=full` the body is `{matches, problems}`. An SRT with no readable cue is a 400. The matching work is bounded: an SRT and keyword set that would need more (about an hour of subtitles against 500 distinct keywords fits) answers 422 `too_much_work` saying what to reduce (docs/api.md#bounded-work).',
       request: {
         body: jsonBody(MatchSrtRequest),
         query: z.object({ format: z.enum(['array', 'full']).default('array') }),
@@ -73,13 +74,27 @@ export function segmentMatchSrtRoutes() {
           },
         );
       }
-      const sources = await keywordSources(scope);
+      const sources = await keywordSources(scope, MAX_MATCH_SEGMENTS + 1);
+      if (sources.length > MAX_MATCH_SEGMENTS) {
+        throw new ApiError(
+          422,
+          'too_much_work',
+          `This profile has more than ${MAX_MATCH_SEGMENTS} segments with keywords; matching searches at most that many`,
+        );
+      }
       const videoOf = new Map(sources.map((s) => [s.id, s.sourceVideoId]));
-      const matches = matchKeywords(
-        cues,
-        sources.map((s) => ({ segment_id: s.id, keywords: s.keywords })),
-        input.min_confidence,
-      ).map((m) => ({
+      let found: KeywordMatch[];
+      try {
+        found = matchKeywords(
+          cues,
+          sources.map((s) => ({ segment_id: s.id, keywords: s.keywords })),
+          input.min_confidence,
+        );
+      } catch (err) {
+        if (err instanceof MatchWorkExceeded) throw matchWorkError(err);
+        throw err;
+      }
+      const matches = found.map((m) => ({
         segment_id: m.segment_id,
         source_video_id: videoOf.get(m.segment_id)!,
         keyword: m.keyword,

@@ -12,6 +12,7 @@ import { idParam, routingPath } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { SegmentResponse, toSegmentResponse } from './presenter.ts';
 import { MAX_ASSIGNED_SEGMENTS, tags } from './segment-input.ts';
+import { readFieldsForm } from '../../http/form-fields.ts';
 
 const ProjectIdParam = idParam('project_id', 'project');
 
@@ -34,7 +35,7 @@ async function readAssignBody(c: TenantContext): Promise<string[]> {
     return parsed.data.segment_ids;
   }
   if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
-    const form = await c.req.parseBody({ all: true });
+    const form = await readFieldsForm(c);
     const value = form.segment_ids;
     const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
     if (list.some((v) => typeof v !== 'string'))

@@ -9,6 +9,7 @@ import type { SegmentTransforms } from '../../db/schema.ts';
 import type { TenantContext } from '../../http/context.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import type { SegmentTransformsSchema } from './presenter.ts';
+import { textField } from '../../core/names.ts';
 
 export const tags = ['Segments'];
 export const MAX_KEYWORDS = 50;
@@ -39,7 +40,7 @@ export const Keywords = z
   .openapi({
     description: `Up to ${MAX_KEYWORDS} keywords of at most ${MAX_KEYWORD_LENGTH} characters; trimmed and de-duplicated`,
   });
-export const Notes = z.string().max(5000).nullable();
+export const Notes = textField(5000).nullable();
 export const Time = z.number().min(0).max(1e7);
 
 /** 0 ≤ start < end ≤ duration, and the cut at least MIN_SEGMENT_SECONDS long; 400 with field paths. */
@@ -81,7 +82,7 @@ export async function queueThumbnail(c: TenantContext, segment: SegmentRow) {
         resourceType: 'segment',
         resourceId: segment.id,
         step: 'Queued for thumbnail',
-        limitsChecked: true,
+        exempt: true,
       },
     );
   } catch (err) {

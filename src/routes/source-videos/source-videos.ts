@@ -16,6 +16,7 @@ import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
+import { nameField, textField } from '../../core/names.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
@@ -23,8 +24,8 @@ const ListQuery = pageQuery.extend({ status: z.enum(sourceVideoStatuses).optiona
 
 const SourceVideoUpdate = z
   .object({
-    name: z.string().trim().min(1).max(MAX_NAME_LENGTH).optional(),
-    description: z.string().max(MAX_DESCRIPTION_LENGTH).nullable().optional(),
+    name: nameField(MAX_NAME_LENGTH).optional(),
+    description: textField(MAX_DESCRIPTION_LENGTH).nullable().optional(),
   })
   .strict()
   .openapi('SourceVideoUpdate');

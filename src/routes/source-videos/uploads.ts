@@ -13,6 +13,7 @@ import {
   rateLimitResponse,
   security,
 } from '../../http/openapi.ts';
+import { idempotentJson } from '../../http/idempotency.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -34,13 +35,14 @@ import {
   uploadStatus,
 } from '../../source-videos/uploads.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
+import { nameField, textField } from '../../core/names.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
 const UploadCreate = z
   .object({
-    name: z.string().trim().min(1).max(255),
-    description: z.string().max(5000).nullable().optional(),
+    name: nameField(255),
+    description: textField(5000).nullable().optional(),
     size_bytes: z
       .number()
       .int()
@@ -50,7 +52,7 @@ const UploadCreate = z
     content_type: z
       .enum(allowedVideoTypeList)
       .openapi({ description: 'Declared video type; the bytes are checked on completion' }),
-    filename: z.string().trim().min(1).max(255).optional(),
+    filename: nameField(255).optional(),
     max_duration_seconds: z
       .number()
       .positive()
@@ -159,28 +161,30 @@ export function sourceVideoUploadRoutes() {
       tags,
       security,
       summary: 'Start an upload',
-      description: `Creates the video in \`pending_upload\` and returns how to send the bytes: one signed PUT URL up to ${SINGLE_UPLOAD_MAX_BYTES} bytes, otherwise a resumable multipart plan.`,
+      description: `Creates the video in \`pending_upload\` and returns how to send the bytes: one signed PUT URL up to ${SINGLE_UPLOAD_MAX_BYTES} bytes, otherwise a resumable multipart plan. Supports \`Idempotency-Key\`: a repeated request answers the first response (the same video; fresh URLs come from its \`status_url\`).`,
       request: { body: jsonBody(UploadCreate) },
       responses: { 201: jsonContent(UploadCreated, 'Upload created'), ...errorResponses },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const scope = c.get('scope');
-      const row = await createUpload(c.env, scope, {
-        name: body.name,
-        description: body.description ?? null,
-        sizeBytes: body.size_bytes,
-        contentType: body.content_type,
-        filename: body.filename ?? null,
-        maxDurationSeconds: body.max_duration_seconds ?? null,
-        multipart: body.multipart ?? false,
-        partSizeBytes: body.part_size_bytes,
-      });
-      const [video, upload] = await Promise.all([
-        toSourceVideoResponse(c.env, scope, row),
-        uploadInstructions(c.env, scope, row),
-      ]);
-      return c.json({ source_video: video, upload }, 201);
+      return idempotentJson(c, body, async () => {
+        const row = await createUpload(c.env, scope, {
+          name: body.name,
+          description: body.description ?? null,
+          sizeBytes: body.size_bytes,
+          contentType: body.content_type,
+          filename: body.filename ?? null,
+          maxDurationSeconds: body.max_duration_seconds ?? null,
+          multipart: body.multipart ?? false,
+          partSizeBytes: body.part_size_bytes,
+        });
+        const [video, upload] = await Promise.all([
+          toSourceVideoResponse(c.env, scope, row),
+          uploadInstructions(c.env, scope, row),
+        ]);
+        return { status: 201, body: { source_video: video, upload } };
+      }) as never;
     },
   );
 

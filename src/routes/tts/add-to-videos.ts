@@ -88,7 +88,7 @@ export function ttsAddToVideosRoutes() {
           min_silence_duration: fields.min_silence_duration,
           silence_padding: fields.silence_padding,
         },
-        { id: jobId, step: 'Queued for TTS processing' },
+        { id: jobId, step: 'Queued for TTS processing', estimatedCostUsd: estimate },
       );
       return jobCreated(job, { provider: plan.provider, estimated_cost_usd: estimate });
     }),

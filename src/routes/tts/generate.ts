@@ -36,7 +36,7 @@ export function ttsGenerateRoutes() {
           min_silence_duration: fields.min_silence_duration,
           silence_padding: fields.silence_padding,
         },
-        { id: jobId, step: 'Queued for TTS generation' },
+        { id: jobId, step: 'Queued for TTS generation', estimatedCostUsd: estimate },
       );
       return jobCreated(job, {
         provider: plan.provider,

@@ -12,7 +12,7 @@ import {
   MAX_WEBHOOK_SECRET_OVERLAP_SECONDS,
   WEBHOOK_SECRET_OVERLAP_SECONDS,
 } from '../../core/limits.ts';
-import { OutboundUrlError } from '../../core/outbound-url.ts';
+import { DnsUnavailableError, OutboundUrlError, checkOutboundTarget, outboundPolicy } from '../../core/outbound-url.ts';
 import type { Bindings } from '../../core/env.ts';
 import {
   deleteEndpoint,
@@ -24,8 +24,6 @@ import {
 import { conflictResponse, errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { ownedWebhookEndpoint } from '../../http/owned.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { checkEndpointUrl } from '../../webhooks/endpoint-url.ts';
-import { DnsUnavailableError } from '../../webhooks/resolve.ts';
 import { newSigningSecret, sealSigningSecret } from '../../webhooks/secrets.ts';
 import {
   EventTypeSchema,
@@ -80,7 +78,7 @@ const RotateBody = z
 /** The URL as it will be stored, or a 400 saying why not (503 when DNS cannot tell right now). */
 async function acceptedUrl(env: Bindings, raw: string): Promise<string> {
   try {
-    return (await checkEndpointUrl(env, raw)).href;
+    return (await checkOutboundTarget(raw, outboundPolicy(env))).href;
   } catch (err) {
     if (err instanceof OutboundUrlError) {
       const message = `url ${err.message}`;

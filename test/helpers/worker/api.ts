@@ -1,5 +1,8 @@
 /** Calls the Worker under test in-process, the way a client would over HTTP. */
-import { exports } from 'cloudflare:workers';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import type { Bindings } from '../../../src/core/env.ts';
+import worker from './test-worker.ts';
 
 export interface CallOptions {
   method?: string;
@@ -20,6 +23,30 @@ export interface ApiResponse<T = any> {
 }
 
 export async function call<T = any>(path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  return respond<T>(await exports.default.fetch(requestOf(path, opts)));
+}
+
+/**
+ * `call`, with some bindings replaced for this request (a queue that holds its messages, the
+ * production setting of a var): the same Worker, handed a different env.
+ */
+export async function callWithEnv<T = any>(
+  overrides: Partial<Record<keyof Bindings, unknown>>,
+  path: string,
+  opts: CallOptions = {},
+): Promise<ApiResponse<T>> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    requestOf(path, opts) as Request<unknown, IncomingRequestCfProperties>,
+    { ...env, ...overrides } as Bindings,
+    ctx,
+  );
+  const answer = await respond<T>(res);
+  await waitOnExecutionContext(ctx);
+  return answer;
+}
+
+function requestOf(path: string, opts: CallOptions): Request {
   const headers = new Headers(opts.headers);
   if (opts.token) headers.set('Authorization', `Bearer ${opts.token}`);
   if (opts.profileId) headers.set('X-Profile-Id', opts.profileId);
@@ -28,14 +55,15 @@ export async function call<T = any>(path: string, opts: CallOptions = {}): Promi
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(opts.json);
   }
-  const res = await exports.default.fetch(
-    new Request(`http://cutroom.test${path}`, {
-      method: opts.method ?? (body ? 'POST' : 'GET'),
-      headers,
-      body,
-      redirect: opts.redirect,
-    }),
-  );
+  return new Request(`http://cutroom.test${path}`, {
+    method: opts.method ?? (body ? 'POST' : 'GET'),
+    headers,
+    body,
+    redirect: opts.redirect,
+  });
+}
+
+async function respond<T>(res: Response): Promise<ApiResponse<T>> {
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);

@@ -63,6 +63,26 @@ export function putBytes(url: string, bytes: Uint8Array, contentType?: string) {
   return callUrl(url, { method: 'PUT', body: bytes, headers: contentType ? { 'Content-Type': contentType } : {} });
 }
 
+/**
+ * A PUT whose body the test sends in two steps: `started` resolves once the Worker has read the
+ * first bytes (so it is past every check and writing), `finish()` sends the rest and gives the
+ * answer. For races: another request can run in between.
+ */
+export async function slowPut(url: string, bytes: Uint8Array, contentType: string) {
+  const { readable, writable } = new FixedLengthStream(bytes.length);
+  const writer = writable.getWriter();
+  const answer = callUrl(url, { method: 'PUT', body: readable, headers: { 'Content-Type': contentType } });
+  // An identity stream's write resolves when the reader took the chunk: the Worker is reading.
+  await writer.write(bytes.subarray(0, 1024));
+  return {
+    async finish() {
+      await writer.write(bytes.subarray(1024));
+      await writer.close();
+      return answer;
+    },
+  };
+}
+
 export interface CreatedUpload {
   id: string;
   body: any;
