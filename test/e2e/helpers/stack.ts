@@ -1,6 +1,7 @@
 /**
  * The whole Cutroom stack for end-to-end tests and benchmarks, driven over HTTP as a client would:
- * - the real media processor (`node container/src/server.ts`) on a free port, allowed to fetch
+ * - the real media processor (`node container/src/server.ts`, or the built image with
+ *   PROCESSOR_IMAGE set: container/test/helpers/processor.ts) on a free port, allowed to fetch
  *   media only from the Worker's origin;
  * - the Worker under wrangler's `unstable_startWorker` on a free port, with local D1, R2 and Queues
  *   persisted in a temp dir (migrations applied with `wrangler d1 migrations apply --local`), its
@@ -16,13 +17,14 @@
  *     const res = await stack.api(alice)('/api/v1/segments/source-videos');
  *   });
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { unstable_startWorker } from 'wrangler';
+import { startProcessor } from '../../../container/test/helpers/processor.ts';
 import { TEST_SECRETS } from '../../helpers/test-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
@@ -122,64 +124,6 @@ function freePort(): Promise<number> {
   });
 }
 
-interface RunningProcessor {
-  url: string;
-  logs: string[];
-  stop(): Promise<void>;
-}
-
-async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
-    cwd: join(ROOT, 'container'),
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
-      ALLOWED_MEDIA_ORIGINS: allowedOrigin,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
-    const onData = (text: string) => {
-      for (const line of text.split('\n').filter(Boolean)) {
-        logs.push(line);
-        try {
-          const parsed = JSON.parse(line) as { msg?: string; port?: number };
-          if (parsed.msg === 'listening' && parsed.port) {
-            clearTimeout(timer);
-            resolvePort(parsed.port);
-          }
-        } catch {
-          // not a JSON log line
-        }
-      }
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`processor exited with ${code}:\n${logs.join('\n')}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    logs,
-    async stop() {
-      if (exited) return;
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await done;
-    },
-  };
-}
-
 function applyMigrations(stateDir: string): Promise<void> {
   return new Promise((resolveDone, reject) => {
     const child = spawn(
@@ -243,7 +187,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const processor = options.withoutProcessor ? null : await startProcessor(url);
+  const processor = options.withoutProcessor
+    ? null
+    : await startProcessor({ PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET, ALLOWED_MEDIA_ORIGINS: url });
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
   try {
