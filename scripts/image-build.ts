@@ -94,8 +94,8 @@ async function ensureBase(from: string): Promise<string> {
 
 /**
  * Build-time mounts that give the Dockerfile's `npm ci` the CA file this machine's npm trusts (`npm
- * config get cafile`; here the network intercepts TLS with its own CA). Mounted for the RUN steps
- * only: nothing of it lands in a layer, and the Dockerfile stays as Docker and Cloudflare build it.
+ * config get cafile`, for networks that intercept TLS). Mounted for the RUN steps only (what stays
+ * in the image is the empty mount points), and the Dockerfile stays as Docker and Cloudflare build it.
  */
 function npmTrustMounts(scratch: string): string[] {
   const cafile = spawnSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8' }).stdout.trim();
