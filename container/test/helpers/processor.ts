@@ -40,7 +40,11 @@ export interface StartOptions {
 let started = 0;
 
 /** The container run for one processor: podman run in the foreground, so its output is the server's. */
-function runImage(image: string, env: Record<string, string>, sharedDirs: string[]): { child: ChildProcess; kill(): void } {
+function runImage(
+  image: string,
+  env: Record<string, string>,
+  sharedDirs: string[],
+): { child: ChildProcess; kill(): void } {
   started += 1;
   const name = `cutroom-processor-test-${process.pid}-${started}`;
   const child = spawn(
@@ -63,8 +67,7 @@ function runImage(image: string, env: Record<string, string>, sharedDirs: string
     spawnSync('podman', ['rm', '--force', '--time', '0', name], { env: podmanEnv(), stdio: 'ignore' });
   process.once('exit', remove);
   child.once('exit', () => process.off('exit', remove));
-  const kill = () =>
-    spawnSync('podman', ['kill', '--signal', 'SIGKILL', name], { env: podmanEnv(), stdio: 'ignore' });
+  const kill = () => spawnSync('podman', ['kill', '--signal', 'SIGKILL', name], { env: podmanEnv(), stdio: 'ignore' });
   return { child, kill };
 }
 
