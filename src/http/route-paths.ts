@@ -41,7 +41,7 @@ export function idKindsOf(params: unknown): Record<string, IdKind> {
 }
 
 type PathParams<P extends string> = P extends `${string}{${infer N}}${infer R}` ? N | PathParams<R> : never;
-type HonoPath<P extends string> = P extends `${infer A}{${infer N}}${infer R}` ? `${A}:${N}${HonoPath<R>}` : P;
+export type HonoPath<P extends string> = P extends `${infer A}{${infer N}}${infer R}` ? `${A}:${N}${HonoPath<R>}` : P;
 
 /**
  * The routing path of a documented path: every `{name}` becomes `:name{<its id grammar>}`. A

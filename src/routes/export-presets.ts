@@ -27,8 +27,7 @@ const PresetResponse = z
   .openapi('ExportPreset');
 
 export function exportPresetRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/export-presets',
@@ -67,5 +66,4 @@ export function exportPresetRoutes() {
       );
     },
   );
-  return app;
 }

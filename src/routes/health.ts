@@ -47,8 +47,7 @@ async function processorCheck(
 }
 
 export function healthRoutes() {
-  const app = createPublicRouter();
-  app.openapi(
+  return createPublicRouter().openapi(
     createRoute({
       method: 'get',
       path: '/health',
@@ -86,5 +85,4 @@ export function healthRoutes() {
       );
     },
   );
-  return app;
 }

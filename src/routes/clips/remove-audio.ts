@@ -17,9 +17,7 @@ const tags = ['Library: render'];
 const ClipIdParam = idParam('clip_id', 'clip');
 
 export function clipRemoveAudioRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/clips/{clip_id}/remove-audio',
@@ -94,6 +92,4 @@ export function clipRemoveAudioRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

@@ -7,9 +7,7 @@ import { createTenantRouter } from '../../http/router.ts';
 import { CostEntryResponse, tags, toEntry } from './presenter.ts';
 
 export function costEntryRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/costs/all',
@@ -38,6 +36,4 @@ export function costEntryRoutes() {
       return c.json({ entries: page.items.map(toEntry), next_cursor: page.nextCursor }, 200);
     },
   );
-
-  return app;
 }

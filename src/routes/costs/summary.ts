@@ -8,9 +8,7 @@ import { CostEntryResponse, tags, toEntry } from './presenter.ts';
 
 const ByService = z.object({ elevenlabs: z.number(), gemini: z.number() });
 export function costSummaryRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/costs',
@@ -56,6 +54,4 @@ export function costSummaryRoutes() {
       );
     },
   );
-
-  return app;
 }

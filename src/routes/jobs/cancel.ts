@@ -12,8 +12,7 @@ import { JobResponse, toJobResponse } from './presenter.ts';
 
 /** `jobs`: the job types the Worker runs, whose cancel hooks release what a job held. */
 export function jobCancelRoutes(jobs: JobRegistry) {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/{job_id}/cancel',
@@ -38,5 +37,4 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       return c.json(toJobResponse(after), 200);
     },
   );
-  return app;
 }

@@ -12,8 +12,7 @@ import { signedMediaUrl } from '../../storage/signed-urls.ts';
 import { mainOutputOf } from './presenter.ts';
 
 export function jobDownloadRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/{job_id}/download',
@@ -53,5 +52,4 @@ export function jobDownloadRoutes() {
       return c.redirect(signed.url, 302);
     },
   );
-  return app;
 }

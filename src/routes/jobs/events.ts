@@ -14,8 +14,7 @@ export const SSE_HEARTBEAT_MS = 15_000;
 export const SSE_MAX_DURATION_MS = 30 * 60_000;
 
 export function jobEventRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/{job_id}/events',
@@ -61,5 +60,4 @@ export function jobEventRoutes() {
       });
     },
   );
-  return app;
 }

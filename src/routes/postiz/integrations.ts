@@ -29,9 +29,7 @@ const IntegrationResponse = z
   .openapi('PostizIntegration');
 
 export function postizIntegrationRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/integrations',
@@ -58,6 +56,4 @@ export function postizIntegrationRoutes() {
       );
     },
   );
-
-  return app;
 }

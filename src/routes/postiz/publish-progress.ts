@@ -67,9 +67,7 @@ function batchProgress(requested: JobRow, batch: JobRow[]): z.infer<typeof Progr
 }
 
 export function postizPublishProgressRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/publish/{job_id}/progress',
@@ -92,6 +90,4 @@ export function postizPublishProgressRoutes() {
       return c.json(batchProgress(job, batch), 200);
     },
   );
-
-  return app;
 }

@@ -22,9 +22,7 @@ const StatusResponse = z
   .openapi('PostizStatus');
 
 export function postizStatusRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/status',
@@ -93,6 +91,4 @@ export function postizStatusRoutes() {
       }
     },
   );
-
-  return app;
 }

@@ -11,9 +11,7 @@ import { ProfileResponse, tags, toProfileResponse } from './presenter.ts';
 const ProfileIdParam = idParam('profile_id', 'profile');
 
 export function profileSetDefaultRoutes() {
-  const app = createUserRouter();
-
-  app.openapi(
+  return createUserRouter().openapi(
     createRoute({
       method: 'post',
       path: '/{profile_id}/set-default',
@@ -32,6 +30,4 @@ export function profileSetDefaultRoutes() {
       return c.json(toProfileResponse(await setDefaultProfile(db, userId, id)), 200);
     },
   );
-
-  return app;
 }

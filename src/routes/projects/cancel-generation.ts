@@ -12,9 +12,7 @@ const tags = ['Library: generation'];
 const ProjectIdParam = idParam('project_id', 'project');
 
 export function projectCancelGenerationRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/projects/{project_id}/cancel',
@@ -65,6 +63,4 @@ export function projectCancelGenerationRoutes() {
       );
     },
   );
-
-  return app;
 }

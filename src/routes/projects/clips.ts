@@ -11,9 +11,7 @@ const ProjectIdParam = idParam('project_id', 'project');
 const tags = ['Library: projects'];
 
 export function projectClipRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/projects/{project_id}/clips',
@@ -34,6 +32,4 @@ export function projectClipRoutes() {
       return c.json({ clips: await Promise.all(rows.map((r) => toClipResponse(c.env, scope, r))) }, 200);
     },
   );
-
-  return app;
 }

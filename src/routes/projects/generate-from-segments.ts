@@ -76,9 +76,7 @@ const GenerateResponse = z
   .openapi('GenerateResponse');
 
 export function projectGenerateFromSegmentsRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/projects/{project_id}/generate-from-segments',
@@ -183,6 +181,4 @@ export function projectGenerateFromSegmentsRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

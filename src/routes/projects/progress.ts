@@ -11,9 +11,7 @@ const ProjectIdParam = idParam('project_id', 'project');
 const tags = ['Library: projects'];
 
 export function projectProgressRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/projects/{project_id}/progress',
@@ -47,6 +45,4 @@ export function projectProgressRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -21,9 +21,7 @@ const ExtractRequest = z
   .openapi('SegmentExtractRequest');
 
 export function segmentExtractRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/{id}/extract',
@@ -109,6 +107,4 @@ export function segmentExtractRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

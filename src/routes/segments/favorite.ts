@@ -10,9 +10,7 @@ import { tags } from './segment-input.ts';
 const SegmentIdParam = idParam('id', 'segment');
 
 export function segmentFavoriteRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/{id}/favorite',
@@ -31,6 +29,4 @@ export function segmentFavoriteRoutes() {
       return c.json({ id: row.id, is_favorite: row.isFavorite }, 200);
     },
   );
-
-  return app;
 }

@@ -33,9 +33,7 @@ const SrtProblem = z
   .openapi('SrtProblem');
 
 export function segmentMatchSrtRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
       path: '/match-srt',
@@ -93,6 +91,4 @@ export function segmentMatchSrtRoutes() {
       return c.json(matches, 200);
     },
   );
-
-  return app;
 }

@@ -11,9 +11,7 @@ import { tags } from './segment-input.ts';
 const SegmentIdParam = idParam('id', 'segment');
 
 export function segmentStreamRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/{id}/stream',
@@ -44,6 +42,4 @@ export function segmentStreamRoutes() {
       });
     },
   );
-
-  return app;
 }

@@ -11,9 +11,7 @@ import { downloadFilename, tags } from './presenter.ts';
 const VideoIdParam = idParam('id', 'sourceVideo');
 
 export function sourceVideoStreamRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/{id}/stream',
@@ -44,6 +42,4 @@ export function sourceVideoStreamRoutes() {
       });
     },
   );
-
-  return app;
 }

@@ -46,9 +46,7 @@ const VoicePending = z
   .openapi('VoiceDetectionPending');
 
 export function sourceVideoVoiceRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/{id}/voice',
@@ -110,6 +108,4 @@ export function sourceVideoVoiceRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -28,9 +28,7 @@ const WaveformResponse = z
   .openapi('Waveform');
 
 export function sourceVideoWaveformRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/{id}/waveform',
@@ -52,6 +50,4 @@ export function sourceVideoWaveformRoutes() {
       return c.json({ source_video_id: id, duration: row.duration, bins: peaks.length, peaks }, 200);
     },
   );
-
-  return app;
 }

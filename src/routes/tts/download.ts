@@ -13,9 +13,7 @@ import { mainOutputOf } from '../jobs/presenter.ts';
 import { tags } from './voice-checks.ts';
 
 export function ttsDownloadRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/tts/{job_id}/download',
@@ -57,6 +55,4 @@ export function ttsDownloadRoutes() {
       return c.redirect(signed.url, 302);
     },
   );
-
-  return app;
 }

@@ -73,9 +73,7 @@ const GeminiStatus = z
   .openapi('GeminiStatus');
 
 export function geminiStatusRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/gemini/status',
@@ -123,6 +121,4 @@ export function geminiStatusRoutes() {
       );
     },
   );
-
-  return app;
 }

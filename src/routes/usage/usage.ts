@@ -47,9 +47,7 @@ const Usage = z
   .openapi('Usage');
 
 export function usageRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
       path: '/usage',
@@ -130,6 +128,4 @@ export function usageRoutes() {
       );
     },
   );
-
-  return app;
 }
