@@ -281,6 +281,27 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
 
 const reference = Scalar<PublicEnv>({ url: '/openapi.json', pageTitle: 'Cutroom API reference' });
 
+/** Every tag an operation uses, in the order the reference shows them. */
+const apiTags = [
+  { name: 'Profiles', description: "The caller's brands. Every other resource belongs to one profile." },
+  { name: 'Source videos', description: 'Uploaded videos: resumable uploads, metadata, streams, waveform, voice.' },
+  { name: 'Segments', description: 'The segment library: moments cut from source videos, with keywords.' },
+  { name: 'Library: projects', description: 'Projects and their clips.' },
+  { name: 'Library: generation', description: 'Clips generated from assigned segments.' },
+  { name: 'Library: clips', description: 'Clips: content, selection, trash.' },
+  { name: 'Library: render', description: 'Export presets and renders.' },
+  { name: 'Pipelines', description: 'The main processing pipeline and multi-video inserts, as jobs.' },
+  { name: 'Analysis', description: 'Video metadata and highlight analysis.' },
+  { name: 'Voice', description: 'Speech detection and muting.' },
+  { name: 'Text to speech', description: 'Voice-overs (ElevenLabs or the local voice).' },
+  { name: 'Jobs', description: 'Every queued job: state, progress events, outputs, cancellation.' },
+  { name: 'Postiz', description: 'Publishing through Postiz.' },
+  { name: 'Costs', description: 'Provider costs recorded per profile.' },
+  { name: 'Usage', description: 'Usage, limits and provider status.' },
+  { name: 'Media', description: 'Signed media URLs (the token is the credential).' },
+  { name: 'System', description: 'Health, this document and its reference page.' },
+];
+
 /** The OpenAPI document of an app built by `createApp` (served at /openapi.json, linted in CI). */
 export function openApiDocument(app: { getOpenAPI31Document: OpenAPIHono['getOpenAPI31Document'] }) {
   return app.getOpenAPI31Document({
@@ -292,6 +313,7 @@ export function openApiDocument(app: { getOpenAPI31Document: OpenAPIHono['getOpe
         'Multi-tenant video studio backend. Every resource belongs to one profile (brand); pick it with `X-Profile-Id` (default: your default profile). Errors share one shape: `{error:{code,message,request_id,details?}}`.',
     },
     servers: [{ url: '/' }],
+    tags: apiTags,
   });
 }
 

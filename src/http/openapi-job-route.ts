@@ -46,7 +46,7 @@ const jobErrors = {
   ...conflictResponse,
   ...tooLargeResponse,
   415: errorResponse(415),
-  422: errorResponse(422, 'The Idempotency-Key was used with a different body'),
+  422: errorResponse(422, 'The Idempotency-Key was used with a different body', ['idempotency_mismatch']),
   ...rateLimitResponse,
 };
 

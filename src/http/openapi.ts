@@ -1,6 +1,9 @@
 /** Shared OpenAPI pieces: the error envelope, standard error responses, common parameters. */
 import { z } from '@hono/zod-openapi';
-import { type ErrorStatus, codesOf, errorCodes } from '../core/errors.ts';
+import { type ErrorCode, type ErrorStatus, type StatusOf, codesOf, errorCodes } from '../core/errors.ts';
+
+/** The codes that may leave with status `S`. */
+type CodeOf<S extends ErrorStatus> = { [C in ErrorCode]: S extends StatusOf<C> ? C : never }[ErrorCode];
 
 export const ErrorSchema = z
   .object({
@@ -38,11 +41,16 @@ const errorDescriptions: Record<ErrorStatus, string> = {
   504: 'A provider did not answer in time',
 };
 
-/** The error response of a status: the one error schema, and the codes it can carry (core/errors.ts). */
-export const errorResponse = (status: ErrorStatus, description = errorDescriptions[status]) => ({
-  description: `${description}. Codes: ${codesOf(status)
-    .map((code) => `\`${code}\``)
-    .join(', ')}.`,
+/**
+ * The error response of a status: the one error schema, and the codes it carries (by default every
+ * code the map in core/errors.ts gives this status).
+ */
+export const errorResponse = <S extends ErrorStatus>(
+  status: S,
+  description = errorDescriptions[status],
+  codes: readonly CodeOf<S>[] = codesOf(status) as CodeOf<S>[],
+) => ({
+  description: `${description}. Codes: ${codes.map((code) => `\`${code}\``).join(', ')}.`,
   content: { 'application/json': { schema: ErrorSchema } },
 });
 

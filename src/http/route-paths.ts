@@ -24,7 +24,8 @@ export function idParam<N extends string>(
     .string()
     .min(1)
     .max(64)
-    .openapi({ param: { name, in: 'path' }, example });
+    // The pattern documents what routing already requires (the kind's prefix); it validates nothing.
+    .openapi({ param: { name, in: 'path' }, example, pattern: `^${idPrefixes[kind]}_[^/]+$` });
   kindOfField.set(field, kind);
   return z.object({ [name]: field } as Record<N, typeof field>);
 }

@@ -13,14 +13,13 @@
  * paths, and trailing slashes are optional (`/api/v1/profiles/` and `/api/v1/profiles` are the
  * same route, as in the original).
  */
-import { OpenAPIHono, type RouteConfig, type RouteConfigToTypedResponse } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteConfig, type RouteConfigToTypedResponse, z } from '@hono/zod-openapi';
 import type { Env, Handler, MiddlewareHandler, Schema, ToSchema } from 'hono';
 import type { MergePath } from 'hono/types';
-import type { z } from 'zod';
 import { type ErrorStatus, validationError } from '../core/errors.ts';
 import { requireProfile, requireUser } from './auth.ts';
 import type { PublicEnv, TenantEnv, UserEnv } from './context.ts';
-import { errorResponse } from './openapi.ts';
+import { errorResponse, profileHeader, security } from './openapi.ts';
 import { type HonoPath, idKindsOf, routingPath } from './route-paths.ts';
 
 const targetNames: Record<string, string> = {
@@ -36,6 +35,10 @@ const targetNames: Record<string, string> = {
 interface RouterKind {
   /** Error statuses every route of the router can answer (its guards' and the error handler's). */
   errors: readonly ErrorStatus[];
+  /** The documented security of its routes: a bearer token on guarded routers, none on the public one. */
+  security: NonNullable<RouteConfig['security']>;
+  /** Headers every route of the router reads (documented on each). */
+  headers?: z.ZodObject;
   /** The routing path of a documented path (`/{id}` → `/:id{seg_[^/]+}` on guarded routers). */
   routed: (route: RouteConfig) => string;
 }
@@ -61,22 +64,22 @@ function baseRouter<E extends Env>(kind: RouterKind): OpenAPIHono<E> {
 }
 
 export function createPublicRouter(): OpenAPIHono<PublicEnv> {
-  return baseRouter<PublicEnv>({ errors: [500], routed: (route) => route.path });
+  return baseRouter<PublicEnv>({ errors: [500], security: [], routed: (route) => route.path });
 }
 
 /** Every parameter of a guarded router's route is an id, routed on its grammar. */
 const idRouted = (route: RouteConfig) => routingPath(route.path, idKindsOf(route.request?.params));
 
 export function createUserRouter(): OpenAPIHono<UserEnv> {
-  return guarded(baseRouter<UserEnv>({ errors: [401, 500], routed: idRouted }), [requireUser]);
+  return guarded(baseRouter<UserEnv>({ errors: [401, 500], security, routed: idRouted }), [requireUser]);
 }
 
 export function createTenantRouter(): OpenAPIHono<TenantEnv> {
   // The active profile: a malformed X-Profile-Id is a 400, another user's profile 403, an unknown one 404.
-  return guarded(baseRouter<TenantEnv>({ errors: [400, 401, 403, 404, 500], routed: idRouted }), [
-    requireUser,
-    requireProfile as MiddlewareHandler,
-  ]);
+  return guarded(
+    baseRouter<TenantEnv>({ errors: [400, 401, 403, 404, 500], security, headers: profileHeader, routed: idRouted }),
+    [requireUser, requireProfile as MiddlewareHandler],
+  );
 }
 
 /** The error statuses a route can answer because of what it reads. */
@@ -97,9 +100,17 @@ function inputErrors(route: RouteConfig): ErrorStatus[] {
 export function documentRoute(router: { openAPIRegistry: OpenAPIHono['openAPIRegistry'] }, route: RouteConfig): void {
   const { middleware: _middleware, hide, ...documented } = route;
   if (hide) return;
-  const statuses = [...(kinds.get(router)?.errors ?? []), ...inputErrors(route)].sort((a, b) => a - b);
+  const kind = kinds.get(router);
+  const statuses = [...new Set([...(kind?.errors ?? []), ...inputErrors(route)])].sort((a, b) => a - b);
   const errors = Object.fromEntries(statuses.map((status) => [status, errorResponse(status)]));
-  router.openAPIRegistry.registerPath({ ...documented, responses: { ...errors, ...documented.responses } });
+  const own = documented.request?.headers;
+  const headers = kind?.headers && own instanceof z.ZodObject ? kind.headers.extend(own.shape) : (own ?? kind?.headers);
+  router.openAPIRegistry.registerPath({
+    ...(kind ? { security: kind.security } : {}),
+    ...documented,
+    ...(headers ? { request: { ...documented.request, headers } } : {}),
+    responses: { ...errors, ...documented.responses },
+  });
 }
 
 /** `{ [key]: T }`, or nothing when there is no `T`. */

@@ -30,6 +30,7 @@ export function exportPresetRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listExportPresets',
       path: '/export-presets',
       tags: ['Library: render'],
       security,

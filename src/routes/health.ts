@@ -50,6 +50,7 @@ export function healthRoutes() {
   return createPublicRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getHealth',
       path: '/health',
       tags: ['System'],
       summary: 'Health of the API and its dependencies',

@@ -13,6 +13,7 @@ export function allClipRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listAllClips',
       path: '/all-clips',
       tags,
       security,

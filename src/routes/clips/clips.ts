@@ -31,6 +31,7 @@ export function clipRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getClip',
         path: '/clips/{clip_id}',
         tags,
         security,
@@ -58,6 +59,7 @@ export function clipRoutes() {
     .openapi(
       createRoute({
         method: 'patch',
+        operationId: 'updateClip',
         path: '/clips/{clip_id}',
         tags,
         security,

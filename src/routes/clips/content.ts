@@ -45,6 +45,7 @@ export function clipContentRoutes() {
     .openapi(
       createRoute({
         method: 'put',
+        operationId: 'setClipContent',
         path: '/clips/{clip_id}/content',
         tags,
         security,
@@ -76,6 +77,7 @@ export function clipContentRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'copyClipContent',
         path: '/clips/{clip_id}/content/copy-from/{source_clip_id}',
         tags,
         security,

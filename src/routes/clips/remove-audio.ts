@@ -20,6 +20,7 @@ export function clipRemoveAudioRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'removeClipAudio',
       path: '/clips/{clip_id}/remove-audio',
       tags,
       security,

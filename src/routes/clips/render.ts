@@ -186,6 +186,7 @@ export function clipRenderRoutes() {
   ).openapi(
     createRoute({
       method: 'post',
+      operationId: 'bulkRenderClips',
       path: '/clips/bulk-render',
       tags,
       security,

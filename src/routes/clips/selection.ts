@@ -16,6 +16,7 @@ export function clipSelectionRoutes() {
     .openapi(
       createRoute({
         method: 'patch',
+        operationId: 'selectClip',
         path: '/clips/{clip_id}/select',
         tags,
         security,
@@ -42,6 +43,7 @@ export function clipSelectionRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'bulkSelectClips',
         path: '/clips/bulk-select',
         tags,
         security,

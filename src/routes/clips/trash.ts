@@ -28,6 +28,7 @@ export function clipTrashRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'trashClip',
         path: '/clips/{clip_id}',
         tags,
         security,
@@ -52,6 +53,7 @@ export function clipTrashRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'restoreClip',
         path: '/clips/{clip_id}/restore',
         tags,
         security,
@@ -75,6 +77,7 @@ export function clipTrashRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'purgeClip',
         path: '/clips/{clip_id}/purge',
         tags,
         security,
@@ -99,6 +102,7 @@ export function clipTrashRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'bulkDeleteClips',
         path: '/clips/bulk-delete',
         tags,
         security,

@@ -10,6 +10,7 @@ export function costEntryRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listCostEntries',
       path: '/costs/all',
       tags,
       security,

@@ -11,6 +11,7 @@ export function costSummaryRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getCostSummary',
       path: '/costs',
       tags,
       security,

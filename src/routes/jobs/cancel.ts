@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
 import { isTerminal, requestCancel } from '../../db/repos/jobs.ts';
-import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -15,6 +15,7 @@ export function jobCancelRoutes(jobs: JobRegistry) {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'cancelJob',
       path: '/{job_id}/cancel',
       tags: ['Jobs'],
       security,
@@ -25,7 +26,7 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       responses: {
         200: jsonContent(JobResponse, 'Job after the request'),
         ...errorResponses,
-        409: jsonContent(z.unknown(), 'Already finished'),
+        409: errorResponse(409, 'Already finished'),
       },
     }),
     async (c) => {

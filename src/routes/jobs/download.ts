@@ -15,6 +15,7 @@ export function jobDownloadRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'downloadJobOutput',
       path: '/{job_id}/download',
       tags: ['Jobs'],
       security,

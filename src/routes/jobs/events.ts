@@ -17,6 +17,7 @@ export function jobEventRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'streamJobEvents',
       path: '/{job_id}/events',
       tags: ['Jobs'],
       security,

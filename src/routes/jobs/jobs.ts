@@ -8,7 +8,7 @@ import { pageQuery } from '../../db/pagination.ts';
 import { deleteJobRow, isTerminal, listJobs } from '../../db/repos/jobs.ts';
 import { jobStatuses } from '../../db/schema.ts';
 import { ApiError } from '../../core/errors.ts';
-import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -29,6 +29,7 @@ export function jobRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listJobs',
         path: '/',
         tags,
         security,
@@ -53,6 +54,7 @@ export function jobRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getJob',
         path: '/{job_id}',
         tags,
         security,
@@ -72,6 +74,7 @@ export function jobRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'deleteJob',
         path: '/{job_id}',
         tags,
         security,
@@ -80,7 +83,7 @@ export function jobRoutes() {
         responses: {
           200: jsonContent(z.object({ status: z.literal('deleted'), job_id: z.string() }), 'Deleted'),
           ...errorResponses,
-          409: jsonContent(z.unknown(), 'Job still active: cancel it first'),
+          409: errorResponse(409, 'Job still active: cancel it first'),
         },
       }),
       async (c) => {

@@ -49,6 +49,7 @@ export function postizConfigRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getPostizConfig',
         path: '/config',
         tags,
         security,
@@ -63,6 +64,7 @@ export function postizConfigRoutes() {
     .openapi(
       createRoute({
         method: 'put',
+        operationId: 'setPostizConfig',
         path: '/config',
         tags,
         security,
@@ -102,6 +104,7 @@ export function postizConfigRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'deletePostizConfig',
         path: '/config',
         tags,
         security,

@@ -32,6 +32,7 @@ export function postizIntegrationRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listPostizIntegrations',
       path: '/integrations',
       tags,
       security,

@@ -67,6 +67,7 @@ export function postizMediaRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'uploadClipToPostiz',
         path: '/upload',
         tags,
         security,
@@ -109,6 +110,7 @@ export function postizMediaRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'bulkUploadClipsToPostiz',
         path: '/bulk-upload',
         tags,
         security,

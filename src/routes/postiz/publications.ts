@@ -79,6 +79,7 @@ export function postizPublicationRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listClipPublications',
         path: '/clips/{clip_id}/publications',
         tags,
         security,
@@ -105,6 +106,7 @@ export function postizPublicationRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'refreshPublications',
         path: '/publications/refresh',
         tags,
         security,

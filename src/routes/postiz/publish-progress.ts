@@ -70,6 +70,7 @@ export function postizPublishProgressRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getPublishProgress',
       path: '/publish/{job_id}/progress',
       tags,
       security,

@@ -140,6 +140,7 @@ export function postizPublishRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'publishClip',
         path: '/publish',
         tags,
         security,
@@ -175,6 +176,7 @@ export function postizPublishRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'bulkPublishClips',
         path: '/bulk-publish',
         tags,
         security,

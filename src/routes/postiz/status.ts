@@ -25,6 +25,7 @@ export function postizStatusRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getPostizStatus',
       path: '/status',
       tags,
       security,

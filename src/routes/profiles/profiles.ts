@@ -13,7 +13,7 @@ import {
   listProfiles,
   updateProfile,
 } from '../../db/repos/profiles.ts';
-import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import type { UserEnv } from '../../http/context.ts';
 import { ownedProfile } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
@@ -88,6 +88,7 @@ const ProfileIdParam = idParam('profile_id', 'profile');
 const updateRoute = (method: 'put' | 'patch') =>
   createRoute({
     method,
+    operationId: method === 'put' ? 'updateProfile' : 'patchProfile',
     path: '/{profile_id}',
     tags,
     security,
@@ -111,6 +112,7 @@ export function profileRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listProfiles',
         path: '/',
         tags,
         security,
@@ -130,6 +132,7 @@ export function profileRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'createProfile',
         path: '/',
         tags,
         security,
@@ -138,7 +141,7 @@ export function profileRoutes() {
         responses: {
           201: jsonContent(ProfileResponse, 'Created'),
           ...errorResponses,
-          409: jsonContent(z.unknown(), 'Profile limit reached'),
+          409: errorResponse(409, 'Profile limit reached'),
         },
       }),
       async (c) => {
@@ -157,6 +160,7 @@ export function profileRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getProfile',
         path: '/{profile_id}',
         tags,
         security,
@@ -178,6 +182,7 @@ export function profileRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'deleteProfile',
         path: '/{profile_id}',
         tags,
         security,

@@ -14,6 +14,7 @@ export function profileSetDefaultRoutes() {
   return createUserRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'setDefaultProfile',
       path: '/{profile_id}/set-default',
       tags,
       security,

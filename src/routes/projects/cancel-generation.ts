@@ -15,6 +15,7 @@ export function projectCancelGenerationRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'cancelProjectGeneration',
       path: '/projects/{project_id}/cancel',
       tags,
       security,

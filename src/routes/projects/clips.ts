@@ -14,6 +14,7 @@ export function projectClipRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listProjectClips',
       path: '/projects/{project_id}/clips',
       tags,
       security,

@@ -79,6 +79,7 @@ export function projectGenerateFromSegmentsRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'generateProjectFromSegments',
       path: '/projects/{project_id}/generate-from-segments',
       tags,
       security,

@@ -14,6 +14,7 @@ export function projectProgressRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getProjectProgress',
       path: '/projects/{project_id}/progress',
       tags,
       security,

@@ -51,6 +51,7 @@ export function projectRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'createProject',
         path: '/projects',
         tags,
         security,
@@ -73,6 +74,7 @@ export function projectRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listProjects',
         path: '/projects',
         tags,
         security,
@@ -101,6 +103,7 @@ export function projectRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getProject',
         path: '/projects/{project_id}',
         tags,
         security,
@@ -118,6 +121,7 @@ export function projectRoutes() {
     .openapi(
       createRoute({
         method: 'patch',
+        operationId: 'updateProject',
         path: '/projects/{project_id}',
         tags,
         security,
@@ -150,6 +154,7 @@ export function projectRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'deleteProject',
         path: '/projects/{project_id}',
         tags,
         security,

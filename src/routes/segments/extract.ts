@@ -24,6 +24,7 @@ export function segmentExtractRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'extractSegment',
       path: '/{id}/extract',
       tags,
       security,

@@ -13,6 +13,7 @@ export function segmentFavoriteRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'toggleSegmentFavorite',
       path: '/{id}/favorite',
       tags,
       security,

@@ -36,6 +36,7 @@ export function segmentMatchSrtRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'matchSegmentsToSrt',
       path: '/match-srt',
       tags,
       security,

@@ -95,6 +95,7 @@ export function projectSegmentRoutes() {
   ).openapi(
     createRoute({
       method: 'get',
+      operationId: 'listProjectSegments',
       path: '/projects/{project_id}/segments',
       tags,
       security,

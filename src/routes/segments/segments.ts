@@ -66,6 +66,7 @@ export function segmentRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listSegments',
         path: '/',
         tags,
         security,
@@ -93,6 +94,7 @@ export function segmentRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getSegment',
         path: '/{id}',
         tags,
         security,
@@ -109,6 +111,7 @@ export function segmentRoutes() {
     .openapi(
       createRoute({
         method: 'patch',
+        operationId: 'updateSegment',
         path: '/{id}',
         tags,
         security,
@@ -159,6 +162,7 @@ export function segmentRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'deleteSegment',
         path: '/{id}',
         tags,
         security,

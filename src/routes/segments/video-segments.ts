@@ -37,6 +37,7 @@ export function videoSegmentRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'createSegment',
         path: '/source-videos/{id}/segments',
         tags,
         security,
@@ -72,6 +73,7 @@ export function videoSegmentRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listSourceVideoSegments',
         path: '/source-videos/{id}/segments',
         tags,
         security,

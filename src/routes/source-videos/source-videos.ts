@@ -34,6 +34,7 @@ export function sourceVideoRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listSourceVideos',
         path: '/',
         tags,
         security,
@@ -61,6 +62,7 @@ export function sourceVideoRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getSourceVideo',
         path: '/{id}',
         tags,
         security,
@@ -80,6 +82,7 @@ export function sourceVideoRoutes() {
     .openapi(
       createRoute({
         method: 'patch',
+        operationId: 'updateSourceVideo',
         path: '/{id}',
         tags,
         security,
@@ -103,6 +106,7 @@ export function sourceVideoRoutes() {
     .openapi(
       createRoute({
         method: 'delete',
+        operationId: 'deleteSourceVideo',
         path: '/{id}',
         tags,
         security,

@@ -154,6 +154,7 @@ export function sourceVideoUploadRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'createSourceVideoUpload',
         path: '/uploads',
         tags,
         security,
@@ -186,6 +187,7 @@ export function sourceVideoUploadRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'getSourceVideoUpload',
         path: '/{id}/upload',
         tags,
         security,
@@ -211,6 +213,7 @@ export function sourceVideoUploadRoutes() {
     .openapi(
       createRoute({
         method: 'get',
+        operationId: 'listSourceVideoUploadParts',
         path: '/{id}/upload/parts',
         tags,
         security,
@@ -244,6 +247,7 @@ export function sourceVideoUploadRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'completeSourceVideoUpload',
         path: '/{id}/complete',
         tags,
         security,
@@ -271,6 +275,7 @@ export function sourceVideoUploadRoutes() {
     .openapi(
       createRoute({
         method: 'post',
+        operationId: 'abortSourceVideoUpload',
         path: '/{id}/abort',
         tags,
         security,

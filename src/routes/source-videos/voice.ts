@@ -49,6 +49,7 @@ export function sourceVideoVoiceRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getSourceVideoVoice',
       path: '/{id}/voice',
       tags,
       security,

@@ -31,6 +31,7 @@ export function sourceVideoWaveformRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getSourceVideoWaveform',
       path: '/{id}/waveform',
       tags,
       security,

@@ -16,6 +16,7 @@ export function ttsDownloadRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'downloadVoiceover',
       path: '/tts/{job_id}/download',
       tags,
       security,

@@ -76,6 +76,7 @@ export function geminiStatusRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getGeminiStatus',
       path: '/gemini/status',
       tags,
       security,

@@ -50,6 +50,7 @@ export function usageRoutes() {
   return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getUsage',
       path: '/usage',
       tags,
       security,
