@@ -20,8 +20,12 @@ try {
   await stack.stop();
 }
 console.log(`OpenAPI document written to ${out}`);
-const lint = spawnSync(join(ROOT, 'node_modules/.bin/redocly'), ['lint', '--config', 'redocly.yaml', '.tmp/openapi.json'], {
-  stdio: 'inherit',
-  cwd: ROOT,
-});
+const lint = spawnSync(
+  join(ROOT, 'node_modules/.bin/redocly'),
+  ['lint', '--config', 'redocly.yaml', '.tmp/openapi.json'],
+  {
+    stdio: 'inherit',
+    cwd: ROOT,
+  },
+);
 process.exit(lint.status ?? 1);

@@ -1,5 +1,5 @@
 /** POST /api/v1/jobs/{job_id}/cancel. */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
 import { isTerminal, requestCancel } from '../../db/repos/jobs.ts';
 import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';

@@ -1,7 +1,7 @@
 /** GET /api/v1/segments/{id}/stream: the extracted cut behind the bearer token. */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { conflict } from '../../core/errors.ts';
-import { errorResponse, conflictResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, conflictResponse, errorResponses, security } from '../../http/openapi.ts';
 import { ownedSegment } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
