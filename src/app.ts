@@ -29,6 +29,7 @@ import { clipSelectionRoutes } from './routes/clips/selection.ts';
 import { clipTrashRoutes } from './routes/clips/trash.ts';
 import { costEntryRoutes } from './routes/costs/entries.ts';
 import { costSummaryRoutes } from './routes/costs/summary.ts';
+import { devSignInRoutes } from './routes/dev/sign-in.ts';
 import { exportPresetRoutes } from './routes/export-presets.ts';
 import { VERSION, healthRoutes } from './routes/health.ts';
 import { jobCancelRoutes } from './routes/jobs/cancel.ts';
@@ -171,6 +172,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
   app.route('/api/v1/library', clipTrashRoutes());
   app.route('/api/v1', costEntryRoutes());
   app.route('/api/v1', costSummaryRoutes());
+  app.route('/api/v1/dev', devSignInRoutes());
   app.route('/api/v1/library', exportPresetRoutes());
   app.route('/', healthRoutes());
   app.route('/api/v1/jobs', jobCancelRoutes(jobs));
