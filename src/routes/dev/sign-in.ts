@@ -90,10 +90,7 @@ export function devSignInRoutes() {
         issuer: c.env.AUTH_ISSUER || undefined,
         audience: c.env.AUTH_AUDIENCE || undefined,
       });
-      return c.json(
-        { access_token, token_type: 'Bearer' as const, expires_in: DEV_TOKEN_TTL_SECONDS, user_id },
-        200,
-      );
+      return c.json({ access_token, token_type: 'Bearer' as const, expires_in: DEV_TOKEN_TTL_SECONDS, user_id }, 200);
     },
   );
   return app;

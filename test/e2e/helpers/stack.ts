@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { unstable_startWorker } from 'wrangler';
+import { ensureAssetsDir } from '../../../scripts/studio.ts';
 import { TEST_SECRETS } from '../../helpers/test-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
@@ -240,6 +241,7 @@ function descendantsNamed(name: string): number[] {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  ensureAssetsDir();
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
