@@ -110,7 +110,7 @@ export const projects = {
 };
 
 export const clips = {
-  get: (id: string) => api<{ clip: Clip; content: ClipContent }>(`${LIBRARY}/clips/${id}`),
+  get: (id: string) => api<{ clip: Clip; content: ClipContent | null }>(`${LIBRARY}/clips/${id}`),
   rename: (id: string, name: string | null) =>
     api<unknown>(`${LIBRARY}/clips/${id}`, { method: 'PATCH', json: { variant_name: name } }),
   select: (id: string, selected: boolean) =>

@@ -43,9 +43,9 @@ export function ClipScreen({ clipId }: { clipId: string }) {
   const loaded = query.data;
   useEffect(() => {
     if (!loaded) return;
-    setTtsText(loaded.content.tts_text ?? '');
-    setSrt(loaded.content.srt_content ?? '');
-    setStyle({ ...STYLE_DEFAULTS, ...(loaded.content.subtitle_settings ?? {}) });
+    setTtsText(loaded.content?.tts_text ?? '');
+    setSrt(loaded.content?.srt_content ?? '');
+    setStyle({ ...STYLE_DEFAULTS, ...(loaded.content?.subtitle_settings ?? {}) });
   }, [loaded]);
   useEffect(() => {
     const list = presets.data?.presets ?? [];

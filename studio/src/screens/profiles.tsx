@@ -80,7 +80,7 @@ export function ProfilesScreen() {
                     type="button"
                     className="secondary"
                     onClick={() => act(() => profilesApi.setDefault(p.id))}
-                    aria-label={`Make ${p.name} the default`}
+                    aria-label={`Make default: ${p.name}`}
                   >
                     Make default
                   </button>

@@ -442,7 +442,7 @@ function ClipCard({
               onClick={() => onAct(() => clipsApi.select(clip.id, !clip.is_selected))}
               aria-label={`Select ${name}`}
             >
-              {clip.is_selected ? 'Selected' : 'Select'}
+              Select
             </button>
             {clip.has_audio ? (
               <button
@@ -463,7 +463,7 @@ function ClipCard({
               type="button"
               className="danger"
               onClick={() => onAct(() => clipsApi.trash(clip.id))}
-              aria-label={`Move ${name} to the trash`}
+              aria-label={`Trash ${name}`}
             >
               Trash
             </button>
