@@ -71,7 +71,9 @@ try {
     await context.close();
   }
   console.log(`\nStudio first load in Chromium (median of ${RUNS}; ms from navigation start)\n`);
-  console.log('| load | first contentful paint | DOMContentLoaded | load | signed-in screen usable | transferred (KiB) |');
+  console.log(
+    '| load | first contentful paint | DOMContentLoaded | load | signed-in screen usable | transferred (KiB) |',
+  );
   console.log('|---|---|---|---|---|---|');
   console.log(row('cold (empty cache)', cold));
   console.log(row('warm (reload)', warm));
@@ -82,7 +84,9 @@ try {
   const dir = join(STUDIO_DIST, 'assets');
   for (const name of readdirSync(dir).sort()) {
     const bytes = readFileSync(join(dir, name));
-    console.log(`| ${name} | ${(statSync(join(dir, name)).size / 1024).toFixed(1)} | ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${(statSync(join(dir, name)).size / 1024).toFixed(1)} | ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} |`,
+    );
   }
 } finally {
   await browser?.close();

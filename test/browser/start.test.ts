@@ -61,13 +61,17 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
+/** Stops npm start's whole process group (npm, the script, wrangler, workerd, the processor). */
+async function stop(): Promise<void> {
+  if (!start?.pid || start.exitCode !== null) return;
+  const exited = new Promise((r) => start.once('exit', r));
+  process.kill(-start.pid, 'SIGTERM');
+  await exited;
+}
+
 afterAll(async () => {
   await browser?.close();
-  if (start?.pid && start.exitCode === null) {
-    const exited = new Promise((r) => start.once('exit', r));
-    process.kill(-start.pid, 'SIGTERM');
-    await exited;
-  }
+  await stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -98,4 +102,14 @@ it('offers the dev sign-in, which npm start turns on', async () => {
   await page.getByRole('combobox', { name: 'Profile' }).waitFor();
   await expect(page.getByTitle('Signed in as').textContent()).resolves.toBe('dev-newcomer');
   await page.close();
+});
+
+it('stops when asked, leaving nothing listening', async () => {
+  await stop();
+  const listening = () =>
+    fetch(`${url}/health`).then(
+      () => true,
+      () => false,
+    );
+  await expect.poll(listening, { timeout: 20_000 }).toBe(false);
 });

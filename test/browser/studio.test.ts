@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTIZ_FAKE_KEY } from '../fakes/postiz-server.ts';
 import { type RunningFakes, launchFakes } from '../fakes/start-fakes.ts';
 import { type Stack, type Tenant, startStack } from '../e2e/helpers/stack.ts';
-import { makeVideo } from '../helpers/node/media-fixtures.ts';
+import { type SpeechVideo, makeSpeechVideo } from '../helpers/node/media-fixtures.ts';
 import { launchChromium, newStudioPage, screenshot, seriousA11yViolations } from './helpers/browser.ts';
 
 let stack: Stack;
@@ -19,6 +19,7 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 let alice: Tenant;
+let speech: SpeechVideo;
 
 beforeAll(async () => {
   fakes = await launchFakes({ POSTIZ_FAKE: '1' }, { quiet: true });
@@ -75,8 +76,8 @@ describe('the studio in Chromium', () => {
   });
 
   it('uploads a generated video with a progress bar and shows it ready in the grid', async () => {
-    const file = await makeVideo({ width: 640, height: 360, duration: 8, frequency: 440 });
-    await page.getByLabel('Upload video').setInputFiles(file);
+    speech = await makeSpeechVideo({ width: 640, height: 360, duration: 8, speechStart: 1.5 });
+    await page.getByLabel('Upload video').setInputFiles(speech.path);
     await page.getByLabel('Name').fill('Beach day');
     await checkScreen('02-upload-prepare');
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
@@ -95,11 +96,24 @@ describe('the studio in Chromium', () => {
     await checkScreen('03-videos-ready');
   });
 
-  it('makes segments on the editor with the Start/End fields and with the keyboard', async () => {
+  it('shades the detected voice on the waveform under the player', async () => {
     await page.getByRole('link', { name: 'Open Beach day in the editor' }).click();
-    await page.getByRole('region', { name: 'Waveform' }).locator('div').first().waitFor();
+    const waveform = page.getByRole('region', { name: 'Waveform' });
+    await waveform.locator('div').first().waitFor();
+    await expect(page.locator('video').count()).resolves.toBe(1);
+    // Voice detection runs as a job on first open; its region appears where the phrase is.
+    const voice = waveform.locator('[part~="voice-0"]');
+    await voice.waitFor({ timeout: 120_000 });
+    const box = (await waveform.boundingBox())!;
+    const region = (await voice.boundingBox())!;
+    const startsAt = ((region.x - box.x) / box.width) * speech.duration;
+    const endsAt = ((region.x + region.width - box.x) / box.width) * speech.duration;
+    expect(Math.abs(startsAt - speech.speechStart)).toBeLessThan(0.5);
+    expect(Math.abs(endsAt - speech.speechEnd)).toBeLessThan(0.5);
+  });
+
+  it('makes segments on the editor with the Start/End fields and with the keyboard', async () => {
     const video = page.locator('video');
-    await expect(video.count()).resolves.toBe(1);
     await page.getByLabel('Start', { exact: true }).fill('1');
     await page.getByLabel('End', { exact: true }).fill('3.5');
     await page.getByLabel('Keywords (comma-separated)').fill('beach, sunset');
@@ -130,6 +144,9 @@ describe('the studio in Chromium', () => {
         [4, 6.5],
       ],
     );
+    // The new segments are regions on the waveform too.
+    for (const s of stored.body) await page.locator(`[part~="${s.id}"]`).waitFor();
+    await screenshot(page, 'studio-editor', { fullPage: false });
     await checkScreen('04-editor');
   });
 

@@ -35,7 +35,7 @@ it('cuts a local file in the browser and uploads only the chosen part', async ()
   const file = await makeVideo({ width: 640, height: 360, duration: 12, fps, gop: fps, noise: true });
   const original = (await stat(file)).size;
   const probed = await probeMedia(file);
-  expect(probed.streams.find((s: { codec_type: string }) => s.codec_type === 'video').has_b_frames ?? 0).toBe(0);
+  expect(probed.streams.find((s) => s.codec_type === 'video')?.has_b_frames ?? 0).toBe(0);
 
   await page.goto(`${stack.url}/#access_token=${bob.token}`);
   await page.getByLabel('Upload video').setInputFiles(file);
