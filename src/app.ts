@@ -172,7 +172,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
   app.route('/api/v1/library', clipTrashRoutes());
   app.route('/api/v1', costEntryRoutes());
   app.route('/api/v1', costSummaryRoutes());
-  app.route('/api/v1/dev', devSignInRoutes());
+  app.route('/dev', devSignInRoutes());
   app.route('/api/v1/library', exportPresetRoutes());
   app.route('/', healthRoutes());
   app.route('/api/v1/jobs', jobCancelRoutes(jobs));

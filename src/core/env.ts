@@ -23,7 +23,7 @@ export interface Secrets {
  * wrangler.toml, so a deployed Worker never has them.
  */
 export interface DevSettings {
-  /** "1": `POST /api/v1/dev/sign-in` mints a token for any user id (loopback PUBLIC_URL only). */
+  /** "1": `POST /dev/sign-in` mints a token for any user id (loopback PUBLIC_URL only). */
   DEV_SIGN_IN?: string;
 }
 

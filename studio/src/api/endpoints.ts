@@ -32,9 +32,9 @@ const VIDEOS = `${V1}/segments/source-videos`;
 const LIBRARY = `${V1}/library`;
 
 export const devSignIn = {
-  available: () => api<{ enabled: boolean }>(`${V1}/dev/sign-in`, { withoutProfile: true }),
+  available: () => api<{ enabled: boolean }>('/dev/sign-in', { withoutProfile: true }),
   signIn: (userId: string) =>
-    api<{ access_token: string }>(`${V1}/dev/sign-in`, { json: { user_id: userId }, withoutProfile: true }),
+    api<{ access_token: string }>('/dev/sign-in', { json: { user_id: userId }, withoutProfile: true }),
 };
 
 export const profiles = {
