@@ -32,7 +32,8 @@ const output: string[] = [];
 
 async function waitForHealth(deadlineMs: number): Promise<void> {
   while (Date.now() < deadlineMs) {
-    if (start.exitCode !== null) throw new Error(`npm start exited with ${start.exitCode}:\n${output.join('')}`);
+    if (start.exitCode !== null || start.signalCode !== null)
+      throw new Error(`npm start exited (${start.exitCode ?? start.signalCode}):\n${output.join('')}`);
     try {
       if ((await fetch(`${url}/health`)).ok) return;
     } catch {
@@ -63,7 +64,7 @@ beforeAll(async () => {
 
 /** Stops npm start's whole process group (npm, the script, wrangler, workerd, the processor). */
 async function stop(): Promise<void> {
-  if (!start?.pid || start.exitCode !== null) return;
+  if (!start?.pid || start.exitCode !== null || start.signalCode !== null) return;
   const exited = new Promise((r) => start.once('exit', r));
   process.kill(-start.pid, 'SIGTERM');
   await exited;
