@@ -168,8 +168,8 @@ describe('the studio in Chromium', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: 'Summer launch' }).waitFor();
     await page.getByText(/Add segments from the library/).click();
-    await page.getByRole('button', { name: /^Add Beach day 0:01\.0/ }).click();
-    await page.getByRole('button', { name: /^Add Beach day 0:04\.0/ }).click();
+    await page.getByRole('button', { name: /^Add Beach day · 0:01\.0/ }).click();
+    await page.getByRole('button', { name: /^Add Beach day · 0:04\.0/ }).click();
     await page.getByRole('button', { name: 'Move segment 2 up' }).click();
     await page.getByRole('button', { name: 'Save segments' }).click();
     await page.getByText('Saved 2 segments in this order.').waitFor();

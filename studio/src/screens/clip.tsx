@@ -10,6 +10,7 @@ import { parseSrtBlocks } from '../../../shared/srt.ts';
 import { clips as clipsApi } from '../api/endpoints.ts';
 import type { SubtitleSettings } from '../api/types.ts';
 import { ErrorText, JobProgress, StatusBadge, clipName, formatSeconds } from '../components/feedback.tsx';
+import { Field } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 /** What the renderer uses when a field is not set (src/library/subtitle-settings.ts). */
@@ -157,66 +158,48 @@ export function ClipScreen({ clipId }: { clipId: string }) {
           <fieldset>
             <legend>Subtitle style</legend>
             <div className="inline-form">
-              <div>
-                <label htmlFor="st-size">Font size (px at full size)</label>
-                <input
-                  id="st-size"
-                  type="number"
-                  min={16}
-                  max={200}
-                  value={style.fontSize}
-                  onChange={(e) => setStyleField('fontSize', Number(e.target.value))}
-                />
-              </div>
-              <div>
-                <label htmlFor="st-font">Font</label>
-                <input
-                  id="st-font"
-                  value={style.fontFamily}
-                  onChange={(e) => setStyleField('fontFamily', e.target.value)}
-                />
-              </div>
-              <div>
-                <label htmlFor="st-color">Text colour</label>
-                <input
-                  id="st-color"
-                  type="color"
-                  value={style.textColor}
-                  onChange={(e) => setStyleField('textColor', e.target.value.toUpperCase())}
-                />
-              </div>
-              <div>
-                <label htmlFor="st-outline">Outline colour</label>
-                <input
-                  id="st-outline"
-                  type="color"
-                  value={style.outlineColor}
-                  onChange={(e) => setStyleField('outlineColor', e.target.value.toUpperCase())}
-                />
-              </div>
-              <div>
-                <label htmlFor="st-outline-width">Outline width</label>
-                <input
-                  id="st-outline-width"
-                  type="number"
-                  min={0}
-                  max={10}
-                  step={0.5}
-                  value={style.outlineWidth}
-                  onChange={(e) => setStyleField('outlineWidth', Number(e.target.value))}
-                />
-              </div>
-              <div>
-                <label htmlFor="st-position">Vertical position (% from top)</label>
-                <input
-                  id="st-position"
-                  type="number"
-                  min={0}
-                  max={100}
-                  value={style.positionY}
-                  onChange={(e) => setStyleField('positionY', Number(e.target.value))}
-                />
-              </div>
+              <Field
+                label="Font size (px at full size)"
+                type="number"
+                min={16}
+                max={200}
+                value={style.fontSize}
+                onChange={(e) => setStyleField('fontSize', Number(e.target.value))}
+              />
+              <Field
+                label="Font"
+                value={style.fontFamily}
+                onChange={(e) => setStyleField('fontFamily', e.target.value)}
+              />
+              <Field
+                label="Text colour"
+                type="color"
+                value={style.textColor}
+                onChange={(e) => setStyleField('textColor', e.target.value.toUpperCase())}
+              />
+              <Field
+                label="Outline colour"
+                type="color"
+                value={style.outlineColor}
+                onChange={(e) => setStyleField('outlineColor', e.target.value.toUpperCase())}
+              />
+              <Field
+                label="Outline width"
+                type="number"
+                min={0}
+                max={10}
+                step={0.5}
+                value={style.outlineWidth}
+                onChange={(e) => setStyleField('outlineWidth', Number(e.target.value))}
+              />
+              <Field
+                label="Vertical position (% from top)"
+                type="number"
+                min={0}
+                max={100}
+                value={style.positionY}
+                onChange={(e) => setStyleField('positionY', Number(e.target.value))}
+              />
               <label className="checkbox">
                 <input type="checkbox" checked={style.bold} onChange={(e) => setStyleField('bold', e.target.checked)} />{' '}
                 Bold

@@ -4,6 +4,7 @@ import { type FormEvent, Suspense, lazy, useMemo, useState } from 'react';
 import { costs, profiles as profilesApi } from '../api/endpoints.ts';
 import type { CostEntry } from '../api/types.ts';
 import { ErrorText, formatUsd } from '../components/feedback.tsx';
+import { DataTable } from '../components/fields.tsx';
 import type { SpendSeries } from '../components/spend-chart.tsx';
 import { useProfileId, useProfiles } from '../profiles/profile-context.tsx';
 
@@ -145,30 +146,19 @@ export function CostsScreen() {
       <section className="card" aria-labelledby="entries-heading">
         <h2 id="entries-heading">Latest charges</h2>
         {entries.data?.length === 0 ? <p>No charges yet.</p> : null}
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Provider</th>
-              <th scope="col">Operation</th>
-              <th scope="col">Units</th>
-              <th scope="col">Cost</th>
+        <DataTable columns={['When', 'Provider', 'Operation', 'Units', 'Cost']}>
+          {(entries.data ?? []).slice(0, 20).map((e) => (
+            <tr key={e.id}>
+              <td>{new Date(e.created_at).toLocaleString()}</td>
+              <td>{e.service}</td>
+              <td>{e.operation}</td>
+              <td>
+                {e.units} {e.unit}
+              </td>
+              <td>{formatUsd(e.cost_usd)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {(entries.data ?? []).slice(0, 20).map((e) => (
-              <tr key={e.id}>
-                <td>{new Date(e.created_at).toLocaleString()}</td>
-                <td>{e.service}</td>
-                <td>{e.operation}</td>
-                <td>
-                  {e.units} {e.unit}
-                </td>
-                <td>{formatUsd(e.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </section>
     </>
   );

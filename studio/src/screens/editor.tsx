@@ -10,6 +10,7 @@ import { Link } from 'wouter';
 import { segments as segmentsApi, videos } from '../api/endpoints.ts';
 import type { Segment } from '../api/types.ts';
 import { ErrorText, JobProgress, confirmed, formatSeconds } from '../components/feedback.tsx';
+import { DataTable, SecondsField } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 import { Waveform, type WaveformRegion } from '../components/waveform.tsx';
 
@@ -219,42 +220,24 @@ export function EditorScreen({ videoId }: { videoId: string }) {
         ) : null}
         <form className="card segment-form" onSubmit={addSegment} aria-label="New segment">
           <div className="row">
-            <label htmlFor="seg-start">Start</label>
-            <input
-              id="seg-start"
-              type="number"
-              step="any"
-              min={0}
-              max={v.duration ?? undefined}
+            <SecondsField
+              label="Start"
               value={start}
-              onChange={(e) => setStart(e.target.value)}
-              aria-describedby="seg-keys"
-            />
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => setStart(String(round(player.current?.currentTime ?? 0)))}
-            >
-              Set in (I)
-            </button>
-            <label htmlFor="seg-end">End</label>
-            <input
-              id="seg-end"
-              type="number"
-              step="any"
-              min={0}
+              onChange={setStart}
+              button="Set in (I)"
+              playhead={() => player.current?.currentTime ?? 0}
               max={v.duration ?? undefined}
-              value={end}
-              onChange={(e) => setEnd(e.target.value)}
-              aria-describedby="seg-keys"
+              describedBy="seg-keys"
             />
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => setEnd(String(round(player.current?.currentTime ?? 0)))}
-            >
-              Set out (O)
-            </button>
+            <SecondsField
+              label="End"
+              value={end}
+              onChange={setEnd}
+              button="Set out (O)"
+              playhead={() => player.current?.currentTime ?? 0}
+              max={v.duration ?? undefined}
+              describedBy="seg-keys"
+            />
             <span className="meta">{draft ? `${(draft.end - draft.start).toFixed(2)} s` : ''}</span>
           </div>
           <label htmlFor="seg-keywords">Keywords (comma-separated)</label>
@@ -312,48 +295,37 @@ function SegmentTable({
     }
   };
   return (
-    <table className="table">
-      <thead>
-        <tr>
-          <th scope="col">Range</th>
-          <th scope="col">Duration</th>
-          <th scope="col">Keywords</th>
-          <th scope="col">Notes</th>
-          <th scope="col">Actions</th>
+    <DataTable columns={['Range', 'Duration', 'Keywords', 'Notes', 'Actions']}>
+      {segments.map((s) => (
+        <tr key={s.id}>
+          <td>
+            {formatSeconds(s.start_time)}–{formatSeconds(s.end_time)}
+          </td>
+          <td>{s.duration.toFixed(2)} s</td>
+          <td>{s.keywords.join(', ')}</td>
+          <td>{s.notes}</td>
+          <td className="actions">
+            <button type="button" className="secondary" onClick={() => onPlay(s)}>
+              Play
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              aria-pressed={s.is_favorite}
+              onClick={() => act(() => segmentsApi.toggleFavorite(s.id))}
+            >
+              {s.is_favorite ? '★ Favourite' : '☆ Favourite'}
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => confirmed('Delete this segment?') && act(() => segmentsApi.remove(s.id))}
+            >
+              Delete
+            </button>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {segments.map((s) => (
-          <tr key={s.id}>
-            <td>
-              {formatSeconds(s.start_time)}–{formatSeconds(s.end_time)}
-            </td>
-            <td>{s.duration.toFixed(2)} s</td>
-            <td>{s.keywords.join(', ')}</td>
-            <td>{s.notes}</td>
-            <td className="actions">
-              <button type="button" className="secondary" onClick={() => onPlay(s)}>
-                Play
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-pressed={s.is_favorite}
-                onClick={() => act(() => segmentsApi.toggleFavorite(s.id))}
-              >
-                {s.is_favorite ? '★ Favourite' : '☆ Favourite'}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => confirmed('Delete this segment?') && act(() => segmentsApi.remove(s.id))}
-              >
-                Delete
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }

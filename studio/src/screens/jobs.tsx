@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { jobs } from '../api/endpoints.ts';
 import type { Job, JobStatus } from '../api/types.ts';
 import { ErrorText, JobProgress, StatusBadge } from '../components/feedback.tsx';
+import { DataTable, LoadMore } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 const STATUSES: JobStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
@@ -64,62 +65,47 @@ export function JobsScreen() {
       </div>
       <ErrorText error={error ?? list.error} />
       {list.isSuccess && all.length === 0 ? <p>No jobs.</p> : null}
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Status</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Started</th>
-            <th scope="col">Actions</th>
+      <DataTable columns={['Job', 'Status', 'Progress', 'Started', 'Actions']}>
+        {all.map((job) => (
+          <tr key={job.id}>
+            <td>
+              {job.type.replaceAll('_', ' ')}
+              <br />
+              <code>{job.id}</code>
+            </td>
+            <td>
+              <StatusBadge status={job.status} />
+              {job.error ? <p className="error">{job.error.message}</p> : null}
+            </td>
+            <td>
+              {active(job) ? (
+                <JobProgress jobId={job.id} label={`Progress of ${job.id}`} onFinish={() => list.refetch()} />
+              ) : (
+                `${job.status === 'completed' ? 100 : job.progress}%`
+              )}
+            </td>
+            <td>{new Date(job.created_at).toLocaleString()}</td>
+            <td className="actions">
+              {active(job) ? (
+                <button type="button" className="danger" onClick={() => cancel(job)} aria-label={`Cancel ${job.id}`}>
+                  Cancel
+                </button>
+              ) : null}
+              {job.status === 'completed' && job.result ? (
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => download(job)}
+                  aria-label={`Download output of ${job.id}`}
+                >
+                  Download
+                </button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {all.map((job) => (
-            <tr key={job.id}>
-              <td>
-                {job.type.replaceAll('_', ' ')}
-                <br />
-                <code>{job.id}</code>
-              </td>
-              <td>
-                <StatusBadge status={job.status} />
-                {job.error ? <p className="error">{job.error.message}</p> : null}
-              </td>
-              <td>
-                {active(job) ? (
-                  <JobProgress jobId={job.id} label={`Progress of ${job.id}`} onFinish={() => list.refetch()} />
-                ) : (
-                  `${job.status === 'completed' ? 100 : job.progress}%`
-                )}
-              </td>
-              <td>{new Date(job.created_at).toLocaleString()}</td>
-              <td className="actions">
-                {active(job) ? (
-                  <button type="button" className="danger" onClick={() => cancel(job)} aria-label={`Cancel ${job.id}`}>
-                    Cancel
-                  </button>
-                ) : null}
-                {job.status === 'completed' && job.result ? (
-                  <button
-                    type="button"
-                    className="secondary"
-                    onClick={() => download(job)}
-                    aria-label={`Download output of ${job.id}`}
-                  >
-                    Download
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.hasNextPage ? (
-        <button type="button" className="secondary" onClick={() => list.fetchNextPage()}>
-          Load more
-        </button>
-      ) : null}
+        ))}
+      </DataTable>
+      <LoadMore list={list} />
     </>
   );
 }

@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { type SegmentFilters, segments, videos } from '../api/endpoints.ts';
 import { ErrorText, formatSeconds } from '../components/feedback.tsx';
 import { SegmentPreview } from '../components/segment-preview.tsx';
+import { Field, LoadMore } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 export function LibraryScreen() {
@@ -36,23 +37,17 @@ export function LibraryScreen() {
     <>
       <h1>Library</h1>
       <form className="filters card" onSubmit={apply} aria-label="Filter segments">
-        <div>
-          <label htmlFor="lib-search">Search</label>
-          <input
-            id="lib-search"
-            type="search"
-            value={draft.search}
-            onChange={(e) => setDraft({ ...draft, search: e.target.value })}
-          />
-        </div>
-        <div>
-          <label htmlFor="lib-keyword">Keyword</label>
-          <input
-            id="lib-keyword"
-            value={draft.keyword}
-            onChange={(e) => setDraft({ ...draft, keyword: e.target.value })}
-          />
-        </div>
+        <Field
+          label="Search"
+          type="search"
+          value={draft.search}
+          onChange={(e) => setDraft({ ...draft, search: e.target.value })}
+        />
+        <Field
+          label="Keyword"
+          value={draft.keyword}
+          onChange={(e) => setDraft({ ...draft, keyword: e.target.value })}
+        />
         <div>
           <label htmlFor="lib-video">Video</label>
           <select id="lib-video" value={draft.video} onChange={(e) => setDraft({ ...draft, video: e.target.value })}>
@@ -64,28 +59,22 @@ export function LibraryScreen() {
             ))}
           </select>
         </div>
-        <div>
-          <label htmlFor="lib-min">Min duration (s)</label>
-          <input
-            id="lib-min"
-            type="number"
-            min={0}
-            step="any"
-            value={draft.min}
-            onChange={(e) => setDraft({ ...draft, min: e.target.value })}
-          />
-        </div>
-        <div>
-          <label htmlFor="lib-max">Max duration (s)</label>
-          <input
-            id="lib-max"
-            type="number"
-            min={0}
-            step="any"
-            value={draft.max}
-            onChange={(e) => setDraft({ ...draft, max: e.target.value })}
-          />
-        </div>
+        <Field
+          label="Min duration (s)"
+          type="number"
+          min={0}
+          step="any"
+          value={draft.min}
+          onChange={(e) => setDraft({ ...draft, min: e.target.value })}
+        />
+        <Field
+          label="Max duration (s)"
+          type="number"
+          min={0}
+          step="any"
+          value={draft.max}
+          onChange={(e) => setDraft({ ...draft, max: e.target.value })}
+        />
         <label className="checkbox">
           <input
             type="checkbox"
@@ -114,16 +103,7 @@ export function LibraryScreen() {
           </li>
         ))}
       </ul>
-      {list.hasNextPage ? (
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => list.fetchNextPage()}
-          disabled={list.isFetchingNextPage}
-        >
-          Load more
-        </button>
-      ) : null}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { profiles as profilesApi } from '../api/endpoints.ts';
 import type { Profile } from '../api/types.ts';
+import { DataTable, Field } from '../components/fields.tsx';
 import { ErrorText, confirmed } from '../components/feedback.tsx';
 import { useProfiles } from '../profiles/profile-context.tsx';
 
@@ -38,71 +39,65 @@ export function ProfilesScreen() {
       <h1>Profiles</h1>
       <p>Each profile is one brand: its videos, segments, projects, jobs and costs are its own.</p>
       <form className="card inline-form" onSubmit={create} aria-label="New profile">
-        <div>
-          <label htmlFor="profile-name">New profile name</label>
-          <input id="profile-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
-        </div>
+        <Field
+          label="New profile name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          maxLength={100}
+        />
         <button type="submit">Create profile</button>
       </form>
       <ErrorText error={error} />
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {profiles.map((p) => (
-            <tr key={p.id}>
-              <td>{p.name}</td>
-              <td>
-                {p.is_default ? 'default' : ''}
-                {p.id === active.id ? `${p.is_default ? ' · ' : ''}active` : ''}
-              </td>
-              <td className="actions">
-                {p.id !== active.id ? (
-                  <button
-                    type="button"
-                    className="secondary"
-                    onClick={() => setActive(p.id)}
-                    aria-label={`Switch to ${p.name}`}
-                  >
-                    Switch to
-                  </button>
-                ) : null}
-                <button type="button" className="secondary" onClick={() => rename(p)} aria-label={`Rename ${p.name}`}>
-                  Rename
+      <DataTable columns={['Name', 'Status', 'Actions']}>
+        {profiles.map((p) => (
+          <tr key={p.id}>
+            <td>{p.name}</td>
+            <td>
+              {p.is_default ? 'default' : ''}
+              {p.id === active.id ? `${p.is_default ? ' · ' : ''}active` : ''}
+            </td>
+            <td className="actions">
+              {p.id !== active.id ? (
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => setActive(p.id)}
+                  aria-label={`Switch to ${p.name}`}
+                >
+                  Switch to
                 </button>
-                {!p.is_default ? (
-                  <button
-                    type="button"
-                    className="secondary"
-                    onClick={() => act(() => profilesApi.setDefault(p.id))}
-                    aria-label={`Make default: ${p.name}`}
-                  >
-                    Make default
-                  </button>
-                ) : null}
-                {!p.is_default ? (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() =>
-                      confirmed(`Delete the profile “${p.name}” and everything in it?`) &&
-                      act(() => profilesApi.remove(p.id))
-                    }
-                    aria-label={`Delete ${p.name}`}
-                  >
-                    Delete
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              ) : null}
+              <button type="button" className="secondary" onClick={() => rename(p)} aria-label={`Rename ${p.name}`}>
+                Rename
+              </button>
+              {!p.is_default ? (
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => act(() => profilesApi.setDefault(p.id))}
+                  aria-label={`Make default: ${p.name}`}
+                >
+                  Make default
+                </button>
+              ) : null}
+              {!p.is_default ? (
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() =>
+                    confirmed(`Delete the profile “${p.name}” and everything in it?`) &&
+                    act(() => profilesApi.remove(p.id))
+                  }
+                  aria-label={`Delete ${p.name}`}
+                >
+                  Delete
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }

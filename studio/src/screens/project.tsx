@@ -9,6 +9,7 @@ import { Link, useLocation } from 'wouter';
 import { clips as clipsApi, projects, segments as segmentsApi } from '../api/endpoints.ts';
 import type { Clip, GenerateFromSegments, Segment } from '../api/types.ts';
 import { ErrorText, JobProgress, StatusBadge, clipName, confirmed, formatSeconds } from '../components/feedback.tsx';
+import { Field } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 export function ProjectScreen({ projectId }: { projectId: string }) {
@@ -110,10 +111,7 @@ function AssignedSegments({ projectId, onError }: { projectId: string; onError: 
             <span className="grip" aria-hidden="true">
               ⠿
             </span>
-            <span className="grow">
-              {s.source_video_name} · {formatSeconds(s.start_time)}–{formatSeconds(s.end_time)}
-              {s.keywords.length ? ` · ${s.keywords.join(', ')}` : ''}
-            </span>
+            <span className="grow">{segmentLabel(s)}</span>
             <button
               type="button"
               className="secondary"
@@ -150,10 +148,7 @@ function AssignedSegments({ projectId, onError }: { projectId: string; onError: 
           <ul className="picker">
             {available.map((s) => (
               <li key={s.id}>
-                <span className="grow">
-                  {s.source_video_name} · {formatSeconds(s.start_time)}–{formatSeconds(s.end_time)}
-                  {s.keywords.length ? ` · ${s.keywords.join(', ')}` : ''}
-                </span>
+                <span className="grow">{segmentLabel(s)}</span>
                 <button
                   type="button"
                   className="secondary"
@@ -161,7 +156,7 @@ function AssignedSegments({ projectId, onError }: { projectId: string; onError: 
                     setOrder([...current, s]);
                     setSaved('');
                   }}
-                  aria-label={`Add ${s.source_video_name} ${formatSeconds(s.start_time)}–${formatSeconds(s.end_time)}`}
+                  aria-label={`Add ${segmentLabel(s)}`}
                 >
                   Add
                 </button>
@@ -179,6 +174,10 @@ function AssignedSegments({ projectId, onError }: { projectId: string; onError: 
     </section>
   );
 }
+
+/** "Beach day · 0:01.0–0:03.5 · beach, sunset" */
+const segmentLabel = (s: Segment) =>
+  `${s.source_video_name} · ${formatSeconds(s.start_time)}–${formatSeconds(s.end_time)}${s.keywords.length ? ` · ${s.keywords.join(', ')}` : ''}`;
 
 function GenerateForm({
   projectId,
@@ -222,17 +221,14 @@ function GenerateForm({
     <form className="card" onSubmit={generate} aria-labelledby="generate-heading">
       <h2 id="generate-heading">Generate variants</h2>
       <div className="inline-form">
-        <div>
-          <label htmlFor="gen-count">Variants</label>
-          <input
-            id="gen-count"
-            type="number"
-            min={1}
-            max={10}
-            value={count}
-            onChange={(e) => setCount(e.target.value)}
-          />
-        </div>
+        <Field
+          label="Variants"
+          type="number"
+          min={1}
+          max={10}
+          value={count}
+          onChange={(e) => setCount(e.target.value)}
+        />
         <div>
           <label htmlFor="gen-mode">Selection</label>
           <select
@@ -245,17 +241,14 @@ function GenerateForm({
             <option value="weighted">Weighted (favourites first)</option>
           </select>
         </div>
-        <div>
-          <label htmlFor="gen-target">Target duration (s)</label>
-          <input
-            id="gen-target"
-            type="number"
-            min={3}
-            max={600}
-            value={target}
-            onChange={(e) => setTarget(e.target.value)}
-          />
-        </div>
+        <Field
+          label="Target duration (s)"
+          type="number"
+          min={3}
+          max={600}
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+        />
         <label className="checkbox">
           <input type="checkbox" checked={mute} onChange={(e) => setMute(e.target.checked)} /> Mute source voice
         </label>

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { projects } from '../api/endpoints.ts';
 import { ErrorText, StatusBadge } from '../components/feedback.tsx';
+import { Field } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 export function ProjectsScreen() {
@@ -31,21 +32,15 @@ export function ProjectsScreen() {
     <>
       <h1>Projects</h1>
       <form className="card inline-form" onSubmit={create} aria-label="New project">
-        <div>
-          <label htmlFor="project-name">Project name</label>
-          <input id="project-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
-        </div>
-        <div>
-          <label htmlFor="project-target">Target duration (s)</label>
-          <input
-            id="project-target"
-            type="number"
-            min={3}
-            max={600}
-            value={target}
-            onChange={(e) => setTarget(e.target.value)}
-          />
-        </div>
+        <Field label="Project name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        <Field
+          label="Target duration (s)"
+          type="number"
+          min={3}
+          max={600}
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+        />
         <button type="submit">Create project</button>
       </form>
       <ErrorText error={error ?? list.error} />

@@ -9,6 +9,7 @@ import { Link, useSearch } from 'wouter';
 import { clips as clipsApi, postiz } from '../api/endpoints.ts';
 import type { PublishResponse } from '../api/types.ts';
 import { ErrorText, JobProgress, StatusBadge, clipName } from '../components/feedback.tsx';
+import { DataTable } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 export function PublishScreen() {
@@ -192,38 +193,28 @@ function Publications({ clipId, label }: { clipId: string; label: string }) {
     <div>
       <h3>Results for {label}</h3>
       <ErrorText error={list.error} />
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Publication</th>
-            <th scope="col">Platform</th>
-            <th scope="col">State</th>
-            <th scope="col">Link or error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(list.data?.publications ?? []).flatMap((p) =>
-            (p.posts.length ? p.posts : [null]).map((post) => (
-              <tr key={post?.post_id ?? p.id}>
-                <td>
-                  <StatusBadge status={p.status} />
-                </td>
-                <td>{post?.platform ?? p.platforms.join(', ')}</td>
-                <td>{post?.state ?? '–'}</td>
-                <td>
-                  {post?.release_url ? (
-                    <a href={post.release_url} target="_blank" rel="noreferrer">
-                      {post.release_url}
-                    </a>
-                  ) : (
-                    (p.error ?? (p.scheduled_at ? `scheduled for ${new Date(p.scheduled_at).toLocaleString()}` : ''))
-                  )}
-                </td>
-              </tr>
-            )),
-          )}
-        </tbody>
-      </table>
+      <DataTable columns={['Publication', 'Platform', 'State', 'Link or error']}>
+        {(list.data?.publications ?? []).flatMap((p) =>
+          (p.posts.length ? p.posts : [null]).map((post) => (
+            <tr key={post?.post_id ?? p.id}>
+              <td>
+                <StatusBadge status={p.status} />
+              </td>
+              <td>{post?.platform ?? p.platforms.join(', ')}</td>
+              <td>{post?.state ?? '–'}</td>
+              <td>
+                {post?.release_url ? (
+                  <a href={post.release_url} target="_blank" rel="noreferrer">
+                    {post.release_url}
+                  </a>
+                ) : (
+                  (p.error ?? (p.scheduled_at ? `scheduled for ${new Date(p.scheduled_at).toLocaleString()}` : ''))
+                )}
+              </td>
+            </tr>
+          )),
+        )}
+      </DataTable>
     </div>
   );
 }

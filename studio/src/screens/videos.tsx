@@ -8,6 +8,7 @@ import { Link } from 'wouter';
 import { videos } from '../api/endpoints.ts';
 import type { SourceVideo } from '../api/types.ts';
 import { ErrorText, StatusBadge, confirmed, formatSeconds } from '../components/feedback.tsx';
+import { LoadMore } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 import { PrepareUpload } from '../upload/prepare-upload.tsx';
 import { uploadStore, useUploads } from '../upload/upload-store.ts';
@@ -101,11 +102,7 @@ export function VideosScreen() {
           <VideoCard key={video.id} video={video} onDelete={() => remove(video)} />
         ))}
       </ul>
-      {list.hasNextPage ? (
-        <button type="button" className="secondary" onClick={() => list.fetchNextPage()}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -4,6 +4,7 @@
  */
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ErrorText, ProgressBar, formatSeconds } from '../components/feedback.tsx';
+import { SecondsField } from '../components/fields.tsx';
 import { type TrimResult, loadFFmpeg, planTrim, trimFile } from './trim.ts';
 import { formatBytes } from './uploader.ts';
 
@@ -116,32 +117,22 @@ export function PrepareUpload({
         <fieldset>
           <legend>Part to upload (seconds)</legend>
           <div className="row">
-            <label htmlFor={`${id}-in`}>Trim start</label>
-            <input
-              id={`${id}-in`}
-              type="number"
-              min={0}
-              step="any"
+            <SecondsField
+              label="Trim start"
               value={start}
-              onChange={(e) => setStart(Number(e.target.value))}
+              onChange={(value) => setStart(Number(value))}
+              button="Start at playhead"
+              playhead={atPlayhead}
             />
-            <button type="button" className="secondary" onClick={() => setStart(Number(atPlayhead().toFixed(3)))}>
-              Start at playhead
-            </button>
           </div>
           <div className="row">
-            <label htmlFor={`${id}-out`}>Trim end</label>
-            <input
-              id={`${id}-out`}
-              type="number"
-              min={0}
-              step="any"
+            <SecondsField
+              label="Trim end"
               value={end}
-              onChange={(e) => setEnd(Number(e.target.value))}
+              onChange={(value) => setEnd(Number(value))}
+              button="End at playhead"
+              playhead={atPlayhead}
             />
-            <button type="button" className="secondary" onClick={() => setEnd(Number(atPlayhead().toFixed(3)))}>
-              End at playhead
-            </button>
           </div>
           <p className="hint">
             Cut without re-encoding: the start moves back to the nearest keyframe.

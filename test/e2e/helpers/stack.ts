@@ -111,7 +111,8 @@ export interface StackOptions {
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
