@@ -31,6 +31,7 @@ import { clipSelectionRoutes } from './routes/clips/selection.ts';
 import { clipTrashRoutes } from './routes/clips/trash.ts';
 import { costEntryRoutes } from './routes/costs/entries.ts';
 import { costSummaryRoutes } from './routes/costs/summary.ts';
+import { devSignInRoutes } from './routes/dev/sign-in.ts';
 import { exportPresetRoutes } from './routes/export-presets.ts';
 import { VERSION, healthRoutes } from './routes/health.ts';
 import { jobCancelRoutes } from './routes/jobs/cancel.ts';
@@ -153,6 +154,12 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     }),
   );
   app.use('*', boundedBodies);
+  // `/` reaches the Worker first (wrangler.toml run_worker_first): a browser gets the studio's page
+  // from the static assets, an API client the service info below.
+  app.use('/', async (c, next) => {
+    if (c.env.ASSETS && /\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return c.env.ASSETS.fetch(c.req.raw);
+    await next();
+  });
   app.onError(handleError);
   app.notFound(async (c) => {
     // No route reveals which API paths exist to a caller without a valid token.
@@ -168,17 +175,23 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
         operationId: 'getServiceInfo',
         tags: ['System'],
         summary: 'Where the API, its document and its reference are',
+        description:
+          'JSON for API clients. A browser (an `Accept` that names `text/html`) gets the web studio here instead.',
         responses: {
-          200: jsonContent(
-            z.object({
-              name: z.literal('Cutroom'),
-              version: z.string(),
-              docs: z.literal('/docs'),
-              openapi: z.literal('/openapi.json'),
-              api: z.literal('/api/v1'),
-            }),
-            'Service info',
-          ),
+          200: {
+            description: 'Service info',
+            content: {
+              'application/json': {
+                schema: z.object({
+                  name: z.literal('Cutroom'),
+                  version: z.string(),
+                  docs: z.literal('/docs'),
+                  openapi: z.literal('/openapi.json'),
+                  api: z.literal('/api/v1'),
+                }),
+              },
+            },
+          },
         },
       }),
       (c) =>
@@ -196,6 +209,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1/library', clipTrashRoutes())
     .route('/api/v1', costEntryRoutes())
     .route('/api/v1', costSummaryRoutes())
+    .route('/dev', devSignInRoutes())
     .route('/api/v1/library', exportPresetRoutes())
     .route('/', healthRoutes())
     .route('/api/v1/jobs', jobCancelRoutes(jobs))
@@ -300,6 +314,7 @@ const apiTags = [
   { name: 'Usage', description: 'Usage, limits and provider status.' },
   { name: 'Media', description: 'Signed media URLs (the token is the credential).' },
   { name: 'System', description: 'Health, this document and its reference page.' },
+  { name: 'Development', description: 'Local development only (404 in a deployed Worker).' },
 ];
 
 /** The OpenAPI document of an app built by `createApp` (served at /openapi.json, linted in CI). */

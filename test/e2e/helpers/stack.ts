@@ -30,6 +30,7 @@ import { unstable_startWorker } from 'wrangler';
 import { type RunningProcessor, startProcessor } from '../../../container/test/helpers/processor.ts';
 import { type EdgeStats, startDevEdge } from '../../../scripts/dev-edge.ts';
 import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../../../shared/processor/storage.ts';
+import { ensureAssetsDir } from '../../../scripts/studio.ts';
 import { TEST_SECRETS } from '../../helpers/test-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
@@ -125,7 +126,8 @@ export interface StackOptions {
   entrypoint?: string;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -197,6 +199,7 @@ function descendantsNamed(name: string): number[] {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  ensureAssetsDir();
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
   const workerPort = await freePort();
