@@ -154,12 +154,6 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     }),
   );
   app.use('*', boundedBodies);
-  // `/` reaches the Worker first (wrangler.toml run_worker_first): a browser gets the studio's page
-  // from the static assets, an API client the service info below.
-  app.use('/', async (c, next) => {
-    if (c.env.ASSETS && /\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return c.env.ASSETS.fetch(c.req.raw);
-    await next();
-  });
   app.onError(handleError);
   app.notFound(async (c) => {
     // No route reveals which API paths exist to a caller without a valid token.
