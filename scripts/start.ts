@@ -98,7 +98,9 @@ if (
 
 const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
 edge = await startDevEdge({ upstream: `http://127.0.0.1:${workerPort}`, port });
-console.log(`[start] studio on ${publicUrl}/  (API ${publicUrl}/api/v1, docs ${publicUrl}/docs); the Worker behind it on port ${workerPort}`);
+console.log(
+  `[start] studio on ${publicUrl}/  (API ${publicUrl}/api/v1, docs ${publicUrl}/docs); the Worker behind it on port ${workerPort}`,
+);
 console.log(`[start] sign in: ${publicUrl}/#access_token=$(npm run token -- --sub <user>), or the dev sign-in form`);
 const worker = spawn(
   'wrangler',
