@@ -4,6 +4,9 @@ import { env, exports } from 'cloudflare:workers';
 import type { Bindings } from '../../../src/core/env.ts';
 import worker from './test-worker.ts';
 
+/** Bindings to replace for one call (a var's production setting, a queue that holds its messages). */
+export type EnvOverrides = Partial<Record<keyof Bindings, unknown>>;
+
 export interface CallOptions {
   method?: string;
   token?: string;
@@ -13,6 +16,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** `manual` to see a 302 instead of following it. */
   redirect?: 'follow' | 'manual' | 'error';
+  /** Bindings to override for this call: the same Worker, handed the test env plus these. */
+  env?: EnvOverrides;
 }
 
 export interface ApiResponse<T = any> {
@@ -23,27 +28,22 @@ export interface ApiResponse<T = any> {
 }
 
 export async function call<T = any>(path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
-  return respond<T>(await exports.default.fetch(requestOf(path, opts)));
-}
-
-/**
- * `call`, with some bindings replaced for this request (a queue that holds its messages, the
- * production setting of a var): the same Worker, handed a different env.
- */
-export async function callWithEnv<T = any>(
-  overrides: Partial<Record<keyof Bindings, unknown>>,
-  path: string,
-  opts: CallOptions = {},
-): Promise<ApiResponse<T>> {
+  const request = requestOf(path, opts);
+  if (!opts.env) return respond<T>(await exports.default.fetch(request));
   const ctx = createExecutionContext();
   const res = await worker.fetch(
-    requestOf(path, opts) as Request<unknown, IncomingRequestCfProperties>,
-    { ...env, ...overrides } as Bindings,
+    request as Request<unknown, IncomingRequestCfProperties>,
+    { ...env, ...opts.env } as Bindings,
     ctx,
   );
   const answer = await respond<T>(res);
   await waitOnExecutionContext(ctx);
   return answer;
+}
+
+/** `call` with some bindings replaced for this request. */
+export function callWithEnv<T = any>(overrides: EnvOverrides, path: string, opts: CallOptions = {}) {
+  return call<T>(path, { ...opts, env: { ...opts.env, ...overrides } });
 }
 
 function requestOf(path: string, opts: CallOptions): Request {
