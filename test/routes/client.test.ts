@@ -124,6 +124,16 @@ const everyRoute = [
   'put /api/v1/library/clips/:clip_id/content',
   'put /api/v1/postiz/config',
   'put /api/v1/profiles/:profile_id',
+  'delete /api/v1/webhooks/:webhook_id',
+  'get /api/v1/webhooks',
+  'get /api/v1/webhooks/:webhook_id',
+  'get /api/v1/webhooks/:webhook_id/deliveries',
+  'get /api/v1/webhooks/:webhook_id/deliveries/:delivery_id',
+  'get /health/ready',
+  'patch /api/v1/webhooks/:webhook_id',
+  'post /api/v1/webhooks',
+  'post /api/v1/webhooks/:webhook_id/deliveries/:delivery_id/replay',
+  'post /api/v1/webhooks/:webhook_id/rotate-secret',
   'put /media/:token',
 ] as const satisfies readonly RouteKey[];
 

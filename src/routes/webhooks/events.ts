@@ -93,6 +93,8 @@ export function documentWebhookEvents(registry: OpenAPIHono['openAPIRegistry']):
       path: type,
       operationId: `webhook.${type}`,
       tags,
+      // Sent by us to the receiver: no bearer token; the receiver checks the signature header.
+      security: [],
       summary: type,
       description: `${DESCRIPTIONS[type]} Sent to endpoints subscribed to \`${type}\` (or \`*\`); see docs/webhooks.md.`,
       request: {

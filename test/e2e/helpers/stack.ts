@@ -73,6 +73,8 @@ export interface JobBody {
 export interface Stack {
   /** The Worker's base URL, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The Worker itself, without the dev edge in front of it (benchmarks of the Worker's own time). */
+  workerUrl: string;
   processorUrl: string;
   /** What the dev edge passed to the Worker and refused (request bodies over the platform limit). */
   edge: EdgeStats;
@@ -343,6 +345,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   return {
     url,
+    workerUrl: `http://127.0.0.1:${workerPort}`,
     processorUrl,
     edge: runningEdge.stats,
     stateDir,
