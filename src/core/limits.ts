@@ -88,6 +88,10 @@ export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
 
 /** How long /health and /health/ready reuse the processor's last answer (per isolate). */
 export const PROCESSOR_HEALTH_CACHE_SECONDS = 30;
+/** How long an isolate trusts a verified active-profile check (src/db/verified-profiles.ts). */
+export const VERIFIED_PROFILE_TTL_MS = 5000;
+/** Verified profile checks one isolate keeps (the oldest goes first). */
+export const MAX_VERIFIED_PROFILES = 10_000;
 
 // ─── Idempotency ─────────────────────────────────────────────────────────────────────────────
 

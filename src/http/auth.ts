@@ -13,6 +13,7 @@ import { ApiError } from '../core/errors.ts';
 import { createDb } from '../db/client.ts';
 import { ensureDefaultProfile } from '../db/repos/profiles.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
+import { rememberProfile, rememberedProfile } from '../db/verified-profiles.ts';
 import { isId } from '../core/ids.ts';
 import { type AuthConfig, TokenError, verifyToken } from '../auth/verify-token.ts';
 import { announceEvents } from '../webhooks/announce.ts';
@@ -68,15 +69,16 @@ export const requireUser = createMiddleware<UserEnv>(async (c, next) => {
 export const requireProfile = createMiddleware<TenantEnv>(async (c, next) => {
   const principal = c.get('principal');
   const db = createDb(c.env.DB);
-  const requested = c.req.header(PROFILE_HEADER)?.trim();
-  let profileId: string;
-  if (requested) {
-    if (!isId('profile', requested)) {
-      throw new ApiError(400, 'bad_request', `${PROFILE_HEADER} is not a valid profile id`);
-    }
-    profileId = (await ownedProfile(db, principal.userId, requested)).id;
-  } else {
-    profileId = (await ensureDefaultProfile(db, principal.userId)).id;
+  const requested = c.req.header(PROFILE_HEADER)?.trim() || undefined;
+  if (requested && !isId('profile', requested)) {
+    throw new ApiError(400, 'bad_request', `${PROFILE_HEADER} is not a valid profile id`);
+  }
+  let profileId = rememberedProfile(principal.userId, requested);
+  if (!profileId) {
+    profileId = requested
+      ? (await ownedProfile(db, principal.userId, requested)).id
+      : (await ensureDefaultProfile(db, principal.userId)).id;
+    rememberProfile(principal.userId, requested, profileId);
   }
   if (principal.allowedProfileIds && !principal.allowedProfileIds.includes(profileId)) {
     throw new ApiError(403, 'forbidden', 'This token is not allowed to use this profile');

@@ -95,15 +95,22 @@ describe('profiles', () => {
   it('sets the default atomically: exactly one default afterwards', async () => {
     const user = await seedUser();
     const second = await seedProfile(user);
+    // A request without X-Profile-Id first, so the old default is the one an isolate remembers.
+    expect((await call('/api/v1/jobs', { token: user.token })).status).toBe(200);
     const res = await call(`${BASE}/${second.profileId}/set-default`, { method: 'POST', token: user.token });
     expect(res.status).toBe(200);
     expect(res.body.is_default).toBe(true);
     const list = (await call(`${BASE}/`, { token: user.token })).body;
     expect(list.filter((p: any) => p.is_default).map((p: any) => p.id)).toEqual([second.profileId]);
     expect(list[0].id).toBe(second.profileId);
-    // Requests without X-Profile-Id now act in the new default profile.
-    const jobs = await call('/api/v1/jobs', { token: user.token });
-    expect(jobs.status).toBe(200);
+    // Requests without X-Profile-Id now act in the new default profile, at once.
+    const created = await call('/api/v1/library/projects', { token: user.token, json: { name: 'In the new default' } });
+    expect(created.status).toBe(201);
+    const inSecond = await call(`/api/v1/library/projects/${created.body.id}`, {
+      token: user.token,
+      profileId: second.profileId,
+    });
+    expect(inSecond.status).toBe(200);
   });
 
   it('refuses to delete the default profile and deletes another with its rows', async () => {
@@ -111,6 +118,8 @@ describe('profiles', () => {
     const second = await seedProfile(user);
     const refused = await call(`${BASE}/${user.profileId}`, { method: 'DELETE', token: user.token });
     expect(refused.status).toBe(400);
+    // Used once before the delete, so its check is one an isolate remembers.
+    expect((await call('/api/v1/jobs', { token: user.token, profileId: second.profileId })).status).toBe(200);
     // Give the second profile some data and an object; deletion cascades rows and purges objects.
     await env.DB.prepare(`INSERT INTO jobs (id, profile_id, type, input) VALUES (?, ?, 'echo', '{}')`)
       .bind('job_0000000000000000000000test', second.profileId)
@@ -124,6 +133,8 @@ describe('profiles', () => {
       .first<{ n: number }>();
     expect(rows?.n).toBe(0);
     expect((await call(`${BASE}/${second.profileId}`, { token: user.token })).status).toBe(404);
+    // The deleted profile is refused as the active profile at once, not after the memory expires.
+    expect((await call('/api/v1/jobs', { token: user.token, profileId: second.profileId })).status).toBe(404);
     await expect
       .poll(async () => (await env.MEDIA.list({ prefix: `p/${second.profileId}/` })).objects.length, { timeout: 5000 })
       .toBe(0);

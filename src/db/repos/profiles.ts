@@ -6,6 +6,7 @@ import { and, asc, desc, eq } from 'drizzle-orm';
 import { newId } from '../../core/ids.ts';
 import type { Database } from '../client.ts';
 import type { ProfileScope } from '../scope.ts';
+import { forgetProfile } from '../verified-profiles.ts';
 import { profiles } from '../schema.ts';
 
 export type ProfileRow = typeof profiles.$inferSelect;
@@ -85,6 +86,7 @@ export async function deleteProfile(db: Database, userId: string, id: string): P
     .delete(profiles)
     .where(and(eq(profiles.id, id), eq(profiles.userId, userId), eq(profiles.isDefault, false)))
     .returning({ id: profiles.id });
+  forgetProfile(userId, id);
   return deleted.length > 0;
 }
 
@@ -102,6 +104,7 @@ export async function setDefaultProfile(db: Database, userId: string, id: string
       .where(and(eq(profiles.id, id), eq(profiles.userId, userId)))
       .returning(),
   ]);
+  forgetProfile(userId, id);
   return row!;
 }
 
