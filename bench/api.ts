@@ -1,5 +1,5 @@
 /**
- * npm run bench:api [-- --seconds 8 --rate 100 --items 20]
+ * npm run bench:api [-- --seconds 6 --rate 20 --items 20 --no-rate-limits]
  *
  * What a request costs on the API path, against the bare framework, in one local stack (wrangler's
  * workerd, local D1; no processor needed). Requests go to workerd directly, not through the dev
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     rate: { type: 'string', default: '20' },
     items: { type: 'string', default: '20' },
+    // Turns the request rate limits off (their settings empty), to see what counting them costs.
+    'no-rate-limits': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -135,7 +137,13 @@ async function seed(stack: Awaited<ReturnType<typeof startStack>>): Promise<{ te
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-const stack = await startStack({ withoutProcessor: true, entrypoint: 'bench/worker/api-worker.ts', logLevel: 'error' });
+const RATE_LIMITS_OFF = values['no-rate-limits'];
+const stack = await startStack({
+  withoutProcessor: true,
+  entrypoint: 'bench/worker/api-worker.ts',
+  logLevel: 'error',
+  ...(RATE_LIMITS_OFF ? { vars: { RATE_LIMIT_USER: '', RATE_LIMIT_PROFILE: '' } } : {}),
+});
 try {
   const { tenant, projectId } = await seed(stack);
   const auth = { Authorization: `Bearer ${tenant.token}`, 'X-Profile-Id': tenant.profileId };
@@ -163,7 +171,7 @@ try {
   const bare = results.get('bare')!;
   console.log(
     `\nbench:api — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${SECONDS} s per loop, ` +
-      `list of ${ITEMS} projects, open loop at ${RATE} req/s; load average ${fmt(load)} before, ${fmt(loadavg()[0]!)} after\n`,
+      `list of ${ITEMS} projects, open loop at ${RATE} req/s, rate limits ${RATE_LIMITS_OFF ? 'off' : 'on'}; load average ${fmt(load)} before, ${fmt(loadavg()[0]!)} after\n`,
   );
   console.log('| Route | c=1 p50 (ms) | c=1 p99 (ms) | c=32 (req/s) | vs bare | open loop p99 (ms) |');
   console.log('|---|---:|---:|---:|---:|---:|');
