@@ -4,40 +4,30 @@
  * `RateLimit-Policy`; limits are counted per user and per profile apart; public routes are not
  * limited; and the limits wrangler.toml gives the bindings are the ones the headers quote.
  */
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import wranglerToml from '../../wrangler.toml?raw';
-import { createApp } from '../../src/app.ts';
 import { parsePolicy } from '../../src/http/rate-limit.ts';
-import type { ApiResponse } from '../helpers/worker/api.ts';
-import { call } from '../helpers/worker/api.ts';
+import { type ApiResponse, call } from '../helpers/worker/api.ts';
 import { type Tenant, seedProfile, seedUser } from '../helpers/worker/tenants.ts';
 
 const TIGHT = 5;
 
 /** The app with one of its limiters swapped for the tests' tight one (5 a minute). */
-async function callLimited(
+function callLimited(
   which: 'user' | 'profile',
   t: Tenant,
   path: string,
   profileId: string | null = t.profileId,
 ): Promise<ApiResponse> {
-  const bindings = {
-    ...env,
-    ...(which === 'user'
-      ? { USER_RATE_LIMITER: env.TIGHT_RATE_LIMITER, RATE_LIMIT_USER: `${TIGHT}/60` }
-      : { PROFILE_RATE_LIMITER: env.TIGHT_RATE_LIMITER, RATE_LIMIT_PROFILE: `${TIGHT}/60` }),
-  };
-  const headers: Record<string, string> = { Authorization: `Bearer ${t.token}` };
-  if (profileId) headers['X-Profile-Id'] = profileId;
-  const res = await createApp().fetch(
-    new Request(`http://cutroom.test${path}`, { headers }),
-    bindings,
-    createExecutionContext(),
-  );
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
+  return call(path, {
+    token: t.token,
+    ...(profileId ? { profileId } : {}),
+    env:
+      which === 'user'
+        ? { USER_RATE_LIMITER: env.TIGHT_RATE_LIMITER, RATE_LIMIT_USER: `${TIGHT}/60` }
+        : { PROFILE_RATE_LIMITER: env.TIGHT_RATE_LIMITER, RATE_LIMIT_PROFILE: `${TIGHT}/60` },
+  });
 }
 
 /**

@@ -3,12 +3,10 @@
  * URL checks when saved (https and public hosts only, also by where the name resolves), limits, the
  * delivery log, and cross-profile isolation of every route.
  */
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { MAX_WEBHOOK_ENDPOINTS_PER_PROFILE } from '../../src/core/limits.ts';
-import type { ApiResponse } from '../helpers/worker/api.ts';
+import { type ApiResponse, call } from '../helpers/worker/api.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { enqueueJob } from '../helpers/worker/jobs.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
@@ -16,16 +14,14 @@ import { type Tenant, as, seedUser } from '../helpers/worker/tenants.ts';
 import { createReceiverEndpoint, receiver, receiverUrl } from '../helpers/worker/webhooks.ts';
 
 /** A request to the app under the deployment's own settings: no private targets, DNS checked by the test resolver. */
-async function asProduction(t: Tenant, path: string, json: unknown, method = 'POST'): Promise<ApiResponse> {
-  const bindings = { ...env, OUTBOUND_ALLOW_PRIVATE: 'false', OUTBOUND_DNS_RESOLVER: `${receiverUrl()}/dns-query` };
-  const req = new Request(`http://cutroom.test${path}`, {
+function asProduction(t: Tenant, path: string, json: unknown, method = 'POST'): Promise<ApiResponse> {
+  return call(path, {
     method,
-    headers: { Authorization: `Bearer ${t.token}`, 'X-Profile-Id': t.profileId, 'Content-Type': 'application/json' },
-    body: JSON.stringify(json),
+    token: t.token,
+    profileId: t.profileId,
+    json,
+    env: { OUTBOUND_ALLOW_PRIVATE: 'false', OUTBOUND_DNS_RESOLVER: `${receiverUrl()}/dns-query` },
   });
-  const res = await createApp().fetch(req, bindings, createExecutionContext());
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
 }
 
 describe('webhook endpoints', () => {
