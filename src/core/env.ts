@@ -18,4 +18,10 @@ export interface Secrets {
   POSTIZ_API_KEY?: string;
 }
 
-export type Bindings = Env & Secrets;
+/** Settings that are not in wrangler.toml: unset in production, set by tests and local runs. */
+export interface Overrides {
+  /** Seconds one queue delivery follows processor operations (default JOB_CONSUMER_BUDGET_SECONDS). */
+  JOB_CONSUMER_BUDGET_SECONDS?: string;
+}
+
+export type Bindings = Env & Secrets & Overrides;

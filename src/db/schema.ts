@@ -383,6 +383,13 @@ export const jobs = sqliteTable(
     cancelRequested: bool('cancel_requested').notNull().default(false),
     /** Media seconds processed, for the per-day processing limit. */
     processingSeconds: real('processing_seconds').notNull().default(0),
+    /**
+     * Set when a delivery stopped following a processor operation that outlived its time budget
+     * and re-sent the message (the job stays running); the next delivery claims the job by it.
+     */
+    handedOffAt: text('handed_off_at'),
+    /** How many times deliveries handed the job over that way. */
+    handoffs: integer('handoffs').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: text('started_at'),
@@ -393,6 +400,28 @@ export const jobs = sqliteTable(
     index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
     index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
   ],
+);
+
+/**
+ * Processor operations a job started and has not seen end (src/jobs/job-processor.ts): the next
+ * delivery follows them again on the same instance, a cancelled or failed job cancels them, and
+ * one the processor no longer knows was lost with its container.
+ */
+export const processorOperations = sqliteTable(
+  'processor_operations',
+  {
+    /** The operation id the processor runs it under. */
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    operation: text('operation').notNull(),
+    /** Container instance it runs in; null for the one processor at PROCESSOR_URL. */
+    instance: text('instance'),
+    startedAt: text('started_at').notNull(),
+  },
+  (t) => [index('processor_operations_profile_job_idx').on(t.profileId, t.jobId)],
 );
 
 export const apiCosts = sqliteTable(

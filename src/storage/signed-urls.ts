@@ -265,3 +265,18 @@ export async function signedUploadUrl(
   });
   return { url: mediaUrl(env, token), expiresAt: new Date(e * 1000).toISOString() };
 }
+
+/**
+ * What a signed media URL names, without its lifetime: the same string for every URL signed for
+ * the same object, method and limits, whenever it was signed (a resumed job derives the ids of its
+ * processor operations from it, src/jobs/job-processor.ts). It names and grants nothing: the
+ * signature is not checked. Any other URL is returned as it is.
+ */
+export function mediaUrlIdentity(url: string): string {
+  const path = url.split(/[?#]/, 1)[0] ?? url;
+  const match = /\/media\/([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+(\/[^/]*)?$/.exec(path);
+  const parsed = match?.[1] ? parsePayload(fromBase64Url(match[1])) : null;
+  if (!match || !parsed?.success) return url;
+  const { e: _expiry, ...named } = parsed.data;
+  return `media:${JSON.stringify(named)}${match[2] ?? ''}`;
+}
