@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createProcessorClient, type ProcessorClient } from '../../../src/processor/client.ts';
+import { createProcessorClient, type ProcessorConnection } from '../../../src/processor/client.ts';
 
 export const TEST_PROCESSOR_SECRET = 'test-processor-secret-0123456789abcdef012345678';
 const SERVER_ENTRY = resolve(import.meta.dirname, '../../src/server.ts');
@@ -12,7 +12,7 @@ const SERVER_ENTRY = resolve(import.meta.dirname, '../../src/server.ts');
 export interface RunningProcessor {
   url: string;
   child: ChildProcess;
-  client: ProcessorClient;
+  client: ProcessorConnection;
   /** Everything the server wrote to stdout/stderr (JSON log lines). */
   logs: string[];
   exited(): boolean;
