@@ -2,7 +2,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
+import { jobOperationId } from '../../src/jobs/job-processor.ts';
 import {
+  mediaUrlIdentity,
   quantizedExpiry,
   signedMediaUrl,
   signedUploadUrl,
@@ -73,5 +75,42 @@ describe('signed media URLs', () => {
     const t = Date.UTC(2030, 0, 1, 12, 0, 10);
     expect(quantizedExpiry(3600, t)).toBe(quantizedExpiry(3600, t + 60_000));
     expect(quantizedExpiry(3600, t) * 1000 - t).toBeGreaterThanOrEqual(3600_000);
+  });
+
+  it('names what a URL points at the same way whenever it was signed, and nothing else alike', async () => {
+    const hourAgo = Date.now() - 3600_000;
+    const get = (now?: number) => signedMediaUrl(env, scope, video, { ttlSeconds: 7200, now });
+    const put = (now?: number, maxBytes = 1000) =>
+      signedUploadUrl(env, scope, video, { ttlSeconds: 7200, maxBytes, contentType: 'video/mp4', now });
+    const [a, b] = [await get(), await get(hourAgo)];
+    expect(a.url).not.toBe(b.url);
+    expect(mediaUrlIdentity(a.url)).toBe(mediaUrlIdentity(b.url));
+    expect(mediaUrlIdentity((await put()).url)).toBe(mediaUrlIdentity((await put(hourAgo)).url));
+    // Another object, method or limit is another name.
+    const other = await signedMediaUrl(env, scope, { kind: 'source_thumbnail', id: video.id }, { ttlSeconds: 7200 });
+    const names = new Set([a.url, (await put()).url, (await put(undefined, 2000)).url, other.url].map(mediaUrlIdentity));
+    expect(names.size).toBe(4);
+    expect(mediaUrlIdentity('https://elsewhere.example/x.mp4?sig=1')).toBe('https://elsewhere.example/x.mp4?sig=1');
+  });
+
+  it('gives the same step of a job the same operation id after its URLs were signed again', async () => {
+    const job = 'job_01jd2v4m8r0000000000000002';
+    const request = async (now?: number) => ({
+      input: { url: (await signedMediaUrl(env, scope, video, { ttlSeconds: 7200, now })).url },
+      intervals: [{ start: 1, end: 2 }],
+      mode: 'hard' as const,
+      keep_percentage: 0,
+      output: {
+        url: (await signedUploadUrl(env, scope, video, { ttlSeconds: 7200, maxBytes: 10, contentType: 'video/mp4', now }))
+          .url,
+        content_type: 'video/mp4',
+      },
+    });
+    const first = await jobOperationId(job, 'mute', await request(Date.now() - 3600_000));
+    expect(await jobOperationId(job, 'mute', await request())).toBe(first);
+    expect(first).toMatch(/^job_01jd2v4m8r0000000000000002\.mute\.[0-9a-f]{24}$/);
+    const changed = { ...(await request()), intervals: [{ start: 1, end: 3 }] };
+    expect(await jobOperationId(job, 'mute', changed)).not.toBe(first);
+    expect(await jobOperationId('job_01jd2v4m8r0000000000000003', 'mute', await request())).not.toBe(first);
   });
 });
