@@ -18,7 +18,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -78,6 +79,8 @@ export interface Stack {
   waitForJob(tenant: Tenant, jobId: string, options?: { timeoutMs?: number }): Promise<JobBody>;
   /** Keys currently stored in the local R2 bucket under a prefix (inspection for tests). */
   r2Keys(prefix?: string): string[];
+  /** Runs SQL on the Worker's local D1 (inspection, or staging a crash); returns the rows. */
+  d1<T = Record<string, unknown>>(sql: string, ...params: (string | number)[]): T[];
   /** Processes of the workerd runtime serving the Worker (for memory measurements). */
   workerdPids(): number[];
   /** Log lines of the processor. */
@@ -98,6 +101,15 @@ export interface Stack {
   }>;
   /** Stops the processor (to test how jobs behave while it is down). */
   stopProcessor(): Promise<void>;
+  /** Kills the processor with SIGKILL (a crashed or evicted container: no clean-up, no goodbye). */
+  killProcessor(): Promise<void>;
+  /** Starts the processor again on the same URL (a new process: it remembers nothing of the last). */
+  restartProcessor(): Promise<void>;
+  /**
+   * With `throttledMedia`: caps the rate of every media byte the processor reads (a slow input
+   * makes a real operation long without CPU); null lifts the cap.
+   */
+  throttleMedia(bytesPerSecond: number | null): void;
   stop(): Promise<void>;
 }
 
@@ -108,6 +120,11 @@ export interface StackOptions {
   withoutProcessor?: boolean;
   /** wrangler's log level (default "warn"). */
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
+  /**
+   * The processor reaches the Worker's media through a local proxy whose reads `throttleMedia`
+   * can slow down (PUBLIC_URL and the processor's allowed origin are the proxy's).
+   */
+  throttledMedia?: boolean;
 }
 
 function freePort(): Promise<number> {
@@ -126,26 +143,27 @@ interface RunningProcessor {
   url: string;
   logs: string[];
   stop(): Promise<void>;
+  kill(): Promise<void>;
 }
 
-async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> {
+async function startProcessor(allowedOrigin: string, port = 0, logs: string[] = []): Promise<RunningProcessor> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
     cwd: join(ROOT, 'container'),
     env: {
       ...process.env,
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
       PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
       ALLOWED_MEDIA_ORIGINS: allowedOrigin,
+      PROCESSOR_EXIT_WITH_PARENT: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const logs: string[] = [];
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
-  const port = await new Promise<number>((resolvePort, reject) => {
+  const listening = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
     const onData = (text: string) => {
       for (const line of text.split('\n').filter(Boolean)) {
@@ -168,15 +186,64 @@ async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> 
       reject(new Error(`processor exited with ${code}:\n${logs.join('\n')}`));
     });
   });
+  const ended = (signal: NodeJS.Signals) => async () => {
+    if (exited) return;
+    const done = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await done;
+  };
+  return { url: `http://127.0.0.1:${listening}`, logs, stop: ended('SIGTERM'), kill: ended('SIGKILL') };
+}
+
+/**
+ * A pass-through proxy in front of the Worker for the processor's media requests, whose response
+ * bodies to GETs can be held to a byte rate (one budget shared by every connection).
+ */
+async function startMediaProxy(target: string) {
+  let rate: number | null = null;
+  let nextFree = 0;
+  /** Waits until `bytes` fit in the rate. */
+  const pace = async (bytes: number) => {
+    if (rate === null) return;
+    const now = Date.now();
+    const start = Math.max(now, nextFree);
+    nextFree = start + (bytes / rate) * 1000;
+    if (start > now) await new Promise((r) => setTimeout(r, start - now));
+  };
+  const server = createHttpServer((req, res) => {
+    const upstream = httpRequest(
+      `${target}${req.url ?? '/'}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+      async (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        try {
+          for await (const chunk of answer as AsyncIterable<Buffer>) {
+            for (let at = 0; at < chunk.length; at += 4096) {
+              const piece = chunk.subarray(at, at + 4096);
+              if (req.method === 'GET') await pace(piece.length);
+              if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+            }
+          }
+          res.end();
+        } catch {
+          res.destroy();
+        }
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  const port = await new Promise<number>((resolvePort) =>
+    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port)),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
-    logs,
-    async stop() {
-      if (exited) return;
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await done;
+    throttle(bytesPerSecond: number | null) {
+      rate = bytesPerSecond;
+      nextFree = 0;
     },
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
@@ -243,7 +310,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const processor = options.withoutProcessor ? null : await startProcessor(url);
+  const proxy = options.throttledMedia ? await startMediaProxy(url) : null;
+  const mediaOrigin = proxy?.url ?? url;
+  const processorPort = await freePort();
+  const processorLogs: string[] = [];
+  let processor = options.withoutProcessor ? null : await startProcessor(mediaOrigin, processorPort, processorLogs);
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
   try {
@@ -254,7 +325,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config: join(ROOT, 'wrangler.toml'),
       envFiles: [],
       bindings: {
-        PUBLIC_URL: plain(url),
+        PUBLIC_URL: plain(mediaOrigin),
         PROCESSOR_URL: plain(processorUrl),
         ...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, plain(v)])),
         ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, secret(v)])),
@@ -272,6 +343,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     await worker?.dispose().catch(() => {});
     await processor?.stop();
+    await proxy?.close();
     rmSync(stateDir, { recursive: true, force: true });
     throw err;
   }
@@ -346,17 +418,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return keys;
   };
 
+  const d1 = <T,>(sql: string, ...params: (string | number)[]): T[] => {
+    const dir = join(stateDir, 'v3/d1/miniflare-D1DatabaseObject');
+    const file = readdirSync(dir).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+    const db = new DatabaseSync(join(dir, file!));
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+
   return {
     url,
     processorUrl,
     stateDir,
+    d1,
     api,
     fetchUrl,
     newTenant,
     waitForJob,
     r2Keys,
     workerdPids: () => descendantsNamed('workerd'),
-    processorLogs: processor?.logs ?? [],
+    processorLogs,
     async deliver(body, options = {}) {
       // wrangler's Worker.queue() asks its proxy instance, which does not hold the user worker;
       // the local runtime's own Miniflare does.
@@ -384,9 +468,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stopProcessor() {
       await processor?.stop();
     },
+    async killProcessor() {
+      await processor?.kill();
+    },
+    async restartProcessor() {
+      await processor?.stop();
+      processor = await startProcessor(mediaOrigin, processorPort, processorLogs);
+    },
+    throttleMedia(bytesPerSecond) {
+      if (!proxy) throw new Error('throttleMedia: start the stack with { throttledMedia: true }');
+      proxy.throttle(bytesPerSecond);
+    },
     async stop() {
       await running.dispose().catch(() => {});
       await processor?.stop();
+      await proxy?.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
