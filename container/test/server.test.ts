@@ -342,7 +342,11 @@ describe('operations that outlive the request (?operation_id=)', () => {
       const followed = stream.result().catch((e: unknown) => e);
       await untilInFlight(1);
       const status = await client.cancel('job_test.probe.cancel');
-      expect(status).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' }, finished_at: expect.any(String) });
+      expect(status).toMatchObject({
+        state: 'cancelled',
+        error: { code: 'cancelled' },
+        finished_at: expect.any(String),
+      });
       expect(await inFlight()).toBe(0);
       expect(await followed).toMatchObject({ code: 'cancelled', retryable: false });
       const attached = await (await client.attach('probe', 'job_test.probe.cancel')).result().catch((e: unknown) => e);

@@ -199,10 +199,7 @@ describe('the processor killed mid-operation', () => {
     await stack.killProcessor();
     await watch(t, jobId, (job, row) => job.status === 'pending' && row.error_code === 'unreachable');
     // The queue's last attempt, while the processor is still down.
-    await stack.deliver(
-      { kind: 'job', job_id: jobId, profile_id: t.profileId, type: 'mute_voice' },
-      { attempts: 6 },
-    );
+    await stack.deliver({ kind: 'job', job_id: jobId, profile_id: t.profileId, type: 'mute_voice' }, { attempts: 6 });
     const failed = (await stack.api(t)<JobBody>(`/api/v1/jobs/${jobId}`)).body;
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ code: 'unreachable' });
@@ -227,7 +224,11 @@ describe('cancelling a long operation', () => {
     expect(await processor.status(running)).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
     const health = (await (await fetch(`${stack.processorUrl}/health`)).json()) as { in_flight: number };
     expect(health.in_flight).toBe(0);
-    expect(operationLog(jobId).filter(([msg]) => msg === 'operation started').at(-1)?.[1]).toBe(running);
+    expect(
+      operationLog(jobId)
+        .filter(([msg]) => msg === 'operation started')
+        .at(-1)?.[1],
+    ).toBe(running);
     expect(stack.r2Keys(`p/${t.profileId}/jobs/${jobId}/`)).toEqual([]);
     expect(stack.d1('SELECT id FROM processor_operations WHERE job_id = ?', jobId)).toEqual([]);
   });

@@ -88,7 +88,9 @@ describe('signed media URLs', () => {
     expect(mediaUrlIdentity((await put()).url)).toBe(mediaUrlIdentity((await put(hourAgo)).url));
     // Another object, method or limit is another name.
     const other = await signedMediaUrl(env, scope, { kind: 'source_thumbnail', id: video.id }, { ttlSeconds: 7200 });
-    const names = new Set([a.url, (await put()).url, (await put(undefined, 2000)).url, other.url].map(mediaUrlIdentity));
+    const names = new Set(
+      [a.url, (await put()).url, (await put(undefined, 2000)).url, other.url].map(mediaUrlIdentity),
+    );
     expect(names.size).toBe(4);
     expect(mediaUrlIdentity('https://elsewhere.example/x.mp4?sig=1')).toBe('https://elsewhere.example/x.mp4?sig=1');
   });
@@ -101,8 +103,9 @@ describe('signed media URLs', () => {
       mode: 'hard' as const,
       keep_percentage: 0,
       output: {
-        url: (await signedUploadUrl(env, scope, video, { ttlSeconds: 7200, maxBytes: 10, contentType: 'video/mp4', now }))
-          .url,
+        url: (
+          await signedUploadUrl(env, scope, video, { ttlSeconds: 7200, maxBytes: 10, contentType: 'video/mp4', now })
+        ).url,
         content_type: 'video/mp4',
       },
     });

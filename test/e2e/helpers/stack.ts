@@ -418,7 +418,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return keys;
   };
 
-  const d1 = <T,>(sql: string, ...params: (string | number)[]): T[] => {
+  const d1 = <T>(sql: string, ...params: (string | number)[]): T[] => {
     const dir = join(stateDir, 'v3/d1/miniflare-D1DatabaseObject');
     const file = readdirSync(dir).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
     const db = new DatabaseSync(join(dir, file!));
