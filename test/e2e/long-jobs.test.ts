@@ -59,12 +59,15 @@ async function readyVideo(t: Tenant): Promise<string> {
   return uploaded.body.id as string;
 }
 
-/** Starts the long job: the processor now reads the input at READ_SECONDS per whole read. */
-async function startMute(t: Tenant, sourceVideoId: string): Promise<string> {
+/** A new tenant's long job: the processor now reads the input at READ_SECONDS per whole read. */
+async function startLongMute(): Promise<{ t: Tenant; jobId: string; started: number }> {
+  const t = await stack.newTenant();
+  const sourceVideoId = await readyVideo(t);
   stack.throttleMedia(Math.ceil((await speechVideo()).bytes / READ_SECONDS));
+  const started = Date.now();
   const res = await stack.api(t)('/api/v1/mute-voice', { json: { source_video_id: sourceVideoId } });
   expect(res.status, res.text).toBe(202);
-  return res.body.job_id as string;
+  return { t, jobId: res.body.job_id as string, started };
 }
 
 interface JobRowFacts {
@@ -127,10 +130,7 @@ async function runningAfterHandoff(jobId: string): Promise<string> {
 
 describe('an operation longer than the consumer budget', () => {
   it('completes exactly once: each operation started once and followed again by later deliveries, one output', async () => {
-    const t = await stack.newTenant();
-    const videoId = await readyVideo(t);
-    const started = Date.now();
-    const jobId = await startMute(t, videoId);
+    const { t, jobId, started } = await startLongMute();
     const { job, row, timeline } = await watch(t, jobId, finished, started);
     stack.throttleMedia(null);
     console.log(`long operation, budget ${BUDGET_SECONDS} s:\n${timeline.join('\n')}`);
@@ -165,10 +165,7 @@ describe('an operation longer than the consumer budget', () => {
 
 describe('the processor killed mid-operation', () => {
   it('is noticed: the job is retried, the lost operation runs again on the restarted processor, one output', async () => {
-    const t = await stack.newTenant();
-    const videoId = await readyVideo(t);
-    const started = Date.now();
-    const jobId = await startMute(t, videoId);
+    const { t, jobId, started } = await startLongMute();
     // Running on the processor, and already handed over once: no delivery is what keeps it alive.
     const lost = await runningAfterHandoff(jobId);
     await stack.killProcessor();
@@ -192,9 +189,7 @@ describe('the processor killed mid-operation', () => {
   });
 
   it('fails with the reason when the processor stays away past the last attempt, never stuck', async () => {
-    const t = await stack.newTenant();
-    const videoId = await readyVideo(t);
-    const jobId = await startMute(t, videoId);
+    const { t, jobId } = await startLongMute();
     await runningAfterHandoff(jobId);
     await stack.killProcessor();
     await watch(t, jobId, (job, row) => job.status === 'pending' && row.error_code === 'unreachable');
@@ -211,9 +206,7 @@ describe('the processor killed mid-operation', () => {
 
 describe('cancelling a long operation', () => {
   it('stops it on the processor, and the job ends cancelled without an output', async () => {
-    const t = await stack.newTenant();
-    const videoId = await readyVideo(t);
-    const jobId = await startMute(t, videoId);
+    const { t, jobId } = await startLongMute();
     const running = await runningAfterHandoff(jobId);
 
     const res = await stack.api(t)(`/api/v1/jobs/${jobId}/cancel`, { method: 'POST' });
