@@ -4,6 +4,7 @@ CREATE TABLE `processor_operations` (
 	`job_id` text NOT NULL,
 	`operation` text NOT NULL,
 	`instance` text,
+	`state` text DEFAULT 'running' NOT NULL,
 	`started_at` text NOT NULL,
 	FOREIGN KEY (`profile_id`) REFERENCES `profiles`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade

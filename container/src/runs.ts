@@ -3,11 +3,11 @@
  *
  * A *background* run has an id the caller chose (`?operation_id=`): it does not belong to any
  * connection, so a caller may hang up and come back (attach) or cancel it by id, and starting the
- * same id again joins it instead of doing the work twice. Once it succeeded its result is
- * remembered for `rememberMs` after it was last asked for (a job that is resumed asks for the
- * results of its earlier steps again), at most `maxRemembered` runs, least recently asked dropped
- * first. A run that failed or was cancelled is remembered too (so a caller attaching learns how it
- * ended), but starting its id again starts it afresh: a retry must really retry.
+ * same id while it runs joins it instead of doing the work twice. Once it ended, how it ended is
+ * remembered for `rememberMs` after it was last asked for (a resumed job attaches to its earlier
+ * steps again to get their results), at most `maxRemembered` runs, least recently asked dropped
+ * first. Starting the id of an ended run starts it afresh: only a caller that knows the result is
+ * still good (its outputs still stored) attaches to take it; a retry must really retry.
  * A *connection* run has no id: it is what `POST /v1/{operation}` always was, and is forgotten as
  * soon as it ends.
  */
@@ -53,7 +53,7 @@ export interface RunRegistryOptions {
 }
 
 export interface RunRegistry {
-  /** Starts `operation` (under `id` when given), or attaches to the run of that id. */
+  /** Starts `operation` (under `id` when given), or attaches to the run of that id while it runs. */
   start(id: string | undefined, operation: string, work: RunWork): StartOutcome;
   get(id: string): Run | undefined;
   running(): number;
@@ -212,7 +212,7 @@ export function createRunRegistry(options: RunRegistryOptions): RunRegistry {
       const existing = id === undefined ? undefined : byId.get(id);
       if (existing) {
         if (existing.operation !== operation) return { kind: 'conflict', run: existing };
-        if (existing.state() === 'running' || existing.state() === 'succeeded') {
+        if (!existing.finished()) {
           touch(existing);
           return { kind: 'attached', run: existing };
         }

@@ -308,7 +308,7 @@ describe('operations that outlive the request (?operation_id=)', () => {
     expect(await inFlight(on)).toBe(n);
   };
 
-  it('goes on after the caller hangs up; attaching gets its result; starting it again answers that result without work', async () => {
+  it('goes on after the caller hangs up; attaching gets its result, again later without work; a new start runs it again', async () => {
     const client = h.processor.client;
     const release = h.media.hold('clip.mp4');
     const follow = new AbortController();
@@ -329,9 +329,11 @@ describe('operations that outlive the request (?operation_id=)', () => {
     });
 
     const reads = h.media.requests('clip.mp4').length;
-    expect(await (await client.start('probe', probe(), 'job_test.probe.1')).result()).toEqual(attached);
+    expect(await (await client.attach('probe', 'job_test.probe.1')).result()).toEqual(attached);
     expect(h.media.requests('clip.mp4')).toHaveLength(reads);
     expect(await inFlight()).toBe(0);
+    expect(await (await client.start('probe', probe(), 'job_test.probe.1')).result()).toEqual(attached);
+    expect(h.media.requests('clip.mp4').length).toBeGreaterThan(reads);
   });
 
   it('cancels an operation by id: its process is stopped, the slot frees, and a follower learns it was cancelled', async () => {

@@ -11,12 +11,13 @@
  *
  * Operations that outlive a connection (docs/processor.md#operations-that-outlive-a-request): with
  * `?operation_id={id}` the operation runs in the background under that id and the stream only
- * follows it, so hanging up does not stop it. Starting the same id again attaches to the run (or
- * answers the remembered result of a run that succeeded); a run that failed or was cancelled is
- * started afresh. Without an id the operation belongs to its connection, as it always did.
+ * follows it, so hanging up does not stop it. Starting the same id while it runs attaches to the
+ * run; starting the id of a run that ended starts it afresh (attaching is how a caller takes a
+ * result it knows is still good). Without an id the operation belongs to its connection, as it
+ * always did.
  * - `GET /v1/operations/{id}`: `operationStatus` JSON.
  * - `GET /v1/operations/{id}/events`: the NDJSON stream of that run from now on (the current
- *   progress first, or its outcome at once when it finished).
+ *   progress first, or its outcome at once when it ended, as long as the processor remembers it).
  * - `DELETE /v1/operations/{id}`: cancels it; answers its status.
  * An id the processor does not know answers 404 `operation_unknown`. Every request is signed over
  * its path with the query string.

@@ -403,9 +403,10 @@ export const jobs = sqliteTable(
 );
 
 /**
- * Processor operations a job started and has not seen end (src/jobs/job-processor.ts): the next
- * delivery follows them again on the same instance, a cancelled or failed job cancels them, and
- * one the processor no longer knows was lost with its container.
+ * Processor operations a job started while it is not finished (src/jobs/job-processor.ts): the
+ * next delivery follows a running one again on the same instance (one the processor no longer
+ * knows was lost with its container) and takes a succeeded one's result back without redoing it;
+ * a cancelled or failed job cancels the running ones. Removed when the job ends.
  */
 export const processorOperations = sqliteTable(
   'processor_operations',
@@ -419,6 +420,9 @@ export const processorOperations = sqliteTable(
     operation: text('operation').notNull(),
     /** Container instance it runs in; null for the one processor at PROCESSOR_URL. */
     instance: text('instance'),
+    state: text('state', { enum: ['running', 'succeeded'] })
+      .notNull()
+      .default('running'),
     startedAt: text('started_at').notNull(),
   },
   (t) => [index('processor_operations_profile_job_idx').on(t.profileId, t.jobId)],

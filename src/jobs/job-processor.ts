@@ -8,9 +8,10 @@
  * - the delivery follows it (progress into the job row, cancellation checked every few seconds)
  *   until its deadline; an operation still running then goes on, and `OperationPendingError`
  *   makes the consumer hand the job to a fresh delivery;
- * - that delivery runs the handler again from the top: earlier steps get their remembered
- *   results back at once (starting a finished id again answers its result), and the step that
- *   was running is followed again, on the same container instance, instead of being started twice;
+ * - that delivery runs the handler again from the top: earlier steps of this job that succeeded
+ *   get their results back from the processor at once (their outputs are still stored: the job
+ *   has not finished), and the step that was running is followed again, on the same container
+ *   instance, instead of being started twice;
  * - an operation recorded as started that the processor no longer knows was lost with its
  *   container (crash, eviction, deploy): the job is retried (`processor_lost`), which starts it
  *   afresh, and fails with that reason once its attempts are spent;
@@ -22,17 +23,25 @@ import type { Bindings } from '../core/env.ts';
 import { CANCEL_POLL_SECONDS, PROCESSOR_OPERATION_MAX_SECONDS } from '../core/limits.ts';
 import {
   findProcessorOperation,
+  forgetJobProcessorOperations,
   forgetProcessorOperation,
   listProcessorOperations,
+  markProcessorOperationSucceeded,
   type ProcessorOperationRow,
   recordProcessorOperation,
 } from '../db/repos/processor-operations.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import type { OperationStream, ProcessorConnection } from '../processor/client.ts';
-import type { OperationRequest, ProcessorClient, ProcessorOperation } from '../processor/contract.ts';
+import type {
+  OperationRequest,
+  OperationResult,
+  ProcessorClient,
+  ProcessorOperation,
+  ProgressEvent,
+} from '../processor/contract.ts';
 import { processorClient, processorInstance } from '../processor/connect.ts';
 import { ProcessorError } from '../processor/errors.ts';
-import { mediaUrlIdentity } from '../storage/signed-urls.ts';
+import { mediaUrlIdentity, storageKeyOf, uploadTargetOf } from '../storage/signed-urls.ts';
 import type { JobContextOf } from './context.ts';
 import { JobCancelledError, OperationPendingError, TransientJobError } from './errors.ts';
 
@@ -41,6 +50,9 @@ export type JobProcessorContext = Pick<
   JobContextOf<unknown>,
   'env' | 'scope' | 'job' | 'deadline' | 'throwIfCancelled'
 >;
+
+/** How long taking back a remembered result may take past the deadline (it comes at once). */
+const REMEMBERED_RESULT_WAIT_MS = 30_000;
 
 /** How a handler gets its processor (`jobProcessor` in production; tests may pass another). */
 export type ProcessorFor = (ctx: JobProcessorContext) => ProcessorClient;
@@ -58,6 +70,17 @@ export async function jobOperationId<O extends ProcessorOperation>(
   return `${jobId}.${operation}.${digest.slice(0, 24)}`;
 }
 
+/** Every object `request` has the processor write (its signed upload URLs, at any depth). */
+function outputKeysOf(scope: ProfileScope, request: unknown): string[] {
+  const keys: string[] = [];
+  JSON.stringify(request, (key, value: unknown) => {
+    const target = key === 'url' && typeof value === 'string' ? uploadTargetOf(scope, value) : null;
+    if (target) keys.push(storageKeyOf(scope, target));
+    return value;
+  });
+  return keys;
+}
+
 /** Cancels an operation (best effort: an unreachable processor has lost it anyway) and forgets it. */
 async function cancelOperation(
   connection: ProcessorConnection,
@@ -73,9 +96,12 @@ function cancelRecorded(env: Bindings, scope: ProfileScope, row: ProcessorOperat
   return cancelOperation(processorInstance(env, row.instance).connection, scope, row.jobId, row.id);
 }
 
-/** Cancels every operation the job started and has not seen end (the job was cancelled or failed). */
+/** The job ended: cancels the operations it still has running, and forgets them all. */
 export async function cancelJobOperations(env: Bindings, scope: ProfileScope, jobId: string): Promise<void> {
-  for (const row of await listProcessorOperations(scope, jobId)) await cancelRecorded(env, scope, row);
+  for (const row of await listProcessorOperations(scope, jobId)) {
+    if (row.state === 'running') await cancelRecorded(env, scope, row);
+  }
+  await forgetJobProcessorOperations(scope, jobId);
 }
 
 /** Resolves with JobCancelledError once the job is cancelled (checked every CANCEL_POLL_SECONDS), until `stop`. */
@@ -90,53 +116,87 @@ function watchCancellation(ctx: JobProcessorContext, onCancelled: (err: JobCance
 
 export function jobProcessor(ctx: JobProcessorContext): ProcessorClient {
   const { env, scope, job } = ctx;
+  const stored = async (keys: string[]) =>
+    (await Promise.all(keys.map((key) => env.MEDIA.head(key)))).every((object) => object !== null);
+
+  /**
+   * Follows one operation until it ends, `until` (OperationPendingError), or the job's
+   * cancellation; `open` starts it or attaches to it. Records it once the processor took it.
+   */
+  async function follow<O extends ProcessorOperation>(
+    operation: O,
+    id: string,
+    connection: ProcessorConnection,
+    open: (signal: AbortSignal) => Promise<OperationStream<O>>,
+    record: (() => Promise<void>) | null,
+    until: number,
+    onProgress?: (event: ProgressEvent) => void | Promise<void>,
+  ): Promise<OperationResult<O>> {
+    const following = new AbortController();
+    const budget = setTimeout(
+      () => following.abort(new OperationPendingError(operation)),
+      Math.max(0, until - Date.now()),
+    );
+    const stopWatching = watchCancellation(ctx, (err) => following.abort(err));
+    try {
+      const stream = await open(following.signal);
+      // Accepted: from here on it runs whether or not this delivery lives to see it end.
+      await record?.();
+      const result = await stream.result(onProgress);
+      await markProcessorOperationSucceeded(scope, job.id, id);
+      return result;
+    } catch (err) {
+      throw await outcomeOf(err, operation, id, connection);
+    } finally {
+      clearTimeout(budget);
+      stopWatching();
+    }
+  }
+
   return {
     health: () => processorClient(env).health(),
 
     async run(operation, request, onProgress) {
       const id = await jobOperationId(job.id, operation, request);
       const known = await findProcessorOperation(scope, job.id, id);
-      if (known && Date.now() - Date.parse(known.startedAt) > PROCESSOR_OPERATION_MAX_SECONDS * 1000) {
-        await cancelRecorded(env, scope, known);
-        throw new TransientJobError(
-          'timeout',
-          `The ${operation} operation was still unfinished ${PROCESSOR_OPERATION_MAX_SECONDS / 3600} h after it started; it was cancelled`,
-        );
+      if (known?.state === 'succeeded' && (await stored(outputKeysOf(scope, request)))) {
+        // Done by an earlier delivery of this job, its outputs still stored: take the result back.
+        const { connection } = processorInstance(env, known.instance);
+        const attach = (signal: AbortSignal) => connection.attach(operation, id, signal);
+        try {
+          // Answered at once: even past the deadline, taking it costs nothing.
+          const until = Math.max(ctx.deadline, Date.now() + REMEMBERED_RESULT_WAIT_MS);
+          return await follow(operation, id, connection, attach, null, until, onProgress);
+        } catch (err) {
+          // Forgotten since (or another process): do it again below.
+          if (!(err instanceof TransientJobError && err.code === 'processor_lost')) throw err;
+        }
+      } else if (known?.state === 'running') {
+        if (Date.now() - Date.parse(known.startedAt) > PROCESSOR_OPERATION_MAX_SECONDS * 1000) {
+          await cancelRecorded(env, scope, known);
+          throw new TransientJobError(
+            'timeout',
+            `The ${operation} operation was still unfinished ${PROCESSOR_OPERATION_MAX_SECONDS / 3600} h after it started; it was cancelled`,
+          );
+        }
+        // Started by an earlier delivery: follow it again where it runs.
+        const { connection } = processorInstance(env, known.instance);
+        const attach = (signal: AbortSignal) => connection.attach(operation, id, signal);
+        return follow(operation, id, connection, attach, null, ctx.deadline, onProgress);
       }
       // No time left to follow a new operation: the next delivery starts it.
-      if (!known && Date.now() >= ctx.deadline) throw new OperationPendingError(operation);
-
-      const { name, connection } = processorInstance(env, known?.instance);
-      const follow = new AbortController();
-      const budget = setTimeout(
-        () => follow.abort(new OperationPendingError(operation)),
-        Math.max(0, ctx.deadline - Date.now()),
-      );
-      const stopWatching = watchCancellation(ctx, (err) => follow.abort(err));
-      try {
-        let stream: OperationStream<typeof operation>;
-        if (known) {
-          stream = await connection.attach(operation, id, follow.signal);
-        } else {
-          stream = await connection.start(operation, request, id, follow.signal);
-          // Accepted: from here on it runs whether or not this delivery lives to see it end.
-          await recordProcessorOperation(scope, {
-            id,
-            jobId: job.id,
-            operation,
-            instance: name,
-            startedAt: new Date().toISOString(),
-          });
-        }
-        const result = await stream.result(onProgress);
-        await forgetProcessorOperation(scope, job.id, id);
-        return result;
-      } catch (err) {
-        throw await outcomeOf(err, operation, id, connection);
-      } finally {
-        clearTimeout(budget);
-        stopWatching();
-      }
+      if (Date.now() >= ctx.deadline) throw new OperationPendingError(operation);
+      const { name, connection } = processorInstance(env);
+      const start = (signal: AbortSignal) => connection.start(operation, request, id, signal);
+      const record = () =>
+        recordProcessorOperation(scope, {
+          id,
+          jobId: job.id,
+          operation,
+          instance: name,
+          startedAt: new Date().toISOString(),
+        });
+      return follow(operation, id, connection, start, record, ctx.deadline, onProgress);
     },
   };
 

@@ -266,6 +266,14 @@ export async function signedUploadUrl(
   return { url: mediaUrl(env, token), expiresAt: new Date(e * 1000).toISOString() };
 }
 
+/** The payload of one of this Worker's signed media URLs (signature not checked), and its file-name suffix. */
+function unverifiedPayloadOf(url: string): { payload: TokenPayload; suffix: string } | null {
+  const path = url.split(/[?#]/, 1)[0] ?? url;
+  const match = /\/media\/([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+(\/[^/]*)?$/.exec(path);
+  const parsed = match?.[1] ? parsePayload(fromBase64Url(match[1])) : null;
+  return match && parsed?.success ? { payload: parsed.data, suffix: match[2] ?? '' } : null;
+}
+
 /**
  * What a signed media URL names, without its lifetime: the same string for every URL signed for
  * the same object, method and limits, whenever it was signed (a resumed job derives the ids of its
@@ -273,10 +281,17 @@ export async function signedUploadUrl(
  * signature is not checked. Any other URL is returned as it is.
  */
 export function mediaUrlIdentity(url: string): string {
-  const path = url.split(/[?#]/, 1)[0] ?? url;
-  const match = /\/media\/([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+(\/[^/]*)?$/.exec(path);
-  const parsed = match?.[1] ? parsePayload(fromBase64Url(match[1])) : null;
-  if (!match || !parsed?.success) return url;
-  const { e: _expiry, ...named } = parsed.data;
-  return `media:${JSON.stringify(named)}${match[2] ?? ''}`;
+  const found = unverifiedPayloadOf(url);
+  if (!found) return url;
+  const { e: _expiry, ...named } = found.payload;
+  return `media:${JSON.stringify(named)}${found.suffix}`;
+}
+
+/**
+ * The object a signed upload URL of this scope's profile writes (signature not checked: for
+ * looking at what a request the Worker made itself would write), or null.
+ */
+export function uploadTargetOf(scope: ProfileScope, url: string): MediaTarget | null {
+  const found = unverifiedPayloadOf(url);
+  return found?.payload.m === 'PUT' && found.payload.p === scope.profileId ? found.payload.t : null;
 }

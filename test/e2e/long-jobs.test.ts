@@ -163,6 +163,32 @@ describe('an operation longer than the consumer budget', () => {
   });
 });
 
+describe('a job of several operations', () => {
+  it('takes back the result of a step that succeeded in an earlier delivery instead of running it again', async () => {
+    const t = await stack.newTenant();
+    // The local voice (tts-local, fast) then silence removal, which reads the speech at 2 kB/s.
+    stack.throttleMedia(2000);
+    const res = await stack.api(t)('/api/v1/tts/generate', {
+      json: { text: 'The quick brown fox jumps over the lazy dog', remove_silence: true },
+    });
+    expect(res.status, res.text).toBe(202);
+    const { job, row } = await watch(t, res.body.job_id, finished);
+    stack.throttleMedia(null);
+    expect(job.status, JSON.stringify(job.error)).toBe('completed');
+    expect(row).toMatchObject({ attempts: 1 });
+    expect(row.handoffs).toBeGreaterThanOrEqual(1);
+    const log = operationLog(job.id);
+    const of = (msg: string, operation: string) =>
+      log.filter(([m, id]) => m === msg && id.split('.')[1] === operation).length;
+    expect(of('operation started', 'tts-local')).toBe(1);
+    expect(of('operation started', 'silence-remove')).toBe(1);
+    // A later delivery took the speech's result back (an attach), and followed the silence removal again.
+    expect(of('operation attached', 'tts-local')).toBeGreaterThanOrEqual(1);
+    expect(of('operation attached', 'silence-remove')).toBeGreaterThanOrEqual(1);
+    expect(job.result).toMatchObject({ silence_removal: { enabled: true, applied: true } });
+  });
+});
+
 describe('the processor killed mid-operation', () => {
   it('is noticed: the job is retried, the lost operation runs again on the restarted processor, one output', async () => {
     const { t, jobId, started } = await startLongMute();
