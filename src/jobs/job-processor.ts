@@ -104,7 +104,7 @@ export async function cancelJobOperations(env: Bindings, scope: ProfileScope, jo
   await forgetJobProcessorOperations(scope, jobId);
 }
 
-/** Resolves with JobCancelledError once the job is cancelled (checked every CANCEL_POLL_SECONDS), until `stop`. */
+/** Calls `onCancelled` once the job is cancelled (checked every CANCEL_POLL_SECONDS); returns the stop. */
 function watchCancellation(ctx: JobProcessorContext, onCancelled: (err: JobCancelledError) => void): () => void {
   const timer = setInterval(() => {
     ctx.throwIfCancelled().catch((err: unknown) => {

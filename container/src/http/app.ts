@@ -319,7 +319,9 @@ export function createProcessorServer(config: ProcessorConfig): ProcessorServer 
         sendError(res, 405, 'invalid_request', `${req.method} is not allowed here`);
         return;
       }
-      handleRun(req, res, decodeURIComponent(runPath[1]), events, url).catch(fail);
+      // Ids are plain (letters, digits, `._-`): anything else names no operation.
+      const id = operationId.safeParse(runPath[1]).success ? runPath[1] : '';
+      handleRun(req, res, id, events, url).catch(fail);
       return;
     }
     const match = /^\/v1\/([a-z-]{1,40})$/.exec(url.pathname);
