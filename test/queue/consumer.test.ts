@@ -2,7 +2,7 @@ import { createMessageBatch, createExecutionContext, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
-import { getJob } from '../../src/db/repos/jobs.ts';
+import { getJob, markRunning } from '../../src/db/repos/jobs.ts';
 import { scopeForVerifiedProfile } from '../../src/db/scope.ts';
 import {
   MAX_ATTEMPTS,
@@ -192,5 +192,75 @@ describe('job queue', () => {
     });
     const list = await call('/api/v1/jobs', { token: user.token });
     expect(list.body.jobs).toHaveLength(1);
+  });
+
+  it('hands a job that outlives its delivery to a fresh message: no retry spent, completed once', async () => {
+    const { scope } = await tenantScope();
+    const job = await enqueueJob(scope, env, 'echo', { message: 'long', hand_offs: 3 });
+    await expect.poll(async () => (await getJob(scope, job.id))?.status, { timeout: 20_000 }).toBe('completed');
+    expect(await getJob(scope, job.id)).toMatchObject({
+      status: 'completed',
+      result: { message: 'long' },
+      handoffs: 3,
+      handedOffAt: null,
+      attempts: 1,
+      errorCode: null,
+    });
+  });
+
+  it('keeps counting failed attempts across a hand-off', async () => {
+    const { scope } = await tenantScope();
+    const { jobs } = await import('../../src/db/schema.ts');
+    const [job] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_00000000000000000000handof',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a', hand_offs: 1 },
+      })
+      .returning();
+    // The third attempt hands off; the fresh message's delivery is still the third attempt.
+    expect(await processJobMessage(env, message(job!), 3)).toEqual({});
+    await expect.poll(async () => (await getJob(scope, job!.id))?.status, { timeout: 20_000 }).toBe('completed');
+    expect(await getJob(scope, job!.id)).toMatchObject({ attempts: 3, handoffs: 1 });
+  });
+
+  it('lets the next delivery claim a handed-off job at once, and only one of two duplicates', async () => {
+    const { scope } = await tenantScope();
+    const { jobs } = await import('../../src/db/schema.ts');
+    const handedOffAt = new Date().toISOString();
+    const [job] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_00000000000000000000claim1',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a' },
+        status: 'running',
+        handedOffAt,
+        handoffs: 1,
+      })
+      .returning();
+    // Running and just updated, but handed off: not leased, so not "running in another delivery".
+    expect(await processJobMessage(env, message(job!), 1)).toEqual({});
+    expect(await getJob(scope, job!.id)).toMatchObject({ status: 'completed', handedOffAt: null });
+
+    const [twin] = await scope.db
+      .insert(jobs)
+      .values({
+        id: 'job_00000000000000000000claim2',
+        profileId: scope.profileId,
+        type: 'echo',
+        input: { message: 'a' },
+        status: 'running',
+        handedOffAt,
+      })
+      .returning();
+    const claims = await Promise.all([
+      markRunning(scope, twin!.id, 1, handedOffAt),
+      markRunning(scope, twin!.id, 1, handedOffAt),
+    ]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
   });
 });
