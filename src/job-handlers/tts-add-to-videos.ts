@@ -103,6 +103,7 @@ export function ttsAddToVideosHandler(
                 audio,
                 mode: 'mix',
                 duck_to: input.duck_to,
+                ducking: input.ducking,
                 output: await mediaOutput(env, scope, jobOutput(ctx.job.id, name), 'video/mp4'),
               },
               (e) => ctx.progress(30 + (70 * (i + e.percent / 100)) / input.videos.length, step),
