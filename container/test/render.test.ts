@@ -218,12 +218,15 @@ describe('render', () => {
   });
 
   it('ducks the clip only while the voice sounds by default (sidechain): back up in the pause between phrases', async () => {
-    const { path } = await render('vo-sidechain.mp4', { voiceover: { url: h.media.url('phrases.m4a'), duck_to: 0.15 } });
+    const { path } = await render('vo-sidechain.mp4', {
+      voiceover: { url: h.media.url('phrases.m4a'), duck_to: 0.15 },
+    });
     const out = await decodePcm(path, RATE);
     const clip = await decodePcm(join(h.dir, 'clip.mp4'), RATE);
     const voice = await decodePcm(join(h.dir, 'phrases.m4a'), RATE);
     // The clip's level in the mix (the voice taken out) relative to the clip alone, in dB.
-    const bed = (start: number, end: number) => bedLevelDb(out, voice, RATE, start, end) - rmsDb(clip, RATE, start, end);
+    const bed = (start: number, end: number) =>
+      bedLevelDb(out, voice, RATE, start, end) - rmsDb(clip, RATE, start, end);
     const levels = { first: bed(0.3, 1.1), pause: bed(1.7, 2.3), second: bed(2.6, 3.1), after: bed(3.6, 3.9) };
     const duck = 20 * Math.log10(0.15);
     expect(Math.abs(levels.first - duck), JSON.stringify(levels)).toBeLessThanOrEqual(2);

@@ -148,6 +148,8 @@ export function ttsAddToVideosHandler(
             duration: vo.duration,
             characters: vo.characters,
             cost_usd: vo.costUsd,
+            duck_to: input.duck_to,
+            ducking: input.ducking,
           },
           silence_removal: vo.silence_removal,
           main_output: first.with_tts_output,

@@ -176,7 +176,9 @@ describe('jobs created', () => {
     expect(constant.body.input).toMatchObject({ ducking: 'constant' });
     expect(
       issuesOf(
-        await as(t)('/api/v1/tts/add-to-videos', { json: { source_video_ids: [video], tts_text: 'Hi', ducking: 'loud' } }),
+        await as(t)('/api/v1/tts/add-to-videos', {
+          json: { source_video_ids: [video], tts_text: 'Hi', ducking: 'loud' },
+        }),
       ),
     ).toEqual(['ducking']);
   });

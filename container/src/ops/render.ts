@@ -126,7 +126,9 @@ export const renderOperation: Operation<'render'> = {
     if (voice) {
       const duck = request.voiceover?.duck_to ?? DEFAULT_RENDER_DUCK;
       const voiceEnd = Math.min(voice.info.duration, duration);
-      audioChains.push(`[${clips.length}:${voice.info.audio!.index}]aresample=48000,${AUDIO_FORMAT},asplit=2[voice][key]`);
+      audioChains.push(
+        `[${clips.length}:${voice.info.audio!.index}]aresample=48000,${AUDIO_FORMAT},asplit=2[voice][key]`,
+      );
       audioChains.push(
         ...duckChains(
           { bed: 'bed', voice: 'key', out: 'ducked' },
