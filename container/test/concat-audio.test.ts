@@ -8,7 +8,6 @@ import {
   bedLevelDb,
   decodedFrameHashes,
   decodePcm,
-  ffmpeg,
   grayFrames,
   makePhrases,
   makeTone,

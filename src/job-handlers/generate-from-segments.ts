@@ -18,12 +18,7 @@
  * one it lost. Progress (job and project) is relative to this run and never passes 100.
  */
 import { roundMs } from '../../shared/seconds.ts';
-import {
-  DEFAULT_VOICE_PARAMS,
-  sameVoiceParams,
-  speechToMute,
-  voiceDetectionRecord,
-} from '../pipeline/source-video.ts';
+import { DEFAULT_VOICE_PARAMS, sameVoiceParams, speechToMute, voiceDetectionRecord } from '../pipeline/source-video.ts';
 import { getClip, getClipContent, insertClip, upsertClipContent } from '../db/repos/clips.ts';
 import { getProject, recountProjects, setProjectProgress, updateProjectStatement } from '../db/repos/projects.ts';
 import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '../db/repos/segments.ts';

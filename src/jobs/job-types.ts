@@ -3,12 +3,7 @@
  * enqueues against these, and the consumer re-parses the stored input with the same schema.
  */
 import { z } from 'zod';
-import {
-  DEFAULT_DUCKING,
-  ducking,
-  muteMargins,
-  SPEECH_MUTE_MARGINS,
-} from '../../shared/processor/operations.ts';
+import { DEFAULT_DUCKING, ducking, muteMargins, SPEECH_MUTE_MARGINS } from '../../shared/processor/operations.ts';
 import { idSchema } from '../core/ids.ts';
 
 const voiceParams = z.object({
