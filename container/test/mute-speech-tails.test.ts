@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MuteResult, SPEECH_MUTE_MARGINS } from '../../shared/processor/operations.ts';
 import { buildSpeechFixture, type SpeechFixture, type SpeechFixtureSpec, windowLevels } from './fixtures/speech.ts';
-import { decodePcm, ffmpeg } from './fixtures/video.ts';
+import { decodePcm, videoWithSound } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const RATE = 16000;
@@ -84,31 +84,7 @@ beforeAll(async () => {
   for (const spec of FIXTURES) {
     const fixture = await buildSpeechFixture(join(h.dir, 'speech'), spec);
     const video = `${spec.name}.mp4`;
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=25',
-      '-i',
-      fixture.path,
-      '-t',
-      String(spec.duration),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
-      '-movflags',
-      '+faststart',
-      join(h.dir, video),
-    ]);
+    await videoWithSound(fixture.path, spec.duration, join(h.dir, video));
     prepared.set(spec.name, {
       fixture,
       video,
