@@ -39,6 +39,7 @@ import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
 import { type MediaTarget, storageKeyOf } from '../storage/signed-urls.ts';
 import { deletePrefix, storageKeys } from '../storage/keys.ts';
 import type { JobContext, JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { JobCancelledError, PermanentJobError } from '../jobs/errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
@@ -365,16 +366,14 @@ async function settleProject(ctx: Omit<Ctx, 'progress'>, outcome: 'cancelled' | 
   }
 }
 
-export function generateFromSegmentsHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'generate_from_segments'> {
+export function generateFromSegmentsHandler(processorFor: ProcessorFor): JobHandler<'generate_from_segments'> {
   return {
     async run(ctx) {
       const { scope, input } = ctx;
       try {
         const project = await getProject(scope, input.project_id);
         if (!project) throw new PermanentJobError('not_found', 'The project no longer exists');
-        const processor = processorFor(ctx.env);
+        const processor = processorFor(ctx);
         await report(ctx, 2, 'Preparing segments', true);
         const assigned = (await listProjectSegments(scope, project.id)).filter((a) => a.video.status === 'ready');
         if (!assigned.length) throw new PermanentJobError('no_segments', 'The project has no usable segments assigned');

@@ -13,19 +13,19 @@ import { getClip, getClipContent, updateClip } from '../db/repos/clips.ts';
 import { completeExport, failExport } from '../db/repos/exports.ts';
 import { getExportPreset } from '../db/repos/export-presets.ts';
 import { recountProjects } from '../db/repos/projects.ts';
-import type { Bindings } from '../core/env.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
 import { parseSrt } from '../core/srt.ts';
 import { toSubtitleStyle } from '../library/subtitle-settings.ts';
-import type { ProcessorClient, RenderPreset, RenderRequest } from '../processor/contract.ts';
+import type { RenderPreset, RenderRequest } from '../processor/contract.ts';
 import { deletePrefix, storageKeys } from '../storage/keys.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { prepareVoiceover } from './render-voiceover.ts';
 
-export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'render_clip'> {
+export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'render_clip'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
@@ -36,7 +36,7 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
       const preset = await getExportPreset(scope.db, input.preset_name);
       if (!preset) throw new PermanentJobError('not_found', `Preset ${input.preset_name} no longer exists`);
       const content = await getClipContent(scope, clip.id);
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       await ctx.progress(2, 'Preparing', true);
 
       // Voice-over (when the content has text): audio, its length and its captions.
