@@ -35,6 +35,7 @@ export function muteVoiceHandler(processorFor: ProcessorFor): JobHandler<'mute_v
           {
             input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
             intervals: voice.segments.map((s) => ({ start: s.start, end: s.end })),
+            margins: input.margins,
             mode: input.mode,
             keep_percentage: input.keep_percentage,
             ...(input.fade_duration !== null ? { fade_duration: input.fade_duration } : {}),
