@@ -72,7 +72,9 @@ for (const c of cases) {
     }
   });
   const outcome =
-    bounded.value instanceof MatchWorkExceeded ? '422 too_much_work' : `${(bounded.value as KeywordMatch[]).length} matches`;
+    bounded.value instanceof MatchWorkExceeded
+      ? '422 too_much_work'
+      : `${(bounded.value as KeywordMatch[]).length} matches`;
   let naiveCell = 'not run';
   if (c.naive) {
     const naive = cpuMs(() => referenceMatchKeywords(cues, sources, 0.5));

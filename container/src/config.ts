@@ -3,6 +3,7 @@
  * that suits a 2-core container; production can tighten or widen them without a code change.
  */
 import { availableParallelism } from 'node:os';
+import { STORAGE_MIN_PART_BYTES, STORAGE_PART_BYTES } from '../../shared/processor/storage.ts';
 
 export interface Limits {
   /** Longest input accepted, seconds (the ffprobe gate rejects anything longer). */
@@ -29,6 +30,10 @@ export interface ProcessorConfig {
   secret: string;
   /** Origins (scheme://host[:port]) that input and output URLs may point at. */
   allowedMediaOrigins: string[];
+  /** Where the storage host's requests connect: STORAGE_URL (a local processor) or null (production). */
+  storageUrl: string | null;
+  /** Part size of multipart outputs (STORAGE_PART_BYTES, between R2's minimum and the storage path's largest body). */
+  storagePartBytes: number;
   maxConcurrentOps: number;
   limits: Limits;
   timeouts: Timeouts;
@@ -71,6 +76,20 @@ function parseOrigins(raw: string | undefined): string[] {
     });
 }
 
+function parseStorageUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`STORAGE_URL: "${raw}" is not a URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    throw new ConfigError(`STORAGE_URL: "${raw}" must be a plain http(s) base URL`);
+  }
+  return url.href;
+}
+
 const OPERATION_TIMEOUT_PREFIX = 'PROCESSOR_TIMEOUT_';
 
 /** Seconds. Quick reads stay short so a stuck input frees its slot fast; encodes get longer. */
@@ -90,6 +109,14 @@ const DEFAULT_OPERATION_TIMEOUT_SECONDS: Record<string, number> = {
   concat: 3600,
   render: 3600,
 };
+
+function partBytes(env: NodeJS.ProcessEnv): number {
+  const value = Math.floor(positiveNumber(env, 'STORAGE_PART_BYTES', STORAGE_PART_BYTES));
+  if (value < STORAGE_MIN_PART_BYTES || value > STORAGE_PART_BYTES) {
+    throw new ConfigError(`STORAGE_PART_BYTES must be ${STORAGE_MIN_PART_BYTES}–${STORAGE_PART_BYTES}, got ${value}`);
+  }
+  return value;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
   const secret = env.PROCESSOR_SECRET ?? '';
@@ -111,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     host: env.HOST || '0.0.0.0',
     secret,
     allowedMediaOrigins: parseOrigins(env.ALLOWED_MEDIA_ORIGINS),
+    storageUrl: parseStorageUrl(env.STORAGE_URL),
+    storagePartBytes: partBytes(env),
     maxConcurrentOps: Math.floor(positiveNumber(env, 'MAX_CONCURRENT_OPS', availableParallelism())),
     limits: {
       maxInputDurationSeconds: positiveNumber(env, 'MAX_INPUT_DURATION_SECONDS', 4 * 3600),

@@ -10,6 +10,7 @@ import { createProcessorServer } from './http/app.ts';
 import { binaries } from './media/binaries.ts';
 import { startGateway } from './media/range-gateway.ts';
 import { killAllChildren } from './media/run-process.ts';
+import { configureStorageRoute } from './media/storage-route.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     );
   }
 
+  configureStorageRoute({ url: config.storageUrl, partBytes: config.storagePartBytes });
   await startGateway();
   const processor = createProcessorServer(config);
   processor.server.listen(config.port, config.host, () => {

@@ -9,6 +9,14 @@ const HOUR = 3600;
 
 // ─── Request bodies ──────────────────────────────────────────────────────────────────────────
 
+/**
+ * Cloudflare refuses a request body over 100 MB on Free and Pro plans (200 MB Business, 500 MB
+ * Enterprise) before the Worker sees it. Cutroom is built for the smallest: no path needs a larger
+ * body, and the dev edge in front of the local Worker (`scripts/dev-edge.ts`) refuses larger ones
+ * as production would.
+ */
+export const MAX_REQUEST_BODY_BYTES = 100_000_000;
+
 /** JSON, form and text request bodies; media streams carry their own caps. */
 export const MAX_JSON_BODY_BYTES = MiB;
 /** How deeply a JSON body may nest (the deepest schema, provider settings, needs a handful). */
@@ -26,8 +34,8 @@ export const MAX_AUDIO_UPLOAD_BYTES = 200 * MiB;
 
 /** Largest source video, by any upload path. */
 export const MAX_UPLOAD_BYTES = 50 * GiB;
-/** Largest file sent as one PUT: Workers accept request bodies of up to 100 MB on every plan. */
-export const SINGLE_UPLOAD_MAX_BYTES = 100_000_000;
+/** Largest file sent as one PUT: one request body. */
+export const SINGLE_UPLOAD_MAX_BYTES = MAX_REQUEST_BODY_BYTES;
 /** R2: every part but the last at least 5 MiB, all the same size, at most 10 000 parts. */
 export const MIN_PART_BYTES = 5 * MiB;
 export const DEFAULT_PART_BYTES = 16 * MiB;
@@ -61,10 +69,14 @@ export const JOB_DOWNLOAD_URL_TTL_SECONDS = 600;
 
 // ─── The media processor ─────────────────────────────────────────────────────────────────────
 
-/** Processor inputs and outputs: URLs that live as long as the slowest processor step may take. */
+/**
+ * Processor inputs and outputs: capabilities on the storage host (shared/processor/storage.ts) that
+ * live as long as the slowest processor step may take.
+ */
 export const PROCESSOR_URL_TTL_SECONDS = 2 * HOUR;
 /**
- * Largest file the processor may PUT, by what it writes (processor/io.ts's mediaOutput). Derived
+ * Largest file the processor may store, by what it writes (processor/io.ts's mediaOutput). Outputs
+ * above the part size go up as multipart uploads, so none of these is one request body. Derived
  * videos (cuts, variants, renders) take the larger of the two caps the merged helpers had (job
  * outputs allowed 20 GiB), so no job that worked is refused.
  */

@@ -2,17 +2,25 @@
  * Production home of the media processor: a Cloudflare Container (Durable Object) running
  * container/Dockerfile. In dev and tests the same server runs as a local process instead
  * (PROCESSOR_URL), because containers need Docker. The container gets the shared secret and the
- * one origin its media URLs may point at (this Worker's PUBLIC_URL) as environment variables.
+ * one origin its media URLs may point at (the storage host) as environment variables.
+ *
+ * The container has no internet. Its only way out is the storage host (shared/processor/storage.ts):
+ * the outbound handler below answers it inside the Workers runtime, with the R2 binding, so inputs
+ * and outputs of any size never take the public edge (and its 100 MB request body limit).
  */
-import { Container } from '@cloudflare/containers';
+import { Container, type OutboundHandler } from '@cloudflare/containers';
+import { STORAGE_HOST, STORAGE_ORIGIN } from '../../shared/processor/storage.ts';
 import type { Bindings } from '../core/env.ts';
+import { handleStorageRequest } from '../storage/processor-gateway.ts';
+
+const storageHost: OutboundHandler = (request, env) => handleStorageRequest(request, env as unknown as Bindings);
 
 export class MediaProcessor extends Container {
   override defaultPort = 8080;
   // Long renders keep the instance busy; idle instances stop after this long.
   override sleepAfter = '10m';
-  // Media comes from the Worker's signed URLs on its public origin, which needs outbound access.
-  override enableInternet = true;
+  // Nothing but the storage host (intercepted above) is reachable.
+  override enableInternet = false;
 
   // biome-ignore lint/complexity/noBannedTypes: the Container base class is declared with this state type.
   constructor(ctx: DurableObjectState<{}>, env: Cloudflare.Env) {
@@ -20,9 +28,11 @@ export class MediaProcessor extends Container {
     const bindings = env as unknown as Bindings;
     this.envVars = {
       PROCESSOR_SECRET: bindings.PROCESSOR_SECRET ?? '',
-      ALLOWED_MEDIA_ORIGINS: env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : '',
+      ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
       PORT: '8080',
       HOST: '0.0.0.0',
     };
   }
 }
+
+MediaProcessor.outboundByHost = { [STORAGE_HOST]: storageHost };

@@ -1,6 +1,7 @@
 /**
- * What job handlers hand the processor: signed URLs for inputs (GET with Range) and outputs (PUT
- * into R2 under the job's profile), and progress mapped onto a slice of the job's progress.
+ * What job handlers hand the processor: capabilities on its storage host (shared/processor/storage.ts)
+ * for inputs (GET with Range) and outputs (written into R2 under the job's profile, in parts when
+ * large), and progress mapped onto a slice of the job's progress.
  */
 import type { ProfileScope } from '../db/scope.ts';
 import type { Bindings } from '../core/env.ts';
@@ -13,7 +14,7 @@ import {
 import type { MediaInput, MediaOutput, ProgressEvent } from './contract.ts';
 import { type MediaTarget, signedMediaUrl, signedUploadUrl } from '../storage/signed-urls.ts';
 
-/** Largest file the processor may PUT, by what it writes. */
+/** Largest file the processor may store, by what it writes. */
 export const MAX_OUTPUT_BYTES = {
   'video/mp4': MAX_VIDEO_OUTPUT_BYTES,
   'image/jpeg': MAX_IMAGE_OUTPUT_BYTES,
@@ -22,7 +23,11 @@ export const MAX_OUTPUT_BYTES = {
 export type OutputContentType = keyof typeof MAX_OUTPUT_BYTES;
 
 export async function mediaInput(env: Bindings, scope: ProfileScope, target: MediaTarget): Promise<MediaInput> {
-  return { url: (await signedMediaUrl(env, scope, target, { ttlSeconds: PROCESSOR_URL_TTL_SECONDS })).url };
+  const signed = await signedMediaUrl(env, scope, target, {
+    surface: 'storage',
+    ttlSeconds: PROCESSOR_URL_TTL_SECONDS,
+  });
+  return { url: signed.url };
 }
 
 export async function mediaOutput(
@@ -32,6 +37,7 @@ export async function mediaOutput(
   contentType: OutputContentType,
 ): Promise<MediaOutput> {
   const signed = await signedUploadUrl(env, scope, target, {
+    surface: 'storage',
     ttlSeconds: PROCESSOR_URL_TTL_SECONDS,
     maxBytes: MAX_OUTPUT_BYTES[contentType],
     contentType,

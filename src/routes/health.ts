@@ -90,44 +90,45 @@ async function healthReport(env: Bindings, deep: boolean) {
 const HealthQuery = z.object({ deep: z.enum(['0', '1']).optional() });
 
 export function healthRoutes() {
-  const app = createPublicRouter();
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/health',
-      tags: ['System'],
-      summary: 'Liveness: can the API serve requests',
-      description:
-        '200 while the database, storage and queue work (`degraded` when only the media processor is down), 503 when one of them is down. For monitors that must alert on the processor too, use `/health/ready`. The processor answer is cached for a short while; `?deep=1` asks it now.',
-      request: { query: HealthQuery },
-      responses: {
-        200: jsonContent(HealthResponse, 'Healthy or degraded (the processor is down)'),
-        503: jsonContent(HealthResponse, 'Unhealthy: the database, storage or queue is down'),
+  return createPublicRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getHealth',
+        path: '/health',
+        tags: ['System'],
+        summary: 'Liveness: can the API serve requests',
+        description:
+          '200 while the database, storage and queue work (`degraded` when only the media processor is down), 503 when one of them is down. For monitors that must alert on the processor too, use `/health/ready`. The processor answer is cached for a short while; `?deep=1` asks it now.',
+        request: { query: HealthQuery },
+        responses: {
+          200: jsonContent(HealthResponse, 'Healthy or degraded (the processor is down)'),
+          503: jsonContent(HealthResponse, 'Unhealthy: the database, storage or queue is down'),
+        },
+      }),
+      async (c) => {
+        const report = await healthReport(c.env, c.req.query('deep') === '1');
+        return c.json(report.body, report.core ? 200 : 503);
       },
-    }),
-    async (c) => {
-      const report = await healthReport(c.env, c.req.query('deep') === '1');
-      return c.json(report.body, report.core ? 200 : 503);
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/health/ready',
-      tags: ['System'],
-      summary: 'Readiness: is every dependency up, the media processor included',
-      description:
-        '200 only when the database, storage, queue and media processor all answer; 503 otherwise (same body as `/health`). The processor answer is cached for a short while; `?deep=1` asks it now.',
-      request: { query: HealthQuery },
-      responses: {
-        200: jsonContent(HealthResponse, 'Every dependency is up'),
-        503: jsonContent(HealthResponse, 'A dependency is down (see `checks`)'),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getReadiness',
+        path: '/health/ready',
+        tags: ['System'],
+        summary: 'Readiness: is every dependency up, the media processor included',
+        description:
+          '200 only when the database, storage, queue and media processor all answer; 503 otherwise (same body as `/health`). The processor answer is cached for a short while; `?deep=1` asks it now.',
+        request: { query: HealthQuery },
+        responses: {
+          200: jsonContent(HealthResponse, 'Every dependency is up'),
+          503: jsonContent(HealthResponse, 'A dependency is down (see `checks`)'),
+        },
+      }),
+      async (c) => {
+        const report = await healthReport(c.env, c.req.query('deep') === '1');
+        return c.json(report.body, report.ready ? 200 : 503);
       },
-    }),
-    async (c) => {
-      const report = await healthReport(c.env, c.req.query('deep') === '1');
-      return c.json(report.body, report.ready ? 200 : 503);
-    },
-  );
-  return app;
+    );
 }

@@ -1,7 +1,8 @@
 /**
- * /media/<token>[/<download-filename>]: signed media URLs (see media/signed-urls.ts). No bearer token:
- * the HMAC-signed token is the credential, which is what `<video>`/`<img>` tags and the media
- * processor need.
+ * /media/<token>[/<download-filename>]: signed media URLs (see storage/signed-urls.ts). No bearer
+ * token: the HMAC-signed token is the credential, which is what `<video>`/`<img>` tags and upload
+ * clients need. (The media processor reads and writes through its storage host instead,
+ * storage/processor-gateway.ts; its capabilities are refused here.)
  * - GET/HEAD: the object with single-range support (206/416), ETag, private caching.
  * - PUT: streams the body into R2 (no buffering). Content-Length is required (411) and checked
  *   against the signed maximum before a byte is read (413); the Content-Type must be the signed one
@@ -11,19 +12,22 @@
 import { z } from '@hono/zod-openapi';
 import { createDb } from '../db/client.ts';
 import { ApiError, badRequest } from '../core/errors.ts';
-import { errorResponses, jsonContent } from '../http/openapi.ts';
+import { errorResponse, errorResponses, jsonContent } from '../http/openapi.ts';
 import type { PublicContext } from '../http/context.ts';
-import { createPublicRouter } from '../http/router.ts';
-import { serveObject } from '../http/serve-object.ts';
+import { createPublicRouter, documentRoute } from '../http/router.ts';
+import { serveObject } from '../storage/serve-object.ts';
 import { type VerifiedMediaToken, verifyMediaToken } from '../storage/signed-urls.ts';
 import { receiveSourceVideoBytes } from '../source-videos/uploads.ts';
-import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
+import { declaredBody, ensureWritable } from '../storage/signed-put.ts';
 
 const tags = ['Media'];
 const wrongMethod = () => new ApiError(403, 'forbidden', 'This media link does not allow this method');
 
 async function verified(c: PublicContext): Promise<VerifiedMediaToken> {
-  return verifyMediaToken(c.env, createDb(c.env.DB), c.req.param('token') ?? '');
+  const token = await verifyMediaToken(c.env, createDb(c.env.DB), c.req.param('token') ?? '');
+  // The processor's capabilities work on its storage host only, never on the public route.
+  if (token.surface !== 'public') throw new ApiError(403, 'forbidden', 'This media link is invalid or has expired');
+  return token;
 }
 
 async function serve(c: PublicContext): Promise<Response> {
@@ -36,46 +40,20 @@ async function serve(c: PublicContext): Promise<Response> {
   });
 }
 
-function mediaType(header: string | undefined): string | null {
-  const base = header?.split(';')[0]?.trim().toLowerCase();
-  return base ? base : null;
-}
-
 async function receive(c: PublicContext): Promise<Response> {
   const token = await verified(c);
   if (token.method !== 'PUT') throw wrongMethod();
-  const lengthHeader = c.req.header('Content-Length');
-  if (lengthHeader === undefined)
-    throw new ApiError(411, 'length_required', 'Content-Length is required; chunked uploads are not accepted');
-  if (!/^\d{1,16}$/.test(lengthHeader.trim())) throw badRequest('Content-Length is not a valid number');
-  const length = Number(lengthHeader);
-  if (token.maxBytes !== undefined && length > token.maxBytes) {
-    throw new ApiError(
-      413,
-      'payload_too_large',
-      `The body is ${length} bytes; this link accepts at most ${token.maxBytes}`,
-    );
-  }
-  if (token.exactBytes && length !== token.maxBytes) {
-    throw badRequest(`This link expects exactly ${token.maxBytes} bytes, not ${length}`);
-  }
-  const sent = mediaType(c.req.header('Content-Type'));
-  if (token.contentType && sent !== token.contentType) {
-    throw new ApiError(415, 'unsupported_media_type', `Content-Type must be ${token.contentType}`);
-  }
+  const { length, contentType } = declaredBody(token, c.req.raw);
   const body = c.req.raw.body;
   try {
-    if (token.target.kind === 'source_thumbnail' && !(await getSourceVideoSummary(token.scope, token.target.id))) {
-      // The video was deleted while its probe ran: store nothing that no row would own.
-      throw new ApiError(404, 'not_found', 'Source video not found');
-    }
+    await ensureWritable(token);
     if (token.target.kind === 'source_video') {
       const stored = await receiveSourceVideoBytes(c.env, token.scope, token.target.id, body, length, token.part);
       c.header('ETag', stored.etag);
       return c.json({ status: 'stored' as const, ...stored }, 200);
     }
     const object = await c.env.MEDIA.put(token.key, body ?? new Uint8Array(0), {
-      httpMetadata: { contentType: token.contentType ?? sent ?? 'application/octet-stream' },
+      httpMetadata: { contentType: contentType ?? 'application/octet-stream' },
     });
     c.header('ETag', object.httpEtag);
     return c.json({ status: 'stored' as const, etag: object.httpEtag, size_bytes: object.size }, 200);
@@ -88,33 +66,49 @@ async function receive(c: PublicContext): Promise<Response> {
 
 export function mediaRoutes() {
   const app = createPublicRouter();
-  // GET routes also answer HEAD (Hono runs the GET handler and drops the body).
-  app.get('/:token', serve);
-  app.get('/:token/:filename', serve);
-  app.put('/:token', receive);
-
   const token = z
     .string()
     .openapi({ param: { name: 'token', in: 'path' }, description: 'Signed token from a `*_url` field' });
-  app.openAPIRegistry.registerPath({
+  const read = {
     method: 'get',
-    path: '/{token}',
     tags,
-    summary: 'Read media through a signed URL',
     description:
       'No Authorization header: the signed token is the credential. Supports `Range: bytes=a-b`, `a-` and `-n` (206 with `Content-Range`; 416 past the end), HEAD, `If-None-Match`. Expired or tampered links answer 403.',
-    request: { params: z.object({ token }) },
     responses: {
       200: { description: 'The object' },
       206: { description: 'A byte range' },
+      304: { description: 'Not modified (`If-None-Match`)' },
       403: errorResponses[403],
       404: errorResponses[404],
-      416: jsonContent(z.unknown(), 'Range not satisfiable'),
+      416: errorResponse(416),
+    },
+  } as const;
+  documentRoute(app, {
+    ...read,
+    path: '/{token}',
+    operationId: 'readMedia',
+    summary: 'Read media through a signed URL',
+    request: { params: z.object({ token }) },
+  });
+  documentRoute(app, {
+    ...read,
+    path: '/{token}/{filename}',
+    operationId: 'downloadMedia',
+    summary: 'Read media through a signed URL, with a download file name',
+    request: {
+      params: z.object({
+        token,
+        filename: z.string().openapi({
+          param: { name: 'filename', in: 'path' },
+          description: 'Any name; the signed token decides the `Content-Disposition` file name',
+        }),
+      }),
     },
   });
-  app.openAPIRegistry.registerPath({
+  documentRoute(app, {
     method: 'put',
     path: '/{token}',
+    operationId: 'uploadMedia',
     tags,
     summary: 'Upload bytes through a signed URL',
     description:
@@ -133,11 +127,12 @@ export function mediaRoutes() {
       400: errorResponses[400],
       403: errorResponses[403],
       404: errorResponses[404],
-      409: jsonContent(z.unknown(), 'The upload is no longer open'),
-      411: jsonContent(z.unknown(), 'Content-Length missing'),
-      413: jsonContent(z.unknown(), 'Body larger than the link allows'),
-      415: jsonContent(z.unknown(), 'Wrong Content-Type'),
+      409: errorResponse(409, 'The upload is no longer open'),
+      411: errorResponse(411),
+      413: errorResponse(413, 'Body larger than the link allows'),
+      415: errorResponse(415, 'Not the signed Content-Type'),
     },
   });
-  return app;
+  // GET routes also answer HEAD (Hono runs the GET handler and drops the body).
+  return app.get('/:token', serve).get('/:token/:filename', serve).put('/:token', receive);
 }

@@ -1,6 +1,8 @@
 /**
  * Signed media URLs: `${PUBLIC_URL}/media/<token>[/<download-filename>]`, usable where no header can
- * be sent (`<video src>`, `<img src>`, the media processor's inputs and outputs).
+ * be sent (`<video src>`, `<img src>`), and the media processor's capabilities on its storage host
+ * (`${STORAGE_ORIGIN}/v1/objects/<token>`, see shared/processor/storage.ts). The two are the same
+ * token with a different `surface`, and each is refused on the other's route.
  *
  * token = base64url(JSON payload) "." base64url(HMAC-SHA256(URL_SIGNING_KEY, payload)).
  * The payload is signed, not encrypted, so it never holds a storage key: it names a resource
@@ -9,6 +11,7 @@
  */
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
+import { STORAGE_OBJECT_PATH, STORAGE_ORIGIN } from '../../shared/processor/storage.ts';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { safeFilename } from '../core/filenames.ts';
@@ -84,11 +87,17 @@ const payloadSchema = z
     /** PUT of one part of a multipart upload: the R2 upload id and the part number. */
     u: z.string().max(1024).optional(),
     k: z.number().int().min(1).max(10_000).optional(),
+    /** Where the token is valid: absent = `/media` (public), `s` = the processor's storage host only. */
+    h: z.literal('s').optional(),
   })
   .strict();
 type TokenPayload = z.infer<typeof payloadSchema>;
 
+/** Where a token is valid: the public `/media` route, or the processor's storage host. */
+export type TokenSurface = 'public' | 'storage';
+
 export interface VerifiedMediaToken {
+  surface: TokenSurface;
   /** Scope of the profile named in the (authenticated) token. */
   scope: ProfileScope;
   target: MediaTarget;
@@ -171,6 +180,7 @@ export async function verifyMediaToken(
   // The HMAC proves the Worker issued this token for this profile: that is the ownership check.
   const scope = scopeForVerifiedProfile(db, { profileId: p.p });
   return {
+    surface: p.h === 's' ? 'storage' : 'public',
     scope,
     target: p.t,
     key: storageKeyOf(scope, p.t),
@@ -196,12 +206,18 @@ export function quantizedExpiry(ttlSeconds: number, now = Date.now()): number {
   return Math.ceil((Math.floor(now / 1000) + ttl) / step) * step;
 }
 
-function mediaUrl(env: Pick<Bindings, 'PUBLIC_URL'>, token: string, filename?: string): string {
+function mediaUrl(env: Pick<Bindings, 'PUBLIC_URL'>, surface: TokenSurface, token: string, filename?: string): string {
+  if (surface === 'storage') return `${STORAGE_ORIGIN}${STORAGE_OBJECT_PATH}${token}`;
   const suffix = filename ? `/${encodeURIComponent(filename)}` : '';
   return joinUrl(env.PUBLIC_URL || '', `/media/${token}${suffix}`);
 }
 
+/** The payload's surface field: public tokens stay as they always were. */
+const surfaceField = (surface: TokenSurface | undefined) => (surface === 'storage' ? { h: 's' as const } : {});
+
 export interface MediaUrlOptions {
+  /** `storage`: a capability for the processor's storage host instead of a public `/media` URL. */
+  surface?: TokenSurface;
   ttlSeconds?: number;
   /** Serve as a download (`Content-Disposition: attachment`) with this file name. */
   filename?: string;
@@ -224,11 +240,17 @@ export async function signedMediaUrl(
     m: 'GET',
     e,
     ...(filename ? { a: filename } : {}),
+    ...surfaceField(options.surface),
   });
-  return { url: mediaUrl(env, token, filename), expiresAt: new Date(e * 1000).toISOString() };
+  return {
+    url: mediaUrl(env, options.surface ?? 'public', token, filename),
+    expiresAt: new Date(e * 1000).toISOString(),
+  };
 }
 
 export interface UploadUrlOptions {
+  /** `storage`: a write capability for the processor's storage host (whole object or multipart). */
+  surface?: TokenSurface;
   ttlSeconds?: number;
   maxBytes: number;
   /** The body must be exactly `maxBytes` long (declared uploads, multipart parts). */
@@ -262,6 +284,7 @@ export async function signedUploadUrl(
     ...(options.exactBytes ? { x: 1 as const } : {}),
     ...(options.contentType ? { c: options.contentType.toLowerCase() } : {}),
     ...(options.part ? { u: options.part.uploadId, k: options.part.partNumber } : {}),
+    ...surfaceField(options.surface),
   });
-  return { url: mediaUrl(env, token), expiresAt: new Date(e * 1000).toISOString() };
+  return { url: mediaUrl(env, options.surface ?? 'public', token), expiresAt: new Date(e * 1000).toISOString() };
 }

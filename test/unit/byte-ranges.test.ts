@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentRange, decideRange } from '../../src/http/byte-ranges.ts';
+import { contentRange, decideRange } from '../../src/storage/byte-ranges.ts';
 
 describe('decideRange', () => {
   const size = 1000;

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { ProcessorFailure } from '../errors.ts';
 import type { ByteSource } from '../mp4/byte-source.ts';
 import { nodeRequest } from './node-http.ts';
+import { connectionUrl } from './storage-route.ts';
 
 /** First fetch of a read without a hint; later fetches double up to MAX_CHUNK while sequential. */
 const FIRST_CHUNK = 512 * 1024;
@@ -163,7 +164,7 @@ function startFetch(
   void (async () => {
     let res: Response;
     try {
-      res = await fetch(upstream.url, {
+      res = await fetch(connectionUrl(upstream.url), {
         headers: { range: `bytes=${start}-${start + ask - 1}` },
         redirect: 'manual',
         signal: AbortSignal.any([signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),

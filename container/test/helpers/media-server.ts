@@ -1,11 +1,13 @@
 /**
- * Stands in for the Worker's media endpoints in processor tests: serves files from a directory with
+ * Stands in for the Worker's storage host in processor tests: serves files from a directory with
  * Range support (like R2 behind the Worker) and counts every request and byte it sends, and accepts
- * PUT uploads, which must carry Content-Length (the Worker rejects unknown lengths).
+ * uploads, which must carry Content-Length (the Worker rejects unknown lengths): one PUT, or the
+ * storage host's multipart steps (shared/processor/storage.ts), parts assembled in part order.
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -34,11 +36,14 @@ export interface MediaServer {
   uploadUrl(name: string): string;
   requests(name?: string): ServedRequest[];
   uploads: Map<string, Upload>;
+  multiparts: Map<string, MultipartUpload>;
+  /** The largest request body any upload request carried. */
+  largestBody(): number;
   /** Makes a name answer with this status (e.g. 500) instead of the file. */
   failWith(name: string, status: number): void;
   /** Holds requests for a name unanswered until the returned function is called. */
   hold(name: string): () => void;
-  /** Answers the next uploads of a name with these statuses, one each (then accepts again). */
+  /** Answers the next uploads (or multipart parts) of a name with these statuses, one each (then accepts again). */
   failUploads(name: string, statuses: number[]): void;
   /** Ranged reads of a name that start after `from` send `bytes` and then drop the connection. */
   breakReads(name: string, from: number, bytes: number): void;
@@ -61,6 +66,14 @@ function parseRange(header: string, size: number): { start: number; end: number 
   return { start, end };
 }
 
+/** A multipart upload as the stand-in saw it (the last one per name). */
+export interface MultipartUpload {
+  /** Size of each part received, by part number (a retried part counts once, its last size). */
+  parts: Map<number, number>;
+  completed: boolean;
+  aborted: boolean;
+}
+
 export interface MediaServerOptions {
   /**
    * false: uploads are received and counted but not written to this machine's disk — what the
@@ -80,6 +93,97 @@ export async function startMediaServer(dir: string, options: MediaServerOptions 
   const holds = new Map<string, Promise<void>>();
   const uploadFailures = new Map<string, number[]>();
   const brokenReads = new Map<string, { from: number; bytes: number }>();
+  const multiparts = new Map<string, MultipartUpload & { id: string; contentType: string | null }>();
+  let largestBody = 0;
+
+  /** Receives a body into `path` (or only counts it); resolves with its length. */
+  const receive = async (req: IncomingMessage, path: string): Promise<number> => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    if (keepUploads) await pipeline(req, createWriteStream(path));
+    else await pipeline(req, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    largestBody = Math.max(largestBody, bytes);
+    return bytes;
+  };
+  const json = (res: ServerResponse, value: unknown) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  const partPath = (name: string, id: string, n: number) => join(uploadsDir, `${name}.${id}.${n}.part`);
+
+  /** The storage host's multipart steps on `/upload/<name>`; resolves false when the request is not one. */
+  const multipartStep = async (req: IncomingMessage, res: ServerResponse, url: URL, name: string) => {
+    const uploadId = url.searchParams.get('upload_id');
+    if (req.method === 'POST' && url.searchParams.has('uploads')) {
+      const id = randomUUID();
+      multiparts.set(name, { id, contentType: null, parts: new Map(), completed: false, aborted: false });
+      json(res, { upload_id: id });
+      return true;
+    }
+    if (uploadId === null) return false;
+    const upload = multiparts.get(name);
+    if (!upload || upload.id !== uploadId || upload.completed || upload.aborted) {
+      req.resume();
+      res.writeHead(req.method === 'DELETE' ? 204 : 409).end();
+      return true;
+    }
+    if (req.method === 'PUT') {
+      const n = Number(url.searchParams.get('part_number'));
+      const length = req.headers['content-length'] ? Number(req.headers['content-length']) : null;
+      const failure = uploadFailures.get(name)?.shift();
+      if (length === null || failure) {
+        req.resume();
+        req.on('end', () => res.writeHead(failure ?? 411).end());
+        return true;
+      }
+      upload.contentType ??= req.headers['content-type'] ?? null;
+      const got = await receive(req, partPath(name, uploadId, n));
+      if (got !== length) {
+        res.writeHead(400).end();
+        return true;
+      }
+      upload.parts.set(n, got);
+      json(res, { part_number: n, etag: `etag-${n}` });
+      return true;
+    }
+    if (req.method === 'DELETE') {
+      upload.aborted = true;
+      for (const n of upload.parts.keys()) await rm(partPath(name, uploadId, n), { force: true });
+      res.writeHead(204).end();
+      return true;
+    }
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const { parts } = JSON.parse(Buffer.concat(chunks).toString()) as { parts: { part_number: number }[] };
+      const numbers = parts.map((p) => p.part_number);
+      if (numbers.some((n, i) => n !== i + 1 || !upload.parts.has(n))) {
+        res.writeHead(400).end();
+        return true;
+      }
+      const path = join(uploadsDir, name);
+      let size = 0;
+      if (keepUploads) {
+        const out = createWriteStream(path);
+        for (const n of numbers) await pipeline(createReadStream(partPath(name, uploadId, n)), out, { end: false });
+        await new Promise<void>((resolve) => out.end(resolve));
+        for (const n of numbers) await rm(partPath(name, uploadId, n), { force: true });
+      }
+      for (const n of numbers) size += upload.parts.get(n)!;
+      upload.completed = true;
+      uploads.set(name, {
+        name,
+        path,
+        contentType: upload.contentType,
+        contentLength: size,
+        transferEncoding: null,
+        bytes: size,
+      });
+      json(res, { size_bytes: size, etag: 'etag-object' });
+      return true;
+    }
+    return false;
+  };
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -151,6 +255,7 @@ export async function startMediaServer(dir: string, options: MediaServerOptions 
         await pipeline(stream, res).catch(() => undefined);
         return;
       }
+      if (kind === 'upload' && (await multipartStep(req, res, url, name))) return;
       if (kind === 'upload' && req.method === 'PUT') {
         const path = join(uploadsDir, name);
         const upload: Upload = {
@@ -171,11 +276,7 @@ export async function startMediaServer(dir: string, options: MediaServerOptions 
           req.on('end', () => res.writeHead(failure).end());
           return;
         }
-        req.on('data', (chunk: Buffer) => {
-          upload.bytes += chunk.length;
-        });
-        if (keepUploads) await pipeline(req, createWriteStream(path));
-        else await pipeline(req, new Writable({ write: (_chunk, _encoding, done) => done() }));
+        upload.bytes = await receive(req, path);
         uploads.set(name, upload);
         res.writeHead(upload.bytes === upload.contentLength ? 201 : 400).end();
         return;
@@ -194,6 +295,8 @@ export async function startMediaServer(dir: string, options: MediaServerOptions 
     uploadUrl: (name) => `${origin}/upload/${encodeURIComponent(name)}?sig=test`,
     requests: (name) => (name ? log.filter((r) => r.name === name) : [...log]),
     uploads,
+    multiparts,
+    largestBody: () => largestBody,
     failWith: (name, status) => failures.set(name, status),
     hold: (name) => {
       let release = () => {};
@@ -208,6 +311,8 @@ export async function startMediaServer(dir: string, options: MediaServerOptions 
     reset: () => {
       log.length = 0;
       uploads.clear();
+      multiparts.clear();
+      largestBody = 0;
     },
     close: () =>
       new Promise((resolve) => {

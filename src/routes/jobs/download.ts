@@ -6,16 +6,16 @@ import { errorResponses, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { serveObject } from '../../http/serve-object.ts';
+import { serveObject } from '../../storage/serve-object.ts';
 import { storageKeys } from '../../storage/keys.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
 import { mainOutputOf } from './presenter.ts';
 
 export function jobDownloadRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'downloadJobOutput',
       path: '/{job_id}/download',
       tags: ['Jobs'],
       security,
@@ -53,5 +53,4 @@ export function jobDownloadRoutes() {
       return c.redirect(signed.url, 302);
     },
   );
-  return app;
 }

@@ -2,66 +2,66 @@
  * POST /api/v1/segments/source-videos: the original's one-post form upload, streamed into storage
  * (never held in memory) and then probed like any other upload.
  */
-import { z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, jsonContent, rateLimitResponse, security, tooLargeResponse } from '../../http/openapi.ts';
 import { discard, probeFormUpload, readFormUpload } from '../../http/form-upload.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
-import { createTenantRouter } from '../../http/router.ts';
+import { createTenantRouter, plainRoute } from '../../http/router.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 
 export function sourceVideoFormUploadRoutes() {
-  const app = createTenantRouter();
-
-  // Not an `openapi()` route: its validator would buffer the form. Documented below instead.
-  app.post('/', async (c) => {
-    const scope = c.get('scope');
-    const upload = await readFormUpload(c.env, scope, c.req.raw);
-    const fingerprint = {
-      name: upload.name,
-      description: upload.description,
-      video: { sha256: upload.sha256, size: upload.stored.size },
-    };
-    let used = false;
-    try {
-      return await idempotentJson(c, fingerprint, async () => {
-        const { video, job } = await probeFormUpload(c.env, scope, upload);
-        used = true;
-        return { status: 201, body: { ...(await toSourceVideoResponse(c.env, scope, video)), job_id: job.id } };
-      });
-    } finally {
-      // Replayed or refused: the bytes just stored belong to nothing.
-      if (!used) await discard(c.env, scope, upload.stored);
-    }
-  });
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/',
-    tags,
-    security,
-    summary: 'Upload a video in one form post (original API)',
-    description:
-      'multipart/form-data with `video` (file), `name` and optional `description`. Streamed into storage (never held in memory); the first bytes must be a video container (400 `invalid_media` otherwise). Responds with the video in `processing` and its probe job. Supports `Idempotency-Key` (the name, description and bytes of the video are the request): a repeated request answers the first response and stores nothing. For large files or resumable uploads use `POST /uploads`.',
-    request: {
-      body: {
-        required: true,
-        content: {
-          'multipart/form-data': {
-            schema: z.object({
-              video: z.string().openapi({ type: 'string', format: 'binary' }),
-              name: z.string(),
-              description: z.string().optional(),
-            }),
+  // Not an `openapi()` route: its validator would buffer the form. Documented here.
+  return plainRoute(
+    createTenantRouter(),
+    createRoute({
+      method: 'post',
+      operationId: 'uploadSourceVideoForm',
+      path: '/',
+      tags,
+      security,
+      summary: 'Upload a video in one form post (original API)',
+      description:
+        'multipart/form-data with `video` (file), `name` and optional `description`. Streamed into storage (never held in memory); the first bytes must be a video container (400 `invalid_media` otherwise). Responds with the video in `processing` and its probe job. Supports `Idempotency-Key` (the name, description and bytes of the video are the request): a repeated request answers the first response and stores nothing. For large files or resumable uploads use `POST /uploads`.',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: z.object({
+                video: z.string().openapi({ type: 'string', format: 'binary' }),
+                name: z.string(),
+                description: z.string().optional(),
+              }),
+            },
           },
         },
       },
+      responses: {
+        201: jsonContent(SourceVideoResponse.extend({ job_id: z.string() }), 'Stored; probing'),
+        ...errorResponses,
+        ...tooLargeResponse,
+        ...rateLimitResponse,
+      },
+    }),
+    async (c) => {
+      const scope = c.get('scope');
+      const upload = await readFormUpload(c.env, scope, c.req.raw);
+      const fingerprint = {
+        name: upload.name,
+        description: upload.description,
+        video: { sha256: upload.sha256, size: upload.stored.size },
+      };
+      let used = false;
+      try {
+        return await idempotentJson(c, fingerprint, async () => {
+          const { video, job } = await probeFormUpload(c.env, scope, upload);
+          used = true;
+          return { status: 201, body: { ...(await toSourceVideoResponse(c.env, scope, video)), job_id: job.id } };
+        });
+      } finally {
+        // Replayed or refused: the bytes just stored belong to nothing.
+        if (!used) await discard(c.env, scope, upload.stored);
+      }
     },
-    responses: {
-      201: jsonContent(SourceVideoResponse.extend({ job_id: z.string() }), 'Stored; probing'),
-      ...errorResponses,
-      ...tooLargeResponse,
-      ...rateLimitResponse,
-    },
-  });
-
-  return app;
+  );
 }

@@ -6,18 +6,17 @@ import { errorResponses, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { serveObject } from '../../http/serve-object.ts';
+import { serveObject } from '../../storage/serve-object.ts';
 import { storageKeys } from '../../storage/keys.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
 import { mainOutputOf } from '../jobs/presenter.ts';
 import { tags } from './voice-checks.ts';
 
 export function ttsDownloadRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'downloadVoiceover',
       path: '/tts/{job_id}/download',
       tags,
       security,
@@ -57,6 +56,4 @@ export function ttsDownloadRoutes() {
       return c.redirect(signed.url, 302);
     },
   );
-
-  return app;
 }

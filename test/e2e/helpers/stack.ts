@@ -1,10 +1,14 @@
 /**
  * The whole Cutroom stack for end-to-end tests and benchmarks, driven over HTTP as a client would:
- * - the real media processor (`node container/src/server.ts`) on a free port, allowed to fetch
- *   media only from the Worker's origin;
  * - the Worker under wrangler's `unstable_startWorker` on a free port, with local D1, R2 and Queues
- *   persisted in a temp dir (migrations applied with `wrangler d1 migrations apply --local`), its
- *   PUBLIC_URL set to its own URL (so signed URLs work for the processor) and the test secrets.
+ *   persisted in a temp dir (migrations applied with `wrangler d1 migrations apply --local`) and the
+ *   test secrets;
+ * - in front of it the dev edge (scripts/dev-edge.ts), which refuses request bodies over the
+ *   platform's 100 MB as Cloudflare would; `url` and the Worker's PUBLIC_URL are the edge's;
+ * - the real media processor (`node container/src/server.ts`, or the built image with
+ *   PROCESSOR_IMAGE set: container/test/helpers/processor.ts) on a free port, whose media URLs name
+ *   the storage host as in production, mapped (STORAGE_URL) onto the dev Worker's storage route
+ *   through the edge.
  *
  * One stack per test file:
  *
@@ -16,13 +20,17 @@
  *     const res = await stack.api(alice)('/api/v1/segments/source-videos');
  *   });
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { unstable_startWorker } from 'wrangler';
+import { type RunningProcessor, startProcessor } from '../../../container/test/helpers/processor.ts';
+import { type EdgeStats, startDevEdge } from '../../../scripts/dev-edge.ts';
+import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../../../shared/processor/storage.ts';
+import { ensureAssetsDir } from '../../../scripts/studio.ts';
 import { TEST_SECRETS } from '../../helpers/test-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
@@ -66,6 +74,8 @@ export interface Stack {
   /** The Worker's base URL, e.g. http://127.0.0.1:41234 */
   url: string;
   processorUrl: string;
+  /** What the dev edge passed to the Worker and refused (request bodies over the platform limit). */
+  edge: EdgeStats;
   /** Where D1/R2/Queues state lives (removed by stop()). */
   stateDir: string;
   /** Requests as a tenant (Bearer token + X-Profile-Id). Absolute URLs are called as they are. */
@@ -98,6 +108,10 @@ export interface Stack {
   }>;
   /** Stops the processor (to test how jobs behave while it is down). */
   stopProcessor(): Promise<void>;
+  /** Kills the processor with a signal (SIGKILL by default: a crash) and waits until it is gone. */
+  killProcessor(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the processor again on the same port, after it was stopped or killed. */
+  restartProcessor(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,9 +122,12 @@ export interface StackOptions {
   withoutProcessor?: boolean;
   /** wrangler's log level (default "warn"). */
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
+  /** Another Worker entry module (e.g. a test Worker wrapping the production one), instead of wrangler.toml's `main`. */
+  entrypoint?: string;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -120,64 +137,6 @@ function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
-}
-
-interface RunningProcessor {
-  url: string;
-  logs: string[];
-  stop(): Promise<void>;
-}
-
-async function startProcessor(allowedOrigin: string): Promise<RunningProcessor> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
-    cwd: join(ROOT, 'container'),
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
-      ALLOWED_MEDIA_ORIGINS: allowedOrigin,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
-    const onData = (text: string) => {
-      for (const line of text.split('\n').filter(Boolean)) {
-        logs.push(line);
-        try {
-          const parsed = JSON.parse(line) as { msg?: string; port?: number };
-          if (parsed.msg === 'listening' && parsed.port) {
-            clearTimeout(timer);
-            resolvePort(parsed.port);
-          }
-        } catch {
-          // not a JSON log line
-        }
-      }
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`processor exited with ${code}:\n${logs.join('\n')}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    logs,
-    async stop() {
-      if (exited) return;
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await done;
-    },
-  };
 }
 
 function applyMigrations(stateDir: string): Promise<void> {
@@ -240,18 +199,33 @@ function descendantsNamed(name: string): number[] {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  ensureAssetsDir();
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
+  const workerPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const processor = options.withoutProcessor ? null : await startProcessor(url);
+  const storageUrl = `${url}${STORAGE_DEV_PATH}`;
+  const launch = (port = 0, logs: string[] = []) =>
+    startProcessor(
+      {
+        PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
+        ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
+        STORAGE_URL: storageUrl,
+        PORT: String(port),
+      },
+      { logs },
+    );
+  let processor: RunningProcessor | null = options.withoutProcessor ? null : await launch();
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
+  let edge: Awaited<ReturnType<typeof startDevEdge>> | null = null;
   try {
     await applyMigrations(stateDir);
     const plain = (value: string) => ({ type: 'plain_text' as const, value });
     const secret = (value: string) => ({ type: 'secret_text' as const, value });
     worker = await unstable_startWorker({
       config: join(ROOT, 'wrangler.toml'),
+      ...(options.entrypoint ? { entrypoint: join(ROOT, options.entrypoint) } : {}),
       envFiles: [],
       bindings: {
         PUBLIC_URL: plain(url),
@@ -260,7 +234,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, secret(v)])),
       },
       dev: {
-        server: { hostname: '127.0.0.1', port },
+        server: { hostname: '127.0.0.1', port: workerPort },
         inspector: false,
         enableContainers: false,
         persist: stateDir,
@@ -269,6 +243,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     });
     await worker.ready;
+    edge = await startDevEdge({ upstream: `http://127.0.0.1:${workerPort}`, port });
   } catch (err) {
     await worker?.dispose().catch(() => {});
     await processor?.stop();
@@ -276,6 +251,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   const running = worker;
+  const runningEdge = edge;
 
   const fetchUrl = async (target: string, init: RequestInit = {}) => toResult(await fetch(target, init));
 
@@ -349,6 +325,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     url,
     processorUrl,
+    edge: runningEdge.stats,
     stateDir,
     api,
     fetchUrl,
@@ -384,7 +361,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stopProcessor() {
       await processor?.stop();
     },
+    async killProcessor(signal = 'SIGKILL') {
+      await processor?.stop(signal);
+    },
+    async restartProcessor() {
+      if (!processor) throw new Error('restartProcessor: the stack runs without a processor');
+      await processor.stop();
+      processor = await launch(Number(new URL(processorUrl).port), processor.logs);
+    },
     async stop() {
+      await runningEdge.close();
       await running.dispose().catch(() => {});
       await processor?.stop();
       rmSync(stateDir, { recursive: true, force: true });

@@ -13,6 +13,11 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** `manual` to see a 302 instead of following it. */
   redirect?: 'follow' | 'manual' | 'error';
+  /**
+   * Bindings to replace for this call (a queue that holds its messages, the production setting of
+   * a var, a binding removed with `undefined`): the same Worker, handed the test env plus these.
+   */
+  env?: Partial<Record<keyof Bindings, unknown>>;
 }
 
 export interface ApiResponse<T = any> {
@@ -23,26 +28,6 @@ export interface ApiResponse<T = any> {
 }
 
 export async function call<T = any>(path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
-  return respond<T>(await exports.default.fetch(requestOf(path, opts)));
-}
-
-/**
- * `call`, with some bindings replaced for this request (a queue that holds its messages, the
- * production setting of a var): the same Worker, handed a different env.
- */
-export async function callWithEnv<T = any>(
-  overrides: Partial<Record<keyof Bindings, unknown>>,
-  path: string,
-  opts: CallOptions = {},
-): Promise<ApiResponse<T>> {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(requestOf(path, opts), { ...env, ...overrides } as Bindings, ctx);
-  const answer = await respond<T>(res);
-  await waitOnExecutionContext(ctx);
-  return answer;
-}
-
-function requestOf(path: string, opts: CallOptions): Request {
   const headers = new Headers(opts.headers);
   if (opts.token) headers.set('Authorization', `Bearer ${opts.token}`);
   if (opts.profileId) headers.set('X-Profile-Id', opts.profileId);
@@ -51,12 +36,19 @@ function requestOf(path: string, opts: CallOptions): Request {
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(opts.json);
   }
-  return new Request(`http://cutroom.test${path}`, {
+  const request = new Request(`http://cutroom.test${path}`, {
     method: opts.method ?? (body ? 'POST' : 'GET'),
     headers,
     body,
     redirect: opts.redirect,
   });
+  if (!opts.env) return respond<T>(await exports.default.fetch(request));
+  const ctx = createExecutionContext();
+  const answer = await respond<T>(
+    await worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, ...opts.env } as Bindings, ctx),
+  );
+  await waitOnExecutionContext(ctx);
+  return answer;
 }
 
 async function respond<T>(res: Response): Promise<ApiResponse<T>> {

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import { updateClip } from '../../../src/db/repos/clips.ts';
 import { storageKeys } from '../../../src/storage/keys.ts';
 import tinyClipUrl from '../../fixtures/tiny-clip.mp4?inline';
-import { type ApiResponse, type CallOptions, callWithEnv } from './api.ts';
+import { type ApiResponse, type CallOptions, call } from './api.ts';
 import { scopeOf, seedClips } from './seed.ts';
 import { type Tenant, as, seedUser } from './tenants.ts';
 
@@ -127,9 +127,10 @@ export function callWithoutDeploymentPostiz<T = any>(
   path: string,
   opts: CallOptions = {},
 ): Promise<ApiResponse<T>> {
-  return callWithEnv<T>({ POSTIZ_API_URL: '', POSTIZ_API_KEY: '' }, path, {
+  return call<T>(path, {
+    ...opts,
     token: t.token,
     profileId: t.profileId,
-    ...opts,
+    env: { ...opts.env, POSTIZ_API_URL: '', POSTIZ_API_KEY: '' },
   });
 }
