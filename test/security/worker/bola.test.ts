@@ -37,6 +37,7 @@ const PUBLIC_OPERATIONS: Record<string, string> = {
   'GET /openapi.json': 'the document itself',
   'GET /docs': 'the reference page rendering the document',
   'GET /health': 'no tenant data (checked for leaks below)',
+  'GET /health/ready': 'no tenant data (checked for leaks below)',
   'GET /media/{token}': 'signed URLs: signed-urls.test.ts',
   'GET /media/{token}/{filename}': 'signed URLs: signed-urls.test.ts',
   'PUT /media/{token}': 'signed URLs: signed-urls.test.ts',
@@ -176,11 +177,13 @@ attack('every operation’s inputs can be filled from the tables', () => {
   expect(problems).toEqual([]);
 });
 
-attack('GET /health shows no tenant data', async () => {
-  const res = await send({ token: '' }, { method: 'GET', path: '/health', headers: {} });
-  expect(res.status).toBeLessThan(600);
-  expect(idsIn(res.text).filter((id) => ownerIds.has(id))).toEqual([]);
-});
+for (const path of ['/health', '/health/ready']) {
+  attack(`GET ${path} shows no tenant data`, async () => {
+    const res = await send({ token: '' }, { method: 'GET', path, headers: {} });
+    expect(res.status).toBeLessThan(600);
+    expect(idsIn(res.text).filter((id) => ownerIds.has(id))).toEqual([]);
+  });
+}
 
 for (const op of viewOps.filter((o) => referencesOf(o).path.length)) {
   attack(`${labelOf(op)} › the owner reaches its resource (the matrix uses real ids)`, () => {
