@@ -1,6 +1,8 @@
 /**
  * The one check for every URL a user gives us to call (a Postiz API now; webhooks and URL imports
- * later): see docs/api.md#outbound-urls.
+ * later): see docs/api.md#outbound-urls. Its exports (`outboundPolicy`, `checkOutboundUrl`,
+ * `guardedFetch`, `hostKind`, `OutboundUrlError` and the types) are a stable API that other modules
+ * build on: change them only together with every caller and that table.
  *
  * - http(s) only, no credentials in the URL, https unless the target is a private host the operator
  *   allowed;
