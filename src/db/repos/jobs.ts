@@ -40,7 +40,7 @@ export interface JobAdmission {
   budget?: { monthlyUsd: number; monthStartIso: string };
 }
 
-/** The messages of the triggers (migrations/0004_job_admission.sql) that abort a refused insert. */
+/** The messages of the triggers (migrations/0006_job_admission.sql) that abort a refused insert. */
 const JOB_LIMIT_REACHED = 'job_limit_reached';
 const JOB_BUDGET_EXCEEDED = 'job_budget_exceeded';
 
@@ -194,8 +194,16 @@ export async function processingSecondsSince(scope: ProfileScope, sinceIso: stri
 const now = () => new Date().toISOString();
 const notTerminal = sql`${jobs.status} IN ('pending', 'running')`;
 
-/** pending|running → running. Returns the row, or undefined when the job is already terminal. */
-export async function markRunning(scope: ProfileScope, id: string, attempts: number): Promise<JobRow | undefined> {
+/**
+ * pending|running → running. Returns the row, or undefined when the job is already terminal, or
+ * when it was handed off at `handedOffAt` and another delivery claimed it first.
+ */
+export async function markRunning(
+  scope: ProfileScope,
+  id: string,
+  attempts: number,
+  handedOffAt: string | null = null,
+): Promise<JobRow | undefined> {
   const [row] = await scope.db
     .update(jobs)
     .set({
@@ -205,10 +213,24 @@ export async function markRunning(scope: ProfileScope, id: string, attempts: num
       updatedAt: now(),
       errorCode: null,
       errorMessage: null,
+      handedOffAt: null,
     })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .where(
+      owned(jobs, scope, eq(jobs.id, id), notTerminal, handedOffAt ? eq(jobs.handedOffAt, handedOffAt) : undefined),
+    )
     .returning();
   return row;
+}
+
+/**
+ * The delivery running the job stops following its processor operation (which goes on) and has
+ * re-sent the message: the job stays running, and the next delivery may claim it at once.
+ */
+export async function noteHandoff(scope: ProfileScope, id: string) {
+  await scope.db
+    .update(jobs)
+    .set({ handedOffAt: now(), handoffs: sql`${jobs.handoffs} + 1`, updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'running')));
 }
 
 /** Persists progress (clamped to 0–100, never moving backwards) while the job is running. */

@@ -27,8 +27,10 @@ import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter, plainRoute } from '../../http/router.ts';
 import { type JobSpec, checkJobLimits, enqueueJobs } from '../../jobs/producer.ts';
+import type { Ducking } from '../../processor/contract.ts';
 import { type SpeechToCheck, checkVoiceovers } from '../../voiceover/budget.ts';
 import { JobResponse, toJobResponse } from '../jobs/presenter.ts';
+import { duckingField } from '../tts/voice-checks.ts';
 import { requireVideo } from './clip-video.ts';
 
 const tags = ['Library: render'];
@@ -38,9 +40,10 @@ const ClipIdParam = idParam('clip_id', 'clip');
 const PresetName = z.string().trim().min(1).max(64);
 
 const RenderBody = z
-  .object({ preset_name: PresetName.default(DEFAULT_PRESET) })
+  .object({ preset_name: PresetName.default(DEFAULT_PRESET), ducking: duckingField })
   .strict()
   .openapi('RenderRequest');
+type RenderOptions = z.infer<typeof RenderBody>;
 
 const RenderResponse = z
   .object({
@@ -64,8 +67,8 @@ async function presetNamed(c: TenantContext, name: string): Promise<ExportPreset
   });
 }
 
-/** `preset_name` from a JSON body, a form field or the query string (the original used a form). */
-async function readPresetName(c: TenantContext): Promise<string> {
+/** `preset_name` and `ducking` from a JSON body, form fields or the query string (the original used a form). */
+async function readRenderOptions(c: TenantContext): Promise<RenderOptions> {
   const type = (c.req.header('Content-Type') ?? '').toLowerCase();
   let raw: Record<string, unknown> = {};
   if (type.startsWith('application/json')) {
@@ -77,10 +80,15 @@ async function readPresetName(c: TenantContext): Promise<string> {
   } else if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
     raw = await readFieldsForm(c);
   }
-  const fromQuery = c.req.query('preset_name');
-  const parsed = RenderBody.safeParse({ ...(fromQuery !== undefined ? { preset_name: fromQuery } : {}), ...raw });
+  const fromQuery = Object.fromEntries(
+    (['preset_name', 'ducking'] as const).flatMap((name) => {
+      const value = c.req.query(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+  const parsed = RenderBody.safeParse({ ...fromQuery, ...raw });
   if (!parsed.success) throw validationError(parsed.error, 'request');
-  return parsed.data.preset_name;
+  return parsed.data;
 }
 
 async function requireNoActiveRender(scope: ProfileScope, clipIds: string[]) {
@@ -114,13 +122,14 @@ function renderJob(
   scope: ProfileScope,
   clip: ClipRow,
   preset: ExportPresetRow,
+  ducking: Ducking,
   estimatedCostUsd = 0,
 ): JobSpec<'render_clip'> & { exportId: string } {
   const exportId = newId('export');
   return {
     exportId,
     type: 'render_clip',
-    input: { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
+    input: { clip_id: clip.id, preset_name: preset.name, export_id: exportId, ducking },
     options: {
       resourceType: 'clip',
       resourceId: clip.id,
@@ -146,7 +155,7 @@ export function clipRenderRoutes() {
       security,
       summary: 'Render a clip with an export preset (job)',
       description:
-        "`preset_name` (default `instagram_reels`) as JSON, a form field (as the original) or a query parameter. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
+        "`preset_name` (default `instagram_reels`) and `ducking` as JSON, form fields (as the original) or query parameters. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced: by default only while the voice sounds, `ducking: constant` for the whole voice-over), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
       request: {
         params: ClipIdParam,
         body: {
@@ -168,14 +177,14 @@ export function clipRenderRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const clipId = c.req.param('clip_id');
-      const presetName = await readPresetName(c);
-      const response = await idempotentJson(c, { clip_id: clipId, preset_name: presetName }, async () => {
+      const { preset_name: presetName, ducking } = await readRenderOptions(c);
+      const response = await idempotentJson(c, { clip_id: clipId, preset_name: presetName, ducking }, async () => {
         const clip = await ownedClip(scope, clipId);
         requireVideo(clip);
         const preset = await presetNamed(c, presetName);
         await requireNoActiveRender(scope, [clip.id]);
         const speechCost = await checkRenderSpeech(c, [clip]);
-        const render = renderJob(scope, clip, preset, speechCost.get(clip.id));
+        const render = renderJob(scope, clip, preset, ducking, speechCost.get(clip.id));
         const [job] = await enqueueJobs(scope, c.env, [render]);
         const exportId = render.exportId;
         return {
@@ -201,9 +210,9 @@ export function clipRenderRoutes() {
       tags,
       security,
       summary: 'Render several clips with one preset (one job each)',
-      description: `Body: a JSON array of clip ids (as the original), at most ${MAX_BULK_RENDER}; \`preset_name\` in the query. Every clip must be a clip of this profile with a video and not rendering, else nothing is queued (404 / 409). The per-profile job limit applies to the whole batch (429). Supports \`Idempotency-Key\`.`,
+      description: `Body: a JSON array of clip ids (as the original), at most ${MAX_BULK_RENDER}; \`preset_name\` and \`ducking\` in the query. Every clip must be a clip of this profile with a video and not rendering, else nothing is queued (404 / 409). The per-profile job limit applies to the whole batch (429). Supports \`Idempotency-Key\`.`,
       request: {
-        query: z.object({ preset_name: PresetName.default(DEFAULT_PRESET) }),
+        query: z.object({ preset_name: PresetName.default(DEFAULT_PRESET), ducking: duckingField }),
         body: jsonBody(z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_RENDER)),
       },
       responses: {
@@ -226,8 +235,8 @@ export function clipRenderRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const ids = [...new Set(c.req.valid('json'))];
-      const presetName = c.req.valid('query').preset_name;
-      const response = await idempotentJson(c, { ids, preset_name: presetName }, async () => {
+      const { preset_name: presetName, ducking } = c.req.valid('query');
+      const response = await idempotentJson(c, { ids, preset_name: presetName, ducking }, async () => {
         await requireOwnedClips(scope, ids);
         const clips = (await Promise.all(ids.map((id) => getClip(scope, id)))) as ClipRow[];
         for (const clip of clips) requireVideo(clip);
@@ -235,7 +244,7 @@ export function clipRenderRoutes() {
         await requireNoActiveRender(scope, ids);
         const speechCost = await checkRenderSpeech(c, clips);
         await checkJobLimits(scope, c.env, clips.length);
-        const specs = clips.map((clip) => renderJob(scope, clip, preset, speechCost.get(clip.id)));
+        const specs = clips.map((clip) => renderJob(scope, clip, preset, ducking, speechCost.get(clip.id)));
         const jobs = await enqueueJobs(scope, c.env, specs);
         const renders = clips.map((clip, i) => ({
           clip_id: clip.id,
