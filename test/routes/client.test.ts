@@ -76,6 +76,7 @@ const everyRoute = [
   'get /api/v1/usage',
   'get /docs',
   'get /health',
+  'get /health/ready',
   'get /media/:token',
   'get /media/:token/:filename',
   'get /openapi.json',

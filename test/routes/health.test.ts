@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, callWithEnv } from '../helpers/worker/api.ts';
+import { call } from '../helpers/worker/api.ts';
 
 /** A processor URL where nothing listens (the discard port). */
 const DOWN = { PROCESSOR_URL: 'http://127.0.0.1:9' };
@@ -12,7 +12,7 @@ describe('GET /health', () => {
   });
 
   it('stays 200 (degraded) when only the processor is down: the API still serves', async () => {
-    const res = await callWithEnv(DOWN, '/health?deep=1');
+    const res = await call('/health?deep=1', { env: DOWN });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'degraded', checks: { processor: { ok: false } } });
   });
@@ -26,7 +26,7 @@ describe('GET /health/ready', () => {
   });
 
   it('answers 503 while the processor is down, so a monitor sees it', async () => {
-    const res = await callWithEnv(DOWN, '/health/ready');
+    const res = await call('/health/ready', { env: DOWN });
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({
       status: 'degraded',
@@ -37,7 +37,7 @@ describe('GET /health/ready', () => {
 
   it('asks a container-backed processor for real instead of assuming it is up', async () => {
     // Production has no PROCESSOR_URL: the Container binding is asked (unreachable here, no Docker).
-    const res = await callWithEnv({ PROCESSOR_URL: '', PROCESSOR: undefined }, '/health/ready?deep=1');
+    const res = await call('/health/ready?deep=1', { env: { PROCESSOR_URL: '', PROCESSOR: undefined } });
     expect(res.status).toBe(503);
     expect(res.body.checks.processor).toMatchObject({ ok: false, detail: expect.stringMatching(/PROCESSOR/) });
   });

@@ -16,7 +16,7 @@ import { newId } from '../../src/core/ids.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
 import { readyVideo } from '../helpers/worker/source-videos.ts';
 import { type Tenant, as, seedUser } from '../helpers/worker/tenants.ts';
-import { callWithEnv } from '../helpers/worker/api.ts';
+import { call } from '../helpers/worker/api.ts';
 
 const PROFILES = '/api/v1/profiles';
 
@@ -32,7 +32,7 @@ function heldWorker() {
   return {
     held,
     call: (t: Tenant, path: string, json: unknown) =>
-      callWithEnv({ JOBS }, path, { token: t.token, profileId: t.profileId, json }),
+      call(path, { env: { JOBS }, token: t.token, profileId: t.profileId, json }),
   };
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getScopeProfile } from '../../src/db/repos/profiles.ts';
 import { openSecret } from '../../src/core/secret-box.ts';
 import { CONNECTION_TEST_FAILED } from '../../src/publishing/postiz-connection.ts';
-import { callWithEnv } from '../helpers/worker/api.ts';
+import { call } from '../helpers/worker/api.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import {
   callWithoutDeploymentPostiz,
@@ -120,7 +120,8 @@ describe('Postiz connection (/config, /status, /integrations)', () => {
     const key = newPostizKey();
     const port = new URL(fakeBase()).port;
     const production = (api_url: string) =>
-      callWithEnv({ OUTBOUND_ALLOW_PRIVATE: 'false' }, `${P}/config`, {
+      call(`${P}/config`, {
+        env: { OUTBOUND_ALLOW_PRIVATE: 'false' },
         method: 'PUT',
         token: user.token,
         profileId: user.profileId,

@@ -66,7 +66,6 @@ const ProfileCreate = z
 const ProfileUpdate = ProfileCreate.partial().strict().openapi('ProfileUpdate');
 
 type ProfileInput = z.infer<typeof ProfileUpdate>;
-
 /**
  * A profile may lower its job limits, never raise them past the deployment's: 400 with the ceiling
  * (MAX_CONCURRENT_JOBS, DAILY_PROCESSING_MINUTES) in the message.

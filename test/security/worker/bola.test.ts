@@ -121,13 +121,27 @@ async function viewOf(tenant: FixtureTenant): Promise<Map<string, string>> {
       );
     return value;
   };
+  // A Server-Sent Events answer (job events) is judged by its events' data, stripped the same way.
+  const eventsOf = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => {
+        try {
+          return JSON.parse(line.slice(5));
+        } catch {
+          return line;
+        }
+      });
   const view = new Map<string, string>();
   for (const op of viewOps) {
     const req = buildRequest(op, fixtureOf(tenant));
     const res = await send(tenant.owner, req);
     const shared = DEPLOYMENT_WIDE[`${op.method} ${op.path}`];
-    const body =
-      shared && res.body && typeof res.body === 'object' ? { ...res.body, [shared]: 'deployment' } : res.body;
+    const answer = (res.headers.get('content-type') ?? '').includes('text/event-stream')
+      ? eventsOf(res.text)
+      : res.body;
+    const body = shared && answer && typeof answer === 'object' ? { ...answer, [shared]: 'deployment' } : answer;
     view.set(labelOf(op), `${res.status} ${JSON.stringify(strip(body))}`);
   }
   return view;
