@@ -308,13 +308,29 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
           // As long as the video, to within one audio frame.
           expect(Math.abs(Number(streams[1]!.duration) - mine.result.duration)).toBeLessThan(0.05);
         }
-        // Processes: the probe, the re-encoded pieces, the verification — no stage, audio or join process.
+        // Processes: the re-encoded pieces alone — codec parameters and verification read in-process,
+        // no stage, audio or join process.
         const ran = processesSince(logStart);
-        expect(ran.filter((c) => c === 'ffprobe')).toHaveLength(2);
+        expect(ran.filter((c) => c === 'ffprobe')).toHaveLength(0);
         expect(ran.filter((c) => c === 'ffmpeg').length).toBeLessThanOrEqual(2);
+        // Each re-encoded piece decoded from its own input, the packets it needs as soon as they arrived.
+        expect(ran.filter((c) => c === 'ffmpeg')).toHaveLength((logs.match(/"piece input written"/g) ?? []).length);
       });
     }
   }
+
+  it('decodes the head from only the pictures it needs: those nothing refers to before the cut are left out', async () => {
+    const from = ours.processor.logs.length;
+    // The same cut the comparison above checks frame for frame.
+    await smartCut(ours, 'bframes.mp4', 2.4, 5.5, 'left-out.mp4');
+    const inputs = ours.processor.logs
+      .slice(from)
+      .filter((l) => l.includes('"msg":"piece input written"'))
+      .map((l) => JSON.parse(l) as { packets: number; left_out: number });
+    expect(inputs.length).toBeGreaterThan(0);
+    // The head (2.4 s into a 1 s GOP at 30 fps: 12 frames before the cut, every third a disposable B).
+    expect(inputs[0]!.left_out).toBeGreaterThan(0);
+  });
 
   it('interleaves video and audio through the file, for playback while it downloads', async () => {
     const { path } = await smartCut(ours, 'bframes.mp4', 1.2, 7.5, 'interleave.mp4');

@@ -1,16 +1,23 @@
 /**
  * Joins a smart cut's pieces in-process instead of with ffmpeg's concat demuxer (media/cut.ts step 4):
  * the re-encoded pieces and the stage's copied packets become one video track, the cut audio its
- * other track, written as one MP4 (`moov` first, both tracks interleaved in half-second runs) with
- * every piece's parameter sets in the sample entry. Timing follows the same rule as the concat path:
+ * other track, laid out as one MP4 (`moov` first, both tracks interleaved in half-second runs) with
+ * every piece's parameter sets in the sample entry. Its length is known before a byte is written,
+ * so it streams straight into the upload (or into a file), after `describe` has read its `moov`
+ * back for the verification. Timing follows the same rule as the concat path:
  * copied packets keep their decode and presentation times (shifted to the first frame), re-encoded
  * frames are shown where the frames they replace were and decode the stage's reorder delay earlier.
  * Anything unexpected in the pieces answers false and the caller joins with ffmpeg.
  */
 import { open } from 'node:fs/promises';
+import type { Limits } from '../config.ts';
 import { log } from '../log.ts';
+import type { MediaInfo } from '../media/probe.ts';
+import { readBoxHeader } from './box.ts';
 import { type ByteSource, fileByteSource } from './byte-source.ts';
-import type { GatedMovie, MediaTrack } from './gate.ts';
+import { gateMovie, type GatedMovie, type MediaTrack } from './gate.ts';
+import { readMovie } from './movie.ts';
+import { probeMovie, trackSps } from './probe-movie.ts';
 import { loadMovie } from './load-movie.ts';
 import { rescale } from './rescale.ts';
 import type { VideoEntry } from './sample-entry.ts';
@@ -31,7 +38,23 @@ export interface SmartJoin {
   pieces: (string | null)[];
   /** The cut's audio (its own MP4), or null. */
   audio: string | null;
-  out: string;
+}
+
+/** The joined cut, laid out: its head (`ftyp`, `moov`, the `mdat` header) and where each sample comes from. */
+export interface JoinedCut {
+  head: Buffer;
+  totalBytes: number;
+  /** The whole file, head first (each call reads the samples afresh: an upload may retry). */
+  bytes(): AsyncGenerator<Uint8Array>;
+  /** The output as ffprobe would describe it, read back from its `moov`: once per parameter set in its `avcC`. */
+  describe(limits: Limits): MediaInfo[];
+}
+
+/** A run of neighbouring samples of one input file. */
+interface Run {
+  file: number;
+  offset: number;
+  size: number;
 }
 
 /** One output sample and where its bytes are. */
@@ -45,6 +68,7 @@ interface Placed {
 }
 
 interface Opened {
+  path: string;
   source: ByteSource & { close(): Promise<void> };
   gated: GatedMovie;
 }
@@ -57,7 +81,7 @@ async function openMovie(
 ): Promise<Opened> {
   const source = await fileByteSource(path);
   try {
-    const entry = { source, gated: await loadMovie(source, ctx.config.limits, needs) };
+    const entry = { path, source, gated: await loadMovie(source, ctx.config.limits, needs) };
     opened.push(entry);
     return entry;
   } catch (err) {
@@ -69,8 +93,8 @@ async function openMovie(
 /** Presentation time (ticks from the track's first shown frame) of sample i. */
 const ptsOf = (t: MediaTrack<VideoEntry>, i: number) => t.samples.dts[i]! + t.samples.cto[i]! - mediaStart(t);
 
-/** Writes the joined cut to `out`; false when the pieces are not what the planner expects. */
-export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boolean> {
+/** Lays the joined cut out; null when the pieces are not what the planner expects. */
+export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<JoinedCut | null> {
   const opened: Opened[] = [];
   try {
     const { plan, stage } = join;
@@ -212,39 +236,64 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
       offsets: Float64Array.from(chunkOffsets[t]!),
       samplesPerChunk: Uint32Array.from(chunkSamples[t]!),
     }));
-    const { head } = writeMovieHead(
+    const { head, totalBytes } = writeMovieHead(
       movieSpecFrom(stageMovie.gated.movie, T, videoBrands('h264')),
       tracks,
       chunks,
       payload,
     );
-
-    const file = await open(join.out, 'w');
-    try {
-      await file.write(head, 0, head.length, 0);
-      let position = head.length;
-      // Neighbouring samples of one file are read together.
-      for (let i = 0; i < order.length; ) {
-        const first = order[i]!.p;
-        let end = first.offset + first.size;
-        let j = i + 1;
-        while (j < order.length && order[j]!.p.file === first.file && order[j]!.p.offset === end)
-          end += order[j++]!.p.size;
-        for await (const piece of opened[first.file]!.source.stream(first.offset, end - first.offset)) {
-          await file.write(piece, 0, piece.length, position);
-          position += piece.length;
-        }
-        i = j;
-      }
-    } finally {
-      await file.close();
+    // Neighbouring samples of one file are read together.
+    const runs: Run[] = [];
+    for (const { p } of order) {
+      const last = runs[runs.length - 1];
+      if (last && last.file === p.file && last.offset + last.size === p.offset) last.size += p.size;
+      else runs.push({ file: p.file, offset: p.offset, size: p.size });
     }
-    return true;
+    const paths = opened.map((o) => o.path);
+    return {
+      head,
+      totalBytes,
+      bytes: () => joinedBytes(head, paths, runs),
+      describe: (limits) => describeJoined(head, totalBytes, limits),
+    };
   } catch (err) {
     if (!(err instanceof Mp4Unsupported)) throw err;
     log('info', 'smart cut joined by ffmpeg', { reason: err.message });
-    return false;
+    return null;
   } finally {
     await Promise.all(opened.map((o) => o.source.close()));
+  }
+}
+
+async function* joinedBytes(head: Buffer, paths: readonly string[], runs: readonly Run[]): AsyncGenerator<Uint8Array> {
+  const files = await Promise.all(paths.map((path) => fileByteSource(path)));
+  try {
+    yield head;
+    for (const run of runs) yield* files[run.file]!.stream(run.offset, run.size);
+  } finally {
+    await Promise.all(files.map((f) => f.close()));
+  }
+}
+
+function describeJoined(head: Buffer, totalBytes: number, limits: Limits): MediaInfo[] {
+  // ftyp, then moov (then the mdat header).
+  const moov = readBoxHeader(head, readBoxHeader(head, 0, head.length).size, head.length);
+  if (moov.type !== 'moov') return unsupported('no moov after ftyp');
+  const movie = readMovie(head.subarray(moov.start, moov.start + moov.size));
+  const gated = { ...gateMovie(movie, totalBytes, limits, { video: true }), fileSize: totalBytes };
+  return trackSps(gated.video!.track.description!.raw).map((sps) => probeMovie(gated, sps));
+}
+
+/** Writes a joined cut to a file. */
+export async function writeJoinedCut(joined: JoinedCut, path: string): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    let position = 0;
+    for await (const piece of joined.bytes()) {
+      await file.write(piece, 0, piece.length, position);
+      position += piece.length;
+    }
+  } finally {
+    await file.close();
   }
 }

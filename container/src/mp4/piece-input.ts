@@ -1,0 +1,103 @@
+/**
+ * The decoder input of one re-encoded smart-cut piece (media/cut.ts step 3), written from the
+ * stage's packets as soon as they have arrived instead of from the whole stage once it is complete:
+ * the packets from the keyframe its decode starts on up to its last frame in decode order, minus
+ * the pictures no other picture refers to (nal_ref_idc 0) that the piece does not show. Decoding a
+ * frame before the cut costs as much as decoding one in it, and with B-frames about half the frames
+ * before the cut are such pictures; the frames the piece shows decode to the same pixels either way.
+ * The file keeps the stage's timing (its presentation starts on that keyframe), so the encoder gets
+ * the same frames with the same times as from the stage.
+ */
+import { writeFile } from 'node:fs/promises';
+import { log } from '../log.ts';
+import type { CutPiece, PieceInput, StagePacket } from '../media/smart-cut.ts';
+import { parseAvcC, descriptionAvcC } from './avcc.ts';
+import { isDisposablePicture } from './h264-sps.ts';
+import { movieSpecFrom, type MovieSpec, type OutputTrack, writeMovieHead } from './write-movie.ts';
+
+/** A piece's packets are gathered in memory (a GOP at most); above this the encoder reads the stage instead. */
+export const MAX_PIECE_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** Which stage samples a piece's decode needs: [first, end) in decode order, and those it shows. */
+export interface PieceSamples {
+  first: number;
+  end: number;
+  shown: Set<number>;
+}
+
+/** The samples a piece needs, or null when the stage's packets do not show exactly its frames. */
+export function pieceSamples(
+  packets: readonly StagePacket[],
+  piece: CutPiece,
+  frameDuration: number,
+): PieceSamples | null {
+  const eps = frameDuration / 4;
+  const shown = new Set<number>();
+  packets.forEach((p, i) => {
+    if (p.pts >= piece.start - eps && p.pts < piece.end - eps) shown.add(i);
+  });
+  if (shown.size !== piece.frames) return null;
+  const firstShown = Math.min(...shown);
+  let first = firstShown;
+  while (first > 0 && !packets[first]!.keyframe) first--;
+  if (!packets[first]!.keyframe) return null;
+  return { first, end: Math.max(...shown) + 1, shown };
+}
+
+/** The stage's video track as the planner sees it: its output track (times, sizes, description) and its packets. */
+export interface StageTrack {
+  output: OutputTrack;
+  packets: readonly StagePacket[];
+  movie: { creationTime: number; modificationTime: number };
+}
+
+/** Writes a piece's input from its samples' bytes (`bytes[i]` is sample `needed.first + i`). */
+export async function writePieceInput(
+  path: string,
+  stage: StageTrack,
+  needed: PieceSamples,
+  bytes: readonly Uint8Array[],
+): Promise<PieceInput> {
+  const { output, packets } = stage;
+  const T = output.timescale;
+  const avcC = descriptionAvcC(output.sampleDescription);
+  const lengthSize = avcC ? parseAvcC(avcC).lengthSizeMinusOne + 1 : 0;
+  const kept: number[] = [];
+  for (let i = needed.first; i < needed.end; i++) {
+    // Without avcC nothing is known about the pictures: keep them all.
+    if (needed.shown.has(i) || !lengthSize || !isDisposablePicture(bytes[i - needed.first]!, lengthSize)) kept.push(i);
+  }
+  const ticks = (seconds: number) => Math.round(seconds * T);
+  const dts = kept.map((i) => ticks(packets[i]!.dts));
+  const durations = Uint32Array.from(kept, (i, j) =>
+    j + 1 < kept.length ? dts[j + 1]! - dts[j]! : output.durations[i]!,
+  );
+  const compositionOffsets = output.compositionOffsets
+    ? Int32Array.from(kept, (i) => output.compositionOffsets![i]!)
+    : null;
+  const first = kept[0]!;
+  const startTicks = ticks(packets[first]!.pts);
+  const lastShown = Math.max(...kept.map((i) => ticks(packets[i]!.pts)));
+  const track: OutputTrack = {
+    ...output,
+    // Presentation starts on the keyframe, as the stage's starts on its own.
+    edit: {
+      mediaTime: compositionOffsets?.[0] ?? 0,
+      segmentDuration: lastShown - startTicks + output.durations[first]!,
+    },
+    durations,
+    compositionOffsets,
+    sync: output.sync ? Uint8Array.from(kept, (i) => output.sync![i]!) : null,
+    sizes: Uint32Array.from(kept, (i) => bytes[i - needed.first]!.length),
+  };
+  const spec: MovieSpec = movieSpecFrom(stage.movie, T);
+  const { head } = writeMovieHead(
+    spec,
+    [track],
+    [{ offsets: Float64Array.of(0), samplesPerChunk: Uint32Array.of(kept.length) }],
+    track.sizes.reduce((n, s) => n + s, 0),
+  );
+  await writeFile(path, [head, ...kept.map((i) => bytes[i - needed.first]!)]);
+  log('info', 'piece input written', { packets: kept.length, left_out: needed.end - needed.first - kept.length });
+  return { path, start: packets[first]!.pts };
+}
