@@ -314,7 +314,7 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
         expect(ran.filter((c) => c === 'ffprobe')).toHaveLength(0);
         expect(ran.filter((c) => c === 'ffmpeg').length).toBeLessThanOrEqual(2);
         // Each re-encoded piece decoded from its own input, the packets it needs as soon as they arrived.
-        expect(ran.filter((c) => c === 'ffmpeg')).toHaveLength((logs.match(/"piece input written"/g) ?? []).length);
+        expect(ran.filter((c) => c === 'ffmpeg')).toHaveLength((logs.match(/"piece input made"/g) ?? []).length);
       });
     }
   }
@@ -325,7 +325,7 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
     await smartCut(ours, 'bframes.mp4', 2.4, 5.5, 'left-out.mp4');
     const inputs = ours.processor.logs
       .slice(from)
-      .filter((l) => l.includes('"msg":"piece input written"'))
+      .filter((l) => l.includes('"msg":"piece input made"'))
       .map((l) => JSON.parse(l) as { packets: number; left_out: number });
     expect(inputs.length).toBeGreaterThan(0);
     // The head (2.4 s into a 1 s GOP at 30 fps: 12 frames before the cut, every third a disposable B).

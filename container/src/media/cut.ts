@@ -484,31 +484,40 @@ async function extractSmart(
       continue;
     }
     const name = `piece-${i}.mp4`;
+    // The piece's own input, piped as its packets arrive (ffmpeg starts meanwhile; it decodes from
+    // its first packet, a keyframe, and the trim drops what is shown before the piece); without
+    // one, the stage file once it is written, from the keyframe before the piece (-ss). Either way
+    // the encoder gets the same frames with the same times (timestamps from 0: the seek lands half
+    // a frame early), so the piece's track starts and ends clean.
+    const own = inputs[i] ?? null;
+    const from = (start: number) => secs(Math.max(0, piece.start - start - frame / 2));
     const encode = async () => {
-      // The piece's own input, or (without one) the whole stage once it is written.
-      let input = await inputs[i];
-      if (!input) {
-        await stageWritten;
-        input = { path: stage, start: 0 };
-      }
-      await ctx.ffmpeg([
-        // The stage's own picture orientation is kept; the output carries the rotation as metadata.
-        '-noautorotate',
-        ...ctx.input({ kind: 'local', path: input.path, formats: ['mov'] }, [
-          '-ss',
-          secs(Math.max(0, piece.start - input.start - frame / 2)),
-        ]),
-        // Timestamps from 0 (the seek lands half a frame early), so the piece's track starts and ends clean.
-        '-map',
-        '0:v:0',
-        '-an',
-        '-frames:v',
-        String(piece.frames),
-        '-vf',
-        'setpts=PTS-STARTPTS',
-        ...encoder,
-        join(ctx.tempDir, name),
-      ]);
+      if (!own) await stageWritten;
+      await ctx.ffmpeg(
+        [
+          // The stage's own picture orientation is kept; the output carries the rotation as metadata.
+          '-noautorotate',
+          ...(own
+            ? ctx.input({ kind: 'stdin-mp4' })
+            : ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, ['-ss', from(0)])),
+          '-map',
+          '0:v:0',
+          '-an',
+          '-frames:v',
+          String(piece.frames),
+          '-vf',
+          own ? `trim=start=${from(own.start)},setpts=PTS-STARTPTS` : 'setpts=PTS-STARTPTS',
+          ...encoder,
+          join(ctx.tempDir, name),
+        ],
+        own
+          ? {
+              stdin: (async function* () {
+                yield* await own.bytes;
+              })(),
+            }
+          : {},
+      );
     };
     jobs.push(encode());
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);

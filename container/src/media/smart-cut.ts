@@ -45,18 +45,19 @@ export interface CutStage {
   fetch?(pieces: readonly CutPiece[], frameDuration: number): StageFetch;
 }
 
-/** A re-encoded piece's decoder input: the packets its frames need (mp4/piece-input.ts). */
+/** A re-encoded piece's decoder input: the packets its frames need, as an MP4 (mp4/piece-input.ts). */
 export interface PieceInput {
-  path: string;
-  /** Stage time (seconds) of the file's first shown frame: its time 0. */
+  /** Stage time (seconds) of its first shown frame: its time 0. */
   start: number;
+  /** Its bytes, once its packets have arrived. */
+  bytes: Promise<Uint8Array[]>;
 }
 
 export interface StageFetch {
   /** The stage files are complete. */
   written: Promise<void>;
-  /** Per plan piece: its own input, or null where the stage itself serves. */
-  inputs: Promise<PieceInput | null>[];
+  /** Per plan piece: its own input, or null where the stage file serves. */
+  inputs: (PieceInput | null)[];
 }
 
 export interface CutPiece {

@@ -1,6 +1,7 @@
 /**
- * The decoder input of one re-encoded smart-cut piece (media/cut.ts step 3), written from the
- * stage's packets as soon as they have arrived instead of from the whole stage once it is complete:
+ * The decoder input of one re-encoded smart-cut piece (media/cut.ts step 3), made from the stage's
+ * packets as soon as they have arrived instead of from the whole stage once it is complete, and
+ * piped into an ffmpeg started when the cut was planned (its start-up overlaps the fetch):
  * the packets from the keyframe its decode starts on up to its last frame in decode order, minus
  * the pictures no other picture refers to (nal_ref_idc 0) that the piece does not show. Decoding a
  * frame before the cut costs as much as decoding one in it, and with B-frames about half the frames
@@ -8,9 +9,8 @@
  * The file keeps the stage's timing (its presentation starts on that keyframe), so the encoder gets
  * the same frames with the same times as from the stage.
  */
-import { writeFile } from 'node:fs/promises';
 import { log } from '../log.ts';
-import type { CutPiece, PieceInput, StagePacket } from '../media/smart-cut.ts';
+import type { CutPiece, StagePacket } from '../media/smart-cut.ts';
 import { parseAvcC, descriptionAvcC } from './avcc.ts';
 import { isDisposablePicture } from './h264-sps.ts';
 import { movieSpecFrom, type MovieSpec, type OutputTrack, writeMovieHead } from './write-movie.ts';
@@ -51,13 +51,8 @@ export interface StageTrack {
   movie: { creationTime: number; modificationTime: number };
 }
 
-/** Writes a piece's input from its samples' bytes (`bytes[i]` is sample `needed.first + i`). */
-export async function writePieceInput(
-  path: string,
-  stage: StageTrack,
-  needed: PieceSamples,
-  bytes: readonly Uint8Array[],
-): Promise<PieceInput> {
+/** A piece's input as an MP4 (`moov` first), from its samples' bytes (`bytes[i]` is sample `needed.first + i`). */
+export function pieceInputMp4(stage: StageTrack, needed: PieceSamples, bytes: readonly Uint8Array[]): Uint8Array[] {
   const { output, packets } = stage;
   const T = output.timescale;
   const avcC = descriptionAvcC(output.sampleDescription);
@@ -97,7 +92,6 @@ export async function writePieceInput(
     [{ offsets: Float64Array.of(0), samplesPerChunk: Uint32Array.of(kept.length) }],
     track.sizes.reduce((n, s) => n + s, 0),
   );
-  await writeFile(path, [head, ...kept.map((i) => bytes[i - needed.first]!)]);
-  log('info', 'piece input written', { packets: kept.length, left_out: needed.end - needed.first - kept.length });
-  return { path, start: packets[first]!.pts };
+  log('info', 'piece input made', { packets: kept.length, left_out: needed.end - needed.first - kept.length });
+  return [head, ...kept.map((i) => bytes[i - needed.first]!)];
 }

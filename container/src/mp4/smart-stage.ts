@@ -32,7 +32,7 @@ import {
   type PieceSamples,
   pieceSamples,
   type StageTrack,
-  writePieceInput,
+  pieceInputMp4,
 } from './piece-input.ts';
 
 export interface PlannedStage {
@@ -119,13 +119,12 @@ async function take(receiver: Receiver, block: Uint8Array, at: number): Promise<
   }
 }
 
-/** A piece input being gathered: its samples' bytes in memory, written to its file once complete. */
+/** A piece input being gathered: its samples' bytes in memory, made into its MP4 once complete. */
 function pieceReceiver(
   plan: CopyPlan,
   stage: StageTrack,
   needed: PieceSamples,
-  path: string,
-  done: (input: PieceInput) => void,
+  done: (bytes: Uint8Array[]) => void,
 ): Receiver {
   const { offset } = plan.video.source.samples;
   const base = plan.video.range.first;
@@ -145,9 +144,9 @@ function pieceReceiver(
       bytes[part]!.set(block, filled[part]);
       filled[part]! += block.length;
     },
-    async finished() {
+    finished() {
       if (filled.some((n, i) => n !== bytes[i]!.length)) throw new Error('a piece input came out short');
-      done(await writePieceInput(path, stage, needed, bytes));
+      done(pieceInputMp4(stage, needed, bytes));
     },
   };
 }
@@ -192,24 +191,24 @@ export function openSmartStage(ctx: OpContext, planned: PlannedStage): InProcess
   const fetch = (pieces: readonly CutPiece[], frameDuration: number): StageFetch => {
     if (fetched) return fetched;
     const stageTrack: StageTrack = { output: plan.video.output, packets, movie: gated.movie };
-    const inputs: Promise<PieceInput | null>[] = [];
+    const inputs: (PieceInput | null)[] = [];
     const receivers: Receiver[] = [];
     const waiting: ((err: unknown) => void)[] = [];
-    pieces.forEach((piece, i) => {
+    for (const piece of pieces) {
       const needed = piece.kind === 'encode' ? pieceSamples(packets, piece, frameDuration) : null;
-      let bytes = 0;
-      for (let s = needed?.first ?? 0; needed && s < needed.end; s++) bytes += plan.video.output.sizes[s]!;
-      if (!needed || bytes > MAX_PIECE_INPUT_BYTES) {
-        inputs.push(Promise.resolve(null));
-        return;
+      let size = 0;
+      for (let s = needed?.first ?? 0; needed && s < needed.end; s++) size += plan.video.output.sizes[s]!;
+      if (!needed || size > MAX_PIECE_INPUT_BYTES) {
+        inputs.push(null);
+        continue;
       }
-      const input = new Promise<PieceInput>((resolve, reject) => {
+      const bytes = new Promise<Uint8Array[]>((resolve, reject) => {
         waiting.push(reject);
-        receivers.push(pieceReceiver(plan, stageTrack, needed, join(ctx.tempDir, `piece-${i}-input.mp4`), resolve));
+        receivers.push(pieceReceiver(plan, stageTrack, needed, resolve));
       });
-      input.catch(() => undefined);
-      inputs.push(input);
-    });
+      bytes.catch(() => undefined);
+      inputs.push({ start: packets[needed.first]!.pts, bytes });
+    }
     const written = writeSmartStage(planned, [video, audio], receivers);
     // A failed read fails the inputs still waiting for its bytes.
     written.catch((err: unknown) => {
