@@ -39,6 +39,19 @@ const source = (size = '320x180', rate: number | string = 30) => [
   '1',
 ];
 const x264 = (...extra: string[]) => ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', ...extra];
+const x265 = (params: string, ...extra: string[]) => [
+  '-c:v',
+  'libx265',
+  '-preset',
+  'ultrafast',
+  '-tag:v',
+  'hvc1',
+  '-x265-params',
+  `log-level=error:${params}`,
+  '-c:a',
+  'aac',
+  ...extra,
+];
 
 const CASES: { name: string; args: string[]; declines?: boolean; retag?: string[] }[] = [
   { name: 'high.mp4', args: [...source(), ...x264('-preset', 'veryfast', '-bf', '2')] },
@@ -71,6 +84,30 @@ const CASES: { name: string; args: string[]; declines?: boolean; retag?: string[
   {
     name: 'ts600.mov',
     args: [...source('320x180', '30000/1001'), ...x264('-video_track_timescale', '600', '-f', 'mov')],
+  },
+  // H.265 as phones write it: Main and Main 10, colour described in the stream (and by ffmpeg in a colr box).
+  { name: 'hevc-main.mp4', args: [...source(), ...x265('bframes=3')] },
+  { name: 'hevc-main10.mp4', args: [...source('318x178'), ...x265('bframes=0', '-pix_fmt', 'yuv420p10le')] },
+  {
+    name: 'hevc-bt709-full.mp4',
+    args: [
+      ...source(),
+      ...x265(
+        'level-idc=4.1',
+        '-colorspace',
+        'bt709',
+        '-color_primaries',
+        'bt709',
+        '-color_trc',
+        'bt709',
+        '-color_range',
+        'pc',
+      ),
+    ],
+  },
+  {
+    name: 'hevc-ts600.mov',
+    args: [...source('320x180', '30000/1001'), ...x265('bframes=2', '-video_track_timescale', '600', '-f', 'mov')],
   },
   // The colour description in the container only (a `colr` box written by a remux).
   {

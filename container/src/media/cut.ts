@@ -4,9 +4,10 @@
  * - copy: stream copy from the keyframe at or before `start` (reported as `actual_start`).
  * - smart: frame-accurate. The cut is staged locally by stream copy (one ranged read of the source),
  *   then only the frames before the first keyframe (and, with B-frames, the last few) are re-encoded
- *   with encoder parameters matched to the source; the rest is copied. The result is verified with
- *   ffprobe (frame count, duration within one frame, codec parameters); anything off, or a source
- *   the method cannot handle, falls back to a full re-encode (from the stage) and says why.
+ *   with encoder parameters matched to the source; the rest is copied. The result is verified (its
+ *   index read back in-process, or ffprobe; frame count, duration within one frame, codec
+ *   parameters); anything off, or a source the method cannot handle, falls back to a full re-encode
+ *   (from the stage) and says why.
  * - reencode: the original's full libx264 encode, rotation-corrected, with optional transforms.
  * Used by `extract` and by `concat` (for inputs with start/end).
  */
@@ -280,20 +281,49 @@ const X264_PROFILES: Record<string, string> = {
   'High 4:4:4 Predictive': 'high444',
 };
 
-/** x264 settings for pieces that must sit between copied source packets. */
-function matchedEncoderArgs(
-  video: VideoStreamInfo,
-  reorderDelay: number,
-  frameDuration: number,
-  timescale: number,
-): string[] | string {
+/** x265 profiles a matched piece can be encoded in (ffprobe's names). */
+const X265_PROFILES: Record<string, string> = { Main: 'main', 'Main 10': 'main10' };
+
+/** The encoder, profile and level flags of a matched piece: libx264 for H.264, libx265 for H.265. */
+function matchedCodecArgs(video: VideoStreamInfo): string[] | string {
+  if (!video.level || video.level <= 0) return `the source declares no ${video.codec} level`;
+  if (video.codec === 'hevc') {
+    const profile = video.profile ? X265_PROFILES[video.profile] : undefined;
+    if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
+    // One picture type per piece after its IDR (no reordering, no B-frames), no weighted prediction,
+    // parameter sets only in the sample entry: the shapes mp4/hevc.ts renumbers. The level as the
+    // source states it (general_level_idc is 30 × the level).
+    const params = [
+      'bframes=0',
+      'keyint=100000',
+      'min-keyint=1',
+      'scenecut=0',
+      'open-gop=0',
+      'weightp=0',
+      'repeat-headers=0',
+      'info=0',
+      'log-level=error',
+      `level-idc=${(video.level / 30).toFixed(1)}`,
+    ];
+    return [
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '18',
+      '-x265-params',
+      params.join(':'),
+      '-profile:v',
+      profile,
+    ];
+  }
   const profile = video.profile ? X264_PROFILES[video.profile] : undefined;
   if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
-  if (!video.level || video.level <= 0) return 'the source declares no H.264 level';
   // ultrafast keeps the head cheap; one flag brings back what x264 signals the source's profile by
   // (the 8×8 transform → High; CABAC → Main). CABAC costs a third more time, so only for Main.
   const features = profile === 'baseline' ? [] : profile === 'main' ? ['cabac=1'] : ['8x8dct=1'];
-  const args = [
+  return [
     '-c:v',
     'libx264',
     '-preset',
@@ -306,11 +336,19 @@ function matchedEncoderArgs(
     profile,
     '-level:v',
     `${Math.floor(video.level / 10)}.${video.level % 10}`,
-    '-fps_mode',
-    'passthrough',
-    '-video_track_timescale',
-    String(timescale),
   ];
+}
+
+/** Encoder settings for pieces that must sit between copied source packets. */
+function matchedEncoderArgs(
+  video: VideoStreamInfo,
+  reorderDelay: number,
+  frameDuration: number,
+  timescale: number,
+): string[] | string {
+  const codec = matchedCodecArgs(video);
+  if (typeof codec === 'string') return codec;
+  const args = [...codec, '-fps_mode', 'passthrough', '-video_track_timescale', String(timescale)];
   if (video.pixelFormat) args.push('-pix_fmt', video.pixelFormat);
   const { range, space, transfer, primaries } = video.color;
   if (range && range !== 'unknown') args.push('-color_range', range);
@@ -447,7 +485,9 @@ async function extractSmart(
   };
   const early = (fallback: string): Promise<SmartOutcome> | SmartOutcome =>
     staged ? fromStage(staged, fallback) : { fallback, stage: null };
-  if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
+  // H.265 pieces need their parameter sets renumbered, which the in-process join does (mp4/hevc-join.ts).
+  const splicable = video.codec === 'h264' || (video.codec === 'hevc' && staged !== undefined);
+  if (!splicable) return early(`smart cut supports H.264 and, in-process, H.265 sources (this one is ${video.codec})`);
   if (video.fieldOrder && !['progressive', 'unknown'].includes(video.fieldOrder)) return early('interlaced source');
   const end = Math.min(request.end, info.duration);
 
@@ -591,6 +631,7 @@ async function extractSmart(
     await writeJoinedCut(joined, out);
     return result(views[0]!, undefined);
   }
+  if (video.codec !== 'h264') return fromStage(stageOutcome, 'the H.265 pieces could not be joined in-process');
   const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
   await ctx.ffmpeg([
     ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, [

@@ -4,6 +4,7 @@
  * (ITU-T H.264 7.3.2.1.1 and E.1.1), and whether a coded picture is a reference for others. Anything
  * malformed is `Mp4Unsupported` (the caller asks ffprobe instead).
  */
+import { BitReader, rbsp } from './bits.ts';
 import { unsupported } from './unsupported.ts';
 
 export interface H264Sps {
@@ -28,58 +29,6 @@ export interface H264Sps {
 
 /** Profiles whose SPS carries chroma format, bit depth and scaling matrices. */
 const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
-
-/** The NAL unit's payload with emulation prevention bytes (00 00 03) removed. */
-function rbsp(nal: Uint8Array): Uint8Array {
-  const out = new Uint8Array(nal.length);
-  let n = 0;
-  let zeros = 0;
-  for (let i = 0; i < nal.length; i++) {
-    const byte = nal[i]!;
-    if (zeros >= 2 && byte === 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = byte === 0 ? zeros + 1 : 0;
-    out[n++] = byte;
-  }
-  return out.subarray(0, n);
-}
-
-/** Exp-Golomb and fixed-width fields, most significant bit first. */
-class BitReader {
-  private bit = 0;
-  private readonly bytes: Uint8Array;
-
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-  }
-
-  u(n: number): number {
-    let value = 0;
-    for (let i = 0; i < n; i++) {
-      if (this.bit >= this.bytes.length * 8) unsupported('a parameter set is cut off');
-      value = value * 2 + ((this.bytes[this.bit >> 3]! >> (7 - (this.bit & 7))) & 1);
-      this.bit++;
-    }
-    return value;
-  }
-
-  flag(): boolean {
-    return this.u(1) === 1;
-  }
-
-  ue(): number {
-    let zeros = 0;
-    while (this.u(1) === 0) if (++zeros > 31) unsupported('an Exp-Golomb code over 32 bits');
-    return 2 ** zeros - 1 + this.u(zeros);
-  }
-
-  se(): number {
-    const k = this.ue();
-    return k % 2 ? (k + 1) / 2 : -k / 2;
-  }
-}
 
 function skipScalingList(bits: BitReader, size: number): void {
   let last = 8;

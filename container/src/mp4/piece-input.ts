@@ -11,8 +11,11 @@
  */
 import { log } from '../log.ts';
 import type { CutPiece, StagePacket } from '../media/smart-cut.ts';
-import { parseAvcC, descriptionAvcC } from './avcc.ts';
+import { descriptionAvcC, descriptionConfig, parseAvcC } from './avcc.ts';
 import { isDisposablePicture } from './h264-sps.ts';
+import { isDisposableHevcPicture, parseHvcC } from './hevc.ts';
+import { trackSps } from './probe-movie.ts';
+import { Mp4Unsupported } from './unsupported.ts';
 import { movieSpecFrom, type MovieSpec, type OutputTrack, writeMovieHead } from './write-movie.ts';
 
 /** A piece's packets are gathered in memory (a GOP at most); above this the encoder reads the stage instead. */
@@ -51,16 +54,36 @@ export interface StageTrack {
   movie: { creationTime: number; modificationTime: number };
 }
 
+/** Which pictures of a track nothing refers to, judged from its samples (false where unsure). */
+function disposablePictures(stsd: Buffer): (sample: Uint8Array) => boolean {
+  try {
+    const avcC = descriptionAvcC(stsd);
+    if (avcC) {
+      const lengthSize = parseAvcC(avcC).lengthSizeMinusOne + 1;
+      return (sample) => isDisposablePicture(sample, lengthSize);
+    }
+    const hvcC = descriptionConfig(stsd);
+    if (hvcC) {
+      const config = parseHvcC(hvcC);
+      const [sps] = trackSps(stsd);
+      if (sps?.codec === 'hevc')
+        return (sample) => isDisposableHevcPicture(sample, config.lengthSize, sps.sps.maxSubLayersMinus1);
+    }
+  } catch (err) {
+    if (!(err instanceof Mp4Unsupported)) throw err;
+  }
+  // Nothing known about the pictures: keep them all.
+  return () => false;
+}
+
 /** A piece's input as an MP4 (`moov` first), from its samples' bytes (`bytes[i]` is sample `needed.first + i`). */
 export function pieceInputMp4(stage: StageTrack, needed: PieceSamples, bytes: readonly Uint8Array[]): Uint8Array[] {
   const { output, packets } = stage;
   const T = output.timescale;
-  const avcC = descriptionAvcC(output.sampleDescription);
-  const lengthSize = avcC ? parseAvcC(avcC).lengthSizeMinusOne + 1 : 0;
+  const disposable = disposablePictures(output.sampleDescription);
   const kept: number[] = [];
   for (let i = needed.first; i < needed.end; i++) {
-    // Without avcC nothing is known about the pictures: keep them all.
-    if (needed.shown.has(i) || !lengthSize || !isDisposablePicture(bytes[i - needed.first]!, lengthSize)) kept.push(i);
+    if (needed.shown.has(i) || !disposable(bytes[i - needed.first]!)) kept.push(i);
   }
   const ticks = (seconds: number) => Math.round(seconds * T);
   const dts = kept.map((i) => ticks(packets[i]!.dts));

@@ -1,7 +1,7 @@
 /**
- * What ffprobe would report about an H.264 MP4's video, read in-process from the movie the
+ * What ffprobe would report about an H.264/H.265 MP4's video, read in-process from the movie the
  * processor already parsed: the codec parameters a smart cut's encoder must match (profile, level,
- * pixel format, colour description, frame coding) from the sequence parameter set in `avcC`, the
+ * pixel format, colour description, frame coding) from the sequence parameter set in `avcC`/`hvcC`, the
  * rotation from the track's display matrix, and the stream's timing from its sample table. The
  * answer is ffprobe's own JSON shape, read by the same `parseProbe`, so both paths give one
  * `MediaInfo`. Where ffprobe's answer depends on rules this module does not model (a `colr` box
@@ -13,7 +13,8 @@ import { childBoxes, FieldReader } from './box.ts';
 import { matrixRotation } from './display-matrix.ts';
 import type { GatedMovie } from './gate.ts';
 import { type H264Sps, parseSps } from './h264-sps.ts';
-import { descriptionAvcC, parseAvcC } from './avcc.ts';
+import { descriptionAvcC, descriptionConfig, parseAvcC } from './avcc.ts';
+import { HEVC_SPS, type HevcSps, hvcUnits, parseHevcSps, parseHvcC } from './hevc.ts';
 import { rescale } from './rescale.ts';
 import { unsupported } from './unsupported.ts';
 
@@ -77,8 +78,10 @@ export function h264ProfileName(sps: Pick<H264Sps, 'profileIdc' | 'constraintFla
   }
 }
 
-/** The decoder's output pixel format (libavcodec's choice) for the common cases. */
-function pixelFormat(sps: H264Sps): string {
+/** The decoder's output pixel format (libavcodec's choice, the same for both codecs) for the common cases. */
+function pixelFormat(
+  sps: Pick<H264Sps, 'bitDepthLuma' | 'bitDepthChroma' | 'chromaFormatIdc'> & { fullRange: boolean | null },
+): string {
   if (sps.bitDepthLuma !== sps.bitDepthChroma) unsupported('luma and chroma of different bit depths');
   const sampling = { 1: '420', 2: '422' }[sps.chromaFormatIdc] ?? unsupported(`chroma format ${sps.chromaFormatIdc}`);
   if (sps.bitDepthLuma === 8) return `yuv${sps.fullRange ? 'j' : ''}${sampling}p`;
@@ -104,18 +107,30 @@ function colourBox(
   return { ...values, fullRange: kind === 'nclx' ? (reader.u8() & 0x80) !== 0 : null };
 }
 
-/** The sequence parameter sets in an H.264 track's `avcC`, in order. */
-export function trackSps(stsd: Buffer): H264Sps[] {
-  const avcC = descriptionAvcC(stsd);
-  if (!avcC || avcC.length < 7) return unsupported('no avcC');
-  const { sps } = parseAvcC(avcC);
-  if (sps.length === 0) unsupported('an avcC without a sequence parameter set');
-  return sps.map(parseSps);
+/** libavcodec's profile name for an H.265 SPS. */
+export function hevcProfileName(sps: Pick<HevcSps, 'profileIdc'>): string {
+  const name = { 1: 'Main', 2: 'Main 10', 3: 'Main Still Picture', 4: 'Rext' }[sps.profileIdc];
+  return name ?? unsupported(`H.265 general_profile_idc ${sps.profileIdc}`);
 }
 
-/** ffprobe's fields for an H.264 video stream, from its SPS and sample entry. */
-export function h264StreamFields(sps: H264Sps, stsd: Buffer): RawStream {
-  if (!sps.frameMbsOnly) unsupported('a stream that may code fields');
+/** A sequence parameter set of either codec. */
+export type VideoSps = { codec: 'h264'; sps: H264Sps } | { codec: 'hevc'; sps: HevcSps };
+
+/** The sequence parameter sets in a track's decoder configuration (avcC, hvcC), in order. */
+export function trackSps(stsd: Buffer): VideoSps[] {
+  const config = descriptionConfig(stsd);
+  if (!config) return unsupported('no decoder configuration');
+  const sets: VideoSps[] = descriptionAvcC(stsd)
+    ? parseAvcC(config).sps.map((nal) => ({ codec: 'h264', sps: parseSps(nal) }))
+    : hvcUnits(parseHvcC(config), HEVC_SPS).map((nal) => ({ codec: 'hevc', sps: parseHevcSps(nal) }));
+  if (sets.length === 0) unsupported('a decoder configuration without a sequence parameter set');
+  return sets;
+}
+
+/** ffprobe's fields for a video stream, from an SPS and the sample entry. */
+export function streamFields(set: VideoSps, stsd: Buffer): RawStream {
+  const { sps } = set;
+  if (set.codec === 'h264' ? !set.sps.frameMbsOnly : set.sps.fields) unsupported('a stream that may code fields');
   const colr = colourBox(stsd);
   if (colr === 'other') unsupported('an ICC colour profile');
   if (colr) {
@@ -129,15 +144,15 @@ export function h264StreamFields(sps: H264Sps, stsd: Buffer): RawStream {
       (colr.fullRange === null || colr.fullRange === sps.fullRange);
     if (!agrees) unsupported('a colr box the stream does not repeat');
   }
-  // ffprobe leaves unspecified values out of its JSON.
+  // ffprobe leaves unspecified values out of its JSON; H.265's decoder always states a range.
   const colour = sps.colour;
   const known = (table: Record<number, string>, value: number | undefined, what: string) =>
     value === undefined || value === 2 ? {} : { [what]: named(table, value, what) };
   return {
     index: 0,
     codec_type: 'video',
-    codec_name: 'h264',
-    profile: h264ProfileName(sps),
+    codec_name: set.codec,
+    profile: set.codec === 'h264' ? h264ProfileName(set.sps) : hevcProfileName(set.sps),
     level: sps.levelIdc,
     width: sps.width,
     height: sps.height,
@@ -152,16 +167,16 @@ export function h264StreamFields(sps: H264Sps, stsd: Buffer): RawStream {
 
 /**
  * A movie as ffprobe would describe it, for what a smart cut reads: the video stream's codec
- * parameters (from `sps`, by default the first in `avcC`), rotation and timing, the audio stream's
+ * parameters (from `sps`, by default the first in `avcC`/`hvcC`), rotation and timing, the audio stream's
  * presence and codec, the container's duration and size. No packet listing (the in-process stage
  * has the sample tables).
  */
-export function probeMovie(gated: GatedMovie & { fileSize: number }, sps?: H264Sps): MediaInfo {
+export function probeMovie(gated: GatedMovie & { fileSize: number }, sps?: VideoSps): MediaInfo {
   const { movie, video, audio } = gated;
-  if (video?.entry.codec !== 'h264') return unsupported('not an H.264 video track');
+  if (!video) return unsupported('no video track');
   const stsd = video.track.description!.raw;
   const rotation = matrixRotation(video.track.header.matrix);
-  const fields = h264StreamFields(sps ?? trackSps(stsd)[0]!, stsd);
+  const fields = streamFields(sps ?? trackSps(stsd)[0]!, stsd);
   const timescale = video.track.timescale;
   // ffprobe's stream duration: the edit's, when the track has one.
   const edit = video.track.edit;

@@ -26,6 +26,7 @@ import { Mp4Unsupported, unsupported } from './unsupported.ts';
 import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from './write-movie.ts';
 import type { OpContext } from '../operation.ts';
 import { descriptionAvcC, descriptionWithParameterSets } from './avcc.ts';
+import { HevcPieces } from './hevc-join.ts';
 import type { CutStage, SmartCutPlan } from '../media/smart-cut.ts';
 
 /** Output samples are interleaved in runs of about this many seconds per track. */
@@ -46,23 +47,25 @@ export interface JoinedCut {
   totalBytes: number;
   /** The whole file, head first (each call reads the samples afresh: an upload may retry). */
   bytes(): AsyncGenerator<Uint8Array>;
-  /** The output as ffprobe would describe it, read back from its `moov`: once per parameter set in its `avcC`. */
+  /** The output as ffprobe would describe it, read back from its `moov`: once per SPS in its `avcC`/`hvcC`. */
   describe(limits: Limits): MediaInfo[];
 }
 
-/** A run of neighbouring samples of one input file. */
+/** A run of neighbouring samples of one input file, or one sample rewritten in memory. */
 interface Run {
   file: number;
   offset: number;
   size: number;
+  bytes?: Uint8Array;
 }
 
-/** One output sample and where its bytes are. */
+/** One output sample and where its bytes are (in memory where the join rewrote it). */
 interface Placed {
   track: 0 | 1;
   file: number;
   offset: number;
   size: number;
+  bytes?: Uint8Array;
   /** Decode time, seconds (orders the interleaving). */
   time: number;
 }
@@ -111,20 +114,30 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<Joi
     const pts: number[] = [];
     const sync: number[] = [];
     const placed: Placed[] = [];
-    const parameterSets: Buffer[] = [];
+    const stageStsd = stageVideo.track.description!.raw;
+    const codec = stageVideo.entry.codec;
+    // H.264 pieces keep their bytes (x264 took SPS/PPS id 7); H.265 pieces are renumbered here.
+    const avcSets: Buffer[] = [];
+    const hevc = codec === 'hevc' ? new HevcPieces(stageStsd) : null;
     for (const [i, piece] of plan.pieces.entries()) {
       const pieceStart = Math.round(piece.start * T) - firstTicks;
       const path = join.pieces[i];
       if (piece.kind === 'encode') {
         if (!path) unsupported('a re-encoded piece is missing');
-        const { gated } = await openMovie(ctx, path, { video: true }, opened);
+        const { gated, source } = await openMovie(ctx, path, { video: true }, opened);
         const video = gated.video!;
+        if (video.entry.codec !== codec) unsupported('a piece of another codec');
         if (video.track.timescale !== T) unsupported('a piece has another timescale');
         if (video.samples.count !== piece.frames)
           unsupported(`a piece has ${video.samples.count} frames, not ${piece.frames}`);
-        const avcC = descriptionAvcC(video.track.description!.raw);
-        if (!avcC) unsupported('a piece without avcC');
-        parameterSets.push(avcC);
+        const { offset, size } = video.samples;
+        let rewritten: Uint8Array[] | null = null;
+        if (hevc) {
+          const samples = await Promise.all(Array.from(offset, (at, j) => source.read(at, size[j]!)));
+          rewritten = hevc.piece(video.track.description!.raw, samples);
+        } else {
+          avcSets.push(descriptionAvcC(video.track.description!.raw) ?? unsupported('a piece without avcC'));
+        }
         for (let j = 0; j < video.samples.count; j++) {
           const shown = pieceStart + ptsOf(video, j);
           // The pieces are encoded without reordering: shown in decode order, `delay` after decoding.
@@ -134,8 +147,9 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<Joi
           placed.push({
             track: 0,
             file: opened.length - 1,
-            offset: video.samples.offset[j]!,
-            size: video.samples.size[j]!,
+            offset: offset[j]!,
+            size: rewritten?.[j]?.length ?? size[j]!,
+            bytes: rewritten?.[j],
             time: (shown - delay) / T,
           });
         }
@@ -148,16 +162,21 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<Joi
         if (ptsOf(stageVideo, j) === wanted && (!stageVideo.samples.sync || stageVideo.samples.sync[j])) k = j;
       }
       if (k < 0 || k + piece.frames > stageVideo.samples.count) unsupported('the copied keyframe is not in the stage');
+      const keyframe = hevc
+        ? hevc.keyframe(await stageMovie.source.read(stageVideo.samples.offset[k]!, stageVideo.samples.size[k]!))
+        : null;
       for (let j = k; j < k + piece.frames; j++) {
         const at = stageVideo.samples.dts[j]! - mediaStart(stageVideo) - firstTicks;
         pts.push(ptsOf(stageVideo, j) - firstTicks);
         dts.push(at);
         sync.push(!stageVideo.samples.sync || stageVideo.samples.sync[j] ? 1 : 0);
+        const bytes = j === k ? (keyframe ?? undefined) : undefined;
         placed.push({
           track: 0,
           file: 0,
           offset: stageVideo.samples.offset[j]!,
-          size: stageVideo.samples.size[j]!,
+          size: bytes?.length ?? stageVideo.samples.size[j]!,
+          bytes,
           time: at / T,
         });
       }
@@ -171,8 +190,9 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<Joi
     durations[count - 1] = frameTicks;
     const base = dts[0]!;
     const compositionOffsets = Int32Array.from(pts, (p, i) => p - dts[i]!);
-    const description = descriptionWithParameterSets(stageVideo.track.description!.raw, parameterSets);
-    if (!description) unsupported('the stage has no avcC');
+    const description = hevc
+      ? hevc.description(stageStsd)
+      : (descriptionWithParameterSets(stageStsd, avcSets) ?? unsupported('the stage has no avcC'));
     const shownTicks = Math.round((plan.endTime - plan.firstFrame) * T);
     const videoOut: OutputTrack = {
       handler: 'vide',
@@ -237,7 +257,7 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<Joi
       samplesPerChunk: Uint32Array.from(chunkSamples[t]!),
     }));
     const { head, totalBytes } = writeMovieHead(
-      movieSpecFrom(stageMovie.gated.movie, T, videoBrands('h264')),
+      movieSpecFrom(stageMovie.gated.movie, T, videoBrands(codec)),
       tracks,
       chunks,
       payload,
@@ -246,8 +266,9 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<Joi
     const runs: Run[] = [];
     for (const { p } of order) {
       const last = runs[runs.length - 1];
-      if (last && last.file === p.file && last.offset + last.size === p.offset) last.size += p.size;
-      else runs.push({ file: p.file, offset: p.offset, size: p.size });
+      if (!p.bytes && last && !last.bytes && last.file === p.file && last.offset + last.size === p.offset)
+        last.size += p.size;
+      else runs.push({ file: p.file, offset: p.offset, size: p.size, bytes: p.bytes });
     }
     const paths = opened.map((o) => o.path);
     return {
@@ -269,7 +290,10 @@ async function* joinedBytes(head: Buffer, paths: readonly string[], runs: readon
   const files = await Promise.all(paths.map((path) => fileByteSource(path)));
   try {
     yield head;
-    for (const run of runs) yield* files[run.file]!.stream(run.offset, run.size);
+    for (const run of runs) {
+      if (run.bytes) yield run.bytes;
+      else yield* files[run.file]!.stream(run.offset, run.size);
+    }
   } finally {
     await Promise.all(files.map((f) => f.close()));
   }

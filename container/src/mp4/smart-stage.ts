@@ -58,7 +58,8 @@ export async function planSmartStage(
       );
     }
     // Other codecs: the ffmpeg path says why smart cannot splice them.
-    if (gated.video?.entry.codec !== 'h264') return { fallback: `video codec ${gated.video?.entry.codec ?? 'none'}` };
+    const codec = gated.video?.entry.codec;
+    if (codec !== 'h264' && codec !== 'hevc') return { fallback: `video codec ${codec ?? 'none'}` };
     return { source, gated, plan: planCopyCut(gated, start, Math.min(stageEnd, gated.duration)) };
   } catch (err) {
     if (!(err instanceof Mp4Unsupported)) throw err;

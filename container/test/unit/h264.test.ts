@@ -5,52 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import type { StagePacket } from '../../src/media/smart-cut.ts';
 import { box, Fields, fullBox } from '../../src/mp4/box-writer.ts';
+import { BitWriter, escapeRbsp } from '../../src/mp4/bits.ts';
 import { isDisposablePicture, parseSps } from '../../src/mp4/h264-sps.ts';
 import { readMovie } from '../../src/mp4/movie.ts';
 import { pieceInputMp4, pieceSamples } from '../../src/mp4/piece-input.ts';
-import { h264ProfileName, h264StreamFields } from '../../src/mp4/probe-movie.ts';
+import { h264ProfileName, streamFields } from '../../src/mp4/probe-movie.ts';
 import { readSampleTable } from '../../src/mp4/sample-table.ts';
 import { Mp4Unsupported } from '../../src/mp4/unsupported.ts';
 import type { OutputTrack } from '../../src/mp4/write-movie.ts';
 
-/** Writes fixed-width and Exp-Golomb fields, then the RBSP trailing bits. */
-class BitWriter {
-  private bits: number[] = [];
-  u(n: number, value: number): this {
-    for (let i = n - 1; i >= 0; i--) this.bits.push(Math.floor(value / 2 ** i) % 2);
-    return this;
-  }
-  ue(value: number): this {
-    const code = value + 1;
-    const length = Math.floor(Math.log2(code));
-    return this.u(length, 0).u(length + 1, code);
-  }
-  se(value: number): this {
-    return this.ue(value > 0 ? 2 * value - 1 : -2 * value);
-  }
-  done(): number[] {
-    const bits = [...this.bits, 1];
-    while (bits.length % 8) bits.push(0);
-    const out: number[] = [];
-    for (let i = 0; i < bits.length; i += 8) out.push(bits.slice(i, i + 8).reduce((n, b) => n * 2 + b, 0));
-    return out;
-  }
-}
-
-/** A NAL unit from RBSP bytes: emulation prevention inserted as an encoder would. */
-function nal(header: number, rbsp: number[]): Uint8Array {
-  const out = [header];
-  let zeros = 0;
-  for (const byte of rbsp) {
-    if (zeros >= 2 && byte <= 3) {
-      out.push(3);
-      zeros = 0;
-    }
-    out.push(byte);
-    zeros = byte === 0 ? zeros + 1 : 0;
-  }
-  return Uint8Array.from(out);
-}
+/** A NAL unit from a header byte and RBSP fields, escaped as an encoder sends it. */
+const nal = (header: number, fields: BitWriter) => Uint8Array.from([header, ...escapeRbsp(fields.bytes())]);
 
 /** A High-profile 1080p SPS as x264 writes one: 1088 rows coded, 8 cropped, optional VUI colour. */
 function highSps(
@@ -70,7 +35,7 @@ function highSps(
   }
   w.ue(0).ue(0).ue(2).ue(4).u(1, 0).ue(119).ue(67).u(1, 1).u(1, 1);
   w.u(1, 1).ue(0).ue(0).ue(0).ue(4);
-  if (!vui) return nal(0x67, w.u(1, 0).done());
+  if (!vui) return nal(0x67, w.u(1, 0));
   w.u(1, 1)
     .u(1, 1)
     .u(8, 1)
@@ -80,7 +45,7 @@ function highSps(
     .u(1, vui.fullRange ? 1 : 0);
   if (vui.colour) w.u(1, 1).u(8, vui.colour[0]).u(8, vui.colour[1]).u(8, vui.colour[2]);
   else w.u(1, 0);
-  return nal(0x67, w.u(1, 0).u(1, 0).u(1, 0).done());
+  return nal(0x67, w.u(1, 0).u(1, 0).u(1, 0));
 }
 
 /** A stsd with one avc1 entry (its avcC holding `sps`) and, optionally, a colr box. */
@@ -147,7 +112,7 @@ describe('sequence parameter sets', () => {
 
   it('gives ffprobe’s fields, and declines where a colr box says what the stream does not', () => {
     const plain = highSps();
-    expect(h264StreamFields(parseSps(plain), avc1Description(plain))).toMatchObject({
+    expect(streamFields({ codec: 'h264', sps: parseSps(plain) }, avc1Description(plain))).toMatchObject({
       profile: 'High',
       level: 40,
       pix_fmt: 'yuv420p',
@@ -155,19 +120,21 @@ describe('sequence parameter sets', () => {
       height: 1080,
     });
     const full709 = highSps({ fullRange: true, colour: [1, 1, 1] });
-    expect(h264StreamFields(parseSps(full709), avc1Description(full709, nclx(1, 1, 1, true)))).toMatchObject({
+    expect(
+      streamFields({ codec: 'h264', sps: parseSps(full709) }, avc1Description(full709, nclx(1, 1, 1, true))),
+    ).toMatchObject({
       pix_fmt: 'yuvj420p',
       color_range: 'pc',
       color_space: 'bt709',
       color_transfer: 'bt709',
       color_primaries: 'bt709',
     });
-    expect(() => h264StreamFields(parseSps(plain), avc1Description(plain, nclx(1, 1, 1, false)))).toThrow(
-      Mp4Unsupported,
-    );
-    expect(() => h264StreamFields(parseSps(full709), avc1Description(full709, nclx(9, 16, 9, true)))).toThrow(
-      Mp4Unsupported,
-    );
+    expect(() =>
+      streamFields({ codec: 'h264', sps: parseSps(plain) }, avc1Description(plain, nclx(1, 1, 1, false))),
+    ).toThrow(Mp4Unsupported);
+    expect(() =>
+      streamFields({ codec: 'h264', sps: parseSps(full709) }, avc1Description(full709, nclx(9, 16, 9, true))),
+    ).toThrow(Mp4Unsupported);
   });
 
   it('refuses what is not an SPS or is cut off', () => {
