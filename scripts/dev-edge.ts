@@ -71,6 +71,7 @@ export async function startDevEdge(options: DevEdgeOptions): Promise<DevEdge> {
   const log = options.log ?? ((line: string) => console.warn(line));
   const upstream = new URL(options.upstream);
   const agent = new Agent({ keepAlive: true });
+  const freshAgent = new Agent({ keepAlive: false });
   const stats: EdgeStats = { forwarded: 0, largestBody: 0, refused: [] };
 
   const refuse = (req: IncomingMessage, res: ServerResponse, bytes: number, how: string) => {
@@ -94,23 +95,51 @@ export async function startDevEdge(options: DevEdgeOptions): Promise<DevEdge> {
       refuse(req, res, Number(declared), 'Content-Length');
       return;
     }
-    const forward = httpRequest(
-      {
-        protocol: upstream.protocol,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: withoutHopByHop(req.headers),
-        agent,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
-        answer.pipe(res);
-      },
-    );
-    let passed = 0;
+    // A request without a body may go out on a kept-alive connection; when the Worker closed that
+    // connection just as it was reused (ECONNRESET on a reused socket), the request is sent again
+    // on a fresh one, as Node's documentation advises. A body streams once, so it gets a fresh
+    // connection from the start.
+    const bodiless = (req.method === 'GET' || req.method === 'HEAD') && !declared && !req.headers['transfer-encoding'];
+    const send = (retry: boolean) => {
+      const forward = httpRequest(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: withoutHopByHop(req.headers),
+          agent: bodiless ? agent : freshAgent,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', (err: NodeJS.ErrnoException) => {
+        if (refused) return;
+        if (retry && forward.reusedSocket && err.code === 'ECONNRESET' && !res.headersSent) {
+          send(false).end();
+          return;
+        }
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('The Worker did not answer');
+        else res.destroy();
+      });
+      // The client hanging up ends the Worker's request too.
+      res.on('close', () => {
+        if (!res.writableFinished) forward.destroy();
+      });
+      return forward;
+    };
     let refused = false;
+    stats.forwarded += 1;
+    if (bodiless) {
+      req.resume();
+      send(true).end();
+      return;
+    }
+    const forward = send(false);
+    let passed = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done: TransformCallback) {
         passed += chunk.length;
@@ -125,18 +154,8 @@ export async function startDevEdge(options: DevEdgeOptions): Promise<DevEdge> {
         done(null, chunk);
       },
     });
-    stats.forwarded += 1;
     req.on('end', () => {
       if (!refused) stats.largestBody = Math.max(stats.largestBody, passed);
-    });
-    forward.on('error', () => {
-      if (refused) return;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('The Worker did not answer');
-      else res.destroy();
-    });
-    // The client hanging up ends the Worker's request too.
-    res.on('close', () => {
-      if (!res.writableFinished) forward.destroy();
     });
     req.pipe(counter).pipe(forward);
   });
@@ -155,6 +174,7 @@ export async function startDevEdge(options: DevEdgeOptions): Promise<DevEdge> {
         server.closeAllConnections();
         server.close(() => resolve());
         agent.destroy();
+        freshAgent.destroy();
       }),
   };
 }

@@ -3,7 +3,7 @@
  * Prints a signed dev JWT (HS256, secret from .dev.vars) on stdout and nothing else.
  */
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
+import { signUserToken } from '../src/auth/sign-token.ts';
 import { loadDevVars } from './dev-vars.ts';
 
 const { values } = parseArgs({
@@ -27,14 +27,12 @@ if (!values.sub) {
   process.stderr.write('usage: npm run token -- --sub <user-id> [--profile <profile-id>] [--ttl 1h]\n');
   process.exit(2);
 }
-const secret = loadDevVars().JWT_SECRET!;
-const now = Math.floor(Date.now() / 1000);
-const token = await new SignJWT(values.profile?.length ? { profiles: values.profile } : {})
-  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-  .setSubject(values.sub)
-  .setIssuer(values.issuer!)
-  .setAudience(values.audience!)
-  .setIssuedAt(now)
-  .setExpirationTime(now + ttlSeconds(values.ttl!))
-  .sign(new TextEncoder().encode(secret));
+const token = await signUserToken({
+  secret: loadDevVars().JWT_SECRET!,
+  sub: values.sub,
+  profiles: values.profile,
+  issuer: values.issuer,
+  audience: values.audience,
+  ttlSeconds: ttlSeconds(values.ttl!),
+});
 process.stdout.write(`${token}\n`);

@@ -7,6 +7,7 @@
  * checks every pair), so the routers below are mounted in alphabetical order of their modules: any
  * order gives the same app.
  */
+import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -17,6 +18,7 @@ import { MAX_JSON_BODY_BYTES } from './core/limits.ts';
 import { verifiedPrincipal } from './http/auth.ts';
 import type { PublicEnv } from './http/context.ts';
 import { handleError } from './http/errors.ts';
+import { jsonContent } from './http/openapi.ts';
 import { createPublicRouter } from './http/router.ts';
 import { productionJobs } from './job-handlers/index.ts';
 import type { JobRegistry } from './jobs/registry.ts';
@@ -29,6 +31,7 @@ import { clipSelectionRoutes } from './routes/clips/selection.ts';
 import { clipTrashRoutes } from './routes/clips/trash.ts';
 import { costEntryRoutes } from './routes/costs/entries.ts';
 import { costSummaryRoutes } from './routes/costs/summary.ts';
+import { devSignInRoutes } from './routes/dev/sign-in.ts';
 import { exportPresetRoutes } from './routes/export-presets.ts';
 import { VERSION, healthRoutes } from './routes/health.ts';
 import { jobCancelRoutes } from './routes/jobs/cancel.ts';
@@ -158,65 +161,121 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     return c.json(errorBody(c.get('requestId'), 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
   });
 
-  app.get('/', (c) =>
-    c.json({ name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' }),
-  );
-
-  app.route('/api/v1/library', allClipRoutes());
-  app.route('/api/v1/library', clipRoutes());
-  app.route('/api/v1/library', clipContentRoutes());
-  app.route('/api/v1/library', clipRemoveAudioRoutes());
-  app.route('/api/v1/library', clipRenderRoutes());
-  app.route('/api/v1/library', clipSelectionRoutes());
-  app.route('/api/v1/library', clipTrashRoutes());
-  app.route('/api/v1', costEntryRoutes());
-  app.route('/api/v1', costSummaryRoutes());
-  app.route('/api/v1/library', exportPresetRoutes());
-  app.route('/', healthRoutes());
-  app.route('/api/v1/jobs', jobCancelRoutes(jobs));
-  app.route('/api/v1/jobs', jobDownloadRoutes());
-  app.route('/api/v1/jobs', jobEventRoutes());
-  app.route('/api/v1/jobs', jobRoutes());
-  app.route('/media', mediaRoutes());
-  app.route('/api/v1/jobs', multiVideoRoutes());
-  app.route('/api/v1/jobs', processVideoRoutes());
-  app.route('/api/v1/postiz', postizConfigRoutes());
-  app.route('/api/v1/postiz', postizIntegrationRoutes());
-  app.route('/api/v1/postiz', postizMediaRoutes());
-  app.route('/api/v1/postiz', postizPublicationRoutes());
-  app.route('/api/v1/postiz', postizPublishProgressRoutes());
-  app.route('/api/v1/postiz', postizPublishRoutes());
-  app.route('/api/v1/postiz', postizStatusRoutes());
-  app.route('/api/v1', analyzeRoutes());
-  app.route('/api/v1', detectVoiceRoutes());
-  app.route('/api/v1', muteVoiceRoutes());
-  app.route('/api/v1', videoInfoRoutes());
-  app.route('/api/v1/profiles', profileRoutes());
-  app.route('/api/v1/profiles', profileSetDefaultRoutes());
-  app.route('/api/v1/library', projectCancelGenerationRoutes());
-  app.route('/api/v1/library', projectClipRoutes());
-  app.route('/api/v1/library', projectGenerateFromSegmentsRoutes());
-  app.route('/api/v1/library', projectGenerateRoutes());
-  app.route('/api/v1/library', projectProgressRoutes());
-  app.route('/api/v1/library', projectRoutes());
-  app.route('/api/v1/segments', segmentExtractRoutes());
-  app.route('/api/v1/segments', segmentFavoriteRoutes());
-  app.route('/api/v1/segments', segmentMatchSrtRoutes());
-  app.route('/api/v1/segments', projectSegmentRoutes());
-  app.route('/api/v1/segments', segmentRoutes());
-  app.route('/api/v1/segments', segmentStreamRoutes());
-  app.route('/api/v1/segments', videoSegmentRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoFormUploadRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoStreamRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoUploadRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoVoiceRoutes());
-  app.route('/api/v1/segments/source-videos', sourceVideoWaveformRoutes());
-  app.route('/api/v1', ttsAddToVideosRoutes());
-  app.route('/api/v1', ttsDownloadRoutes());
-  app.route('/api/v1', ttsGenerateRoutes());
-  app.route('/api/v1', geminiStatusRoutes());
-  app.route('/api/v1', usageRoutes());
+  const routes = app
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/',
+        operationId: 'getServiceInfo',
+        tags: ['System'],
+        summary: 'Where the API, its document and its reference are',
+        description:
+          'JSON for API clients. A browser (an `Accept` that names `text/html`) gets the web studio here instead.',
+        responses: {
+          200: {
+            description: 'Service info',
+            content: {
+              'application/json': {
+                schema: z.object({
+                  name: z.literal('Cutroom'),
+                  version: z.string(),
+                  docs: z.literal('/docs'),
+                  openapi: z.literal('/openapi.json'),
+                  api: z.literal('/api/v1'),
+                }),
+              },
+            },
+          },
+        },
+      }),
+      (c) =>
+        c.json(
+          { name: 'Cutroom', version: VERSION, docs: '/docs', openapi: '/openapi.json', api: '/api/v1' } as const,
+          200,
+        ),
+    )
+    .route('/api/v1/library', allClipRoutes())
+    .route('/api/v1/library', clipRoutes())
+    .route('/api/v1/library', clipContentRoutes())
+    .route('/api/v1/library', clipRemoveAudioRoutes())
+    .route('/api/v1/library', clipRenderRoutes())
+    .route('/api/v1/library', clipSelectionRoutes())
+    .route('/api/v1/library', clipTrashRoutes())
+    .route('/api/v1', costEntryRoutes())
+    .route('/api/v1', costSummaryRoutes())
+    .route('/dev', devSignInRoutes())
+    .route('/api/v1/library', exportPresetRoutes())
+    .route('/', healthRoutes())
+    .route('/api/v1/jobs', jobCancelRoutes(jobs))
+    .route('/api/v1/jobs', jobDownloadRoutes())
+    .route('/api/v1/jobs', jobEventRoutes())
+    .route('/api/v1/jobs', jobRoutes())
+    .route('/media', mediaRoutes())
+    .route('/api/v1/jobs', multiVideoRoutes())
+    .route('/api/v1/jobs', processVideoRoutes())
+    .route('/api/v1/postiz', postizConfigRoutes())
+    .route('/api/v1/postiz', postizIntegrationRoutes())
+    .route('/api/v1/postiz', postizMediaRoutes())
+    .route('/api/v1/postiz', postizPublicationRoutes())
+    .route('/api/v1/postiz', postizPublishProgressRoutes())
+    .route('/api/v1/postiz', postizPublishRoutes())
+    .route('/api/v1/postiz', postizStatusRoutes())
+    .route('/api/v1', analyzeRoutes())
+    .route('/api/v1', detectVoiceRoutes())
+    .route('/api/v1', muteVoiceRoutes())
+    .route('/api/v1', videoInfoRoutes())
+    .route('/api/v1/profiles', profileRoutes())
+    .route('/api/v1/profiles', profileSetDefaultRoutes())
+    .route('/api/v1/library', projectCancelGenerationRoutes())
+    .route('/api/v1/library', projectClipRoutes())
+    .route('/api/v1/library', projectGenerateFromSegmentsRoutes())
+    .route('/api/v1/library', projectGenerateRoutes())
+    .route('/api/v1/library', projectProgressRoutes())
+    .route('/api/v1/library', projectRoutes())
+    .route('/api/v1/segments', segmentExtractRoutes())
+    .route('/api/v1/segments', segmentFavoriteRoutes())
+    .route('/api/v1/segments', segmentMatchSrtRoutes())
+    .route('/api/v1/segments', projectSegmentRoutes())
+    .route('/api/v1/segments', segmentRoutes())
+    .route('/api/v1/segments', segmentStreamRoutes())
+    .route('/api/v1/segments', videoSegmentRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoFormUploadRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoStreamRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoUploadRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoVoiceRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoWaveformRoutes())
+    .route('/api/v1', ttsAddToVideosRoutes())
+    .route('/api/v1', ttsDownloadRoutes())
+    .route('/api/v1', ttsGenerateRoutes())
+    .route('/api/v1', geminiStatusRoutes())
+    .route('/api/v1', usageRoutes())
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/openapi.json',
+        operationId: 'getOpenApiDocument',
+        tags: ['System'],
+        summary: 'This OpenAPI 3.1 document',
+        responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'The document') },
+      }),
+      (c) => {
+        const document: Record<string, unknown> = { ...openApiDocument(app) };
+        return c.json(document, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/docs',
+        operationId: 'getApiReference',
+        tags: ['System'],
+        summary: 'The interactive API reference (HTML)',
+        responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+      }),
+      // Scalar's middleware always answers with the page.
+      async (c, next) => (await reference(c, next)) ?? c.notFound(),
+    );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -224,7 +283,37 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     bearerFormat: 'JWT',
     description: 'User token (HS256 or RS256/ES256) with `sub` and `exp`. `npm run token` mints one locally.',
   });
-  app.doc31('/openapi.json', {
+
+  return routes;
+}
+
+const reference = Scalar<PublicEnv>({ url: '/openapi.json', pageTitle: 'Cutroom API reference' });
+
+/** Every tag an operation uses, in the order the reference shows them. */
+const apiTags = [
+  { name: 'Profiles', description: "The caller's brands. Every other resource belongs to one profile." },
+  { name: 'Source videos', description: 'Uploaded videos: resumable uploads, metadata, streams, waveform, voice.' },
+  { name: 'Segments', description: 'The segment library: moments cut from source videos, with keywords.' },
+  { name: 'Library: projects', description: 'Projects and their clips.' },
+  { name: 'Library: generation', description: 'Clips generated from assigned segments.' },
+  { name: 'Library: clips', description: 'Clips: content, selection, trash.' },
+  { name: 'Library: render', description: 'Export presets and renders.' },
+  { name: 'Pipelines', description: 'The main processing pipeline and multi-video inserts, as jobs.' },
+  { name: 'Analysis', description: 'Video metadata and highlight analysis.' },
+  { name: 'Voice', description: 'Speech detection and muting.' },
+  { name: 'Text to speech', description: 'Voice-overs (ElevenLabs or the local voice).' },
+  { name: 'Jobs', description: 'Every queued job: state, progress events, outputs, cancellation.' },
+  { name: 'Postiz', description: 'Publishing through Postiz.' },
+  { name: 'Costs', description: 'Provider costs recorded per profile.' },
+  { name: 'Usage', description: 'Usage, limits and provider status.' },
+  { name: 'Media', description: 'Signed media URLs (the token is the credential).' },
+  { name: 'System', description: 'Health, this document and its reference page.' },
+  { name: 'Development', description: 'Local development only (404 in a deployed Worker).' },
+];
+
+/** The OpenAPI document of an app built by `createApp` (served at /openapi.json, linted in CI). */
+export function openApiDocument(app: { getOpenAPI31Document: OpenAPIHono['getOpenAPI31Document'] }) {
+  return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'Cutroom API',
@@ -233,10 +322,8 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
         'Multi-tenant video studio backend. Every resource belongs to one profile (brand); pick it with `X-Profile-Id` (default: your default profile). Errors share one shape: `{error:{code,message,request_id,details?}}`.',
     },
     servers: [{ url: '/' }],
+    tags: apiTags,
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Cutroom API reference' }));
-
-  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

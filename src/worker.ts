@@ -9,6 +9,14 @@ import { createJobConsumer } from './jobs/consumer.ts';
 import type { JobRegistry } from './jobs/registry.ts';
 import { isDevStorageRequest, serveDevStorageRoute } from './storage/processor-gateway.ts';
 
+function isStudioPageRequest(request: Request): boolean {
+  return (
+    request.method === 'GET' &&
+    new URL(request.url).pathname === '/' &&
+    /\btext\/html\b/i.test(request.headers.get('Accept') ?? '')
+  );
+}
+
 export function createWorker(jobs: JobRegistry) {
   const app = createApp({ jobs });
   const consumer = createJobConsumer(jobs);
@@ -17,6 +25,9 @@ export function createWorker(jobs: JobRegistry) {
       // A local processor (PROCESSOR_URL) reaches its storage host here; in production the
       // Container's outbound handler answers it and this path does not exist.
       if (env.PROCESSOR_URL && isDevStorageRequest(request)) return serveDevStorageRoute(request, env);
+      // `/` reaches the Worker first (wrangler.toml run_worker_first): a browser gets the studio's
+      // page from the static assets, an API client the app's service info.
+      if (env.ASSETS && isStudioPageRequest(request)) return env.ASSETS.fetch(request);
       return app.fetch(request, env, ctx);
     },
     async queue(batch, env) {

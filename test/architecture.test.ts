@@ -4,6 +4,8 @@
  *   `shared/`, the modules the Worker and the processor both run); `shared/` imports neither side,
  *   and the processor (container/) imports nothing from src/, so its image needs container/ and
  *   shared/ only;
+ * - the studio (studio/, a browser app) is a client of the public API: it imports studio/ and
+ *   shared/ only, and from the Worker at most the typed client module (src/client.ts);
  * - tenancy by construction: route modules and job handlers never query tables themselves; they go
  *   through the profile-scoped repositories in src/db/repos;
  * - every tenant table has profile_id NOT NULL and an index leading with it.
@@ -37,7 +39,8 @@ interface SourceFile {
 
 function files(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts'))
+    .filter((e) => !e.parentPath.includes('node_modules') && !e.parentPath.includes('/dist'))
     .map((e) => relative(root, join(e.parentPath, e.name)));
 }
 
@@ -48,10 +51,14 @@ const read = (paths: string[]): SourceFile[] =>
 function folderOf(path: string): string | null {
   const folders = LAYERS.flat().sort((a, b) => b.length - a.length);
   if (path.startsWith('container/')) return 'container';
+  if (path.startsWith('studio/')) return 'studio';
   const parts = path.split('/');
   if (parts[0] === 'src' && parts.length === 2) return 'src';
   return folders.find((f) => f !== 'src' && (path === f || path.startsWith(`${f}/`))) ?? null;
 }
+
+/** The one Worker module the studio may import: the typed API client (types only). */
+const STUDIO_CLIENT = 'src/client.ts';
 
 const rankOf = new Map(LAYERS.flatMap((folders, rank) => folders.map((f) => [f, rank] as const)));
 
@@ -73,6 +80,11 @@ function layerViolations(sources: readonly SourceFile[]): string[] {
           out.push(`${file.path} → ${target}: the processor imports only container/ and shared/`);
         continue;
       }
+      if (from === 'studio') {
+        if (to !== 'studio' && to !== 'shared' && target !== STUDIO_CLIENT)
+          out.push(`${file.path} → ${target}: the studio imports only studio/, shared/ and ${STUDIO_CLIENT}`);
+        continue;
+      }
       if (from === null || to === from) continue;
       if (to === null || to === 'container') {
         out.push(`${file.path} → ${target}: outside the layers`);
@@ -86,7 +98,7 @@ function layerViolations(sources: readonly SourceFile[]): string[] {
 }
 
 describe('architecture', () => {
-  const all = () => read([...files('src'), ...files('shared'), ...files('container/src')]);
+  const all = () => read([...files('src'), ...files('shared'), ...files('container/src'), ...files('studio')]);
 
   it('every folder of src/ belongs to a layer', () => {
     const folders = new Set(files('src').map((f) => folderOf(f)));
@@ -112,6 +124,12 @@ describe('architecture', () => {
     const leak = { ...processor, text: `import { createApp } from '../../src/app.ts';\n${processor.text}` };
     expect(layerViolations([leak])).toEqual([
       'container/src/server.ts → src/app.ts: the processor imports only container/ and shared/',
+    ]);
+    const studio = sources.find((f) => f.path === 'studio/src/app.tsx')!;
+    expect(layerViolations([studio])).toEqual([]);
+    const internal = { ...studio, text: `import { ApiError } from '../../src/core/errors.ts';\n${studio.text}` };
+    expect(layerViolations([internal])).toEqual([
+      'studio/src/app.tsx → src/core/errors.ts: the studio imports only studio/, shared/ and src/client.ts',
     ]);
   });
 

@@ -2,10 +2,9 @@
  * The processor's HTTP contract: health, signed requests only, validated bodies, origin allow-list,
  * body size limit, concurrency limit, NDJSON streaming, and start-up refusal without a secret.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessorError } from '../../src/processor/errors.ts';
 import { signProcessorRequest } from '../../shared/processor/signature.ts';
@@ -61,7 +60,11 @@ describe('GET /health', () => {
     await writeFile(old, '#!/bin/sh\necho "ffmpeg version 4.1.4-static https://johnvansickle.com/ffmpeg/"\n', {
       mode: 0o755,
     });
-    const processor = await startProcessor({ FFMPEG_PATH: old, ALLOWED_MEDIA_ORIGINS: h.media.origin });
+    await chmod(dir, 0o755); // the image runs the server as another user
+    const processor = await startProcessor(
+      { FFMPEG_PATH: old, ALLOWED_MEDIA_ORIGINS: h.media.origin },
+      { sharedDirs: [dir] },
+    );
     try {
       const res = await fetch(`${processor.url}/health`);
       expect(res.status).toBe(503);
@@ -253,24 +256,26 @@ describe('concurrency', () => {
 
 describe('start-up', () => {
   it('refuses to start without PROCESSOR_SECRET', async () => {
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../src/server.ts')], {
-      env: { ...process.env, PROCESSOR_SECRET: '', PORT: '0', HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    expect(code).toBe(1);
-    expect(stderr).toContain('PROCESSOR_SECRET');
+    const refused = await startProcessor({ PROCESSOR_SECRET: '' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/exited with 1[\s\S]*PROCESSOR_SECRET is required/);
   });
 });
 
 describe('time limits and clean-up', () => {
   it('kills an operation past its time limit (timeout, retryable), removes its temp dir, and keeps serving', async () => {
     const scratch = await mkdtemp(join(tmpdir(), 'cutroom-scratch-'));
-    const slow = await startHarness({ PROCESSOR_TIMEOUT_THUMBNAIL_SECONDS: '1', TMPDIR: scratch });
+    await chmod(scratch, 0o777); // the image runs the server as another user
+    const slow = await startHarness(
+      { PROCESSOR_TIMEOUT_THUMBNAIL_SECONDS: '1', TMPDIR: scratch },
+      {},
+      { sharedDirs: [scratch] },
+    );
     try {
       await makeVideo(`${slow.dir}/clip.mp4`, { duration: 2 });
+      // What start-up left there (in the image, libpulse, linked into espeak-ng, makes its runtime
+      // dir in TMPDIR on the binaries check); the operation must add nothing to it.
+      const atStart = await readdir(scratch);
       const release = slow.media.hold('clip.mp4');
       const started = Date.now();
       const error = await slow.processor.client
@@ -284,13 +289,13 @@ describe('time limits and clean-up', () => {
       release();
       expect(error).toMatchObject({ code: 'timeout', retryable: true });
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect(await readdir(scratch)).toEqual([]);
+      expect(await readdir(scratch)).toEqual(atStart);
       const health = (await (await fetch(`${slow.processor.url}/health`)).json()) as { in_flight: number };
       expect(health.in_flight).toBe(0);
       expect(
         (await slow.processor.client.run('probe', { input: { url: slow.media.url('clip.mp4') } })).duration,
       ).toBeCloseTo(2, 1);
-      expect(await readdir(scratch)).toEqual([]);
+      expect(await readdir(scratch)).toEqual(atStart);
     } finally {
       await slow.close();
       await rm(scratch, { recursive: true, force: true });

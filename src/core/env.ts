@@ -18,4 +18,13 @@ export interface Secrets {
   POSTIZ_API_KEY?: string;
 }
 
-export type Bindings = Env & Secrets;
+/**
+ * Settings only local development sets (`npm start` passes them with `--var`); they are not in
+ * wrangler.toml, so a deployed Worker never has them.
+ */
+export interface DevSettings {
+  /** "1": `POST /dev/sign-in` mints a token for any user id (loopback PUBLIC_URL only). */
+  DEV_SIGN_IN?: string;
+}
+
+export type Bindings = Env & Secrets & DevSettings;

@@ -6,49 +6,54 @@
  */
 import type { z } from 'zod';
 
-export type ErrorCode =
-  | 'bad_request'
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'idempotency_conflict'
-  | 'idempotency_mismatch'
-  | 'payload_too_large'
-  | 'length_required'
-  | 'unsupported_media_type'
-  | 'range_not_satisfiable'
-  | 'invalid_media'
-  | 'budget_exceeded'
-  | 'rate_limited'
-  | 'not_configured'
-  | 'not_publishable'
-  | 'postiz_connection_failed'
-  | 'upstream_error'
-  | 'unavailable'
-  | 'internal_error';
+/**
+ * Every code the API emits, with the statuses it leaves with: the only place a code meets a status.
+ * `ApiError` accepts a status only if the map lists it for the code (checked by the compiler), and
+ * the OpenAPI document takes its `code` enum and each error response's codes from here.
+ */
+export const codeToStatus = {
+  // 400 for bad input; 415 when a body's Content-Type is not one a route accepts (the framework's
+  // check: its codeless errors are rendered as `bad_request`, see http/errors.ts).
+  bad_request: [400, 415],
+  validation_failed: [400],
+  invalid_media: [400],
+  unauthorized: [401],
+  budget_exceeded: [402],
+  forbidden: [403],
+  not_found: [404],
+  conflict: [409],
+  idempotency_conflict: [409],
+  // 409: the profile has no Postiz connection; 503: the deployment lacks a secret it needs.
+  not_configured: [409, 503],
+  // The processor's storage host: a method the capability's object does not support.
+  method_not_allowed: [405],
+  length_required: [411],
+  payload_too_large: [413],
+  unsupported_media_type: [415],
+  range_not_satisfiable: [416],
+  idempotency_mismatch: [422],
+  not_publishable: [422],
+  postiz_connection_failed: [422],
+  rate_limited: [429],
+  internal_error: [500],
+  // 502: a provider failed; 504: it did not answer in time.
+  upstream_error: [502, 504],
+  unavailable: [503],
+} as const satisfies Record<string, readonly [number, ...number[]]>;
+
+export type ErrorCode = keyof typeof codeToStatus;
+
+/** The statuses `code` may leave with. */
+export type StatusOf<C extends ErrorCode> = (typeof codeToStatus)[C][number];
 
 /** The statuses an error can leave with (all of them carry the JSON error body). */
-export type ErrorStatus =
-  | 400
-  | 401
-  | 402
-  | 403
-  | 404
-  | 405
-  | 409
-  | 411
-  | 413
-  | 415
-  | 416
-  | 422
-  | 429
-  | 500
-  | 502
-  | 503
-  | 504;
+export type ErrorStatus = StatusOf<ErrorCode>;
+
+export const errorCodes = Object.keys(codeToStatus) as [ErrorCode, ...ErrorCode[]];
+
+/** The codes an error with this status can carry. */
+export const codesOf = (status: number): ErrorCode[] =>
+  errorCodes.filter((code) => (codeToStatus[code] as readonly number[]).includes(status));
 
 export interface FieldIssue {
   path: string;
@@ -56,15 +61,16 @@ export interface FieldIssue {
   code?: string;
 }
 
-export class ApiError extends Error {
-  readonly status: ErrorStatus;
-  readonly code: ErrorCode;
+export class ApiError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly status: StatusOf<C>;
+  readonly code: C;
   readonly details?: unknown;
   readonly headers?: Record<string, string>;
 
+  /** `status` must be one the map lists for `code`. */
   constructor(
-    status: ErrorStatus,
-    code: ErrorCode,
+    status: StatusOf<NoInfer<C>>,
+    code: C,
     message: string,
     options: { details?: unknown; headers?: Record<string, string> } = {},
   ) {

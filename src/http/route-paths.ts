@@ -24,7 +24,8 @@ export function idParam<N extends string>(
     .string()
     .min(1)
     .max(64)
-    .openapi({ param: { name, in: 'path' }, example });
+    // The pattern documents what routing already requires (the kind's prefix); it validates nothing.
+    .openapi({ param: { name, in: 'path' }, example, pattern: `^${idPrefixes[kind]}_[^/]+$` });
   kindOfField.set(field, kind);
   return z.object({ [name]: field } as Record<N, typeof field>);
 }
@@ -41,7 +42,7 @@ export function idKindsOf(params: unknown): Record<string, IdKind> {
 }
 
 type PathParams<P extends string> = P extends `${string}{${infer N}}${infer R}` ? N | PathParams<R> : never;
-type HonoPath<P extends string> = P extends `${infer A}{${infer N}}${infer R}` ? `${A}:${N}${HonoPath<R>}` : P;
+export type HonoPath<P extends string> = P extends `${infer A}{${infer N}}${infer R}` ? `${A}:${N}${HonoPath<R>}` : P;
 
 /**
  * The routing path of a documented path: every `{name}` becomes `:name{<its id grammar>}`. A

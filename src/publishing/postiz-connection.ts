@@ -8,6 +8,7 @@ import { getScopeProfile } from '../db/repos/profiles.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { ApiError } from '../core/errors.ts';
 import { SecretBoxError, maskSecret, openSecret } from '../core/secret-box.ts';
+import { isLoopbackHost } from '../core/urls.ts';
 import { type PostizClient, createPostizClient, normalizePostizBaseUrl } from '../providers/postiz.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 
@@ -80,8 +81,6 @@ export async function requirePostiz(env: Bindings, scope: ProfileScope) {
   return { connection, client: postizClientFor(connection) };
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * The base URL a user may save: a valid http(s) URL without credentials, normalised to
  * `…/public/v1`. Plain http only for loopback hosts (local Postiz, the fake): the API key travels in
@@ -102,7 +101,7 @@ export function validatePostizUrl(raw: string): string {
     );
   }
   const url = new URL(normalized);
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url)) {
     const message = 'must use https (plain http is accepted only for localhost)';
     throw new ApiError(400, 'validation_failed', `Invalid request body: api_url: ${message}`, {
       details: [{ path: 'api_url', message }],

@@ -27,10 +27,10 @@ const PresetResponse = z
   .openapi('ExportPreset');
 
 export function exportPresetRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listExportPresets',
       path: '/export-presets',
       tags: ['Library: render'],
       security,
@@ -67,5 +67,4 @@ export function exportPresetRoutes() {
       );
     },
   );
-  return app;
 }

@@ -47,10 +47,10 @@ async function processorCheck(
 }
 
 export function healthRoutes() {
-  const app = createPublicRouter();
-  app.openapi(
+  return createPublicRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getHealth',
       path: '/health',
       tags: ['System'],
       summary: 'Health of the API and its dependencies',
@@ -86,5 +86,4 @@ export function healthRoutes() {
       );
     },
   );
-  return app;
 }

@@ -12,9 +12,9 @@
 import { z } from '@hono/zod-openapi';
 import { createDb } from '../db/client.ts';
 import { ApiError, badRequest } from '../core/errors.ts';
-import { errorResponses, jsonContent } from '../http/openapi.ts';
+import { errorResponse, errorResponses, jsonContent } from '../http/openapi.ts';
 import type { PublicContext } from '../http/context.ts';
-import { createPublicRouter } from '../http/router.ts';
+import { createPublicRouter, documentRoute } from '../http/router.ts';
 import { serveObject } from '../storage/serve-object.ts';
 import { type VerifiedMediaToken, verifyMediaToken } from '../storage/signed-urls.ts';
 import { receiveSourceVideoBytes } from '../source-videos/uploads.ts';
@@ -66,33 +66,49 @@ async function receive(c: PublicContext): Promise<Response> {
 
 export function mediaRoutes() {
   const app = createPublicRouter();
-  // GET routes also answer HEAD (Hono runs the GET handler and drops the body).
-  app.get('/:token', serve);
-  app.get('/:token/:filename', serve);
-  app.put('/:token', receive);
-
   const token = z
     .string()
     .openapi({ param: { name: 'token', in: 'path' }, description: 'Signed token from a `*_url` field' });
-  app.openAPIRegistry.registerPath({
+  const read = {
     method: 'get',
-    path: '/{token}',
     tags,
-    summary: 'Read media through a signed URL',
     description:
       'No Authorization header: the signed token is the credential. Supports `Range: bytes=a-b`, `a-` and `-n` (206 with `Content-Range`; 416 past the end), HEAD, `If-None-Match`. Expired or tampered links answer 403.',
-    request: { params: z.object({ token }) },
     responses: {
       200: { description: 'The object' },
       206: { description: 'A byte range' },
+      304: { description: 'Not modified (`If-None-Match`)' },
       403: errorResponses[403],
       404: errorResponses[404],
-      416: jsonContent(z.unknown(), 'Range not satisfiable'),
+      416: errorResponse(416),
+    },
+  } as const;
+  documentRoute(app, {
+    ...read,
+    path: '/{token}',
+    operationId: 'readMedia',
+    summary: 'Read media through a signed URL',
+    request: { params: z.object({ token }) },
+  });
+  documentRoute(app, {
+    ...read,
+    path: '/{token}/{filename}',
+    operationId: 'downloadMedia',
+    summary: 'Read media through a signed URL, with a download file name',
+    request: {
+      params: z.object({
+        token,
+        filename: z.string().openapi({
+          param: { name: 'filename', in: 'path' },
+          description: 'Any name; the signed token decides the `Content-Disposition` file name',
+        }),
+      }),
     },
   });
-  app.openAPIRegistry.registerPath({
+  documentRoute(app, {
     method: 'put',
     path: '/{token}',
+    operationId: 'uploadMedia',
     tags,
     summary: 'Upload bytes through a signed URL',
     description:
@@ -111,11 +127,12 @@ export function mediaRoutes() {
       400: errorResponses[400],
       403: errorResponses[403],
       404: errorResponses[404],
-      409: jsonContent(z.unknown(), 'The upload is no longer open'),
-      411: jsonContent(z.unknown(), 'Content-Length missing'),
-      413: jsonContent(z.unknown(), 'Body larger than the link allows'),
-      415: jsonContent(z.unknown(), 'Wrong Content-Type'),
+      409: errorResponse(409, 'The upload is no longer open'),
+      411: errorResponse(411),
+      413: errorResponse(413, 'Body larger than the link allows'),
+      415: errorResponse(415, 'Not the signed Content-Type'),
     },
   });
-  return app;
+  // GET routes also answer HEAD (Hono runs the GET handler and drops the body).
+  return app.get('/:token', serve).get('/:token/:filename', serve).put('/:token', receive);
 }

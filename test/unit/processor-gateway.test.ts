@@ -68,7 +68,7 @@ async function writeCapability(scope: ProfileScope, target: MediaTarget, maxByte
 
 /** Create → parts (in the order given) → complete, each through `send`. */
 async function multipart(
-  send: typeof outbound,
+  send: (url: string, init?: RequestInit) => Promise<{ status: number; body: any }>,
   url: string,
   parts: Uint8Array[],
   order = parts.map((_, i) => i),

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MediaServerOptions, startMediaServer, type MediaServer } from './media-server.ts';
-import { startProcessor, type RunningProcessor } from './processor.ts';
+import { type RunningProcessor, type StartOptions, startProcessor } from './processor.ts';
 
 export interface Harness {
   dir: string;
@@ -18,10 +18,11 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> = {},
   mediaOptions: MediaServerOptions = {},
+  processorOptions: StartOptions = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'cutroom-test-'));
   const media = await startMediaServer(dir, mediaOptions);
-  const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: media.origin, ...env });
+  const processor = await startProcessor({ ALLOWED_MEDIA_ORIGINS: media.origin, ...env }, processorOptions);
   return {
     dir,
     media,

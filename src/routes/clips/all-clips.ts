@@ -10,11 +10,10 @@ import { ClipResponse, tags, toClipResponse } from './presenter.ts';
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export function allClipRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listAllClips',
       path: '/all-clips',
       tags,
       security,
@@ -61,6 +60,4 @@ export function allClipRoutes() {
       return c.json({ clips, next_cursor: page.nextCursor }, 200);
     },
   );
-
-  return app;
 }

@@ -27,63 +27,62 @@ const ClipUpdate = z
   .openapi('ClipUpdate');
 
 export function clipRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/clips/{clip_id}',
-      tags,
-      security,
-      summary: 'Get a clip with its content',
-      request: { params: ClipIdParam },
-      responses: {
-        200: jsonContent(z.object({ clip: ClipResponse, content: ContentResponse.nullable() }), 'Clip'),
-        ...errorResponses,
-      },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
-      const content = await getClipContent(scope, clip.id);
-      return c.json(
-        {
-          clip: await toClipResponse(c.env, scope, clip),
-          content: content ? await toContentResponse(c.env, scope, content) : null,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getClip',
+        path: '/clips/{clip_id}',
+        tags,
+        security,
+        summary: 'Get a clip with its content',
+        request: { params: ClipIdParam },
+        responses: {
+          200: jsonContent(z.object({ clip: ClipResponse, content: ContentResponse.nullable() }), 'Clip'),
+          ...errorResponses,
         },
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/clips/{clip_id}',
-      tags,
-      security,
-      summary: 'Update a clip (name, selection, publish fields)',
-      request: { params: ClipIdParam, body: jsonBody(ClipUpdate) },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('updated'), clip: ClipResponse }), 'Updated'),
-        ...errorResponses,
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
+        const content = await getClipContent(scope, clip.id);
+        return c.json(
+          {
+            clip: await toClipResponse(c.env, scope, clip),
+            content: content ? await toContentResponse(c.env, scope, content) : null,
+          },
+          200,
+        );
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const clip = await ownedClip(scope, c.req.valid('param').clip_id);
-      const input = c.req.valid('json');
-      const row = await updateClip(scope, clip.id, {
-        variantName: input.variant_name,
-        isSelected: input.is_selected,
-        postizStatus: input.postiz_status,
-        postizPostId: input.postiz_post_id,
-        postizScheduledAt: input.postiz_scheduled_at,
-      });
-      if (input.is_selected !== undefined) await recountProjects(scope, [clip.projectId]);
-      return c.json({ status: 'updated' as const, clip: await toClipResponse(c.env, scope, row!) }, 200);
-    },
-  );
+    )
 
-  return app;
+    .openapi(
+      createRoute({
+        method: 'patch',
+        operationId: 'updateClip',
+        path: '/clips/{clip_id}',
+        tags,
+        security,
+        summary: 'Update a clip (name, selection, publish fields)',
+        request: { params: ClipIdParam, body: jsonBody(ClipUpdate) },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('updated'), clip: ClipResponse }), 'Updated'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const clip = await ownedClip(scope, c.req.valid('param').clip_id);
+        const input = c.req.valid('json');
+        const row = await updateClip(scope, clip.id, {
+          variantName: input.variant_name,
+          isSelected: input.is_selected,
+          postizStatus: input.postiz_status,
+          postizPostId: input.postiz_post_id,
+          postizScheduledAt: input.postiz_scheduled_at,
+        });
+        if (input.is_selected !== undefined) await recountProjects(scope, [clip.projectId]);
+        return c.json({ status: 'updated' as const, clip: await toClipResponse(c.env, scope, row!) }, 200);
+      },
+    );
 }

@@ -41,72 +41,71 @@ const ContentUpdate = z
   .openapi('ClipContentUpdate');
 
 export function clipContentRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/clips/{clip_id}/content',
-      tags,
-      security,
-      summary: "Set a clip's voice-over text, subtitles and subtitle style",
-      description:
-        'Upsert; only the fields sent change. SRT and styling are validated (400 with field paths, nothing changed).',
-      request: { params: ClipIdParam, body: jsonBody(ContentUpdate) },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('updated'), content: ContentResponse }), 'Updated'),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'put',
+        operationId: 'setClipContent',
+        path: '/clips/{clip_id}/content',
+        tags,
+        security,
+        summary: "Set a clip's voice-over text, subtitles and subtitle style",
+        description:
+          'Upsert; only the fields sent change. SRT and styling are validated (400 with field paths, nothing changed).',
+        request: { params: ClipIdParam, body: jsonBody(ContentUpdate) },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('updated'), content: ContentResponse }), 'Updated'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const clip = await ownedClip(scope, c.req.valid('param').clip_id);
+        const input = c.req.valid('json');
+        const content = await upsertClipContent(scope, clip.id, {
+          ttsText: input.tts_text,
+          ttsVoiceId: input.tts_voice_id,
+          srtContent: input.srt_content,
+          subtitleSettings: input.subtitle_settings,
+          // New text or voice invalidates a previously generated voice-over.
+          ...(input.tts_text !== undefined || input.tts_voice_id !== undefined ? { ttsAudioKey: null } : {}),
+        });
+        return c.json({ status: 'updated' as const, content: await toContentResponse(c.env, scope, content) }, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const clip = await ownedClip(scope, c.req.valid('param').clip_id);
-      const input = c.req.valid('json');
-      const content = await upsertClipContent(scope, clip.id, {
-        ttsText: input.tts_text,
-        ttsVoiceId: input.tts_voice_id,
-        srtContent: input.srt_content,
-        subtitleSettings: input.subtitle_settings,
-        // New text or voice invalidates a previously generated voice-over.
-        ...(input.tts_text !== undefined || input.tts_voice_id !== undefined ? { ttsAudioKey: null } : {}),
-      });
-      return c.json({ status: 'updated' as const, content: await toContentResponse(c.env, scope, content) }, 200);
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/clips/{clip_id}/content/copy-from/{source_clip_id}',
-      tags,
-      security,
-      summary: "Copy another clip's content",
-      description: 'Both clips must belong to the active profile.',
-      request: {
-        params: ClipIdParam.extend(idParam('source_clip_id', 'clip', 'clp_01jd2v4m8r0000000000000001').shape),
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'copyClipContent',
+        path: '/clips/{clip_id}/content/copy-from/{source_clip_id}',
+        tags,
+        security,
+        summary: "Copy another clip's content",
+        description: 'Both clips must belong to the active profile.',
+        request: {
+          params: ClipIdParam.extend(idParam('source_clip_id', 'clip', 'clp_01jd2v4m8r0000000000000001').shape),
+        },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('copied'), content: ContentResponse }), 'Copied'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const { clip_id, source_clip_id } = c.req.valid('param');
+        const target = await ownedClip(scope, clip_id);
+        const source = await ownedClip(scope, source_clip_id, { includeDeleted: true });
+        const from = await getClipContent(scope, source.id);
+        if (!from) throw notFound('Content of the source clip');
+        const content = await upsertClipContent(scope, target.id, {
+          ttsText: from.ttsText,
+          ttsVoiceId: from.ttsVoiceId,
+          srtContent: from.srtContent,
+          subtitleSettings: from.subtitleSettings,
+          ttsAudioKey: null,
+        });
+        return c.json({ status: 'copied' as const, content: await toContentResponse(c.env, scope, content) }, 200);
       },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('copied'), content: ContentResponse }), 'Copied'),
-        ...errorResponses,
-      },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const { clip_id, source_clip_id } = c.req.valid('param');
-      const target = await ownedClip(scope, clip_id);
-      const source = await ownedClip(scope, source_clip_id, { includeDeleted: true });
-      const from = await getClipContent(scope, source.id);
-      if (!from) throw notFound('Content of the source clip');
-      const content = await upsertClipContent(scope, target.id, {
-        ttsText: from.ttsText,
-        ttsVoiceId: from.ttsVoiceId,
-        srtContent: from.srtContent,
-        subtitleSettings: from.subtitleSettings,
-        ttsAudioKey: null,
-      });
-      return c.json({ status: 'copied' as const, content: await toContentResponse(c.env, scope, content) }, 200);
-    },
-  );
-
-  return app;
+    );
 }

@@ -17,11 +17,10 @@ const tags = ['Library: render'];
 const ClipIdParam = idParam('clip_id', 'clip');
 
 export function clipRemoveAudioRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'removeClipAudio',
       path: '/clips/{clip_id}/remove-audio',
       tags,
       security,
@@ -94,6 +93,4 @@ export function clipRemoveAudioRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

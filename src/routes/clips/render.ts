@@ -23,8 +23,8 @@ import {
   security,
 } from '../../http/openapi.ts';
 import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
-import { idParam, routingPath } from '../../http/route-paths.ts';
-import { createTenantRouter } from '../../http/router.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createTenantRouter, plainRoute } from '../../http/router.ts';
 import { checkJobLimits, enqueueJob } from '../../jobs/producer.ts';
 import { type SpeechToCheck, checkVoiceovers } from '../../voiceover/budget.ts';
 import { JobResponse, toJobResponse } from '../jobs/presenter.ts';
@@ -127,65 +127,66 @@ async function queueRender(c: TenantContext, clip: ClipRow, preset: ExportPreset
 }
 
 export function clipRenderRoutes() {
-  const app = createTenantRouter();
-
   // Not an `openapi()` route: the preset may come as JSON, a form field or a query parameter.
-  app.post(routingPath('/clips/{clip_id}/render', { clip_id: 'clip' }), async (c) => {
-    const scope = c.get('scope');
-    const clipId = c.req.param('clip_id');
-    const presetName = await readPresetName(c);
-    const response = await idempotentJson(c, { clip_id: clipId, preset_name: presetName }, async () => {
-      const clip = await ownedClip(scope, clipId);
-      requireVideo(clip);
-      const preset = await presetNamed(c, presetName);
-      await requireNoActiveRender(scope, [clip.id]);
-      await checkRenderSpeech(c, [clip]);
-      const { job, exportId } = await queueRender(c, clip, preset, false);
-      return {
-        status: 202,
-        body: {
-          status: 'processing' as const,
-          clip_id: clip.id,
-          preset: preset.name,
-          message: `Rendering with ${preset.displayName}`,
-          job_id: job.id,
-          export_id: exportId,
-          job: toJobResponse(job),
-        },
-      };
-    });
-    return response;
-  });
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/clips/{clip_id}/render',
-    tags,
-    security,
-    summary: 'Render a clip with an export preset (job)',
-    description:
-      "`preset_name` (default `instagram_reels`) as JSON, a form field (as the original) or a query parameter. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
-    request: {
-      params: ClipIdParam,
-      body: {
-        required: false,
-        content: {
-          'application/json': { schema: RenderBody },
-          'application/x-www-form-urlencoded': { schema: RenderBody },
-        },
-      },
-    },
-    responses: {
-      202: jsonContent(RenderResponse, 'Rendering'),
-      ...errorResponses,
-      ...conflictResponse,
-      ...rateLimitResponse,
-      ...budgetResponse,
-    },
-  });
-
-  app.openapi(
+  return plainRoute(
+    createTenantRouter(),
     createRoute({
       method: 'post',
+      operationId: 'renderClip',
+      path: '/clips/{clip_id}/render',
+      tags,
+      security,
+      summary: 'Render a clip with an export preset (job)',
+      description:
+        "`preset_name` (default `instagram_reels`) as JSON, a form field (as the original) or a query parameter. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
+      request: {
+        params: ClipIdParam,
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: RenderBody },
+            'application/x-www-form-urlencoded': { schema: RenderBody },
+          },
+        },
+      },
+      responses: {
+        202: jsonContent(RenderResponse, 'Rendering'),
+        ...errorResponses,
+        ...conflictResponse,
+        ...rateLimitResponse,
+        ...budgetResponse,
+      },
+    }),
+    async (c) => {
+      const scope = c.get('scope');
+      const clipId = c.req.param('clip_id');
+      const presetName = await readPresetName(c);
+      const response = await idempotentJson(c, { clip_id: clipId, preset_name: presetName }, async () => {
+        const clip = await ownedClip(scope, clipId);
+        requireVideo(clip);
+        const preset = await presetNamed(c, presetName);
+        await requireNoActiveRender(scope, [clip.id]);
+        await checkRenderSpeech(c, [clip]);
+        const { job, exportId } = await queueRender(c, clip, preset, false);
+        return {
+          status: 202,
+          body: {
+            status: 'processing' as const,
+            clip_id: clip.id,
+            preset: preset.name,
+            message: `Rendering with ${preset.displayName}`,
+            job_id: job.id,
+            export_id: exportId,
+            job: toJobResponse(job),
+          },
+        };
+      });
+      return response;
+    },
+  ).openapi(
+    createRoute({
+      method: 'post',
+      operationId: 'bulkRenderClips',
       path: '/clips/bulk-render',
       tags,
       security,
@@ -244,6 +245,4 @@ export function clipRenderRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

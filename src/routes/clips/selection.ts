@@ -12,61 +12,60 @@ const ClipIdParam = idParam('clip_id', 'clip');
 const SelectedQuery = z.object({ selected: z.enum(['true', 'false']) });
 
 export function clipSelectionRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/clips/{clip_id}/select',
-      tags,
-      security,
-      summary: 'Select or unselect a clip',
-      request: { params: ClipIdParam, query: SelectedQuery },
-      responses: {
-        200: jsonContent(
-          z.object({ status: z.literal('updated'), clip_id: z.string(), is_selected: z.boolean() }),
-          'Updated',
-        ),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'patch',
+        operationId: 'selectClip',
+        path: '/clips/{clip_id}/select',
+        tags,
+        security,
+        summary: 'Select or unselect a clip',
+        request: { params: ClipIdParam, query: SelectedQuery },
+        responses: {
+          200: jsonContent(
+            z.object({ status: z.literal('updated'), clip_id: z.string(), is_selected: z.boolean() }),
+            'Updated',
+          ),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const clip = await ownedClip(scope, c.req.valid('param').clip_id);
+        const selected = c.req.valid('query').selected === 'true';
+        await setClipsSelected(scope, [clip.id], selected);
+        await recountProjects(scope, [clip.projectId]);
+        return c.json({ status: 'updated' as const, clip_id: clip.id, is_selected: selected }, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const clip = await ownedClip(scope, c.req.valid('param').clip_id);
-      const selected = c.req.valid('query').selected === 'true';
-      await setClipsSelected(scope, [clip.id], selected);
-      await recountProjects(scope, [clip.projectId]);
-      return c.json({ status: 'updated' as const, clip_id: clip.id, is_selected: selected }, 200);
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/clips/bulk-select',
-      tags,
-      security,
-      summary: 'Select or unselect several clips',
-      description: 'Body: a JSON array of clip ids (as the original). Every id must be a clip of this profile.',
-      request: { query: SelectedQuery, body: jsonBody(ClipIds) },
-      responses: {
-        200: jsonContent(
-          z.object({ status: z.literal('updated'), count: z.number().int(), is_selected: z.boolean() }),
-          'Updated',
-        ),
-        ...errorResponses,
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'bulkSelectClips',
+        path: '/clips/bulk-select',
+        tags,
+        security,
+        summary: 'Select or unselect several clips',
+        description: 'Body: a JSON array of clip ids (as the original). Every id must be a clip of this profile.',
+        request: { query: SelectedQuery, body: jsonBody(ClipIds) },
+        responses: {
+          200: jsonContent(
+            z.object({ status: z.literal('updated'), count: z.number().int(), is_selected: z.boolean() }),
+            'Updated',
+          ),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const ids = [...new Set(c.req.valid('json'))];
+        await requireOwnedClips(scope, ids);
+        const selected = c.req.valid('query').selected === 'true';
+        const projectIds = await setClipsSelected(scope, ids, selected);
+        await recountProjects(scope, projectIds);
+        return c.json({ status: 'updated' as const, count: projectIds.length, is_selected: selected }, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const ids = [...new Set(c.req.valid('json'))];
-      await requireOwnedClips(scope, ids);
-      const selected = c.req.valid('query').selected === 'true';
-      const projectIds = await setClipsSelected(scope, ids, selected);
-      await recountProjects(scope, projectIds);
-      return c.json({ status: 'updated' as const, count: projectIds.length, is_selected: selected }, 200);
-    },
-  );
-
-  return app;
+    );
 }

@@ -7,11 +7,10 @@ import { createTenantRouter } from '../../http/router.ts';
 import { CostEntryResponse, tags, toEntry } from './presenter.ts';
 
 export function costEntryRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listCostEntries',
       path: '/costs/all',
       tags,
       security,
@@ -38,6 +37,4 @@ export function costEntryRoutes() {
       return c.json({ entries: page.items.map(toEntry), next_cursor: page.nextCursor }, 200);
     },
   );
-
-  return app;
 }

@@ -8,11 +8,10 @@ import { CostEntryResponse, tags, toEntry } from './presenter.ts';
 
 const ByService = z.object({ elevenlabs: z.number(), gemini: z.number() });
 export function costSummaryRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getCostSummary',
       path: '/costs',
       tags,
       security,
@@ -56,6 +55,4 @@ export function costSummaryRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -1,8 +1,8 @@
 /** POST /api/v1/jobs/{job_id}/cancel. */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
 import { isTerminal, requestCancel } from '../../db/repos/jobs.ts';
-import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -12,10 +12,10 @@ import { JobResponse, toJobResponse } from './presenter.ts';
 
 /** `jobs`: the job types the Worker runs, whose cancel hooks release what a job held. */
 export function jobCancelRoutes(jobs: JobRegistry) {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'cancelJob',
       path: '/{job_id}/cancel',
       tags: ['Jobs'],
       security,
@@ -26,7 +26,7 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       responses: {
         200: jsonContent(JobResponse, 'Job after the request'),
         ...errorResponses,
-        409: jsonContent(z.unknown(), 'Already finished'),
+        409: errorResponse(409, 'Already finished'),
       },
     }),
     async (c) => {
@@ -38,5 +38,4 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       return c.json(toJobResponse(after), 200);
     },
   );
-  return app;
 }

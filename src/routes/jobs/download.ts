@@ -12,10 +12,10 @@ import { signedMediaUrl } from '../../storage/signed-urls.ts';
 import { mainOutputOf } from './presenter.ts';
 
 export function jobDownloadRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'downloadJobOutput',
       path: '/{job_id}/download',
       tags: ['Jobs'],
       security,
@@ -53,5 +53,4 @@ export function jobDownloadRoutes() {
       return c.redirect(signed.url, 302);
     },
   );
-  return app;
 }

@@ -14,10 +14,10 @@ export const SSE_HEARTBEAT_MS = 15_000;
 export const SSE_MAX_DURATION_MS = 30 * 60_000;
 
 export function jobEventRoutes() {
-  const app = createTenantRouter();
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'streamJobEvents',
       path: '/{job_id}/events',
       tags: ['Jobs'],
       security,
@@ -61,5 +61,4 @@ export function jobEventRoutes() {
       });
     },
   );
-  return app;
 }

@@ -8,7 +8,7 @@ import { pageQuery } from '../../db/pagination.ts';
 import { deleteJobRow, isTerminal, listJobs } from '../../db/repos/jobs.ts';
 import { jobStatuses } from '../../db/schema.ts';
 import { ApiError } from '../../core/errors.ts';
-import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -25,72 +25,75 @@ const ListQuery = pageQuery.extend({
 });
 
 export function jobRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/',
-      tags,
-      security,
-      summary: "List this profile's jobs",
-      description: 'Newest first. `next_cursor` (also in `X-Next-Cursor`) fetches the next page.',
-      request: { query: ListQuery },
-      responses: {
-        200: jsonContent(z.object({ jobs: z.array(JobResponse), next_cursor: z.string().nullable() }), 'Jobs'),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listJobs',
+        path: '/',
+        tags,
+        security,
+        summary: "List this profile's jobs",
+        description: 'Newest first. `next_cursor` (also in `X-Next-Cursor`) fetches the next page.',
+        request: { query: ListQuery },
+        responses: {
+          200: jsonContent(z.object({ jobs: z.array(JobResponse), next_cursor: z.string().nullable() }), 'Jobs'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const query = c.req.valid('query');
+        const page = await listJobs(c.get('scope'), query, query);
+        if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+        const scope = c.get('scope');
+        const jobs = await Promise.all(page.items.map((job) => toJobResponseWithUrls(c.env, scope, job)));
+        return c.json({ jobs, next_cursor: page.nextCursor }, 200);
       },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      const page = await listJobs(c.get('scope'), query, query);
-      if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
-      const scope = c.get('scope');
-      const jobs = await Promise.all(page.items.map((job) => toJobResponseWithUrls(c.env, scope, job)));
-      return c.json({ jobs, next_cursor: page.nextCursor }, 200);
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{job_id}',
-      tags,
-      security,
-      summary: 'Get a job',
-      request: { params: JobIdParam },
-      responses: { 200: jsonContent(JobResponse, 'Job'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      return c.json(await toJobResponseWithUrls(c.env, scope, await ownedJob(scope, c.req.valid('param').job_id)), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/{job_id}',
-      tags,
-      security,
-      summary: 'Delete a finished job and its outputs',
-      request: { params: JobIdParam },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('deleted'), job_id: z.string() }), 'Deleted'),
-        ...errorResponses,
-        409: jsonContent(z.unknown(), 'Job still active: cancel it first'),
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getJob',
+        path: '/{job_id}',
+        tags,
+        security,
+        summary: 'Get a job',
+        request: { params: JobIdParam },
+        responses: { 200: jsonContent(JobResponse, 'Job'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        return c.json(
+          await toJobResponseWithUrls(c.env, scope, await ownedJob(scope, c.req.valid('param').job_id)),
+          200,
+        );
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const job = await ownedJob(scope, c.req.valid('param').job_id);
-      if (!isTerminal(job)) throw new ApiError(409, 'conflict', 'Job is still active; cancel it first');
-      const keys = job.outputKeys.filter((k) => keyBelongsTo(scope, k));
-      if (keys.length) await c.env.MEDIA.delete(keys);
-      await deleteJobRow(scope, job.id);
-      return c.json({ status: 'deleted' as const, job_id: job.id }, 200);
-    },
-  );
+    )
 
-  return app;
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteJob',
+        path: '/{job_id}',
+        tags,
+        security,
+        summary: 'Delete a finished job and its outputs',
+        request: { params: JobIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('deleted'), job_id: z.string() }), 'Deleted'),
+          ...errorResponses,
+          409: errorResponse(409, 'Job still active: cancel it first'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const job = await ownedJob(scope, c.req.valid('param').job_id);
+        if (!isTerminal(job)) throw new ApiError(409, 'conflict', 'Job is still active; cancel it first');
+        const keys = job.outputKeys.filter((k) => keyBelongsTo(scope, k));
+        if (keys.length) await c.env.MEDIA.delete(keys);
+        await deleteJobRow(scope, job.id);
+        return c.json({ status: 'deleted' as const, job_id: job.id }, 200);
+      },
+    );
 }

@@ -45,78 +45,78 @@ async function sealKey(env: Bindings, scope: ProfileScope, key: string): Promise
 }
 
 export function postizConfigRoutes() {
-  const app = createTenantRouter();
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getPostizConfig',
+        path: '/config',
+        tags,
+        security,
+        summary: "The profile's Postiz connection (key masked)",
+        description:
+          "The profile's own connection, else the deployment-wide fallback (`source`). The key is never returned, only `••••` and its last four characters.",
+        responses: { 200: jsonContent(ConfigResponse, 'Connection'), ...errorResponses },
+      }),
+      async (c) => c.json(toConfigResponse(await resolvePostizConnection(c.env, c.get('scope'))), 200),
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/config',
-      tags,
-      security,
-      summary: "The profile's Postiz connection (key masked)",
-      description:
-        "The profile's own connection, else the deployment-wide fallback (`source`). The key is never returned, only `••••` and its last four characters.",
-      responses: { 200: jsonContent(ConfigResponse, 'Connection'), ...errorResponses },
-    }),
-    async (c) => c.json(toConfigResponse(await resolvePostizConnection(c.env, c.get('scope'))), 200),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/config',
-      tags,
-      security,
-      summary: "Set and test the profile's Postiz connection",
-      description:
-        "Tests the key with Postiz (`GET /is-connected`) before saving anything: a rejected key or an unreachable URL answers 422 `postiz_connection_failed` with Postiz's message, and nothing changes. Saved with the key encrypted (AES-GCM, bound to the profile). Plain http only for localhost.",
-      request: { body: jsonBody(ConfigUpdate) },
-      responses: { 200: jsonContent(ConfigResponse, 'Saved'), ...unprocessable, ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const input = c.req.valid('json');
-      const apiUrl = validatePostizUrl(input.api_url);
-      await testPostizConnection(apiUrl, input.api_key);
-      if (input.integration_ids?.length) {
-        const channels = await callingPostiz(() =>
-          postizClientFor({ apiUrl, apiKey: input.api_key }).listIntegrations(),
-        );
-        const unknown = input.integration_ids.filter((id) => !channels.some((ch) => ch.id === id));
-        if (unknown.length) {
-          const message = `no enabled Postiz channel has the id ${unknown.join(', ')}`;
-          throw new ApiError(400, 'validation_failed', `Invalid request body: integration_ids: ${message}`, {
-            details: [{ path: 'integration_ids', message }],
-          });
+    .openapi(
+      createRoute({
+        method: 'put',
+        operationId: 'setPostizConfig',
+        path: '/config',
+        tags,
+        security,
+        summary: "Set and test the profile's Postiz connection",
+        description:
+          "Tests the key with Postiz (`GET /is-connected`) before saving anything: a rejected key or an unreachable URL answers 422 `postiz_connection_failed` with Postiz's message, and nothing changes. Saved with the key encrypted (AES-GCM, bound to the profile). Plain http only for localhost.",
+        request: { body: jsonBody(ConfigUpdate) },
+        responses: { 200: jsonContent(ConfigResponse, 'Saved'), ...unprocessable, ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const input = c.req.valid('json');
+        const apiUrl = validatePostizUrl(input.api_url);
+        await testPostizConnection(apiUrl, input.api_key);
+        if (input.integration_ids?.length) {
+          const channels = await callingPostiz(() =>
+            postizClientFor({ apiUrl, apiKey: input.api_key }).listIntegrations(),
+          );
+          const unknown = input.integration_ids.filter((id) => !channels.some((ch) => ch.id === id));
+          if (unknown.length) {
+            const message = `no enabled Postiz channel has the id ${unknown.join(', ')}`;
+            throw new ApiError(400, 'validation_failed', `Invalid request body: integration_ids: ${message}`, {
+              details: [{ path: 'integration_ids', message }],
+            });
+          }
         }
-      }
-      const before = await resolvePostizConnection(c.env, scope);
-      const sealed = await sealKey(c.env, scope, input.api_key);
-      await savePostizConfig(scope, { apiUrl, apiKeySealed: sealed, integrationIds: input.integration_ids });
-      // Media uploaded to another Postiz organisation cannot be attached to this one's posts.
-      if (before.state !== 'configured' || before.apiUrl !== apiUrl || before.apiKey !== input.api_key)
+        const before = await resolvePostizConnection(c.env, scope);
+        const sealed = await sealKey(c.env, scope, input.api_key);
+        await savePostizConfig(scope, { apiUrl, apiKeySealed: sealed, integrationIds: input.integration_ids });
+        // Media uploaded to another Postiz organisation cannot be attached to this one's posts.
+        if (before.state !== 'configured' || before.apiUrl !== apiUrl || before.apiKey !== input.api_key)
+          await clearPostizMedia(scope);
+        return c.json(toConfigResponse(await resolvePostizConnection(c.env, scope)), 200);
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deletePostizConfig',
+        path: '/config',
+        tags,
+        security,
+        summary: "Remove the profile's Postiz connection",
+        description: 'Afterwards the deployment-wide connection applies, if there is one (see `source`).',
+        responses: { 200: jsonContent(ConfigResponse, 'What applies now'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        await clearPostizConfig(scope);
         await clearPostizMedia(scope);
-      return c.json(toConfigResponse(await resolvePostizConnection(c.env, scope)), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/config',
-      tags,
-      security,
-      summary: "Remove the profile's Postiz connection",
-      description: 'Afterwards the deployment-wide connection applies, if there is one (see `source`).',
-      responses: { 200: jsonContent(ConfigResponse, 'What applies now'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      await clearPostizConfig(scope);
-      await clearPostizMedia(scope);
-      return c.json(toConfigResponse(await resolvePostizConnection(c.env, scope)), 200);
-    },
-  );
-
-  return app;
+        return c.json(toConfigResponse(await resolvePostizConnection(c.env, scope)), 200);
+      },
+    );
 }

@@ -29,11 +29,10 @@ const IntegrationResponse = z
   .openapi('PostizIntegration');
 
 export function postizIntegrationRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listPostizIntegrations',
       path: '/integrations',
       tags,
       security,
@@ -58,6 +57,4 @@ export function postizIntegrationRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -4,7 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { maskSecret } from '../../core/secret-box.ts';
-import { jsonContent } from '../../http/openapi.ts';
+import { errorResponse } from '../../http/openapi.ts';
 import { providerErrorToApiError } from '../../providers/error-mapping.ts';
 import { isProviderError } from '../../providers/provider-error.ts';
 import type { PostizConnection } from '../../publishing/postiz-connection.ts';
@@ -12,10 +12,7 @@ import type { PostizConnection } from '../../publishing/postiz-connection.ts';
 export const tags = ['Postiz'];
 
 export const unprocessable = {
-  422: jsonContent(
-    z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }),
-    'Not publishable / connection test failed',
-  ),
+  422: errorResponse(422, 'Not publishable / connection test failed', ['not_publishable', 'postiz_connection_failed']),
 };
 
 export const ConfigResponse = z

@@ -75,48 +75,50 @@ function toPublicationResponse(p: PublicationRow): z.infer<typeof PublicationRes
 }
 
 export function postizPublicationRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/clips/{clip_id}/publications',
-      tags,
-      security,
-      summary: "A clip's publications",
-      description:
-        'Newest first, with status (`pending | scheduled | published | failed`), Postiz post ids per channel and release URLs once Postiz reports them.',
-      request: { params: ClipIdParam },
-      responses: {
-        200: jsonContent(z.object({ clip_id: z.string(), publications: z.array(PublicationResponse) }), 'Publications'),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listClipPublications',
+        path: '/clips/{clip_id}/publications',
+        tags,
+        security,
+        summary: "A clip's publications",
+        description:
+          'Newest first, with status (`pending | scheduled | published | failed`), Postiz post ids per channel and release URLs once Postiz reports them.',
+        request: { params: ClipIdParam },
+        responses: {
+          200: jsonContent(
+            z.object({ clip_id: z.string(), publications: z.array(PublicationResponse) }),
+            'Publications',
+          ),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
+        const rows = await listClipPublications(scope, clip.id);
+        return c.json({ clip_id: clip.id, publications: rows.map(toPublicationResponse) }, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const clip = await ownedClip(scope, c.req.valid('param').clip_id, { includeDeleted: true });
-      const rows = await listClipPublications(scope, clip.id);
-      return c.json({ clip_id: clip.id, publications: rows.map(toPublicationResponse) }, 200);
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/publications/refresh',
-      tags,
-      security,
-      summary: 'Poll Postiz for the final state of due publications',
-      description:
-        'Moves due `scheduled` (and `published` without a URL) publications to `published` with release URLs, or `failed` when Postiz reports an error. The hourly cron does the same for every profile.',
-      responses: { 200: jsonContent(RefreshResponse, 'What changed'), ...conflictResponse, ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      await requirePostiz(c.env, scope);
-      return c.json(await refreshPublications(c.env, scope), 200);
-    },
-  );
-
-  return app;
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'refreshPublications',
+        path: '/publications/refresh',
+        tags,
+        security,
+        summary: 'Poll Postiz for the final state of due publications',
+        description:
+          'Moves due `scheduled` (and `published` without a URL) publications to `published` with release URLs, or `failed` when Postiz reports an error. The hourly cron does the same for every profile.',
+        responses: { 200: jsonContent(RefreshResponse, 'What changed'), ...conflictResponse, ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        await requirePostiz(c.env, scope);
+        return c.json(await refreshPublications(c.env, scope), 200);
+      },
+    );
 }

@@ -67,11 +67,10 @@ function batchProgress(requested: JobRow, batch: JobRow[]): z.infer<typeof Progr
 }
 
 export function postizPublishProgressRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getPublishProgress',
       path: '/publish/{job_id}/progress',
       tags,
       security,
@@ -92,6 +91,4 @@ export function postizPublishProgressRoutes() {
       return c.json(batchProgress(job, batch), 200);
     },
   );
-
-  return app;
 }

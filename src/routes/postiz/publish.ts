@@ -136,75 +136,74 @@ async function queuePublish(c: TenantContext, spec: PublishSpec) {
 }
 
 export function postizPublishRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/publish',
-      tags,
-      security,
-      summary: 'Publish or schedule a rendered clip',
-      description:
-        'Checks first, queues nothing on any problem: clip of this profile (404), Postiz configured (409 `not_configured`), clip rendered, channels enabled, caption and settings valid for each channel (422 `not_publishable` with per-clip and per-channel `details`). Then queues one `publish_clip` job. Supports `Idempotency-Key`.',
-      request: { body: jsonBody(PublishRequest) },
-      responses: {
-        202: jsonContent(PublishResponse, 'Queued'),
-        ...conflictResponse,
-        ...unprocessable,
-        ...rateLimitResponse,
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'publishClip',
+        path: '/publish',
+        tags,
+        security,
+        summary: 'Publish or schedule a rendered clip',
+        description:
+          'Checks first, queues nothing on any problem: clip of this profile (404), Postiz configured (409 `not_configured`), clip rendered, channels enabled, caption and settings valid for each channel (422 `not_publishable` with per-clip and per-channel `details`). Then queues one `publish_clip` job. Supports `Idempotency-Key`.',
+        request: { body: jsonBody(PublishRequest) },
+        responses: {
+          202: jsonContent(PublishResponse, 'Queued'),
+          ...conflictResponse,
+          ...unprocessable,
+          ...rateLimitResponse,
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const input = c.req.valid('json');
+        const response = await idempotentJson(c, input, () =>
+          queuePublish(c, {
+            clipIds: [input.clip_id],
+            caption: input.caption,
+            integrationIds: input.integration_ids,
+            scheduleDate: input.schedule_date,
+            intervalMinutes: 0,
+            settings: input.settings,
+          }),
+        );
+        // idempotentJson answers the stored (or fresh) 202 body itself.
+        return response as never;
       },
-    }),
-    async (c) => {
-      const input = c.req.valid('json');
-      const response = await idempotentJson(c, input, () =>
-        queuePublish(c, {
-          clipIds: [input.clip_id],
-          caption: input.caption,
-          integrationIds: input.integration_ids,
-          scheduleDate: input.schedule_date,
-          intervalMinutes: 0,
-          settings: input.settings,
-        }),
-      );
-      // idempotentJson answers the stored (or fresh) 202 body itself.
-      return response as never;
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/bulk-publish',
-      tags,
-      security,
-      summary: 'Publish or schedule several rendered clips at intervals',
-      description: `Clip k (0-based, in the order given) goes out at \`schedule_date + k × schedule_interval_minutes\` (or now + k × interval). Same checks as /publish for every clip, all before anything is queued; problems are reported per clip. At most ${MAX_BULK_PUBLISH} clips. One job per clip; \`job_id\`'s progress covers the whole batch. Supports \`Idempotency-Key\`.`,
-      request: { body: jsonBody(BulkPublishRequest) },
-      responses: {
-        202: jsonContent(PublishResponse, 'Queued'),
-        ...conflictResponse,
-        ...unprocessable,
-        ...rateLimitResponse,
-        ...errorResponses,
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'bulkPublishClips',
+        path: '/bulk-publish',
+        tags,
+        security,
+        summary: 'Publish or schedule several rendered clips at intervals',
+        description: `Clip k (0-based, in the order given) goes out at \`schedule_date + k × schedule_interval_minutes\` (or now + k × interval). Same checks as /publish for every clip, all before anything is queued; problems are reported per clip. At most ${MAX_BULK_PUBLISH} clips. One job per clip; \`job_id\`'s progress covers the whole batch. Supports \`Idempotency-Key\`.`,
+        request: { body: jsonBody(BulkPublishRequest) },
+        responses: {
+          202: jsonContent(PublishResponse, 'Queued'),
+          ...conflictResponse,
+          ...unprocessable,
+          ...rateLimitResponse,
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const input = c.req.valid('json');
+        const response = await idempotentJson(c, input, () =>
+          queuePublish(c, {
+            clipIds: input.clip_ids,
+            caption: input.caption,
+            integrationIds: input.integration_ids,
+            scheduleDate: input.schedule_date,
+            intervalMinutes: input.schedule_interval_minutes,
+            settings: input.settings,
+          }),
+        );
+        return response as never;
       },
-    }),
-    async (c) => {
-      const input = c.req.valid('json');
-      const response = await idempotentJson(c, input, () =>
-        queuePublish(c, {
-          clipIds: input.clip_ids,
-          caption: input.caption,
-          integrationIds: input.integration_ids,
-          scheduleDate: input.schedule_date,
-          intervalMinutes: input.schedule_interval_minutes,
-          settings: input.settings,
-        }),
-      );
-      return response as never;
-    },
-  );
-
-  return app;
+    );
 }

@@ -22,11 +22,10 @@ const StatusResponse = z
   .openapi('PostizStatus');
 
 export function postizStatusRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getPostizStatus',
       path: '/status',
       tags,
       security,
@@ -93,6 +92,4 @@ export function postizStatusRoutes() {
       }
     },
   );
-
-  return app;
 }

@@ -11,7 +11,7 @@ import { assertWithinBudget } from '../../jobs/budget.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { formNumber, optionalText } from '../../http/form-fields.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
-import { documentJobRoute } from '../../http/openapi-job-route.ts';
+import { jobRoute } from '../../http/openapi-job-route.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { estimateGeminiAnalysisUsd } from '../../providers/cost-estimates.ts';
 import { loadPriceTable } from '../../providers/pricing.ts';
@@ -25,56 +25,57 @@ const Fields = z.object({
 });
 
 export function analyzeRoutes() {
-  const app = createTenantRouter();
-  app.post('/analyze', (c) =>
-    handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request, jobId }) => {
-      const scope = c.get('scope');
-      const video = await jobVideo(scope, request, 'video', fields.source_video_id);
-      const engine = geminiEnabled(c.env, fields.context_text) ? 'gemini' : 'highlights';
-      let estimate = 0;
-      if (engine === 'gemini') {
-        const model = (await getScopeProfile(scope)).geminiModel || c.env.GEMINI_MODEL;
-        estimate = estimateGeminiAnalysisUsd(
-          loadPriceTable(c.env.PRICES_JSON),
-          model,
-          video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS,
-        );
-        await assertWithinBudget(scope, estimate);
-      }
-      await request.startProbes();
-      const job = await enqueueJob(
-        scope,
-        c.env,
-        'analyze_video',
-        {
-          source_video_id: video.id,
-          target_duration: fields.target_duration,
-          context_text: fields.context_text,
-          engine,
+  return jobRoute(
+    createTenantRouter(),
+    {
+      operationId: 'analyzeVideo',
+      path: '/analyze',
+      tags: ['Analysis'],
+      summary: 'Find the best segments of a video (job)',
+      description:
+        'Upload `video` or name an owned `source_video_id`. With `context_text` and a Gemini key, frames go to Gemini (cost recorded per call; 402 when the estimate exceeds the monthly budget); otherwise the processor scores highlights for free. The job result is `{status, video_info, segments[{start,end,duration,motion_score,variance_score,combined_score}], total_selected_duration, engine_used}`.',
+      fields: Fields,
+      files: { video: 'The video (becomes a source video of the profile)' },
+      responses: {
+        202: {
+          description: 'Queued',
+          schema: JobResponse.extend({
+            source_video_id: z.string(),
+            engine: z.enum(['gemini', 'highlights']),
+            estimated_cost_usd: z.number(),
+          }),
         },
-        { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for analysis' },
-      );
-      return jobCreated(job, { source_video_id: video.id, engine, estimated_cost_usd: estimate });
-    }),
-  );
-  documentJobRoute(app, {
-    path: '/analyze',
-    tags: ['Analysis'],
-    summary: 'Find the best segments of a video (job)',
-    description:
-      'Upload `video` or name an owned `source_video_id`. With `context_text` and a Gemini key, frames go to Gemini (cost recorded per call; 402 when the estimate exceeds the monthly budget); otherwise the processor scores highlights for free. The job result is `{status, video_info, segments[{start,end,duration,motion_score,variance_score,combined_score}], total_selected_duration, engine_used}`.',
-    fields: Fields,
-    files: { video: 'The video (becomes a source video of the profile)' },
-    responses: {
-      202: {
-        description: 'Queued',
-        schema: JobResponse.extend({
-          source_video_id: z.string(),
-          engine: z.enum(['gemini', 'highlights']),
-          estimated_cost_usd: z.number(),
-        }),
       },
     },
-  });
-  return app;
+    (c) =>
+      handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request, jobId }) => {
+        const scope = c.get('scope');
+        const video = await jobVideo(scope, request, 'video', fields.source_video_id);
+        const engine = geminiEnabled(c.env, fields.context_text) ? 'gemini' : 'highlights';
+        let estimate = 0;
+        if (engine === 'gemini') {
+          const model = (await getScopeProfile(scope)).geminiModel || c.env.GEMINI_MODEL;
+          estimate = estimateGeminiAnalysisUsd(
+            loadPriceTable(c.env.PRICES_JSON),
+            model,
+            video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS,
+          );
+          await assertWithinBudget(scope, estimate);
+        }
+        await request.startProbes();
+        const job = await enqueueJob(
+          scope,
+          c.env,
+          'analyze_video',
+          {
+            source_video_id: video.id,
+            target_duration: fields.target_duration,
+            context_text: fields.context_text,
+            engine,
+          },
+          { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for analysis' },
+        );
+        return jobCreated(job, { source_video_id: video.id, engine, estimated_cost_usd: estimate });
+      }),
+  );
 }

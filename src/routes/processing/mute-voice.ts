@@ -7,7 +7,7 @@
 import { z } from '@hono/zod-openapi';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
-import { documentJobRoute } from '../../http/openapi-job-route.ts';
+import { jobRoute } from '../../http/openapi-job-route.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { JobResponse, jobCreated } from '../jobs/presenter.ts';
 import { jobVideo, numberField, outputNameField, sourceVideoIdField } from './inputs.ts';
@@ -23,45 +23,46 @@ const Fields = z.object({
 });
 
 export function muteVoiceRoutes() {
-  const app = createTenantRouter();
-  app.post('/mute-voice', (c) =>
-    handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request, jobId }) => {
-      const scope = c.get('scope');
-      const video = await jobVideo(scope, request, 'video', fields.source_video_id);
-      // The original's keep_percentage alone meant "duck to this level" (0 = silence).
-      const mode = fields.mode ?? (fields.keep_percentage > 0 ? 'duck' : 'hard');
-      await request.startProbes();
-      const job = await enqueueJob(
-        scope,
-        c.env,
-        'mute_voice',
-        {
-          source_video_id: video.id,
-          mode,
-          keep_percentage: fields.keep_percentage,
-          fade_duration: mode === 'fade' ? fields.fade_duration : null,
-          detect: {
-            threshold: fields.threshold,
-            min_speech_duration: fields.min_speech_duration,
-            min_silence_duration: 0.1,
-            padding: 0,
+  return jobRoute(
+    createTenantRouter(),
+    {
+      operationId: 'muteVoice',
+      path: '/mute-voice',
+      tags: ['Voice'],
+      summary: 'Mute the speech in a video (job)',
+      description:
+        'Upload `video` or name an owned `source_video_id`. `mode` defaults to `hard` (or `duck` when `keep_percentage` > 0). The job result has `voice_segments`, `segments_muted`, `total_voice_duration` and `final_video_url`; the video stream is copied packet for packet.',
+      fields: Fields,
+      files: { video: 'The video (becomes a source video of the profile)' },
+      responses: { 202: { description: 'Queued', schema: JobResponse.extend({ source_video_id: z.string() }) } },
+    },
+    (c) =>
+      handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request, jobId }) => {
+        const scope = c.get('scope');
+        const video = await jobVideo(scope, request, 'video', fields.source_video_id);
+        // The original's keep_percentage alone meant "duck to this level" (0 = silence).
+        const mode = fields.mode ?? (fields.keep_percentage > 0 ? 'duck' : 'hard');
+        await request.startProbes();
+        const job = await enqueueJob(
+          scope,
+          c.env,
+          'mute_voice',
+          {
+            source_video_id: video.id,
+            mode,
+            keep_percentage: fields.keep_percentage,
+            fade_duration: mode === 'fade' ? fields.fade_duration : null,
+            detect: {
+              threshold: fields.threshold,
+              min_speech_duration: fields.min_speech_duration,
+              min_silence_duration: 0.1,
+              padding: 0,
+            },
+            output_name: fields.output_name ?? `muted_${jobId}`,
           },
-          output_name: fields.output_name ?? `muted_${jobId}`,
-        },
-        { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for voice muting' },
-      );
-      return jobCreated(job, { source_video_id: video.id });
-    }),
+          { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for voice muting' },
+        );
+        return jobCreated(job, { source_video_id: video.id });
+      }),
   );
-  documentJobRoute(app, {
-    path: '/mute-voice',
-    tags: ['Voice'],
-    summary: 'Mute the speech in a video (job)',
-    description:
-      'Upload `video` or name an owned `source_video_id`. `mode` defaults to `hard` (or `duck` when `keep_percentage` > 0). The job result has `voice_segments`, `segments_muted`, `total_voice_duration` and `final_video_url`; the video stream is copied packet for packet.',
-    fields: Fields,
-    files: { video: 'The video (becomes a source video of the profile)' },
-    responses: { 202: { description: 'Queued', schema: JobResponse.extend({ source_video_id: z.string() }) } },
-  });
-  return app;
 }

@@ -9,7 +9,7 @@ import { z } from '@hono/zod-openapi';
 import { findActiveJob } from '../../db/repos/jobs.ts';
 import { ApiError } from '../../core/errors.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
-import { documentJobRoute } from '../../http/openapi-job-route.ts';
+import { jobRoute } from '../../http/openapi-job-route.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { JobResponse, jobCreated } from '../jobs/presenter.ts';
 import { jobVideo, sourceVideoIdField } from './inputs.ts';
@@ -35,49 +35,54 @@ export function orientationOf(width: number, height: number): 'landscape' | 'por
 }
 
 export function videoInfoRoutes() {
-  const app = createTenantRouter();
-  app.post('/video-info', (c) =>
-    handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request }) => {
-      const scope = c.get('scope');
-      const video = await jobVideo(scope, request, 'video', fields.source_video_id);
-      const row = video.existing;
-      if (row?.status === 'ready' && row.width !== null && row.height !== null && row.duration !== null) {
-        return {
-          status: 200,
-          body: {
-            source_video_id: row.id,
-            width: row.width,
-            height: row.height,
-            duration: row.duration,
-            fps: Math.round((row.fps ?? 0) * 100) / 100,
-            rotation: row.rotation ?? 0,
-            aspect_ratio: orientationOf(row.width, row.height),
-            is_vertical: row.height > row.width,
-          },
-        };
-      }
-      if (row) {
-        const probe = await findActiveJob(scope, 'probe_source_video', row.id);
-        if (!probe)
-          throw new ApiError(400, 'bad_request', 'Could not analyze video: it has no metadata and no probe is running');
-        return jobCreated(probe, { source_video_id: row.id });
-      }
-      const probes = await request.startProbes();
-      return jobCreated(probes.get('video')!, { source_video_id: video.id });
-    }),
-  );
-  documentJobRoute(app, {
-    path: '/video-info',
-    tags: ['Analysis'],
-    summary: 'Video dimensions, duration, fps and orientation',
-    description:
-      'For an owned ready `source_video_id`: 200 from stored metadata. For an upload (or a video still probing): 202 with the probe job, whose result has `width`, `height`, `duration`, `fps`, `rotation`, `aspect_ratio`, `is_vertical`.',
-    fields: Fields,
-    files: { video: 'The video (becomes a source video of the profile)' },
-    responses: {
-      200: { description: 'Stored metadata', schema: VideoInfo },
-      202: { description: 'Being probed', schema: JobResponse.extend({ source_video_id: z.string() }) },
+  return jobRoute(
+    createTenantRouter(),
+    {
+      operationId: 'getVideoInfo',
+      path: '/video-info',
+      tags: ['Analysis'],
+      summary: 'Video dimensions, duration, fps and orientation',
+      description:
+        'For an owned ready `source_video_id`: 200 from stored metadata. For an upload (or a video still probing): 202 with the probe job, whose result has `width`, `height`, `duration`, `fps`, `rotation`, `aspect_ratio`, `is_vertical`.',
+      fields: Fields,
+      files: { video: 'The video (becomes a source video of the profile)' },
+      responses: {
+        200: { description: 'Stored metadata', schema: VideoInfo },
+        202: { description: 'Being probed', schema: JobResponse.extend({ source_video_id: z.string() }) },
+      },
     },
-  });
-  return app;
+    (c) =>
+      handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request }) => {
+        const scope = c.get('scope');
+        const video = await jobVideo(scope, request, 'video', fields.source_video_id);
+        const row = video.existing;
+        if (row?.status === 'ready' && row.width !== null && row.height !== null && row.duration !== null) {
+          return {
+            status: 200,
+            body: {
+              source_video_id: row.id,
+              width: row.width,
+              height: row.height,
+              duration: row.duration,
+              fps: Math.round((row.fps ?? 0) * 100) / 100,
+              rotation: row.rotation ?? 0,
+              aspect_ratio: orientationOf(row.width, row.height),
+              is_vertical: row.height > row.width,
+            },
+          };
+        }
+        if (row) {
+          const probe = await findActiveJob(scope, 'probe_source_video', row.id);
+          if (!probe)
+            throw new ApiError(
+              400,
+              'bad_request',
+              'Could not analyze video: it has no metadata and no probe is running',
+            );
+          return jobCreated(probe, { source_video_id: row.id });
+        }
+        const probes = await request.startProbes();
+        return jobCreated(probes.get('video')!, { source_video_id: video.id });
+      }),
+  );
 }

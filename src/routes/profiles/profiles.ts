@@ -2,7 +2,7 @@
  * /api/v1/profiles: a user's brands (docs/compatibility.md#routes-profiles). User-scoped: a profile of another user answers
  * 403 (it exists but is not yours), an unknown id 404, as the auth middleware does for X-Profile-Id.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { type RouteHandler, createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
 import { createDb } from '../../db/client.ts';
 import {
@@ -13,7 +13,8 @@ import {
   listProfiles,
   updateProfile,
 } from '../../db/repos/profiles.ts';
-import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
+import type { UserEnv } from '../../http/context.ts';
 import { ownedProfile } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createUserRouter } from '../../http/router.ts';
@@ -83,127 +84,132 @@ function toColumns(input: ProfileInput) {
 
 const ProfileIdParam = idParam('profile_id', 'profile');
 
+/** PUT and PATCH are the same update (PATCH is the original's alias). */
+const updateRoute = (method: 'put' | 'patch') =>
+  createRoute({
+    method,
+    operationId: method === 'put' ? 'updateProfile' : 'patchProfile',
+    path: '/{profile_id}',
+    tags,
+    security,
+    summary: method === 'put' ? 'Update a profile' : 'Update a profile (PATCH alias)',
+    request: { params: ProfileIdParam, body: jsonBody(ProfileUpdate) },
+    responses: { 200: jsonContent(ProfileResponse, 'Updated'), ...errorResponses },
+  });
+
+const updateHandler: RouteHandler<ReturnType<typeof updateRoute>, UserEnv> = async (c) => {
+  const db = createDb(c.env.DB);
+  const { userId } = c.get('principal');
+  const id = c.req.valid('param').profile_id;
+  const existing = await ownedProfile(db, userId, id);
+  const changes = toColumns(c.req.valid('json'));
+  const row = Object.keys(changes).length ? await updateProfile(db, userId, id, changes) : existing;
+  return c.json(toProfileResponse(row ?? existing), 200);
+};
+
 export function profileRoutes() {
-  const app = createUserRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/',
-      tags,
-      security,
-      summary: "List the caller's profiles",
-      description: 'Default profile first, then oldest first. A new user gets a default profile here.',
-      responses: { 200: jsonContent(z.array(ProfileResponse), 'Profiles'), ...errorResponses },
-    }),
-    async (c) => {
-      const db = createDb(c.env.DB);
-      const { userId } = c.get('principal');
-      await ensureDefaultProfile(db, userId);
-      const rows = await listProfiles(db, userId);
-      return c.json(rows.map(toProfileResponse), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/',
-      tags,
-      security,
-      summary: 'Create a profile',
-      request: { body: jsonBody(ProfileCreate) },
-      responses: {
-        201: jsonContent(ProfileResponse, 'Created'),
-        ...errorResponses,
-        409: jsonContent(z.unknown(), 'Profile limit reached'),
-      },
-    }),
-    async (c) => {
-      const db = createDb(c.env.DB);
-      const { userId } = c.get('principal');
-      const input = c.req.valid('json');
-      await ensureDefaultProfile(db, userId);
-      if ((await countProfiles(db, userId)) >= MAX_PROFILES_PER_USER) {
-        throw new ApiError(409, 'conflict', `A user can have at most ${MAX_PROFILES_PER_USER} profiles`);
-      }
-      const row = await createProfile(db, userId, { ...toColumns(input), name: input.name });
-      return c.json(toProfileResponse(row), 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{profile_id}',
-      tags,
-      security,
-      summary: 'Get a profile',
-      request: { params: ProfileIdParam },
-      responses: { 200: jsonContent(ProfileResponse, 'Profile'), ...errorResponses },
-    }),
-    async (c) => {
-      const db = createDb(c.env.DB);
-      const row = await ownedProfile(db, c.get('principal').userId, c.req.valid('param').profile_id);
-      return c.json(toProfileResponse(row), 200);
-    },
-  );
-
-  for (const method of ['put', 'patch'] as const) {
-    app.openapi(
+  return createUserRouter()
+    .openapi(
       createRoute({
-        method,
+        method: 'get',
+        operationId: 'listProfiles',
+        path: '/',
+        tags,
+        security,
+        summary: "List the caller's profiles",
+        description: 'Default profile first, then oldest first. A new user gets a default profile here.',
+        responses: { 200: jsonContent(z.array(ProfileResponse), 'Profiles'), ...errorResponses },
+      }),
+      async (c) => {
+        const db = createDb(c.env.DB);
+        const { userId } = c.get('principal');
+        await ensureDefaultProfile(db, userId);
+        const rows = await listProfiles(db, userId);
+        return c.json(rows.map(toProfileResponse), 200);
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'createProfile',
+        path: '/',
+        tags,
+        security,
+        summary: 'Create a profile',
+        request: { body: jsonBody(ProfileCreate) },
+        responses: {
+          201: jsonContent(ProfileResponse, 'Created'),
+          ...errorResponses,
+          409: errorResponse(409, 'Profile limit reached'),
+        },
+      }),
+      async (c) => {
+        const db = createDb(c.env.DB);
+        const { userId } = c.get('principal');
+        const input = c.req.valid('json');
+        await ensureDefaultProfile(db, userId);
+        if ((await countProfiles(db, userId)) >= MAX_PROFILES_PER_USER) {
+          throw new ApiError(409, 'conflict', `A user can have at most ${MAX_PROFILES_PER_USER} profiles`);
+        }
+        const row = await createProfile(db, userId, { ...toColumns(input), name: input.name });
+        return c.json(toProfileResponse(row), 201);
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getProfile',
         path: '/{profile_id}',
         tags,
         security,
-        summary: method === 'put' ? 'Update a profile' : 'Update a profile (PATCH alias)',
-        request: { params: ProfileIdParam, body: jsonBody(ProfileUpdate) },
-        responses: { 200: jsonContent(ProfileResponse, 'Updated'), ...errorResponses },
+        summary: 'Get a profile',
+        request: { params: ProfileIdParam },
+        responses: { 200: jsonContent(ProfileResponse, 'Profile'), ...errorResponses },
+      }),
+      async (c) => {
+        const db = createDb(c.env.DB);
+        const row = await ownedProfile(db, c.get('principal').userId, c.req.valid('param').profile_id);
+        return c.json(toProfileResponse(row), 200);
+      },
+    )
+
+    .openapi(updateRoute('put'), updateHandler)
+
+    .openapi(updateRoute('patch'), updateHandler)
+
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteProfile',
+        path: '/{profile_id}',
+        tags,
+        security,
+        summary: 'Delete a profile',
+        description:
+          'Deletes a non-default profile with all of its data (rows cascade; its stored media is purged in the background).',
+        request: { params: ProfileIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('deleted'), profile_id: z.string() }), 'Deleted'),
+          ...errorResponses,
+        },
       }),
       async (c) => {
         const db = createDb(c.env.DB);
         const { userId } = c.get('principal');
         const id = c.req.valid('param').profile_id;
-        const existing = await ownedProfile(db, userId, id);
-        const changes = toColumns(c.req.valid('json'));
-        const row = Object.keys(changes).length ? await updateProfile(db, userId, id, changes) : existing;
-        return c.json(toProfileResponse(row ?? existing), 200);
+        const profile = await ownedProfile(db, userId, id);
+        if (profile.isDefault) {
+          throw new ApiError(
+            400,
+            'bad_request',
+            'The default profile cannot be deleted; make another profile the default first',
+          );
+        }
+        if (!(await deleteProfile(db, userId, id))) throw new ApiError(404, 'not_found', 'Profile not found');
+        await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: profilePrefix(id) });
+        return c.json({ status: 'deleted' as const, profile_id: id }, 200);
       },
     );
-  }
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/{profile_id}',
-      tags,
-      security,
-      summary: 'Delete a profile',
-      description:
-        'Deletes a non-default profile with all of its data (rows cascade; its stored media is purged in the background).',
-      request: { params: ProfileIdParam },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('deleted'), profile_id: z.string() }), 'Deleted'),
-        ...errorResponses,
-      },
-    }),
-    async (c) => {
-      const db = createDb(c.env.DB);
-      const { userId } = c.get('principal');
-      const id = c.req.valid('param').profile_id;
-      const profile = await ownedProfile(db, userId, id);
-      if (profile.isDefault) {
-        throw new ApiError(
-          400,
-          'bad_request',
-          'The default profile cannot be deleted; make another profile the default first',
-        );
-      }
-      if (!(await deleteProfile(db, userId, id))) throw new ApiError(404, 'not_found', 'Profile not found');
-      await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: profilePrefix(id) });
-      return c.json({ status: 'deleted' as const, profile_id: id }, 200);
-    },
-  );
-
-  return app;
 }

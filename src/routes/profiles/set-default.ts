@@ -11,11 +11,10 @@ import { ProfileResponse, tags, toProfileResponse } from './presenter.ts';
 const ProfileIdParam = idParam('profile_id', 'profile');
 
 export function profileSetDefaultRoutes() {
-  const app = createUserRouter();
-
-  app.openapi(
+  return createUserRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'setDefaultProfile',
       path: '/{profile_id}/set-default',
       tags,
       security,
@@ -32,6 +31,4 @@ export function profileSetDefaultRoutes() {
       return c.json(toProfileResponse(await setDefaultProfile(db, userId, id)), 200);
     },
   );
-
-  return app;
 }

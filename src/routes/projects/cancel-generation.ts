@@ -12,11 +12,10 @@ const tags = ['Library: generation'];
 const ProjectIdParam = idParam('project_id', 'project');
 
 export function projectCancelGenerationRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'cancelProjectGeneration',
       path: '/projects/{project_id}/cancel',
       tags,
       security,
@@ -65,6 +64,4 @@ export function projectCancelGenerationRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -11,11 +11,10 @@ const ProjectIdParam = idParam('project_id', 'project');
 const tags = ['Library: projects'];
 
 export function projectClipRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'listProjectClips',
       path: '/projects/{project_id}/clips',
       tags,
       security,
@@ -34,6 +33,4 @@ export function projectClipRoutes() {
       return c.json({ clips: await Promise.all(rows.map((r) => toClipResponse(c.env, scope, r))) }, 200);
     },
   );
-
-  return app;
 }

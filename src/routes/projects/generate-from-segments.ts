@@ -76,11 +76,10 @@ const GenerateResponse = z
   .openapi('GenerateResponse');
 
 export function projectGenerateFromSegmentsRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'generateProjectFromSegments',
       path: '/projects/{project_id}/generate-from-segments',
       tags,
       security,
@@ -183,6 +182,4 @@ export function projectGenerateFromSegmentsRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

@@ -17,8 +17,8 @@ import { enqueueJob } from '../../jobs/producer.ts';
 import { formNumber } from '../../http/form-fields.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
 import { ownedProject } from '../../http/owned.ts';
-import { idParam, routingPath } from '../../http/route-paths.ts';
-import { documentJobRoute } from '../../http/openapi-job-route.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { jobRoute } from '../../http/openapi-job-route.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { estimateGeminiAnalysisUsd } from '../../providers/cost-estimates.ts';
 import { loadPriceTable } from '../../providers/pricing.ts';
@@ -30,97 +30,98 @@ const Fields = z.object({
 });
 
 export function projectGenerateRoutes() {
-  const app = createTenantRouter();
-  app.post(routingPath('/projects/{project_id}/generate', { project_id: 'project' }), (c) =>
-    handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request, jobId }) => {
-      const scope = c.get('scope');
-      const env = c.env;
-      const project = await ownedProject(scope, c.req.param('project_id') ?? '');
-      // Any generation of the project (this route's or generate-from-segments) blocks another.
-      const running = await findActiveJobOnResource(scope, 'project', project.id);
-      if (running) throw conflict('This project is already generating', { job_id: running.id });
-      const video = await jobVideo(scope, request, 'video', fields.source_video_id);
-      const engine = geminiEnabled(env, project.contextText) ? 'gemini' : 'highlights';
-      let estimate = 0;
-      if (engine === 'gemini') {
-        const model = (await getScopeProfile(scope)).geminiModel || env.GEMINI_MODEL;
-        estimate = estimateGeminiAnalysisUsd(
-          loadPriceTable(env.PRICES_JSON),
-          model,
-          video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS,
-        );
-        await assertWithinBudget(scope, estimate);
-      }
-      const start = await nextVariantIndex(scope, project.id);
-      await request.startProbes();
-      const job = await enqueueJob(
-        scope,
-        env,
-        'generate_project',
-        {
-          project_id: project.id,
-          source_video_id: video.id,
-          variant_count: fields.variant_count,
-          target_duration: project.targetDuration,
-          context_text: project.contextText,
-          engine,
-          start_variant_index: start,
+  return jobRoute(
+    createTenantRouter(),
+    {
+      operationId: 'generateProjectClips',
+      path: '/projects/{project_id}/generate',
+      tags: ['Library: projects'],
+      summary: 'Generate clips for a project from a video (job)',
+      description:
+        "Upload `video` or name an owned `source_video_id`; `variant_count` 1–10 (default 3). The project's `target_duration` and `context_text` (Gemini when configured) apply. New clips continue after the highest existing variant index. Progress: `GET /library/projects/{id}/progress` or the job. 409 while a generation of the project is running.",
+      params: idParam('project_id', 'project'),
+      fields: Fields,
+      files: { video: 'The video (becomes a source video of the profile)' },
+      responses: {
+        202: {
+          description: 'Generating',
+          schema: z.object({
+            status: z.literal('generating'),
+            project_id: z.string(),
+            variant_count: z.number().int(),
+            source_video_id: z.string(),
+            engine: z.string(),
+            estimated_cost_usd: z.number(),
+            message: z.string(),
+            job_id: z.string(),
+          }),
         },
-        {
-          id: jobId,
-          resourceType: 'project',
-          resourceId: project.id,
-          step: 'Queued for generation',
-          alongside: (id) => [
-            updateProjectStatement(scope, project.id, {
-              status: 'generating',
-              progress: 0,
-              progressStep: 'Se inițializează...',
-              generationJobId: id,
-              sourceVideoId: video.id,
-            }),
-          ],
-        },
-      );
-      return {
-        status: 202,
-        body: {
-          status: 'generating',
-          project_id: project.id,
-          variant_count: fields.variant_count,
-          source_video_id: video.id,
-          engine,
-          estimated_cost_usd: estimate,
-          message: `Generating ${fields.variant_count} variant(s)`,
-          job_id: job.id,
-        },
-      };
-    }),
-  );
-  documentJobRoute(app, {
-    path: '/projects/{project_id}/generate',
-    tags: ['Library: projects'],
-    summary: 'Generate clips for a project from a video (job)',
-    description:
-      "Upload `video` or name an owned `source_video_id`; `variant_count` 1–10 (default 3). The project's `target_duration` and `context_text` (Gemini when configured) apply. New clips continue after the highest existing variant index. Progress: `GET /library/projects/{id}/progress` or the job. 409 while a generation of the project is running.",
-    params: idParam('project_id', 'project'),
-    fields: Fields,
-    files: { video: 'The video (becomes a source video of the profile)' },
-    responses: {
-      202: {
-        description: 'Generating',
-        schema: z.object({
-          status: z.literal('generating'),
-          project_id: z.string(),
-          variant_count: z.number().int(),
-          source_video_id: z.string(),
-          engine: z.string(),
-          estimated_cost_usd: z.number(),
-          message: z.string(),
-          job_id: z.string(),
-        }),
       },
     },
-  });
-  return app;
+    (c) =>
+      handleJobRoute(c, { videos: ['video'] }, Fields, async ({ c, fields, request, jobId }) => {
+        const scope = c.get('scope');
+        const env = c.env;
+        const project = await ownedProject(scope, c.req.param('project_id') ?? '');
+        // Any generation of the project (this route's or generate-from-segments) blocks another.
+        const running = await findActiveJobOnResource(scope, 'project', project.id);
+        if (running) throw conflict('This project is already generating', { job_id: running.id });
+        const video = await jobVideo(scope, request, 'video', fields.source_video_id);
+        const engine = geminiEnabled(env, project.contextText) ? 'gemini' : 'highlights';
+        let estimate = 0;
+        if (engine === 'gemini') {
+          const model = (await getScopeProfile(scope)).geminiModel || env.GEMINI_MODEL;
+          estimate = estimateGeminiAnalysisUsd(
+            loadPriceTable(env.PRICES_JSON),
+            model,
+            video.existing?.duration ?? ASSUMED_UPLOAD_DURATION_SECONDS,
+          );
+          await assertWithinBudget(scope, estimate);
+        }
+        const start = await nextVariantIndex(scope, project.id);
+        await request.startProbes();
+        const job = await enqueueJob(
+          scope,
+          env,
+          'generate_project',
+          {
+            project_id: project.id,
+            source_video_id: video.id,
+            variant_count: fields.variant_count,
+            target_duration: project.targetDuration,
+            context_text: project.contextText,
+            engine,
+            start_variant_index: start,
+          },
+          {
+            id: jobId,
+            resourceType: 'project',
+            resourceId: project.id,
+            step: 'Queued for generation',
+            alongside: (id) => [
+              updateProjectStatement(scope, project.id, {
+                status: 'generating',
+                progress: 0,
+                progressStep: 'Se inițializează...',
+                generationJobId: id,
+                sourceVideoId: video.id,
+              }),
+            ],
+          },
+        );
+        return {
+          status: 202,
+          body: {
+            status: 'generating',
+            project_id: project.id,
+            variant_count: fields.variant_count,
+            source_video_id: video.id,
+            engine,
+            estimated_cost_usd: estimate,
+            message: `Generating ${fields.variant_count} variant(s)`,
+            job_id: job.id,
+          },
+        };
+      }),
+  );
 }

@@ -11,11 +11,10 @@ const ProjectIdParam = idParam('project_id', 'project');
 const tags = ['Library: projects'];
 
 export function projectProgressRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getProjectProgress',
       path: '/projects/{project_id}/progress',
       tags,
       security,
@@ -47,6 +46,4 @@ export function projectProgressRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -47,135 +47,140 @@ const ProjectIdParam = idParam('project_id', 'project');
 const tags = ['Library: projects'];
 
 export function projectRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/projects',
-      tags,
-      security,
-      summary: 'Create a project',
-      request: { body: jsonBody(ProjectCreate) },
-      responses: { 201: jsonContent(ProjectResponse, 'Created (status draft)'), ...errorResponses },
-    }),
-    async (c) => {
-      const input = c.req.valid('json');
-      const row = await createProject(c.get('scope'), {
-        name: input.name,
-        description: input.description ?? null,
-        targetDuration: input.target_duration,
-        contextText: input.context_text ?? null,
-      });
-      return c.json(toProjectResponse(row), 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/projects',
-      tags,
-      security,
-      summary: 'List projects',
-      description: 'Newest first, cursor-paginated, optionally filtered by status.',
-      request: { query: pageQuery.extend({ status: z.enum(projectStatuses).optional() }) },
-      responses: {
-        200: jsonContent(
-          z.object({ projects: z.array(ProjectResponse), next_cursor: z.string().nullable() }),
-          'Projects',
-        ),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'createProject',
+        path: '/projects',
+        tags,
+        security,
+        summary: 'Create a project',
+        request: { body: jsonBody(ProjectCreate) },
+        responses: { 201: jsonContent(ProjectResponse, 'Created (status draft)'), ...errorResponses },
+      }),
+      async (c) => {
+        const input = c.req.valid('json');
+        const row = await createProject(c.get('scope'), {
+          name: input.name,
+          description: input.description ?? null,
+          targetDuration: input.target_duration,
+          contextText: input.context_text ?? null,
+        });
+        return c.json(toProjectResponse(row), 201);
       },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      const page = await listProjects(c.get('scope'), query, query);
-      if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
-      return c.json(
-        { projects: await toProjectResponses(c.env, c.get('scope'), page.items), next_cursor: page.nextCursor },
-        200,
-      );
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/projects/{project_id}',
-      tags,
-      security,
-      summary: 'Get a project',
-      request: { params: ProjectIdParam },
-      responses: { 200: jsonContent(ProjectResponse, 'Project'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const project = await reconcileGeneration(scope, await ownedProject(scope, c.req.valid('param').project_id));
-      return c.json((await toProjectResponses(c.env, scope, [project]))[0]!, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/projects/{project_id}',
-      tags,
-      security,
-      summary: 'Update a project',
-      request: { params: ProjectIdParam, body: jsonBody(ProjectUpdate) },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('updated'), project: ProjectResponse }), 'Updated'),
-        ...errorResponses,
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listProjects',
+        path: '/projects',
+        tags,
+        security,
+        summary: 'List projects',
+        description: 'Newest first, cursor-paginated, optionally filtered by status.',
+        request: { query: pageQuery.extend({ status: z.enum(projectStatuses).optional() }) },
+        responses: {
+          200: jsonContent(
+            z.object({ projects: z.array(ProjectResponse), next_cursor: z.string().nullable() }),
+            'Projects',
+          ),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const query = c.req.valid('query');
+        const page = await listProjects(c.get('scope'), query, query);
+        if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+        return c.json(
+          { projects: await toProjectResponses(c.env, c.get('scope'), page.items), next_cursor: page.nextCursor },
+          200,
+        );
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const id = c.req.valid('param').project_id;
-      await ownedProject(scope, id);
-      const input = c.req.valid('json');
-      const row = await updateProject(scope, id, {
-        name: input.name,
-        description: input.description,
-        status: input.status,
-        targetDuration: input.target_duration,
-        contextText: input.context_text,
-      });
-      return c.json({ status: 'updated' as const, project: (await toProjectResponses(c.env, scope, [row!]))[0]! }, 200);
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/projects/{project_id}',
-      tags,
-      security,
-      summary: 'Delete a project with its clips and their media',
-      request: { params: ProjectIdParam },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('deleted'), project_id: z.string() }), 'Deleted'),
-        ...errorResponses,
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getProject',
+        path: '/projects/{project_id}',
+        tags,
+        security,
+        summary: 'Get a project',
+        request: { params: ProjectIdParam },
+        responses: { 200: jsonContent(ProjectResponse, 'Project'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const project = await reconcileGeneration(scope, await ownedProject(scope, c.req.valid('param').project_id));
+        return c.json((await toProjectResponses(c.env, scope, [project]))[0]!, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const id = c.req.valid('param').project_id;
-      const project = await ownedProject(scope, id);
-      // A running generation stops at its next step (and finds the project gone).
-      const running = await findActiveJobOnResource(scope, 'project', project.id);
-      if (running) await requestCancel(scope, running.id);
-      const usedSegments = (await listProjectClips(scope, project.id, true)).flatMap((clip) => clip.segmentIds);
-      const deleted = await deleteProject(scope, project.id);
-      if (!deleted) throw notFound('Project');
-      await recountSegmentUsage(scope, usedSegments);
-      // Rows are gone first; objects follow through the queue (retried; the orphan sweep backs it up).
-      for (const clipId of deleted.clipIds) {
-        await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: storageKeys.clipPrefix(scope, clipId) });
-      }
-      return c.json({ status: 'deleted' as const, project_id: deleted.project.id }, 200);
-    },
-  );
+    )
 
-  return app;
+    .openapi(
+      createRoute({
+        method: 'patch',
+        operationId: 'updateProject',
+        path: '/projects/{project_id}',
+        tags,
+        security,
+        summary: 'Update a project',
+        request: { params: ProjectIdParam, body: jsonBody(ProjectUpdate) },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('updated'), project: ProjectResponse }), 'Updated'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const id = c.req.valid('param').project_id;
+        await ownedProject(scope, id);
+        const input = c.req.valid('json');
+        const row = await updateProject(scope, id, {
+          name: input.name,
+          description: input.description,
+          status: input.status,
+          targetDuration: input.target_duration,
+          contextText: input.context_text,
+        });
+        return c.json(
+          { status: 'updated' as const, project: (await toProjectResponses(c.env, scope, [row!]))[0]! },
+          200,
+        );
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteProject',
+        path: '/projects/{project_id}',
+        tags,
+        security,
+        summary: 'Delete a project with its clips and their media',
+        request: { params: ProjectIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('deleted'), project_id: z.string() }), 'Deleted'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const id = c.req.valid('param').project_id;
+        const project = await ownedProject(scope, id);
+        // A running generation stops at its next step (and finds the project gone).
+        const running = await findActiveJobOnResource(scope, 'project', project.id);
+        if (running) await requestCancel(scope, running.id);
+        const usedSegments = (await listProjectClips(scope, project.id, true)).flatMap((clip) => clip.segmentIds);
+        const deleted = await deleteProject(scope, project.id);
+        if (!deleted) throw notFound('Project');
+        await recountSegmentUsage(scope, usedSegments);
+        // Rows are gone first; objects follow through the queue (retried; the orphan sweep backs it up).
+        for (const clipId of deleted.clipIds) {
+          await enqueueSystemTask(c.env, { task: 'purge_prefix', prefix: storageKeys.clipPrefix(scope, clipId) });
+        }
+        return c.json({ status: 'deleted' as const, project_id: deleted.project.id }, 200);
+      },
+    );
 }

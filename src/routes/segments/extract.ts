@@ -21,11 +21,10 @@ const ExtractRequest = z
   .openapi('SegmentExtractRequest');
 
 export function segmentExtractRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'extractSegment',
       path: '/{id}/extract',
       tags,
       security,
@@ -109,6 +108,4 @@ export function segmentExtractRoutes() {
       return response as never;
     },
   );
-
-  return app;
 }

@@ -10,11 +10,10 @@ import { tags } from './segment-input.ts';
 const SegmentIdParam = idParam('id', 'segment');
 
 export function segmentFavoriteRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'toggleSegmentFavorite',
       path: '/{id}/favorite',
       tags,
       security,
@@ -31,6 +30,4 @@ export function segmentFavoriteRoutes() {
       return c.json({ id: row.id, is_favorite: row.isFavorite }, 200);
     },
   );
-
-  return app;
 }

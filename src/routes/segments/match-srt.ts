@@ -33,11 +33,10 @@ const SrtProblem = z
   .openapi('SrtProblem');
 
 export function segmentMatchSrtRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'post',
+      operationId: 'matchSegmentsToSrt',
       path: '/match-srt',
       tags,
       security,
@@ -93,6 +92,4 @@ export function segmentMatchSrtRoutes() {
       return c.json(matches, 200);
     },
   );
-
-  return app;
 }

@@ -8,8 +8,8 @@ import { listProjectSegments, ownedSegmentIds, replaceProjectSegments } from '..
 import type { TenantContext } from '../../http/context.ts';
 import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedProject } from '../../http/owned.ts';
-import { idParam, routingPath } from '../../http/route-paths.ts';
-import { createTenantRouter } from '../../http/router.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createTenantRouter, plainRoute } from '../../http/router.ts';
 import { SegmentResponse, toSegmentResponse } from './presenter.ts';
 import { MAX_ASSIGNED_SEGMENTS, tags } from './segment-input.ts';
 
@@ -51,51 +51,51 @@ async function readAssignBody(c: TenantContext): Promise<string[]> {
 }
 
 export function projectSegmentRoutes() {
-  const app = createTenantRouter();
-
-  // Not an `openapi()` route: its validators would read the body as JSON only. Documented below.
-  app.post(routingPath('/projects/{project_id}/assign', { project_id: 'project' }), async (c) => {
-    const scope = c.get('scope');
-    const project = await ownedProject(scope, c.req.param('project_id'));
-    const ids = await readAssignBody(c);
-    const found = await ownedSegmentIds(scope, ids);
-    const missing = [...new Set(ids.filter((id) => !found.has(id)))];
-    if (missing.length)
-      throw new ApiError(404, 'not_found', `Segment not found: ${missing.join(', ')}`, { details: { missing } });
-    await replaceProjectSegments(scope, project.id, ids);
-    return c.json({ status: 'assigned' as const, project_id: project.id, segments_count: ids.length }, 200);
-  });
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/projects/{project_id}/assign',
-    tags,
-    security,
-    summary: "Replace a project's segments",
-    description: `As the original: form fields \`segment_ids\` (repeated, in order), or JSON \`{"segment_ids": [...]}\`. At most ${MAX_ASSIGNED_SEGMENTS}; a segment may appear more than once. Every id must be a segment of this profile, else 404 naming the unknown ones and the previous assignment stays. The replacement is one transaction. An empty list clears the assignment.`,
-    request: {
-      params: ProjectIdParam,
-      body: {
-        required: true,
-        content: {
-          'application/json': { schema: AssignJson },
-          'application/x-www-form-urlencoded': { schema: z.object({ segment_ids: z.array(z.string()) }) },
-          'multipart/form-data': { schema: z.object({ segment_ids: z.array(z.string()) }) },
+  // Not an `openapi()` route: its validators would read the body as JSON only. Documented here.
+  return plainRoute(
+    createTenantRouter(),
+    createRoute({
+      method: 'post',
+      operationId: 'assignProjectSegments',
+      path: '/projects/{project_id}/assign',
+      tags,
+      security,
+      summary: "Replace a project's segments",
+      description: `As the original: form fields \`segment_ids\` (repeated, in order), or JSON \`{"segment_ids": [...]}\`. At most ${MAX_ASSIGNED_SEGMENTS}; a segment may appear more than once. Every id must be a segment of this profile, else 404 naming the unknown ones and the previous assignment stays. The replacement is one transaction. An empty list clears the assignment.`,
+      request: {
+        params: ProjectIdParam,
+        body: {
+          required: true,
+          content: {
+            'application/json': { schema: AssignJson },
+            'application/x-www-form-urlencoded': { schema: z.object({ segment_ids: z.array(z.string()) }) },
+            'multipart/form-data': { schema: z.object({ segment_ids: z.array(z.string()) }) },
+          },
         },
       },
+      responses: {
+        200: jsonContent(
+          z.object({ status: z.literal('assigned'), project_id: z.string(), segments_count: z.number().int() }),
+          'Assigned',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const scope = c.get('scope');
+      const project = await ownedProject(scope, c.req.param('project_id'));
+      const ids = await readAssignBody(c);
+      const found = await ownedSegmentIds(scope, ids);
+      const missing = [...new Set(ids.filter((id) => !found.has(id)))];
+      if (missing.length)
+        throw new ApiError(404, 'not_found', `Segment not found: ${missing.join(', ')}`, { details: { missing } });
+      await replaceProjectSegments(scope, project.id, ids);
+      return c.json({ status: 'assigned' as const, project_id: project.id, segments_count: ids.length }, 200);
     },
-    responses: {
-      200: jsonContent(
-        z.object({ status: z.literal('assigned'), project_id: z.string(), segments_count: z.number().int() }),
-        'Assigned',
-      ),
-      ...errorResponses,
-      415: errorResponses[400],
-    },
-  });
-
-  app.openapi(
+  ).openapi(
     createRoute({
       method: 'get',
+      operationId: 'listProjectSegments',
       path: '/projects/{project_id}/segments',
       tags,
       security,
@@ -118,6 +118,4 @@ export function projectSegmentRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -62,125 +62,126 @@ const LibraryQuery = pageQuery.extend({
 });
 
 export function segmentRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/',
-      tags,
-      security,
-      summary: 'The segment library',
-      description:
-        'Newest first, as a plain array (as the original). Filters combine. The next page: the `X-Next-Cursor` header (pass it as `cursor`) or the `Link: <…>; rel="next"` URL.',
-      request: { query: LibraryQuery },
-      responses: { 200: jsonContent(z.array(SegmentResponse), 'Segments'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const query = c.req.valid('query');
-      const page = await listLibrarySegments(scope, query, query);
-      if (page.nextCursor) {
-        const next = new URL(c.req.url);
-        next.searchParams.set('cursor', page.nextCursor);
-        next.searchParams.set('limit', String(query.limit));
-        c.header('X-Next-Cursor', page.nextCursor);
-        c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-      }
-      return c.json(await Promise.all(page.items.map((r) => toSegmentResponse(c.env, scope, r))), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{id}',
-      tags,
-      security,
-      summary: 'Get a segment',
-      request: { params: SegmentIdParam },
-      responses: { 200: jsonContent(SegmentResponse, 'Segment'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      return c.json(await toSegmentResponse(c.env, scope, await ownedSegment(scope, c.req.valid('param').id)), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/{id}',
-      tags,
-      security,
-      summary: 'Update a segment',
-      description:
-        'Times are re-validated against the video (with the unchanged one, when only one is sent). New times or transforms discard the extracted cut (extract again) and queue a new thumbnail.',
-      request: { params: SegmentIdParam, body: jsonBody(SegmentUpdate) },
-      responses: { 200: jsonContent(SegmentResponse, 'Updated'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const view = await ownedSegment(scope, c.req.valid('param').id);
-      const current = view.segment;
-      const input = c.req.valid('json');
-      const start = input.start_time ?? current.startTime;
-      const end = input.end_time ?? current.endTime;
-      const timesChanged = start !== current.startTime || end !== current.endTime;
-      const transforms = input.transforms !== undefined ? toTransforms(input.transforms) : current.transforms;
-      const cutChanged = timesChanged || !sameTransforms(transforms, current.transforms);
-      if (timesChanged) {
-        const video = await ownedSourceVideo(scope, current.sourceVideoId);
-        checkTimes(start, end, video.duration ?? 0);
-      }
-      const row = await updateSegment(scope, current.id, {
-        startTime: start,
-        endTime: end,
-        ...(input.keywords !== undefined ? { keywords: normalizeKeywords(input.keywords) } : {}),
-        ...(input.notes !== undefined ? { notes: input.notes } : {}),
-        transforms,
-        ...(cutChanged
-          ? {
-              extractStatus: 'none' as const,
-              extractError: null,
-              extractedKey: null,
-              extractedDuration: null,
-              extractMode: null,
-            }
-          : {}),
-        ...(timesChanged ? { thumbnailKey: null } : {}),
-      });
-      if (!row) throw notFound('Segment');
-      if (cutChanged) await c.env.MEDIA.delete(storageKeys.segmentExtract(scope, row.id));
-      if (timesChanged) await queueThumbnail(c, row);
-      return c.json(await toSegmentResponse(c.env, scope, { segment: row, videoName: view.videoName }), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/{id}',
-      tags,
-      security,
-      summary: 'Delete a segment and its stored objects',
-      description: 'Its project assignments go with it; clips already made from it keep their video.',
-      request: { params: SegmentIdParam },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('deleted'), id: z.string() }), 'Deleted'),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listSegments',
+        path: '/',
+        tags,
+        security,
+        summary: 'The segment library',
+        description:
+          'Newest first, as a plain array (as the original). Filters combine. The next page: the `X-Next-Cursor` header (pass it as `cursor`) or the `Link: <…>; rel="next"` URL.',
+        request: { query: LibraryQuery },
+        responses: { 200: jsonContent(z.array(SegmentResponse), 'Segments'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const query = c.req.valid('query');
+        const page = await listLibrarySegments(scope, query, query);
+        if (page.nextCursor) {
+          const next = new URL(c.req.url);
+          next.searchParams.set('cursor', page.nextCursor);
+          next.searchParams.set('limit', String(query.limit));
+          c.header('X-Next-Cursor', page.nextCursor);
+          c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
+        }
+        return c.json(await Promise.all(page.items.map((r) => toSegmentResponse(c.env, scope, r))), 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const { id } = c.req.valid('param');
-      const deleted = await deleteSegment(scope, id);
-      if (!deleted) throw notFound('Segment');
-      // Rows first, then objects: a crash in between leaves orphans for the sweep, never dangling rows.
-      await deletePrefix(c.env.MEDIA, storageKeys.segmentPrefix(scope, id));
-      return c.json({ status: 'deleted' as const, id }, 200);
-    },
-  );
+    )
 
-  return app;
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSegment',
+        path: '/{id}',
+        tags,
+        security,
+        summary: 'Get a segment',
+        request: { params: SegmentIdParam },
+        responses: { 200: jsonContent(SegmentResponse, 'Segment'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        return c.json(await toSegmentResponse(c.env, scope, await ownedSegment(scope, c.req.valid('param').id)), 200);
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'patch',
+        operationId: 'updateSegment',
+        path: '/{id}',
+        tags,
+        security,
+        summary: 'Update a segment',
+        description:
+          'Times are re-validated against the video (with the unchanged one, when only one is sent). New times or transforms discard the extracted cut (extract again) and queue a new thumbnail.',
+        request: { params: SegmentIdParam, body: jsonBody(SegmentUpdate) },
+        responses: { 200: jsonContent(SegmentResponse, 'Updated'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const view = await ownedSegment(scope, c.req.valid('param').id);
+        const current = view.segment;
+        const input = c.req.valid('json');
+        const start = input.start_time ?? current.startTime;
+        const end = input.end_time ?? current.endTime;
+        const timesChanged = start !== current.startTime || end !== current.endTime;
+        const transforms = input.transforms !== undefined ? toTransforms(input.transforms) : current.transforms;
+        const cutChanged = timesChanged || !sameTransforms(transforms, current.transforms);
+        if (timesChanged) {
+          const video = await ownedSourceVideo(scope, current.sourceVideoId);
+          checkTimes(start, end, video.duration ?? 0);
+        }
+        const row = await updateSegment(scope, current.id, {
+          startTime: start,
+          endTime: end,
+          ...(input.keywords !== undefined ? { keywords: normalizeKeywords(input.keywords) } : {}),
+          ...(input.notes !== undefined ? { notes: input.notes } : {}),
+          transforms,
+          ...(cutChanged
+            ? {
+                extractStatus: 'none' as const,
+                extractError: null,
+                extractedKey: null,
+                extractedDuration: null,
+                extractMode: null,
+              }
+            : {}),
+          ...(timesChanged ? { thumbnailKey: null } : {}),
+        });
+        if (!row) throw notFound('Segment');
+        if (cutChanged) await c.env.MEDIA.delete(storageKeys.segmentExtract(scope, row.id));
+        if (timesChanged) await queueThumbnail(c, row);
+        return c.json(await toSegmentResponse(c.env, scope, { segment: row, videoName: view.videoName }), 200);
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteSegment',
+        path: '/{id}',
+        tags,
+        security,
+        summary: 'Delete a segment and its stored objects',
+        description: 'Its project assignments go with it; clips already made from it keep their video.',
+        request: { params: SegmentIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('deleted'), id: z.string() }), 'Deleted'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const { id } = c.req.valid('param');
+        const deleted = await deleteSegment(scope, id);
+        if (!deleted) throw notFound('Segment');
+        // Rows first, then objects: a crash in between leaves orphans for the sweep, never dangling rows.
+        await deletePrefix(c.env.MEDIA, storageKeys.segmentPrefix(scope, id));
+        return c.json({ status: 'deleted' as const, id }, 200);
+      },
+    );
 }

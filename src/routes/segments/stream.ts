@@ -1,7 +1,7 @@
 /** GET /api/v1/segments/{id}/stream: the extracted cut behind the bearer token. */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { conflict } from '../../core/errors.ts';
-import { conflictResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, conflictResponse, errorResponses, security } from '../../http/openapi.ts';
 import { ownedSegment } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -11,11 +11,10 @@ import { tags } from './segment-input.ts';
 const SegmentIdParam = idParam('id', 'segment');
 
 export function segmentStreamRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'streamSegment',
       path: '/{id}/stream',
       tags,
       security,
@@ -27,7 +26,7 @@ export function segmentStreamRoutes() {
         206: { description: 'The requested range' },
         ...errorResponses,
         ...conflictResponse,
-        416: jsonContent(z.unknown(), 'Range outside the cut'),
+        416: errorResponse(416, 'Range outside the cut'),
       },
     }),
     async (c) => {
@@ -44,6 +43,4 @@ export function segmentStreamRoutes() {
       });
     },
   );
-
-  return app;
 }

@@ -33,60 +33,59 @@ const SegmentCreate = z
   .openapi('SegmentCreate');
 
 export function videoSegmentRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/source-videos/{id}/segments',
-      tags,
-      security,
-      summary: 'Create a segment on a ready source video',
-      description:
-        "0 ≤ start_time < end_time ≤ the video's duration (at least 0.1 s long). A thumbnail at the midpoint is made in the background. Supports `Idempotency-Key`.",
-      request: { params: VideoIdParam, body: jsonBody(SegmentCreate) },
-      responses: { 201: jsonContent(SegmentResponse, 'Created'), ...errorResponses, ...conflictResponse },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const { id } = c.req.valid('param');
-      const input = c.req.valid('json');
-      const response = await idempotentJson(c, { id, ...input }, async () => {
-        const video = await ownedSourceVideo(scope, id);
-        if (video.status !== 'ready' || video.duration === null)
-          throw conflict(`Segments can be made on a ready video (this one is ${video.status})`);
-        checkTimes(input.start_time, input.end_time, video.duration);
-        const row = await createSegment(scope, video.id, {
-          startTime: input.start_time,
-          endTime: input.end_time,
-          keywords: normalizeKeywords(input.keywords),
-          notes: input.notes ?? null,
-          transforms: toTransforms(input.transforms),
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'createSegment',
+        path: '/source-videos/{id}/segments',
+        tags,
+        security,
+        summary: 'Create a segment on a ready source video',
+        description:
+          "0 ≤ start_time < end_time ≤ the video's duration (at least 0.1 s long). A thumbnail at the midpoint is made in the background. Supports `Idempotency-Key`.",
+        request: { params: VideoIdParam, body: jsonBody(SegmentCreate) },
+        responses: { 201: jsonContent(SegmentResponse, 'Created'), ...errorResponses, ...conflictResponse },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const { id } = c.req.valid('param');
+        const input = c.req.valid('json');
+        const response = await idempotentJson(c, { id, ...input }, async () => {
+          const video = await ownedSourceVideo(scope, id);
+          if (video.status !== 'ready' || video.duration === null)
+            throw conflict(`Segments can be made on a ready video (this one is ${video.status})`);
+          checkTimes(input.start_time, input.end_time, video.duration);
+          const row = await createSegment(scope, video.id, {
+            startTime: input.start_time,
+            endTime: input.end_time,
+            keywords: normalizeKeywords(input.keywords),
+            notes: input.notes ?? null,
+            transforms: toTransforms(input.transforms),
+          });
+          await queueThumbnail(c, row);
+          return { status: 201, body: await toSegmentResponse(c.env, scope, { segment: row, videoName: video.name }) };
         });
-        await queueThumbnail(c, row);
-        return { status: 201, body: await toSegmentResponse(c.env, scope, { segment: row, videoName: video.name }) };
-      });
-      return response as never;
-    },
-  );
+        return response as never;
+      },
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/source-videos/{id}/segments',
-      tags,
-      security,
-      summary: "A source video's segments, by start time",
-      request: { params: VideoIdParam },
-      responses: { 200: jsonContent(z.array(SegmentResponse), 'Segments'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const video = await ownedSourceVideo(scope, c.req.valid('param').id);
-      const rows = await listVideoSegments(scope, video.id);
-      return c.json(await Promise.all(rows.map((r) => toSegmentResponse(c.env, scope, r))), 200);
-    },
-  );
-
-  return app;
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listSourceVideoSegments',
+        path: '/source-videos/{id}/segments',
+        tags,
+        security,
+        summary: "A source video's segments, by start time",
+        request: { params: VideoIdParam },
+        responses: { 200: jsonContent(z.array(SegmentResponse), 'Segments'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = await ownedSourceVideo(scope, c.req.valid('param').id);
+        const rows = await listVideoSegments(scope, video.id);
+        return c.json(await Promise.all(rows.map((r) => toSegmentResponse(c.env, scope, r))), 200);
+      },
+    );
 }

@@ -30,98 +30,99 @@ const SourceVideoUpdate = z
   .openapi('SourceVideoUpdate');
 
 export function sourceVideoRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/',
-      tags,
-      security,
-      summary: "List this profile's source videos",
-      description:
-        'Newest first, as a plain array (as the original). The next page: the `X-Next-Cursor` header (pass it as `cursor`) or the `Link: <…>; rel="next"` URL.',
-      request: { query: ListQuery },
-      responses: { 200: jsonContent(z.array(SourceVideoResponse), 'Source videos'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const query = c.req.valid('query');
-      const page = await listSourceVideos(scope, { status: query.status }, query);
-      if (page.nextCursor) {
-        const next = new URL(c.req.url);
-        next.searchParams.set('cursor', page.nextCursor);
-        next.searchParams.set('limit', String(query.limit));
-        c.header('X-Next-Cursor', page.nextCursor);
-        c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-      }
-      return c.json(await Promise.all(page.items.map((row) => toSourceVideoResponse(c.env, scope, row))), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{id}',
-      tags,
-      security,
-      summary: 'Get a source video',
-      request: { params: VideoIdParam },
-      responses: { 200: jsonContent(SourceVideoResponse, 'Source video'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      return c.json(
-        await toSourceVideoResponse(c.env, scope, await ownedSourceVideo(scope, c.req.valid('param').id)),
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/{id}',
-      tags,
-      security,
-      summary: 'Rename or describe a source video',
-      request: { params: VideoIdParam, body: jsonBody(SourceVideoUpdate) },
-      responses: { 200: jsonContent(SourceVideoResponse, 'Updated'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const { id } = c.req.valid('param');
-      const body = c.req.valid('json');
-      const row = await updateSourceVideoDetails(scope, id, {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.description !== undefined ? { description: body.description } : {}),
-      });
-      if (!row) throw notFound('Source video');
-      return c.json(await toSourceVideoResponse(c.env, scope, row), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/{id}',
-      tags,
-      security,
-      summary: 'Delete a source video, its segments and every stored object of both',
-      request: { params: VideoIdParam },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('deleted'), id: z.string() }), 'Deleted'),
-        ...errorResponses,
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listSourceVideos',
+        path: '/',
+        tags,
+        security,
+        summary: "List this profile's source videos",
+        description:
+          'Newest first, as a plain array (as the original). The next page: the `X-Next-Cursor` header (pass it as `cursor`) or the `Link: <…>; rel="next"` URL.',
+        request: { query: ListQuery },
+        responses: { 200: jsonContent(z.array(SourceVideoResponse), 'Source videos'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const query = c.req.valid('query');
+        const page = await listSourceVideos(scope, { status: query.status }, query);
+        if (page.nextCursor) {
+          const next = new URL(c.req.url);
+          next.searchParams.set('cursor', page.nextCursor);
+          next.searchParams.set('limit', String(query.limit));
+          c.header('X-Next-Cursor', page.nextCursor);
+          c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
+        }
+        return c.json(await Promise.all(page.items.map((row) => toSourceVideoResponse(c.env, scope, row))), 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const { id } = c.req.valid('param');
-      const deleted = await removeSourceVideo(c.env, scope, id);
-      if (!deleted) throw notFound('Source video');
-      return c.json({ status: 'deleted' as const, id }, 200);
-    },
-  );
+    )
 
-  return app;
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideo',
+        path: '/{id}',
+        tags,
+        security,
+        summary: 'Get a source video',
+        request: { params: VideoIdParam },
+        responses: { 200: jsonContent(SourceVideoResponse, 'Source video'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        return c.json(
+          await toSourceVideoResponse(c.env, scope, await ownedSourceVideo(scope, c.req.valid('param').id)),
+          200,
+        );
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'patch',
+        operationId: 'updateSourceVideo',
+        path: '/{id}',
+        tags,
+        security,
+        summary: 'Rename or describe a source video',
+        request: { params: VideoIdParam, body: jsonBody(SourceVideoUpdate) },
+        responses: { 200: jsonContent(SourceVideoResponse, 'Updated'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const { id } = c.req.valid('param');
+        const body = c.req.valid('json');
+        const row = await updateSourceVideoDetails(scope, id, {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.description !== undefined ? { description: body.description } : {}),
+        });
+        if (!row) throw notFound('Source video');
+        return c.json(await toSourceVideoResponse(c.env, scope, row), 200);
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteSourceVideo',
+        path: '/{id}',
+        tags,
+        security,
+        summary: 'Delete a source video, its segments and every stored object of both',
+        request: { params: VideoIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('deleted'), id: z.string() }), 'Deleted'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const { id } = c.req.valid('param');
+        const deleted = await removeSourceVideo(c.env, scope, id);
+        if (!deleted) throw notFound('Source video');
+        return c.json({ status: 'deleted' as const, id }, 200);
+      },
+    );
 }

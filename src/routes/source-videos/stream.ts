@@ -1,7 +1,7 @@
 /** GET /api/v1/segments/source-videos/{id}/stream: the video's bytes behind the bearer token. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { conflict } from '../../core/errors.ts';
-import { conflictResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { errorResponse, conflictResponse, errorResponses, security } from '../../http/openapi.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -11,11 +11,10 @@ import { downloadFilename, tags } from './presenter.ts';
 const VideoIdParam = idParam('id', 'sourceVideo');
 
 export function sourceVideoStreamRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'streamSourceVideo',
       path: '/{id}/stream',
       tags,
       security,
@@ -28,7 +27,7 @@ export function sourceVideoStreamRoutes() {
         206: { description: 'The requested range' },
         ...errorResponses,
         ...conflictResponse,
-        416: jsonContent(z.unknown(), 'Range outside the video'),
+        416: errorResponse(416, 'Range outside the video'),
       },
     }),
     async (c) => {
@@ -44,6 +43,4 @@ export function sourceVideoStreamRoutes() {
       });
     },
   );
-
-  return app;
 }

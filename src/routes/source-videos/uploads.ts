@@ -150,149 +150,151 @@ const CompletedResponse = SourceVideoResponse.extend({
 }).openapi('SourceVideoWithJob');
 
 export function sourceVideoUploadRoutes() {
-  const app = createTenantRouter();
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'createSourceVideoUpload',
+        path: '/uploads',
+        tags,
+        security,
+        summary: 'Start an upload',
+        description: `Creates the video in \`pending_upload\` and returns how to send the bytes: one signed PUT URL up to ${SINGLE_UPLOAD_MAX_BYTES} bytes, otherwise a resumable multipart plan.`,
+        request: { body: jsonBody(UploadCreate) },
+        responses: { 201: jsonContent(UploadCreated, 'Upload created'), ...errorResponses },
+      }),
+      async (c) => {
+        const body = c.req.valid('json');
+        const scope = c.get('scope');
+        const row = await createUpload(c.env, scope, {
+          name: body.name,
+          description: body.description ?? null,
+          sizeBytes: body.size_bytes,
+          contentType: body.content_type,
+          filename: body.filename ?? null,
+          maxDurationSeconds: body.max_duration_seconds ?? null,
+          multipart: body.multipart ?? false,
+          partSizeBytes: body.part_size_bytes,
+        });
+        const [video, upload] = await Promise.all([
+          toSourceVideoResponse(c.env, scope, row),
+          uploadInstructions(c.env, scope, row),
+        ]);
+        return c.json({ source_video: video, upload }, 201);
+      },
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/uploads',
-      tags,
-      security,
-      summary: 'Start an upload',
-      description: `Creates the video in \`pending_upload\` and returns how to send the bytes: one signed PUT URL up to ${SINGLE_UPLOAD_MAX_BYTES} bytes, otherwise a resumable multipart plan.`,
-      request: { body: jsonBody(UploadCreate) },
-      responses: { 201: jsonContent(UploadCreated, 'Upload created'), ...errorResponses },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const scope = c.get('scope');
-      const row = await createUpload(c.env, scope, {
-        name: body.name,
-        description: body.description ?? null,
-        sizeBytes: body.size_bytes,
-        contentType: body.content_type,
-        filename: body.filename ?? null,
-        maxDurationSeconds: body.max_duration_seconds ?? null,
-        multipart: body.multipart ?? false,
-        partSizeBytes: body.part_size_bytes,
-      });
-      const [video, upload] = await Promise.all([
-        toSourceVideoResponse(c.env, scope, row),
-        uploadInstructions(c.env, scope, row),
-      ]);
-      return c.json({ source_video: video, upload }, 201);
-    },
-  );
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoUpload',
+        path: '/{id}/upload',
+        tags,
+        security,
+        summary: 'Upload status: which bytes arrived',
+        description:
+          'For multipart uploads, the part numbers received and missing (resume by sending only the missing ones).',
+        request: { params: VideoIdParam },
+        responses: { 200: jsonContent(UploadStatusResponse, 'Upload status'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const row = await ownedSourceVideo(scope, c.req.valid('param').id);
+        const status = await uploadStatus(c.env, scope, row);
+        const open =
+          row.status === 'pending_upload' && !!row.uploadExpiresAt && Date.parse(row.uploadExpiresAt) > Date.now();
+        return c.json(
+          { source_video_id: row.id, ...status, upload: open ? await uploadInstructions(c.env, scope, row) : null },
+          200,
+        );
+      },
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{id}/upload',
-      tags,
-      security,
-      summary: 'Upload status: which bytes arrived',
-      description:
-        'For multipart uploads, the part numbers received and missing (resume by sending only the missing ones).',
-      request: { params: VideoIdParam },
-      responses: { 200: jsonContent(UploadStatusResponse, 'Upload status'), ...errorResponses },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const row = await ownedSourceVideo(scope, c.req.valid('param').id);
-      const status = await uploadStatus(c.env, scope, row);
-      const open =
-        row.status === 'pending_upload' && !!row.uploadExpiresAt && Date.parse(row.uploadExpiresAt) > Date.now();
-      return c.json(
-        { source_video_id: row.id, ...status, upload: open ? await uploadInstructions(c.env, scope, row) : null },
-        200,
-      );
-    },
-  );
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listSourceVideoUploadParts',
+        path: '/{id}/upload/parts',
+        tags,
+        security,
+        summary: 'Signed part URLs of a multipart upload',
+        description:
+          'One page of part URLs from part `from`; `next_from` continues. With `missing=true` only parts not yet received.',
+        request: { params: VideoIdParam, query: PartsQuery },
+        responses: { 200: jsonContent(PartsResponse, 'Part URLs'), ...errorResponses, ...conflictResponse },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const row = await ownedSourceVideo(scope, c.req.valid('param').id);
+        const query = c.req.valid('query');
+        const page = await partUrls(c.env, scope, row, {
+          from: query.from,
+          limit: query.limit,
+          missingOnly: query.missing,
+        });
+        return c.json(
+          {
+            source_video_id: row.id,
+            part_size: row.partSizeBytes!,
+            part_count: partCountOf(row.declaredSizeBytes, row.partSizeBytes!),
+            ...page,
+          },
+          200,
+        );
+      },
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/{id}/upload/parts',
-      tags,
-      security,
-      summary: 'Signed part URLs of a multipart upload',
-      description:
-        'One page of part URLs from part `from`; `next_from` continues. With `missing=true` only parts not yet received.',
-      request: { params: VideoIdParam, query: PartsQuery },
-      responses: { 200: jsonContent(PartsResponse, 'Part URLs'), ...errorResponses, ...conflictResponse },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const row = await ownedSourceVideo(scope, c.req.valid('param').id);
-      const query = c.req.valid('query');
-      const page = await partUrls(c.env, scope, row, {
-        from: query.from,
-        limit: query.limit,
-        missingOnly: query.missing,
-      });
-      return c.json(
-        {
-          source_video_id: row.id,
-          part_size: row.partSizeBytes!,
-          part_count: partCountOf(row.declaredSizeBytes, row.partSizeBytes!),
-          ...page,
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'completeSourceVideoUpload',
+        path: '/{id}/complete',
+        tags,
+        security,
+        summary: 'Complete an upload',
+        description:
+          'Checks that every byte arrived and that the bytes are a video (magic bytes), then starts the probe job (202). A file that is not a video answers 400 `invalid_media`; its bytes are deleted and the video is `failed`. Completing again is harmless (200).',
+        request: { params: VideoIdParam },
+        responses: {
+          200: jsonContent(CompletedResponse, 'Already completed'),
+          202: jsonContent(CompletedResponse, 'Completed; probing'),
+          ...errorResponses,
+          ...conflictResponse,
+          ...rateLimitResponse,
         },
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/{id}/complete',
-      tags,
-      security,
-      summary: 'Complete an upload',
-      description:
-        'Checks that every byte arrived and that the bytes are a video (magic bytes), then starts the probe job (202). A file that is not a video answers 400 `invalid_media`; its bytes are deleted and the video is `failed`. Completing again is harmless (200).',
-      request: { params: VideoIdParam },
-      responses: {
-        200: jsonContent(CompletedResponse, 'Already completed'),
-        202: jsonContent(CompletedResponse, 'Completed; probing'),
-        ...errorResponses,
-        ...conflictResponse,
-        ...rateLimitResponse,
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const row = await ownedSourceVideo(scope, c.req.valid('param').id);
+        const { video, job } = await completeUpload(c.env, scope, row);
+        const body = { ...(await toSourceVideoResponse(c.env, scope, video)), job_id: job?.id ?? null };
+        return job ? c.json(body, 202) : c.json(body, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const row = await ownedSourceVideo(scope, c.req.valid('param').id);
-      const { video, job } = await completeUpload(c.env, scope, row);
-      const body = { ...(await toSourceVideoResponse(c.env, scope, video)), job_id: job?.id ?? null };
-      return job ? c.json(body, 202) : c.json(body, 200);
-    },
-  );
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/{id}/abort',
-      tags,
-      security,
-      summary: 'Abort an upload',
-      description: 'Removes the unfinished video and every byte received for it.',
-      request: { params: VideoIdParam },
-      responses: {
-        200: jsonContent(z.object({ status: z.literal('aborted'), id: z.string() }), 'Aborted'),
-        ...errorResponses,
-        ...conflictResponse,
+    .openapi(
+      createRoute({
+        method: 'post',
+        operationId: 'abortSourceVideoUpload',
+        path: '/{id}/abort',
+        tags,
+        security,
+        summary: 'Abort an upload',
+        description: 'Removes the unfinished video and every byte received for it.',
+        request: { params: VideoIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('aborted'), id: z.string() }), 'Aborted'),
+          ...errorResponses,
+          ...conflictResponse,
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const row = await ownedSourceVideo(scope, c.req.valid('param').id);
+        if (row.status !== 'pending_upload')
+          throw conflict(`Only an unfinished upload can be aborted (video is ${row.status}); delete it instead`);
+        await removeSourceVideo(c.env, scope, row.id);
+        return c.json({ status: 'aborted' as const, id: row.id }, 200);
       },
-    }),
-    async (c) => {
-      const scope = c.get('scope');
-      const row = await ownedSourceVideo(scope, c.req.valid('param').id);
-      if (row.status !== 'pending_upload')
-        throw conflict(`Only an unfinished upload can be aborted (video is ${row.status}); delete it instead`);
-      await removeSourceVideo(c.env, scope, row.id);
-      return c.json({ status: 'aborted' as const, id: row.id }, 200);
-    },
-  );
-
-  return app;
+    );
 }

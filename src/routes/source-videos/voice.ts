@@ -46,11 +46,10 @@ const VoicePending = z
   .openapi('VoiceDetectionPending');
 
 export function sourceVideoVoiceRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getSourceVideoVoice',
       path: '/{id}/voice',
       tags,
       security,
@@ -110,6 +109,4 @@ export function sourceVideoVoiceRoutes() {
       );
     },
   );
-
-  return app;
 }

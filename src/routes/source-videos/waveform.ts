@@ -28,11 +28,10 @@ const WaveformResponse = z
   .openapi('Waveform');
 
 export function sourceVideoWaveformRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getSourceVideoWaveform',
       path: '/{id}/waveform',
       tags,
       security,
@@ -52,6 +51,4 @@ export function sourceVideoWaveformRoutes() {
       return c.json({ source_video_id: id, duration: row.duration, bins: peaks.length, peaks }, 200);
     },
   );
-
-  return app;
 }

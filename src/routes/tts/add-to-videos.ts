@@ -11,7 +11,7 @@ import { assertWithinBudget } from '../../jobs/budget.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { formJson, formNumber } from '../../http/form-fields.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
-import { documentJobRoute } from '../../http/openapi-job-route.ts';
+import { jobRoute } from '../../http/openapi-job-route.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { estimateVoiceoverCostUsd } from '../../voiceover/synthesize.ts';
@@ -37,76 +37,75 @@ const AddFields = z.object({
 });
 
 export function ttsAddToVideosRoutes() {
-  const app = createTenantRouter();
-
-  app.post('/tts/add-to-videos', (c) =>
-    handleJobRoute(c, {}, AddFields, async ({ c, fields, jobId }) => {
-      const scope = c.get('scope');
-      if (fields.video_paths !== undefined) {
-        throw new ApiError(
-          400,
-          'validation_failed',
-          'Server paths are not accepted: send `clip_ids` and/or `source_video_ids`',
-          {
-            details: [{ path: 'video_paths', message: 'not supported; use clip_ids or source_video_ids' }],
-          },
-        );
-      }
-      const clipIds = [...new Set(fields.clip_ids ?? [])];
-      const videoIds = [...new Set(fields.source_video_ids ?? [])];
-      if (!clipIds.length && !videoIds.length) {
-        throw new ApiError(400, 'validation_failed', 'Send at least one of `clip_ids` or `source_video_ids`', {
-          details: [{ path: 'clip_ids', message: 'Required' }],
-        });
-      }
-      if (clipIds.length + videoIds.length > 20)
-        throw new ApiError(400, 'validation_failed', 'At most 20 videos per request');
-      const owned = await ownedClipIds(scope, clipIds);
-      if (clipIds.some((id) => !owned.has(id))) throw notFound('Clip');
-      for (const id of videoIds) {
-        const video = await ownedSourceVideo(scope, id);
-        if (video.status !== 'ready') throw conflict(`Source video ${id} is ${video.status}, not ready`);
-      }
-      const plan = await voicePlan(c.env, scope, fields.voice);
-      const text = checkText(plan, fields.tts_text, 'tts_text');
-      const estimate = estimateVoiceoverCostUsd(c.env, plan, text);
-      if (estimate > 0) await assertWithinBudget(scope, estimate);
-      const job = await enqueueJob(
-        scope,
-        c.env,
-        'tts_add_to_videos',
-        {
-          videos: [
-            ...clipIds.map((clip_id) => ({ clip_id })),
-            ...videoIds.map((source_video_id) => ({ source_video_id })),
-          ],
-          tts_text: text,
-          voice: fields.voice || null,
-          output_suffix: fields.output_suffix,
-          duck_to: fields.duck_to,
-          remove_silence: fields.remove_silence,
-          min_silence_duration: fields.min_silence_duration,
-          silence_padding: fields.silence_padding,
+  return jobRoute(
+    createTenantRouter(),
+    {
+      operationId: 'addVoiceoverToVideos',
+      path: '/tts/add-to-videos',
+      tags,
+      summary: 'Add one voice-over to several videos (job)',
+      description:
+        'JSON (or form fields with JSON arrays): `clip_ids` and/or `source_video_ids` of this profile (never paths: `video_paths` answers 400), `tts_text`. Each video keeps its picture (stream-copied) and its sound ducked to `duck_to` (default 0.1, as the original) under the voice. Each result is a job output (`processed_videos[].with_tts_url`, downloaded as `{name}{output_suffix}.mp4`); the clips themselves are not changed.',
+      fields: AddFields,
+      responses: {
+        202: {
+          description: 'Queued',
+          schema: JobResponse.extend({ provider: z.enum(['elevenlabs', 'local']), estimated_cost_usd: z.number() }),
         },
-        { id: jobId, step: 'Queued for TTS processing' },
-      );
-      return jobCreated(job, { provider: plan.provider, estimated_cost_usd: estimate });
-    }),
-  );
-  documentJobRoute(app, {
-    path: '/tts/add-to-videos',
-    tags,
-    summary: 'Add one voice-over to several videos (job)',
-    description:
-      'JSON (or form fields with JSON arrays): `clip_ids` and/or `source_video_ids` of this profile (never paths: `video_paths` answers 400), `tts_text`. Each video keeps its picture (stream-copied) and its sound ducked to `duck_to` (default 0.1, as the original) under the voice. Each result is a job output (`processed_videos[].with_tts_url`, downloaded as `{name}{output_suffix}.mp4`); the clips themselves are not changed.',
-    fields: AddFields,
-    responses: {
-      202: {
-        description: 'Queued',
-        schema: JobResponse.extend({ provider: z.enum(['elevenlabs', 'local']), estimated_cost_usd: z.number() }),
       },
     },
-  });
-
-  return app;
+    (c) =>
+      handleJobRoute(c, {}, AddFields, async ({ c, fields, jobId }) => {
+        const scope = c.get('scope');
+        if (fields.video_paths !== undefined) {
+          throw new ApiError(
+            400,
+            'validation_failed',
+            'Server paths are not accepted: send `clip_ids` and/or `source_video_ids`',
+            {
+              details: [{ path: 'video_paths', message: 'not supported; use clip_ids or source_video_ids' }],
+            },
+          );
+        }
+        const clipIds = [...new Set(fields.clip_ids ?? [])];
+        const videoIds = [...new Set(fields.source_video_ids ?? [])];
+        if (!clipIds.length && !videoIds.length) {
+          throw new ApiError(400, 'validation_failed', 'Send at least one of `clip_ids` or `source_video_ids`', {
+            details: [{ path: 'clip_ids', message: 'Required' }],
+          });
+        }
+        if (clipIds.length + videoIds.length > 20)
+          throw new ApiError(400, 'validation_failed', 'At most 20 videos per request');
+        const owned = await ownedClipIds(scope, clipIds);
+        if (clipIds.some((id) => !owned.has(id))) throw notFound('Clip');
+        for (const id of videoIds) {
+          const video = await ownedSourceVideo(scope, id);
+          if (video.status !== 'ready') throw conflict(`Source video ${id} is ${video.status}, not ready`);
+        }
+        const plan = await voicePlan(c.env, scope, fields.voice);
+        const text = checkText(plan, fields.tts_text, 'tts_text');
+        const estimate = estimateVoiceoverCostUsd(c.env, plan, text);
+        if (estimate > 0) await assertWithinBudget(scope, estimate);
+        const job = await enqueueJob(
+          scope,
+          c.env,
+          'tts_add_to_videos',
+          {
+            videos: [
+              ...clipIds.map((clip_id) => ({ clip_id })),
+              ...videoIds.map((source_video_id) => ({ source_video_id })),
+            ],
+            tts_text: text,
+            voice: fields.voice || null,
+            output_suffix: fields.output_suffix,
+            duck_to: fields.duck_to,
+            remove_silence: fields.remove_silence,
+            min_silence_duration: fields.min_silence_duration,
+            silence_padding: fields.silence_padding,
+          },
+          { id: jobId, step: 'Queued for TTS processing' },
+        );
+        return jobCreated(job, { provider: plan.provider, estimated_cost_usd: estimate });
+      }),
+  );
 }

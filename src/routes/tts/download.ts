@@ -13,11 +13,10 @@ import { mainOutputOf } from '../jobs/presenter.ts';
 import { tags } from './voice-checks.ts';
 
 export function ttsDownloadRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'downloadVoiceover',
       path: '/tts/{job_id}/download',
       tags,
       security,
@@ -57,6 +56,4 @@ export function ttsDownloadRoutes() {
       return c.redirect(signed.url, 302);
     },
   );
-
-  return app;
 }

@@ -73,11 +73,10 @@ const GeminiStatus = z
   .openapi('GeminiStatus');
 
 export function geminiStatusRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getGeminiStatus',
       path: '/gemini/status',
       tags,
       security,
@@ -123,6 +122,4 @@ export function geminiStatusRoutes() {
       );
     },
   );
-
-  return app;
 }

@@ -47,11 +47,10 @@ const Usage = z
   .openapi('Usage');
 
 export function usageRoutes() {
-  const app = createTenantRouter();
-
-  app.openapi(
+  return createTenantRouter().openapi(
     createRoute({
       method: 'get',
+      operationId: 'getUsage',
       path: '/usage',
       tags,
       security,
@@ -130,6 +129,4 @@ export function usageRoutes() {
       );
     },
   );
-
-  return app;
 }

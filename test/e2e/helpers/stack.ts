@@ -5,7 +5,8 @@
  *   test secrets;
  * - in front of it the dev edge (scripts/dev-edge.ts), which refuses request bodies over the
  *   platform's 100 MB as Cloudflare would; `url` and the Worker's PUBLIC_URL are the edge's;
- * - the real media processor (`node container/src/server.ts`) on a free port, whose media URLs name
+ * - the real media processor (`node container/src/server.ts`, or the built image with
+ *   PROCESSOR_IMAGE set: container/test/helpers/processor.ts) on a free port, whose media URLs name
  *   the storage host as in production, mapped (STORAGE_URL) onto the dev Worker's storage route
  *   through the edge.
  *
@@ -19,15 +20,17 @@
  *     const res = await stack.api(alice)('/api/v1/segments/source-videos');
  *   });
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { unstable_startWorker } from 'wrangler';
-import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../../../shared/processor/storage.ts';
+import { type RunningProcessor, startProcessor } from '../../../container/test/helpers/processor.ts';
 import { type EdgeStats, startDevEdge } from '../../../scripts/dev-edge.ts';
+import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../../../shared/processor/storage.ts';
+import { ensureAssetsDir } from '../../../scripts/studio.ts';
 import { TEST_SECRETS } from '../../helpers/test-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
@@ -123,7 +126,8 @@ export interface StackOptions {
   entrypoint?: string;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -133,64 +137,6 @@ function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
-}
-
-interface RunningProcessor {
-  url: string;
-  logs: string[];
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-async function startProcessor(storageUrl: string, port = 0, logs: string[] = []): Promise<RunningProcessor> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'container/src/server.ts')], {
-    cwd: join(ROOT, 'container'),
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
-      ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
-      STORAGE_URL: storageUrl,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const listening = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`processor did not start:\n${logs.join('\n')}`)), 30_000);
-    const onData = (text: string) => {
-      for (const line of text.split('\n').filter(Boolean)) {
-        logs.push(line);
-        try {
-          const parsed = JSON.parse(line) as { msg?: string; port?: number };
-          if (parsed.msg === 'listening' && parsed.port) {
-            clearTimeout(timer);
-            resolvePort(parsed.port);
-          }
-        } catch {
-          // not a JSON log line
-        }
-      }
-    };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`processor exited with ${code}:\n${logs.join('\n')}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${listening}`,
-    logs,
-    async stop(signal = 'SIGTERM') {
-      if (exited) return;
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill(signal);
-      await done;
-    },
-  };
 }
 
 function applyMigrations(stateDir: string): Promise<void> {
@@ -253,12 +199,23 @@ function descendantsNamed(name: string): number[] {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  ensureAssetsDir();
   const stateDir = mkdtempSync(join(tmpdir(), 'cutroom-e2e-'));
   const port = await freePort();
   const workerPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const storageUrl = `${url}${STORAGE_DEV_PATH}`;
-  let processor = options.withoutProcessor ? null : await startProcessor(storageUrl);
+  const launch = (port = 0, logs: string[] = []) =>
+    startProcessor(
+      {
+        PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
+        ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
+        STORAGE_URL: storageUrl,
+        PORT: String(port),
+      },
+      { logs },
+    );
+  let processor: RunningProcessor | null = options.withoutProcessor ? null : await launch();
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | null = null;
   let edge: Awaited<ReturnType<typeof startDevEdge>> | null = null;
@@ -410,7 +367,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async restartProcessor() {
       if (!processor) throw new Error('restartProcessor: the stack runs without a processor');
       await processor.stop();
-      processor = await startProcessor(storageUrl, Number(new URL(processorUrl).port), processor.logs);
+      processor = await launch(Number(new URL(processorUrl).port), processor.logs);
     },
     async stop() {
       await runningEdge.close();

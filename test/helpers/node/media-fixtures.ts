@@ -178,6 +178,7 @@ export interface ProbedMedia {
     width?: number;
     height?: number;
     avg_frame_rate?: string;
+    has_b_frames?: number;
     side_data_list?: { rotation?: number }[];
   }[];
 }

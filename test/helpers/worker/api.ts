@@ -1,5 +1,7 @@
 /** Calls the Worker under test in-process, the way a client would over HTTP. */
-import { exports } from 'cloudflare:workers';
+import { createExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { createApp } from '../../../src/app.ts';
 
 export interface CallOptions {
   method?: string;
@@ -10,6 +12,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** `manual` to see a 302 instead of following it. */
   redirect?: 'follow' | 'manual' | 'error';
+  /** Bindings to override for this call (the app then runs with the test env plus these). */
+  env?: Record<string, string>;
 }
 
 export interface ApiResponse<T = any> {
@@ -28,14 +32,15 @@ export async function call<T = any>(path: string, opts: CallOptions = {}): Promi
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(opts.json);
   }
-  const res = await exports.default.fetch(
-    new Request(`http://cutroom.test${path}`, {
-      method: opts.method ?? (body ? 'POST' : 'GET'),
-      headers,
-      body,
-      redirect: opts.redirect,
-    }),
-  );
+  const request = new Request(`http://cutroom.test${path}`, {
+    method: opts.method ?? (body ? 'POST' : 'GET'),
+    headers,
+    body,
+    redirect: opts.redirect,
+  });
+  const res = opts.env
+    ? await createApp().fetch(request, { ...env, ...opts.env }, createExecutionContext())
+    : await exports.default.fetch(request);
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);

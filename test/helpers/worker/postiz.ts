@@ -4,14 +4,12 @@
  * fake's `/__fake/…` controls.
  */
 import { sha256Hex as sha256HexOf } from '../../../shared/encoding.ts';
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { createApp } from '../../../src/app.ts';
 import { updateClip } from '../../../src/db/repos/clips.ts';
 import { storageKeys } from '../../../src/storage/keys.ts';
 import tinyClipUrl from '../../fixtures/tiny-clip.mp4?inline';
-import type { ApiResponse, CallOptions } from './api.ts';
+import { type ApiResponse, type CallOptions, call } from './api.ts';
 import { scopeOf, seedClips } from './seed.ts';
 import { type Tenant, as, seedUser } from './tenants.ts';
 
@@ -124,30 +122,15 @@ export async function seedPublisher(clipCount = 1, opts: { render?: boolean } = 
  * Calls the app with the deployment-wide Postiz fallback removed from the bindings (the test
  * project sets POSTIZ_API_URL/KEY to the fake for every test).
  */
-export async function callWithoutDeploymentPostiz<T = any>(
+export function callWithoutDeploymentPostiz<T = any>(
   t: Tenant,
   path: string,
   opts: CallOptions = {},
 ): Promise<ApiResponse<T>> {
-  const headers = new Headers(opts.headers);
-  headers.set('Authorization', `Bearer ${t.token}`);
-  headers.set('X-Profile-Id', t.profileId);
-  let body = opts.body;
-  if (opts.json !== undefined) {
-    headers.set('Content-Type', 'application/json');
-    body = JSON.stringify(opts.json);
-  }
-  const bindings = { ...env, POSTIZ_API_URL: '', POSTIZ_API_KEY: '' };
-  const res = await createApp().fetch(
-    new Request(`http://cutroom.test${path}`, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body }),
-    bindings,
-    createExecutionContext(),
-  );
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: (text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T,
-    text,
-  };
+  return call<T>(path, {
+    ...opts,
+    token: t.token,
+    profileId: t.profileId,
+    env: { ...opts.env, POSTIZ_API_URL: '', POSTIZ_API_KEY: '' },
+  });
 }

@@ -1,0 +1,169 @@
+/** Every API call the studio makes, one function each (paths and fields as in /openapi.json). */
+import { type Page, type Query, api, apiFetch, apiPage } from './http.ts';
+import type {
+  Clip,
+  ClipContent,
+  CostEntry,
+  CostSummary,
+  ExportPreset,
+  GenerateFromSegments,
+  Job,
+  JobStatus,
+  PostizConnectionStatus,
+  PostizIntegration,
+  Profile,
+  Project,
+  Publication,
+  PublishResponse,
+  Segment,
+  SegmentInput,
+  SourceVideo,
+  SubtitleSettings,
+  UploadCreated,
+  UploadParts,
+  UploadStatus,
+  Usage,
+  VoiceDetection,
+  Waveform,
+} from './types.ts';
+
+const V1 = '/api/v1';
+const VIDEOS = `${V1}/segments/source-videos`;
+const LIBRARY = `${V1}/library`;
+
+export const devSignIn = {
+  available: () => api<{ enabled: boolean }>('/dev/sign-in', { withoutProfile: true }),
+  signIn: (userId: string) =>
+    api<{ access_token: string }>('/dev/sign-in', { json: { user_id: userId }, withoutProfile: true }),
+};
+
+export const profiles = {
+  list: () => api<Profile[]>(`${V1}/profiles`, { withoutProfile: true }),
+  create: (name: string) => api<Profile>(`${V1}/profiles`, { json: { name }, withoutProfile: true }),
+  update: (id: string, fields: Partial<Pick<Profile, 'name' | 'description' | 'monthly_budget_usd'>>) =>
+    api<Profile>(`${V1}/profiles/${id}`, { method: 'PATCH', json: fields, withoutProfile: true }),
+  remove: (id: string) => api<unknown>(`${V1}/profiles/${id}`, { method: 'DELETE', withoutProfile: true }),
+  setDefault: (id: string) =>
+    api<Profile>(`${V1}/profiles/${id}/set-default`, { method: 'POST', withoutProfile: true }),
+};
+
+export const videos = {
+  list: (cursor?: string) => apiPage<SourceVideo>(VIDEOS, { query: { cursor, limit: 48 } }),
+  get: (id: string) => api<SourceVideo>(`${VIDEOS}/${id}`),
+  remove: (id: string) => api<unknown>(`${VIDEOS}/${id}`, { method: 'DELETE' }),
+  waveform: (id: string, bins: number) => api<Waveform>(`${VIDEOS}/${id}/waveform`, { query: { bins } }),
+  voice: (id: string) => api<VoiceDetection>(`${VIDEOS}/${id}/voice`),
+  segments: (id: string) => api<Segment[]>(`${VIDEOS}/${id}/segments`),
+  createSegment: (id: string, body: SegmentInput) => api<Segment>(`${VIDEOS}/${id}/segments`, { json: body }),
+};
+
+/** Upload calls name their profile: an upload goes on if the user switches profiles meanwhile. */
+export const uploads = {
+  start: (
+    profileId: string,
+    body: { name: string; size_bytes: number; content_type: string; filename: string; multipart: boolean },
+  ) => api<UploadCreated>(`${VIDEOS}/uploads`, { json: body, profileId }),
+  status: (profileId: string, id: string) => api<UploadStatus>(`${VIDEOS}/${id}/upload`, { profileId }),
+  parts: (profileId: string, id: string, from: number) =>
+    api<UploadParts>(`${VIDEOS}/${id}/upload/parts`, { query: { from, limit: 100, missing: true }, profileId }),
+  complete: (profileId: string, id: string) =>
+    api<{ job_id?: string }>(`${VIDEOS}/${id}/complete`, { method: 'POST', profileId }),
+  abort: (profileId: string, id: string) => api<unknown>(`${VIDEOS}/${id}/abort`, { method: 'POST', profileId }),
+};
+
+export interface SegmentFilters {
+  keyword?: string;
+  source_video_id?: string;
+  favorites_only?: boolean;
+  min_duration?: number;
+  max_duration?: number;
+  search?: string;
+}
+
+export const segments = {
+  list: (filters: SegmentFilters, cursor?: string, limit = 30): Promise<Page<Segment>> =>
+    apiPage<Segment>(`${V1}/segments`, {
+      query: { ...(filters as Query), favorites_only: filters.favorites_only || undefined, cursor, limit },
+    }),
+  update: (id: string, body: Partial<SegmentInput>) =>
+    api<Segment>(`${V1}/segments/${id}`, { method: 'PATCH', json: body }),
+  remove: (id: string) => api<unknown>(`${V1}/segments/${id}`, { method: 'DELETE' }),
+  toggleFavorite: (id: string) => api<unknown>(`${V1}/segments/${id}/favorite`, { method: 'POST' }),
+  ofProject: (projectId: string) => api<Segment[]>(`${V1}/segments/projects/${projectId}/segments`),
+  assign: (projectId: string, segmentIds: string[]) =>
+    api<unknown>(`${V1}/segments/projects/${projectId}/assign`, { json: { segment_ids: segmentIds } }),
+};
+
+export const projects = {
+  list: () =>
+    api<{ projects: Project[]; next_cursor: string | null }>(`${LIBRARY}/projects`, { query: { limit: 100 } }),
+  get: (id: string) => api<Project>(`${LIBRARY}/projects/${id}`),
+  create: (body: { name: string; target_duration?: number }) => api<Project>(`${LIBRARY}/projects`, { json: body }),
+  update: (id: string, body: { name?: string; target_duration?: number }) =>
+    api<unknown>(`${LIBRARY}/projects/${id}`, { method: 'PATCH', json: body }),
+  remove: (id: string) => api<unknown>(`${LIBRARY}/projects/${id}`, { method: 'DELETE' }),
+  clips: (id: string, includeDeleted: boolean) =>
+    api<{ clips: Clip[] }>(`${LIBRARY}/projects/${id}/clips`, { query: { include_deleted: includeDeleted } }),
+  generate: (id: string, body: GenerateFromSegments) =>
+    api<{ job_id: string }>(`${LIBRARY}/projects/${id}/generate-from-segments`, { json: body }),
+  cancel: (id: string) => api<unknown>(`${LIBRARY}/projects/${id}/cancel`, { method: 'POST' }),
+};
+
+export const clips = {
+  get: (id: string) => api<{ clip: Clip; content: ClipContent | null }>(`${LIBRARY}/clips/${id}`),
+  rename: (id: string, name: string | null) =>
+    api<unknown>(`${LIBRARY}/clips/${id}`, { method: 'PATCH', json: { variant_name: name } }),
+  select: (id: string, selected: boolean) =>
+    api<unknown>(`${LIBRARY}/clips/${id}/select`, { method: 'PATCH', query: { selected } }),
+  bulkSelect: (ids: string[], selected: boolean) =>
+    api<unknown>(`${LIBRARY}/clips/bulk-select`, { json: ids, query: { selected } }),
+  trash: (id: string) => api<unknown>(`${LIBRARY}/clips/${id}`, { method: 'DELETE' }),
+  bulkTrash: (ids: string[]) => api<unknown>(`${LIBRARY}/clips/bulk-delete`, { json: { clip_ids: ids } }),
+  restore: (id: string) => api<unknown>(`${LIBRARY}/clips/${id}/restore`, { method: 'POST' }),
+  removeAudio: (id: string) =>
+    api<{ job_id: string | null }>(`${LIBRARY}/clips/${id}/remove-audio`, { method: 'POST' }),
+  saveContent: (
+    id: string,
+    body: { tts_text?: string | null; srt_content?: string | null; subtitle_settings?: SubtitleSettings },
+  ) => api<{ content: ClipContent }>(`${LIBRARY}/clips/${id}/content`, { method: 'PUT', json: body }),
+  render: (id: string, preset: string) =>
+    api<{ job_id: string }>(`${LIBRARY}/clips/${id}/render`, { json: { preset_name: preset } }),
+  presets: () => api<{ presets: ExportPreset[] }>(`${LIBRARY}/export-presets`),
+};
+
+export const postiz = {
+  status: () => api<PostizConnectionStatus>(`${V1}/postiz/status`),
+  integrations: () => api<PostizIntegration[]>(`${V1}/postiz/integrations`),
+  publish: (body: { clip_id: string; caption: string; integration_ids: string[]; schedule_date?: string }) =>
+    api<PublishResponse>(`${V1}/postiz/publish`, { json: body }),
+  bulkPublish: (body: {
+    clip_ids: string[];
+    caption: string;
+    integration_ids: string[];
+    schedule_date?: string;
+    schedule_interval_minutes?: number;
+  }) => api<PublishResponse>(`${V1}/postiz/bulk-publish`, { json: body }),
+  publications: (clipId: string) => api<{ publications: Publication[] }>(`${V1}/postiz/clips/${clipId}/publications`),
+};
+
+export const jobs = {
+  /** A job of a given profile (the job watcher keeps the profile a job was started in). */
+  getIn: (profileId: string | undefined, id: string) => api<Job>(`${V1}/jobs/${id}`, { profileId }),
+  list: (status?: JobStatus, cursor?: string) =>
+    api<{ jobs: Job[]; next_cursor: string | null }>(`${V1}/jobs`, { query: { status, cursor, limit: 50 } }),
+  get: (id: string) => api<Job>(`${V1}/jobs/${id}`),
+  cancel: (id: string) => api<Job>(`${V1}/jobs/${id}/cancel`, { method: 'POST' }),
+  /**
+   * The download route redirects to a short-lived signed URL (an attachment). A HEAD request follows
+   * the redirect without fetching the file, and the response's URL is that signed URL: a plain link
+   * the browser can download without the token.
+   */
+  downloadUrl: async (id: string) => (await apiFetch(`${V1}/jobs/${id}/download`, { method: 'HEAD' })).url,
+};
+
+export const costs = {
+  summary: () => api<CostSummary>(`${V1}/costs`),
+  entries: (cursor?: string) =>
+    api<{ entries: CostEntry[]; next_cursor: string | null }>(`${V1}/costs/all`, { query: { cursor, limit: 100 } }),
+  usage: () => api<Usage>(`${V1}/usage`),
+};

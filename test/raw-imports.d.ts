@@ -1,0 +1,5 @@
+/** Text files imported with Vite's `?raw` (docs checked against the code in worker tests). */
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}
