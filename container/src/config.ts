@@ -24,6 +24,13 @@ export interface Timeouts {
   perOperationMs: Record<string, number>;
 }
 
+/** Background operations (runs.ts): how long and how many finished ones are remembered. */
+export interface RunMemory {
+  /** A finished run is forgotten this long after it was last asked for, ms. */
+  rememberMs: number;
+  maxRemembered: number;
+}
+
 export interface ProcessorConfig {
   port: number;
   host: string;
@@ -37,6 +44,7 @@ export interface ProcessorConfig {
   maxConcurrentOps: number;
   limits: Limits;
   timeouts: Timeouts;
+  runs: RunMemory;
   /** x264 preset for final renders (quality/speed trade-off). */
   renderPreset: string;
   /** Copy cuts, mutes and the smart cut's stage, audio and join of MP4/MOV without ffmpeg where possible (PROCESSOR_IN_PROCESS_MP4=0 turns it off). */
@@ -152,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     timeouts: {
       defaultMs: positiveNumber(env, 'PROCESSOR_TIMEOUT_DEFAULT_SECONDS', 1800) * 1000,
       perOperationMs,
+    },
+    runs: {
+      rememberMs: positiveNumber(env, 'OPERATION_REMEMBER_SECONDS', 3600) * 1000,
+      maxRemembered: Math.floor(positiveNumber(env, 'MAX_REMEMBERED_OPERATIONS', 256)),
     },
     renderPreset: env.RENDER_X264_PRESET || 'medium',
     inProcessMp4: env.PROCESSOR_IN_PROCESS_MP4 !== '0',

@@ -17,6 +17,8 @@ const STATUS: Record<ProcessorErrorCode, number> = {
   timeout: 504,
   output_upload_failed: 502,
   busy: 503,
+  cancelled: 409,
+  operation_unknown: 404,
   internal: 500,
 };
 

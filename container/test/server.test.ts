@@ -302,3 +302,128 @@ describe('time limits and clean-up', () => {
     }
   });
 });
+
+describe('operations that outlive the request (?operation_id=)', () => {
+  const probe = () => ({ input: { url: h.media.url('clip.mp4') } });
+  const inFlight = async (on = h) =>
+    ((await (await fetch(`${on.processor.url}/health`)).json()) as { in_flight: number }).in_flight;
+  /** Waits until the processor reports `n` operations in flight (its requests may be slow to arrive). */
+  const untilInFlight = async (n: number, on = h) => {
+    for (let i = 0; i < 400 && (await inFlight(on)) !== n; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await inFlight(on)).toBe(n);
+  };
+
+  it('goes on after the caller hangs up; attaching gets its result, again later without work; a new start runs it again', async () => {
+    const client = h.processor.client;
+    const release = h.media.hold('clip.mp4');
+    const follow = new AbortController();
+    const stream = await client.start('probe', probe(), 'job_test.probe.1', follow.signal);
+    const followed = stream.result();
+    follow.abort(new Error('this delivery stops following'));
+    await expect(followed).rejects.toThrow('this delivery stops following');
+    await untilInFlight(1);
+    expect(await client.status('job_test.probe.1')).toMatchObject({ operation: 'probe', state: 'running' });
+
+    release();
+    const attached = await (await client.attach('probe', 'job_test.probe.1')).result();
+    expect(attached.duration).toBeCloseTo(2, 1);
+    expect(await client.status('job_test.probe.1')).toMatchObject({
+      state: 'succeeded',
+      result: attached,
+      finished_at: expect.any(String),
+    });
+
+    const reads = h.media.requests('clip.mp4').length;
+    expect(await (await client.attach('probe', 'job_test.probe.1')).result()).toEqual(attached);
+    expect(h.media.requests('clip.mp4')).toHaveLength(reads);
+    expect(await inFlight()).toBe(0);
+    expect(await (await client.start('probe', probe(), 'job_test.probe.1')).result()).toEqual(attached);
+    expect(h.media.requests('clip.mp4').length).toBeGreaterThan(reads);
+  });
+
+  it('cancels an operation by id: its process is stopped, the slot frees, and a follower learns it was cancelled', async () => {
+    const client = h.processor.client;
+    const release = h.media.hold('clip.mp4');
+    try {
+      const stream = await client.start('probe', probe(), 'job_test.probe.cancel');
+      const followed = stream.result().catch((e: unknown) => e);
+      await untilInFlight(1);
+      const status = await client.cancel('job_test.probe.cancel');
+      expect(status).toMatchObject({
+        state: 'cancelled',
+        error: { code: 'cancelled' },
+        finished_at: expect.any(String),
+      });
+      expect(await inFlight()).toBe(0);
+      expect(await followed).toMatchObject({ code: 'cancelled', retryable: false });
+      const attached = await (await client.attach('probe', 'job_test.probe.cancel')).result().catch((e: unknown) => e);
+      expect(attached).toMatchObject({ code: 'cancelled' });
+      expect(h.processor.logs.some((l) => l.includes('"msg":"operation cancelled"'))).toBe(true);
+    } finally {
+      release();
+    }
+    // The slot is free again for new work.
+    expect((await client.run('probe', probe())).duration).toBeCloseTo(2, 1);
+  });
+
+  it('stops a run without an id when its caller hangs up, as a plain request always did', async () => {
+    const release = h.media.hold('clip.mp4');
+    try {
+      const path = '/v1/probe';
+      const body = JSON.stringify(probe());
+      const hangUp = new AbortController();
+      const res = await fetch(`${h.processor.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-cutroom-signature': await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', path, body) },
+        body,
+        signal: hangUp.signal,
+      });
+      expect(res.status).toBe(200);
+      await untilInFlight(1);
+      hangUp.abort();
+      await untilInFlight(0);
+    } finally {
+      release();
+    }
+  });
+
+  it('answers operation_unknown for an id it does not know (never started, forgotten, or lost in a restart)', async () => {
+    const client = h.processor.client;
+    const error = await client.attach('probe', 'job_never.probe.0').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessorError);
+    expect(error).toMatchObject({ code: 'operation_unknown', status: 404, retryable: false });
+    expect(await client.status('job_never.probe.0')).toBeNull();
+    expect(await client.cancel('job_never.probe.0')).toBeNull();
+  });
+
+  it('signs status, attach and cancel; refuses a malformed id and an id of another operation', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/operations/job_test.probe.1'],
+      ['GET', '/v1/operations/job_test.probe.1/events'],
+      ['DELETE', '/v1/operations/job_test.probe.1'],
+    ] as const) {
+      expect((await fetch(`${h.processor.url}${path}`, { method })).status, `${method} ${path}`).toBe(401);
+    }
+    expect((await fetch(`${h.processor.url}/v1/operations/x/events`, { method: 'DELETE' })).status).toBe(405);
+    // The query is signed: a signature for the bare path does not start an operation under an id.
+    const body = JSON.stringify(probe());
+    const bare = await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', '/v1/probe', body);
+    expect((await post('/v1/probe?operation_id=job_test.probe.2', body, bare)).status).toBe(401);
+    const badPath = '/v1/probe?operation_id=..%2Fetc';
+    const bad = await post(badPath, body, await signProcessorRequest(TEST_PROCESSOR_SECRET, 'POST', badPath, body));
+    expect(bad.status).toBe(400);
+    const other = await h.processor.client
+      .start(
+        'thumbnail',
+        {
+          input: { url: h.media.url('clip.mp4') },
+          time: 0,
+          width: 160,
+          output: { url: h.media.uploadUrl('t.jpg'), content_type: 'image/jpeg' },
+        },
+        'job_test.probe.1',
+      )
+      .catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'invalid_request', status: 409 });
+  });
+});

@@ -13,6 +13,8 @@ export const processorErrorCode = z.enum([
   'timeout',
   'output_upload_failed',
   'busy', // too many operations in flight; retry later
+  'cancelled', // the operation was cancelled (DELETE /v1/operations/{id}) before it finished
+  'operation_unknown', // no operation with that id: never started, forgotten, or the processor restarted
   'internal',
 ]);
 export type ProcessorErrorCode = z.infer<typeof processorErrorCode>;

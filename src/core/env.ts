@@ -27,4 +27,10 @@ export interface DevSettings {
   DEV_SIGN_IN?: string;
 }
 
-export type Bindings = Env & Secrets & DevSettings;
+/** Settings that are not in wrangler.toml: unset in production (defaults apply), set by tests and local runs. */
+export interface Overrides {
+  /** Seconds one queue delivery follows processor operations (default JOB_CONSUMER_BUDGET_SECONDS). */
+  JOB_CONSUMER_BUDGET_SECONDS?: string;
+}
+
+export type Bindings = Env & Secrets & DevSettings & Overrides;

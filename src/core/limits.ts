@@ -65,6 +65,11 @@ export const JOB_DOWNLOAD_URL_TTL_SECONDS = 600;
  */
 export const PROCESSOR_URL_TTL_SECONDS = 2 * HOUR;
 /**
+ * An operation still unfinished this long after it started is given up (cancelled, the job failed):
+ * the processor's own longest time limit is an hour (render, concat), so it should have ended.
+ */
+export const PROCESSOR_OPERATION_MAX_SECONDS = 2 * HOUR;
+/**
  * Largest file the processor may store, by what it writes (processor/io.ts's mediaOutput). Outputs
  * above the part size go up as multipart uploads, so none of these is one request body. Derived
  * videos (cuts, variants, renders) take the larger of the two caps the merged helpers had (job
@@ -75,6 +80,22 @@ export const MAX_VIDEO_OUTPUT_BYTES = 20 * GiB;
 export const MAX_IMAGE_OUTPUT_BYTES = 10 * MiB;
 /** Audio: music mixes, synthesised speech and the voice-over mixed from it. */
 export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
+
+// ─── The queue consumer ──────────────────────────────────────────────────────────────────────
+
+/** Cloudflare ends a queue consumer invocation after 15 minutes of wall-clock time. */
+export const CONSUMER_WALL_CLOCK_SECONDS = 15 * 60;
+/**
+ * How long one delivery follows processor operations before handing the job to the next delivery
+ * (the operation goes on). Leaves the rest of the 15 minutes to the handler's own steps after an
+ * operation ends. `JOB_CONSUMER_BUDGET_SECONDS` overrides it (tests shrink it), within
+ * [1 s, CONSUMER_WALL_CLOCK_SECONDS − 60 s].
+ */
+export const JOB_CONSUMER_BUDGET_SECONDS = 12 * 60;
+/** Delay of the message that hands a job to the next delivery. */
+export const HANDOFF_DELAY_SECONDS = 1;
+/** How often a delivery following an operation checks whether its job was cancelled. */
+export const CANCEL_POLL_SECONDS = 3;
 
 // ─── Idempotency ─────────────────────────────────────────────────────────────────────────────
 

@@ -383,6 +383,13 @@ export const jobs = sqliteTable(
     cancelRequested: bool('cancel_requested').notNull().default(false),
     /** Media seconds processed, for the per-day processing limit. */
     processingSeconds: real('processing_seconds').notNull().default(0),
+    /**
+     * Set when a delivery stopped following a processor operation that outlived its time budget
+     * and re-sent the message (the job stays running); the next delivery claims the job by it.
+     */
+    handedOffAt: text('handed_off_at'),
+    /** How many times deliveries handed the job over that way. */
+    handoffs: integer('handoffs').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: text('started_at'),
@@ -393,6 +400,32 @@ export const jobs = sqliteTable(
     index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
     index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
   ],
+);
+
+/**
+ * Processor operations a job started while it is not finished (src/jobs/job-processor.ts): the
+ * next delivery follows a running one again on the same instance (one the processor no longer
+ * knows was lost with its container) and takes a succeeded one's result back without redoing it;
+ * a cancelled or failed job cancels the running ones. Removed when the job ends.
+ */
+export const processorOperations = sqliteTable(
+  'processor_operations',
+  {
+    /** The operation id the processor runs it under. */
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    operation: text('operation').notNull(),
+    /** Container instance it runs in; null for the one processor at PROCESSOR_URL. */
+    instance: text('instance'),
+    state: text('state', { enum: ['running', 'succeeded'] })
+      .notNull()
+      .default('running'),
+    startedAt: text('started_at').notNull(),
+  },
+  (t) => [index('processor_operations_profile_job_idx').on(t.profileId, t.jobId)],
 );
 
 export const apiCosts = sqliteTable(

@@ -4,15 +4,14 @@
  * key is configured; calls billed to the ledger, the analysis stored under the job so a redelivery
  * does not pay again) or the processor's highlights scoring.
  */
-import type { Bindings } from '../core/env.ts';
 import { jobOutputKey, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { findCandidates } from '../pipeline/candidates.ts';
 import { readySourceVideo } from '../pipeline/source-video.ts';
 import { totalDuration } from '../pipeline/variant-selection.ts';
 
-export function analyzeVideoHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'analyze_video'> {
+export function analyzeVideoHandler(processorFor: ProcessorFor): JobHandler<'analyze_video'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
@@ -21,7 +20,7 @@ export function analyzeVideoHandler(processorFor: (env: Bindings) => ProcessorCl
       const set = await findCandidates({
         env,
         scope,
-        processor: processorFor(env),
+        processor: processorFor(ctx),
         jobId: ctx.job.id,
         attempt: ctx.attempt,
         video: { id: video.id, duration: video.duration },

@@ -4,14 +4,13 @@
  */
 import { getSourceVideoSummary, setVoiceDetection } from '../db/repos/source-videos.ts';
 import { readySourceVideo, voiceDetectionRecord } from '../pipeline/source-video.ts';
-import type { Bindings } from '../core/env.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { mediaInput } from '../processor/io.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
-export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'detect_voice'> {
+export function detectVoiceHandler(processorFor: ProcessorFor): JobHandler<'detect_voice'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
@@ -22,7 +21,7 @@ export function detectVoiceHandler(processorFor: (env: Bindings) => ProcessorCli
       const input = await mediaInput(env, scope, { kind: 'source_video', id });
       await ctx.progress(5, 'Detecting speech', true);
       const result = await callProcessor(() =>
-        processorFor(env).run('detect-voice', { input, ...ctx.input.params }, async (e) => {
+        processorFor(ctx).run('detect-voice', { input, ...ctx.input.params }, async (e) => {
           await ctx.progress(5 + e.percent * 0.9, 'Detecting speech');
         }),
       );

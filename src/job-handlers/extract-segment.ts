@@ -5,18 +5,17 @@
  * same mode for the same times is not made again.
  */
 import { markExtractFailed } from '../db/repos/segments.ts';
-import type { Bindings } from '../core/env.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { progressSlice } from '../processor/io.ts';
 import { extractSegment } from './segment-extraction.ts';
 
-export function extractSegmentHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'extract_segment'> {
+export function extractSegmentHandler(processorFor: ProcessorFor): JobHandler<'extract_segment'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
       await ctx.progress(2, 'Cutting the segment', true);
-      const { segment, result } = await extractSegment(env, scope, processorFor(env), input.segment_id, {
+      const { segment, result } = await extractSegment(env, scope, processorFor(ctx), input.segment_id, {
         mode: input.mode,
         reuseAnyMode: false,
         onProgress: progressSlice((p, s) => ctx.progress(p, s), 2, 98, 'Cutting the segment'),

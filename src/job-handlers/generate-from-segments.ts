@@ -18,7 +18,7 @@
  * one it lost. Progress (job and project) is relative to this run and never passes 100.
  */
 import { roundMs } from '../../shared/seconds.ts';
-import { DEFAULT_VOICE_PARAMS, sameVoiceParams, voiceDetectionRecord } from '../pipeline/source-video.ts';
+import { DEFAULT_VOICE_PARAMS, sameVoiceParams, speechToMute, voiceDetectionRecord } from '../pipeline/source-video.ts';
 import { getClip, getClipContent, insertClip, upsertClipContent } from '../db/repos/clips.ts';
 import { getProject, recountProjects, setProjectProgress, updateProjectStatement } from '../db/repos/projects.ts';
 import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '../db/repos/segments.ts';
@@ -39,6 +39,7 @@ import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
 import { type MediaTarget, storageKeyOf } from '../storage/signed-urls.ts';
 import { deletePrefix, storageKeys } from '../storage/keys.ts';
 import type { JobContext, JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { JobCancelledError, PermanentJobError } from '../jobs/errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
@@ -95,7 +96,7 @@ async function report(ctx: Ctx, percent: number, step: string, force = false) {
   await setProjectProgress(ctx.scope, ctx.input.project_id, percent, step);
 }
 
-/** Speech of each source video used, from the cache or detected now (and cached for next time). */
+/** Speech to mute in each source video used, from the cache or detected now (and cached for next time). */
 async function speechBySource(
   ctx: Ctx,
   processor: ProcessorClient,
@@ -107,7 +108,7 @@ async function speechBySource(
     const cached = await getVoiceDetection(ctx.scope, id);
     if (!cached) throw new PermanentJobError('not_found', `Source video ${id} no longer exists`);
     if (cached.voice && sameVoiceParams(cached.voice.params, DEFAULT_VOICE_PARAMS)) {
-      speech.set(id, cached.voice.segments);
+      speech.set(id, speechToMute(cached.voice.segments, cached.duration ?? Number.POSITIVE_INFINITY));
       continue;
     }
     const from = 4 + (6 * i) / videoIds.length;
@@ -119,7 +120,7 @@ async function speechBySource(
       ),
     );
     await setVoiceDetection(ctx.scope, id, voiceDetectionRecord(DEFAULT_VOICE_PARAMS, result));
-    speech.set(id, result.segments);
+    speech.set(id, speechToMute(result.segments, result.duration));
   }
   return speech;
 }
@@ -365,16 +366,14 @@ async function settleProject(ctx: Omit<Ctx, 'progress'>, outcome: 'cancelled' | 
   }
 }
 
-export function generateFromSegmentsHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'generate_from_segments'> {
+export function generateFromSegmentsHandler(processorFor: ProcessorFor): JobHandler<'generate_from_segments'> {
   return {
     async run(ctx) {
       const { scope, input } = ctx;
       try {
         const project = await getProject(scope, input.project_id);
         if (!project) throw new PermanentJobError('not_found', 'The project no longer exists');
-        const processor = processorFor(ctx.env);
+        const processor = processorFor(ctx);
         await report(ctx, 2, 'Preparing segments', true);
         const assigned = (await listProjectSegments(scope, project.id)).filter((a) => a.video.status === 'ready');
         if (!assigned.length) throw new PermanentJobError('no_segments', 'The project has no usable segments assigned');

@@ -8,13 +8,12 @@
  */
 import { insertClip } from '../db/repos/clips.ts';
 import { finishProjectGeneration, getProject, recountProjects, setProjectProgress } from '../db/repos/projects.ts';
-import type { Bindings } from '../core/env.ts';
 import { pruneJobObjects } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { derivedId } from '../core/ids.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { runCutPipeline, totalDuration } from '../pipeline/cut-pipeline.ts';
@@ -22,13 +21,11 @@ import { readySourceVideo } from '../pipeline/source-video.ts';
 
 const THUMBNAIL_WIDTH = 320;
 
-export function generateProjectHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'generate_project'> {
+export function generateProjectHandler(processorFor: ProcessorFor): JobHandler<'generate_project'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       const project = await getProject(scope, input.project_id);
       if (!project) throw new PermanentJobError('not_found', 'The project no longer exists');
       const video = await readySourceVideo(scope, input.source_video_id);

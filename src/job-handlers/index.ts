@@ -1,5 +1,5 @@
 /** The handler of every job type. Adding a job type: its input in job-types.ts, its handler here. */
-import { processorClient } from '../processor/connect.ts';
+import { jobProcessor } from '../jobs/job-processor.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import type { JobType } from '../jobs/job-types.ts';
 import { type JobRegistry, jobRegistry } from '../jobs/registry.ts';
@@ -23,20 +23,20 @@ export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
 export const handlers: HandlerRegistry = {
   publish_clip: publishClipHandler,
-  probe_source_video: probeSourceVideoHandler(processorClient),
-  detect_voice: detectVoiceHandler(processorClient),
-  segment_thumbnail: segmentThumbnailHandler(processorClient),
-  extract_segment: extractSegmentHandler(processorClient),
-  generate_from_segments: generateFromSegmentsHandler(processorClient),
-  render_clip: renderClipHandler(processorClient),
-  remove_clip_audio: removeClipAudioHandler(processorClient),
-  mute_voice: muteVoiceHandler(processorClient),
-  analyze_video: analyzeVideoHandler(processorClient),
-  tts_generate: ttsGenerateHandler(processorClient),
-  tts_add_to_videos: ttsAddToVideosHandler(processorClient),
-  process_video: processVideoHandler(processorClient),
-  multi_video: multiVideoHandler(processorClient),
-  generate_project: generateProjectHandler(processorClient),
+  probe_source_video: probeSourceVideoHandler(jobProcessor),
+  detect_voice: detectVoiceHandler(jobProcessor),
+  segment_thumbnail: segmentThumbnailHandler(jobProcessor),
+  extract_segment: extractSegmentHandler(jobProcessor),
+  generate_from_segments: generateFromSegmentsHandler(jobProcessor),
+  render_clip: renderClipHandler(jobProcessor),
+  remove_clip_audio: removeClipAudioHandler(jobProcessor),
+  mute_voice: muteVoiceHandler(jobProcessor),
+  analyze_video: analyzeVideoHandler(jobProcessor),
+  tts_generate: ttsGenerateHandler(jobProcessor),
+  tts_add_to_videos: ttsAddToVideosHandler(jobProcessor),
+  process_video: processVideoHandler(jobProcessor),
+  multi_video: multiVideoHandler(jobProcessor),
+  generate_project: generateProjectHandler(jobProcessor),
 };
 
 /** What the production consumer (and the cancel route) run: every job type with its handler. */

@@ -6,15 +6,14 @@
  * same render. Pieces from different videos are normalised to the main video's size and rate.
  */
 import { keywordHitsOf } from '../pipeline/keyword-hits.ts';
-import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { safeFilename } from '../core/filenames.ts';
 import { mediaInput } from '../processor/io.ts';
 import type { MediaTarget } from '../storage/signed-urls.ts';
 import { parseSrt } from '../core/srt.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { assembleVariant } from '../pipeline/assemble.ts';
 import { findCandidates } from '../pipeline/candidates.ts';
@@ -24,11 +23,11 @@ import { totalDuration } from '../pipeline/variant-selection.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { VOICEOVER_DUCK_TO } from './process-video.ts';
 
-export function multiVideoHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'multi_video'> {
+export function multiVideoHandler(processorFor: ProcessorFor): JobHandler<'multi_video'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       const jobId = ctx.job.id;
       const main = await readySourceVideo(scope, input.source_video_id);
       const secondaries = [];

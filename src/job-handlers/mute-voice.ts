@@ -4,22 +4,21 @@
  * to `keep_percentage`, or with the original's exponential fades — with the video stream copied,
  * into the job output `muted.mp4`. Deterministic output, so a redelivery overwrites the same object.
  */
-import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, videoInfoOf } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { safeFilename } from '../core/filenames.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { readySourceVideo, voiceIntervals } from '../pipeline/source-video.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 const OUTPUT = 'muted.mp4';
 
-export function muteVoiceHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'mute_voice'> {
+export function muteVoiceHandler(processorFor: ProcessorFor): JobHandler<'mute_voice'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       const video = await readySourceVideo(scope, input.source_video_id);
       await ctx.progress(5, 'Detecting voice segments...', true);
       const voice = await voiceIntervals(env, scope, processor, video.id, input.detect, (e) =>
@@ -36,6 +35,7 @@ export function muteVoiceHandler(processorFor: (env: Bindings) => ProcessorClien
           {
             input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
             intervals: voice.segments.map((s) => ({ start: s.start, end: s.end })),
+            margins: input.margins,
             mode: input.mode,
             keep_percentage: input.keep_percentage,
             ...(input.fade_duration !== null ? { fade_duration: input.fade_duration } : {}),

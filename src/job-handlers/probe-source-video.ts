@@ -5,20 +5,17 @@
  * the processor's error code; an unreachable processor is retried.
  */
 import { getSourceVideoSummary, markSourceVideoFailed, markSourceVideoReady } from '../db/repos/source-videos.ts';
-import type { Bindings } from '../core/env.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { STORED_WAVEFORM_BINS, roundBin } from '../source-videos/waveform.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const THUMBNAIL_WIDTH = 640;
 
-export function probeSourceVideoHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'probe_source_video'> {
+export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<'probe_source_video'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
@@ -37,7 +34,7 @@ export function probeSourceVideoHandler(
       if (video.status !== 'processing')
         throw new PermanentJobError('invalid_state', 'The upload of this video has not completed');
 
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       const input = await mediaInput(env, scope, { kind: 'source_video', id });
       const report = (percent: number, step: string) => ctx.progress(percent, step);
 

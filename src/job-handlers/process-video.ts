@@ -6,13 +6,12 @@
  * uploaded SRT, or the voice-over's own captions when `caption_voiceover`) cost the one and only
  * full encode. Redelivery reuses the stored analysis, voice-over and finished variants.
  */
-import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { safeFilename } from '../core/filenames.ts';
 import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { runCutPipeline, totalDuration } from '../pipeline/cut-pipeline.ts';
 import { readySourceVideo } from '../pipeline/source-video.ts';
@@ -21,11 +20,11 @@ import { readySourceVideo } from '../pipeline/source-video.ts';
 export const VOICEOVER_DUCK_TO = 0.15;
 const VOICEOVER_NAME = 'voiceover.mp3';
 
-export function processVideoHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'process_video'> {
+export function processVideoHandler(processorFor: ProcessorFor): JobHandler<'process_video'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       const video = await readySourceVideo(scope, input.source_video_id);
       const steps: { step: string; status: string }[] = [];
       const jobId = ctx.job.id;

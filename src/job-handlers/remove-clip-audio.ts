@@ -5,20 +5,17 @@
  * made earlier keeps its own audio until the clip is rendered again.
  */
 import { getClip, updateClip } from '../db/repos/clips.ts';
-import type { Bindings } from '../core/env.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { storageKeys } from '../storage/keys.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const NO_AUDIO_REVISION = 'noaudio';
 
-export function removeClipAudioHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'remove_clip_audio'> {
+export function removeClipAudioHandler(processorFor: ProcessorFor): JobHandler<'remove_clip_audio'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
@@ -29,7 +26,7 @@ export function removeClipAudioHandler(
       const raw = rawTargetOf(scope, clip);
       if (!raw) throw new PermanentJobError('no_video', 'The clip has no video');
       const result = await callProcessor(async () =>
-        processorFor(env).run(
+        processorFor(ctx).run(
           'remove-audio',
           {
             input: await mediaInput(env, scope, raw),

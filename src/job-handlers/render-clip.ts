@@ -1,8 +1,9 @@
 /**
  * `render_clip`: the final render of a clip with an export preset (docs/compatibility.md#final-render), in ONE encode:
  * scale + crop to the preset's size and frame rate, subtitles burned in through the one styling
- * path (`toSubtitleStyle`), the clip's own audio KEPT (ducked under a voice-over when there is one;
- * the original replaced it with silence, docs/compatibility.md#w21), loudness normalised to the preset's target.
+ * path (`toSubtitleStyle`), the clip's own audio KEPT (ducked under a voice-over when there is one,
+ * by default only while the voice sounds; the original replaced it with silence,
+ * docs/compatibility.md#w21), loudness normalised to the preset's target.
  *
  * The route set `final_status = processing` and wrote the export row with the job; this job leaves
  * both `completed` (with `final_key`) or `failed` with the reason, and recounts the project.
@@ -12,19 +13,19 @@ import { getClip, getClipContent, updateClip } from '../db/repos/clips.ts';
 import { completeExport, failExport } from '../db/repos/exports.ts';
 import { getExportPreset } from '../db/repos/export-presets.ts';
 import { recountProjects } from '../db/repos/projects.ts';
-import type { Bindings } from '../core/env.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
 import { parseSrt } from '../core/srt.ts';
 import { toSubtitleStyle } from '../library/subtitle-settings.ts';
-import type { ProcessorClient, RenderPreset, RenderRequest } from '../processor/contract.ts';
+import type { RenderPreset, RenderRequest } from '../processor/contract.ts';
 import { deletePrefix, storageKeys } from '../storage/keys.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { prepareVoiceover } from './render-voiceover.ts';
 
-export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'render_clip'> {
+export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'render_clip'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
@@ -35,7 +36,7 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
       const preset = await getExportPreset(scope.db, input.preset_name);
       if (!preset) throw new PermanentJobError('not_found', `Preset ${input.preset_name} no longer exists`);
       const content = await getClipContent(scope, clip.id);
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       await ctx.progress(2, 'Preparing', true);
 
       // Voice-over (when the content has text): audio, its length and its captions.
@@ -60,7 +61,13 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
         input: await mediaInput(env, scope, raw),
         preset: renderPreset,
         ...(voiceover
-          ? { voiceover: { ...(await mediaInput(env, scope, voiceover.audio)), duck_to: voiceover.duckTo } }
+          ? {
+              voiceover: {
+                ...(await mediaInput(env, scope, voiceover.audio)),
+                duck_to: voiceover.duckTo,
+                ducking: input.ducking,
+              },
+            }
           : {}),
         ...(srt && hasCues ? { subtitles: { srt, style: toSubtitleStyle(content?.subtitleSettings) } } : {}),
         ...(voiceover ? { target_duration: voiceover.duration } : {}),
@@ -106,6 +113,7 @@ export function renderClipHandler(processorFor: (env: Bindings) => ProcessorClie
                 duration: voiceover.duration,
                 reused: voiceover.reused,
                 duck_to: voiceover.duckTo,
+                ducking: input.ducking,
                 extended_with_segments: voiceover.extendedWithSegments,
               }
             : null,

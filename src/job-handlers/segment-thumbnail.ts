@@ -1,19 +1,16 @@
 /** `segment_thumbnail`: a JPEG of the source video at the segment's midpoint. */
 import { getSegment, setSegmentThumbnail } from '../db/repos/segments.ts';
 import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
-import type { Bindings } from '../core/env.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { storageKeys } from '../storage/keys.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const SEGMENT_THUMBNAIL_WIDTH = 480;
 
-export function segmentThumbnailHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'segment_thumbnail'> {
+export function segmentThumbnailHandler(processorFor: ProcessorFor): JobHandler<'segment_thumbnail'> {
   return {
     async run(ctx) {
       const { env, scope } = ctx;
@@ -23,7 +20,7 @@ export function segmentThumbnailHandler(
       if (video?.status !== 'ready') throw new PermanentJobError('invalid_state', 'The source video is not ready');
       const time = (segment.startTime + segment.endTime) / 2;
       const result = await callProcessor(async () =>
-        processorFor(env).run(
+        processorFor(ctx).run(
           'thumbnail',
           {
             input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),

@@ -9,15 +9,14 @@
 import { getClip } from '../db/repos/clips.ts';
 import { getSourceVideoSummary } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
-import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, pruneJobObjects } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { safeFilename } from '../core/filenames.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { type MediaTarget, mediaTargetSchema } from '../storage/signed-urls.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
@@ -62,13 +61,11 @@ async function resolve(
   };
 }
 
-export function ttsAddToVideosHandler(
-  processorFor: (env: Bindings) => ProcessorClient,
-): JobHandler<'tts_add_to_videos'> {
+export function ttsAddToVideosHandler(processorFor: ProcessorFor): JobHandler<'tts_add_to_videos'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
-      const processor = processorFor(env);
+      const processor = processorFor(ctx);
       const vo = await synthesizeVoiceover(env, scope, {
         text: input.tts_text,
         jobId: ctx.job.id,
@@ -103,6 +100,7 @@ export function ttsAddToVideosHandler(
                 audio,
                 mode: 'mix',
                 duck_to: input.duck_to,
+                ducking: input.ducking,
                 output: await mediaOutput(env, scope, jobOutput(ctx.job.id, name), 'video/mp4'),
               },
               (e) => ctx.progress(30 + (70 * (i + e.percent / 100)) / input.videos.length, step),
@@ -147,6 +145,8 @@ export function ttsAddToVideosHandler(
             duration: vo.duration,
             characters: vo.characters,
             cost_usd: vo.costUsd,
+            duck_to: input.duck_to,
+            ducking: input.ducking,
           },
           silence_removal: vo.silence_removal,
           main_output: first.with_tts_output,

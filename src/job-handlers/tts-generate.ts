@@ -3,16 +3,15 @@
  * (`voiceover.srt`, and inline in the result), ElevenLabs or the local voice (see
  * media/voiceover.ts), silence removed as docs/compatibility.md#silence-removal when asked.
  */
-import type { Bindings } from '../core/env.ts';
 import { jobOutput, jobOutputKey, pruneJobObjects } from '../storage/job-outputs.ts';
-import type { ProcessorClient } from '../processor/contract.ts';
 import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
 import type { JobHandler } from '../jobs/context.ts';
+import type { ProcessorFor } from '../jobs/job-processor.ts';
 
 const AUDIO = 'voiceover.mp3';
 const SRT = 'voiceover.srt';
 
-export function ttsGenerateHandler(processorFor: (env: Bindings) => ProcessorClient): JobHandler<'tts_generate'> {
+export function ttsGenerateHandler(processorFor: ProcessorFor): JobHandler<'tts_generate'> {
   return {
     async run(ctx) {
       const { env, scope, input } = ctx;
@@ -25,7 +24,7 @@ export function ttsGenerateHandler(processorFor: (env: Bindings) => ProcessorCli
         padding: input.silence_padding,
         output: jobOutput(ctx.job.id, AUDIO),
         recordOutputs: ctx.recordOutputs,
-        processor: processorFor(env),
+        processor: processorFor(ctx),
         onProgress: (p, step) => ctx.progress(p * 0.95, step),
       });
       const srtKey = jobOutputKey(scope, ctx.job.id, SRT);

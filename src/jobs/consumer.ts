@@ -3,11 +3,15 @@
  * - a message for an unknown, foreign or finished job is acknowledged and changes nothing;
  * - the job's stored input is re-parsed with its schema; handlers are idempotent;
  * - transient failures are retried with exponential backoff; the dead-letter consumer marks a job
- *   failed with its last reason once the retries are spent.
+ *   failed with its last reason once the retries are spent;
+ * - a delivery follows processor operations for at most its time budget (a consumer invocation
+ *   may run 15 minutes): an operation still running then goes on, and the job, still running, is
+ *   handed to a fresh message whose delivery follows it again (job-processor.ts). No retry is spent.
  * The consumer runs the job types of the registry it is made with (`createJobConsumer`), wired in
  * src/index.ts; a message of any other type is dropped like a malformed one.
  */
 import type { Bindings } from '../core/env.ts';
+import { CONSUMER_WALL_CLOCK_SECONDS, HANDOFF_DELAY_SECONDS, JOB_CONSUMER_BUDGET_SECONDS } from '../core/limits.ts';
 import { createDb } from '../db/client.ts';
 import {
   type JobRow,
@@ -16,6 +20,7 @@ import {
   isTerminal,
   markCancelled,
   markRunning,
+  noteHandoff,
   noteRetry,
   noteWaiting,
   verifyJobMessage,
@@ -24,7 +29,14 @@ import type { ProfileScope } from '../db/scope.ts';
 import { deletePrefix } from '../storage/keys.ts';
 import { runCancelHook } from './cancel.ts';
 import { createJobContext } from './context.ts';
-import { JobCancelledError, JobDeferredError, PermanentJobError, TransientJobError } from './errors.ts';
+import {
+  JobCancelledError,
+  JobDeferredError,
+  OperationPendingError,
+  PermanentJobError,
+  TransientJobError,
+} from './errors.ts';
+import { cancelJobOperations } from './job-processor.ts';
 import { type JobMessage, type QueueMessage, queueMessage } from './messages.ts';
 import { type JobRegistry, registeredRun } from './registry.ts';
 
@@ -42,6 +54,13 @@ export const RUNNING_LEASE_SECONDS = 120;
 /** How long a deferred job may wait for what it needs (see JobDeferredError). */
 export const MAX_WAIT_SECONDS = 3600;
 
+/** How long one delivery follows processor operations, ms: JOB_CONSUMER_BUDGET_SECONDS, or the env override. */
+export function consumerBudgetMs(env: Pick<Bindings, 'JOB_CONSUMER_BUDGET_SECONDS'>): number {
+  const override = Number(env.JOB_CONSUMER_BUDGET_SECONDS);
+  const seconds = Number.isFinite(override) && override > 0 ? override : JOB_CONSUMER_BUDGET_SECONDS;
+  return Math.min(Math.max(1, seconds), CONSUMER_WALL_CLOCK_SECONDS - 60) * 1000;
+}
+
 export function backoffSeconds(attempt: number, hint?: number): number {
   if (hint && hint > 0) return Math.min(900, Math.ceil(hint));
   return Math.min(300, 5 * 2 ** Math.max(0, attempt - 1));
@@ -56,8 +75,16 @@ export interface JobConsumer {
   handleJobsBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void>;
   /** Dead-letter consumer: the retries are spent, so the job fails with its last recorded reason. */
   handleDeadLetterBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void>;
-  /** Runs one job message. Returns `retryAfter` when the message should be redelivered. */
-  processJobMessage(env: Bindings, message: JobMessage, attempt: number): Promise<{ retryAfter?: number }>;
+  /**
+   * Runs one job message (`attempt`: failed attempts so far + 1; `deadline`: when to stop
+   * following processor operations). Returns `retryAfter` when the message should be redelivered.
+   */
+  processJobMessage(
+    env: Bindings,
+    message: JobMessage,
+    attempt: number,
+    deadline?: number,
+  ): Promise<{ retryAfter?: number }>;
 }
 
 export function createJobConsumer(jobs: JobRegistry): JobConsumer {
@@ -70,6 +97,8 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
   }
 
   async function handleJobsBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+    // One budget for the invocation, whatever the batch size.
+    const deadline = Date.now() + consumerBudgetMs(env);
     for (const message of batch.messages) {
       const parsed = readMessage(message.body);
       if (!parsed) {
@@ -82,7 +111,8 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
         message.ack();
         continue;
       }
-      const outcome = await processJobMessage(env, parsed, message.attempts);
+      const attempt = message.attempts + (parsed.prior_attempts ?? 0);
+      const outcome = await processJobMessage(env, parsed, attempt, deadline);
       if (outcome.retryAfter !== undefined) message.retry({ delaySeconds: outcome.retryAfter });
       else message.ack();
     }
@@ -92,6 +122,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     env: Bindings,
     message: JobMessage,
     attempt: number,
+    deadline = Date.now() + consumerBudgetMs(env),
   ): Promise<{ retryAfter?: number }> {
     const db = createDb(env.DB);
     const verified = await verifyJobMessage(db, message);
@@ -102,11 +133,11 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     const { scope, job } = verified;
     if (isTerminal(job)) return {};
     if (job.cancelRequested) {
-      await markCancelled(scope, job.id);
-      await runCancelHook(jobs, env, scope, job);
+      await cancel(env, scope, job);
       return {};
     }
-    if (job.status === 'running') {
+    // A job handed off by the delivery before is free to claim; any other running job is leased.
+    if (job.status === 'running' && !job.handedOffAt) {
       const idle = (Date.now() - Date.parse(job.updatedAt)) / 1000;
       if (idle >= 0 && idle < RUNNING_LEASE_SECONDS) {
         log({
@@ -123,25 +154,32 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
       await fail(env, scope, job, 'invalid_job', `Job of type ${job.type} cannot be run: its input is invalid`);
       return {};
     }
-    const running = await markRunning(scope, job.id, attempt);
+    // Terminal, or a handed-off job another delivery claimed first: nothing to do here.
+    const running = await markRunning(scope, job.id, attempt, job.handedOffAt);
     if (!running) return {};
-    const ctx = createJobContext(env, scope, running, run.input, attempt);
+    const ctx = createJobContext(env, scope, running, run.input, attempt, deadline);
     try {
       const outcome = await run.handler.run(ctx);
       await completeJob(scope, job.id, outcome.result, outcome);
+      // Operations a step no longer asked for (its request changed between deliveries).
+      await cancelJobOperations(env, scope, job.id);
       log({ msg: 'job completed', job_id: job.id, type, profile_id: scope.profileId });
       return {};
     } catch (err) {
       if (err instanceof JobCancelledError) {
-        await markCancelled(scope, job.id);
-        await runCancelHook(jobs, env, scope, running);
+        await cancel(env, scope, running);
         return {};
       }
       if (err instanceof PermanentJobError) {
         await fail(env, scope, running, err.code, err.message);
         return {};
       }
-      if (err instanceof JobDeferredError) return defer(env, scope, running, message, err);
+      if (err instanceof OperationPendingError) {
+        await noteHandoff(scope, job.id);
+        log({ msg: 'job handed to the next delivery', job_id: job.id, type, operation: err.operation, attempt });
+        return resend(env, message, attempt, HANDOFF_DELAY_SECONDS);
+      }
+      if (err instanceof JobDeferredError) return defer(env, scope, running, message, attempt, err);
       const code = err instanceof TransientJobError ? err.code : 'internal_error';
       const reason = err instanceof Error ? err.message : String(err);
       if (attempt >= MAX_ATTEMPTS) {
@@ -159,7 +197,14 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
    * Waiting is not failing: a fresh message is sent with a delay (so no retry is spent) and this one
    * acknowledged. Past MAX_WAIT_SECONDS since the job was created it fails with the wait's reason.
    */
-  async function defer(env: Bindings, scope: ProfileScope, job: JobRow, message: JobMessage, err: JobDeferredError) {
+  async function defer(
+    env: Bindings,
+    scope: ProfileScope,
+    job: JobRow,
+    message: JobMessage,
+    attempt: number,
+    err: JobDeferredError,
+  ) {
     const waited = (Date.now() - Date.parse(job.createdAt)) / 1000;
     if (!(waited < MAX_WAIT_SECONDS)) {
       await fail(env, scope, job, err.code, `${err.message} (waited ${Math.round(waited)} s)`);
@@ -167,18 +212,33 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     }
     const delay = Math.max(1, Math.min(60, Math.ceil(err.delaySeconds)));
     await noteWaiting(scope, job.id, err.message);
+    return resend(env, message, attempt, delay);
+  }
+
+  /**
+   * Sends a fresh message for the job (acknowledging this one), carrying the attempts spent so
+   * far; if that fails, the queue redelivers this message instead.
+   */
+  async function resend(env: Bindings, message: JobMessage, attempt: number, delaySeconds: number) {
     try {
-      await env.JOBS.send(message, { contentType: 'json' });
+      await env.JOBS.send({ ...message, prior_attempts: attempt - 1 }, { contentType: 'json', delaySeconds });
       return {};
     } catch {
-      // Could not send a fresh message: let the queue redeliver this one instead.
-      return { retryAfter: delay };
+      return { retryAfter: delaySeconds };
     }
+  }
+
+  /** The job ends cancelled: its processor operations are cancelled, its handler releases what it held. */
+  async function cancel(env: Bindings, scope: ProfileScope, job: JobRow) {
+    await markCancelled(scope, job.id);
+    await cancelJobOperations(env, scope, job.id);
+    await runCancelHook(jobs, env, scope, job);
   }
 
   async function fail(env: Bindings, scope: ProfileScope, job: JobRow, code: string, message: string) {
     const failed = await failJob(scope, job.id, code, message);
     if (!failed) return;
+    await cancelJobOperations(env, scope, job.id);
     const run = registeredRun(jobs, job);
     if (run?.handler.onFailure) {
       const ctx = createJobContext(env, scope, failed, run.input, job.attempts);

@@ -11,8 +11,13 @@ export interface JobContextOf<I> {
   scope: ProfileScope;
   job: JobRow;
   input: I;
-  /** 1-based delivery attempt of the queue message. */
+  /** 1-based attempt: failed deliveries so far + 1 (a handed-off job keeps its count). */
   attempt: number;
+  /**
+   * When this delivery stops following processor operations (ms since the epoch): an operation
+   * still running then goes on, and the job is handed to the next delivery (job-processor.ts).
+   */
+  deadline: number;
   /** Persists progress (0–100) and the current step, at most every 500 ms unless `force`. */
   progress(percent: number, step?: string, force?: boolean): Promise<void>;
   /** Throws JobCancelledError when the job was cancelled; call between steps. */
@@ -47,6 +52,8 @@ export function createJobContext<I>(
   job: JobRow,
   input: I,
   attempt: number,
+  /** Hooks (onFailure, onCancelled) follow no operation: they get no time for it. */
+  deadline = Date.now(),
 ): JobContextOf<I> {
   let lastWrite = 0;
   return {
@@ -55,6 +62,7 @@ export function createJobContext<I>(
     job,
     input,
     attempt,
+    deadline,
     async progress(percent, step, force = false) {
       const now = Date.now();
       if (!force && now - lastWrite < 500) return;

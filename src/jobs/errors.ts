@@ -47,3 +47,21 @@ export class JobDeferredError extends Error {
     super(message);
   }
 }
+
+/**
+ * A processor operation outlives this delivery's time budget (a queue consumer invocation may run
+ * 15 minutes of wall clock): it goes on in the background, and the consumer hands the job, still
+ * running, to a fresh delivery that follows the same operation again (job-processor.ts). Not a
+ * failure: no retry is spent.
+ */
+export class OperationPendingError extends Error {
+  override name = 'OperationPendingError';
+  constructor(readonly operation: string) {
+    super(`The ${operation} operation is still running`);
+  }
+}
+
+/** How a job stops other than by failing: thrown through every layer untouched. */
+export function isJobControlFlow(err: unknown): boolean {
+  return err instanceof JobCancelledError || err instanceof OperationPendingError || err instanceof JobDeferredError;
+}

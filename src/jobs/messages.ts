@@ -12,6 +12,11 @@ export const jobMessage = z.object({
   profile_id: idSchema('profile'),
   /** A job type of the consumer's registry; the consumer drops messages of any other type. */
   type: z.string().regex(/^[a-z][a-z_]{0,63}$/),
+  /**
+   * Attempts spent before this message was sent: a job handed to a fresh message (a wait, or an
+   * operation that outlives a delivery) keeps counting its failed attempts where it was.
+   */
+  prior_attempts: z.number().int().min(0).max(100).optional(),
 });
 export type JobMessage = z.infer<typeof jobMessage>;
 

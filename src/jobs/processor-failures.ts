@@ -4,10 +4,12 @@
  * or overloaded processor is transient and retried with backoff.
  */
 import { ProcessorError } from '../processor/errors.ts';
-import { PermanentJobError, TransientJobError } from './errors.ts';
+import { isJobControlFlow, PermanentJobError, TransientJobError } from './errors.ts';
 
 export function processorFailure(err: unknown): Error {
   if (err instanceof PermanentJobError || err instanceof TransientJobError) return err;
+  // A cancel, or an operation handed to the next delivery (jobProcessor), is not a failure.
+  if (isJobControlFlow(err)) return err as Error;
   if (err instanceof ProcessorError) {
     return err.retryable ? new TransientJobError(err.code, err.message) : new PermanentJobError(err.code, err.message);
   }

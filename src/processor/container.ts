@@ -33,6 +33,20 @@ export class MediaProcessor extends Container {
       HOST: '0.0.0.0',
     };
   }
+
+  /**
+   * Background operations keep running while no request is open (between two queue deliveries
+   * that follow them), so "idle" means no operation in flight, not just no request: the container
+   * stops only when its processor says nothing runs.
+   */
+  override async onActivityExpired(): Promise<void> {
+    if (!this.ctx.container?.running) return;
+    const inFlight = await this.containerFetch('http://processor/health')
+      .then(async (res) => ((await res.json()) as { in_flight?: number }).in_flight ?? 0)
+      .catch(() => 0);
+    if (inFlight > 0) this.renewActivityTimeout();
+    else await this.stop();
+  }
 }
 
 MediaProcessor.outboundByHost = { [STORAGE_HOST]: storageHost };

@@ -288,3 +288,44 @@ export async function signedUploadUrl(
   });
   return { url: mediaUrl(env, options.surface ?? 'public', token), expiresAt: new Date(e * 1000).toISOString() };
 }
+
+/** A token (`<payload>.<mac>`), capturing the payload. */
+const TOKEN = '([A-Za-z0-9_-]+)\\.[A-Za-z0-9_-]+';
+/** `…/media/<token>[/<file name>]`, the public form. */
+const PUBLIC_MEDIA_PATH = new RegExp(`/media/${TOKEN}(/[^/]*)?$`);
+/** `http://storage.cutroom.internal/v1/objects/<token>`, the processor's capability. */
+const STORAGE_OBJECT_URL = new RegExp(`^${STORAGE_ORIGIN.replaceAll('.', '\\.')}${STORAGE_OBJECT_PATH}${TOKEN}$`);
+
+/**
+ * The payload of one of this Worker's signed media URLs, public or storage-host (signature not
+ * checked), and its file-name suffix. A query (a multipart step on the storage host) is not part
+ * of what the URL names.
+ */
+function unverifiedPayloadOf(url: string): { payload: TokenPayload; suffix: string } | null {
+  const bare = url.split(/[?#]/, 1)[0] ?? url;
+  const match = STORAGE_OBJECT_URL.exec(bare) ?? PUBLIC_MEDIA_PATH.exec(bare);
+  const parsed = match?.[1] ? parsePayload(fromBase64Url(match[1])) : null;
+  return match && parsed?.success ? { payload: parsed.data, suffix: match[2] ?? '' } : null;
+}
+
+/**
+ * What a signed media URL names, without its lifetime: the same string for every URL signed for
+ * the same object, method and limits, whenever it was signed (a resumed job derives the ids of its
+ * processor operations from it, src/jobs/job-processor.ts). It names and grants nothing: the
+ * signature is not checked. Any other URL is returned as it is.
+ */
+export function mediaUrlIdentity(url: string): string {
+  const found = unverifiedPayloadOf(url);
+  if (!found) return url;
+  const { e: _expiry, ...named } = found.payload;
+  return `media:${JSON.stringify(named)}${found.suffix}`;
+}
+
+/**
+ * The object a signed upload URL of this scope's profile writes (signature not checked: for
+ * looking at what a request the Worker made itself would write), or null.
+ */
+export function uploadTargetOf(scope: ProfileScope, url: string): MediaTarget | null {
+  const found = unverifiedPayloadOf(url);
+  return found?.payload.m === 'PUT' && found.payload.p === scope.profileId ? found.payload.t : null;
+}

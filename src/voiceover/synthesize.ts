@@ -55,7 +55,6 @@ import { createElevenLabsClient, elevenLabsMaxCharacters } from '../providers/el
 import { providerErrorToJobError } from '../jobs/provider-failures.ts';
 import { elevenLabsTtsCost, loadPriceTable } from '../providers/pricing.ts';
 import { ProviderError } from '../providers/provider-error.ts';
-import { processorClient } from '../processor/connect.ts';
 import type { ProcessorClient, TimeRange } from '../processor/contract.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { jobOutput } from '../storage/job-outputs.ts';
@@ -139,8 +138,8 @@ export interface VoiceoverRequest {
   recordOutputs?: (keys: string[]) => Promise<void>;
   /** Progress 0–100 of the voice-over itself. */
   onProgress?: (percent: number, step: string) => Promise<void>;
-  /** Defaults to `processorClient(env)`. */
-  processor?: ProcessorClient;
+  /** The job's processor (`processorFor(ctx)`). */
+  processor: ProcessorClient;
 }
 
 export type SilenceRemovalStats =
@@ -296,7 +295,7 @@ export async function synthesizeVoiceover(
   const problem = voiceProblem(plan);
   if (problem) throw new PermanentJobError('invalid_voice', problem);
 
-  const processor = req.processor ?? processorClient(env);
+  const processor = req.processor;
   const progress = async (percent: number, step: string) => {
     await req.onProgress?.(Math.max(0, Math.min(100, percent)), step);
   };

@@ -4,9 +4,10 @@
  * the original's full re-encode.
  */
 import { join } from 'node:path';
-import type { MuteResult } from '../../../shared/processor/operations.ts';
+import { type MuteResult, SPEECH_MUTE_MARGINS } from '../../../shared/processor/operations.ts';
+import { NO_MARGINS, widenIntervals } from '../../../shared/time-ranges.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
-import { muteFilter, normaliseIntervals } from '../media/mute-filter.ts';
+import { muteFilter } from '../media/mute-filter.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import { muteInProcess } from '../mp4/mute.ts';
 import { detectVoice, withVoiceDefaults } from '../media/voice.ts';
@@ -20,12 +21,19 @@ export const muteOperation: Operation<'mute'> = {
     ctx.progress(0, 'probing');
     if (request.intervals && ctx.config.inProcessMp4) {
       // MP4/MOV the processor fully understands: one read, only the audio through ffmpeg (else below).
-      const done = await muteInProcess(ctx, { ...request, url: request.input.url, intervals: request.intervals });
+      const done = await muteInProcess(ctx, {
+        ...request,
+        url: request.input.url,
+        intervals: request.intervals,
+        margins: request.margins ?? NO_MARGINS,
+      });
       if (!('fallback' in done)) return done;
     }
     const source = urlSource(request.input);
     const { info } = await ctx.probe(source, { video: true, audio: true });
     let intervals = request.intervals;
+    // Given intervals are muted as given unless margins are asked for; detected speech gets the speech margins.
+    const margins = request.margins ?? (intervals ? NO_MARGINS : SPEECH_MUTE_MARGINS);
     if (!intervals) {
       const detection = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) =>
         ctx.progress(2 + f * 38, 'detecting speech'),
@@ -33,7 +41,7 @@ export const muteOperation: Operation<'mute'> = {
       intervals = detection.segments.map((s) => ({ start: s.start, end: s.end }));
     }
     ctx.expectWholeRead(source);
-    const normalised = normaliseIntervals(intervals, info.duration);
+    const normalised = widenIntervals(intervals, margins, info.duration);
     const filter = muteFilter(
       {
         intervals: normalised,

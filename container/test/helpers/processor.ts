@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { podmanEnv } from '../../../scripts/podman.ts';
-import { createProcessorClient, type ProcessorClient } from '../../../src/processor/client.ts';
+import { createProcessorClient, type ProcessorConnection } from '../../../src/processor/client.ts';
 import { ProcessorError } from '../../../src/processor/errors.ts';
 
 export const TEST_PROCESSOR_SECRET = 'test-processor-secret-0123456789abcdef012345678';
@@ -22,7 +22,7 @@ export const PROCESSOR_IMAGE = process.env.PROCESSOR_IMAGE || undefined;
 export interface RunningProcessor {
   url: string;
   child: ChildProcess;
-  client: ProcessorClient;
+  client: ProcessorConnection;
   /** Everything the server wrote to stdout/stderr (JSON log lines). */
   logs: string[];
   exited(): boolean;
@@ -107,9 +107,9 @@ function logsOfOperations() {
       ended += 1;
       for (const check of waiting) check();
     },
-    awaitedBy(client: ProcessorClient): ProcessorClient {
+    awaitedBy(client: ProcessorConnection): ProcessorConnection {
       return {
-        health: () => client.health(),
+        ...client,
         async run(operation, request, onProgress) {
           try {
             const result = await client.run(operation, request, onProgress);

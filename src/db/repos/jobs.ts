@@ -123,8 +123,16 @@ export async function processingSecondsSince(scope: ProfileScope, sinceIso: stri
 const now = () => new Date().toISOString();
 const notTerminal = sql`${jobs.status} IN ('pending', 'running')`;
 
-/** pending|running → running. Returns the row, or undefined when the job is already terminal. */
-export async function markRunning(scope: ProfileScope, id: string, attempts: number): Promise<JobRow | undefined> {
+/**
+ * pending|running → running. Returns the row, or undefined when the job is already terminal, or
+ * when it was handed off at `handedOffAt` and another delivery claimed it first.
+ */
+export async function markRunning(
+  scope: ProfileScope,
+  id: string,
+  attempts: number,
+  handedOffAt: string | null = null,
+): Promise<JobRow | undefined> {
   const [row] = await scope.db
     .update(jobs)
     .set({
@@ -134,10 +142,24 @@ export async function markRunning(scope: ProfileScope, id: string, attempts: num
       updatedAt: now(),
       errorCode: null,
       errorMessage: null,
+      handedOffAt: null,
     })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .where(
+      owned(jobs, scope, eq(jobs.id, id), notTerminal, handedOffAt ? eq(jobs.handedOffAt, handedOffAt) : undefined),
+    )
     .returning();
   return row;
+}
+
+/**
+ * The delivery running the job stops following its processor operation (which goes on) and has
+ * re-sent the message: the job stays running, and the next delivery may claim it at once.
+ */
+export async function noteHandoff(scope: ProfileScope, id: string) {
+  await scope.db
+    .update(jobs)
+    .set({ handedOffAt: now(), handoffs: sql`${jobs.handoffs} + 1`, updatedAt: now() })
+    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'running')));
 }
 
 /** Persists progress (clamped to 0–100, never moving backwards) while the job is running. */

@@ -7,6 +7,7 @@ import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { runCancelHook } from '../../jobs/cancel.ts';
+import { cancelJobOperations } from '../../jobs/job-processor.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
 import { JobResponse, toJobResponse } from './presenter.ts';
 
@@ -21,7 +22,7 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       security,
       summary: 'Cancel a job',
       description:
-        'A pending job is cancelled at once; a running job stops at its next checkpoint. Finished jobs answer 409.',
+        'A pending job is cancelled at once; a running job stops within seconds (its processor operation is cancelled) or at its next checkpoint. Finished jobs answer 409.',
       request: { params: idParam('job_id', 'job') },
       responses: {
         200: jsonContent(JobResponse, 'Job after the request'),
@@ -34,6 +35,8 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       const job = await ownedJob(scope, c.req.valid('param').job_id);
       if (isTerminal(job)) throw new ApiError(409, 'conflict', `Job is already ${job.status}`);
       const after = (await requestCancel(scope, job.id)) ?? job;
+      // Reaches an operation running on the processor now, whether or not a delivery follows it.
+      await cancelJobOperations(c.env, scope, job.id);
       if (after.status === 'cancelled') await runCancelHook(jobs, c.env, scope, after);
       return c.json(toJobResponse(after), 200);
     },

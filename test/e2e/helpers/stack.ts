@@ -8,7 +8,7 @@
  * - the real media processor (`node container/src/server.ts`, or the built image with
  *   PROCESSOR_IMAGE set: container/test/helpers/processor.ts) on a free port, whose media URLs name
  *   the storage host as in production, mapped (STORAGE_URL) onto the dev Worker's storage route
- *   through the edge.
+ *   through the edge (with `throttledMedia`, through a rate-limitable proxy in front of the edge).
  *
  * One stack per test file:
  *
@@ -22,7 +22,8 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -88,6 +89,8 @@ export interface Stack {
   waitForJob(tenant: Tenant, jobId: string, options?: { timeoutMs?: number }): Promise<JobBody>;
   /** Keys currently stored in the local R2 bucket under a prefix (inspection for tests). */
   r2Keys(prefix?: string): string[];
+  /** Runs SQL on the Worker's local D1 (inspection, or staging a crash); returns the rows. */
+  d1<T = Record<string, unknown>>(sql: string, ...params: (string | number)[]): T[];
   /** Processes of the workerd runtime serving the Worker (for memory measurements). */
   workerdPids(): number[];
   /** Log lines of the processor. */
@@ -112,6 +115,11 @@ export interface Stack {
   killProcessor(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the processor again on the same port, after it was stopped or killed. */
   restartProcessor(): Promise<void>;
+  /**
+   * With `throttledMedia`: caps the rate of every media byte the processor reads (a slow input
+   * makes a real operation long without CPU); null lifts the cap.
+   */
+  throttleMedia(bytesPerSecond: number | null): void;
   stop(): Promise<void>;
 }
 
@@ -124,6 +132,11 @@ export interface StackOptions {
   logLevel?: 'none' | 'error' | 'warn' | 'info' | 'log' | 'debug';
   /** Another Worker entry module (e.g. a test Worker wrapping the production one), instead of wrangler.toml's `main`. */
   entrypoint?: string;
+  /**
+   * The processor's storage host is mapped (STORAGE_URL) through a local proxy in front of the
+   * edge, whose reads `throttleMedia` can slow down.
+   */
+  throttledMedia?: boolean;
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -137,6 +150,59 @@ export function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * A pass-through proxy between the processor and the Worker's storage route (the storage host
+ * mapping), whose response bodies to GETs can be held to a byte rate (one budget shared by every
+ * connection).
+ */
+async function startMediaProxy(target: string) {
+  let rate: number | null = null;
+  let nextFree = 0;
+  /** Waits until `bytes` fit in the rate. */
+  const pace = async (bytes: number) => {
+    if (rate === null) return;
+    const now = Date.now();
+    const start = Math.max(now, nextFree);
+    nextFree = start + (bytes / rate) * 1000;
+    if (start > now) await new Promise((r) => setTimeout(r, start - now));
+  };
+  const server = createHttpServer((req, res) => {
+    const upstream = httpRequest(
+      `${target}${req.url ?? '/'}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+      async (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        try {
+          for await (const chunk of answer as AsyncIterable<Buffer>) {
+            for (let at = 0; at < chunk.length; at += 4096) {
+              const piece = chunk.subarray(at, at + 4096);
+              if (req.method === 'GET') await pace(piece.length);
+              if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+            }
+          }
+          res.end();
+        } catch {
+          res.destroy();
+        }
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  const port = await new Promise<number>((resolvePort) =>
+    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port)),
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    throttle(bytesPerSecond: number | null) {
+      rate = bytesPerSecond;
+      nextFree = 0;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 function applyMigrations(stateDir: string): Promise<void> {
@@ -204,8 +270,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
   const workerPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const storageUrl = `${url}${STORAGE_DEV_PATH}`;
-  const launch = (port = 0, logs: string[] = []) =>
+  // With throttledMedia the storage host is mapped through the proxy, which forwards to the edge.
+  const proxy = options.throttledMedia ? await startMediaProxy(url) : null;
+  const storageUrl = `${proxy?.url ?? url}${STORAGE_DEV_PATH}`;
+  const processorLogs: string[] = [];
+  const launch = (port = 0) =>
     startProcessor(
       {
         PROCESSOR_SECRET: TEST_SECRETS.PROCESSOR_SECRET,
@@ -213,7 +282,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         STORAGE_URL: storageUrl,
         PORT: String(port),
       },
-      { logs },
+      { logs: processorLogs },
     );
   let processor: RunningProcessor | null = options.withoutProcessor ? null : await launch();
   const processorUrl = processor?.url ?? `http://127.0.0.1:${await freePort()}`;
@@ -247,6 +316,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     await worker?.dispose().catch(() => {});
     await processor?.stop();
+    await proxy?.close();
     rmSync(stateDir, { recursive: true, force: true });
     throw err;
   }
@@ -322,18 +392,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return keys;
   };
 
+  const d1 = <T>(sql: string, ...params: (string | number)[]): T[] => {
+    const dir = join(stateDir, 'v3/d1/miniflare-D1DatabaseObject');
+    const file = readdirSync(dir).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+    const db = new DatabaseSync(join(dir, file!));
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+
   return {
     url,
     processorUrl,
     edge: runningEdge.stats,
     stateDir,
+    d1,
     api,
     fetchUrl,
     newTenant,
     waitForJob,
     r2Keys,
     workerdPids: () => descendantsNamed('workerd'),
-    processorLogs: processor?.logs ?? [],
+    processorLogs,
     async deliver(body, options = {}) {
       // wrangler's Worker.queue() asks its proxy instance, which does not hold the user worker;
       // the local runtime's own Miniflare does.
@@ -367,12 +449,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async restartProcessor() {
       if (!processor) throw new Error('restartProcessor: the stack runs without a processor');
       await processor.stop();
-      processor = await launch(Number(new URL(processorUrl).port), processor.logs);
+      processor = await launch(Number(new URL(processorUrl).port));
+    },
+    throttleMedia(bytesPerSecond) {
+      if (!proxy) throw new Error('throttleMedia: start the stack with { throttledMedia: true }');
+      proxy.throttle(bytesPerSecond);
     },
     async stop() {
       await runningEdge.close();
       await running.dispose().catch(() => {});
       await processor?.stop();
+      await proxy?.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,6 @@
 /**
  * The job types the tests' worker runs: production's, plus `echo`, a self-test of the queue
- * machinery (progress, retry, failure) that needs no media and exists only here. The queue tests
+ * machinery (progress, retry, failure, hand-off) that needs no media and exists only here. The queue tests
  * drive the same consumer the test worker is wired with (test-worker.ts).
  */
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import type { ProfileScope } from '../../../src/db/scope.ts';
 import { productionJobs } from '../../../src/job-handlers/index.ts';
 import { createJobConsumer } from '../../../src/jobs/consumer.ts';
 import type { JobHandlerOf } from '../../../src/jobs/context.ts';
-import { PermanentJobError, TransientJobError } from '../../../src/jobs/errors.ts';
+import { OperationPendingError, PermanentJobError, TransientJobError } from '../../../src/jobs/errors.ts';
 import type { JobInput, JobType } from '../../../src/jobs/job-types.ts';
 import {
   type EnqueueOptions,
@@ -21,7 +21,12 @@ import type { JobRegistry } from '../../../src/jobs/registry.ts';
 
 export { MAX_ATTEMPTS, MAX_WAIT_SECONDS, RUNNING_LEASE_SECONDS } from '../../../src/jobs/consumer.ts';
 
-export const echoInput = z.object({ message: z.string(), fail_with: z.enum(['transient', 'permanent']).optional() });
+export const echoInput = z.object({
+  message: z.string(),
+  fail_with: z.enum(['transient', 'permanent']).optional(),
+  /** Acts as a step still running at the end of each delivery, until the job was handed off this often. */
+  hand_offs: z.number().int().min(0).max(10).optional(),
+});
 export type EchoInput = z.infer<typeof echoInput>;
 
 export const echoHandler: JobHandlerOf<EchoInput> = {
@@ -31,6 +36,7 @@ export const echoHandler: JobHandlerOf<EchoInput> = {
     if (ctx.input.fail_with === 'permanent') throw new PermanentJobError('echo_failed', 'Asked to fail');
     if (ctx.input.fail_with === 'transient')
       throw new TransientJobError('echo_unavailable', 'Asked to fail transiently', 1);
+    if (ctx.job.handoffs < (ctx.input.hand_offs ?? 0)) throw new OperationPendingError('echo');
     return { result: { message: ctx.input.message } };
   },
 };
