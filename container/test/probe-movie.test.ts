@@ -15,7 +15,7 @@ import { fileByteSource } from '../src/mp4/byte-source.ts';
 import { loadMovie } from '../src/mp4/load-movie.ts';
 import { probeMovie } from '../src/mp4/probe-movie.ts';
 import { Mp4Unsupported } from '../src/mp4/unsupported.ts';
-import { ffmpeg, probe } from './fixtures/video.ts';
+import { ffmpeg, probe, x265Args } from './fixtures/video.ts';
 
 const { limits } = loadConfig({ PROCESSOR_SECRET: 'probe-movie-test-secret' });
 let dir: string;
@@ -39,19 +39,7 @@ const source = (size = '320x180', rate: number | string = 30) => [
   '1',
 ];
 const x264 = (...extra: string[]) => ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', ...extra];
-const x265 = (params: string, ...extra: string[]) => [
-  '-c:v',
-  'libx265',
-  '-preset',
-  'ultrafast',
-  '-tag:v',
-  'hvc1',
-  '-x265-params',
-  `log-level=error:${params}`,
-  '-c:a',
-  'aac',
-  ...extra,
-];
+const x265 = (params: string, ...extra: string[]) => [...x265Args(params), '-c:a', 'aac', ...extra];
 
 const CASES: { name: string; args: string[]; declines?: boolean; retag?: string[] }[] = [
   { name: 'high.mp4', args: [...source(), ...x264('-preset', 'veryfast', '-bf', '2')] },

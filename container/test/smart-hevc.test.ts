@@ -5,14 +5,21 @@
  * to the source's own, the re-encoded ones look like the source's, the output decodes without a
  * single error, and no ffprobe or join process ran.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodedFrameHashes, ffmpeg, grayFrames, probe, psnr, videoPackets } from './fixtures/video.ts';
+import {
+  decodedFrameHashes,
+  decodeErrors,
+  ffmpeg,
+  grayFrames,
+  probe,
+  probeWarnings,
+  psnr,
+  videoPackets,
+  x265Args,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
-const exec = promisify(execFile);
 let h: Harness;
 
 /** An H.265 MP4 as a phone writes one: `hvc1`, closed GOPs, B-frames, AAC. */
@@ -30,14 +37,7 @@ const hevc = (path: string, x265: string, { pixelFormat = 'yuv420p', preset = 'u
     '6',
     '-pix_fmt',
     pixelFormat,
-    '-c:v',
-    'libx265',
-    '-preset',
-    preset,
-    '-tag:v',
-    'hvc1',
-    '-x265-params',
-    `log-level=error:keyint=30:min-keyint=30:scenecut=0:${x265}`,
+    ...x265Args(`keyint=30:min-keyint=30:scenecut=0:${x265}`, preset),
     '-c:a',
     'aac',
     '-movflags',
@@ -89,20 +89,8 @@ describe('extract smart of H.265 sources', () => {
       const out = h.media.uploads.get(name)!.path;
 
       // Decodes cleanly, and ffprobe has nothing to say about the file.
-      const { stderr: decodeErrors } = await exec('ffmpeg', [
-        '-nostdin',
-        '-v',
-        'error',
-        '-xerror',
-        '-i',
-        out,
-        '-f',
-        'null',
-        '-',
-      ]);
-      expect(decodeErrors).toBe('');
-      const { stderr: warnings } = await exec('ffprobe', ['-v', 'warning', '-show_streams', '-show_format', out]);
-      expect(warnings).toBe('');
+      expect(await decodeErrors(out)).toBe('');
+      expect(await probeWarnings(out)).toBe('');
       const [video, audio] = (await probe(out)).streams;
       const [sourceVideo] = (await probe(source)).streams;
       expect(video).toMatchObject({ codec_name: 'hevc', profile: sourceVideo!.profile, pix_fmt: sourceVideo!.pix_fmt });
@@ -151,17 +139,6 @@ describe('extract smart of H.265 sources', () => {
     });
     expect(result.mode_used).toBe('reencode');
     expect(result.fallback_reason).toBeTruthy();
-    const { stderr } = await exec('ffmpeg', [
-      '-nostdin',
-      '-v',
-      'error',
-      '-xerror',
-      '-i',
-      h.media.uploads.get('open-cut.mp4')!.path,
-      '-f',
-      'null',
-      '-',
-    ]);
-    expect(stderr).toBe('');
+    expect(await decodeErrors(h.media.uploads.get('open-cut.mp4')!.path)).toBe('');
   });
 });

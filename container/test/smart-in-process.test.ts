@@ -11,7 +11,17 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodedFrameHashes, decodePcm, ffmpeg, makeVideo, probe, snrDb, videoPackets } from './fixtures/video.ts';
+import {
+  decodedFrameHashes,
+  decodeErrors,
+  decodePcm,
+  ffmpeg,
+  makeVideo,
+  probe,
+  probeWarnings,
+  snrDb,
+  videoPackets,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -265,26 +275,8 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
         const frames = await decodedFrameHashes(mine.path);
         expect(frames.length).toBeGreaterThan(0);
         expect(frames).toEqual(await decodedFrameHashes(theirs.path));
-        const { stderr: decodeErrors } = await exec('ffmpeg', [
-          '-nostdin',
-          '-v',
-          'error',
-          '-xerror',
-          '-i',
-          mine.path,
-          '-f',
-          'null',
-          '-',
-        ]);
-        expect(decodeErrors).toBe('');
-        const { stderr: warnings } = await exec('ffprobe', [
-          '-v',
-          'warning',
-          '-show_streams',
-          '-show_format',
-          mine.path,
-        ]);
-        expect(warnings).toBe('');
+        expect(await decodeErrors(mine.path)).toBe('');
+        expect(await probeWarnings(mine.path)).toBe('');
 
         const streams = (await probe(mine.path)).streams;
         expect(streams.map((s) => s.codec_type)).toEqual(fixture.audio ? ['video', 'audio'] : ['video']);

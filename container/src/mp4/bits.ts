@@ -75,6 +75,29 @@ export class BitReader {
   }
 }
 
+/** The colour description of a video signal (H.264 E.1.1, H.265 E.2.1). */
+export interface VideoSignal {
+  /** video_full_range_flag; null when the VUI has no video signal type. */
+  fullRange: boolean | null;
+  colour: { primaries: number; transfer: number; matrix: number } | null;
+}
+
+/**
+ * The start of a VUI both codecs share, read after vui_parameters_present_flag: aspect ratio,
+ * overscan, then the video signal type with its colour description.
+ */
+export function readVideoSignal(bits: BitReader): VideoSignal {
+  const signal: VideoSignal = { fullRange: null, colour: null };
+  if (bits.flag() && bits.u(8) === 255) bits.u(32); // aspect_ratio_idc, Extended_SAR
+  if (bits.flag()) bits.u(1); // overscan
+  if (bits.flag()) {
+    bits.u(3); // video_format
+    signal.fullRange = bits.flag();
+    if (bits.flag()) signal.colour = { primaries: bits.u(8), transfer: bits.u(8), matrix: bits.u(8) };
+  }
+  return signal;
+}
+
 /** A payload as a NAL unit carries it: 03 inserted after every 00 00 that precedes a byte ≤ 3. */
 export function escapeRbsp(payload: Uint8Array): Uint8Array {
   const out: number[] = [];

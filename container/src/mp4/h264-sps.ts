@@ -4,7 +4,7 @@
  * (ITU-T H.264 7.3.2.1.1 and E.1.1), and whether a coded picture is a reference for others. Anything
  * malformed is `Mp4Unsupported` (the caller asks ffprobe instead).
  */
-import { BitReader, rbsp } from './bits.ts';
+import { BitReader, rbsp, readVideoSignal } from './bits.ts';
 import { unsupported } from './unsupported.ts';
 
 export interface H264Sps {
@@ -88,17 +88,7 @@ export function parseSps(nal: Uint8Array): H264Sps {
   const width = widthMbs * 16 - cropX * (crop[0]! + crop[1]!);
   const height = heightMapUnits * 16 * (frameMbsOnly ? 1 : 2) - cropY * (crop[2]! + crop[3]!);
   if (width <= 0 || height <= 0) unsupported('a cropping window larger than the picture');
-  let fullRange: boolean | null = null;
-  let colour: H264Sps['colour'] = null;
-  if (bits.flag()) {
-    if (bits.flag() && bits.u(8) === 255) bits.u(32);
-    if (bits.flag()) bits.u(1);
-    if (bits.flag()) {
-      bits.u(3);
-      fullRange = bits.flag();
-      if (bits.flag()) colour = { primaries: bits.u(8), transfer: bits.u(8), matrix: bits.u(8) };
-    }
-  }
+  const { fullRange, colour } = bits.flag() ? readVideoSignal(bits) : { fullRange: null, colour: null };
   return {
     profileIdc,
     constraintFlags,

@@ -8,7 +8,7 @@
  * the header is kept byte for byte. Only the shapes the processor's own x265 encode produces (and
  * the common ones of cameras) are understood; anything else is `Mp4Unsupported`.
  */
-import { BitReader, BitWriter, escapeRbsp, rbsp } from './bits.ts';
+import { BitReader, BitWriter, escapeRbsp, rbsp, readVideoSignal } from './bits.ts';
 import { unsupported } from './unsupported.ts';
 
 export const HEVC_VPS = 32;
@@ -191,13 +191,9 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
   let colour: HevcSps['colour'] = null;
   let fieldSeq = false;
   if (bits.flag()) {
-    if (bits.flag() && bits.u(8) === 255) bits.u(32);
-    if (bits.flag()) bits.u(1);
-    if (bits.flag()) {
-      bits.u(3);
-      fullRange = bits.flag();
-      if (bits.flag()) colour = { primaries: bits.u(8), transfer: bits.u(8), matrix: bits.u(8) };
-    }
+    const signal = readVideoSignal(bits);
+    fullRange = signal.fullRange ?? false;
+    colour = signal.colour;
     if (bits.flag()) {
       bits.ue();
       bits.ue();

@@ -30,7 +30,7 @@ import {
 } from '../../src/mp4/hevc.ts';
 import { HevcPieces } from '../../src/mp4/hevc-join.ts';
 import { loadMovie } from '../../src/mp4/load-movie.ts';
-import { ffmpeg } from '../fixtures/video.ts';
+import { ffmpeg, x265Args } from '../fixtures/video.ts';
 
 const { limits } = loadConfig({ PROCESSOR_SECRET: 'hevc-unit-test-secret' });
 let dir: string;
@@ -45,8 +45,9 @@ afterAll(async () => {
 async function encode(name: string, params: string) {
   const path = join(dir, name);
   await ffmpeg([
-    ...['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-t', '1', '-c:v', 'libx265', '-preset', 'medium'],
-    ...['-tag:v', 'hvc1', '-x265-params', `log-level=error:keyint=10:min-keyint=10:scenecut=0:${params}`, path],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-t', '1'],
+    ...x265Args(`keyint=10:min-keyint=10:scenecut=0:${params}`, 'medium'),
+    path,
   ]);
   const bytes = await fileByteSource(path);
   try {
