@@ -14,14 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldsOf, findBox } from './fixtures/mp4-surgery.ts';
 import {
   decodedFrameHashes,
+  decodeErrors,
   decodePcm,
   ffmpeg,
   keyframeTimes,
   makeVideo,
   probe,
+  probeWarnings,
   snrDb,
   videoPackets,
   videoPacketHashes,
+  x265Args,
 } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
@@ -184,14 +187,7 @@ const FIXTURES: Fixture[] = [
     make: (p) =>
       ffmpeg([
         ...lavfiVideo(30, 6),
-        '-c:v',
-        'libx265',
-        '-preset',
-        'ultrafast',
-        '-tag:v',
-        'hvc1',
-        '-x265-params',
-        'log-level=error:bframes=3:keyint=30:min-keyint=30:scenecut=0:open-gop=0',
+        ...x265Args('bframes=3:keyint=30:min-keyint=30:scenecut=0:open-gop=0'),
         '-c:a',
         'aac',
         '-movflags',
@@ -389,20 +385,8 @@ describe('extract copy in-process, judged by ffmpeg', () => {
         expect(Math.abs((await formatDuration(path)) - shownUntil)).toBeLessThanOrEqual(0.001);
 
         // Clean: no ffprobe warning, and it decodes from the first frame with no error.
-        const { stderr: warnings } = await exec('ffprobe', ['-v', 'warning', '-show_streams', '-show_format', path]);
-        expect(warnings).toBe('');
-        const { stderr: decodeErrors } = await exec('ffmpeg', [
-          '-nostdin',
-          '-v',
-          'error',
-          '-xerror',
-          '-i',
-          path,
-          '-f',
-          'null',
-          '-',
-        ]);
-        expect(decodeErrors).toBe('');
+        expect(await probeWarnings(path)).toBe('');
+        expect(await decodeErrors(path)).toBe('');
 
         const [video] = (await probe(path)).streams;
         const [srcVideo] = (await probe(src)).streams;
@@ -535,14 +519,7 @@ describe('extract copy in-process: what it leaves to ffmpeg, and hostile structu
     expect(lastFallback().reason).toBe('fragmented MP4');
     await ffmpeg([
       ...lavfiVideo(30, 4),
-      '-c:v',
-      'libx265',
-      '-preset',
-      'ultrafast',
-      '-tag:v',
-      'hvc1',
-      '-x265-params',
-      'log-level=error:keyint=30:min-keyint=30:scenecut=0',
+      ...x265Args('keyint=30:min-keyint=30:scenecut=0'),
       '-an',
       join(h.dir, 'open-gop.mp4'),
     ]);

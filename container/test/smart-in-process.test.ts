@@ -11,7 +11,17 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodedFrameHashes, decodePcm, ffmpeg, makeVideo, probe, snrDb, videoPackets } from './fixtures/video.ts';
+import {
+  decodedFrameHashes,
+  decodeErrors,
+  decodePcm,
+  ffmpeg,
+  makeVideo,
+  probe,
+  probeWarnings,
+  snrDb,
+  videoPackets,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -265,26 +275,8 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
         const frames = await decodedFrameHashes(mine.path);
         expect(frames.length).toBeGreaterThan(0);
         expect(frames).toEqual(await decodedFrameHashes(theirs.path));
-        const { stderr: decodeErrors } = await exec('ffmpeg', [
-          '-nostdin',
-          '-v',
-          'error',
-          '-xerror',
-          '-i',
-          mine.path,
-          '-f',
-          'null',
-          '-',
-        ]);
-        expect(decodeErrors).toBe('');
-        const { stderr: warnings } = await exec('ffprobe', [
-          '-v',
-          'warning',
-          '-show_streams',
-          '-show_format',
-          mine.path,
-        ]);
-        expect(warnings).toBe('');
+        expect(await decodeErrors(mine.path)).toBe('');
+        expect(await probeWarnings(mine.path)).toBe('');
 
         const streams = (await probe(mine.path)).streams;
         expect(streams.map((s) => s.codec_type)).toEqual(fixture.audio ? ['video', 'audio'] : ['video']);
@@ -308,13 +300,29 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
           // As long as the video, to within one audio frame.
           expect(Math.abs(Number(streams[1]!.duration) - mine.result.duration)).toBeLessThan(0.05);
         }
-        // Processes: the probe, the re-encoded pieces, the verification — no stage, audio or join process.
+        // Processes: the re-encoded pieces alone — codec parameters and verification read in-process,
+        // no stage, audio or join process.
         const ran = processesSince(logStart);
-        expect(ran.filter((c) => c === 'ffprobe')).toHaveLength(2);
+        expect(ran.filter((c) => c === 'ffprobe')).toHaveLength(0);
         expect(ran.filter((c) => c === 'ffmpeg').length).toBeLessThanOrEqual(2);
+        // Each re-encoded piece decoded from its own input, the packets it needs as soon as they arrived.
+        expect(ran.filter((c) => c === 'ffmpeg')).toHaveLength((logs.match(/"piece input made"/g) ?? []).length);
       });
     }
   }
+
+  it('decodes the head from only the pictures it needs: those nothing refers to before the cut are left out', async () => {
+    const from = ours.processor.logs.length;
+    // The same cut the comparison above checks frame for frame.
+    await smartCut(ours, 'bframes.mp4', 2.4, 5.5, 'left-out.mp4');
+    const inputs = ours.processor.logs
+      .slice(from)
+      .filter((l) => l.includes('"msg":"piece input made"'))
+      .map((l) => JSON.parse(l) as { packets: number; left_out: number });
+    expect(inputs.length).toBeGreaterThan(0);
+    // The head (2.4 s into a 1 s GOP at 30 fps: 12 frames before the cut, every third a disposable B).
+    expect(inputs[0]!.left_out).toBeGreaterThan(0);
+  });
 
   it('interleaves video and audio through the file, for playback while it downloads', async () => {
     const { path } = await smartCut(ours, 'bframes.mp4', 1.2, 7.5, 'interleave.mp4');

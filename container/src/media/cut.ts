@@ -4,9 +4,10 @@
  * - copy: stream copy from the keyframe at or before `start` (reported as `actual_start`).
  * - smart: frame-accurate. The cut is staged locally by stream copy (one ranged read of the source),
  *   then only the frames before the first keyframe (and, with B-frames, the last few) are re-encoded
- *   with encoder parameters matched to the source; the rest is copied. The result is verified with
- *   ffprobe (frame count, duration within one frame, codec parameters); anything off, or a source
- *   the method cannot handle, falls back to a full re-encode (from the stage) and says why.
+ *   with encoder parameters matched to the source; the rest is copied. The result is verified (its
+ *   index read back in-process, or ffprobe; frame count, duration within one frame, codec
+ *   parameters); anything off, or a source the method cannot handle, falls back to a full re-encode
+ *   (from the stage) and says why.
  * - reencode: the original's full libx264 encode, rotation-corrected, with optional transforms.
  * Used by `extract` and by `concat` (for inputs with start/end).
  */
@@ -20,11 +21,19 @@ import { aacArgs, filterScriptArgs } from './audio-encode.ts';
 import type { InputSource } from './ffmpeg.ts';
 import { copyAudioCut } from '../mp4/audio-cut.ts';
 import { addParameterSets, readAvcC } from '../mp4/avcc.ts';
-import { joinSmartCut } from '../mp4/smart-join.ts';
+import { joinSmartCut, writeJoinedCut } from '../mp4/smart-join.ts';
+import { Mp4Unsupported } from '../mp4/unsupported.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART, ms } from './output-file.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
-import { type CutStage, planSmartCut, type SmartCutPlan, type StagePacket } from './smart-cut.ts';
+import {
+  type CutPiece,
+  type CutStage,
+  planSmartCut,
+  type SmartCutPlan,
+  type StageFetch,
+  type StagePacket,
+} from './smart-cut.ts';
 
 /** Packets listed after the seek to find the keyframe at or before `start` (an audio chunk may come first). */
 const KEYFRAME_LOOKUP_PACKETS = 64;
@@ -51,13 +60,16 @@ export interface CutOutcome extends Pick<ExtractResult, 'mode_used' | 'fallback_
 }
 
 export interface CutOptions {
-  /** A smart cut's stage the caller already made in-process (then `info` need not list packets). */
+  /** A smart cut's stage the caller already opened in-process (then `info` need not list packets). */
   staged?: CutStage;
   /**
-   * Uploads the output. Given, a smart cut is uploaded while ffprobe verifies it; should the check
-   * fail, the fallback's upload replaces it (the caller records the output only when the op succeeds).
+   * Uploads the output. Given, a smart cut joined by ffmpeg is uploaded while ffprobe verifies it;
+   * should the check fail, the fallback's upload replaces it (the caller records the output only
+   * when the op succeeds).
    */
   upload?: (path: string) => Promise<number>;
+  /** Streams the output to where `upload` puts it: a cut joined in-process goes there without a file. */
+  uploadStream?: (size: number, produce: () => AsyncIterable<Uint8Array>) => Promise<number>;
 }
 
 const secs = (n: number) => n.toFixed(6);
@@ -269,20 +281,49 @@ const X264_PROFILES: Record<string, string> = {
   'High 4:4:4 Predictive': 'high444',
 };
 
-/** x264 settings for pieces that must sit between copied source packets. */
-function matchedEncoderArgs(
-  video: VideoStreamInfo,
-  reorderDelay: number,
-  frameDuration: number,
-  timescale: number,
-): string[] | string {
+/** x265 profiles a matched piece can be encoded in (ffprobe's names). */
+const X265_PROFILES: Record<string, string> = { Main: 'main', 'Main 10': 'main10' };
+
+/** The encoder, profile and level flags of a matched piece: libx264 for H.264, libx265 for H.265. */
+function matchedCodecArgs(video: VideoStreamInfo): string[] | string {
+  if (!video.level || video.level <= 0) return `the source declares no ${video.codec} level`;
+  if (video.codec === 'hevc') {
+    const profile = video.profile ? X265_PROFILES[video.profile] : undefined;
+    if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
+    // One picture type per piece after its IDR (no reordering, no B-frames), no weighted prediction,
+    // parameter sets only in the sample entry: the shapes mp4/hevc.ts renumbers. The level as the
+    // source states it (general_level_idc is 30 × the level).
+    const params = [
+      'bframes=0',
+      'keyint=100000',
+      'min-keyint=1',
+      'scenecut=0',
+      'open-gop=0',
+      'weightp=0',
+      'repeat-headers=0',
+      'info=0',
+      'log-level=error',
+      `level-idc=${(video.level / 30).toFixed(1)}`,
+    ];
+    return [
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '18',
+      '-x265-params',
+      params.join(':'),
+      '-profile:v',
+      profile,
+    ];
+  }
   const profile = video.profile ? X264_PROFILES[video.profile] : undefined;
   if (!profile) return `profile "${video.profile ?? 'unknown'}" cannot be matched by the encoder`;
-  if (!video.level || video.level <= 0) return 'the source declares no H.264 level';
   // ultrafast keeps the head cheap; one flag brings back what x264 signals the source's profile by
   // (the 8×8 transform → High; CABAC → Main). CABAC costs a third more time, so only for Main.
   const features = profile === 'baseline' ? [] : profile === 'main' ? ['cabac=1'] : ['8x8dct=1'];
-  const args = [
+  return [
     '-c:v',
     'libx264',
     '-preset',
@@ -295,11 +336,19 @@ function matchedEncoderArgs(
     profile,
     '-level:v',
     `${Math.floor(video.level / 10)}.${video.level % 10}`,
-    '-fps_mode',
-    'passthrough',
-    '-video_track_timescale',
-    String(timescale),
   ];
+}
+
+/** Encoder settings for pieces that must sit between copied source packets. */
+function matchedEncoderArgs(
+  video: VideoStreamInfo,
+  reorderDelay: number,
+  frameDuration: number,
+  timescale: number,
+): string[] | string {
+  const codec = matchedCodecArgs(video);
+  if (typeof codec === 'string') return codec;
+  const args = [...codec, '-fps_mode', 'passthrough', '-video_track_timescale', String(timescale)];
   if (video.pixelFormat) args.push('-pix_fmt', video.pixelFormat);
   const { range, space, transfer, primaries } = video.color;
   if (range && range !== 'unknown') args.push('-color_range', range);
@@ -411,8 +460,8 @@ const stageReader = (stage: Pick<CutStage, 'keyframe' | 'video' | 'audio'>): Rea
 });
 
 /**
- * Frame-accurate cut from a stage (`staged`: made in-process by the caller; else staged here with
- * ffmpeg from the keyframe at or before `start`).
+ * Frame-accurate cut from a stage (`staged`: opened in-process by the caller, fetched once the plan
+ * is known; else staged here with ffmpeg from the keyframe at or before `start`).
  */
 async function extractSmart(
   ctx: OpContext,
@@ -421,11 +470,24 @@ async function extractSmart(
   info: MediaInfo,
   keyframe: number,
   out: string,
-  { staged, upload }: CutOptions,
+  { staged, upload, uploadStream }: CutOptions,
 ): Promise<SmartOutcome> {
   const video = info.video!;
-  const early = (fallback: string): SmartOutcome => ({ fallback, stage: staged ? stageReader(staged) : null });
-  if (video.codec !== 'h264') return early(`smart cut supports H.264 sources (this one is ${video.codec})`);
+  // An in-process stage is fetched once the plan names the pieces to re-encode (each gets its own
+  // input as soon as its packets arrive); a fallback before that fetches it for the re-encode.
+  let fetched: StageFetch | null = null;
+  const fetchStage = (stage: CutStage, pieces: readonly CutPiece[] = [], frame = 0): StageFetch =>
+    (fetched ??= stage.fetch?.(pieces, frame) ?? { written: Promise.resolve(), inputs: [] });
+  // From here a fallback re-encodes from the stage: no second read of the source.
+  const fromStage = async (stage: CutStage, fallback: string): Promise<SmartOutcome> => {
+    await fetchStage(stage).written;
+    return { fallback, stage: stageReader(stage) };
+  };
+  const early = (fallback: string): Promise<SmartOutcome> | SmartOutcome =>
+    staged ? fromStage(staged, fallback) : { fallback, stage: null };
+  // H.265 pieces need their parameter sets renumbered, which the in-process join does (mp4/hevc-join.ts).
+  const splicable = video.codec === 'h264' || (video.codec === 'hevc' && staged !== undefined);
+  if (!splicable) return early(`smart cut supports H.264 and, in-process, H.265 sources (this one is ${video.codec})`);
   if (video.fieldOrder && !['progressive', 'unknown'].includes(video.fieldOrder)) return early('interlaced source');
   const end = Math.min(request.end, info.duration);
 
@@ -435,25 +497,24 @@ async function extractSmart(
   if ('fallback' in stageOutcome) return stageOutcome;
   const stage = stageOutcome.video;
   const stageAudio = stageOutcome.audio;
-  // From here a fallback re-encodes from the stage: no second read of the source.
-  const fromStage = (fallback: string): SmartOutcome => ({ fallback, stage: stageReader(stageOutcome) });
   const timescale = stageOutcome.timescale;
   const stageStart = stageOutcome.keyframe;
 
   // 2. Plan: which frames to re-encode, which to copy.
   const planned = planSmartCut(stageOutcome.packets, request.start - stageStart, end - stageStart);
-  if (!planned.ok) return fromStage(planned.reason);
+  if (!planned.ok) return fromStage(stageOutcome, planned.reason);
   const plan = planned.plan;
   const frame = plan.frameDuration;
   const duration = plan.endTime - plan.firstFrame;
   const encoder = matchedEncoderArgs(video, plan.reorderDelay, plan.frameDuration, timescale);
-  if (typeof encoder === 'string') return fromStage(encoder);
+  if (typeof encoder === 'string') return fromStage(stageOutcome, encoder);
+  const { written: stageWritten, inputs } = fetchStage(stageOutcome, plan.pieces, frame);
 
-  // 3. At once: re-encode the pieces that cannot be copied, and cut the audio to start exactly at
-  //    the first frame.
+  // 3. At once: re-encode the pieces that cannot be copied (each as soon as its input is there), and
+  //    cut the audio to start exactly at the first frame.
   ctx.progress(35, 'encoding the cut edges');
   const list: string[] = ['ffconcat version 1.0'];
-  const jobs: Promise<unknown>[] = [];
+  const jobs: Promise<unknown>[] = [stageWritten];
   for (const [i, piece] of plan.pieces.entries()) {
     if (piece.kind === 'copy') {
       // Rounded up to the microsecond the concat demuxer parses: the seek must land on K, not before.
@@ -463,26 +524,42 @@ async function extractSmart(
       continue;
     }
     const name = `piece-${i}.mp4`;
-    jobs.push(
-      ctx.ffmpeg([
-        // The stage's own picture orientation is kept; the output carries the rotation as metadata.
-        '-noautorotate',
-        ...ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, [
-          '-ss',
-          secs(Math.max(0, piece.start - frame / 2)),
-        ]),
-        // Timestamps from 0 (the seek lands half a frame early), so the piece's track starts and ends clean.
-        '-map',
-        '0:v:0',
-        '-an',
-        '-frames:v',
-        String(piece.frames),
-        '-vf',
-        'setpts=PTS-STARTPTS',
-        ...encoder,
-        join(ctx.tempDir, name),
-      ]),
-    );
+    // The piece's own input, piped as its packets arrive (ffmpeg starts meanwhile; it decodes from
+    // its first packet, a keyframe, and the trim drops what is shown before the piece); without
+    // one, the stage file once it is written, from the keyframe before the piece (-ss). Either way
+    // the encoder gets the same frames with the same times (timestamps from 0: the seek lands half
+    // a frame early), so the piece's track starts and ends clean.
+    const own = inputs[i] ?? null;
+    const from = (start: number) => secs(Math.max(0, piece.start - start - frame / 2));
+    const encode = async () => {
+      if (!own) await stageWritten;
+      await ctx.ffmpeg(
+        [
+          // The stage's own picture orientation is kept; the output carries the rotation as metadata.
+          '-noautorotate',
+          ...(own
+            ? ctx.input({ kind: 'stdin-mp4' })
+            : ctx.input({ kind: 'local', path: stage, formats: ['mov'] }, ['-ss', from(0)])),
+          '-map',
+          '0:v:0',
+          '-an',
+          '-frames:v',
+          String(piece.frames),
+          '-vf',
+          own ? `trim=start=${from(own.start)},setpts=PTS-STARTPTS` : 'setpts=PTS-STARTPTS',
+          ...encoder,
+          join(ctx.tempDir, name),
+        ],
+        own
+          ? {
+              stdin: (async function* () {
+                yield* await own.bytes;
+              })(),
+            }
+          : {},
+      );
+    };
+    jobs.push(encode());
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
   }
   const cutAudio = join(ctx.tempDir, 'cut-audio.mp4');
@@ -502,64 +579,84 @@ async function extractSmart(
         cutAudio,
       ]);
     };
-    // Unmuted audio is copied, trimmed to the sample by its edit list (mp4-audio-cut.ts); muted
+    // Unmuted audio is copied, trimmed to the sample by its edit list (mp4/audio-cut.ts); muted
     // audio, or a stage the in-process reader does not take, is re-encoded.
     const copyAudio = !request.mute && ctx.config.inProcessMp4;
-    jobs.push(
-      copyAudio
-        ? copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio).then((copied) =>
-            copied ? undefined : encodeAudio(),
-          )
-        : encodeAudio(),
-    );
+    const cutTheAudio = async () => {
+      await stageWritten;
+      if (!copyAudio || !(await copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio)))
+        await encodeAudio();
+    };
+    jobs.push(cutTheAudio());
   }
-  await Promise.all(jobs);
+  // Every job settles before going on: none keeps writing into the temp dir after a failure.
+  const failure = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
   await writeFile(join(ctx.tempDir, 'cut.ffconcat'), `${list.join('\n')}\n`);
 
   // 4. Join: video and audio both copied, every piece's parameter sets up front in the sample entry
-  //    (not only in-band; see mp4-avcc.ts). In-process where the pieces are as planned, else ffmpeg.
+  //    (not only in-band; see mp4/avcc.ts). In-process where the pieces are as planned, else ffmpeg.
   ctx.progress(70, 'joining');
   const pieceFiles = plan.pieces.map((piece, i) =>
     piece.kind === 'encode' ? join(ctx.tempDir, `piece-${i}.mp4`) : null,
   );
-  const joined =
-    ctx.config.inProcessMp4 &&
-    (await joinSmartCut(ctx, {
-      plan,
-      stage: stageOutcome,
-      pieces: pieceFiles,
-      audio: stageAudio ? cutAudio : null,
-      out,
-    }));
-  if (!joined) {
-    const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
-    await ctx.ffmpeg([
-      ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, [
-        '-f',
-        'concat',
-        '-safe',
-        '1',
-      ]),
-      ...(stageAudio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
-      '-map',
-      '0:v:0',
-      ...(stageAudio ? ['-map', '1:a:0'] : []),
-      '-c',
-      'copy',
-      '-video_track_timescale',
-      String(timescale),
-      ...rotationTag,
-      ...MP4_FASTSTART,
-      out,
-    ]);
-    const parameterSets = await Promise.all(
-      [stage, ...pieceFiles.filter((p): p is string => p !== null)].map(readAvcC),
-    );
-    await addParameterSets(
-      out,
-      parameterSets.filter((a): a is Buffer => a !== null),
-    );
+  const joined = ctx.config.inProcessMp4
+    ? await joinSmartCut(ctx, { plan, stage: stageOutcome, pieces: pieceFiles, audio: stageAudio ? cutAudio : null })
+    : null;
+  const result = (written: MediaInfo, uploaded: Promise<number> | undefined): CutOutcome => ({
+    mode_used: 'smart',
+    fallback_reason: null,
+    actual_start: stageStart + plan.firstFrame,
+    written: Promise.resolve(written),
+    uploaded,
+  });
+  if (joined) {
+    // 5. Verify before the result counts: its index read back, once per parameter set its pictures
+    //    use (no process: the layout is known before a byte is written, which then streams).
+    ctx.progress(85, 'verifying');
+    let views: MediaInfo[];
+    try {
+      views = joined.describe(ctx.config.limits);
+    } catch (err) {
+      if (!(err instanceof Mp4Unsupported)) throw err;
+      return fromStage(stageOutcome, `verification: ${err.message}`);
+    }
+    const problem = views.map((view) => verifySmartOutput(view, video, plan, frame)).find((p) => p !== null);
+    if (problem) return fromStage(stageOutcome, problem);
+    if (uploadStream)
+      return result(
+        views[0]!,
+        uploadStream(joined.totalBytes, () => joined.bytes()),
+      );
+    await writeJoinedCut(joined, out);
+    return result(views[0]!, undefined);
   }
+  if (video.codec !== 'h264') return fromStage(stageOutcome, 'the H.265 pieces could not be joined in-process');
+  const rotationTag = video.rotation ? ['-metadata:s:v:0', `rotate=${(360 - video.rotation) % 360}`] : [];
+  await ctx.ffmpeg([
+    ...ctx.input({ kind: 'local', path: join(ctx.tempDir, 'cut.ffconcat'), formats: ['concat', 'mov'] }, [
+      '-f',
+      'concat',
+      '-safe',
+      '1',
+    ]),
+    ...(stageAudio ? ctx.input({ kind: 'local', path: cutAudio, formats: ['mov'] }) : []),
+    '-map',
+    '0:v:0',
+    ...(stageAudio ? ['-map', '1:a:0'] : []),
+    '-c',
+    'copy',
+    '-video_track_timescale',
+    String(timescale),
+    ...rotationTag,
+    ...MP4_FASTSTART,
+    out,
+  ]);
+  const parameterSets = await Promise.all([stage, ...pieceFiles.filter((p): p is string => p !== null)].map(readAvcC));
+  await addParameterSets(
+    out,
+    parameterSets.filter((a): a is Buffer => a !== null),
+  );
 
   // 5. Verify before the result counts (the upload, if the caller gave one, runs meanwhile).
   ctx.progress(85, 'verifying');
@@ -570,15 +667,9 @@ async function extractSmart(
   if (problem) {
     // The fallback rewrites `out`: the upload must be done reading it.
     await uploading?.catch(() => undefined);
-    return fromStage(problem);
+    return fromStage(stageOutcome, problem);
   }
-  return {
-    mode_used: 'smart',
-    fallback_reason: null,
-    actual_start: stageStart + plan.firstFrame,
-    written: Promise.resolve(written),
-    uploaded: uploading,
-  };
+  return result(written, uploading);
 }
 
 export function verifySmartOutput(

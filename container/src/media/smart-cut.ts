@@ -26,7 +26,7 @@ export interface StagePacket {
 
 /**
  * A local copy of the cut from the keyframe at or before its start (written by ffmpeg's stream copy,
- * or in-process for MP4: media/mp4-smart-stage.ts). Video and audio are separate files: the concat
+ * or in-process for MP4: mp4/smart-stage.ts). Video and audio are separate files: the concat
  * demuxer would take a file's start time from its audio.
  */
 export interface CutStage {
@@ -38,6 +38,26 @@ export interface CutStage {
   packets: StagePacket[];
   /** The staged video track's timescale (ticks per second). */
   timescale: number;
+  /**
+   * In-process stages are planned from the sample tables before their bytes are fetched: this starts
+   * the fetch, with an input of its own for each piece to re-encode (ffmpeg stages are complete).
+   */
+  fetch?(pieces: readonly CutPiece[], frameDuration: number): StageFetch;
+}
+
+/** A re-encoded piece's decoder input: the packets its frames need, as an MP4 (mp4/piece-input.ts). */
+export interface PieceInput {
+  /** Stage time (seconds) of its first shown frame: its time 0. */
+  start: number;
+  /** Its bytes, once its packets have arrived. */
+  bytes: Promise<Uint8Array[]>;
+}
+
+export interface StageFetch {
+  /** The stage files are complete. */
+  written: Promise<void>;
+  /** Per plan piece: its own input, or null where the stage file serves. */
+  inputs: (PieceInput | null)[];
 }
 
 export interface CutPiece {

@@ -246,35 +246,48 @@ export async function addParameterSets(path: string, extras: Buffer[]): Promise<
   return true;
 }
 
-/** The avcC box inside a whole `stsd` box, with its sample entry; null when the layout is not the expected one. */
-function avcCInDescription(stsd: Buffer): { entry: Box; avcC: Box } | null {
+/** The decoder configuration box (avcC, hvcC) inside a whole `stsd` box, with its sample entry; null when the layout is not the expected one. */
+function configInDescription(stsd: Buffer): { entry: Box; config: Box } | null {
   // stsd: box header (8), version/flags (4), entry count (4), then the entries.
   const entry = boxes(stsd, 16, stsd.length)[0];
-  if (entry?.headerSize !== 8 || (entry.type !== 'avc1' && entry.type !== 'avc3')) return null;
-  const avcC = boxes(stsd, entry.start + 8 + 78, entry.start + entry.size).find((b) => b.type === 'avcC');
-  return avcC && avcC.headerSize === 8 ? { entry, avcC } : null;
+  const type = entry && CONFIG_BOXES[entry.type];
+  if (entry?.headerSize !== 8 || !type) return null;
+  const config = boxes(stsd, entry.start + 8 + 78, entry.start + entry.size).find((b) => b.type === type);
+  return config && config.headerSize === 8 ? { entry, config } : null;
+}
+
+const CONFIG_BOXES: Record<string, string> = { avc1: 'avcC', avc3: 'avcC', hvc1: 'hvcC', hev1: 'hvcC' };
+
+/** The decoder configuration (avcC or hvcC payload) of a whole `stsd` box, or null. */
+export function descriptionConfig(stsd: Buffer): Buffer | null {
+  const found = configInDescription(stsd);
+  return found ? stsd.subarray(found.config.start + 8, found.config.start + found.config.size) : null;
 }
 
 /** The avcC payload of a whole `stsd` box, or null. */
 export function descriptionAvcC(stsd: Buffer): Buffer | null {
-  const found = avcCInDescription(stsd);
-  return found ? stsd.subarray(found.avcC.start + 8, found.avcC.start + found.avcC.size) : null;
+  const found = configInDescription(stsd);
+  return found && found.config.type === 'avcC' ? descriptionConfig(stsd) : null;
+}
+
+/** A whole `stsd` box with its decoder configuration replaced by `payload`; null if it has none. */
+export function descriptionWithConfig(stsd: Buffer, payload: Buffer): Buffer | null {
+  const found = configInDescription(stsd);
+  if (!found) return null;
+  const { entry, config } = found;
+  const box = Buffer.alloc(8 + payload.length);
+  box.writeUInt32BE(box.length, 0);
+  box.write(config.type, 4, 'latin1');
+  payload.copy(box, 8);
+  const delta = box.length - config.size;
+  const next = Buffer.concat([stsd.subarray(0, config.start), box, stsd.subarray(config.start + config.size)]);
+  next.writeUInt32BE(entry.size + delta, entry.start);
+  next.writeUInt32BE(stsd.length + delta, 0);
+  return next;
 }
 
 /** A whole `stsd` box whose avcC also carries the SPS/PPS of `extras` (avcC payloads) where their ids differ; null if it has no avcC. */
 export function descriptionWithParameterSets(stsd: Buffer, extras: Buffer[]): Buffer | null {
-  const found = avcCInDescription(stsd);
-  if (!found) return null;
-  const { entry, avcC } = found;
-  const merged = mergeParameterSets(parseAvcC(stsd.subarray(avcC.start + 8, avcC.start + avcC.size)), extras);
-  const payload = writeAvcC(merged);
-  const box = Buffer.alloc(8 + payload.length);
-  box.writeUInt32BE(box.length, 0);
-  box.write('avcC', 4, 'latin1');
-  payload.copy(box, 8);
-  const delta = box.length - avcC.size;
-  const next = Buffer.concat([stsd.subarray(0, avcC.start), box, stsd.subarray(avcC.start + avcC.size)]);
-  next.writeUInt32BE(entry.size + delta, entry.start);
-  next.writeUInt32BE(stsd.length + delta, 0);
-  return next;
+  const avcC = descriptionAvcC(stsd);
+  return avcC ? descriptionWithConfig(stsd, writeAvcC(mergeParameterSets(parseAvcC(avcC), extras))) : null;
 }

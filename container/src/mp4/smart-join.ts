@@ -1,16 +1,23 @@
 /**
  * Joins a smart cut's pieces in-process instead of with ffmpeg's concat demuxer (media/cut.ts step 4):
  * the re-encoded pieces and the stage's copied packets become one video track, the cut audio its
- * other track, written as one MP4 (`moov` first, both tracks interleaved in half-second runs) with
- * every piece's parameter sets in the sample entry. Timing follows the same rule as the concat path:
+ * other track, laid out as one MP4 (`moov` first, both tracks interleaved in half-second runs) with
+ * every piece's parameter sets in the sample entry. Its length is known before a byte is written,
+ * so it streams straight into the upload (or into a file), after `describe` has read its `moov`
+ * back for the verification. Timing follows the same rule as the concat path:
  * copied packets keep their decode and presentation times (shifted to the first frame), re-encoded
  * frames are shown where the frames they replace were and decode the stage's reorder delay earlier.
  * Anything unexpected in the pieces answers false and the caller joins with ffmpeg.
  */
 import { open } from 'node:fs/promises';
+import type { Limits } from '../config.ts';
 import { log } from '../log.ts';
+import type { MediaInfo } from '../media/probe.ts';
+import { readBoxHeader } from './box.ts';
 import { type ByteSource, fileByteSource } from './byte-source.ts';
-import type { GatedMovie, MediaTrack } from './gate.ts';
+import { gateMovie, type GatedMovie, type MediaTrack } from './gate.ts';
+import { readMovie } from './movie.ts';
+import { probeMovie, trackSps } from './probe-movie.ts';
 import { loadMovie } from './load-movie.ts';
 import { rescale } from './rescale.ts';
 import type { VideoEntry } from './sample-entry.ts';
@@ -19,6 +26,7 @@ import { Mp4Unsupported, unsupported } from './unsupported.ts';
 import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from './write-movie.ts';
 import type { OpContext } from '../operation.ts';
 import { descriptionAvcC, descriptionWithParameterSets } from './avcc.ts';
+import { HevcPieces } from './hevc-join.ts';
 import type { CutStage, SmartCutPlan } from '../media/smart-cut.ts';
 
 /** Output samples are interleaved in runs of about this many seconds per track. */
@@ -31,20 +39,39 @@ export interface SmartJoin {
   pieces: (string | null)[];
   /** The cut's audio (its own MP4), or null. */
   audio: string | null;
-  out: string;
 }
 
-/** One output sample and where its bytes are. */
+/** The joined cut, laid out: its head (`ftyp`, `moov`, the `mdat` header) and where each sample comes from. */
+export interface JoinedCut {
+  head: Buffer;
+  totalBytes: number;
+  /** The whole file, head first (each call reads the samples afresh: an upload may retry). */
+  bytes(): AsyncGenerator<Uint8Array>;
+  /** The output as ffprobe would describe it, read back from its `moov`: once per SPS in its `avcC`/`hvcC`. */
+  describe(limits: Limits): MediaInfo[];
+}
+
+/** A run of neighbouring samples of one input file, or one sample rewritten in memory. */
+interface Run {
+  file: number;
+  offset: number;
+  size: number;
+  bytes?: Uint8Array;
+}
+
+/** One output sample and where its bytes are (in memory where the join rewrote it). */
 interface Placed {
   track: 0 | 1;
   file: number;
   offset: number;
   size: number;
+  bytes?: Uint8Array;
   /** Decode time, seconds (orders the interleaving). */
   time: number;
 }
 
 interface Opened {
+  path: string;
   source: ByteSource & { close(): Promise<void> };
   gated: GatedMovie;
 }
@@ -57,7 +84,7 @@ async function openMovie(
 ): Promise<Opened> {
   const source = await fileByteSource(path);
   try {
-    const entry = { source, gated: await loadMovie(source, ctx.config.limits, needs) };
+    const entry = { path, source, gated: await loadMovie(source, ctx.config.limits, needs) };
     opened.push(entry);
     return entry;
   } catch (err) {
@@ -69,8 +96,8 @@ async function openMovie(
 /** Presentation time (ticks from the track's first shown frame) of sample i. */
 const ptsOf = (t: MediaTrack<VideoEntry>, i: number) => t.samples.dts[i]! + t.samples.cto[i]! - mediaStart(t);
 
-/** Writes the joined cut to `out`; false when the pieces are not what the planner expects. */
-export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boolean> {
+/** Lays the joined cut out; null when the pieces are not what the planner expects. */
+export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<JoinedCut | null> {
   const opened: Opened[] = [];
   try {
     const { plan, stage } = join;
@@ -87,20 +114,30 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
     const pts: number[] = [];
     const sync: number[] = [];
     const placed: Placed[] = [];
-    const parameterSets: Buffer[] = [];
+    const stageStsd = stageVideo.track.description!.raw;
+    const codec = stageVideo.entry.codec;
+    // H.264 pieces keep their bytes (x264 took SPS/PPS id 7); H.265 pieces are renumbered here.
+    const avcSets: Buffer[] = [];
+    const hevc = codec === 'hevc' ? new HevcPieces(stageStsd) : null;
     for (const [i, piece] of plan.pieces.entries()) {
       const pieceStart = Math.round(piece.start * T) - firstTicks;
       const path = join.pieces[i];
       if (piece.kind === 'encode') {
         if (!path) unsupported('a re-encoded piece is missing');
-        const { gated } = await openMovie(ctx, path, { video: true }, opened);
+        const { gated, source } = await openMovie(ctx, path, { video: true }, opened);
         const video = gated.video!;
+        if (video.entry.codec !== codec) unsupported('a piece of another codec');
         if (video.track.timescale !== T) unsupported('a piece has another timescale');
         if (video.samples.count !== piece.frames)
           unsupported(`a piece has ${video.samples.count} frames, not ${piece.frames}`);
-        const avcC = descriptionAvcC(video.track.description!.raw);
-        if (!avcC) unsupported('a piece without avcC');
-        parameterSets.push(avcC);
+        const { offset, size } = video.samples;
+        let rewritten: Uint8Array[] | null = null;
+        if (hevc) {
+          const samples = await Promise.all(Array.from(offset, (at, j) => source.read(at, size[j]!)));
+          rewritten = hevc.piece(video.track.description!.raw, samples);
+        } else {
+          avcSets.push(descriptionAvcC(video.track.description!.raw) ?? unsupported('a piece without avcC'));
+        }
         for (let j = 0; j < video.samples.count; j++) {
           const shown = pieceStart + ptsOf(video, j);
           // The pieces are encoded without reordering: shown in decode order, `delay` after decoding.
@@ -110,8 +147,9 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
           placed.push({
             track: 0,
             file: opened.length - 1,
-            offset: video.samples.offset[j]!,
-            size: video.samples.size[j]!,
+            offset: offset[j]!,
+            size: rewritten?.[j]?.length ?? size[j]!,
+            bytes: rewritten?.[j],
             time: (shown - delay) / T,
           });
         }
@@ -124,16 +162,21 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
         if (ptsOf(stageVideo, j) === wanted && (!stageVideo.samples.sync || stageVideo.samples.sync[j])) k = j;
       }
       if (k < 0 || k + piece.frames > stageVideo.samples.count) unsupported('the copied keyframe is not in the stage');
+      const keyframe = hevc
+        ? hevc.keyframe(await stageMovie.source.read(stageVideo.samples.offset[k]!, stageVideo.samples.size[k]!))
+        : null;
       for (let j = k; j < k + piece.frames; j++) {
         const at = stageVideo.samples.dts[j]! - mediaStart(stageVideo) - firstTicks;
         pts.push(ptsOf(stageVideo, j) - firstTicks);
         dts.push(at);
         sync.push(!stageVideo.samples.sync || stageVideo.samples.sync[j] ? 1 : 0);
+        const bytes = j === k ? (keyframe ?? undefined) : undefined;
         placed.push({
           track: 0,
           file: 0,
           offset: stageVideo.samples.offset[j]!,
-          size: stageVideo.samples.size[j]!,
+          size: bytes?.length ?? stageVideo.samples.size[j]!,
+          bytes,
           time: at / T,
         });
       }
@@ -147,8 +190,9 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
     durations[count - 1] = frameTicks;
     const base = dts[0]!;
     const compositionOffsets = Int32Array.from(pts, (p, i) => p - dts[i]!);
-    const description = descriptionWithParameterSets(stageVideo.track.description!.raw, parameterSets);
-    if (!description) unsupported('the stage has no avcC');
+    const description = hevc
+      ? hevc.description(stageStsd)
+      : (descriptionWithParameterSets(stageStsd, avcSets) ?? unsupported('the stage has no avcC'));
     const shownTicks = Math.round((plan.endTime - plan.firstFrame) * T);
     const videoOut: OutputTrack = {
       handler: 'vide',
@@ -212,39 +256,68 @@ export async function joinSmartCut(ctx: OpContext, join: SmartJoin): Promise<boo
       offsets: Float64Array.from(chunkOffsets[t]!),
       samplesPerChunk: Uint32Array.from(chunkSamples[t]!),
     }));
-    const { head } = writeMovieHead(
-      movieSpecFrom(stageMovie.gated.movie, T, videoBrands('h264')),
+    const { head, totalBytes } = writeMovieHead(
+      movieSpecFrom(stageMovie.gated.movie, T, videoBrands(codec)),
       tracks,
       chunks,
       payload,
     );
-
-    const file = await open(join.out, 'w');
-    try {
-      await file.write(head, 0, head.length, 0);
-      let position = head.length;
-      // Neighbouring samples of one file are read together.
-      for (let i = 0; i < order.length; ) {
-        const first = order[i]!.p;
-        let end = first.offset + first.size;
-        let j = i + 1;
-        while (j < order.length && order[j]!.p.file === first.file && order[j]!.p.offset === end)
-          end += order[j++]!.p.size;
-        for await (const piece of opened[first.file]!.source.stream(first.offset, end - first.offset)) {
-          await file.write(piece, 0, piece.length, position);
-          position += piece.length;
-        }
-        i = j;
-      }
-    } finally {
-      await file.close();
+    // Neighbouring samples of one file are read together.
+    const runs: Run[] = [];
+    for (const { p } of order) {
+      const last = runs[runs.length - 1];
+      if (!p.bytes && last && !last.bytes && last.file === p.file && last.offset + last.size === p.offset)
+        last.size += p.size;
+      else runs.push({ file: p.file, offset: p.offset, size: p.size, bytes: p.bytes });
     }
-    return true;
+    const paths = opened.map((o) => o.path);
+    return {
+      head,
+      totalBytes,
+      bytes: () => joinedBytes(head, paths, runs),
+      describe: (limits) => describeJoined(head, totalBytes, limits),
+    };
   } catch (err) {
     if (!(err instanceof Mp4Unsupported)) throw err;
     log('info', 'smart cut joined by ffmpeg', { reason: err.message });
-    return false;
+    return null;
   } finally {
     await Promise.all(opened.map((o) => o.source.close()));
+  }
+}
+
+async function* joinedBytes(head: Buffer, paths: readonly string[], runs: readonly Run[]): AsyncGenerator<Uint8Array> {
+  const files = await Promise.all(paths.map((path) => fileByteSource(path)));
+  try {
+    yield head;
+    for (const run of runs) {
+      if (run.bytes) yield run.bytes;
+      else yield* files[run.file]!.stream(run.offset, run.size);
+    }
+  } finally {
+    await Promise.all(files.map((f) => f.close()));
+  }
+}
+
+function describeJoined(head: Buffer, totalBytes: number, limits: Limits): MediaInfo[] {
+  // ftyp, then moov (then the mdat header).
+  const moov = readBoxHeader(head, readBoxHeader(head, 0, head.length).size, head.length);
+  if (moov.type !== 'moov') return unsupported('no moov after ftyp');
+  const movie = readMovie(head.subarray(moov.start, moov.start + moov.size));
+  const gated = { ...gateMovie(movie, totalBytes, limits, { video: true }), fileSize: totalBytes };
+  return trackSps(gated.video!.track.description!.raw).map((sps) => probeMovie(gated, sps));
+}
+
+/** Writes a joined cut to a file. */
+export async function writeJoinedCut(joined: JoinedCut, path: string): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    let position = 0;
+    for await (const piece of joined.bytes()) {
+      await file.write(piece, 0, piece.length, position);
+      position += piece.length;
+    }
+  } finally {
+    await file.close();
   }
 }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { ExtractResult } from '../../../shared/processor/operations.ts';
 import { type CutOutcome, cutToFile, probeForCut, STAGE_MARGIN_SECONDS } from '../media/cut.ts';
-import { planSmartStage, writeSmartStage } from '../mp4/smart-stage.ts';
+import { inProcessInfo, openSmartStage, planSmartStage } from '../mp4/smart-stage.ts';
 import { copyCutInProcess } from '../mp4/copy-cut.ts';
 import { ms } from '../media/output-file.ts';
 import { type Operation, urlSource } from '../operation.ts';
@@ -27,20 +27,30 @@ export const extractOperation: Operation<'extract'> = {
     const source = urlSource(request.input);
     const out = join(ctx.tempDir, 'output.mp4');
     const upload = (path: string) => ctx.upload(path, request.output);
+    const uploadStream = (size: number, produce: () => AsyncIterable<Uint8Array>) =>
+      ctx.uploadStream(request.output, size, produce);
     let cut: Promise<CutOutcome> | null = null;
     if (request.mode === 'smart' && !transformed && ctx.config.inProcessMp4) {
-      // MP4/MOV the processor fully understands: the stage is cut in-process while ffprobe reads the
-      // codec parameters the matched encoder needs (two steps at once instead of two processes).
+      // MP4/MOV the processor fully understands: the stage is planned from the sample tables and
+      // fetched in-process, the codec parameters the matched encoder needs read from the stream's
+      // parameter sets (ffprobe only where they say something that module does not model, or where
+      // a mute re-encodes the audio and needs its parameters).
       const planned = await planSmartStage(ctx, request.input.url, request.start, request.end + STAGE_MARGIN_SECONDS);
       if (!('fallback' in planned)) {
-        // Both settle before going on: neither keeps writing into the temp dir after a failure.
-        const [probed, staged] = await Promise.allSettled([
-          ctx.probe(source, { video: true }),
-          writeSmartStage(ctx, planned),
-        ]);
-        if (probed.status === 'rejected') throw probed.reason;
-        if (staged.status === 'rejected') throw staged.reason;
-        cut = cutToFile(ctx, source, probed.value.info, request, out, { staged: staged.value, upload });
+        const staged = openSmartStage(ctx, planned);
+        let info = request.mute ? null : inProcessInfo(planned.gated);
+        if (!info) {
+          // ffprobe while the stage downloads; both settle before going on (neither keeps writing
+          // into the temp dir after a failure).
+          const [probed, written] = await Promise.allSettled([
+            ctx.probe(source, { video: true }),
+            staged.fetch([], 0).written,
+          ]);
+          if (probed.status === 'rejected') throw probed.reason;
+          if (written.status === 'rejected') throw written.reason;
+          info = probed.value.info;
+        }
+        cut = cutToFile(ctx, source, info, request, out, { staged, upload, uploadStream });
       }
     }
     cut ??= probeForCut(ctx, source, request.start).then((info) =>
