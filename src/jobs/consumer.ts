@@ -12,6 +12,7 @@
  */
 import type { Bindings } from '../core/env.ts';
 import { CONSUMER_WALL_CLOCK_SECONDS, HANDOFF_DELAY_SECONDS, JOB_CONSUMER_BUDGET_SECONDS } from '../core/limits.ts';
+import { Timings, timedD1 } from '../core/timings.ts';
 import { createDb } from '../db/client.ts';
 import {
   type JobRow,
@@ -29,6 +30,7 @@ import type { ProfileScope } from '../db/scope.ts';
 import { deletePrefix } from '../storage/keys.ts';
 import { runCancelHook } from './cancel.ts';
 import { createJobContext } from './context.ts';
+import { announceJob } from './job-events.ts';
 import {
   JobCancelledError,
   JobDeferredError,
@@ -124,7 +126,33 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     attempt: number,
     deadline = Date.now() + consumerBudgetMs(env),
   ): Promise<{ retryAfter?: number }> {
-    const db = createDb(env.DB);
+    // Where this delivery's time went, one log line per delivery (bench/jobs.ts reads it).
+    const timings = new Timings();
+    const received = Date.now();
+    try {
+      return await runJobMessage(env, message, attempt, deadline, timings);
+    } finally {
+      log({
+        msg: 'job timings',
+        job_id: message.job_id,
+        type: message.type,
+        attempt,
+        received_at: received,
+        done_at: Date.now(),
+        spans: timings.spans,
+      });
+    }
+  }
+
+  async function runJobMessage(
+    env: Bindings,
+    message: JobMessage,
+    attempt: number,
+    deadline: number,
+    timings: Timings,
+  ): Promise<{ retryAfter?: number }> {
+    const received = Date.now();
+    const db = createDb(timedD1(env.DB, timings));
     const verified = await verifyJobMessage(db, message);
     if (!verified) {
       log({ msg: 'job gone or not in this profile; message dropped', job_id: message.job_id });
@@ -132,6 +160,8 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     }
     const { scope, job } = verified;
     if (isTerminal(job)) return {};
+    // From the job's creation (or hand-off) to this delivery: queue delivery plus the producer's send.
+    timings.add('queued', received - Date.parse(job.handedOffAt ?? job.createdAt));
     if (job.cancelRequested) {
       await cancel(env, scope, job);
       return {};
@@ -157,10 +187,15 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     // Terminal, or a handed-off job another delivery claimed first: nothing to do here.
     const running = await markRunning(scope, job.id, attempt, job.handedOffAt);
     if (!running) return {};
-    const ctx = createJobContext(env, scope, running, run.input, attempt, deadline);
+    await timings.timed('announce', () => announceJob(env, scope, running));
+    const ctx = createJobContext(env, scope, running, run.input, attempt, deadline, timings);
     try {
-      const outcome = await run.handler.run(ctx);
-      await completeJob(scope, job.id, outcome.result, outcome);
+      const outcome = await timings.timed('handler', () => run.handler.run(ctx));
+      await announceJob(
+        env,
+        scope,
+        await timings.timed('complete', () => completeJob(scope, job.id, outcome.result, outcome)),
+      );
       // Operations a step no longer asked for (its request changed between deliveries).
       await cancelJobOperations(env, scope, job.id);
       log({ msg: 'job completed', job_id: job.id, type, profile_id: scope.profileId });
@@ -187,7 +222,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
         return {};
       }
       const delay = backoffSeconds(attempt, err instanceof TransientJobError ? err.retryAfterSeconds : undefined);
-      await noteRetry(scope, job.id, code, reason, delay);
+      await announceJob(env, scope, await noteRetry(scope, job.id, code, reason, delay));
       log({ msg: 'job will be retried', job_id: job.id, type, attempt, delay, reason });
       return { retryAfter: delay };
     }
@@ -211,7 +246,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
       return {};
     }
     const delay = Math.max(1, Math.min(60, Math.ceil(err.delaySeconds)));
-    await noteWaiting(scope, job.id, err.message);
+    await announceJob(env, scope, await noteWaiting(scope, job.id, err.message));
     return resend(env, message, attempt, delay);
   }
 
@@ -230,7 +265,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
 
   /** The job ends cancelled: its processor operations are cancelled, its handler releases what it held. */
   async function cancel(env: Bindings, scope: ProfileScope, job: JobRow) {
-    await markCancelled(scope, job.id);
+    await announceJob(env, scope, await markCancelled(scope, job.id));
     await cancelJobOperations(env, scope, job.id);
     await runCancelHook(jobs, env, scope, job);
   }
@@ -238,6 +273,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
   async function fail(env: Bindings, scope: ProfileScope, job: JobRow, code: string, message: string) {
     const failed = await failJob(scope, job.id, code, message);
     if (!failed) return;
+    await announceJob(env, scope, failed);
     await cancelJobOperations(env, scope, job.id);
     const run = registeredRun(jobs, job);
     if (run?.handler.onFailure) {

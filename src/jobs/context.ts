@@ -1,8 +1,10 @@
 /** What a job handler gets: its verified scope, its parsed input, and ways to report progress. */
 import type { Bindings } from '../core/env.ts';
+import { Timings } from '../core/timings.ts';
 import { type JobRow, addOutputKeys, isCancelRequested, setProgress } from '../db/repos/jobs.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { JobCancelledError } from './errors.ts';
+import { announceJob } from './job-events.ts';
 import type { JobInput, JobType } from './job-types.ts';
 
 /** What a handler of jobs whose input is `I` gets. */
@@ -18,7 +20,9 @@ export interface JobContextOf<I> {
    * still running then goes on, and the job is handed to the next delivery (job-processor.ts).
    */
   deadline: number;
-  /** Persists progress (0–100) and the current step, at most every 500 ms unless `force`. */
+  /** Where this delivery's time goes (logged by the consumer; see src/core/timings.ts). */
+  timings: Timings;
+  /** Persists progress (0–100) and the current step, at most every 500 ms unless `force`, and tells the job's watchers. */
   progress(percent: number, step?: string, force?: boolean): Promise<void>;
   /** Throws JobCancelledError when the job was cancelled; call between steps. */
   throwIfCancelled(): Promise<void>;
@@ -54,6 +58,7 @@ export function createJobContext<I>(
   attempt: number,
   /** Hooks (onFailure, onCancelled) follow no operation: they get no time for it. */
   deadline = Date.now(),
+  timings = new Timings(),
 ): JobContextOf<I> {
   let lastWrite = 0;
   return {
@@ -63,11 +68,13 @@ export function createJobContext<I>(
     input,
     attempt,
     deadline,
+    timings,
     async progress(percent, step, force = false) {
       const now = Date.now();
       if (!force && now - lastWrite < 500) return;
       lastWrite = now;
-      await setProgress(scope, job.id, percent, step);
+      const row = await setProgress(scope, job.id, percent, step);
+      await timings.timed('announce', () => announceJob(env, scope, row));
     },
     async throwIfCancelled() {
       if (await isCancelRequested(scope, job.id)) throw new JobCancelledError();

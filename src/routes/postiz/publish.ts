@@ -3,7 +3,8 @@
  * clip (Idempotency-Key supported); a failed send cancels what was queued.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type JobRow, requestCancel } from '../../db/repos/jobs.ts';
+import type { JobRow } from '../../db/repos/jobs.ts';
+import { requestJobCancel } from '../../jobs/job-events.ts';
 import type { TenantContext } from '../../http/context.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
 import {
@@ -108,7 +109,7 @@ async function queuePublish(c: TenantContext, spec: PublishSpec) {
       );
     }
   } catch (err) {
-    for (const row of rows) await requestCancel(scope, row.id);
+    for (const row of rows) await requestJobCancel(c.env, scope, row.id);
     throw err;
   }
   const first = plan.jobs[0]!;
