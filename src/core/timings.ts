@@ -10,9 +10,8 @@ export class Timings {
   readonly spans: Record<string, { ms: number; count: number }> = {};
 
   add(name: string, ms: number): void {
-    const span = (this.spans[name] ??= { ms: 0, count: 0 });
-    span.ms += ms;
-    span.count += 1;
+    const span = this.spans[name] ?? { ms: 0, count: 0 };
+    this.spans[name] = { ms: span.ms + ms, count: span.count + 1 };
   }
 
   async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
