@@ -107,10 +107,12 @@ function captureWorkerLog() {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    // The Worker's structured lines (one JSON object each): keep the timings, print none of them.
     const kept = text.split('\n').filter((line) => {
-      const at = line.indexOf('{"level":"info","msg":"job timings"');
+      if (line.startsWith('[wrangler:info]')) return false;
+      const at = line.indexOf('{"level":');
       if (at < 0) return true;
-      deliveries.push(JSON.parse(line.slice(at)) as DeliveryTimings);
+      if (line.includes('"msg":"job timings"')) deliveries.push(JSON.parse(line.slice(at)) as DeliveryTimings);
       return false;
     });
     if (kept.join('').trim() === '') return true;
@@ -295,7 +297,8 @@ async function main() {
   await makeSource();
   const bytes = new Uint8Array(await readFile(SOURCE));
   captureWorkerLog();
-  const stack = await startStack();
+  // At log level `log` the Worker's console lines (its `job timings`) reach this process.
+  const stack = await startStack({ logLevel: 'log' });
   try {
     const tenant = await stack.newTenant('bench-jobs');
     const api = stack.api(tenant);
