@@ -191,6 +191,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
     const ctx = createJobContext(env, scope, running, run.input, attempt, deadline, timings);
     try {
       const outcome = await timings.timed('handler', () => run.handler.run(ctx));
+      await ctx.progressSaved();
       await announceJob(
         env,
         scope,
@@ -201,6 +202,7 @@ export function createJobConsumer(jobs: JobRegistry): JobConsumer {
       log({ msg: 'job completed', job_id: job.id, type, profile_id: scope.profileId });
       return {};
     } catch (err) {
+      await ctx.progressSaved();
       if (err instanceof JobCancelledError) {
         await cancel(env, scope, running);
         return {};

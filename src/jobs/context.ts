@@ -22,8 +22,13 @@ export interface JobContextOf<I> {
   deadline: number;
   /** Where this delivery's time goes (logged by the consumer; see src/core/timings.ts). */
   timings: Timings;
-  /** Persists progress (0–100) and the current step, at most every 500 ms unless `force`, and tells the job's watchers. */
+  /**
+   * Persists progress (0–100) and the current step, at most every 500 ms unless `force`, and tells
+   * the job's watchers. Resolves at once: the write goes on beside the work (`progressSaved`).
+   */
   progress(percent: number, step?: string, force?: boolean): Promise<void>;
+  /** Resolves when the progress reported so far is written. */
+  progressSaved(): Promise<void>;
   /** Throws JobCancelledError when the job was cancelled; call between steps. */
   throwIfCancelled(): Promise<void>;
   /** Records R2 keys this job produced, so deleting the job removes them. */
@@ -61,6 +66,26 @@ export function createJobContext<I>(
   timings = new Timings(),
 ): JobContextOf<I> {
   let lastWrite = 0;
+  // Progress is written beside the work, never in its way: one write in flight at a time, and
+  // while it runs only the latest report waits (a write after the job ended changes nothing:
+  // setProgress only touches running jobs).
+  let writing: Promise<void> | null = null;
+  let next: { percent: number; step?: string } | null = null;
+  async function drain() {
+    while (next) {
+      const { percent, step } = next;
+      next = null;
+      try {
+        const row = await setProgress(scope, job.id, percent, step);
+        await timings.timed('announce', () => announceJob(env, scope, row));
+      } catch (err) {
+        console.error(
+          JSON.stringify({ level: 'error', msg: 'progress not saved', job_id: job.id, error: String(err) }),
+        );
+      }
+    }
+    writing = null;
+  }
   return {
     env,
     scope,
@@ -73,8 +98,11 @@ export function createJobContext<I>(
       const now = Date.now();
       if (!force && now - lastWrite < 500) return;
       lastWrite = now;
-      const row = await setProgress(scope, job.id, percent, step);
-      await timings.timed('announce', () => announceJob(env, scope, row));
+      next = { percent, step: step ?? next?.step };
+      writing ??= drain();
+    },
+    async progressSaved() {
+      await writing;
     },
     async throwIfCancelled() {
       if (await isCancelRequested(scope, job.id)) throw new JobCancelledError();
