@@ -1,14 +1,15 @@
-/** concat (copy when parameters match, one normalising encode otherwise) and audio (replace / mix / sidechain). */
+/** concat (copy when parameters match, one normalising encode otherwise) and audio (replace / mix: sidechain or constant ducking). */
 import { execFile } from 'node:child_process';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bedLevelDb,
   decodedFrameHashes,
   decodePcm,
-  ffmpeg,
   grayFrames,
+  makePhrases,
   makeTone,
   makeVideo,
   probe,
@@ -24,6 +25,11 @@ const RATE = 48000;
 const output = (name: string) => ({ url: h.media.uploadUrl(name), content_type: 'video/mp4' });
 const input = (name: string, range: { start?: number; end?: number } = {}) => ({ url: h.media.url(name), ...range });
 const uploaded = (name: string) => h.media.uploads.get(name)!.path;
+/** When the voice in phrases.m4a sounds. */
+const PHRASES: [number, number][] = [
+  [0.2, 1.6],
+  [3.0, 3.8],
+];
 
 beforeAll(async () => {
   h = await startHarness();
@@ -34,20 +40,8 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'mute.mp4'), { duration: 2, width: 320, height: 180, audio: 'none' }),
     makeVideo(join(h.dir, 'tone.mp4'), { duration: 4, width: 160, height: 90, amplitude: 0.5 }),
     makeTone(join(h.dir, 'voice.m4a'), 3, 660, 0.2),
-    // 660 Hz at 0.2 for 2 s, then 2 s of silence.
-    ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'aevalsrc=if(lt(t\\,2)\\,0.2\\,0)*sin(2*PI*660*t):s=48000:c=mono',
-      '-t',
-      '4',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      join(h.dir, 'voice-then-silence.m4a'),
-    ]),
+    // A voice in two phrases with a pause between them.
+    makePhrases(join(h.dir, 'phrases.m4a'), PHRASES, 4),
   ]);
 });
 afterAll(async () => h?.close());
@@ -179,12 +173,13 @@ describe('audio', () => {
     expect(await videoPacketHashes(uploaded('replaced.mp4'))).toEqual(await videoPacketHashes(join(h.dir, 'tone.mp4')));
   });
 
-  it('mix: the original stays under the new track at duck_to', async () => {
+  it('mix, constant ducking: the original stays under the new track at duck_to', async () => {
     await h.processor.client.run('audio', {
       video: input('tone.mp4'),
       audio: input('voice.m4a'),
       mode: 'mix',
       duck_to: 0.1,
+      ducking: 'constant',
       output: output('mixed-audio.mp4'),
     });
     const out = await decodePcm(uploaded('mixed-audio.mp4'), RATE);
@@ -196,20 +191,41 @@ describe('audio', () => {
     expect(Math.abs(rmsDb(out, RATE, 3.1, 3.9) - (rmsDb(original, RATE, 3.1, 3.9) - 20))).toBeLessThanOrEqual(0.5);
   });
 
-  it('sidechain: the original is pushed down only while the new track sounds', async () => {
+  // Bed levels measured with the voice taken out of the mix: at duck_to (−20 dB) while the voice
+  // sounds, at full level in the pause between its phrases (sidechain) or still at duck_to (constant).
+  const bedLevels = async (name: string) => {
+    const out = await decodePcm(uploaded(name), RATE);
+    const voice = await decodePcm(join(h.dir, 'phrases.m4a'), RATE);
+    const original = await decodePcm(join(h.dir, 'tone.mp4'), RATE);
+    // Away from the edges of each phrase (attack 20 ms, release 300 ms).
+    const level = (start: number, end: number) =>
+      bedLevelDb(out, voice, RATE, start, end) - rmsDb(original, RATE, start, end);
+    return { voice: [level(0.4, 1.5), level(3.2, 3.7)], pause: level(2.1, 2.9) };
+  };
+
+  it('mix, sidechain ducking (the default): the original goes down only while the new track sounds', async () => {
     await h.processor.client.run('audio', {
       video: input('tone.mp4'),
-      audio: input('voice-then-silence.m4a'),
+      audio: input('phrases.m4a'),
       mode: 'mix',
-      sidechain: true,
+      duck_to: 0.1,
       output: output('sidechain.mp4'),
     });
-    const out = await decodePcm(uploaded('sidechain.mp4'), RATE);
-    const original = await decodePcm(join(h.dir, 'tone.mp4'), RATE);
-    // Without ducking the sum would be about −8.4 dBFS; with it the voice dominates.
-    expect(rmsDb(out, RATE, 0.5, 1.9)).toBeLessThan(-13);
-    // Once the voice stops (and the compressor has released), the original is back at full level.
-    expect(Math.abs(rmsDb(out, RATE, 2.8, 3.9) - rmsDb(original, RATE, 2.8, 3.9))).toBeLessThanOrEqual(1);
+    const levels = await bedLevels('sidechain.mp4');
+    for (const during of levels.voice) expect(Math.abs(during - -20), JSON.stringify(levels)).toBeLessThanOrEqual(2);
+    expect(Math.abs(levels.pause), JSON.stringify(levels)).toBeLessThanOrEqual(1);
+
+    await h.processor.client.run('audio', {
+      video: input('tone.mp4'),
+      audio: input('phrases.m4a'),
+      mode: 'mix',
+      duck_to: 0.1,
+      ducking: 'constant',
+      output: output('constant.mp4'),
+    });
+    const constant = await bedLevels('constant.mp4');
+    for (const level of [...constant.voice, constant.pause])
+      expect(Math.abs(level - -20), JSON.stringify(constant)).toBeLessThanOrEqual(0.5);
   });
 
   it('trim_to_audio cuts the output to the new track; a silent video just gets the track', async () => {

@@ -12,7 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimeRange } from '../../shared/processor/media.ts';
 import type { MuteRequest } from '../../shared/processor/operations.ts';
 import { buildSpeechFixture } from './fixtures/speech.ts';
-import { decodePcm, ffmpeg, ffmpegOut, makeVideo, probe, rmsDb, snrDb, videoPacketHashes } from './fixtures/video.ts';
+import {
+  decodePcm,
+  ffmpeg,
+  ffmpegOut,
+  makeVideo,
+  probe,
+  rmsDb,
+  snrDb,
+  videoPacketHashes,
+  videoWithSound,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 const exec = promisify(execFile);
@@ -54,31 +64,7 @@ beforeAll(async () => {
       'mov',
       join(h.dir, 'tone.mov'),
     ]),
-    ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=25',
-      '-i',
-      speech.path,
-      '-t',
-      '8',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
-      '-movflags',
-      '+faststart',
-      join(h.dir, 'speech.mp4'),
-    ]),
+    videoWithSound(speech.path, 8, join(h.dir, 'speech.mp4')),
     ffmpeg([
       '-f',
       'lavfi',

@@ -4,9 +4,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePcm, makeVideo, probe, rmsDb, videoPacketHashes } from './fixtures/video.ts';
+import { decodePcm, makeVideo, probe, rmsDb, videoPacketHashes, videoWithSound } from './fixtures/video.ts';
 import { buildSpeechFixture } from './fixtures/speech.ts';
-import { ffmpeg } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -112,26 +111,7 @@ describe('mute', () => {
         { text: 'Mute this part as well.', at: 6 },
       ],
     });
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=25',
-      '-i',
-      fixture.path,
-      '-t',
-      '9',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-shortest',
-      join(h.dir, 'talk.mp4'),
-    ]);
+    await videoWithSound(fixture.path, 9, join(h.dir, 'talk.mp4'));
     const result = await h.processor.client.run('mute', {
       input: { url: h.media.url('talk.mp4') },
       output: { url: h.media.uploadUrl('talk-muted.mp4'), content_type: 'video/mp4' },

@@ -5,7 +5,18 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderPreset, RenderRequest, SubtitleStyle } from '../../shared/processor/operations.ts';
-import { decodePcm, ffmpeg, grayFrames, makeTone, makeVideo, probe, psnr, rmsDb } from './fixtures/video.ts';
+import {
+  bedLevelDb,
+  decodePcm,
+  ffmpeg,
+  grayFrames,
+  makePhrases,
+  makeTone,
+  makeVideo,
+  probe,
+  psnr,
+  rmsDb,
+} from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -38,6 +49,15 @@ beforeAll(async () => {
     makeVideo(join(h.dir, 'quiet.mp4'), { duration: 3, width: 320, height: 180, amplitude: 0.05 }),
     makeVideo(join(h.dir, 'broll.mp4'), { duration: 3, width: 640, height: 360, fps: 25, audio: 'none' }),
     makeTone(join(h.dir, 'voice.m4a'), 2, 660, 0.2),
+    // A voice-over in two phrases, a pause between them, ending before the clip.
+    makePhrases(
+      join(h.dir, 'phrases.m4a'),
+      [
+        [0.1, 1.2],
+        [2.4, 3.2],
+      ],
+      3.3,
+    ),
     // A flat grey picture: anything bright on it is the subtitle.
     ffmpeg([
       '-f',
@@ -185,14 +205,34 @@ describe('render', () => {
     }
   });
 
-  it('mixes a voice-over over the clip ducked while the voice runs, the clip at full level after', async () => {
-    const { path } = await render('vo.mp4', { voiceover: { url: h.media.url('voice.m4a'), duck_to: 0.15 } });
+  it('mixes a voice-over over the clip ducked while the voice runs, the clip at full level after (constant)', async () => {
+    const { path } = await render('vo.mp4', {
+      voiceover: { url: h.media.url('voice.m4a'), duck_to: 0.15, ducking: 'constant' },
+    });
     const out = await decodePcm(path, RATE);
     const clip = await decodePcm(join(h.dir, 'clip.mp4'), RATE);
     const voice = await decodePcm(join(h.dir, 'voice.m4a'), RATE);
     const expected = new Float32Array(out.length).map((_, i) => 0.15 * (clip[i] ?? 0) + (voice[i] ?? 0));
     expect(Math.abs(rmsDb(out, RATE, 0.2, 1.8) - rmsDb(expected, RATE, 0.2, 1.8))).toBeLessThanOrEqual(0.5);
     expect(Math.abs(rmsDb(out, RATE, 2.2, 3.8) - rmsDb(clip, RATE, 2.2, 3.8))).toBeLessThanOrEqual(0.5);
+  });
+
+  it('ducks the clip only while the voice sounds by default (sidechain): back up in the pause between phrases', async () => {
+    const { path } = await render('vo-sidechain.mp4', {
+      voiceover: { url: h.media.url('phrases.m4a'), duck_to: 0.15 },
+    });
+    const out = await decodePcm(path, RATE);
+    const clip = await decodePcm(join(h.dir, 'clip.mp4'), RATE);
+    const voice = await decodePcm(join(h.dir, 'phrases.m4a'), RATE);
+    // The clip's level in the mix (the voice taken out) relative to the clip alone, in dB.
+    const bed = (start: number, end: number) =>
+      bedLevelDb(out, voice, RATE, start, end) - rmsDb(clip, RATE, start, end);
+    const levels = { first: bed(0.3, 1.1), pause: bed(1.7, 2.3), second: bed(2.6, 3.1), after: bed(3.6, 3.9) };
+    const duck = 20 * Math.log10(0.15);
+    expect(Math.abs(levels.first - duck), JSON.stringify(levels)).toBeLessThanOrEqual(2);
+    expect(Math.abs(levels.second - duck), JSON.stringify(levels)).toBeLessThanOrEqual(2);
+    expect(Math.abs(levels.pause), JSON.stringify(levels)).toBeLessThanOrEqual(1);
+    expect(Math.abs(levels.after), JSON.stringify(levels)).toBeLessThanOrEqual(1);
   });
 
   it('normalises loudness to the target and reports the measured value', async () => {

@@ -31,6 +31,32 @@ const intervals = z.array(requestTimeRange).max(MAX_INTERVALS);
 
 export const muteMode = z.enum(['hard', 'duck', 'fade']);
 export type MuteMode = z.infer<typeof muteMode>;
+
+/**
+ * How far a mute reaches around each interval (docs/voice-detection.md#muting-speech). The detector
+ * lets go of speech before a word's quiet tail has faded, and sound left between two close spans is
+ * heard as fragments; widening and merging covers both.
+ */
+export const muteMargins = z.strictObject({
+  /** Seconds muted before each interval. */
+  pad_before: z.number().min(0).max(2),
+  /** Seconds muted after each interval. */
+  pad_after: z.number().min(0).max(2),
+  /** Intervals this close (or closer) after padding are muted as one. */
+  merge_gap: z.number().min(0).max(5),
+});
+export type MuteMargins = z.infer<typeof muteMargins>;
+/** The margins around detected speech, wherever it is muted. */
+export const SPEECH_MUTE_MARGINS: MuteMargins = { pad_before: 0.1, pad_after: 0.25, merge_gap: 0.3 };
+
+/**
+ * How a clip's own sound makes room for a new track (voice-over) mixed over it:
+ * - sidechain: down to `duck_to` only while the new track sounds, back up in its pauses;
+ * - constant: down to `duck_to` throughout.
+ */
+export const ducking = z.enum(['sidechain', 'constant']);
+export type Ducking = z.infer<typeof ducking>;
+export const DEFAULT_DUCKING: Ducking = 'sidechain';
 export const extractMode = z.enum(['copy', 'smart', 'reencode']);
 export type ExtractMode = z.infer<typeof extractMode>;
 
@@ -141,6 +167,8 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       /** Intervals to mute; when absent, voice is detected first with `detect`. */
       intervals: optional(intervals),
       detect: optional(z.strictObject(voiceParamFields)),
+      /** Widen the intervals before muting (default: SPEECH_MUTE_MARGINS for detected speech, none for given intervals). */
+      margins: optional(muteMargins),
       /** hard = volume 0; duck = keep `keep_percentage`; fade = exponential fades (docs/compatibility.md#voice-detection). */
       mode: muteMode,
       /** 0–1, the level kept inside muted intervals in duck/fade modes (fade default 0.03). */
@@ -196,8 +224,8 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       mode: z.enum(['replace', 'mix']),
       /** Level of the original track under the new one in `mix` (0–1, default 0.1). */
       duck_to: optional(z.number().min(0).max(1)),
-      /** Sidechain ducking (only under speech) instead of a constant volume. */
-      sidechain: optional(z.boolean()),
+      /** In `mix`: duck only while the new track sounds, or throughout (default DEFAULT_DUCKING). */
+      ducking: optional(ducking),
       /** Cut the output to the new track's duration (default false: the longer of the two). */
       trim_to_audio: optional(z.boolean()),
       output,
@@ -224,8 +252,14 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
     render: z.strictObject({
       input,
       preset: renderPreset,
-      /** Voice-over mixed over the clip's own audio, which is ducked to `duck_to` (default 0.15). */
-      voiceover: optional(z.strictObject({ url: media.url, duck_to: optional(z.number().min(0).max(1)) })),
+      /** Voice-over mixed over the clip's own audio, which is ducked to `duck_to` (default 0.15) as `ducking` says (default DEFAULT_DUCKING). */
+      voiceover: optional(
+        z.strictObject({
+          url: media.url,
+          duck_to: optional(z.number().min(0).max(1)),
+          ducking: optional(ducking),
+        }),
+      ),
       /** Subtitles burned in: SRT text (parsed and re-written by the processor) and a whitelisted style. */
       subtitles: optional(z.strictObject({ srt: z.string().max(MAX_SRT_CHARACTERS), style: subtitleStyle })),
       /** Fit the video to this many seconds (trim; or hold the last frame when extending). */

@@ -18,7 +18,7 @@
  * one it lost. Progress (job and project) is relative to this run and never passes 100.
  */
 import { roundMs } from '../../shared/seconds.ts';
-import { DEFAULT_VOICE_PARAMS, sameVoiceParams, voiceDetectionRecord } from '../pipeline/source-video.ts';
+import { DEFAULT_VOICE_PARAMS, sameVoiceParams, speechToMute, voiceDetectionRecord } from '../pipeline/source-video.ts';
 import { getClip, getClipContent, insertClip, upsertClipContent } from '../db/repos/clips.ts';
 import { getProject, recountProjects, setProjectProgress, updateProjectStatement } from '../db/repos/projects.ts';
 import { type AssignedSegment, listProjectSegments, recountSegmentUsage } from '../db/repos/segments.ts';
@@ -96,7 +96,7 @@ async function report(ctx: Ctx, percent: number, step: string, force = false) {
   await setProjectProgress(ctx.scope, ctx.input.project_id, percent, step);
 }
 
-/** Speech of each source video used, from the cache or detected now (and cached for next time). */
+/** Speech to mute in each source video used, from the cache or detected now (and cached for next time). */
 async function speechBySource(
   ctx: Ctx,
   processor: ProcessorClient,
@@ -108,7 +108,7 @@ async function speechBySource(
     const cached = await getVoiceDetection(ctx.scope, id);
     if (!cached) throw new PermanentJobError('not_found', `Source video ${id} no longer exists`);
     if (cached.voice && sameVoiceParams(cached.voice.params, DEFAULT_VOICE_PARAMS)) {
-      speech.set(id, cached.voice.segments);
+      speech.set(id, speechToMute(cached.voice.segments, cached.duration ?? Number.POSITIVE_INFINITY));
       continue;
     }
     const from = 4 + (6 * i) / videoIds.length;
@@ -120,7 +120,7 @@ async function speechBySource(
       ),
     );
     await setVoiceDetection(ctx.scope, id, voiceDetectionRecord(DEFAULT_VOICE_PARAMS, result));
-    speech.set(id, result.segments);
+    speech.set(id, speechToMute(result.segments, result.duration));
   }
   return speech;
 }

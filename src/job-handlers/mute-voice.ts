@@ -35,6 +35,7 @@ export function muteVoiceHandler(processorFor: ProcessorFor): JobHandler<'mute_v
             ...(cached
               ? { intervals: cached.segments.map((s) => ({ start: s.start, end: s.end })) }
               : { detect: input.detect }),
+            margins: input.margins,
             mode: input.mode,
             keep_percentage: input.keep_percentage,
             ...(input.fade_duration !== null ? { fade_duration: input.fade_duration } : {}),

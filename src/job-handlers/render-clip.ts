@@ -1,8 +1,9 @@
 /**
  * `render_clip`: the final render of a clip with an export preset (docs/compatibility.md#final-render), in ONE encode:
  * scale + crop to the preset's size and frame rate, subtitles burned in through the one styling
- * path (`toSubtitleStyle`), the clip's own audio KEPT (ducked under a voice-over when there is one;
- * the original replaced it with silence, docs/compatibility.md#w21), loudness normalised to the preset's target.
+ * path (`toSubtitleStyle`), the clip's own audio KEPT (ducked under a voice-over when there is one,
+ * by default only while the voice sounds; the original replaced it with silence,
+ * docs/compatibility.md#w21), loudness normalised to the preset's target.
  *
  * The route set `final_status = processing` and wrote the export row with the job; this job leaves
  * both `completed` (with `final_key`) or `failed` with the reason, and recounts the project.
@@ -60,7 +61,13 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
         input: await mediaInput(env, scope, raw),
         preset: renderPreset,
         ...(voiceover
-          ? { voiceover: { ...(await mediaInput(env, scope, voiceover.audio)), duck_to: voiceover.duckTo } }
+          ? {
+              voiceover: {
+                ...(await mediaInput(env, scope, voiceover.audio)),
+                duck_to: voiceover.duckTo,
+                ducking: input.ducking,
+              },
+            }
           : {}),
         ...(srt && hasCues ? { subtitles: { srt, style: toSubtitleStyle(content?.subtitleSettings) } } : {}),
         ...(voiceover ? { target_duration: voiceover.duration } : {}),
@@ -106,6 +113,7 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
                 duration: voiceover.duration,
                 reused: voiceover.reused,
                 duck_to: voiceover.duckTo,
+                ducking: input.ducking,
                 extended_with_segments: voiceover.extendedWithSegments,
               }
             : null,

@@ -3,6 +3,7 @@
  * enqueues against these, and the consumer re-parses the stored input with the same schema.
  */
 import { z } from 'zod';
+import { DEFAULT_DUCKING, ducking, muteMargins, SPEECH_MUTE_MARGINS } from '../../shared/processor/operations.ts';
 import { idSchema } from '../core/ids.ts';
 
 const voiceParams = z.object({
@@ -90,6 +91,8 @@ export const jobInputSchemas = {
     clip_id: idSchema('clip'),
     preset_name: z.string().min(1).max(64),
     export_id: idSchema('export'),
+    /** How the clip's sound makes room for a voice-over (jobs queued before this field: the default). */
+    ducking: ducking.default(DEFAULT_DUCKING),
   }),
   /** Drops a clip's audio track (video copied) into a new raw object. */
   remove_clip_audio: z.object({ clip_id: idSchema('clip') }),
@@ -100,6 +103,8 @@ export const jobInputSchemas = {
     keep_percentage: z.number().min(0).max(1),
     fade_duration: z.number().min(0.05).max(5).nullable(),
     detect: voiceParams,
+    /** How far the mute reaches around the detected speech (jobs queued before this field: the default). */
+    margins: muteMargins.default(SPEECH_MUTE_MARGINS),
     output_name: outputName,
   }),
   /** `/analyze`: the best segments for a target duration (Gemini with context, else highlights). */
@@ -130,6 +135,7 @@ export const jobInputSchemas = {
     voice: z.string().max(64).nullable(),
     output_suffix: z.string().max(50),
     duck_to: z.number().min(0).max(1),
+    ducking: ducking.default(DEFAULT_DUCKING),
     ...silenceOptions,
   }),
   /** `POST /jobs`: the main pipeline (docs/compatibility.md#process-job) into job outputs, one final video per variant. */

@@ -15,7 +15,13 @@ import type { JobType } from '../jobs/job-types.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { type AssembledVariant, assembleVariant } from './assemble.ts';
 import { type CandidateEngine, type CandidateSet, findCandidates } from './candidates.ts';
-import { DEFAULT_VOICE_PARAMS, type VoiceIntervals, intervalsWithin, voiceIntervals } from './source-video.ts';
+import {
+  DEFAULT_VOICE_PARAMS,
+  type VoiceIntervals,
+  intervalsWithin,
+  speechToMute,
+  voiceIntervals,
+} from './source-video.ts';
 import { type Candidate, totalDuration } from './variant-selection.ts';
 
 export interface VariantOutcome {
@@ -131,6 +137,7 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
     }
   }
 
+  const muted = voice ? speechToMute(voice.segments, video.duration) : null;
   const voiceDone = Date.now();
   const variants: VariantOutcome[] = [];
   const intermediates: string[] = [];
@@ -161,7 +168,7 @@ export async function runCutPipeline<T extends JobType>(req: CutPipelineRequest<
           source: { kind: 'source_video', id: video.id },
           start: s.start,
           end: s.end,
-          ...(voice ? { mute: intervalsWithin(voice.segments, s.start, s.end) } : {}),
+          ...(muted ? { mute: intervalsWithin(muted, s.start, s.end) } : {}),
         })),
         maxDuration: req.target,
         fps: video.fps ?? 30,

@@ -3,7 +3,9 @@
  * that is still being probed makes the job wait (JobDeferredError: no retry is spent); a failed or
  * deleted one fails the job with the reason.
  */
+import { SPEECH_MUTE_MARGINS } from '../../shared/processor/operations.ts';
 import { roundMs } from '../../shared/seconds.ts';
+import { widenIntervals } from '../../shared/time-ranges.ts';
 import {
   type SourceVideoSummary,
   getSourceVideoSummary,
@@ -125,6 +127,14 @@ export async function voiceIntervals(
     processor.run('detect-voice', { input, ...params }, onProgress),
   );
   return rememberVoiceDetection(scope, videoId, params, result);
+}
+
+/**
+ * Detected speech as it is muted: each span widened by the speech margins, close spans merged, so
+ * the quiet end of a word is muted with it (docs/voice-detection.md#muting-speech).
+ */
+export function speechToMute(speech: readonly { start: number; end: number }[], duration: number) {
+  return widenIntervals(speech, SPEECH_MUTE_MARGINS, duration);
 }
 
 /** The intervals of `speech` inside [start, end], relative to `start` (for muting while cutting). */

@@ -119,6 +119,8 @@ describe('voice', () => {
     const original = await rmsDb(speech.path, speech.speechStart + 0.2, speech.speechEnd - 0.2);
     expect(original).toBeGreaterThan(-40);
     expect(await rmsDb(muted, speech.speechStart + 0.2, speech.speechEnd - 0.2)).toBeLessThan(-60);
+    // Edge to edge: the first word's onset and the last word's tail are muted too (the speech margins).
+    expect(await rmsDb(muted, speech.speechStart, speech.speechEnd)).toBeLessThan(-60);
     expect(await videoPacketHashes(muted)).toEqual(await videoPacketHashes(speech.path));
 
     // The download route redirects to the same file, named as the original named it.

@@ -88,20 +88,37 @@ describe('without an ElevenLabs key (local voice)', () => {
     expect(uploaded.status, uploaded.text).toBe(201);
     await finished(stack, t, uploaded.body.job_id);
 
-    const res = await stack.api(t)('/api/v1/tts/add-to-videos', {
-      json: { source_video_ids: [uploaded.body.id], tts_text: 'A short line over the tone.', remove_silence: false },
-    });
-    expect(res.status, res.text).toBe(202);
-    const job = await finished(stack, t, res.body.job_id);
-    const result = job.result as any;
-    expect(result).toMatchObject({ total: 1, successful: 1 });
-    const item = result.processed_videos[0];
-    expect(item).toMatchObject({ status: 'success', video_copied: true, download_filename: 'tone_with_tts.mp4' });
-    const out = await saveBytes((await stack.fetchUrl(item.with_tts_url)).bytes, 'mp4');
-    expect(await videoPacketHashes(out)).toEqual(await videoPacketHashes(path));
-    // The tone is still there under the voice, ducked (the original: 10 %, i.e. −20 dB).
-    const before = await rmsDb(path, 4.5, 5.5);
-    const after = await rmsDb(out, 4.5, 5.5);
+    const addVoice = async (options: Record<string, unknown>) => {
+      const res = await stack.api(t)('/api/v1/tts/add-to-videos', {
+        json: {
+          source_video_ids: [uploaded.body.id],
+          tts_text: 'A short line over the tone.',
+          remove_silence: false,
+          ...options,
+        },
+      });
+      expect(res.status, res.text).toBe(202);
+      const job = await finished(stack, t, res.body.job_id);
+      const result = job.result as any;
+      expect(result).toMatchObject({ total: 1, successful: 1 });
+      const item = result.processed_videos[0];
+      expect(item).toMatchObject({ status: 'success', video_copied: true, download_filename: 'tone_with_tts.mp4' });
+      const out = await saveBytes((await stack.fetchUrl(item.with_tts_url)).bytes, 'mp4');
+      expect(await videoPacketHashes(out)).toEqual(await videoPacketHashes(path));
+      return { out, voiceSeconds: result.voiceover.duration as number, ducking: result.voiceover.ducking };
+    };
+
+    // By default the tone goes down only while the voice sounds; ducking: constant (as the original)
+    // keeps it at 10 % (−20 dB) throughout. After the voice the two differ by exactly that.
+    const sidechain = await addVoice({});
+    const constant = await addVoice({ ducking: 'constant' });
+    expect([sidechain.ducking, constant.ducking]).toEqual(['sidechain', 'constant']);
+    const tail = { start: sidechain.voiceSeconds + 0.6, end: 5.8 };
+    expect(tail.end - tail.start).toBeGreaterThan(1);
+    const before = await rmsDb(path, tail.start, tail.end);
+    const back = await rmsDb(sidechain.out, tail.start, tail.end);
+    const after = await rmsDb(constant.out, tail.start, tail.end);
+    expect(Math.abs(back - after - 20), JSON.stringify({ before, back, after })).toBeLessThanOrEqual(1);
     expect(after).toBeLessThan(before - 12);
     expect(after).toBeGreaterThan(before - 30);
   });

@@ -166,7 +166,8 @@ describe('render, bulk-render, remove-audio', () => {
       status: 'processing',
       clip_id: clips[0],
       preset: 'tiktok',
-      job: { type: 'render_clip', input: { clip_id: clips[0], preset_name: 'tiktok' } },
+      // The voice-over (if any) ducks the clip only while it sounds unless asked otherwise.
+      job: { type: 'render_clip', input: { clip_id: clips[0], preset_name: 'tiktok', ducking: 'sidechain' } },
     });
     const exportRow = await env.DB.prepare('SELECT status, preset_id, job_id FROM exports WHERE id = ?')
       .bind(res.body.export_id)
@@ -176,8 +177,11 @@ describe('render, bulk-render, remove-audio', () => {
     const again = await as(t)(`${LIB}/clips/${clips[0]}/render`, { json: {} });
     expect(again.status).toBe(409);
 
-    const json = await as(t)(`${LIB}/clips/${clips[1]}/render`, { json: {} });
+    const invalid = await as(t)(`${LIB}/clips/${clips[1]}/render`, { json: { ducking: 'loud' } });
+    expect(invalid.status).toBe(400);
+    const json = await as(t)(`${LIB}/clips/${clips[1]}/render`, { json: { ducking: 'constant' } });
     expect(json.body.preset).toBe('instagram_reels');
+    expect(json.body.job.input).toMatchObject({ ducking: 'constant' });
   });
 
   it('refuses unknown presets and clips without video, queueing nothing', async () => {
@@ -208,6 +212,10 @@ describe('render, bulk-render, remove-audio', () => {
     const ok = await as(t)(`${LIB}/clips/bulk-render?preset_name=youtube_shorts`, { json: clips });
     expect(ok.status).toBe(202);
     expect(ok.body).toMatchObject({ status: 'processing', count: 2, preset: 'youtube_shorts' });
+    const queued = (await listJobs(scopeOf(t), { type: 'render_clip' }, { limit: 10 })).items;
+    expect(queued.map((j) => j.input)).toEqual(clips.map(() => expect.objectContaining({ ducking: 'sidechain' })));
+    expect((await as(t)(`${LIB}/clips/bulk-render?ducking=loud`, { json: clips })).status).toBe(400);
+
     expect(ok.body.renders.map((r: any) => r.clip_id)).toEqual(clips);
   });
 

@@ -147,8 +147,40 @@ describe('jobs created', () => {
       source_video_id: video,
       mode: 'duck',
       keep_percentage: 0.2,
+      // Detected speech is widened so word tails are muted too (docs/voice-detection.md#muting-speech).
+      margins: { pad_before: 0.1, pad_after: 0.25, merge_gap: 0.3 },
       output_name: `muted_${res.body.job_id}`,
     });
+    const exact = await as(t)('/api/v1/mute-voice', {
+      json: { source_video_id: video, pad_before: 0, pad_after: 0.5, merge_gap: 1 },
+    });
+    expect(exact.status, exact.text).toBe(202);
+    expect(exact.body.input.margins).toEqual({ pad_before: 0, pad_after: 0.5, merge_gap: 1 });
+    expect(
+      issuesOf(await as(t)('/api/v1/mute-voice', { json: { source_video_id: video, pad_after: 3, merge_gap: -1 } })),
+    ).toEqual(['pad_after', 'merge_gap']);
+  });
+
+  it('tts/add-to-videos: sidechain ducking by default, constant on request, nothing else', async () => {
+    const t = await seedUser('proc');
+    const video = await readyVideo(t);
+    const plain = await as(t)('/api/v1/tts/add-to-videos', { json: { source_video_ids: [video], tts_text: 'Hi' } });
+    expect(plain.status, plain.text).toBe(202);
+    expect(plain.body.input).toMatchObject({ duck_to: 0.1, ducking: 'sidechain' });
+    const constant = await postForm(t, '/api/v1/tts/add-to-videos', {
+      source_video_ids: JSON.stringify([video]),
+      tts_text: 'Hi',
+      ducking: 'constant',
+    });
+    expect(constant.status, constant.text).toBe(202);
+    expect(constant.body.input).toMatchObject({ ducking: 'constant' });
+    expect(
+      issuesOf(
+        await as(t)('/api/v1/tts/add-to-videos', {
+          json: { source_video_ids: [video], tts_text: 'Hi', ducking: 'loud' },
+        }),
+      ),
+    ).toEqual(['ducking']);
   });
 
   it('analyze: Gemini only with context_text (and a key), with its estimated cost', async () => {

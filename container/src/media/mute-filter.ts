@@ -10,6 +10,7 @@
  */
 import type { TimeRange } from '../../../shared/processor/media.ts';
 import type { MuteMode } from '../../../shared/processor/operations.ts';
+import { normaliseIntervals } from '../../../shared/time-ranges.ts';
 
 export const FADE_MERGE_GAP = 0.4;
 export const DEFAULT_FADE_DURATION = 0.8;
@@ -46,21 +47,6 @@ export function changedSpans(spec: MuteSpec, duration: number): TimeRange[] {
     start: r.start - fade,
     end: r.end + fade,
   }));
-}
-
-/** Sorted, clamped to [0, duration], empty ones dropped, overlaps (and gaps ≤ mergeGap) merged. */
-export function normaliseIntervals(intervals: readonly TimeRange[], duration: number, mergeGap = 0): TimeRange[] {
-  const clamped = intervals
-    .map((r) => ({ start: Math.max(0, r.start), end: Math.min(duration, r.end) }))
-    .filter((r) => r.end > r.start)
-    .sort((a, b) => a.start - b.start);
-  const merged: TimeRange[] = [];
-  for (const range of clamped) {
-    const last = merged[merged.length - 1];
-    if (last && range.start - last.end <= mergeGap) last.end = Math.max(last.end, range.end);
-    else merged.push({ ...range });
-  }
-  return merged;
 }
 
 const f = (n: number) => Number(n.toFixed(4)).toString();

@@ -18,6 +18,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaOutput, TimeRange } from '../../../shared/processor/media.ts';
 import type { MuteMode, MuteResult } from '../../../shared/processor/operations.ts';
+import { type RangeMargins, widenIntervals } from '../../../shared/time-ranges.ts';
 import { log } from '../log.ts';
 import { AAC_LC, aacFrameWindow, canJoin, readAacConfig } from './aac-frame.ts';
 import { AAC_FRAME, MIN_LEAD, MIN_TRAIL, planAudioSplice, type SpliceSegment } from './audio-splice-plan.ts';
@@ -36,18 +37,14 @@ import { movieSpecFrom, type OutputTrack, videoBrands, writeMovieHead } from './
 import type { OpContext } from '../operation.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { ByteQueue } from '../media/byte-queue.ts';
-import {
-  changedSpans,
-  filtersWholeTrack,
-  type MuteSpec,
-  muteFilter,
-  normaliseIntervals,
-} from '../media/mute-filter.ts';
+import { changedSpans, filtersWholeTrack, type MuteSpec, muteFilter } from '../media/mute-filter.ts';
 import { ms } from '../media/output-file.ts';
 
 export interface InProcessMuteRequest {
   url: string;
   intervals: TimeRange[];
+  /** How far the mute reaches around each interval. */
+  margins: RangeMargins;
   mode: MuteMode;
   keep_percentage?: number;
   fade_duration?: number;
@@ -71,7 +68,7 @@ interface MutePlan {
 function planMute(gated: GatedMovie, request: InProcessMuteRequest): MutePlan {
   const video = gated.video!;
   const audio = gated.audio!;
-  const intervals = normaliseIntervals(request.intervals, gated.duration);
+  const intervals = widenIntervals(request.intervals, request.margins, gated.duration);
   const spec: MuteSpec = {
     intervals,
     mode: request.mode,

@@ -2,13 +2,14 @@
  * `audio`: put a new track (voice-over, music) on a video with the video stream copied (the
  * original re-encoded the video just to swap audio, docs/compatibility.md#w17).
  * - replace: the new track only;
- * - mix: the video's own audio kept under the new track, at `duck_to` (constant), or pushed down
- *   only while the new track sounds (`sidechain`, a compressor keyed by the new track).
+ * - mix: the video's own audio kept under the new track, pushed down to `duck_to` only while the
+ *   new track sounds (`ducking: sidechain`, the default) or throughout (`constant`), media/ducking.ts.
  * A video without audio gets the new track either way.
  */
 import { join } from 'node:path';
-import type { AudioResult } from '../../../shared/processor/operations.ts';
+import { type AudioResult, DEFAULT_DUCKING, type Ducking } from '../../../shared/processor/operations.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
+import { duckChains } from '../media/ducking.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import { type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
@@ -17,21 +18,12 @@ export const DEFAULT_DUCK_TO = 0.1;
 /** Both tracks are brought to one format before mixing. */
 const MIX_FORMAT = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo';
 
-export function mixGraph(duckTo: number, sidechain: boolean): string {
-  if (sidechain) {
-    // The voice-over keys a compressor on the original: above about −36 dBFS of voice the original
-    // is pressed down hard (ratio 20), and it comes back 400 ms after the voice stops.
-    return [
-      `[0:a]${MIX_FORMAT}[original]`,
-      `[1:a]${MIX_FORMAT},asplit=2[voice][key]`,
-      '[original][key]sidechaincompress=threshold=0.015:ratio=20:attack=15:release=400:makeup=1[ducked]',
-      '[ducked][voice]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[mixed]',
-    ].join(';');
-  }
+export function mixGraph(duckTo: number, ducking: Ducking): string {
   return [
-    `[0:a]${MIX_FORMAT},volume=${duckTo}[original]`,
-    `[1:a]${MIX_FORMAT}[voice]`,
-    '[original][voice]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[mixed]',
+    `[0:a]${MIX_FORMAT}[original]`,
+    `[1:a]${MIX_FORMAT},asplit=2[voice][key]`,
+    ...duckChains({ bed: 'original', voice: 'key', out: 'ducked' }, duckTo, ducking),
+    '[ducked][voice]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0[mixed]',
   ].join(';');
 }
 
@@ -57,7 +49,7 @@ export const audioOperation: Operation<'audio'> = {
             ctx.tempDir,
             'mix',
             '-filter_complex_script',
-            mixGraph(request.duck_to ?? DEFAULT_DUCK_TO, request.sidechain ?? false),
+            mixGraph(request.duck_to ?? DEFAULT_DUCK_TO, request.ducking ?? DEFAULT_DUCKING),
           )),
           '-map',
           `0:${video.video!.index}`,

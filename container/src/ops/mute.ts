@@ -4,9 +4,10 @@
  * the original's full re-encode.
  */
 import { join } from 'node:path';
-import type { MuteResult } from '../../../shared/processor/operations.ts';
+import { type MuteResult, SPEECH_MUTE_MARGINS } from '../../../shared/processor/operations.ts';
+import { NO_MARGINS, widenIntervals } from '../../../shared/time-ranges.ts';
 import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
-import { muteFilter, normaliseIntervals } from '../media/mute-filter.ts';
+import { muteFilter } from '../media/mute-filter.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import { muteInProcess } from '../mp4/mute.ts';
 import { detectVoice, voiceDetectionResult, withVoiceDefaults } from '../media/voice.ts';
@@ -20,6 +21,8 @@ export const muteOperation: Operation<'mute'> = {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);
     let intervals = request.intervals;
+    // Given intervals are muted as given unless margins are asked for; detected speech gets the speech margins.
+    const margins = request.margins ?? (intervals ? NO_MARGINS : SPEECH_MUTE_MARGINS);
     // No intervals: detect the speech first, in this operation (one request, one probe), and answer
     // the detection with the result so the caller need not run `detect-voice` as well.
     let detection: MuteResult['detection'];
@@ -35,12 +38,12 @@ export const muteOperation: Operation<'mute'> = {
       detection ? { ...result, detection } : result;
     if (ctx.config.inProcessMp4) {
       // MP4/MOV the processor fully understands: one read, only the audio through ffmpeg (else below).
-      const done = await muteInProcess(ctx, { ...request, url: request.input.url, intervals });
+      const done = await muteInProcess(ctx, { ...request, url: request.input.url, intervals, margins });
       if (!('fallback' in done)) return withDetection(done);
     }
     const { info } = await ctx.probe(source, { video: true, audio: true });
     ctx.expectWholeRead(source);
-    const normalised = normaliseIntervals(intervals, info.duration);
+    const normalised = widenIntervals(intervals, margins, info.duration);
     const filter = muteFilter(
       {
         intervals: normalised,

@@ -5,16 +5,18 @@
  * - Subtitles: burned in from SRT the processor parsed and re-wrote itself (temp file, never a
  *   user path) with a `force_style` built from whitelisted fields (subtitles/force-style.ts).
  * - Sound: the clip's own audio is kept (the original replaced it with silence, docs/compatibility.md#w21); a
- *   voice-over is mixed over it with the clip ducked to `duck_to` while the voice runs.
+ *   voice-over is mixed over it with the clip ducked to `duck_to` while the voice sounds (`ducking:
+ *   sidechain`, the default) or over the whole voice-over (`constant`), media/ducking.ts.
  * - Loudness: optional two-pass EBU R128 normalisation to `loudness_target` LUFS (measured on the
  *   mixed audio first, applied linearly in the final encode), and the result measured again.
  * Audio is mixed into a WAV first (cheap), so the video is encoded exactly once.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RenderResult } from '../../../shared/processor/operations.ts';
+import { DEFAULT_DUCKING, type RenderResult } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
+import { duckChains } from '../media/ducking.ts';
 import type { InputSource } from '../media/ffmpeg.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import type { MediaInfo } from '../media/probe.ts';
@@ -124,8 +126,17 @@ export const renderOperation: Operation<'render'> = {
     if (voice) {
       const duck = request.voiceover?.duck_to ?? DEFAULT_RENDER_DUCK;
       const voiceEnd = Math.min(voice.info.duration, duration);
-      audioChains.push(`[bed]volume=${duck}:enable='between(t,0,${voiceEnd.toFixed(3)})'[ducked]`);
-      audioChains.push(`[${clips.length}:${voice.info.audio!.index}]aresample=48000,${AUDIO_FORMAT}[voice]`);
+      audioChains.push(
+        `[${clips.length}:${voice.info.audio!.index}]aresample=48000,${AUDIO_FORMAT},asplit=2[voice][key]`,
+      );
+      audioChains.push(
+        ...duckChains(
+          { bed: 'bed', voice: 'key', out: 'ducked' },
+          duck,
+          request.voiceover?.ducking ?? DEFAULT_DUCKING,
+          voiceEnd,
+        ),
+      );
       audioChains.push('[ducked][voice]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]');
     }
     const wav = join(ctx.tempDir, 'mix.wav');

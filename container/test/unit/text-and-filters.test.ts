@@ -1,6 +1,7 @@
 /** SRT parsing/sanitising, subtitle styles, phrase splitting, mute filters and silence spans. */
 import { describe, expect, it } from 'vitest';
-import { muteFilter, normaliseIntervals } from '../../src/media/mute-filter.ts';
+import { muteFilter } from '../../src/media/mute-filter.ts';
+import { normaliseIntervals, widenIntervals } from '../../../shared/time-ranges.ts';
 import { keptSpans } from '../../src/ops/silence-remove.ts';
 import { assColour, firstFontFamily, forceStyle } from '../../src/subtitles/force-style.ts';
 import { formatSrt } from '../../../shared/srt.ts';
@@ -88,6 +89,29 @@ describe('mute filters', () => {
         0.4,
       ),
     ).toEqual([{ start: 1, end: 3 }]);
+  });
+
+  it('widens intervals by margins: padded on each side, clamped, merged across gaps up to merge_gap', () => {
+    const margins = { pad_before: 0.125, pad_after: 0.25, merge_gap: 0.25 };
+    expect(
+      widenIntervals(
+        [
+          { start: 4, end: 5 },
+          { start: 1, end: 2 },
+          { start: 2.5, end: 3 },
+          { start: 9.875, end: 10 },
+        ],
+        margins,
+        10,
+      ),
+    ).toEqual([
+      // 2.25 → 2.375: a 0.125 s gap after padding, muted with its neighbours.
+      { start: 0.875, end: 3.25 },
+      // 0.625 s from the previous one: kept apart.
+      { start: 3.875, end: 5.25 },
+      { start: 9.75, end: 10 },
+    ]);
+    expect(widenIntervals([{ start: 0.05, end: 1 }], margins, 1.1)).toEqual([{ start: 0, end: 1.1 }]);
   });
 
   it('builds hard, duck and fade filters (fade with the original denoise by default)', () => {

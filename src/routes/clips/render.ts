@@ -26,8 +26,10 @@ import { ownedClip, requireOwnedClips } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter, plainRoute } from '../../http/router.ts';
 import { checkJobLimits, enqueueJob } from '../../jobs/producer.ts';
+import type { Ducking } from '../../processor/contract.ts';
 import { type SpeechToCheck, checkVoiceovers } from '../../voiceover/budget.ts';
 import { JobResponse, toJobResponse } from '../jobs/presenter.ts';
+import { duckingField } from '../tts/voice-checks.ts';
 import { requireVideo } from './clip-video.ts';
 
 const tags = ['Library: render'];
@@ -37,9 +39,10 @@ const ClipIdParam = idParam('clip_id', 'clip');
 const PresetName = z.string().trim().min(1).max(64);
 
 const RenderBody = z
-  .object({ preset_name: PresetName.default(DEFAULT_PRESET) })
+  .object({ preset_name: PresetName.default(DEFAULT_PRESET), ducking: duckingField })
   .strict()
   .openapi('RenderRequest');
+type RenderOptions = z.infer<typeof RenderBody>;
 
 const RenderResponse = z
   .object({
@@ -63,8 +66,8 @@ async function presetNamed(c: TenantContext, name: string): Promise<ExportPreset
   });
 }
 
-/** `preset_name` from a JSON body, a form field or the query string (the original used a form). */
-async function readPresetName(c: TenantContext): Promise<string> {
+/** `preset_name` and `ducking` from a JSON body, form fields or the query string (the original used a form). */
+async function readRenderOptions(c: TenantContext): Promise<RenderOptions> {
   const type = (c.req.header('Content-Type') ?? '').toLowerCase();
   let raw: Record<string, unknown> = {};
   if (type.startsWith('application/json')) {
@@ -76,10 +79,15 @@ async function readPresetName(c: TenantContext): Promise<string> {
   } else if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
     raw = await c.req.parseBody();
   }
-  const fromQuery = c.req.query('preset_name');
-  const parsed = RenderBody.safeParse({ ...(fromQuery !== undefined ? { preset_name: fromQuery } : {}), ...raw });
+  const fromQuery = Object.fromEntries(
+    (['preset_name', 'ducking'] as const).flatMap((name) => {
+      const value = c.req.query(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+  const parsed = RenderBody.safeParse({ ...fromQuery, ...raw });
   if (!parsed.success) throw validationError(parsed.error, 'request');
-  return parsed.data.preset_name;
+  return parsed.data;
 }
 
 async function requireNoActiveRender(scope: ProfileScope, clipIds: string[]) {
@@ -104,14 +112,20 @@ async function checkRenderSpeech(c: TenantContext, clips: ClipRow[]) {
   await checkVoiceovers(c.env, scope, speeches);
 }
 
-async function queueRender(c: TenantContext, clip: ClipRow, preset: ExportPresetRow, limitsChecked: boolean) {
+async function queueRender(
+  c: TenantContext,
+  clip: ClipRow,
+  preset: ExportPresetRow,
+  ducking: Ducking,
+  limitsChecked: boolean,
+) {
   const scope = c.get('scope');
   const exportId = newId('export');
   const job = await enqueueJob(
     scope,
     c.env,
     'render_clip',
-    { clip_id: clip.id, preset_name: preset.name, export_id: exportId },
+    { clip_id: clip.id, preset_name: preset.name, export_id: exportId, ducking },
     {
       resourceType: 'clip',
       resourceId: clip.id,
@@ -138,7 +152,7 @@ export function clipRenderRoutes() {
       security,
       summary: 'Render a clip with an export preset (job)',
       description:
-        "`preset_name` (default `instagram_reels`) as JSON, a form field (as the original) or a query parameter. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
+        "`preset_name` (default `instagram_reels`) and `ducking` as JSON, form fields (as the original) or query parameters. One encode: the preset's size and frame rate, subtitles burned in (the content's SRT, else the voice-over's captions), the voice-over over the clip's own audio (ducked, never replaced: by default only while the voice sounds, `ducking: constant` for the whole voice-over), loudness to the preset's target. `final_status` goes processing → completed | failed. 409 while the clip renders. Supports `Idempotency-Key`.",
       request: {
         params: ClipIdParam,
         body: {
@@ -160,14 +174,14 @@ export function clipRenderRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const clipId = c.req.param('clip_id');
-      const presetName = await readPresetName(c);
-      const response = await idempotentJson(c, { clip_id: clipId, preset_name: presetName }, async () => {
+      const { preset_name: presetName, ducking } = await readRenderOptions(c);
+      const response = await idempotentJson(c, { clip_id: clipId, preset_name: presetName, ducking }, async () => {
         const clip = await ownedClip(scope, clipId);
         requireVideo(clip);
         const preset = await presetNamed(c, presetName);
         await requireNoActiveRender(scope, [clip.id]);
         await checkRenderSpeech(c, [clip]);
-        const { job, exportId } = await queueRender(c, clip, preset, false);
+        const { job, exportId } = await queueRender(c, clip, preset, ducking, false);
         return {
           status: 202,
           body: {
@@ -191,9 +205,9 @@ export function clipRenderRoutes() {
       tags,
       security,
       summary: 'Render several clips with one preset (one job each)',
-      description: `Body: a JSON array of clip ids (as the original), at most ${MAX_BULK_RENDER}; \`preset_name\` in the query. Every clip must be a clip of this profile with a video and not rendering, else nothing is queued (404 / 409). The per-profile job limit applies to the whole batch (429). Supports \`Idempotency-Key\`.`,
+      description: `Body: a JSON array of clip ids (as the original), at most ${MAX_BULK_RENDER}; \`preset_name\` and \`ducking\` in the query. Every clip must be a clip of this profile with a video and not rendering, else nothing is queued (404 / 409). The per-profile job limit applies to the whole batch (429). Supports \`Idempotency-Key\`.`,
       request: {
-        query: z.object({ preset_name: PresetName.default(DEFAULT_PRESET) }),
+        query: z.object({ preset_name: PresetName.default(DEFAULT_PRESET), ducking: duckingField }),
         body: jsonBody(z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_RENDER)),
       },
       responses: {
@@ -216,8 +230,8 @@ export function clipRenderRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const ids = [...new Set(c.req.valid('json'))];
-      const presetName = c.req.valid('query').preset_name;
-      const response = await idempotentJson(c, { ids, preset_name: presetName }, async () => {
+      const { preset_name: presetName, ducking } = c.req.valid('query');
+      const response = await idempotentJson(c, { ids, preset_name: presetName, ducking }, async () => {
         await requireOwnedClips(scope, ids);
         const clips = (await Promise.all(ids.map((id) => getClip(scope, id)))) as ClipRow[];
         for (const clip of clips) requireVideo(clip);
@@ -227,7 +241,7 @@ export function clipRenderRoutes() {
         await checkJobLimits(scope, c.env, clips.length);
         const renders: { clip_id: string; job_id: string; export_id: string }[] = [];
         for (const clip of clips) {
-          const { job, exportId } = await queueRender(c, clip, preset, true);
+          const { job, exportId } = await queueRender(c, clip, preset, ducking, true);
           renders.push({ clip_id: clip.id, job_id: job.id, export_id: exportId });
         }
         return {

@@ -5,6 +5,7 @@
  * The result is a job output; `GET /jobs/{id}/download` serves `{output_name}_voice_muted.mp4`.
  */
 import { z } from '@hono/zod-openapi';
+import { SPEECH_MUTE_MARGINS } from '../../../shared/processor/operations.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { handleJobRoute } from '../../http/job-route.ts';
 import { jobRoute } from '../../http/openapi-job-route.ts';
@@ -20,6 +21,15 @@ const Fields = z.object({
   output_name: outputNameField,
   threshold: numberField(0.5, 0, 1),
   min_speech_duration: numberField(0.25, 0.1, 10),
+  pad_before: numberField(SPEECH_MUTE_MARGINS.pad_before, 0, 2).openapi({
+    description: 'Seconds muted before each detected speech span',
+  }),
+  pad_after: numberField(SPEECH_MUTE_MARGINS.pad_after, 0, 2).openapi({
+    description: "Seconds muted after each detected speech span (a word's quiet tail outlasts the detector's span)",
+  }),
+  merge_gap: numberField(SPEECH_MUTE_MARGINS.merge_gap, 0, 5).openapi({
+    description: 'Spans this close after padding are muted as one (no fragments of sound between words)',
+  }),
 });
 
 export function muteVoiceRoutes() {
@@ -31,7 +41,7 @@ export function muteVoiceRoutes() {
       tags: ['Voice'],
       summary: 'Mute the speech in a video (job)',
       description:
-        'Upload `video` or name an owned `source_video_id`. `mode` defaults to `hard` (or `duck` when `keep_percentage` > 0). The job result has `voice_segments`, `segments_muted`, `total_voice_duration` and `final_video_url`; the video stream is copied packet for packet.',
+        'Upload `video` or name an owned `source_video_id`. `mode` defaults to `hard` (or `duck` when `keep_percentage` > 0). Each detected speech span is widened by `pad_before` / `pad_after` and spans closer than `merge_gap` are muted as one, so word tails are not heard. The job result has `voice_segments`, `segments_muted`, `total_voice_duration` and `final_video_url`; the video stream is copied packet for packet.',
       fields: Fields,
       files: { video: 'The video (becomes a source video of the profile)' },
       responses: { 202: { description: 'Queued', schema: JobResponse.extend({ source_video_id: z.string() }) } },
@@ -58,6 +68,7 @@ export function muteVoiceRoutes() {
               min_silence_duration: 0.1,
               padding: 0,
             },
+            margins: { pad_before: fields.pad_before, pad_after: fields.pad_after, merge_gap: fields.merge_gap },
             output_name: fields.output_name ?? `muted_${jobId}`,
           },
           { id: jobId, resourceType: 'source_video', resourceId: video.id, step: 'Queued for voice muting' },

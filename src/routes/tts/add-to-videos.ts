@@ -16,7 +16,7 @@ import { ownedSourceVideo } from '../../http/owned.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { estimateVoiceoverCostUsd } from '../../voiceover/synthesize.ts';
 import { JobResponse, jobCreated } from '../jobs/presenter.ts';
-import { checkText, silenceFields, tags, voicePlan } from './voice-checks.ts';
+import { checkText, duckingField, silenceFields, tags, voicePlan } from './voice-checks.ts';
 
 const idList = (kind: IdKind) =>
   formJson(z.array(idSchema(kind, `must be an id (${idPrefixes[kind]}_…)`)).max(20)).optional();
@@ -33,6 +33,7 @@ const AddFields = z.object({
     .optional()
     .default('_with_tts'),
   duck_to: formNumber.optional().default(0.1).pipe(z.number().min(0).max(1)),
+  ducking: duckingField,
   ...silenceFields,
 });
 
@@ -45,7 +46,7 @@ export function ttsAddToVideosRoutes() {
       tags,
       summary: 'Add one voice-over to several videos (job)',
       description:
-        'JSON (or form fields with JSON arrays): `clip_ids` and/or `source_video_ids` of this profile (never paths: `video_paths` answers 400), `tts_text`. Each video keeps its picture (stream-copied) and its sound ducked to `duck_to` (default 0.1, as the original) under the voice. Each result is a job output (`processed_videos[].with_tts_url`, downloaded as `{name}{output_suffix}.mp4`); the clips themselves are not changed.',
+        'JSON (or form fields with JSON arrays): `clip_ids` and/or `source_video_ids` of this profile (never paths: `video_paths` answers 400), `tts_text`. Each video keeps its picture (stream-copied) and its sound ducked to `duck_to` (default 0.1, as the original) under the voice: by default only while the voice sounds (`ducking: sidechain`, back to full level in its pauses), or for the whole voice-over (`ducking: constant`, as the original did). Each result is a job output (`processed_videos[].with_tts_url`, downloaded as `{name}{output_suffix}.mp4`); the clips themselves are not changed.',
       fields: AddFields,
       responses: {
         202: {
@@ -99,6 +100,7 @@ export function ttsAddToVideosRoutes() {
             voice: fields.voice || null,
             output_suffix: fields.output_suffix,
             duck_to: fields.duck_to,
+            ducking: fields.ducking,
             remove_silence: fields.remove_silence,
             min_silence_duration: fields.min_silence_duration,
             silence_padding: fields.silence_padding,

@@ -1,5 +1,6 @@
-/** What both voice-over routes check and take: the voice plan, the text, the silence options. */
+/** What the voice-over routes check and take: the voice plan, the text, the silence and ducking options. */
 import { z } from '@hono/zod-openapi';
+import { DEFAULT_DUCKING, ducking } from '../../../shared/processor/operations.ts';
 import type { Bindings } from '../../core/env.ts';
 import { ApiError } from '../../core/errors.ts';
 import { getScopeProfile } from '../../db/repos/profiles.ts';
@@ -16,6 +17,12 @@ export const silenceFields = {
   silence_padding: numberField(0.08, 0.02, 0.3),
   voice: z.string().trim().max(64).optional(),
 };
+
+/** How a video's own sound makes room for a voice-over mixed over it (add-to-videos, render). */
+export const duckingField = ducking.default(DEFAULT_DUCKING).openapi({
+  description:
+    '`sidechain` (default): the sound goes down to the duck level only while the voice sounds and comes back in its pauses; `constant`: down for the whole voice-over.',
+});
 
 /** Text checks shared by both routes: not empty, within the provider's limit, a usable voice. */
 export function checkText(plan: VoiceoverPlan, text: string, field: string): string {

@@ -40,6 +40,8 @@ const PUBLIC_OPERATIONS: Record<string, string> = {
   'GET /media/{token}': 'signed URLs: signed-urls.test.ts',
   'GET /media/{token}/{filename}': 'signed URLs: signed-urls.test.ts',
   'PUT /media/{token}': 'signed URLs: signed-urls.test.ts',
+  'GET /dev/sign-in': 'dev only, 404 unless DEV_SIGN_IN and a loopback PUBLIC_URL: test/routes/dev-sign-in.test.ts',
+  'POST /dev/sign-in': 'dev only, 404 unless DEV_SIGN_IN and a loopback PUBLIC_URL: test/routes/dev-sign-in.test.ts',
 };
 
 /** Routes the app serves but does not document, and why they need no case. */
