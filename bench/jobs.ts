@@ -1,5 +1,5 @@
 /**
- * npm run bench:jobs [-- --runs 3] — every job as a client sees it, against the processor's own time.
+ * npm run bench:jobs [-- --runs 3] [-- --only mute] — every job as a client sees it, against the processor's own time.
  *
  * The whole local stack (test/e2e/helpers/stack.ts: the Worker on wrangler's runtime with local D1,
  * R2, Queues and Durable Objects, the dev edge, the real processor) and one 60 s 1080p30 source.
@@ -33,7 +33,9 @@ const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
 const mediaDir = join(root, 'bench', '.media');
 const SOURCE = join(mediaDir, 'jobs-1080p-60s.mp4');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, only: { type: 'string' } },
+});
 const RUNS = Math.max(1, Number(values.runs));
 
 const median = (xs: number[]) => {
@@ -324,7 +326,10 @@ async function main() {
     ];
 
     const rows: { name: string; runs: Measured[]; original?: number }[] = [];
-    for (const c of cases) {
+    // `--only <text>`: the job types whose name contains it (generate still runs when render is asked for: it makes the clips).
+    const wanted = (c: Case) =>
+      !values.only || c.name.includes(values.only) || (values.only.includes('render') && c.name.startsWith('generate'));
+    for (const c of cases.filter(wanted)) {
       const runs: Measured[] = [];
       for (let run = 0; run < RUNS; run++) {
         const { path, body } = await c.prepare(stack, tenant, run);
