@@ -19,7 +19,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,9 @@ const mediaDir = join(root, 'bench', '.media');
 const SHORT = join(mediaDir, 'bench-1080p-60s.mp4');
 const LONG = join(mediaDir, 'bench-1080p-600s.mp4');
 const CUT = 10;
+/** Where the job benchmark's section (bench/jobs.ts, written by hand from its output) starts. */
+/** Sections other benchmarks write in the same page (bench/api.ts, bench/jobs.ts): kept as they are. */
+const OTHER_SECTIONS = ['<a id="api-requests"></a>', '## Jobs end to end'];
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -513,7 +516,11 @@ Reading the figures:
   busy neighbour still moves single figures by tens of percent.
 `;
   await mkdir(join(root, 'docs'), { recursive: true });
-  await writeFile(join(root, 'docs', 'benchmarks.md'), doc);
+  const path = join(root, 'docs', 'benchmarks.md');
+  const before = existsSync(path) ? await readFile(path, 'utf8') : '';
+  const starts = OTHER_SECTIONS.map((marker) => before.indexOf(marker)).filter((at) => at >= 0);
+  const kept = starts.length ? Math.min(...starts) : -1;
+  await writeFile(path, kept >= 0 ? `${doc}\n${before.slice(kept)}` : doc);
   console.log('[bench] wrote docs/benchmarks.md');
 }
 

@@ -118,6 +118,16 @@ describe('mute', () => {
       mode: 'hard',
     });
     expect(result.intervals.length).toBeGreaterThanOrEqual(2);
+    // The detection comes back with the result, the same as `detect-voice` finds on its own.
+    const alone = await h.processor.client.run('detect-voice', { input: { url: h.media.url('talk.mp4') } });
+    expect(result.detection).toEqual(alone);
+    // Each detected segment is muted (widened by the speech margins).
+    for (const segment of alone.segments)
+      expect(result.intervals.some((i) => i.start <= segment.start && i.end >= segment.end)).toBe(true);
+    // The video was copied packet for packet.
+    expect(await videoPacketHashes(h.media.uploads.get('talk-muted.mp4')!.path)).toEqual(
+      await videoPacketHashes(join(h.dir, 'talk.mp4')),
+    );
     const pcm = await decodePcm(h.media.uploads.get('talk-muted.mp4')!.path, RATE);
     const original = await decodePcm(join(h.dir, 'talk.mp4'), RATE);
     for (const span of fixture.speech) {

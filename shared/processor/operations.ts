@@ -319,6 +319,15 @@ export const highlightWindow = z.object({
 });
 export type HighlightWindow = z.infer<typeof highlightWindow>;
 
+const voiceDetection = z.object({
+  segments: z.array(voiceSegment),
+  total_voice_duration: z.number(),
+  duration: z.number(),
+  /** Which detector produced the result (the processor's Silero VAD engine name; "none" without audio). */
+  engine: z.string(),
+  params: detectVoiceParams,
+});
+
 export const processorResults = {
   probe: z.object({
     duration: z.number(),
@@ -354,20 +363,15 @@ export const processorResults = {
     /** Normalised RMS per bin in [0, 1], sqrt-scaled (docs/compatibility.md#waveform). All zeros for silent or audio-less media. */
     peaks: z.array(z.number()),
   }),
-  'detect-voice': z.object({
-    segments: z.array(voiceSegment),
-    total_voice_duration: z.number(),
-    duration: z.number(),
-    /** Which detector produced the result (the processor's Silero VAD engine name; "none" without audio). */
-    engine: z.string(),
-    params: detectVoiceParams,
-  }),
+  'detect-voice': voiceDetection,
   mute: z.object({
     intervals: z.array(timeRange),
     duration: z.number(),
     /** Always true: the video stream is copied packet for packet. */
     video_copied: z.boolean(),
     size_bytes: z.number(),
+    /** When the request gave no intervals: the speech detected (what `detect-voice` answers), from the same read. */
+    detection: optional(voiceDetection),
   }),
   extract: z.object({
     mode_used: extractMode,

@@ -29,6 +29,22 @@ async function signingInput(
   ) as Uint8Array<ArrayBuffer>;
 }
 
+/** Imported once per secret and usage for the life of the isolate or process (a handful of secrets at most). */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const hmacKeys = new Map<string, Promise<HmacKey>>();
+
+function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<HmacKey> {
+  const id = `${usage}:${secret}`;
+  let key = hmacKeys.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+    // A failed import is not kept: the next call tries again.
+    key.catch(() => hmacKeys.delete(id));
+    hmacKeys.set(id, key);
+  }
+  return key;
+}
+
 /** The header value for a request sent at `timestamp`. */
 export async function signProcessorRequest(
   secret: string,

@@ -9,7 +9,8 @@ import { safeFilename } from '../core/filenames.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
-import { readySourceVideo, voiceIntervals } from '../pipeline/source-video.ts';
+import { cachedVoiceIntervals, readySourceVideo, rememberVoiceDetection } from '../pipeline/source-video.ts';
+import { PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 const OUTPUT = 'muted.mp4';
@@ -20,30 +21,34 @@ export function muteVoiceHandler(processorFor: ProcessorFor): JobHandler<'mute_v
       const { env, scope, input } = ctx;
       const processor = processorFor(ctx);
       const video = await readySourceVideo(scope, input.source_video_id);
-      await ctx.progress(5, 'Detecting voice segments...', true);
-      const voice = await voiceIntervals(env, scope, processor, video.id, input.detect, (e) =>
-        ctx.progress(5 + e.percent * 0.45, 'Detecting voice segments...'),
-      );
-      await ctx.throwIfCancelled();
-
+      const cached = await cachedVoiceIntervals(scope, video.id, input.detect);
       const outputKey = jobOutputKey(scope, ctx.job.id, OUTPUT);
       await ctx.recordOutputs([outputKey]);
-      await ctx.progress(50, `Found ${voice.segments.length} voice segments. Muting...`, true);
+      const step = cached ? `Found ${cached.segments.length} voice segments. Muting...` : 'Detecting voice segments...';
+      await ctx.progress(5, step, true);
+      // Without a cached detection, one `mute` operation detects and mutes from one read of the video.
       const muted = await callProcessor(async () =>
         processor.run(
           'mute',
           {
             input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
-            intervals: voice.segments.map((s) => ({ start: s.start, end: s.end })),
+            ...(cached
+              ? { intervals: cached.segments.map((s) => ({ start: s.start, end: s.end })) }
+              : { detect: input.detect }),
             margins: input.margins,
             mode: input.mode,
             keep_percentage: input.keep_percentage,
             ...(input.fade_duration !== null ? { fade_duration: input.fade_duration } : {}),
             output: await mediaOutput(env, scope, jobOutput(ctx.job.id, OUTPUT), 'video/mp4'),
           },
-          (e) => ctx.progress(50 + e.percent * 0.48, `Found ${voice.segments.length} voice segments. Muting...`),
+          (e) => ctx.progress(5 + e.percent * 0.93, e.percent < 40 && !cached ? step : 'Muting...'),
         ),
       );
+      const voice =
+        cached ??
+        (muted.detection ? await rememberVoiceDetection(scope, video.id, input.detect, muted.detection) : null);
+      if (!voice)
+        throw new PermanentJobError('processor_error', 'The processor muted without reporting the speech it detected');
       return {
         result: {
           status: 'success',

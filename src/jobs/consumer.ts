@@ -14,6 +14,7 @@
  */
 import type { Bindings } from '../core/env.ts';
 import { CONSUMER_WALL_CLOCK_SECONDS, HANDOFF_DELAY_SECONDS, JOB_CONSUMER_BUDGET_SECONDS } from '../core/limits.ts';
+import { Timings, timedD1 } from '../core/timings.ts';
 import { createDb } from '../db/client.ts';
 import {
   type JobRow,
@@ -33,6 +34,7 @@ import { announceEvents } from '../webhooks/announce.ts';
 import type { WebhookTaskRunner } from '../webhooks/tasks.ts';
 import { runCancelHook } from './cancel.ts';
 import { createJobContext } from './context.ts';
+import { announceJob } from './job-events.ts';
 import {
   JobCancelledError,
   JobDeferredError,
@@ -135,16 +137,31 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     attempt: number,
     deadline = Date.now() + consumerBudgetMs(env),
   ): Promise<{ retryAfter?: number }> {
-    const db = createDb(env.DB);
-    const verified = await verifyJobMessage(db, message);
-    if (!verified) {
-      log({ msg: 'job gone or not in this profile; message dropped', job_id: message.job_id });
-      return {};
-    }
+    // Where this delivery's time went, one log line per delivery (bench/jobs.ts reads it).
+    const timings = new Timings();
+    const received = Date.now();
     try {
-      return await runJobMessage(env, verified, message, attempt, deadline);
+      const db = createDb(timedD1(env.DB, timings));
+      const verified = await verifyJobMessage(db, message);
+      if (!verified) {
+        log({ msg: 'job gone or not in this profile; message dropped', job_id: message.job_id });
+        return {};
+      }
+      try {
+        return await runJobMessage(env, verified, message, { attempt, deadline, timings, received });
+      } finally {
+        await announceEvents(env, verified.scope);
+      }
     } finally {
-      await announceEvents(env, verified.scope);
+      log({
+        msg: 'job timings',
+        job_id: message.job_id,
+        type: message.type,
+        attempt,
+        received_at: received,
+        done_at: Date.now(),
+        spans: timings.spans,
+      });
     }
   }
 
@@ -152,10 +169,11 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     env: Bindings,
     { scope, job }: { scope: ProfileScope; job: JobRow },
     message: JobMessage,
-    attempt: number,
-    deadline: number,
+    { attempt, deadline, timings, received }: { attempt: number; deadline: number; timings: Timings; received: number },
   ): Promise<{ retryAfter?: number }> {
     if (isTerminal(job)) return {};
+    // From the job's creation (or hand-off) to this delivery: queue delivery plus the producer's send.
+    timings.add('queued', received - Date.parse(job.handedOffAt ?? job.createdAt));
     if (job.cancelRequested) {
       await cancel(env, scope, job);
       return {};
@@ -181,15 +199,22 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     // Terminal, or a handed-off job another delivery claimed first: nothing to do here.
     const running = await markRunning(scope, job.id, attempt, job.handedOffAt);
     if (!running) return {};
-    const ctx = createJobContext(env, scope, running, run.input, attempt, deadline);
+    await timings.timed('announce', () => announceJob(env, scope, running));
+    const ctx = createJobContext(env, scope, running, run.input, attempt, deadline, timings);
     try {
-      const outcome = await run.handler.run(ctx);
-      await completeJob(scope, job.id, outcome.result, outcome);
+      const outcome = await timings.timed('handler', () => run.handler.run(ctx));
+      await ctx.progressSaved();
+      await announceJob(
+        env,
+        scope,
+        await timings.timed('complete', () => completeJob(scope, job.id, outcome.result, outcome)),
+      );
       // Operations a step no longer asked for (its request changed between deliveries).
       await cancelJobOperations(env, scope, job.id);
       log({ msg: 'job completed', job_id: job.id, type, profile_id: scope.profileId });
       return {};
     } catch (err) {
+      await ctx.progressSaved();
       if (err instanceof JobCancelledError) {
         await cancel(env, scope, running);
         return {};
@@ -211,7 +236,7 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
         return {};
       }
       const delay = backoffSeconds(attempt, err instanceof TransientJobError ? err.retryAfterSeconds : undefined);
-      await noteRetry(scope, job.id, code, reason, delay);
+      await announceJob(env, scope, await noteRetry(scope, job.id, code, reason, delay));
       log({ msg: 'job will be retried', job_id: job.id, type, attempt, delay, reason });
       return { retryAfter: delay };
     }
@@ -235,7 +260,7 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
       return {};
     }
     const delay = Math.max(1, Math.min(60, Math.ceil(err.delaySeconds)));
-    await noteWaiting(scope, job.id, err.message);
+    await announceJob(env, scope, await noteWaiting(scope, job.id, err.message));
     return resend(env, message, attempt, delay);
   }
 
@@ -254,7 +279,7 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
 
   /** The job ends cancelled: its processor operations are cancelled, its handler releases what it held. */
   async function cancel(env: Bindings, scope: ProfileScope, job: JobRow) {
-    await markCancelled(scope, job.id);
+    await announceJob(env, scope, await markCancelled(scope, job.id));
     await cancelJobOperations(env, scope, job.id);
     await runCancelHook(jobs, env, scope, job);
   }
@@ -262,6 +287,7 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
   async function fail(env: Bindings, scope: ProfileScope, job: JobRow, code: string, message: string) {
     const failed = await failJob(scope, job.id, code, message);
     if (!failed) return;
+    await announceJob(env, scope, failed);
     await cancelJobOperations(env, scope, job.id);
     const run = registeredRun(jobs, job);
     if (run?.handler.onFailure) {

@@ -48,7 +48,7 @@ import { JobCancelledError, OperationPendingError, TransientJobError } from './e
 /** What the job processor needs of a handler's context. */
 export type JobProcessorContext = Pick<
   JobContextOf<unknown>,
-  'env' | 'scope' | 'job' | 'deadline' | 'throwIfCancelled'
+  'env' | 'scope' | 'job' | 'deadline' | 'throwIfCancelled' | 'timings'
 >;
 
 /** How long taking back a remembered result may take past the deadline (it comes at once). */
@@ -139,10 +139,10 @@ export function jobProcessor(ctx: JobProcessorContext): ProcessorClient {
     );
     const stopWatching = watchCancellation(ctx, (err) => following.abort(err));
     try {
-      const stream = await open(following.signal);
+      const stream = await ctx.timings.timed('processor_accept', () => open(following.signal));
       // Accepted: from here on it runs whether or not this delivery lives to see it end.
       await record?.();
-      const result = await stream.result(onProgress);
+      const result = await ctx.timings.timed('processor_follow', () => stream.result(onProgress));
       await markProcessorOperationSucceeded(scope, job.id, id);
       return result;
     } catch (err) {

@@ -75,6 +75,39 @@ export interface VoiceIntervals {
   cached: boolean;
 }
 
+/** The video's cached detection, when it ran with these parameters. */
+export async function cachedVoiceIntervals(
+  scope: ProfileScope,
+  videoId: string,
+  params: DetectVoiceParams,
+): Promise<VoiceIntervals | null> {
+  const cached = await getVoiceDetection(scope, videoId);
+  if (!cached?.voice || !sameVoiceParams(cached.voice.params, params)) return null;
+  const segments = cached.voice.segments.map((s) => ({ ...s, duration: s.duration ?? s.end - s.start }));
+  return {
+    segments,
+    total_voice_duration: cached.voice.total_voice_duration ?? segments.reduce((n, s) => n + s.duration, 0),
+    engine: cached.voice.engine ?? null,
+    cached: true,
+  };
+}
+
+/** Caches a fresh detection (`detect-voice`, or the one `mute` made) on its video, and answers it. */
+export async function rememberVoiceDetection(
+  scope: ProfileScope,
+  videoId: string,
+  params: DetectVoiceParams,
+  result: DetectVoiceResult,
+): Promise<VoiceIntervals> {
+  await setVoiceDetection(scope, videoId, voiceDetectionRecord(params, result));
+  return {
+    segments: result.segments,
+    total_voice_duration: result.total_voice_duration,
+    engine: result.engine,
+    cached: false,
+  };
+}
+
 /**
  * Speech in a source video: the cached detection when it ran with the same parameters, else a
  * `detect-voice` run whose result is cached on the video for next time.
@@ -87,27 +120,13 @@ export async function voiceIntervals(
   params: DetectVoiceParams,
   onProgress?: (event: ProgressEvent) => Promise<void>,
 ): Promise<VoiceIntervals> {
-  const cached = await getVoiceDetection(scope, videoId);
-  if (cached?.voice && sameVoiceParams(cached.voice.params, params)) {
-    const segments = cached.voice.segments.map((s) => ({ ...s, duration: s.duration ?? s.end - s.start }));
-    return {
-      segments,
-      total_voice_duration: cached.voice.total_voice_duration ?? segments.reduce((n, s) => n + s.duration, 0),
-      engine: cached.voice.engine ?? null,
-      cached: true,
-    };
-  }
+  const cached = await cachedVoiceIntervals(scope, videoId, params);
+  if (cached) return cached;
   const input = await mediaInput(env, scope, { kind: 'source_video', id: videoId });
   const result: DetectVoiceResult = await callProcessor(() =>
     processor.run('detect-voice', { input, ...params }, onProgress),
   );
-  await setVoiceDetection(scope, videoId, voiceDetectionRecord(params, result));
-  return {
-    segments: result.segments,
-    total_voice_duration: result.total_voice_duration,
-    engine: result.engine,
-    cached: false,
-  };
+  return rememberVoiceDetection(scope, videoId, params, result);
 }
 
 /**

@@ -10,7 +10,7 @@ import { aacArgs, filterScriptArgs } from '../media/audio-encode.ts';
 import { muteFilter } from '../media/mute-filter.ts';
 import { MP4_FASTSTART, ms } from '../media/output-file.ts';
 import { muteInProcess } from '../mp4/mute.ts';
-import { detectVoice, withVoiceDefaults } from '../media/voice.ts';
+import { detectVoice, voiceDetectionResult, withVoiceDefaults } from '../media/voice.ts';
 import { type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 
@@ -19,27 +19,29 @@ export const muteOperation: Operation<'mute'> = {
   outputTypes: VIDEO_TYPES,
   async run(request, ctx): Promise<MuteResult> {
     ctx.progress(0, 'probing');
-    if (request.intervals && ctx.config.inProcessMp4) {
-      // MP4/MOV the processor fully understands: one read, only the audio through ffmpeg (else below).
-      const done = await muteInProcess(ctx, {
-        ...request,
-        url: request.input.url,
-        intervals: request.intervals,
-        margins: request.margins ?? NO_MARGINS,
-      });
-      if (!('fallback' in done)) return done;
-    }
     const source = urlSource(request.input);
-    const { info } = await ctx.probe(source, { video: true, audio: true });
     let intervals = request.intervals;
     // Given intervals are muted as given unless margins are asked for; detected speech gets the speech margins.
     const margins = request.margins ?? (intervals ? NO_MARGINS : SPEECH_MUTE_MARGINS);
+    // No intervals: detect the speech first, in this operation (one request, one probe), and answer
+    // the detection with the result so the caller need not run `detect-voice` as well.
+    let detection: MuteResult['detection'];
     if (!intervals) {
-      const detection = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) =>
+      const { info } = await ctx.probe(source, { video: true, audio: true });
+      const detected = await detectVoice(ctx, source, info, withVoiceDefaults(request.detect), (f) =>
         ctx.progress(2 + f * 38, 'detecting speech'),
       );
-      intervals = detection.segments.map((s) => ({ start: s.start, end: s.end }));
+      detection = voiceDetectionResult(detected, info);
+      intervals = detected.segments.map((s) => ({ start: s.start, end: s.end }));
     }
+    const withDetection = (result: Omit<MuteResult, 'detection'>): MuteResult =>
+      detection ? { ...result, detection } : result;
+    if (ctx.config.inProcessMp4) {
+      // MP4/MOV the processor fully understands: one read, only the audio through ffmpeg (else below).
+      const done = await muteInProcess(ctx, { ...request, url: request.input.url, intervals, margins });
+      if (!('fallback' in done)) return withDetection(done);
+    }
+    const { info } = await ctx.probe(source, { video: true, audio: true });
     ctx.expectWholeRead(source);
     const normalised = widenIntervals(intervals, margins, info.duration);
     const filter = muteFilter(
@@ -53,7 +55,7 @@ export const muteOperation: Operation<'mute'> = {
       info.duration,
     );
     const out = join(ctx.tempDir, 'output.mp4');
-    const base = request.intervals ? 5 : 40;
+    const base = detection ? 40 : 5;
     await ctx.ffmpeg(
       [
         ...ctx.input(source),
@@ -71,11 +73,11 @@ export const muteOperation: Operation<'mute'> = {
       { expectedDuration: info.duration, onProgress: (f) => ctx.progress(base + f * (90 - base), 'muting') },
     );
     const { written, size } = await ctx.deliver(out, request.output);
-    return {
+    return withDetection({
       intervals: normalised.map((r) => ({ start: ms(r.start), end: ms(r.end) })),
       duration: ms(written.duration),
       video_copied: true,
       size_bytes: size,
-    };
+    });
   },
 };

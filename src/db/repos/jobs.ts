@@ -235,12 +235,19 @@ export async function noteHandoff(scope: ProfileScope, id: string) {
 }
 
 /** Persists progress (clamped to 0–100, never moving backwards) while the job is running. */
-export async function setProgress(scope: ProfileScope, id: string, progress: number, step?: string) {
+export async function setProgress(
+  scope: ProfileScope,
+  id: string,
+  progress: number,
+  step?: string,
+): Promise<JobRow | undefined> {
   const pct = Math.max(0, Math.min(100, Math.round(progress)));
-  await scope.db
+  const [row] = await scope.db
     .update(jobs)
     .set({ progress: sql`max(${jobs.progress}, ${pct})`, ...(step ? { step } : {}), updatedAt: now() })
-    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'running')));
+    .where(owned(jobs, scope, eq(jobs.id, id), eq(jobs.status, 'running')))
+    .returning();
+  return row;
 }
 
 export async function completeJob(
@@ -291,8 +298,14 @@ export async function failJob(scope: ProfileScope, id: string, code: string, mes
 }
 
 /** Records a transient failure that will be retried: the job goes back to pending with the reason. */
-export async function noteRetry(scope: ProfileScope, id: string, code: string, message: string, delaySeconds: number) {
-  await scope.db
+export async function noteRetry(
+  scope: ProfileScope,
+  id: string,
+  code: string,
+  message: string,
+  delaySeconds: number,
+): Promise<JobRow | undefined> {
+  const [row] = await scope.db
     .update(jobs)
     .set({
       status: 'pending',
@@ -301,15 +314,19 @@ export async function noteRetry(scope: ProfileScope, id: string, code: string, m
       errorMessage: message.slice(0, 2000),
       updatedAt: now(),
     })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .returning();
+  return row;
 }
 
 /** The job waits for something it needs (deferred, not failed): back to pending with the reason. */
-export async function noteWaiting(scope: ProfileScope, id: string, step: string) {
-  await scope.db
+export async function noteWaiting(scope: ProfileScope, id: string, step: string): Promise<JobRow | undefined> {
+  const [row] = await scope.db
     .update(jobs)
     .set({ status: 'pending', step: step.slice(0, 500), updatedAt: now() })
-    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal));
+    .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+    .returning();
+  return row;
 }
 
 /** Cancels a pending job at once; a running one is flagged and stops at its next checkpoint. */
@@ -329,15 +346,17 @@ export async function requestCancel(scope: ProfileScope, id: string): Promise<Jo
   return getJob(scope, id);
 }
 
-export async function markCancelled(scope: ProfileScope, id: string) {
-  await withEvents(
+export async function markCancelled(scope: ProfileScope, id: string): Promise<JobRow | undefined> {
+  const [row] = await withEvents(
     scope,
     scope.db
       .update(jobs)
       .set({ status: 'cancelled', step: 'Cancelled', finishedAt: now(), updatedAt: now() })
-      .where(owned(jobs, scope, eq(jobs.id, id), notTerminal)),
+      .where(owned(jobs, scope, eq(jobs.id, id), notTerminal))
+      .returning(),
     [{ type: 'job.canceled', id }],
   );
+  return row;
 }
 
 export async function isCancelRequested(scope: ProfileScope, id: string): Promise<boolean> {

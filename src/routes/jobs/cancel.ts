@@ -1,12 +1,13 @@
 /** POST /api/v1/jobs/{job_id}/cancel. */
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
-import { isTerminal, requestCancel } from '../../db/repos/jobs.ts';
+import { isTerminal } from '../../db/repos/jobs.ts';
 import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { runCancelHook } from '../../jobs/cancel.ts';
+import { requestJobCancel } from '../../jobs/job-events.ts';
 import { cancelJobOperations } from '../../jobs/job-processor.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
 import { JobResponse, toJobResponse } from './presenter.ts';
@@ -34,7 +35,7 @@ export function jobCancelRoutes(jobs: JobRegistry) {
       const scope = c.get('scope');
       const job = await ownedJob(scope, c.req.valid('param').job_id);
       if (isTerminal(job)) throw new ApiError(409, 'conflict', `Job is already ${job.status}`);
-      const after = (await requestCancel(scope, job.id)) ?? job;
+      const after = (await requestJobCancel(c.env, scope, job.id)) ?? job;
       // Reaches an operation running on the processor now, whether or not a delivery follows it.
       await cancelJobOperations(c.env, scope, job.id);
       if (after.status === 'cancelled') await runCancelHook(jobs, c.env, scope, after);

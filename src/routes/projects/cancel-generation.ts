@@ -1,7 +1,8 @@
 /** POST /api/v1/library/projects/{project_id}/cancel: stops the project's running generation. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { conflict } from '../../core/errors.ts';
-import { findActiveJobOnResource, requestCancel } from '../../db/repos/jobs.ts';
+import { findActiveJobOnResource } from '../../db/repos/jobs.ts';
+import { requestJobCancel } from '../../jobs/job-events.ts';
 import { conflictResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedProject } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
@@ -49,7 +50,7 @@ export function projectCancelGenerationRoutes() {
           200,
         );
       }
-      const job = await requestCancel(scope, active.id);
+      const job = await requestJobCancel(c.env, scope, active.id);
       if (job?.status === 'cancelled') {
         // It never ran: nothing of it to keep.
         const settled = await settleStoppedGeneration(scope, project, job.input, 'Cancelled');

@@ -6,7 +6,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { notFound } from '../../core/errors.ts';
 import { pageQuery } from '../../db/pagination.ts';
 import { listProjectClips } from '../../db/repos/clips.ts';
-import { findActiveJobOnResource, requestCancel } from '../../db/repos/jobs.ts';
+import { findActiveJobOnResource } from '../../db/repos/jobs.ts';
+import { requestJobCancel } from '../../jobs/job-events.ts';
 import { createProject, deleteProject, listProjects, updateProject } from '../../db/repos/projects.ts';
 import { recountSegmentUsage } from '../../db/repos/segments.ts';
 import { projectStatuses } from '../../db/schema.ts';
@@ -172,7 +173,7 @@ export function projectRoutes() {
         const project = await ownedProject(scope, id);
         // A running generation stops at its next step (and finds the project gone).
         const running = await findActiveJobOnResource(scope, 'project', project.id);
-        if (running) await requestCancel(scope, running.id);
+        if (running) await requestJobCancel(c.env, scope, running.id);
         const usedSegments = (await listProjectClips(scope, project.id, true)).flatMap((clip) => clip.segmentIds);
         const deleted = await deleteProject(scope, project.id);
         if (!deleted) throw notFound('Project');

@@ -26,12 +26,35 @@ export const echoInput = z.object({
   fail_with: z.enum(['transient', 'permanent']).optional(),
   /** Acts as a step still running at the end of each delivery, until the job was handed off this often. */
   hand_offs: z.number().int().min(0).max(10).optional(),
+  /** After its progress step, waits until the test calls `openGate(job id)`. */
+  gated: z.boolean().optional(),
 });
 export type EchoInput = z.infer<typeof echoInput>;
+
+const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+
+function gate(jobId: string) {
+  let entry = gates.get(jobId);
+  if (!entry) {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    entry = { opened, open };
+    gates.set(jobId, entry);
+  }
+  return entry;
+}
+
+/** Lets a `gated` echo job (run in this isolate, e.g. by `processJobMessage`) go past its progress step. */
+export function openGate(jobId: string): void {
+  gate(jobId).open();
+}
 
 export const echoHandler: JobHandlerOf<EchoInput> = {
   async run(ctx) {
     await ctx.progress(50, 'Echoing', true);
+    if (ctx.input.gated) await gate(ctx.job.id).opened;
     await ctx.throwIfCancelled();
     if (ctx.input.fail_with === 'permanent') throw new PermanentJobError('echo_failed', 'Asked to fail');
     if (ctx.input.fail_with === 'transient')

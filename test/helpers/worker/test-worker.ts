@@ -2,6 +2,7 @@
 import { createWorker } from '../../../src/worker.ts';
 import { testJobs } from './jobs.ts';
 
+export { JobEventsHub } from '../../../src/jobs/job-events.ts';
 export { MediaProcessor } from '../../../src/processor/container.ts';
 
 export default createWorker(testJobs);
