@@ -130,7 +130,6 @@ const everyRoute = [
   'get /api/v1/webhooks/:webhook_id',
   'get /api/v1/webhooks/:webhook_id/deliveries',
   'get /api/v1/webhooks/:webhook_id/deliveries/:delivery_id',
-  'get /health/ready',
   'patch /api/v1/webhooks/:webhook_id',
   'post /api/v1/webhooks',
   'post /api/v1/webhooks/:webhook_id/deliveries/:delivery_id/replay',
