@@ -49,7 +49,10 @@ async function stagePiece(ctx: OpContext, input: ConcatRequest['inputs'][number]
       { start, end, mode: 'smart' },
       path,
     );
-    return { path, info: await written };
+    await written;
+    // The cut describes itself from its own MP4 reader; the whole clips below are described by
+    // ffprobe. Pieces are compared by one description (copySignature), so the cut is inspected too.
+    return { path, info: await ctx.inspect(path) };
   }
   // MP4/MOV the processor understands: copied in-process (one read, one ffprobe of the result).
   if (ctx.config.inProcessMp4 && (await copyWholeInProcess(ctx, input.url, path)))
