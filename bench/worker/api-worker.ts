@@ -17,6 +17,7 @@ import { productionJobs } from '../../src/job-handlers/index.ts';
 import { createWorker } from '../../src/worker.ts';
 import { BENCH_PATHS, FORGET_PROFILES_HEADER } from './bench-paths.ts';
 
+export { JobEventsHub } from '../../src/jobs/job-events.ts';
 export { MediaProcessor } from '../../src/processor/container.ts';
 
 const production = createWorker(productionJobs);

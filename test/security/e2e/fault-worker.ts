@@ -14,6 +14,7 @@ import type { Bindings } from '../../../src/core/env.ts';
 import { productionJobs } from '../../../src/job-handlers/index.ts';
 import { createWorker } from '../../../src/worker.ts';
 
+export { JobEventsHub } from '../../../src/jobs/job-events.ts';
 export { MediaProcessor } from '../../../src/processor/container.ts';
 
 interface Plan {
