@@ -77,12 +77,7 @@ export async function updateEndpoint(
   id: string,
   changes: Partial<Pick<WebhookEndpointRow, 'url' | 'description' | 'eventTypes' | 'enabled'>>,
 ): Promise<WebhookEndpointRow | undefined> {
-  const [row] = await scope.db
-    .update(webhookEndpoints)
-    .set({ ...changes, updatedAt: now() })
-    .where(owned(webhookEndpoints, scope, eq(webhookEndpoints.id, id)))
-    .returning();
-  return row;
+  return setEndpointFields(scope, id, changes);
 }
 
 /** A new signing secret; the current one keeps signing until `previousExpiresAt` (none when null). */
@@ -91,14 +86,22 @@ export async function rotateEndpointSecret(
   id: string,
   secrets: { sealed: string; previousSealed: string | null; previousExpiresAt: string | null },
 ): Promise<WebhookEndpointRow | undefined> {
+  return setEndpointFields(scope, id, {
+    secretSealed: secrets.sealed,
+    previousSecretSealed: secrets.previousSealed,
+    previousSecretExpiresAt: secrets.previousExpiresAt,
+  });
+}
+
+/** Writes `fields` (and `updatedAt`) on the profile's own endpoint; undefined when it has none. */
+async function setEndpointFields(
+  scope: ProfileScope,
+  id: string,
+  fields: Partial<Omit<WebhookEndpointRow, 'id' | 'profileId' | 'createdAt' | 'updatedAt'>>,
+): Promise<WebhookEndpointRow | undefined> {
   const [row] = await scope.db
     .update(webhookEndpoints)
-    .set({
-      secretSealed: secrets.sealed,
-      previousSecretSealed: secrets.previousSealed,
-      previousSecretExpiresAt: secrets.previousExpiresAt,
-      updatedAt: now(),
-    })
+    .set({ ...fields, updatedAt: now() })
     .where(owned(webhookEndpoints, scope, eq(webhookEndpoints.id, id)))
     .returning();
   return row;

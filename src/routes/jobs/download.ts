@@ -1,7 +1,9 @@
 /** GET /api/v1/jobs/{job_id}/download: a completed job's main output. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
+import type { JobRow } from '../../db/repos/jobs.ts';
 import { JOB_DOWNLOAD_URL_TTL_SECONDS } from '../../core/limits.ts';
+import type { TenantContext } from '../../http/context.ts';
 import { errorResponses, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
@@ -38,19 +40,36 @@ export function jobDownloadRoutes() {
       if (job.status !== 'completed') throw new ApiError(400, 'bad_request', `Job is ${job.status}, not completed`);
       const main = mainOutputOf(job);
       if (!main) throw new ApiError(400, 'bad_request', 'This job has no downloadable output');
-      if (c.req.valid('query').redirect === 'false') {
-        return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, {
-          what: 'Job output',
-          attachmentFilename: main.filename,
-        });
-      }
-      const signed = await signedMediaUrl(
-        c.env,
-        scope,
-        { kind: 'job_output', id: job.id, name: main.name },
-        { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS },
-      );
-      return c.redirect(signed.url, 302);
+      return jobOutputResponse(c, job, main, {
+        redirect: c.req.valid('query').redirect !== 'false',
+        what: 'Job output',
+      });
     },
   );
+}
+
+/**
+ * A job output as a download: a 302 to a short-lived signed URL, or (`redirect: false`) the file
+ * streamed, as an attachment named `output.filename` either way.
+ */
+export async function jobOutputResponse(
+  c: TenantContext,
+  job: JobRow,
+  output: { name: string; filename: string },
+  options: { redirect: boolean; what: string },
+): Promise<Response> {
+  const scope = c.get('scope');
+  if (!options.redirect) {
+    return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, output.name), c.req.raw, {
+      what: options.what,
+      attachmentFilename: output.filename,
+    });
+  }
+  const signed = await signedMediaUrl(
+    c.env,
+    scope,
+    { kind: 'job_output', id: job.id, name: output.name },
+    { filename: output.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS },
+  );
+  return c.redirect(signed.url, 302);
 }

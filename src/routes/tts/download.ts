@@ -1,14 +1,11 @@
 /** GET /api/v1/tts/{job_id}/download: the mp3 of a completed voice-over job. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
-import { JOB_DOWNLOAD_URL_TTL_SECONDS } from '../../core/limits.ts';
 import { errorResponses, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { serveObject } from '../../storage/serve-object.ts';
-import { storageKeys } from '../../storage/keys.ts';
-import { signedMediaUrl } from '../../storage/signed-urls.ts';
+import { jobOutputResponse } from '../jobs/download.ts';
 import { mainOutputOf } from '../jobs/presenter.ts';
 import { tags } from './voice-checks.ts';
 
@@ -41,19 +38,10 @@ export function ttsDownloadRoutes() {
         throw new ApiError(400, 'bad_request', `The TTS job is ${job.status}, not completed`);
       const main = mainOutputOf(job);
       if (!main) throw new ApiError(400, 'bad_request', 'The TTS job has no audio');
-      if (c.req.valid('query').redirect === 'false') {
-        return serveObject(c.env.MEDIA, storageKeys.jobOutput(scope, job.id, main.name), c.req.raw, {
-          what: 'Voice-over',
-          attachmentFilename: main.filename,
-        });
-      }
-      const signed = await signedMediaUrl(
-        c.env,
-        scope,
-        { kind: 'job_output', id: job.id, name: main.name },
-        { filename: main.filename, ttlSeconds: JOB_DOWNLOAD_URL_TTL_SECONDS },
-      );
-      return c.redirect(signed.url, 302);
+      return jobOutputResponse(c, job, main, {
+        redirect: c.req.valid('query').redirect !== 'false',
+        what: 'Voice-over',
+      });
     },
   );
 }
