@@ -128,6 +128,15 @@ async function queuePublish(c: TenantContext, spec: PublishSpec) {
   return { status: 202, body };
 }
 
+/** Both publish routes answer alike: 202 with the queued jobs, or why nothing was queued. */
+const publishResponses = {
+  202: jsonContent(PublishResponse, 'Queued'),
+  ...conflictResponse,
+  ...unprocessable,
+  ...rateLimitResponse,
+  ...errorResponses,
+};
+
 export function postizPublishRoutes() {
   return createTenantRouter()
     .openapi(
@@ -141,13 +150,7 @@ export function postizPublishRoutes() {
         description:
           'Checks first, queues nothing on any problem: clip of this profile (404), Postiz configured (409 `not_configured`), clip rendered, channels enabled, caption and settings valid for each channel (422 `not_publishable` with per-clip and per-channel `details`). Then queues one `publish_clip` job. Supports `Idempotency-Key`.',
         request: { body: jsonBody(PublishRequest) },
-        responses: {
-          202: jsonContent(PublishResponse, 'Queued'),
-          ...conflictResponse,
-          ...unprocessable,
-          ...rateLimitResponse,
-          ...errorResponses,
-        },
+        responses: publishResponses,
       }),
       async (c) => {
         const input = c.req.valid('json');
@@ -176,13 +179,7 @@ export function postizPublishRoutes() {
         summary: 'Publish or schedule several rendered clips at intervals',
         description: `Clip k (0-based, in the order given) goes out at \`schedule_date + k × schedule_interval_minutes\` (or now + k × interval). Same checks as /publish for every clip, all before anything is queued; problems are reported per clip. At most ${MAX_BULK_PUBLISH} clips. One job per clip; \`job_id\`'s progress covers the whole batch. Supports \`Idempotency-Key\`.`,
         request: { body: jsonBody(BulkPublishRequest) },
-        responses: {
-          202: jsonContent(PublishResponse, 'Queued'),
-          ...conflictResponse,
-          ...unprocessable,
-          ...rateLimitResponse,
-          ...errorResponses,
-        },
+        responses: publishResponses,
       }),
       async (c) => {
         const input = c.req.valid('json');
