@@ -73,10 +73,15 @@ function valueProblems(path: string, value: string, devSecrets: readonly string[
   }
   for (const [, ip] of withoutUrls.matchAll(IPV6_IN_TEXT)) {
     const kind = ip ? addressKind(ip) : null;
-    if (kind && kind !== 'public') out.push(`${path}: a ${kind === 'metadata' ? 'link-local' : kind} address ([${ip}])`);
+    if (kind && kind !== 'public')
+      out.push(`${path}: a ${kind === 'metadata' ? 'link-local' : kind} address ([${ip}])`);
   }
   if (/\blocalhost\b/i.test(withoutUrls)) out.push(`${path}: a loopback name (localhost)`);
-  const leaf = path.split(/[.[\]]/).filter(Boolean).at(-1) ?? '';
+  const leaf =
+    path
+      .split(/[.[\]]/)
+      .filter(Boolean)
+      .at(-1) ?? '';
   if (/(^|_)id$/i.test(leaf) && value && isFillerId(value)) out.push(`${path}: a placeholder id ("${value}")`);
   if (PLACEHOLDER.test(value)) out.push(`${path}: a placeholder ("${value}")`);
   const dev = [...DEV_VALUES, ...devSecrets].find((d) => d && value.includes(d));

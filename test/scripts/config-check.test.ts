@@ -45,7 +45,11 @@ describe('config:check', () => {
 
   const bad: [string, (toml: string) => string, RegExp][] = [
     ['a loopback public URL', withVar('PUBLIC_URL = "http://127.0.0.1:8787"'), /PUBLIC_URL: a loopback address/],
-    ['localhost by name', withVar('POSTIZ_API_URL = "http://localhost:5000/api"'), /POSTIZ_API_URL: a loopback address/],
+    [
+      'localhost by name',
+      withVar('POSTIZ_API_URL = "http://localhost:5000/api"'),
+      /POSTIZ_API_URL: a loopback address/,
+    ],
     ['an IPv6 loopback', withVar('POSTIZ_API_URL = "http://[::1]:5000"'), /POSTIZ_API_URL: a loopback address/],
     ['a private address', withVar('OUTBOUND_DNS_RESOLVER = "https://10.1.2.3/dns-query"'), /a private address/],
     ['a bare private address', withVar('SOME_HOST = "192.168.1.20"'), /SOME_HOST: a private address/],
@@ -53,12 +57,17 @@ describe('config:check', () => {
     ['an example host', withVar('PUBLIC_URL = "https://cutroom.test"'), /a reserved example host/],
     [
       'a placeholder D1 id',
-      (t) => t.replace('database_name = "cutroom"\n', 'database_name = "cutroom"\ndatabase_id = "00000000-0000-4000-8000-000000000000"\n'),
+      (t) =>
+        t.replace(
+          'database_name = "cutroom"\n',
+          'database_name = "cutroom"\ndatabase_id = "00000000-0000-4000-8000-000000000000"\n',
+        ),
       /d1_databases\[0\]\.database_id: a placeholder id/,
     ],
     [
       'a placeholder written out',
-      (t) => t.replace('database_name = "cutroom"\n', 'database_name = "cutroom"\ndatabase_id = "<your-database-id>"\n'),
+      (t) =>
+        t.replace('database_name = "cutroom"\n', 'database_name = "cutroom"\ndatabase_id = "<your-database-id>"\n'),
       /database_id: a placeholder/,
     ],
     ['the dev issuer', withVar('AUTH_ISSUER = "cutroom-dev"'), /AUTH_ISSUER: a dev value/],
@@ -73,7 +82,11 @@ describe('config:check', () => {
     ],
     [
       'a loopback route',
-      (t) => t.replace('[observability]', 'routes = [{ pattern = "localhost/*", zone_name = "localhost" }]\n\n[observability]'),
+      (t) =>
+        t.replace(
+          '[observability]',
+          'routes = [{ pattern = "localhost/*", zone_name = "localhost" }]\n\n[observability]',
+        ),
       /routes\[0\]\.pattern: a loopback name/,
     ],
     [
