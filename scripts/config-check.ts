@@ -91,7 +91,7 @@ function valueProblems(path: string, value: string, devSecrets: readonly string[
 
 function walk(path: string, node: unknown, devSecrets: readonly string[], out: string[]): void {
   if (typeof node === 'string') out.push(...valueProblems(path, node, devSecrets));
-  else if (Array.isArray(node)) node.forEach((item, i) => walk(`${path}[${i}]`, item, devSecrets, out));
+  else if (Array.isArray(node)) for (const [i, item] of node.entries()) walk(`${path}[${i}]`, item, devSecrets, out);
   else if (node && typeof node === 'object')
     for (const [key, value] of Object.entries(node)) {
       if (path === '' && SKIPPED.has(key)) continue;
@@ -130,7 +130,7 @@ export function localDevSecrets(path = join(ROOT, '.dev.vars')): string[] {
 export function checkConfigFile(configPath: string, env?: string): string[] {
   const devSecrets = localDevSecrets();
   const top = resolveDeployConfig(configPath, env);
-  const envs = env ? [] : top.definedEnvironments;
+  const envs: string[] = env ? [] : (top.definedEnvironments ?? []);
   return [
     ...checkDeployConfig(top, devSecrets).map((p) => (env ? `[env.${env}] ${p}` : p)),
     ...envs.flatMap((name) =>
