@@ -19,6 +19,7 @@ export default defineConfig(async () => ({
       ]),
       nodeProject('node', [
         'test/architecture.test.ts',
+        'test/scripts/**/*.test.ts',
         'container/test/**/*.test.ts',
         'test/providers/**/*.test.ts',
         'test/e2e/**/*.test.ts',

@@ -22,6 +22,7 @@ import { resolve } from 'node:path';
 import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../shared/processor/storage.ts';
 import { type DevEdge, startDevEdge } from './dev-edge.ts';
 import { loadDevVars } from './dev-vars.ts';
+import { localWorkerVars } from './local-config.ts';
 import { buildStudio } from './studio.ts';
 import { ensureSystemDeps } from './system-deps.ts';
 
@@ -57,13 +58,13 @@ const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--loc
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-// Dev only: loopback URLs (the processor, the fakes, a local Postiz or webhook receiver) are allowed as user-supplied URLs.
-const vars: Record<string, string> = {
-  PUBLIC_URL: publicUrl,
-  PROCESSOR_URL: `http://127.0.0.1:${processorPort}`,
-  OUTBOUND_ALLOW_PRIVATE: 'true',
-  DEV_SIGN_IN: '1',
-};
+// The local values (scripts/local-config.ts): the edge's and the processor's loopback URLs, the dev
+// issuer, private hosts allowed (the fakes, a local Postiz or webhook receiver), the dev sign-in.
+const vars = localWorkerVars({
+  publicUrl,
+  processorUrl: `http://127.0.0.1:${processorPort}`,
+  devSignIn: true,
+});
 
 const processorEntry = resolve(root, 'container/src/server.ts');
 if (existsSync(processorEntry)) {

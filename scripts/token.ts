@@ -5,14 +5,15 @@
 import { parseArgs } from 'node:util';
 import { signUserToken } from '../src/auth/sign-token.ts';
 import { loadDevVars } from './dev-vars.ts';
+import { DEV_AUTH } from './local-config.ts';
 
 const { values } = parseArgs({
   options: {
     sub: { type: 'string' },
     profile: { type: 'string', multiple: true },
     ttl: { type: 'string', default: '1h' },
-    issuer: { type: 'string', default: 'cutroom-dev' },
-    audience: { type: 'string', default: 'cutroom-api' },
+    issuer: { type: 'string', default: DEV_AUTH.AUTH_ISSUER },
+    audience: { type: 'string', default: DEV_AUTH.AUTH_AUDIENCE },
   },
 });
 

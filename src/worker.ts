@@ -19,6 +19,15 @@ function isStudioPageRequest(request: Request): boolean {
   );
 }
 
+/**
+ * URLs in responses (signed media, upload steps) name the Worker's public origin: PUBLIC_URL when
+ * the deployment sets it, else the origin this request came in on (a workers.dev or custom domain
+ * deployment works without the setting).
+ */
+function withPublicUrl(env: Bindings, request: Request): Bindings {
+  return env.PUBLIC_URL ? env : { ...env, PUBLIC_URL: new URL(request.url).origin };
+}
+
 export function createWorker(jobs: JobRegistry) {
   const app = createApp({ jobs });
   // Webhook events carry their resource as the API presents it: the routes' presenters render it.
@@ -31,7 +40,7 @@ export function createWorker(jobs: JobRegistry) {
       // `/` reaches the Worker first (wrangler.toml run_worker_first): a browser gets the studio's
       // page from the static assets, an API client the app's service info.
       if (env.ASSETS && isStudioPageRequest(request)) return env.ASSETS.fetch(request);
-      return app.fetch(request, env, ctx);
+      return app.fetch(request, withPublicUrl(env, request), ctx);
     },
     async queue(batch, env) {
       if (batch.queue.endsWith('-dlq')) await consumer.handleDeadLetterBatch(batch, env);

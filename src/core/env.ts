@@ -19,10 +19,29 @@ export interface Secrets {
 }
 
 /**
- * Settings only local development sets (`npm start` passes them with `--var`); they are not in
- * wrangler.toml, so a deployed Worker never has them.
+ * What differs per deployment: not in wrangler.toml (it holds production values only), set with
+ * `wrangler secret put` (docs/deploy.md); locally from scripts/local-config.ts.
+ */
+export interface DeploymentSettings {
+  /**
+   * This Worker's public origin. URLs in responses use it, or the request's origin when unset
+   * (src/worker.ts); URLs in webhook payloads (made by the queue consumer, with no request) need it.
+   */
+  PUBLIC_URL?: string;
+  /** The identity provider's JWKS (RS256/ES256 tokens); it requires AUTH_ISSUER and AUTH_AUDIENCE. */
+  AUTH_JWKS_URL?: string;
+  /** iss and aud every token must carry (checked when set). */
+  AUTH_ISSUER?: string;
+  AUTH_AUDIENCE?: string;
+}
+
+/**
+ * Settings only a local Worker has (scripts/local-config.ts); not in wrangler.toml, and
+ * `npm run config:check` refuses them there, so a deployed Worker never has them.
  */
 export interface DevSettings {
+  /** The local processor process: processor calls go to it instead of the Container binding. */
+  PROCESSOR_URL?: string;
   /** "1": `POST /dev/sign-in` mints a token for any user id (loopback PUBLIC_URL only). */
   DEV_SIGN_IN?: string;
 }
@@ -33,4 +52,4 @@ export interface Overrides {
   JOB_CONSUMER_BUDGET_SECONDS?: string;
 }
 
-export type Bindings = Env & Secrets & DevSettings & Overrides;
+export type Bindings = Env & Secrets & DeploymentSettings & DevSettings & Overrides;

@@ -52,6 +52,10 @@ export async function verifiedPrincipal(authorization: string | undefined, env: 
   if (!config.secret && !config.jwksUrl) {
     throw new ApiError(503, 'not_configured', 'Authentication is not configured (JWT_SECRET or AUTH_JWKS_URL)');
   }
+  // A provider's keys sign tokens for every app it serves: only iss and aud say a token is ours.
+  if (config.jwksUrl && (!config.issuer || !config.audience)) {
+    throw new ApiError(503, 'not_configured', 'AUTH_JWKS_URL is set without AUTH_ISSUER and AUTH_AUDIENCE');
+  }
   try {
     const verified = await verifyToken(token, config);
     return { userId: verified.userId, allowedProfileIds: verified.profiles };

@@ -1,5 +1,6 @@
 /**
- * Signed media URLs: `${PUBLIC_URL}/media/<token>[/<download-filename>]`, usable where no header can
+ * Signed media URLs: `${PUBLIC_URL}/media/<token>[/<download-filename>]` (PUBLIC_URL: the deployment's
+ * setting, or the request's origin, src/worker.ts), usable where no header can
  * be sent (`<video src>`, `<img src>`), and the media processor's capabilities on its storage host
  * (`${STORAGE_ORIGIN}/v1/objects/<token>`, see shared/processor/storage.ts). The two are the same
  * token with a different `surface`, and each is refused on the other's route.

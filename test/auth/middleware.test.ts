@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { call } from '../helpers/worker/api.ts';
 import { seedProfile, seedUser, uniqueUserId } from '../helpers/worker/tenants.ts';
 import { signRsaToken, signToken } from '../helpers/worker/tokens.ts';
+import { TEST_AUDIENCE, TEST_ISSUER } from '../helpers/test-config.ts';
 
 const PROFILES = '/api/v1/profiles/';
 
@@ -48,7 +49,7 @@ describe('bearer token checks', () => {
     const now = Math.floor(Date.now() / 1000);
     const sign = (claims: { exp: number; iat?: number }) => {
       const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(uniqueUserId());
-      jwt.setIssuer('cutroom-dev').setAudience('cutroom-api').setExpirationTime(claims.exp);
+      jwt.setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setExpirationTime(claims.exp);
       if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
       return jwt.sign(new TextEncoder().encode(env.JWT_SECRET!));
     };
@@ -71,8 +72,8 @@ describe('bearer token checks', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('cutroom-dev')
-      .setAudience('cutroom-api')
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
       .setExpirationTime(now + 60)
       .sign(new TextEncoder().encode(env.JWT_SECRET!));
     await expect401(token);
@@ -86,8 +87,8 @@ describe('bearer token checks', () => {
   it('rejects alg "none"', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = new UnsecuredJWT({ sub: 'attacker' })
-      .setIssuer('cutroom-dev')
-      .setAudience('cutroom-api')
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
       .setExpirationTime(now + 60)
       .encode();
     await expect401(token);
@@ -99,7 +100,7 @@ describe('bearer token checks', () => {
     // Change the first character: it always carries signature bits.
     const flipped = (s!.startsWith('A') ? 'B' : 'A') + s!.slice(1);
     await expect401(`${h}.${p}.${flipped}`);
-    const forged = btoa(JSON.stringify({ sub: 'attacker', exp: 9999999999, iss: 'cutroom-dev', aud: 'cutroom-api' }))
+    const forged = btoa(JSON.stringify({ sub: 'attacker', exp: 9999999999, iss: TEST_ISSUER, aud: TEST_AUDIENCE }))
       .replace(/=+$/, '')
       .replace(/\+/g, '-')
       .replace(/\//g, '_');
@@ -110,8 +111,8 @@ describe('bearer token checks', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ sub: 'u' })
       .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('cutroom-dev')
-      .setAudience('cutroom-api')
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
       .setExpirationTime(now + 60)
       .sign(new TextEncoder().encode('some-other-secret-of-sufficient-length!!'));
     await expect401(token);
@@ -124,8 +125,8 @@ describe('bearer token checks', () => {
     const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
     const token = await new SignJWT({ sub: 'attacker' })
       .setProtectedHeader({ alg: 'HS256', kid: 'test-rsa' })
-      .setIssuer('cutroom-dev')
-      .setAudience('cutroom-api')
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
       .setExpirationTime(now + 60)
       .sign(secret);
     await expect401(token);
@@ -137,6 +138,16 @@ describe('bearer token checks', () => {
     expect(res.body[0].is_default).toBe(true);
   });
 
+  it('refuses every token while a JWKS is configured without the issuer and audience to check', async () => {
+    const token = await signRsaToken({ sub: uniqueUserId('jwks') });
+    expect((await call(PROFILES, { token })).status).toBe(200);
+    for (const missing of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
+      const res = await call(PROFILES, { token, env: { [missing]: '' } });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('not_configured');
+    }
+  });
+
   it('rejects RS256 tokens signed by a key outside the JWKS', async () => {
     const { generateKeyPair } = await import('jose');
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -145,8 +156,8 @@ describe('bearer token checks', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ sub: 'u' })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-rsa' })
-      .setIssuer('cutroom-dev')
-      .setAudience('cutroom-api')
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
       .setExpirationTime(now + 60)
       .sign(key);
     await expect401(token);

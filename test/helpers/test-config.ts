@@ -1,10 +1,7 @@
-/** Secrets used by every test layer (never used outside tests). */
-export const TEST_SECRETS = {
-  JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',
-  URL_SIGNING_KEY: 'test-url-signing-key-0123456789abcdef0123456789',
-  PROCESSOR_SECRET: 'test-processor-secret-0123456789abcdef012345678',
-  ENCRYPTION_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
-} as const;
+/** Secrets, issuer and audience of every test layer: the local values of scripts/local-config.ts. */
+import { DEV_AUTH } from '../../scripts/local-config.ts';
 
-export const TEST_ISSUER = 'cutroom-dev';
-export const TEST_AUDIENCE = 'cutroom-api';
+export { TEST_SECRETS } from '../../scripts/local-config.ts';
+
+export const TEST_ISSUER = DEV_AUTH.AUTH_ISSUER;
+export const TEST_AUDIENCE = DEV_AUTH.AUTH_AUDIENCE;

@@ -7,7 +7,7 @@
  */
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { TEST_SECRETS } from './test-config.ts';
+import { TEST_SECRETS, localWorkerVars } from '../../scripts/local-config.ts';
 
 /** Requests per minute per user and per profile in the worker tests: no suite comes near it. */
 export const TEST_RATE_LIMIT = 1_000_000;
@@ -30,11 +30,10 @@ export async function workerProject(
           bindings: {
             ...TEST_SECRETS,
             TEST_MIGRATIONS: migrations,
+            // The local values (scripts/local-config.ts): the stand-in processor, the dev issuer and
+            // audience, private hosts allowed (webhook receivers and fakes listen on loopback).
+            ...localWorkerVars({ publicUrl: 'http://cutroom.test', processorUrl: inject<string>('fakeProcessorUrl') }),
             AUTH_JWKS_URL: inject<string>('jwksUrl'),
-            PROCESSOR_URL: inject<string>('fakeProcessorUrl'),
-            PUBLIC_URL: 'http://cutroom.test',
-            // Webhook receivers and fakes listen on loopback: the tests allow private hosts, as dev does.
-            OUTBOUND_ALLOW_PRIVATE: 'true',
             // Webhook retries after 1 s, 3 s, … instead of 30 s, 90 s, …: a retry is seen within a test.
             WEBHOOK_RETRY_BASE_SECONDS: '1',
             // Suites fire many requests per user: limits far above them (the bindings below say the same).

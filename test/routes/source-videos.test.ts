@@ -59,6 +59,31 @@ describe('POST /uploads (request an upload)', () => {
     expect(huge.body.error.details[0].path).toBe('size_bytes');
   });
 
+  it('names the request origin in upload URLs when the deployment sets no PUBLIC_URL', async () => {
+    const t = await seedUser('sv');
+    const origin = 'https://cutroom.example.com';
+    const res = await as(t)(`${BASE}/uploads`, {
+      origin,
+      env: { PUBLIC_URL: '' },
+      json: { name: 'Clip', content_type: 'video/mp4', size_bytes: 100 * MiB, multipart: true },
+    });
+    expect(res.status).toBe(201);
+    const id = res.body.source_video.id;
+    expect(res.body.upload).toMatchObject({
+      complete_url: `${origin}${BASE}/${id}/complete`,
+      parts_url: `${origin}${BASE}/${id}/upload/parts`,
+    });
+    const parts = await as(t)(res.body.upload.parts_url.slice(origin.length), { origin, env: { PUBLIC_URL: '' } });
+    expect(parts.body.parts[0].url).toMatch(new RegExp(`^${origin}/media/`));
+    // A deployment that sets PUBLIC_URL gets it whatever host the request came in on.
+    const pinned = await as(t)(`${BASE}/uploads`, {
+      origin,
+      env: { PUBLIC_URL: 'https://studio.example.org' },
+      json: { name: 'Clip', content_type: 'video/mp4', size_bytes: 1000 },
+    });
+    expect(pinned.body.upload.upload_url).toMatch(/^https:\/\/studio\.example\.org\/media\//);
+  });
+
   it('plans a single PUT for small files and a multipart upload for large ones', async () => {
     const t = await seedUser('sv');
     const small = await requestUpload(t, { size_bytes: 1000, filename: 'a.mp4', description: 'd' });

@@ -34,7 +34,7 @@ const DevSignInResponse = z
   .openapi('DevSignInResponse');
 
 function devSignInEnabled(env: Bindings): boolean {
-  if (env.DEV_SIGN_IN !== '1' || !env.JWT_SECRET) return false;
+  if (env.DEV_SIGN_IN !== '1' || !env.JWT_SECRET || !env.PUBLIC_URL) return false;
   try {
     return isLoopbackHost(new URL(env.PUBLIC_URL));
   } catch {

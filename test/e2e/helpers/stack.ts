@@ -32,7 +32,7 @@ import { type RunningProcessor, startProcessor } from '../../../container/test/h
 import { type EdgeStats, startDevEdge } from '../../../scripts/dev-edge.ts';
 import { STORAGE_DEV_PATH, STORAGE_ORIGIN } from '../../../shared/processor/storage.ts';
 import { ensureAssetsDir } from '../../../scripts/studio.ts';
-import { TEST_SECRETS } from '../../helpers/test-config.ts';
+import { TEST_SECRETS, localWorkerVars } from '../../../scripts/local-config.ts';
 import { signTestToken } from '../../helpers/node/tokens.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -312,10 +312,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.entrypoint ? { entrypoint: join(ROOT, options.entrypoint) } : {}),
       envFiles: [],
       bindings: {
-        PUBLIC_URL: plain(url),
-        PROCESSOR_URL: plain(processorUrl),
-        // Webhook receivers and fakes listen on loopback, as in dev.
-        OUTBOUND_ALLOW_PRIVATE: plain('true'),
+        // The local values (scripts/local-config.ts): the edge's URL, the processor, the dev issuer.
+        ...Object.fromEntries(
+          Object.entries(localWorkerVars({ publicUrl: url, processorUrl })).map(([k, v]) => [k, plain(v)]),
+        ),
         RATE_LIMIT_USER: plain(`${limits.user}/60`),
         RATE_LIMIT_PROFILE: plain(`${limits.profile}/60`),
         USER_RATE_LIMITER: limiter('1001', limits.user),

@@ -18,6 +18,8 @@ export interface CallOptions {
   redirect?: 'follow' | 'manual' | 'error';
   /** Bindings to override for this call: the same Worker, handed the test env plus these. */
   env?: EnvOverrides;
+  /** The origin the request is sent to (default http://cutroom.test, the tests' PUBLIC_URL). */
+  origin?: string;
 }
 
 export interface ApiResponse<T = any> {
@@ -55,7 +57,7 @@ function requestOf(path: string, opts: CallOptions): Request {
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(opts.json);
   }
-  return new Request(`http://cutroom.test${path}`, {
+  return new Request(`${opts.origin ?? 'http://cutroom.test'}${path}`, {
     method: opts.method ?? (body ? 'POST' : 'GET'),
     headers,
     body,
