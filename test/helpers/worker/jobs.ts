@@ -66,7 +66,8 @@ export const echoHandler: JobHandlerOf<EchoInput> = {
 
 export const testJobs: JobRegistry = { ...productionJobs, echo: { input: echoInput, handler: echoHandler } };
 
-export const { handleJobsBatch, handleDeadLetterBatch, processJobMessage } = createJobConsumer(testJobs);
+export const { handleJobsBatch, handleDeadLetterBatch, processJobMessage, sweepStrandedJobs } =
+  createJobConsumer(testJobs);
 
 /** The producer's `enqueueJob`, which here also takes the tests' `echo` type. */
 export function enqueueJob(
