@@ -4,6 +4,7 @@
  * started job whose delivery vanished. Messages go through the real local queue to the tests'
  * Worker; the sweep is run as the every-minute cron runs it, with its clock moved past the grace.
  */
+import { createMessageBatch } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ import {
   MAX_ATTEMPTS,
   echoRunsPrefix,
   enqueueJob,
+  handleDeadLetterBatch,
   openGate,
   processJobMessage,
   sweepStrandedJobs,
@@ -166,6 +168,23 @@ describe('a message delivered twice', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await runsOf(job.id)).toBe(1);
     expect(await getJob(scope, job.id)).toMatchObject({ status: 'completed', attempts: 1 });
+  });
+});
+
+describe('a duplicate that spent its retries', () => {
+  it('is dropped by the dead-letter consumer while another delivery runs the job', async () => {
+    const { scope } = await tenant();
+    const job = await insertWithoutSend(scope, { message: 'live', count_runs: true, gated: true });
+    const running = processJobMessage(env, message(job), 1);
+    await expect.poll(() => runsOf(job.id)).toBe(1);
+    await handleDeadLetterBatch(
+      createMessageBatch('cutroom-jobs-dlq', [{ id: 'dup', timestamp: new Date(), attempts: 6, body: message(job) }]),
+      env,
+    );
+    expect((await getJob(scope, job.id))?.status).toBe('running');
+    openGate(job.id);
+    await running;
+    expect(await getJob(scope, job.id)).toMatchObject({ status: 'completed', result: { message: 'live' } });
   });
 });
 
