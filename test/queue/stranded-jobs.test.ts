@@ -4,7 +4,7 @@
  * started job whose delivery vanished. Messages go through the real local queue to the tests'
  * Worker; the sweep is run as the every-minute cron runs it, with its clock moved past the grace.
  */
-import { createMessageBatch } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, createScheduledController } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ import {
   sweepStrandedJobs,
 } from '../helpers/worker/jobs.ts';
 import { seedUser } from '../helpers/worker/tenants.ts';
+import worker from '../helpers/worker/test-worker.ts';
+import { STRANDED_SWEEP_CRON } from '../../src/worker.ts';
 
 async function tenant() {
   const user = await seedUser('stranded');
@@ -138,6 +140,21 @@ describe('a job whose message was never sent', () => {
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'dispatch_failed' });
     expect(failed?.errorMessage).toMatch(/could not be handed to the job queue/);
     expect(await countActiveJobs(scope)).toBe(0);
+  });
+});
+
+describe('the every-minute cron', () => {
+  it('runs the sweep: a job that lost its message is recovered from the trigger alone', async () => {
+    const { scope } = await tenant();
+    const job = await insertWithoutSend(scope, { message: 'cron', count_runs: true });
+    const old = new Date(Date.now() - (STRANDED_GRACE_SECONDS + 5) * 1000).toISOString();
+    await createDb(env.DB).update(jobs).set({ updatedAt: old }).where(eq(jobs.id, job.id));
+    const ctx = createExecutionContext();
+    // The sweep's first pass runs at the trigger (its second, 30 s later, is not waited for here).
+    await worker.scheduled!(createScheduledController({ cron: STRANDED_SWEEP_CRON }), env, ctx);
+    await settled(scope, job.id);
+    expect(await getJob(scope, job.id)).toMatchObject({ status: 'completed', redispatches: 1 });
+    expect(await runsOf(job.id)).toBe(1);
   });
 });
 
