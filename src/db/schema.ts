@@ -411,8 +411,10 @@ export const jobs = sqliteTable(
     index('jobs_profile_idx').on(t.profileId, t.id),
     index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
     index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
-    // The stranded-job sweep: active jobs by status, dispatch marker and last change, across profiles.
-    index('jobs_active_dispatch_idx').on(t.status, t.dispatchedAt, t.updatedAt),
+    // The stranded-job sweep, across profiles: only active rows are indexed (the queries name
+    // these conditions literally, so SQLite can use the partial indexes).
+    index('jobs_undispatched_idx').on(t.updatedAt).where(sql`${t.status} = 'pending' AND ${t.dispatchedAt} IS NULL`),
+    index('jobs_active_updated_idx').on(t.updatedAt).where(sql`${t.status} IN ('pending', 'running')`),
   ],
 );
 

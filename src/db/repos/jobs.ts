@@ -3,7 +3,7 @@
  * pending → running → completed | failed | cancelled; terminal rows are never changed by the
  * consumer again, which makes redelivered queue messages harmless.
  */
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { apiCosts, jobs, type JobStatus } from '../schema.ts';
@@ -198,14 +198,18 @@ export async function findStrandedJobs(
   db: Database,
   { undispatchedBefore, stalledBefore, limit }: { undispatchedBefore: string; stalledBefore: string; limit: number },
 ): Promise<{ undispatched: JobRow[]; stalled: JobRow[] }> {
+  // Literal conditions, as the partial indexes jobs_undispatched_idx / jobs_active_updated_idx say them.
   const undispatched = await db.query.jobs.findMany({
-    where: and(eq(jobs.status, 'pending'), isNull(jobs.dispatchedAt), lt(jobs.updatedAt, undispatchedBefore)),
+    where: and(
+      sql`${jobs.status} = 'pending' AND ${jobs.dispatchedAt} IS NULL`,
+      lt(jobs.updatedAt, undispatchedBefore),
+    ),
     orderBy: asc(jobs.updatedAt),
     limit,
   });
   const stalled = await db.query.jobs.findMany({
     where: and(
-      inArray(jobs.status, ACTIVE_STATUSES),
+      sql`${jobs.status} IN ('pending', 'running')`,
       isNotNull(jobs.dispatchedAt),
       isNotNull(jobs.startedAt),
       lt(jobs.updatedAt, stalledBefore),
