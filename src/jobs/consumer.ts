@@ -1,6 +1,8 @@
 /**
  * Queue consumer. At-least-once safe:
  * - a message for an unknown, foreign or finished job is acknowledged and changes nothing;
+ * - a delivery claims its job by compare-and-set on the row as it read it: of two deliveries of
+ *   one job arriving together (a duplicate, or the stranded-job sweep's re-send), one runs it;
  * - the job's stored input is re-parsed with its schema; handlers are idempotent;
  * - transient failures are retried with exponential backoff; the dead-letter consumer marks a job
  *   failed with its last reason once the retries are spent;
@@ -209,7 +211,10 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     // Claimed only if the row is as this delivery read it: of a re-sent message and the original
     // (or any two duplicates) delivered together, one runs the job and the other is dropped.
     const running = await markRunning(scope, job.id, attempt, job.handedOffAt, job.updatedAt);
-    if (!running) return {};
+    if (!running) {
+      log({ msg: 'job claimed by another delivery or finished; message dropped', job_id: job.id });
+      return {};
+    }
     await timings.timed('announce', () => announceJob(env, scope, running));
     const ctx = createJobContext(env, scope, running, run.input, attempt, deadline, timings);
     try {
