@@ -209,8 +209,11 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     }
     // Terminal, or a handed-off job another delivery claimed first: nothing to do here.
     // Claimed only if the row is as this delivery read it: of a re-sent message and the original
-    // (or any two duplicates) delivered together, one runs the job and the other is dropped.
-    const running = await markRunning(scope, job.id, attempt, job.handedOffAt, job.updatedAt);
+    // (or any two duplicates) delivered together, one runs the job and the other is dropped. A
+    // handed-off job is claimed by its hand-off mark alone (a late progress write of the delivery
+    // that handed it off must not make its successor drop it).
+    const seen = job.handedOffAt ? undefined : job.updatedAt;
+    const running = await markRunning(scope, job.id, attempt, job.handedOffAt, seen);
     if (!running) {
       log({ msg: 'job claimed by another delivery or finished; message dropped', job_id: job.id });
       return {};
