@@ -5,7 +5,7 @@
 import { createApp } from './app.ts';
 import type { Bindings } from './core/env.ts';
 import { runHousekeeping } from './housekeeping/run.ts';
-import { createJobConsumer } from './jobs/consumer.ts';
+import { type JobConsumer, createJobConsumer } from './jobs/consumer.ts';
 import type { JobRegistry } from './jobs/registry.ts';
 import { renderEventData } from './routes/webhooks/events.ts';
 import { isDevStorageRequest, serveDevStorageRoute } from './storage/processor-gateway.ts';
@@ -28,6 +28,19 @@ function withPublicUrl(env: Bindings, request: Request): Bindings {
   return env.PUBLIC_URL ? env : { ...env, PUBLIC_URL: new URL(request.url).origin };
 }
 
+/** The every-minute cron of wrangler.toml: the stranded-job sweep. Any other is the hourly housekeeping. */
+export const STRANDED_SWEEP_CRON = '* * * * *';
+
+/**
+ * Two sweeps a minute, 30 s apart (a cron fires at most once a minute): a job that lost its
+ * message is sent one within STRANDED_GRACE_SECONDS + 30 s of its creation.
+ */
+async function sweepStrandedTwice(consumer: JobConsumer, env: Bindings): Promise<void> {
+  await consumer.sweepStrandedJobs(env);
+  await new Promise((resolve) => setTimeout(resolve, 30_000));
+  await consumer.sweepStrandedJobs(env);
+}
+
 export function createWorker(jobs: JobRegistry) {
   const app = createApp({ jobs });
   // Webhook events carry their resource as the API presents it: the routes' presenters render it.
@@ -46,8 +59,9 @@ export function createWorker(jobs: JobRegistry) {
       if (batch.queue.endsWith('-dlq')) await consumer.handleDeadLetterBatch(batch, env);
       else await consumer.handleJobsBatch(batch, env);
     },
-    async scheduled(_controller, env, ctx) {
-      ctx.waitUntil(runHousekeeping(env));
+    async scheduled(controller, env, ctx) {
+      if (controller.cron === STRANDED_SWEEP_CRON) ctx.waitUntil(sweepStrandedTwice(consumer, env));
+      else ctx.waitUntil(runHousekeeping(env));
     },
   } satisfies ExportedHandler<Bindings>;
 }

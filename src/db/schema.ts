@@ -394,6 +394,14 @@ export const jobs = sqliteTable(
     handedOffAt: text('handed_off_at'),
     /** How many times deliveries handed the job over that way. */
     handoffs: integer('handoffs').notNull().default(0),
+    /**
+     * When the job's queue message was known to be sent (the producer sets it after the send, the
+     * stranded-job sweep after a re-send). A pending job without it past a grace period lost its
+     * message (src/jobs/stranded.ts).
+     */
+    dispatchedAt: text('dispatched_at'),
+    /** How many times the stranded-job sweep sent the job a fresh message. */
+    redispatches: integer('redispatches').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: text('started_at'),
@@ -403,6 +411,10 @@ export const jobs = sqliteTable(
     index('jobs_profile_idx').on(t.profileId, t.id),
     index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
     index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
+    // The stranded-job sweep, across profiles: only active rows are indexed (the queries name
+    // these conditions literally, so SQLite can use the partial indexes).
+    index('jobs_undispatched_idx').on(t.updatedAt).where(sql`${t.status} = 'pending' AND ${t.dispatchedAt} IS NULL`),
+    index('jobs_active_updated_idx').on(t.updatedAt).where(sql`${t.status} IN ('pending', 'running')`),
   ],
 );
 

@@ -1,6 +1,8 @@
 /**
  * Queue consumer. At-least-once safe:
  * - a message for an unknown, foreign or finished job is acknowledged and changes nothing;
+ * - a delivery claims its job by compare-and-set on the row as it read it: of two deliveries of
+ *   one job arriving together (a duplicate, or the stranded-job sweep's re-send), one runs it;
  * - the job's stored input is re-parsed with its schema; handlers are idempotent;
  * - transient failures are retried with exponential backoff; the dead-letter consumer marks a job
  *   failed with its last reason once the retries are spent;
@@ -45,6 +47,7 @@ import {
 import { cancelJobOperations } from './job-processor.ts';
 import { type JobMessage, type QueueMessage, queueMessage } from './messages.ts';
 import { type JobRegistry, registeredRun } from './registry.ts';
+import { type StrandedSweepReport, sweepStrandedJobs } from './stranded.ts';
 
 /** Must match `max_retries` of the jobs consumer in wrangler.toml. */
 export const MAX_ATTEMPTS = 6;
@@ -72,6 +75,12 @@ export function backoffSeconds(attempt: number, hint?: number): number {
   return Math.min(300, 5 * 2 ** Math.max(0, attempt - 1));
 }
 
+/** Running and changed within the lease: a delivery is working on it now. */
+function isLive(job: JobRow): boolean {
+  const idle = (Date.now() - Date.parse(job.updatedAt)) / 1000;
+  return job.status === 'running' && !job.handedOffAt && idle >= 0 && idle < RUNNING_LEASE_SECONDS;
+}
+
 function log(fields: Record<string, unknown>) {
   console.log(JSON.stringify({ level: 'info', ...fields }));
 }
@@ -91,6 +100,8 @@ export interface JobConsumer {
     attempt: number,
     deadline?: number,
   ): Promise<{ retryAfter?: number }>;
+  /** The stranded-job sweep (stranded.ts): jobs that lost their messages are re-sent or failed. */
+  sweepStrandedJobs(env: Bindings, now?: number): Promise<StrandedSweepReport>;
 }
 
 export interface ConsumerOptions {
@@ -197,8 +208,16 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
       return {};
     }
     // Terminal, or a handed-off job another delivery claimed first: nothing to do here.
-    const running = await markRunning(scope, job.id, attempt, job.handedOffAt);
-    if (!running) return {};
+    // Claimed only if the row is as this delivery read it: of a re-sent message and the original
+    // (or any two duplicates) delivered together, one runs the job and the other is dropped. A
+    // handed-off job is claimed by its hand-off mark alone (a late progress write of the delivery
+    // that handed it off must not make its successor drop it).
+    const seen = job.handedOffAt ? undefined : job.updatedAt;
+    const running = await markRunning(scope, job.id, attempt, job.handedOffAt, seen);
+    if (!running) {
+      log({ msg: 'job claimed by another delivery or finished; message dropped', job_id: job.id });
+      return {};
+    }
     await timings.timed('announce', () => announceJob(env, scope, running));
     const ctx = createJobContext(env, scope, running, run.input, attempt, deadline, timings);
     try {
@@ -309,7 +328,11 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
       const parsed = readMessage(message.body);
       if (parsed?.kind === 'job') {
         const verified = await verifyJobMessage(db, parsed);
-        if (verified && !isTerminal(verified.job)) {
+        // A duplicate that spent its retries waiting while another delivery runs the job (that
+        // delivery, or the stranded-job sweep if it dies, brings the job to an end): dropped.
+        if (verified && isLive(verified.job)) {
+          log({ msg: 'dead-lettered duplicate of a running job dropped', job_id: verified.job.id });
+        } else if (verified && !isTerminal(verified.job)) {
           const { scope, job } = verified;
           const reason = job.errorMessage ?? 'the job could not be completed';
           await fail(env, scope, job, job.errorCode ?? 'retries_exhausted', `${reason} (retries exhausted)`);
@@ -320,5 +343,16 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     }
   }
 
-  return { handleJobsBatch, handleDeadLetterBatch, processJobMessage };
+  async function sweepStranded(env: Bindings, now?: number): Promise<StrandedSweepReport> {
+    return sweepStrandedJobs(
+      env,
+      async (env, scope, job, code, message) => {
+        await fail(env, scope, job, code, message);
+        await announceEvents(env, scope);
+      },
+      { maxAttempts: MAX_ATTEMPTS, now },
+    );
+  }
+
+  return { handleJobsBatch, handleDeadLetterBatch, processJobMessage, sweepStrandedJobs: sweepStranded };
 }

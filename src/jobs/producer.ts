@@ -1,6 +1,8 @@
 /**
- * Creating jobs. The row is written, then the profile-tagged message is sent; if the send fails the
- * row is removed again, so no job is ever left pending without a message behind it.
+ * Creating jobs. The row is written, then the profile-tagged message is sent and the row marked
+ * dispatched; if the send fails the row is removed again. A row left without its message (the
+ * isolate died between insert and send, or the removal failed too) is found by the stranded-job
+ * sweep (stranded.ts) and sent a fresh message, or failed with a reason.
  * Per-profile limits: too many active jobs or too many processing minutes today answer 429 and
  * nothing is enqueued. The limit is enforced by the INSERT itself (`insertJobStatement` with an
  * admission), so concurrent requests cannot overshoot it; `checkJobLimits` is the early check a
@@ -18,6 +20,7 @@ import {
   deleteJobRows,
   insertJobStatement,
   jobRefusal,
+  markDispatched,
   processingSecondsSince,
   reservedCostUsd,
 } from '../db/repos/jobs.ts';
@@ -236,6 +239,13 @@ async function insertAndSend(
     await deleteJobRows(scope, ids);
     console.error(JSON.stringify({ level: 'error', msg: 'queue send failed', job_ids: ids, error: String(err) }));
     throw new ApiError(503, 'unavailable', 'The job queue is unavailable; nothing was queued. Try again shortly.');
+  }
+  // Sent: the stranded-job sweep leaves these alone. Failing to say so costs one harmless
+  // duplicate message from the sweep, not the request.
+  try {
+    await markDispatched(scope, ids);
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'dispatch mark failed', job_ids: ids, error: String(err) }));
   }
   return rows;
 }

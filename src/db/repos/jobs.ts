@@ -3,7 +3,7 @@
  * pending → running → completed | failed | cancelled; terminal rows are never changed by the
  * consumer again, which makes redelivered queue messages harmless.
  */
-import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { apiCosts, jobs, type JobStatus } from '../schema.ts';
@@ -179,6 +179,67 @@ export async function countActiveJobs(scope: ProfileScope): Promise<number> {
   return row?.n ?? 0;
 }
 
+/** The jobs' queue messages were sent: the stranded-job sweep leaves them alone. */
+export async function markDispatched(scope: ProfileScope, ids: string[]) {
+  if (ids.length)
+    await scope.db
+      .update(jobs)
+      .set({ dispatchedAt: now() })
+      .where(owned(jobs, scope, inArray(jobs.id, ids)));
+}
+
+/**
+ * Active jobs that may have lost their queue message, across profiles (the stranded-job sweep
+ * acts on each in its own profile's scope): pending jobs never marked dispatched whose row is
+ * older than `undispatchedBefore`, and jobs a delivery started that nothing changed since
+ * `stalledBefore` (every live delivery touches its job well within a consumer invocation).
+ */
+export async function findStrandedJobs(
+  db: Database,
+  { undispatchedBefore, stalledBefore, limit }: { undispatchedBefore: string; stalledBefore: string; limit: number },
+): Promise<{ undispatched: JobRow[]; stalled: JobRow[] }> {
+  // Literal conditions, as the partial indexes jobs_undispatched_idx / jobs_active_updated_idx say them.
+  const undispatched = await db.query.jobs.findMany({
+    where: and(
+      sql`${jobs.status} = 'pending' AND ${jobs.dispatchedAt} IS NULL`,
+      lt(jobs.updatedAt, undispatchedBefore),
+    ),
+    orderBy: asc(jobs.updatedAt),
+    limit,
+  });
+  const stalled = await db.query.jobs.findMany({
+    where: and(
+      sql`${jobs.status} IN ('pending', 'running')`,
+      isNotNull(jobs.dispatchedAt),
+      isNotNull(jobs.startedAt),
+      lt(jobs.updatedAt, stalledBefore),
+    ),
+    orderBy: asc(jobs.updatedAt),
+    limit,
+  });
+  return { undispatched, stalled };
+}
+
+/**
+ * The sweep takes a stranded job to send it a fresh message: counts the re-dispatch and touches the
+ * row, only if nothing changed it since it was read (so two sweeps never both send, and a job a
+ * delivery picked up meanwhile is left to it).
+ */
+export async function claimRedispatch(scope: ProfileScope, job: JobRow): Promise<JobRow | undefined> {
+  const [row] = await scope.db
+    .update(jobs)
+    .set({
+      redispatches: sql`${jobs.redispatches} + 1`,
+      updatedAt: now(),
+      // A running job's delivery is gone: handed off, as a delivery out of time hands it off, so
+      // the next delivery claims it at once instead of waiting out the lease.
+      ...(job.status === 'running' ? { handedOffAt: now() } : {}),
+    })
+    .where(owned(jobs, scope, eq(jobs.id, job.id), notTerminal, eq(jobs.updatedAt, job.updatedAt)))
+    .returning();
+  return row;
+}
+
 /** Removes job rows that were inserted but whose messages could not be sent. */
 export async function deleteJobRows(scope: ProfileScope, ids: string[]) {
   if (ids.length) await scope.db.delete(jobs).where(owned(jobs, scope, inArray(jobs.id, ids)));
@@ -197,13 +258,16 @@ const notTerminal = sql`${jobs.status} IN ('pending', 'running')`;
 
 /**
  * pending|running → running. Returns the row, or undefined when the job is already terminal, or
- * when it was handed off at `handedOffAt` and another delivery claimed it first.
+ * when it was handed off at `handedOffAt` and another delivery claimed it first. With `seenUpdatedAt`
+ * (the row's `updatedAt` as the delivery read it) the claim holds only if nothing changed the row
+ * since: of two deliveries of the same job (a re-sent message racing the original), one claims it.
  */
 export async function markRunning(
   scope: ProfileScope,
   id: string,
   attempts: number,
   handedOffAt: string | null = null,
+  seenUpdatedAt?: string,
 ): Promise<JobRow | undefined> {
   const [row] = await scope.db
     .update(jobs)
@@ -215,9 +279,18 @@ export async function markRunning(
       errorCode: null,
       errorMessage: null,
       handedOffAt: null,
+      // A delivery proves the job had a message (the producer's own mark may have been lost).
+      dispatchedAt: sql`coalesce(${jobs.dispatchedAt}, ${now()})`,
     })
     .where(
-      owned(jobs, scope, eq(jobs.id, id), notTerminal, handedOffAt ? eq(jobs.handedOffAt, handedOffAt) : undefined),
+      owned(
+        jobs,
+        scope,
+        eq(jobs.id, id),
+        notTerminal,
+        handedOffAt ? eq(jobs.handedOffAt, handedOffAt) : undefined,
+        seenUpdatedAt ? eq(jobs.updatedAt, seenUpdatedAt) : undefined,
+      ),
     )
     .returning();
   return row;

@@ -28,8 +28,13 @@ export const echoInput = z.object({
   hand_offs: z.number().int().min(0).max(10).optional(),
   /** After its progress step, waits until the test calls `openGate(job id)`. */
   gated: z.boolean().optional(),
+  /** Each run of the handler stores an object under `echoRunsPrefix(job id)`, so a test can count them. */
+  count_runs: z.boolean().optional(),
 });
 export type EchoInput = z.infer<typeof echoInput>;
+
+/** Where a `count_runs` echo job leaves one object per run (outside every profile's prefix). */
+export const echoRunsPrefix = (jobId: string) => `test/echo-runs/${jobId}/`;
 
 const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
 
@@ -53,6 +58,7 @@ export function openGate(jobId: string): void {
 
 export const echoHandler: JobHandlerOf<EchoInput> = {
   async run(ctx) {
+    if (ctx.input.count_runs) await ctx.env.MEDIA.put(`${echoRunsPrefix(ctx.job.id)}${crypto.randomUUID()}`, '');
     await ctx.progress(50, 'Echoing', true);
     if (ctx.input.gated) await gate(ctx.job.id).opened;
     await ctx.throwIfCancelled();
@@ -66,7 +72,8 @@ export const echoHandler: JobHandlerOf<EchoInput> = {
 
 export const testJobs: JobRegistry = { ...productionJobs, echo: { input: echoInput, handler: echoHandler } };
 
-export const { handleJobsBatch, handleDeadLetterBatch, processJobMessage } = createJobConsumer(testJobs);
+export const { handleJobsBatch, handleDeadLetterBatch, processJobMessage, sweepStrandedJobs } =
+  createJobConsumer(testJobs);
 
 /** The producer's `enqueueJob`, which here also takes the tests' `echo` type. */
 export function enqueueJob(
