@@ -13,9 +13,9 @@
  * problem otherwise.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
@@ -155,6 +155,12 @@ function main(): never {
   }
   // Clean values; wrangler must also accept the config for a deploy (bundling included).
   const outdir = mkdtempSync(join(tmpdir(), 'cutroom-config-check-'));
+  // The studio's build output may not exist yet (a fresh clone): stand in an empty folder for it, so
+  // the check is about the config; deploy:check builds the studio and checks the real assets.
+  const assetsDir = resolveDeployConfig(configPath, values.env).assets?.directory;
+  const assetsStandIn =
+    assetsDir && !existsSync(resolve(dirname(configPath), assetsDir)) ? join(outdir, 'assets') : null;
+  if (assetsStandIn) mkdirSync(assetsStandIn);
   try {
     const run = spawnSync(
       'wrangler',
@@ -163,7 +169,8 @@ function main(): never {
         '--dry-run',
         '--containers-rollout=none',
         '--outdir',
-        outdir,
+        join(outdir, 'bundle'),
+        ...(assetsStandIn ? ['--assets', assetsStandIn] : []),
         '--config',
         configPath,
         ...(values.env ? ['--env', values.env] : []),
@@ -171,7 +178,9 @@ function main(): never {
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
     );
     if (run.status !== 0) {
-      console.error(`config:check: wrangler deploy --dry-run refused ${configPath}:\n${run.stdout}${run.stderr}`);
+      console.error(
+        `config:check: wrangler deploy --dry-run refused ${configPath}:\n${run.error?.message ?? ''}${run.stdout ?? ''}${run.stderr ?? ''}`,
+      );
       process.exit(1);
     }
   } finally {
