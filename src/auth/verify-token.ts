@@ -51,6 +51,19 @@ function remoteKeySet(url: string): JWTVerifyGetKey {
   return set;
 }
 
+// The HS256 key, imported once per secret per isolate (jose would import raw bytes on every call).
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export async function verifyToken(token: string, config: AuthConfig): Promise<VerifiedToken> {
   let alg: string | undefined;
   try {
@@ -67,8 +80,7 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ve
   try {
     let payload: JWTPayload;
     if (alg === 'HS256' && config.secret) {
-      const key = new TextEncoder().encode(config.secret);
-      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(token, await hmacKey(config.secret), { ...options, algorithms: ['HS256'] }));
     } else if (alg && ASYMMETRIC_ALGS.includes(alg) && config.jwksUrl) {
       ({ payload } = await jwtVerify(token, remoteKeySet(config.jwksUrl), {
         ...options,
