@@ -7,7 +7,7 @@
  */
 import { drizzle } from 'drizzle-orm/d1';
 import { jwtVerify } from 'jose';
-import { verifyToken } from '../../src/auth/verify-token.ts';
+import { verifyToken, verifyTokenNow } from '../../src/auth/verify-token.ts';
 import type { Bindings } from '../../src/core/env.ts';
 import { createDb } from '../../src/db/client.ts';
 import { pageQuery } from '../../src/db/pagination.ts';
@@ -52,6 +52,10 @@ const verifyOptions = { requiredClaims: ['exp', 'sub'], clockTolerance: 30, algo
 export const CPU_PARTS: Record<CpuPartName, CpuPart> = {
   token: {
     naive: ({ env, token }) => jwtVerify(token, new TextEncoder().encode(env.JWT_SECRET ?? ''), verifyOptions),
+    now: ({ env, token }) => verifyTokenNow(token, { secret: env.JWT_SECRET }),
+  },
+  tokenRemembered: {
+    naive: ({ env, token }) => verifyTokenNow(token, { secret: env.JWT_SECRET }),
     now: ({ env, token }) => verifyToken(token, { secret: env.JWT_SECRET }),
   },
   db: { naive: ({ env }) => drizzle(env.DB, { schema }), now: ({ env }) => createDb(env.DB) },
