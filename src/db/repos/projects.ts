@@ -31,10 +31,14 @@ export async function createProject(
 /** A project with the id of its cover clip: the first live clip with a thumbnail, by variant index. */
 export type ProjectListing = ProjectRow & { coverClipId: string | null };
 
-/** The columns of a listing: the project's, and its cover clip in the same statement (one D1 round trip). */
+/**
+ * The columns of a listing: the project's, and its cover clip in the same statement (one D1 round
+ * trip). Written out with an alias: drizzle leaves columns unqualified in a one-table select, where
+ * `id` inside the subquery would be the clip's own.
+ */
 const listingColumns = (scope: ProfileScope) => ({
   ...getTableColumns(projects),
-  coverClipId: sql<string | null>`(SELECT ${clips.id} FROM ${clips} WHERE ${clips.profileId} = ${scope.profileId} AND ${clips.projectId} = ${projects.id} AND ${clips.isDeleted} = 0 AND ${clips.thumbnailKey} IS NOT NULL ORDER BY ${clips.variantIndex} LIMIT 1)`,
+  coverClipId: sql<string | null>`(SELECT cover.id FROM clips AS cover WHERE cover.profile_id = ${scope.profileId} AND cover.project_id = projects.id AND cover.is_deleted = 0 AND cover.thumbnail_key IS NOT NULL ORDER BY cover.variant_index LIMIT 1)`,
 });
 
 export async function listProjects(scope: ProfileScope, filters: { status?: ProjectStatus }, page: PageQuery) {
