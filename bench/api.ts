@@ -87,7 +87,13 @@ interface Cost {
 function parseCost(header: string | undefined): Cost | null {
   const m = /^d1=(\d+)\/(\d+)\/(\d+);limits=(\d+)\/(\d+)$/.exec(header ?? '');
   if (!m) return null;
-  const [d1Trips, d1Statements, d1Ms, limitCalls, limitMs] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const [d1Trips, d1Statements, d1Ms, limitCalls, limitMs] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { d1Trips, d1Statements, d1Ms, limitCalls, limitMs };
 }
 
@@ -193,7 +199,10 @@ async function cpuPerCall(part: CpuPartName, way: 'naive' | 'now', headers: Reco
       await get(target);
       times.push(performance.now() - t0);
     }
-    return percentile(times.sort((a, b) => a - b), 50);
+    return percentile(
+      times.sort((a, b) => a - b),
+      50,
+    );
   };
   await median(CPU_RUNS); // warm-up
   return (((await median(CPU_RUNS)) - (await median(0))) / CPU_RUNS) * 1000;
@@ -277,7 +286,9 @@ try {
     );
   }
   console.log('\nWhat each request awaited inside the Worker (c=1 means; the Workers clock moves only on I/O):\n');
-  console.log('| Route | D1 round trips | D1 statements | D1 (ms) | rate-limit calls | rate limits (ms, summed) | c=1 p50 − bare (ms) |');
+  console.log(
+    '| Route | D1 round trips | D1 statements | D1 (ms) | rate-limit calls | rate limits (ms, summed) | c=1 p50 − bare (ms) |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const target of targets) {
     const r = results.get(target.name)!;
@@ -287,7 +298,9 @@ try {
       : ['?', '?', '?', '?', '?'];
     console.log(`| ${target.name} | ${cells.join(' | ')} | ${fmt(r.c1.p50 - bare.c1.p50)} |`);
   }
-  console.log('\nCPU parts of a request, in workerd (µs per run: requests running a part 1000 times, less those running it 0 times):\n');
+  console.log(
+    '\nCPU parts of a request, in workerd (µs per run: requests running a part 1000 times, less those running it 0 times):\n',
+  );
   console.log('| Part | Before | µs | Now | µs |');
   console.log('|---|---|---:|---|---:|');
   for (const [name, labels] of Object.entries(CPU_PART_LABELS)) {

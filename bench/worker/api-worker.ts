@@ -136,9 +136,10 @@ export default {
       PROFILE_RATE_LIMITER: timedLimiter(env.PROFILE_RATE_LIMITER)!,
     };
     const path = new URL(request.url).pathname;
-    const res = benchPaths.has(path) || path.startsWith(CPU_PATH)
-      ? await bench.fetch(request, timedEnv, ctx)
-      : await production.fetch(request, timedEnv, ctx);
+    const res =
+      benchPaths.has(path) || path.startsWith(CPU_PATH)
+        ? await bench.fetch(request, timedEnv, ctx)
+        : await production.fetch(request, timedEnv, ctx);
     const spent =
       `d1=${cost.d1Trips - before.d1Trips}/${cost.d1Statements - before.d1Statements}/${cost.d1Ms - before.d1Ms};` +
       `limits=${cost.limitCalls - before.limitCalls}/${cost.limitMs - before.limitMs}`;

@@ -16,7 +16,11 @@ export const COST_HEADER = 'X-Bench-Cost';
 export const CPU_PATH = '/__bench/cpu';
 /** The CPU parts it can time (their code: cpu-parts.ts); `naive` is how the Worker did it before, when that differed. */
 export const CPU_PART_LABELS = {
-  token: { part: 'token verification (HS256)', naive: 'key imported per request', now: 'key imported once per isolate' },
+  token: {
+    part: 'token verification (HS256)',
+    naive: 'key imported per request',
+    now: 'key imported once per isolate',
+  },
   tokenRemembered: { part: 'token verification, repeated token', naive: 'verified again', now: 'remembered (60 s)' },
   db: { part: 'database handle (drizzle)', naive: 'built per request', now: 'built once per D1 binding' },
   query: { part: 'query validation (zod, `?limit=20`)', now: 'same' },

@@ -90,7 +90,11 @@ export async function verifyToken(token: string, config: AuthConfig, now = Date.
   verifiedTokens.delete(token);
   if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
   const expires = (verified.payload.exp! + CLOCK_TOLERANCE_SECONDS) * 1000;
-  verifiedTokens.set(token, { config: { ...config }, token: verified, until: Math.min(now + VERIFIED_TOKEN_TTL_MS, expires) });
+  verifiedTokens.set(token, {
+    config: { ...config },
+    token: verified,
+    until: Math.min(now + VERIFIED_TOKEN_TTL_MS, expires),
+  });
   return verified;
 }
 

@@ -38,7 +38,9 @@ export type ProjectListing = ProjectRow & { coverClipId: string | null };
  */
 const listingColumns = (scope: ProfileScope) => ({
   ...getTableColumns(projects),
-  coverClipId: sql<string | null>`(SELECT cover.id FROM clips AS cover WHERE cover.profile_id = ${scope.profileId} AND cover.project_id = projects.id AND cover.is_deleted = 0 AND cover.thumbnail_key IS NOT NULL ORDER BY cover.variant_index LIMIT 1)`,
+  coverClipId: sql<
+    string | null
+  >`(SELECT cover.id FROM clips AS cover WHERE cover.profile_id = ${scope.profileId} AND cover.project_id = projects.id AND cover.is_deleted = 0 AND cover.thumbnail_key IS NOT NULL ORDER BY cover.variant_index LIMIT 1)`,
 });
 
 export async function listProjects(scope: ProfileScope, filters: { status?: ProjectStatus }, page: PageQuery) {

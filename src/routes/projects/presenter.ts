@@ -54,11 +54,7 @@ export function toProjectResponse(p: ProjectRow, thumbnailUrl: string | null = n
  * Projects with their cover thumbnails. Rows read as listings (repos/projects.ts) carry their cover
  * clip already; for the others, one query for the whole list finds them.
  */
-export async function toProjectResponses(
-  env: Bindings,
-  scope: ProfileScope,
-  rows: (ProjectRow | ProjectListing)[],
-) {
+export async function toProjectResponses(env: Bindings, scope: ProfileScope, rows: (ProjectRow | ProjectListing)[]) {
   const listed = rows.every((r) => 'coverClipId' in r);
   const covers = listed
     ? new Map(rows.flatMap((r) => ('coverClipId' in r && r.coverClipId ? [[r.id, r.coverClipId] as const] : [])))
