@@ -3,15 +3,23 @@
  *
  * What a request costs on the API path, against the bare framework, in one local stack (wrangler's
  * workerd, local D1; no processor needed). Requests go to workerd directly, not through the dev
- * edge, so only the Worker's own time is measured. Three routes:
+ * edge, so only the Worker's own time is measured. The list route, layer by layer:
  * - bare: `GET /__bench/bare`, a bare Hono route in the same Worker (bench/worker/api-worker.ts,
  *   never deployed): routing and a JSON answer, nothing else;
- * - list: `GET /api/v1/library/projects?limit=<items>`, authenticated and profile-scoped (token
- *   verified, profile checked, the user's and the profile's rate limits counted, one page from D1);
+ * - app, public route: `GET /` through the production app (its middleware and its whole router);
+ * - token check only / user guards only / tenant guards only: empty handlers behind `requireUser`,
+ *   the user router's guards (plus the user's rate limit) and the tenant router's (plus the profile
+ *   check and the profile's rate limit); "profile looked up" rows forget the isolate's verified
+ *   profiles first (the naive way: one D1 lookup per request);
+ * - list handler only: the list route's query, presenter and JSON, without guards or app;
+ * - list: `GET /api/v1/library/projects?limit=<items>`, authenticated and profile-scoped;
  * - get: `GET /api/v1/library/projects/{id}`, the same guards and one row by id.
  * For each: a closed loop at c=1 (p50/p99 latency), a closed loop at c=32 (throughput), and an open
  * loop at a fixed rate (requests sent on schedule whatever the answers do; latency counted from the
- * scheduled time, so queueing shows) for its p99. The load generator is this Node process
+ * scheduled time, so queueing shows) for its p99; the routes take turns in ROUNDS slices. Then what
+ * each request awaited inside the Worker (D1 round trips and statements, rate-limit calls, from the
+ * bench Worker's `X-Bench-Cost` header at c=1) and the CPU of the parts the Workers clock cannot see
+ * (bench/worker/cpu-parts.ts, timed inside workerd). The load generator is this Node process
  * (node:http with keep-alive), on the same two cores as workerd: figures are relative, and the
  * ratios to the bare route are what to read. A benchmark, not a test; figures in docs/benchmarks.md.
  */
