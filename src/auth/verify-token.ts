@@ -51,7 +51,55 @@ function remoteKeySet(url: string): JWTVerifyGetKey {
   return set;
 }
 
-export async function verifyToken(token: string, config: AuthConfig): Promise<VerifiedToken> {
+// The HS256 key, imported once per secret per isolate (jose would import raw bytes on every call).
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/**
+ * Tokens this isolate verified lately. A client sends the same token on every request, and checking
+ * its signature and claims is most of the CPU an authenticated request spends before its handler
+ * (npm run bench:api). A remembered token is accepted again only under the same configuration, until
+ * VERIFIED_TOKEN_TTL_MS have passed (a key dropped from the JWKS stops counting after that) and never
+ * past its `exp` (with the leeway). Only successes are kept, at most MAX_VERIFIED_TOKENS, the oldest
+ * going first.
+ */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+const MAX_VERIFIED_TOKENS = 10_000;
+const verifiedTokens = new Map<string, { config: AuthConfig; token: VerifiedToken; until: number }>();
+
+const sameConfig = (a: AuthConfig, b: AuthConfig) =>
+  a.secret === b.secret &&
+  a.jwksUrl === b.jwksUrl &&
+  a.issuer === b.issuer &&
+  a.audience === b.audience &&
+  a.maxLifetimeSeconds === b.maxLifetimeSeconds;
+
+export async function verifyToken(token: string, config: AuthConfig, now = Date.now()): Promise<VerifiedToken> {
+  const remembered = verifiedTokens.get(token);
+  if (remembered && remembered.until > now && sameConfig(remembered.config, config)) return remembered.token;
+  const verified = await verifyTokenNow(token, config);
+  verifiedTokens.delete(token);
+  if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  const expires = (verified.payload.exp! + CLOCK_TOLERANCE_SECONDS) * 1000;
+  verifiedTokens.set(token, {
+    config: { ...config },
+    token: verified,
+    until: Math.min(now + VERIFIED_TOKEN_TTL_MS, expires),
+  });
+  return verified;
+}
+
+/** `verifyToken` without the memory: signature and claims checked now. */
+export async function verifyTokenNow(token: string, config: AuthConfig): Promise<VerifiedToken> {
   let alg: string | undefined;
   try {
     alg = decodeProtectedHeader(token).alg;
@@ -67,8 +115,7 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Ve
   try {
     let payload: JWTPayload;
     if (alg === 'HS256' && config.secret) {
-      const key = new TextEncoder().encode(config.secret);
-      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(token, await hmacKey(config.secret), { ...options, algorithms: ['HS256'] }));
     } else if (alg && ASYMMETRIC_ALGS.includes(alg) && config.jwksUrl) {
       ({ payload } = await jwtVerify(token, remoteKeySet(config.jwksUrl), {
         ...options,

@@ -1,6 +1,7 @@
 /**
  * Authentication and profile resolution. After `requireUser` the request has a `principal`;
- * after `requireProfile` it also has the `scope` every tenant repository needs. Routes never apply
+ * after `requireProfile` it also has the `scope` every tenant repository needs (and has been counted
+ * against the user's and the profile's rate limits, rate-limit.ts). Routes never apply
  * these themselves: the user and tenant routers (router.ts) put them in front of every route.
  *
  * Active profile: the `X-Profile-Id` header, else the user's default profile (created on first use).
@@ -19,6 +20,7 @@ import { type AuthConfig, TokenError, verifyToken } from '../auth/verify-token.t
 import { announceEvents } from '../webhooks/announce.ts';
 import type { Principal, TenantEnv, UserEnv } from './context.ts';
 import { ownedProfile } from './owned.ts';
+import { type RateLimitPolicy, announcePolicy, countRequest, countRequests } from './rate-limit.ts';
 
 export const PROFILE_HEADER = 'X-Profile-Id';
 
@@ -70,26 +72,43 @@ export const requireUser = createMiddleware<UserEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * The tenant router's guard behind `requireUser`: the user's rate limit, the active profile, the
+ * profile's rate limit. The user's limit is counted before a profile is looked up (a flood costs no
+ * D1 query) and the profile's once the caller is proven to own it. A profile this isolate verified
+ * for the user lately (verified-profiles.ts) needs no lookup: then both limits are counted at once,
+ * one wait instead of two.
+ */
 export const requireProfile = createMiddleware<TenantEnv>(async (c, next) => {
   const principal = c.get('principal');
-  const db = createDb(c.env.DB);
   const requested = c.req.header(PROFILE_HEADER)?.trim() || undefined;
   if (requested && !isId('profile', requested)) {
     throw new ApiError(400, 'bad_request', `${PROFILE_HEADER} is not a valid profile id`);
   }
+  const allowed = (id: string) => !principal.allowedProfileIds || principal.allowedProfileIds.includes(id);
+  const db = createDb(c.env.DB);
   let profileId = rememberedProfile(principal.userId, requested);
-  if (!profileId) {
-    profileId = requested
-      ? (await ownedProfile(db, principal.userId, requested)).id
-      : (await ensureDefaultProfile(db, principal.userId)).id;
-    rememberProfile(principal.userId, requested, profileId);
-  }
-  if (principal.allowedProfileIds && !principal.allowedProfileIds.includes(profileId)) {
-    throw new ApiError(403, 'forbidden', 'This token is not allowed to use this profile');
+  let policies: (RateLimitPolicy | null)[];
+  if (profileId && allowed(profileId)) {
+    policies = await countRequests(c.env, [
+      ['user', principal.userId],
+      ['profile', profileId],
+    ]);
+  } else {
+    const userPolicy = await countRequest(c.env, 'user', principal.userId);
+    if (!profileId) {
+      profileId = requested
+        ? (await ownedProfile(db, principal.userId, requested)).id
+        : (await ensureDefaultProfile(db, principal.userId)).id;
+      rememberProfile(principal.userId, requested, profileId);
+    }
+    if (!allowed(profileId)) throw new ApiError(403, 'forbidden', 'This token is not allowed to use this profile');
+    policies = [userPolicy, await countRequest(c.env, 'profile', profileId)];
   }
   const scope = scopeForVerifiedProfile(db, { profileId });
   c.set('scope', scope);
   await next();
+  announcePolicy(c.res, ...policies);
   // Webhook events the request's state changes recorded (e.g. a job cancelled) go out now.
   await announceEvents(c.env, scope);
 });

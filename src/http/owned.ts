@@ -8,7 +8,7 @@ import type { Database } from '../db/client.ts';
 import { type ClipRow, getClip, ownedClipIds } from '../db/repos/clips.ts';
 import { type JobRow, getJob } from '../db/repos/jobs.ts';
 import { type ProfileRow, findProfileForUser } from '../db/repos/profiles.ts';
-import { type ProjectRow, getProject } from '../db/repos/projects.ts';
+import { type ProjectListing, type ProjectRow, getProject, getProjectListing } from '../db/repos/projects.ts';
 import { type SegmentView, getSegmentView } from '../db/repos/segments.ts';
 import { type SourceVideoSummary, getSourceVideoSummary } from '../db/repos/source-videos.ts';
 import {
@@ -27,6 +27,13 @@ export async function ownedJob(scope: ProfileScope, id: string): Promise<JobRow>
 
 export async function ownedProject(scope: ProfileScope, id: string): Promise<ProjectRow> {
   const project = await getProject(scope, id);
+  if (!project) throw notFound('Project');
+  return project;
+}
+
+/** `ownedProject` with its cover clip (for presenting it), in the same query. */
+export async function ownedProjectListing(scope: ProfileScope, id: string): Promise<ProjectListing> {
+  const project = await getProjectListing(scope, id);
   if (!project) throw notFound('Project');
   return project;
 }

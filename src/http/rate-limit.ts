@@ -12,6 +12,9 @@
  * whether a request is within its limit, not how much is left, so successful responses carry the
  * policy without a `RateLimit` remaining count.)
  *
+ * Tenant routes count both limits in `requireProfile` (auth.ts), which knows when the profile is
+ * already verified and the two can be counted at once.
+ *
  * The binding's limit lives in its wrangler.toml entry; the `RATE_LIMIT_USER` / `RATE_LIMIT_PROFILE`
  * vars (`<requests>/<seconds>`) quote it for the headers and must say the same (checked by
  * test/routes/rate-limits.test.ts). An empty var, or no binding, turns that limit off.
@@ -19,7 +22,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
-import type { TenantEnv, UserEnv } from './context.ts';
+import type { UserEnv } from './context.ts';
 
 export type RateLimitScope = 'user' | 'profile';
 
@@ -62,7 +65,7 @@ function limiterOf(env: Bindings, scope: RateLimitScope): { policy: RateLimitPol
 }
 
 /** Counts one request against `scope`'s limit under `key`; 429 with the headers when it is over. */
-async function count(env: Bindings, scope: RateLimitScope, key: string): Promise<RateLimitPolicy | null> {
+export async function countRequest(env: Bindings, scope: RateLimitScope, key: string): Promise<RateLimitPolicy | null> {
   const limiter = limiterOf(env, scope);
   if (!limiter) return null;
   const { success } = await limiter.binding.limit({ key: `${scope}:${key}` });
@@ -84,21 +87,27 @@ async function count(env: Bindings, scope: RateLimitScope, key: string): Promise
   );
 }
 
-/** After the handler: names the policy the request was counted under (appended: a request may have two). */
-function announcePolicy(res: Response, policy: RateLimitPolicy | null) {
-  if (policy) res.headers.append('RateLimit-Policy', policyItem(policy));
+/**
+ * Counts one request against several limits at once (one wait instead of one per limit); when some
+ * are over, the first of them in `counts` order answers the 429.
+ */
+export async function countRequests(
+  env: Bindings,
+  counts: readonly [RateLimitScope, string][],
+): Promise<(RateLimitPolicy | null)[]> {
+  const settled = await Promise.allSettled(counts.map(([scope, key]) => countRequest(env, scope, key)));
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<RateLimitPolicy | null>).value);
+}
+
+/** After the handler: names the policies the request was counted under (appended: a request may have two). */
+export function announcePolicy(res: Response, ...policies: (RateLimitPolicy | null)[]) {
+  for (const policy of policies) if (policy) res.headers.append('RateLimit-Policy', policyItem(policy));
 }
 
 /** The caller's own limit (behind `requireUser`). */
 export const limitUser = createMiddleware<UserEnv>(async (c, next) => {
-  const policy = await count(c.env, 'user', c.get('principal').userId);
-  await next();
-  announcePolicy(c.res, policy);
-});
-
-/** The active profile's limit (behind `requireProfile`). */
-export const limitProfile = createMiddleware<TenantEnv>(async (c, next) => {
-  const policy = await count(c.env, 'profile', c.get('scope').profileId);
+  const policy = await countRequest(c.env, 'user', c.get('principal').userId);
   await next();
   announcePolicy(c.res, policy);
 });

@@ -22,7 +22,7 @@ import { type ErrorStatus, validationError } from '../core/errors.ts';
 import { requireProfile, requireUser } from './auth.ts';
 import type { PublicEnv, TenantEnv, UserEnv } from './context.ts';
 import { errorResponse, profileHeader, security } from './openapi.ts';
-import { limitProfile, limitUser } from './rate-limit.ts';
+import { limitUser } from './rate-limit.ts';
 import { type HonoPath, idKindsOf, routingPath } from './route-paths.ts';
 
 const targetNames: Record<string, string> = {
@@ -89,12 +89,8 @@ export function createTenantRouter(): OpenAPIHono<TenantEnv> {
       headers: profileHeader,
       routed: idRouted,
     }),
-    [
-      requireUser,
-      limitUser as MiddlewareHandler,
-      requireProfile as MiddlewareHandler,
-      limitProfile as MiddlewareHandler,
-    ],
+    // requireProfile counts the user's and the profile's rate limits too (auth.ts).
+    [requireUser, requireProfile as MiddlewareHandler],
   );
 }
 

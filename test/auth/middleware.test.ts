@@ -118,6 +118,16 @@ describe('bearer token checks', () => {
     await expect401(token);
   });
 
+  it('accepts a token it verified before only under the same key settings', async () => {
+    const token = await signToken({ sub: uniqueUserId('remembered') });
+    expect((await call(PROFILES, { token })).status).toBe(200);
+    // Remembered by this isolate now; another secret or issuer must still refuse it.
+    const other = await call(PROFILES, { token, env: { JWT_SECRET: 'some-other-secret-of-sufficient-length!!' } });
+    expect(other.status).toBe(401);
+    expect((await call(PROFILES, { token, env: { AUTH_ISSUER: 'someone-else' } })).status).toBe(401);
+    expect((await call(PROFILES, { token })).status).toBe(200);
+  });
+
   it('rejects an HS256 token signed with the public key (key confusion)', async () => {
     const publicJwk = inject('rsaPublicJwk');
     const now = Math.floor(Date.now() / 1000);

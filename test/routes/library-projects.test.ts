@@ -78,6 +78,28 @@ describe('/api/v1/library/projects', () => {
     expect((await api(`${BASE}/${id}`)).body.variants_count).toBe(2);
   });
 
+  it('shows the first live clip with a thumbnail as the cover, listed and by id', async () => {
+    const { user, api } = await setup();
+    const id = (await api(BASE, { json: { name: 'With clips' } })).body.id;
+    const bare = (await api(BASE, { json: { name: 'Without' } })).body.id;
+    const [, c2, c3] = await seedClips(user, id, 3);
+    // The first clip has no thumbnail yet, c2 is the first with one but is deleted: c3 is the cover.
+    for (const clip of [c2, c3]) {
+      await scopeOf(user).db.run(`UPDATE clips SET thumbnail_key = 'thumb.jpg' WHERE id = '${clip}'`);
+    }
+    await api(`/api/v1/library/clips/${c2}`, { method: 'DELETE' });
+    /** The clip a signed thumbnail URL names (its token's payload: base64url JSON before the dot). */
+    const coverOf = (url: string | null) => {
+      if (url === null) return null;
+      const payload = new URL(url).pathname.split('/')[2]!.split('.')[0]!;
+      return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))).t.id as string;
+    };
+    const listed = (await api(BASE)).body.projects as { id: string; thumbnail_url: string | null }[];
+    expect(Object.fromEntries(listed.map((p) => [p.id, coverOf(p.thumbnail_url)]))).toEqual({ [id]: c3, [bare]: null });
+    expect(coverOf((await api(`${BASE}/${id}`)).body.thumbnail_url)).toBe(c3);
+    expect(coverOf((await api(`${BASE}/${bare}`)).body.thumbnail_url)).toBeNull();
+  });
+
   it('deletes a project with its clips and their objects', async () => {
     const { user, api } = await setup();
     const id = (await api(BASE, { json: { name: 'A' } })).body.id;

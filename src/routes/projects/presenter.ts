@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { Bindings } from '../../core/env.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import { coverClips } from '../../db/repos/clips.ts';
-import type { ProjectRow } from '../../db/repos/projects.ts';
+import type { ProjectListing, ProjectRow } from '../../db/repos/projects.ts';
 import { projectStatuses } from '../../db/schema.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
@@ -50,12 +50,18 @@ export function toProjectResponse(p: ProjectRow, thumbnailUrl: string | null = n
   };
 }
 
-/** Projects with their cover thumbnails (one query for the whole list). */
-export async function toProjectResponses(env: Bindings, scope: ProfileScope, rows: ProjectRow[]) {
-  const covers = await coverClips(
-    scope,
-    rows.map((r) => r.id),
-  );
+/**
+ * Projects with their cover thumbnails. Rows read as listings (repos/projects.ts) carry their cover
+ * clip already; for the others, one query for the whole list finds them.
+ */
+export async function toProjectResponses(env: Bindings, scope: ProfileScope, rows: (ProjectRow | ProjectListing)[]) {
+  const listed = rows.every((r) => 'coverClipId' in r);
+  const covers = listed
+    ? new Map(rows.flatMap((r) => ('coverClipId' in r && r.coverClipId ? [[r.id, r.coverClipId] as const] : [])))
+    : await coverClips(
+        scope,
+        rows.map((r) => r.id),
+      );
   return Promise.all(
     rows.map(async (p) => {
       const clipId = covers.get(p.id);

@@ -12,7 +12,7 @@ import { createProject, deleteProject, listProjects, updateProject } from '../..
 import { recountSegmentUsage } from '../../db/repos/segments.ts';
 import { projectStatuses } from '../../db/schema.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
-import { ownedProject } from '../../http/owned.ts';
+import { ownedProject, ownedProjectListing } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { enqueueSystemTask } from '../../jobs/producer.ts';
@@ -115,7 +115,9 @@ export function projectRoutes() {
       }),
       async (c) => {
         const scope = c.get('scope');
-        const project = await reconcileGeneration(scope, await ownedProject(scope, c.req.valid('param').project_id));
+        const listed = await ownedProjectListing(scope, c.req.valid('param').project_id);
+        // A settled generation is a new row (without its cover: the presenter looks it up).
+        const project = await reconcileGeneration(scope, listed);
         return c.json((await toProjectResponses(c.env, scope, [project]))[0]!, 200);
       },
     )
