@@ -25,6 +25,7 @@ import { joinSmartCut, writeJoinedCut } from '../mp4/smart-join.ts';
 import { Mp4Unsupported } from '../mp4/unsupported.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART, ms } from './output-file.ts';
+import type { StageClock } from './stage-clock.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
 import {
   type CutPiece,
@@ -70,6 +71,8 @@ export interface CutOptions {
   upload?: (path: string) => Promise<number>;
   /** Streams the output to where `upload` puts it: a cut joined in-process goes there without a file. */
   uploadStream?: (size: number, produce: () => AsyncIterable<Uint8Array>) => Promise<number>;
+  /** Marks the smart cut's steps (logged by the operation). */
+  clock?: StageClock;
 }
 
 const secs = (n: number) => n.toFixed(6);
@@ -470,8 +473,9 @@ async function extractSmart(
   info: MediaInfo,
   keyframe: number,
   out: string,
-  { staged, upload, uploadStream }: CutOptions,
+  { staged, upload, uploadStream, clock }: CutOptions,
 ): Promise<SmartOutcome> {
+  const mark = (stage: string) => clock?.mark(stage);
   const video = info.video!;
   // An in-process stage is fetched once the plan names the pieces to re-encode (each gets its own
   // input as soon as its packets arrive); a fallback before that fetches it for the re-encode.
@@ -509,6 +513,8 @@ async function extractSmart(
   const encoder = matchedEncoderArgs(video, plan.reorderDelay, plan.frameDuration, timescale);
   if (typeof encoder === 'string') return fromStage(stageOutcome, encoder);
   const { written: stageWritten, inputs } = fetchStage(stageOutcome, plan.pieces, frame);
+  mark('planned');
+  stageWritten.then(() => mark('stage written')).catch(() => undefined);
 
   // 3. At once: re-encode the pieces that cannot be copied (each as soon as its input is there), and
   //    cut the audio to start exactly at the first frame.
@@ -533,6 +539,7 @@ async function extractSmart(
     const from = (start: number) => secs(Math.max(0, piece.start - start - frame / 2));
     const encode = async () => {
       if (!own) await stageWritten;
+      own?.bytes.then(() => mark(`piece ${i} input`)).catch(() => undefined);
       await ctx.ffmpeg(
         [
           // The stage's own picture orientation is kept; the output carries the rotation as metadata.
@@ -558,6 +565,7 @@ async function extractSmart(
             }
           : {},
       );
+      mark(`piece ${i} encoded`);
     };
     jobs.push(encode());
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
@@ -586,6 +594,7 @@ async function extractSmart(
       await stageWritten;
       if (!copyAudio || !(await copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio)))
         await encodeAudio();
+      mark('audio cut');
     };
     jobs.push(cutTheAudio());
   }
@@ -603,6 +612,7 @@ async function extractSmart(
   const joined = ctx.config.inProcessMp4
     ? await joinSmartCut(ctx, { plan, stage: stageOutcome, pieces: pieceFiles, audio: stageAudio ? cutAudio : null })
     : null;
+  mark('joined');
   const result = (written: MediaInfo, uploaded: Promise<number> | undefined): CutOutcome => ({
     mode_used: 'smart',
     fallback_reason: null,
@@ -623,6 +633,7 @@ async function extractSmart(
     }
     const problem = views.map((view) => verifySmartOutput(view, video, plan, frame)).find((p) => p !== null);
     if (problem) return fromStage(stageOutcome, problem);
+    mark('verified');
     if (uploadStream)
       return result(
         views[0]!,
