@@ -400,6 +400,34 @@ export function parseFrameCrc(text: string): { timescale: number; packets: Stage
 const sameProfile = (a: string | null, b: string | null) =>
   (a ?? '').replace('Constrained ', '') === (b ?? '').replace('Constrained ', '');
 
+/** Niceness added to a re-encoded piece's ffmpeg when another piece's encode is the longer. */
+const OFF_CRITICAL_PATH_NICENESS = 5;
+
+/**
+ * The re-encoded piece expected to take longest (the smart cut waits for it): the most frames to
+ * decode (from the keyframe before it) and encode. Null when at most one piece is re-encoded.
+ */
+export function criticalPiece(packets: readonly StagePacket[], plan: SmartCutPlan): number | null {
+  const eps = plan.frameDuration / 4;
+  const keyframes = packets.filter((p) => p.keyframe).map((p) => p.pts);
+  let best: number | null = null;
+  let bestWork = -1;
+  let encodes = 0;
+  for (const [i, piece] of plan.pieces.entries()) {
+    if (piece.kind !== 'encode') continue;
+    encodes++;
+    const from = Math.max(...keyframes.filter((k) => k <= piece.start + eps), 0);
+    const decoded = packets.filter((p) => p.pts >= from - eps && p.pts < piece.end - eps).length;
+    // Encoding a frame costs about as much as decoding one at the matched encoder's preset.
+    const work = decoded + piece.frames;
+    if (work > bestWork) {
+      best = i;
+      bestWork = work;
+    }
+  }
+  return encodes > 1 ? best : null;
+}
+
 type SmartOutcome = CutOutcome | { fallback: string; stage: Reader | null };
 
 /** Stage [keyframe, end + margin) with ffmpeg: one ranged read, stream copy, packet listing on stdout. */
@@ -519,6 +547,7 @@ async function extractSmart(
   // 3. At once: re-encode the pieces that cannot be copied (each as soon as its input is there), and
   //    cut the audio to start exactly at the first frame.
   ctx.progress(35, 'encoding the cut edges');
+  const critical = criticalPiece(stageOutcome.packets, plan);
   const list: string[] = ['ffconcat version 1.0'];
   const jobs: Promise<unknown>[] = [stageWritten];
   for (const [i, piece] of plan.pieces.entries()) {
@@ -557,13 +586,17 @@ async function extractSmart(
           ...encoder,
           join(ctx.tempDir, name),
         ],
-        own
-          ? {
-              stdin: (async function* () {
-                yield* await own.bytes;
-              })(),
-            }
-          : {},
+        {
+          ...(own
+            ? {
+                stdin: (async function* () {
+                  yield* await own.bytes;
+                })(),
+              }
+            : {}),
+          // The other encodes take the cores only when the longest one leaves them free.
+          lowerPriority: critical === null || i === critical ? 0 : OFF_CRITICAL_PATH_NICENESS,
+        },
       );
       mark(`piece ${i} encoded`);
     };
