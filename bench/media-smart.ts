@@ -84,7 +84,10 @@ async function main(): Promise<void> {
           );
           const timings = lastTimings(h);
           timings['(client) end to end'] = ours.at(-1)! * 1000;
-          for (const [stage, at] of Object.entries(timings)) (stages[stage] ??= []).push(at);
+          for (const [stage, at] of Object.entries(timings)) {
+            stages[stage] ??= [];
+            stages[stage].push(at);
+          }
         }
         load.push(loadavg()[0]!);
       }
