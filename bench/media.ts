@@ -34,7 +34,7 @@ const LONG = join(mediaDir, 'bench-1080p-600s.mp4');
 const CUT = 10;
 /** Where the job benchmark's section (bench/jobs.ts, written by hand from its output) starts. */
 /** Sections other benchmarks write in the same page (bench/api.ts, bench/jobs.ts): kept as they are. */
-const OTHER_SECTIONS = ['<a id="api-requests"></a>', '## Jobs end to end'];
+const OTHER_SECTIONS = ['<a id="smart-cut-breakdown"></a>', '<a id="api-requests"></a>', '## Jobs end to end'];
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -490,6 +490,9 @@ Reading the figures:
   frames sit in and encoding them, which is why the time does not grow with the cut. The
   ffmpeg-path row is the same request with the in-process parts switched off (up to seven processes, the
   audio re-encoded).
+  Where its time goes step by step (\`npm run bench:media:smart\`, the processor's own marks): see
+  [Smart cut: where the time goes](#smart-cut-breakdown). When a cut needs both a head and an end
+  piece, the shorter encode runs at a lower priority so the one the cut waits for gets the cores.
 - Copy runs without a child process (docs/processor.md, "copy in-process"): one ranged read of the
   index (\`moov\`), the gate and the choice of samples in-process, then the cut's byte ranges
   streamed from the source straight into the upload behind the output's new index. What is left

@@ -324,6 +324,20 @@ describe('extract smart in-process: the same cut as the ffmpeg path', () => {
     expect(inputs[0]!.left_out).toBeGreaterThan(0);
   });
 
+  it('logs where its time went: each step, in the order the cut reaches them', async () => {
+    const from = ours.processor.logs.length;
+    await smartCut(ours, 'bframes.mp4', 2.4, 5.5, 'timings.mp4');
+    const lines = ours.processor.logs.slice(from).filter((l) => l.includes('"msg":"smart cut timings"'));
+    expect(lines).toHaveLength(1);
+    const stages = (JSON.parse(lines[0]!) as { stages_ms: Record<string, number> }).stages_ms;
+    const path = ['gated', 'planned', 'piece 0 input', 'piece 0 encoded', 'joined', 'verified', 'uploaded'];
+    expect(Object.keys(stages)).toEqual(expect.arrayContaining([...path, 'stage written', 'audio cut']));
+    const at = path.map((stage) => stages[stage]!);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    // The joined file is made once every piece and the audio are there.
+    expect(stages.joined).toBeGreaterThanOrEqual(Math.max(stages['stage written']!, stages['audio cut']!));
+  });
+
   it('interleaves video and audio through the file, for playback while it downloads', async () => {
     const { path } = await smartCut(ours, 'bframes.mp4', 1.2, 7.5, 'interleave.mp4');
     const { stdout } = await exec('ffprobe', [

@@ -25,6 +25,7 @@ import { joinSmartCut, writeJoinedCut } from '../mp4/smart-join.ts';
 import { Mp4Unsupported } from '../mp4/unsupported.ts';
 import { muteFilter } from './mute-filter.ts';
 import { MP4_FASTSTART, ms } from './output-file.ts';
+import type { StageClock } from './stage-clock.ts';
 import type { MediaInfo, RawPacket, VideoStreamInfo } from './probe.ts';
 import {
   type CutPiece,
@@ -70,6 +71,8 @@ export interface CutOptions {
   upload?: (path: string) => Promise<number>;
   /** Streams the output to where `upload` puts it: a cut joined in-process goes there without a file. */
   uploadStream?: (size: number, produce: () => AsyncIterable<Uint8Array>) => Promise<number>;
+  /** Marks the smart cut's steps (logged by the operation). */
+  clock?: StageClock;
 }
 
 const secs = (n: number) => n.toFixed(6);
@@ -397,6 +400,34 @@ export function parseFrameCrc(text: string): { timescale: number; packets: Stage
 const sameProfile = (a: string | null, b: string | null) =>
   (a ?? '').replace('Constrained ', '') === (b ?? '').replace('Constrained ', '');
 
+/** Niceness added to a re-encoded piece's ffmpeg when another piece's encode is the longer. */
+const OFF_CRITICAL_PATH_NICENESS = 5;
+
+/**
+ * The re-encoded piece expected to take longest (the smart cut waits for it): the most frames to
+ * decode (from the keyframe before it) and encode. Null when at most one piece is re-encoded.
+ */
+export function criticalPiece(packets: readonly StagePacket[], plan: SmartCutPlan): number | null {
+  const eps = plan.frameDuration / 4;
+  const keyframes = packets.filter((p) => p.keyframe).map((p) => p.pts);
+  let best: number | null = null;
+  let bestWork = -1;
+  let encodes = 0;
+  for (const [i, piece] of plan.pieces.entries()) {
+    if (piece.kind !== 'encode') continue;
+    encodes++;
+    const from = Math.max(...keyframes.filter((k) => k <= piece.start + eps), 0);
+    const decoded = packets.filter((p) => p.pts >= from - eps && p.pts < piece.end - eps).length;
+    // Encoding a frame costs about as much as decoding one at the matched encoder's preset.
+    const work = decoded + piece.frames;
+    if (work > bestWork) {
+      best = i;
+      bestWork = work;
+    }
+  }
+  return encodes > 1 ? best : null;
+}
+
 type SmartOutcome = CutOutcome | { fallback: string; stage: Reader | null };
 
 /** Stage [keyframe, end + margin) with ffmpeg: one ranged read, stream copy, packet listing on stdout. */
@@ -470,8 +501,9 @@ async function extractSmart(
   info: MediaInfo,
   keyframe: number,
   out: string,
-  { staged, upload, uploadStream }: CutOptions,
+  { staged, upload, uploadStream, clock }: CutOptions,
 ): Promise<SmartOutcome> {
+  const mark = (stage: string) => clock?.mark(stage);
   const video = info.video!;
   // An in-process stage is fetched once the plan names the pieces to re-encode (each gets its own
   // input as soon as its packets arrive); a fallback before that fetches it for the re-encode.
@@ -509,10 +541,13 @@ async function extractSmart(
   const encoder = matchedEncoderArgs(video, plan.reorderDelay, plan.frameDuration, timescale);
   if (typeof encoder === 'string') return fromStage(stageOutcome, encoder);
   const { written: stageWritten, inputs } = fetchStage(stageOutcome, plan.pieces, frame);
+  mark('planned');
+  stageWritten.then(() => mark('stage written')).catch(() => undefined);
 
   // 3. At once: re-encode the pieces that cannot be copied (each as soon as its input is there), and
   //    cut the audio to start exactly at the first frame.
   ctx.progress(35, 'encoding the cut edges');
+  const critical = criticalPiece(stageOutcome.packets, plan);
   const list: string[] = ['ffconcat version 1.0'];
   const jobs: Promise<unknown>[] = [stageWritten];
   for (const [i, piece] of plan.pieces.entries()) {
@@ -533,6 +568,7 @@ async function extractSmart(
     const from = (start: number) => secs(Math.max(0, piece.start - start - frame / 2));
     const encode = async () => {
       if (!own) await stageWritten;
+      own?.bytes.then(() => mark(`piece ${i} input`)).catch(() => undefined);
       await ctx.ffmpeg(
         [
           // The stage's own picture orientation is kept; the output carries the rotation as metadata.
@@ -550,14 +586,19 @@ async function extractSmart(
           ...encoder,
           join(ctx.tempDir, name),
         ],
-        own
-          ? {
-              stdin: (async function* () {
-                yield* await own.bytes;
-              })(),
-            }
-          : {},
+        {
+          ...(own
+            ? {
+                stdin: (async function* () {
+                  yield* await own.bytes;
+                })(),
+              }
+            : {}),
+          // The other encodes take the cores only when the longest one leaves them free.
+          lowerPriority: critical === null || i === critical ? 0 : OFF_CRITICAL_PATH_NICENESS,
+        },
       );
+      mark(`piece ${i} encoded`);
     };
     jobs.push(encode());
     list.push(`file ${name}`, `duration ${secs(piece.end - piece.start)}`);
@@ -586,6 +627,7 @@ async function extractSmart(
       await stageWritten;
       if (!copyAudio || !(await copyAudioCut(ctx, stageAudio, plan.firstFrame, plan.endTime, cutAudio)))
         await encodeAudio();
+      mark('audio cut');
     };
     jobs.push(cutTheAudio());
   }
@@ -603,6 +645,7 @@ async function extractSmart(
   const joined = ctx.config.inProcessMp4
     ? await joinSmartCut(ctx, { plan, stage: stageOutcome, pieces: pieceFiles, audio: stageAudio ? cutAudio : null })
     : null;
+  mark('joined');
   const result = (written: MediaInfo, uploaded: Promise<number> | undefined): CutOutcome => ({
     mode_used: 'smart',
     fallback_reason: null,
@@ -623,6 +666,7 @@ async function extractSmart(
     }
     const problem = views.map((view) => verifySmartOutput(view, video, plan, frame)).find((p) => p !== null);
     if (problem) return fromStage(stageOutcome, problem);
+    mark('verified');
     if (uploadStream)
       return result(
         views[0]!,

@@ -193,6 +193,8 @@ export interface FfmpegRunOptions {
   cwd?: string;
   /** Measurement runs (loudness) need ffmpeg's info-level report on stderr. */
   logLevel?: 'error' | 'info';
+  /** See RunOptions.lowerPriority. */
+  lowerPriority?: number;
 }
 
 /** Runs ffmpeg; resolves with its output on success, throws a classified ProcessorFailure otherwise. */
@@ -214,6 +216,7 @@ export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptio
     onStdout: options.onStdout,
     maxStdoutBytes: options.maxStdoutBytes,
     cwd: options.cwd,
+    lowerPriority: options.lowerPriority,
     onStderrLine: wantsProgress
       ? (line) => {
           const match = /^out_time_us=(\d+)/.exec(line);

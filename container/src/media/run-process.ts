@@ -4,6 +4,7 @@
  * (its tail) so failures can be mapped to clear error codes.
  */
 import { spawn } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ProcessorFailure } from '../errors.ts';
@@ -26,6 +27,11 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Niceness added to this server's own (0–19): work off the critical path yields the cores to the
+   * work on it.
+   */
+  lowerPriority?: number;
 }
 
 export interface RunResult {
@@ -71,6 +77,13 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
+    if (pid !== undefined && options.lowerPriority) {
+      try {
+        setPriority(pid, Math.min(19, getPriority() + options.lowerPriority));
+      } catch {
+        // Not allowed here, or gone already: it runs at the usual priority.
+      }
+    }
 
     const maxStdout = options.maxStdoutBytes ?? 64 * 1024 * 1024;
     const stdoutChunks: Buffer[] = [];

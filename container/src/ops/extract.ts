@@ -5,6 +5,7 @@ import { type CutOutcome, cutToFile, probeForCut, STAGE_MARGIN_SECONDS } from '.
 import { inProcessInfo, openSmartStage, planSmartStage } from '../mp4/smart-stage.ts';
 import { copyCutInProcess } from '../mp4/copy-cut.ts';
 import { ms } from '../media/output-file.ts';
+import { startStageClock } from '../media/stage-clock.ts';
 import { type Operation, urlSource } from '../operation.ts';
 import { VIDEO_TYPES } from './remove-audio.ts';
 
@@ -12,6 +13,7 @@ export const extractOperation: Operation<'extract'> = {
   name: 'extract',
   outputTypes: VIDEO_TYPES,
   async run(request, ctx): Promise<ExtractResult> {
+    const clock = startStageClock();
     ctx.progress(0, 'probing');
     const transformed = Boolean(request.transforms?.flip_horizontal || request.transforms?.rotate);
     if (request.mode === 'copy' && !request.mute && !transformed && ctx.config.inProcessMp4) {
@@ -36,6 +38,7 @@ export const extractOperation: Operation<'extract'> = {
       // parameter sets (ffprobe only where they say something that module does not model, or where
       // a mute re-encodes the audio and needs its parameters).
       const planned = await planSmartStage(ctx, request.input.url, request.start, request.end + STAGE_MARGIN_SECONDS);
+      clock.mark('gated');
       if (!('fallback' in planned)) {
         const staged = openSmartStage(ctx, planned);
         let info = request.mute ? null : inProcessInfo(planned.gated);
@@ -50,7 +53,7 @@ export const extractOperation: Operation<'extract'> = {
           if (written.status === 'rejected') throw written.reason;
           info = probed.value.info;
         }
-        cut = cutToFile(ctx, source, info, request, out, { staged, upload, uploadStream });
+        cut = cutToFile(ctx, source, info, request, out, { staged, upload, uploadStream, clock });
       }
     }
     cut ??= probeForCut(ctx, source, request.start).then((info) =>
@@ -60,6 +63,8 @@ export const extractOperation: Operation<'extract'> = {
     ctx.progress(92, 'uploading');
     // Reading the result back and uploading it overlap (a smart cut was uploaded while verified).
     const [written, size] = await Promise.all([inspected, uploaded ?? upload(out)]);
+    clock.mark('uploaded');
+    if (mode_used === 'smart') clock.report('smart cut timings');
     return {
       mode_used,
       fallback_reason,

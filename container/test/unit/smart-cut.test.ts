@@ -1,5 +1,6 @@
 /** The smart-cut planner on packet layouts with known answers (no ffmpeg). */
 import { describe, expect, it } from 'vitest';
+import { criticalPiece } from '../../src/media/cut.ts';
 import { measureFrameDuration, planSmartCut, type StagePacket } from '../../src/media/smart-cut.ts';
 
 const F = 1 / 30;
@@ -81,5 +82,37 @@ describe('planSmartCut', () => {
     packets.splice(31, 0, { pts: 29.5 * F, dts: 30.5 * F, keyframe: false });
     const outcome = planSmartCut(packets, 10 * F, 60 * F);
     expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('open GOP') });
+  });
+});
+
+describe('criticalPiece: the re-encode the cut waits for', () => {
+  const plan = (packets: StagePacket[], start: number, end: number) => {
+    const outcome = planSmartCut(packets, start * F, end * F);
+    if (!outcome.ok) throw new Error(outcome.reason);
+    return outcome.plan;
+  };
+
+  it('is the head when it has most frames to decode and encode', () => {
+    const packets = bframeStream(120, 30);
+    const p = plan(packets, 40, 80);
+    expect(p.pieces.map((piece) => piece.kind)).toEqual(['encode', 'copy', 'encode']);
+    // Head: decode from 30, encode 20 frames; end: decode from 60, encode a frame or two.
+    expect(criticalPiece(packets, p)).toBe(0);
+  });
+
+  it('is the end piece when that one has more to decode and encode', () => {
+    // A head of one frame (decoded from 0) and an end of 19 frames decoded from 90.
+    const packets = intraOnly(120, 30);
+    const pieces = [
+      { kind: 'encode' as const, start: 29 * F, end: 30 * F, frames: 1 },
+      { kind: 'copy' as const, start: 30 * F, end: 100 * F, frames: 70 },
+      { kind: 'encode' as const, start: 100 * F, end: 119 * F, frames: 19 },
+    ];
+    expect(criticalPiece(packets, { ...plan(packets, 29, 119), pieces })).toBe(2);
+  });
+
+  it('is none with a single re-encoded piece (nothing to yield to)', () => {
+    const packets = intraOnly(120, 30);
+    expect(criticalPiece(packets, plan(packets, 10, 100))).toBeNull();
   });
 });
