@@ -403,6 +403,8 @@ export const jobs = sqliteTable(
     index('jobs_profile_idx').on(t.profileId, t.id),
     index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
     index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
+    // The consumer's fair share (src/jobs/fair-share.ts): jobs waiting for their first start, oldest first.
+    index('jobs_status_created_idx').on(t.status, t.createdAt),
   ],
 );
 
@@ -430,6 +432,29 @@ export const processorOperations = sqliteTable(
     startedAt: text('started_at').notNull(),
   },
   (t) => [index('processor_operations_profile_job_idx').on(t.profileId, t.jobId)],
+);
+
+/**
+ * Which container instance each processor operation holds a slot on (src/processor/placement.ts):
+ * deployment-wide, not a tenant's data. A row is a lease: it frees its slot when the operation
+ * ends (deleted) or when `expires_at` passes (its caller disappeared).
+ */
+export const processorLeases = sqliteTable(
+  'processor_leases',
+  {
+    /** The operation id (processor_operations.id): one slot per operation. */
+    operationId: text('operation_id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    instance: text('instance').notNull(),
+    /** Milliseconds since the epoch. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    index('processor_leases_instance_idx').on(t.instance, t.expiresAt),
+    index('processor_leases_job_idx').on(t.jobId),
+  ],
 );
 
 export const apiCosts = sqliteTable(
