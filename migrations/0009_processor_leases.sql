@@ -8,4 +8,5 @@ CREATE TABLE `processor_leases` (
 --> statement-breakpoint
 CREATE INDEX `processor_leases_instance_idx` ON `processor_leases` (`instance`,`expires_at`);--> statement-breakpoint
 CREATE INDEX `processor_leases_job_idx` ON `processor_leases` (`job_id`);--> statement-breakpoint
-CREATE INDEX `jobs_status_created_idx` ON `jobs` (`status`,`created_at`);
+CREATE INDEX `jobs_status_created_idx` ON `jobs` (`status`,`created_at`);--> statement-breakpoint
+CREATE INDEX `jobs_profile_started_idx` ON `jobs` (`profile_id`,`started_at`);

@@ -403,8 +403,10 @@ export const jobs = sqliteTable(
     index('jobs_profile_idx').on(t.profileId, t.id),
     index('jobs_profile_status_idx').on(t.profileId, t.status, t.id),
     index('jobs_profile_resource_idx').on(t.profileId, t.resourceType, t.resourceId),
-    // The consumer's fair share (src/jobs/fair-share.ts): jobs waiting for their first start, oldest first.
+    // The consumer's fair share (src/jobs/fair-share.ts): jobs waiting for their first start, and
+    // what each profile started lately.
     index('jobs_status_created_idx').on(t.status, t.createdAt),
+    index('jobs_profile_started_idx').on(t.profileId, t.startedAt),
   ],
 );
 
