@@ -42,7 +42,7 @@ import {
   PermanentJobError,
   TransientJobError,
 } from './errors.ts';
-import { FAIR_SHARE_DELAY_SECONDS, shouldStepAside } from './fair-share.ts';
+import { shouldStepAside, stepAsideDelaySeconds } from './fair-share.ts';
 import { cancelJobOperations } from './job-processor.ts';
 import { type JobMessage, type QueueMessage, queueMessage } from './messages.ts';
 import { type JobRegistry, registeredRun } from './registry.ts';
@@ -193,8 +193,8 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
     }
     // Another profile served less waits for its first start: this job steps aside (fair-share.ts).
     if (await shouldStepAside(env, job, message)) {
-      const deferred = { ...message, fair_defers: (message.fair_defers ?? 0) + 1 };
-      return resend(env, deferred, attempt, FAIR_SHARE_DELAY_SECONDS);
+      const defers = message.fair_defers ?? 0;
+      return resend(env, { ...message, fair_defers: defers + 1 }, attempt, stepAsideDelaySeconds(defers));
     }
     const type = job.type;
     const run = registeredRun(jobs, job);
