@@ -260,16 +260,40 @@ function sampleLeases(stack: Stack) {
   };
 }
 
+function perJob(ids: string[]) {
+  const mine = new Set(ids);
+  const byJob = new Map<string, { n: number; d1: number }>();
+  for (const d of deliveries) {
+    if (!mine.has(d.job_id)) continue;
+    const entry = byJob.get(d.job_id) ?? { n: 0, d1: 0 };
+    entry.n += 1;
+    entry.d1 += d.d1;
+    byJob.set(d.job_id, entry);
+  }
+  const all = [...byJob.values()];
+  return { deliveriesPerJob: median(all.map((e) => e.n)), d1PerJob: median(all.map((e) => e.d1)) };
+}
+
 // ─── The run ───────────────────────────────────────────────────────────────────────────────────
 
-/** The Worker's JSON log lines (one per job and more) would drown the report: keep the rest. */
+/** Per delivery, from the consumer's `job timings` line: the job and its D1 statements. */
+const deliveries: { job_id: string; d1: number }[] = [];
+
+/** The Worker's JSON log lines (one per job and more) would drown the report: keep the timings, print the rest. */
 function quietWorkerLog() {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
-    const kept = text
-      .split('\n')
-      .filter((line) => !line.includes('{"level":') && !line.startsWith('[wrangler:info]'));
+    const kept = text.split('\n').filter((line) => {
+      if (line.startsWith('[wrangler:info]')) return false;
+      const at = line.indexOf('{"level":');
+      if (at < 0) return true;
+      if (line.includes('"msg":"job timings"')) {
+        const entry = JSON.parse(line.slice(at)) as { job_id: string; spans: Record<string, { count: number }> };
+        deliveries.push({ job_id: entry.job_id, d1: entry.spans.d1?.count ?? 0 });
+      }
+      return false;
+    });
     if (kept.join('').trim() === '') return true;
     return (write as (...a: unknown[]) => boolean)(kept.join('\n'), ...rest);
   }) as typeof process.stdout.write;
@@ -286,6 +310,9 @@ interface PhaseResult {
   oneJobWait: number;
   busiest: number;
   instances: string[];
+  /** Per job, medians: deliveries (1 + step-asides + waits) and D1 statements over all of them. */
+  deliveriesPerJob: number;
+  d1PerJob: number;
 }
 
 async function phase(
@@ -335,6 +362,7 @@ async function phase(
     oneJobWait: wait(one),
     busiest: Math.max(maxPerInstance, 0),
     instances,
+    ...perJob(times.map((t) => t.id)),
   };
 }
 
@@ -378,7 +406,9 @@ async function main() {
       ['bulk profile: wait p50', (r) => sec(r.bulk.p50)],
       ['bulk profile: wait p99', (r) => sec(r.bulk.p99)],
       ['the one job queued after the bulk: wait', (r) => `${sec(r.oneJobWait)} (${(r.oneJobWait / noLoad).toFixed(0)}× no-load)`],
-      ['busiest instance (live leases)', (r) => `${r.busiest} of ${r.instances.length} used`],
+      ["placement: most leases on one instance", (r) => `${r.busiest} (${r.instances.length} instances used)`],
+      ['deliveries per job (median)', (r) => String(r.deliveriesPerJob)],
+      ['D1 statements per job (median)', (r) => String(r.d1PerJob)],
     ];
     const width = Math.max(...rows.map(([label]) => label.length)) + 2;
     console.log(`${''.padEnd(width)}${'fair share off'.padEnd(28)}fair share on`);
