@@ -1,5 +1,5 @@
 /**
- * npm run bench:scale [-- --profiles 1000 --baseline-profiles 100 --bulk 500 --delay-ms 25] — many
+ * npm run bench:scale [-- --profiles 1000 --baseline-profiles 1000 --bulk 500 --delay-ms 25] — many
  * profiles' jobs through the real local queue, and fairness between profiles.
  *
  * The local stack (test/e2e/helpers/stack.ts: the Worker on wrangler's runtime with local D1, R2,
@@ -12,8 +12,8 @@
  * - no-load wait: one job of an idle profile on an idle stack (enqueue → start), median of 5;
  * - then, for the consumer as it was (fair share off) and as it is (on), in the same run with fresh
  *   profiles each: one profile enqueues `--bulk` jobs, right after it another profile one job, then
- *   other profiles one job each (`--profiles` with the fair share on; `--baseline-profiles` with
- *   it off, fewer, to keep the run short: the local queue delivers one job at a time). Reported: throughput (jobs/s, first enqueue → last
+ *   other profiles one job each (`--profiles` with the fair share on, `--baseline-profiles` with it
+ *   off: the same by default; fewer for a quicker run, the local queue delivering one job at a time). Reported: throughput (jobs/s, first enqueue → last
  *   finish), queue latency (enqueue → start, p50/p99) of the single-job profiles, the bulk
  *   profile's, and the one job's wait next to the no-load wait; the placement's busiest instance.
  * Prints a table and the load average.
@@ -26,7 +26,7 @@ import { type Stack, freePort, startStack } from '../test/e2e/helpers/stack.ts';
 const { values } = parseArgs({
   options: {
     profiles: { type: 'string', default: '1000' },
-    'baseline-profiles': { type: 'string', default: '100' },
+    'baseline-profiles': { type: 'string', default: '1000' },
     bulk: { type: 'string', default: '500' },
     'delay-ms': { type: 'string', default: '25' },
   },
@@ -374,7 +374,6 @@ async function main() {
   const stack = await startStack({
     entrypoint: 'bench/worker/scale-worker.ts',
     withoutProcessor: true,
-    logLevel: 'error',
     // One profile queues BULK jobs: the per-profile active-job ceiling must let it.
     vars: { PROCESSOR_URL: stub.url, MAX_CONCURRENT_JOBS: String(BULK + 10) },
   });
