@@ -196,7 +196,14 @@ interface JobTimes {
 
 function jobTimes(stack: Stack, since: string): JobTimes[] {
   return stack
-    .d1<{ id: string; profile_id: string; status: string; created_at: string; started_at: string | null; finished_at: string | null }>(
+    .d1<{
+      id: string;
+      profile_id: string;
+      status: string;
+      created_at: string;
+      started_at: string | null;
+      finished_at: string | null;
+    }>(
       "SELECT id, profile_id, status, created_at, started_at, finished_at FROM jobs WHERE type = 'bench_probe' AND created_at >= ?",
       since,
     )
@@ -326,7 +333,9 @@ async function phase(
   const since = new Date(Date.now() - 1).toISOString();
   stub.resetMax();
   const leases = sampleLeases(stack);
-  console.log(`[bench] fair share ${mode}: ${BULK} jobs of one profile, then 1 of another, then ${profiles} profiles × 1`);
+  console.log(
+    `[bench] fair share ${mode}: ${BULK} jobs of one profile, then 1 of another, then ${profiles} profiles × 1`,
+  );
   await enqueue(stack, bulkProfile!, BULK);
   const [oneJob] = await enqueue(stack, oneProfile!, 1);
   // The single-job profiles enqueue at the same time, a few requests at once.
@@ -404,16 +413,23 @@ async function main() {
       ['single-job profiles: wait p99', (r) => sec(r.singles.p99)],
       ['bulk profile: wait p50', (r) => sec(r.bulk.p50)],
       ['bulk profile: wait p99', (r) => sec(r.bulk.p99)],
-      ['the one job queued after the bulk: wait', (r) => `${sec(r.oneJobWait)} (${(r.oneJobWait / noLoad).toFixed(0)}× no-load)`],
-      ["placement: most leases on one instance", (r) => `${r.busiest} (${r.instances.length} instances used)`],
+      [
+        'the one job queued after the bulk: wait',
+        (r) => `${sec(r.oneJobWait)} (${(r.oneJobWait / noLoad).toFixed(0)}× no-load)`,
+      ],
+      ['placement: most leases on one instance', (r) => `${r.busiest} (${r.instances.length} instances used)`],
       ['deliveries per job (median)', (r) => String(r.deliveriesPerJob)],
       ['D1 statements per job (median)', (r) => String(r.d1PerJob)],
     ];
     const width = Math.max(...rows.map(([label]) => label.length)) + 2;
     console.log(`${''.padEnd(width)}${'fair share off'.padEnd(28)}fair share on`);
     for (const [label, f] of rows) console.log(`${label.padEnd(width)}${f(results[0]!).padEnd(28)}${f(results[1]!)}`);
-    console.log(`\nprocessor stub: at most ${stub.maxInFlight()} operations at once (the local queue delivers one batch at a time)`);
-    console.log(`wall time ${sec(Date.now() - wall)}; load average before the run ${load}, after ${loadavg()[0]!.toFixed(2)}`);
+    console.log(
+      `\nprocessor stub: at most ${stub.maxInFlight()} operations at once (the local queue delivers one batch at a time)`,
+    );
+    console.log(
+      `wall time ${sec(Date.now() - wall)}; load average before the run ${load}, after ${loadavg()[0]!.toFixed(2)}`,
+    );
   } finally {
     await stack.stop();
     await stub.close();

@@ -42,7 +42,9 @@ let fairShare: 'on' | 'off' = 'on';
 
 const bench = new Hono<{ Bindings: Bindings }>()
   .post('/__bench/scale/profiles', async (c) => {
-    const { count, prefix } = z.object({ count: z.number().int().min(1).max(5000), prefix: z.string() }).parse(await c.req.json());
+    const { count, prefix } = z
+      .object({ count: z.number().int().min(1).max(5000), prefix: z.string() })
+      .parse(await c.req.json());
     const db = createDb(c.env.DB);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push((await ensureDefaultProfile(db, `${prefix}-${i}`)).id);

@@ -23,11 +23,7 @@
  */
 import { sha256Hex } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
-import {
-  CANCEL_POLL_SECONDS,
-  PROCESSOR_BUSY_RETRY_SECONDS,
-  PROCESSOR_OPERATION_MAX_SECONDS,
-} from '../core/limits.ts';
+import { CANCEL_POLL_SECONDS, PROCESSOR_BUSY_RETRY_SECONDS, PROCESSOR_OPERATION_MAX_SECONDS } from '../core/limits.ts';
 import {
   findProcessorOperation,
   forgetJobProcessorOperations,
@@ -48,12 +44,7 @@ import type {
 } from '../processor/contract.ts';
 import { processorClient, processorInstance } from '../processor/connect.ts';
 import { ProcessorError } from '../processor/errors.ts';
-import {
-  keepPlacement,
-  placeOperation,
-  releaseJobPlacements,
-  releasePlacement,
-} from '../processor/placement.ts';
+import { keepPlacement, placeOperation, releaseJobPlacements, releasePlacement } from '../processor/placement.ts';
 import { mediaUrlIdentity, storageKeyOf, uploadTargetOf } from '../storage/signed-urls.ts';
 import type { JobContextOf } from './context.ts';
 import { JobCancelledError, JobDeferredError, OperationPendingError, TransientJobError } from './errors.ts';

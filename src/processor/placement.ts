@@ -7,11 +7,7 @@
  * Locally the same decisions are made and recorded; the dev processor is one process, so every
  * instance name reaches it.
  */
-import {
-  PROCESSOR_LEASE_GRACE_SECONDS,
-  PROCESSOR_MAX_INSTANCES,
-  PROCESSOR_OPS_PER_INSTANCE,
-} from '../core/limits.ts';
+import { PROCESSOR_LEASE_GRACE_SECONDS, PROCESSOR_MAX_INSTANCES, PROCESSOR_OPS_PER_INSTANCE } from '../core/limits.ts';
 import {
   type PlacementBounds,
   acquireLease,

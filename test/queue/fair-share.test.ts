@@ -65,7 +65,10 @@ describe('fair share between profiles', () => {
     const waiting = await echoJob(other);
     await Promise.all([processJobMessage(env, messageOf(first), 1), processJobMessage(env, messageOf(second), 1)]);
     expect(await getJob(scopeOf(other), waiting.id)).toMatchObject({ status: 'completed', attempts: 1 });
-    const statuses = [(await getJob(scopeOf(busy), first.id))!.status, (await getJob(scopeOf(busy), second.id))!.status];
+    const statuses = [
+      (await getJob(scopeOf(busy), first.id))!.status,
+      (await getJob(scopeOf(busy), second.id))!.status,
+    ];
     expect(statuses.sort()).toEqual(['completed', 'pending']);
   });
 
