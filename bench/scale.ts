@@ -383,6 +383,8 @@ async function main() {
   const stack = await startStack({
     entrypoint: 'bench/worker/scale-worker.ts',
     withoutProcessor: true,
+    // The consumer's `job timings` lines (console.log) reach this process only at this level.
+    logLevel: 'log',
     // One profile queues BULK jobs: the per-profile active-job ceiling must let it.
     vars: { PROCESSOR_URL: stub.url, MAX_CONCURRENT_JOBS: String(BULK + 10) },
   });
