@@ -52,7 +52,7 @@ describe('processor placement', () => {
     const freed = newId('job');
     expect(await place(job.id, freed)).toBe('instance-0');
     expect(await place(job.id)).toBe('instance-1');
-    // instance-2 is now the least loaded; then a slot freed on instance-0 makes it the least loaded.
+    // Freeing a slot on instance-0 ties it with instance-2 (one each): the lowest numbered wins.
     await releasePlacement(env.DB, freed);
     expect(await place(job.id)).toBe('instance-0');
     expect(await instanceLoads(env.DB, Date.now())).toEqual({ 'instance-0': 2, 'instance-1': 2, 'instance-2': 1 });
