@@ -37,7 +37,9 @@ export async function claimLessServedJob(db: D1Database, q: FairTurnQuestion): P
       `UPDATE jobs SET status = 'running', handed_off_at = ?3, updated_at = ?3
        WHERE status = 'pending' AND attempts = 0 AND id = (
          SELECT w.id FROM jobs w
-         WHERE w.status = 'pending' AND w.attempts = 0 AND w.cancel_requested = 0 AND w.profile_id <> ?1
+         -- A profile not served lately yields to nobody: no scan at all (a constant term).
+         WHERE ${served('?1')} > 0
+           AND w.status = 'pending' AND w.attempts = 0 AND w.cancel_requested = 0 AND w.profile_id <> ?1
            AND w.type IN (SELECT value FROM json_each(?4))
            AND ${served('w.profile_id')} < ${served('?1')}
          ORDER BY w.created_at
