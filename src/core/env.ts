@@ -50,6 +50,8 @@ export interface DevSettings {
 export interface Overrides {
   /** Seconds one queue delivery follows processor operations (default JOB_CONSUMER_BUDGET_SECONDS). */
   JOB_CONSUMER_BUDGET_SECONDS?: string;
+  /** "off" turns the consumer's fair share between profiles off (src/jobs/fair-share.ts; bench:scale's baseline). */
+  JOB_FAIR_SHARE?: string;
 }
 
 export type Bindings = Env & Secrets & DeploymentSettings & DevSettings & Overrides;

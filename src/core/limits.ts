@@ -91,6 +91,26 @@ export const MAX_IMAGE_OUTPUT_BYTES = 10 * MiB;
 /** Audio: music mixes, synthesised speech and the voice-over mixed from it. */
 export const MAX_AUDIO_OUTPUT_BYTES = 512 * MiB;
 
+/**
+ * Container instances operations are placed on (src/processor/placement.ts): the same number as
+ * `max_instances` of the [[containers]] entry in wrangler.toml (a test reads the file and fails when
+ * the two differ).
+ */
+export const PROCESSOR_MAX_INSTANCES = 5;
+/**
+ * Operations one container instance runs at once: the placement never leases more, and the
+ * container's processor is started with this as its MAX_CONCURRENT_OPS.
+ */
+export const PROCESSOR_OPS_PER_INSTANCE = 2;
+/**
+ * A placement lease outlives the delivery that follows its operation by this long: enough for the
+ * next delivery (a hand-off, or a redelivery after RUNNING_LEASE_SECONDS) to renew it. A lease whose
+ * caller disappeared frees its slot after this.
+ */
+export const PROCESSOR_LEASE_GRACE_SECONDS = 300;
+/** How long a job waits for a free processor slot before asking again (the message is re-sent). */
+export const PROCESSOR_BUSY_RETRY_SECONDS = 5;
+
 /** How long /health and /health/ready reuse the processor's last answer (per isolate). */
 export const PROCESSOR_HEALTH_CACHE_SECONDS = 30;
 /** How long an isolate trusts a verified active-profile check (src/db/verified-profiles.ts). */

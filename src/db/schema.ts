@@ -415,6 +415,10 @@ export const jobs = sqliteTable(
     // these conditions literally, so SQLite can use the partial indexes).
     index('jobs_undispatched_idx').on(t.updatedAt).where(sql`${t.status} = 'pending' AND ${t.dispatchedAt} IS NULL`),
     index('jobs_active_updated_idx').on(t.updatedAt).where(sql`${t.status} IN ('pending', 'running')`),
+    // The consumer's fair share (src/jobs/fair-share.ts): jobs waiting for their first start, and
+    // what each profile started lately.
+    index('jobs_status_created_idx').on(t.status, t.createdAt),
+    index('jobs_profile_started_idx').on(t.profileId, t.startedAt),
   ],
 );
 
@@ -442,6 +446,29 @@ export const processorOperations = sqliteTable(
     startedAt: text('started_at').notNull(),
   },
   (t) => [index('processor_operations_profile_job_idx').on(t.profileId, t.jobId)],
+);
+
+/**
+ * Which container instance each processor operation holds a slot on (src/processor/placement.ts):
+ * deployment-wide, not a tenant's data. A row is a lease: it frees its slot when the operation
+ * ends (deleted) or when `expires_at` passes (its caller disappeared).
+ */
+export const processorLeases = sqliteTable(
+  'processor_leases',
+  {
+    /** The operation id (processor_operations.id): one slot per operation. */
+    operationId: text('operation_id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    instance: text('instance').notNull(),
+    /** Milliseconds since the epoch. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    index('processor_leases_instance_idx').on(t.instance, t.expiresAt),
+    index('processor_leases_job_idx').on(t.jobId),
+  ],
 );
 
 export const apiCosts = sqliteTable(

@@ -44,6 +44,7 @@ import {
   PermanentJobError,
   TransientJobError,
 } from './errors.ts';
+import { fairTurn, stepAsideDelaySeconds } from './fair-share.ts';
 import { cancelJobOperations } from './job-processor.ts';
 import { type JobMessage, type QueueMessage, queueMessage } from './messages.ts';
 import { type JobRegistry, registeredRun } from './registry.ts';
@@ -200,6 +201,15 @@ export function createJobConsumer(jobs: JobRegistry, options: ConsumerOptions = 
         });
         return { retryAfter: Math.ceil(RUNNING_LEASE_SECONDS - idle) };
       }
+    }
+    // A profile served less waits for its first start: its job runs in this one's place (fair-share.ts).
+    const instead = await fairTurn(env, job, message, Object.keys(jobs));
+    if (instead) {
+      const defers = message.fair_defers ?? 0;
+      const own = await resend(env, { ...message, fair_defers: defers + 1 }, attempt, stepAsideDelaySeconds(defers));
+      const outcome = await processJobMessage(env, instead, 1, deadline);
+      if (outcome.retryAfter !== undefined) await resend(env, instead, 1, outcome.retryAfter);
+      return own;
     }
     const type = job.type;
     const run = registeredRun(jobs, job);

@@ -16,11 +16,14 @@
  *   container (crash, eviction, deploy): the job is retried (`processor_lost`), which starts it
  *   afresh, and fails with that reason once its attempts are spent;
  * - cancelling the job cancels the operation on the processor (here while following it, or
- *   `cancelJobOperations` from the cancel route and the consumer).
+ *   `cancelJobOperations` from the cancel route and the consumer);
+ * - a new operation starts on the instance the placement (src/processor/placement.ts) leases it;
+ *   with every instance full the job waits (`JobDeferredError`, no attempt spent). The lease is
+ *   renewed by each delivery that follows the operation and freed when it ends or the job does.
  */
 import { sha256Hex } from '../../shared/encoding.ts';
 import type { Bindings } from '../core/env.ts';
-import { CANCEL_POLL_SECONDS, PROCESSOR_OPERATION_MAX_SECONDS } from '../core/limits.ts';
+import { CANCEL_POLL_SECONDS, PROCESSOR_BUSY_RETRY_SECONDS, PROCESSOR_OPERATION_MAX_SECONDS } from '../core/limits.ts';
 import {
   findProcessorOperation,
   forgetJobProcessorOperations,
@@ -41,9 +44,10 @@ import type {
 } from '../processor/contract.ts';
 import { processorClient, processorInstance } from '../processor/connect.ts';
 import { ProcessorError } from '../processor/errors.ts';
+import { keepPlacement, placeOperation, releaseJobPlacements, releasePlacement } from '../processor/placement.ts';
 import { mediaUrlIdentity, storageKeyOf, uploadTargetOf } from '../storage/signed-urls.ts';
 import type { JobContextOf } from './context.ts';
-import { JobCancelledError, OperationPendingError, TransientJobError } from './errors.ts';
+import { JobCancelledError, JobDeferredError, OperationPendingError, TransientJobError } from './errors.ts';
 
 /** What the job processor needs of a handler's context. */
 export type JobProcessorContext = Pick<
@@ -81,8 +85,9 @@ function outputKeysOf(scope: ProfileScope, request: unknown): string[] {
   return keys;
 }
 
-/** Cancels an operation (best effort: an unreachable processor has lost it anyway) and forgets it. */
+/** Cancels an operation (best effort: an unreachable processor has lost it anyway), forgets it and frees its slot. */
 async function cancelOperation(
+  env: Bindings,
   connection: ProcessorConnection,
   scope: ProfileScope,
   jobId: string,
@@ -90,10 +95,11 @@ async function cancelOperation(
 ): Promise<void> {
   await connection.cancel(id).catch(() => null);
   await forgetProcessorOperation(scope, jobId, id);
+  await releasePlacement(env.DB, id);
 }
 
 function cancelRecorded(env: Bindings, scope: ProfileScope, row: ProcessorOperationRow): Promise<void> {
-  return cancelOperation(processorInstance(env, row.instance).connection, scope, row.jobId, row.id);
+  return cancelOperation(env, processorInstance(env, row.instance).connection, scope, row.jobId, row.id);
 }
 
 /** The job ended: cancels the operations it still has running, and forgets them all. */
@@ -102,6 +108,7 @@ export async function cancelJobOperations(env: Bindings, scope: ProfileScope, jo
     if (row.state === 'running') await cancelRecorded(env, scope, row);
   }
   await forgetJobProcessorOperations(scope, jobId);
+  await releaseJobPlacements(env.DB, jobId);
 }
 
 /** Calls `onCancelled` once the job is cancelled (checked every CANCEL_POLL_SECONDS); returns the stop. */
@@ -138,14 +145,19 @@ export function jobProcessor(ctx: JobProcessorContext): ProcessorClient {
       Math.max(0, until - Date.now()),
     );
     const stopWatching = watchCancellation(ctx, (err) => following.abort(err));
+    let accepted = false;
     try {
       const stream = await ctx.timings.timed('processor_accept', () => open(following.signal));
+      accepted = true;
       // Accepted: from here on it runs whether or not this delivery lives to see it end.
       await record?.();
       const result = await ctx.timings.timed('processor_follow', () => stream.result(onProgress));
       await markProcessorOperationSucceeded(scope, job.id, id);
+      await releasePlacement(env.DB, id);
       return result;
     } catch (err) {
+      // A start the processor never took holds no slot.
+      if (!accepted && record) await releasePlacement(env.DB, id);
       throw await outcomeOf(err, operation, id, connection);
     } finally {
       clearTimeout(budget);
@@ -179,14 +191,22 @@ export function jobProcessor(ctx: JobProcessorContext): ProcessorClient {
             `The ${operation} operation was still unfinished ${PROCESSOR_OPERATION_MAX_SECONDS / 3600} h after it started; it was cancelled`,
           );
         }
-        // Started by an earlier delivery: follow it again where it runs.
-        const { connection } = processorInstance(env, known.instance);
+        // Started by an earlier delivery: follow it again where it runs (its slot there stays held).
+        const { name, connection } = processorInstance(env, known.instance);
+        await keepPlacement(env.DB, { operationId: id, jobId: job.id, followUntil: ctx.deadline }, name);
         const attach = (signal: AbortSignal) => connection.attach(operation, id, signal);
         return follow(operation, id, connection, attach, null, ctx.deadline, onProgress);
       }
       // No time left to follow a new operation: the next delivery starts it.
       if (Date.now() >= ctx.deadline) throw new OperationPendingError(operation);
-      const { name, connection } = processorInstance(env);
+      const placed = await placeOperation(env.DB, { operationId: id, jobId: job.id, followUntil: ctx.deadline });
+      if (!placed)
+        throw new JobDeferredError(
+          'processor_busy',
+          'Waiting for a free processor: every instance is busy',
+          PROCESSOR_BUSY_RETRY_SECONDS,
+        );
+      const { name, connection } = processorInstance(env, placed);
       const start = (signal: AbortSignal) => connection.start(operation, request, id, signal);
       const record = () =>
         recordProcessorOperation(scope, {
@@ -210,13 +230,15 @@ export function jobProcessor(ctx: JobProcessorContext): ProcessorClient {
     // Still running: the record stays, so the next delivery follows it again.
     if (err instanceof OperationPendingError) return err;
     if (err instanceof JobCancelledError) {
-      await cancelOperation(connection, scope, job.id, id);
+      await cancelOperation(env, connection, scope, job.id, id);
       return err;
     }
-    if (!(err instanceof ProcessorError)) return err;
-    // The stream broke or the processor is unreachable: the operation may still be running there.
-    if (err.code === 'unreachable') return err;
+    // The stream broke or the processor is unreachable: the operation may still be running there
+    // (its lease stays, and expires if nobody follows it again).
+    if (!(err instanceof ProcessorError) || err.code === 'unreachable') return err;
+    // Ended on the processor (failed, unknown there, cancelled): forgotten, its slot free.
     await forgetProcessorOperation(scope, job.id, id);
+    await releasePlacement(env.DB, id);
     if (err.code === 'operation_unknown') {
       return new TransientJobError(
         'processor_lost',

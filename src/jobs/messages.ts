@@ -18,6 +18,8 @@ export const jobMessage = z.object({
    * operation that outlives a delivery) keeps counting its failed attempts where it was.
    */
   prior_attempts: z.number().int().min(0).max(100).optional(),
+  /** Times the job stepped aside for a profile served less (src/jobs/fair-share.ts). */
+  fair_defers: z.number().int().min(0).max(1000).optional(),
 });
 export type JobMessage = z.infer<typeof jobMessage>;
 

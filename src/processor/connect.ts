@@ -3,39 +3,34 @@
  * processor), otherwise the `PROCESSOR` Container binding (production). Both speak the same
  * signed protocol; the secret is `PROCESSOR_SECRET`.
  *
- * A background operation lives in one container instance, so whoever follows it again later must
- * reach that same instance: `processorInstance` hands out a connection together with the
- * instance's name, and takes that name back to reconnect.
+ * A background operation lives in one container instance, chosen by the placement (placement.ts)
+ * and recorded with the operation, so whoever follows it again later reaches that same instance.
+ * With PROCESSOR_URL every instance name reaches the one local processor: the placement still
+ * decides, and its decisions are recorded the same way.
  */
 import { getContainer } from '@cloudflare/containers';
 import type { Bindings } from '../core/env.ts';
 import { createProcessorClient, type ProcessorConnection } from './client.ts';
 import { ProcessorError } from './errors.ts';
 import type { ProcessorClient } from './contract.ts';
+import { instanceName } from '../db/repos/processor-leases.ts';
 
-/** Container instances requests are spread over (each runs MAX_CONCURRENT_OPS operations). */
-const CONTAINER_INSTANCES = 3;
-
-/** A connection to one processor, and the name to reach the same one again (null: the only one, PROCESSOR_URL). */
+/** A connection to one processor instance, and its name. */
 export interface ProcessorInstance {
-  name: string | null;
+  name: string;
   connection: ProcessorConnection;
 }
 
-function pickInstanceName(): string {
-  return `instance-${Math.floor(Math.random() * CONTAINER_INSTANCES)}`;
-}
-
-/** The processor named `name` (as an earlier `processorInstance` returned it), or one picked now. */
-export function processorInstance(env: Bindings, name?: string | null): ProcessorInstance {
+/** The processor instance `name` (a placement's decision; null: a row recorded before placement, the first instance). */
+export function processorInstance(env: Bindings, name: string | null): ProcessorInstance {
   const secret = env.PROCESSOR_SECRET ?? '';
+  const instance = name ?? instanceName(0);
   if (env.PROCESSOR_URL) {
     return {
-      name: null,
+      name: instance,
       connection: createProcessorClient({ baseUrl: env.PROCESSOR_URL, secret, fetch: (request) => fetch(request) }),
     };
   }
-  const instance = name ?? pickInstanceName();
   return {
     name: instance,
     connection: createProcessorClient({
@@ -50,6 +45,7 @@ export function processorInstance(env: Bindings, name?: string | null): Processo
   };
 }
 
+/** A client for calls that hold no slot (health checks, one-off requests): the first instance. */
 export function processorClient(env: Bindings): ProcessorClient {
-  return processorInstance(env).connection;
+  return processorInstance(env, null).connection;
 }

@@ -11,6 +11,7 @@
 import { Container, type OutboundHandler } from '@cloudflare/containers';
 import { STORAGE_HOST, STORAGE_ORIGIN } from '../../shared/processor/storage.ts';
 import type { Bindings } from '../core/env.ts';
+import { PROCESSOR_OPS_PER_INSTANCE } from '../core/limits.ts';
 import { handleStorageRequest } from '../storage/processor-gateway.ts';
 
 const storageHost: OutboundHandler = (request, env) => handleStorageRequest(request, env as unknown as Bindings);
@@ -29,6 +30,8 @@ export class MediaProcessor extends Container {
     this.envVars = {
       PROCESSOR_SECRET: bindings.PROCESSOR_SECRET ?? '',
       ALLOWED_MEDIA_ORIGINS: STORAGE_ORIGIN,
+      // The placement (placement.ts) leases this many slots per instance: the processor takes as many.
+      MAX_CONCURRENT_OPS: String(PROCESSOR_OPS_PER_INSTANCE),
       PORT: '8080',
       HOST: '0.0.0.0',
     };
