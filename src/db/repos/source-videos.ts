@@ -8,6 +8,7 @@ import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SourceVideoStatus, segments, sourceVideos, uploadParts } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { setTagsStatements, taggedWith } from './tags.ts';
 import { withEvents } from './webhook-events.ts';
 
 export type SourceVideoRow = typeof sourceVideos.$inferSelect;
@@ -54,7 +55,11 @@ export async function getSourceVideoSummary(scope: ProfileScope, id: string): Pr
   return row;
 }
 
-export async function listSourceVideos(scope: ProfileScope, filters: { status?: SourceVideoStatus }, page: PageQuery) {
+export async function listSourceVideos(
+  scope: ProfileScope,
+  filters: { status?: SourceVideoStatus; tag?: string },
+  page: PageQuery,
+) {
   const rows = await scope.db
     .select(summaryColumns)
     .from(sourceVideos)
@@ -63,6 +68,7 @@ export async function listSourceVideos(scope: ProfileScope, filters: { status?: 
         sourceVideos,
         scope,
         filters.status ? eq(sourceVideos.status, filters.status) : undefined,
+        taggedWith(scope, 'source_video', filters.tag),
         page.cursor ? lt(sourceVideos.id, page.cursor) : undefined,
       ),
     )
@@ -74,14 +80,18 @@ export async function listSourceVideos(scope: ProfileScope, filters: { status?: 
 export async function updateSourceVideoDetails(
   scope: ProfileScope,
   id: string,
-  values: { name?: string; description?: string | null },
+  values: { name?: string; description?: string | null; tags?: string[] },
 ): Promise<SourceVideoSummary | undefined> {
-  const [row] = await scope.db
+  const update = scope.db
     .update(sourceVideos)
     .set({ ...values, updatedAt: now() })
     .where(owned(sourceVideos, scope, eq(sourceVideos.id, id)))
     .returning(summaryColumns);
-  return row;
+  if (!values.tags) return (await update)[0];
+  // The tag rows are rebuilt from the column this update writes, in the same transaction.
+  const [, clear, insert] = setTagsStatements(scope, 'source_video', id, values.tags);
+  const [rows] = await scope.db.batch([update, clear, insert]);
+  return rows[0];
 }
 
 /** pending_upload → processing, in the same batch as the probe job (see `enqueueJob` `alongside`). */
