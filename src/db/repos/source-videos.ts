@@ -30,8 +30,10 @@ export interface NewSourceVideo {
   storageKey: string;
   multipartUploadId?: string | null;
   partSizeBytes?: number | null;
-  uploadExpiresAt: string;
+  uploadExpiresAt: string | null;
   maxDurationSeconds?: number | null;
+  /** URL imports: where the bytes come from. */
+  importUrl?: string | null;
 }
 
 export async function insertSourceVideo(scope: ProfileScope, values: NewSourceVideo): Promise<SourceVideoRow> {
@@ -288,6 +290,37 @@ export function listUploadParts(scope: ProfileScope, videoId: string): Promise<U
 
 export async function clearUploadParts(scope: ProfileScope, videoId: string) {
   await scope.db.delete(uploadParts).where(owned(uploadParts, scope, eq(uploadParts.sourceVideoId, videoId)));
+}
+
+// ─── URL imports ─────────────────────────────────────────────────────────────────────────────
+
+/** Records the multipart upload an import writes into (and the origin's validator of its bytes). */
+export async function setImportUpload(
+  scope: ProfileScope,
+  id: string,
+  values: { multipartUploadId: string | null; partSizeBytes: number | null; importValidator: string | null },
+): Promise<boolean> {
+  const rows = await scope.db
+    .update(sourceVideos)
+    .set({ ...values, updatedAt: now() })
+    .where(owned(sourceVideos, scope, eq(sourceVideos.id, id), eq(sourceVideos.status, 'pending_upload')))
+    .returning({ id: sourceVideos.id });
+  return rows.length === 1;
+}
+
+/** A part an import stored in R2 (a resumed import continues after the parts recorded here). */
+export async function recordImportedPart(
+  scope: ProfileScope,
+  videoId: string,
+  part: { partNumber: number; etag: string; sizeBytes: number },
+) {
+  await scope.db
+    .insert(uploadParts)
+    .values(stamped(scope, { sourceVideoId: videoId, ...part, claim: null }))
+    .onConflictDoUpdate({
+      target: [uploadParts.sourceVideoId, uploadParts.partNumber],
+      set: { etag: part.etag, sizeBytes: part.sizeBytes, claim: null, createdAt: now() },
+    });
 }
 
 // ─── Housekeeping (system-wide; each result names its profile) ───────────────────────────────
