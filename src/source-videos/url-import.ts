@@ -315,10 +315,11 @@ export async function fetchIntoStorage(run: ImportRun): Promise<{ sizeBytes: num
     await reader.cancel().catch(() => {});
     throw err;
   }
-  if (filled > 0 || uploaded.length === 0) await flush();
-  if (total !== null && stored !== total) {
-    throw new TransientJobError('upstream_error', `The download ended after ${stored} of ${total} bytes`);
+  // A body cut short is not stored as a (short) last part: the next attempt asks for the rest.
+  if (total !== null && stored + filled !== total) {
+    throw new TransientJobError('upstream_error', `The download ended after ${stored + filled} of ${total} bytes`);
   }
+  if (filled > 0 || uploaded.length === 0) await flush();
   if (stored === 0) throw new PermanentJobError('invalid_media', 'The file at the URL is empty');
 
   await run.progress(90, 'Checking the file');
