@@ -181,6 +181,9 @@ async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: n
   });
   try {
     return await Promise.race([reader.read(), silent]);
+  } catch (err) {
+    if (err instanceof TransientJobError) throw err;
+    throw new TransientJobError('upstream_error', 'The connection to the origin was lost');
   } finally {
     if (timer !== null) clearTimeout(timer);
   }
