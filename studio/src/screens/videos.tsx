@@ -202,7 +202,7 @@ function TagEditor({ video, onChanged }: { video: SourceVideo; onChanged: () => 
     }
   };
   return (
-    <form className="tag-editor" onSubmit={save} aria-label={`Tags of ${video.name}`}>
+    <form className="tag-editor" onSubmit={save}>
       <Field label={`Tags of ${video.name}`} value={text} onChange={(e) => setText(e.target.value)} />
       <button type="submit" className="secondary">
         Save tags
