@@ -44,7 +44,7 @@ it('imports a video from a URL, tags it and filters by the tag', async () => {
   await page.goto(`${stack.url}/#access_token=${carol.token}`);
   const form = page.getByRole('form', { name: 'Import from URL' });
   await form.getByLabel('Video URL').fill(`${originUrl}/clips/beach.mp4`);
-  await form.getByLabel('Import name').fill('Beach from URL');
+  await form.getByLabel('Title').fill('Beach from URL');
   await form.getByRole('button', { name: 'Import from URL' }).click();
   await page.getByRole('status').filter({ hasText: 'Importing “Beach from URL”' }).waitFor();
 

@@ -172,7 +172,7 @@ function ImportFromUrl({ onImported }: { onImported: (videoId: string) => Promis
         value={url}
         onChange={(e) => setUrl(e.target.value)}
       />
-      <Field label="Import name" value={name} onChange={(e) => setName(e.target.value)} />
+      <Field label="Title" value={name} onChange={(e) => setName(e.target.value)} />
       <button type="submit" disabled={busy}>
         Import from URL
       </button>
