@@ -12,7 +12,7 @@ import {
   projects,
 } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
-import { setTagsStatements, taggedWith } from './tags.ts';
+import { tagRowsStatements, taggedWith } from './tags.ts';
 
 export type ClipRow = typeof clips.$inferSelect;
 export type ClipContentRow = typeof clipContent.$inferSelect;
@@ -138,7 +138,7 @@ export async function updateClip(
     .returning();
   if (!fields.tags) return (await update)[0];
   // The tag rows are rebuilt from the column this update writes, in the same transaction.
-  const [, clear, insert] = setTagsStatements(scope, 'clip', id, fields.tags);
+  const [clear, insert] = tagRowsStatements(scope, 'clip', id);
   const [rows] = await scope.db.batch([update, clear, insert]);
   return rows[0];
 }

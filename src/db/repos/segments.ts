@@ -15,7 +15,7 @@ import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SegmentTransforms, clips, projectSegments, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
-import { setTagsStatements, taggedWith } from './tags.ts';
+import { tagRowsStatements, taggedWith } from './tags.ts';
 
 export type SegmentRow = typeof segments.$inferSelect;
 export type ExtractStatus = SegmentRow['extractStatus'];
@@ -210,7 +210,7 @@ export async function updateSegment(
     .returning();
   if (!fields.tags) return (await update)[0];
   // The tag rows are rebuilt from the column this update writes, in the same transaction.
-  const [, clear, insert] = setTagsStatements(scope, 'segment', id, fields.tags);
+  const [clear, insert] = tagRowsStatements(scope, 'segment', id);
   const [rows] = await scope.db.batch([update, clear, insert]);
   return rows[0];
 }

@@ -8,7 +8,7 @@ import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SourceVideoStatus, segments, sourceVideos, uploadParts } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
-import { setTagsStatements, taggedWith } from './tags.ts';
+import { tagRowsStatements, taggedWith } from './tags.ts';
 import { withEvents } from './webhook-events.ts';
 
 export type SourceVideoRow = typeof sourceVideos.$inferSelect;
@@ -91,7 +91,7 @@ export async function updateSourceVideoDetails(
     .returning(summaryColumns);
   if (!values.tags) return (await update)[0];
   // The tag rows are rebuilt from the column this update writes, in the same transaction.
-  const [, clear, insert] = setTagsStatements(scope, 'source_video', id, values.tags);
+  const [clear, insert] = tagRowsStatements(scope, 'source_video', id);
   const [rows] = await scope.db.batch([update, clear, insert]);
   return rows[0];
 }

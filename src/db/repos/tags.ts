@@ -2,7 +2,8 @@
  * Tags of source videos, segments and clips. Each resource keeps its tags twice, always together:
  * its `tags` column (what presenters show, no extra query) and one row per tag in its `*_tags`
  * table (what `?tag=` filters by: an index lookup on `(profile_id, tag, id)`, never a JSON scan).
- * `setTags` writes both in one D1 batch, the rows derived from the column just written.
+ * Updates write both in one D1 batch (`tagRowsStatements`), the rows derived from the column just
+ * written.
  */
 import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
 import { clipTags, clips, segmentTags, segments, sourceVideoTags, sourceVideos } from '../schema.ts';
@@ -30,30 +31,19 @@ export function taggedWith(scope: ProfileScope, kind: TaggedKind, tag: string | 
 }
 
 /**
- * The statements that replace the tags of an owned resource: its `tags` column, then its tag rows
- * rebuilt from that column (nothing happens for an id the profile does not own). Run them in one
- * batch, alone or with the resource's other changes.
+ * The statements that rebuild the tag rows of an owned resource from its `tags` column: run them in
+ * one batch right after the update that writes the column (nothing happens for an id the profile
+ * does not own: the rows are selected from the profile's own resource).
  */
-export function setTagsStatements(scope: ProfileScope, kind: TaggedKind, id: string, tags: string[]) {
+export function tagRowsStatements(scope: ProfileScope, kind: TaggedKind, id: string) {
   const k = kinds[kind];
-  const now = new Date().toISOString();
   return [
-    scope.db
-      .update(k.table)
-      .set({ tags, updatedAt: now })
-      .where(and(eq(k.table.profileId, scope.profileId), eq(k.table.id, id))),
     scope.db.delete(k.tags).where(and(eq(k.tags.profileId, scope.profileId), eq(k.ref, id))),
-    // Columns in table order: profile_id, the resource id, tag.
+    // The three tag tables share one shape (profile_id, resource id, tag), in that column order.
     (scope.db.insert(k.tags) as ReturnType<typeof scope.db.insert<typeof sourceVideoTags>>)
       .select(
         sql`SELECT r.profile_id, r.id, je.value FROM ${k.table} r, json_each(r.tags) je WHERE r.profile_id = ${scope.profileId} AND r.id = ${id}`,
       )
       .onConflictDoNothing(),
   ] as const;
-}
-
-/** Replaces the tags of an owned resource (see `setTagsStatements`). */
-export async function setTags(scope: ProfileScope, kind: TaggedKind, id: string, tags: string[]): Promise<void> {
-  const [a, b, c] = setTagsStatements(scope, kind, id, tags);
-  await scope.db.batch([a, b, c]);
 }
