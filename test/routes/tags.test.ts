@@ -2,10 +2,13 @@
  * Tags on source videos, segments and clips: set and replace with PATCH (normalised, bounded), shown
  * by every presenter, and `?tag=` on every library list of those resources, within the profile only.
  */
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { type TaggedKind, taggedWith } from '../../src/db/repos/tags.ts';
+import { clips, segments, sourceVideos } from '../../src/db/schema.ts';
 import { MAX_TAGS, MAX_TAG_LENGTH } from '../../src/core/limits.ts';
 import { BASE, readyVideo } from '../helpers/worker/source-videos.ts';
-import { seedClips } from '../helpers/worker/seed.ts';
+import { scopeOf, seedClips } from '../helpers/worker/seed.ts';
 import { type Tenant, as, seedProfile, seedUser } from '../helpers/worker/tenants.ts';
 
 const SEG = '/api/v1/segments';
@@ -171,5 +174,30 @@ describe('tags on clips', () => {
     expect(
       (await api(`${LIB}/clips/${c1}`, { method: 'PATCH', json: { tags: ['x'.repeat(MAX_TAG_LENGTH + 1)] } })).status,
     ).toBe(400);
+  });
+});
+
+describe('tag filters', () => {
+  it('find the tagged rows through the tag tables’ (profile_id, tag, id) key, never by reading JSON', async () => {
+    const t = await seedUser('tags');
+    const scope = scopeOf(t);
+    const queries = {
+      source_video: scope.db.select({ id: sourceVideos.id }).from(sourceVideos),
+      segment: scope.db.select({ id: segments.id }).from(segments),
+      clip: scope.db.select({ id: clips.id }).from(clips),
+    };
+    for (const [kind, query] of Object.entries(queries) as [TaggedKind, (typeof queries)[TaggedKind]][]) {
+      const { sql, params } = query.where(taggedWith(scope, kind, 'summer')).toSQL();
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      const details = plan.results.map((r) => r.detail).join('\n');
+      expect(details, kind).toMatch(
+        new RegExp(
+          `SEARCH ${kind}_tags USING (PRIMARY KEY|COVERING INDEX sqlite_autoindex_${kind}_tags_1) \\(profile_id=\\? AND tag=\\?\\)`,
+        ),
+      );
+      expect(details, kind).not.toMatch(/json_each|SCAN \w+_tags/);
+    }
   });
 });
