@@ -175,6 +175,11 @@ export const IMPORT_MAX_REDIRECTS = 5;
 export const IMPORT_RESPONSE_TIMEOUT_MS = 30_000;
 /** How long a body may send nothing before the read is given up (the next attempt resumes). */
 export const IMPORT_IDLE_TIMEOUT_MS = 60_000;
+/**
+ * A delivery out of time hands an import on at the next whole part; one still inside a part this
+ * long after its deadline (a slow origin) hands it on at once, dropping the unfinished part.
+ */
+export const IMPORT_HANDOFF_GRACE_MS = 30_000;
 /** An import not finished this long after it was asked for fails (every delivery and retry counted). */
 export const IMPORT_MAX_SECONDS = 6 * HOUR;
 /** Longest imported video when the request names no shorter limit (checked after probing). */

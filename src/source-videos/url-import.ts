@@ -22,6 +22,7 @@ import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import {
+  IMPORT_HANDOFF_GRACE_MS,
   IMPORT_IDLE_TIMEOUT_MS,
   IMPORT_MAX_DURATION_SECONDS,
   IMPORT_MAX_REDIRECTS,
@@ -313,6 +314,8 @@ export async function fetchIntoStorage(run: ImportRun): Promise<{ sizeBytes: num
           if (Date.now() >= run.deadline) throw new OperationPendingError('import');
         }
       }
+      // A slow origin must not keep the delivery past its wall clock: hand on without the partial part.
+      if (Date.now() >= run.deadline + IMPORT_HANDOFF_GRACE_MS) throw new OperationPendingError('import');
     }
   } catch (err) {
     await reader.cancel().catch(() => {});
