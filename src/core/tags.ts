@@ -26,6 +26,9 @@ export const tagValue = z
       .regex(TAG_CHARACTERS, "a tag may contain letters, digits, spaces and - _ . : / + # & ' only"),
   );
 
+/** What the API document says of a `tags` field. */
+export const TAG_LIST_DESCRIPTION = `Replaces every tag: at most ${MAX_TAGS} of 1–${MAX_TAG_LENGTH} characters (letters, digits, spaces and - _ . : / + # & '), normalised (NFKC, trimmed, inner whitespace collapsed, lower-case; duplicates kept once)`;
+
 /** A resource's whole set of tags (replaces the previous set), normalised and de-duplicated. */
 export const tagList = z
   .array(tagValue)

@@ -13,7 +13,7 @@ import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { ClipResponse, ContentResponse, tags, toClipResponse, toContentResponse } from './presenter.ts';
 import { nameField } from '../../core/names.ts';
-import { tagList } from '../../core/tags.ts';
+import { TAG_LIST_DESCRIPTION, tagList } from '../../core/tags.ts';
 
 const ClipIdParam = idParam('clip_id', 'clip');
 
@@ -24,9 +24,7 @@ const ClipUpdate = z
     postiz_status: z.enum(postizStatuses).optional(),
     postiz_post_id: z.string().max(200).nullable().optional(),
     postiz_scheduled_at: z.iso.datetime({ offset: true }).nullable().optional(),
-    tags: tagList
-      .optional()
-      .openapi({ description: 'Replaces every tag (normalised: NFKC, trimmed, lower-case; duplicates kept once)' }),
+    tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
   })
   .strict()
   .openapi('ClipUpdate');

@@ -26,7 +26,7 @@ import {
   toTransforms,
 } from './segment-input.ts';
 
-import { tagList, tagValue } from '../../core/tags.ts';
+import { TAG_LIST_DESCRIPTION, tagList, tagValue } from '../../core/tags.ts';
 
 const SegmentIdParam = idParam('id', 'segment');
 
@@ -37,9 +37,7 @@ const SegmentUpdate = z
     keywords: Keywords.optional(),
     notes: Notes.optional(),
     transforms: SegmentTransformsSchema.nullable().optional(),
-    tags: tagList
-      .optional()
-      .openapi({ description: 'Replaces every tag (normalised: NFKC, trimmed, lower-case; duplicates kept once)' }),
+    tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
   })
   .strict()
   .openapi('SegmentUpdate');

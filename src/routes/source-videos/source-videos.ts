@@ -17,7 +17,7 @@ import { createTenantRouter } from '../../http/router.ts';
 import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 import { nameField, textField } from '../../core/names.ts';
-import { tagList, tagValue } from '../../core/tags.ts';
+import { TAG_LIST_DESCRIPTION, tagList, tagValue } from '../../core/tags.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
@@ -30,9 +30,7 @@ const SourceVideoUpdate = z
   .object({
     name: nameField(MAX_NAME_LENGTH).optional(),
     description: textField(MAX_DESCRIPTION_LENGTH).nullable().optional(),
-    tags: tagList
-      .optional()
-      .openapi({ description: 'Replaces every tag (normalised: NFKC, trimmed, lower-case; duplicates kept once)' }),
+    tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
   })
   .strict()
   .openapi('SourceVideoUpdate');
