@@ -22,6 +22,7 @@ import type { Bindings } from '../core/env.ts';
 import { ApiError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import {
+  CANCEL_POLL_SECONDS,
   IMPORT_HANDOFF_GRACE_MS,
   IMPORT_IDLE_TIMEOUT_MS,
   IMPORT_MAX_DURATION_SECONDS,
@@ -284,6 +285,7 @@ export async function fetchIntoStorage(run: ImportRun): Promise<{ sizeBytes: num
   let filled = 0;
   let received = stored;
   const resumedFrom = stored;
+  let cancelCheckedAt = Date.now();
   const flush = async () => {
     const partNumber = uploaded.length + 1;
     const part = await upload.uploadPart(partNumber, filled === buffer.length ? buffer : buffer.slice(0, filled));
@@ -316,6 +318,11 @@ export async function fetchIntoStorage(run: ImportRun): Promise<{ sizeBytes: num
       }
       // A slow origin must not keep the delivery past its wall clock: hand on without the partial part.
       if (Date.now() >= run.deadline + IMPORT_HANDOFF_GRACE_MS) throw new OperationPendingError('import');
+      // Nor delay a cancel until its part is whole.
+      if (Date.now() - cancelCheckedAt >= CANCEL_POLL_SECONDS * 1000) {
+        cancelCheckedAt = Date.now();
+        await run.throwIfCancelled();
+      }
     }
   } catch (err) {
     await reader.cancel().catch(() => {});

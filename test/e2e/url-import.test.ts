@@ -99,6 +99,14 @@ async function startOrigin(files: { video: Uint8Array; large: Uint8Array }): Pro
         res.end(files.large);
         return;
       }
+      case '/trickle.mp4': {
+        // A slow origin: 16 KiB every 100 ms, for as long as the client reads.
+        res.writeHead(200, { 'content-type': 'video/mp4' });
+        res.write(files.video.subarray(0, 16 * 1024));
+        const timer = setInterval(() => res.write(new Uint8Array(16 * 1024)), 100);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       case '/not-a-video.mp4':
         res.writeHead(200, { 'content-type': 'video/mp4' }).end('just some text, not a video at all\n'.repeat(200));
         return;
@@ -248,6 +256,22 @@ describe('URL import', () => {
     expect(origin.ranges.get('/flaky-no-ranges.mp4')).toEqual([null, `bytes=${IMPORT_PART_BYTES}-`]);
     expect(job.result).toMatchObject({ imported: { size_bytes: large.length, resumed_from: 0 } });
     expect(sha((await stack.fetchUrl(imported.stream_url)).bytes)).toBe(sha(large));
+  });
+
+  it('stops a running import when its job is cancelled, and keeps nothing of it', async () => {
+    const t = await stack.newTenant();
+    const { jobId, videoId } = await importUrl(t, '/trickle.mp4');
+    const api = stack.api(t);
+    // Wait until the download is under way.
+    for (let i = 0; i < 100 && (await api(`/api/v1/jobs/${jobId}`)).body.status !== 'running'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await api(`/api/v1/jobs/${jobId}/cancel`, { method: 'POST' })).status).toBe(200);
+    const job = await stack.waitForJob(t, jobId, { timeoutMs: 30_000 });
+    expect(job.status).toBe('cancelled');
+    const video = (await api(`${BASE}/${videoId}`)).body;
+    expect(video).toMatchObject({ status: 'failed', error: { code: 'cancelled' } });
+    expect(stack.d1('SELECT * FROM upload_parts WHERE source_video_id = ?', videoId)).toEqual([]);
+    expect(stack.r2Keys(`p/${t.profileId}/videos/${videoId}/`)).toEqual([]);
   });
 
   it("answers 404 for another profile's import job and video", async () => {
