@@ -55,8 +55,7 @@ import type { ProfileScope } from '../db/scope.ts';
 import { OperationPendingError, PermanentJobError, TransientJobError } from '../jobs/errors.ts';
 import { checkJobLimits, enqueueJob } from '../jobs/producer.ts';
 import { storageKeys } from '../storage/keys.ts';
-import { planPartSize } from './uploads.ts';
-import { leadingBytes } from './uploads.ts';
+import { leadingBytes, planPartSize } from './uploads.ts';
 
 // ─── Asking for an import ────────────────────────────────────────────────────────────────────
 
