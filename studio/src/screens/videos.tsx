@@ -4,7 +4,7 @@
  * video's tags (editable) and a tag filter.
  */
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { type DragEvent, type FormEvent, useState } from 'react';
+import { type DragEvent, type FormEvent, useId, useState } from 'react';
 import { Link } from 'wouter';
 import { videos } from '../api/endpoints.ts';
 import type { SourceVideo } from '../api/types.ts';
@@ -184,6 +184,7 @@ function ImportFromUrl({ onImported }: { onImported: (videoId: string) => Promis
 
 /** Tags of one video, edited as comma-separated text (the API normalises them). */
 function TagEditor({ video, onChanged }: { video: SourceVideo; onChanged: () => Promise<void> }) {
+  const inputId = useId();
   const [text, setText] = useState(video.tags.join(', '));
   const [error, setError] = useState<unknown>(null);
   const save = async (e: FormEvent) => {
@@ -203,7 +204,16 @@ function TagEditor({ video, onChanged }: { video: SourceVideo; onChanged: () => 
   };
   return (
     <form className="tag-editor" onSubmit={save}>
-      <Field label={`Tags of ${video.name}`} value={text} onChange={(e) => setText(e.target.value)} />
+      <div>
+        {/* Shown as "Tags"; named after the video for assistive tech (every card has one). */}
+        <label htmlFor={inputId}>Tags</label>
+        <input
+          id={inputId}
+          aria-label={`Tags of ${video.name}`}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </div>
       <button type="submit" className="secondary">
         Save tags
       </button>
