@@ -69,6 +69,7 @@ import { segmentRoutes } from './routes/segments/segments.ts';
 import { segmentStreamRoutes } from './routes/segments/stream.ts';
 import { videoSegmentRoutes } from './routes/segments/video-segments.ts';
 import { sourceVideoFormUploadRoutes } from './routes/source-videos/form-upload.ts';
+import { sourceVideoImportRoutes } from './routes/source-videos/imports.ts';
 import { sourceVideoRoutes } from './routes/source-videos/source-videos.ts';
 import { sourceVideoStreamRoutes } from './routes/source-videos/stream.ts';
 import { sourceVideoUploadRoutes } from './routes/source-videos/uploads.ts';
@@ -258,6 +259,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1/segments/source-videos', sourceVideoRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoStreamRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoUploadRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoImportRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoVoiceRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoWaveformRoutes())
     .route('/api/v1', ttsAddToVideosRoutes())

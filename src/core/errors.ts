@@ -36,6 +36,8 @@ export const codeToStatus = {
   postiz_connection_failed: [422],
   // More work than one request may do (e.g. SRT keyword matching): the message says what to reduce.
   too_much_work: [422],
+  // A URL given to fetch from (a URL import) points somewhere the service does not call.
+  url_refused: [422],
   rate_limited: [429],
   internal_error: [500],
   // 502: a provider failed; 504: it did not answer in time.

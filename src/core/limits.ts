@@ -179,3 +179,33 @@ export const MATCH_WORK_LIMIT = 100_000_000;
 export const MAX_MATCH_RESULTS = 50_000;
 /** Segments with keywords `POST /segments/match-srt` searches (a profile with more is refused). */
 export const MAX_MATCH_SEGMENTS = 2000;
+
+// ─── Tags ────────────────────────────────────────────────────────────────────────────────────
+
+/** Tags one source video, segment or clip may carry. */
+export const MAX_TAGS = 20;
+/** Characters of one tag (after normalising). */
+export const MAX_TAG_LENGTH = 40;
+
+// ─── URL imports ─────────────────────────────────────────────────────────────────────────────
+
+/** Redirects a URL import follows (each target checked again) before it gives up. */
+export const IMPORT_MAX_REDIRECTS = 5;
+/** How long the origin may take to answer a request with its headers. */
+export const IMPORT_RESPONSE_TIMEOUT_MS = 30_000;
+/** How long a body may send nothing before the read is given up (the next attempt resumes). */
+export const IMPORT_IDLE_TIMEOUT_MS = 60_000;
+/**
+ * A delivery out of time hands an import on at the next whole part; one still inside a part this
+ * long after its deadline (a slow origin) hands it on at once, dropping the unfinished part.
+ */
+export const IMPORT_HANDOFF_GRACE_MS = 30_000;
+/** An import not finished this long after it was asked for fails (every delivery and retry counted). */
+export const IMPORT_MAX_SECONDS = 6 * HOUR;
+/** Longest imported video when the request names no shorter limit (checked after probing). */
+export const IMPORT_MAX_DURATION_SECONDS = 4 * HOUR;
+/**
+ * Preferred R2 part size of an import: a part is held in memory until it is stored, and a resumed
+ * import continues from the last whole part.
+ */
+export const IMPORT_PART_BYTES = 8 * MiB;

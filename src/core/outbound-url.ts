@@ -1,5 +1,6 @@
 /**
- * The one module for every URL a user gives us to call (a profile's Postiz API, webhook endpoints):
+ * The one module for every URL a user gives us to call (a profile's Postiz API, webhook endpoints,
+ * source video URL imports):
  * docs/api.md#outbound-urls.
  *
  * - `checkOutboundUrl` (pure, judges the text): https only, plain http only for a private or
@@ -17,7 +18,9 @@
  *   through Cloudflare's network, which does not reach our private networks.);
  * - `checkOutboundTarget` = both, for a URL about to be saved or called;
  * - `guardedFetch`: `fetch` that runs `checkOutboundTarget` on every request (not only the saved
- *   URL) and never follows a redirect, so a public URL cannot bounce a request to a refused one.
+ *   URL) and never follows a redirect, so a public URL cannot bounce a request to a refused one;
+ * - `fetchFollowingRedirects` (URL imports): follows a bounded number of redirects by hand, each
+ *   target checked like the first URL.
  *
  * `OUTBOUND_ALLOW_PRIVATE=true` (an operator setting: a self-hosted service on a private network,
  * the local fakes in dev and tests; `false` in production) allows private and loopback hosts, over
@@ -263,4 +266,50 @@ export function guardedFetch(policy: OutboundPolicy, base: typeof fetch = global
     }
     return response;
   };
+}
+
+/** Where a redirect chain ended: the response (never a redirect) and the URL that gave it. */
+export interface FollowedResponse {
+  response: Response;
+  url: URL;
+  redirects: number;
+}
+
+/**
+ * `fetch` for a user-supplied URL that may redirect (a public file behind a CDN link): redirects
+ * are followed by hand, at most `maxRedirects` of them, and every target passes
+ * `checkOutboundTarget` before it is requested, so a public URL cannot bounce the request to a
+ * refused host. Only GET/HEAD (no body is re-sent). Throws OutboundUrlError (refused, or too many
+ * redirects) or DnsUnavailableError.
+ */
+export async function fetchFollowingRedirects(
+  raw: string | URL,
+  init: RequestInit & { method?: 'GET' | 'HEAD' },
+  policy: OutboundPolicy,
+  options: { maxRedirects: number; base?: typeof fetch; resolverFetch?: typeof fetch },
+): Promise<FollowedResponse> {
+  const base = options.base ?? globalFetch;
+  let url = await checkOutboundTarget(raw, policy, options.resolverFetch ?? globalFetch);
+  for (let redirects = 0; ; redirects++) {
+    const response = await base(url, { ...init, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
+      return { response, url, redirects };
+    }
+    await response.body?.cancel();
+    if (redirects >= options.maxRedirects)
+      throw new OutboundUrlError(`redirected more than ${options.maxRedirects} times`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new OutboundUrlError('redirected to an invalid URL');
+    }
+    try {
+      url = await checkOutboundTarget(next, policy, options.resolverFetch ?? globalFetch);
+    } catch (err) {
+      if (err instanceof OutboundUrlError) throw new OutboundUrlError(`redirected to a URL that ${err.message}`);
+      throw err;
+    }
+  }
 }

@@ -116,6 +116,12 @@ export const sourceVideos = sqliteTable(
     /** Cached detect-voice run: parameters and intervals. */
     voice: json<CachedVoiceDetection>('voice'),
     segmentsCount: integer('segments_count').notNull().default(0),
+    /** Normalised tags, as shown; `source_video_tags` holds the same set for filtering. */
+    tags: json<string[]>('tags').notNull().default([]),
+    /** The https URL a URL import fetches from (null for uploads). */
+    importUrl: text('import_url'),
+    /** The origin's ETag or Last-Modified of the bytes stored so far: a resumed import asks `If-Range` with it. */
+    importValidator: text('import_validator'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -177,6 +183,8 @@ export const segments = sqliteTable(
     extractedKey: text('extracted_key'),
     extractedDuration: real('extracted_duration'),
     thumbnailKey: text('thumbnail_key'),
+    /** Normalised tags, as shown; `segment_tags` holds the same set for filtering. */
+    tags: json<string[]>('tags').notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -274,6 +282,8 @@ export const clips = sqliteTable(
     postizMediaSource: text('postiz_media_source'),
     postizPostId: text('postiz_post_id'),
     postizScheduledAt: text('postiz_scheduled_at'),
+    /** Normalised tags, as shown; `clip_tags` holds the same set for filtering. */
+    tags: json<string[]>('tags').notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -282,6 +292,55 @@ export const clips = sqliteTable(
     index('clips_profile_project_idx').on(t.profileId, t.projectId, t.variantIndex),
     uniqueIndex('clips_project_variant_unique').on(t.projectId, t.variantIndex),
   ],
+);
+
+// ─── Tags ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * One row per (resource, tag), beside the resource's own `tags` column (what presenters show): a
+ * `?tag=` filter is a lookup in `(profile_id, tag, resource id)`, never a scan of JSON. Rows go with
+ * their resource (ON DELETE CASCADE) and are replaced with its `tags` column in one batch.
+ */
+export const sourceVideoTags = sqliteTable(
+  'source_video_tags',
+  {
+    profileId: profileRef(),
+    sourceVideoId: text('source_video_id')
+      .notNull()
+      .references(() => sourceVideos.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.profileId, t.tag, t.sourceVideoId] }),
+    index('source_video_tags_resource_idx').on(t.sourceVideoId),
+  ],
+);
+
+export const segmentTags = sqliteTable(
+  'segment_tags',
+  {
+    profileId: profileRef(),
+    segmentId: text('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.profileId, t.tag, t.segmentId] }),
+    index('segment_tags_resource_idx').on(t.segmentId),
+  ],
+);
+
+export const clipTags = sqliteTable(
+  'clip_tags',
+  {
+    profileId: profileRef(),
+    clipId: text('clip_id')
+      .notNull()
+      .references(() => clips.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.profileId, t.tag, t.clipId] }), index('clip_tags_resource_idx').on(t.clipId)],
 );
 
 export interface SubtitleSettings {

@@ -16,6 +16,7 @@ import { publishClipHandler } from './publish-clip.ts';
 import { removeClipAudioHandler } from './remove-clip-audio.ts';
 import { renderClipHandler } from './render-clip.ts';
 import { probeSourceVideoHandler } from './probe-source-video.ts';
+import { importSourceVideoHandler } from './import-source-video.ts';
 import { ttsAddToVideosHandler } from './tts-add-to-videos.ts';
 import { ttsGenerateHandler } from './tts-generate.ts';
 
@@ -24,6 +25,7 @@ export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 export const handlers: HandlerRegistry = {
   publish_clip: publishClipHandler,
   probe_source_video: probeSourceVideoHandler(jobProcessor),
+  import_source_video: importSourceVideoHandler(jobProcessor),
   detect_voice: detectVoiceHandler(jobProcessor),
   segment_thumbnail: segmentThumbnailHandler(jobProcessor),
   extract_segment: extractSegmentHandler(jobProcessor),

@@ -53,6 +53,11 @@ export const jobInputSchemas = {
   }),
   /** Metadata, thumbnail and waveform of an uploaded source video; moves it to ready or failed. */
   probe_source_video: z.object({ source_video_id: idSchema('sourceVideo') }),
+  /**
+   * Fetches a source video from its `import_url` into R2 (resuming what earlier attempts stored),
+   * then probes it as `probe_source_video` does (src/source-videos/url-import.ts).
+   */
+  import_source_video: z.object({ source_video_id: idSchema('sourceVideo') }),
   /** Speech intervals of a source video, cached on the video for `GET …/{id}/voice`. */
   detect_voice: z.object({
     source_video_id: idSchema('sourceVideo'),

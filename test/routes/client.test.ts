@@ -119,6 +119,7 @@ const everyRoute = [
   'post /api/v1/segments/source-videos/:id/complete',
   'post /api/v1/segments/source-videos/:id/segments',
   'post /api/v1/segments/source-videos/uploads',
+  'post /api/v1/segments/source-videos/imports',
   'post /api/v1/tts/add-to-videos',
   'post /api/v1/tts/generate',
   'post /api/v1/video-info',

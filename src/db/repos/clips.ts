@@ -12,6 +12,7 @@ import {
   projects,
 } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { tagRowsStatements, taggedWith } from './tags.ts';
 
 export type ClipRow = typeof clips.$inferSelect;
 export type ClipContentRow = typeof clipContent.$inferSelect;
@@ -47,9 +48,20 @@ export async function ownedClipIds(
   return new Set(rows.map((r) => r.id));
 }
 
-export function listProjectClips(scope: ProfileScope, projectId: string, includeDeleted: boolean): Promise<ClipRow[]> {
+export function listProjectClips(
+  scope: ProfileScope,
+  projectId: string,
+  includeDeleted: boolean,
+  tag?: string,
+): Promise<ClipRow[]> {
   return scope.db.query.clips.findMany({
-    where: owned(clips, scope, eq(clips.projectId, projectId), includeDeleted ? undefined : eq(clips.isDeleted, false)),
+    where: owned(
+      clips,
+      scope,
+      eq(clips.projectId, projectId),
+      includeDeleted ? undefined : eq(clips.isDeleted, false),
+      taggedWith(scope, 'clip', tag),
+    ),
     orderBy: asc(clips.variantIndex),
   });
 }
@@ -63,6 +75,7 @@ export interface ClipFilters {
   has_voiceover?: boolean;
   search?: string;
   deleted?: boolean;
+  tag?: string;
 }
 
 export interface ClipListItem {
@@ -97,6 +110,7 @@ export async function listAllClips(scope: ProfileScope, f: ClipFilters, page: Pa
               `%${f.search.toLowerCase().replace(/[%_]/g, '')}%`,
             )
           : undefined,
+        taggedWith(scope, 'clip', f.tag),
         page.cursor ? lt(clips.id, page.cursor) : undefined,
       ),
     )
@@ -117,12 +131,16 @@ export async function updateClip(
   id: string,
   fields: Partial<ClipInsert>,
 ): Promise<ClipRow | undefined> {
-  const [row] = await scope.db
+  const update = scope.db
     .update(clips)
     .set({ ...fields, updatedAt: now() })
     .where(owned(clips, scope, eq(clips.id, id)))
     .returning();
-  return row;
+  if (!fields.tags) return (await update)[0];
+  // The tag rows are rebuilt from the column this update writes, in the same transaction.
+  const [clear, insert] = tagRowsStatements(scope, 'clip', id);
+  const [rows] = await scope.db.batch([update, clear, insert]);
+  return rows[0];
 }
 
 export function updateClipStatement(scope: ProfileScope, id: string, fields: Partial<ClipInsert>) {

@@ -15,6 +15,7 @@ import { newId } from '../../core/ids.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SegmentTransforms, clips, projectSegments, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { tagRowsStatements, taggedWith } from './tags.ts';
 
 export type SegmentRow = typeof segments.$inferSelect;
 export type ExtractStatus = SegmentRow['extractStatus'];
@@ -103,12 +104,12 @@ export function getSegment(scope: ProfileScope, id: string): Promise<SegmentRow 
 }
 
 /** A video's segments in time order (original: by start_time). */
-export function listVideoSegments(scope: ProfileScope, videoId: string): Promise<SegmentView[]> {
+export function listVideoSegments(scope: ProfileScope, videoId: string, tag?: string): Promise<SegmentView[]> {
   return scope.db
     .select(viewColumns)
     .from(segments)
     .innerJoin(sourceVideos, withVideo)
-    .where(owned(segments, scope, eq(segments.sourceVideoId, videoId)))
+    .where(owned(segments, scope, eq(segments.sourceVideoId, videoId), taggedWith(scope, 'segment', tag)))
     .orderBy(asc(segments.startTime), asc(segments.id));
 }
 
@@ -119,6 +120,7 @@ export interface SegmentFilters {
   min_duration?: number;
   max_duration?: number;
   search?: string;
+  tag?: string;
 }
 
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -137,6 +139,7 @@ export async function listLibrarySegments(scope: ProfileScope, f: SegmentFilters
     f.search
       ? sql`lower(${segments.keywords} || ' ' || coalesce(${segments.notes}, '') || ' ' || ${sourceVideos.name}) LIKE ${likePattern(f.search.trim())} ESCAPE '\\'`
       : undefined,
+    taggedWith(scope, 'segment', f.tag),
     page.cursor ? lt(segments.id, page.cursor) : undefined,
   ];
   const rows = await scope.db
@@ -200,12 +203,16 @@ export async function updateSegment(
   id: string,
   fields: Partial<typeof segments.$inferInsert>,
 ): Promise<SegmentRow | undefined> {
-  const [row] = await scope.db
+  const update = scope.db
     .update(segments)
     .set({ ...fields, updatedAt: now() })
     .where(owned(segments, scope, eq(segments.id, id)))
     .returning();
-  return row;
+  if (!fields.tags) return (await update)[0];
+  // The tag rows are rebuilt from the column this update writes, in the same transaction.
+  const [clear, insert] = tagRowsStatements(scope, 'segment', id);
+  const [rows] = await scope.db.batch([update, clear, insert]);
+  return rows[0];
 }
 
 export async function toggleSegmentFavorite(scope: ProfileScope, id: string): Promise<SegmentRow | undefined> {

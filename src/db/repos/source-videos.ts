@@ -8,6 +8,7 @@ import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { type SourceVideoStatus, segments, sourceVideos, uploadParts } from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
+import { tagRowsStatements, taggedWith } from './tags.ts';
 import { withEvents } from './webhook-events.ts';
 
 export type SourceVideoRow = typeof sourceVideos.$inferSelect;
@@ -29,8 +30,10 @@ export interface NewSourceVideo {
   storageKey: string;
   multipartUploadId?: string | null;
   partSizeBytes?: number | null;
-  uploadExpiresAt: string;
+  uploadExpiresAt: string | null;
   maxDurationSeconds?: number | null;
+  /** URL imports: where the bytes come from. */
+  importUrl?: string | null;
 }
 
 export async function insertSourceVideo(scope: ProfileScope, values: NewSourceVideo): Promise<SourceVideoRow> {
@@ -54,7 +57,11 @@ export async function getSourceVideoSummary(scope: ProfileScope, id: string): Pr
   return row;
 }
 
-export async function listSourceVideos(scope: ProfileScope, filters: { status?: SourceVideoStatus }, page: PageQuery) {
+export async function listSourceVideos(
+  scope: ProfileScope,
+  filters: { status?: SourceVideoStatus; tag?: string },
+  page: PageQuery,
+) {
   const rows = await scope.db
     .select(summaryColumns)
     .from(sourceVideos)
@@ -63,6 +70,7 @@ export async function listSourceVideos(scope: ProfileScope, filters: { status?: 
         sourceVideos,
         scope,
         filters.status ? eq(sourceVideos.status, filters.status) : undefined,
+        taggedWith(scope, 'source_video', filters.tag),
         page.cursor ? lt(sourceVideos.id, page.cursor) : undefined,
       ),
     )
@@ -74,14 +82,18 @@ export async function listSourceVideos(scope: ProfileScope, filters: { status?: 
 export async function updateSourceVideoDetails(
   scope: ProfileScope,
   id: string,
-  values: { name?: string; description?: string | null },
+  values: { name?: string; description?: string | null; tags?: string[] },
 ): Promise<SourceVideoSummary | undefined> {
-  const [row] = await scope.db
+  const update = scope.db
     .update(sourceVideos)
     .set({ ...values, updatedAt: now() })
     .where(owned(sourceVideos, scope, eq(sourceVideos.id, id)))
     .returning(summaryColumns);
-  return row;
+  if (!values.tags) return (await update)[0];
+  // The tag rows are rebuilt from the column this update writes, in the same transaction.
+  const [clear, insert] = tagRowsStatements(scope, 'source_video', id);
+  const [rows] = await scope.db.batch([update, clear, insert]);
+  return rows[0];
 }
 
 /** pending_upload → processing, in the same batch as the probe job (see `enqueueJob` `alongside`). */
@@ -278,6 +290,37 @@ export function listUploadParts(scope: ProfileScope, videoId: string): Promise<U
 
 export async function clearUploadParts(scope: ProfileScope, videoId: string) {
   await scope.db.delete(uploadParts).where(owned(uploadParts, scope, eq(uploadParts.sourceVideoId, videoId)));
+}
+
+// ─── URL imports ─────────────────────────────────────────────────────────────────────────────
+
+/** Records the multipart upload an import writes into (and the origin's validator of its bytes). */
+export async function setImportUpload(
+  scope: ProfileScope,
+  id: string,
+  values: { multipartUploadId: string | null; partSizeBytes: number | null; importValidator: string | null },
+): Promise<boolean> {
+  const rows = await scope.db
+    .update(sourceVideos)
+    .set({ ...values, updatedAt: now() })
+    .where(owned(sourceVideos, scope, eq(sourceVideos.id, id), eq(sourceVideos.status, 'pending_upload')))
+    .returning({ id: sourceVideos.id });
+  return rows.length === 1;
+}
+
+/** A part an import stored in R2 (a resumed import continues after the parts recorded here). */
+export async function recordImportedPart(
+  scope: ProfileScope,
+  videoId: string,
+  part: { partNumber: number; etag: string; sizeBytes: number },
+) {
+  await scope.db
+    .insert(uploadParts)
+    .values(stamped(scope, { sourceVideoId: videoId, ...part, claim: null }))
+    .onConflictDoUpdate({
+      target: [uploadParts.sourceVideoId, uploadParts.partNumber],
+      set: { etag: part.etag, sizeBytes: part.sizeBytes, claim: null, createdAt: now() },
+    });
 }
 
 // ─── Housekeeping (system-wide; each result names its profile) ───────────────────────────────

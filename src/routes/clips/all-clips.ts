@@ -6,6 +6,7 @@ import { finalStatuses, postizStatuses } from '../../db/schema.ts';
 import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { ClipResponse, tags, toClipResponse } from './presenter.ts';
+import { tagValue } from '../../core/tags.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -29,6 +30,7 @@ export function allClipRoutes() {
           has_voiceover: bool.optional(),
           search: z.string().max(200).optional(),
           deleted: bool.optional(),
+          tag: tagValue.optional().openapi({ description: 'Only those carrying this tag (normalised as tags are)' }),
         }),
       },
       responses: {

@@ -13,6 +13,7 @@ import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { ClipResponse, ContentResponse, tags, toClipResponse, toContentResponse } from './presenter.ts';
 import { nameField } from '../../core/names.ts';
+import { TAG_LIST_DESCRIPTION, tagList } from '../../core/tags.ts';
 
 const ClipIdParam = idParam('clip_id', 'clip');
 
@@ -23,6 +24,7 @@ const ClipUpdate = z
     postiz_status: z.enum(postizStatuses).optional(),
     postiz_post_id: z.string().max(200).nullable().optional(),
     postiz_scheduled_at: z.iso.datetime({ offset: true }).nullable().optional(),
+    tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
   })
   .strict()
   .openapi('ClipUpdate');
@@ -64,7 +66,7 @@ export function clipRoutes() {
         path: '/clips/{clip_id}',
         tags,
         security,
-        summary: 'Update a clip (name, selection, publish fields)',
+        summary: 'Update a clip (name, selection, publish fields, tags)',
         request: { params: ClipIdParam, body: jsonBody(ClipUpdate) },
         responses: {
           200: jsonContent(z.object({ status: z.literal('updated'), clip: ClipResponse }), 'Updated'),
@@ -81,6 +83,7 @@ export function clipRoutes() {
           postizStatus: input.postiz_status,
           postizPostId: input.postiz_post_id,
           postizScheduledAt: input.postiz_scheduled_at,
+          tags: input.tags,
         });
         if (input.is_selected !== undefined) await recountProjects(scope, [clip.projectId]);
         return c.json({ status: 'updated' as const, clip: await toClipResponse(c.env, scope, row!) }, 200);

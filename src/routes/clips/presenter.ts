@@ -35,6 +35,7 @@ export const ClipResponse = z
     postiz_status: z.enum(postizStatuses),
     postiz_post_id: z.string().nullable(),
     postiz_scheduled_at: z.string().nullable(),
+    tags: z.array(z.string()).openapi({ description: 'Normalised tags (filter lists with `?tag=`)' }),
     video_url: z
       .string()
       .nullable()
@@ -72,6 +73,7 @@ export async function toClipResponse(env: Bindings, scope: ProfileScope, clip: C
     postiz_status: clip.postizStatus,
     postiz_post_id: clip.postizPostId,
     postiz_scheduled_at: clip.postizScheduledAt,
+    tags: clip.tags,
     video_url: video,
     thumbnail_url: thumbnail,
     final_video_url: final,

@@ -6,6 +6,7 @@ import { ownedProject } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { ClipResponse, toClipResponse } from '../clips/presenter.ts';
+import { tagValue } from '../../core/tags.ts';
 
 const ProjectIdParam = idParam('project_id', 'project');
 const tags = ['Library: projects'];
@@ -22,14 +23,18 @@ export function projectClipRoutes() {
       description: 'Ordered by variant index. Soft-deleted clips only with `include_deleted=true`.',
       request: {
         params: ProjectIdParam,
-        query: z.object({ include_deleted: z.enum(['true', 'false']).default('false') }),
+        query: z.object({
+          include_deleted: z.enum(['true', 'false']).default('false'),
+          tag: tagValue.optional().openapi({ description: 'Only those carrying this tag (normalised as tags are)' }),
+        }),
       },
       responses: { 200: jsonContent(z.object({ clips: z.array(ClipResponse) }), 'Clips'), ...errorResponses },
     }),
     async (c) => {
       const scope = c.get('scope');
       const project = await ownedProject(scope, c.req.valid('param').project_id);
-      const rows = await listProjectClips(scope, project.id, c.req.valid('query').include_deleted === 'true');
+      const query = c.req.valid('query');
+      const rows = await listProjectClips(scope, project.id, query.include_deleted === 'true', query.tag);
       return c.json({ clips: await Promise.all(rows.map((r) => toClipResponse(c.env, scope, r))) }, 200);
     },
   );

@@ -26,6 +26,8 @@ import {
   toTransforms,
 } from './segment-input.ts';
 
+import { TAG_LIST_DESCRIPTION, tagList, tagValue } from '../../core/tags.ts';
+
 const SegmentIdParam = idParam('id', 'segment');
 
 const SegmentUpdate = z
@@ -35,6 +37,7 @@ const SegmentUpdate = z
     keywords: Keywords.optional(),
     notes: Notes.optional(),
     transforms: SegmentTransformsSchema.nullable().optional(),
+    tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
   })
   .strict()
   .openapi('SegmentUpdate');
@@ -59,6 +62,7 @@ const LibraryQuery = pageQuery.extend({
     .max(200)
     .optional()
     .openapi({ description: 'Text in keywords, notes or the source video name' }),
+  tag: tagValue.optional().openapi({ description: 'Only those carrying this tag (normalised as tags are)' }),
 });
 
 export function segmentRoutes() {
@@ -140,6 +144,7 @@ export function segmentRoutes() {
           endTime: end,
           ...(input.keywords !== undefined ? { keywords: normalizeKeywords(input.keywords) } : {}),
           ...(input.notes !== undefined ? { notes: input.notes } : {}),
+          ...(input.tags !== undefined ? { tags: input.tags } : {}),
           transforms,
           ...(cutChanged
             ? {

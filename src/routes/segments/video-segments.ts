@@ -1,6 +1,7 @@
 /** /api/v1/segments/source-videos/{id}/segments: a ready source video's segments (create, list). */
 import { createRoute, z } from '@hono/zod-openapi';
 import { conflict } from '../../core/errors.ts';
+import { tagValue } from '../../core/tags.ts';
 import { createSegment, listVideoSegments } from '../../db/repos/segments.ts';
 import { idempotentJson } from '../../http/idempotency.ts';
 import { conflictResponse, errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
@@ -78,13 +79,18 @@ export function videoSegmentRoutes() {
         tags,
         security,
         summary: "A source video's segments, by start time",
-        request: { params: VideoIdParam },
+        request: {
+          params: VideoIdParam,
+          query: z.object({
+            tag: tagValue.optional().openapi({ description: 'Only those carrying this tag (normalised as tags are)' }),
+          }),
+        },
         responses: { 200: jsonContent(z.array(SegmentResponse), 'Segments'), ...errorResponses },
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = await ownedSourceVideo(scope, c.req.valid('param').id);
-        const rows = await listVideoSegments(scope, video.id);
+        const rows = await listVideoSegments(scope, video.id, c.req.valid('query').tag);
         return c.json(await Promise.all(rows.map((r) => toSegmentResponse(c.env, scope, r))), 200);
       },
     );

@@ -17,15 +17,20 @@ import { createTenantRouter } from '../../http/router.ts';
 import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 import { nameField, textField } from '../../core/names.ts';
+import { TAG_LIST_DESCRIPTION, tagList, tagValue } from '../../core/tags.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
-const ListQuery = pageQuery.extend({ status: z.enum(sourceVideoStatuses).optional() });
+const ListQuery = pageQuery.extend({
+  status: z.enum(sourceVideoStatuses).optional(),
+  tag: tagValue.optional().openapi({ description: 'Only those carrying this tag (normalised as tags are)' }),
+});
 
 const SourceVideoUpdate = z
   .object({
     name: nameField(MAX_NAME_LENGTH).optional(),
     description: textField(MAX_DESCRIPTION_LENGTH).nullable().optional(),
+    tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
   })
   .strict()
   .openapi('SourceVideoUpdate');
@@ -48,7 +53,7 @@ export function sourceVideoRoutes() {
       async (c) => {
         const scope = c.get('scope');
         const query = c.req.valid('query');
-        const page = await listSourceVideos(scope, { status: query.status }, query);
+        const page = await listSourceVideos(scope, { status: query.status, tag: query.tag }, query);
         if (page.nextCursor) {
           const next = new URL(c.req.url);
           next.searchParams.set('cursor', page.nextCursor);
@@ -87,7 +92,7 @@ export function sourceVideoRoutes() {
         path: '/{id}',
         tags,
         security,
-        summary: 'Rename or describe a source video',
+        summary: 'Rename, describe or tag a source video',
         request: { params: VideoIdParam, body: jsonBody(SourceVideoUpdate) },
         responses: { 200: jsonContent(SourceVideoResponse, 'Updated'), ...errorResponses },
       }),
@@ -98,6 +103,7 @@ export function sourceVideoRoutes() {
         const row = await updateSourceVideoDetails(scope, id, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.description !== undefined ? { description: body.description } : {}),
+          ...(body.tags !== undefined ? { tags: body.tags } : {}),
         });
         if (!row) throw notFound('Source video');
         return c.json(await toSourceVideoResponse(c.env, scope, row), 200);

@@ -7,6 +7,7 @@ import type {
   CostSummary,
   ExportPreset,
   GenerateFromSegments,
+  ImportCreated,
   Job,
   JobStatus,
   PostizConnectionStatus,
@@ -48,8 +49,11 @@ export const profiles = {
 };
 
 export const videos = {
-  list: (cursor?: string) => apiPage<SourceVideo>(VIDEOS, { query: { cursor, limit: 48 } }),
+  list: (cursor?: string, tag?: string) => apiPage<SourceVideo>(VIDEOS, { query: { cursor, limit: 48, tag } }),
   get: (id: string) => api<SourceVideo>(`${VIDEOS}/${id}`),
+  setTags: (id: string, tags: string[]) => api<SourceVideo>(`${VIDEOS}/${id}`, { method: 'PATCH', json: { tags } }),
+  /** Fetched by the service from a public https URL (a job), then probed as an upload. */
+  importUrl: (body: { url: string; name: string }) => api<ImportCreated>(`${VIDEOS}/imports`, { json: body }),
   remove: (id: string) => api<unknown>(`${VIDEOS}/${id}`, { method: 'DELETE' }),
   waveform: (id: string, bins: number) => api<Waveform>(`${VIDEOS}/${id}/waveform`, { query: { bins } }),
   voice: (id: string) => api<VoiceDetection>(`${VIDEOS}/${id}/voice`),
@@ -78,6 +82,7 @@ export interface SegmentFilters {
   min_duration?: number;
   max_duration?: number;
   search?: string;
+  tag?: string;
 }
 
 export const segments = {

@@ -48,9 +48,17 @@ export interface SourceVideo {
   file_size_bytes: number | null;
   original_filename: string | null;
   segments_count: number;
+  tags: string[];
   stream_url: string | null;
   thumbnail_url: string | null;
   created_at: string;
+}
+
+/** `POST …/source-videos/imports`: the import job with the video it fills. */
+export interface ImportCreated {
+  job_id: string;
+  status: string;
+  source_video: SourceVideo;
 }
 
 export interface SingleUpload {
@@ -128,6 +136,7 @@ export interface Segment {
   duration: number;
   keywords: string[];
   notes: string | null;
+  tags: string[];
   is_favorite: boolean;
   usage_count: number;
   extract_status: 'none' | 'extracting' | 'ready' | 'failed';

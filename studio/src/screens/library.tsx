@@ -10,7 +10,15 @@ import { useProfileId } from '../profiles/profile-context.tsx';
 
 export function LibraryScreen() {
   const profileId = useProfileId();
-  const [draft, setDraft] = useState({ search: '', keyword: '', video: '', favorites: false, min: '', max: '' });
+  const [draft, setDraft] = useState({
+    search: '',
+    keyword: '',
+    tag: '',
+    video: '',
+    favorites: false,
+    min: '',
+    max: '',
+  });
   const [filters, setFilters] = useState<SegmentFilters>({});
   const sources = useQuery({ queryKey: [profileId, 'videos', 'all'], queryFn: () => videos.list() });
   const list = useInfiniteQuery({
@@ -26,6 +34,7 @@ export function LibraryScreen() {
     setFilters({
       search: draft.search.trim() || undefined,
       keyword: draft.keyword.trim() || undefined,
+      tag: draft.tag.trim() || undefined,
       source_video_id: draft.video || undefined,
       favorites_only: draft.favorites || undefined,
       min_duration: draft.min ? Number(draft.min) : undefined,
@@ -48,6 +57,7 @@ export function LibraryScreen() {
           value={draft.keyword}
           onChange={(e) => setDraft({ ...draft, keyword: e.target.value })}
         />
+        <Field label="Tag" value={draft.tag} onChange={(e) => setDraft({ ...draft, tag: e.target.value })} />
         <div>
           <label htmlFor="lib-video">Video</label>
           <select id="lib-video" value={draft.video} onChange={(e) => setDraft({ ...draft, video: e.target.value })}>
@@ -99,6 +109,7 @@ export function LibraryScreen() {
               {s.is_favorite ? ' · ★ favourite' : ''}
             </p>
             {s.keywords.length ? <p className="keywords">{s.keywords.join(', ')}</p> : null}
+            {s.tags.length ? <p className="keywords">{s.tags.map((t) => `#${t}`).join(' ')}</p> : null}
             {s.notes ? <p className="notes">{s.notes}</p> : null}
           </li>
         ))}
