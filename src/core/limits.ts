@@ -27,8 +27,11 @@ export const MAX_FORM_FIELD_BYTES = 64 * KiB;
 export const MAX_FORM_FIELDS = 100;
 /** A text file in a job form (an SRT), read into memory. */
 export const MAX_TEXT_FILE_BYTES = MiB;
-/** An audio file in a job form (music, a voice-over), streamed to R2. */
-export const MAX_AUDIO_UPLOAD_BYTES = 200 * MiB;
+/**
+ * An audio file in a job form (music, a voice-over), streamed to R2. The form is one request body,
+ * so the file and the form's text fields together stay under the edge's body limit.
+ */
+export const MAX_AUDIO_UPLOAD_BYTES = MAX_REQUEST_BODY_BYTES - MAX_JSON_BODY_BYTES;
 
 // ─── Source video uploads ────────────────────────────────────────────────────────────────────
 

@@ -5,6 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { MAX_AUDIO_UPLOAD_BYTES, MAX_JSON_BODY_BYTES, MAX_REQUEST_BODY_BYTES } from '../../src/core/limits.ts';
 import { completeJob, getJob, markRunning } from '../../src/db/repos/jobs.ts';
 import { setVoiceDetection } from '../../src/db/repos/source-videos.ts';
 import { storageKeys } from '../../src/storage/keys.ts';
@@ -255,6 +256,19 @@ describe('jobs created', () => {
     expect(res.body.error.code).toBe('invalid_media');
     expect(await r2Keys(t)).toEqual([]);
     expect((await as(t)(BASE)).body).toEqual([]);
+    expect(await jobsOf(t)).toEqual([]);
+  });
+
+  it('refuses (413) an audio file over the form limit, so the whole form stays under the 100 MB edge limit', async () => {
+    expect(MAX_AUDIO_UPLOAD_BYTES + MAX_JSON_BODY_BYTES).toBeLessThanOrEqual(MAX_REQUEST_BODY_BYTES);
+    const t = await seedUser('proc');
+    const res = await postForm(t, '/api/v1/jobs', {
+      video: { bytes: fakeMp4(8192), filename: 'shop.mp4', type: 'video/mp4' },
+      audio: { bytes: fakeMp3(MAX_AUDIO_UPLOAD_BYTES + 1), filename: 'voice.mp3', type: 'audio/mpeg' },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+    expect(await r2Keys(t)).toEqual([]);
     expect(await jobsOf(t)).toEqual([]);
   });
 
