@@ -29,7 +29,10 @@ describe('/api/v1/jobs', () => {
     expect(page1.body.jobs.map((j: any) => j.job_id)).toEqual([ids[2], ids[1]]);
     expect(page1.body.next_cursor).toBe(ids[1]);
     expect(page1.headers.get('X-Next-Cursor')).toBe(ids[1]);
-    const page2 = await api(`/api/v1/jobs?limit=2&cursor=${page1.body.next_cursor}`);
+    // Every list names its next page as a Link URL too; following it gives the same page.
+    const link = /^<([^>]+)>; rel="next"$/.exec(page1.headers.get('Link') ?? '')?.[1];
+    expect(link).toBe(`/api/v1/jobs?limit=2&cursor=${ids[1]}`);
+    const page2 = await api(link!);
     expect(page2.body.jobs.map((j: any) => j.job_id)).toEqual([ids[0]]);
     expect(page2.body.next_cursor).toBeNull();
     expect((await api('/api/v1/jobs?status=failed')).body.jobs).toEqual([]);

@@ -5,6 +5,7 @@ import { listAllClips } from '../../db/repos/clips.ts';
 import { finalStatuses, postizStatuses } from '../../db/schema.ts';
 import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { ClipResponse, tags, toClipResponse } from './presenter.ts';
 import { tagValue } from '../../core/tags.ts';
 
@@ -50,7 +51,7 @@ export function allClipRoutes() {
       const scope = c.get('scope');
       const query = c.req.valid('query');
       const page = await listAllClips(scope, query, query);
-      if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+      setNextPage(c, page.nextCursor, query.limit);
       const clips = await Promise.all(
         page.items.map(async (item) => ({
           ...(await toClipResponse(c.env, scope, item.clip)),

@@ -4,6 +4,7 @@ import { pageQuery } from '../../db/pagination.ts';
 import { COST_SERVICES, listCosts } from '../../db/repos/costs.ts';
 import { errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { CostEntryResponse, tags, toEntry } from './presenter.ts';
 
 export function costEntryRoutes() {
@@ -33,7 +34,7 @@ export function costEntryRoutes() {
     async (c) => {
       const query = c.req.valid('query');
       const page = await listCosts(c.get('scope'), query, query);
-      if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+      setNextPage(c, page.nextCursor, query.limit);
       return c.json({ entries: page.items.map(toEntry), next_cursor: page.nextCursor }, 200);
     },
   );

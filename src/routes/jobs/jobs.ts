@@ -12,6 +12,7 @@ import { errorResponse, errorResponses, jsonContent, security } from '../../http
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { keyBelongsTo } from '../../storage/keys.ts';
 import { JobResponse, toJobResponseWithUrls } from './presenter.ts';
 
@@ -44,7 +45,7 @@ export function jobRoutes() {
       async (c) => {
         const query = c.req.valid('query');
         const page = await listJobs(c.get('scope'), query, query);
-        if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+        setNextPage(c, page.nextCursor, query.limit);
         const scope = c.get('scope');
         const jobs = await Promise.all(page.items.map((job) => toJobResponseWithUrls(c.env, scope, job)));
         return c.json({ jobs, next_cursor: page.nextCursor }, 200);

@@ -15,6 +15,7 @@ import { errorResponses, jsonBody, jsonContent, security } from '../../http/open
 import { ownedProject, ownedProjectListing } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { enqueueSystemTask } from '../../jobs/producer.ts';
 import { reconcileGeneration } from '../../library/project-generation.ts';
 import { storageKeys } from '../../storage/keys.ts';
@@ -94,7 +95,7 @@ export function projectRoutes() {
       async (c) => {
         const query = c.req.valid('query');
         const page = await listProjects(c.get('scope'), query, query);
-        if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+        setNextPage(c, page.nextCursor, query.limit);
         return c.json(
           { projects: await toProjectResponses(c.env, c.get('scope'), page.items), next_cursor: page.nextCursor },
           200,

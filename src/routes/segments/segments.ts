@@ -11,6 +11,7 @@ import { errorResponses, jsonBody, jsonContent, security } from '../../http/open
 import { ownedSegment, ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { deletePrefix, storageKeys } from '../../storage/keys.ts';
 import { SegmentResponse, SegmentTransformsSchema, toSegmentResponse } from './presenter.ts';
 import {
@@ -84,13 +85,7 @@ export function segmentRoutes() {
         const scope = c.get('scope');
         const query = c.req.valid('query');
         const page = await listLibrarySegments(scope, query, query);
-        if (page.nextCursor) {
-          const next = new URL(c.req.url);
-          next.searchParams.set('cursor', page.nextCursor);
-          next.searchParams.set('limit', String(query.limit));
-          c.header('X-Next-Cursor', page.nextCursor);
-          c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-        }
+        setNextPage(c, page.nextCursor, query.limit);
         return c.json(await Promise.all(page.items.map((r) => toSegmentResponse(c.env, scope, r))), 200);
       },
     )

@@ -14,6 +14,7 @@ import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../../http/form-upload.
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 import { nameField, textField } from '../../core/names.ts';
@@ -54,13 +55,7 @@ export function sourceVideoRoutes() {
         const scope = c.get('scope');
         const query = c.req.valid('query');
         const page = await listSourceVideos(scope, { status: query.status, tag: query.tag }, query);
-        if (page.nextCursor) {
-          const next = new URL(c.req.url);
-          next.searchParams.set('cursor', page.nextCursor);
-          next.searchParams.set('limit', String(query.limit));
-          c.header('X-Next-Cursor', page.nextCursor);
-          c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-        }
+        setNextPage(c, page.nextCursor, query.limit);
         return c.json(await Promise.all(page.items.map((row) => toSourceVideoResponse(c.env, scope, row))), 200);
       },
     )

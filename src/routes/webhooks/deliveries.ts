@@ -13,6 +13,7 @@ import { conflictResponse, errorResponses, jsonContent, security } from '../../h
 import { ownedWebhookDelivery, ownedWebhookEndpoint } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { sendDeliveries } from '../../webhooks/messages.ts';
 import { WebhookDeliveryResponse, WebhookIdParam, tags, toDeliveryResponse } from './presenter.ts';
 
@@ -50,7 +51,7 @@ export function webhookDeliveryRoutes() {
         const endpoint = await ownedWebhookEndpoint(scope, c.req.valid('param').webhook_id);
         const query = c.req.valid('query');
         const page = await listDeliveries(scope, endpoint.id, query, query);
-        if (page.nextCursor) c.header('X-Next-Cursor', page.nextCursor);
+        setNextPage(c, page.nextCursor, query.limit);
         return c.json({ deliveries: page.items.map(toDeliveryResponse), next_cursor: page.nextCursor }, 200);
       },
     )
