@@ -84,11 +84,12 @@ export const PROCESSOR_URL_TTL_SECONDS = 2 * HOUR;
 export const PROCESSOR_OPERATION_MAX_SECONDS = 2 * HOUR;
 /**
  * Largest file the processor may store, by what it writes (processor/io.ts's mediaOutput). Outputs
- * above the part size go up as multipart uploads, so none of these is one request body. Derived
- * videos (cuts, variants, renders) take the larger of the two caps the merged helpers had (job
- * outputs allowed 20 GiB), so no job that worked is refused.
+ * above the part size go up as multipart uploads, so none of these is one request body. A video
+ * output is written to the instance's disk first, and two operations share an instance: 8 GiB each
+ * leaves room for the image on standard-4's 20 GB (a 1080p render at 8 Mbit/s reaches 8 GiB after
+ * about 2 h 20 min, past PROCESSOR_OPERATION_MAX_SECONDS).
  */
-export const MAX_VIDEO_OUTPUT_BYTES = 20 * GiB;
+export const MAX_VIDEO_OUTPUT_BYTES = 8 * GiB;
 /** Thumbnails and frames. */
 export const MAX_IMAGE_OUTPUT_BYTES = 10 * MiB;
 /** Audio: music mixes, synthesised speech and the voice-over mixed from it. */
@@ -105,6 +106,13 @@ export const PROCESSOR_MAX_INSTANCES = 5;
  * container's processor is started with this as its MAX_CONCURRENT_OPS.
  */
 export const PROCESSOR_OPS_PER_INSTANCE = 2;
+/**
+ * The container's instance type (wrangler.toml `instance_type`; a test holds the two together):
+ * standard-4, 4 vCPU, 12 GiB, 20 GB disk, so each of the two operations has two cores for an encode
+ * and the disk holds both operations' largest outputs (FFmpeg writes an output to disk before it is
+ * stored) next to the image.
+ */
+export const PROCESSOR_INSTANCE_TYPE = { name: 'standard-4', vcpu: 4, memoryBytes: 12 * GiB, diskBytes: 20e9 } as const;
 /**
  * A placement lease outlives the delivery that follows its operation by this long: enough for the
  * next delivery (a hand-off, or a redelivery after RUNNING_LEASE_SECONDS) to renew it. A lease whose

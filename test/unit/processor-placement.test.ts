@@ -6,7 +6,13 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import wranglerToml from '../../wrangler.toml?raw';
-import { PROCESSOR_LEASE_GRACE_SECONDS, PROCESSOR_MAX_INSTANCES } from '../../src/core/limits.ts';
+import {
+  MAX_VIDEO_OUTPUT_BYTES,
+  PROCESSOR_INSTANCE_TYPE,
+  PROCESSOR_LEASE_GRACE_SECONDS,
+  PROCESSOR_MAX_INSTANCES,
+  PROCESSOR_OPS_PER_INSTANCE,
+} from '../../src/core/limits.ts';
 import { Timings } from '../../src/core/timings.ts';
 import { newId } from '../../src/core/ids.ts';
 import { instanceLoads } from '../../src/db/repos/processor-leases.ts';
@@ -102,6 +108,12 @@ describe('processor placement', () => {
     const configured = Number(/^max_instances\s*=\s*(\d+)/m.exec(containers)?.[1]);
     expect(configured).toBe(PROCESSOR_MAX_INSTANCES);
     expect(PLACEMENT_BOUNDS.maxInstances).toBe(PROCESSOR_MAX_INSTANCES);
+  });
+
+  it("runs on wrangler.toml's instance type, whose disk holds every operation's largest output at once", () => {
+    const containers = wranglerToml.slice(wranglerToml.indexOf('[[containers]]'));
+    expect(/^instance_type\s*=\s*"([^"]+)"/m.exec(containers)?.[1]).toBe(PROCESSOR_INSTANCE_TYPE.name);
+    expect(PROCESSOR_OPS_PER_INSTANCE * MAX_VIDEO_OUTPUT_BYTES).toBeLessThan(PROCESSOR_INSTANCE_TYPE.diskBytes);
   });
 });
 
