@@ -5,7 +5,8 @@
  *
  * The same client the processor uses (container/src/media/node-http.ts), the same body, against:
  * - a plain Node server that drops the body (what loopback HTTP itself costs: bench:media's case);
- * - the dev Worker's storage route directly (wrangler's runtime: its proxy worker, our handler, local R2);
+ * - the local runtime directly (our handler and local R2, without wrangler's proxy worker);
+ * - the dev Worker's storage route (wrangler's proxy worker in front, as `wrangler dev` serves it);
  * - the same route through the dev edge (scripts/dev-edge.ts), as the processor reaches it.
  * For each request to the Worker, its own share (`Server-Timing: worker`, set by the dev storage
  * route: for a write, the body streamed into local R2 — the Workers clock moves only across I/O).
@@ -176,10 +177,12 @@ async function main() {
     const e = Math.floor(Date.now() / 1000) + 3600;
     const write = { url: await capability({ p: tenant.profileId, t: target, m: 'PUT', e, n: SIZE, c: 'video/mp4' }) };
     const read = { url: await capability({ p: tenant.profileId, t: target, m: 'GET', e }) };
+    const runtime = await stack.runtimeUrl();
     const on = (base: string, url: string) => `${base}${STORAGE_DEV_PATH}${url.slice(STORAGE_ORIGIN.length)}`;
     if (!write.url.startsWith(`${STORAGE_ORIGIN}${STORAGE_OBJECT_PATH}`)) throw new Error('unexpected capability');
     const hops = [
       { name: 'plain Node server', put: plain.url, get: plain.url },
+      { name: 'local runtime directly', put: on(runtime, write.url), get: on(runtime, read.url) },
       { name: 'Worker storage route', put: on(stack.workerUrl, write.url), get: on(stack.workerUrl, read.url) },
       { name: 'dev edge → Worker', put: on(stack.url, write.url), get: on(stack.url, read.url) },
     ];
