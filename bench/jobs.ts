@@ -17,7 +17,9 @@
  *   re-encode with the volume filter), on a local file, same machine, same run.
  * HMAC signing is pure computation, which the Workers runtime's clock does not see: it is timed
  * here, in Node, with the Worker's own functions.
- * Medians over `--runs` repetitions (fresh resources per run). Prints a table and the load average.
+ * Medians over `--runs` repetitions (fresh resources per run). Prints a table and the load average,
+ * and for a smart extract the processor's own stages (its `smart cut timings` log line): the source's
+ * moov read (`gated`) and the upload after verification, the storage path's share of its time.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
