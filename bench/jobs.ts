@@ -17,7 +17,9 @@
  *   re-encode with the volume filter), on a local file, same machine, same run.
  * HMAC signing is pure computation, which the Workers runtime's clock does not see: it is timed
  * here, in Node, with the Worker's own functions.
- * Medians over `--runs` repetitions (fresh resources per run). Prints a table and the load average.
+ * Medians over `--runs` repetitions (fresh resources per run). Prints a table and the load average,
+ * and for a smart extract the processor's own stages (its `smart cut timings` log line): the source's
+ * moov read (`gated`) and the upload after verification, the storage path's share of its time.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -100,6 +102,16 @@ function captureWorkerLog() {
   }) as typeof process.stdout.write;
 }
 
+/** The smart cut's stage marks (ms from the operation's start, container/src/media/stage-clock.ts) after `since`. */
+function smartStages(stack: Stack, since: number): Record<string, number> | null {
+  for (const line of stack.processorLogs) {
+    if (!line.includes('"smart cut timings"')) continue;
+    const entry = JSON.parse(line) as { time: string; stages_ms: Record<string, number> };
+    if (Date.parse(entry.time) >= since) return entry.stages_ms;
+  }
+  return null;
+}
+
 /** The processor's own time for operations it finished after `since` (ms since the epoch). */
 function processorMs(stack: Stack, since: number): { ms: number; ops: string[] } {
   let ms = 0;
@@ -124,6 +136,8 @@ interface Measured {
   ops: string[];
   spans: Record<string, number>;
   counts: Record<string, number>;
+  /** A smart cut's stage marks, when the job made one. */
+  stages: Record<string, number> | null;
 }
 
 async function waitEnd(stack: Stack, tenant: Tenant, jobId: string): Promise<{ at: number; status: string }> {
@@ -168,6 +182,7 @@ async function measure(stack: Stack, tenant: Tenant, path: string, body: unknown
     ops,
     spans,
     counts,
+    stages: smartStages(stack, started),
   };
 }
 
@@ -371,6 +386,16 @@ async function main() {
       const stmts = m((r) => r.counts.d1 ?? 0);
       console.log(
         `| ${row.name} | ${s(e2e)} | ${s(proc)} | ${overhead} | ${target} | ${row.original ? s(row.original) : '—'} | ${row.original ? (row.original / e2e).toFixed(1) : '—'} | ${m((r) => r.post)} | ${span('queued')} | ${span('d1')} (${stmts}) | ${span('announce')} | ${span('processor_accept')} | ${wait} | ${span('complete')} | ${m((r) => r.notice)} | ${row.runs[0]!.ops.join(' + ')} |`,
+      );
+    }
+    // Where a smart cut's time goes inside the processor: reading the source's moov (and planning)
+    // until `gated`, the upload after verification until `uploaded` — the storage path's share.
+    for (const row of rows) {
+      const staged = row.runs.map((r) => r.stages).filter((x): x is Record<string, number> => x !== null);
+      if (staged.length === 0) continue;
+      const at = (name: string) => Math.round(median(staged.map((x) => x[name] ?? Number.NaN)));
+      console.log(
+        `\n${row.name}, the processor's stages (medians, ms from its start): gated (moov read + plan) ${at('gated')}, planned ${at('planned')}, stage written ${at('stage written')}, joined ${at('joined')}, verified ${at('verified')}, uploaded ${at('uploaded')}; upload after verification ${Math.round(median(staged.map((x) => (x.uploaded ?? 0) - (x.verified ?? 0))))}`,
       );
     }
   } finally {

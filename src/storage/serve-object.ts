@@ -44,6 +44,46 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   });
 }
 
+/** `bytes=a-b` with both ends (what the processor's reads and most players' later reads send). */
+const BOUNDED_RANGE = /^bytes=(\d{1,15})-(\d{1,15})$/i;
+
+/**
+ * A bounded range inside the object in one R2 round trip (the object's size comes with the body),
+ * instead of a `head` for the size and then the `get`: one request per read on the storage host.
+ * Anything else (a range reaching past the end, suffixes, open ends, conditional requests) returns
+ * null and takes the general path below, which answers 416 and clamps.
+ */
+async function serveBoundedRange(
+  bucket: R2Bucket,
+  key: string,
+  rangeHeader: string | null,
+  options: ServeOptions,
+): Promise<Response | null> {
+  const match = rangeHeader ? BOUNDED_RANGE.exec(rangeHeader.trim()) : null;
+  if (!match) return null;
+  const offset = Number(match[1]);
+  const length = Number(match[2]) - offset + 1;
+  if (length <= 0) return null;
+  let part: R2ObjectBody | R2Object | null;
+  try {
+    part = await bucket.get(key, { range: { offset, length } });
+  } catch {
+    // R2 refuses a range starting at or past the end: the general path answers it (416).
+    return null;
+  }
+  if (!part) throw notFound(options.what ?? 'Media');
+  if (!('body' in part)) return null;
+  if (offset + length > part.size) {
+    // Reaches past the end: R2 would clamp; the general path decides the exact bytes.
+    await part.body.cancel();
+    return null;
+  }
+  const headers = baseHeaders(part, options);
+  headers.set('Content-Range', contentRange(offset, length, part.size));
+  headers.set('Content-Length', String(length));
+  return new Response(part.body, { status: 206, headers });
+}
+
 export async function serveObject(
   bucket: R2Bucket,
   key: string,
@@ -52,6 +92,10 @@ export async function serveObject(
 ): Promise<Response> {
   const isHead = request.method === 'HEAD';
   const rangeHeader = request.headers.get('Range');
+  if (!isHead && !request.headers.get('If-None-Match')) {
+    const served = await serveBoundedRange(bucket, key, rangeHeader, options);
+    if (served) return served;
+  }
   // Without a range the body is fetched in the same round trip; with one, the size is needed first
   // to resolve suffixes and to answer 416.
   const head = isHead || rangeHeader ? await bucket.head(key) : await bucket.get(key);

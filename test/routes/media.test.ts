@@ -48,6 +48,7 @@ describe('GET /media/<token>', () => {
       ['bytes=9990-', 9990, 10],
       ['bytes=-25', SIZE - 25, 25],
       ['bytes=9000-999999', 9000, 1000],
+      [`bytes=9000-${SIZE - 1}`, 9000, SIZE - 9000],
       ['bytes=-999999', 0, SIZE],
     ];
     for (const [header, offset, length] of cases) {
@@ -64,6 +65,7 @@ describe('GET /media/<token>', () => {
     for (const header of [
       `bytes=${SIZE}-`,
       `bytes=${SIZE + 5}-${SIZE + 10}`,
+      `bytes=${SIZE}-${SIZE + 3}`,
       'bytes=-0',
       'bytes=9007199254740993-',
       'bytes=99999999999999999999-',

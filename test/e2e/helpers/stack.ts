@@ -93,6 +93,11 @@ export interface Stack {
   r2Keys(prefix?: string): string[];
   /** Runs SQL on the Worker's local D1 (inspection, or staging a crash); returns the rows. */
   d1<T = Record<string, unknown>>(sql: string, ...params: (string | number)[]): T[];
+  /**
+   * The local runtime's own address, behind wrangler's proxy worker (what `workerUrl` answers on):
+   * for timing that hop (bench/jobs-storage.ts); nothing should send its traffic here.
+   */
+  runtimeUrl(): Promise<string>;
   /** Processes of the workerd runtime serving the Worker (for memory measurements). */
   workerdPids(): number[];
   /** Log lines of the processor. */
@@ -437,6 +442,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     waitForJob,
     r2Keys,
     workerdPids: () => descendantsNamed('workerd'),
+    async runtimeUrl() {
+      const runtimes = (running.raw as unknown as { runtimes: { mf?: { ready: Promise<URL> } }[] }).runtimes;
+      const mf = runtimes.find((r) => r.mf)?.mf;
+      if (!mf) throw new Error('runtimeUrl: no local runtime');
+      return String(await mf.ready).replace(/\/$/, '');
+    },
     processorLogs,
     async deliver(body, options = {}) {
       // wrangler's Worker.queue() asks its proxy instance, which does not hold the user worker;
