@@ -3,9 +3,9 @@
  * the scheduled deletion dates make due, each with what still needs it (`held_by`, null = free to
  * go). The "needed" rules live here, in SQL, so the dry run and the real run cannot disagree.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { jobs } from '../schema.ts';
+import { jobs, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned } from '../scope.ts';
 
 export const sourceHolds = ['active_job', 'project_source', 'project_segments', 'clip_segments'] as const;
@@ -120,19 +120,28 @@ export async function profilesWithRetentionWork(
   c: Pick<RetentionCutoffs, 'now' | 'trashedBefore' | 'sourceUnusedBefore' | 'outputsFinishedBefore'>,
   limit: number,
 ): Promise<string[]> {
-  const rows = await db.all<{ profile_id: string }>(sql`
-    SELECT profile_id FROM source_videos WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}
-    UNION SELECT profile_id FROM clips WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}
-    UNION SELECT profile_id FROM jobs WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}
-    UNION SELECT profile_id FROM clips WHERE is_deleted = 1 AND deleted_at IS NOT NULL AND deleted_at < ${c.trashedBefore}
-    UNION SELECT profile_id FROM source_videos WHERE ${c.sourceUnusedBefore} IS NOT NULL
-      AND status IN ('ready', 'failed') AND coalesce(last_used_at, created_at) < ${c.sourceUnusedBefore}
-    UNION SELECT profile_id FROM jobs WHERE ${c.outputsFinishedBefore} IS NOT NULL AND output_keys <> '[]'
-      AND status IN ('completed', 'failed', 'cancelled') AND coalesce(finished_at, updated_at) < ${c.outputsFinishedBefore}
-    UNION SELECT id FROM profiles WHERE source_retention_days IS NOT NULL OR output_retention_days IS NOT NULL
-      OR trash_retention_days IS NOT NULL
-    LIMIT ${limit}`);
-  return rows.map((r) => r.profile_id);
+  // Separate queries (D1 caps the terms of a compound SELECT), each bounded, merged here.
+  const queries = [
+    sql`SELECT DISTINCT profile_id FROM source_videos WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}`,
+    sql`SELECT DISTINCT profile_id FROM clips WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}`,
+    sql`SELECT DISTINCT profile_id FROM jobs WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}`,
+    sql`SELECT DISTINCT profile_id FROM clips WHERE is_deleted = 1 AND deleted_at IS NOT NULL AND deleted_at < ${c.trashedBefore}`,
+    sql`SELECT id AS profile_id FROM profiles WHERE source_retention_days IS NOT NULL
+      OR output_retention_days IS NOT NULL OR trash_retention_days IS NOT NULL`,
+  ];
+  if (c.sourceUnusedBefore)
+    queries.push(sql`SELECT DISTINCT profile_id FROM source_videos WHERE status IN ('ready', 'failed')
+      AND coalesce(last_used_at, created_at) < ${c.sourceUnusedBefore}`);
+  if (c.outputsFinishedBefore)
+    queries.push(sql`SELECT DISTINCT profile_id FROM jobs WHERE output_keys <> '[]'
+      AND status IN ('completed', 'failed', 'cancelled') AND coalesce(finished_at, updated_at) < ${c.outputsFinishedBefore}`);
+  const found = new Set<string>();
+  for (const query of queries) {
+    if (found.size >= limit) break;
+    const rows = await db.all<{ profile_id: string }>(sql`${query} LIMIT ${limit}`);
+    for (const r of rows) found.add(r.profile_id);
+  }
+  return [...found].slice(0, limit);
 }
 
 /** Records a use (a download) of one source video. */
@@ -146,19 +155,15 @@ export async function touchSourceVideo(scope: ProfileScope, id: string): Promise
  */
 export function touchSourceVideosStatement(scope: ProfileScope, text: string, at = new Date().toISOString()) {
   const ids = [...new Set(text.match(/\b(?:vid|seg)_[0-9a-z]{26}\b/g) ?? [])];
-  const videos = ids.filter((id) => id.startsWith('vid_'));
-  const segs = ids.filter((id) => id.startsWith('seg_'));
-  const list = (xs: string[]) =>
-    sql.join(
-      xs.map((x) => sql`${x}`),
-      sql`, `,
-    );
   if (!ids.length) return null;
-  return scope.db.run(sql`
-    UPDATE source_videos SET last_used_at = ${at}
-    WHERE profile_id = ${scope.profileId} AND (
-      ${videos.length ? sql`id IN (${list(videos)})` : sql`0`}
-      OR ${segs.length ? sql`id IN (SELECT source_video_id FROM segments WHERE profile_id = ${scope.profileId} AND id IN (${list(segs)}))` : sql`0`})`);
+  const ofSegments = scope.db
+    .select({ id: segments.sourceVideoId })
+    .from(segments)
+    .where(owned(segments, scope, inArray(segments.id, ids)));
+  return scope.db
+    .update(sourceVideos)
+    .set({ lastUsedAt: at })
+    .where(owned(sourceVideos, scope, or(inArray(sourceVideos.id, ids), inArray(sourceVideos.id, ofSegments))));
 }
 
 /** Sets or clears a job's scheduled deletion; the updated row, or undefined when not the profile's. */
