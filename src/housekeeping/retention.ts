@@ -58,7 +58,11 @@ export interface RetentionPolicy {
 /** A profile's setting, bounded by the deployment's (null setting = the deployment's). */
 export function effectivePolicy(
   env: RetentionEnv,
-  profile: { sourceRetentionDays: number | null; outputRetentionDays: number | null; trashRetentionDays: number | null },
+  profile: {
+    sourceRetentionDays: number | null;
+    outputRetentionDays: number | null;
+    trashRetentionDays: number | null;
+  },
 ): RetentionPolicy {
   const caps = retentionCeilings(env);
   const bounded = (own: number | null, cap: number | null) =>
@@ -116,7 +120,11 @@ export interface RetentionCounts {
 }
 
 /** Deletes what the plan lists: rows first, then objects (as the delete routes do). */
-export async function applyRetention(env: Bindings, scope: ProfileScope, plan: RetentionPlan): Promise<RetentionCounts> {
+export async function applyRetention(
+  env: Bindings,
+  scope: ProfileScope,
+  plan: RetentionPlan,
+): Promise<RetentionCounts> {
   const counts: RetentionCounts = { source_videos: 0, clips: 0, jobs: 0 };
   const clips = plan.clips.delete.map((r) => ({
     id: r.id,
@@ -142,7 +150,10 @@ export async function runRetention(env: Bindings, now = Date.now()): Promise<Ret
   const db = createDb(env.DB);
   const caps = retentionCeilings(env);
   // The widest cutoffs any profile can have: a profile's own settings only shorten them.
-  const widest = cutoffsOf({ source_days: caps.sourceDays, output_days: caps.outputDays, trash_days: caps.trashDays }, now);
+  const widest = cutoffsOf(
+    { source_days: caps.sourceDays, output_days: caps.outputDays, trash_days: caps.trashDays },
+    now,
+  );
   const total: RetentionCounts = { source_videos: 0, clips: 0, jobs: 0 };
   for (const profileId of await profilesWithRetentionWork(db, widest, PROFILES_PER_RUN)) {
     try {
@@ -152,7 +163,9 @@ export async function runRetention(env: Bindings, now = Date.now()): Promise<Ret
       total.clips += done.clips;
       total.jobs += done.jobs;
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'retention failed', profile_id: profileId, error: String(err) }));
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'retention failed', profile_id: profileId, error: String(err) }),
+      );
     }
   }
   return total;

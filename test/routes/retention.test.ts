@@ -281,12 +281,17 @@ describe('retention runs', () => {
     const downloaded = await seedVideo(scope, 'downloaded');
     const untouched = await seedVideo(scope, 'untouched');
     const segment = await seedSegment(scope, viaSegment);
-    const lastUsed = async (id: string) =>
-      (await as(user)(`${VIDEOS}/${id}`)).body.last_used_at as string | null;
+    const lastUsed = async (id: string) => (await as(user)(`${VIDEOS}/${id}`)).body.last_used_at as string | null;
     expect(await lastUsed(direct)).toBe(null);
 
     const before = new Date().toISOString();
-    await enqueueParsedJob(scope, env, 'echo', { message: 'read' }, { resourceType: 'source_video', resourceId: direct });
+    await enqueueParsedJob(
+      scope,
+      env,
+      'echo',
+      { message: 'read' },
+      { resourceType: 'source_video', resourceId: direct },
+    );
     await enqueueParsedJob(scope, env, 'echo', { message: 'read', segment_ids: [segment] });
     const res = await as(user)(`${VIDEOS}/${downloaded}/stream?download=true`);
     expect(res.status).toBe(200);

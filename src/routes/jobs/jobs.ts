@@ -82,7 +82,7 @@ export function jobRoutes() {
         path: '/{job_id}',
         tags,
         security,
-        summary: "Schedule (or clear) the deletion of a job and its outputs",
+        summary: 'Schedule (or clear) the deletion of a job and its outputs',
         request: { params: JobIdParam, body: jsonBody(JobUpdate) },
         responses: { 200: jsonContent(JobResponse, 'Updated'), ...errorResponses },
       }),

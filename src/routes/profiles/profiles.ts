@@ -64,10 +64,10 @@ const settingsShape = {
     description: "Lowers the deployment's DAILY_PROCESSING_MINUTES for this profile (never above it: 400)",
   }),
   source_retention_days: retentionDays(
-    'Deletes a source video this many days after its last use (docs/retention.md); null = the deployment\'s SOURCE_RETENTION_DAYS (unset: kept)',
+    "Deletes a source video this many days after its last use (docs/retention.md); null = the deployment's SOURCE_RETENTION_DAYS (unset: kept)",
   ),
   output_retention_days: retentionDays(
-    'Deletes a finished job\'s outputs (and the job) this many days after it finished; null = the deployment\'s OUTPUT_RETENTION_DAYS (unset: kept)',
+    "Deletes a finished job's outputs (and the job) this many days after it finished; null = the deployment's OUTPUT_RETENTION_DAYS (unset: kept)",
   ),
   trash_retention_days: retentionDays(
     "Purges a trashed clip this many days after it was trashed; null = the deployment's TRASH_RETENTION_DAYS (30)",

@@ -35,7 +35,10 @@ const RetentionPreview = z
   .object({
     generated_at: z.string(),
     policy: z.object({
-      source_days: z.number().nullable().openapi({ description: 'In effect (profile setting bounded by the deployment)' }),
+      source_days: z
+        .number()
+        .nullable()
+        .openapi({ description: 'In effect (profile setting bounded by the deployment)' }),
       output_days: z.number().nullable(),
       trash_days: z.number(),
     }),
@@ -66,7 +69,10 @@ export function profileRetentionRoutes() {
       const db = createDb(c.env.DB);
       const profile = await ownedProfile(db, c.get('principal').userId, c.req.valid('param').profile_id);
       const plan = await planRetention(c.env, scopeForVerifiedProfile(db, { profileId: profile.id }));
-      const both = (g: { delete: Row[]; held: Row[] }) => ({ delete: g.delete.map(present), held: g.held.map(present) });
+      const both = (g: { delete: Row[]; held: Row[] }) => ({
+        delete: g.delete.map(present),
+        held: g.held.map(present),
+      });
       return c.json(
         {
           generated_at: plan.generated_at,
