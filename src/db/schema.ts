@@ -131,7 +131,7 @@ export const sourceVideos = sqliteTable(
     importValidator: text('import_validator'),
     /** Scheduled deletion (ISO time): the hourly retention run deletes it then, unless still needed. */
     deleteAfter: text('delete_after'),
-    /** Last time a job, an extraction or a download read it (docs/retention.md); null = never since upload. */
+    /** Last time a job, an extraction or a download read it (docs/api.md#retention); null = never since upload. */
     lastUsedAt: text('last_used_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

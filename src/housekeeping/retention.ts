@@ -1,5 +1,5 @@
 /**
- * Retention (docs/retention.md): per profile, sources go N days after their last use, job outputs N
+ * Retention (docs/api.md#retention): per profile, sources go N days after their last use, job outputs N
  * days after their job finished, trashed clips N days after they were trashed, and any source
  * video, clip or job on its `delete_after` date; never what something still needs. The dry run
  * (`GET /api/v1/retention/preview`) and the hourly run build the same plan with the same batch

@@ -8,7 +8,7 @@ export const deleteAfterField = z.iso
   .optional()
   .openapi({
     description:
-      'Scheduled deletion (ISO 8601): the hourly retention run deletes it at or after this time, unless something still needs it (docs/retention.md). `null` clears it.',
+      'Scheduled deletion (ISO 8601): the hourly retention run deletes it at or after this time, unless something still needs it (docs/api.md#retention). `null` clears it.',
     example: '2027-01-31T00:00:00Z',
   });
 

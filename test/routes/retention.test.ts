@@ -1,5 +1,5 @@
 /**
- * Retention (docs/retention.md): the profile's settings and their ceilings, `delete_after` on source
+ * Retention (docs/api.md#retention): the profile's settings and their ceilings, `delete_after` on source
  * videos, clips and jobs, the dry run, and the hourly run deleting exactly what the dry run listed
  * (rows and R2 objects) while everything still needed survives.
  */

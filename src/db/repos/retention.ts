@@ -1,5 +1,5 @@
 /**
- * Retention queries (src/housekeeping/retention.ts, docs/retention.md): what a profile's policy and
+ * Retention queries (src/housekeeping/retention.ts, docs/api.md#retention): what a profile's policy and
  * the scheduled deletion dates make due, each with what still needs it (`held_by`, null = free to
  * go). The "needed" rules live here, in SQL, so the dry run and the real run cannot disagree.
  */

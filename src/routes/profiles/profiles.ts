@@ -64,7 +64,7 @@ const settingsShape = {
     description: "Lowers the deployment's DAILY_PROCESSING_MINUTES for this profile (never above it: 400)",
   }),
   source_retention_days: retentionDays(
-    "Deletes a source video this many days after its last use (docs/retention.md); null = the deployment's SOURCE_RETENTION_DAYS (unset: kept)",
+    "Deletes a source video this many days after its last use (docs/api.md#retention); null = the deployment's SOURCE_RETENTION_DAYS (unset: kept)",
   ),
   output_retention_days: retentionDays(
     "Deletes a finished job's outputs (and the job) this many days after it finished; null = the deployment's OUTPUT_RETENTION_DAYS (unset: kept)",

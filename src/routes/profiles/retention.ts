@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/profiles/{profile_id}/retention/preview: the dry run of retention (docs/retention.md).
+ * GET /api/v1/profiles/{profile_id}/retention/preview: the dry run of retention (docs/api.md#retention).
  * What the next hourly run would delete for this profile and why, and what it keeps because
  * something still needs it. The settings themselves are fields of the profile.
  */
