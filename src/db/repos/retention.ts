@@ -44,7 +44,14 @@ const ACTIVE = sql`('pending', 'running')`;
 const heldFilter = (held: boolean) => (held ? sql`held_by IS NOT NULL` : sql`held_by IS NULL`);
 
 export function dueSourceVideos(scope: ProfileScope, c: RetentionCutoffs, held: boolean, limit: number) {
+  // What clips and projects use is gathered once per query (not once per candidate video): a clip's
+  // segment list is JSON, and projects.source_video_id has no index of its own.
   return scope.db.all<DueRow>(sql`
+    WITH clip_segments(id) AS MATERIALIZED (
+      SELECT DISTINCT e.value FROM clips k, json_each(k.segment_ids) e WHERE k.profile_id = ${scope.profileId}
+    ), project_sources(id) AS MATERIALIZED (
+      SELECT DISTINCT source_video_id FROM projects WHERE profile_id = ${scope.profileId} AND source_video_id IS NOT NULL
+    )
     SELECT * FROM (
       SELECT s.id, s.name,
         CASE WHEN s.delete_after IS NOT NULL AND s.delete_after <= ${c.now} THEN 'delete_after' ELSE 'unused' END AS reason,
@@ -56,12 +63,12 @@ export function dueSourceVideos(scope: ProfileScope, c: RetentionCutoffs, held: 
           WHEN EXISTS (SELECT 1 FROM jobs j JOIN segments g ON g.profile_id = j.profile_id
                        WHERE j.profile_id = s.profile_id AND j.status IN ${ACTIVE} AND g.source_video_id = s.id
                        AND (j.resource_id = g.id OR instr(j.input, g.id) > 0)) THEN 'active_job'
-          WHEN EXISTS (SELECT 1 FROM projects p WHERE p.profile_id = s.profile_id AND p.source_video_id = s.id)
-            THEN 'project_source'
-          WHEN EXISTS (SELECT 1 FROM project_segments ps JOIN segments g ON g.id = ps.segment_id
-                       WHERE ps.profile_id = s.profile_id AND g.source_video_id = s.id) THEN 'project_segments'
-          WHEN EXISTS (SELECT 1 FROM clips k, json_each(k.segment_ids) e JOIN segments g ON g.id = e.value
-                       WHERE k.profile_id = s.profile_id AND g.source_video_id = s.id) THEN 'clip_segments'
+          WHEN s.id IN project_sources THEN 'project_source'
+          WHEN EXISTS (SELECT 1 FROM segments g JOIN project_segments ps
+                         ON ps.profile_id = g.profile_id AND ps.segment_id = g.id
+                       WHERE g.profile_id = s.profile_id AND g.source_video_id = s.id) THEN 'project_segments'
+          WHEN EXISTS (SELECT 1 FROM segments g WHERE g.profile_id = s.profile_id AND g.source_video_id = s.id
+                       AND g.id IN clip_segments) THEN 'clip_segments'
         END AS held_by
       FROM source_videos s
       WHERE s.profile_id = ${scope.profileId} AND s.status IN ('ready', 'failed')
