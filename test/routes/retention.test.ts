@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.ts';
-import { runRetention } from '../../src/housekeeping/retention.ts';
+import { RETENTION_BATCH, runRetention } from '../../src/housekeeping/retention.ts';
 import { enqueueParsedJob } from '../../src/jobs/producer.ts';
 import {
   clips as clipsTable,
@@ -163,6 +163,7 @@ describe('retention runs', () => {
     const vFuture = await seedVideo(scope, 'scheduled later', { createdAt: ago(0), deleteAfter: ago(-DAY) });
     const vUploading = await seedVideo(scope, 'upload open', { status: 'pending_upload' });
     const vHeldScheduled = await seedVideo(scope, 'scheduled, in a project', { deleteAfter: ago(1000) });
+    const vTrashedClip = await seedVideo(scope, 'in a trashed clip');
 
     const project = (await api(`${LIB}/projects`, { json: { name: 'Live' } })).body.id as string;
     for (const [i, video] of [vProject, vHeldScheduled].entries()) {
@@ -175,6 +176,7 @@ describe('retention runs', () => {
       });
     }
     const clipSegment = await seedSegment(scope, vClip);
+    const trashedClipSegment = await seedSegment(scope, vTrashedClip);
     await scope.db
       .insert(projects)
       .values({ id: newId('project'), profileId: user.profileId, name: 'From', sourceVideoId: vProjectSource });
@@ -187,7 +189,8 @@ describe('retention runs', () => {
     const setClip = (id: string, values: Partial<typeof clipsTable.$inferInsert>) =>
       scope.db.update(clipsTable).set(values).where(eq(clipsTable.id, id));
     await setClip(cTrashOld!, { isDeleted: true, deletedAt: ago(6 * DAY) });
-    await setClip(cTrashNew!, { isDeleted: true, deletedAt: ago(DAY) });
+    // A clip in the trash can be restored: the segments it was built from are still needed.
+    await setClip(cTrashNew!, { isDeleted: true, deletedAt: ago(DAY), segmentIds: [trashedClipSegment] });
     await setClip(cDue!, { deleteAfter: ago(1000) });
     await setClip(cPublished!, { deleteAfter: ago(1000) });
     await setClip(cUsesSegment!, { segmentIds: [clipSegment] });
@@ -224,6 +227,7 @@ describe('retention runs', () => {
       [vProjectSource]: 'project_source',
       [vActive]: 'active_job',
       [vHeldScheduled]: 'project_segments',
+      [vTrashedClip]: 'clip_segments',
     });
     expect(plan.source_videos.delete.find((r: any) => r.id === vScheduled).reason).toBe('delete_after');
     expect(plan.source_videos.delete.find((r: any) => r.id === vUnused).reason).toBe('unused');
@@ -250,7 +254,17 @@ describe('retention runs', () => {
     }
     expect(await scope.db.select().from(segments).where(eq(segments.id, vUnusedSeg))).toEqual([]);
     expect(await objectCount(storageKeys.segmentPrefix(scope, vUnusedSeg))).toBe(0);
-    for (const id of [vRecent, vProject, vClip, vProjectSource, vActive, vFuture, vUploading, vHeldScheduled]) {
+    for (const id of [
+      vRecent,
+      vProject,
+      vClip,
+      vProjectSource,
+      vActive,
+      vFuture,
+      vUploading,
+      vHeldScheduled,
+      vTrashedClip,
+    ]) {
       expect((await api(`${VIDEOS}/${id}`)).status, id).toBe(200);
       expect(await objectCount(storageKeys.videoPrefix(scope, id))).toBe(1);
     }
@@ -306,5 +320,28 @@ describe('retention runs', () => {
       json: { source_retention_days: 30 },
     });
     expect(ids((await preview(user)).body.source_videos.delete)).toEqual([untouched]);
+  });
+
+  it('deletes in bounded batches: the dry run lists the next batch, the run deletes it, the rest waits', async () => {
+    const user = await seedUser('ret-batch');
+    const scope = scopeOf(user);
+    const all: string[] = [];
+    for (let i = 0; i < RETENTION_BATCH + 5; i++)
+      all.push((await seedJob(scope, { deleteAfter: ago(1000), output: true })).id);
+    const first = (await preview(user)).body.jobs.delete.map((r: { id: string }) => r.id);
+    expect(first).toHaveLength(RETENTION_BATCH);
+    expect(first).toEqual([...all].sort().slice(0, RETENTION_BATCH));
+
+    await runRetention(env);
+    const left = (
+      await scope.db.select({ id: jobsTable.id }).from(jobsTable).where(eq(jobsTable.profileId, user.profileId))
+    )
+      .map((r) => r.id)
+      .sort();
+    expect(left).toEqual([...all].sort().slice(RETENTION_BATCH));
+    expect(await objectCount(`${storageKeys.jobPrefix(scope, first[0])}`)).toBe(0);
+    expect(ids((await preview(user)).body.jobs.delete)).toEqual(left);
+    await runRetention(env);
+    expect((await preview(user)).body.jobs.delete).toEqual([]);
   });
 });
