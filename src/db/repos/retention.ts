@@ -3,7 +3,7 @@
  * the scheduled deletion dates make due, each with what still needs it (`held_by`, null = free to
  * go). The "needed" rules live here, in SQL, so the dry run and the real run cannot disagree.
  */
-import { eq, inArray, or, sql } from 'drizzle-orm';
+import { type SQL, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { jobs, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned } from '../scope.ts';
@@ -153,24 +153,44 @@ export async function profilesWithRetentionWork(
 
 /** Records a use (a download) of one source video. */
 export async function touchSourceVideo(scope: ProfileScope, id: string): Promise<void> {
-  await touchSourceVideosStatement(scope, id);
+  await scope.db
+    .update(sourceVideos)
+    .set({ lastUsedAt: new Date().toISOString() })
+    .where(owned(sourceVideos, scope, eq(sourceVideos.id, id)));
 }
+
+/** D1 binds at most 100 parameters per statement: ids go in chunks below that. */
+const IDS_PER_STATEMENT = 90;
 
 /**
  * Records a use of source videos: those named in `text` (a job's input and resource id), directly
- * (`vid_…`) or through their segments (`seg_…`). One statement, for the batch that inserts the job.
+ * (`vid_…`) or through their segments (`seg_…`). Statements for the batch that inserts the job.
  */
-export function touchSourceVideosStatement(scope: ProfileScope, text: string, at = new Date().toISOString()) {
+export function touchSourceVideosStatements(scope: ProfileScope, text: string, at = new Date().toISOString()) {
   const ids = [...new Set(text.match(/\b(?:vid|seg)_[0-9a-z]{26}\b/g) ?? [])];
-  if (!ids.length) return null;
-  const ofSegments = scope.db
-    .select({ id: segments.sourceVideoId })
-    .from(segments)
-    .where(owned(segments, scope, inArray(segments.id, ids)));
-  return scope.db
-    .update(sourceVideos)
-    .set({ lastUsedAt: at })
-    .where(owned(sourceVideos, scope, or(inArray(sourceVideos.id, ids), inArray(sourceVideos.id, ofSegments))));
+  const chunks = (xs: string[]) =>
+    Array.from({ length: Math.ceil(xs.length / IDS_PER_STATEMENT) }, (_, i) =>
+      xs.slice(i * IDS_PER_STATEMENT, (i + 1) * IDS_PER_STATEMENT),
+    );
+  const touch = (where: SQL) =>
+    scope.db
+      .update(sourceVideos)
+      .set({ lastUsedAt: at })
+      .where(owned(sourceVideos, scope, where));
+  return [
+    ...chunks(ids.filter((id) => id.startsWith('vid_'))).map((chunk) => touch(inArray(sourceVideos.id, chunk))),
+    ...chunks(ids.filter((id) => id.startsWith('seg_'))).map((chunk) =>
+      touch(
+        inArray(
+          sourceVideos.id,
+          scope.db
+            .select({ id: segments.sourceVideoId })
+            .from(segments)
+            .where(owned(segments, scope, inArray(segments.id, chunk))),
+        ),
+      ),
+    ),
+  ];
 }
 
 /** Sets or clears a job's scheduled deletion; the updated row, or undefined when not the profile's. */
