@@ -54,6 +54,7 @@ import { detectVoiceRoutes } from './routes/processing/detect-voice.ts';
 import { muteVoiceRoutes } from './routes/processing/mute-voice.ts';
 import { videoInfoRoutes } from './routes/processing/video-info.ts';
 import { profileRoutes } from './routes/profiles/profiles.ts';
+import { profileRetentionRoutes } from './routes/profiles/retention.ts';
 import { profileSetDefaultRoutes } from './routes/profiles/set-default.ts';
 import { projectCancelGenerationRoutes } from './routes/projects/cancel-generation.ts';
 import { projectClipRoutes } from './routes/projects/clips.ts';
@@ -242,6 +243,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1', videoInfoRoutes())
     .route('/api/v1/profiles', profileRoutes())
     .route('/api/v1/profiles', profileSetDefaultRoutes())
+    .route('/api/v1/profiles', profileRetentionRoutes())
     .route('/api/v1/library', projectCancelGenerationRoutes())
     .route('/api/v1/library', projectClipRoutes())
     .route('/api/v1/library', projectGenerateFromSegmentsRoutes())

@@ -54,6 +54,13 @@ export const profiles = sqliteTable(
     /** Per-profile overrides of the deployment's job limits; null = deployment default. */
     maxConcurrentJobs: integer('max_concurrent_jobs'),
     dailyProcessingMinutes: integer('daily_processing_minutes'),
+    /**
+     * Retention (src/housekeeping/retention.ts), in days; null = the deployment's default. Sources go
+     * that long after their last use, job outputs after the job finished, trash after it was trashed.
+     */
+    sourceRetentionDays: integer('source_retention_days'),
+    outputRetentionDays: integer('output_retention_days'),
+    trashRetentionDays: integer('trash_retention_days'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -122,6 +129,10 @@ export const sourceVideos = sqliteTable(
     importUrl: text('import_url'),
     /** The origin's ETag or Last-Modified of the bytes stored so far: a resumed import asks `If-Range` with it. */
     importValidator: text('import_validator'),
+    /** Scheduled deletion (ISO time): the hourly retention run deletes it then, unless still needed. */
+    deleteAfter: text('delete_after'),
+    /** Last time a job, an extraction or a download read it (docs/api.md#retention); null = never since upload. */
+    lastUsedAt: text('last_used_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -130,6 +141,8 @@ export const sourceVideos = sqliteTable(
     index('source_videos_profile_status_idx').on(t.profileId, t.status, t.id),
     // Housekeeping finds abandoned uploads across profiles; only open uploads have an expiry.
     index('source_videos_upload_expiry_idx').on(t.uploadExpiresAt),
+    // Retention finds due deletions across profiles; only scheduled rows are indexed.
+    index('source_videos_delete_after_idx').on(t.deleteAfter).where(sql`${t.deleteAfter} IS NOT NULL`),
   ],
 );
 
@@ -284,11 +297,14 @@ export const clips = sqliteTable(
     postizScheduledAt: text('postiz_scheduled_at'),
     /** Normalised tags, as shown; `clip_tags` holds the same set for filtering. */
     tags: json<string[]>('tags').notNull().default([]),
+    /** Scheduled deletion (ISO time): purged for good then, unless still needed. */
+    deleteAfter: text('delete_after'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('clips_profile_idx').on(t.profileId, t.id),
+    index('clips_delete_after_idx').on(t.deleteAfter).where(sql`${t.deleteAfter} IS NOT NULL`),
     index('clips_profile_project_idx').on(t.profileId, t.projectId, t.variantIndex),
     uniqueIndex('clips_project_variant_unique').on(t.projectId, t.variantIndex),
   ],
@@ -461,6 +477,8 @@ export const jobs = sqliteTable(
     dispatchedAt: text('dispatched_at'),
     /** How many times the stranded-job sweep sent the job a fresh message. */
     redispatches: integer('redispatches').notNull().default(0),
+    /** Scheduled deletion of the job and its outputs (ISO time). */
+    deleteAfter: text('delete_after'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: text('started_at'),
@@ -478,6 +496,7 @@ export const jobs = sqliteTable(
     // what each profile started lately.
     index('jobs_status_created_idx').on(t.status, t.createdAt),
     index('jobs_profile_started_idx').on(t.profileId, t.startedAt),
+    index('jobs_delete_after_idx').on(t.deleteAfter).where(sql`${t.deleteAfter} IS NOT NULL`),
   ],
 );
 

@@ -1,7 +1,7 @@
 /**
- * Hourly cron: expired idempotency keys, abandoned uploads, expired trash, orphaned objects, the
- * final state of due Postiz publications, and webhook events and deliveries that lost their queue
- * message.
+ * Hourly cron: expired idempotency keys, abandoned uploads, retention (expired trash, unused
+ * sources, old job outputs, scheduled deletions), orphaned objects, the final state of due Postiz
+ * publications, and webhook events and deliveries that lost their queue message.
  */
 import { lt } from 'drizzle-orm';
 import type { Bindings } from '../core/env.ts';
@@ -13,7 +13,7 @@ import { expireAbandonedUploads, sweepOrphans } from './orphan-sweep.ts';
 import { refreshPublications } from '../publishing/publication-sync.ts';
 import { announceEvents } from '../webhooks/announce.ts';
 import { sweepWebhooks } from '../webhooks/sweep.ts';
-import { purgeExpiredTrash } from './trash.ts';
+import { runRetention } from './retention.ts';
 
 export async function runHousekeeping(env: Bindings): Promise<void> {
   const db = createDb(env.DB);
@@ -21,7 +21,7 @@ export async function runHousekeeping(env: Bindings): Promise<void> {
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date().toISOString()));
   // Uploads first: their bytes then go with their rows, not through the slower orphan walk.
   await expireAbandonedUploads(env);
-  await purgeExpiredTrash(env);
+  await runRetention(env);
   await sweepOrphans(env);
   await refreshAllPublications(env);
   await sweepWebhooks(env);

@@ -11,6 +11,7 @@
  * `DAILY_PROCESSING_MINUTES`), which are ceilings.
  */
 import type { Bindings } from '../core/env.ts';
+import { touchSourceVideosStatements } from '../db/repos/retention.ts';
 import { ApiError } from '../core/errors.ts';
 import { getScopeProfile } from '../db/repos/profiles.ts';
 import {
@@ -202,6 +203,10 @@ async function insertAndSend(
       admission,
     );
     statements.push(insert, ...(job.options.alongside?.(ids[i]!) ?? []));
+    // A job reading a source video (or a segment of one) is a use of it, for retention.
+    statements.push(
+      ...touchSourceVideosStatements(scope, `${job.options.resourceId ?? ''} ${JSON.stringify(job.parsed)}`),
+    );
     return insert;
   });
   let results: unknown[];

@@ -248,6 +248,30 @@ describe('the studio in Chromium', () => {
     await checkScreen('11-costs');
   });
 
+  it('sets the retention periods within the deployment limits and previews the next retention run', async () => {
+    await page.getByRole('link', { name: 'Manage profiles' }).click();
+    const card = page.getByRole('region', { name: 'Retention' });
+    await card.getByLabel('Empty the trash after (days)').fill('31');
+    await card.getByRole('button', { name: 'Save retention' }).click();
+    await expect
+      .poll(async () => (await card.getByRole('alert').textContent()) ?? '')
+      .toContain('TRASH_RETENTION_DAYS');
+    await card.getByLabel('Empty the trash after (days)').fill('7');
+    await card.getByLabel('Delete job outputs after (days)').fill('14');
+    await card.getByRole('button', { name: 'Save retention' }).click();
+    await card.getByText('Retention saved.').waitFor();
+    const profile = await stack.api(alice)(`/api/v1/profiles/${alice.profileId}`);
+    expect(profile.body).toMatchObject({
+      trash_retention_days: 7,
+      output_retention_days: 14,
+      source_retention_days: null,
+    });
+    // Everything of this user is recent: the dry run deletes nothing.
+    await card.getByRole('button', { name: 'Preview next run' }).click();
+    await card.getByText('The next run deletes nothing.').waitFor();
+    await checkScreen('12-retention');
+  });
+
   it('creates a second profile and switches to it: every request then acts in that profile', async () => {
     await page.getByRole('link', { name: 'Manage profiles' }).click();
     await page.getByLabel('New profile name').fill('Acme Shoes');

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { clips as clipsTable } from '../../src/db/schema.ts';
-import { purgeExpiredTrash } from '../../src/housekeeping/trash.ts';
+import { runRetention } from '../../src/housekeeping/retention.ts';
 import { storageKeys } from '../../src/storage/keys.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { scopeOf, seedClips } from '../helpers/worker/seed.ts';
@@ -95,7 +95,7 @@ describe('/api/v1/library/clips', () => {
       .set({ deletedAt: daysAgo(1) })
       .where(eq(clipsTable.id, clips[1]!));
 
-    expect(await purgeExpiredTrash(env)).toBeGreaterThanOrEqual(1);
+    expect((await runRetention(env)).clips).toBeGreaterThanOrEqual(1);
     expect((await api(`${LIB}/clips/${clips[0]}`)).status).toBe(404);
     expect((await api(`${LIB}/clips/${clips[1]}/restore`, { method: 'POST' })).status).toBe(200);
     expect((await api(`${LIB}/clips/${clips[2]}`)).status).toBe(200);

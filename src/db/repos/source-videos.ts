@@ -82,7 +82,7 @@ export async function listSourceVideos(
 export async function updateSourceVideoDetails(
   scope: ProfileScope,
   id: string,
-  values: { name?: string; description?: string | null; tags?: string[] },
+  values: { name?: string; description?: string | null; tags?: string[]; deleteAfter?: string | null },
 ): Promise<SourceVideoSummary | undefined> {
   const update = scope.db
     .update(sourceVideos)

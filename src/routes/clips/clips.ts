@@ -14,6 +14,7 @@ import { createTenantRouter } from '../../http/router.ts';
 import { ClipResponse, ContentResponse, tags, toClipResponse, toContentResponse } from './presenter.ts';
 import { nameField } from '../../core/names.ts';
 import { TAG_LIST_DESCRIPTION, tagList } from '../../core/tags.ts';
+import { deleteAfterField } from '../../http/retention-fields.ts';
 
 const ClipIdParam = idParam('clip_id', 'clip');
 
@@ -25,6 +26,7 @@ const ClipUpdate = z
     postiz_post_id: z.string().max(200).nullable().optional(),
     postiz_scheduled_at: z.iso.datetime({ offset: true }).nullable().optional(),
     tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
+    delete_after: deleteAfterField,
   })
   .strict()
   .openapi('ClipUpdate');
@@ -66,7 +68,7 @@ export function clipRoutes() {
         path: '/clips/{clip_id}',
         tags,
         security,
-        summary: 'Update a clip (name, selection, publish fields, tags)',
+        summary: 'Update a clip (name, selection, publish fields, tags, scheduled deletion)',
         request: { params: ClipIdParam, body: jsonBody(ClipUpdate) },
         responses: {
           200: jsonContent(z.object({ status: z.literal('updated'), clip: ClipResponse }), 'Updated'),
@@ -84,6 +86,7 @@ export function clipRoutes() {
           postizPostId: input.postiz_post_id,
           postizScheduledAt: input.postiz_scheduled_at,
           tags: input.tags,
+          deleteAfter: input.delete_after,
         });
         if (input.is_selected !== undefined) await recountProjects(scope, [clip.projectId]);
         return c.json({ status: 'updated' as const, clip: await toClipResponse(c.env, scope, row!) }, 200);

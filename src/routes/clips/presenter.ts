@@ -3,6 +3,7 @@
  * signed URLs of its media; never storage keys.
  */
 import { z } from '@hono/zod-openapi';
+import { deleteAfterOutput } from '../../http/retention-fields.ts';
 import type { Bindings } from '../../core/env.ts';
 import { STREAM_URL_TTL_SECONDS, THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import type { ClipContentRow, ClipRow } from '../../db/repos/clips.ts';
@@ -42,6 +43,7 @@ export const ClipResponse = z
       .openapi({ description: 'Signed URL of the raw variant (Range supported); null when it has none' }),
     thumbnail_url: z.string().nullable().openapi({ description: 'Signed URL of the JPEG thumbnail' }),
     final_video_url: z.string().nullable().openapi({ description: 'Signed URL of the last completed render' }),
+    delete_after: deleteAfterOutput,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -77,6 +79,7 @@ export async function toClipResponse(env: Bindings, scope: ProfileScope, clip: C
     video_url: video,
     thumbnail_url: thumbnail,
     final_video_url: final,
+    delete_after: clip.deleteAfter,
     created_at: clip.createdAt,
     updated_at: clip.updatedAt,
   };

@@ -1,14 +1,16 @@
 /**
  * /api/v1/jobs: the profile's jobs (docs/compatibility.md#routes-processing, which listed every tenant's jobs unauthenticated).
- * List with filters and cursor pagination, get, and delete (with its outputs). Download, cancel and
+ * List with filters and cursor pagination, get, schedule the deletion of, and delete (with its outputs). Download, cancel and
  * live progress are their own sub-resources.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { pageQuery } from '../../db/pagination.ts';
 import { deleteJobRow, isTerminal, listJobs } from '../../db/repos/jobs.ts';
 import { jobStatuses } from '../../db/schema.ts';
-import { ApiError } from '../../core/errors.ts';
-import { errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { ApiError, notFound } from '../../core/errors.ts';
+import { setJobDeleteAfter } from '../../db/repos/retention.ts';
+import { deleteAfterField } from '../../http/retention-fields.ts';
+import { errorResponse, errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { ownedJob } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -17,6 +19,8 @@ import { keyBelongsTo } from '../../storage/keys.ts';
 import { JobResponse, toJobResponseWithUrls } from './presenter.ts';
 
 const JobIdParam = idParam('job_id', 'job');
+
+const JobUpdate = z.object({ delete_after: deleteAfterField }).strict().openapi('JobUpdate');
 const tags = ['Jobs'];
 
 const ListQuery = pageQuery.extend({
@@ -69,6 +73,27 @@ export function jobRoutes() {
           await toJobResponseWithUrls(c.env, scope, await ownedJob(scope, c.req.valid('param').job_id)),
           200,
         );
+      },
+    )
+
+    .openapi(
+      createRoute({
+        method: 'patch',
+        operationId: 'updateJob',
+        path: '/{job_id}',
+        tags,
+        security,
+        summary: 'Schedule (or clear) the deletion of a job and its outputs',
+        request: { params: JobIdParam, body: jsonBody(JobUpdate) },
+        responses: { 200: jsonContent(JobResponse, 'Updated'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const job = await ownedJob(scope, c.req.valid('param').job_id);
+        const { delete_after } = c.req.valid('json');
+        const row = delete_after === undefined ? job : await setJobDeleteAfter(scope, job.id, delete_after);
+        if (!row) throw notFound('Job');
+        return c.json(await toJobResponseWithUrls(c.env, scope, row), 200);
       },
     )
 

@@ -1,5 +1,6 @@
 /** The API shape of a job (the original's JobResponse), shared by every route that answers with one. */
 import { z } from '@hono/zod-openapi';
+import { deleteAfterOutput } from '../../http/retention-fields.ts';
 import type { Bindings } from '../../core/env.ts';
 import type { JobRow } from '../../db/repos/jobs.ts';
 import { jobStatuses } from '../../db/schema.ts';
@@ -24,6 +25,7 @@ export const JobResponse = z
     updated_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
+    delete_after: deleteAfterOutput,
     video_info: z
       .record(z.string(), z.unknown())
       .optional()
@@ -54,6 +56,7 @@ export function toJobResponse(job: JobRow): JobResponseBody {
     updated_at: job.updatedAt,
     started_at: job.startedAt,
     finished_at: job.finishedAt,
+    delete_after: job.deleteAfter,
   };
 }
 

@@ -22,9 +22,20 @@ import { idParam } from '../../http/route-paths.ts';
 import { createUserRouter } from '../../http/router.ts';
 import { deploymentJobLimits, enqueueSystemTask } from '../../jobs/producer.ts';
 import { profilePrefix } from '../../storage/keys.ts';
+import { retentionCeilings } from '../../housekeeping/retention.ts';
 import { ProfileResponse, tags, toProfileResponse } from './presenter.ts';
 
 export const MAX_PROFILES_PER_USER = 50;
+
+const retentionDays = (description: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .nullable()
+    .optional()
+    .openapi({ description: `${description}; never above the deployment's limit (400)` });
 
 const settingsShape = {
   tts_provider: z.enum(['elevenlabs', 'local']).optional().openapi({
@@ -52,6 +63,15 @@ const settingsShape = {
   daily_processing_minutes: z.number().int().min(1).max(100_000).nullable().optional().openapi({
     description: "Lowers the deployment's DAILY_PROCESSING_MINUTES for this profile (never above it: 400)",
   }),
+  source_retention_days: retentionDays(
+    "Deletes a source video this many days after its last use (docs/api.md#retention); null = the deployment's SOURCE_RETENTION_DAYS (unset: kept)",
+  ),
+  output_retention_days: retentionDays(
+    "Deletes a finished job's outputs (and the job) this many days after it finished; null = the deployment's OUTPUT_RETENTION_DAYS (unset: kept)",
+  ),
+  trash_retention_days: retentionDays(
+    "Purges a trashed clip this many days after it was trashed; null = the deployment's TRASH_RETENTION_DAYS (30)",
+  ),
 };
 
 const ProfileCreate = z
@@ -67,8 +87,8 @@ const ProfileUpdate = ProfileCreate.partial().strict().openapi('ProfileUpdate');
 
 type ProfileInput = z.infer<typeof ProfileUpdate>;
 /**
- * A profile may lower its job limits, never raise them past the deployment's: 400 with the ceiling
- * (MAX_CONCURRENT_JOBS, DAILY_PROCESSING_MINUTES) in the message.
+ * A profile may lower its job limits and retention periods, never raise them past the deployment's:
+ * 400 with the ceiling (MAX_CONCURRENT_JOBS, DAILY_PROCESSING_MINUTES, *_RETENTION_DAYS) in the message.
  */
 function checkLimitsWithinDeployment(env: Bindings, input: ProfileInput) {
   const caps = deploymentJobLimits(env);
@@ -83,6 +103,17 @@ function checkLimitsWithinDeployment(env: Bindings, input: ProfileInput) {
       path: 'daily_processing_minutes',
       message: `must be at most ${caps.maxMinutes} (this deployment's DAILY_PROCESSING_MINUTES)`,
     });
+  const retention = retentionCeilings(env);
+  const ceilings = [
+    ['source_retention_days', retention.sourceDays, 'SOURCE_RETENTION_DAYS'],
+    ['output_retention_days', retention.outputDays, 'OUTPUT_RETENTION_DAYS'],
+    ['trash_retention_days', retention.trashDays, 'TRASH_RETENTION_DAYS'],
+  ] as const;
+  for (const [field, cap, variable] of ceilings) {
+    const value = input[field];
+    if (value != null && cap !== null && value > cap)
+      issues.push({ path: field, message: `must be at most ${cap} (this deployment's ${variable})` });
+  }
   if (issues.length) {
     throw new ApiError(400, 'validation_failed', `Invalid request body: ${issues[0]!.path}: ${issues[0]!.message}`, {
       details: issues,
@@ -102,6 +133,9 @@ function toColumns(input: ProfileInput) {
     monthly_budget_usd: 'monthlyBudgetUsd',
     max_concurrent_jobs: 'maxConcurrentJobs',
     daily_processing_minutes: 'dailyProcessingMinutes',
+    source_retention_days: 'sourceRetentionDays',
+    output_retention_days: 'outputRetentionDays',
+    trash_retention_days: 'trashRetentionDays',
   } as const;
   const out: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(map)) {

@@ -4,6 +4,7 @@
  * `<video>`/`<img>` tags. No storage key ever appears here.
  */
 import { z } from '@hono/zod-openapi';
+import { deleteAfterOutput } from '../../http/retention-fields.ts';
 import type { SourceVideoSummary } from '../../db/repos/source-videos.ts';
 import { sourceVideoStatuses } from '../../db/schema.ts';
 import type { ProfileScope } from '../../db/scope.ts';
@@ -40,6 +41,10 @@ export const SourceVideoResponse = z
     download_url: z.string().nullable().openapi({ description: 'Signed URL served as an attachment' }),
     thumbnail_url: z.string().nullable().openapi({ description: 'Signed URL of the JPEG thumbnail, for `<img src>`' }),
     urls_expire_at: z.string().nullable(),
+    delete_after: deleteAfterOutput,
+    last_used_at: z.string().nullable().openapi({
+      description: 'Last time a job, a segment extraction or a download used it (null = not since it was added)',
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -114,6 +119,8 @@ export async function toSourceVideoResponse(
     download_url: download?.url ?? null,
     thumbnail_url: thumbnail?.url ?? null,
     urls_expire_at: expiries[0] ?? null,
+    delete_after: row.deleteAfter,
+    last_used_at: row.lastUsedAt,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

@@ -19,6 +19,7 @@ import { removeSourceVideo } from '../../source-videos/removal.ts';
 import { SourceVideoResponse, tags, toSourceVideoResponse } from './presenter.ts';
 import { nameField, textField } from '../../core/names.ts';
 import { TAG_LIST_DESCRIPTION, tagList, tagValue } from '../../core/tags.ts';
+import { deleteAfterField } from '../../http/retention-fields.ts';
 
 const VideoIdParam = idParam('id', 'sourceVideo');
 
@@ -32,6 +33,7 @@ const SourceVideoUpdate = z
     name: nameField(MAX_NAME_LENGTH).optional(),
     description: textField(MAX_DESCRIPTION_LENGTH).nullable().optional(),
     tags: tagList.optional().openapi({ description: TAG_LIST_DESCRIPTION }),
+    delete_after: deleteAfterField,
   })
   .strict()
   .openapi('SourceVideoUpdate');
@@ -87,7 +89,7 @@ export function sourceVideoRoutes() {
         path: '/{id}',
         tags,
         security,
-        summary: 'Rename, describe or tag a source video',
+        summary: 'Rename, describe, tag or schedule the deletion of a source video',
         request: { params: VideoIdParam, body: jsonBody(SourceVideoUpdate) },
         responses: { 200: jsonContent(SourceVideoResponse, 'Updated'), ...errorResponses },
       }),
@@ -99,6 +101,7 @@ export function sourceVideoRoutes() {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.description !== undefined ? { description: body.description } : {}),
           ...(body.tags !== undefined ? { tags: body.tags } : {}),
+          ...(body.delete_after !== undefined ? { deleteAfter: body.delete_after } : {}),
         });
         if (!row) throw notFound('Source video');
         return c.json(await toSourceVideoResponse(c.env, scope, row), 200);

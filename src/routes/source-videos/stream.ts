@@ -5,6 +5,7 @@ import { errorResponse, conflictResponse, errorResponses, security } from '../..
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
+import { touchSourceVideo } from '../../db/repos/retention.ts';
 import { serveObject } from '../../storage/serve-object.ts';
 import { downloadFilename, tags } from './presenter.ts';
 
@@ -36,6 +37,8 @@ export function sourceVideoStreamRoutes() {
       if (row.status !== 'ready' && row.status !== 'processing')
         throw conflict(`The video has no playable bytes (status ${row.status})`);
       const download = c.req.valid('query').download;
+      // A download is a use (retention counts from the last one); playback ranges are not.
+      if (download === 'true' || download === '1') await touchSourceVideo(scope, row.id);
       return serveObject(c.env.MEDIA, row.storageKey, c.req.raw, {
         what: 'Source video',
         contentType: row.contentType,

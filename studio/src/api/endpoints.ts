@@ -13,6 +13,7 @@ import type {
   PostizConnectionStatus,
   PostizIntegration,
   Profile,
+  RetentionPreview,
   Project,
   Publication,
   PublishResponse,
@@ -41,11 +42,25 @@ export const devSignIn = {
 export const profiles = {
   list: () => api<Profile[]>(`${V1}/profiles`, { withoutProfile: true }),
   create: (name: string) => api<Profile>(`${V1}/profiles`, { json: { name }, withoutProfile: true }),
-  update: (id: string, fields: Partial<Pick<Profile, 'name' | 'description' | 'monthly_budget_usd'>>) =>
-    api<Profile>(`${V1}/profiles/${id}`, { method: 'PATCH', json: fields, withoutProfile: true }),
+  update: (
+    id: string,
+    fields: Partial<
+      Pick<
+        Profile,
+        | 'name'
+        | 'description'
+        | 'monthly_budget_usd'
+        | 'source_retention_days'
+        | 'output_retention_days'
+        | 'trash_retention_days'
+      >
+    >,
+  ) => api<Profile>(`${V1}/profiles/${id}`, { method: 'PATCH', json: fields, withoutProfile: true }),
   remove: (id: string) => api<unknown>(`${V1}/profiles/${id}`, { method: 'DELETE', withoutProfile: true }),
   setDefault: (id: string) =>
     api<Profile>(`${V1}/profiles/${id}/set-default`, { method: 'POST', withoutProfile: true }),
+  retentionPreview: (id: string) =>
+    api<RetentionPreview>(`${V1}/profiles/${id}/retention/preview`, { withoutProfile: true }),
 };
 
 export const videos = {

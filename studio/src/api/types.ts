@@ -28,8 +28,28 @@ export interface Profile {
   description: string | null;
   is_default: boolean;
   monthly_budget_usd: number | null;
+  source_retention_days: number | null;
+  output_retention_days: number | null;
+  trash_retention_days: number | null;
   postiz_configured: boolean;
   created_at: string;
+}
+
+/** One due object of a retention dry run (GET /profiles/{id}/retention/preview). */
+export interface RetentionItem {
+  id: string;
+  name: string | null;
+  reason: string;
+  since: string;
+  held_by: string | null;
+}
+
+export interface RetentionPreview {
+  generated_at: string;
+  policy: { source_days: number | null; output_days: number | null; trash_days: number };
+  source_videos: { delete: RetentionItem[]; held: RetentionItem[] };
+  clips: { delete: RetentionItem[]; held: RetentionItem[] };
+  jobs: { delete: RetentionItem[]; held: RetentionItem[] };
 }
 
 export type SourceVideoStatus = 'pending_upload' | 'processing' | 'ready' | 'failed';

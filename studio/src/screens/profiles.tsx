@@ -6,6 +6,7 @@ import type { Profile } from '../api/types.ts';
 import { DataTable, Field } from '../components/fields.tsx';
 import { ErrorText, confirmed } from '../components/feedback.tsx';
 import { useProfiles } from '../profiles/profile-context.tsx';
+import { RetentionCard } from './retention.tsx';
 
 export function ProfilesScreen() {
   const { profiles, active, setActive } = useProfiles();
@@ -98,6 +99,7 @@ export function ProfilesScreen() {
           </tr>
         ))}
       </DataTable>
+      <RetentionCard key={active.id} profile={active} onSaved={refresh} />
     </>
   );
 }
