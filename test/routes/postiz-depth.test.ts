@@ -145,7 +145,7 @@ describe('withdrawing a scheduled post', () => {
     expect(again.body.status).toBe('cancelled');
     expect(await postizFake.requests(pub.apiKey, { method: 'DELETE' })).toHaveLength(1);
     const clip = (await pub.api(`/api/v1/library/clips/${pub.clips[0]}`)).body;
-    expect(clip.postiz_status ?? clip.clip?.postiz_status).toBe('not_sent');
+    expect(clip.clip.postiz_status).toBe('not_sent');
   });
 
   it('refuses (409) when Postiz published the post in the meantime, and records it as published', async () => {
