@@ -214,7 +214,9 @@ export class PostizFake {
           fake.withOrg(req, (org) => fake.integrationSettings(req, org, id!)),
         ),
         api('GET', '/find-slot/([^/]+)', (req, [id]) => fake.withOrg(req, (org) => fake.findSlot(req, org, id!))),
-        api('PUT', '/posts/([^/]+)/status', (req, [id]) => fake.withOrg(req, (org) => fake.changeStatus(req, org, id!))),
+        api('PUT', '/posts/([^/]+)/status', (req, [id]) =>
+          fake.withOrg(req, (org) => fake.changeStatus(req, org, id!)),
+        ),
         api('GET', '/analytics/post/([^/]+)', (req, [id]) =>
           fake.withOrg(req, (org) => fake.postAnalytics(req, org, id!)),
         ),
@@ -552,7 +554,7 @@ export class PostizFake {
   private postAnalytics(req: FakeRequest, org: Org, id: string): void {
     this.settle(org);
     const post = org.posts.find((p) => p.id === id && !p.deletedAt);
-    if (!post || post.state !== 'PUBLISHED') return req.send(200, []);
+    if (post?.state !== 'PUBLISHED') return req.send(200, []);
     const day = new Date().toISOString().slice(0, 10);
     req.send(200, [
       { label: 'Likes', data: [{ total: '3', date: day }], percentageChange: 0 },
