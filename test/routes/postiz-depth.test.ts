@@ -98,6 +98,18 @@ describe('drafts for approval', () => {
     expect(cancel.body.error.details.reason).toBe('already_published');
   });
 
+  it('lets only one of two simultaneous approves send the draft', async () => {
+    const pub = await seedPublisher(1);
+    const draft = await publish(pub, { caption: 'Both say yes', integration_ids: ['int-x'], draft: true });
+    const both = await Promise.all([
+      pub.api(`${P}/publications/${draft.id}/approve`, { method: 'POST' }),
+      pub.api(`${P}/publications/${draft.id}/approve`, { method: 'POST' }),
+    ]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect(both.map((r) => r.body.sent).sort()).toEqual([false, true]);
+    expect(await statusChanges(pub.apiKey)).toHaveLength(1);
+  });
+
   it('schedules an approved draft whose date is ahead, and refuses to approve what never was a draft', async () => {
     const pub = await seedPublisher(1);
     const at = new Date(Date.now() + 2 * HOUR).toISOString();
