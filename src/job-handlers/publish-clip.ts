@@ -61,7 +61,8 @@ function outcomeOf(publication: PublicationRow, note?: string): JobOutcome {
       published_at: publication.publishedAt,
       ...(note ? { note } : {}),
     },
-    step: stepFor(status, publication.scheduledAt),
+    step:
+      publication.status === 'cancelled' ? 'Withdrawn before it went out' : stepFor(status, publication.scheduledAt),
   };
 }
 

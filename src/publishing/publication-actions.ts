@@ -124,6 +124,8 @@ export async function withdrawPublication(env: Bindings, scope: ProfileScope, id
   if (publication.status === 'failed')
     throw conflictBecause('publication_failed', 'The publication failed; there is nothing scheduled to withdraw');
 
+  if (publication.status === 'draft' && publication.approvedAt)
+    throw conflictBecause('approval_in_progress', 'The draft is being approved; withdraw it once it is scheduled');
   const { client } = await requirePostiz(env, scope);
   if (publication.status === 'scheduled') {
     const found = await postiz(() => postsInPostiz(client, publication));
