@@ -602,6 +602,8 @@ export const publications = sqliteTable(
     releaseUrl: text('release_url'),
     errorMessage: text('error_message'),
     attempts: integer('attempts').notNull().default(0),
+    /** Created as Postiz drafts, to be approved (POST /publications/{id}/approve). */
+    draft: bool('draft').notNull().default(false),
     /** Captions and first comments that differ per channel. */
     channelOverrides: json<ChannelOverrides>('channel_overrides').notNull().default({}),
     /** Set by the one approve call that wins (compare-and-set), cleared again if Postiz refused it. */

@@ -133,6 +133,7 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
     platforms: [...new Set(input.integrations.map((i) => i.provider))],
     caption: input.caption,
     scheduledAt: input.date,
+    draft: input.draft === true,
     channelOverrides: Object.fromEntries(
       input.integrations
         .filter((i) => i.caption !== undefined || i.first_comment !== undefined)

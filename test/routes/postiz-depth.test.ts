@@ -160,6 +160,17 @@ describe('withdrawing a scheduled post', () => {
     expect(clip.clip.postiz_status).toBe('not_sent');
   });
 
+  it('withdraws a draft, which can then no longer be approved', async () => {
+    const pub = await seedPublisher(1);
+    const draft = await publish(pub, { caption: 'On second thought', integration_ids: ['int-x'], draft: true });
+    const res = await pub.api(`${P}/publications/${draft.id}`, { method: 'DELETE' });
+    expect(res.body).toMatchObject({ status: 'cancelled', draft: true, approved_at: null });
+    expect((await postizFake.org(pub.apiKey)).posts[0].deletedAt).toEqual(expect.any(String));
+    const approve = await pub.api(`${P}/publications/${draft.id}/approve`, { method: 'POST' });
+    expect(approve.status).toBe(409);
+    expect(await statusChanges(pub.apiKey)).toHaveLength(0);
+  });
+
   it('refuses (409) when Postiz published the post in the meantime, and records it as published', async () => {
     const pub = await seedPublisher(1);
     const scheduled = await publish(pub, {

@@ -30,6 +30,7 @@ export interface NewPublication {
   caption: string;
   scheduledAt: string | null;
   channelOverrides?: ChannelOverrides;
+  draft?: boolean;
 }
 
 export function getPublication(scope: ProfileScope, id: string): Promise<PublicationRow | undefined> {

@@ -95,7 +95,9 @@ export const PublicationResponse = z
     channel_overrides: z
       .record(z.string(), z.object({ caption: z.string().optional(), first_comment: z.string().optional() }))
       .openapi({ description: 'Captions and first comments that differ per channel (by integration id).' }),
-    draft: z.boolean().openapi({ description: 'Created as a Postiz draft (approved once `approved_at` is set).' }),
+    draft: z
+      .boolean()
+      .openapi({ description: 'Created as Postiz drafts for approval (approved once `approved_at` is set).' }),
     approved_at: z.string().nullable(),
     cancelled_at: z.string().nullable(),
     error: z.string().nullable(),
@@ -119,7 +121,7 @@ export function toPublicationResponse(p: PublicationRow): z.infer<typeof Publica
     posts: p.postizPosts,
     release_url: p.releaseUrl,
     channel_overrides: p.channelOverrides,
-    draft: p.status === 'draft' || p.approvedAt !== null,
+    draft: p.draft,
     approved_at: p.approvedAt,
     cancelled_at: p.cancelledAt,
     error: p.errorMessage,
