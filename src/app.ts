@@ -45,6 +45,7 @@ import { processVideoRoutes } from './routes/pipelines/process-video.ts';
 import { postizConfigRoutes } from './routes/postiz/config.ts';
 import { postizIntegrationRoutes } from './routes/postiz/integrations.ts';
 import { postizMediaRoutes } from './routes/postiz/media.ts';
+import { postizPublicationActionRoutes } from './routes/postiz/publication-actions.ts';
 import { postizPublicationRoutes } from './routes/postiz/publications.ts';
 import { postizPublishProgressRoutes } from './routes/postiz/publish-progress.ts';
 import { postizPublishRoutes } from './routes/postiz/publish.ts';
@@ -234,6 +235,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1/postiz', postizIntegrationRoutes())
     .route('/api/v1/postiz', postizMediaRoutes())
     .route('/api/v1/postiz', postizPublicationRoutes())
+    .route('/api/v1/postiz', postizPublicationActionRoutes())
     .route('/api/v1/postiz', postizPublishProgressRoutes())
     .route('/api/v1/postiz', postizPublishRoutes())
     .route('/api/v1/postiz', postizStatusRoutes())

@@ -574,7 +574,19 @@ export const apiCosts = sqliteTable(
   ],
 );
 
-export const publicationStatuses = ['pending', 'scheduled', 'published', 'failed'] as const;
+/**
+ * `draft`: created in Postiz as a draft, waiting for approval; `cancelled`: withdrawn (the Postiz
+ * posts deleted) before it went out.
+ */
+export const publicationStatuses = ['pending', 'draft', 'scheduled', 'published', 'failed', 'cancelled'] as const;
+
+/** Per-channel overrides of a publication, keyed by integration id. */
+export type ChannelOverrides = Record<string, { caption?: string; first_comment?: string }>;
+
+/** A publication's metrics as Postiz reported them, per channel post. */
+export interface PublicationAnalytics {
+  posts: { post_id: string; integration_id: string; platform: string | null; metrics: unknown[] }[];
+}
 
 export interface PublicationPost {
   post_id: string;
@@ -609,6 +621,16 @@ export const publications = sqliteTable(
     releaseUrl: text('release_url'),
     errorMessage: text('error_message'),
     attempts: integer('attempts').notNull().default(0),
+    /** Created as Postiz drafts, to be approved (POST /publications/{id}/approve). */
+    draft: bool('draft').notNull().default(false),
+    /** Captions and first comments that differ per channel. */
+    channelOverrides: json<ChannelOverrides>('channel_overrides').notNull().default({}),
+    /** Set by the one approve call that wins (compare-and-set), cleared again if Postiz refused it. */
+    approvedAt: text('approved_at'),
+    cancelledAt: text('cancelled_at'),
+    /** Last analytics fetched from Postiz, served again until they are a few minutes old. */
+    analytics: json<PublicationAnalytics>('analytics'),
+    analyticsFetchedAt: text('analytics_fetched_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -41,14 +41,16 @@ function asJobError(err: unknown): unknown {
   return isProviderError(err) ? providerErrorToJobError(err) : err;
 }
 
-function stepFor(status: 'scheduled' | 'published', date: string | null): string {
+function stepFor(status: 'draft' | 'scheduled' | 'published', date: string | null): string {
+  if (status === 'draft') return 'Draft created in Postiz; waiting for approval';
   return status === 'scheduled' && date
     ? `Scheduled for ${date.slice(0, 16).replace('T', ' ')} UTC`
     : 'Published successfully!';
 }
 
 function outcomeOf(publication: PublicationRow, note?: string): JobOutcome {
-  const status = publication.status === 'scheduled' ? 'scheduled' : 'published';
+  const status =
+    publication.status === 'scheduled' || publication.status === 'draft' ? publication.status : 'published';
   return {
     result: {
       publication_id: publication.id,
@@ -59,7 +61,8 @@ function outcomeOf(publication: PublicationRow, note?: string): JobOutcome {
       published_at: publication.publishedAt,
       ...(note ? { note } : {}),
     },
-    step: stepFor(status, publication.scheduledAt),
+    step:
+      publication.status === 'cancelled' ? 'Withdrawn before it went out' : stepFor(status, publication.scheduledAt),
   };
 }
 
@@ -93,8 +96,11 @@ async function finish(
   created: Parameters<typeof postsOf>[1],
 ): Promise<JobOutcome> {
   const { scope, input } = ctx;
-  const status =
-    input.post_type === 'schedule' && input.date && Date.parse(input.date) > Date.now() ? 'scheduled' : 'published';
+  const status = input.draft
+    ? 'draft'
+    : input.post_type === 'schedule' && input.date && Date.parse(input.date) > Date.now()
+      ? 'scheduled'
+      : 'published';
   const posts = postsOf(input, created);
   const at = new Date().toISOString();
   const done = await completePublication(scope, publication.id, {
@@ -106,7 +112,7 @@ async function finish(
   });
   const row = done ?? (await getPublication(scope, publication.id))!;
   await updateClip(scope, input.clip_id, {
-    postizStatus: row.status === 'scheduled' ? 'scheduled' : 'published',
+    postizStatus: row.status === 'draft' ? 'sent' : row.status === 'scheduled' ? 'scheduled' : 'published',
     postizPostId: posts[0]?.post_id ?? null,
     postizScheduledAt: status === 'scheduled' ? input.date : null,
   });
@@ -127,9 +133,22 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
     platforms: [...new Set(input.integrations.map((i) => i.provider))],
     caption: input.caption,
     scheduledAt: input.date,
+    draft: input.draft === true,
+    channelOverrides: Object.fromEntries(
+      input.integrations
+        .filter((i) => i.caption !== undefined || i.first_comment !== undefined)
+        .map((i) => [
+          i.id,
+          {
+            ...(i.caption !== undefined ? { caption: i.caption } : {}),
+            ...(i.first_comment !== undefined ? { first_comment: i.first_comment } : {}),
+          },
+        ]),
+    ),
   });
-  if (publication.status === 'scheduled' || publication.status === 'published')
+  if (publication.status === 'scheduled' || publication.status === 'published' || publication.status === 'draft')
     return outcomeOf(publication, 'already posted; nothing sent again');
+  if (publication.status === 'cancelled') return outcomeOf(publication, 'the publication was cancelled; nothing sent');
   if (publication.status === 'failed')
     throw new PermanentJobError('publication_failed', publication.errorMessage ?? 'The publication failed');
 
@@ -189,14 +208,15 @@ async function run(ctx: Ctx): Promise<JobOutcome> {
   let created: CreatedPost[];
   try {
     created = await client.createPost({
-      type: input.post_type,
+      type: input.draft ? 'draft' : input.post_type,
       date: input.date ?? undefined,
       posts: remaining.map((i) => ({
         integrationId: i.id,
         group: publication.postizGroup,
-        content: input.caption,
+        content: i.caption ?? input.caption,
         media,
         settings: i.settings,
+        ...(i.first_comment !== undefined ? { comments: [i.first_comment] } : {}),
       })),
     });
   } catch (err) {

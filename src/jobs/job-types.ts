@@ -40,11 +40,17 @@ export const jobInputSchemas = {
           id: z.string().min(1).max(200),
           provider: z.string().max(100),
           settings: z.record(z.string(), z.unknown()),
+          /** This channel's caption when it differs from `caption`. */
+          caption: z.string().max(70_000).optional(),
+          /** Sent as the post's first comment (Postiz `value[1]`). */
+          first_comment: z.string().max(70_000).optional(),
         }),
       )
       .min(1)
       .max(50),
     post_type: z.enum(['now', 'schedule']),
+    /** Create the posts as Postiz drafts; POST /publications/{id}/approve sends them. */
+    draft: z.boolean().optional(),
     /** Exact publish date for `schedule`; null for `now`. */
     date: z.iso.datetime().nullable(),
     /** 0-based place of this clip in its bulk publish, and the batch size. */

@@ -167,3 +167,77 @@ export function validateCaption(
   }
   return problems;
 }
+
+/**
+ * Platforms where Postiz posts `value[1]` as a comment under the post (or the first reply of a
+ * thread). TikTok and YouTube uploads take no follow-up value, so a first comment there is refused
+ * rather than dropped.
+ */
+const FIRST_COMMENT_FAMILIES: ReadonlySet<PlatformFamily> = new Set([
+  'x',
+  'bluesky',
+  'threads',
+  'linkedin',
+  'facebook',
+  'instagram',
+]);
+
+export function supportsFirstComment(identifier: string): boolean {
+  return FIRST_COMMENT_FAMILIES.has(platformFamily(identifier));
+}
+
+/**
+ * What each network accepts for a video post through its API (our table, from the networks'
+ * published upload limits; Postiz itself does not check these, the network refuses later).
+ * Aspect ratio is width ÷ height.
+ */
+export interface VideoRule {
+  minSeconds: number;
+  maxSeconds: number;
+  minAspect: number;
+  maxAspect: number;
+}
+
+export const VIDEO_RULES: Partial<Record<PlatformFamily, VideoRule>> = {
+  x: { minSeconds: 0.5, maxSeconds: 140, minAspect: 1 / 3, maxAspect: 3 },
+  bluesky: { minSeconds: 0, maxSeconds: 180, minAspect: 1 / 3, maxAspect: 3 },
+  threads: { minSeconds: 0, maxSeconds: 300, minAspect: 0.01, maxAspect: 10 },
+  tiktok: { minSeconds: 3, maxSeconds: 600, minAspect: 9 / 16 - 0.01, maxAspect: 16 / 9 + 0.01 },
+  instagram: { minSeconds: 3, maxSeconds: 900, minAspect: 0.01, maxAspect: 10 },
+  youtube: { minSeconds: 1, maxSeconds: 12 * 3600, minAspect: 0.01, maxAspect: 10 },
+  linkedin: { minSeconds: 3, maxSeconds: 30 * 60, minAspect: 1 / 2.4, maxAspect: 2.4 },
+  facebook: { minSeconds: 1, maxSeconds: 240 * 60, minAspect: 9 / 16 - 0.01, maxAspect: 16 / 9 + 0.01 },
+};
+
+const ratio = (r: number) => (r >= 1 ? `${r.toFixed(2)}:1` : `1:${(1 / r).toFixed(2)}`);
+
+/**
+ * Readable problems with a rendered video for one platform; empty when it fits or we know no rule.
+ * Unknown dimensions or duration are not guessed at: only what is known is checked.
+ */
+export function validateVideo(
+  identifier: string,
+  video: { width: number | null; height: number | null; durationSeconds: number | null },
+): string[] {
+  const family = platformFamily(identifier);
+  const rule = VIDEO_RULES[family];
+  if (!rule) return [];
+  const label = PLATFORM_RULES[family].label;
+  const problems: string[] = [];
+  if (video.width && video.height) {
+    const aspect = video.width / video.height;
+    if (aspect < rule.minAspect || aspect > rule.maxAspect)
+      problems.push(
+        `${label} takes videos between ${ratio(rule.minAspect)} and ${ratio(rule.maxAspect)} (width:height); this one is ${video.width}×${video.height}`,
+      );
+  }
+  if (video.durationSeconds !== null) {
+    if (video.durationSeconds < rule.minSeconds)
+      problems.push(
+        `${label} videos must last at least ${rule.minSeconds} s; this one lasts ${video.durationSeconds} s`,
+      );
+    if (video.durationSeconds > rule.maxSeconds)
+      problems.push(`${label} videos may last at most ${rule.maxSeconds} s; this one lasts ${video.durationSeconds} s`);
+  }
+  return problems;
+}

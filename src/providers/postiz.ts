@@ -100,6 +100,15 @@ export interface PostizPost {
   integration: { id: string; providerIdentifier: string | null; name: string | null; picture: string | null } | null;
 }
 
+/** One metric of a published post (likes, views, …; the labels are the provider's). */
+export interface PostizMetric {
+  label: string;
+  /** The latest value of the series. */
+  total: number;
+  series: { date: string; total: number }[];
+  percentage_change: number | null;
+}
+
 // ─── Base URL ───────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -195,6 +204,14 @@ const PostWire = z
       .optional(),
   })
   .loose();
+const MetricWire = z
+  .object({
+    label: z.string(),
+    data: z.array(z.object({ total: z.union([z.number(), z.string()]), date: z.string() }).loose()).default([]),
+    percentageChange: z.number().nullable().optional(),
+  })
+  .loose();
+
 const ListPostsWire = z.union([z.object({ posts: z.array(PostWire) }).transform((o) => o.posts), z.array(PostWire)]);
 
 // ─── Errors ─────────────────────────────────────────────────────────────────────────────────────
@@ -394,6 +411,40 @@ export function createPostizClient(config: PostizClientConfig) {
     await exchange(http, url(`/posts/${seg(postId)}`), { method: 'DELETE', headers: auth }, (res) => res.arrayBuffer());
   }
 
+  /**
+   * `PUT /posts/:id/status`: `schedule` puts a draft in the queue at its stored date (now, when the
+   * date has passed); `draft` takes a queued post out of it. Unthrottled, unlike creates.
+   */
+  async function changePostStatus(postId: string, status: 'draft' | 'schedule'): Promise<void> {
+    await exchange(
+      http,
+      url(`/posts/${seg(postId)}/status`),
+      { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ status }) },
+      (res) => res.arrayBuffer(),
+    );
+  }
+
+  /** `GET /find-slot/:id`: the channel's next free posting slot (Postiz's own time table). */
+  async function findSlot(integrationId: string): Promise<string> {
+    const body = await getJson(`/find-slot/${seg(integrationId)}`, z.object({ date: z.string() }).loose());
+    return isoDate(body.date);
+  }
+
+  /**
+   * `GET /analytics/post/:postId?date=N`: provider-specific metrics of a published post over the
+   * last N days. Postiz answers a list of `{label, data:[{total, date}], percentageChange}`;
+   * providers without post analytics answer an empty list.
+   */
+  async function postAnalytics(postId: string, days = 7): Promise<PostizMetric[]> {
+    const list = await getJson(`/analytics/post/${seg(postId)}?date=${days}`, z.array(MetricWire).catch([]));
+    return list.map((m) => ({
+      label: m.label,
+      total: m.data.length ? Number(m.data.at(-1)!.total) || 0 : 0,
+      series: m.data.map((d) => ({ date: d.date, total: Number(d.total) || 0 })),
+      percentage_change: m.percentageChange ?? null,
+    }));
+  }
+
   async function deletePostGroup(group: string): Promise<void> {
     await exchange(http, url(`/posts/group/${seg(group)}`), { method: 'DELETE', headers: auth }, (res) =>
       res.arrayBuffer(),
@@ -410,6 +461,9 @@ export function createPostizClient(config: PostizClientConfig) {
     listPosts,
     deletePost,
     deletePostGroup,
+    changePostStatus,
+    findSlot,
+    postAnalytics,
   };
 }
 

@@ -8,11 +8,18 @@
 import type { Bindings } from '../core/env.ts';
 import { type ClipRow, getClip, ownedClipIds } from '../db/repos/clips.ts';
 import type { ProfileScope } from '../db/scope.ts';
+import { getExportPreset } from '../db/repos/export-presets.ts';
 import { ApiError } from '../core/errors.ts';
 import type { JobInput } from '../jobs/job-types.ts';
 import { newId } from '../core/ids.ts';
 import { providerErrorToApiError } from '../providers/error-mapping.ts';
-import { defaultSettings, validateCaption } from '../providers/postiz-rules.ts';
+import {
+  defaultSettings,
+  ruleFor,
+  supportsFirstComment,
+  validateCaption,
+  validateVideo,
+} from '../providers/postiz-rules.ts';
 import { isProviderError } from '../providers/provider-error.ts';
 import { isRendered } from './clip-media.ts';
 import { type PostizChannel, listChannels } from './postiz-channels.ts';
@@ -29,6 +36,12 @@ export interface PublishSpec {
   intervalMinutes: number;
   /** Per-channel settings (keyed by integration id), merged over each platform's defaults. */
   settings?: Record<string, Record<string, unknown>>;
+  /** Per-channel captions (keyed by integration id) that replace `caption` on that channel. */
+  captions?: Record<string, string>;
+  /** Per-channel first comments (keyed by integration id), where the platform has comments. */
+  firstComments?: Record<string, string>;
+  /** Create Postiz drafts that wait for POST /publications/{id}/approve. */
+  draft?: boolean;
 }
 
 export interface PublishPlan {
@@ -40,6 +53,12 @@ export interface PublishPlan {
 export interface ClipProblem {
   clip_id: string;
   problem: string;
+}
+export interface MediaProblem {
+  clip_id: string;
+  integration_id: string;
+  platform: string;
+  problems: string[];
 }
 export interface ChannelProblem {
   integration_id: string;
@@ -62,6 +81,18 @@ export function scheduleDates(count: number, start: number | null, intervalMinut
     const at = (start ?? now) + k * intervalMinutes * 60_000;
     return { postType: 'schedule' as const, date: new Date(at).toISOString() };
   });
+}
+
+interface RenderedVideo {
+  width: number | null;
+  height: number | null;
+  durationSeconds: number | null;
+}
+
+/** The rendered video's frame size (from its export preset) and duration (the clip's). */
+async function renderedVideo(scope: ProfileScope, clip: ClipRow): Promise<RenderedVideo> {
+  const preset = clip.finalPreset ? await getExportPreset(scope.db, clip.finalPreset) : undefined;
+  return { width: preset?.width ?? null, height: preset?.height ?? null, durationSeconds: clip.duration ?? null };
 }
 
 function clipProblem(clip: ClipRow): string | null {
@@ -89,9 +120,15 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
   if (!integrationIds.length) {
     throw fieldError('integration_ids', 'name at least one Postiz channel (the profile has no default channels)');
   }
-  for (const id of Object.keys(spec.settings ?? {})) {
-    if (!integrationIds.includes(id))
-      throw fieldError(`settings.${id}`, 'settings for a channel that is not in integration_ids');
+  for (const [field, map] of [
+    ['settings', spec.settings],
+    ['captions', spec.captions],
+    ['first_comments', spec.firstComments],
+  ] as const) {
+    for (const id of Object.keys(map ?? {})) {
+      if (!integrationIds.includes(id))
+        throw fieldError(`${field}.${id}`, `${field} for a channel that is not in integration_ids`);
+    }
   }
   let start: number | null = null;
   if (spec.scheduleDate !== undefined) {
@@ -101,10 +138,12 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
   }
 
   const clipProblems: ClipProblem[] = [];
+  const videos: { clipId: string; video: RenderedVideo }[] = [];
   for (const id of clipIds) {
     const clip = await getClip(scope, id);
     const problem = clip ? clipProblem(clip) : 'clip not found';
     if (problem) clipProblems.push({ clip_id: id, problem });
+    else if (clip) videos.push({ clipId: id, video: await renderedVideo(scope, clip) });
   }
 
   let channels: PostizChannel[];
@@ -116,6 +155,7 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
   }
   const byId = new Map(channels.map((c) => [c.id, c]));
   const channelProblems: ChannelProblem[] = [];
+  const mediaProblems: MediaProblem[] = [];
   const targets: JobInput<'publish_clip'>['integrations'] = [];
   for (const id of integrationIds) {
     const channel = byId.get(id);
@@ -123,27 +163,59 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
       channelProblems.push({ integration_id: id, platform: null, problems: ['no enabled Postiz channel has this id'] });
       continue;
     }
+    const caption = spec.captions?.[id] ?? spec.caption;
     const settings = {
-      ...defaultSettings(channel.provider, { caption: spec.caption }),
+      ...defaultSettings(channel.provider, { caption }),
       ...(spec.settings?.[id] ?? {}),
     };
-    const problems = validateCaption(channel.provider, spec.caption, settings, {
+    const problems = validateCaption(channel.provider, caption, settings, {
       hasMedia: true,
       maxLength: channel.maxCaptionLength,
     });
+    const comment = spec.firstComments?.[id];
+    if (comment !== undefined) {
+      if (!supportsFirstComment(channel.provider))
+        problems.push(`${ruleFor(channel.provider).label} posts through Postiz take no first comment`);
+      else if (!comment.trim()) problems.push('the first comment is empty');
+      else
+        problems.push(
+          ...validateCaption(channel.provider, comment, {}, { maxLength: channel.maxCaptionLength }).map(
+            (p) => `first comment: ${p}`,
+          ),
+        );
+    }
     if (problems.length) channelProblems.push({ integration_id: id, platform: channel.provider, problems });
-    targets.push({ id, provider: channel.provider, settings });
+    for (const { clipId, video } of videos) {
+      const videoProblems = validateVideo(channel.provider, video);
+      if (videoProblems.length)
+        mediaProblems.push({
+          clip_id: clipId,
+          integration_id: id,
+          platform: channel.provider,
+          problems: videoProblems,
+        });
+    }
+    targets.push({
+      id,
+      provider: channel.provider,
+      settings,
+      ...(spec.captions?.[id] !== undefined ? { caption } : {}),
+      ...(comment !== undefined ? { first_comment: comment } : {}),
+    });
   }
 
-  if (clipProblems.length || channelProblems.length) {
+  if (clipProblems.length || channelProblems.length || mediaProblems.length) {
     const parts = [
       ...clipProblems.map((p) => `clip ${p.clip_id}: ${p.problem}`),
       ...channelProblems.map(
         (p) => `channel ${p.integration_id}${p.platform ? ` (${p.platform})` : ''}: ${p.problems.join('; ')}`,
       ),
+      ...mediaProblems.map(
+        (p) => `clip ${p.clip_id} on channel ${p.integration_id} (${p.platform}): ${p.problems.join('; ')}`,
+      ),
     ];
     throw new ApiError(422, 'not_publishable', `Nothing was queued. ${parts.join('. ')}`, {
-      details: { clips: clipProblems, channels: channelProblems },
+      details: { clips: clipProblems, channels: channelProblems, media: mediaProblems },
     });
   }
 
@@ -156,6 +228,7 @@ export async function planPublish(env: Bindings, scope: ProfileScope, spec: Publ
     caption: spec.caption,
     integrations: targets,
     post_type: dates[position]!.postType,
+    ...(spec.draft ? { draft: true } : {}),
     date: dates[position]!.date,
     position,
     total: clipIds.length,

@@ -11,7 +11,9 @@
  *   (readable `{statusCode, provider, name, message}`), media not from `/upload`;
  * - `POST /upload`: multipart `file`, streamed, MIME sniffed from magic bytes, ≤ 1 GB video / 10 MB image;
  * - `GET /posts` (state, releaseURL, group), `DELETE /posts/:id` (whole group), `/integrations`,
- *   `/integration-settings/:id`, `/is-connected`, `/find-slot/:id`.
+ *   `/integration-settings/:id`, `/is-connected`, `/find-slot/:id` (next hour after the channel's
+ *   last queued post), `PUT /posts/:id/status` (draft ⇄ queue), `GET /analytics/post/:id` (a
+ *   Likes and a Views series for published posts, else `[]`).
  * Due QUEUE posts become PUBLISHED (with a releaseURL) when listed, or ERROR on a disabled channel.
  *
  * Controls (besides the common ones):
@@ -211,8 +213,12 @@ export class PostizFake {
         api('GET', '/integration-settings/([^/]+)', (req, [id]) =>
           fake.withOrg(req, (org) => fake.integrationSettings(req, org, id!)),
         ),
-        api('GET', '/find-slot/([^/]+)', (req) =>
-          fake.withOrg(req, () => req.send(200, { date: new Date(Date.now() + 3_600_000).toISOString() })),
+        api('GET', '/find-slot/([^/]+)', (req, [id]) => fake.withOrg(req, (org) => fake.findSlot(req, org, id!))),
+        api('PUT', '/posts/([^/]+)/status', (req, [id]) =>
+          fake.withOrg(req, (org) => fake.changeStatus(req, org, id!)),
+        ),
+        api('GET', '/analytics/post/([^/]+)', (req, [id]) =>
+          fake.withOrg(req, (org) => fake.postAnalytics(req, org, id!)),
         ),
         api('POST', '/upload', (req) => fake.withOrg(req, (org) => fake.upload(req, org))),
         api('POST', '/posts', (req) => fake.withOrg(req, (org) => fake.createPost(req, org))),
@@ -518,6 +524,42 @@ export class PostizFake {
         },
       }));
     req.send(200, { posts });
+  }
+
+  /** The next whole hour, at least an hour ahead, after the channel's last queued or draft post. */
+  private findSlot(req: FakeRequest, org: Org, id: string): void {
+    const integration = org.integrations.find((i) => i.id === id);
+    if (!integration) return req.send(500, { statusCode: 500, message: 'Internal server error' });
+    const taken = org.posts
+      .filter((p) => p.integration.id === id && !p.deletedAt && (p.state === 'QUEUE' || p.state === 'DRAFT'))
+      .map((p) => Date.parse(p.publishDate));
+    const after = Math.max(Date.now() + 3_600_000, ...taken.map((t) => t + 3_600_000));
+    req.send(200, { date: new Date(Math.ceil(after / 3_600_000) * 3_600_000).toISOString() });
+  }
+
+  /** `schedule` → QUEUE (published when due, like the workflow Postiz starts), `draft` → DRAFT. */
+  private async changeStatus(req: FakeRequest, org: Org, id: string): Promise<void> {
+    const body = (await req.readJson()) as { status?: unknown } | undefined;
+    if (body?.status !== 'draft' && body?.status !== 'schedule')
+      return req.send(400, badRequest('status must be one of the following values: draft, schedule'));
+    const post = org.posts.find((p) => p.id === id && !p.deletedAt);
+    if (!post) return req.send(404, { statusCode: 404, message: 'Post not found', error: 'Not Found' });
+    if (post.state === 'PUBLISHED' || post.state === 'ERROR')
+      return req.send(400, badRequest('Only draft or queued posts can change status'));
+    post.state = body.status === 'draft' ? 'DRAFT' : 'QUEUE';
+    req.send(200, { id: post.id, state: post.state });
+  }
+
+  /** Published posts get a Likes and a Views series (deterministic); others an empty list. */
+  private postAnalytics(req: FakeRequest, org: Org, id: string): void {
+    this.settle(org);
+    const post = org.posts.find((p) => p.id === id && !p.deletedAt);
+    if (post?.state !== 'PUBLISHED') return req.send(200, []);
+    const day = new Date().toISOString().slice(0, 10);
+    req.send(200, [
+      { label: 'Likes', data: [{ total: '3', date: day }], percentageChange: 0 },
+      { label: 'Views', data: [{ total: 120, date: day }], percentageChange: 12.5 },
+    ]);
   }
 
   private deletePost(req: FakeRequest, org: Org, id: string): void {

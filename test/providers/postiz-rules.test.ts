@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePostizBaseUrl } from '../../src/providers/postiz.ts';
-import { captionLength, defaultSettings, platformFamily, validateCaption } from '../../src/providers/postiz-rules.ts';
+import {
+  captionLength,
+  defaultSettings,
+  platformFamily,
+  supportsFirstComment,
+  validateCaption,
+  validateVideo,
+} from '../../src/providers/postiz-rules.ts';
 import { ProviderError } from '../../src/providers/provider-error.ts';
 
 describe('caption limits', () => {
@@ -122,5 +129,25 @@ describe('normalizePostizBaseUrl', () => {
       expect(err, bad).toBeInstanceOf(ProviderError);
       expect((err as ProviderError).kind).toBe('bad_request');
     }
+  });
+});
+
+describe('video checks per network', () => {
+  const vertical = { width: 1080, height: 1920, durationSeconds: 30 };
+  it('accepts a 30 s 9:16 video everywhere we have a rule', () => {
+    for (const p of ['x', 'bluesky', 'threads', 'tiktok', 'instagram', 'youtube', 'linkedin-page', 'facebook'])
+      expect(validateVideo(p, vertical), p).toEqual([]);
+  });
+  it('refuses aspect ratios and durations outside the network limits, and checks only what is known', () => {
+    expect(validateVideo('x', { ...vertical, width: 1920, height: 480 })[0]).toContain('1920×480');
+    expect(validateVideo('linkedin-page', { ...vertical, width: 400, height: 1200 })).toHaveLength(1);
+    expect(validateVideo('tiktok', { ...vertical, durationSeconds: 2 })[0]).toContain('at least 3 s');
+    expect(validateVideo('x', { ...vertical, durationSeconds: 141 })[0]).toContain('at most 140 s');
+    expect(validateVideo('x', { width: null, height: null, durationSeconds: null })).toEqual([]);
+    expect(validateVideo('mastodon', { width: 4000, height: 100, durationSeconds: 99_999 })).toEqual([]);
+  });
+  it('knows which platforms take a first comment', () => {
+    expect(['x', 'linkedin-page', 'instagram-standalone', 'bluesky'].every(supportsFirstComment)).toBe(true);
+    expect(['tiktok', 'youtube', 'mastodon'].some(supportsFirstComment)).toBe(false);
   });
 });

@@ -500,6 +500,33 @@ describe('posts lifecycle', () => {
     expect(await failure(client().deletePost(created[1]!.postId))).toMatchObject({ kind: 'upstream', status: 500 });
   });
 
+  it('moves a draft to the queue and back, finds the next slot after queued posts, reads post analytics', async () => {
+    const [draft] = await client().createPost({
+      type: 'draft',
+      date: new Date(Date.now() + 90 * 60_000),
+      posts: [{ integrationId: 'int-bluesky', group: 'g3', content: 'c', comments: ['first!'] }],
+    });
+    await client().changePostStatus(draft!.postId, 'schedule');
+    expect(fake.server.requestsFor({ method: 'PUT', api_key: key })[0]!.json).toEqual({ status: 'schedule' });
+    expect((await client().listPosts(range())).find((p) => p.id === draft!.postId)?.state).toBe('QUEUE');
+    await client().changePostStatus(draft!.postId, 'draft');
+    expect((await client().listPosts(range())).find((p) => p.id === draft!.postId)?.state).toBe('DRAFT');
+
+    const slot = await client().findSlot('int-bluesky');
+    expect(Date.parse(slot)).toBeGreaterThan(Date.now() + 90 * 60_000);
+    expect(Date.parse(await client().findSlot('int-x'))).toBeLessThan(Date.parse(slot));
+
+    // Not published: no metrics. Published: the provider's labelled series, latest value as total.
+    expect(await client().postAnalytics(draft!.postId)).toEqual([]);
+    fake.setPostState(draft!.postId, 'PUBLISHED');
+    const metrics = await client().postAnalytics(draft!.postId, 30);
+    expect(fake.server.requestsFor({ method: 'GET', api_key: key }).at(-1)!.query).toEqual({ date: '30' });
+    expect(metrics.map((m) => [m.label, m.total, m.percentage_change])).toEqual([
+      ['Likes', 3, 0],
+      ['Views', 120, 12.5],
+    ]);
+  });
+
   it('sends ISO dates when listing and rejects invalid ones before calling', async () => {
     await client().listPosts({ startDate: '2026-01-01T00:00:00Z', endDate: new Date('2026-02-01T00:00:00Z') });
     expect(fake.server.requestsFor({ method: 'GET', path: '/public/v1/posts', api_key: key })[0]!.query).toEqual({

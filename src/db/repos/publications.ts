@@ -6,7 +6,13 @@
  */
 import { and, asc, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { type PublicationPost, publications, type publicationStatuses } from '../schema.ts';
+import {
+  type ChannelOverrides,
+  type PublicationAnalytics,
+  type PublicationPost,
+  publications,
+  type publicationStatuses,
+} from '../schema.ts';
 import { type ProfileScope, owned, stamped } from '../scope.ts';
 import { withEvents } from './webhook-events.ts';
 
@@ -23,6 +29,8 @@ export interface NewPublication {
   platforms: string[];
   caption: string;
   scheduledAt: string | null;
+  channelOverrides?: ChannelOverrides;
+  draft?: boolean;
 }
 
 export function getPublication(scope: ProfileScope, id: string): Promise<PublicationRow | undefined> {
@@ -65,14 +73,14 @@ export async function claimCreateAttempt(scope: ProfileScope, id: string, seenAt
 }
 
 export interface PublicationOutcome {
-  status: 'scheduled' | 'published';
+  status: 'draft' | 'scheduled' | 'published';
   posts: PublicationPost[];
   scheduledAt: string | null;
   publishedAt: string | null;
   releaseUrl?: string | null;
 }
 
-/** pending → scheduled | published, with the post ids Postiz gave back. */
+/** pending → draft | scheduled | published, with the post ids Postiz gave back. */
 export async function completePublication(
   scope: ProfileScope,
   id: string,
@@ -211,4 +219,77 @@ export async function profilesWithOpenPublications(db: Database, limit = 100): P
     .where(openCondition())
     .limit(limit);
   return rows.map((r) => r.profileId);
+}
+
+// ─── Approval, withdrawal, analytics ─────────────────────────────────────────────────────────
+
+/**
+ * Claims the approval of a draft, atomically: only one caller sees `true` (the one that then asks
+ * Postiz to schedule it); every other approve finds `approved_at` set and sends nothing.
+ */
+export async function claimApproval(scope: ProfileScope, id: string): Promise<boolean> {
+  const rows = await scope.db
+    .update(publications)
+    .set({ approvedAt: now(), updatedAt: now() })
+    .where(
+      owned(
+        publications,
+        scope,
+        eq(publications.id, id),
+        eq(publications.status, 'draft'),
+        isNull(publications.approvedAt),
+      ),
+    )
+    .returning({ id: publications.id });
+  return rows.length > 0;
+}
+
+/** Postiz refused the approval: the draft may be approved again. */
+export async function releaseApproval(scope: ProfileScope, id: string): Promise<void> {
+  await scope.db
+    .update(publications)
+    .set({ approvedAt: null, updatedAt: now() })
+    .where(owned(publications, scope, eq(publications.id, id), eq(publications.status, 'draft')));
+}
+
+/** draft (approved) → scheduled | published. */
+export async function markApproved(
+  scope: ProfileScope,
+  id: string,
+  fields: {
+    status: 'scheduled' | 'published';
+    scheduledAt: string | null;
+    publishedAt: string | null;
+    posts: PublicationPost[];
+  },
+): Promise<PublicationRow | undefined> {
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(publications)
+      .set({ ...fields, postizPosts: fields.posts, updatedAt: now() })
+      .where(owned(publications, scope, eq(publications.id, id), eq(publications.status, 'draft')))
+      .returning(),
+    [{ type: 'publication.published', id }],
+  );
+  return row;
+}
+
+/** draft | scheduled → cancelled, once Postiz deleted the posts. */
+export async function cancelPublication(scope: ProfileScope, id: string): Promise<PublicationRow | undefined> {
+  const [row] = await scope.db
+    .update(publications)
+    .set({ status: 'cancelled', cancelledAt: now(), updatedAt: now() })
+    .where(owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['draft', 'scheduled'])))
+    .returning();
+  return row;
+}
+
+export async function saveAnalytics(scope: ProfileScope, id: string, analytics: PublicationAnalytics): Promise<string> {
+  const at = now();
+  await scope.db
+    .update(publications)
+    .set({ analytics, analyticsFetchedAt: at })
+    .where(owned(publications, scope, eq(publications.id, id)));
+  return at;
 }

@@ -92,6 +92,14 @@ export const PublicationResponse = z
       }),
     ),
     release_url: z.string().nullable(),
+    channel_overrides: z
+      .record(z.string(), z.object({ caption: z.string().optional(), first_comment: z.string().optional() }))
+      .openapi({ description: 'Captions and first comments that differ per channel (by integration id).' }),
+    draft: z
+      .boolean()
+      .openapi({ description: 'Created as Postiz drafts for approval (approved once `approved_at` is set).' }),
+    approved_at: z.string().nullable(),
+    cancelled_at: z.string().nullable(),
     error: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -112,6 +120,10 @@ export function toPublicationResponse(p: PublicationRow): z.infer<typeof Publica
     postiz_post_ids: p.postizPostIds,
     posts: p.postizPosts,
     release_url: p.releaseUrl,
+    channel_overrides: p.channelOverrides,
+    draft: p.draft,
+    approved_at: p.approvedAt,
+    cancelled_at: p.cancelledAt,
     error: p.errorMessage,
     created_at: p.createdAt,
     updated_at: p.updatedAt,

@@ -34,6 +34,23 @@ const Settings = z.record(z.string().min(1).max(200), z.record(z.string(), z.unk
     'Per-channel Postiz settings keyed by integration id, merged over the platform defaults (e.g. `{"int-yt": {"title": "My short"}}`).',
 });
 
+const Captions = z
+  .record(z.string().min(1).max(200), z.string().max(70_000))
+  .optional()
+  .openapi({
+    description:
+      "Per-channel captions keyed by integration id, replacing `caption` on that channel (checked against that channel's limit).",
+    example: { 'int-x': 'Short one for X', 'int-linkedin': 'The longer LinkedIn story…' },
+  });
+const FirstComments = z.record(z.string().min(1).max(200), z.string().max(70_000)).optional().openapi({
+  description:
+    'Per-channel first comment keyed by integration id (Postiz `value[1]`): X, Bluesky, Threads, LinkedIn, Facebook, Instagram. A channel without comments (TikTok, YouTube) answers 422.',
+});
+const Draft = z.boolean().optional().openapi({
+  description:
+    'Create Postiz drafts instead of posting: the publication waits in `draft` until POST /publications/{id}/approve.',
+});
+
 const PublishRequest = z
   .object({
     clip_id: ClipId,
@@ -41,6 +58,9 @@ const PublishRequest = z
     integration_ids: IntegrationIds,
     schedule_date: ScheduleDate,
     settings: Settings,
+    captions: Captions,
+    first_comments: FirstComments,
+    draft: Draft,
   })
   .strict()
   .openapi('PostizPublishRequest');
@@ -54,6 +74,9 @@ const BulkPublishRequest = z
     schedule_date: ScheduleDate,
     schedule_interval_minutes: z.number().int().min(1).max(10_080).default(30),
     settings: Settings,
+    captions: Captions,
+    first_comments: FirstComments,
+    draft: Draft,
   })
   .strict()
   .openapi('PostizBulkPublishRequest');
@@ -148,7 +171,7 @@ export function postizPublishRoutes() {
         security,
         summary: 'Publish or schedule a rendered clip',
         description:
-          'Checks first, queues nothing on any problem: clip of this profile (404), Postiz configured (409 `not_configured`), clip rendered, channels enabled, caption and settings valid for each channel (422 `not_publishable` with per-clip and per-channel `details`). Then queues one `publish_clip` job. Supports `Idempotency-Key`.',
+          'Checks first, queues nothing on any problem: clip of this profile (404), Postiz configured (409 `not_configured`), clip rendered, channels enabled, caption, first comment, settings and the aspect ratio and duration of the rendered video valid for each channel (422 `not_publishable` with per-clip and per-channel `details`). Then queues one `publish_clip` job. Supports `Idempotency-Key`.',
         request: { body: jsonBody(PublishRequest) },
         responses: publishResponses,
       }),
@@ -162,6 +185,9 @@ export function postizPublishRoutes() {
             scheduleDate: input.schedule_date,
             intervalMinutes: 0,
             settings: input.settings,
+            captions: input.captions,
+            firstComments: input.first_comments,
+            draft: input.draft,
           }),
         );
         // idempotentJson answers the stored (or fresh) 202 body itself.
@@ -191,6 +217,9 @@ export function postizPublishRoutes() {
             scheduleDate: input.schedule_date,
             intervalMinutes: input.schedule_interval_minutes,
             settings: input.settings,
+            captions: input.captions,
+            firstComments: input.first_comments,
+            draft: input.draft,
           }),
         );
         return response as never;

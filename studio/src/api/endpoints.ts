@@ -154,16 +154,29 @@ export const clips = {
 export const postiz = {
   status: () => api<PostizConnectionStatus>(`${V1}/postiz/status`),
   integrations: () => api<PostizIntegration[]>(`${V1}/postiz/integrations`),
-  publish: (body: { clip_id: string; caption: string; integration_ids: string[]; schedule_date?: string }) =>
-    api<PublishResponse>(`${V1}/postiz/publish`, { json: body }),
+  publish: (body: {
+    clip_id: string;
+    caption: string;
+    integration_ids: string[];
+    schedule_date?: string;
+    draft?: boolean;
+  }) => api<PublishResponse>(`${V1}/postiz/publish`, { json: body }),
   bulkPublish: (body: {
     clip_ids: string[];
     caption: string;
     integration_ids: string[];
     schedule_date?: string;
     schedule_interval_minutes?: number;
+    draft?: boolean;
   }) => api<PublishResponse>(`${V1}/postiz/bulk-publish`, { json: body }),
   publications: (clipId: string) => api<{ publications: Publication[] }>(`${V1}/postiz/clips/${clipId}/publications`),
+  approve: (id: string) =>
+    api<{ sent: boolean; publication: Publication }>(`${V1}/postiz/publications/${id}/approve`, { method: 'POST' }),
+  withdraw: (id: string) => api<Publication>(`${V1}/postiz/publications/${id}/cancel`, { method: 'POST' }),
+  findSlot: (integrationId: string) =>
+    api<{ slots: { integration_id: string; platform: string; date: string }[] }>(`${V1}/postiz/find-slot`, {
+      query: { integration_id: integrationId },
+    }),
 };
 
 export const jobs = {

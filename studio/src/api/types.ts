@@ -274,7 +274,9 @@ export interface Publication {
   id: string;
   clip_id: string;
   job_id: string | null;
-  status: 'pending' | 'scheduled' | 'published' | 'failed';
+  status: 'pending' | 'draft' | 'scheduled' | 'published' | 'failed' | 'cancelled';
+  draft: boolean;
+  approved_at: string | null;
   platforms: string[];
   caption: string;
   scheduled_at: string | null;

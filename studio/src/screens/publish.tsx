@@ -1,9 +1,10 @@
 /**
  * Publish clips through Postiz: the profile's channels, a caption with each chosen platform's length
- * limit counted live, now or scheduled (several clips go out at an interval), then each clip's
- * progress and its per-post results.
+ * limit counted live, now or scheduled (several clips go out at an interval, the date from a
+ * channel's next free slot if wanted) or as a draft to approve, then each clip's progress and its
+ * per-post results with approve / withdraw.
  */
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { clips as clipsApi, postiz } from '../api/endpoints.ts';
@@ -29,6 +30,7 @@ export function PublishScreen() {
   const [when, setWhen] = useState<'now' | 'schedule'>('now');
   const [date, setDate] = useState('');
   const [interval, setInterval] = useState('30');
+  const [draft, setDraft] = useState(false);
   const [result, setResult] = useState<PublishResponse | null>(null);
   const [finished, setFinished] = useState(0);
   const [error, setError] = useState<unknown>(null);
@@ -45,13 +47,14 @@ export function PublishScreen() {
       const integration_ids = selected.map((c) => c.id);
       const res =
         clipIds.length === 1
-          ? await postiz.publish({ clip_id: clipIds[0]!, caption, integration_ids, schedule_date: schedule })
+          ? await postiz.publish({ clip_id: clipIds[0]!, caption, integration_ids, schedule_date: schedule, draft })
           : await postiz.bulkPublish({
               clip_ids: clipIds,
               caption,
               integration_ids,
               schedule_date: schedule,
               schedule_interval_minutes: Number(interval),
+              draft,
             });
       setFinished(0);
       setResult(res);
@@ -134,6 +137,21 @@ export function PublishScreen() {
                 onChange={(e) => setDate(e.target.value)}
                 required
               />
+              <button
+                type="button"
+                disabled={!selected.length}
+                onClick={async () => {
+                  setError(null);
+                  try {
+                    const { slots } = await postiz.findSlot(selected[0]!.id);
+                    setDate(toLocalInput(slots[0]!.date));
+                  } catch (err) {
+                    setError(err);
+                  }
+                }}
+              >
+                Next free slot{selected[0] ? ` on ${selected[0].name}` : ''}
+              </button>
             </>
           ) : null}
           {clipIds.length > 1 ? (
@@ -150,12 +168,16 @@ export function PublishScreen() {
             </>
           ) : null}
         </fieldset>
+        <label className="checkbox">
+          <input type="checkbox" checked={draft} onChange={(e) => setDraft(e.target.checked)} /> Create as a draft
+          (approve it later)
+        </label>
         <ErrorText error={error} />
         <button
           type="submit"
           disabled={!selected.length || tooLong.length > 0 || Boolean(result && finished < result.clips.length)}
         >
-          {when === 'now' ? 'Publish now' : 'Schedule'}
+          {draft ? 'Create draft' : when === 'now' ? 'Publish now' : 'Schedule'}
         </button>
       </form>
       {result ? (
@@ -186,13 +208,45 @@ function clipNameOf(queries: { data?: { clip: Parameters<typeof clipName>[0] } }
   return data ? clipName(data.clip) : id;
 }
 
+/** `datetime-local` wants local time without a zone. */
+function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
 function Publications({ clipId, label }: { clipId: string; label: string }) {
   const profileId = useProfileId();
-  const list = useQuery({ queryKey: [profileId, 'publications', clipId], queryFn: () => postiz.publications(clipId) });
+  const queryClient = useQueryClient();
+  const key = [profileId, 'publications', clipId];
+  const list = useQuery({ queryKey: key, queryFn: () => postiz.publications(clipId) });
+  const [error, setError] = useState<unknown>(null);
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+    } catch (err) {
+      setError(err);
+    }
+    await queryClient.invalidateQueries({ queryKey: key });
+  };
   return (
     <div>
       <h3>Results for {label}</h3>
-      <ErrorText error={list.error} />
+      <ErrorText error={list.error ?? error} />
+      {(list.data?.publications ?? [])
+        .filter((p) => p.status === 'draft' || p.status === 'scheduled')
+        .map((p) => (
+          <p key={p.id}>
+            {p.status === 'draft' ? (
+              <button type="button" onClick={() => act(() => postiz.approve(p.id))}>
+                Approve draft
+              </button>
+            ) : null}{' '}
+            <button type="button" onClick={() => act(() => postiz.withdraw(p.id))}>
+              Withdraw {p.status === 'draft' ? 'draft' : 'scheduled post'}
+            </button>
+          </p>
+        ))}
       <DataTable columns={['Publication', 'Platform', 'State', 'Link or error']}>
         {(list.data?.publications ?? []).flatMap((p) =>
           (p.posts.length ? p.posts : [null]).map((post) => (
