@@ -105,6 +105,7 @@ const DEFAULT_OPERATION_TIMEOUT_SECONDS: Record<string, number> = {
   probe: 60,
   thumbnail: 60,
   frames: 600,
+  storyboard: 600,
   waveform: 600,
   'detect-voice': 900,
   highlights: 1800,

@@ -12,6 +12,7 @@ import { probeOperation } from './probe.ts';
 import { removeAudioOperation } from './remove-audio.ts';
 import { renderOperation } from './render.ts';
 import { silenceRemoveOperation } from './silence-remove.ts';
+import { storyboardOperation } from './storyboard.ts';
 import { thumbnailOperation } from './thumbnail.ts';
 import { ttsLocalOperation } from './tts-local.ts';
 import { waveformOperation } from './waveform.ts';
@@ -20,6 +21,7 @@ export const operations: { [O in ProcessorOperation]: Operation<O> } = {
   probe: probeOperation,
   thumbnail: thumbnailOperation,
   frames: framesOperation,
+  storyboard: storyboardOperation,
   waveform: waveformOperation,
   'remove-audio': removeAudioOperation,
   'detect-voice': detectVoiceOperation,
