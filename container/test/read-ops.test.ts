@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, grayFrames, makeVideo, probe, psnr, videoPacketHashes } from './fixtures/video.ts';
+import { ffmpeg, ffmpegOut, grayFrames, makeVideo, probe, psnr, videoPacketHashes } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -145,6 +145,36 @@ describe('thumbnail', () => {
       code: 'no_video_stream',
       retryable: false,
     });
+  });
+});
+
+describe('storyboard', () => {
+  /** One tile of a sprite as 8-bit grey (nearest-neighbour, as grayFrames). */
+  const tileOf = (path: string, x: number, y: number) =>
+    ffmpegOut(['-i', path, '-vf', `crop=160:90:${x}:${y},format=gray`, '-f', 'rawvideo', '-']);
+
+  it('lays out one frame per interval in the asked grid, in one image; tiles past the end stay black', async () => {
+    const result = await h.processor.client.run('storyboard', {
+      input: input('landscape.mp4'),
+      interval: 1,
+      count: 4,
+      columns: 3,
+      tile_width: 160,
+      tile_height: 90,
+      output: output('board.jpg', 'image/jpeg'),
+    });
+    expect(result).toMatchObject({ tiles: 4, width: 480, height: 180 });
+    const sprite = h.media.uploads.get('board.jpg')!.path;
+    expect((await probe(sprite)).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 480, height: 180 });
+    for (let i = 0; i < 4; i++) {
+      const tile = await tileOf(sprite, (i % 3) * 160, Math.floor(i / 3) * 90);
+      const [frame] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: i, count: 1 });
+      const [neighbour] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: i + 0.5, count: 1 });
+      expect(psnr(tile, frame!), `tile ${i}`).toBeGreaterThan(25);
+      expect(psnr(tile, frame!)).toBeGreaterThan(psnr(tile, neighbour!));
+    }
+    const empty = await tileOf(sprite, 160, 90);
+    expect(Math.max(...empty)).toBeLessThan(24);
   });
 });
 
