@@ -106,6 +106,7 @@ const DEFAULT_OPERATION_TIMEOUT_SECONDS: Record<string, number> = {
   thumbnail: 60,
   frames: 600,
   storyboard: 600,
+  preview: 120,
   waveform: 600,
   'detect-voice': 900,
   highlights: 1800,

@@ -176,6 +176,15 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       tile_height: evenDimension.refine((n) => n <= 640, { error: 'must be at most 640' }),
       output,
     }),
+    /** A short animated GIF from `start`: `fps` frames a second, `width` wide (a hover preview). */
+    preview: z.strictObject({
+      input,
+      start: z.number().min(0).max(MAX_SECONDS),
+      duration: z.number().min(0.1).max(10),
+      width: evenDimension.refine((n) => n <= 480, { error: 'must be at most 480' }),
+      fps: integer(1, 15),
+      output,
+    }),
     waveform: z.strictObject({ input, bins: integer(100, 4000) }),
     'detect-voice': z.strictObject({ input, ...voiceParamFields }),
     mute: z.strictObject({
@@ -311,6 +320,7 @@ export type ProbeRequest = z.infer<Requests['probe']>;
 export type ThumbnailRequest = z.infer<Requests['thumbnail']>;
 export type FramesRequest = z.infer<Requests['frames']>;
 export type StoryboardRequest = z.infer<Requests['storyboard']>;
+export type PreviewRequest = z.infer<Requests['preview']>;
 export type WaveformRequest = z.infer<Requests['waveform']>;
 export type DetectVoiceRequest = z.infer<Requests['detect-voice']>;
 export type MuteRequest = z.infer<Requests['mute']>;
@@ -377,6 +387,12 @@ export const processorResults = {
   storyboard: z.object({
     /** Frames decoded into tiles (fewer than asked when the video ends early; the rest stay black). */
     tiles: z.number(),
+    width: z.number(),
+    height: z.number(),
+    size_bytes: z.number(),
+  }),
+  preview: z.object({
+    duration: z.number(),
     width: z.number(),
     height: z.number(),
     size_bytes: z.number(),
@@ -459,6 +475,7 @@ export type ProbeResult = z.infer<Results['probe']>;
 export type ThumbnailResult = z.infer<Results['thumbnail']>;
 export type FramesResult = z.infer<Results['frames']>;
 export type StoryboardResult = z.infer<Results['storyboard']>;
+export type PreviewResult = z.infer<Results['preview']>;
 export type WaveformResult = z.infer<Results['waveform']>;
 export type DetectVoiceResult = z.infer<Results['detect-voice']>;
 export type MuteResult = z.infer<Results['mute']>;

@@ -58,10 +58,10 @@ export interface PosterFrame {
 }
 
 /** The frame a poster at `time` shows; 400 when `time` is past the end of the video. */
-export function posterFrame(video: ReadyVideo, time: number, width: PosterWidth): PosterFrame {
+export function posterFrame(video: ReadyVideo, time: number, width: PosterWidth, field = 'time'): PosterFrame {
   if (!(time >= 0) || time > video.duration + DURATION_TOLERANCE) {
-    throw new ApiError(400, 'validation_failed', `Invalid query: time: must be within 0–${video.duration} s`, {
-      details: [{ path: 'time', message: `must be within the video's duration (0–${video.duration} s)` }],
+    throw new ApiError(400, 'validation_failed', `Invalid query: ${field}: must be within 0–${video.duration} s`, {
+      details: [{ path: field, message: `must be within the video's duration (0–${video.duration} s)` }],
     });
   }
   const last = Math.max(0, Math.ceil(video.duration * video.fps - 1e-6) - 1);
@@ -93,6 +93,42 @@ export async function ensurePoster(
       time: seekTimeOf(video, at.frame),
       width: at.width,
       output: await mediaOutput(env, scope, { kind: 'source_poster', id: video.id, name: at.name }, 'image/jpeg'),
+    }),
+  );
+  return { key, made: true };
+}
+
+// ─── Animated previews ───────────────────────────────────────────────────────────────────────
+
+/** An animated preview: this long at most, this wide, this many frames a second (a GIF of ~100–300 KB). */
+export const PREVIEW_SECONDS = 3;
+export const PREVIEW_WIDTH = 320;
+export const PREVIEW_FPS = 10;
+
+/** The preview from `start` (rounded down to a frame, as a poster), cached per frame. */
+export function previewFrame(video: ReadyVideo, start: number): PosterFrame & { duration: number } {
+  const at = posterFrame(video, start, PREVIEW_WIDTH, 'start');
+  const duration = Math.max(0.1, Math.min(PREVIEW_SECONDS, video.duration - at.time));
+  return { ...at, name: `preview-f${at.frame}-w${PREVIEW_WIDTH}.gif`, duration };
+}
+
+/** The R2 key of the animated preview `at`, made by the processor when it is not stored yet. */
+export async function ensurePreview(
+  env: Bindings,
+  scope: ProfileScope,
+  video: ReadyVideo,
+  at: ReturnType<typeof previewFrame>,
+): Promise<{ key: string; made: boolean }> {
+  const key = storageKeys.sourcePoster(scope, video.id, at.name);
+  if (await env.MEDIA.head(key)) return { key, made: false };
+  await runProcessor(async () =>
+    processorClient(env).run('preview', {
+      input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
+      start: seekTimeOf(video, at.frame),
+      duration: at.duration,
+      width: PREVIEW_WIDTH,
+      fps: PREVIEW_FPS,
+      output: await mediaOutput(env, scope, { kind: 'source_poster', id: video.id, name: at.name }, 'image/gif'),
     }),
   );
   return { key, made: true };

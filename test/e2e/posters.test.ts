@@ -201,6 +201,62 @@ describe('posters at any time', () => {
   });
 });
 
+describe('animated previews', () => {
+  const STEP = 6;
+
+  it('loops a few seconds from the asked start, small, made once per start frame', async () => {
+    const t = await stack.newTenant();
+    const api = stack.api(t);
+    const video = await upload(
+      t,
+      await makeLevelVideo('frames-preview', { fps: 10, seconds: 3, step: STEP, per: 1 }),
+      'preview',
+    );
+    const before = operationsDone('preview');
+    const res = await api(`${BASE}/${video.id}/preview.gif?start=1.04`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(res.headers.get('x-preview')).toBe('made');
+    const path = await saveBytes(res.bytes, 'gif');
+    const info = await probeMedia(path);
+    expect(info.streams[0]).toMatchObject({ codec_name: 'gif', width: 320, height: 180 });
+    // Frames 10–29 at 10 fps: the 2 s left after 1.0 s, each showing its own level in order.
+    const { stdout } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', path, '-vf', 'format=gray', '-f', 'rawvideo', 'pipe:1'],
+      {
+        encoding: 'buffer',
+        maxBuffer: 1 << 26,
+      },
+    );
+    const raw = stdout as unknown as Buffer;
+    const size = 320 * 180;
+    const levels: number[] = [];
+    for (let at = 0; at + size <= raw.length; at += size) {
+      let sum = 0;
+      for (let i = at; i < at + size; i++) sum += raw[i]!;
+      levels.push(levelOf(sum / size, STEP));
+    }
+    expect(levels.length).toBeGreaterThanOrEqual(15);
+    expect(levels.length).toBeLessThanOrEqual(21);
+    expect(levels[0]).toBe(10);
+    for (let i = 1; i < levels.length; i++) expect(levels[i]).toBeGreaterThanOrEqual(levels[i - 1]!);
+    expect(levels.at(-1)).toBeGreaterThanOrEqual(27);
+    expect(operationsDone('preview')).toBe(before + 1);
+
+    // The same start frame is served from storage; a start past the end is refused.
+    const again = await api(`${BASE}/${video.id}/preview.gif?start=1.07`);
+    expect(again.headers.get('x-preview')).toBe('stored');
+    expect(Buffer.compare(again.bytes, res.bytes)).toBe(0);
+    expect(operationsDone('preview')).toBe(before + 1);
+    const late = await api(`${BASE}/${video.id}/preview.gif?start=3.5`);
+    expect(late.status).toBe(400);
+    expect(late.body.error.details[0].path).toBe('start');
+    const other = await stack.newTenant('other');
+    expect((await stack.api(other)(`${BASE}/${video.id}/preview.gif`)).status).toBe(404);
+  });
+});
+
 describe('storyboards', () => {
   const STEP = 7; // 30 s at 5 fps, one level per second: levels 0–29, luma 16–219
 

@@ -8,6 +8,7 @@ import { extractOperation } from './extract.ts';
 import { framesOperation } from './frames.ts';
 import { highlightsOperation } from './highlights.ts';
 import { muteOperation } from './mute.ts';
+import { previewOperation } from './preview.ts';
 import { probeOperation } from './probe.ts';
 import { removeAudioOperation } from './remove-audio.ts';
 import { renderOperation } from './render.ts';
@@ -22,6 +23,7 @@ export const operations: { [O in ProcessorOperation]: Operation<O> } = {
   thumbnail: thumbnailOperation,
   frames: framesOperation,
   storyboard: storyboardOperation,
+  preview: previewOperation,
   waveform: waveformOperation,
   'remove-audio': removeAudioOperation,
   'detect-voice': detectVoiceOperation,

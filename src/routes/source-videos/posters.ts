@@ -13,9 +13,14 @@ import {
   DEFAULT_POSTER_WIDTH,
   POSTER_WIDTHS,
   type PosterWidth,
+  PREVIEW_FPS,
+  PREVIEW_SECONDS,
+  PREVIEW_WIDTH,
   ensurePoster,
+  ensurePreview,
   ensureStoryboard,
   posterFrame,
+  previewFrame,
   readyVideo,
   storyboardPlan,
   storyboardVtt,
@@ -41,6 +46,15 @@ const PosterQuery = z.object({
     .enum(POSTER_WIDTHS.map(String) as [string, ...string[]])
     .default(String(DEFAULT_POSTER_WIDTH))
     .openapi({ description: `Width in pixels, one of ${POSTER_WIDTHS.join(', ')} (height keeps the aspect ratio)` }),
+});
+
+const PreviewQuery = z.object({
+  start: z.coerce
+    .number()
+    .min(0)
+    .max(1e7)
+    .default(0)
+    .openapi({ description: "Seconds from the start, within the video's duration (default 0)" }),
 });
 
 const made = (fresh: boolean) => (fresh ? 'made' : 'stored');
@@ -110,6 +124,43 @@ export function sourceVideoPosterRoutes() {
         });
         res.headers.set('X-Frame-Time', at.time.toFixed(3));
         res.headers.set('X-Poster', made(poster.made));
+        return res;
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoPreview',
+        path: '/{id}/preview.gif',
+        tags,
+        security,
+        summary: 'An animated preview (GIF) from any time',
+        description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
+        request: { params: VideoIdParam, query: PreviewQuery },
+        responses: {
+          200: {
+            description: 'The preview',
+            content: { 'image/gif': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          206: { description: 'A byte range of it' },
+          304: { description: 'Not modified (`If-None-Match`)' },
+          ...errorResponses,
+          ...conflictResponse,
+          503: errorResponse(503, 'The media processor is unavailable'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
+        const at = previewFrame(video, c.req.valid('query').start);
+        const preview = await ensurePreview(c.env, scope, video, at);
+        const res = await serveObject(c.env.MEDIA, preview.key, c.req.raw, {
+          what: 'Preview',
+          contentType: 'image/gif',
+          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
+        });
+        res.headers.set('X-Frame-Time', at.time.toFixed(3));
+        res.headers.set('X-Preview', made(preview.made));
         return res;
       },
     )
