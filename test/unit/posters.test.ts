@@ -3,6 +3,7 @@ import { MAX_STORYBOARD_TILES } from '../../shared/processor/operations.ts';
 import {
   type ReadyVideo,
   posterFrame,
+  previewFrame,
   seekTimeOf,
   storyboardPlan,
   storyboardVtt,
@@ -84,5 +85,16 @@ describe('posterFrame', () => {
       expect.objectContaining({ status: 400, code: 'validation_failed' }),
     );
     expect(() => posterFrame(video(3), Number.NaN, 640)).toThrow(expect.objectContaining({ status: 400 }));
+  });
+});
+
+describe('previewFrame', () => {
+  it('starts at a frame, lasts at most 3 s and stops at the end', () => {
+    const v = video(10, { fps: 10 });
+    expect(previewFrame(v, 1.04)).toMatchObject({ frame: 10, time: 1, duration: 3, name: 'preview-f10-w320.gif' });
+    expect(previewFrame(v, 8.5).duration).toBeCloseTo(1.5, 6);
+    expect(() => previewFrame(v, 10.5)).toThrow(
+      expect.objectContaining({ status: 400, details: [expect.objectContaining({ path: 'start' })] }),
+    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `storyboard`: one sprite sheet of `count` tiles, one per `interval` seconds, in a single decoding
- * pass (select → scale → tile), so a scrubber's thumbnails cost one read of the video instead of
- * one seek per tile. The geometry is the caller's: it builds the WebVTT from the same numbers.
+ * pass (select → scale → tile) and one JPEG. The geometry is the caller's: it builds the WebVTT
+ * from the same numbers.
  */
 import { join } from 'node:path';
 import { ProcessorFailure } from '../errors.ts';
