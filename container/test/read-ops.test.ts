@@ -176,6 +176,29 @@ describe('storyboard', () => {
     const empty = await tileOf(sprite, 160, 90);
     expect(Math.max(...empty)).toBeLessThan(24);
   });
+
+  it('with keyframes only, shows the last keyframe at or before each tile time', async () => {
+    // landscape.mp4 has a keyframe every second; tiles every 1.5 s: 0, 1.5, 3.0 → keyframes 0, 1, 3.
+    const result = await h.processor.client.run('storyboard', {
+      input: input('landscape.mp4'),
+      interval: 1.5,
+      count: 3,
+      columns: 3,
+      tile_width: 160,
+      tile_height: 90,
+      keyframes_only: true,
+      output: output('board-key.jpg', 'image/jpeg'),
+    });
+    expect(result).toMatchObject({ width: 480, height: 90 });
+    const sprite = h.media.uploads.get('board-key.jpg')!.path;
+    for (const [i, keyframe] of [0, 1, 3].entries()) {
+      const tile = await tileOf(sprite, i * 160, 0);
+      const [frame] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: keyframe, count: 1 });
+      const [exact] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: i * 1.5 + 0.2, count: 1 });
+      expect(psnr(tile, frame!), `tile ${i}`).toBeGreaterThan(25);
+      if (keyframe !== i * 1.5) expect(psnr(tile, frame!)).toBeGreaterThan(psnr(tile, exact!));
+    }
+  });
 });
 
 describe('frames', () => {

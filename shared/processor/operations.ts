@@ -174,6 +174,11 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       columns: integer(1, 20),
       tile_width: evenDimension.refine((n) => n <= 640, { error: 'must be at most 640' }),
       tile_height: evenDimension.refine((n) => n <= 640, { error: 'must be at most 640' }),
+      /**
+       * Decode keyframes only: tile i is then the last keyframe at or before i × interval (for long
+       * videos, where tiles are far apart and a full decode would take minutes). Default false.
+       */
+      keyframes_only: optional(z.boolean()),
       output,
     }),
     /** A short animated GIF from `start`: `fps` frames a second, `width` wide (a hover preview). */

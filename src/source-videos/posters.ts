@@ -23,6 +23,11 @@ export const STORYBOARD_TILE_WIDTH = 160;
 export const STORYBOARD_COLUMNS = 10;
 /** Shortest time between two storyboard tiles, seconds. */
 export const MIN_STORYBOARD_INTERVAL = 1;
+/**
+ * From this interval on (videos over 400 s), tiles are keyframes (the last at or before each tile
+ * time): the processor decodes keyframes only, so the first request does not wait for a full decode.
+ */
+export const KEYFRAME_STORYBOARD_INTERVAL = 5;
 
 /** A frame rate to fall back on when the probe found none (25 fps: 40 ms frames). */
 const FALLBACK_FPS = 25;
@@ -154,6 +159,8 @@ export interface StoryboardPlan {
   /** The sprite's size in pixels. */
   width: number;
   height: number;
+  /** Tiles are keyframes near their time rather than the exact frame (long videos). */
+  keyframesOnly: boolean;
   tiles: StoryboardTile[];
 }
 
@@ -187,6 +194,7 @@ export function storyboardPlan(video: ReadyVideo): StoryboardPlan {
     tileHeight,
     width: columns * tileWidth,
     height: rows * tileHeight,
+    keyframesOnly: interval >= KEYFRAME_STORYBOARD_INTERVAL,
     tiles,
   };
 }
@@ -208,6 +216,7 @@ export async function ensureStoryboard(
       columns: plan.columns,
       tile_width: plan.tileWidth,
       tile_height: plan.tileHeight,
+      keyframes_only: plan.keyframesOnly,
       output: await mediaOutput(env, scope, { kind: 'source_storyboard', id: video.id }, 'image/jpeg'),
     }),
   );

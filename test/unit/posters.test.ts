@@ -44,6 +44,9 @@ describe('storyboardPlan', () => {
     expect(storyboardPlan(video(100)).tiles).toHaveLength(100);
     expect(storyboardPlan(video(250)).interval).toBe(3);
     expect(storyboardPlan(video(250)).tiles).toHaveLength(84);
+    // Tiles 5 s apart or more (over 400 s) are keyframes: no full decode on the first request.
+    expect(storyboardPlan(video(400)).keyframesOnly).toBe(false);
+    expect(storyboardPlan(video(401)).keyframesOnly).toBe(true);
   });
 
   it('keeps the display aspect ratio, even-sized, for portrait and landscape', () => {

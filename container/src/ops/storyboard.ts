@@ -21,15 +21,22 @@ export const storyboardOperation: Operation<'storyboard'> = {
     const span = Math.min(info.duration, count * interval);
     ctx.expectWholeRead(source);
     const out = join(ctx.tempDir, 'storyboard.jpg');
+    const keyframesOnly = request.keyframes_only === true;
+    // Exact: the first frame at or after each multiple of the interval (as `frames`). Keyframes
+    // only: fps= keeps one frame per interval; round=up files a keyframe at x under slot ceil(x / i)
+    // and the last one of a slot wins, so tile k is the last keyframe at or before k × interval
+    // (the previous tile again when none fell in between), and tile k always stands for k × interval.
+    const pick = keyframesOnly
+      ? `fps=1/${interval}:round=up:eof_action=pass`
+      : `select='gte(t,selected_n*${interval})'`;
     await ctx.ffmpeg(
       [
-        ...ctx.input(source, ['-t', span.toFixed(3)]),
+        ...ctx.input(source, [...(keyframesOnly ? ['-skip_frame', 'nokey'] : []), '-t', span.toFixed(3)]),
         '-map',
         `0:${info.video!.index}`,
-        // The first frame at or after each multiple of the interval (as `frames`); the tile filter
-        // emits a partly filled sheet at the end of the input, its empty tiles black.
+        // The tile filter emits a partly filled sheet at the end of the input, its empty tiles black.
         '-vf',
-        `select='gte(t,selected_n*${interval})',scale=${w}:${h},setsar=1,tile=${columns}x${rows}`,
+        `${pick},scale=${w}:${h},setsar=1,tile=${columns}x${rows}`,
         '-fps_mode',
         'vfr',
         '-frames:v',
