@@ -72,6 +72,7 @@ import { segmentStreamRoutes } from './routes/segments/stream.ts';
 import { videoSegmentRoutes } from './routes/segments/video-segments.ts';
 import { sourceVideoFormUploadRoutes } from './routes/source-videos/form-upload.ts';
 import { sourceVideoImportRoutes } from './routes/source-videos/imports.ts';
+import { sourceVideoPosterRoutes } from './routes/source-videos/posters.ts';
 import { sourceVideoRoutes } from './routes/source-videos/source-videos.ts';
 import { sourceVideoStreamRoutes } from './routes/source-videos/stream.ts';
 import { sourceVideoUploadRoutes } from './routes/source-videos/uploads.ts';
@@ -261,6 +262,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1/segments', videoSegmentRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoFormUploadRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoPosterRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoStreamRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoUploadRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoImportRoutes())

@@ -105,6 +105,8 @@ const DEFAULT_OPERATION_TIMEOUT_SECONDS: Record<string, number> = {
   probe: 60,
   thumbnail: 60,
   frames: 600,
+  storyboard: 600,
+  preview: 120,
   waveform: 600,
   'detect-voice': 900,
   highlights: 1800,

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpeg, grayFrames, makeVideo, probe, psnr, videoPacketHashes } from './fixtures/video.ts';
+import { ffmpeg, ffmpegOut, grayFrames, makeVideo, probe, psnr, videoPacketHashes } from './fixtures/video.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness;
@@ -145,6 +145,59 @@ describe('thumbnail', () => {
       code: 'no_video_stream',
       retryable: false,
     });
+  });
+});
+
+describe('storyboard', () => {
+  /** One tile of a sprite as 8-bit grey (nearest-neighbour, as grayFrames). */
+  const tileOf = (path: string, x: number, y: number) =>
+    ffmpegOut(['-i', path, '-vf', `crop=160:90:${x}:${y},format=gray`, '-f', 'rawvideo', '-']);
+
+  it('lays out one frame per interval in the asked grid, in one image; tiles past the end stay black', async () => {
+    const result = await h.processor.client.run('storyboard', {
+      input: input('landscape.mp4'),
+      interval: 1,
+      count: 4,
+      columns: 3,
+      tile_width: 160,
+      tile_height: 90,
+      output: output('board.jpg', 'image/jpeg'),
+    });
+    expect(result).toMatchObject({ tiles: 4, width: 480, height: 180 });
+    const sprite = h.media.uploads.get('board.jpg')!.path;
+    expect((await probe(sprite)).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 480, height: 180 });
+    for (let i = 0; i < 4; i++) {
+      const tile = await tileOf(sprite, (i % 3) * 160, Math.floor(i / 3) * 90);
+      const [frame] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: i, count: 1 });
+      const [neighbour] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: i + 0.5, count: 1 });
+      expect(psnr(tile, frame!), `tile ${i}`).toBeGreaterThan(25);
+      expect(psnr(tile, frame!)).toBeGreaterThan(psnr(tile, neighbour!));
+    }
+    const empty = await tileOf(sprite, 160, 90);
+    expect(Math.max(...empty)).toBeLessThan(24);
+  });
+
+  it('with keyframes only, shows the last keyframe at or before each tile time', async () => {
+    // landscape.mp4 has a keyframe every second; tiles every 1.5 s: 0, 1.5, 3.0 → keyframes 0, 1, 3.
+    const result = await h.processor.client.run('storyboard', {
+      input: input('landscape.mp4'),
+      interval: 1.5,
+      count: 3,
+      columns: 3,
+      tile_width: 160,
+      tile_height: 90,
+      keyframes_only: true,
+      output: output('board-key.jpg', 'image/jpeg'),
+    });
+    expect(result).toMatchObject({ width: 480, height: 90 });
+    const sprite = h.media.uploads.get('board-key.jpg')!.path;
+    for (const [i, keyframe] of [0, 1, 3].entries()) {
+      const tile = await tileOf(sprite, i * 160, 0);
+      const [frame] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: keyframe, count: 1 });
+      const [exact] = await grayFrames(join(h.dir, 'landscape.mp4'), 160, 90, { start: i * 1.5 + 0.2, count: 1 });
+      expect(psnr(tile, frame!), `tile ${i}`).toBeGreaterThan(25);
+      if (keyframe !== i * 1.5) expect(psnr(tile, frame!)).toBeGreaterThan(psnr(tile, exact!));
+    }
   });
 });
 

@@ -17,6 +17,8 @@ export const MAX_CONCAT_INPUTS = 50;
 export const MAX_RENDER_EXTENSIONS = 20;
 export const MAX_TTS_CHARACTERS = 5000;
 export const MAX_SRT_CHARACTERS = 1024 * 1024;
+/** Most tiles one storyboard sprite holds. */
+export const MAX_STORYBOARD_TILES = 100;
 
 const endAfterStart = { path: ['end'], error: 'must be greater than start' };
 /** Neither end given or end > start. */
@@ -160,6 +162,34 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
         quality: optional(integer(1, 100)),
       })
       .refine(ordered, endAfterStart),
+    /**
+     * A storyboard sprite: `count` frames, the first at or after each multiple of `interval`,
+     * each scaled to tile_width × tile_height, laid out `columns` per row (left to right, top to
+     * bottom) in one image. The caller decides the geometry, so it knows every tile's place.
+     */
+    storyboard: z.strictObject({
+      input,
+      interval: z.number().min(0.1).max(3600),
+      count: integer(1, MAX_STORYBOARD_TILES),
+      columns: integer(1, 20),
+      tile_width: evenDimension.refine((n) => n <= 640, { error: 'must be at most 640' }),
+      tile_height: evenDimension.refine((n) => n <= 640, { error: 'must be at most 640' }),
+      /**
+       * Decode keyframes only: tile i is then the last keyframe at or before i × interval (for long
+       * videos, where tiles are far apart and a full decode would take minutes). Default false.
+       */
+      keyframes_only: optional(z.boolean()),
+      output,
+    }),
+    /** A short animated GIF from `start`: `fps` frames a second, `width` wide (a hover preview). */
+    preview: z.strictObject({
+      input,
+      start: z.number().min(0).max(MAX_SECONDS),
+      duration: z.number().min(0.1).max(10),
+      width: evenDimension.refine((n) => n <= 480, { error: 'must be at most 480' }),
+      fps: integer(1, 15),
+      output,
+    }),
     waveform: z.strictObject({ input, bins: integer(100, 4000) }),
     'detect-voice': z.strictObject({ input, ...voiceParamFields }),
     mute: z.strictObject({
@@ -294,6 +324,8 @@ type Requests = typeof processorRequests;
 export type ProbeRequest = z.infer<Requests['probe']>;
 export type ThumbnailRequest = z.infer<Requests['thumbnail']>;
 export type FramesRequest = z.infer<Requests['frames']>;
+export type StoryboardRequest = z.infer<Requests['storyboard']>;
+export type PreviewRequest = z.infer<Requests['preview']>;
 export type WaveformRequest = z.infer<Requests['waveform']>;
 export type DetectVoiceRequest = z.infer<Requests['detect-voice']>;
 export type MuteRequest = z.infer<Requests['mute']>;
@@ -356,6 +388,19 @@ export const processorResults = {
   thumbnail: z.object({ time: z.number(), width: z.number(), height: z.number(), size_bytes: z.number() }),
   frames: z.object({
     frames: z.array(z.object({ time: z.number(), width: z.number(), height: z.number(), jpeg_base64: z.string() })),
+  }),
+  storyboard: z.object({
+    /** Frames decoded into tiles (fewer than asked when the video ends early; the rest stay black). */
+    tiles: z.number(),
+    width: z.number(),
+    height: z.number(),
+    size_bytes: z.number(),
+  }),
+  preview: z.object({
+    duration: z.number(),
+    width: z.number(),
+    height: z.number(),
+    size_bytes: z.number(),
   }),
   waveform: z.object({
     bins: z.number(),
@@ -434,6 +479,8 @@ type Results = typeof processorResults;
 export type ProbeResult = z.infer<Results['probe']>;
 export type ThumbnailResult = z.infer<Results['thumbnail']>;
 export type FramesResult = z.infer<Results['frames']>;
+export type StoryboardResult = z.infer<Results['storyboard']>;
+export type PreviewResult = z.infer<Results['preview']>;
 export type WaveformResult = z.infer<Results['waveform']>;
 export type DetectVoiceResult = z.infer<Results['detect-voice']>;
 export type MuteResult = z.infer<Results['mute']>;

@@ -18,6 +18,7 @@ import { type MediaTarget, signedMediaUrl, signedUploadUrl } from '../storage/si
 export const MAX_OUTPUT_BYTES = {
   'video/mp4': MAX_VIDEO_OUTPUT_BYTES,
   'image/jpeg': MAX_IMAGE_OUTPUT_BYTES,
+  'image/gif': MAX_IMAGE_OUTPUT_BYTES,
   'audio/mpeg': MAX_AUDIO_OUTPUT_BYTES,
 } as const;
 export type OutputContentType = keyof typeof MAX_OUTPUT_BYTES;

@@ -19,6 +19,10 @@ const base = (scope: ProfileScope) => profilePrefix(scope.profileId);
 export const storageKeys = {
   sourceVideo: (scope: ProfileScope, videoId: string) => `${base(scope)}videos/${videoId}/source`,
   sourceThumbnail: (scope: ProfileScope, videoId: string) => `${base(scope)}videos/${videoId}/thumbnail.jpg`,
+  /** A poster at one frame and width; `name` is built by source-videos/posters.ts. */
+  sourcePoster: (scope: ProfileScope, videoId: string, name: string) =>
+    `${base(scope)}videos/${videoId}/posters/${name}`,
+  sourceStoryboard: (scope: ProfileScope, videoId: string) => `${base(scope)}videos/${videoId}/storyboard.jpg`,
   videoPrefix: (scope: ProfileScope, videoId: string) => `${base(scope)}videos/${videoId}/`,
   segmentExtract: (scope: ProfileScope, segmentId: string) => `${base(scope)}segments/${segmentId}/extract.mp4`,
   segmentThumbnail: (scope: ProfileScope, segmentId: string) => `${base(scope)}segments/${segmentId}/thumbnail.jpg`,

@@ -33,6 +33,8 @@ const variantName = z
 export const mediaTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('source_video'), id: idSchema('sourceVideo') }).strict(),
   z.object({ kind: z.literal('source_thumbnail'), id: idSchema('sourceVideo') }).strict(),
+  z.object({ kind: z.literal('source_poster'), id: idSchema('sourceVideo'), name: variantName }).strict(),
+  z.object({ kind: z.literal('source_storyboard'), id: idSchema('sourceVideo') }).strict(),
   z.object({ kind: z.literal('segment_extract'), id: idSchema('segment') }).strict(),
   z.object({ kind: z.literal('segment_thumbnail'), id: idSchema('segment') }).strict(),
   z.object({ kind: z.literal('clip_raw'), id: idSchema('clip'), revision: variantName.optional() }).strict(),
@@ -51,6 +53,10 @@ export function storageKeyOf(scope: ProfileScope, target: MediaTarget): string {
       return storageKeys.sourceVideo(scope, target.id);
     case 'source_thumbnail':
       return storageKeys.sourceThumbnail(scope, target.id);
+    case 'source_poster':
+      return storageKeys.sourcePoster(scope, target.id, target.name);
+    case 'source_storyboard':
+      return storageKeys.sourceStoryboard(scope, target.id);
     case 'segment_extract':
       return storageKeys.segmentExtract(scope, target.id);
     case 'segment_thumbnail':

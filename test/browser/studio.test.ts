@@ -110,6 +110,18 @@ describe('the studio in Chromium', () => {
     const endsAt = ((region.x + region.width - box.x) / box.width) * speech.duration;
     expect(Math.abs(startsAt - speech.speechStart)).toBeLessThan(0.5);
     expect(Math.abs(endsAt - speech.speechEnd)).toBeLessThan(0.5);
+
+    // Hovering the waveform previews the storyboard tile of that time (one tile per second here):
+    // 6.5 s is the middle of tile 6, which a 10-column sprite of 160 px tiles has at x = 960.
+    await page.mouse.move(box.x + (box.width * 6.5) / speech.duration, box.y + box.height / 2);
+    const preview = page.getByRole('img', { name: /^Preview at / });
+    await preview.waitFor({ timeout: 60_000 });
+    const hovered = Number((await preview.getAttribute('aria-label'))!.match(/[\d.]+/)![0]);
+    expect(Math.abs(hovered - 6.5)).toBeLessThan(0.2);
+    const style = (await preview.getAttribute('style'))!;
+    expect(style).toContain('/media/');
+    expect(style).toContain('background-position: -960px 0px');
+    await page.mouse.move(0, 0);
   });
 
   it('makes segments on the editor with the Start/End fields and with the keyboard', async () => {

@@ -8,10 +8,12 @@ import { extractOperation } from './extract.ts';
 import { framesOperation } from './frames.ts';
 import { highlightsOperation } from './highlights.ts';
 import { muteOperation } from './mute.ts';
+import { previewOperation } from './preview.ts';
 import { probeOperation } from './probe.ts';
 import { removeAudioOperation } from './remove-audio.ts';
 import { renderOperation } from './render.ts';
 import { silenceRemoveOperation } from './silence-remove.ts';
+import { storyboardOperation } from './storyboard.ts';
 import { thumbnailOperation } from './thumbnail.ts';
 import { ttsLocalOperation } from './tts-local.ts';
 import { waveformOperation } from './waveform.ts';
@@ -20,6 +22,8 @@ export const operations: { [O in ProcessorOperation]: Operation<O> } = {
   probe: probeOperation,
   thumbnail: thumbnailOperation,
   frames: framesOperation,
+  storyboard: storyboardOperation,
+  preview: previewOperation,
   waveform: waveformOperation,
   'remove-audio': removeAudioOperation,
   'detect-voice': detectVoiceOperation,

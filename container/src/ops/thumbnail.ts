@@ -22,8 +22,10 @@ export const thumbnailOperation: Operation<'thumbnail'> = {
     const frame = video.fps > 0 ? 1 / video.fps : 0.04;
     const { ext, args } = imageArgs(request.output.content_type);
     const out = join(ctx.tempDir, `thumbnail.${ext}`);
-    // Near the end a seek can land past the last frame; step back until a frame comes out.
-    const lastUseful = Math.max(0, info.duration - 2 * frame);
+    // Near the end a seek can land past the last frame; step back until a frame comes out. The
+    // last frame starts one frame before the end: a time before that is kept as asked (posters
+    // of the last frame seek half a frame before its start).
+    const lastUseful = Math.max(0, info.duration - frame);
     const candidates = [...new Set([Math.min(request.time, lastUseful), Math.max(0, info.duration - 1), 0])];
     let time = candidates[0] ?? 0;
     ctx.progress(20, 'decoding');

@@ -20,6 +20,7 @@ import type {
   Segment,
   SegmentInput,
   SourceVideo,
+  Storyboard,
   SubtitleSettings,
   UploadCreated,
   UploadParts,
@@ -72,6 +73,8 @@ export const videos = {
   remove: (id: string) => api<unknown>(`${VIDEOS}/${id}`, { method: 'DELETE' }),
   waveform: (id: string, bins: number) => api<Waveform>(`${VIDEOS}/${id}/waveform`, { query: { bins } }),
   voice: (id: string) => api<VoiceDetection>(`${VIDEOS}/${id}/voice`),
+  /** Made on the first call (the sprite), stored afterwards. */
+  storyboard: (id: string) => api<Storyboard>(`${VIDEOS}/${id}/storyboard`),
   segments: (id: string) => api<Segment[]>(`${VIDEOS}/${id}/segments`),
   createSegment: (id: string, body: SegmentInput) => api<Segment>(`${VIDEOS}/${id}/segments`, { json: body }),
 };

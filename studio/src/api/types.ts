@@ -137,6 +137,22 @@ export interface Waveform {
   peaks: number[];
 }
 
+/** GET …/source-videos/{id}/storyboard: a sprite of tiles and where each tile is. */
+export interface Storyboard {
+  source_video_id: string;
+  duration: number;
+  interval: number;
+  tile_width: number;
+  tile_height: number;
+  columns: number;
+  rows: number;
+  sprite_width: number;
+  sprite_height: number;
+  sprite_url: string;
+  expires_at: string;
+  tiles: { start: number; end: number; x: number; y: number; url: string }[];
+}
+
 export interface VoiceRegion {
   start: number;
   end: number;

@@ -12,6 +12,7 @@ import type { Segment } from '../api/types.ts';
 import { ErrorText, JobProgress, confirmed, formatSeconds } from '../components/feedback.tsx';
 import { DataTable, SecondsField } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
+import { StoryboardPreview } from '../components/storyboard-preview.tsx';
 import { Waveform, type WaveformRegion } from '../components/waveform.tsx';
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -32,6 +33,13 @@ export function EditorScreen({ videoId }: { videoId: string }) {
     queryFn: () => videos.waveform(videoId, 1600),
     enabled: video.data?.status === 'ready',
     staleTime: Number.POSITIVE_INFINITY,
+  });
+  const storyboard = useQuery({
+    queryKey: [profileId, 'storyboard', videoId],
+    queryFn: () => videos.storyboard(videoId),
+    enabled: video.data?.status === 'ready',
+    // The sprite URL is signed for an hour: fetch again well before it expires.
+    staleTime: 30 * 60 * 1000,
   });
   const voice = useQuery({
     queryKey: [profileId, 'voice', videoId],
@@ -191,15 +199,17 @@ export function EditorScreen({ videoId }: { videoId: string }) {
           </figure>
         </div>
         {waveform.data ? (
-          <Waveform
-            media={player}
-            peaks={waveform.data.peaks}
-            duration={waveform.data.duration ?? v.duration ?? 0}
-            regions={regions}
-            draft={draft}
-            onDraft={onDraft}
-            onSegmentMoved={onSegmentMoved}
-          />
+          <StoryboardPreview board={storyboard.data}>
+            <Waveform
+              media={player}
+              peaks={waveform.data.peaks}
+              duration={waveform.data.duration ?? v.duration ?? 0}
+              regions={regions}
+              draft={draft}
+              onDraft={onDraft}
+              onSegmentMoved={onSegmentMoved}
+            />
+          </StoryboardPreview>
         ) : (
           <section className="waveform-placeholder" aria-label="Waveform">
             {waveform.isError ? <ErrorText error={waveform.error} /> : 'Loading the waveform…'}

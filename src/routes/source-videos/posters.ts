@@ -1,0 +1,301 @@
+/**
+ * GET /api/v1/segments/source-videos/{id}/thumbnail?time=&width=: a JPEG poster at any time, and
+ * the storyboard (sprite + WebVTT thumbnails track, as Mux serves them) for scrubbing in a player.
+ * Made by the processor on the first request and served from R2 afterwards (source-videos/posters.ts).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
+import { conflictResponse, errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import { ownedSourceVideo } from '../../http/owned.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createTenantRouter } from '../../http/router.ts';
+import {
+  DEFAULT_POSTER_WIDTH,
+  POSTER_WIDTHS,
+  type PosterWidth,
+  PREVIEW_FPS,
+  PREVIEW_SECONDS,
+  PREVIEW_WIDTH,
+  ensurePoster,
+  ensurePreview,
+  ensureStoryboard,
+  posterFrame,
+  previewFrame,
+  readyVideo,
+  storyboardPlan,
+  storyboardVtt,
+} from '../../source-videos/posters.ts';
+import { serveObject } from '../../storage/serve-object.ts';
+import { signedMediaUrl } from '../../storage/signed-urls.ts';
+import { tags } from './presenter.ts';
+
+const VideoIdParam = idParam('id', 'sourceVideo');
+
+/** Posters and sprites never change for a video (it cannot be replaced): a browser may keep them. */
+const IMAGE_MAX_AGE_SECONDS = 3600;
+/** The VTT names signed sprite URLs, which expire: a cache keeps it for a fraction of their life. */
+const VTT_MAX_AGE_SECONDS = 300;
+
+const PosterQuery = z.object({
+  time: z.coerce
+    .number()
+    .min(0)
+    .max(1e7)
+    .openapi({ description: "Seconds from the start, within the video's duration" }),
+  width: z
+    .enum(POSTER_WIDTHS.map(String) as [string, ...string[]])
+    .default(String(DEFAULT_POSTER_WIDTH))
+    .openapi({ description: `Width in pixels, one of ${POSTER_WIDTHS.join(', ')} (height keeps the aspect ratio)` }),
+});
+
+const PreviewQuery = z.object({
+  start: z.coerce
+    .number()
+    .min(0)
+    .max(1e7)
+    .default(0)
+    .openapi({ description: "Seconds from the start, within the video's duration (default 0)" }),
+});
+
+const made = (fresh: boolean) => (fresh ? 'made' : 'stored');
+
+const StoryboardResponse = z
+  .object({
+    source_video_id: z.string(),
+    duration: z.number(),
+    interval: z.number().openapi({ description: 'Seconds between tiles' }),
+    tile_width: z.number().int(),
+    tile_height: z.number().int(),
+    columns: z.number().int(),
+    rows: z.number().int(),
+    sprite_width: z.number().int(),
+    sprite_height: z.number().int(),
+    sprite_url: z.string().openapi({ description: 'Signed URL of the sprite sheet (JPEG), for `<img src>`' }),
+    expires_at: z.string().openapi({ description: 'When `sprite_url` (and each tile `url`) stops working' }),
+    tiles: z
+      .array(
+        z.object({
+          start: z.number(),
+          end: z.number(),
+          x: z.number().int(),
+          y: z.number().int(),
+          url: z.string().openapi({ description: '`sprite_url#xywh=x,y,w,h`, as a WebVTT thumbnails cue says' }),
+        }),
+      )
+      .openapi({ description: 'In time order; together they cover 0 – duration' }),
+  })
+  .openapi('Storyboard');
+
+export function sourceVideoPosterRoutes() {
+  return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoThumbnail',
+        path: '/{id}/thumbnail',
+        tags,
+        security,
+        summary: 'A poster (JPEG) at any time',
+        description:
+          'The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width, then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.',
+        request: { params: VideoIdParam, query: PosterQuery },
+        responses: {
+          200: {
+            description: 'The poster',
+            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          206: { description: 'A byte range of it' },
+          304: { description: 'Not modified (`If-None-Match`)' },
+          ...errorResponses,
+          ...conflictResponse,
+          503: errorResponse(503, 'The media processor is unavailable'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
+        const query = c.req.valid('query');
+        const at = posterFrame(video, query.time, Number(query.width) as PosterWidth);
+        const poster = await ensurePoster(c.env, scope, video, at);
+        const res = await serveObject(c.env.MEDIA, poster.key, c.req.raw, {
+          what: 'Poster',
+          contentType: 'image/jpeg',
+          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
+        });
+        res.headers.set('X-Frame-Time', at.time.toFixed(3));
+        res.headers.set('X-Poster', made(poster.made));
+        return res;
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoPreview',
+        path: '/{id}/preview.gif',
+        tags,
+        security,
+        summary: 'An animated preview (GIF) from any time',
+        description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
+        request: { params: VideoIdParam, query: PreviewQuery },
+        responses: {
+          200: {
+            description: 'The preview',
+            content: { 'image/gif': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          206: { description: 'A byte range of it' },
+          304: { description: 'Not modified (`If-None-Match`)' },
+          ...errorResponses,
+          ...conflictResponse,
+          503: errorResponse(503, 'The media processor is unavailable'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
+        const at = previewFrame(video, c.req.valid('query').start);
+        const preview = await ensurePreview(c.env, scope, video, at);
+        const res = await serveObject(c.env.MEDIA, preview.key, c.req.raw, {
+          what: 'Preview',
+          contentType: 'image/gif',
+          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
+        });
+        res.headers.set('X-Frame-Time', at.time.toFixed(3));
+        res.headers.set('X-Preview', made(preview.made));
+        return res;
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoStoryboard',
+        path: '/{id}/storyboard',
+        tags,
+        security,
+        summary: 'Storyboard: sprite sheet and tile geometry',
+        description:
+          'Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made on the first request (one decoding pass) and stored. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.',
+        request: { params: VideoIdParam },
+        responses: {
+          200: jsonContent(StoryboardResponse, 'The storyboard'),
+          ...errorResponses,
+          ...conflictResponse,
+          503: errorResponse(503, 'The media processor is unavailable'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
+        const plan = storyboardPlan(video);
+        await ensureStoryboard(c.env, scope, video, plan);
+        const sprite = await signedMediaUrl(
+          c.env,
+          scope,
+          { kind: 'source_storyboard', id: video.id },
+          { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
+        );
+        return c.json(
+          {
+            source_video_id: video.id,
+            duration: video.duration,
+            interval: plan.interval,
+            tile_width: plan.tileWidth,
+            tile_height: plan.tileHeight,
+            columns: plan.columns,
+            rows: plan.rows,
+            sprite_width: plan.width,
+            sprite_height: plan.height,
+            sprite_url: sprite.url,
+            expires_at: sprite.expiresAt,
+            tiles: plan.tiles.map((t) => ({
+              ...t,
+              url: `${sprite.url}#xywh=${t.x},${t.y},${plan.tileWidth},${plan.tileHeight}`,
+            })),
+          },
+          200,
+        );
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoStoryboardVtt',
+        path: '/{id}/storyboard.vtt',
+        tags,
+        security,
+        summary: 'Storyboard as a WebVTT thumbnails track',
+        description:
+          'One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Makes the sprite on the first request, as `storyboard`.',
+        request: { params: VideoIdParam },
+        responses: {
+          200: { description: 'The track', content: { 'text/vtt': { schema: z.string() } } },
+          304: { description: 'Not modified (`If-None-Match`)' },
+          ...errorResponses,
+          ...conflictResponse,
+          503: errorResponse(503, 'The media processor is unavailable'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
+        const plan = storyboardPlan(video);
+        await ensureStoryboard(c.env, scope, video, plan);
+        const sprite = await signedMediaUrl(
+          c.env,
+          scope,
+          { kind: 'source_storyboard', id: video.id },
+          { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
+        );
+        // Signed URLs are quantised (storage/signed-urls.ts), so the same track comes back within a step.
+        const etag = `W/"sb-${video.id}-${Date.parse(sprite.expiresAt) / 1000}"`;
+        const headers = {
+          ETag: etag,
+          'Cache-Control': `private, max-age=${VTT_MAX_AGE_SECONDS}`,
+          'X-Content-Type-Options': 'nosniff',
+        };
+        if (
+          c.req
+            .header('If-None-Match')
+            ?.split(',')
+            .some((t) => t.trim() === etag)
+        )
+          return c.body(null, 304, headers);
+        return c.body(storyboardVtt(plan, sprite.url), 200, { ...headers, 'Content-Type': 'text/vtt; charset=utf-8' });
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getSourceVideoStoryboardSprite',
+        path: '/{id}/storyboard.jpg',
+        tags,
+        security,
+        summary: 'Storyboard sprite sheet (JPEG)',
+        description:
+          'The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Makes it on the first request, as `storyboard`.',
+        request: { params: VideoIdParam },
+        responses: {
+          200: {
+            description: 'The sprite',
+            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          206: { description: 'A byte range of it' },
+          304: { description: 'Not modified (`If-None-Match`)' },
+          ...errorResponses,
+          ...conflictResponse,
+          503: errorResponse(503, 'The media processor is unavailable'),
+        },
+      }),
+      async (c) => {
+        const scope = c.get('scope');
+        const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
+        const sprite = await ensureStoryboard(c.env, scope, video, storyboardPlan(video));
+        const res = await serveObject(c.env.MEDIA, sprite.key, c.req.raw, {
+          what: 'Storyboard',
+          contentType: 'image/jpeg',
+          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
+        });
+        res.headers.set('X-Storyboard', made(sprite.made));
+        return res;
+      },
+    );
+}
