@@ -131,6 +131,25 @@ export const renderPreset = z.strictObject({
 });
 export type RenderPreset = z.infer<typeof renderPreset>;
 
+/** Corners a brand logo may sit in. */
+export const LOGO_POSITIONS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
+export type LogoPosition = (typeof LOGO_POSITIONS)[number];
+/** Largest logo file (bytes) and side (pixels) accepted, by the Worker on upload and by the processor. */
+export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+export const MAX_LOGO_SIDE = 2048;
+
+/** How a logo is placed; sizes are fractions of the output width so one kit fits every preset. */
+export const logoPlacement = z.strictObject({
+  position: z.enum(LOGO_POSITIONS),
+  /** 0 (invisible) – 1 (as drawn). */
+  opacity: z.number().min(0).max(1),
+  /** Distance from the two nearest edges, as a fraction of the output width. */
+  margin: z.number().min(0).max(0.25),
+  /** Logo width as a fraction of the output width (height follows the aspect ratio). */
+  scale: z.number().min(0.02).max(1),
+});
+export type LogoPlacement = z.infer<typeof logoPlacement>;
+
 // ─── Requests ────────────────────────────────────────────────────────────────────────────────
 
 /** Every operation's request schema, with `check` applied to each media URL in it. */
@@ -303,6 +322,8 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       extend_with: optional(z.array(input).max(MAX_RENDER_EXTENSIONS)),
       /** Integrated loudness target in LUFS (e.g. -14); omitted = no normalisation. */
       loudness_target: optional(z.number().min(-70).max(-5)),
+      /** A brand logo (PNG) overlaid in the same encode; omitted = no overlay. */
+      logo: optional(logoPlacement.extend({ url: media.url })),
       output,
     }),
     highlights: z.strictObject({

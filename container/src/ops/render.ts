@@ -9,11 +9,21 @@
  *   sidechain`, the default) or over the whole voice-over (`constant`), media/ducking.ts.
  * - Loudness: optional two-pass EBU R128 normalisation to `loudness_target` LUFS (measured on the
  *   mixed audio first, applied linearly in the final encode), and the result measured again.
+ * - Logo (brand kit): a PNG the processor fetched through the gateway and checked itself (signature,
+ *   size, dimensions), scaled to a fraction of the output width and overlaid in a corner in the same
+ *   filter graph, under the subtitles.
  * Audio is mixed into a WAV first (cheap), so the video is encoded exactly once.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_DUCKING, type RenderResult } from '../../../shared/processor/operations.ts';
+import {
+  DEFAULT_DUCKING,
+  type LogoPlacement,
+  MAX_LOGO_BYTES,
+  MAX_LOGO_SIDE,
+  type RenderResult,
+} from '../../../shared/processor/operations.ts';
+import { pngDimensions } from '../../../shared/png.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import { duckChains } from '../media/ducking.ts';
@@ -75,6 +85,38 @@ async function measureLoudness(ctx: OpContext, source: InputSource, target: numb
     { logLevel: 'info' },
   );
   return loudnormReport(stderr);
+}
+
+/** Fetches the logo into the temp dir after checking it is a PNG within bounds (never trusts the name). */
+async function fetchLogo(ctx: OpContext, url: string): Promise<InputSource> {
+  const bytes = await ctx.bytes(url).read(0, MAX_LOGO_BYTES + 1);
+  if (bytes.length > MAX_LOGO_BYTES) throw new ProcessorFailure('limits_exceeded', 'The logo is larger than allowed');
+  const size = pngDimensions(bytes);
+  if (!size) throw new ProcessorFailure('invalid_media', 'The logo is not a PNG image');
+  if (size.width > MAX_LOGO_SIDE || size.height > MAX_LOGO_SIDE) {
+    throw new ProcessorFailure('limits_exceeded', `The logo is larger than ${MAX_LOGO_SIDE} pixels on a side`);
+  }
+  const path = join(ctx.tempDir, 'logo.png');
+  await writeFile(path, bytes);
+  return { kind: 'local', path, formats: ['png_pipe'] };
+}
+
+/** The overlay's filter chains: the logo sized to the output width, then placed in its corner. */
+export function logoChains(
+  input: number,
+  placement: LogoPlacement,
+  width: number,
+  base: string,
+  out: string,
+): string[] {
+  const logoWidth = Math.max(2, Math.round((width * placement.scale) / 2) * 2);
+  const margin = Math.round(width * placement.margin);
+  const x = placement.position.endsWith('right') ? `main_w-overlay_w-${margin}` : String(margin);
+  const y = placement.position.startsWith('bottom') ? `main_h-overlay_h-${margin}` : String(margin);
+  return [
+    `[${input}:v]format=rgba,scale=${logoWidth}:-2,colorchannelmixer=aa=${placement.opacity.toFixed(4)}[logo]`,
+    `[${base}][logo]overlay=x=${x}:y=${y}:eof_action=repeat:format=auto,format=yuv420p[${out}]`,
+  ];
 }
 
 export const renderOperation: Operation<'render'> = {
@@ -177,6 +219,15 @@ export const renderOperation: Operation<'render'> = {
     // Hold the last frame for whatever the clips do not cover, then cut to the target.
     if (duration > natural) picture += `,tpad=stop_mode=clone:stop_duration=${(duration - natural + 1).toFixed(3)}`;
     picture += `,trim=duration=${duration.toFixed(6)},setpts=PTS-STARTPTS`;
+    const logo = request.logo ? await fetchLogo(ctx, request.logo.url) : null;
+    if (logo && request.logo) {
+      // Logo input after the clips and the WAV; subtitles go on top of it.
+      videoChains.push(
+        `${picture}[base]`,
+        ...logoChains(clips.length + 1, request.logo, preset.width, 'base', 'branded'),
+      );
+      picture = '[branded]null';
+    }
     if (request.subtitles) {
       const cues = parseSrt(request.subtitles.srt, 'subtitles.srt');
       const srtPath = join(ctx.tempDir, 'subtitles.srt');
@@ -193,6 +244,7 @@ export const renderOperation: Operation<'render'> = {
       [
         ...inputs,
         ...ctx.input(wavSource),
+        ...(logo ? ctx.input(logo) : []),
         ...(await filterScriptArgs(ctx.tempDir, 'render', '-filter_complex_script', videoChains.join(';'))),
         '-map',
         '[video]',
