@@ -56,6 +56,7 @@ import { muteVoiceRoutes } from './routes/processing/mute-voice.ts';
 import { videoInfoRoutes } from './routes/processing/video-info.ts';
 import { profileRoutes } from './routes/profiles/profiles.ts';
 import { profileRetentionRoutes } from './routes/profiles/retention.ts';
+import { profileBrandKitRoutes } from './routes/profiles/brand-kit.ts';
 import { profileSetDefaultRoutes } from './routes/profiles/set-default.ts';
 import { projectCancelGenerationRoutes } from './routes/projects/cancel-generation.ts';
 import { projectClipRoutes } from './routes/projects/clips.ts';
@@ -247,6 +248,7 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1/profiles', profileRoutes())
     .route('/api/v1/profiles', profileSetDefaultRoutes())
     .route('/api/v1/profiles', profileRetentionRoutes())
+    .route('/api/v1/profiles', profileBrandKitRoutes())
     .route('/api/v1/library', projectCancelGenerationRoutes())
     .route('/api/v1/library', projectClipRoutes())
     .route('/api/v1/library', projectGenerateFromSegmentsRoutes())

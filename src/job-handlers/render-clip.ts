@@ -7,15 +7,18 @@
  *
  * The route set `final_status = processing` and wrote the export row with the job; this job leaves
  * both `completed` (with `final_key`) or `failed` with the reason, and recounts the project.
+ * The profile's brand kit (routes/profiles/brand-kit.ts), when there is one, adds its logo to the same
+ * encode and its subtitle style under the clip's own; without a kit the request is unchanged.
  * Redelivery-safe: the output key is fixed by clip and preset, so a rerun overwrites it.
  */
+import { getBrandKit } from '../db/repos/brand-kits.ts';
 import { getClip, getClipContent, updateClip } from '../db/repos/clips.ts';
 import { completeExport, failExport } from '../db/repos/exports.ts';
 import { getExportPreset } from '../db/repos/export-presets.ts';
 import { recountProjects } from '../db/repos/projects.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
 import { parseSrt } from '../core/srt.ts';
-import { toSubtitleStyle } from '../library/subtitle-settings.ts';
+import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { RenderPreset, RenderRequest } from '../processor/contract.ts';
 import { deletePrefix, storageKeys } from '../storage/keys.ts';
 import type { JobHandler } from '../jobs/context.ts';
@@ -36,6 +39,7 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
       const preset = await getExportPreset(scope.db, input.preset_name);
       if (!preset) throw new PermanentJobError('not_found', `Preset ${input.preset_name} no longer exists`);
       const content = await getClipContent(scope, clip.id);
+      const kit = await getBrandKit(scope);
       const processor = processorFor(ctx);
       await ctx.progress(2, 'Preparing', true);
 
@@ -46,6 +50,10 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
       const userSrt = content?.srtContent?.trim() ? content.srtContent : null;
       const srt = userSrt ?? voiceover?.srt ?? null;
       const hasCues = srt ? parseSrt(srt).cues.length > 0 : false;
+      // The kit's subtitle style is the default; the clip's own settings win field by field.
+      const subtitleSettings: SubtitleSettingsInput | null = kit?.subtitleSettings
+        ? { ...(kit.subtitleSettings as SubtitleSettingsInput), ...(content?.subtitleSettings ?? {}) }
+        : (content?.subtitleSettings ?? null);
       const renderPreset: RenderPreset = {
         width: preset.width,
         height: preset.height,
@@ -69,10 +77,21 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
               },
             }
           : {}),
-        ...(srt && hasCues ? { subtitles: { srt, style: toSubtitleStyle(content?.subtitleSettings) } } : {}),
+        ...(srt && hasCues ? { subtitles: { srt, style: toSubtitleStyle(subtitleSettings) } } : {}),
         ...(voiceover ? { target_duration: voiceover.duration } : {}),
         ...(voiceover?.extendWith.length ? { extend_with: voiceover.extendWith } : {}),
         ...(preset.loudnessTarget !== null ? { loudness_target: preset.loudnessTarget } : {}),
+        ...(kit?.logoKey
+          ? {
+              logo: {
+                ...(await mediaInput(env, scope, { kind: 'brand_logo' })),
+                position: kit.logoPosition,
+                opacity: kit.logoOpacity,
+                margin: kit.logoMargin,
+                scale: kit.logoScale,
+              },
+            }
+          : {}),
         output: await mediaOutput(env, scope, { kind: 'clip_final', id: clip.id, preset: preset.name }, 'video/mp4'),
       };
       const from = voiceover ? 35 : 5;
@@ -107,6 +126,7 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
           loudness_lufs: result.loudness_lufs,
           subtitles: Boolean(request.subtitles),
           subtitles_from: request.subtitles ? (userSrt ? 'content' : 'voiceover') : null,
+          brand_logo: Boolean(request.logo),
           voiceover: voiceover
             ? {
                 provider: voiceover.provider,

@@ -45,11 +45,10 @@ export function declaredBody(token: VerifiedMediaToken, request: Request, bodyCa
 
 /** Refuses writes whose owner is gone: a probe that raced a delete stores no thumbnail nobody owns. */
 export async function ensureWritable(token: VerifiedMediaToken): Promise<void> {
+  const { target } = token;
   const ofSourceVideo =
-    token.target.kind === 'source_thumbnail' ||
-    token.target.kind === 'source_poster' ||
-    token.target.kind === 'source_storyboard';
-  if (ofSourceVideo && !(await getSourceVideoSummary(token.scope, token.target.id))) {
+    target.kind === 'source_thumbnail' || target.kind === 'source_poster' || target.kind === 'source_storyboard';
+  if (ofSourceVideo && !(await getSourceVideoSummary(token.scope, target.id))) {
     throw notFound('Source video');
   }
 }

@@ -42,6 +42,7 @@ export const mediaTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('clip_final'), id: idSchema('clip'), preset: variantName }).strict(),
   z.object({ kind: z.literal('clip_voiceover'), id: idSchema('clip') }).strict(),
   z.object({ kind: z.literal('job_output'), id: idSchema('job'), name: variantName }).strict(),
+  z.object({ kind: z.literal('brand_logo') }).strict(),
 ]);
 export type MediaTarget = z.infer<typeof mediaTargetSchema>;
 export type MediaTargetKind = MediaTarget['kind'];
@@ -71,6 +72,8 @@ export function storageKeyOf(scope: ProfileScope, target: MediaTarget): string {
       return storageKeys.clipVoiceover(scope, target.id);
     case 'job_output':
       return storageKeys.jobOutput(scope, target.id, target.name);
+    case 'brand_logo':
+      return storageKeys.brandLogo(scope);
   }
 }
 

@@ -1,0 +1,273 @@
+/**
+ * /api/v1/profiles/{profile_id}/brand-kit (docs/api.md#brand-kits): the logo a render overlays (where,
+ * how opaque, how large relative to the output width) and the default subtitle style. Renders of the
+ * profile's clips apply it in the same encode (src/job-handlers/render-clip.ts); a profile without a
+ * kit renders exactly as before. The logo is a PNG only: SVG is refused, because rendering it safely
+ * (no scripts, no external references) needs a rasteriser the Worker and the processor do not have.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError } from '../../core/errors.ts';
+import { peek } from '../../core/streams.ts';
+import { createDb } from '../../db/client.ts';
+import {
+  type BrandKitRow,
+  deleteBrandKit,
+  getBrandKit,
+  saveBrandKitSettings,
+  setBrandLogo,
+} from '../../db/repos/brand-kits.ts';
+import { logoPositions } from '../../db/schema.ts';
+import { type ProfileScope, scopeForVerifiedProfile } from '../../db/scope.ts';
+import { SubtitleSettingsSchema } from '../../library/subtitle-settings.ts';
+import type { Bindings } from '../../core/env.ts';
+import type { UserContext } from '../../http/context.ts';
+import {
+  errorResponse,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  security,
+  tooLargeResponse,
+} from '../../http/openapi.ts';
+import { ownedProfile } from '../../http/owned.ts';
+import { idParam } from '../../http/route-paths.ts';
+import { createUserRouter, plainRoute } from '../../http/router.ts';
+import { signedMediaUrl } from '../../storage/signed-urls.ts';
+import { storageKeys } from '../../storage/keys.ts';
+import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
+import { MAX_LOGO_BYTES, MAX_LOGO_SIDE } from '../../../shared/processor/operations.ts';
+import { pngDimensions } from '../../../shared/png.ts';
+import { tags } from './presenter.ts';
+
+const ProfileIdParam = idParam('profile_id', 'profile');
+
+const BrandKitSettings = z
+  .object({
+    logo_position: z.enum(logoPositions).default('bottom-right').openapi({ description: 'Corner of the logo' }),
+    logo_opacity: z.number().min(0).max(1).default(1).openapi({ description: '0 (invisible) – 1 (as drawn)' }),
+    logo_margin: z
+      .number()
+      .min(0)
+      .max(0.25)
+      .default(0.03)
+      .openapi({ description: 'Distance from the two nearest edges, as a fraction of the output width' }),
+    logo_scale: z
+      .number()
+      .min(0.02)
+      .max(1)
+      .default(0.15)
+      .openapi({ description: 'Logo width as a fraction of the output width (height keeps the aspect ratio)' }),
+    subtitle_settings: SubtitleSettingsSchema.nullable()
+      .default(null)
+      .openapi({ description: "Default subtitle style for renders; a clip's own settings win field by field" }),
+  })
+  .strict()
+  .openapi('BrandKitSettings');
+
+const BrandKitResponse = z
+  .object({
+    profile_id: z.string(),
+    logo: z
+      .object({
+        url: z.string().openapi({ description: 'Signed, short-lived URL of the PNG' }),
+        width: z.number(),
+        height: z.number(),
+        size_bytes: z.number(),
+      })
+      .nullable(),
+    logo_position: z.enum(logoPositions),
+    logo_opacity: z.number(),
+    logo_margin: z.number(),
+    logo_scale: z.number(),
+    subtitle_settings: SubtitleSettingsSchema.nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('BrandKit');
+type BrandKitResponse = z.infer<typeof BrandKitResponse>;
+
+async function present(env: Bindings, scope: ProfileScope, kit: BrandKitRow): Promise<BrandKitResponse> {
+  const logo =
+    kit.logoKey && kit.logoWidth && kit.logoHeight && kit.logoBytes
+      ? {
+          url: (await signedMediaUrl(env, scope, { kind: 'brand_logo' }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS }))
+            .url,
+          width: kit.logoWidth,
+          height: kit.logoHeight,
+          size_bytes: kit.logoBytes,
+        }
+      : null;
+  return {
+    profile_id: kit.profileId,
+    logo,
+    logo_position: kit.logoPosition,
+    logo_opacity: kit.logoOpacity,
+    logo_margin: kit.logoMargin,
+    logo_scale: kit.logoScale,
+    subtitle_settings: (kit.subtitleSettings ?? null) as BrandKitResponse['subtitle_settings'],
+    created_at: kit.createdAt,
+    updated_at: kit.updatedAt,
+  };
+}
+
+/** The path's profile, after checking it is the caller's (another user's: 403; unknown: 404). */
+async function profileScope(c: UserContext, profileId: string): Promise<ProfileScope> {
+  const db = createDb(c.env.DB);
+  const profile = await ownedProfile(db, c.get('principal').userId, profileId);
+  return scopeForVerifiedProfile(db, { profileId: profile.id });
+}
+
+const noKit = () => new ApiError(404, 'not_found', 'This profile has no brand kit');
+
+/** The whole body when it is at most `max` bytes; 413 otherwise (read no further than max + 1). */
+async function boundedBody(request: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    throw new ApiError(413, 'payload_too_large', `The logo must be at most ${max} bytes`);
+  }
+  if (!request.body) throw new ApiError(400, 'bad_request', 'The request has no body: send the PNG bytes');
+  const { head, rest } = await peek(request.body, max + 1);
+  await rest.cancel();
+  if (head.length > max) throw new ApiError(413, 'payload_too_large', `The logo must be at most ${max} bytes`);
+  return head;
+}
+
+export function profileBrandKitRoutes() {
+  const router = createUserRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'getProfileBrandKit',
+        path: '/{profile_id}/brand-kit',
+        tags,
+        security,
+        summary: "The profile's brand kit",
+        description: '404 when the profile has none (renders then add no logo and use the built-in subtitle style).',
+        request: { params: ProfileIdParam },
+        responses: { 200: jsonContent(BrandKitResponse, 'Brand kit'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = await profileScope(c, c.req.valid('param').profile_id);
+        const kit = await getBrandKit(scope);
+        if (!kit) throw noKit();
+        return c.json(await present(c.env, scope, kit), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'put',
+        operationId: 'putProfileBrandKit',
+        path: '/{profile_id}/brand-kit',
+        tags,
+        security,
+        summary: "Create or replace the brand kit's settings",
+        description:
+          'Every setting not given takes its default. The logo is uploaded separately (`PUT …/brand-kit/logo`) and kept.',
+        request: { params: ProfileIdParam, body: jsonBody(BrandKitSettings) },
+        responses: { 200: jsonContent(BrandKitResponse, 'Saved'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = await profileScope(c, c.req.valid('param').profile_id);
+        const body = c.req.valid('json');
+        const kit = await saveBrandKitSettings(scope, {
+          logoPosition: body.logo_position,
+          logoOpacity: body.logo_opacity,
+          logoMargin: body.logo_margin,
+          logoScale: body.logo_scale,
+          subtitleSettings: body.subtitle_settings,
+        });
+        return c.json(await present(c.env, scope, kit), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteProfileBrandKit',
+        path: '/{profile_id}/brand-kit',
+        tags,
+        security,
+        summary: 'Delete the brand kit and its logo',
+        request: { params: ProfileIdParam },
+        responses: {
+          200: jsonContent(z.object({ status: z.literal('deleted') }), 'Deleted'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const scope = await profileScope(c, c.req.valid('param').profile_id);
+        const kit = await deleteBrandKit(scope);
+        if (!kit) throw noKit();
+        if (kit.logoKey) await c.env.MEDIA.delete(storageKeys.brandLogo(scope));
+        return c.json({ status: 'deleted' as const }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        operationId: 'deleteProfileBrandLogo',
+        path: '/{profile_id}/brand-kit/logo',
+        tags,
+        security,
+        summary: "Remove the brand kit's logo (the settings stay)",
+        request: { params: ProfileIdParam },
+        responses: { 200: jsonContent(BrandKitResponse, 'Logo removed'), ...errorResponses },
+      }),
+      async (c) => {
+        const scope = await profileScope(c, c.req.valid('param').profile_id);
+        if (!(await getBrandKit(scope))?.logoKey) throw new ApiError(404, 'not_found', 'This profile has no logo');
+        const kit = await setBrandLogo(scope, null);
+        await c.env.MEDIA.delete(storageKeys.brandLogo(scope));
+        return c.json(await present(c.env, scope, kit), 200);
+      },
+    );
+
+  // Not an `openapi()` route: the body is raw bytes, read with a bound. Documented here.
+  return plainRoute(
+    router,
+    createRoute({
+      method: 'put',
+      operationId: 'putProfileBrandLogo',
+      path: '/{profile_id}/brand-kit/logo',
+      tags,
+      security,
+      summary: "Upload the brand kit's logo (PNG)",
+      description: `The body is the PNG itself (\`Content-Type: image/png\`), at most ${MAX_LOGO_BYTES} bytes and ${MAX_LOGO_SIDE} pixels on a side. The bytes must be a PNG whatever the declared type (400 \`invalid_media\` otherwise). SVG is refused (415): it is not rasterised, so it could not be rendered safely. Creates the kit with default settings when the profile has none; replaces an earlier logo.`,
+      request: {
+        params: ProfileIdParam,
+        body: {
+          required: true,
+          content: { 'image/png': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
+        },
+      },
+      responses: {
+        200: jsonContent(BrandKitResponse, 'Stored'),
+        ...errorResponses,
+        ...tooLargeResponse,
+        415: errorResponse(415, 'Not a PNG upload', ['unsupported_media_type']),
+      },
+    }),
+    async (c) => {
+      const scope = await profileScope(c, c.req.param('profile_id'));
+      const declared = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (declared !== 'image/png') {
+        throw new ApiError(
+          415,
+          'unsupported_media_type',
+          declared === 'image/svg+xml'
+            ? 'SVG logos are not accepted (they cannot be rendered safely here): upload a PNG'
+            : 'The logo must be sent as image/png',
+        );
+      }
+      const bytes = await boundedBody(c.req.raw, MAX_LOGO_BYTES);
+      const size = pngDimensions(bytes);
+      if (!size) throw new ApiError(400, 'invalid_media', 'The body is not a PNG image');
+      if (size.width > MAX_LOGO_SIDE || size.height > MAX_LOGO_SIDE) {
+        throw new ApiError(400, 'invalid_media', `The logo must be at most ${MAX_LOGO_SIDE} pixels on a side`);
+      }
+      const key = storageKeys.brandLogo(scope);
+      await c.env.MEDIA.put(key, bytes, { httpMetadata: { contentType: 'image/png' } });
+      const kit = await setBrandLogo(scope, { key, width: size.width, height: size.height, bytes: bytes.length });
+      return c.json(await present(c.env, scope, kit), 200);
+    },
+  );
+}
