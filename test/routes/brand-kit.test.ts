@@ -1,0 +1,206 @@
+/**
+ * Brand kits (docs/api.md#brand-kits): settings and a PNG logo per profile, stored under the
+ * profile's R2 prefix, refused when the bytes are not a bounded PNG; and what a render asks the
+ * processor for with and without a kit (the consumer's real handler, a processor stand-in that
+ * records the request: the overlay itself is tested on real pixels in container/test/render-logo.test.ts).
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { getJob } from '../../src/db/repos/jobs.ts';
+import { renderClipHandler } from '../../src/job-handlers/render-clip.ts';
+import { createJobConsumer } from '../../src/jobs/consumer.ts';
+import { jobRegistry } from '../../src/jobs/registry.ts';
+import { handlers } from '../../src/job-handlers/index.ts';
+import type { ProcessorClient, RenderRequest } from '../../src/processor/contract.ts';
+import { MAX_LOGO_BYTES, MAX_LOGO_SIDE } from '../../shared/processor/operations.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
+import { call } from '../helpers/worker/api.ts';
+import { putRawClip } from '../helpers/worker/postiz.ts';
+import { seedClips } from '../helpers/worker/seed.ts';
+import { scopeOf } from '../helpers/worker/source-videos.ts';
+import { type Tenant, as, seedProfile, seedUser } from '../helpers/worker/tenants.ts';
+
+const kitPath = (t: Tenant) => `/api/v1/profiles/${t.profileId}/brand-kit`;
+
+/** The first bytes of a PNG of this size: signature and IHDR (all the Worker reads of it). */
+function pngHeader(width: number, height: number, extra = 64): Uint8Array {
+  const bytes = new Uint8Array(33 + extra);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(8, 13);
+  bytes.set([0x49, 0x48, 0x44, 0x52], 12);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  bytes.set([8, 6, 0, 0, 0], 24);
+  return bytes;
+}
+
+const putLogo = (t: Tenant, body: Uint8Array | string, contentType = 'image/png', token = t.token) =>
+  call(`${kitPath(t)}/logo`, { method: 'PUT', token, body, headers: { 'Content-Type': contentType } });
+
+describe('brand kit routes', () => {
+  it('404 before a kit exists; PUT creates it with defaults, GET shows it, DELETE removes it', async () => {
+    const t = await seedUser('brand');
+    expect((await call(kitPath(t), { token: t.token })).status).toBe(404);
+    const saved = await call(kitPath(t), {
+      method: 'PUT',
+      token: t.token,
+      json: { logo_position: 'top-left', logo_opacity: 0.5, subtitle_settings: { fontSize: 40, textColor: '#FF0000' } },
+    });
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.body).toMatchObject({
+      profile_id: t.profileId,
+      logo: null,
+      logo_position: 'top-left',
+      logo_opacity: 0.5,
+      logo_margin: 0.03,
+      logo_scale: 0.15,
+      subtitle_settings: { fontSize: 40, textColor: '#FF0000' },
+    });
+    expect((await call(kitPath(t), { token: t.token })).body).toMatchObject({ logo_position: 'top-left' });
+    // A PUT replaces every setting (what is not given takes its default).
+    const replaced = await call(kitPath(t), { method: 'PUT', token: t.token, json: { logo_scale: 0.3 } });
+    expect(replaced.body).toMatchObject({ logo_position: 'bottom-right', logo_scale: 0.3, subtitle_settings: null });
+    expect((await call(kitPath(t), { method: 'DELETE', token: t.token })).status).toBe(200);
+    expect((await call(kitPath(t), { token: t.token })).status).toBe(404);
+    expect((await call(kitPath(t), { method: 'DELETE', token: t.token })).status).toBe(404);
+  });
+
+  it('refuses settings out of bounds and unsafe subtitle settings with 400', async () => {
+    const t = await seedUser('brand-bad');
+    for (const json of [
+      { logo_position: 'middle' },
+      { logo_opacity: 1.5 },
+      { logo_margin: -0.1 },
+      { logo_scale: 0 },
+      { subtitle_settings: { fontFamily: 'Arial;force_style' } },
+      { subtitle_settings: { textColor: 'red' } },
+      { unknown_field: 1 },
+    ]) {
+      const res = await call(kitPath(t), { method: 'PUT', token: t.token, json });
+      expect(res.status, JSON.stringify(json)).toBe(400);
+    }
+  });
+
+  it('stores a PNG logo under the profile prefix and serves it through a signed URL; removes it', async () => {
+    const t = await seedUser('brand-logo');
+    const png = pngHeader(120, 40);
+    const res = await putLogo(t, png);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.logo).toMatchObject({ width: 120, height: 40, size_bytes: png.length });
+    const key = storageKeys.brandLogo(scopeOf(t));
+    expect(key.startsWith(`p/${t.profileId}/`)).toBe(true);
+    const stored = await env.MEDIA.get(key);
+    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(png);
+    const served = await call(new URL(res.body.logo.url).pathname);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+
+    const removed = await call(`${kitPath(t)}/logo`, { method: 'DELETE', token: t.token });
+    expect(removed.status).toBe(200);
+    expect(removed.body.logo).toBeNull();
+    expect(await env.MEDIA.get(key)).toBeNull();
+    expect((await call(`${kitPath(t)}/logo`, { method: 'DELETE', token: t.token })).status).toBe(404);
+  });
+
+  it('refuses what is not a bounded PNG: SVG (415), other bytes (400), too large (413), too many pixels (400)', async () => {
+    const t = await seedUser('brand-refuse');
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+    expect(await putLogo(t, svg, 'image/svg+xml')).toMatchObject({ status: 415 });
+    expect((await putLogo(t, svg, 'image/svg+xml')).body.error.code).toBe('unsupported_media_type');
+    const notPng = await putLogo(t, 'GIF89a definitely not a PNG at all....');
+    expect(notPng.status).toBe(400);
+    expect(notPng.body.error.code).toBe('invalid_media');
+    expect((await putLogo(t, pngHeader(120, 40, MAX_LOGO_BYTES))).status).toBe(413);
+    expect((await putLogo(t, pngHeader(MAX_LOGO_SIDE + 1, 10))).status).toBe(400);
+    // Nothing was stored.
+    expect(await env.MEDIA.get(storageKeys.brandLogo(scopeOf(t)))).toBeNull();
+    expect((await call(kitPath(t), { token: t.token })).status).toBe(404);
+  });
+
+  it("another user's profile: 403 on every route, nothing changed; each profile has its own kit", async () => {
+    const owner = await seedUser('brand-owner');
+    await putLogo(owner, pngHeader(10, 10));
+    const stranger = await seedUser('brand-stranger');
+    const other = { ...owner, token: stranger.token };
+    expect((await call(kitPath(other), { token: stranger.token })).status).toBe(403);
+    expect((await call(kitPath(other), { method: 'PUT', token: stranger.token, json: {} })).status).toBe(403);
+    expect((await call(kitPath(other), { method: 'DELETE', token: stranger.token })).status).toBe(403);
+    expect((await putLogo(other, pngHeader(10, 10), 'image/png', stranger.token)).status).toBe(403);
+    expect((await call(`${kitPath(other)}/logo`, { method: 'DELETE', token: stranger.token })).status).toBe(403);
+    const unknown = { ...owner, profileId: 'prf_01jd2v4m8r0000000000000000' };
+    expect((await call(kitPath(unknown), { token: owner.token })).status).toBe(404);
+    expect((await call(kitPath(owner), { token: owner.token })).body.logo).not.toBeNull();
+    // The same user's second profile has no kit of its own.
+    const second = await seedProfile(owner);
+    expect((await call(kitPath(second), { token: owner.token })).status).toBe(404);
+  });
+});
+
+describe('render with and without a brand kit', () => {
+  /** Runs the render job through the real consumer with a processor stand-in that records the request. */
+  async function renderRequest(t: Tenant): Promise<RenderRequest> {
+    const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Brand' } })).body.id;
+    const [clip] = await seedClips(t, project, 1);
+    await putRawClip(t, clip!);
+    await as(t)(`/api/v1/library/clips/${clip}/content`, {
+      method: 'PUT',
+      json: { srt_content: '1\n00:00:00,000 --> 00:00:01,000\nHello\n', subtitle_settings: { fontSize: 60 } },
+    });
+    const started = await as(t)(`/api/v1/library/clips/${clip}/render`, { json: { preset_name: 'tiktok' } });
+    expect(started.status, started.text).toBe(202);
+    const requests: RenderRequest[] = [];
+    const processor: ProcessorClient = {
+      async run(operation, request) {
+        expect(operation).toBe('render');
+        requests.push(request as RenderRequest);
+        return { duration: 1, width: 1080, height: 1920, size_bytes: 1000, loudness_lufs: null } as never;
+      },
+      health: async () => ({ ok: true, ffmpeg: true }),
+    };
+    const { processJobMessage } = createJobConsumer(
+      jobRegistry({ ...handlers, render_clip: renderClipHandler(() => processor) }),
+    );
+    await processJobMessage(
+      env,
+      { kind: 'job', job_id: started.body.job_id, profile_id: t.profileId, type: 'render_clip' },
+      1,
+    );
+    expect((await getJob(scopeOf(t), started.body.job_id))?.status).toBe('completed');
+    expect(requests).toHaveLength(1);
+    return requests[0]!;
+  }
+
+  it('without a kit: no logo field, the clip subtitle style over the built-in defaults', async () => {
+    const request = await renderRequest(await seedUser('render-plain'));
+    expect(Object.keys(request).sort()).toEqual(['input', 'loudness_target', 'output', 'preset', 'subtitles']);
+    expect(request.subtitles!.style).toMatchObject({ font_size: 60, font_family: 'DejaVu Sans', text_color: '#FFFFFF' });
+  });
+
+  it('with a kit: the logo (a storage capability, never a path) with its placement; kit subtitle defaults under the clip', async () => {
+    const t = await seedUser('render-brand');
+    await call(kitPath(t), {
+      method: 'PUT',
+      token: t.token,
+      json: {
+        logo_position: 'bottom-left',
+        logo_opacity: 0.8,
+        logo_margin: 0.05,
+        logo_scale: 0.2,
+        subtitle_settings: { fontSize: 30, textColor: '#00FF00' },
+      },
+    });
+    await putLogo(t, pngHeader(64, 64));
+    const request = await renderRequest(t);
+    expect(request.logo).toMatchObject({ position: 'bottom-left', opacity: 0.8, margin: 0.05, scale: 0.2 });
+    expect(request.logo!.url).toMatch(/^http:\/\/storage\.cutroom\.internal\/v1\/objects\//);
+    // The clip's own font size wins; the kit's colour fills what the clip left unset.
+    expect(request.subtitles!.style).toMatchObject({ font_size: 60, text_color: '#00FF00' });
+  });
+
+  it('a kit without a logo adds no logo field', async () => {
+    const t = await seedUser('render-nologo');
+    await call(kitPath(t), { method: 'PUT', token: t.token, json: { logo_position: 'top-right' } });
+    expect((await renderRequest(t)).logo).toBeUndefined();
+  });
+});
