@@ -1,5 +1,5 @@
 CREATE TABLE `brand_kits` (
-	`profile_id` text PRIMARY KEY NOT NULL,
+	`profile_id` text NOT NULL,
 	`logo_key` text,
 	`logo_width` integer,
 	`logo_height` integer,
@@ -13,3 +13,5 @@ CREATE TABLE `brand_kits` (
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	FOREIGN KEY (`profile_id`) REFERENCES `profiles`(`id`) ON UPDATE no action ON DELETE cascade
 );
+--> statement-breakpoint
+CREATE UNIQUE INDEX `brand_kits_profile_unique` ON `brand_kits` (`profile_id`);

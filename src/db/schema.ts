@@ -770,20 +770,25 @@ export const logoPositions = ['top-left', 'top-right', 'bottom-left', 'bottom-ri
  * A profile's brand kit (src/routes/profiles/brand-kit.ts): the logo render overlays and the default
  * subtitle style. One row per profile; the logo bytes live in R2 under the profile's prefix.
  */
-export const brandKits = sqliteTable('brand_kits', {
-  profileId: profileRef().primaryKey(),
-  /** R2 key of the PNG (storageKeys.brandLogo); null = no logo. */
-  logoKey: text('logo_key'),
-  logoWidth: integer('logo_width'),
-  logoHeight: integer('logo_height'),
-  logoBytes: integer('logo_bytes'),
-  logoPosition: text('logo_position', { enum: logoPositions }).notNull().default('bottom-right'),
-  logoOpacity: real('logo_opacity').notNull().default(1),
-  /** Fractions of the output width. */
-  logoMargin: real('logo_margin').notNull().default(0.03),
-  logoScale: real('logo_scale').notNull().default(0.15),
-  /** Default subtitle settings (camelCase, as clip content stores them); a clip's own settings win. */
-  subtitleSettings: json<Record<string, unknown>>('subtitle_settings'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const brandKits = sqliteTable(
+  'brand_kits',
+  {
+    profileId: profileRef(),
+    /** R2 key of the PNG (storageKeys.brandLogo); null = no logo. */
+    logoKey: text('logo_key'),
+    logoWidth: integer('logo_width'),
+    logoHeight: integer('logo_height'),
+    logoBytes: integer('logo_bytes'),
+    logoPosition: text('logo_position', { enum: logoPositions }).notNull().default('bottom-right'),
+    logoOpacity: real('logo_opacity').notNull().default(1),
+    /** Fractions of the output width. */
+    logoMargin: real('logo_margin').notNull().default(0.03),
+    logoScale: real('logo_scale').notNull().default(0.15),
+    /** Default subtitle settings (camelCase, as clip content stores them); a clip's own settings win. */
+    subtitleSettings: json<Record<string, unknown>>('subtitle_settings'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // One kit per profile; also the conflict target of the upsert.
+  (t) => [uniqueIndex('brand_kits_profile_unique').on(t.profileId)],
+);
