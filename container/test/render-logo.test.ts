@@ -1,6 +1,6 @@
 /**
- * render with a brand logo: the PNG is overlaid in the corner the kit names, in the one encode, and
- * the processor refuses a logo that is not a PNG.
+ * render with a brand kit: the PNG logo is overlaid in the corner the kit names, in the one encode;
+ * the processor refuses a logo that is not a PNG; intro and outro clips are joined around the clip.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +36,17 @@ beforeAll(async () => {
     ]),
     // A solid red 40×20 logo.
     ffmpeg(['-f', 'lavfi', '-i', 'color=c=0xFF0000:s=40x20', '-frames:v', '1', join(h.dir, 'logo.png')]),
+    // Intro: blue with a tone, other size and rate; outro: green without sound.
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'color=c=0x0000FF:s=640x360:r=30', '-f', 'lavfi', '-i', 'sine=f=440:r=48000'],
+      ...['-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'],
+      join(h.dir, 'intro.mp4'),
+    ]),
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'color=c=0x00FF00:s=320x180:r=25', '-t', '1.5'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast'],
+      join(h.dir, 'outro.mp4'),
+    ]),
     writeFile(join(h.dir, 'not-a-logo.png'), 'GIF89a this is not a png at all, whatever the name says'),
   ]);
 });
@@ -113,5 +124,25 @@ describe('render with a logo', () => {
         logo: { url: h.media.url('not-a-logo.png'), position: 'top-left', opacity: 1, margin: 0, scale: 0.2 },
       }),
     ).rejects.toMatchObject({ code: 'invalid_media' });
+  });
+
+  it('joins the intro before and the outro after the clip in the one encode; the logo only on the clip', async () => {
+    const { result, path } = await render('bookends.mp4', {
+      intro: { url: h.media.url('intro.mp4') },
+      outro: { url: h.media.url('outro.mp4') },
+      logo: { url: h.media.url('logo.png'), position: 'bottom-right', opacity: 1, margin: 0.05, scale: 0.25 },
+    });
+    // 1 s intro + 2 s clip + 1.5 s outro.
+    expect(result.duration).toBeCloseTo(4.5, 1);
+    const corner = (f: Buffer) => pixel(f, W - 9 - 22, H - 9 - 11);
+    const intro = await rgbFrame(path, 0.5);
+    expect(pixel(intro, 90, 160)[2]).toBeGreaterThan(200);
+    expect(isRed(corner(intro))).toBe(false);
+    const clip = await rgbFrame(path, 2);
+    expect(isGrey(pixel(clip, 90, 160))).toBe(true);
+    expect(isRed(corner(clip))).toBe(true);
+    const outro = await rgbFrame(path, 4);
+    expect(pixel(outro, 90, 160)[1]).toBeGreaterThan(200);
+    expect(isRed(corner(outro))).toBe(false);
   });
 });

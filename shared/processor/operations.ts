@@ -324,6 +324,9 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       loudness_target: optional(z.number().min(-70).max(-5)),
       /** A brand logo (PNG) overlaid in the same encode; omitted = no overlay. */
       logo: optional(logoPlacement.extend({ url: media.url })),
+      /** Brand intro and outro clips joined before and after the clip in the same encode (no logo, no subtitles on them). */
+      intro: optional(input),
+      outro: optional(input),
       output,
     }),
     highlights: z.strictObject({

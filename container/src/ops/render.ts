@@ -12,6 +12,8 @@
  * - Logo (brand kit): a PNG the processor fetched through the gateway and checked itself (signature,
  *   size, dimensions), scaled to a fraction of the output width and overlaid in a corner in the same
  *   filter graph, under the subtitles.
+ * - Intro/outro (brand kit): whole clips joined before and after, scaled like the clip, with their own
+ *   sound, in the same graph (the loudness target is measured on the clip's mix only).
  * Audio is mixed into a WAV first (cheap), so the video is encoded exactly once.
  */
 import { writeFile } from 'node:fs/promises';
@@ -148,6 +150,14 @@ export const renderOperation: Operation<'render'> = {
           info: (await ctx.probe(urlSource(request.voiceover), { audio: true })).info,
         }
       : null;
+    const bookends: { intro: Clip | null; outro: Clip | null } = { intro: null, outro: null };
+    for (const side of ['intro', 'outro'] as const) {
+      const input = request[side];
+      if (!input) continue;
+      const source = urlSource(input);
+      bookends[side] = { source, info: (await ctx.probe(source, { video: true })).info };
+      ctx.expectWholeRead(source);
+    }
     const clips = clipsToUse(main, extensions, request.target_duration);
     const natural = clips.reduce((sum, c) => sum + c.info.duration, 0);
     const duration = request.target_duration ?? main.info.duration;
@@ -234,9 +244,33 @@ export const renderOperation: Operation<'render'> = {
       await writeFile(srtPath, formatSrt(cues));
       picture += `,subtitles=filename='${srtPath}':charenc=UTF-8:force_style='${forceStyle(request.subtitles.style, preset.width, preset.height)}'`;
     }
-    videoChains.push(`${picture}[video]`);
     const wavIndex = clips.length;
-    videoChains.push(`[${wavIndex}:a]${loudnorm ?? ''}aresample=${preset.audio_sample_rate},${AUDIO_FORMAT}[audio]`);
+    const audioOut = `aresample=${preset.audio_sample_rate},${AUDIO_FORMAT}`;
+    if (bookends.intro || bookends.outro) {
+      // Inputs after the clips, the WAV and the logo: intro, then outro.
+      let next = clips.length + 1 + (logo ? 1 : 0);
+      const parts: string[] = [];
+      const bookend = (clip: Clip, name: string) => {
+        const index = next++;
+        videoChains.push(
+          `[${index}:${clip.info.video!.index}]scale=${preset.width}:${preset.height}:force_original_aspect_ratio=increase,` +
+            `crop=${preset.width}:${preset.height},setsar=1,fps=${preset.fps},format=yuv420p[${name}v]`,
+          clip.info.audio
+            ? `[${index}:${clip.info.audio.index}]aresample=48000,${AUDIO_FORMAT},apad,atrim=duration=${clip.info.duration.toFixed(6)},${audioOut}[${name}a]`
+            : `anullsrc=r=${preset.audio_sample_rate}:cl=stereo,atrim=duration=${clip.info.duration.toFixed(6)},${AUDIO_FORMAT}[${name}a]`,
+        );
+        parts.push(`[${name}v][${name}a]`);
+      };
+      if (bookends.intro) bookend(bookends.intro, 'intro');
+      videoChains.push(`${picture}[mainv]`, `[${wavIndex}:a]${loudnorm ?? ''}${audioOut}[maina]`);
+      parts.push('[mainv][maina]');
+      if (bookends.outro) bookend(bookends.outro, 'outro');
+      videoChains.push(`${parts.join('')}concat=n=${parts.length}:v=1:a=1[video][audio]`);
+    } else {
+      videoChains.push(`${picture}[video]`);
+      videoChains.push(`[${wavIndex}:a]${loudnorm ?? ''}${audioOut}[audio]`);
+    }
+    const total = duration + (bookends.intro?.info.duration ?? 0) + (bookends.outro?.info.duration ?? 0);
 
     const out = join(ctx.tempDir, 'output.mp4');
     const maxrate = bitsPerSecond(preset.video_bitrate);
@@ -245,6 +279,8 @@ export const renderOperation: Operation<'render'> = {
         ...inputs,
         ...ctx.input(wavSource),
         ...(logo ? ctx.input(logo) : []),
+        ...(bookends.intro ? ctx.input(bookends.intro.source) : []),
+        ...(bookends.outro ? ctx.input(bookends.outro.source) : []),
         ...(await filterScriptArgs(ctx.tempDir, 'render', '-filter_complex_script', videoChains.join(';'))),
         '-map',
         '[video]',
@@ -281,7 +317,7 @@ export const renderOperation: Operation<'render'> = {
         ...MP4_FASTSTART,
         out,
       ],
-      { expectedDuration: duration, onProgress: (f) => ctx.progress(25 + f * 60, 'encoding') },
+      { expectedDuration: total, onProgress: (f) => ctx.progress(25 + f * 60, 'encoding') },
     );
 
     ctx.progress(86, 'uploading');
