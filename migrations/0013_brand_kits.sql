@@ -9,6 +9,8 @@ CREATE TABLE `brand_kits` (
 	`logo_margin` real DEFAULT 0.03 NOT NULL,
 	`logo_scale` real DEFAULT 0.15 NOT NULL,
 	`subtitle_settings` text,
+	`intro_id` text,
+	`outro_id` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	FOREIGN KEY (`profile_id`) REFERENCES `profiles`(`id`) ON UPDATE no action ON DELETE cascade

@@ -786,6 +786,9 @@ export const brandKits = sqliteTable(
     logoScale: real('logo_scale').notNull().default(0.15),
     /** Default subtitle settings (camelCase, as clip content stores them); a clip's own settings win. */
     subtitleSettings: json<Record<string, unknown>>('subtitle_settings'),
+    /** A clip or source video of the profile joined before / after every render; null = none. */
+    introId: text('intro_id'),
+    outroId: text('outro_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -17,6 +17,7 @@ import { completeExport, failExport } from '../db/repos/exports.ts';
 import { getExportPreset } from '../db/repos/export-presets.ts';
 import { recountProjects } from '../db/repos/projects.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
+import { bookendTarget } from '../library/brand-bookends.ts';
 import { parseSrt } from '../core/srt.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { RenderPreset, RenderRequest } from '../processor/contract.ts';
@@ -54,6 +55,9 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
       const subtitleSettings: SubtitleSettingsInput | null = kit?.subtitleSettings
         ? { ...(kit.subtitleSettings as SubtitleSettingsInput), ...(content?.subtitleSettings ?? {}) }
         : (content?.subtitleSettings ?? null);
+      // Brand intro/outro: left out when deleted since the kit was saved (the result says so).
+      const intro = kit?.introId ? await bookendTarget(scope, kit.introId) : null;
+      const outro = kit?.outroId ? await bookendTarget(scope, kit.outroId) : null;
       const renderPreset: RenderPreset = {
         width: preset.width,
         height: preset.height,
@@ -92,6 +96,8 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
               },
             }
           : {}),
+        ...(intro ? { intro: await mediaInput(env, scope, intro) } : {}),
+        ...(outro ? { outro: await mediaInput(env, scope, outro) } : {}),
         output: await mediaOutput(env, scope, { kind: 'clip_final', id: clip.id, preset: preset.name }, 'video/mp4'),
       };
       const from = voiceover ? 35 : 5;
@@ -127,6 +133,8 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
           subtitles: Boolean(request.subtitles),
           subtitles_from: request.subtitles ? (userSrt ? 'content' : 'voiceover') : null,
           brand_logo: Boolean(request.logo),
+          brand_intro: kit?.introId ? Boolean(intro) : null,
+          brand_outro: kit?.outroId ? Boolean(outro) : null,
           voiceover: voiceover
             ? {
                 provider: voiceover.provider,

@@ -137,12 +137,35 @@ describe('brand kit routes', () => {
   });
 });
 
+async function clipWithVideo(t: Tenant): Promise<string> {
+  const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Brand' } })).body.id;
+  const [clip] = await seedClips(t, project, 1);
+  await putRawClip(t, clip!);
+  return clip!;
+}
+
+describe('brand kit intro and outro', () => {
+  it("takes a clip with a video of the same profile; refuses another profile's, an unknown or a video-less one (404)", async () => {
+    const t = await seedUser('brand-bookends');
+    const own = await clipWithVideo(t);
+    const second = await seedProfile(t);
+    const foreign = await clipWithVideo(second);
+    const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Empty' } })).body.id;
+    const [noVideo] = await seedClips(t, project, 1);
+    for (const id of [foreign, 'clp_01jd2v4m8r0000000000000000', noVideo!, 'vid_01jd2v4m8r0000000000000000', 'x']) {
+      const res = await call(kitPath(t), { method: 'PUT', token: t.token, json: { intro_id: id } });
+      expect(res.status, id).toBe(404);
+    }
+    const saved = await call(kitPath(t), { method: 'PUT', token: t.token, json: { intro_id: own, outro_id: own } });
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.body).toMatchObject({ intro_id: own, outro_id: own });
+  });
+});
+
 describe('render with and without a brand kit', () => {
   /** Runs the render job through the real consumer with a processor stand-in that records the request. */
-  async function renderRequest(t: Tenant): Promise<RenderRequest> {
-    const project = (await as(t)('/api/v1/library/projects', { json: { name: 'Brand' } })).body.id;
-    const [clip] = await seedClips(t, project, 1);
-    await putRawClip(t, clip!);
+  async function renderRequest(t: Tenant, result?: (r: Record<string, unknown>) => void): Promise<RenderRequest> {
+    const clip = await clipWithVideo(t);
     await as(t)(`/api/v1/library/clips/${clip}/content`, {
       method: 'PUT',
       json: { srt_content: '1\n00:00:00,000 --> 00:00:01,000\nHello\n', subtitle_settings: { fontSize: 60 } },
@@ -166,7 +189,9 @@ describe('render with and without a brand kit', () => {
       { kind: 'job', job_id: started.body.job_id, profile_id: t.profileId, type: 'render_clip' },
       1,
     );
-    expect((await getJob(scopeOf(t), started.body.job_id))?.status).toBe('completed');
+    const job = await getJob(scopeOf(t), started.body.job_id);
+    expect(job?.status).toBe('completed');
+    result?.(job!.result as Record<string, unknown>);
     expect(requests).toHaveLength(1);
     return requests[0]!;
   }
@@ -174,7 +199,11 @@ describe('render with and without a brand kit', () => {
   it('without a kit: no logo field, the clip subtitle style over the built-in defaults', async () => {
     const request = await renderRequest(await seedUser('render-plain'));
     expect(Object.keys(request).sort()).toEqual(['input', 'loudness_target', 'output', 'preset', 'subtitles']);
-    expect(request.subtitles!.style).toMatchObject({ font_size: 60, font_family: 'DejaVu Sans', text_color: '#FFFFFF' });
+    expect(request.subtitles!.style).toMatchObject({
+      font_size: 60,
+      font_family: 'DejaVu Sans',
+      text_color: '#FFFFFF',
+    });
   });
 
   it('with a kit: the logo (a storage capability, never a path) with its placement; kit subtitle defaults under the clip', async () => {
@@ -202,5 +231,21 @@ describe('render with and without a brand kit', () => {
     const t = await seedUser('render-nologo');
     await call(kitPath(t), { method: 'PUT', token: t.token, json: { logo_position: 'top-right' } });
     expect((await renderRequest(t)).logo).toBeUndefined();
+  });
+
+  it('with an intro and an outro: both as storage capabilities; one deleted meanwhile is left out and reported', async () => {
+    const t = await seedUser('render-bookends');
+    const intro = await clipWithVideo(t);
+    const outro = await clipWithVideo(t);
+    await call(kitPath(t), { method: 'PUT', token: t.token, json: { intro_id: intro, outro_id: outro } });
+    const both = await renderRequest(t, (r) => expect(r).toMatchObject({ brand_intro: true, brand_outro: true }));
+    expect(both.intro!.url).toMatch(/^http:\/\/storage\.cutroom\.internal\/v1\/objects\//);
+    expect(both.outro!.url).toMatch(/^http:\/\/storage\.cutroom\.internal\/v1\/objects\//);
+    expect(both.intro!.url).not.toBe(both.outro!.url);
+    expect(both.logo).toBeUndefined();
+    expect((await as(t)(`/api/v1/library/clips/${outro}`, { method: 'DELETE' })).status).toBe(200);
+    const one = await renderRequest(t, (r) => expect(r).toMatchObject({ brand_intro: true, brand_outro: false }));
+    expect(one.intro).toBeDefined();
+    expect(one.outro).toBeUndefined();
   });
 });

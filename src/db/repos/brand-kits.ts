@@ -6,7 +6,7 @@ import type { ProfileScope } from '../scope.ts';
 export type BrandKitRow = typeof brandKits.$inferSelect;
 export type BrandKitSettings = Pick<
   typeof brandKits.$inferInsert,
-  'logoPosition' | 'logoOpacity' | 'logoMargin' | 'logoScale' | 'subtitleSettings'
+  'logoPosition' | 'logoOpacity' | 'logoMargin' | 'logoScale' | 'subtitleSettings' | 'introId' | 'outroId'
 >;
 export interface StoredLogo {
   key: string;

@@ -1,8 +1,9 @@
 /**
  * /api/v1/profiles/{profile_id}/brand-kit (docs/api.md#brand-kits): the logo a render overlays (where,
  * how opaque, how large relative to the output width) and the default subtitle style. Renders of the
- * profile's clips apply it in the same encode (src/job-handlers/render-clip.ts); a profile without a
- * kit renders exactly as before. The logo is a PNG only: SVG is refused, because rendering it safely
+ * profile's clips apply it in the same encode (src/job-handlers/render-clip.ts), with the intro and
+ * outro (a clip or source video of the profile) joined around the clip; a profile without a kit
+ * renders exactly as before. The logo is a PNG only: SVG is refused, because rendering it safely
  * (no scripts, no external references) needs a rasteriser the Worker and the processor do not have.
  */
 import { createRoute, z } from '@hono/zod-openapi';
@@ -19,6 +20,7 @@ import {
 import { logoPositions } from '../../db/schema.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../../db/scope.ts';
 import { SubtitleSettingsSchema } from '../../library/subtitle-settings.ts';
+import { bookendTarget } from '../../library/brand-bookends.ts';
 import type { Bindings } from '../../core/env.ts';
 import type { UserContext } from '../../http/context.ts';
 import {
@@ -41,6 +43,16 @@ import { tags } from './presenter.ts';
 
 const ProfileIdParam = idParam('profile_id', 'profile');
 
+const bookendId = (what: string) =>
+  z
+    .string()
+    .max(64)
+    .nullable()
+    .default(null)
+    .openapi({
+      description: `A clip (with its video) or a ready source video of this profile, ${what}; null = none`,
+    });
+
 const BrandKitSettings = z
   .object({
     logo_position: z.enum(logoPositions).default('bottom-right').openapi({ description: 'Corner of the logo' }),
@@ -60,6 +72,8 @@ const BrandKitSettings = z
     subtitle_settings: SubtitleSettingsSchema.nullable()
       .default(null)
       .openapi({ description: "Default subtitle style for renders; a clip's own settings win field by field" }),
+    intro_id: bookendId('joined before every render'),
+    outro_id: bookendId('joined after every render'),
   })
   .strict()
   .openapi('BrandKitSettings');
@@ -80,6 +94,8 @@ const BrandKitResponse = z
     logo_margin: z.number(),
     logo_scale: z.number(),
     subtitle_settings: SubtitleSettingsSchema.nullable(),
+    intro_id: z.string().nullable(),
+    outro_id: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -105,6 +121,8 @@ async function present(env: Bindings, scope: ProfileScope, kit: BrandKitRow): Pr
     logo_margin: kit.logoMargin,
     logo_scale: kit.logoScale,
     subtitle_settings: (kit.subtitleSettings ?? null) as BrandKitResponse['subtitle_settings'],
+    intro_id: kit.introId,
+    outro_id: kit.outroId,
     created_at: kit.createdAt,
     updated_at: kit.updatedAt,
   };
@@ -169,7 +187,19 @@ export function profileBrandKitRoutes() {
       async (c) => {
         const scope = await profileScope(c, c.req.valid('param').profile_id);
         const body = c.req.valid('json');
+        for (const field of ['intro_id', 'outro_id'] as const) {
+          const id = body[field];
+          if (id !== null && !(await bookendTarget(scope, id))) {
+            throw new ApiError(
+              404,
+              'not_found',
+              `${field}: no clip with a video or ready source video ${id} in this profile`,
+            );
+          }
+        }
         const kit = await saveBrandKitSettings(scope, {
+          introId: body.intro_id,
+          outroId: body.outro_id,
           logoPosition: body.logo_position,
           logoOpacity: body.logo_opacity,
           logoMargin: body.logo_margin,
