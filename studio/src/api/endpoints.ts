@@ -1,6 +1,8 @@
 /** Every API call the studio makes, one function each (paths and fields as in /openapi.json). */
-import { type Page, type Query, api, apiFetch, apiPage } from './http.ts';
+import { ApiError, type Page, type Query, api, apiFetch, apiPage } from './http.ts';
 import type {
+  BrandKit,
+  BrandKitSettings,
   Clip,
   ClipContent,
   CostEntry,
@@ -62,6 +64,26 @@ export const profiles = {
     api<Profile>(`${V1}/profiles/${id}/set-default`, { method: 'POST', withoutProfile: true }),
   retentionPreview: (id: string) =>
     api<RetentionPreview>(`${V1}/profiles/${id}/retention/preview`, { withoutProfile: true }),
+  /** The brand kit, or null when the profile has none. */
+  brandKit: async (id: string) => {
+    try {
+      return await api<BrandKit>(`${V1}/profiles/${id}/brand-kit`, { withoutProfile: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  },
+  saveBrandKit: (id: string, settings: BrandKitSettings) =>
+    api<BrandKit>(`${V1}/profiles/${id}/brand-kit`, { method: 'PUT', json: settings, withoutProfile: true }),
+  uploadBrandLogo: (id: string, file: Blob) =>
+    api<BrandKit>(`${V1}/profiles/${id}/brand-kit/logo`, {
+      method: 'PUT',
+      body: file,
+      headers: { 'Content-Type': 'image/png' },
+      withoutProfile: true,
+    }),
+  removeBrandLogo: (id: string) =>
+    api<BrandKit>(`${V1}/profiles/${id}/brand-kit/logo`, { method: 'DELETE', withoutProfile: true }),
 };
 
 export const videos = {

@@ -49,6 +49,8 @@ export interface RequestOptions {
   /** Act in this profile rather than the active one (work that outlives a profile switch). */
   profileId?: string;
   headers?: Record<string, string>;
+  /** A raw body (a file upload), sent with its own Content-Type. */
+  body?: Blob;
 }
 
 export function apiUrl(path: string, query?: Query): string {
@@ -91,7 +93,7 @@ export async function errorFrom(res: Response): Promise<ApiError> {
 export async function apiFetch(path: string, options: RequestOptions = {}): Promise<Response> {
   const headers = authHeaders(options);
   for (const [k, v] of Object.entries(options.headers ?? {})) headers.set(k, v);
-  let body: BodyInit | undefined;
+  let body: BodyInit | undefined = options.body;
   if (options.json !== undefined) {
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(options.json);

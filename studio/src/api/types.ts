@@ -35,6 +35,27 @@ export interface Profile {
   created_at: string;
 }
 
+export type LogoPosition = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
+
+/** A profile's brand kit (GET /profiles/{id}/brand-kit). */
+export interface BrandKit {
+  profile_id: string;
+  logo: { url: string; width: number; height: number; size_bytes: number } | null;
+  logo_position: LogoPosition;
+  logo_opacity: number;
+  logo_margin: number;
+  logo_scale: number;
+  subtitle_settings: Record<string, unknown> | null;
+  intro_id: string | null;
+  outro_id: string | null;
+  updated_at: string;
+}
+
+export type BrandKitSettings = Pick<
+  BrandKit,
+  'logo_position' | 'logo_opacity' | 'logo_margin' | 'logo_scale' | 'subtitle_settings' | 'intro_id' | 'outro_id'
+>;
+
 /** One due object of a retention dry run (GET /profiles/{id}/retention/preview). */
 export interface RetentionItem {
   id: string;

@@ -6,6 +6,7 @@ import type { Profile } from '../api/types.ts';
 import { DataTable, Field } from '../components/fields.tsx';
 import { ErrorText, confirmed } from '../components/feedback.tsx';
 import { useProfiles } from '../profiles/profile-context.tsx';
+import { BrandKitCard } from './brand-kit.tsx';
 import { RetentionCard } from './retention.tsx';
 
 export function ProfilesScreen() {
@@ -100,6 +101,7 @@ export function ProfilesScreen() {
         ))}
       </DataTable>
       <RetentionCard key={active.id} profile={active} onSaved={refresh} />
+      <BrandKitCard key={`brand-${active.id}`} profile={active} />
     </>
   );
 }
