@@ -45,7 +45,11 @@ describe('brand kit routes', () => {
     const saved = await call(kitPath(t), {
       method: 'PUT',
       token: t.token,
-      json: { logo_position: 'top-left', logo_opacity: 0.5, subtitle_settings: { fontSize: 40, textColor: '#FF0000' } },
+      json: {
+        logo_position: 'top-left',
+        logo_opacity: 0.5,
+        subtitle_settings: { fontSize: 40, textColor: '#FF0000', fontFamily: 'Liberation Serif' },
+      },
     });
     expect(saved.status, saved.text).toBe(200);
     expect(saved.body).toMatchObject({
@@ -75,6 +79,7 @@ describe('brand kit routes', () => {
       { logo_scale: 0 },
       { subtitle_settings: { fontFamily: 'Arial;force_style' } },
       { subtitle_settings: { textColor: 'red' } },
+      { subtitle_settings: { fontFamily: 'Comic Sans MS' } },
       { unknown_field: 1 },
     ]) {
       const res = await call(kitPath(t), { method: 'PUT', token: t.token, json });

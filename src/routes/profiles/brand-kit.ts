@@ -39,6 +39,7 @@ import { storageKeys } from '../../storage/keys.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import { MAX_LOGO_BYTES, MAX_LOGO_SIDE } from '../../../shared/processor/operations.ts';
 import { pngDimensions } from '../../../shared/png.ts';
+import { PROCESSOR_FONT_FAMILIES, processorFontFamily } from '../../../shared/processor/fonts.ts';
 import { tags } from './presenter.ts';
 
 const ProfileIdParam = idParam('profile_id', 'profile');
@@ -71,7 +72,18 @@ const BrandKitSettings = z
       .openapi({ description: 'Logo width as a fraction of the output width (height keeps the aspect ratio)' }),
     subtitle_settings: SubtitleSettingsSchema.nullable()
       .default(null)
-      .openapi({ description: "Default subtitle style for renders; a clip's own settings win field by field" }),
+      .superRefine((settings, ctx) => {
+        if (settings?.fontFamily !== undefined && !processorFontFamily(settings.fontFamily)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['fontFamily'],
+            message: `must be a font the renderer has: ${PROCESSOR_FONT_FAMILIES.join(', ')}`,
+          });
+        }
+      })
+      .openapi({
+        description: `Default subtitle style for renders; a clip's own settings win field by field. \`fontFamily\` must be one the renderer has: ${PROCESSOR_FONT_FAMILIES.join(', ')}.`,
+      }),
     intro_id: bookendId('joined before every render'),
     outro_id: bookendId('joined after every render'),
   })
