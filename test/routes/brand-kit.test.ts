@@ -18,6 +18,8 @@ import { call } from '../helpers/worker/api.ts';
 import { putRawClip } from '../helpers/worker/postiz.ts';
 import { seedClips } from '../helpers/worker/seed.ts';
 import { scopeOf } from '../helpers/worker/source-videos.ts';
+import { newId } from '../../src/core/ids.ts';
+import { sourceVideos } from '../../src/db/schema.ts';
 import { type Tenant, as, seedProfile, seedUser } from '../helpers/worker/tenants.ts';
 
 const kitPath = (t: Tenant) => `/api/v1/profiles/${t.profileId}/brand-kit`;
@@ -164,6 +166,32 @@ describe('brand kit intro and outro', () => {
     const saved = await call(kitPath(t), { method: 'PUT', token: t.token, json: { intro_id: own, outro_id: own } });
     expect(saved.status, saved.text).toBe(200);
     expect(saved.body).toMatchObject({ intro_id: own, outro_id: own });
+  });
+});
+
+describe('brand kit and retention', () => {
+  it('a source video that is the kit intro is held by retention (brand_kit), due again once the kit lets go', async () => {
+    const t = await seedUser('brand-retention');
+    // A ready video scheduled for deletion in the past, inserted as is (no probe job to hold it).
+    const scope = scopeOf(t);
+    const video = newId('sourceVideo');
+    await scope.db.insert(sourceVideos).values({
+      id: video,
+      profileId: t.profileId,
+      name: 'Intro',
+      status: 'ready',
+      declaredSizeBytes: 16,
+      storageKey: storageKeys.sourceVideo(scope, video),
+      deleteAfter: '2020-01-01T00:00:00.000Z',
+    });
+    const preview = () => call(`/api/v1/profiles/${t.profileId}/retention/preview`, { token: t.token });
+    expect((await preview()).body.source_videos.delete.map((v: { id: string }) => v.id)).toEqual([video]);
+    expect((await call(kitPath(t), { method: 'PUT', token: t.token, json: { intro_id: video } })).status).toBe(200);
+    const held = (await preview()).body.source_videos;
+    expect(held.delete).toEqual([]);
+    expect(held.held).toMatchObject([{ id: video, held_by: 'brand_kit' }]);
+    await call(kitPath(t), { method: 'PUT', token: t.token, json: {} });
+    expect((await preview()).body.source_videos.delete.map((v: { id: string }) => v.id)).toEqual([video]);
   });
 });
 

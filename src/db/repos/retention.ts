@@ -8,7 +8,7 @@ import type { Database } from '../client.ts';
 import { jobs, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned } from '../scope.ts';
 
-export const sourceHolds = ['active_job', 'project_source', 'project_segments', 'clip_segments'] as const;
+export const sourceHolds = ['active_job', 'project_source', 'project_segments', 'clip_segments', 'brand_kit'] as const;
 export const clipHolds = ['active_job', 'scheduled_publication'] as const;
 export const jobHolds = ['active_job'] as const;
 
@@ -69,6 +69,8 @@ export function dueSourceVideos(scope: ProfileScope, c: RetentionCutoffs, held: 
                        WHERE g.profile_id = s.profile_id AND g.source_video_id = s.id) THEN 'project_segments'
           WHEN EXISTS (SELECT 1 FROM segments g WHERE g.profile_id = s.profile_id AND g.source_video_id = s.id
                        AND g.id IN clip_segments) THEN 'clip_segments'
+          WHEN EXISTS (SELECT 1 FROM brand_kits b WHERE b.profile_id = s.profile_id
+                       AND (b.intro_id = s.id OR b.outro_id = s.id)) THEN 'brand_kit'
         END AS held_by
       FROM source_videos s
       WHERE s.profile_id = ${scope.profileId} AND s.status IN ('ready', 'failed')
