@@ -92,7 +92,17 @@ export function srtToWords(srt: string): TranscriptWord[] {
       { details: problems.map((p) => ({ path: 'srt', message: `block ${p.block} (line ${p.line}): ${p.reason}` })) },
     );
   }
-  return cues.flatMap((cue) => alignScript(cue.text, [{ start: cue.start, end: cue.end }], cue.end));
+  return cues.flatMap((cue) => {
+    const words = alignScript(cue.text, [{ start: cue.start, end: cue.end }], cue.end);
+    // The cue's last word ends with the cue, so its words give back the cue's own times.
+    if (words.length) words[words.length - 1]!.end = round3(cue.end);
+    return words;
+  });
+}
+
+/** An edited SRT as stored: its cues as written (numbered again, text on one line per cue's lines). */
+export function normalizeSrt(srt: string): string {
+  return cuesToSrt(parseSrt(srt).cues);
 }
 
 /** Checks edited words: non-empty text, ordered, non-overlapping, inside the media. */

@@ -108,7 +108,8 @@ describe('with the Gemini fake', () => {
     const rendered = await stack.waitForJob(t, render.body.job_id, { timeoutMs: 150_000 });
     expect(rendered.status, JSON.stringify(rendered.error)).toBe('completed');
     expect(rendered.input).toMatchObject({ srt_input: 'input-srt.srt' });
-    expect((rendered.result as any).variants[0]).toMatchObject({ subtitles: 'uploaded_srt' });
+    expect(rendered.result).toMatchObject({ subtitles: 'uploaded_srt' });
+    expect(((rendered.result as any).variants as unknown[]).length).toBeGreaterThan(0);
 
     // Another profile sees none of it.
     const other = await stack.newTenant('mallory');

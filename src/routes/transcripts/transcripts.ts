@@ -9,7 +9,13 @@ import { deleteTranscript, getTranscript, updateTranscriptText } from '../../db/
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import { MAX_TRANSCRIPT_WORDS, checkWords, srtToWords, wordsToSrt } from '../../library/transcripts.ts';
+import {
+  MAX_TRANSCRIPT_WORDS,
+  checkWords,
+  normalizeSrt,
+  srtToWords,
+  wordsToSrt,
+} from '../../library/transcripts.ts';
 import { TranscriptResponse, TranscriptWordSchema, tags, toTranscriptResponse } from './presenter.ts';
 
 const TranscriptIdParam = idParam('transcript_id', 'transcript');
@@ -81,7 +87,7 @@ export function transcriptRoutes() {
         security,
         summary: 'Edit a transcript (words or SRT) before rendering',
         description:
-          'Send `words` (the whole list; each with text, start < end, in order, not overlapping, inside the media) or `srt` (every block must parse). The other form is rebuilt, `edited_at` is set.',
+          'Send `words` (the whole list; each with text, start < end, in order, not overlapping, inside the media) or `srt` (every block must parse). An edited SRT is kept as written (renumbered) and the words are rebuilt from its cues; edited words get their SRT rebuilt. `edited_at` is set.',
         request: { params: TranscriptIdParam, body: jsonBody(TranscriptEdit) },
         responses: { 200: jsonContent(TranscriptResponse, 'The edited transcript'), ...errorResponses },
       }),
@@ -93,7 +99,8 @@ export function transcriptRoutes() {
         if (!row) throw notFound('Transcript');
         let words = edit.words ? checkWords(edit.words, row.duration) : srtToWords(edit.srt!);
         if (edit.srt !== undefined) words = checkWords(words, row.duration);
-        const srt = wordsToSrt(words);
+        // An edited SRT is kept as the editor wrote it; edited words get their SRT rebuilt.
+        const srt = edit.srt !== undefined ? normalizeSrt(edit.srt) : wordsToSrt(words);
         if (!srt.trim()) throw new ApiError(400, 'validation_failed', 'The edit leaves no subtitle');
         const updated = await updateTranscriptText(scope, transcript_id, { words, srt });
         if (!updated) throw notFound('Transcript');
