@@ -334,7 +334,8 @@ const apiTags = [
   { name: 'Voice', description: 'Speech detection and muting.' },
   {
     name: 'Transcripts',
-    description: 'Word-timed transcripts of videos and clips (Gemini, or a script aligned to speech), editable, usable as SRT.',
+    description:
+      'Word-timed transcripts of videos and clips (Gemini, or a script aligned to speech), editable, usable as SRT.',
   },
   { name: 'Text to speech', description: 'Voice-overs (ElevenLabs or the local voice).' },
   { name: 'Jobs', description: 'Every queued job: state, progress events, outputs, cancellation.' },

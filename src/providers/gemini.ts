@@ -487,7 +487,8 @@ export function createGeminiClient(config: GeminiClientConfig) {
       responseMimeType: 'application/json',
       responseJsonSchema: TRANSCRIPT_RESPONSE_SCHEMA,
     };
-    if (input.thinking_budget !== undefined) generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
+    if (input.thinking_budget !== undefined)
+      generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
     const body = {
       contents: [
         {

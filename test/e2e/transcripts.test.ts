@@ -64,7 +64,10 @@ describe('with the Gemini fake', () => {
     expect(job.result).toMatchObject({ engine: 'gemini', approximate: false, word_count: 4 });
 
     // Gemini was sent MP3 audio inline with a word-timing schema.
-    const calls = gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' });
+    const calls = gemini.server.requestsFor({
+      method: 'POST',
+      path: '/v1beta/models/gemini-2.5-flash:generateContent',
+    });
     expect(calls).toHaveLength(1);
     const sent = calls[0]!.json as any;
     expect(sent.contents[0].parts[1].inlineData.mimeType).toBe('audio/mpeg');
@@ -93,7 +96,9 @@ describe('with the Gemini fake', () => {
     // A redelivery answers from the stored transcript: no second call, no second row.
     stack.d1("UPDATE jobs SET status = 'running', updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?", job.id);
     await stack.deliver({ kind: 'job', job_id: job.id, profile_id: t.profileId, type: 'transcribe' });
-    expect(gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' })).toHaveLength(1);
+    expect(
+      gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' }),
+    ).toHaveLength(1);
     expect((await stack.api(t)('/api/v1/costs/all')).body.entries).toHaveLength(1);
 
     // Keyword matching reads the transcript.
@@ -157,7 +162,16 @@ describe('without a Gemini key', () => {
     expect(queued).toMatchObject({ engine: 'script_alignment', estimated_cost_usd: 0 });
     expect(transcript).toMatchObject({ engine: 'script_alignment', approximate: true });
     const words = transcript.words as { text: string; start: number; end: number }[];
-    expect(words.map((w) => w.text)).toEqual(['Hello', 'there,', 'my', 'friend.', 'Good', 'morning', 'to', 'everyone!']);
+    expect(words.map((w) => w.text)).toEqual([
+      'Hello',
+      'there,',
+      'my',
+      'friend.',
+      'Good',
+      'morning',
+      'to',
+      'everyone!',
+    ]);
     const [first, second] = fixture.phrases;
     const within = (w: { start: number; end: number }, span: { start: number; end: number }) =>
       w.start >= span.start - 0.3 && w.end <= span.end + 0.3;
@@ -173,12 +187,19 @@ describe('without a Gemini key', () => {
     expect(broken.status).toBe(400);
     const overlapping = await stack.api(t)(`/api/v1/transcripts/${transcript.id}`, {
       method: 'PATCH',
-      json: { words: [{ text: 'a', start: 1, end: 2 }, { text: 'b', start: 1.5, end: 2.5 }] },
+      json: {
+        words: [
+          { text: 'a', start: 1, end: 2 },
+          { text: 'b', start: 1.5, end: 2.5 },
+        ],
+      },
     });
     expect(overlapping.status).toBe(400);
     const edited = await stack.api(t)(`/api/v1/transcripts/${transcript.id}`, {
       method: 'PATCH',
-      json: { srt: '1\n00:00:01,000 --> 00:00:02,500\nHello there my friend\n\n2\n00:00:05,000 --> 00:00:06,000\nGood morning\n' },
+      json: {
+        srt: '1\n00:00:01,000 --> 00:00:02,500\nHello there my friend\n\n2\n00:00:05,000 --> 00:00:06,000\nGood morning\n',
+      },
     });
     expect(edited.status, edited.text).toBe(200);
     expect(edited.body.edited_at).not.toBeNull();

@@ -52,6 +52,12 @@ export const speechAudioOperation: Operation<'speech-audio'> = {
       { expectedDuration: span, onProgress: (f) => ctx.progress(5 + f * 90, 'encoding') },
     );
     const data = await readFile(out);
-    return { ...empty, duration: ms(span), has_audio: true, size_bytes: data.length, audio_base64: data.toString('base64') };
+    return {
+      ...empty,
+      duration: ms(span),
+      has_audio: true,
+      size_bytes: data.length,
+      audio_base64: data.toString('base64'),
+    };
   },
 };

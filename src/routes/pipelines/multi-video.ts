@@ -94,9 +94,14 @@ export function multiVideoRoutes() {
           );
           const srt = await srtOf(scope, request, fields.srt_content, fields.transcript_id);
           if (!srt)
-            throw new ApiError(400, 'validation_failed', 'An `srt` file (or `srt_content`, or `transcript_id`) is required', {
-              details: [{ path: 'srt', message: 'Required' }],
-            });
+            throw new ApiError(
+              400,
+              'validation_failed',
+              'An `srt` file (or `srt_content`, or `transcript_id`) is required',
+              {
+                details: [{ path: 'srt', message: 'Required' }],
+              },
+            );
           const secondaries: { source_video_id: string; keywords: string[] }[] = [];
           for (const n of [1, 2, 3] as const) {
             const keywords = fields[`secondary_keywords_${n}`] ?? [];

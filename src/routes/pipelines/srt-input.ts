@@ -1,6 +1,5 @@
 /** The SRT and subtitle settings both pipelines take: checked, then stored under the job. */
 import type { Bindings } from '../../core/env.ts';
-import { z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
 import { idSchema } from '../../core/ids.ts';
 import { parseSrt } from '../../core/srt.ts';

@@ -22,8 +22,7 @@ export const TranscriptResponse = z
     model: z.string().nullable(),
     language: z.string().nullable(),
     approximate: z.boolean().openapi({
-      description:
-        'True when the timings are estimated (a supplied script spread over the detected speech), not heard',
+      description: 'True when the timings are estimated (a supplied script spread over the detected speech), not heard',
     }),
     duration: z.number().nullable(),
     words: z.array(TranscriptWordSchema),

@@ -85,12 +85,9 @@ async function queueTranscription(
     });
   const engine = body.engine === 'script_alignment' || !keyed ? 'script_alignment' : 'gemini';
   if (engine === 'script_alignment' && !body.script)
-    throw new ApiError(
-      400,
-      'validation_failed',
-      'Without Gemini, send the `script` to align to the detected speech',
-      { details: [{ path: 'script', message: 'Required when Gemini is not used' }] },
-    );
+    throw new ApiError(400, 'validation_failed', 'Without Gemini, send the `script` to align to the detected speech', {
+      details: [{ path: 'script', message: 'Required when Gemini is not used' }],
+    });
   let estimate = 0;
   if (engine === 'gemini') {
     const profile = await getScopeProfile(scope);

@@ -9,13 +9,7 @@ import { deleteTranscript, getTranscript, updateTranscriptText } from '../../db/
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
-import {
-  MAX_TRANSCRIPT_WORDS,
-  checkWords,
-  normalizeSrt,
-  srtToWords,
-  wordsToSrt,
-} from '../../library/transcripts.ts';
+import { MAX_TRANSCRIPT_WORDS, checkWords, normalizeSrt, srtToWords, wordsToSrt } from '../../library/transcripts.ts';
 import { TranscriptResponse, TranscriptWordSchema, tags, toTranscriptResponse } from './presenter.ts';
 
 const TranscriptIdParam = idParam('transcript_id', 'transcript');
