@@ -259,6 +259,35 @@ describe('waveform', () => {
   });
 });
 
+describe('speech-audio', () => {
+  it('returns the asked span as 16 kHz mono MP3, inline, with its sound where the source has it', async () => {
+    const result = await h.processor.client.run('speech-audio', { input: input('levels.m4a'), start: 1, end: 5 });
+    expect(result).toMatchObject({ has_audio: true, mime_type: 'audio/mpeg', start: 1 });
+    expect(result.duration).toBeCloseTo(4, 2);
+    const path = join(h.dir, 'speech.mp3');
+    await writeFile(path, Buffer.from(result.audio_base64, 'base64'));
+    expect(result.size_bytes).toBe(Buffer.from(result.audio_base64, 'base64').length);
+    const info = await probe(path);
+    expect(info.streams).toHaveLength(1);
+    expect(info.streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '16000', channels: 1 });
+    expect(Number(info.format.duration)).toBeCloseTo(4, 0);
+    // The span's first second is the loud tone (1–2 s of the source), its last second silence (4–5 s).
+    const rms = async (from: number) => {
+      const pcm = await ffmpegOut(['-ss', String(from), '-t', '0.8', '-i', path, '-f', 's16le', '-ac', '1', 'pipe:1']);
+      let sum = 0;
+      for (let i = 0; i + 1 < pcm.length; i += 2) sum += (pcm.readInt16LE(i) / 32768) ** 2;
+      return 10 * Math.log10(sum / Math.max(1, pcm.length / 2) + 1e-12);
+    };
+    expect(await rms(0.1)).toBeGreaterThan(-15);
+    expect(await rms(3.1)).toBeLessThan(-60);
+  });
+
+  it('answers no audio for media without an audio track', async () => {
+    const result = await h.processor.client.run('speech-audio', { input: input('portrait.mp4') });
+    expect(result).toMatchObject({ has_audio: false, duration: 0, audio_base64: '' });
+  });
+});
+
 describe('remove-audio', () => {
   it('drops the audio and copies the video packet for packet', async () => {
     const result = await h.processor.client.run('remove-audio', {
