@@ -1,5 +1,5 @@
 /** probe, thumbnail, frames, waveform and remove-audio against real ffmpeg and generated media. */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, ffmpegOut, grayFrames, makeVideo, probe, psnr, videoPacketHashes } from './fixtures/video.ts';
@@ -260,13 +260,17 @@ describe('waveform', () => {
 });
 
 describe('speech-audio', () => {
-  it('returns the asked span as 16 kHz mono MP3, inline, with its sound where the source has it', async () => {
-    const result = await h.processor.client.run('speech-audio', { input: input('levels.m4a'), start: 1, end: 5 });
-    expect(result).toMatchObject({ has_audio: true, mime_type: 'audio/mpeg', start: 1 });
+  it('writes the asked span as 16 kHz mono MP3, with its sound where the source has it', async () => {
+    const result = await h.processor.client.run('speech-audio', {
+      input: input('levels.m4a'),
+      start: 1,
+      end: 5,
+      output: output('speech.mp3', 'audio/mpeg'),
+    });
+    expect(result).toMatchObject({ has_audio: true, start: 1 });
     expect(result.duration).toBeCloseTo(4, 2);
-    const path = join(h.dir, 'speech.mp3');
-    await writeFile(path, Buffer.from(result.audio_base64, 'base64'));
-    expect(result.size_bytes).toBe(Buffer.from(result.audio_base64, 'base64').length);
+    const path = h.media.uploads.get('speech.mp3')!.path;
+    expect(result.size_bytes).toBe((await readFile(path)).length);
     const info = await probe(path);
     expect(info.streams).toHaveLength(1);
     expect(info.streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '16000', channels: 1 });
@@ -283,8 +287,12 @@ describe('speech-audio', () => {
   });
 
   it('answers no audio for media without an audio track', async () => {
-    const result = await h.processor.client.run('speech-audio', { input: input('portrait.mp4') });
-    expect(result).toMatchObject({ has_audio: false, duration: 0, audio_base64: '' });
+    const result = await h.processor.client.run('speech-audio', {
+      input: input('portrait.mp4'),
+      output: output('none.mp3', 'audio/mpeg'),
+    });
+    expect(result).toMatchObject({ has_audio: false, duration: 0, size_bytes: 0 });
+    expect(h.media.uploads.has('none.mp3')).toBe(false);
   });
 });
 

@@ -196,12 +196,13 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       output,
     }),
     waveform: z.strictObject({ input, bins: integer(100, 4000) }),
-    /** The audio of [start, end) as small mono MP3 (16 kHz, 32 kbit/s), inline: speech for transcription. */
+    /** The audio of [start, end) as small mono MP3 (16 kHz, 32 kbit/s) in `output`: speech for transcription. */
     'speech-audio': z
       .strictObject({
         input,
         start: optional(z.number().min(0).max(MAX_SECONDS)),
         end: optional(z.number().min(0).max(MAX_SECONDS)),
+        output,
       })
       .refine(ordered, endAfterStart),
     'detect-voice': z.strictObject({ input, ...voiceParamFields }),
@@ -425,10 +426,9 @@ export const processorResults = {
     /** Seconds of audio returned (0 when the media has no audio track). */
     duration: z.number(),
     start: z.number(),
+    /** False (and nothing written) when the media has no audio track or the span is empty. */
     has_audio: z.boolean(),
-    mime_type: z.literal('audio/mpeg'),
     size_bytes: z.number(),
-    audio_base64: z.string(),
   }),
   'detect-voice': voiceDetection,
   mute: z.object({

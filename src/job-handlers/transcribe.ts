@@ -13,17 +13,21 @@ import { getScopeProfile } from '../db/repos/profiles.ts';
 import { type TranscriptRow, insertTranscript, transcriptOfJob } from '../db/repos/transcripts.ts';
 import type { TranscriptWord } from '../db/schema.ts';
 import type { JobContext, JobHandler } from '../jobs/context.ts';
-import { PermanentJobError } from '../jobs/errors.ts';
+import { PermanentJobError, TransientJobError } from '../jobs/errors.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
 import { alignScript, wordsToSrt } from '../library/transcripts.ts';
 import { DEFAULT_VOICE_PARAMS, cachedVoiceIntervals, readySourceVideo } from '../pipeline/source-video.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
-import { mediaInput } from '../processor/io.ts';
+import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { createGeminiClient } from '../providers/gemini.ts';
 import { geminiCallCost, loadPriceTable } from '../providers/pricing.ts';
+import { jobOutputKey } from '../storage/job-outputs.ts';
 import type { MediaTarget } from '../storage/signed-urls.ts';
+import { toBase64 } from '../../shared/encoding.ts';
+
+const SPEECH_AUDIO = 'speech-audio.mp3';
 
 type Ctx = JobContext<'transcribe'>;
 
@@ -60,20 +64,32 @@ async function geminiWords(ctx: Ctx, processor: ProcessorClient, target: MediaTa
   const table = loadPriceTable(env.PRICES_JSON);
   await ctx.progress(5, 'Extracting the audio', true);
   const input = await mediaInput(env, scope, target);
+  // The MP3 goes to R2 under the job (removed with it); Gemini gets it inline from there.
+  const key = jobOutputKey(scope, ctx.job.id, SPEECH_AUDIO);
+  await ctx.recordOutputs([key]);
+  const output = await mediaOutput(
+    env,
+    scope,
+    { kind: 'job_output', id: ctx.job.id, name: SPEECH_AUDIO },
+    'audio/mpeg',
+  );
   const audio = await callProcessor(() =>
-    processor.run('speech-audio', { input }, async (e) => {
+    processor.run('speech-audio', { input, output }, async (e) => {
       await ctx.progress(5 + e.percent * 0.3, 'Extracting the audio');
     }),
   );
   if (!audio.has_audio || audio.duration <= 0)
     throw new PermanentJobError('invalid_media', 'The media has no audio to transcribe');
+  const object = await env.MEDIA.get(key);
+  if (!object) throw new TransientJobError('storage', 'The extracted audio is not in storage yet');
+  const audioBase64 = toBase64(new Uint8Array(await object.arrayBuffer()));
   await ctx.progress(40, 'Transcribing with Gemini');
   const client = createGeminiClient({ baseUrl: env.GEMINI_BASE_URL, apiKey: env.GEMINI_API_KEY ?? '' });
   const result = await client
     .transcribeAudio({
       model,
-      audio_base64: audio.audio_base64,
-      mime_type: audio.mime_type,
+      audio_base64: audioBase64,
+      mime_type: 'audio/mpeg',
       duration: audio.duration,
       language_hint: ctx.input.language,
       onCall: async (call) => {

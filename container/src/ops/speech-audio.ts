@@ -1,9 +1,8 @@
 /**
- * `speech-audio`: the audio of a span as small mono MP3 (16 kHz, 32 kbit/s), returned inline for
- * transcription: speech needs no more, and Gemini bills audio by seconds, not bytes. Spans longer
- * than MAX_SPEECH_AUDIO_SECONDS are refused (they would not fit an inline Gemini request).
+ * `speech-audio`: the audio of a span as small mono MP3 (16 kHz, 32 kbit/s) written to `output`,
+ * for transcription: speech needs no more, and Gemini bills audio by seconds, not bytes. Spans
+ * longer than MAX_SPEECH_AUDIO_SECONDS are refused (they would not fit an inline Gemini request).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_SPEECH_AUDIO_SECONDS, type SpeechAudioResult } from '../../../shared/processor/operations.ts';
 import { ProcessorFailure } from '../errors.ts';
@@ -14,6 +13,7 @@ export const SPEECH_SAMPLE_RATE = 16_000;
 
 export const speechAudioOperation: Operation<'speech-audio'> = {
   name: 'speech-audio',
+  outputTypes: ['audio/mpeg'],
   async run(request, ctx): Promise<SpeechAudioResult> {
     ctx.progress(0, 'probing');
     const source = urlSource(request.input);
@@ -21,8 +21,7 @@ export const speechAudioOperation: Operation<'speech-audio'> = {
     const start = Math.min(request.start ?? 0, info.duration);
     const end = Math.min(request.end ?? info.duration, info.duration);
     const span = Math.max(0, end - start);
-    const empty = { start: ms(start), mime_type: 'audio/mpeg' as const, size_bytes: 0, audio_base64: '' };
-    if (!info.audio || span === 0) return { ...empty, duration: 0, has_audio: false };
+    if (!info.audio || span === 0) return { start: ms(start), duration: 0, has_audio: false, size_bytes: 0 };
     if (span > MAX_SPEECH_AUDIO_SECONDS) {
       throw new ProcessorFailure(
         'invalid_request',
@@ -51,13 +50,7 @@ export const speechAudioOperation: Operation<'speech-audio'> = {
       ],
       { expectedDuration: span, onProgress: (f) => ctx.progress(5 + f * 90, 'encoding') },
     );
-    const data = await readFile(out);
-    return {
-      ...empty,
-      duration: ms(span),
-      has_audio: true,
-      size_bytes: data.length,
-      audio_base64: data.toString('base64'),
-    };
+    const { size } = await ctx.deliver(out, request.output);
+    return { start: ms(start), duration: ms(span), has_audio: true, size_bytes: size };
   },
 };
