@@ -7,6 +7,8 @@
  * checks every pair), so the routers below are mounted in alphabetical order of their modules: any
  * order gives the same app.
  */
+import { clipTranscribeRoutes, sourceVideoTranscribeRoutes } from './routes/transcripts/transcribe.ts';
+import { transcriptRoutes } from './routes/transcripts/transcripts.ts';
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
@@ -270,6 +272,9 @@ export function createApp({ jobs = productionJobs }: AppOptions = {}) {
     .route('/api/v1/segments/source-videos', sourceVideoImportRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoVoiceRoutes())
     .route('/api/v1/segments/source-videos', sourceVideoWaveformRoutes())
+    .route('/api/v1/segments/source-videos', sourceVideoTranscribeRoutes())
+    .route('/api/v1/library', clipTranscribeRoutes())
+    .route('/api/v1/transcripts', transcriptRoutes())
     .route('/api/v1', ttsAddToVideosRoutes())
     .route('/api/v1', ttsDownloadRoutes())
     .route('/api/v1', ttsGenerateRoutes())
@@ -329,6 +334,11 @@ const apiTags = [
   { name: 'Pipelines', description: 'The main processing pipeline and multi-video inserts, as jobs.' },
   { name: 'Analysis', description: 'Video metadata and highlight analysis.' },
   { name: 'Voice', description: 'Speech detection and muting.' },
+  {
+    name: 'Transcripts',
+    description:
+      'Word-timed transcripts of videos and clips (Gemini, or a script aligned to speech), editable, usable as SRT.',
+  },
   { name: 'Text to speech', description: 'Voice-overs (ElevenLabs or the local voice).' },
   { name: 'Jobs', description: 'Every queued job: state, progress events, outputs, cancellation.' },
   { name: 'Postiz', description: 'Publishing through Postiz.' },

@@ -108,6 +108,7 @@ const DEFAULT_OPERATION_TIMEOUT_SECONDS: Record<string, number> = {
   storyboard: 600,
   preview: 120,
   waveform: 600,
+  'speech-audio': 600,
   'detect-voice': 900,
   highlights: 1800,
   'tts-local': 300,

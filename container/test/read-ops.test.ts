@@ -1,5 +1,5 @@
 /** probe, thumbnail, frames, waveform and remove-audio against real ffmpeg and generated media. */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg, ffmpegOut, grayFrames, makeVideo, probe, psnr, videoPacketHashes } from './fixtures/video.ts';
@@ -256,6 +256,43 @@ describe('waveform', () => {
   it('is all zeros for media without audio', async () => {
     const result = await h.processor.client.run('waveform', { input: input('portrait.mp4'), bins: 100 });
     expect(result.peaks).toEqual(new Array(100).fill(0));
+  });
+});
+
+describe('speech-audio', () => {
+  it('writes the asked span as 16 kHz mono MP3, with its sound where the source has it', async () => {
+    const result = await h.processor.client.run('speech-audio', {
+      input: input('levels.m4a'),
+      start: 1,
+      end: 5,
+      output: output('speech.mp3', 'audio/mpeg'),
+    });
+    expect(result).toMatchObject({ has_audio: true, start: 1 });
+    expect(result.duration).toBeCloseTo(4, 2);
+    const path = h.media.uploads.get('speech.mp3')!.path;
+    expect(result.size_bytes).toBe((await readFile(path)).length);
+    const info = await probe(path);
+    expect(info.streams).toHaveLength(1);
+    expect(info.streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '16000', channels: 1 });
+    expect(Number(info.format.duration)).toBeCloseTo(4, 0);
+    // The span's first second is the loud tone (1–2 s of the source), its last second silence (4–5 s).
+    const rms = async (from: number) => {
+      const pcm = await ffmpegOut(['-ss', String(from), '-t', '0.8', '-i', path, '-f', 's16le', '-ac', '1', 'pipe:1']);
+      let sum = 0;
+      for (let i = 0; i + 1 < pcm.length; i += 2) sum += (pcm.readInt16LE(i) / 32768) ** 2;
+      return 10 * Math.log10(sum / Math.max(1, pcm.length / 2) + 1e-12);
+    };
+    expect(await rms(0.1)).toBeGreaterThan(-15);
+    expect(await rms(3.1)).toBeLessThan(-60);
+  });
+
+  it('answers no audio for media without an audio track', async () => {
+    const result = await h.processor.client.run('speech-audio', {
+      input: input('portrait.mp4'),
+      output: output('none.mp3', 'audio/mpeg'),
+    });
+    expect(result).toMatchObject({ has_audio: false, duration: 0, size_bytes: 0 });
+    expect(h.media.uploads.has('none.mp3')).toBe(false);
   });
 });
 

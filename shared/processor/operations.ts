@@ -19,6 +19,11 @@ export const MAX_TTS_CHARACTERS = 5000;
 export const MAX_SRT_CHARACTERS = 1024 * 1024;
 /** Most tiles one storyboard sprite holds. */
 export const MAX_STORYBOARD_TILES = 100;
+/**
+ * Longest audio `speech-audio` returns inline: 30 min of 16 kHz mono MP3 at 32 kbit/s is ~7 MB,
+ * ~10 MB as base64, inside Gemini's 20 MB inline request limit.
+ */
+export const MAX_SPEECH_AUDIO_SECONDS = 1800;
 
 const endAfterStart = { path: ['end'], error: 'must be greater than start' };
 /** Neither end given or end > start. */
@@ -210,6 +215,15 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       output,
     }),
     waveform: z.strictObject({ input, bins: integer(100, 4000) }),
+    /** The audio of [start, end) as small mono MP3 (16 kHz, 32 kbit/s) in `output`: speech for transcription. */
+    'speech-audio': z
+      .strictObject({
+        input,
+        start: optional(z.number().min(0).max(MAX_SECONDS)),
+        end: optional(z.number().min(0).max(MAX_SECONDS)),
+        output,
+      })
+      .refine(ordered, endAfterStart),
     'detect-voice': z.strictObject({ input, ...voiceParamFields }),
     mute: z.strictObject({
       input,
@@ -432,6 +446,14 @@ export const processorResults = {
     /** Normalised RMS per bin in [0, 1], sqrt-scaled (docs/compatibility.md#waveform). All zeros for silent or audio-less media. */
     peaks: z.array(z.number()),
   }),
+  'speech-audio': z.object({
+    /** Seconds of audio returned (0 when the media has no audio track). */
+    duration: z.number(),
+    start: z.number(),
+    /** False (and nothing written) when the media has no audio track or the span is empty. */
+    has_audio: z.boolean(),
+    size_bytes: z.number(),
+  }),
   'detect-voice': voiceDetection,
   mute: z.object({
     intervals: z.array(timeRange),
@@ -506,6 +528,7 @@ export type FramesResult = z.infer<Results['frames']>;
 export type StoryboardResult = z.infer<Results['storyboard']>;
 export type PreviewResult = z.infer<Results['preview']>;
 export type WaveformResult = z.infer<Results['waveform']>;
+export type SpeechAudioResult = z.infer<Results['speech-audio']>;
 export type DetectVoiceResult = z.infer<Results['detect-voice']>;
 export type MuteResult = z.infer<Results['mute']>;
 export type ExtractResult = z.infer<Results['extract']>;

@@ -23,6 +23,7 @@ export const idPrefixes = {
   webhook: 'whk',
   webhookEvent: 'evt',
   webhookDelivery: 'whd',
+  transcript: 'trn',
 } as const;
 export type IdKind = keyof typeof idPrefixes;
 

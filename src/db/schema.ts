@@ -310,6 +310,49 @@ export const clips = sqliteTable(
   ],
 );
 
+// ─── Transcripts ─────────────────────────────────────────────────────────────────────────────
+
+/** One timed word of a transcript, seconds from the start of the transcribed media. */
+export interface TranscriptWord {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Words with timings of a source video or a clip (`transcribe` job): from Gemini's audio
+ * understanding, or a supplied script spread over the detected speech (`approximate`). `srt` is
+ * built from the words and kept in step with them; both are editable.
+ */
+export const transcripts = sqliteTable(
+  'transcripts',
+  {
+    id: text('id').primaryKey(),
+    profileId: profileRef(),
+    sourceVideoId: text('source_video_id').references(() => sourceVideos.id, { onDelete: 'cascade' }),
+    clipId: text('clip_id').references(() => clips.id, { onDelete: 'cascade' }),
+    jobId: text('job_id'),
+    engine: text('engine', { enum: ['gemini', 'script_alignment'] }).notNull(),
+    model: text('model'),
+    language: text('language'),
+    /** True when timings are estimated (script alignment), not heard. */
+    approximate: bool('approximate').notNull().default(false),
+    duration: real('duration'),
+    words: json<TranscriptWord[]>('words').notNull().default([]),
+    srt: text('srt').notNull().default(''),
+    /** Set once a caller edits the words or the SRT. */
+    editedAt: text('edited_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('transcripts_profile_idx').on(t.profileId, t.id),
+    index('transcripts_profile_source_idx').on(t.profileId, t.sourceVideoId),
+    index('transcripts_profile_clip_idx').on(t.profileId, t.clipId),
+    uniqueIndex('transcripts_job_unique').on(t.jobId),
+  ],
+);
+
 // ─── Tags ────────────────────────────────────────────────────────────────────────────────────
 
 /**

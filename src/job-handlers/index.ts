@@ -19,6 +19,7 @@ import { probeSourceVideoHandler } from './probe-source-video.ts';
 import { importSourceVideoHandler } from './import-source-video.ts';
 import { ttsAddToVideosHandler } from './tts-add-to-videos.ts';
 import { ttsGenerateHandler } from './tts-generate.ts';
+import { transcribeHandler } from './transcribe.ts';
 
 export type HandlerRegistry = { [T in JobType]: JobHandler<T> };
 
@@ -39,6 +40,7 @@ export const handlers: HandlerRegistry = {
   process_video: processVideoHandler(jobProcessor),
   multi_video: multiVideoHandler(jobProcessor),
   generate_project: generateProjectHandler(jobProcessor),
+  transcribe: transcribeHandler(jobProcessor),
 };
 
 /** What the production consumer (and the cancel route) run: every job type with its handler. */

@@ -74,6 +74,19 @@ export const jobInputSchemas = {
       padding: z.number().min(0).max(5),
     }),
   }),
+  /**
+   * Word-timed transcript of a source video or clip (src/job-handlers/transcribe.ts): Gemini audio
+   * understanding, or `script` spread over the detected speech when no key is set.
+   */
+  transcribe: z.object({
+    target: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('source_video'), id: idSchema('sourceVideo') }),
+      z.object({ kind: z.literal('clip'), id: idSchema('clip') }),
+    ]),
+    engine: z.enum(['gemini', 'script_alignment']),
+    script: z.string().max(100_000).optional(),
+    language: z.string().max(35).optional(),
+  }),
   /** Thumbnail of a segment at its midpoint. */
   segment_thumbnail: z.object({ segment_id: idSchema('segment') }),
   /** Cuts a segment out of its source video into its own object (extract_status none → ready | failed). */

@@ -27,13 +27,21 @@ export interface Cue {
 export interface CueOptions {
   maxWords?: number;
   maxChars?: number;
+  /** A cue never spans more than this many seconds (a word longer than it still gets its own cue). */
+  maxSeconds?: number;
   /** A silence at least this long between words always starts a new cue. */
   pauseSeconds?: number;
   /** Clause punctuation (, ; :) ends a cue once it holds this many words. */
   minWordsBeforeClauseBreak?: number;
 }
 
-const DEFAULTS: Required<CueOptions> = { maxWords: 7, maxChars: 42, pauseSeconds: 0.6, minWordsBeforeClauseBreak: 3 };
+const DEFAULTS: Required<CueOptions> = {
+  maxWords: 7,
+  maxChars: 42,
+  maxSeconds: Number.POSITIVE_INFINITY,
+  pauseSeconds: 0.6,
+  minWordsBeforeClauseBreak: 3,
+};
 
 const SENTENCE_END = /[.!?…]["'’”)\]]*$/;
 const CLAUSE_END = /[,;:–—]["'’”)\]]*$/;
@@ -87,7 +95,12 @@ export function wordsToCues(words: readonly WordTiming[], options: CueOptions = 
     if (current.length > 0) {
       const last = current[current.length - 1]!;
       const joinedLength = current.reduce((n, w) => n + w.text.length + 1, 0) + word.text.length;
-      if (current.length >= opts.maxWords || joinedLength > opts.maxChars || word.start - last.end >= opts.pauseSeconds)
+      if (
+        current.length >= opts.maxWords ||
+        joinedLength > opts.maxChars ||
+        word.start - last.end >= opts.pauseSeconds ||
+        word.end - current[0]!.start > opts.maxSeconds
+      )
         flush();
     }
     current.push(word);

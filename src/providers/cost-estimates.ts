@@ -49,3 +49,27 @@ export function estimateGeminiAnalysisUsd(table: PriceTable, model: string, dura
 export function estimateElevenLabsUsd(table: PriceTable, model: string, characters: number): number {
   return elevenLabsTtsCost({ model, characters }, table).cost_usd;
 }
+
+/** Gemini counts 32 tokens per second of audio; a word-timed answer is ~15 tokens per word, ~3 words/s. */
+const AUDIO_TOKENS_PER_SECOND = 32;
+const OUTPUT_TOKENS_PER_AUDIO_SECOND = 45;
+const TRANSCRIPT_PROMPT_TOKENS = 200;
+
+export function estimateGeminiTranscriptionUsd(table: PriceTable, model: string, durationSeconds: number): number {
+  const audio = Math.ceil(Math.max(1, durationSeconds) * AUDIO_TOKENS_PER_SECOND);
+  const cost = geminiCallCost(
+    {
+      model,
+      usage: {
+        promptTokenCount: audio + TRANSCRIPT_PROMPT_TOKENS,
+        candidatesTokenCount: Math.ceil(Math.max(1, durationSeconds) * OUTPUT_TOKENS_PER_AUDIO_SECOND),
+        thoughtsTokenCount: THINKING_TOKENS_PER_BATCH,
+        cachedContentTokenCount: 0,
+        toolUsePromptTokenCount: 0,
+        promptTokensDetails: [{ modality: 'AUDIO', tokenCount: audio }],
+      },
+    },
+    table,
+  );
+  return cost.cost_usd;
+}

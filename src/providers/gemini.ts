@@ -26,6 +26,13 @@ import {
   readJson,
   resolveFetch,
 } from './http.ts';
+import {
+  RawTranscriptAnswer,
+  TRANSCRIPT_RESPONSE_SCHEMA,
+  type TranscriptWordTiming,
+  buildTranscriptPrompt,
+  validateTranscriptWords,
+} from './gemini-transcript.ts';
 import { joinUrl } from '../core/urls.ts';
 import { ProviderError, type ProviderErrorKind } from './provider-error.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
@@ -101,6 +108,27 @@ export interface GeminiModelInfo {
   input_token_limit: number | null;
   output_token_limit: number | null;
   supports_generate_content: boolean;
+}
+
+export interface TranscribeAudioInput {
+  model: string;
+  /** Audio bytes, base64, sent inline (Gemini's inline limit is 20 MB per request). */
+  audio_base64: string;
+  mime_type: 'audio/mpeg' | 'audio/wav' | 'audio/ogg' | 'audio/flac' | 'audio/aac';
+  /** Seconds of audio; word times are clamped to [0, duration]. */
+  duration: number;
+  language_hint?: string;
+  thinking_budget?: number;
+  /** Called after every billed call, before its answer is validated, so costs survive failures. */
+  onCall?: (call: GeminiCall) => void | Promise<void>;
+  retry?: RetryPolicy;
+}
+
+export interface TranscribeAudioResult {
+  words: TranscriptWordTiming[];
+  language: string | null;
+  dropped_words: number;
+  calls: GeminiCall[];
 }
 
 export type GeminiClientConfig = ProviderClientConfig;
@@ -446,7 +474,78 @@ export function createGeminiClient(config: GeminiClientConfig) {
     };
   }
 
-  return { analyzeFrames, checkModel };
+  /**
+   * Word-timed transcript of inline audio (audio understanding, structured output). Times come
+   * back relative to the audio; malformed answers are retried like frame batches.
+   */
+  async function transcribeAudio(input: TranscribeAudioInput): Promise<TranscribeAudioResult> {
+    if (!(input.duration > 0)) throw new RangeError('duration must be positive');
+    if (!input.audio_base64) throw new RangeError('no audio to transcribe');
+    modelPath(input.model);
+    const window: TimeWindow = { start: 0, end: input.duration };
+    const generationConfig: Record<string, unknown> = {
+      responseMimeType: 'application/json',
+      responseJsonSchema: TRANSCRIPT_RESPONSE_SCHEMA,
+    };
+    if (input.thinking_budget !== undefined)
+      generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
+    const body = {
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { text: buildTranscriptPrompt({ duration: input.duration, languageHint: input.language_hint }) },
+            { inlineData: { mimeType: input.mime_type, data: input.audio_base64 } },
+          ],
+        },
+      ],
+      generationConfig,
+    };
+    const calls: GeminiCall[] = [];
+    try {
+      return await withRetries(
+        async (attempt) => {
+          const { data, requestId } = await generate(input.model, body);
+          const call: GeminiCall = {
+            model: input.model,
+            model_version: data.modelVersion ?? null,
+            response_id: data.responseId ?? null,
+            request_id: requestId,
+            batch_index: 0,
+            attempt,
+            frame_count: 0,
+            window,
+            usage: { ...EMPTY_USAGE, ...data.usageMetadata },
+          };
+          calls.push(call);
+          await input.onCall?.(call);
+          const answer = parseJsonText(http, answerText(data), RawTranscriptAnswer, 'Gemini answer', 200);
+          const { kept, dropped } = validateTranscriptWords(answer.words, input.duration);
+          return { words: kept, language: answer.language?.trim() || null, dropped_words: dropped, calls };
+        },
+        {
+          ...input.retry,
+          retryOn: input.retry?.retryOn ?? ((err) => err.retryable || err.kind === 'malformed_response'),
+        },
+      );
+    } catch (err) {
+      if (err instanceof ProviderError && calls.length) {
+        throw new ProviderError({
+          provider: err.provider,
+          kind: err.kind,
+          status: err.status,
+          message: err.message,
+          retryAfterSeconds: err.retryAfterSeconds,
+          providerCode: err.providerCode,
+          details: { ...err.details, billed_calls: calls },
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  return { analyzeFrames, checkModel, transcribeAudio };
 }
 
 export type GeminiClient = ReturnType<typeof createGeminiClient>;

@@ -6,6 +6,10 @@
  * from those times, in the requested `responseJsonSchema` shape, with `usageMetadata` counted the
  * way Gemini counts (258 tokens per image, 66 at low media resolution, per-modality details).
  * Without structured output it answers prose around a fenced JSON block, as models do.
+ * Audio (`inlineData` audio/mpeg) is transcribed the way a listener with a script would: ffmpeg's
+ * silencedetect finds where sound is in the audio actually sent, and the words set with
+ * `setHeardWords` are laid on those sounds in order (one word per sound; `word1`, `word2`, … when
+ * none are set), billed 32 AUDIO tokens per second.
  *
  * Valid keys: any starting with `gm_test_`. Controls (besides the common ones):
  *   POST /__fake/answer-next { mode, text?, times?, api_key? }
@@ -14,7 +18,12 @@
  *           "text" (answer `text` verbatim)
  *   POST /__fake/config { requests_per_minute?, api_key? }   (429 RESOURCE_EXHAUSTED with RetryInfo)
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type FakeRequest, FakeServer, randomHex } from './fake-server.ts';
 
 export const GEMINI_FAKE_KEY = 'gm_test_default';
@@ -86,6 +95,7 @@ interface PartLike {
 export class GeminiFake {
   readonly apiKey = GEMINI_FAKE_KEY;
   private answerRules: AnswerRule[] = [];
+  private heardWords: string[] | null = null;
   private rpm = new Map<string, number>();
   private windows = new Map<string, { start: number; count: number }>();
 
@@ -119,6 +129,7 @@ export class GeminiFake {
       notFound: (req) => req.send(404, googleError(404, 'NOT_FOUND', `Method not found: ${req.path}`)),
       onReset: () => {
         fake.answerRules = [];
+        fake.heardWords = null;
         fake.rpm.clear();
         fake.windows.clear();
       },
@@ -137,6 +148,11 @@ export class GeminiFake {
 
   answerNext(mode: AnswerMode, options: { text?: string; times?: number; api_key?: string } = {}): void {
     this.answerRules.push({ mode, text: options.text, remaining: options.times ?? 1, api_key: options.api_key });
+  }
+
+  /** The words the next transcriptions hear, in order (null: `word1`, `word2`, …). */
+  setHeardWords(words: string[] | null): void {
+    this.heardWords = words;
   }
 
   setRequestsPerMinute(limit: number | undefined, apiKey?: string): void {
@@ -240,6 +256,7 @@ export class GeminiFake {
 
     // Frames: each inlineData image, timed by the nearest text label before it ("… at 12.5s").
     const frames: Frame[] = [];
+    const audio: Buffer[] = [];
     let textChars = 0;
     let pendingTime: number | null = null;
     for (const part of parts) {
@@ -250,6 +267,12 @@ export class GeminiFake {
       } else if (part.inlineData) {
         const { mimeType, data } = part.inlineData;
         const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.alloc(0);
+        if (mimeType === 'audio/mpeg') {
+          if (!isMp3(bytes))
+            return req.send(400, googleError(400, 'INVALID_ARGUMENT', 'Unable to process input audio.'));
+          audio.push(bytes);
+          continue;
+        }
         if (
           mimeType !== 'image/jpeg' ||
           bytes.length < 3 ||
@@ -279,16 +302,24 @@ export class GeminiFake {
     const thoughts = GEMINI_FAKE_MODELS[model]!.thinking ? Math.max(0, Math.min(thinkingBudget ?? 256, 256)) : 0;
     const structured = config.responseMimeType === 'application/json' && config.responseJsonSchema !== undefined;
 
+    const sounds = audio.length ? await soundSpans(audio[0]!) : null;
+    const audioTokens = sounds ? Math.ceil(sounds.duration * 32) : 0;
+
     const rule = this.answerRules.find((r) => r.remaining > 0 && (!r.api_key || r.api_key === key));
     if (rule) {
       rule.remaining--;
       this.answerRules = this.answerRules.filter((r) => r.remaining > 0);
     }
-    req.record.extra = { frames: frames.map((f) => f.time), structured, mode: rule?.mode ?? 'normal' };
+    req.record.extra = {
+      frames: frames.map((f) => f.time),
+      structured,
+      mode: rule?.mode ?? 'normal',
+      ...(sounds ? { audio_seconds: sounds.duration, sounds: sounds.spans } : {}),
+    };
 
     const usage = (outputText: string) => {
       const candidates = Math.ceil(outputText.length / 4);
-      const prompt = textTokens + imageTokens;
+      const prompt = textTokens + imageTokens + audioTokens;
       return {
         promptTokenCount: prompt,
         candidatesTokenCount: candidates,
@@ -297,6 +328,7 @@ export class GeminiFake {
         promptTokensDetails: [
           { modality: 'TEXT', tokenCount: textTokens },
           ...(imageTokens ? [{ modality: 'IMAGE', tokenCount: imageTokens }] : []),
+          ...(audioTokens ? [{ modality: 'AUDIO', tokenCount: audioTokens }] : []),
         ],
       };
     };
@@ -321,6 +353,16 @@ export class GeminiFake {
         200,
         envelope('These frames show several engaging moments; the strongest is the reveal near the end.'),
       );
+    }
+
+    if (sounds) {
+      const words = sounds.spans.map((span, i) => ({
+        text: this.heardWords?.[i] ?? `word${i + 1}`,
+        start: span.start,
+        end: span.end,
+      }));
+      const json = JSON.stringify({ language: 'en', words });
+      return req.send(200, envelope(structured ? json : `Transcript:\n\`\`\`json\n${json}\n\`\`\``));
     }
 
     const segments = segmentsFor(frames, rule?.mode);
@@ -392,6 +434,57 @@ function segmentsFor(frames: Frame[], mode: AnswerMode | undefined) {
   }
   return out;
 }
+
+/** An MP3 starts with an ID3 tag or an MPEG audio frame sync. */
+function isMp3(bytes: Buffer): boolean {
+  if (bytes.length < 4) return false;
+  if (bytes.toString('latin1', 0, 3) === 'ID3') return true;
+  return bytes[0] === 0xff && (bytes[1]! & 0xe0) === 0xe0;
+}
+
+const run = promisify(execFile);
+
+/** Where there is sound in the audio (silencedetect at -35 dB, 0.15 s), and its duration. */
+async function soundSpans(mp3: Buffer): Promise<{ duration: number; spans: { start: number; end: number }[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'gemini-fake-'));
+  try {
+    const path = join(dir, 'audio.mp3');
+    await writeFile(path, mp3);
+    const { stderr } = await run('ffmpeg', [
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      path,
+      '-af',
+      'silencedetect=noise=-35dB:d=0.15',
+      '-f',
+      'null',
+      '-',
+    ]);
+    const duration = hms(/Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr)) ?? 0;
+    const time = /time=(\d+):(\d+):(\d+(?:\.\d+)?)/g;
+    let last = duration;
+    for (let m = time.exec(stderr); m; m = time.exec(stderr)) last = hms(m) ?? last;
+    const total = Math.max(duration, last);
+    const silences: { start: number; end: number }[] = [];
+    const starts = [...stderr.matchAll(/silence_start: (-?\d+(?:\.\d+)?)/g)].map((m) => Number(m[1]));
+    const ends = [...stderr.matchAll(/silence_end: (\d+(?:\.\d+)?)/g)].map((m) => Number(m[1]));
+    starts.forEach((start, i) => silences.push({ start: Math.max(0, start), end: ends[i] ?? total }));
+    const spans: { start: number; end: number }[] = [];
+    let cursor = 0;
+    for (const s of silences) {
+      if (s.start - cursor > 0.05) spans.push({ start: round3(cursor), end: round3(s.start) });
+      cursor = s.end;
+    }
+    if (total - cursor > 0.05) spans.push({ start: round3(cursor), end: round3(total) });
+    return { duration: round3(total), spans };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const hms = (m: RegExpExecArray | null) => (m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : null);
 
 export function startGeminiFake(options?: GeminiFakeOptions): Promise<GeminiFake> {
   return GeminiFake.start(options);

@@ -379,3 +379,76 @@ describe('checkModel', () => {
     expect((await failure(client({ apiKey: 'bad' }).checkModel({ model: 'gemini-2.5-flash' }))).kind).toBe('auth');
   });
 });
+
+describe('transcribeAudio', () => {
+  /** Two tones (0.5–1.0 s and 2.0–2.6 s) in 3 s of silence, as 16 kHz mono MP3. */
+  function tonesMp3(): string {
+    const out = join(dir, 'tones.mp3');
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='if(between(t,0.5,1.0)+between(t,2.0,2.6),0.5*sin(2*PI*440*t),0)':s=16000:d=3",
+      '-ac',
+      '1',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '32k',
+      out,
+    ]);
+    return readFileSync(out).toString('base64');
+  }
+
+  it('sends the audio inline with a word schema, validates the timed words, and reports audio tokens', async () => {
+    fake.setHeardWords(['Hello,', 'world.']);
+    const calls: unknown[] = [];
+    const result = await client().transcribeAudio({
+      model: 'gemini-2.5-flash',
+      audio_base64: tonesMp3(),
+      mime_type: 'audio/mpeg',
+      duration: 3,
+      onCall: (call) => {
+        calls.push(call);
+      },
+    });
+    expect(result.words.map((w) => w.text)).toEqual(['Hello,', 'world.']);
+    expect(Math.abs(result.words[0]!.start - 0.5)).toBeLessThan(0.15);
+    expect(Math.abs(result.words[1]!.end - 2.6)).toBeLessThan(0.15);
+    expect(result.language).toBe('en');
+    expect(calls).toHaveLength(1);
+    const usage = result.calls[0]!.usage;
+    const audio = usage.promptTokensDetails.find((d) => d.modality === 'AUDIO');
+    expect(audio?.tokenCount).toBeGreaterThanOrEqual(90);
+    const cost = geminiCallCost({ model: 'gemini-2.5-flash', usage, operation: 'transcription' });
+    expect(cost.operation).toBe('transcription');
+    expect(cost.details).toBeDefined();
+  });
+
+  it('retries an answer that is not the schema, and reports a refused audio as a typed error', async () => {
+    fake.answerNext('text', { text: '{"words":[{"text":"x"}]}' });
+    const result = await client().transcribeAudio({
+      model: 'gemini-2.5-flash',
+      audio_base64: tonesMp3(),
+      mime_type: 'audio/mpeg',
+      duration: 3,
+      retry: noWait,
+    });
+    expect(result.calls).toHaveLength(2);
+    expect(result.words).toHaveLength(2);
+    const bad = await failure(
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio_base64: Buffer.from('not audio at all').toString('base64'),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        retry: noWait,
+      }),
+    );
+    expect(bad.kind).toBe('bad_request');
+  });
+});

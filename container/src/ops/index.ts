@@ -13,6 +13,7 @@ import { probeOperation } from './probe.ts';
 import { removeAudioOperation } from './remove-audio.ts';
 import { renderOperation } from './render.ts';
 import { silenceRemoveOperation } from './silence-remove.ts';
+import { speechAudioOperation } from './speech-audio.ts';
 import { storyboardOperation } from './storyboard.ts';
 import { thumbnailOperation } from './thumbnail.ts';
 import { ttsLocalOperation } from './tts-local.ts';
@@ -25,6 +26,7 @@ export const operations: { [O in ProcessorOperation]: Operation<O> } = {
   storyboard: storyboardOperation,
   preview: previewOperation,
   waveform: waveformOperation,
+  'speech-audio': speechAudioOperation,
   'remove-audio': removeAudioOperation,
   'detect-voice': detectVoiceOperation,
   mute: muteOperation,

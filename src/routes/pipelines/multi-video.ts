@@ -13,7 +13,7 @@ import { createTenantRouter } from '../../http/router.ts';
 import { formList, optionalText } from '../../http/form-fields.ts';
 import { JobResponse, jobCreated } from '../jobs/presenter.ts';
 import { clampedNumber, jobVideo, numberField, outputNameField, sourceVideoIdField } from '../processing/inputs.ts';
-import { SRT_INPUT, srtOf, storeSrt, subtitleSettingsField } from './srt-input.ts';
+import { SRT_INPUT, srtOf, storeSrt, subtitleSettingsField, transcriptIdField } from './srt-input.ts';
 
 const tags = ['Pipelines'];
 
@@ -35,6 +35,8 @@ const MultiFields = z.object({
   variant_count: clampedNumber(1, 1, 10, true),
   secondary_segment_duration: clampedNumber(2, 0.5, 5),
   srt_content: optionalText(1_000_000),
+  /** A transcript's SRT instead of a file (POST …/transcribe). */
+  transcript_id: transcriptIdField,
   ...secondaryFields,
 });
 
@@ -47,7 +49,7 @@ export function multiVideoRoutes() {
       tags,
       summary: 'Variants with keyword-timed inserts from secondary videos (job)',
       description:
-        'Upload `main_video` (or `main_source_video_id`), an `srt` (required: it times the inserts and is burned in), up to three `secondary_video_N` files or `secondary_source_video_id_N` ids each with `secondary_keywords_N` (comma-separated), and optionally an `audio` voice-over. Where the SRT mentions a keyword, a `secondary_segment_duration`-second moment of that secondary video is inserted.',
+        'Upload `main_video` (or `main_source_video_id`), an `srt` (required: it times the inserts and is burned in; or `srt_content`, or the `transcript_id` of a transcript), up to three `secondary_video_N` files or `secondary_source_video_id_N` ids each with `secondary_keywords_N` (comma-separated), and optionally an `audio` voice-over. Where the SRT mentions a keyword, a `secondary_segment_duration`-second moment of that secondary video is inserted.',
       fields: MultiFields,
       files: {
         main_video: 'Main video',
@@ -90,11 +92,16 @@ export function multiVideoRoutes() {
             fields.main_source_video_id ?? fields.source_video_id,
             'main_source_video_id',
           );
-          const srt = srtOf(request, fields.srt_content);
+          const srt = await srtOf(scope, request, fields.srt_content, fields.transcript_id);
           if (!srt)
-            throw new ApiError(400, 'validation_failed', 'An `srt` file (or `srt_content`) is required', {
-              details: [{ path: 'srt', message: 'Required' }],
-            });
+            throw new ApiError(
+              400,
+              'validation_failed',
+              'An `srt` file (or `srt_content`, or `transcript_id`) is required',
+              {
+                details: [{ path: 'srt', message: 'Required' }],
+              },
+            );
           const secondaries: { source_video_id: string; keywords: string[] }[] = [];
           for (const n of [1, 2, 3] as const) {
             const keywords = fields[`secondary_keywords_${n}`] ?? [];

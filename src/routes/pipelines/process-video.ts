@@ -27,7 +27,7 @@ import {
   outputNameField,
   sourceVideoIdField,
 } from '../processing/inputs.ts';
-import { SRT_INPUT, srtOf, storeSrt, subtitleSettingsField } from './srt-input.ts';
+import { SRT_INPUT, srtOf, storeSrt, subtitleSettingsField, transcriptIdField } from './srt-input.ts';
 
 const tags = ['Pipelines'];
 
@@ -44,6 +44,8 @@ const JobFields = z.object({
   caption_voiceover: formBoolean.optional().default(false),
   /** SRT as text instead of a file. */
   srt_content: optionalText(1_000_000),
+  /** A transcript's SRT instead of a file (POST …/transcribe). */
+  transcript_id: transcriptIdField,
 });
 
 export function processVideoRoutes() {
@@ -55,7 +57,7 @@ export function processVideoRoutes() {
       tags,
       summary: 'Make short variants of a video (main pipeline, job)',
       description:
-        "Upload `video` (or name an owned `source_video_id`), optionally an `audio` voice-over and an `srt`. Candidates come from the processor's highlights scoring, or from Gemini when `context_text` is given and a key is configured. Each variant is cut with smart extraction (stream copy outside the cut GOPs), joined by stream copy, has its source speech muted in the same pass (`mute_source_voice`), its voice-over mixed with the video copied, and subtitles burned in the one final encode only when an SRT is given (or `caption_voiceover` with `script_text`). `script_text` is spoken (ElevenLabs or the local voice) when no audio file is given. The job result has `variants[]` with `final_video_url`, `video_info`, `segments`; `GET /jobs/{id}/download` serves the first variant.",
+        "Upload `video` (or name an owned `source_video_id`), optionally an `audio` voice-over and an `srt` (or `srt_content`, or the `transcript_id` of a transcript). Candidates come from the processor's highlights scoring, or from Gemini when `context_text` is given and a key is configured. Each variant is cut with smart extraction (stream copy outside the cut GOPs), joined by stream copy, has its source speech muted in the same pass (`mute_source_voice`), its voice-over mixed with the video copied, and subtitles burned in the one final encode only when an SRT is given (or `caption_voiceover` with `script_text`). `script_text` is spoken (ElevenLabs or the local voice) when no audio file is given. The job result has `variants[]` with `final_video_url`, `video_info`, `segments`; `GET /jobs/{id}/download` serves the first variant.",
       fields: JobFields,
       files: { video: 'Source video', audio: 'Voice-over (MP3, WAV, M4A, …)', srt: 'Subtitles (SRT)' },
       responses: {
@@ -78,7 +80,7 @@ export function processVideoRoutes() {
           const scope = c.get('scope');
           const env = c.env;
           const video = await jobVideo(scope, request, 'video', fields.source_video_id);
-          const srt = srtOf(request, fields.srt_content);
+          const srt = await srtOf(scope, request, fields.srt_content, fields.transcript_id);
           const audio = request.audio.get('audio');
           const profile = await getScopeProfile(scope);
           const engine = geminiEnabled(env, fields.context_text) ? 'gemini' : 'highlights';

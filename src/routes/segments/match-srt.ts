@@ -1,7 +1,9 @@
 /** POST /api/v1/segments/match-srt: this profile's segments whose keywords occur in an SRT. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
+import { idSchema } from '../../core/ids.ts';
 import { parseSrt } from '../../core/srt.ts';
+import { transcriptSrt } from '../../library/transcripts.ts';
 import { keywordSources } from '../../db/repos/segments.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -11,10 +13,17 @@ import { tags } from './segment-input.ts';
 
 const MatchSrtRequest = z
   .object({
-    srt_content: z.string().min(1).max(500_000),
+    srt_content: z.string().min(1).max(500_000).optional(),
+    /** Match a transcript's SRT (POST …/transcribe) instead of `srt_content`. */
+    transcript_id: idSchema('transcript')
+      .optional()
+      .openapi({ description: "Match this transcript's SRT instead of `srt_content`" }),
     min_confidence: z.number().min(0).max(1).default(0.5),
   })
   .strict()
+  .refine((v) => (v.srt_content === undefined) !== (v.transcript_id === undefined), {
+    error: 'Send exactly one of `srt_content` or `transcript_id`',
+  })
   .openapi('SrtMatchRequest');
 
 const SegmentMatch = z
@@ -43,7 +52,7 @@ export function segmentMatchSrtRoutes() {
       security,
       summary: "Find this profile's segments whose keywords occur in an SRT",
       description:
-        'Keywords and subtitle text are compared with diacritics folded and punctuation removed: exact word 1.0, word starting with the keyword 0.95, keyword inside a word 0.9, otherwise a similarity ratio kept when ≥ `min_confidence`; the same keyword again within 1 s is dropped. Sorted by time. Broken SRT blocks are skipped and reported: their count in `X-SRT-Problems`, and with `?format=full` the body is `{matches, problems}`. An SRT with no readable cue is a 400. The matching work is bounded: an SRT and keyword set that would need more (about an hour of subtitles against 500 distinct keywords fits) answers 422 `too_much_work` saying what to reduce (docs/api.md#bounded-work).',
+        'Keywords and subtitle text are compared with diacritics folded and punctuation removed: exact word 1.0, word starting with the keyword 0.95, keyword inside a word 0.9, otherwise a similarity ratio kept when ≥ `min_confidence`; the same keyword again within 1 s is dropped. Sorted by time. Broken SRT blocks are skipped and reported: their count in `X-SRT-Problems`, and with `?format=full` the body is `{matches, problems}`. An SRT with no readable cue is a 400. Send `transcript_id` instead of `srt_content` to match a transcript of this profile (404 otherwise). The matching work is bounded: an SRT and keyword set that would need more (about an hour of subtitles against 500 distinct keywords fits) answers 422 `too_much_work` saying what to reduce (docs/api.md#bounded-work).',
       request: {
         body: jsonBody(MatchSrtRequest),
         query: z.object({ format: z.enum(['array', 'full']).default('array') }),
@@ -59,7 +68,8 @@ export function segmentMatchSrtRoutes() {
     async (c) => {
       const scope = c.get('scope');
       const input = c.req.valid('json');
-      const { cues, problems } = parseSrt(input.srt_content);
+      const srt = input.transcript_id ? await transcriptSrt(scope, input.transcript_id) : input.srt_content!;
+      const { cues, problems } = parseSrt(srt);
       if (!cues.length) {
         throw new ApiError(
           400,

@@ -312,3 +312,79 @@ export async function referenceWaveform(path: string, bins: number, duration: nu
   const max = Math.max(0, ...rms);
   return rms.map((r) => (max ? Math.sqrt(r / max) : 0));
 }
+
+export interface SpokenWordsVideo {
+  path: string;
+  /** Each phrase as placed: its text and where it is heard (leading/trailing silence trimmed). */
+  phrases: { text: string; start: number; end: number }[];
+  duration: number;
+}
+
+/**
+ * A video whose audio is silence except the given phrases (eSpeak NG), each at a known offset:
+ * single words make a fixture of known words at known times, longer phrases known speech spans.
+ */
+export async function makeSpokenWordsVideo(
+  phrases: readonly { text: string; at: number }[],
+  duration: number,
+): Promise<SpokenWordsVideo> {
+  const base = join(fixtureDir(), `spoken${spokenCount++}`);
+  const placed: SpokenWordsVideo['phrases'] = [];
+  const inputs: string[] = [];
+  for (const [i, p] of phrases.entries()) {
+    await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-${i}-raw.wav`, p.text]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      `${base}-${i}-raw.wav`,
+      '-af',
+      'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
+      '-ar',
+      '48000',
+      `${base}-${i}.wav`,
+    ]);
+    const seconds = Number((await probeMedia(`${base}-${i}.wav`)).format.duration);
+    placed.push({ text: p.text, start: p.at, end: p.at + seconds });
+    inputs.push('-i', `${base}-${i}.wav`);
+  }
+  const delays = phrases.map((p, i) => `[${i + 1}:a]adelay=${Math.round(p.at * 1000)}:all=1[d${i}]`);
+  const mix = `${phrases.map((_, i) => `[d${i}]`).join('')}amix=inputs=${phrases.length}:normalize=0,apad[a]`;
+  const path = `${base}.mp4`;
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    ...inputs,
+    '-filter_complex',
+    [...delays, mix].join(';'),
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    '-t',
+    String(duration),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-movflags',
+    '+faststart',
+    path,
+  ]);
+  return { path, phrases: placed, duration };
+}
+let spokenCount = 0;

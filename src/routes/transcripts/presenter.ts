@@ -1,0 +1,53 @@
+/** The transcript resource as the API shows it. */
+import { z } from '@hono/zod-openapi';
+import type { TranscriptRow } from '../../db/repos/transcripts.ts';
+
+export const tags = ['Transcripts'];
+
+export const TranscriptWordSchema = z
+  .object({
+    text: z.string().min(1).max(200),
+    start: z.number().min(0).max(1e7).openapi({ description: 'Seconds from the start of the media' }),
+    end: z.number().min(0).max(1e7),
+  })
+  .openapi('TranscriptWord');
+
+export const TranscriptResponse = z
+  .object({
+    id: z.string(),
+    source_video_id: z.string().nullable(),
+    clip_id: z.string().nullable(),
+    job_id: z.string().nullable(),
+    engine: z.enum(['gemini', 'script_alignment']),
+    model: z.string().nullable(),
+    language: z.string().nullable(),
+    approximate: z.boolean().openapi({
+      description: 'True when the timings are estimated (a supplied script spread over the detected speech), not heard',
+    }),
+    duration: z.number().nullable(),
+    words: z.array(TranscriptWordSchema),
+    srt: z.string().openapi({ description: 'SRT built from the words (cues ≤ 42 characters, ≤ 8 words, ≤ 5 s)' }),
+    edited_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Transcript');
+
+export function toTranscriptResponse(row: TranscriptRow): z.infer<typeof TranscriptResponse> {
+  return {
+    id: row.id,
+    source_video_id: row.sourceVideoId,
+    clip_id: row.clipId,
+    job_id: row.jobId,
+    engine: row.engine,
+    model: row.model,
+    language: row.language,
+    approximate: row.approximate,
+    duration: row.duration,
+    words: row.words,
+    srt: row.srt,
+    edited_at: row.editedAt,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { insertTranscript } from '../../src/db/repos/transcripts.ts';
+import { wordsToSrt } from '../../src/library/transcripts.ts';
+import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
+import { scopeOf, seedClips } from '../helpers/worker/seed.ts';
+import { as, seedUser } from '../helpers/worker/tenants.ts';
+
+const words = [
+  { text: 'Fresh', start: 0.5, end: 0.9 },
+  { text: 'coffee', start: 1.0, end: 1.5 },
+  { text: 'every', start: 3.0, end: 3.4 },
+  { text: 'morning.', start: 3.5, end: 4.1 },
+];
+
+async function setup() {
+  const user = await seedUser('transcripts');
+  const api = as(user);
+  const project = (await api('/api/v1/library/projects', { json: { name: 'P' } })).body.id as string;
+  const [clip] = await seedClips(user, project, 1);
+  const transcript = await insertTranscript(scopeOf(user), {
+    sourceVideoId: null,
+    clipId: clip!,
+    jobId: null,
+    engine: 'gemini',
+    model: 'gemini-2.5-flash',
+    language: 'en',
+    approximate: false,
+    duration: 15,
+    words,
+    srt: wordsToSrt(words),
+  });
+  return { user, api, clip: clip!, transcript };
+}
+
+describe('/api/v1/transcripts', () => {
+  it('serves a transcript and its SRT, and edits the words with the SRT rebuilt', async () => {
+    const { api, transcript } = await setup();
+    const got = await api(`/api/v1/transcripts/${transcript.id}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ id: transcript.id, engine: 'gemini', approximate: false, words, edited_at: null });
+    const srt = await api(`/api/v1/transcripts/${transcript.id}/srt`);
+    expect(srt.headers.get('content-type')).toContain('application/x-subrip');
+    expect(srt.text).toBe(transcript.srt);
+    expect(srt.text).toContain('00:00:00,500 --> 00:00:01,500\nFresh coffee');
+
+    const edited = await api(`/api/v1/transcripts/${transcript.id}`, {
+      method: 'PATCH',
+      json: { words: [...words.slice(0, 3), { text: 'afternoon.', start: 3.5, end: 4.3 }] },
+    });
+    expect(edited.status, edited.text).toBe(200);
+    expect(edited.body.srt).toContain('every afternoon.');
+    expect(edited.body.edited_at).not.toBeNull();
+
+    for (const json of [
+      { words, srt: 'x' },
+      {},
+      { words: [{ text: 'late', start: 14, end: 16 }] },
+      { srt: 'no timing here' },
+    ]) {
+      const bad = await api(`/api/v1/transcripts/${transcript.id}`, { method: 'PATCH', json });
+      expect(bad.status, JSON.stringify(json)).toBe(400);
+      expect(bad.body.error.code).toBe('validation_failed');
+    }
+  });
+
+  it('is usable for keyword matching by id', async () => {
+    const { api, transcript } = await setup();
+    const res = await api('/api/v1/segments/match-srt?format=full', { json: { transcript_id: transcript.id } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ matches: [], problems: [] });
+    const both = await api('/api/v1/segments/match-srt', {
+      json: { transcript_id: transcript.id, srt_content: transcript.srt },
+    });
+    expect(both.status).toBe(400);
+  });
+
+  it('refuses to transcribe a clip without a video (409) and an unknown engine (400)', async () => {
+    const { api, clip } = await setup();
+    const res = await api(`/api/v1/library/clips/${clip}/transcribe`, { json: { script: 'Hello there' } });
+    // A seeded clip has no video yet.
+    expect(res.status).toBe(409);
+    const unknown = await api(`/api/v1/library/clips/${clip}/transcribe`, { json: { engine: 'whisper' } });
+    expect(unknown.status).toBe(400);
+  });
+
+  it('keeps transcripts within their profile on every route', async () => {
+    const { user, clip, transcript } = await setup();
+    await expectCrossProfileIsolation(user, [
+      { method: 'GET', path: `/api/v1/transcripts/${transcript.id}` },
+      { method: 'GET', path: `/api/v1/transcripts/${transcript.id}/srt` },
+      { method: 'PATCH', path: `/api/v1/transcripts/${transcript.id}`, json: { words } },
+      { method: 'DELETE', path: `/api/v1/transcripts/${transcript.id}` },
+      { method: 'POST', path: `/api/v1/library/clips/${clip}/transcribe`, json: { script: 'x' } },
+      { method: 'POST', path: '/api/v1/segments/match-srt', json: { transcript_id: transcript.id } },
+    ]);
+    const api = as(user);
+    expect((await api(`/api/v1/transcripts/${transcript.id}`)).body.words).toEqual(words);
+    expect((await api(`/api/v1/transcripts/${transcript.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await api(`/api/v1/transcripts/${transcript.id}`)).status).toBe(404);
+  });
+});
