@@ -37,11 +37,12 @@ const IMAGE_MAX_AGE_SECONDS = 3600;
 const VTT_MAX_AGE_SECONDS = 300;
 
 const PosterQuery = z.object({
-  time: z.coerce
-    .number()
-    .min(0)
-    .max(1e7)
-    .openapi({ description: "Seconds from the start, within the video's duration" }),
+  // A string piped into a number: the document then lists `time` as required, as it is.
+  time: z
+    .string()
+    .transform(Number)
+    .pipe(z.number().min(0).max(1e7))
+    .openapi({ type: 'number', minimum: 0, description: "Seconds from the start, within the video's duration" }),
   width: z
     .enum(POSTER_WIDTHS.map(String) as [string, ...string[]])
     .default(String(DEFAULT_POSTER_WIDTH))

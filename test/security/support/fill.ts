@@ -46,7 +46,13 @@ const FOREIGN_NAMES = new Set([
 const ROOT_ARRAY_KINDS: { path: RegExp; kind: RefKind }[] = [{ path: /\/library\/clips\/bulk-/, kind: 'clip' }];
 
 /** Fields of which a request may send only one (`clip_ids` or the original's `clips`). */
-const EXCLUSIVE_FIELDS: string[][] = [['clip_ids', 'clips']];
+const EXCLUSIVE_FIELDS: string[][] = [
+  ['clip_ids', 'clips'],
+  // An SRT is sent as text, a file or a transcript's id: one of them.
+  ['srt_content', 'srt', 'transcript_id'],
+  // A transcript edit sends its words or its SRT text.
+  ['words', 'srt'],
+];
 
 /** How many bodies it takes to send each exclusive alternative of an operation once. */
 export function alternativesOf(op: Operation): number {
@@ -139,7 +145,9 @@ export interface SampleOptions {
 
 /** Whether `key` is an exclusive alternative this body does not send. */
 export function leftOut(key: string, props: string[], alternative = 0): boolean {
-  const group = EXCLUSIVE_FIELDS.find((g) => g.includes(key))?.filter((f) => props.includes(f));
+  const group = EXCLUSIVE_FIELDS.map((g) => g.filter((f) => props.includes(f))).find(
+    (g) => g.length > 1 && g.includes(key),
+  );
   return group !== undefined && group[alternative % group.length] !== key;
 }
 

@@ -51,6 +51,8 @@ export interface Operation {
   /** The JSON request body's schema ($refs resolved), when the operation takes JSON. */
   jsonBody?: Schema;
   bodyRequired: boolean;
+  /** The status codes the operation documents. */
+  statuses: number[];
 }
 
 export interface OpenApiDocument {
@@ -63,6 +65,7 @@ interface RawOperation {
   security?: unknown[];
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
+  responses?: Record<string, unknown>;
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'head', 'options']);
@@ -113,6 +116,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         bodyTypes: Object.keys(content),
         jsonBody: json ? resolveSchema(doc, json) : undefined,
         bodyRequired: raw.requestBody?.required ?? false,
+        statuses: Object.keys(raw.responses ?? {}).map(Number),
       });
     }
   }

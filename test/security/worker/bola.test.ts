@@ -205,8 +205,13 @@ for (const path of ['/health', '/health/ready']) {
 for (const op of viewOps.filter((o) => referencesOf(o).path.length)) {
   attack(`${labelOf(op)} › the owner reaches its resource (the matrix uses real ids)`, () => {
     const seen = viewBefore.get(labelOf(op)) ?? '';
-    expect(Number(seen.slice(0, 3)), seen.slice(0, 300)).not.toBe(404);
-    expect(Number(seen.slice(0, 3)), seen.slice(0, 300)).toBeLessThan(500);
+    const status = Number(seen.slice(0, 3));
+    expect(status, seen.slice(0, 300)).not.toBe(404);
+    // A route that asks the processor while the request waits (a poster, a storyboard) documents 503
+    // for a processor that cannot answer, which is all the workerd suite's stand-in does: past the
+    // ownership check, so the owner did reach the resource.
+    if (status === 503 && op.statuses.includes(503)) return;
+    expect(status, seen.slice(0, 300)).toBeLessThan(500);
   });
 }
 

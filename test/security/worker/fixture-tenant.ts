@@ -17,6 +17,7 @@ import type { Operation } from '../support/openapi.ts';
 import type { RefKind } from '../support/fill.ts';
 import { fakeBase, newPostizKey, renderClip, putRawClip } from '../../helpers/worker/postiz.ts';
 import { fakeMp3 } from '../../helpers/worker/processing.ts';
+import { insertTranscript } from '../../../src/db/repos/transcripts.ts';
 import { scopeOf, seedClips } from '../../helpers/worker/seed.ts';
 import { readyVideo, requestUpload } from '../../helpers/worker/source-videos.ts';
 import { type Tenant, as, seedUser } from '../../helpers/worker/tenants.ts';
@@ -43,6 +44,7 @@ export interface FixtureTenant {
     webhook: string;
     webhookDelivery: string;
     webhookEvent: string;
+    transcript: string;
   };
   /** An Idempotency-Key the owner used (its stored response holds the owner's ids). */
   idempotencyKey: string;
@@ -131,6 +133,19 @@ export async function seedFixtureTenant(label = 'fixture-owner'): Promise<Fixtur
   });
   expectStatus(publish, 202, 'publish');
 
+  // A transcript of the video, as the transcribe job stores one (its routes read and edit it).
+  const transcript = await insertTranscript(scope, {
+    sourceVideoId: sourceVideo,
+    engine: 'script_alignment',
+    approximate: true,
+    duration: 3,
+    words: [
+      { text: 'alpha', start: 1, end: 1.5 },
+      { text: 'beta', start: 1.6, end: 2 },
+    ],
+    srt: '1\n00:00:01,000 --> 00:00:02,000\nalpha beta\n',
+  });
+
   await dispatchProfileEvents(env, owner.profileId, renderEventData);
   const [delivered] = await receiver.waitFor(webhook.path, 1);
   const webhookDelivery = delivered!.headers['cutroom-delivery-id']!;
@@ -155,6 +170,7 @@ export async function seedFixtureTenant(label = 'fixture-owner'): Promise<Fixtur
       webhook: webhook.id,
       webhookDelivery,
       webhookEvent: delivered!.headers['cutroom-event-id']!,
+      transcript: transcript.id,
     },
     idempotencyKey,
   };
@@ -184,6 +200,7 @@ export function fixtureIdOf(fixture: FixtureTenant, kind: RefKind, op: Operation
     case 'webhook':
     case 'webhookDelivery':
     case 'webhookEvent':
+    case 'transcript':
       return ids[kind];
     default:
       throw new Error(`the fixture tenant holds no resource of kind ${kind} (${op.method} ${op.path})`);
