@@ -27,6 +27,9 @@ const REFERENCE_NAMES: Record<string, RefKind> = {
   job_id: 'job',
   profile_id: 'profile',
   resource_id: 'any',
+  // A brand kit's intro and outro: a clip or a source video.
+  intro_id: 'any',
+  outro_id: 'any',
   webhook_id: 'webhook',
   delivery_id: 'webhookDelivery',
   event_id: 'webhookEvent',

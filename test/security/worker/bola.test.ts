@@ -71,6 +71,8 @@ const NAMED_VALUES: Record<string, unknown> = {
   secondary_keywords_1: ['alpha'],
   secondary_keywords_2: ['alpha'],
   secondary_keywords_3: ['alpha'],
+  // Subtitle settings name a font the renderer has.
+  fontFamily: 'DejaVu Sans',
 };
 
 const isProfileRoute = (op: Operation) => op.path.startsWith('/api/v1/profiles');
@@ -249,11 +251,14 @@ async function expectRefused(caller: Caller, req: BuiltRequest, names: boolean, 
 
 for (const op of authenticated) {
   const refs = referencesOf(op);
-  const names = refs.path.length > 0 || refs.body;
   const variants = alternativesOf(op);
   for (let alternative = 0; alternative < variants; alternative++) {
     const label = `${labelOf(op)}${variants > 1 ? ` (body alternative ${alternative + 1} of ${variants})` : ''}`;
     const options = { allProperties: modifies(op), alternative };
+    const slots = slotsOf(op, alternative);
+    // An alternative whose body names no resource (match-srt with `srt_content`, not `transcript_id`)
+    // is a request of the intruder's own, judged like any other answer.
+    const names = refs.path.length > 0 || (refs.body && slots.length > 0);
     for (const intruder of INTRUDERS.filter((i) => i.appliesTo(op))) {
       attack(`${label} › as ${intruder.label}`, async () => {
         expect(unfillable(op)).toEqual([]);
@@ -265,7 +270,6 @@ for (const op of authenticated) {
         await expectRefused(intruder.caller(), req, names, `${intruder.label}: ${req.method} ${req.path}`);
       });
     }
-    const slots = slotsOf(op, alternative);
     if (slots.length < 2) continue;
     for (const slot of slots) {
       attack(`${label} › as another user with their own ids but the owner’s ${slot || 'list'}`, async () => {

@@ -133,6 +133,13 @@ export async function seedFixtureTenant(label = 'fixture-owner'): Promise<Fixtur
   });
   expectStatus(publish, 202, 'publish');
 
+  // A brand kit (its GET answers 404 until the profile has one).
+  expectStatus(
+    await api(`/api/v1/profiles/${owner.profileId}/brand-kit`, { method: 'PUT', json: { intro_id: sourceVideo } }),
+    200,
+    'brand kit',
+  );
+
   // A transcript of the video, as the transcribe job stores one (its routes read and edit it).
   const transcript = await insertTranscript(scope, {
     sourceVideoId: sourceVideo,
