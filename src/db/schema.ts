@@ -712,6 +712,7 @@ export const webhookEventTypes = [
   'clip.rendered',
   'publication.published',
   'publication.failed',
+  'publication.canceled',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

@@ -9,6 +9,7 @@ import { updateClip } from '../../src/db/repos/clips.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { type Publisher, fakeBase, postizFake, seedPublisher } from '../helpers/worker/postiz.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
+import { createReceiverEndpoint, receiver } from '../helpers/worker/webhooks.ts';
 
 const P = '/api/v1/postiz';
 const HOUR = 3_600_000;
@@ -140,6 +141,7 @@ describe('withdrawing a scheduled post', () => {
       schedule_date: new Date(Date.now() + 3 * HOUR).toISOString(),
     });
     expect(scheduled.status).toBe('scheduled');
+    const hook = await createReceiverEndpoint(pub.user, ['publication.canceled']);
 
     const res = await pub.api(`${P}/publications/${scheduled.id}/cancel`, { method: 'POST' });
     expect(res.status, res.text).toBe(200);
@@ -158,6 +160,15 @@ describe('withdrawing a scheduled post', () => {
     expect(await postizFake.requests(pub.apiKey, { method: 'DELETE' })).toHaveLength(1);
     const clip = (await pub.api(`/api/v1/library/clips/${pub.clips[0]}`)).body;
     expect(clip.clip.postiz_status).toBe('not_sent');
+
+    // Integrators hear of the withdrawal once, with the publication as the API shows it.
+    const [delivery] = await receiver.waitFor(hook.path, 1);
+    const event = JSON.parse(delivery!.extra.raw!);
+    expect(event).toMatchObject({ type: 'publication.canceled', data: { id: scheduled.id, status: 'cancelled' } });
+    const recorded = await env.DB.prepare('SELECT type FROM webhook_events WHERE resource_id = ?')
+      .bind(scheduled.id)
+      .all<{ type: string }>();
+    expect(recorded.results.map((r) => r.type)).toEqual(['publication.canceled']);
   });
 
   it('withdraws a draft, which can then no longer be approved', async () => {

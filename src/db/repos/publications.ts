@@ -277,11 +277,15 @@ export async function markApproved(
 
 /** draft | scheduled → cancelled, once Postiz deleted the posts. */
 export async function cancelPublication(scope: ProfileScope, id: string): Promise<PublicationRow | undefined> {
-  const [row] = await scope.db
-    .update(publications)
-    .set({ status: 'cancelled', cancelledAt: now(), updatedAt: now() })
-    .where(owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['draft', 'scheduled'])))
-    .returning();
+  const [row] = await withEvents(
+    scope,
+    scope.db
+      .update(publications)
+      .set({ status: 'cancelled', cancelledAt: now(), updatedAt: now() })
+      .where(owned(publications, scope, eq(publications.id, id), inArray(publications.status, ['draft', 'scheduled'])))
+      .returning(),
+    [{ type: 'publication.canceled', id }],
+  );
   return row;
 }
 

@@ -56,6 +56,11 @@ const SOURCES: Record<WebhookEventType, EventSource> = {
     subject: publications.id,
     state: sql`${publications.status} = 'failed'`,
   },
+  'publication.canceled': {
+    table: publications,
+    subject: publications.id,
+    state: sql`${publications.status} = 'cancelled'`,
+  },
 };
 
 /** The resource kind of each event type's `data`. */
@@ -68,6 +73,7 @@ export const EVENT_SUBJECTS = {
   'clip.rendered': 'clip',
   'publication.published': 'publication',
   'publication.failed': 'publication',
+  'publication.canceled': 'publication',
 } as const satisfies Record<WebhookEventType, string>;
 export type EventSubject = (typeof EVENT_SUBJECTS)[WebhookEventType];
 

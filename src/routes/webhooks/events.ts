@@ -55,6 +55,7 @@ const DESCRIPTIONS: Record<WebhookEventType, string> = {
   'clip.rendered': 'A final render of a clip finished; `data` is the clip with its rendered video.',
   'publication.published': 'Postiz published a clip on every channel of the publication.',
   'publication.failed': 'Postiz could not publish (or reported a channel in error).',
+  'publication.canceled': 'A draft or scheduled publication was withdrawn (its Postiz posts deleted).',
 };
 
 /** `source_video.ready` → `SourceVideoReadyEvent`. */
