@@ -153,8 +153,9 @@ describe('architecture', () => {
       name: m[1]!,
       body: m[2]!,
     }));
-    // processor_leases: the deployment's container slots (src/processor/placement.ts), no tenant data.
-    const global = new Set(['profiles', 'export_presets', 'processor_leases']);
+    // processor_leases: the deployment's container slots (src/processor/placement.ts);
+    // housekeeping_cursors: where the deployment-wide passes stopped. No tenant data in either.
+    const global = new Set(['profiles', 'export_presets', 'processor_leases', 'housekeeping_cursors']);
     const tenant = tables.filter((t) => !global.has(t.name));
     expect(tenant.length).toBeGreaterThanOrEqual(12);
     for (const t of tenant) {

@@ -592,6 +592,18 @@ export const processorLeases = sqliteTable(
   ],
 );
 
+/**
+ * Where a deployment-wide housekeeping pass stopped (one row per pass, e.g. `retention`): the next
+ * run starts after `after`, so a pass bounded to N profiles reaches every profile in turn instead of
+ * visiting the same first N every time.
+ */
+export const housekeepingCursors = sqliteTable('housekeeping_cursors', {
+  name: text('name').primaryKey(),
+  /** The last profile id the pass handled. */
+  after: text('after').notNull(),
+  updatedAt: updatedAt(),
+});
+
 export const apiCosts = sqliteTable(
   'api_costs',
   {

@@ -18,6 +18,8 @@ import {
   dueJobs,
   dueSourceVideos,
   profilesWithRetentionWork,
+  readHousekeepingCursor,
+  saveHousekeepingCursor,
 } from '../db/repos/retention.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../db/scope.ts';
 import { purgeClips } from '../library/clip-trash.ts';
@@ -28,6 +30,7 @@ export const DEFAULT_TRASH_RETENTION_DAYS = 30;
 /** Per kind and profile and run: a backlog is cleared over several hourly runs. */
 export const RETENTION_BATCH = 100;
 const PROFILES_PER_RUN = 100;
+const RETENTION_CURSOR = 'retention';
 const DAY_MS = 86_400_000;
 
 type RetentionEnv = Pick<Bindings, 'TRASH_RETENTION_DAYS' | 'SOURCE_RETENTION_DAYS' | 'OUTPUT_RETENTION_DAYS'>;
@@ -145,8 +148,16 @@ export async function applyRetention(
   return counts;
 }
 
-/** The hourly run: each profile with something possibly due is planned and applied in its own scope. */
-export async function runRetention(env: Bindings, now = Date.now()): Promise<RetentionCounts> {
+/**
+ * The hourly run: each profile with something possibly due is planned and applied in its own scope,
+ * at most `profilesPerRun` of them, taken in turn: the run starts after the profile the last one
+ * ended on and wraps around, so profiles whose due items are all held cannot keep the others waiting.
+ */
+export async function runRetention(
+  env: Bindings,
+  now = Date.now(),
+  { profilesPerRun = PROFILES_PER_RUN }: { profilesPerRun?: number } = {},
+): Promise<RetentionCounts> {
   const db = createDb(env.DB);
   const caps = retentionCeilings(env);
   // The widest cutoffs any profile can have: a profile's own settings only shorten them.
@@ -154,8 +165,14 @@ export async function runRetention(env: Bindings, now = Date.now()): Promise<Ret
     { source_days: caps.sourceDays, output_days: caps.outputDays, trash_days: caps.trashDays },
     now,
   );
+  const after = await readHousekeepingCursor(db, RETENTION_CURSOR);
+  const profiles = await profilesWithRetentionWork(db, widest, profilesPerRun, after);
+  if (after && profiles.length < profilesPerRun) {
+    const wrapped = await profilesWithRetentionWork(db, widest, profilesPerRun - profiles.length);
+    profiles.push(...wrapped.filter((id) => id <= after));
+  }
   const total: RetentionCounts = { source_videos: 0, clips: 0, jobs: 0 };
-  for (const profileId of await profilesWithRetentionWork(db, widest, PROFILES_PER_RUN)) {
+  for (const profileId of profiles) {
     try {
       const scope = scopeForVerifiedProfile(db, { profileId });
       const done = await applyRetention(env, scope, await planRetention(env, scope, now));
@@ -168,5 +185,7 @@ export async function runRetention(env: Bindings, now = Date.now()): Promise<Ret
       );
     }
   }
+  const last = profiles.at(-1);
+  if (last !== undefined && last !== after) await saveHousekeepingCursor(db, RETENTION_CURSOR, last);
   return total;
 }

@@ -346,4 +346,30 @@ describe('retention runs', () => {
     await runRetention(env);
     expect((await preview(user)).body.jobs.delete).toEqual([]);
   });
+
+  it('takes profiles in turn: profiles with nothing deletable never keep a later one waiting', async () => {
+    // Candidates every run (own settings) with nothing due, created before the profile with work.
+    for (let i = 0; i < 3; i++) {
+      const idle = await seedUser('ret-idle');
+      const set = await call(`/api/v1/profiles/${idle.profileId}`, {
+        method: 'PATCH',
+        token: idle.token,
+        json: { source_retention_days: 30 },
+      });
+      expect(set.status).toBe(200);
+    }
+    const user = await seedUser('ret-later');
+    const job = await seedJob(scopeOf(user), { deleteAfter: ago(1000), output: true });
+    const gone = async () => (await as(user)(`/api/v1/jobs/${job.id}`)).status === 404;
+
+    // One profile per run: within one turn over every profile the later one's job goes.
+    const { count } = (await env.DB.prepare('SELECT count(*) AS count FROM profiles').first<{ count: number }>())!;
+    let runs = 0;
+    while (!(await gone()) && runs <= count) {
+      await runRetention(env, Date.now(), { profilesPerRun: 1 });
+      runs++;
+    }
+    expect(await gone(), `still there after ${runs} runs over ${count} profiles`).toBe(true);
+    expect(await objectCount(job.key)).toBe(0);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { type SQL, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { jobs, segments, sourceVideos } from '../schema.ts';
+import { housekeepingCursors, jobs, segments, sourceVideos } from '../schema.ts';
 import { type ProfileScope, owned } from '../scope.ts';
 
 export const sourceHolds = ['active_job', 'project_source', 'project_segments', 'clip_segments', 'brand_kit'] as const;
@@ -120,23 +120,25 @@ export function dueJobs(scope: ProfileScope, c: RetentionCutoffs, held: boolean,
 }
 
 /**
- * System-wide (hourly run): profiles that may have something due. A profile with its own retention
- * settings is always visited; others only when a scheduled date passed or their trash or unused
- * sources passed the deployment's limits.
+ * System-wide (hourly run): profiles that may have something due, in id order after `after` (the
+ * rotation's cursor). A profile with its own retention settings is always a candidate; others only
+ * when a scheduled date passed or their trash or unused sources passed the deployment's limits.
  */
 export async function profilesWithRetentionWork(
   db: Database,
   c: Pick<RetentionCutoffs, 'now' | 'trashedBefore' | 'sourceUnusedBefore' | 'outputsFinishedBefore'>,
   limit: number,
+  after = '',
 ): Promise<string[]> {
-  // Separate queries (D1 caps the terms of a compound SELECT), each bounded, merged here.
+  // Separate queries (D1 caps the terms of a compound SELECT), each bounded, merged here: the
+  // `limit` smallest ids of their union are among the `limit` smallest of each.
   const queries = [
     sql`SELECT DISTINCT profile_id FROM source_videos WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}`,
     sql`SELECT DISTINCT profile_id FROM clips WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}`,
     sql`SELECT DISTINCT profile_id FROM jobs WHERE delete_after IS NOT NULL AND delete_after <= ${c.now}`,
     sql`SELECT DISTINCT profile_id FROM clips WHERE is_deleted = 1 AND deleted_at IS NOT NULL AND deleted_at < ${c.trashedBefore}`,
-    sql`SELECT id AS profile_id FROM profiles WHERE source_retention_days IS NOT NULL
-      OR output_retention_days IS NOT NULL OR trash_retention_days IS NOT NULL`,
+    sql`SELECT id AS profile_id FROM profiles WHERE (source_retention_days IS NOT NULL
+      OR output_retention_days IS NOT NULL OR trash_retention_days IS NOT NULL)`,
   ];
   if (c.sourceUnusedBefore)
     queries.push(sql`SELECT DISTINCT profile_id FROM source_videos WHERE status IN ('ready', 'failed')
@@ -146,11 +148,25 @@ export async function profilesWithRetentionWork(
       AND status IN ('completed', 'failed', 'cancelled') AND coalesce(finished_at, updated_at) < ${c.outputsFinishedBefore}`);
   const found = new Set<string>();
   for (const query of queries) {
-    if (found.size >= limit) break;
-    const rows = await db.all<{ profile_id: string }>(sql`${query} LIMIT ${limit}`);
+    const rows = await db.all<{ profile_id: string }>(
+      sql`SELECT profile_id FROM (${query}) WHERE profile_id > ${after} ORDER BY profile_id LIMIT ${limit}`,
+    );
     for (const r of rows) found.add(r.profile_id);
   }
-  return [...found].slice(0, limit);
+  return [...found].sort().slice(0, limit);
+}
+
+/** Where the deployment-wide pass `name` stopped last time ('' = start from the first profile). */
+export async function readHousekeepingCursor(db: Database, name: string): Promise<string> {
+  const row = await db.query.housekeepingCursors.findFirst({ where: eq(housekeepingCursors.name, name) });
+  return row?.after ?? '';
+}
+
+export async function saveHousekeepingCursor(db: Database, name: string, after: string): Promise<void> {
+  await db
+    .insert(housekeepingCursors)
+    .values({ name, after })
+    .onConflictDoUpdate({ target: housekeepingCursors.name, set: { after, updatedAt: new Date().toISOString() } });
 }
 
 /** Records a use (a download) of one source video. */
