@@ -11,7 +11,8 @@
  * - Every `href` (`xlink:href`, any prefix) and every CSS `url(…)`, in attributes and in text such as
  *   `<style>`, is a local `#fragment` or a `data:image/png` / `data:image/jpeg` URI; no `@import`,
  *   no `image-set()`, and no backslashes in attributes or styles (CSS escapes could spell `url(`).
- * Character references (`&#x75;`) are decoded before any of these checks, as a parser would.
+ * Character references (`&#x75;`) are decoded before any of these checks, as a parser would, and an
+ * element's text is checked whole (joined across comments, CDATA sections and child elements).
  */
 
 export const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
@@ -301,8 +302,24 @@ function checkDeclaration(body: string): void {
   if (encoding !== 'utf-8' && encoding !== 'utf8') fail('the SVG must be UTF-8 (its XML declaration names another encoding)');
 }
 
+/** An open element and its own text so far (text, references decoded, and CDATA, across comments and children). */
+interface Open {
+  name: string;
+  text: string[];
+}
+
+/**
+ * Checks an element's text as one string when it closes: a `<style>`'s CSS is all its child text
+ * together, so `u<!---->rl(` or `u<x/>rl(` must be read as `url(`.
+ */
+function checkText(element: Open, images: EmbeddedImages): void {
+  if (element.text.length === 0) return;
+  const style = localName(element.name) === 'style';
+  checkCss(element.text.join(''), `<${element.name}> text`, !style, images);
+}
+
 function walk(s: string): { width: number; height: number } {
-  const stack: string[] = [];
+  const stack: Open[] = [];
   const images = new EmbeddedImages();
   let size: { width: number; height: number } | null = null;
   let rootDone = false;
@@ -312,9 +329,9 @@ function walk(s: string): { width: number; height: number } {
     const text = s.slice(i, lt < 0 ? s.length : lt);
     if (stack.length === 0) {
       if (trimSpace(text) !== '') fail('text outside the <svg> element');
-    } else {
-      const inStyle = localName(stack[stack.length - 1]!) === 'style';
-      checkCss(decodeReferences(text, `<${stack[stack.length - 1]}> text`), `<${stack[stack.length - 1]}> text`, !inStyle, images);
+    } else if (text !== '') {
+      const top = stack[stack.length - 1]!;
+      top.text.push(decodeReferences(text, `<${top.name}> text`));
     }
     if (lt < 0) break;
     i = lt;
@@ -325,8 +342,7 @@ function walk(s: string): { width: number; height: number } {
     } else if (s.startsWith('<![CDATA[', i)) {
       const end = s.indexOf(']]>', i + 9);
       if (end < 0 || stack.length === 0) fail('a CDATA section outside an element or not closed');
-      const owner = stack[stack.length - 1]!;
-      checkCss(s.slice(i + 9, end), `<${owner}> text`, localName(owner) !== 'style', images);
+      stack[stack.length - 1]!.text.push(s.slice(i + 9, end));
       i = end + 3;
     } else if (s.startsWith('<!', i)) {
       fail('DOCTYPE and ENTITY declarations are not accepted');
@@ -344,7 +360,8 @@ function walk(s: string): { width: number; height: number } {
       const close = skipSpace(s, afterName);
       if (s[close] !== '>') fail(`</${name}> is not closed with ">"`);
       const open = stack.pop();
-      if (open !== name) fail(open ? `</${name}> closes <${open}>` : `</${name}> closes nothing`);
+      if (open?.name !== name) fail(open ? `</${name}> closes <${open.name}>` : `</${name}> closes nothing`);
+      checkText(open!, images);
       if (stack.length === 0) rootDone = true;
       i = close + 1;
     } else {
@@ -365,12 +382,12 @@ function walk(s: string): { width: number; height: number } {
         if (stack.length === 0) rootDone = true;
       } else {
         if (stack.length >= MAX_SVG_DEPTH) fail(`elements are nested deeper than ${MAX_SVG_DEPTH}`);
-        stack.push(name);
+        stack.push({ name, text: [] });
       }
       i = end;
     }
   }
-  if (stack.length > 0) fail(`<${stack[stack.length - 1]}> is never closed`);
+  if (stack.length > 0) fail(`<${stack[stack.length - 1]!.name}> is never closed`);
   if (!size) fail('there is no <svg> element');
   return size!;
 }
