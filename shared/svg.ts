@@ -25,9 +25,9 @@ const MAX_INTRINSIC_SIZE = 1_000_000;
 export type SvgCheck = { ok: true; width: number; height: number } | { ok: false; problem: string };
 
 class SvgProblem extends Error {}
-const fail = (problem: string): never => {
+function fail(problem: string): never {
   throw new SvgProblem(problem);
-};
+}
 
 const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 

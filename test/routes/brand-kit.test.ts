@@ -168,7 +168,7 @@ describe('brand kit routes', () => {
   it('takes an SVG with its size from the viewBox, local references, styles and an embedded PNG', async () => {
     const t = await seedUser('brand-svg-rich');
     const embedded = toBase64(pngHeader(16, 16));
-    const svg = `<?xml version="1.0" encoding="UTF-8"?>
+    const rich = `<?xml version="1.0" encoding="UTF-8"?>
 <!-- exported by a design tool -->
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 300 150">
   <defs>
@@ -181,7 +181,7 @@ describe('brand kit routes', () => {
   <use xlink:href="#r" x="5"/>
   <image href="data:image/png;base64,${embedded}" width="16" height="16"/>
 </svg>`;
-    const res = await putLogo(t, svg, 'image/svg+xml');
+    const res = await putLogo(t, rich, 'image/svg+xml');
     expect(res.status, res.text).toBe(200);
     expect(res.body.logo).toMatchObject({ content_type: 'image/svg+xml', width: 300, height: 150 });
   });

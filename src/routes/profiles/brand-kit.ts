@@ -125,7 +125,7 @@ async function present(env: Bindings, scope: ProfileScope, kit: BrandKitRow): Pr
       ? {
           url: (await signedMediaUrl(env, scope, brandLogoTarget(format), { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS }))
             .url,
-          content_type: LOGO_CONTENT_TYPES[format] as 'image/png' | 'image/svg+xml',
+          content_type: LOGO_CONTENT_TYPES[format],
           width: kit.logoWidth,
           height: kit.logoHeight,
           size_bytes: kit.logoBytes,
