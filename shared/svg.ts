@@ -87,7 +87,6 @@ function decodeReferences(raw: string, where: string): string {
 export const MAX_EMBEDDED_SIDE = 2048;
 const MAX_EMBEDDED_PIXELS = 2 * MAX_EMBEDDED_SIDE * MAX_EMBEDDED_SIDE;
 
-
 /** Width and height from a PNG's IHDR or a JPEG's first SOF marker; null when neither is found. */
 function embeddedImageSize(bytes: Uint8Array, type: 'png' | 'jpeg'): { width: number; height: number } | null {
   const u16 = (at: number) => (bytes[at]! << 8) | bytes[at + 1]!;
@@ -134,10 +133,11 @@ class EmbeddedImages {
       bytes = new Uint8Array(binary.length);
       for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
     } catch {
-      return fail(`${where}: an embedded image is not valid base64`);
+      fail(`${where}: an embedded image is not valid base64`);
     }
     const size = embeddedImageSize(bytes, type);
-    if (!size || size.width === 0 || size.height === 0) fail(`${where}: an embedded image is not a ${type.toUpperCase()}`);
+    if (!size || size.width === 0 || size.height === 0)
+      fail(`${where}: an embedded image is not a ${type.toUpperCase()}`);
     if (size!.width > MAX_EMBEDDED_SIDE || size!.height > MAX_EMBEDDED_SIDE) {
       fail(`${where}: an embedded image is larger than ${MAX_EMBEDDED_SIDE} pixels on a side`);
     }
@@ -154,15 +154,14 @@ function checkReference(value: string, where: string, images: EmbeddedImages): v
   const url = trimSpace(value);
   const lower = url.toLowerCase();
   if (url === '' || url.startsWith('#')) return;
-  if (lower.startsWith('data:image/png') || lower.startsWith('data:image/jpeg')) {
-    return images.check(url, where);
-  }
-  fail(`${where} points outside the file (${url.slice(0, 60)}): ${REFERENCE_RULE}`);
+  if (lower.startsWith('data:image/png') || lower.startsWith('data:image/jpeg')) images.check(url, where);
+  else fail(`${where} points outside the file (${url.slice(0, 60)}): ${REFERENCE_RULE}`);
 }
 
 /** CSS-like text (attribute values, `<style>`, any text): every url(…) local, no @import, no image-set(). */
 function checkCss(text: string, where: string, allowBackslash: boolean, images: EmbeddedImages): void {
-  if (!allowBackslash && text.includes('\\')) fail(`${where}: backslash escapes are not accepted in attributes or styles`);
+  if (!allowBackslash && text.includes('\\'))
+    fail(`${where}: backslash escapes are not accepted in attributes or styles`);
   const lower = text.toLowerCase();
   if (lower.includes('@import')) fail(`${where}: @import is not accepted (it loads another file)`);
   if (lower.includes('image-set(')) fail(`${where}: image-set() is not accepted (it loads another file)`);
@@ -192,7 +191,8 @@ function absoluteLength(value: string | undefined): number | null {
       break;
     }
   }
-  if (number === '' || !every(number, (c) => isDigit(c) || c === '.' || c === 'e' || c === '+' || c === '-')) return null;
+  if (number === '' || !every(number, (c) => isDigit(c) || c === '.' || c === 'e' || c === '+' || c === '-'))
+    return null;
   const parsed = Number(number) * factor;
   return Number.isFinite(parsed) && parsed > 0 ? parsed : null;
 }
@@ -220,7 +220,8 @@ function intrinsicSize(attributes: Map<string, string>): { width: number; height
   else if (box && height) size = { width: (height * box.width) / box.height, height };
   else if (box) size = box;
   if (!size) fail('the root <svg> needs a viewBox or an absolute width and height (to know its proportions)');
-  if (size!.width > MAX_INTRINSIC_SIZE || size!.height > MAX_INTRINSIC_SIZE) fail('the SVG declares an unreasonable size');
+  if (size!.width > MAX_INTRINSIC_SIZE || size!.height > MAX_INTRINSIC_SIZE)
+    fail('the SVG declares an unreasonable size');
   return { width: Math.max(1, Math.round(size!.width)), height: Math.max(1, Math.round(size!.height)) };
 }
 
@@ -243,7 +244,11 @@ function skipSpace(s: string, at: number): number {
 }
 
 /** One start tag's attributes (raw names → decoded values) from `at`; returns them and the index after `>`. */
-function readAttributes(s: string, at: number, tag: string): { attributes: Map<string, string>; end: number; selfClosing: boolean } {
+function readAttributes(
+  s: string,
+  at: number,
+  tag: string,
+): { attributes: Map<string, string>; end: number; selfClosing: boolean } {
   const attributes = new Map<string, string>();
   let i = at;
   for (;;) {
@@ -284,7 +289,11 @@ function checkElement(tag: string, attributes: Map<string, string>, images: Embe
     }
     if (attr === 'href') checkReference(value, where, images);
     else checkCss(value, where, false, images);
-    if ((local === 'set' || local === 'animate') && attr === 'attributename' && localName(trimSpace(value)) === 'href') {
+    if (
+      (local === 'set' || local === 'animate') &&
+      attr === 'attributename' &&
+      localName(trimSpace(value)) === 'href'
+    ) {
       fail(`<${tag}>: animating a link is not accepted`);
     }
   }
@@ -299,7 +308,8 @@ function checkDeclaration(body: string): void {
   const quote = body[start];
   const end = quote === '"' || quote === "'" ? body.indexOf(quote, start + 1) : -1;
   const encoding = end > 0 ? body.slice(start + 1, end).toLowerCase() : '';
-  if (encoding !== 'utf-8' && encoding !== 'utf8') fail('the SVG must be UTF-8 (its XML declaration names another encoding)');
+  if (encoding !== 'utf-8' && encoding !== 'utf8')
+    fail('the SVG must be UTF-8 (its XML declaration names another encoding)');
 }
 
 /** An open element and its own text so far (text, references decoded, and CDATA, across comments and children). */

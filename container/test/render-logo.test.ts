@@ -97,36 +97,39 @@ const isRed = ([r, g, b]: readonly number[]) => r! > 200 && g! < 60 && b! < 60;
 const isGrey = ([r, g, b]: readonly number[]) => [r, g, b].every((v) => Math.abs(v! - 0x40) < 16);
 
 describe('render with a logo', () => {
-  it.each(['logo.png', 'logo.svg'])('overlays %s in the bottom-right corner at the kit size and margin, nowhere else', async (logo) => {
-    const name = `branded-${logo}.mp4`;
-    const { result } = await render(name, {
-      logo: { url: h.media.url(logo), position: 'bottom-right', opacity: 1, margin: 0.05, scale: 0.25 },
-    });
-    expect(result).toMatchObject({ width: W, height: H });
-    const frame = await rgbFrame(h.media.uploads.get(name)!.path, 1);
-    // 0.25 × 180 = 45 → 44 px wide (even), 22 px high; margin 0.05 × 180 = 9 px.
-    const [x0, x1, y0, y1] = [W - 9 - 44, W - 9, H - 9 - 22, H - 9];
-    let red = 0;
-    let inside = 0;
-    let strayRed = 0;
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        // Chroma subsampling blurs the logo's edge by a few pixels: judge clear inside/outside only.
-        const inLogo = x >= x0 + 2 && x < x1 - 2 && y >= y0 + 2 && y < y1 - 2;
-        const nearLogo = x >= x0 - 4 && x < x1 + 4 && y >= y0 - 4 && y < y1 + 4;
-        const p = pixel(frame, x, y);
-        if (inLogo) {
-          inside++;
-          if (isRed(p)) red++;
-        } else if (!nearLogo) {
-          if (isRed(p)) strayRed++;
-          else expect(isGrey(p), `pixel ${x},${y} = ${p}`).toBe(true);
+  it.each(['logo.png', 'logo.svg'])(
+    'overlays %s in the bottom-right corner at the kit size and margin, nowhere else',
+    async (logo) => {
+      const name = `branded-${logo}.mp4`;
+      const { result } = await render(name, {
+        logo: { url: h.media.url(logo), position: 'bottom-right', opacity: 1, margin: 0.05, scale: 0.25 },
+      });
+      expect(result).toMatchObject({ width: W, height: H });
+      const frame = await rgbFrame(h.media.uploads.get(name)!.path, 1);
+      // 0.25 × 180 = 45 → 44 px wide (even), 22 px high; margin 0.05 × 180 = 9 px.
+      const [x0, x1, y0, y1] = [W - 9 - 44, W - 9, H - 9 - 22, H - 9];
+      let red = 0;
+      let inside = 0;
+      let strayRed = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          // Chroma subsampling blurs the logo's edge by a few pixels: judge clear inside/outside only.
+          const inLogo = x >= x0 + 2 && x < x1 - 2 && y >= y0 + 2 && y < y1 - 2;
+          const nearLogo = x >= x0 - 4 && x < x1 + 4 && y >= y0 - 4 && y < y1 + 4;
+          const p = pixel(frame, x, y);
+          if (inLogo) {
+            inside++;
+            if (isRed(p)) red++;
+          } else if (!nearLogo) {
+            if (isRed(p)) strayRed++;
+            else expect(isGrey(p), `pixel ${x},${y} = ${p}`).toBe(true);
+          }
         }
       }
-    }
-    expect(red).toBe(inside);
-    expect(strayRed).toBe(0);
-  });
+      expect(red).toBe(inside);
+      expect(strayRed).toBe(0);
+    },
+  );
 
   it('top-left at half opacity blends the logo with the picture', async () => {
     await render('half.mp4', {

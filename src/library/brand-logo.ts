@@ -8,7 +8,10 @@ import type { MediaTarget } from '../storage/signed-urls.ts';
 
 export type LogoFormat = 'png' | 'svg';
 
-export const LOGO_CONTENT_TYPES = { png: 'image/png', svg: 'image/svg+xml' } as const satisfies Record<LogoFormat, string>;
+export const LOGO_CONTENT_TYPES = { png: 'image/png', svg: 'image/svg+xml' } as const satisfies Record<
+  LogoFormat,
+  string
+>;
 
 /** The kit's logo format, or null when it has no logo. */
 export function logoFormat(kit: Pick<BrandKitRow, 'logoKey'>): LogoFormat | null {

@@ -138,7 +138,8 @@ async function fetchLogo(ctx: OpContext, url: string, box: Size): Promise<LogoIn
     throw new ProcessorFailure('limits_exceeded', 'The logo is not a PNG and too large for an SVG');
   }
   const svg = checkSvgLogo(bytes);
-  if (!svg.ok) throw new ProcessorFailure('invalid_media', `The logo is neither a PNG nor an accepted SVG: ${svg.problem}`);
+  if (!svg.ok)
+    throw new ProcessorFailure('invalid_media', `The logo is neither a PNG nor an accepted SVG: ${svg.problem}`);
   const size = fitInside(svg, box);
   const path = join(ctx.tempDir, 'logo.svg');
   await writeFile(path, bytes);

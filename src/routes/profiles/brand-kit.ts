@@ -308,7 +308,9 @@ export function profileBrandKitRoutes() {
           required: true,
           content: {
             'image/png': { schema: z.string().openapi({ type: 'string', format: 'binary' }) },
-            'image/svg+xml': { schema: z.string().openapi({ type: 'string', description: 'The SVG document (UTF-8)' }) },
+            'image/svg+xml': {
+              schema: z.string().openapi({ type: 'string', description: 'The SVG document (UTF-8)' }),
+            },
           },
         },
       },
@@ -322,8 +324,7 @@ export function profileBrandKitRoutes() {
     async (c) => {
       const scope = await profileScope(c, c.req.param('profile_id'));
       const declared = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      const format: LogoFormat | null =
-        declared === 'image/png' ? 'png' : declared === 'image/svg+xml' ? 'svg' : null;
+      const format: LogoFormat | null = declared === 'image/png' ? 'png' : declared === 'image/svg+xml' ? 'svg' : null;
       if (!format) {
         throw new ApiError(415, 'unsupported_media_type', 'The logo must be sent as image/png or image/svg+xml');
       }
