@@ -142,6 +142,8 @@ export type LogoPosition = (typeof LOGO_POSITIONS)[number];
 /** Largest logo file (bytes) and side (pixels) accepted, by the Worker on upload and by the processor. */
 export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
 export const MAX_LOGO_SIDE = 2048;
+/** Largest SVG logo (bytes): its checks (shared/svg.ts) read all of it, and a logo needs far less. */
+export const MAX_SVG_LOGO_BYTES = 512 * 1024;
 
 /** How a logo is placed; sizes are fractions of the output width so one kit fits every preset. */
 export const logoPlacement = z.strictObject({
@@ -336,7 +338,7 @@ export function processorRequestSchemas(check?: MediaUrlCheck) {
       extend_with: optional(z.array(input).max(MAX_RENDER_EXTENSIONS)),
       /** Integrated loudness target in LUFS (e.g. -14); omitted = no normalisation. */
       loudness_target: optional(z.number().min(-70).max(-5)),
-      /** A brand logo (PNG) overlaid in the same encode; omitted = no overlay. */
+      /** A brand logo (PNG, or SVG rasterised at the size it is drawn) overlaid in the same encode; omitted = no overlay. */
       logo: optional(logoPlacement.extend({ url: media.url })),
       /** Brand intro and outro clips joined before and after the clip in the same encode (no logo, no subtitles on them). */
       intro: optional(input),

@@ -830,7 +830,7 @@ export const brandKits = sqliteTable(
   'brand_kits',
   {
     profileId: profileRef(),
-    /** R2 key of the PNG (storageKeys.brandLogo); null = no logo. */
+    /** R2 key of the PNG or SVG (storageKeys.brandLogo; the extension is the format); null = no logo. */
     logoKey: text('logo_key'),
     logoWidth: integer('logo_width'),
     logoHeight: integer('logo_height'),

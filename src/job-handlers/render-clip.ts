@@ -18,6 +18,7 @@ import { getExportPreset } from '../db/repos/export-presets.ts';
 import { recountProjects } from '../db/repos/projects.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
 import { bookendTarget } from '../library/brand-bookends.ts';
+import { brandLogoTarget, logoFormat } from '../library/brand-logo.ts';
 import { parseSrt } from '../core/srt.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { RenderPreset, RenderRequest } from '../processor/contract.ts';
@@ -58,6 +59,7 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
       // Brand intro/outro: left out when deleted since the kit was saved (the result says so).
       const intro = kit?.introId ? await bookendTarget(scope, kit.introId) : null;
       const outro = kit?.outroId ? await bookendTarget(scope, kit.outroId) : null;
+      const kitLogo = kit ? logoFormat(kit) : null;
       const renderPreset: RenderPreset = {
         width: preset.width,
         height: preset.height,
@@ -85,10 +87,10 @@ export function renderClipHandler(processorFor: ProcessorFor): JobHandler<'rende
         ...(voiceover ? { target_duration: voiceover.duration } : {}),
         ...(voiceover?.extendWith.length ? { extend_with: voiceover.extendWith } : {}),
         ...(preset.loudnessTarget !== null ? { loudness_target: preset.loudnessTarget } : {}),
-        ...(kit?.logoKey
+        ...(kit && kitLogo
           ? {
               logo: {
-                ...(await mediaInput(env, scope, { kind: 'brand_logo' })),
+                ...(await mediaInput(env, scope, brandLogoTarget(kitLogo))),
                 position: kit.logoPosition,
                 opacity: kit.logoOpacity,
                 margin: kit.logoMargin,

@@ -37,8 +37,8 @@ export const storageKeys = {
   clipPrefix: (scope: ProfileScope, clipId: string) => `${base(scope)}clips/${clipId}/`,
   jobOutput: (scope: ProfileScope, jobId: string, name: string) => `${base(scope)}jobs/${jobId}/${name}`,
   jobPrefix: (scope: ProfileScope, jobId: string) => `${base(scope)}jobs/${jobId}/`,
-  /** The brand kit's logo (PNG); one per profile, replaced in place. */
-  brandLogo: (scope: ProfileScope) => `${base(scope)}brand/logo.png`,
+  /** The brand kit's logo (PNG or SVG); one per profile, replaced on upload. */
+  brandLogo: (scope: ProfileScope, format: 'png' | 'svg' = 'png') => `${base(scope)}brand/logo.${format}`,
 };
 
 /** True when `key` belongs to the scope's profile (defence in depth before serving or deleting). */

@@ -17,6 +17,8 @@ export interface ServeOptions {
   what?: string;
 }
 
+const SVG_DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+
 function contentDisposition(filename: string | undefined): string {
   if (!filename) return 'inline';
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
@@ -26,7 +28,11 @@ function contentDisposition(filename: string | undefined): string {
 function baseHeaders(object: R2Object, options: ServeOptions): Headers {
   const headers = new Headers();
   headers.set('Accept-Ranges', 'bytes');
-  headers.set('Content-Type', object.httpMetadata?.contentType || options.contentType || 'application/octet-stream');
+  const contentType = object.httpMetadata?.contentType || options.contentType || 'application/octet-stream';
+  headers.set('Content-Type', contentType);
+  // An SVG opened as a page is a document: no scripts, nothing fetched (brand logos are checked on
+  // upload too; this holds whatever a check might miss).
+  if (contentType === 'image/svg+xml') headers.set('Content-Security-Policy', SVG_DOCUMENT_POLICY);
   headers.set('ETag', object.httpEtag);
   headers.set('Last-Modified', object.uploaded.toUTCString());
   headers.set('Cache-Control', `private, max-age=${Math.max(0, Math.floor(options.maxAgeSeconds ?? 300))}`);

@@ -42,7 +42,8 @@ export const mediaTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('clip_final'), id: idSchema('clip'), preset: variantName }).strict(),
   z.object({ kind: z.literal('clip_voiceover'), id: idSchema('clip') }).strict(),
   z.object({ kind: z.literal('job_output'), id: idSchema('job'), name: variantName }).strict(),
-  z.object({ kind: z.literal('brand_logo') }).strict(),
+  // `format` absent = png (the tokens issued before SVG logos).
+  z.object({ kind: z.literal('brand_logo'), format: z.literal('svg').optional() }).strict(),
 ]);
 export type MediaTarget = z.infer<typeof mediaTargetSchema>;
 export type MediaTargetKind = MediaTarget['kind'];
@@ -73,7 +74,7 @@ export function storageKeyOf(scope: ProfileScope, target: MediaTarget): string {
     case 'job_output':
       return storageKeys.jobOutput(scope, target.id, target.name);
     case 'brand_logo':
-      return storageKeys.brandLogo(scope);
+      return storageKeys.brandLogo(scope, target.format ?? 'png');
   }
 }
 

@@ -3,7 +3,8 @@
  * queue, R2, the real processor and ffmpeg): a clip is rendered without a kit, then a PNG logo made
  * with ffmpeg is uploaded and a source video set as intro, and the same clip rendered again: the
  * logo's pixels are in the bottom-right corner, the intro comes first, and the kit-less render had
- * neither.
+ * neither. Then an SVG logo (a red rectangle) replaces the PNG and moves to the top-left corner: the
+ * processor rasterises it in the same render and its pixels are there.
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -153,5 +154,23 @@ describe('brand kit', () => {
       branded.path,
     ]);
     expect(Number(stdout)).toBeGreaterThan(12.5);
+
+    // An SVG logo replaces the PNG; top-left, no intro: 216 × 108 at 43 px from the top and left.
+    const svg = await api()(`/api/v1/profiles/${alice.profileId}/brand-kit/logo`, {
+      method: 'PUT',
+      body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100"><rect width="200" height="100" fill="#FF0000"/></svg>',
+      headers: { 'Content-Type': 'image/svg+xml' },
+    });
+    expect(svg.status, svg.text).toBe(200);
+    expect(svg.body.logo).toMatchObject({ content_type: 'image/svg+xml', width: 200, height: 100 });
+    const moved = await api()(`/api/v1/profiles/${alice.profileId}/brand-kit`, {
+      method: 'PUT',
+      json: { logo_position: 'top-left', logo_opacity: 1, logo_margin: 0.04, logo_scale: 0.2 },
+    });
+    expect(moved.status, moved.text).toBe(200);
+    const vector = await renderFrame(clipId, 2);
+    expect(vector.job.result).toMatchObject({ brand_logo: true, brand_intro: null });
+    expect(redShare(vector.frame, 43 + 6, 43 + 6, 43 + 216 - 6, 43 + 108 - 6)).toBeGreaterThan(0.98);
+    expect(redShare(vector.frame, ...logoBox)).toBeLessThan(0.5);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Brand kits (docs/api.md#brand-kits): settings and a PNG logo per profile, stored under the
- * profile's R2 prefix, refused when the bytes are not a bounded PNG; and what a render asks the
+ * Brand kits (docs/api.md#brand-kits): settings and a PNG or SVG logo per profile, stored under the
+ * profile's R2 prefix, refused when the bytes are not a bounded PNG or an SVG that passes the rules
+ * of shared/svg.ts (each refusal named); and what a render asks the
  * processor for with and without a kit (the consumer's real handler, a processor stand-in that
  * records the request: the overlay itself is tested on real pixels in container/test/render-logo.test.ts).
  */
@@ -12,7 +13,8 @@ import { createJobConsumer } from '../../src/jobs/consumer.ts';
 import { jobRegistry } from '../../src/jobs/registry.ts';
 import { handlers } from '../../src/job-handlers/index.ts';
 import type { ProcessorClient, RenderRequest } from '../../src/processor/contract.ts';
-import { MAX_LOGO_BYTES, MAX_LOGO_SIDE } from '../../shared/processor/operations.ts';
+import { MAX_LOGO_BYTES, MAX_LOGO_SIDE, MAX_SVG_LOGO_BYTES } from '../../shared/processor/operations.ts';
+import { fromBase64Url, toBase64 } from '../../shared/encoding.ts';
 import { storageKeys } from '../../src/storage/keys.ts';
 import { call } from '../helpers/worker/api.ts';
 import { putRawClip } from '../helpers/worker/postiz.ts';
@@ -39,6 +41,13 @@ function pngHeader(width: number, height: number, extra = 64): Uint8Array {
 
 const putLogo = (t: Tenant, body: Uint8Array | string, contentType = 'image/png', token = t.token) =>
   call(`${kitPath(t)}/logo`, { method: 'PUT', token, body, headers: { 'Content-Type': contentType } });
+
+/** A 200×100 solid red SVG logo. */
+const SVG_OK =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 20 10"><rect width="20" height="10" fill="#ff0000"/></svg>';
+/** An SVG root with a size and the xlink prefix around `inner`. */
+const svg = (inner: string) =>
+  `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">${inner}</svg>`;
 
 describe('brand kit routes', () => {
   it('404 before a kit exists; PUT creates it with defaults, GET shows it, DELETE removes it', async () => {
@@ -110,11 +119,11 @@ describe('brand kit routes', () => {
     expect((await call(`${kitPath(t)}/logo`, { method: 'DELETE', token: t.token })).status).toBe(404);
   });
 
-  it('refuses what is not a bounded PNG: SVG (415), other bytes (400), too large (413), too many pixels (400)', async () => {
+  it('refuses what is not a bounded PNG: another type (415), other bytes (400), too large (413), too many pixels (400)', async () => {
     const t = await seedUser('brand-refuse');
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
-    expect(await putLogo(t, svg, 'image/svg+xml')).toMatchObject({ status: 415 });
-    expect((await putLogo(t, svg, 'image/svg+xml')).body.error.code).toBe('unsupported_media_type');
+    const gif = await putLogo(t, 'GIF89a', 'image/gif');
+    expect(gif.status).toBe(415);
+    expect(gif.body.error.code).toBe('unsupported_media_type');
     const notPng = await putLogo(t, 'GIF89a definitely not a PNG at all....');
     expect(notPng.status).toBe(400);
     expect(notPng.body.error.code).toBe('invalid_media');
@@ -122,6 +131,147 @@ describe('brand kit routes', () => {
     expect((await putLogo(t, pngHeader(MAX_LOGO_SIDE + 1, 10))).status).toBe(400);
     // Nothing was stored.
     expect(await env.MEDIA.get(storageKeys.brandLogo(scopeOf(t)))).toBeNull();
+    expect((await call(kitPath(t), { token: t.token })).status).toBe(404);
+  });
+
+  it('stores an SVG logo (image/svg+xml, its intrinsic size) and serves it without scripts; a PNG replaces it', async () => {
+    const t = await seedUser('brand-svg');
+    const res = await putLogo(t, SVG_OK, 'image/svg+xml');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.logo).toMatchObject({
+      content_type: 'image/svg+xml',
+      width: 200,
+      height: 100,
+      size_bytes: new TextEncoder().encode(SVG_OK).length,
+    });
+    const svgKey = storageKeys.brandLogo(scopeOf(t), 'svg');
+    expect(svgKey.startsWith(`p/${t.profileId}/`)).toBe(true);
+    const stored = await env.MEDIA.get(svgKey);
+    expect(await stored!.text()).toBe(SVG_OK);
+    expect(stored!.httpMetadata?.contentType).toBe('image/svg+xml');
+    const served = await call(new URL(res.body.logo.url).pathname);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/svg+xml');
+    expect(served.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(served.text).toBe(SVG_OK);
+
+    // A PNG replaces it: one logo, the SVG object gone; and back again.
+    const png = await putLogo(t, pngHeader(120, 40));
+    expect(png.body.logo).toMatchObject({ content_type: 'image/png', width: 120 });
+    expect(await env.MEDIA.get(svgKey)).toBeNull();
+    expect((await putLogo(t, SVG_OK, 'image/svg+xml')).status).toBe(200);
+    expect(await env.MEDIA.get(storageKeys.brandLogo(scopeOf(t)))).toBeNull();
+    expect((await call(`${kitPath(t)}/logo`, { method: 'DELETE', token: t.token })).body.logo).toBeNull();
+    expect(await env.MEDIA.get(svgKey)).toBeNull();
+  });
+
+  it('takes an SVG with its size from the viewBox, local references, styles and an embedded PNG', async () => {
+    const t = await seedUser('brand-svg-rich');
+    const embedded = toBase64(pngHeader(16, 16));
+    const rich = `<?xml version="1.0" encoding="UTF-8"?>
+<!-- exported by a design tool -->
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 300 150">
+  <defs>
+    <style><![CDATA[ .a { fill: url(#g); } ]]></style>
+    <linearGradient id="g"><stop offset="0" stop-color="#f00"/><stop offset="1" stop-color="#00f"/></linearGradient>
+    <rect id="r" width="10" height="10"/>
+  </defs>
+  <title>ACME &amp; Co</title>
+  <rect class="a" width="300" height="150" style="fill: url( '#g' )"/>
+  <use xlink:href="#r" x="5"/>
+  <image href="data:image/png;base64,${embedded}" width="16" height="16"/>
+</svg>`;
+    const res = await putLogo(t, rich, 'image/svg+xml');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.logo).toMatchObject({ content_type: 'image/svg+xml', width: 300, height: 150 });
+  });
+
+  it('refuses each unsafe or malformed SVG with a 400 that names the problem, and stores nothing', async () => {
+    const t = await seedUser('brand-svg-refuse');
+    const big = toBase64(pngHeader(MAX_LOGO_SIDE + 1, 16));
+    const cases: [string, string, string][] = [
+      ['DOCTYPE', `<!DOCTYPE svg [<!ENTITY x "y">]>${svg('<text>&x;</text>')}`, 'DOCTYPE and ENTITY'],
+      ['entity declaration', `<!ENTITY lol "lol">${svg('')}`, 'DOCTYPE and ENTITY'],
+      ['undefined entity', svg('<text>&lol;</text>'), 'not defined'],
+      ['script', svg('<script>alert(1)</script>'), '<script>'],
+      ['prefixed script', svg('<s:script xmlns:s="http://www.w3.org/2000/svg">alert(1)</s:script>'), '<script>'],
+      ['foreignObject', svg('<foreignObject><p>hi</p></foreignObject>'), '<foreignObject>'],
+      ['HTML namespace', svg('<h:p xmlns:h="http://www.w3.org/1999/xhtml">x</h:p>'), 'HTML'],
+      ['event handler', svg('<rect width="1" height="1" onclick="alert(1)"/>'), 'event handler'],
+      [
+        'onload on the root',
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1" onload="alert(1)"/>',
+        'event handler',
+      ],
+      ['external href', svg('<image href="https://evil.example/x.png" width="1" height="1"/>'), 'points outside'],
+      ['file xlink:href', svg('<use xlink:href="file:///etc/passwd#x"/>'), 'points outside'],
+      ['relative href', svg('<image href="logo.png"/>'), 'points outside'],
+      ['javascript link', svg('<a href="javascript:alert(1)"><rect width="1" height="1"/></a>'), 'points outside'],
+      ['href spelt with references', svg('<image href="&#x68;ttps://evil.example/x"/>'), 'points outside'],
+      ['SVG data URI', svg('<image href="data:image/svg+xml;base64,PHN2Zy8+"/>'), 'points outside'],
+      ['HTML data URI', svg('<a href="data:text/html,&lt;script&gt;"/>'), 'points outside'],
+      ['url() in a style attribute', svg('<rect style="fill:url(https://evil.example/p)"/>'), 'points outside'],
+      ['url() in a presentation attribute', svg('<rect fill="url(http://evil.example/p)"/>'), 'points outside'],
+      ['url() in <style>', svg("<style>rect { fill: url('//evil.example/p') }</style>"), 'points outside'],
+      [
+        'url() split by a comment',
+        svg('<style>rect { fill: u<!-- -->rl(http://evil.example/p) }</style>'),
+        'points outside',
+      ],
+      [
+        'url() split by an element',
+        svg('<style>rect { fill: u<g/>rl(http://evil.example/p) }</style>'),
+        'points outside',
+      ],
+      [
+        'url() split by CDATA',
+        svg('<style>rect { fill: u<![CDATA[rl(http://evil.example/p)]]> }</style>'),
+        'points outside',
+      ],
+      ['url() spelt with references', svg('<rect fill="&#117;rl(http://evil.example/p)"/>'), 'points outside'],
+      ['@import', svg('<style>@import "https://evil.example/a.css";</style>'), '@import'],
+      [
+        'image-set()',
+        svg('<style>rect { mask-image: image-set("https://evil.example/m.png" 1x) }</style>'),
+        'image-set',
+      ],
+      ['CSS escape', svg('<rect style="fill:u\\72l(http://evil.example/p)"/>'), 'backslash'],
+      [
+        'stylesheet instruction',
+        `<?xml-stylesheet href="https://evil.example/a.css"?>${svg('')}`,
+        'processing instructions',
+      ],
+      [
+        'link animation',
+        svg('<a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a>'),
+        'animating a link',
+      ],
+      ['embedded image too large', svg(`<image href="data:image/png;base64,${big}"/>`), 'larger than'],
+      ['embedded image not a PNG', svg('<image href="data:image/png;base64,R0lGODlhAQABAAAAACw="/>'), 'not a PNG'],
+      ['not base64', svg('<image href="data:image/png,%89PNG"/>'), 'base64'],
+      ['no SVG root', '<html xmlns="http://www.w3.org/1999/xhtml"/>', 'root element'],
+      ['no namespace', '<svg viewBox="0 0 1 1"></svg>', 'root element'],
+      ['unclosed element', '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><g>', 'never closed'],
+      ['mismatched tags', svg('<g></text>'), 'closes'],
+      ['two roots', `${svg('')}${svg('')}`, 'more than one root'],
+      ['no size', '<svg xmlns="http://www.w3.org/2000/svg" width="100%"><rect/></svg>', 'viewBox'],
+      ['nested too deep', svg('<g>'.repeat(200) + '</g>'.repeat(200)), 'nested deeper'],
+      ['not UTF-8', '\xff\xfe<\x00s\x00', 'UTF-8'],
+      ['not XML at all', 'just some text', 'outside the <svg>'],
+    ];
+    for (const [name, body, problem] of cases) {
+      const bytes = name === 'not UTF-8' ? Uint8Array.from(body, (c) => c.charCodeAt(0)) : body;
+      const res = await putLogo(t, bytes, 'image/svg+xml');
+      expect(res.status, `${name}: ${res.text}`).toBe(400);
+      expect(res.body.error.code, name).toBe('invalid_media');
+      expect(res.body.error.message, name).toContain(problem);
+    }
+    // Larger than the SVG cap (far below the PNG one): 413 before the checks.
+    const padded = svg(`<!--${'x'.repeat(MAX_SVG_LOGO_BYTES)}-->`);
+    expect((await putLogo(t, padded, 'image/svg+xml')).status).toBe(413);
+    // A PNG sent as SVG is not an SVG.
+    expect((await putLogo(t, pngHeader(10, 10), 'image/svg+xml')).status).toBe(400);
+    expect(await env.MEDIA.get(storageKeys.brandLogo(scopeOf(t), 'svg'))).toBeNull();
     expect((await call(kitPath(t), { token: t.token })).status).toBe(404);
   });
 
@@ -134,10 +284,12 @@ describe('brand kit routes', () => {
     expect((await call(kitPath(other), { method: 'PUT', token: stranger.token, json: {} })).status).toBe(403);
     expect((await call(kitPath(other), { method: 'DELETE', token: stranger.token })).status).toBe(403);
     expect((await putLogo(other, pngHeader(10, 10), 'image/png', stranger.token)).status).toBe(403);
+    expect((await putLogo(other, SVG_OK, 'image/svg+xml', stranger.token)).status).toBe(403);
     expect((await call(`${kitPath(other)}/logo`, { method: 'DELETE', token: stranger.token })).status).toBe(403);
     const unknown = { ...owner, profileId: 'prf_01jd2v4m8r0000000000000000' };
     expect((await call(kitPath(unknown), { token: owner.token })).status).toBe(404);
-    expect((await call(kitPath(owner), { token: owner.token })).body.logo).not.toBeNull();
+    expect((await call(kitPath(owner), { token: owner.token })).body.logo).toMatchObject({ content_type: 'image/png' });
+    expect(await env.MEDIA.get(storageKeys.brandLogo(scopeOf(owner), 'svg'))).toBeNull();
     // The same user's second profile has no kit of its own.
     const second = await seedProfile(owner);
     expect((await call(kitPath(second), { token: owner.token })).status).toBe(404);
@@ -258,6 +410,16 @@ describe('render with and without a brand kit', () => {
     expect(request.logo!.url).toMatch(/^http:\/\/storage\.cutroom\.internal\/v1\/objects\//);
     // The clip's own font size wins; the kit's colour fills what the clip left unset.
     expect(request.subtitles!.style).toMatchObject({ font_size: 60, text_color: '#00FF00' });
+  });
+
+  it('with an SVG logo: a storage capability of the SVG object (the processor rasterises it)', async () => {
+    const t = await seedUser('render-svg');
+    expect((await putLogo(t, SVG_OK, 'image/svg+xml')).status).toBe(200);
+    const request = await renderRequest(t);
+    expect(request.logo).toMatchObject({ position: 'bottom-right', scale: 0.15 });
+    const token = new URL(request.logo!.url).pathname.split('/').pop()!;
+    const payload = JSON.parse(new TextDecoder().decode(fromBase64Url(token.split('.')[0]!)!));
+    expect(payload).toMatchObject({ p: t.profileId, t: { kind: 'brand_logo', format: 'svg' }, m: 'GET' });
   });
 
   it('a kit without a logo adds no logo field', async () => {

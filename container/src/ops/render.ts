@@ -9,9 +9,12 @@
  *   sidechain`, the default) or over the whole voice-over (`constant`), media/ducking.ts.
  * - Loudness: optional two-pass EBU R128 normalisation to `loudness_target` LUFS (measured on the
  *   mixed audio first, applied linearly in the final encode), and the result measured again.
- * - Logo (brand kit): a PNG the processor fetched through the gateway and checked itself (signature,
- *   size, dimensions), scaled to a fraction of the output width and overlaid in a corner in the same
- *   filter graph, under the subtitles.
+ * - Logo (brand kit): a PNG or an SVG the processor fetched through the gateway and checked itself
+ *   (PNG: signature, size, dimensions; SVG: shared/svg.ts, the rules the Worker applied on upload),
+ *   sized to a fraction of the output width (never taller than the output) and overlaid in a corner
+ *   in the same filter graph, under the subtitles. An SVG is rasterised by ffmpeg's librsvg decoder
+ *   as it is read, straight at the size drawn (no upscaled bitmap, no extra pass); librsvg gets the
+ *   bytes from a temp file of ours, and nothing in them may reference another file or URL.
  * - Intro/outro (brand kit): whole clips joined before and after, scaled like the clip, with their own
  *   sound, in the same graph (the loudness target is measured on the clip's mix only).
  * Audio is mixed into a WAV first (cheap), so the video is encoded exactly once.
@@ -23,9 +26,11 @@ import {
   type LogoPlacement,
   MAX_LOGO_BYTES,
   MAX_LOGO_SIDE,
+  MAX_SVG_LOGO_BYTES,
   type RenderResult,
 } from '../../../shared/processor/operations.ts';
 import { pngDimensions } from '../../../shared/png.ts';
+import { checkSvgLogo } from '../../../shared/svg.ts';
 import { ProcessorFailure } from '../errors.ts';
 import { filterScriptArgs } from '../media/audio-encode.ts';
 import { duckChains } from '../media/ducking.ts';
@@ -89,34 +94,74 @@ async function measureLoudness(ctx: OpContext, source: InputSource, target: numb
   return loudnormReport(stderr);
 }
 
-/** Fetches the logo into the temp dir after checking it is a PNG within bounds (never trusts the name). */
-async function fetchLogo(ctx: OpContext, url: string): Promise<InputSource> {
-  const bytes = await ctx.bytes(url).read(0, MAX_LOGO_BYTES + 1);
-  if (bytes.length > MAX_LOGO_BYTES) throw new ProcessorFailure('limits_exceeded', 'The logo is larger than allowed');
-  const size = pngDimensions(bytes);
-  if (!size) throw new ProcessorFailure('invalid_media', 'The logo is not a PNG image');
-  if (size.width > MAX_LOGO_SIDE || size.height > MAX_LOGO_SIDE) {
-    throw new ProcessorFailure('limits_exceeded', `The logo is larger than ${MAX_LOGO_SIDE} pixels on a side`);
-  }
-  const path = join(ctx.tempDir, 'logo.png');
-  await writeFile(path, bytes);
-  return { kind: 'local', path, formats: ['png_pipe'] };
+interface Size {
+  width: number;
+  height: number;
 }
 
-/** The overlay's filter chains: the logo sized to the output width, then placed in its corner. */
-export function logoChains(
-  input: number,
-  placement: LogoPlacement,
-  width: number,
-  base: string,
-  out: string,
-): string[] {
-  const logoWidth = Math.max(2, Math.round((width * placement.scale) / 2) * 2);
-  const margin = Math.round(width * placement.margin);
+/** The box a logo is drawn in: the kit's share of the output width (even), at most the output's height. */
+export function logoBox(placement: LogoPlacement, output: Size): Size {
+  return { width: Math.max(2, Math.round((output.width * placement.scale) / 2) * 2), height: output.height };
+}
+
+/** The largest size of `picture`'s proportions inside `box` (what an SVG is rasterised at). */
+export function fitInside(picture: Size, box: Size): Size {
+  const height = Math.round((box.width * picture.height) / picture.width);
+  if (height <= box.height) return { width: box.width, height: Math.max(1, height) };
+  return { width: Math.max(1, Math.round((box.height * picture.width) / picture.height)), height: box.height };
+}
+
+/** The logo as an ffmpeg input: a file of ours and the options that read it. */
+interface LogoInput {
+  source: InputSource;
+  before: string[];
+}
+
+/**
+ * Fetches the logo into the temp dir after checking it (never trusts the name or a content type): a
+ * PNG within bounds, or an SVG that passes the upload rules, read by the librsvg decoder at its
+ * size inside `box` (the decoder's pixel count is also capped by `-max_pixels`).
+ */
+async function fetchLogo(ctx: OpContext, url: string, box: Size): Promise<LogoInput> {
+  const bytes = await ctx.bytes(url).read(0, MAX_LOGO_BYTES + 1);
+  if (bytes.length > MAX_LOGO_BYTES) throw new ProcessorFailure('limits_exceeded', 'The logo is larger than allowed');
+  const png = pngDimensions(bytes);
+  if (png) {
+    if (png.width > MAX_LOGO_SIDE || png.height > MAX_LOGO_SIDE) {
+      throw new ProcessorFailure('limits_exceeded', `The logo is larger than ${MAX_LOGO_SIDE} pixels on a side`);
+    }
+    const path = join(ctx.tempDir, 'logo.png');
+    await writeFile(path, bytes);
+    return { source: { kind: 'local', path, formats: ['png_pipe'] }, before: [] };
+  }
+  if (bytes.length > MAX_SVG_LOGO_BYTES) {
+    throw new ProcessorFailure('limits_exceeded', 'The logo is not a PNG and too large for an SVG');
+  }
+  const svg = checkSvgLogo(bytes);
+  if (!svg.ok)
+    throw new ProcessorFailure('invalid_media', `The logo is neither a PNG nor an accepted SVG: ${svg.problem}`);
+  const size = fitInside(svg, box);
+  const path = join(ctx.tempDir, 'logo.svg');
+  await writeFile(path, bytes);
+  return {
+    // image2 reads the whole file as one packet (the svg_pipe demuxer would cut it into pieces).
+    source: { kind: 'local', path, formats: ['image2'] },
+    before: [
+      ...['-f', 'image2', '-pattern_type', 'none', '-c:v', 'librsvg'],
+      ...['-width', String(size.width), '-height', String(size.height), '-keep_ar', '0'],
+    ],
+  };
+}
+
+/** The overlay's filter chains: the logo sized into its box, then placed in its corner. */
+export function logoChains(input: number, placement: LogoPlacement, output: Size, base: string, out: string): string[] {
+  const box = logoBox(placement, output);
+  const margin = Math.round(output.width * placement.margin);
   const x = placement.position.endsWith('right') ? `main_w-overlay_w-${margin}` : String(margin);
   const y = placement.position.startsWith('bottom') ? `main_h-overlay_h-${margin}` : String(margin);
   return [
-    `[${input}:v]format=rgba,scale=${logoWidth}:-2,colorchannelmixer=aa=${placement.opacity.toFixed(4)}[logo]`,
+    // Width from the kit; a logo of extreme proportions stops at the output's height.
+    `[${input}:v]format=rgba,scale=w=${box.width}:h=${box.height}:force_original_aspect_ratio=decrease,colorchannelmixer=aa=${placement.opacity.toFixed(4)}[logo]`,
     `[${base}][logo]overlay=x=${x}:y=${y}:eof_action=repeat:format=auto,format=yuv420p[${out}]`,
   ];
 }
@@ -229,13 +274,11 @@ export const renderOperation: Operation<'render'> = {
     // Hold the last frame for whatever the clips do not cover, then cut to the target.
     if (duration > natural) picture += `,tpad=stop_mode=clone:stop_duration=${(duration - natural + 1).toFixed(3)}`;
     picture += `,trim=duration=${duration.toFixed(6)},setpts=PTS-STARTPTS`;
-    const logo = request.logo ? await fetchLogo(ctx, request.logo.url) : null;
+    const output = { width: preset.width, height: preset.height };
+    const logo = request.logo ? await fetchLogo(ctx, request.logo.url, logoBox(request.logo, output)) : null;
     if (logo && request.logo) {
       // Logo input after the clips and the WAV; subtitles go on top of it.
-      videoChains.push(
-        `${picture}[base]`,
-        ...logoChains(clips.length + 1, request.logo, preset.width, 'base', 'branded'),
-      );
+      videoChains.push(`${picture}[base]`, ...logoChains(clips.length + 1, request.logo, output, 'base', 'branded'));
       picture = '[branded]null';
     }
     if (request.subtitles) {
@@ -278,7 +321,7 @@ export const renderOperation: Operation<'render'> = {
       [
         ...inputs,
         ...ctx.input(wavSource),
-        ...(logo ? ctx.input(logo) : []),
+        ...(logo ? ctx.input(logo.source, logo.before) : []),
         ...(bookends.intro ? ctx.input(bookends.intro.source) : []),
         ...(bookends.outro ? ctx.input(bookends.outro.source) : []),
         ...(await filterScriptArgs(ctx.tempDir, 'render', '-filter_complex_script', videoChains.join(';'))),

@@ -3,8 +3,9 @@
  * how opaque, how large relative to the output width) and the default subtitle style. Renders of the
  * profile's clips apply it in the same encode (src/job-handlers/render-clip.ts), with the intro and
  * outro (a clip or source video of the profile) joined around the clip; a profile without a kit
- * renders exactly as before. The logo is a PNG only: SVG is refused, because rendering it safely
- * (no scripts, no external references) needs a rasteriser the Worker and the processor do not have.
+ * renders exactly as before. The logo is a PNG or an SVG; an SVG must pass shared/svg.ts (a static
+ * picture that references nothing outside itself) here and again in the processor, which rasterises
+ * it at the size each render draws it (container/src/ops/render.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../core/errors.ts';
@@ -21,6 +22,7 @@ import { logoPositions } from '../../db/schema.ts';
 import { type ProfileScope, scopeForVerifiedProfile } from '../../db/scope.ts';
 import { SubtitleSettingsSchema } from '../../library/subtitle-settings.ts';
 import { bookendTarget } from '../../library/brand-bookends.ts';
+import { brandLogoTarget, LOGO_CONTENT_TYPES, type LogoFormat, logoFormat } from '../../library/brand-logo.ts';
 import type { Bindings } from '../../core/env.ts';
 import type { UserContext } from '../../http/context.ts';
 import {
@@ -37,8 +39,9 @@ import { createUserRouter, plainRoute } from '../../http/router.ts';
 import { signedMediaUrl } from '../../storage/signed-urls.ts';
 import { storageKeys } from '../../storage/keys.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
-import { MAX_LOGO_BYTES, MAX_LOGO_SIDE } from '../../../shared/processor/operations.ts';
+import { MAX_LOGO_BYTES, MAX_LOGO_SIDE, MAX_SVG_LOGO_BYTES } from '../../../shared/processor/operations.ts';
 import { pngDimensions } from '../../../shared/png.ts';
+import { checkSvgLogo, MAX_EMBEDDED_SIDE } from '../../../shared/svg.ts';
 import { PROCESSOR_FONT_FAMILIES, processorFontFamily } from '../../../shared/processor/fonts.ts';
 import { tags } from './presenter.ts';
 
@@ -95,8 +98,9 @@ const BrandKitResponse = z
     profile_id: z.string(),
     logo: z
       .object({
-        url: z.string().openapi({ description: 'Signed, short-lived URL of the PNG' }),
-        width: z.number(),
+        url: z.string().openapi({ description: 'Signed, short-lived URL of the PNG or SVG' }),
+        content_type: z.enum(['image/png', 'image/svg+xml']),
+        width: z.number().openapi({ description: "Pixels (an SVG's intrinsic size, rounded)" }),
         height: z.number(),
         size_bytes: z.number(),
       })
@@ -115,11 +119,13 @@ const BrandKitResponse = z
 type BrandKitResponse = z.infer<typeof BrandKitResponse>;
 
 async function present(env: Bindings, scope: ProfileScope, kit: BrandKitRow): Promise<BrandKitResponse> {
+  const format = logoFormat(kit);
   const logo =
-    kit.logoKey && kit.logoWidth && kit.logoHeight && kit.logoBytes
+    format && kit.logoWidth && kit.logoHeight && kit.logoBytes
       ? {
-          url: (await signedMediaUrl(env, scope, { kind: 'brand_logo' }, { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS }))
+          url: (await signedMediaUrl(env, scope, brandLogoTarget(format), { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS }))
             .url,
+          content_type: LOGO_CONTENT_TYPES[format],
           width: kit.logoWidth,
           height: kit.logoHeight,
           size_bytes: kit.logoBytes,
@@ -155,11 +161,26 @@ async function boundedBody(request: Request, max: number): Promise<Uint8Array> {
   if (Number.isFinite(declared) && declared > max) {
     throw new ApiError(413, 'payload_too_large', `The logo must be at most ${max} bytes`);
   }
-  if (!request.body) throw new ApiError(400, 'bad_request', 'The request has no body: send the PNG bytes');
+  if (!request.body) throw new ApiError(400, 'bad_request', "The request has no body: send the logo's bytes");
   const { head, rest } = await peek(request.body, max + 1);
   await rest.cancel();
   if (head.length > max) throw new ApiError(413, 'payload_too_large', `The logo must be at most ${max} bytes`);
   return head;
+}
+
+function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const size = pngDimensions(bytes);
+  if (!size) throw new ApiError(400, 'invalid_media', 'The body is not a PNG image');
+  if (size.width > MAX_LOGO_SIDE || size.height > MAX_LOGO_SIDE) {
+    throw new ApiError(400, 'invalid_media', `The logo must be at most ${MAX_LOGO_SIDE} pixels on a side`);
+  }
+  return size;
+}
+
+function svgSize(bytes: Uint8Array): { width: number; height: number } {
+  const checked = checkSvgLogo(bytes);
+  if (!checked.ok) throw new ApiError(400, 'invalid_media', `The SVG logo is refused: ${checked.problem}`);
+  return { width: checked.width, height: checked.height };
 }
 
 export function profileBrandKitRoutes() {
@@ -239,7 +260,8 @@ export function profileBrandKitRoutes() {
         const scope = await profileScope(c, c.req.valid('param').profile_id);
         const kit = await deleteBrandKit(scope);
         if (!kit) throw noKit();
-        if (kit.logoKey) await c.env.MEDIA.delete(storageKeys.brandLogo(scope));
+        const format = logoFormat(kit);
+        if (format) await c.env.MEDIA.delete(storageKeys.brandLogo(scope, format));
         return c.json({ status: 'deleted' as const }, 200);
       },
     )
@@ -256,9 +278,11 @@ export function profileBrandKitRoutes() {
       }),
       async (c) => {
         const scope = await profileScope(c, c.req.valid('param').profile_id);
-        if (!(await getBrandKit(scope))?.logoKey) throw new ApiError(404, 'not_found', 'This profile has no logo');
+        const before = await getBrandKit(scope);
+        const format = before ? logoFormat(before) : null;
+        if (!format) throw new ApiError(404, 'not_found', 'This profile has no logo');
         const kit = await setBrandLogo(scope, null);
-        await c.env.MEDIA.delete(storageKeys.brandLogo(scope));
+        await c.env.MEDIA.delete(storageKeys.brandLogo(scope, format));
         return c.json(await present(c.env, scope, kit), 200);
       },
     );
@@ -272,43 +296,47 @@ export function profileBrandKitRoutes() {
       path: '/{profile_id}/brand-kit/logo',
       tags,
       security,
-      summary: "Upload the brand kit's logo (PNG)",
-      description: `The body is the PNG itself (\`Content-Type: image/png\`), at most ${MAX_LOGO_BYTES} bytes and ${MAX_LOGO_SIDE} pixels on a side. The bytes must be a PNG whatever the declared type (400 \`invalid_media\` otherwise). SVG is refused (415): it is not rasterised, so it could not be rendered safely. Creates the kit with default settings when the profile has none; replaces an earlier logo.`,
+      summary: "Upload the brand kit's logo (PNG or SVG)",
+      description: [
+        `The body is the logo itself. \`Content-Type: image/png\`: a PNG of at most ${MAX_LOGO_BYTES} bytes and ${MAX_LOGO_SIDE} pixels on a side (400 \`invalid_media\` when the bytes are not one).`,
+        `\`Content-Type: image/svg+xml\`: a UTF-8 SVG of at most ${MAX_SVG_LOGO_BYTES} bytes, rasterised by each render at the size it draws the logo. It must be a static picture that references nothing outside itself, else 400 \`invalid_media\` naming the problem: a root \`<svg>\` in the SVG namespace with a \`viewBox\` or absolute \`width\` and \`height\`; no DOCTYPE or ENTITY declarations, no processing instructions but the XML declaration, no \`script\` or \`foreignObject\` elements, no HTML, no \`on…\` event attributes; every \`href\`/\`xlink:href\` and CSS \`url(…)\` a \`#fragment\` or a base64 \`data:image/png\`/\`data:image/jpeg\` URI (embedded images at most ${MAX_EMBEDDED_SIDE} pixels on a side); no \`@import\`, \`image-set()\` or backslash escapes.`,
+        'Any other type: 415. Creates the kit with default settings when the profile has none; replaces an earlier logo (of either format).',
+      ].join('\n\n'),
       request: {
         params: ProfileIdParam,
         body: {
           required: true,
-          content: { 'image/png': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
+          content: {
+            'image/png': { schema: z.string().openapi({ type: 'string', format: 'binary' }) },
+            'image/svg+xml': {
+              schema: z.string().openapi({ type: 'string', description: 'The SVG document (UTF-8)' }),
+            },
+          },
         },
       },
       responses: {
         200: jsonContent(BrandKitResponse, 'Stored'),
         ...errorResponses,
         ...tooLargeResponse,
-        415: errorResponse(415, 'Not a PNG upload', ['unsupported_media_type']),
+        415: errorResponse(415, 'Neither image/png nor image/svg+xml', ['unsupported_media_type']),
       },
     }),
     async (c) => {
       const scope = await profileScope(c, c.req.param('profile_id'));
       const declared = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (declared !== 'image/png') {
-        throw new ApiError(
-          415,
-          'unsupported_media_type',
-          declared === 'image/svg+xml'
-            ? 'SVG logos are not accepted (they cannot be rendered safely here): upload a PNG'
-            : 'The logo must be sent as image/png',
-        );
+      const format: LogoFormat | null = declared === 'image/png' ? 'png' : declared === 'image/svg+xml' ? 'svg' : null;
+      if (!format) {
+        throw new ApiError(415, 'unsupported_media_type', 'The logo must be sent as image/png or image/svg+xml');
       }
-      const bytes = await boundedBody(c.req.raw, MAX_LOGO_BYTES);
-      const size = pngDimensions(bytes);
-      if (!size) throw new ApiError(400, 'invalid_media', 'The body is not a PNG image');
-      if (size.width > MAX_LOGO_SIDE || size.height > MAX_LOGO_SIDE) {
-        throw new ApiError(400, 'invalid_media', `The logo must be at most ${MAX_LOGO_SIDE} pixels on a side`);
-      }
-      const key = storageKeys.brandLogo(scope);
-      await c.env.MEDIA.put(key, bytes, { httpMetadata: { contentType: 'image/png' } });
+      const bytes = await boundedBody(c.req.raw, format === 'svg' ? MAX_SVG_LOGO_BYTES : MAX_LOGO_BYTES);
+      const size = format === 'svg' ? svgSize(bytes) : pngSize(bytes);
+      const before = await getBrandKit(scope);
+      const key = storageKeys.brandLogo(scope, format);
+      await c.env.MEDIA.put(key, bytes, { httpMetadata: { contentType: LOGO_CONTENT_TYPES[format] } });
       const kit = await setBrandLogo(scope, { key, width: size.width, height: size.height, bytes: bytes.length });
+      // A logo of the other format is replaced, not kept beside the new one.
+      const previous = before ? logoFormat(before) : null;
+      if (previous && previous !== format) await c.env.MEDIA.delete(storageKeys.brandLogo(scope, previous));
       return c.json(await present(c.env, scope, kit), 200);
     },
   );

@@ -75,11 +75,15 @@ export const profiles = {
   },
   saveBrandKit: (id: string, settings: BrandKitSettings) =>
     api<BrandKit>(`${V1}/profiles/${id}/brand-kit`, { method: 'PUT', json: settings, withoutProfile: true }),
-  uploadBrandLogo: (id: string, file: Blob) =>
+  /** A PNG or an SVG (by the file's type, or its .svg name when the browser gives none). */
+  uploadBrandLogo: (id: string, file: Blob & { name?: string }) =>
     api<BrandKit>(`${V1}/profiles/${id}/brand-kit/logo`, {
       method: 'PUT',
       body: file,
-      headers: { 'Content-Type': 'image/png' },
+      headers: {
+        'Content-Type':
+          file.type === 'image/svg+xml' || file.name?.toLowerCase().endsWith('.svg') ? 'image/svg+xml' : 'image/png',
+      },
       withoutProfile: true,
     }),
   removeBrandLogo: (id: string) =>

@@ -40,7 +40,13 @@ export type LogoPosition = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-ri
 /** A profile's brand kit (GET /profiles/{id}/brand-kit). */
 export interface BrandKit {
   profile_id: string;
-  logo: { url: string; width: number; height: number; size_bytes: number } | null;
+  logo: {
+    url: string;
+    content_type: 'image/png' | 'image/svg+xml';
+    width: number;
+    height: number;
+    size_bytes: number;
+  } | null;
   logo_position: LogoPosition;
   logo_opacity: number;
   logo_margin: number;

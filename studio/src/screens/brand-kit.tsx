@@ -1,5 +1,5 @@
 /**
- * The active profile's brand kit (docs/api.md#brand-kits): the PNG logo every render overlays, where
+ * The active profile's brand kit (docs/api.md#brand-kits): the PNG or SVG logo every render overlays, where
  * and how large, and the intro/outro joined around every render. Shown on the profiles screen.
  */
 import { useQuery } from '@tanstack/react-query';
@@ -90,9 +90,9 @@ function BrandKitForm({ profile, initial }: { profile: Profile; initial: BrandKi
         </p>
       ) : null}
       <Field
-        label="Logo (PNG, at most 2 MiB and 2048 px; SVG is not accepted)"
+        label="Logo (PNG, at most 2 MiB and 2048 px; or SVG, at most 512 KiB, no scripts or external links)"
         type="file"
-        accept="image/png"
+        accept="image/png,image/svg+xml,.png,.svg"
         onChange={(e) => upload(e.target.files?.[0])}
       />
       <form className="inline-form" onSubmit={save}>
