@@ -63,6 +63,63 @@ describe('/api/v1/transcripts', () => {
     }
   });
 
+  it('lists transcripts newest first, by clip, in pages, without their words and SRT', async () => {
+    const { user, api, clip, transcript } = await setup();
+    const project = (await api('/api/v1/library/projects', { json: { name: 'Q' } })).body.id as string;
+    const [otherClip] = await seedClips(user, project, 1);
+    const second = await insertTranscript(scopeOf(user), {
+      sourceVideoId: null,
+      clipId: clip,
+      jobId: null,
+      engine: 'script_alignment',
+      model: null,
+      language: null,
+      approximate: true,
+      duration: 15,
+      words: words.slice(0, 2),
+      srt: wordsToSrt(words.slice(0, 2)),
+    });
+    const elsewhere = await insertTranscript(scopeOf(user), {
+      sourceVideoId: null,
+      clipId: otherClip!,
+      jobId: null,
+      engine: 'gemini',
+      model: null,
+      language: null,
+      approximate: false,
+      duration: 15,
+      words,
+      srt: wordsToSrt(words),
+    });
+
+    const all = await api('/api/v1/transcripts');
+    expect(all.status, all.text).toBe(200);
+    expect(all.body.transcripts.map((t: { id: string }) => t.id)).toEqual([elsewhere.id, second.id, transcript.id]);
+
+    const ofClip = await api(`/api/v1/transcripts?clip_id=${clip}`);
+    expect(ofClip.body.transcripts.map((t: { id: string }) => t.id)).toEqual([second.id, transcript.id]);
+    expect(ofClip.body.transcripts[0]).toMatchObject({ clip_id: clip, engine: 'script_alignment', word_count: 2 });
+    expect(ofClip.body.transcripts[0]).not.toHaveProperty('words');
+    expect(ofClip.body.transcripts[0]).not.toHaveProperty('srt');
+
+    const first = await api(`/api/v1/transcripts?clip_id=${clip}&limit=1`);
+    expect(first.body.transcripts.map((t: { id: string }) => t.id)).toEqual([second.id]);
+    expect(first.body.next_cursor).toBe(second.id);
+    expect(first.headers.get('X-Next-Cursor')).toBe(second.id);
+    const link = /^<([^>]+)>; rel="next"$/.exec(first.headers.get('Link') ?? '')?.[1];
+    expect(link).toBeDefined();
+    const next = await api(link!);
+    expect(next.body.transcripts.map((t: { id: string }) => t.id)).toEqual([transcript.id]);
+    expect(next.body.next_cursor).toBeNull();
+
+    expect((await api('/api/v1/transcripts?source_video_id=vid_01jd2v4m8r0000000000000000')).body.transcripts).toEqual(
+      [],
+    );
+    const both = await api(`/api/v1/transcripts?clip_id=${clip}&source_video_id=vid_01jd2v4m8r0000000000000000`);
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('validation_failed');
+  });
+
   it('is usable for keyword matching by id', async () => {
     const { api, transcript } = await setup();
     const res = await api('/api/v1/segments/match-srt?format=full', { json: { transcript_id: transcript.id } });
@@ -92,6 +149,9 @@ describe('/api/v1/transcripts', () => {
       { method: 'DELETE', path: `/api/v1/transcripts/${transcript.id}` },
       { method: 'POST', path: `/api/v1/library/clips/${clip}/transcribe`, json: { script: 'x' } },
       { method: 'POST', path: '/api/v1/segments/match-srt', json: { transcript_id: transcript.id } },
+    ], [
+      { path: '/api/v1/transcripts', ids: [transcript.id] },
+      { path: `/api/v1/transcripts?clip_id=${clip}`, ids: [transcript.id] },
     ]);
     const api = as(user);
     expect((await api(`/api/v1/transcripts/${transcript.id}`)).body.words).toEqual(words);

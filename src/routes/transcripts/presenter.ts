@@ -1,6 +1,6 @@
 /** The transcript resource as the API shows it. */
 import { z } from '@hono/zod-openapi';
-import type { TranscriptRow } from '../../db/repos/transcripts.ts';
+import type { TranscriptRow, TranscriptSummary } from '../../db/repos/transcripts.ts';
 
 export const tags = ['Transcripts'];
 
@@ -32,6 +32,29 @@ export const TranscriptResponse = z
     updated_at: z.string(),
   })
   .openapi('Transcript');
+
+/** A list item: the transcript without its words and SRT (up to 20,000 words each); `word_count` instead. */
+export const TranscriptListItem = TranscriptResponse.omit({ words: true, srt: true })
+  .extend({ word_count: z.number().int().openapi({ description: 'How many timed words the transcript has' }) })
+  .openapi('TranscriptListItem');
+
+export function toTranscriptListItem(row: TranscriptSummary): z.infer<typeof TranscriptListItem> {
+  return {
+    id: row.id,
+    source_video_id: row.sourceVideoId,
+    clip_id: row.clipId,
+    job_id: row.jobId,
+    engine: row.engine,
+    model: row.model,
+    language: row.language,
+    approximate: row.approximate,
+    duration: row.duration,
+    word_count: row.wordCount,
+    edited_at: row.editedAt,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
 
 export function toTranscriptResponse(row: TranscriptRow): z.infer<typeof TranscriptResponse> {
   return {
