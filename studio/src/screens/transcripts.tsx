@@ -108,7 +108,7 @@ export function TranscriptsPanel({
                     <button
                       type="button"
                       className="secondary"
-                      aria-label={`Use ${label} as subtitles`}
+                      aria-label={`Use as subtitles: ${label}`}
                       onClick={() => use(t)}
                     >
                       Use as subtitles
