@@ -5,14 +5,14 @@
  * (text, start, end) or the SRT text, saved with PATCH, the API's validation message shown next to
  * the cue or field it names, and "Download SRT".
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { formatSrt, parseSrtBlocks } from '../../../shared/srt.ts';
 import { type TranscriptTarget, gemini, transcripts as transcriptsApi } from '../api/endpoints.ts';
 import { ApiError } from '../api/http.ts';
 import type { Job, TranscriptListItem } from '../api/types.ts';
 import { ErrorText, JobProgress, confirmed, formatSeconds } from '../components/feedback.tsx';
-import { DataTable } from '../components/fields.tsx';
+import { DataTable, LoadMore } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 
 /** One `details` entry of the API's error shape. */
@@ -42,7 +42,12 @@ export function TranscriptsPanel({
   const profileId = useProfileId();
   const queryClient = useQueryClient();
   const listKey = [profileId, 'transcripts', target.kind, target.id];
-  const list = useQuery({ queryKey: listKey, queryFn: () => transcriptsApi.list(target) });
+  const list = useInfiniteQuery({
+    queryKey: listKey,
+    queryFn: ({ pageParam }) => transcriptsApi.list(target, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
   const [open, setOpen] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: listKey });
@@ -67,7 +72,7 @@ export function TranscriptsPanel({
     }
   };
 
-  const items = list.data?.transcripts ?? [];
+  const items = list.data?.pages.flatMap((p) => p.transcripts) ?? [];
   return (
     <section className="card" aria-labelledby="transcripts-heading">
       <h2 id="transcripts-heading">Transcripts</h2>
@@ -128,6 +133,7 @@ export function TranscriptsPanel({
           })}
         </DataTable>
       ) : null}
+      <LoadMore list={list} />
       {open ? <TranscriptEditor key={open} id={open} onSaved={refresh} /> : null}
     </section>
   );
