@@ -149,7 +149,9 @@ it('shows the API’s message next to a broken cue and keeps the stored transcri
   // The same problem written as SRT text: the message is shown next to the SRT field.
   await editor.getByLabel('SRT text').check();
   await editor.getByRole('button', { name: 'Save transcript' }).click();
-  await expect.poll(() => editor.getByRole('alert').textContent()).toContain('block 2 (line 6): end time is not after start time');
+  await expect
+    .poll(() => editor.getByRole('alert').textContent())
+    .toContain('block 2 (line 6): end time is not after start time');
   expect(await editor.getByLabel('SRT', { exact: true }).getAttribute('aria-invalid')).toBe('true');
   expect((await stack.api(dana)(`/api/v1/transcripts/${before.id}`)).body).toEqual(stored);
   expect(errors).toEqual([]);

@@ -149,17 +149,21 @@ describe('/api/v1/transcripts', () => {
 
   it('keeps transcripts within their profile on every route', async () => {
     const { user, clip, transcript } = await setup();
-    await expectCrossProfileIsolation(user, [
-      { method: 'GET', path: `/api/v1/transcripts/${transcript.id}` },
-      { method: 'GET', path: `/api/v1/transcripts/${transcript.id}/srt` },
-      { method: 'PATCH', path: `/api/v1/transcripts/${transcript.id}`, json: { words } },
-      { method: 'DELETE', path: `/api/v1/transcripts/${transcript.id}` },
-      { method: 'POST', path: `/api/v1/library/clips/${clip}/transcribe`, json: { script: 'x' } },
-      { method: 'POST', path: '/api/v1/segments/match-srt', json: { transcript_id: transcript.id } },
-    ], [
-      { path: '/api/v1/transcripts', ids: [transcript.id] },
-      { path: `/api/v1/transcripts?clip_id=${clip}`, ids: [transcript.id] },
-    ]);
+    await expectCrossProfileIsolation(
+      user,
+      [
+        { method: 'GET', path: `/api/v1/transcripts/${transcript.id}` },
+        { method: 'GET', path: `/api/v1/transcripts/${transcript.id}/srt` },
+        { method: 'PATCH', path: `/api/v1/transcripts/${transcript.id}`, json: { words } },
+        { method: 'DELETE', path: `/api/v1/transcripts/${transcript.id}` },
+        { method: 'POST', path: `/api/v1/library/clips/${clip}/transcribe`, json: { script: 'x' } },
+        { method: 'POST', path: '/api/v1/segments/match-srt', json: { transcript_id: transcript.id } },
+      ],
+      [
+        { path: '/api/v1/transcripts', ids: [transcript.id] },
+        { path: `/api/v1/transcripts?clip_id=${clip}`, ids: [transcript.id] },
+      ],
+    );
     const api = as(user);
     expect((await api(`/api/v1/transcripts/${transcript.id}`)).body.words).toEqual(words);
     expect((await api(`/api/v1/transcripts/${transcript.id}`, { method: 'DELETE' })).status).toBe(200);

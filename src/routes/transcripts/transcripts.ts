@@ -6,12 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError, notFound } from '../../core/errors.ts';
 import { pageQuery } from '../../db/pagination.ts';
-import {
-  deleteTranscript,
-  getTranscript,
-  listTranscripts,
-  updateTranscriptText,
-} from '../../db/repos/transcripts.ts';
+import { deleteTranscript, getTranscript, listTranscripts, updateTranscriptText } from '../../db/repos/transcripts.ts';
 import { setNextPage } from '../../http/next-page.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { idParam } from '../../http/route-paths.ts';

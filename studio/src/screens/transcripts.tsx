@@ -119,12 +119,7 @@ export function TranscriptsPanel({
                       Use as subtitles
                     </button>
                   ) : null}
-                  <button
-                    type="button"
-                    className="danger"
-                    aria-label={`Delete ${label}`}
-                    onClick={() => remove(t)}
-                  >
+                  <button type="button" className="danger" aria-label={`Delete ${label}`} onClick={() => remove(t)}>
                     Delete
                   </button>
                 </td>
