@@ -156,3 +156,42 @@ it('shows the API’s message next to a broken cue and keeps the stored transcri
   expect((await stack.api(dana)(`/api/v1/transcripts/${before.id}`)).body).toEqual(stored);
   expect(errors).toEqual([]);
 });
+
+it('transcribes a clip and makes the transcript the clip’s subtitles', async () => {
+  const api = stack.api(dana);
+  const segment = await api(`${VIDEOS}/${videoId}/segments`, { json: { start_time: 0.5, end_time: 8.5 } });
+  expect(segment.status, segment.text).toBe(201);
+  const project = (await api('/api/v1/library/projects', { json: { name: 'Captions', target_duration: 8 } })).body.id;
+  const form = new FormData();
+  form.append('segment_ids', segment.body.id);
+  expect((await api(`/api/v1/segments/projects/${project}/assign`, { body: form })).status).toBe(200);
+  const generated = await api(`/api/v1/library/projects/${project}/generate-from-segments`, {
+    json: { variant_count: 1, target_duration: 8 },
+  });
+  expect(generated.status, generated.text).toBe(202);
+  const job = await stack.waitForJob(dana, generated.body.job_id, { timeoutMs: 120_000 });
+  expect(job.status, JSON.stringify(job.error)).toBe('completed');
+  const clipId = (await api(`/api/v1/library/projects/${project}/clips`)).body.clips[0].id as string;
+
+  await page.goto(`${stack.url}/clips/${clipId}`);
+  const transcribe = page.getByRole('form', { name: 'Transcribe' });
+  await transcribe.getByLabel('Script (what is said)').fill('Hello there, my friend. Good morning to everyone!');
+  await transcribe.getByRole('button', { name: 'Transcribe' }).click();
+  const editor = page.getByRole('form', { name: 'Transcript editor' });
+  await editor.waitFor({ timeout: 120_000 });
+  await expect.poll(() => editor.getByLabel('Cue 1 text').inputValue()).toBe('Hello there, my friend.');
+  const listed = (await api(`/api/v1/transcripts?clip_id=${clipId}`)).body.transcripts;
+  expect(listed).toMatchObject([{ clip_id: clipId, source_video_id: null, word_count: 8 }]);
+  await checkScreen('42-clip-transcript');
+
+  // "Use as subtitles" puts the transcript's SRT in the clip's subtitles; saving the content keeps it
+  // for the render's burn-in.
+  await page.getByRole('button', { name: 'Use as subtitles: transcript 1' }).click();
+  const srt = (await api(`/api/v1/transcripts/${listed[0].id}/srt`)).text;
+  await expect.poll(() => page.getByLabel('Subtitles (SRT)').inputValue()).toBe(srt);
+  await page.getByRole('button', { name: 'Save content' }).click();
+  await page.getByRole('status').filter({ hasText: 'Content saved.' }).waitFor();
+  const content = (await api(`/api/v1/library/clips/${clipId}`)).body.content;
+  expect(content.srt_content.trim()).toBe(srt.trim());
+  expect(errors).toEqual([]);
+});
