@@ -145,6 +145,7 @@ const everyRoute = [
   'put /api/v1/profiles/:profile_id',
   'post /api/v1/segments/source-videos/:id/transcribe',
   'post /api/v1/library/clips/:clip_id/transcribe',
+  'get /api/v1/transcripts',
   'get /api/v1/transcripts/:transcript_id',
   'get /api/v1/transcripts/:transcript_id/srt',
   'patch /api/v1/transcripts/:transcript_id',

@@ -63,6 +63,70 @@ describe('/api/v1/transcripts', () => {
     }
   });
 
+  it('lists transcripts newest first, by clip, in pages, without their words and SRT', async () => {
+    const { user, api, clip, transcript } = await setup();
+    const project = (await api('/api/v1/library/projects', { json: { name: 'Q' } })).body.id as string;
+    const [otherClip] = await seedClips(user, project, 1);
+    const second = await insertTranscript(scopeOf(user), {
+      sourceVideoId: null,
+      clipId: clip,
+      jobId: null,
+      engine: 'script_alignment',
+      model: null,
+      language: null,
+      approximate: true,
+      duration: 15,
+      words: words.slice(0, 2),
+      srt: wordsToSrt(words.slice(0, 2)),
+    });
+    const elsewhere = await insertTranscript(scopeOf(user), {
+      sourceVideoId: null,
+      clipId: otherClip!,
+      jobId: null,
+      engine: 'gemini',
+      model: null,
+      language: null,
+      approximate: false,
+      duration: 15,
+      words,
+      srt: wordsToSrt(words),
+    });
+
+    // Newest first is id order (ids are time-ordered; two made in one millisecond order at random).
+    const newestFirst = (...ids: string[]) => ids.sort().reverse();
+    const idsOf = (res: { body: { transcripts: { id: string }[] } }) => res.body.transcripts.map((t) => t.id);
+    const all = await api('/api/v1/transcripts');
+    expect(all.status, all.text).toBe(200);
+    expect(idsOf(all)).toEqual(newestFirst(elsewhere.id, second.id, transcript.id));
+
+    const ofClip = await api(`/api/v1/transcripts?clip_id=${clip}`);
+    const [newer, older] = newestFirst(second.id, transcript.id);
+    expect(idsOf(ofClip)).toEqual([newer, older]);
+    const listedSecond = ofClip.body.transcripts.find((t: { id: string }) => t.id === second.id);
+    expect(listedSecond).toMatchObject({ clip_id: clip, engine: 'script_alignment', approximate: true, word_count: 2 });
+    for (const item of ofClip.body.transcripts) {
+      expect(item).not.toHaveProperty('words');
+      expect(item).not.toHaveProperty('srt');
+    }
+
+    const first = await api(`/api/v1/transcripts?clip_id=${clip}&limit=1`);
+    expect(idsOf(first)).toEqual([newer]);
+    expect(first.body.next_cursor).toBe(newer);
+    expect(first.headers.get('X-Next-Cursor')).toBe(newer);
+    const link = /^<([^>]+)>; rel="next"$/.exec(first.headers.get('Link') ?? '')?.[1];
+    expect(link).toBeDefined();
+    const next = await api(link!);
+    expect(idsOf(next)).toEqual([older]);
+    expect(next.body.next_cursor).toBeNull();
+
+    expect((await api('/api/v1/transcripts?source_video_id=vid_01jd2v4m8r0000000000000000')).body.transcripts).toEqual(
+      [],
+    );
+    const both = await api(`/api/v1/transcripts?clip_id=${clip}&source_video_id=vid_01jd2v4m8r0000000000000000`);
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('validation_failed');
+  });
+
   it('is usable for keyword matching by id', async () => {
     const { api, transcript } = await setup();
     const res = await api('/api/v1/segments/match-srt?format=full', { json: { transcript_id: transcript.id } });
@@ -85,14 +149,21 @@ describe('/api/v1/transcripts', () => {
 
   it('keeps transcripts within their profile on every route', async () => {
     const { user, clip, transcript } = await setup();
-    await expectCrossProfileIsolation(user, [
-      { method: 'GET', path: `/api/v1/transcripts/${transcript.id}` },
-      { method: 'GET', path: `/api/v1/transcripts/${transcript.id}/srt` },
-      { method: 'PATCH', path: `/api/v1/transcripts/${transcript.id}`, json: { words } },
-      { method: 'DELETE', path: `/api/v1/transcripts/${transcript.id}` },
-      { method: 'POST', path: `/api/v1/library/clips/${clip}/transcribe`, json: { script: 'x' } },
-      { method: 'POST', path: '/api/v1/segments/match-srt', json: { transcript_id: transcript.id } },
-    ]);
+    await expectCrossProfileIsolation(
+      user,
+      [
+        { method: 'GET', path: `/api/v1/transcripts/${transcript.id}` },
+        { method: 'GET', path: `/api/v1/transcripts/${transcript.id}/srt` },
+        { method: 'PATCH', path: `/api/v1/transcripts/${transcript.id}`, json: { words } },
+        { method: 'DELETE', path: `/api/v1/transcripts/${transcript.id}` },
+        { method: 'POST', path: `/api/v1/library/clips/${clip}/transcribe`, json: { script: 'x' } },
+        { method: 'POST', path: '/api/v1/segments/match-srt', json: { transcript_id: transcript.id } },
+      ],
+      [
+        { path: '/api/v1/transcripts', ids: [transcript.id] },
+        { path: `/api/v1/transcripts?clip_id=${clip}`, ids: [transcript.id] },
+      ],
+    );
     const api = as(user);
     expect((await api(`/api/v1/transcripts/${transcript.id}`)).body.words).toEqual(words);
     expect((await api(`/api/v1/transcripts/${transcript.id}`, { method: 'DELETE' })).status).toBe(200);

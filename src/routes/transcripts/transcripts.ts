@@ -1,18 +1,37 @@
 /**
- * /api/v1/transcripts/{transcript_id}: read a transcript (JSON or its SRT), edit it before a render
+ * /api/v1/transcripts: list a profile's transcripts (of a video or a clip); /{transcript_id}: read a transcript (JSON or its SRT), edit it before a render
  * (`PATCH` the words, or the SRT text: the other is rebuilt from it), delete it. A transcript's id
  * is accepted wherever an SRT is (`transcript_id` on the pipelines and on match-srt).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError, notFound } from '../../core/errors.ts';
-import { deleteTranscript, getTranscript, updateTranscriptText } from '../../db/repos/transcripts.ts';
+import { pageQuery } from '../../db/pagination.ts';
+import { deleteTranscript, getTranscript, listTranscripts, updateTranscriptText } from '../../db/repos/transcripts.ts';
+import { setNextPage } from '../../http/next-page.ts';
 import { errorResponses, jsonBody, jsonContent, security } from '../../http/openapi.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
 import { MAX_TRANSCRIPT_WORDS, checkWords, normalizeSrt, srtToWords, wordsToSrt } from '../../library/transcripts.ts';
-import { TranscriptResponse, TranscriptWordSchema, tags, toTranscriptResponse } from './presenter.ts';
+import {
+  TranscriptListItem,
+  TranscriptResponse,
+  TranscriptWordSchema,
+  tags,
+  toTranscriptListItem,
+  toTranscriptResponse,
+} from './presenter.ts';
 
 const TranscriptIdParam = idParam('transcript_id', 'transcript');
+
+const TranscriptListQuery = pageQuery
+  .extend({
+    source_video_id: z.string().max(64).optional().openapi({ description: 'Only transcripts of this source video' }),
+    clip_id: z.string().max(64).optional().openapi({ description: 'Only transcripts of this clip' }),
+  })
+  .refine((q) => !(q.source_video_id && q.clip_id), {
+    error: 'Filter by `source_video_id` or by `clip_id`, not both',
+    path: ['clip_id'],
+  });
 
 const TranscriptEdit = z
   .object({
@@ -32,6 +51,36 @@ const TranscriptEdit = z
 
 export function transcriptRoutes() {
   return createTenantRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        operationId: 'listTranscripts',
+        path: '/',
+        tags,
+        security,
+        summary: "The profile's transcripts, of a video or a clip",
+        description:
+          'Newest first, cursor-paginated (`next_cursor`, the `X-Next-Cursor` header, or the `Link: <…>; rel="next"` URL). Filter by `source_video_id` or `clip_id` (one of them); an id of another profile lists nothing. Items carry `word_count` instead of the words and SRT: read those with `GET /api/v1/transcripts/{transcript_id}`.',
+        request: { query: TranscriptListQuery },
+        responses: {
+          200: jsonContent(
+            z.object({ transcripts: z.array(TranscriptListItem), next_cursor: z.string().nullable() }),
+            'Transcripts',
+          ),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const query = c.req.valid('query');
+        const page = await listTranscripts(
+          c.get('scope'),
+          { sourceVideoId: query.source_video_id, clipId: query.clip_id },
+          query,
+        );
+        setNextPage(c, page.nextCursor, query.limit);
+        return c.json({ transcripts: page.items.map(toTranscriptListItem), next_cursor: page.nextCursor }, 200);
+      },
+    )
     .openapi(
       createRoute({
         method: 'get',

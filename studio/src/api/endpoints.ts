@@ -24,9 +24,15 @@ import type {
   SourceVideo,
   Storyboard,
   SubtitleSettings,
+  TranscribeQueued,
+  TranscribeRequest,
+  Transcript,
+  TranscriptListItem,
+  TranscriptWord,
   UploadCreated,
   UploadParts,
   UploadStatus,
+  GeminiStatus,
   Usage,
   VoiceDetection,
   Waveform,
@@ -103,6 +109,8 @@ export const videos = {
   storyboard: (id: string) => api<Storyboard>(`${VIDEOS}/${id}/storyboard`),
   segments: (id: string) => api<Segment[]>(`${VIDEOS}/${id}/segments`),
   createSegment: (id: string, body: SegmentInput) => api<Segment>(`${VIDEOS}/${id}/segments`, { json: body }),
+  transcribe: (id: string, body: TranscribeRequest) =>
+    api<TranscribeQueued>(`${VIDEOS}/${id}/transcribe`, { json: body }),
 };
 
 /** Upload calls name their profile: an upload goes on if the user switches profiles meanwhile. */
@@ -178,6 +186,35 @@ export const clips = {
   render: (id: string, preset: string) =>
     api<{ job_id: string }>(`${LIBRARY}/clips/${id}/render`, { json: { preset_name: preset } }),
   presets: () => api<{ presets: ExportPreset[] }>(`${LIBRARY}/export-presets`),
+  transcribe: (id: string, body: TranscribeRequest) =>
+    api<TranscribeQueued>(`${LIBRARY}/clips/${id}/transcribe`, { json: body }),
+};
+
+/** What a transcript belongs to: a source video or a clip. */
+export type TranscriptTarget = { kind: 'source_video'; id: string } | { kind: 'clip'; id: string };
+
+export const transcripts = {
+  list: (target: TranscriptTarget, cursor?: string) =>
+    api<{ transcripts: TranscriptListItem[]; next_cursor: string | null }>(`${V1}/transcripts`, {
+      query: {
+        [target.kind === 'clip' ? 'clip_id' : 'source_video_id']: target.id,
+        cursor,
+        limit: 20,
+      },
+    }),
+  get: (id: string) => api<Transcript>(`${V1}/transcripts/${id}`),
+  /** Exactly one of `words` or `srt` (the other is rebuilt by the API). */
+  update: (id: string, edit: { words: TranscriptWord[] } | { srt: string }) =>
+    api<Transcript>(`${V1}/transcripts/${id}`, { method: 'PATCH', json: edit }),
+  remove: (id: string) => api<unknown>(`${V1}/transcripts/${id}`, { method: 'DELETE' }),
+  /** The SRT file as the API serves it (the route needs the token, so it is fetched, not linked). */
+  srtFile: async (id: string) => (await apiFetch(`${V1}/transcripts/${id}/srt`)).blob(),
+  transcribe: (target: TranscriptTarget, body: TranscribeRequest) =>
+    target.kind === 'clip' ? clips.transcribe(target.id, body) : videos.transcribe(target.id, body),
+};
+
+export const gemini = {
+  status: () => api<GeminiStatus>(`${V1}/gemini/status`),
 };
 
 export const postiz = {

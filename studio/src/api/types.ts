@@ -368,3 +368,55 @@ export interface Usage {
   };
   errors: string[];
 }
+
+/** One timed word of a transcript (seconds from the start of the media). */
+export interface TranscriptWord {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** A transcript as listed (GET /transcripts): no words or SRT, their count instead. */
+export interface TranscriptListItem {
+  id: string;
+  source_video_id: string | null;
+  clip_id: string | null;
+  job_id: string | null;
+  engine: 'gemini' | 'script_alignment';
+  model: string | null;
+  language: string | null;
+  approximate: boolean;
+  duration: number | null;
+  word_count: number;
+  edited_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A whole transcript (GET /transcripts/{id}). */
+export interface Transcript extends Omit<TranscriptListItem, 'word_count'> {
+  words: TranscriptWord[];
+  srt: string;
+}
+
+export interface TranscribeRequest {
+  engine?: 'auto' | 'gemini' | 'script_alignment';
+  script?: string;
+  language?: string;
+}
+
+/** 202 of POST …/transcribe: the job's result has `transcript_id`. */
+export interface TranscribeQueued {
+  status: 'processing';
+  job_id: string;
+  job: Job;
+  engine: 'gemini' | 'script_alignment';
+  estimated_cost_usd: number;
+}
+
+export interface GeminiStatus {
+  configured: boolean;
+  connected: boolean;
+  model: string;
+  error: string | null;
+}

@@ -1,6 +1,6 @@
 /**
  * One clip: its content (voice-over text, SRT subtitles and their style, with a live preview of the
- * cue at the playhead over the video), render with a platform preset (live progress), download and
+ * cue at the playhead over the video), its transcripts (one can become the subtitles), render with a platform preset (live progress), download and
  * publish.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -12,6 +12,7 @@ import type { SubtitleSettings } from '../api/types.ts';
 import { ErrorText, JobProgress, StatusBadge, clipName, formatSeconds } from '../components/feedback.tsx';
 import { Field } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
+import { TranscriptsPanel } from './transcripts.tsx';
 
 /** What the renderer uses when a field is not set (src/library/subtitle-settings.ts). */
 const STYLE_DEFAULTS: Required<SubtitleSettings> = {
@@ -213,6 +214,16 @@ export function ClipScreen({ clipId }: { clipId: string }) {
           </div>
         </form>
       </div>
+      {clip.video_url ? (
+        <TranscriptsPanel
+          target={{ kind: 'clip', id: clip.id }}
+          name={name}
+          onUseSrt={(text) => {
+            setSrt(text);
+            setSaved('Subtitles taken from the transcript: save the content to burn them in at render.');
+          }}
+        />
+      ) : null}
       <section className="card" aria-labelledby="render-heading">
         <h2 id="render-heading">Render and publish</h2>
         <div className="inline-form">

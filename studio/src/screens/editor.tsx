@@ -2,6 +2,7 @@
  * Segment editor for one source video: the player (the signed stream URL, read by range), the
  * waveform with detected voice shaded (wavesurfer.js and its regions plugin), drag on the waveform
  * to mark a segment, numeric Start/End, keywords, notes, favourite, and the video's segments.
+ * The video's transcripts (transcribe, edit the cues, download the SRT) below the segments.
  * Keyboard: Space plays/pauses, I/O set the in/out points at the playhead, Enter adds the segment.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -14,6 +15,7 @@ import { DataTable, SecondsField } from '../components/fields.tsx';
 import { useProfileId } from '../profiles/profile-context.tsx';
 import { StoryboardPreview } from '../components/storyboard-preview.tsx';
 import { Waveform, type WaveformRegion } from '../components/waveform.tsx';
+import { TranscriptsPanel } from './transcripts.tsx';
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -280,6 +282,7 @@ export function EditorScreen({ videoId }: { videoId: string }) {
         onChange={refreshSegments}
         onError={setError}
       />
+      {v.status === 'ready' ? <TranscriptsPanel target={{ kind: 'source_video', id: v.id }} name={v.name} /> : null}
     </>
   );
 }
