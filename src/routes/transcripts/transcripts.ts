@@ -23,15 +23,11 @@ import {
 
 const TranscriptIdParam = idParam('transcript_id', 'transcript');
 
-const TranscriptListQuery = pageQuery
-  .extend({
-    source_video_id: z.string().max(64).optional().openapi({ description: 'Only transcripts of this source video' }),
-    clip_id: z.string().max(64).optional().openapi({ description: 'Only transcripts of this clip' }),
-  })
-  .refine((q) => !(q.source_video_id && q.clip_id), {
-    error: 'Filter by `source_video_id` or by `clip_id`, not both',
-    path: ['clip_id'],
-  });
+// Filters combine (both given: transcripts matching both), as the other lists' filters do.
+const TranscriptListQuery = pageQuery.extend({
+  source_video_id: z.string().max(64).optional().openapi({ description: 'Only transcripts of this source video' }),
+  clip_id: z.string().max(64).optional().openapi({ description: 'Only transcripts of this clip' }),
+});
 
 const TranscriptEdit = z
   .object({
@@ -60,7 +56,7 @@ export function transcriptRoutes() {
         security,
         summary: "The profile's transcripts, of a video or a clip",
         description:
-          'Newest first, cursor-paginated (`next_cursor`, the `X-Next-Cursor` header, or the `Link: <…>; rel="next"` URL). Filter by `source_video_id` or `clip_id` (one of them); an id of another profile lists nothing. Items carry `word_count` instead of the words and SRT: read those with `GET /api/v1/transcripts/{transcript_id}`.',
+          'Newest first, cursor-paginated (`next_cursor`, the `X-Next-Cursor` header, or the `Link: <…>; rel="next"` URL). Filter by `source_video_id` and/or `clip_id` (both given: both apply); an id of another profile lists nothing. Items carry `word_count` instead of the words and SRT: read those with `GET /api/v1/transcripts/{transcript_id}`.',
         request: { query: TranscriptListQuery },
         responses: {
           200: jsonContent(
