@@ -110,15 +110,18 @@ async function geminiWords(ctx: Ctx, processor: ProcessorClient, target: MediaTa
   const chunks = planTranscriptChunks(duration);
   const words: TranscriptWordTiming[] = [];
   let language: string | null = null;
+  let transcribedHere = 0;
   for (const chunk of chunks) {
     const share = (done: number) => 5 + ((chunk.index + done) / chunks.length) * 90;
     let heard = await storedChunk(ctx, chunk.index);
     if (!heard) {
       await ctx.throwIfCancelled();
-      // Hand the job on rather than start a chunk this delivery may not finish.
-      if (chunk.index > 0 && Date.now() >= ctx.deadline) throw new OperationPendingError('transcription');
+      // Out of time: hand the job on rather than start a chunk this delivery may not finish (but
+      // only after one chunk, so every delivery moves the job forward).
+      if (transcribedHere > 0 && Date.now() >= ctx.deadline) throw new OperationPendingError('transcription');
       heard = await transcribeChunk(ctx, processor, target, chunk, { client, model, table, share });
       await env.MEDIA.put(chunkKey(ctx, chunk.index), JSON.stringify(heard));
+      transcribedHere++;
     }
     if (chunk.index === 0 && !heard.has_audio)
       throw new PermanentJobError('invalid_media', 'The media has no audio to transcribe');
