@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FrameInput, createGeminiClient } from '../../src/providers/gemini.ts';
 import { placeChunkWords, planTranscriptChunks } from '../../src/providers/gemini-transcript.ts';
-import { geminiCallCost } from '../../src/providers/pricing.ts';
+import { estimateGeminiTranscriptionUsd } from '../../src/providers/cost-estimates.ts';
+import { geminiCallCost, loadPriceTable } from '../../src/providers/pricing.ts';
 import { ProviderError } from '../../src/providers/provider-error.ts';
 import { GeminiFake, googleError, rateLimitBody } from '../fakes/gemini-server.ts';
 
@@ -591,6 +592,16 @@ describe('transcript chunks', () => {
     expect(chunks[6]).toMatchObject({ start: 1798, end: 1860 });
     expect(planTranscriptChunks(1810).map((c) => c.keepFrom)).toEqual([0, 300, 600, 900, 1200, 1500]);
     expect(planTranscriptChunks(8)).toEqual([{ index: 0, start: 0, end: 8, keepFrom: 0, keepUntil: Number.POSITIVE_INFINITY }]);
+  });
+
+  it('are each priced in the estimate the budget is checked with (a call, its overlap and its thinking each)', () => {
+    const table = loadPriceTable(undefined);
+    const one = estimateGeminiTranscriptionUsd(table, 'gemini-2.5-flash', 300);
+    const long = estimateGeminiTranscriptionUsd(table, 'gemini-2.5-flash', 1860);
+    expect(one).toBeGreaterThan(0);
+    // Seven calls: six of 302–304 s and a 62 s tail, each with its own thinking allowance.
+    expect(long).toBeGreaterThan(6 * one);
+    expect(long).toBeLessThan(7 * one);
   });
 
   it('place a word heard in two overlapping chunks once, in the chunk that holds its middle', () => {
