@@ -99,7 +99,8 @@ export function createGeminiFiles(http: ProviderHttp, baseUrl: string, headers: 
           'x-goog-upload-command': 'upload, finalize',
           'x-goog-upload-offset': '0',
         },
-        body: bytes,
+        // Typed ArrayBufferLike by callers (Buffer in Node); never a SharedArrayBuffer here.
+        body: bytes as Uint8Array<ArrayBuffer>,
       },
       (res) => readJson(http, res, UploadAnswer),
     );
@@ -137,7 +138,11 @@ export function createGeminiFiles(http: ProviderHttp, baseUrl: string, headers: 
       const got = await get(file.name);
       polls++;
       if (got.state === 'FAILED')
-        throw fail('bad_request', `Gemini could not process ${file.name}: ${got.error ?? 'no reason given'}`, 'FILE_FAILED');
+        throw fail(
+          'bad_request',
+          `Gemini could not process ${file.name}: ${got.error ?? 'no reason given'}`,
+          'FILE_FAILED',
+        );
       current = got;
     }
   }

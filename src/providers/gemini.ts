@@ -470,17 +470,19 @@ export function createGeminiClient(config: GeminiClientConfig) {
           generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
         const body = { contents: [{ role: 'user', parts }], generationConfig };
 
-        const result = await withRetries(
-          async (attempt) => {
-            const { data, requestId } = await generate(input.model, body);
-            const call = billedCall(input.model, data, requestId, { batchIndex, attempt, frameCount: batch.length, window });
-            calls.push(call);
-            await input.onCall?.(call);
-            const answer = parseJsonText(http, answerText(data), RawSegmentsAnswer, 'Gemini answer', 200);
-            return validateSegments(answer.segments, window);
-          },
-          answerRetry(input.retry),
-        );
+        const result = await withRetries(async (attempt) => {
+          const { data, requestId } = await generate(input.model, body);
+          const call = billedCall(input.model, data, requestId, {
+            batchIndex,
+            attempt,
+            frameCount: batch.length,
+            window,
+          });
+          calls.push(call);
+          await input.onCall?.(call);
+          const answer = parseJsonText(http, answerText(data), RawSegmentsAnswer, 'Gemini answer', 200);
+          return validateSegments(answer.segments, window);
+        }, answerRetry(input.retry));
         segments.push(...result.kept);
         dropped += result.dropped;
       }
@@ -562,7 +564,10 @@ export function createGeminiClient(config: GeminiClientConfig) {
       contents: [
         {
           role: 'user',
-          parts: [{ text: buildTranscriptPrompt({ duration: input.duration, languageHint: input.language_hint }) }, audioPart],
+          parts: [
+            { text: buildTranscriptPrompt({ duration: input.duration, languageHint: input.language_hint }) },
+            audioPart,
+          ],
         },
       ],
       generationConfig,

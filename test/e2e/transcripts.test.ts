@@ -31,13 +31,7 @@ async function uploadVideo(stack: Stack, t: Tenant, path: string): Promise<strin
   return res.body.id as string;
 }
 
-async function transcribe(
-  stack: Stack,
-  t: Tenant,
-  path: string,
-  body: Record<string, unknown>,
-  timeoutMs = 90_000,
-) {
+async function transcribe(stack: Stack, t: Tenant, path: string, body: Record<string, unknown>, timeoutMs = 90_000) {
   const res = await stack.api(t)(path, { json: body });
   expect(res.status, res.text).toBe(202);
   const job = await stack.waitForJob(t, res.body.job_id, { timeoutMs });
@@ -93,7 +87,8 @@ function changedShare(a: Uint8Array, b: Uint8Array, width: number, from: number,
 
 /** [start, end] of each SRT cue, in seconds. */
 function cueTimes(srt: string): { start: number; end: number }[] {
-  const at = (h: string, m: string, s: string, ms: string) => Number(h) * 3600 + Number(m) * 60 + Number(s) + Number(ms) / 1000;
+  const at = (h: string, m: string, s: string, ms: string) =>
+    Number(h) * 3600 + Number(m) * 60 + Number(s) + Number(ms) / 1000;
   return [...srt.matchAll(/(\d+):(\d+):(\d+),(\d+) --> (\d+):(\d+):(\d+),(\d+)/g)].map((m) => ({
     start: at(m[1]!, m[2]!, m[3]!, m[4]!),
     end: at(m[5]!, m[6]!, m[7]!, m[8]!),
@@ -206,7 +201,10 @@ describe('with the Gemini fake', () => {
       expect(during.upper, `nothing above the lower third at ${cue.start} s`).toBeLessThan(0.002);
     }
     const gaps = cues.slice(1).map((c, i) => ({ start: cues[i]!.end, end: c.start }));
-    const between = [cues[0]!.start / 2, ...gaps.filter((g) => g.end - g.start > 0.3).map((g) => (g.start + g.end) / 2)];
+    const between = [
+      cues[0]!.start / 2,
+      ...gaps.filter((g) => g.end - g.start > 0.3).map((g) => (g.start + g.end) / 2),
+    ];
     expect(between.length).toBeGreaterThanOrEqual(2);
     for (const time of between) {
       const idle = await shares(time);
@@ -249,7 +247,10 @@ describe('with the Gemini fake', () => {
     const made = await stack.waitForJob(t, generated.body.job_id, { timeoutMs: 150_000 });
     expect(made.status, JSON.stringify(made.error)).toBe('completed');
     const clip = (await stack.api(t)(`/api/v1/library/projects/${project.body.id}/clips`)).body.clips[0];
-    const before = gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' });
+    const before = gemini.server.requestsFor({
+      method: 'POST',
+      path: '/v1beta/models/gemini-2.5-flash:generateContent',
+    });
 
     const { queued, job, transcript } = await transcribe(stack, t, `/api/v1/library/clips/${clip.id}/transcribe`, {});
     expect(queued.engine).toBe('gemini');
@@ -272,15 +273,20 @@ describe('with the Gemini fake', () => {
     expect(words.length).toBeGreaterThanOrEqual(2);
     for (const w of words) {
       expect(w.end).toBeLessThanOrEqual(clip.duration + 1e-3);
-      expect(await rmsDb(file, w.start + 0.05, w.end - 0.05), `sound under ${w.text} at ${w.start} s`).toBeGreaterThan(-35);
+      expect(await rmsDb(file, w.start + 0.05, w.end - 0.05), `sound under ${w.text} at ${w.start} s`).toBeGreaterThan(
+        -35,
+      );
     }
-    const silent = words.slice(1).map((w, i) => ({ start: words[i]!.end, end: w.start })).filter((g) => g.end - g.start > 0.4);
+    const silent = words
+      .slice(1)
+      .map((w, i) => ({ start: words[i]!.end, end: w.start }))
+      .filter((g) => g.end - g.start > 0.4);
     expect(silent.length).toBeGreaterThanOrEqual(1);
     for (const g of silent)
       expect(await rmsDb(file, g.start + 0.1, g.end - 0.1), `silence at ${g.start}–${g.end} s`).toBeLessThan(-45);
-    expect(
-      (await stack.api(t)('/api/v1/costs/all')).body.entries.filter((e: any) => e.job_id === job.id),
-    ).toHaveLength(1);
+    expect((await stack.api(t)('/api/v1/costs/all')).body.entries.filter((e: any) => e.job_id === job.id)).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -366,8 +372,19 @@ describe('a 31-minute video, in chunks, with one delivery per chunk', () => {
 
     // Seven chunks: six 5-minute ones (1.2 MB each, over the lowered inline limit) through the Files
     // API, the 1-minute tail inline; every uploaded file deleted.
-    const generates = gemini.server.requestsFor({ method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent' });
-    expect(generates.map((r) => r.extra.audio_source)).toEqual(['file', 'file', 'file', 'file', 'file', 'file', 'inline']);
+    const generates = gemini.server.requestsFor({
+      method: 'POST',
+      path: '/v1beta/models/gemini-2.5-flash:generateContent',
+    });
+    expect(generates.map((r) => r.extra.audio_source)).toEqual([
+      'file',
+      'file',
+      'file',
+      'file',
+      'file',
+      'file',
+      'inline',
+    ]);
     const seconds = generates.map((r) => r.extra.audio_seconds as number);
     expect(Math.abs(seconds[0]! - 302)).toBeLessThan(0.5);
     expect(Math.abs(seconds[3]! - 304)).toBeLessThan(0.5);

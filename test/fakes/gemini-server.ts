@@ -365,7 +365,11 @@ export class GeminiFake {
   private fileNotFound(req: FakeRequest, name: string): void {
     req.send(
       403,
-      googleError(403, 'PERMISSION_DENIED', `You do not have permission to access the File ${name} or it may not exist.`),
+      googleError(
+        403,
+        'PERMISSION_DENIED',
+        `You do not have permission to access the File ${name} or it may not exist.`,
+      ),
     );
   }
 
@@ -395,11 +399,7 @@ export class GeminiFake {
     if (file.state !== 'ACTIVE') {
       req.send(
         400,
-        googleError(
-          400,
-          'FAILED_PRECONDITION',
-          `The File ${id} is not in an ACTIVE state and usage is not allowed.`,
-        ),
+        googleError(400, 'FAILED_PRECONDITION', `The File ${id} is not in an ACTIVE state and usage is not allowed.`),
       );
       return null;
     }

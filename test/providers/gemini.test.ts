@@ -509,7 +509,13 @@ describe('transcribeAudio', () => {
     // A blocked answer: billed, reported with the error, and the file is gone.
     fake.answerNext('blocked');
     const blocked = await failure(
-      client().transcribeAudio({ model: 'gemini-2.5-flash', audio: tonesMp3(), mime_type: 'audio/mpeg', duration: 3, ...overInline }),
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
     );
     expect(blocked.kind).toBe('bad_request');
     expect((blocked.details?.billed_calls as unknown[]).length).toBe(1);
@@ -520,7 +526,13 @@ describe('transcribeAudio', () => {
     fake.server.reset();
     fake.setFileProcessing({ pollsUntilActive: 1, failProcessing: true });
     const failed = await failure(
-      client().transcribeAudio({ model: 'gemini-2.5-flash', audio: tonesMp3(), mime_type: 'audio/mpeg', duration: 3, ...overInline }),
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
     );
     expect(failed).toMatchObject({ kind: 'bad_request', providerCode: 'FILE_FAILED' });
     expect(fake.server.requestsFor({ path: '/v1beta/models/' })).toHaveLength(0);
@@ -555,7 +567,13 @@ describe('transcribeAudio', () => {
       path: '/upload/v1beta/files',
     });
     const err = await failure(
-      client().transcribeAudio({ model: 'gemini-2.5-flash', audio: tonesMp3(), mime_type: 'audio/mpeg', duration: 3, ...overInline }),
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
     );
     expect(err.kind).toBe('malformed_response');
     expect(fake.server.requests).toHaveLength(1);
@@ -591,7 +609,9 @@ describe('transcript chunks', () => {
     expect(chunks[3]).toMatchObject({ start: 898, end: 1202 });
     expect(chunks[6]).toMatchObject({ start: 1798, end: 1860 });
     expect(planTranscriptChunks(1810).map((c) => c.keepFrom)).toEqual([0, 300, 600, 900, 1200, 1500]);
-    expect(planTranscriptChunks(8)).toEqual([{ index: 0, start: 0, end: 8, keepFrom: 0, keepUntil: Number.POSITIVE_INFINITY }]);
+    expect(planTranscriptChunks(8)).toEqual([
+      { index: 0, start: 0, end: 8, keepFrom: 0, keepUntil: Number.POSITIVE_INFINITY },
+    ]);
   });
 
   it('are each priced in the estimate the budget is checked with (a call, its overlap and its thinking each)', () => {
@@ -608,7 +628,14 @@ describe('transcript chunks', () => {
     const [a, b] = planTranscriptChunks(900);
     // A word at 299.4–300.2 s of the media: 299.4 s into chunk a, 1.4 s into chunk b (which starts at 298 s).
     const inA = placeChunkWords(a!, [{ text: 'edge', start: 299.4, end: 300.2 }], 302);
-    const inB = placeChunkWords(b!, [{ text: 'edge', start: 1.4, end: 2.2 }, { text: 'next', start: 5, end: 5.5 }], 602);
+    const inB = placeChunkWords(
+      b!,
+      [
+        { text: 'edge', start: 1.4, end: 2.2 },
+        { text: 'next', start: 5, end: 5.5 },
+      ],
+      602,
+    );
     expect(inA).toEqual([{ text: 'edge', start: 299.4, end: 300.2 }]);
     expect(inB).toEqual([{ text: 'next', start: 303, end: 303.5 }]);
   });
