@@ -52,6 +52,8 @@ export interface Overrides {
   JOB_CONSUMER_BUDGET_SECONDS?: string;
   /** "off" turns the consumer's fair share between profiles off (src/jobs/fair-share.ts; bench:scale's baseline). */
   JOB_FAIR_SHARE?: string;
+  /** Bytes of audio Gemini gets inline before the Files API is used (default 12 MiB; e2e tests lower it). */
+  GEMINI_INLINE_AUDIO_MAX_BYTES?: string;
 }
 
 export type Bindings = Env & Secrets & DeploymentSettings & DevSettings & Overrides;

@@ -1,8 +1,10 @@
 /**
  * `transcribe`: a word-timed transcript of a source video or a clip, stored per profile.
- * - `gemini`: the processor extracts the audio as small mono MP3 (`speech-audio`), sent inline to
- *   Gemini with a response schema asking for word timings; the call is billed to the ledger as it
- *   happens (call key per delivery and attempt, so a redelivery bills only calls it really makes).
+ * - `gemini`: the processor extracts the audio as small mono MP3 (`speech-audio`), 5 minutes at a
+ *   time (planTranscriptChunks), sent to Gemini (inline, or with the Files API above the inline
+ *   limit) with a response schema asking for word timings; each call is billed to the ledger as it
+ *   happens (call key per chunk, delivery and attempt, so a redelivery bills only calls it really
+ *   makes), and each chunk's words are stored under the job so no chunk is paid for twice.
  * - `script_alignment` (no key): the supplied script spread over the speech the processor detects
  *   (src/library/transcripts.ts), marked `approximate`.
  * A redelivered job whose transcript row exists answers with it and calls nothing.
@@ -13,21 +15,28 @@ import { getScopeProfile } from '../db/repos/profiles.ts';
 import { type TranscriptRow, insertTranscript, transcriptOfJob } from '../db/repos/transcripts.ts';
 import type { TranscriptWord } from '../db/schema.ts';
 import type { JobContext, JobHandler } from '../jobs/context.ts';
-import { PermanentJobError, TransientJobError } from '../jobs/errors.ts';
+import { OperationPendingError, PermanentJobError, TransientJobError } from '../jobs/errors.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 import { rawTargetOf } from '../library/clip-objects.ts';
-import { alignScript, wordsToSrt } from '../library/transcripts.ts';
+import { MAX_TRANSCRIPT_WORDS, alignScript, wordsToSrt } from '../library/transcripts.ts';
 import { DEFAULT_VOICE_PARAMS, cachedVoiceIntervals, readySourceVideo } from '../pipeline/source-video.ts';
 import type { ProcessorClient } from '../processor/contract.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { createGeminiClient } from '../providers/gemini.ts';
+import {
+  MAX_TRANSCRIBE_SECONDS,
+  type TranscriptChunk,
+  type TranscriptWordTiming,
+  placeChunkWords,
+  planTranscriptChunks,
+} from '../providers/gemini-transcript.ts';
 import { geminiCallCost, loadPriceTable } from '../providers/pricing.ts';
 import { jobOutputKey } from '../storage/job-outputs.ts';
 import type { MediaTarget } from '../storage/signed-urls.ts';
-import { toBase64 } from '../../shared/encoding.ts';
 
-const SPEECH_AUDIO = 'speech-audio.mp3';
+/** A 5-min chunk's answer (~15–25k tokens) takes a minute or two; the default 120 s is too tight. */
+const GEMINI_TRANSCRIBE_TIMEOUT_MS = 180_000;
 
 type Ctx = JobContext<'transcribe'>;
 
@@ -57,41 +66,123 @@ async function mediaOf(ctx: Ctx): Promise<{ target: MediaTarget; duration: numbe
   return { target, duration: clip.duration };
 }
 
-async function geminiWords(ctx: Ctx, processor: ProcessorClient, target: MediaTarget) {
+/** A chunk transcribed: kept under the job in R2, so a redelivery or a hand-off never pays for it twice. */
+interface ChunkWords {
+  has_audio: boolean;
+  language: string | null;
+  words: TranscriptWordTiming[];
+}
+
+const chunkKey = (ctx: Ctx, index: number) => jobOutputKey(ctx.scope, ctx.job.id, `transcript-chunk-${index}.json`);
+
+async function storedChunk(ctx: Ctx, index: number): Promise<ChunkWords | null> {
+  const object = await ctx.env.MEDIA.get(chunkKey(ctx, index));
+  return object ? ((await object.json()) as ChunkWords) : null;
+}
+
+/** Tests lower the inline limit (GEMINI_INLINE_AUDIO_MAX_BYTES) to take the Files API path with small chunks. */
+function inlineLimit(env: Ctx['env']): number | undefined {
+  const value = Number(env.GEMINI_INLINE_AUDIO_MAX_BYTES);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * Long media is transcribed in chunks (planTranscriptChunks: 5 min each, 2 s of overlap): each is
+ * extracted by the processor, sent to Gemini (inline, or with the Files API above the inline
+ * limit), placed on the media's timeline and stored. Between chunks the delivery checks its time
+ * and hands the job on (the next delivery starts at the first chunk not stored).
+ */
+async function geminiWords(ctx: Ctx, processor: ProcessorClient, target: MediaTarget, duration: number) {
   const { env, scope } = ctx;
+  if (duration > MAX_TRANSCRIBE_SECONDS)
+    throw new PermanentJobError(
+      'invalid_request',
+      `The media is ${Math.round(duration / 60)} min long; at most ${MAX_TRANSCRIBE_SECONDS / 60} min can be transcribed`,
+    );
   const profile = await getScopeProfile(scope);
   const model = profile.geminiModel || env.GEMINI_MODEL || 'gemini-2.5-flash';
   const table = loadPriceTable(env.PRICES_JSON);
-  await ctx.progress(5, 'Extracting the audio', true);
+  const client = createGeminiClient({
+    baseUrl: env.GEMINI_BASE_URL,
+    apiKey: env.GEMINI_API_KEY ?? '',
+    timeoutMs: GEMINI_TRANSCRIBE_TIMEOUT_MS,
+  });
+  const chunks = planTranscriptChunks(duration);
+  const words: TranscriptWordTiming[] = [];
+  let language: string | null = null;
+  let transcribedHere = 0;
+  for (const chunk of chunks) {
+    const share = (done: number) => 5 + ((chunk.index + done) / chunks.length) * 90;
+    let heard = await storedChunk(ctx, chunk.index);
+    if (!heard) {
+      await ctx.throwIfCancelled();
+      // Out of time: hand the job on rather than start a chunk this delivery may not finish (but
+      // only after one chunk, so every delivery moves the job forward).
+      if (transcribedHere > 0 && Date.now() >= ctx.deadline) throw new OperationPendingError('transcription');
+      heard = await transcribeChunk(ctx, processor, target, chunk, { client, model, table, share });
+      await env.MEDIA.put(chunkKey(ctx, chunk.index), JSON.stringify(heard));
+      transcribedHere++;
+    }
+    if (chunk.index === 0 && !heard.has_audio)
+      throw new PermanentJobError('invalid_media', 'The media has no audio to transcribe');
+    words.push(...heard.words);
+    language ??= heard.language;
+    if (words.length > MAX_TRANSCRIPT_WORDS)
+      throw new PermanentJobError(
+        'invalid_media',
+        `The transcript would have more than ${MAX_TRANSCRIPT_WORDS} words (reached at ${Math.round(chunk.keepFrom / 60)} min)`,
+      );
+  }
+  return { words, language, model };
+}
+
+async function transcribeChunk(
+  ctx: Ctx,
+  processor: ProcessorClient,
+  target: MediaTarget,
+  chunk: TranscriptChunk,
+  using: {
+    client: ReturnType<typeof createGeminiClient>;
+    model: string;
+    table: ReturnType<typeof loadPriceTable>;
+    share: (done: number) => number;
+  },
+): Promise<ChunkWords> {
+  const { env, scope } = ctx;
+  const { client, model, table, share } = using;
+  await ctx.progress(share(0), `Extracting the audio (part ${chunk.index + 1})`, true);
   const input = await mediaInput(env, scope, target);
-  // The MP3 goes to R2 under the job (removed with it); Gemini gets it inline from there.
-  const key = jobOutputKey(scope, ctx.job.id, SPEECH_AUDIO);
-  await ctx.recordOutputs([key]);
-  const output = await mediaOutput(
-    env,
-    scope,
-    { kind: 'job_output', id: ctx.job.id, name: SPEECH_AUDIO },
-    'audio/mpeg',
-  );
+  // The MP3 goes to R2 under the job (removed with it); Gemini gets it from there.
+  const name = `speech-audio-${chunk.index}.mp3`;
+  const key = jobOutputKey(scope, ctx.job.id, name);
+  await ctx.recordOutputs([key, chunkKey(ctx, chunk.index)]);
+  const output = await mediaOutput(env, scope, { kind: 'job_output', id: ctx.job.id, name }, 'audio/mpeg');
+  const first = chunk.index === 0;
+  const last = !Number.isFinite(chunk.keepUntil);
   const audio = await callProcessor(() =>
-    processor.run('speech-audio', { input, output }, async (e) => {
-      await ctx.progress(5 + e.percent * 0.3, 'Extracting the audio');
-    }),
+    processor.run(
+      'speech-audio',
+      { input, ...(first ? {} : { start: chunk.start }), ...(last ? {} : { end: chunk.end }), output },
+      async (e) => {
+        await ctx.progress(share(e.percent / 400), `Extracting the audio (part ${chunk.index + 1})`);
+      },
+    ),
   );
-  if (!audio.has_audio || audio.duration <= 0)
-    throw new PermanentJobError('invalid_media', 'The media has no audio to transcribe');
+  if (!audio.has_audio || audio.duration <= 0) return { has_audio: false, language: null, words: [] };
   const object = await env.MEDIA.get(key);
   if (!object) throw new TransientJobError('storage', 'The extracted audio is not in storage yet');
-  const audioBase64 = toBase64(new Uint8Array(await object.arrayBuffer()));
-  await ctx.progress(40, 'Transcribing with Gemini');
-  const client = createGeminiClient({ baseUrl: env.GEMINI_BASE_URL, apiKey: env.GEMINI_API_KEY ?? '' });
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  await ctx.progress(share(0.3), `Transcribing with Gemini (part ${chunk.index + 1})`);
   const result = await client
     .transcribeAudio({
       model,
-      audio_base64: audioBase64,
+      audio: bytes,
       mime_type: 'audio/mpeg',
       duration: audio.duration,
       language_hint: ctx.input.language,
+      inline_max_bytes: inlineLimit(env),
+      display_name: `${ctx.job.id}-${chunk.index}`,
+      batch_index: chunk.index,
       onCall: async (call) => {
         const entry = geminiCallCost(
           {
@@ -112,15 +203,26 @@ async function geminiWords(ctx: Ctx, processor: ProcessorClient, target: MediaTa
           costUsd: entry.cost_usd,
           model: entry.model,
           requestId: entry.request_id,
-          callKey: `${ctx.job.id}:gemini-transcribe:d${ctx.attempt}:t${call.attempt}`,
-          details: { ...entry.details, audio_seconds: audio.duration, model_version: call.model_version },
+          callKey: `${ctx.job.id}:gemini-transcribe:c${chunk.index}:d${ctx.attempt}:t${call.attempt}`,
+          details: {
+            ...entry.details,
+            audio_seconds: audio.duration,
+            chunk: chunk.index,
+            chunk_start: chunk.start,
+            model_version: call.model_version,
+          },
         });
       },
     })
     .catch((err: unknown) => {
       throw err instanceof RangeError ? new PermanentJobError('invalid_request', err.message) : err;
     });
-  return { words: result.words, language: result.language, model, duration: audio.duration };
+  await env.MEDIA.delete(key);
+  return {
+    has_audio: true,
+    language: result.language,
+    words: placeChunkWords(chunk, result.words, chunk.start + audio.duration),
+  };
 }
 
 async function alignedWords(
@@ -158,7 +260,7 @@ export function transcribeHandler(processorFor: ProcessorFor): JobHandler<'trans
       const processor = processorFor(ctx);
       let row: TranscriptRow;
       if (ctx.input.engine === 'gemini') {
-        const heard = await geminiWords(ctx, processor, target);
+        const heard = await geminiWords(ctx, processor, target, duration);
         row = await insertTranscript(scope, {
           ...ownerOf(ctx),
           jobId: ctx.job.id,

@@ -3,6 +3,7 @@
  * with figures. They price the expected usage with the same table as the ledger (pricing.ts), and
  * lean high: an estimate that under-counts would let a profile run past its budget.
  */
+import { planTranscriptChunks } from './gemini-transcript.ts';
 import { type PriceTable, elevenLabsTtsCost, geminiCallCost } from './pricing.ts';
 
 /** Frame sampling of the Gemini analysis (the original: one frame every 2 s, 30 per request). */
@@ -50,26 +51,31 @@ export function estimateElevenLabsUsd(table: PriceTable, model: string, characte
   return elevenLabsTtsCost({ model, characters }, table).cost_usd;
 }
 
-/** Gemini counts 32 tokens per second of audio; a word-timed answer is ~15 tokens per word, ~3 words/s. */
+/** Gemini counts 32 tokens per second of audio; a word-timed answer is ~15–25 tokens per word at up to 3 words/s. */
 const AUDIO_TOKENS_PER_SECOND = 32;
-const OUTPUT_TOKENS_PER_AUDIO_SECOND = 45;
+const OUTPUT_TOKENS_PER_AUDIO_SECOND = 60;
 const TRANSCRIPT_PROMPT_TOKENS = 200;
 
+/** Every chunk is its own call (planTranscriptChunks), each with its prompt, overlap and thinking allowance. */
 export function estimateGeminiTranscriptionUsd(table: PriceTable, model: string, durationSeconds: number): number {
-  const audio = Math.ceil(Math.max(1, durationSeconds) * AUDIO_TOKENS_PER_SECOND);
-  const cost = geminiCallCost(
-    {
-      model,
-      usage: {
-        promptTokenCount: audio + TRANSCRIPT_PROMPT_TOKENS,
-        candidatesTokenCount: Math.ceil(Math.max(1, durationSeconds) * OUTPUT_TOKENS_PER_AUDIO_SECOND),
-        thoughtsTokenCount: THINKING_TOKENS_PER_BATCH,
-        cachedContentTokenCount: 0,
-        toolUsePromptTokenCount: 0,
-        promptTokensDetails: [{ modality: 'AUDIO', tokenCount: audio }],
+  let total = 0;
+  for (const chunk of planTranscriptChunks(Math.max(1, durationSeconds))) {
+    const seconds = chunk.end - chunk.start;
+    const audio = Math.ceil(seconds * AUDIO_TOKENS_PER_SECOND);
+    total += geminiCallCost(
+      {
+        model,
+        usage: {
+          promptTokenCount: audio + TRANSCRIPT_PROMPT_TOKENS,
+          candidatesTokenCount: Math.ceil(seconds * OUTPUT_TOKENS_PER_AUDIO_SECOND),
+          thoughtsTokenCount: THINKING_TOKENS_PER_BATCH,
+          cachedContentTokenCount: 0,
+          toolUsePromptTokenCount: 0,
+          promptTokensDetails: [{ modality: 'AUDIO', tokenCount: audio }],
+        },
       },
-    },
-    table,
-  );
-  return cost.cost_usd;
+      table,
+    ).cost_usd;
+  }
+  return Math.round(total * 1e8) / 1e8;
 }

@@ -5,7 +5,8 @@
  * `responseJsonSchema`) instead of slicing `{…}` out of prose; every frame labelled with its
  * ABSOLUTE time and the answer taken as absolute (no second batch offset); answers validated and
  * clamped; bounded retries per batch; token usage of every billed call reported for the ledger.
- * `checkModel` uses the free model-metadata call, never a billable "Say OK".
+ * `checkModel` uses the free model-metadata call, never a billable "Say OK". Transcription sends
+ * audio inline, or through the Files API when it is too large for a request (gemini-files.ts).
  */
 import { z } from 'zod';
 import {
@@ -33,7 +34,9 @@ import {
   buildTranscriptPrompt,
   validateTranscriptWords,
 } from './gemini-transcript.ts';
+import { toBase64 } from '../../shared/encoding.ts';
 import { joinUrl } from '../core/urls.ts';
+import { type FileWaitPolicy, createGeminiFiles } from './gemini-files.ts';
 import { ProviderError, type ProviderErrorKind } from './provider-error.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
 
@@ -110,11 +113,27 @@ export interface GeminiModelInfo {
   supports_generate_content: boolean;
 }
 
+/**
+ * Largest audio sent inline: a request may carry 20 MB, and base64 adds a third (12 MiB → 16.8 MB,
+ * with room for the prompt). Larger audio goes through the Files API (gemini-files.ts).
+ */
+export const GEMINI_INLINE_AUDIO_MAX_BYTES = 12 * 1024 * 1024;
+
 export interface TranscribeAudioInput {
   model: string;
-  /** Audio bytes, base64, sent inline (Gemini's inline limit is 20 MB per request). */
-  audio_base64: string;
+  /** The audio: inline up to `inline_max_bytes`, uploaded with the Files API above it. */
+  audio: Uint8Array;
   mime_type: 'audio/mpeg' | 'audio/wav' | 'audio/ogg' | 'audio/flac' | 'audio/aac';
+  /** Default GEMINI_INLINE_AUDIO_MAX_BYTES; tests lower it to take the Files API path with small audio. */
+  inline_max_bytes?: number;
+  /** Bounds of the wait for an uploaded file to become ACTIVE. */
+  file_wait?: FileWaitPolicy;
+  /** Name shown for the uploaded file (no meaning to the API). */
+  display_name?: string;
+  /** Reported as the calls' `batch_index` (the chunk of a long transcription). */
+  batch_index?: number;
+  /** Deadline of the generateContent exchange (a long answer takes minutes; default the client's). */
+  timeout_ms?: number;
   /** Seconds of audio; word times are clamped to [0, duration]. */
   duration: number;
   language_hint?: string;
@@ -129,6 +148,9 @@ export interface TranscribeAudioResult {
   language: string | null;
   dropped_words: number;
   calls: GeminiCall[];
+  transport: 'inline' | 'file';
+  /** The uploaded file (Files API path) and whether deleting it worked. */
+  file: { name: string; deleted: boolean } | null;
 }
 
 export type GeminiClientConfig = ProviderClientConfig;
@@ -190,6 +212,46 @@ const ModelMetadata = z
   .loose();
 
 const EMPTY_USAGE = UsageMetadata.parse({});
+
+/** The ledger's view of one billed `generateContent` answer. */
+function billedCall(
+  model: string,
+  data: z.infer<typeof GenerateContentResponse>,
+  requestId: string | null,
+  at: { batchIndex: number; attempt: number; frameCount: number; window: TimeWindow },
+): GeminiCall {
+  return {
+    model,
+    model_version: data.modelVersion ?? null,
+    response_id: data.responseId ?? null,
+    request_id: requestId,
+    batch_index: at.batchIndex,
+    attempt: at.attempt,
+    frame_count: at.frameCount,
+    window: at.window,
+    usage: { ...EMPTY_USAGE, ...data.usageMetadata },
+  };
+}
+
+/** Malformed answers are worth another try (the model answers differently); the rest as retry.ts says. */
+function answerRetry(policy: RetryPolicy | undefined): RetryPolicy {
+  return { ...policy, retryOn: policy?.retryOn ?? ((err) => err.retryable || err.kind === 'malformed_response') };
+}
+
+/** Calls already made were billed: a failure hands them to the caller with the error. */
+function withBilledCalls(err: unknown, calls: readonly GeminiCall[]): unknown {
+  if (!(err instanceof ProviderError) || calls.length === 0) return err;
+  return new ProviderError({
+    provider: err.provider,
+    kind: err.kind,
+    status: err.status,
+    message: err.message,
+    retryAfterSeconds: err.retryAfterSeconds,
+    providerCode: err.providerCode,
+    details: { ...err.details, billed_calls: [...calls] },
+    cause: err,
+  });
+}
 
 // ─── Errors ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -295,14 +357,16 @@ export function createGeminiClient(config: GeminiClientConfig) {
     interpretError: interpretGeminiError,
   };
   const headers = { 'x-goog-api-key': config.apiKey };
+  const files = createGeminiFiles(http, config.baseUrl, headers);
 
-  async function generate(model: string, body: unknown) {
+  async function generate(model: string, body: unknown, timeoutMs?: number) {
     const url = joinUrl(config.baseUrl, `/v1beta/models/${modelPath(model)}:generateContent`);
     const { value, response } = await exchange(
       http,
       url,
       { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) },
       (res) => readJson(http, res, GenerateContentResponse),
+      timeoutMs ? { timeoutMs } : {},
     );
     return {
       data: value,
@@ -406,48 +470,24 @@ export function createGeminiClient(config: GeminiClientConfig) {
           generationConfig.thinkingConfig = { thinkingBudget: input.thinking_budget };
         const body = { contents: [{ role: 'user', parts }], generationConfig };
 
-        const result = await withRetries(
-          async (attempt) => {
-            const { data, requestId } = await generate(input.model, body);
-            const call: GeminiCall = {
-              model: input.model,
-              model_version: data.modelVersion ?? null,
-              response_id: data.responseId ?? null,
-              request_id: requestId,
-              batch_index: batchIndex,
-              attempt,
-              frame_count: batch.length,
-              window,
-              usage: { ...EMPTY_USAGE, ...data.usageMetadata },
-            };
-            calls.push(call);
-            await input.onCall?.(call);
-            const answer = parseJsonText(http, answerText(data), RawSegmentsAnswer, 'Gemini answer', 200);
-            return validateSegments(answer.segments, window);
-          },
-          {
-            ...input.retry,
-            retryOn: input.retry?.retryOn ?? ((err) => err.retryable || err.kind === 'malformed_response'),
-          },
-        );
+        const result = await withRetries(async (attempt) => {
+          const { data, requestId } = await generate(input.model, body);
+          const call = billedCall(input.model, data, requestId, {
+            batchIndex,
+            attempt,
+            frameCount: batch.length,
+            window,
+          });
+          calls.push(call);
+          await input.onCall?.(call);
+          const answer = parseJsonText(http, answerText(data), RawSegmentsAnswer, 'Gemini answer', 200);
+          return validateSegments(answer.segments, window);
+        }, answerRetry(input.retry));
         segments.push(...result.kept);
         dropped += result.dropped;
       }
     } catch (err) {
-      // Calls already made were billed: hand them to the caller with the error.
-      if (err instanceof ProviderError && calls.length) {
-        throw new ProviderError({
-          provider: err.provider,
-          kind: err.kind,
-          status: err.status,
-          message: err.message,
-          retryAfterSeconds: err.retryAfterSeconds,
-          providerCode: err.providerCode,
-          details: { ...err.details, billed_calls: calls },
-          cause: err,
-        });
-      }
-      throw err;
+      throw withBilledCalls(err, calls);
     }
 
     segments.sort((a, b) => a.start_time - b.start_time);
@@ -475,13 +515,44 @@ export function createGeminiClient(config: GeminiClientConfig) {
   }
 
   /**
-   * Word-timed transcript of inline audio (audio understanding, structured output). Times come
-   * back relative to the audio; malformed answers are retried like frame batches.
+   * Word-timed transcript of one piece of audio (audio understanding, structured output). Times come
+   * back relative to the audio; malformed answers are retried like frame batches. Audio up to
+   * `inline_max_bytes` goes inline; larger audio is uploaded with the Files API, used by reference,
+   * and deleted afterwards, whether the transcription worked or not.
    */
   async function transcribeAudio(input: TranscribeAudioInput): Promise<TranscribeAudioResult> {
     if (!(input.duration > 0)) throw new RangeError('duration must be positive');
-    if (!input.audio_base64) throw new RangeError('no audio to transcribe');
+    if (!input.audio.byteLength) throw new RangeError('no audio to transcribe');
     modelPath(input.model);
+    const inlineMax = input.inline_max_bytes ?? GEMINI_INLINE_AUDIO_MAX_BYTES;
+    if (input.audio.byteLength <= inlineMax)
+      return transcribeParts(input, { inlineData: { mimeType: input.mime_type, data: toBase64(input.audio) } }, null);
+
+    const uploaded = await withRetries(
+      () => files.upload(input.audio, input.mime_type, input.display_name ?? 'cutroom-audio'),
+      input.retry,
+    );
+    let result: TranscribeAudioResult;
+    let deleted = false;
+    try {
+      const active = await files.waitUntilActive(uploaded, input.file_wait);
+      result = await transcribeParts(
+        input,
+        { fileData: { mimeType: active.mime_type || input.mime_type, fileUri: active.uri } },
+        uploaded.name,
+      );
+    } finally {
+      // Also after a failure: the file would otherwise stay (and count against the project's storage) for 48 h.
+      deleted = await files.remove(uploaded.name);
+    }
+    return { ...result, file: { name: uploaded.name, deleted } };
+  }
+
+  async function transcribeParts(
+    input: TranscribeAudioInput,
+    audioPart: unknown,
+    fileName: string | null,
+  ): Promise<TranscribeAudioResult> {
     const window: TimeWindow = { start: 0, end: input.duration };
     const generationConfig: Record<string, unknown> = {
       responseMimeType: 'application/json',
@@ -495,7 +566,7 @@ export function createGeminiClient(config: GeminiClientConfig) {
           role: 'user',
           parts: [
             { text: buildTranscriptPrompt({ duration: input.duration, languageHint: input.language_hint }) },
-            { inlineData: { mimeType: input.mime_type, data: input.audio_base64 } },
+            audioPart,
           ],
         },
       ],
@@ -503,45 +574,29 @@ export function createGeminiClient(config: GeminiClientConfig) {
     };
     const calls: GeminiCall[] = [];
     try {
-      return await withRetries(
-        async (attempt) => {
-          const { data, requestId } = await generate(input.model, body);
-          const call: GeminiCall = {
-            model: input.model,
-            model_version: data.modelVersion ?? null,
-            response_id: data.responseId ?? null,
-            request_id: requestId,
-            batch_index: 0,
-            attempt,
-            frame_count: 0,
-            window,
-            usage: { ...EMPTY_USAGE, ...data.usageMetadata },
-          };
-          calls.push(call);
-          await input.onCall?.(call);
-          const answer = parseJsonText(http, answerText(data), RawTranscriptAnswer, 'Gemini answer', 200);
-          const { kept, dropped } = validateTranscriptWords(answer.words, input.duration);
-          return { words: kept, language: answer.language?.trim() || null, dropped_words: dropped, calls };
-        },
-        {
-          ...input.retry,
-          retryOn: input.retry?.retryOn ?? ((err) => err.retryable || err.kind === 'malformed_response'),
-        },
-      );
-    } catch (err) {
-      if (err instanceof ProviderError && calls.length) {
-        throw new ProviderError({
-          provider: err.provider,
-          kind: err.kind,
-          status: err.status,
-          message: err.message,
-          retryAfterSeconds: err.retryAfterSeconds,
-          providerCode: err.providerCode,
-          details: { ...err.details, billed_calls: calls },
-          cause: err,
+      return await withRetries(async (attempt) => {
+        const { data, requestId } = await generate(input.model, body, input.timeout_ms);
+        const call = billedCall(input.model, data, requestId, {
+          batchIndex: input.batch_index ?? 0,
+          attempt,
+          frameCount: 0,
+          window,
         });
-      }
-      throw err;
+        calls.push(call);
+        await input.onCall?.(call);
+        const answer = parseJsonText(http, answerText(data), RawTranscriptAnswer, 'Gemini answer', 200);
+        const { kept, dropped } = validateTranscriptWords(answer.words, input.duration);
+        return {
+          words: kept,
+          language: answer.language?.trim() || null,
+          dropped_words: dropped,
+          calls,
+          transport: fileName ? ('file' as const) : ('inline' as const),
+          file: fileName ? { name: fileName, deleted: false } : null,
+        };
+      }, answerRetry(input.retry));
+    } catch (err) {
+      throw withBilledCalls(err, calls);
     }
   }
 

@@ -17,6 +17,16 @@
  *           "beyond_duration" (times past the frames), "blocked" (promptFeedback), "max_tokens",
  *           "text" (answer `text` verbatim)
  *   POST /__fake/config { requests_per_minute?, api_key? }   (429 RESOURCE_EXHAUSTED with RetryInfo)
+ *   POST /__fake/files { polls_until_active?, fail_processing? }   (how the next uploads process)
+ *
+ * Files API: `POST /upload/v1beta/files` with `X-Goog-Upload-Protocol: resumable` and
+ * `X-Goog-Upload-Command: start` (declared length and type in `X-Goog-Upload-Header-Content-*`,
+ * `{file:{display_name}}` body) answers an `X-Goog-Upload-URL` on this origin; the bytes go there
+ * with `upload, finalize` at offset 0 and must be exactly the declared length. The file is
+ * PROCESSING for `polls_until_active` `GET /v1beta/files/{id}` (default 1), then ACTIVE (or FAILED);
+ * `DELETE` removes it. `generateContent` resolves `fileData.fileUri` to the bytes uploaded, refuses
+ * a file that is not ACTIVE (400 FAILED_PRECONDITION) or does not exist (403), and hears the audio
+ * as it hears inline audio. `liveFiles()` lists what was uploaded and not deleted.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -90,6 +100,25 @@ interface Frame {
 interface PartLike {
   text?: unknown;
   inlineData?: { mimeType?: unknown; data?: unknown };
+  fileData?: { mimeType?: unknown; fileUri?: unknown };
+}
+
+export interface FakeFile {
+  name: string;
+  displayName: string;
+  mimeType: string;
+  bytes: Buffer;
+  state: 'PROCESSING' | 'ACTIVE' | 'FAILED';
+  pollsLeft: number;
+  failProcessing: boolean;
+  createTime: string;
+}
+
+interface UploadSession {
+  length: number;
+  mimeType: string;
+  displayName: string;
+  api_key: string;
 }
 
 export class GeminiFake {
@@ -98,6 +127,11 @@ export class GeminiFake {
   private heardWords: string[] | null = null;
   private rpm = new Map<string, number>();
   private windows = new Map<string, { start: number; count: number }>();
+  private files = new Map<string, FakeFile>();
+  private sessions = new Map<string, UploadSession>();
+  private fileConfig = { pollsUntilActive: 1, failProcessing: false };
+  /** Every file ever uploaded (deleted ones too), by name, in upload order. */
+  readonly uploaded: string[] = [];
 
   readonly server: FakeServer;
   private readonly options: GeminiFakeOptions;
@@ -121,10 +155,14 @@ export class GeminiFake {
           handler: (req, [m]) => fake.generate(req, m!),
         },
         { method: 'GET', pattern: /^\/v1beta\/models\/([^/:]+)$/, handler: (req, [m]) => fake.model(req, m!) },
+        { method: 'POST', pattern: /^\/upload\/v1beta\/files$/, handler: (req) => fake.upload(req) },
+        { method: 'GET', pattern: /^\/v1beta\/files\/([^/:]+)$/, handler: (req, [id]) => fake.getFile(req, id!) },
+        { method: 'DELETE', pattern: /^\/v1beta\/files\/([^/:]+)$/, handler: (req, [id]) => fake.deleteFile(req, id!) },
       ],
       controls: [
         { method: 'POST', pattern: /^\/answer-next$/, handler: (req) => fake.answerNextControl(req) },
         { method: 'POST', pattern: /^\/config$/, handler: (req) => fake.configControl(req) },
+        { method: 'POST', pattern: /^\/files$/, handler: (req) => fake.filesControl(req) },
       ],
       notFound: (req) => req.send(404, googleError(404, 'NOT_FOUND', `Method not found: ${req.path}`)),
       onReset: () => {
@@ -132,6 +170,10 @@ export class GeminiFake {
         fake.heardWords = null;
         fake.rpm.clear();
         fake.windows.clear();
+        fake.files.clear();
+        fake.sessions.clear();
+        fake.uploaded.length = 0;
+        fake.fileConfig = { pollsUntilActive: 1, failProcessing: false };
       },
     });
     fake = new GeminiFake(server, options);
@@ -224,6 +266,153 @@ export class GeminiFake {
     });
   }
 
+  /** How the next uploads process: PROCESSING for this many polls, then ACTIVE (or FAILED). */
+  setFileProcessing(options: { pollsUntilActive?: number; failProcessing?: boolean }): void {
+    this.fileConfig = {
+      pollsUntilActive: options.pollsUntilActive ?? this.fileConfig.pollsUntilActive,
+      failProcessing: options.failProcessing ?? this.fileConfig.failProcessing,
+    };
+  }
+
+  /** Names of the files uploaded and not deleted. */
+  liveFiles(): string[] {
+    return [...this.files.keys()];
+  }
+
+  private fileResource(file: FakeFile) {
+    const id = file.name.slice('files/'.length);
+    return {
+      name: file.name,
+      displayName: file.displayName,
+      mimeType: file.mimeType,
+      sizeBytes: String(file.bytes.length),
+      createTime: file.createTime,
+      updateTime: file.createTime,
+      expirationTime: new Date(Date.parse(file.createTime) + 48 * 3600_000).toISOString(),
+      sha256Hash: createHash('sha256').update(file.bytes).digest('base64'),
+      uri: `${this.url}/v1beta/files/${id}`,
+      state: file.state,
+      source: 'UPLOADED',
+      ...(file.state === 'FAILED' ? { error: { code: 400, message: 'Unable to process the file.' } } : {}),
+    };
+  }
+
+  /** Both legs of the resumable upload share the path: `start`, then the session URL with the bytes. */
+  private async upload(req: FakeRequest): Promise<void> {
+    const sessionId = req.url.searchParams.get('upload_id');
+    if (sessionId) return this.finishUpload(req, sessionId);
+    const body = (await req.readJson()) as { file?: { display_name?: unknown } } | undefined;
+    const key = this.authorize(req);
+    if (!key) return;
+    const length = Number(req.header('x-goog-upload-header-content-length'));
+    const mimeType = req.header('x-goog-upload-header-content-type') ?? '';
+    if (
+      req.header('x-goog-upload-protocol') !== 'resumable' ||
+      req.header('x-goog-upload-command') !== 'start' ||
+      !Number.isInteger(length) ||
+      length <= 0 ||
+      !mimeType
+    ) {
+      return req.send(
+        400,
+        googleError(400, 'INVALID_ARGUMENT', 'Upload start needs the resumable protocol, a length and a type.'),
+      );
+    }
+    const id = randomHex(16);
+    this.sessions.set(id, {
+      length,
+      mimeType,
+      displayName: typeof body?.file?.display_name === 'string' ? body.file.display_name : '',
+      api_key: key,
+    });
+    req.record.extra = { upload: 'start', declared_length: length, mime_type: mimeType };
+    req.sendRaw(200, '', {
+      'x-goog-upload-url': `${this.url}/upload/v1beta/files?upload_id=${id}&upload_protocol=resumable`,
+      'x-goog-upload-status': 'active',
+    });
+  }
+
+  private async finishUpload(req: FakeRequest, sessionId: string): Promise<void> {
+    const bytes = await req.readBody();
+    const session = this.sessions.get(sessionId);
+    if (!session) return req.send(404, googleError(404, 'NOT_FOUND', 'Upload session not found.'));
+    const command = (req.header('x-goog-upload-command') ?? '').split(',').map((c) => c.trim());
+    req.record.extra = { upload: 'finalize', declared_length: session.length, received: bytes.length };
+    if (!command.includes('upload') || !command.includes('finalize') || req.header('x-goog-upload-offset') !== '0')
+      return req.send(400, googleError(400, 'INVALID_ARGUMENT', 'Expected one upload, finalize at offset 0.'));
+    if (bytes.length !== session.length)
+      return req.send(
+        400,
+        googleError(400, 'INVALID_ARGUMENT', `Received ${bytes.length} bytes, ${session.length} were declared.`),
+      );
+    this.sessions.delete(sessionId);
+    const file: FakeFile = {
+      name: `files/${randomHex(6)}`,
+      displayName: session.displayName,
+      mimeType: session.mimeType,
+      bytes,
+      state: this.fileConfig.pollsUntilActive > 0 ? 'PROCESSING' : 'ACTIVE',
+      pollsLeft: this.fileConfig.pollsUntilActive,
+      failProcessing: this.fileConfig.failProcessing,
+      createTime: new Date().toISOString(),
+    };
+    if (file.failProcessing && file.pollsLeft === 0) file.state = 'FAILED';
+    this.files.set(file.name, file);
+    this.uploaded.push(file.name);
+    req.send(200, { file: this.fileResource(file) }, { 'x-goog-upload-status': 'final' });
+  }
+
+  private fileNotFound(req: FakeRequest, name: string): void {
+    req.send(
+      403,
+      googleError(
+        403,
+        'PERMISSION_DENIED',
+        `You do not have permission to access the File ${name} or it may not exist.`,
+      ),
+    );
+  }
+
+  private getFile(req: FakeRequest, id: string): void {
+    if (!this.authorize(req)) return;
+    const file = this.files.get(`files/${id}`);
+    if (!file) return this.fileNotFound(req, id);
+    if (file.state === 'PROCESSING' && --file.pollsLeft <= 0) file.state = file.failProcessing ? 'FAILED' : 'ACTIVE';
+    req.send(200, this.fileResource(file));
+  }
+
+  private deleteFile(req: FakeRequest, id: string): void {
+    if (!this.authorize(req)) return;
+    if (!this.files.delete(`files/${id}`)) return this.fileNotFound(req, id);
+    req.send(200, {});
+  }
+
+  /** The uploaded bytes a `fileData` part names, or why they cannot be used (an answer was sent). */
+  private fileOf(req: FakeRequest, uri: unknown): Buffer | null {
+    const prefix = `${this.url}/v1beta/files/`;
+    const id = typeof uri === 'string' && uri.startsWith(prefix) ? uri.slice(prefix.length) : '';
+    const file = this.files.get(`files/${id}`);
+    if (!file) {
+      this.fileNotFound(req, id || String(uri));
+      return null;
+    }
+    if (file.state !== 'ACTIVE') {
+      req.send(
+        400,
+        googleError(400, 'FAILED_PRECONDITION', `The File ${id} is not in an ACTIVE state and usage is not allowed.`),
+      );
+      return null;
+    }
+    return file.bytes;
+  }
+
+  private async filesControl(req: FakeRequest): Promise<void> {
+    const body = (await req.readJson()) as { polls_until_active?: number; fail_processing?: boolean } | undefined;
+    if (!body) return req.send(400, { error: 'JSON expected' });
+    this.setFileProcessing({ pollsUntilActive: body.polls_until_active, failProcessing: body.fail_processing });
+    req.send(200, { ok: true });
+  }
+
   private rateLimited(req: FakeRequest, key: string): boolean {
     const limit = this.rpm.get(key) ?? this.options.requestsPerMinute;
     if (limit === undefined) return false;
@@ -259,11 +448,19 @@ export class GeminiFake {
     const audio: Buffer[] = [];
     let textChars = 0;
     let pendingTime: number | null = null;
+    let fromFile = false;
     for (const part of parts) {
       if (typeof part.text === 'string') {
         textChars += part.text.length;
         const m = /at (\d+(?:\.\d+)?)\s*s\b/.exec(part.text);
         if (m) pendingTime = Number(m[1]);
+      } else if (part.fileData) {
+        const bytes = this.fileOf(req, part.fileData.fileUri);
+        if (!bytes) return;
+        if (part.fileData.mimeType !== 'audio/mpeg' || !isMp3(bytes))
+          return req.send(400, googleError(400, 'INVALID_ARGUMENT', 'Unable to process input audio.'));
+        audio.push(bytes);
+        fromFile = true;
       } else if (part.inlineData) {
         const { mimeType, data } = part.inlineData;
         const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.alloc(0);
@@ -314,7 +511,9 @@ export class GeminiFake {
       frames: frames.map((f) => f.time),
       structured,
       mode: rule?.mode ?? 'normal',
-      ...(sounds ? { audio_seconds: sounds.duration, sounds: sounds.spans } : {}),
+      ...(sounds
+        ? { audio_seconds: sounds.duration, sounds: sounds.spans, audio_source: fromFile ? 'file' : 'inline' }
+        : {}),
     };
 
     const usage = (outputText: string) => {

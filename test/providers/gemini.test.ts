@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FrameInput, createGeminiClient } from '../../src/providers/gemini.ts';
-import { geminiCallCost } from '../../src/providers/pricing.ts';
+import { placeChunkWords, planTranscriptChunks } from '../../src/providers/gemini-transcript.ts';
+import { estimateGeminiTranscriptionUsd } from '../../src/providers/cost-estimates.ts';
+import { geminiCallCost, loadPriceTable } from '../../src/providers/pricing.ts';
 import { ProviderError } from '../../src/providers/provider-error.ts';
 import { GeminiFake, googleError, rateLimitBody } from '../fakes/gemini-server.ts';
 
@@ -382,7 +384,7 @@ describe('checkModel', () => {
 
 describe('transcribeAudio', () => {
   /** Two tones (0.5–1.0 s and 2.0–2.6 s) in 3 s of silence, as 16 kHz mono MP3. */
-  function tonesMp3(): string {
+  function tonesMp3(): Uint8Array {
     const out = join(dir, 'tones.mp3');
     execFileSync('ffmpeg', [
       '-hide_banner',
@@ -401,7 +403,7 @@ describe('transcribeAudio', () => {
       '32k',
       out,
     ]);
-    return readFileSync(out).toString('base64');
+    return readFileSync(out);
   }
 
   it('sends the audio inline with a word schema, validates the timed words, and reports audio tokens', async () => {
@@ -409,7 +411,7 @@ describe('transcribeAudio', () => {
     const calls: unknown[] = [];
     const result = await client().transcribeAudio({
       model: 'gemini-2.5-flash',
-      audio_base64: tonesMp3(),
+      audio: tonesMp3(),
       mime_type: 'audio/mpeg',
       duration: 3,
       onCall: (call) => {
@@ -433,7 +435,7 @@ describe('transcribeAudio', () => {
     fake.answerNext('text', { text: '{"words":[{"text":"x"}]}' });
     const result = await client().transcribeAudio({
       model: 'gemini-2.5-flash',
-      audio_base64: tonesMp3(),
+      audio: tonesMp3(),
       mime_type: 'audio/mpeg',
       duration: 3,
       retry: noWait,
@@ -443,12 +445,198 @@ describe('transcribeAudio', () => {
     const bad = await failure(
       client().transcribeAudio({
         model: 'gemini-2.5-flash',
-        audio_base64: Buffer.from('not audio at all').toString('base64'),
+        audio: Buffer.from('not audio at all'),
         mime_type: 'audio/mpeg',
         duration: 3,
         retry: noWait,
       }),
     );
     expect(bad.kind).toBe('bad_request');
+  });
+
+  const overInline = { inline_max_bytes: 1000, file_wait: { sleep: async () => {} }, retry: noWait };
+
+  it('uploads audio over the inline limit with the Files API, waits until ACTIVE, generates from file_data and deletes the file', async () => {
+    fake.setHeardWords(['Hello,', 'world.']);
+    fake.setFileProcessing({ pollsUntilActive: 2 });
+    const audio = tonesMp3();
+    expect(audio.byteLength).toBeGreaterThan(1000);
+    const result = await client().transcribeAudio({
+      model: 'gemini-2.5-flash',
+      audio,
+      mime_type: 'audio/mpeg',
+      duration: 3,
+      display_name: 'job-1-0',
+      ...overInline,
+    });
+    expect(result.transport).toBe('file');
+    expect(result.words.map((w) => w.text)).toEqual(['Hello,', 'world.']);
+    expect(Math.abs(result.words[0]!.start - 0.5)).toBeLessThan(0.15);
+    expect(result.file).toMatchObject({ deleted: true });
+
+    // The wire: start, the bytes, two polls, generateContent, delete — in that order.
+    const seen = fake.server.requests.map((r) => `${r.method} ${r.path}`);
+    const name = result.file!.name;
+    expect(seen).toEqual([
+      'POST /upload/v1beta/files',
+      'POST /upload/v1beta/files',
+      `GET /v1beta/${name}`,
+      `GET /v1beta/${name}`,
+      'POST /v1beta/models/gemini-2.5-flash:generateContent',
+      `DELETE /v1beta/${name}`,
+    ]);
+    const [start, bytes] = fake.server.requests;
+    expect(start!.headers).toMatchObject({
+      'x-goog-upload-protocol': 'resumable',
+      'x-goog-upload-command': 'start',
+      'x-goog-upload-header-content-length': String(audio.byteLength),
+      'x-goog-upload-header-content-type': 'audio/mpeg',
+      'x-goog-api-key': fake.apiKey,
+    });
+    expect(start!.json).toEqual({ file: { display_name: 'job-1-0' } });
+    expect(bytes!.query.upload_id).toBeTruthy();
+    expect(bytes!.headers['x-goog-upload-command']).toBe('upload, finalize');
+    expect(bytes!.body_bytes).toBe(audio.byteLength);
+    const generate = fake.server.requests[4]!;
+    const parts = (generate.json as any).contents[0].parts;
+    expect(parts[1]).toEqual({ fileData: { mimeType: 'audio/mpeg', fileUri: `${fake.url}/v1beta/${name}` } });
+    expect(parts.some((p: any) => p.inlineData)).toBe(false);
+    expect(generate.extra.audio_source).toBe('file');
+    expect(fake.liveFiles()).toEqual([]);
+  });
+
+  it('deletes the uploaded file when the transcription fails, when processing fails, and when polling runs out', async () => {
+    // A blocked answer: billed, reported with the error, and the file is gone.
+    fake.answerNext('blocked');
+    const blocked = await failure(
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
+    );
+    expect(blocked.kind).toBe('bad_request');
+    expect((blocked.details?.billed_calls as unknown[]).length).toBe(1);
+    expect(fake.uploaded).toHaveLength(1);
+    expect(fake.liveFiles()).toEqual([]);
+
+    // Gemini could not process the file: a typed error, nothing generated, the file deleted.
+    fake.server.reset();
+    fake.setFileProcessing({ pollsUntilActive: 1, failProcessing: true });
+    const failed = await failure(
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
+    );
+    expect(failed).toMatchObject({ kind: 'bad_request', providerCode: 'FILE_FAILED' });
+    expect(fake.server.requestsFor({ path: '/v1beta/models/' })).toHaveLength(0);
+    expect(fake.server.requestsFor({ method: 'DELETE' })).toHaveLength(1);
+    expect(fake.liveFiles()).toEqual([]);
+
+    // Still PROCESSING after the polls we allow: a timeout after exactly that many polls, and deleted.
+    fake.server.reset();
+    fake.setFileProcessing({ pollsUntilActive: 10 });
+    const slow = await failure(
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+        file_wait: { sleep: async () => {}, maxPolls: 3 },
+      }),
+    );
+    expect(slow.kind).toBe('timeout');
+    expect(fake.server.requestsFor({ method: 'GET', path: '/v1beta/files/' })).toHaveLength(3);
+    expect(fake.server.requestsFor({ path: '/v1beta/models/' })).toHaveLength(0);
+    expect(fake.liveFiles()).toEqual([]);
+  });
+
+  it('refuses an upload URL on another origin (the key and the audio never leave for it)', async () => {
+    fake.server.failNext({
+      status: 200,
+      body: {},
+      headers: { 'x-goog-upload-url': 'http://127.0.0.2:9/upload?upload_id=x' },
+      method: 'POST',
+      path: '/upload/v1beta/files',
+    });
+    const err = await failure(
+      client().transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
+    );
+    expect(err.kind).toBe('malformed_response');
+    expect(fake.server.requests).toHaveLength(1);
+  });
+
+  it('maps a Files API error like any Gemini error (a bad key is auth)', async () => {
+    const err = await failure(
+      client({ apiKey: 'wrong' }).transcribeAudio({
+        model: 'gemini-2.5-flash',
+        audio: tonesMp3(),
+        mime_type: 'audio/mpeg',
+        duration: 3,
+        ...overInline,
+      }),
+    );
+    expect(err).toMatchObject({ kind: 'auth', providerCode: 'API_KEY_INVALID' });
+  });
+});
+
+describe('transcript chunks', () => {
+  it('cover the media back to back, overlap their neighbours, and fold a short tail into the last chunk', () => {
+    const chunks = planTranscriptChunks(1860);
+    expect(chunks.map((c) => [c.keepFrom, c.keepUntil])).toEqual([
+      [0, 300],
+      [300, 600],
+      [600, 900],
+      [900, 1200],
+      [1200, 1500],
+      [1500, 1800],
+      [1800, Number.POSITIVE_INFINITY],
+    ]);
+    expect(chunks[0]).toMatchObject({ start: 0, end: 302 });
+    expect(chunks[3]).toMatchObject({ start: 898, end: 1202 });
+    expect(chunks[6]).toMatchObject({ start: 1798, end: 1860 });
+    expect(planTranscriptChunks(1810).map((c) => c.keepFrom)).toEqual([0, 300, 600, 900, 1200, 1500]);
+    expect(planTranscriptChunks(8)).toEqual([
+      { index: 0, start: 0, end: 8, keepFrom: 0, keepUntil: Number.POSITIVE_INFINITY },
+    ]);
+  });
+
+  it('are each priced in the estimate the budget is checked with (a call, its overlap and its thinking each)', () => {
+    const table = loadPriceTable(undefined);
+    const one = estimateGeminiTranscriptionUsd(table, 'gemini-2.5-flash', 300);
+    const long = estimateGeminiTranscriptionUsd(table, 'gemini-2.5-flash', 1860);
+    expect(one).toBeGreaterThan(0);
+    // Seven calls: six of 302–304 s and a 62 s tail, each with its own thinking allowance.
+    expect(long).toBeGreaterThan(6 * one);
+    expect(long).toBeLessThan(7 * one);
+  });
+
+  it('place a word heard in two overlapping chunks once, in the chunk that holds its middle', () => {
+    const [a, b] = planTranscriptChunks(900);
+    // A word at 299.4–300.2 s of the media: 299.4 s into chunk a, 1.4 s into chunk b (which starts at 298 s).
+    const inA = placeChunkWords(a!, [{ text: 'edge', start: 299.4, end: 300.2 }], 302);
+    const inB = placeChunkWords(
+      b!,
+      [
+        { text: 'edge', start: 1.4, end: 2.2 },
+        { text: 'next', start: 5, end: 5.5 },
+      ],
+      602,
+    );
+    expect(inA).toEqual([{ text: 'edge', start: 299.4, end: 300.2 }]);
+    expect(inB).toEqual([{ text: 'next', start: 303, end: 303.5 }]);
   });
 });
