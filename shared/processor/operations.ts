@@ -20,8 +20,8 @@ export const MAX_SRT_CHARACTERS = 1024 * 1024;
 /** Most tiles one storyboard sprite holds. */
 export const MAX_STORYBOARD_TILES = 100;
 /**
- * Longest audio `speech-audio` returns inline: 30 min of 16 kHz mono MP3 at 32 kbit/s is ~7 MB,
- * ~10 MB as base64, inside Gemini's 20 MB inline request limit.
+ * Longest span one `speech-audio` call extracts: 30 min of 16 kHz mono MP3 at 32 kbit/s (~7 MB).
+ * Transcription asks for 5-minute chunks (src/providers/gemini-transcript.ts); this bounds a call.
  */
 export const MAX_SPEECH_AUDIO_SECONDS = 1800;
 

@@ -1,5 +1,10 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.ts';
 import { insertTranscript } from '../../src/db/repos/transcripts.ts';
+import { sourceVideos } from '../../src/db/schema.ts';
+import { storageKeys } from '../../src/storage/keys.ts';
+import { callWithEnv } from '../helpers/worker/api.ts';
 import { wordsToSrt } from '../../src/library/transcripts.ts';
 import { expectCrossProfileIsolation } from '../helpers/worker/cross-profile.ts';
 import { scopeOf, seedClips } from '../helpers/worker/seed.ts';
@@ -137,6 +142,34 @@ describe('/api/v1/transcripts', () => {
       json: { transcript_id: transcript.id, srt_content: transcript.srt },
     });
     expect(both.status).toBe(400);
+  });
+
+  it('refuses media longer than Gemini transcribes (422) before queueing anything', async () => {
+    const user = await seedUser('transcripts');
+    const scope = scopeOf(user);
+    const id = newId('sourceVideo');
+    const storageKey = storageKeys.sourceVideo(scope, id);
+    await scope.db.insert(sourceVideos).values({
+      id,
+      profileId: scope.profileId,
+      name: 'Three hours',
+      status: 'ready',
+      declaredSizeBytes: 16,
+      fileSizeBytes: 16,
+      storageKey,
+      duration: 3 * 3600,
+      width: 1920,
+      height: 1080,
+    });
+    await env.MEDIA.put(storageKey, new Uint8Array(16));
+    const res = await callWithEnv({ GEMINI_API_KEY: 'test-key' }, `/api/v1/segments/source-videos/${id}/transcribe`, {
+      token: user.token,
+      json: { engine: 'gemini' },
+    });
+    expect(res.status, res.text).toBe(422);
+    expect(res.body.error.code).toBe('too_much_work');
+    expect(res.body.error.message).toContain('180 min');
+    expect((await as(user)('/api/v1/jobs')).body.jobs).toEqual([]);
   });
 
   it('refuses to transcribe a clip without a video (409) and an unknown engine (400)', async () => {

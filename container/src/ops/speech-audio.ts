@@ -1,7 +1,7 @@
 /**
  * `speech-audio`: the audio of a span as small mono MP3 (16 kHz, 32 kbit/s) written to `output`,
  * for transcription: speech needs no more, and Gemini bills audio by seconds, not bytes. Spans
- * longer than MAX_SPEECH_AUDIO_SECONDS are refused (they would not fit an inline Gemini request).
+ * longer than MAX_SPEECH_AUDIO_SECONDS are refused (one call's bound; transcription asks for 5-minute chunks).
  */
 import { join } from 'node:path';
 import { MAX_SPEECH_AUDIO_SECONDS, type SpeechAudioResult } from '../../../shared/processor/operations.ts';

@@ -13,6 +13,7 @@ import { idempotentJson } from '../../http/idempotency.ts';
 import {
   budgetResponse,
   conflictResponse,
+  errorResponse,
   errorResponses,
   jsonBody,
   jsonContent,
@@ -25,6 +26,7 @@ import { createTenantRouter } from '../../http/router.ts';
 import type { JobInput } from '../../jobs/job-types.ts';
 import { enqueueJob } from '../../jobs/producer.ts';
 import { estimateGeminiTranscriptionUsd } from '../../providers/cost-estimates.ts';
+import { MAX_TRANSCRIBE_SECONDS } from '../../providers/gemini-transcript.ts';
 import { loadPriceTable } from '../../providers/pricing.ts';
 import { JobResponse, toJobResponse } from '../jobs/presenter.ts';
 import { tags } from './presenter.ts';
@@ -65,6 +67,7 @@ const responses = {
   ...errorResponses,
   ...budgetResponse,
   ...conflictResponse,
+  422: errorResponse(422),
   ...rateLimitResponse,
 };
 
@@ -88,6 +91,12 @@ async function queueTranscription(
     throw new ApiError(400, 'validation_failed', 'Without Gemini, send the `script` to align to the detected speech', {
       details: [{ path: 'script', message: 'Required when Gemini is not used' }],
     });
+  if (engine === 'gemini' && duration > MAX_TRANSCRIBE_SECONDS)
+    throw new ApiError(
+      422,
+      'too_much_work',
+      `The media is ${Math.round(duration / 60)} min long; Gemini transcribes at most ${MAX_TRANSCRIBE_SECONDS / 60} min: transcribe a clip of it`,
+    );
   let estimate = 0;
   if (engine === 'gemini') {
     const profile = await getScopeProfile(scope);
