@@ -2,7 +2,7 @@
  * The names the screens use for the API's shapes, each an alias of the contract (`openapi.d.ts`,
  * generated from the OpenAPI document), so the studio and the API cannot drift apart.
  */
-import type { Ok, Schemas } from './contract.ts';
+import type { Body, Ok, Schemas } from './contract.ts';
 
 export type Job = Schemas['Job'];
 export type JobStatus = Job['status'];
@@ -14,15 +14,17 @@ export type BrandKit = Schemas['BrandKit'];
 export type LogoPosition = BrandKit['logo_position'];
 export type BrandKitSettings = Schemas['BrandKitSettings'];
 
-/** A retention dry run (GET /profiles/{id}/retention/preview) and one of its due objects. */
+/** A retention dry run (GET /profiles/{id}/retention/preview) and one of its due objects (any kind). */
 export type RetentionPreview = Schemas['RetentionPreview'];
-export type RetentionItem = RetentionPreview['source_videos']['delete'][number];
+export type RetentionItem = RetentionPreview['source_videos' | 'clips' | 'jobs']['delete' | 'held'][number];
 
 export type SourceVideo = Schemas['SourceVideo'];
 export type SourceVideoStatus = SourceVideo['status'];
 /** `POST …/source-videos/imports`: the import job with the video it fills. */
 export type ImportCreated = Schemas['ImportCreated'];
 
+/** The video types an upload may declare. */
+export type UploadContentType = Body<'/api/v1/segments/source-videos/uploads', 'post'>['content_type'];
 export type SingleUpload = Schemas['SingleUpload'];
 export type MultipartUpload = Schemas['MultipartUpload'];
 export type UploadCreated = Schemas['UploadCreated'];
@@ -42,7 +44,8 @@ export type ProjectStatus = Project['status'];
 
 export type Clip = Schemas['Clip'];
 export type PostizStatus = Clip['postiz_status'];
-export type SubtitleSettings = Schemas['SubtitleSettings'];
+/** The schema is nullable (a clip may have none); the studio names the settings themselves. */
+export type SubtitleSettings = NonNullable<Schemas['SubtitleSettings']>;
 export type ClipContent = Schemas['ClipContent'];
 export type ExportPreset = Schemas['ExportPreset'];
 export type GenerateFromSegments = Schemas['GenerateFromSegmentsRequest'];
