@@ -46,7 +46,8 @@ export type Clip = Schemas['Clip'];
 export type PostizStatus = Clip['postiz_status'];
 /** The schema is nullable (a clip may have none); the studio names the settings themselves. */
 export type SubtitleSettings = NonNullable<Schemas['SubtitleSettings']>;
-export type ClipContent = Schemas['ClipContent'];
+/** Nullable in the schema too (a clip without content); `clips.get` answers `content: ClipContent | null`. */
+export type ClipContent = NonNullable<Schemas['ClipContent']>;
 export type ExportPreset = Schemas['ExportPreset'];
 export type GenerateFromSegments = Schemas['GenerateFromSegmentsRequest'];
 
