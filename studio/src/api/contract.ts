@@ -52,9 +52,8 @@ export type CallOptions<P extends Path, M extends MethodOf<P>> = Omit<RequestOpt
   Json<Operation<P, M>>;
 
 /** The options are optional unless the operation has path parameters or a required JSON body. */
-type Args<P extends Path, M extends MethodOf<P>> = object extends CallOptions<P, M>
-  ? [options?: CallOptions<P, M>]
-  : [options: CallOptions<P, M>];
+type Args<P extends Path, M extends MethodOf<P>> =
+  object extends CallOptions<P, M> ? [options?: CallOptions<P, M>] : [options: CallOptions<P, M>];
 
 /** `/api/v1/segments/{id}` with `{ id }`: the URL path to request. */
 export function pathOf(path: string, params: object | undefined): string {

@@ -143,14 +143,16 @@ export const clips = {
   rename: (id: string, name: string | null) =>
     call('patch', '/api/v1/library/clips/{clip_id}', { path: { clip_id: id }, json: { variant_name: name } }),
   select: (id: string, selected: boolean) =>
-    call('patch', '/api/v1/library/clips/{clip_id}/select', { path: { clip_id: id }, query: { selected: selected ? 'true' : 'false' } }),
+    call('patch', '/api/v1/library/clips/{clip_id}/select', {
+      path: { clip_id: id },
+      query: { selected: selected ? 'true' : 'false' },
+    }),
   bulkSelect: (ids: string[], selected: boolean) =>
     call('post', '/api/v1/library/clips/bulk-select', { json: ids, query: { selected: selected ? 'true' : 'false' } }),
   trash: (id: string) => call('delete', '/api/v1/library/clips/{clip_id}', { path: { clip_id: id } }),
   bulkTrash: (ids: string[]) => call('post', '/api/v1/library/clips/bulk-delete', { json: { clip_ids: ids } }),
   restore: (id: string) => call('post', '/api/v1/library/clips/{clip_id}/restore', { path: { clip_id: id } }),
-  removeAudio: (id: string) =>
-    call('post', '/api/v1/library/clips/{clip_id}/remove-audio', { path: { clip_id: id } }),
+  removeAudio: (id: string) => call('post', '/api/v1/library/clips/{clip_id}/remove-audio', { path: { clip_id: id } }),
   saveContent: (id: string, body: Body<'/api/v1/library/clips/{clip_id}/content', 'put'>) =>
     call('put', '/api/v1/library/clips/{clip_id}/content', { path: { clip_id: id }, json: body }),
   render: (id: string, preset: string) =>
