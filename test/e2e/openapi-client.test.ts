@@ -2,27 +2,31 @@
  * The OpenAPI document is good enough to generate a client from: the document the running Worker
  * serves goes through openapi-typescript, a program written against the generated types with
  * openapi-fetch (test/fixtures/openapi-usage.ts) compiles under strict TypeScript with zero errors,
- * a planted mistake does not, and the program then works against the Worker.
+ * a planted mistake does not, and the program then works against the Worker. The studio's checked-in
+ * types (studio/src/api/openapi.d.ts, `npm run studio:api-types`) are those of the served document.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import openapiTS, { astToString } from 'openapi-typescript';
+import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STUDIO_API_TYPES, studioApiTypes } from '../../scripts/studio-api-types.ts';
 import { ROOT, type Stack, startStack } from './helpers/stack.ts';
 
 const usageFile = join(ROOT, 'test/fixtures/openapi-usage.ts');
 
 let stack: Stack;
 let typesDir: string;
+let served: OpenAPI3;
 
 beforeAll(async () => {
   stack = await startStack({ withoutProcessor: true });
   const res = await fetch(`${stack.url}/openapi.json`);
   expect(res.status).toBe(200);
+  served = (await res.json()) as OpenAPI3;
   typesDir = mkdtempSync(join(tmpdir(), 'cutroom-openapi-'));
-  writeFileSync(join(typesDir, 'openapi.d.ts'), astToString(await openapiTS(await res.json())));
+  writeFileSync(join(typesDir, 'openapi.d.ts'), astToString(await openapiTS(structuredClone(served))));
 });
 
 afterAll(async () => {
@@ -78,5 +82,9 @@ describe('a client generated from the OpenAPI document', () => {
       missing: { status: 404, code: 'not_found' },
       unauthenticated: { status: 401, code: 'unauthorized' },
     });
+  });
+
+  it("is the studio's checked-in contract (regenerate with `npm run studio:api-types`)", async () => {
+    expect(readFileSync(STUDIO_API_TYPES, 'utf8')).toBe(await studioApiTypes(served));
   });
 });

@@ -7,7 +7,7 @@
  */
 import { uploads } from '../api/endpoints.ts';
 import { ApiError } from '../api/http.ts';
-import type { MultipartUpload, SingleUpload } from '../api/types.ts';
+import type { MultipartUpload, SingleUpload, UploadContentType } from '../api/types.ts';
 
 /** Files from this size go multipart (resumable); smaller ones in one PUT. */
 export const MULTIPART_FROM_BYTES = 64 * 1024 * 1024;
@@ -26,7 +26,7 @@ export interface UploadProgress {
   error?: string;
 }
 
-const TYPES: Record<string, string> = {
+const TYPES: Record<string, UploadContentType> = {
   mp4: 'video/mp4',
   m4v: 'video/x-m4v',
   mov: 'video/quicktime',
@@ -40,8 +40,9 @@ const TYPES: Record<string, string> = {
 };
 
 /** The upload content type the API accepts for a file, or null when it is not a video we take. */
-export function videoContentType(file: File): string | null {
-  if (Object.values(TYPES).includes(file.type)) return file.type;
+export function videoContentType(file: File): UploadContentType | null {
+  const declared = Object.values(TYPES).find((type) => type === file.type);
+  if (declared) return declared;
   const ext = file.name.split('.').pop()?.toLowerCase() ?? '';
   return TYPES[ext] ?? null;
 }
@@ -229,7 +230,7 @@ export class VideoUpload {
     this.set({ state: 'completing', sent: this.file.size, bytesPerSecond: 0 });
     const completed = await uploads.complete(this.profileId, this.progress.videoId!);
     localStorage.removeItem(resumeKey(this.profileId, this.file));
-    this.set({ state: 'done', jobId: completed.job_id });
+    this.set({ state: 'done', jobId: completed.job_id ?? undefined });
   }
 
   private async sendParts(upload: MultipartUpload, signal: AbortSignal): Promise<void> {
