@@ -3,8 +3,10 @@
  * the storyboard (sprite + WebVTT thumbnails track, as Mux serves them) for scrubbing in a player.
  * Made by the processor on the first request and served from R2 afterwards (source-videos/posters.ts).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { type RouteConfig, createRoute, z } from '@hono/zod-openapi';
+import type { Bindings } from '../../core/env.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
+import type { ProfileScope } from '../../db/scope.ts';
 import { conflictResponse, errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
@@ -16,6 +18,7 @@ import {
   PREVIEW_FPS,
   PREVIEW_SECONDS,
   PREVIEW_WIDTH,
+  type ReadyVideo,
   ensurePoster,
   ensurePreview,
   ensureStoryboard,
@@ -87,30 +90,67 @@ const StoryboardResponse = z
   })
   .openapi('Storyboard');
 
+type PosterRouteConfig = Pick<
+  RouteConfig,
+  'operationId' | 'path' | 'summary' | 'description' | 'request' | 'responses'
+>;
+
+/**
+ * A GET on one source video's images, as every route here declares it: each is made by the
+ * processor on the first request, so each may also answer 409 (video not ready) and 503.
+ */
+function posterRoute<const C extends PosterRouteConfig>(config: C) {
+  return createRoute({
+    method: 'get',
+    operationId: config.operationId,
+    path: config.path,
+    tags,
+    security,
+    summary: config.summary,
+    description: config.description,
+    request: config.request,
+    responses: {
+      ...config.responses,
+      ...errorResponses,
+      ...conflictResponse,
+      503: errorResponse(503, 'The media processor is unavailable'),
+    },
+  });
+}
+
+const binary = { schema: z.string().openapi({ format: 'binary' }) };
+
+/** A stored image, served as every media route serves it (`Range`, `ETag`). */
+const imageResponses = <C extends Record<string, typeof binary>>(description: string, content: C) => ({
+  200: { description, content },
+  206: { description: 'A byte range of it' },
+  304: { description: 'Not modified (`If-None-Match`)' },
+});
+
+/** The storyboard's plan and a signed URL of its sprite, made first if it is not stored yet. */
+async function storyboard(env: Bindings, scope: ProfileScope, video: ReadyVideo) {
+  const plan = storyboardPlan(video);
+  await ensureStoryboard(env, scope, video, plan);
+  const sprite = await signedMediaUrl(
+    env,
+    scope,
+    { kind: 'source_storyboard', id: video.id },
+    { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
+  );
+  return { plan, sprite };
+}
+
 export function sourceVideoPosterRoutes() {
   return createTenantRouter()
     .openapi(
-      createRoute({
-        method: 'get',
+      posterRoute({
         operationId: 'getSourceVideoThumbnail',
         path: '/{id}/thumbnail',
-        tags,
-        security,
         summary: 'A poster (JPEG) at any time',
         description:
           'The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width, then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.',
         request: { params: VideoIdParam, query: PosterQuery },
-        responses: {
-          200: {
-            description: 'The poster',
-            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: { description: 'A byte range of it' },
-          304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: imageResponses('The poster', { 'image/jpeg': binary }),
       }),
       async (c) => {
         const scope = c.get('scope');
@@ -129,26 +169,13 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      createRoute({
-        method: 'get',
+      posterRoute({
         operationId: 'getSourceVideoPreview',
         path: '/{id}/preview.gif',
-        tags,
-        security,
         summary: 'An animated preview (GIF) from any time',
         description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
         request: { params: VideoIdParam, query: PreviewQuery },
-        responses: {
-          200: {
-            description: 'The preview',
-            content: { 'image/gif': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: { description: 'A byte range of it' },
-          304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: imageResponses('The preview', { 'image/gif': binary }),
       }),
       async (c) => {
         const scope = c.get('scope');
@@ -166,34 +193,21 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      createRoute({
-        method: 'get',
+      posterRoute({
         operationId: 'getSourceVideoStoryboard',
         path: '/{id}/storyboard',
-        tags,
-        security,
         summary: 'Storyboard: sprite sheet and tile geometry',
         description:
           'Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made on the first request (one decoding pass) and stored. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.',
         request: { params: VideoIdParam },
         responses: {
           200: jsonContent(StoryboardResponse, 'The storyboard'),
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
         },
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
-        const plan = storyboardPlan(video);
-        await ensureStoryboard(c.env, scope, video, plan);
-        const sprite = await signedMediaUrl(
-          c.env,
-          scope,
-          { kind: 'source_storyboard', id: video.id },
-          { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
-        );
+        const { plan, sprite } = await storyboard(c.env, scope, video);
         return c.json(
           {
             source_video_id: video.id,
@@ -217,12 +231,9 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      createRoute({
-        method: 'get',
+      posterRoute({
         operationId: 'getSourceVideoStoryboardVtt',
         path: '/{id}/storyboard.vtt',
-        tags,
-        security,
         summary: 'Storyboard as a WebVTT thumbnails track',
         description:
           'One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Makes the sprite on the first request, as `storyboard`.',
@@ -230,22 +241,12 @@ export function sourceVideoPosterRoutes() {
         responses: {
           200: { description: 'The track', content: { 'text/vtt': { schema: z.string() } } },
           304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
         },
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
-        const plan = storyboardPlan(video);
-        await ensureStoryboard(c.env, scope, video, plan);
-        const sprite = await signedMediaUrl(
-          c.env,
-          scope,
-          { kind: 'source_storyboard', id: video.id },
-          { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
-        );
+        const { plan, sprite } = await storyboard(c.env, scope, video);
         // Signed URLs are quantised (storage/signed-urls.ts), so the same track comes back within a step.
         const etag = `W/"sb-${video.id}-${Date.parse(sprite.expiresAt) / 1000}"`;
         const headers = {
@@ -264,27 +265,14 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      createRoute({
-        method: 'get',
+      posterRoute({
         operationId: 'getSourceVideoStoryboardSprite',
         path: '/{id}/storyboard.jpg',
-        tags,
-        security,
         summary: 'Storyboard sprite sheet (JPEG)',
         description:
           'The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Makes it on the first request, as `storyboard`.',
         request: { params: VideoIdParam },
-        responses: {
-          200: {
-            description: 'The sprite',
-            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: { description: 'A byte range of it' },
-          304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: imageResponses('The sprite', { 'image/jpeg': binary }),
       }),
       async (c) => {
         const scope = c.get('scope');

@@ -203,6 +203,54 @@ export async function probeMedia(source: string | Uint8Array, extension = 'bin')
   }
 }
 
+/**
+ * eSpeak NG says `text` into `${base}.wav` (48 kHz), its own leading and trailing silence trimmed so
+ * the speech span is exact; returns how long it is heard.
+ */
+async function speak(text: string, base: string): Promise<number> {
+  await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-raw.wav`, text]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    `${base}-raw.wav`,
+    '-af',
+    'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
+    '-ar',
+    '48000',
+    `${base}.wav`,
+  ]);
+  return Number((await probeMedia(`${base}.wav`)).format.duration);
+}
+
+/** The output half of a speech fixture's command: input 0's video and the filtered `[a]`, H.264 + AAC, faststart. */
+function speechVideoOutput(duration: number, path: string): string[] {
+  return [
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    '-t',
+    String(duration),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-movflags',
+    '+faststart',
+    path,
+  ];
+}
+
 export interface SpeechVideo {
   path: string;
   /** Where the speech starts and ends in the video, seconds (leading/trailing silence trimmed). */
@@ -228,21 +276,7 @@ export async function makeSpeechVideo(
   if (cached) return cached;
   const made = (async () => {
     const base = join(fixtureDir(), `speech${speechCache.size}`);
-    await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-raw.wav`, text]);
-    // Trim eSpeak's own leading and trailing silence so the speech span is exact.
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      `${base}-raw.wav`,
-      '-af',
-      'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
-      '-ar',
-      '48000',
-      `${base}.wav`,
-    ]);
-    const speechDuration = Number((await probeMedia(`${base}.wav`)).format.duration);
+    const speechDuration = await speak(text, base);
     const path = `${base}.mp4`;
     await run('ffmpeg', [
       '-v',
@@ -256,27 +290,7 @@ export async function makeSpeechVideo(
       `${base}.wav`,
       '-filter_complex',
       `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
-      '-map',
-      '0:v',
-      '-map',
-      '[a]',
-      '-t',
-      String(duration),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '25',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '96k',
-      '-movflags',
-      '+faststart',
-      path,
+      ...speechVideoOutput(duration, path),
     ]);
     return { path, speechStart, speechEnd: speechStart + speechDuration, duration };
   })();
@@ -332,20 +346,7 @@ export async function makeSpokenWordsVideo(
   const placed: SpokenWordsVideo['phrases'] = [];
   const inputs: string[] = [];
   for (const [i, p] of phrases.entries()) {
-    await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-${i}-raw.wav`, p.text]);
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      `${base}-${i}-raw.wav`,
-      '-af',
-      'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
-      '-ar',
-      '48000',
-      `${base}-${i}.wav`,
-    ]);
-    const seconds = Number((await probeMedia(`${base}-${i}.wav`)).format.duration);
+    const seconds = await speak(p.text, `${base}-${i}`);
     placed.push({ text: p.text, start: p.at, end: p.at + seconds });
     inputs.push('-i', `${base}-${i}.wav`);
   }
@@ -363,27 +364,7 @@ export async function makeSpokenWordsVideo(
     ...inputs,
     '-filter_complex',
     [...delays, mix].join(';'),
-    '-map',
-    '0:v',
-    '-map',
-    '[a]',
-    '-t',
-    String(duration),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    '25',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '96k',
-    '-movflags',
-    '+faststart',
-    path,
+    ...speechVideoOutput(duration, path),
   ]);
   return { path, phrases: placed, duration };
 }
