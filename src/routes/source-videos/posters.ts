@@ -8,6 +8,7 @@ import type { Bindings } from '../../core/env.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import type { ProfileScope } from '../../db/scope.ts';
 import { conflictResponse, errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import type { TenantContext } from '../../http/context.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -60,8 +61,6 @@ const PreviewQuery = z.object({
     .default(0)
     .openapi({ description: "Seconds from the start, within the video's duration (default 0)" }),
 });
-
-const made = (fresh: boolean) => (fresh ? 'made' : 'stored');
 
 const StoryboardResponse = z
   .object({
@@ -127,6 +126,27 @@ const imageResponses = <C extends Record<string, typeof binary>>(description: st
   304: { description: 'Not modified (`If-None-Match`)' },
 });
 
+/**
+ * A stored image served as every media route serves it (`Range`, `ETag`), saying whether this
+ * request made it (`X-Poster|X-Preview|X-Storyboard: made|stored`) and, for a frame, when it starts.
+ */
+async function serveImage(
+  c: TenantContext,
+  image: { key: string; made: boolean },
+  what: 'Poster' | 'Preview' | 'Storyboard',
+  contentType: 'image/jpeg' | 'image/gif',
+  frameTime?: number,
+): Promise<Response> {
+  const res = await serveObject(c.env.MEDIA, image.key, c.req.raw, {
+    what,
+    contentType,
+    maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
+  });
+  if (frameTime !== undefined) res.headers.set('X-Frame-Time', frameTime.toFixed(3));
+  res.headers.set(`X-${what}`, image.made ? 'made' : 'stored');
+  return res;
+}
+
 /** The storyboard's plan and a signed URL of its sprite, made first if it is not stored yet. */
 async function storyboard(env: Bindings, scope: ProfileScope, video: ReadyVideo) {
   const plan = storyboardPlan(video);
@@ -158,14 +178,7 @@ export function sourceVideoPosterRoutes() {
         const query = c.req.valid('query');
         const at = posterFrame(video, query.time, Number(query.width) as PosterWidth);
         const poster = await ensurePoster(c.env, scope, video, at);
-        const res = await serveObject(c.env.MEDIA, poster.key, c.req.raw, {
-          what: 'Poster',
-          contentType: 'image/jpeg',
-          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
-        });
-        res.headers.set('X-Frame-Time', at.time.toFixed(3));
-        res.headers.set('X-Poster', made(poster.made));
-        return res;
+        return serveImage(c, poster, 'Poster', 'image/jpeg', at.time);
       },
     )
     .openapi(
@@ -182,14 +195,7 @@ export function sourceVideoPosterRoutes() {
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
         const at = previewFrame(video, c.req.valid('query').start);
         const preview = await ensurePreview(c.env, scope, video, at);
-        const res = await serveObject(c.env.MEDIA, preview.key, c.req.raw, {
-          what: 'Preview',
-          contentType: 'image/gif',
-          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
-        });
-        res.headers.set('X-Frame-Time', at.time.toFixed(3));
-        res.headers.set('X-Preview', made(preview.made));
-        return res;
+        return serveImage(c, preview, 'Preview', 'image/gif', at.time);
       },
     )
     .openapi(
@@ -278,13 +284,7 @@ export function sourceVideoPosterRoutes() {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
         const sprite = await ensureStoryboard(c.env, scope, video, storyboardPlan(video));
-        const res = await serveObject(c.env.MEDIA, sprite.key, c.req.raw, {
-          what: 'Storyboard',
-          contentType: 'image/jpeg',
-          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
-        });
-        res.headers.set('X-Storyboard', made(sprite.made));
-        return res;
+        return serveImage(c, sprite, 'Storyboard', 'image/jpeg');
       },
     );
 }
