@@ -224,15 +224,28 @@ async function speak(text: string, base: string): Promise<number> {
   return Number((await probeMedia(`${base}.wav`)).format.duration);
 }
 
-/** The output half of a speech fixture's command: input 0's video and the filtered `[a]`, H.264 + AAC, faststart. */
-function speechVideoOutput(duration: number, path: string): string[] {
-  return [
+/**
+ * A speech fixture's video: a `testsrc2` picture (25 fps) as input 0, the `audio` inputs after it,
+ * mixed by `filter` into `[a]`; H.264 + AAC, faststart.
+ */
+async function muxSpeechVideo(o: { size: string; audio: string[]; filter: string; duration: number; path: string }) {
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.size}:rate=25`,
+    ...o.audio,
+    '-filter_complex',
+    o.filter,
     '-map',
     '0:v',
     '-map',
     '[a]',
     '-t',
-    String(duration),
+    String(o.duration),
     '-c:v',
     'libx264',
     '-preset',
@@ -247,8 +260,8 @@ function speechVideoOutput(duration: number, path: string): string[] {
     '96k',
     '-movflags',
     '+faststart',
-    path,
-  ];
+    o.path,
+  ]);
 }
 
 export interface SpeechVideo {
@@ -278,20 +291,13 @@ export async function makeSpeechVideo(
     const base = join(fixtureDir(), `speech${speechCache.size}`);
     const speechDuration = await speak(text, base);
     const path = `${base}.mp4`;
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${width}x${height}:rate=25`,
-      '-i',
-      `${base}.wav`,
-      '-filter_complex',
-      `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
-      ...speechVideoOutput(duration, path),
-    ]);
+    await muxSpeechVideo({
+      size: `${width}x${height}`,
+      audio: ['-i', `${base}.wav`],
+      filter: `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
+      duration,
+      path,
+    });
     return { path, speechStart, speechEnd: speechStart + speechDuration, duration };
   })();
   speechCache.set(key, made);
@@ -353,19 +359,7 @@ export async function makeSpokenWordsVideo(
   const delays = phrases.map((p, i) => `[${i + 1}:a]adelay=${Math.round(p.at * 1000)}:all=1[d${i}]`);
   const mix = `${phrases.map((_, i) => `[d${i}]`).join('')}amix=inputs=${phrases.length}:normalize=0,apad[a]`;
   const path = `${base}.mp4`;
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25',
-    ...inputs,
-    '-filter_complex',
-    [...delays, mix].join(';'),
-    ...speechVideoOutput(duration, path),
-  ]);
+  await muxSpeechVideo({ size: '320x240', audio: inputs, filter: [...delays, mix].join(';'), duration, path });
   return { path, phrases: placed, duration };
 }
 let spokenCount = 0;
