@@ -154,7 +154,7 @@ async function main() {
   const plain = await plainServer(body);
   try {
     const tenant = await stack.newTenant('bench-storage');
-    const target = { kind: 'job_output', id: newId('job'), name: 'bench.mp4' };
+    const target = { kind: 'job_output', id: newId('job'), name: 'bench.mp4' } as const;
     // Storage-host capabilities signed as the Worker signs them (src/storage/media-token.ts).
     const signing = { URL_SIGNING_KEY: TEST_SECRETS.URL_SIGNING_KEY };
     const capability = { surface: 'storage', ttlSeconds: 3600 } as const;

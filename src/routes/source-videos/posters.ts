@@ -3,7 +3,7 @@
  * the storyboard (sprite + WebVTT thumbnails track, as Mux serves them) for scrubbing in a player.
  * Made by the processor on the first request and served from R2 afterwards (source-videos/posters.ts).
  */
-import { type RouteConfig, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Bindings } from '../../core/env.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
 import type { ProfileScope } from '../../db/scope.ts';
@@ -89,33 +89,12 @@ const StoryboardResponse = z
   })
   .openapi('Storyboard');
 
-type PosterRouteConfig = Pick<
-  RouteConfig,
-  'operationId' | 'path' | 'summary' | 'description' | 'request' | 'responses'
->;
-
-/**
- * A GET on one source video's images, as every route here declares it: each is made by the
- * processor on the first request, so each may also answer 409 (video not ready) and 503.
- */
-function posterRoute<const C extends PosterRouteConfig>(config: C) {
-  return createRoute({
-    method: 'get',
-    operationId: config.operationId,
-    path: config.path,
-    tags,
-    security,
-    summary: config.summary,
-    description: config.description,
-    request: config.request,
-    responses: {
-      ...config.responses,
-      ...errorResponses,
-      ...conflictResponse,
-      503: errorResponse(503, 'The media processor is unavailable'),
-    },
-  });
-}
+/** What every route here may also answer: each image is made by the processor on the first request. */
+const madeOnRequest = {
+  ...errorResponses,
+  ...conflictResponse,
+  503: errorResponse(503, 'The media processor is unavailable'),
+};
 
 const binary = { schema: z.string().openapi({ format: 'binary' }) };
 
@@ -124,6 +103,7 @@ const imageResponses = <C extends Record<string, typeof binary>>(description: st
   200: { description, content },
   206: { description: 'A byte range of it' },
   304: { description: 'Not modified (`If-None-Match`)' },
+  ...madeOnRequest,
 });
 
 /**
@@ -163,9 +143,12 @@ async function storyboard(env: Bindings, scope: ProfileScope, video: ReadyVideo)
 export function sourceVideoPosterRoutes() {
   return createTenantRouter()
     .openapi(
-      posterRoute({
+      createRoute({
+        method: 'get',
         operationId: 'getSourceVideoThumbnail',
         path: '/{id}/thumbnail',
+        tags,
+        security,
         summary: 'A poster (JPEG) at any time',
         description:
           'The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width, then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.',
@@ -182,9 +165,12 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      posterRoute({
+      createRoute({
+        method: 'get',
         operationId: 'getSourceVideoPreview',
         path: '/{id}/preview.gif',
+        tags,
+        security,
         summary: 'An animated preview (GIF) from any time',
         description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
         request: { params: VideoIdParam, query: PreviewQuery },
@@ -199,16 +185,17 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      posterRoute({
+      createRoute({
+        method: 'get',
         operationId: 'getSourceVideoStoryboard',
         path: '/{id}/storyboard',
+        tags,
+        security,
         summary: 'Storyboard: sprite sheet and tile geometry',
         description:
           'Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made on the first request (one decoding pass) and stored. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.',
         request: { params: VideoIdParam },
-        responses: {
-          200: jsonContent(StoryboardResponse, 'The storyboard'),
-        },
+        responses: { 200: jsonContent(StoryboardResponse, 'The storyboard'), ...madeOnRequest },
       }),
       async (c) => {
         const scope = c.get('scope');
@@ -237,9 +224,12 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      posterRoute({
+      createRoute({
+        method: 'get',
         operationId: 'getSourceVideoStoryboardVtt',
         path: '/{id}/storyboard.vtt',
+        tags,
+        security,
         summary: 'Storyboard as a WebVTT thumbnails track',
         description:
           'One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Makes the sprite on the first request, as `storyboard`.',
@@ -247,6 +237,7 @@ export function sourceVideoPosterRoutes() {
         responses: {
           200: { description: 'The track', content: { 'text/vtt': { schema: z.string() } } },
           304: { description: 'Not modified (`If-None-Match`)' },
+          ...madeOnRequest,
         },
       }),
       async (c) => {
@@ -271,9 +262,12 @@ export function sourceVideoPosterRoutes() {
       },
     )
     .openapi(
-      posterRoute({
+      createRoute({
+        method: 'get',
         operationId: 'getSourceVideoStoryboardSprite',
         path: '/{id}/storyboard.jpg',
+        tags,
+        security,
         summary: 'Storyboard sprite sheet (JPEG)',
         description:
           'The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Makes it on the first request, as `storyboard`.',
