@@ -27,7 +27,7 @@ import { nodeRequest } from '../container/src/media/node-http.ts';
 import { TEST_SECRETS } from '../scripts/local-config.ts';
 import { STORAGE_DEV_PATH, STORAGE_OBJECT_PATH, STORAGE_ORIGIN } from '../shared/processor/storage.ts';
 import { newId } from '../src/core/ids.ts';
-import { toBase64Url } from '../shared/encoding.ts';
+import { signReadUrl, signWriteUrl } from '../src/storage/media-token.ts';
 import { startStack } from '../test/e2e/helpers/stack.ts';
 
 const { values } = parseArgs({
@@ -147,25 +147,6 @@ async function bareR2(body: Buffer): Promise<string[]> {
   }
 }
 
-/**
- * A storage-host capability as src/storage/signed-urls.ts issues it (that module pulls in the
- * Worker's types, which this Node program does not load): the payload as base64url JSON, then its
- * HMAC-SHA256 under URL_SIGNING_KEY. Our own sign/verify tests keep the format honest.
- */
-async function capability(payload: Record<string, unknown>): Promise<string> {
-  const encoder = new TextEncoder();
-  const body = toBase64Url(encoder.encode(JSON.stringify({ v: 1, ...payload, h: 's' })));
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(TEST_SECRETS.URL_SIGNING_KEY),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)));
-  return `${STORAGE_ORIGIN}${STORAGE_OBJECT_PATH}${body}.${toBase64Url(mac)}`;
-}
-
 async function main() {
   const body = Buffer.alloc(SIZE);
   for (let i = 0; i < SIZE; i += 4) body.writeUInt32LE((i * 2654435761) >>> 0, i);
@@ -173,10 +154,16 @@ async function main() {
   const plain = await plainServer(body);
   try {
     const tenant = await stack.newTenant('bench-storage');
-    const target = { kind: 'job_output', id: newId('job'), name: 'bench.mp4' };
-    const e = Math.floor(Date.now() / 1000) + 3600;
-    const write = { url: await capability({ p: tenant.profileId, t: target, m: 'PUT', e, n: SIZE, c: 'video/mp4' }) };
-    const read = { url: await capability({ p: tenant.profileId, t: target, m: 'GET', e }) };
+    const target = { kind: 'job_output', id: newId('job'), name: 'bench.mp4' } as const;
+    // Storage-host capabilities signed as the Worker signs them (src/storage/media-token.ts).
+    const signing = { URL_SIGNING_KEY: TEST_SECRETS.URL_SIGNING_KEY };
+    const capability = { surface: 'storage', ttlSeconds: 3600 } as const;
+    const write = await signWriteUrl(signing, tenant.profileId, target, {
+      ...capability,
+      maxBytes: SIZE,
+      contentType: 'video/mp4',
+    });
+    const read = await signReadUrl(signing, tenant.profileId, target, capability);
     const runtime = await stack.runtimeUrl();
     const on = (base: string, url: string) => `${base}${STORAGE_DEV_PATH}${url.slice(STORAGE_ORIGIN.length)}`;
     if (!write.url.startsWith(`${STORAGE_ORIGIN}${STORAGE_OBJECT_PATH}`)) throw new Error('unexpected capability');

@@ -8,7 +8,7 @@
  */
 import { jobOutput, jobOutputKey, pruneJobObjects, videoInfoOf } from '../storage/job-outputs.ts';
 import { safeFilename } from '../core/filenames.ts';
-import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
+import { synthesizeVoiceover, voiceoverFacts } from '../voiceover/synthesize.ts';
 import { type SubtitleSettingsInput, toSubtitleStyle } from '../library/subtitle-settings.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
@@ -53,12 +53,7 @@ export function processVideoHandler(processorFor: ProcessorFor): JobHandler<'pro
         captions = vo.srt || null;
         voiceoverCache = vo.cacheKeys;
         voiceoverInfo = {
-          provider: vo.provider,
-          voice: vo.voice,
-          model: vo.model,
-          duration: vo.duration,
-          characters: vo.characters,
-          cost_usd: vo.costUsd,
+          ...voiceoverFacts(vo),
           audio_output: VOICEOVER_NAME,
           srt: vo.srt,
           silence_removal: vo.silence_removal,

@@ -14,7 +14,7 @@ import { safeFilename } from '../core/filenames.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { type MediaTarget, mediaTargetSchema } from '../storage/signed-urls.ts';
 import { storageKeys } from '../storage/keys.ts';
-import { synthesizeVoiceover } from '../voiceover/synthesize.ts';
+import { synthesizeVoiceover, voiceoverFacts } from '../voiceover/synthesize.ts';
 import type { JobHandler } from '../jobs/context.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
@@ -139,12 +139,7 @@ export function ttsAddToVideosHandler(processorFor: ProcessorFor): JobHandler<'t
           audio_output: AUDIO,
           srt: vo.srt,
           voiceover: {
-            provider: vo.provider,
-            voice: vo.voice,
-            model: vo.model,
-            duration: vo.duration,
-            characters: vo.characters,
-            cost_usd: vo.costUsd,
+            ...voiceoverFacts(vo),
             duck_to: input.duck_to,
             ducking: input.ducking,
           },

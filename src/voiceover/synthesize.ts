@@ -182,6 +182,18 @@ export interface VoiceoverResult {
   cacheKeys: string[];
 }
 
+/** What a job's result says of the voice-over it made, in the same words wherever one is made. */
+export function voiceoverFacts(vo: VoiceoverResult) {
+  return {
+    provider: vo.provider,
+    voice: vo.voice,
+    model: vo.model,
+    duration: vo.duration,
+    characters: vo.characters,
+    cost_usd: vo.costUsd,
+  };
+}
+
 /** What we keep of an ElevenLabs answer, so a redelivered job never calls (or pays) twice. */
 const StoredSynthesis = z.object({
   request_id: z.string().nullable(),

@@ -11,7 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureDir, makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
+import { fixtureDir, makeVideo } from '../helpers/node/media-fixtures.ts';
+import { jobCompleted, readySourceVideo } from './helpers/client-steps.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
 
 const run = promisify(execFile);
@@ -42,28 +43,8 @@ afterAll(async () => {
 
 const api = () => stack.api(alice);
 
-async function waitDone(jobId: string) {
-  const job = await stack.waitForJob(alice, jobId, { timeoutMs: 170_000 });
-  expect(job.status, `${job.type}: ${JSON.stringify(job.error)}`).toBe('completed');
-  return job;
-}
-
-async function uploadReady(path: string, name: string): Promise<string> {
-  const bytes = await readWhole(path);
-  const created = await api()(`${VIDEOS}/uploads`, {
-    json: { name, content_type: 'video/mp4', size_bytes: bytes.length },
-  });
-  expect(created.status, created.text).toBe(201);
-  const put = await stack.fetchUrl(created.body.upload.upload_url, {
-    method: 'PUT',
-    body: bytes,
-    headers: { 'Content-Type': 'video/mp4' },
-  });
-  expect(put.status, put.text).toBe(200);
-  const id = created.body.source_video.id as string;
-  await waitDone((await api()(`${VIDEOS}/${id}/complete`, { method: 'POST' })).body.job_id);
-  return id;
-}
+const waitDone = (jobId: string) => jobCompleted(stack, alice, jobId);
+const uploadReady = (path: string, name: string) => readySourceVideo(stack, alice, path, name);
 
 /** Renders the clip with the tiktok preset and returns one RGB frame at `time` of the result, and its job. */
 async function renderFrame(clipId: string, time: number) {

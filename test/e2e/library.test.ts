@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureDir, makeSpeechVideo, makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
+import { jobCompleted, readySourceVideo } from './helpers/client-steps.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
 
 const run = promisify(execFile);
@@ -159,29 +160,8 @@ const VOICE_BAND = 'highpass=f=1200,highpass=f=1200';
 
 const api = () => stack.api(alice);
 
-async function waitDone(jobId: string, timeoutMs = 170_000) {
-  const job = await stack.waitForJob(alice, jobId, { timeoutMs });
-  expect(job.status, `${job.type}: ${JSON.stringify(job.error)}`).toBe('completed');
-  return job;
-}
-
-async function uploadReady(path: string, name: string): Promise<string> {
-  const bytes = await readWhole(path);
-  const created = await api()(`${VIDEOS}/uploads`, {
-    json: { name, content_type: 'video/mp4', size_bytes: bytes.length },
-  });
-  expect(created.status, created.text).toBe(201);
-  const put = await stack.fetchUrl(created.body.upload.upload_url, {
-    method: 'PUT',
-    body: bytes,
-    headers: { 'Content-Type': 'video/mp4' },
-  });
-  expect(put.status, put.text).toBe(200);
-  const id = created.body.source_video.id as string;
-  const done = await api()(`${VIDEOS}/${id}/complete`, { method: 'POST' });
-  await waitDone(done.body.job_id);
-  return id;
-}
+const waitDone = (jobId: string, timeoutMs?: number) => jobCompleted(stack, alice, jobId, timeoutMs);
+const uploadReady = (path: string, name: string) => readySourceVideo(stack, alice, path, name);
 
 /** Segments of the 40 s source, with the keywords the SRT below mentions. */
 const SEGMENTS = [

@@ -3,7 +3,7 @@
  * pending → running → completed | failed | cancelled; terminal rows are never changed by the
  * consumer again, which makes redelivered queue messages harmless.
  */
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { type PageQuery, toPage } from '../pagination.ts';
 import { apiCosts, jobs, type JobStatus } from '../schema.ts';
@@ -124,32 +124,22 @@ export async function listJobs(scope: ProfileScope, filters: JobFilters, page: P
   return toPage(rows, page.limit);
 }
 
-/** Latest active job of a type for a resource (e.g. the running generation of a project). */
-export function findActiveJob(scope: ProfileScope, type: string, resourceId: string) {
+/** Latest active job of the scope that meets `conditions`. */
+function latestActiveJob(scope: ProfileScope, ...conditions: SQL[]) {
   return scope.db.query.jobs.findFirst({
-    where: owned(
-      jobs,
-      scope,
-      eq(jobs.type, type),
-      eq(jobs.resourceId, resourceId),
-      inArray(jobs.status, ACTIVE_STATUSES),
-    ),
+    where: owned(jobs, scope, ...conditions, inArray(jobs.status, ACTIVE_STATUSES)),
     orderBy: desc(jobs.id),
   });
 }
 
+/** Latest active job of a type for a resource (e.g. the running generation of a project). */
+export function findActiveJob(scope: ProfileScope, type: string, resourceId: string) {
+  return latestActiveJob(scope, eq(jobs.type, type), eq(jobs.resourceId, resourceId));
+}
+
 /** Latest active job of any type recorded against a resource (e.g. whatever generation a project runs). */
 export function findActiveJobOnResource(scope: ProfileScope, resourceType: string, resourceId: string) {
-  return scope.db.query.jobs.findFirst({
-    where: owned(
-      jobs,
-      scope,
-      eq(jobs.resourceType, resourceType),
-      eq(jobs.resourceId, resourceId),
-      inArray(jobs.status, ACTIVE_STATUSES),
-    ),
-    orderBy: desc(jobs.id),
-  });
+  return latestActiveJob(scope, eq(jobs.resourceType, resourceType), eq(jobs.resourceId, resourceId));
 }
 
 /** Every job of a type recorded against one resource (e.g. the jobs of one bulk publish), oldest first. */

@@ -248,6 +248,16 @@ export function markExtractingStatement(scope: ProfileScope, id: string, mode: s
     .where(owned(segments, scope, eq(segments.id, id)));
 }
 
+/** The segment, as long as its times are still those a job worked from. */
+const unchangedTimes = (scope: ProfileScope, id: string, times: { startTime: number; endTime: number }) =>
+  owned(
+    segments,
+    scope,
+    eq(segments.id, id),
+    eq(segments.startTime, times.startTime),
+    eq(segments.endTime, times.endTime),
+  );
+
 /**
  * Records a finished extraction, unless the segment's times changed meanwhile (the bytes would
  * show the old range): the caller passes the times it extracted.
@@ -267,15 +277,7 @@ export async function markExtractReady(
       extractedDuration: extracted.duration,
       updatedAt: now(),
     })
-    .where(
-      owned(
-        segments,
-        scope,
-        eq(segments.id, id),
-        eq(segments.startTime, extracted.startTime),
-        eq(segments.endTime, extracted.endTime),
-      ),
-    )
+    .where(unchangedTimes(scope, id, extracted))
     .returning();
   return row;
 }
@@ -296,15 +298,7 @@ export async function setSegmentThumbnail(
   const [row] = await scope.db
     .update(segments)
     .set({ thumbnailKey: key, updatedAt: now() })
-    .where(
-      owned(
-        segments,
-        scope,
-        eq(segments.id, id),
-        eq(segments.startTime, times.startTime),
-        eq(segments.endTime, times.endTime),
-      ),
-    )
+    .where(unchangedTimes(scope, id, times))
     .returning({ id: segments.id });
   return row;
 }

@@ -67,6 +67,26 @@ const SlotsResponse = z
 const withdrawDescription =
   'Deletes the Postiz posts of a `draft` or `scheduled` publication (`DELETE /posts/group/{group}`) and marks it `cancelled`; a second call answers the cancelled publication. 409 `conflict` (`details.reason`) once it was published (checked against Postiz first), while it is still being sent, or when it failed.';
 
+/** `/cancel` and DELETE: two spellings of one withdrawal. */
+const withdrawRoute = <M extends 'post' | 'delete', P extends string>(
+  method: M,
+  operationId: string,
+  path: P,
+  summary: string,
+  description: string,
+) =>
+  createRoute({
+    method,
+    operationId,
+    path,
+    tags,
+    security,
+    summary,
+    description,
+    request: { params: PublicationIdParam },
+    responses: { 200: jsonContent(PublicationResponse, 'Cancelled'), ...conflictResponse, ...errorResponses },
+  });
+
 export function postizPublicationActionRoutes() {
   return createTenantRouter()
     .openapi(
@@ -92,34 +112,26 @@ export function postizPublicationActionRoutes() {
       },
     )
     .openapi(
-      createRoute({
-        method: 'post',
-        operationId: 'cancelPublication',
-        path: '/publications/{publication_id}/cancel',
-        tags,
-        security,
-        summary: 'Withdraw a draft or scheduled publication',
-        description: withdrawDescription,
-        request: { params: PublicationIdParam },
-        responses: { 200: jsonContent(PublicationResponse, 'Cancelled'), ...conflictResponse, ...errorResponses },
-      }),
+      withdrawRoute(
+        'post',
+        'cancelPublication',
+        '/publications/{publication_id}/cancel',
+        'Withdraw a draft or scheduled publication',
+        withdrawDescription,
+      ),
       async (c) => {
         const row = await withdrawPublication(c.env, c.get('scope'), c.req.valid('param').publication_id);
         return c.json(toPublicationResponse(row), 200);
       },
     )
     .openapi(
-      createRoute({
-        method: 'delete',
-        operationId: 'deletePublication',
-        path: '/publications/{publication_id}',
-        tags,
-        security,
-        summary: 'Withdraw a draft or scheduled publication (same as /cancel)',
-        description: `${withdrawDescription} The publication stays listed, as \`cancelled\`.`,
-        request: { params: PublicationIdParam },
-        responses: { 200: jsonContent(PublicationResponse, 'Cancelled'), ...conflictResponse, ...errorResponses },
-      }),
+      withdrawRoute(
+        'delete',
+        'deletePublication',
+        '/publications/{publication_id}',
+        'Withdraw a draft or scheduled publication (same as /cancel)',
+        `${withdrawDescription} The publication stays listed, as \`cancelled\`.`,
+      ),
       async (c) => {
         const row = await withdrawPublication(c.env, c.get('scope'), c.req.valid('param').publication_id);
         return c.json(toPublicationResponse(row), 200);

@@ -4,8 +4,11 @@
  * Made by the processor on the first request and served from R2 afterwards (source-videos/posters.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Bindings } from '../../core/env.ts';
 import { THUMBNAIL_URL_TTL_SECONDS } from '../../core/limits.ts';
+import type { ProfileScope } from '../../db/scope.ts';
 import { conflictResponse, errorResponse, errorResponses, jsonContent, security } from '../../http/openapi.ts';
+import type { TenantContext } from '../../http/context.ts';
 import { ownedSourceVideo } from '../../http/owned.ts';
 import { idParam } from '../../http/route-paths.ts';
 import { createTenantRouter } from '../../http/router.ts';
@@ -16,6 +19,7 @@ import {
   PREVIEW_FPS,
   PREVIEW_SECONDS,
   PREVIEW_WIDTH,
+  type ReadyVideo,
   ensurePoster,
   ensurePreview,
   ensureStoryboard,
@@ -58,8 +62,6 @@ const PreviewQuery = z.object({
     .openapi({ description: "Seconds from the start, within the video's duration (default 0)" }),
 });
 
-const made = (fresh: boolean) => (fresh ? 'made' : 'stored');
-
 const StoryboardResponse = z
   .object({
     source_video_id: z.string(),
@@ -87,6 +89,57 @@ const StoryboardResponse = z
   })
   .openapi('Storyboard');
 
+/** What every route here may also answer: each image is made by the processor on the first request. */
+const madeOnRequest = {
+  ...errorResponses,
+  ...conflictResponse,
+  503: errorResponse(503, 'The media processor is unavailable'),
+};
+
+const binary = { schema: z.string().openapi({ format: 'binary' }) };
+
+/** A stored image, served as every media route serves it (`Range`, `ETag`). */
+const imageResponses = <C extends Record<string, typeof binary>>(description: string, content: C) => ({
+  200: { description, content },
+  206: { description: 'A byte range of it' },
+  304: { description: 'Not modified (`If-None-Match`)' },
+  ...madeOnRequest,
+});
+
+/**
+ * A stored image served as every media route serves it (`Range`, `ETag`), saying whether this
+ * request made it (`X-Poster|X-Preview|X-Storyboard: made|stored`) and, for a frame, when it starts.
+ */
+async function serveImage(
+  c: TenantContext,
+  image: { key: string; made: boolean },
+  what: 'Poster' | 'Preview' | 'Storyboard',
+  contentType: 'image/jpeg' | 'image/gif',
+  frameTime?: number,
+): Promise<Response> {
+  const res = await serveObject(c.env.MEDIA, image.key, c.req.raw, {
+    what,
+    contentType,
+    maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
+  });
+  if (frameTime !== undefined) res.headers.set('X-Frame-Time', frameTime.toFixed(3));
+  res.headers.set(`X-${what}`, image.made ? 'made' : 'stored');
+  return res;
+}
+
+/** The storyboard's plan and a signed URL of its sprite, made first if it is not stored yet. */
+async function storyboard(env: Bindings, scope: ProfileScope, video: ReadyVideo) {
+  const plan = storyboardPlan(video);
+  await ensureStoryboard(env, scope, video, plan);
+  const sprite = await signedMediaUrl(
+    env,
+    scope,
+    { kind: 'source_storyboard', id: video.id },
+    { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
+  );
+  return { plan, sprite };
+}
+
 export function sourceVideoPosterRoutes() {
   return createTenantRouter()
     .openapi(
@@ -100,17 +153,7 @@ export function sourceVideoPosterRoutes() {
         description:
           'The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width, then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.',
         request: { params: VideoIdParam, query: PosterQuery },
-        responses: {
-          200: {
-            description: 'The poster',
-            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: { description: 'A byte range of it' },
-          304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: imageResponses('The poster', { 'image/jpeg': binary }),
       }),
       async (c) => {
         const scope = c.get('scope');
@@ -118,14 +161,7 @@ export function sourceVideoPosterRoutes() {
         const query = c.req.valid('query');
         const at = posterFrame(video, query.time, Number(query.width) as PosterWidth);
         const poster = await ensurePoster(c.env, scope, video, at);
-        const res = await serveObject(c.env.MEDIA, poster.key, c.req.raw, {
-          what: 'Poster',
-          contentType: 'image/jpeg',
-          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
-        });
-        res.headers.set('X-Frame-Time', at.time.toFixed(3));
-        res.headers.set('X-Poster', made(poster.made));
-        return res;
+        return serveImage(c, poster, 'Poster', 'image/jpeg', at.time);
       },
     )
     .openapi(
@@ -138,31 +174,14 @@ export function sourceVideoPosterRoutes() {
         summary: 'An animated preview (GIF) from any time',
         description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
         request: { params: VideoIdParam, query: PreviewQuery },
-        responses: {
-          200: {
-            description: 'The preview',
-            content: { 'image/gif': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: { description: 'A byte range of it' },
-          304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: imageResponses('The preview', { 'image/gif': binary }),
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
         const at = previewFrame(video, c.req.valid('query').start);
         const preview = await ensurePreview(c.env, scope, video, at);
-        const res = await serveObject(c.env.MEDIA, preview.key, c.req.raw, {
-          what: 'Preview',
-          contentType: 'image/gif',
-          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
-        });
-        res.headers.set('X-Frame-Time', at.time.toFixed(3));
-        res.headers.set('X-Preview', made(preview.made));
-        return res;
+        return serveImage(c, preview, 'Preview', 'image/gif', at.time);
       },
     )
     .openapi(
@@ -176,24 +195,12 @@ export function sourceVideoPosterRoutes() {
         description:
           'Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made on the first request (one decoding pass) and stored. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.',
         request: { params: VideoIdParam },
-        responses: {
-          200: jsonContent(StoryboardResponse, 'The storyboard'),
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: { 200: jsonContent(StoryboardResponse, 'The storyboard'), ...madeOnRequest },
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
-        const plan = storyboardPlan(video);
-        await ensureStoryboard(c.env, scope, video, plan);
-        const sprite = await signedMediaUrl(
-          c.env,
-          scope,
-          { kind: 'source_storyboard', id: video.id },
-          { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
-        );
+        const { plan, sprite } = await storyboard(c.env, scope, video);
         return c.json(
           {
             source_video_id: video.id,
@@ -230,22 +237,13 @@ export function sourceVideoPosterRoutes() {
         responses: {
           200: { description: 'The track', content: { 'text/vtt': { schema: z.string() } } },
           304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
+          ...madeOnRequest,
         },
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
-        const plan = storyboardPlan(video);
-        await ensureStoryboard(c.env, scope, video, plan);
-        const sprite = await signedMediaUrl(
-          c.env,
-          scope,
-          { kind: 'source_storyboard', id: video.id },
-          { ttlSeconds: THUMBNAIL_URL_TTL_SECONDS },
-        );
+        const { plan, sprite } = await storyboard(c.env, scope, video);
         // Signed URLs are quantised (storage/signed-urls.ts), so the same track comes back within a step.
         const etag = `W/"sb-${video.id}-${Date.parse(sprite.expiresAt) / 1000}"`;
         const headers = {
@@ -274,29 +272,13 @@ export function sourceVideoPosterRoutes() {
         description:
           'The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Makes it on the first request, as `storyboard`.',
         request: { params: VideoIdParam },
-        responses: {
-          200: {
-            description: 'The sprite',
-            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
-          206: { description: 'A byte range of it' },
-          304: { description: 'Not modified (`If-None-Match`)' },
-          ...errorResponses,
-          ...conflictResponse,
-          503: errorResponse(503, 'The media processor is unavailable'),
-        },
+        responses: imageResponses('The sprite', { 'image/jpeg': binary }),
       }),
       async (c) => {
         const scope = c.get('scope');
         const video = readyVideo(await ownedSourceVideo(scope, c.req.valid('param').id));
         const sprite = await ensureStoryboard(c.env, scope, video, storyboardPlan(video));
-        const res = await serveObject(c.env.MEDIA, sprite.key, c.req.raw, {
-          what: 'Storyboard',
-          contentType: 'image/jpeg',
-          maxAgeSeconds: IMAGE_MAX_AGE_SECONDS,
-        });
-        res.headers.set('X-Storyboard', made(sprite.made));
-        return res;
+        return serveImage(c, sprite, 'Storyboard', 'image/jpeg');
       },
     );
 }

@@ -13,6 +13,17 @@ export function Field({ label, ...input }: { label: string } & InputHTMLAttribut
   );
 }
 
+/** A labelled input whose text goes straight to `onValue` (a state setter): the settings forms' field. */
+export function ValueField({
+  onValue,
+  ...field
+}: { label: string; value: string; onValue: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) {
+  return <Field {...field} onChange={(e) => onValue(e.target.value)} />;
+}
+
 /** Seconds (decimals allowed) with a button that takes the player's current time. */
 export function SecondsField({
   label,

@@ -7,7 +7,7 @@ import { type FormEvent, useState } from 'react';
 import { profiles as profilesApi } from '../api/endpoints.ts';
 import type { BrandKit, LogoPosition, Profile } from '../api/types.ts';
 import { ErrorText } from '../components/feedback.tsx';
-import { Field } from '../components/fields.tsx';
+import { Field, ValueField } from '../components/fields.tsx';
 
 const POSITIONS: LogoPosition[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
 const percent = (fraction: number) => String(Math.round(fraction * 1000) / 10);
@@ -106,43 +106,19 @@ function BrandKitForm({ profile, initial }: { profile: Profile; initial: BrandKi
             ))}
           </select>
         </div>
-        <Field
-          label="Opacity (%)"
-          type="number"
-          min={0}
-          max={100}
-          value={opacity}
-          onChange={(e) => setOpacity(e.target.value)}
-        />
-        <Field
+        <ValueField label="Opacity (%)" type="number" min={0} max={100} value={opacity} onValue={setOpacity} />
+        <ValueField
           label="Margin (% of width)"
           type="number"
           min={0}
           max={25}
           step={0.5}
           value={margin}
-          onChange={(e) => setMargin(e.target.value)}
+          onValue={setMargin}
         />
-        <Field
-          label="Logo width (% of width)"
-          type="number"
-          min={2}
-          max={100}
-          value={scale}
-          onChange={(e) => setScale(e.target.value)}
-        />
-        <Field
-          label="Intro (clip or video id)"
-          value={intro}
-          onChange={(e) => setIntro(e.target.value)}
-          placeholder="none"
-        />
-        <Field
-          label="Outro (clip or video id)"
-          value={outro}
-          onChange={(e) => setOutro(e.target.value)}
-          placeholder="none"
-        />
+        <ValueField label="Logo width (% of width)" type="number" min={2} max={100} value={scale} onValue={setScale} />
+        <ValueField label="Intro (clip or video id)" value={intro} onValue={setIntro} placeholder="none" />
+        <ValueField label="Outro (clip or video id)" value={outro} onValue={setOutro} placeholder="none" />
         <button type="submit">Save brand kit</button>
       </form>
       {status ? <p role="status">{status}</p> : null}

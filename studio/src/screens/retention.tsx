@@ -6,9 +6,14 @@ import { type FormEvent, useState } from 'react';
 import { profiles as profilesApi } from '../api/endpoints.ts';
 import type { Profile, RetentionItem, RetentionPreview } from '../api/types.ts';
 import { ErrorText } from '../components/feedback.tsx';
-import { DataTable, Field } from '../components/fields.tsx';
+import { DataTable, ValueField } from '../components/fields.tsx';
 
 const days = (value: string) => (value.trim() === '' ? null : Number(value));
+
+/** A retention period in whole days; empty leaves it to the default the placeholder names. */
+function DaysField(props: { label: string; value: string; onValue: (value: string) => void; placeholder: string }) {
+  return <ValueField type="number" min={1} {...props} />;
+}
 
 export function RetentionCard({ profile, onSaved }: { profile: Profile; onSaved: () => Promise<unknown> }) {
   const [sources, setSources] = useState(profile.source_retention_days?.toString() ?? '');
@@ -65,28 +70,12 @@ export function RetentionCard({ profile, onSaved }: { profile: Profile; onSaved:
     <section className="card" aria-label="Retention">
       <h2>Retention of “{profile.name}”</h2>
       <form className="inline-form" onSubmit={save}>
-        <Field
-          label="Delete sources unused for (days)"
-          type="number"
-          min={1}
-          value={sources}
-          onChange={(e) => setSources(e.target.value)}
-          placeholder="keep"
-        />
-        <Field
-          label="Delete job outputs after (days)"
-          type="number"
-          min={1}
-          value={outputs}
-          onChange={(e) => setOutputs(e.target.value)}
-          placeholder="keep"
-        />
-        <Field
+        <DaysField label="Delete sources unused for (days)" value={sources} onValue={setSources} placeholder="keep" />
+        <DaysField label="Delete job outputs after (days)" value={outputs} onValue={setOutputs} placeholder="keep" />
+        <DaysField
           label="Empty the trash after (days)"
-          type="number"
-          min={1}
           value={trash}
-          onChange={(e) => setTrash(e.target.value)}
+          onValue={setTrash}
           placeholder="deployment default"
         />
         <button type="submit">Save retention</button>

@@ -203,6 +203,67 @@ export async function probeMedia(source: string | Uint8Array, extension = 'bin')
   }
 }
 
+/**
+ * eSpeak NG says `text` into `${base}.wav` (48 kHz), its own leading and trailing silence trimmed so
+ * the speech span is exact; returns how long it is heard.
+ */
+async function speak(text: string, base: string): Promise<number> {
+  await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-raw.wav`, text]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    `${base}-raw.wav`,
+    '-af',
+    'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
+    '-ar',
+    '48000',
+    `${base}.wav`,
+  ]);
+  return Number((await probeMedia(`${base}.wav`)).format.duration);
+}
+
+/**
+ * A speech fixture's video: a `testsrc2` picture (25 fps) as input 0, the `audio` inputs after it,
+ * mixed by `filter` into `[a]`; H.264 + AAC, faststart.
+ */
+async function muxSpeechVideo(o: { size: string; audio: string[]; filter: string; duration: number; path: string }) {
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.size}:rate=25`,
+    ...o.audio,
+    '-filter_complex',
+    o.filter,
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    '-t',
+    String(o.duration),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-movflags',
+    '+faststart',
+    o.path,
+  ]);
+}
+
 export interface SpeechVideo {
   path: string;
   /** Where the speech starts and ends in the video, seconds (leading/trailing silence trimmed). */
@@ -228,56 +289,15 @@ export async function makeSpeechVideo(
   if (cached) return cached;
   const made = (async () => {
     const base = join(fixtureDir(), `speech${speechCache.size}`);
-    await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-raw.wav`, text]);
-    // Trim eSpeak's own leading and trailing silence so the speech span is exact.
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      `${base}-raw.wav`,
-      '-af',
-      'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
-      '-ar',
-      '48000',
-      `${base}.wav`,
-    ]);
-    const speechDuration = Number((await probeMedia(`${base}.wav`)).format.duration);
+    const speechDuration = await speak(text, base);
     const path = `${base}.mp4`;
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${width}x${height}:rate=25`,
-      '-i',
-      `${base}.wav`,
-      '-filter_complex',
-      `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
-      '-map',
-      '0:v',
-      '-map',
-      '[a]',
-      '-t',
-      String(duration),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '25',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '96k',
-      '-movflags',
-      '+faststart',
+    await muxSpeechVideo({
+      size: `${width}x${height}`,
+      audio: ['-i', `${base}.wav`],
+      filter: `[1:a]adelay=${Math.round(speechStart * 1000)}:all=1,apad[a]`,
+      duration,
       path,
-    ]);
+    });
     return { path, speechStart, speechEnd: speechStart + speechDuration, duration };
   })();
   speechCache.set(key, made);
@@ -332,59 +352,14 @@ export async function makeSpokenWordsVideo(
   const placed: SpokenWordsVideo['phrases'] = [];
   const inputs: string[] = [];
   for (const [i, p] of phrases.entries()) {
-    await run('espeak-ng', ['-v', 'en-us', '-w', `${base}-${i}-raw.wav`, p.text]);
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      `${base}-${i}-raw.wav`,
-      '-af',
-      'silenceremove=start_periods=1:start_threshold=-50dB,areverse,silenceremove=start_periods=1:start_threshold=-50dB,areverse',
-      '-ar',
-      '48000',
-      `${base}-${i}.wav`,
-    ]);
-    const seconds = Number((await probeMedia(`${base}-${i}.wav`)).format.duration);
+    const seconds = await speak(p.text, `${base}-${i}`);
     placed.push({ text: p.text, start: p.at, end: p.at + seconds });
     inputs.push('-i', `${base}-${i}.wav`);
   }
   const delays = phrases.map((p, i) => `[${i + 1}:a]adelay=${Math.round(p.at * 1000)}:all=1[d${i}]`);
   const mix = `${phrases.map((_, i) => `[d${i}]`).join('')}amix=inputs=${phrases.length}:normalize=0,apad[a]`;
   const path = `${base}.mp4`;
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25',
-    ...inputs,
-    '-filter_complex',
-    [...delays, mix].join(';'),
-    '-map',
-    '0:v',
-    '-map',
-    '[a]',
-    '-t',
-    String(duration),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    '25',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '96k',
-    '-movflags',
-    '+faststart',
-    path,
-  ]);
+  await muxSpeechVideo({ size: '320x240', audio: inputs, filter: [...delays, mix].join(';'), duration, path });
   return { path, phrases: placed, duration };
 }
 let spokenCount = 0;
