@@ -267,7 +267,13 @@ export async function markApproved(
     scope,
     scope.db
       .update(publications)
-      .set({ ...fields, postizPosts: fields.posts, updatedAt: now() })
+      .set({
+        status: fields.status,
+        scheduledAt: fields.scheduledAt,
+        publishedAt: fields.publishedAt,
+        postizPosts: fields.posts,
+        updatedAt: now(),
+      })
       .where(owned(publications, scope, eq(publications.id, id), eq(publications.status, 'draft')))
       .returning(),
     [{ type: 'publication.published', id }],
