@@ -2,7 +2,8 @@
  * The studio in Chromium against the whole stack (Worker with the studio's assets, the real media
  * processor, the fake Postiz): a user signs in through the URL fragment, uploads a generated video
  * and watches it become ready, marks segments on the editor and finds them in the library, generates
- * a clip from them with live progress to 100, renders it and publishes it to Postiz. Every screen is
+ * a clip from them with live progress to 100, renders it and publishes it to Postiz, and sets up the
+ * brand kit with an SVG logo. Every screen is
  * checked with axe-core (no serious or critical violation) and photographed into test-results/studio/.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -282,6 +283,39 @@ describe('the studio in Chromium', () => {
     await card.getByRole('button', { name: 'Preview next run' }).click();
     await card.getByText('The next run deletes nothing.').waitFor();
     await checkScreen('12-retention');
+  });
+
+  it('uploads an SVG logo to the brand kit, shows why a logo with a script is refused, and saves the corner', async () => {
+    await page.getByRole('link', { name: 'Manage profiles' }).click();
+    const card = page.getByRole('region', { name: 'Brand kit' });
+    const input = card.getByLabel(/^Logo \(PNG/);
+    const kitOf = () => stack.api(alice)(`/api/v1/profiles/${alice.profileId}/brand-kit`);
+    const svg = (inner: string) =>
+      Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40">${inner}</svg>`,
+      );
+
+    await input.setInputFiles({ name: 'bad.svg', mimeType: 'image/svg+xml', buffer: svg('<script>alert(1)</script>') });
+    await expect.poll(async () => (await card.getByRole('alert').textContent()) ?? '').toContain('<script>');
+    expect((await kitOf()).body.logo ?? null).toBeNull();
+
+    await input.setInputFiles({
+      name: 'logo.svg',
+      mimeType: 'image/svg+xml',
+      buffer: svg('<rect width="120" height="40" fill="#e00"/>'),
+    });
+    await card.getByText('Logo uploaded.').waitFor();
+    const preview = card.getByRole('img', { name: 'Logo' });
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(120);
+
+    await card.getByLabel('Corner').selectOption('top-left');
+    await card.getByRole('button', { name: 'Save brand kit' }).click();
+    await card.getByText('Brand kit saved.').waitFor();
+    expect((await kitOf()).body).toMatchObject({
+      logo_position: 'top-left',
+      logo: { content_type: 'image/svg+xml', width: 120, height: 40 },
+    });
+    await checkScreen('12-brand-kit');
   });
 
   it('creates a second profile and switches to it: every request then acts in that profile', async () => {
