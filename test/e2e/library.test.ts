@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureDir, makeSpeechVideo, makeVideo, readWhole } from '../helpers/node/media-fixtures.ts';
 import { jobCompleted, readySourceVideo } from './helpers/client-steps.ts';
+import { greyFrame } from './helpers/media-checks.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
 
 const run = promisify(execFile);
@@ -81,32 +82,6 @@ async function streams(path: string): Promise<{ video: StreamInfo; audio: Stream
     audio: parsed.streams.find((s) => s.codec_type === 'audio'),
     duration: Number(parsed.format.duration),
   };
-}
-
-/** One decoded frame at `time`, grey, `width`×`height`. */
-async function greyFrame(path: string, time: number, width: number, height: number, filter = ''): Promise<Uint8Array> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-ss',
-      time.toFixed(3),
-      '-i',
-      path,
-      '-frames:v',
-      '1',
-      '-vf',
-      `${filter}${filter ? ',' : ''}scale=${width}:${height}`,
-      '-pix_fmt',
-      'gray',
-      '-f',
-      'rawvideo',
-      'pipe:1',
-    ],
-    { encoding: 'buffer', maxBuffer: 64 << 20 },
-  );
-  return new Uint8Array(stdout);
 }
 
 /** MD5 of a file's video packets (stream copy into the md5 muxer): equal means copied, not re-encoded. */

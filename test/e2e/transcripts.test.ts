@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GEMINI_FAKE_KEY, GeminiFake } from '../fakes/gemini-server.ts';
 import { fixtureDir, makeSpokenWordsVideo, readWhole } from '../helpers/node/media-fixtures.ts';
-import { rmsDb, saveBytes, streamsOf } from './helpers/media-checks.ts';
+import { greyFrame, rmsDb, saveBytes, streamsOf } from './helpers/media-checks.ts';
 import { type Stack, type Tenant, startStack } from './helpers/stack.ts';
 
 const run = promisify(execFile);
@@ -52,32 +52,6 @@ async function render(stack: Stack, t: Tenant, body: Record<string, unknown>): P
   return { result, file: await saveBytes(got.bytes, 'mp4') };
 }
 
-/** One frame at `time` as 8-bit grey, `width`×`height`. */
-async function greyFrame(path: string, time: number, width: number, height: number): Promise<Uint8Array> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-ss',
-      time.toFixed(3),
-      '-i',
-      path,
-      '-frames:v',
-      '1',
-      '-vf',
-      `scale=${width}:${height}`,
-      '-pix_fmt',
-      'gray',
-      '-f',
-      'rawvideo',
-      'pipe:1',
-    ],
-    { encoding: 'buffer', maxBuffer: 64 << 20 },
-  );
-  return new Uint8Array(stdout);
-}
-
 /** Share of the pixels in rows [from, to) that differ by more than 60 grey levels between two frames. */
 function changedShare(a: Uint8Array, b: Uint8Array, width: number, from: number, to: number): number {
   let changed = 0;
@@ -95,19 +69,29 @@ function cueTimes(srt: string): { start: number; end: number }[] {
   }));
 }
 
+/**
+ * The stack with the Gemini fake as its Gemini. Audio inline up to 1 MB (the real limit is 12 MiB),
+ * so a test's 5-minute chunks take the Files API without hours of fixture.
+ */
+async function startWithGeminiFake(vars: Record<string, string> = {}): Promise<{ gemini: GeminiFake; stack: Stack }> {
+  const gemini = await GeminiFake.start();
+  const stack = await startStack({
+    vars: {
+      GEMINI_BASE_URL: gemini.url,
+      GEMINI_API_KEY: GEMINI_FAKE_KEY,
+      GEMINI_MODEL: 'gemini-2.5-flash',
+      GEMINI_INLINE_AUDIO_MAX_BYTES: '1000000',
+      ...vars,
+    },
+  });
+  return { gemini, stack };
+}
+
 describe('with the Gemini fake', () => {
   let stack: Stack;
   let gemini: GeminiFake;
   beforeAll(async () => {
-    gemini = await GeminiFake.start();
-    stack = await startStack({
-      vars: {
-        GEMINI_BASE_URL: gemini.url,
-        GEMINI_API_KEY: GEMINI_FAKE_KEY,
-        GEMINI_MODEL: 'gemini-2.5-flash',
-        GEMINI_INLINE_AUDIO_MAX_BYTES: '1000000',
-      },
-    });
+    ({ gemini, stack } = await startWithGeminiFake());
   });
   afterAll(async () => {
     await stack?.stop();
@@ -333,17 +317,8 @@ describe('a 31-minute video, in chunks, with one delivery per chunk', () => {
   let stack: Stack;
   let gemini: GeminiFake;
   beforeAll(async () => {
-    gemini = await GeminiFake.start();
-    stack = await startStack({
-      vars: {
-        GEMINI_BASE_URL: gemini.url,
-        GEMINI_API_KEY: GEMINI_FAKE_KEY,
-        GEMINI_MODEL: 'gemini-2.5-flash',
-        GEMINI_INLINE_AUDIO_MAX_BYTES: '1000000',
-        // Every chunk past the first starts a new delivery: a hand-off must not bill a chunk twice.
-        JOB_CONSUMER_BUDGET_SECONDS: '1',
-      },
-    });
+    // Every chunk past the first starts a new delivery: a hand-off must not bill a chunk twice.
+    ({ gemini, stack } = await startWithGeminiFake({ JOB_CONSUMER_BUDGET_SECONDS: '1' }));
   });
   afterAll(async () => {
     await stack?.stop();

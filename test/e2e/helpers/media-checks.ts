@@ -1,6 +1,7 @@
 /**
  * Checks on media produced by the stack, computed independently with ffmpeg/ffprobe: audio level
- * in a time window, video packet hashes (to prove a stream was copied, not re-encoded), durations.
+ * in a time window, video packet hashes (to prove a stream was copied, not re-encoded), durations,
+ * decoded frames to compare pixels.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -75,4 +76,36 @@ export async function streamsOf(
   return (
     JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[] }
   ).streams;
+}
+
+/** One decoded frame at `time` as 8-bit grey, `width`×`height` (after `filter`, if any). */
+export async function greyFrame(
+  path: string,
+  time: number,
+  width: number,
+  height: number,
+  filter = '',
+): Promise<Uint8Array> {
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-ss',
+      time.toFixed(3),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-vf',
+      `${filter}${filter ? ',' : ''}scale=${width}:${height}`,
+      '-pix_fmt',
+      'gray',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
+    { encoding: 'buffer', maxBuffer: 64 << 20 },
+  );
+  return new Uint8Array(stdout);
 }
