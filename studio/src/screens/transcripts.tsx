@@ -403,30 +403,20 @@ function TranscriptEditor({ id, onSaved }: { id: string; onSaved: () => Promise<
                     </p>
                   ) : null}
                 </td>
-                <td>
-                  <input
-                    aria-label={`Cue ${i + 1} start (s)`}
-                    type="number"
-                    step="any"
-                    min={0}
-                    value={row.start}
-                    onChange={(e) => edit(i, 'start', e.target.value)}
-                    aria-invalid={problem ? true : undefined}
-                    aria-describedby={described}
-                  />
-                </td>
-                <td>
-                  <input
-                    aria-label={`Cue ${i + 1} end (s)`}
-                    type="number"
-                    step="any"
-                    min={0}
-                    value={row.end}
-                    onChange={(e) => edit(i, 'end', e.target.value)}
-                    aria-invalid={problem ? true : undefined}
-                    aria-describedby={described}
-                  />
-                </td>
+                {(['start', 'end'] as const).map((field) => (
+                  <td key={field}>
+                    <input
+                      aria-label={`Cue ${i + 1} ${field} (s)`}
+                      type="number"
+                      step="any"
+                      min={0}
+                      value={row[field]}
+                      onChange={(e) => edit(i, field, e.target.value)}
+                      aria-invalid={problem ? true : undefined}
+                      aria-describedby={described}
+                    />
+                  </td>
+                ))}
               </tr>
             );
           })}
