@@ -140,12 +140,12 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
 async function storyboardAtProbe(
   ctx: JobContext<'probe_source_video'>,
   processor: ReturnType<ProcessorFor>,
-): Promise<'made' | 'stored' | 'failed'> {
+): Promise<'made' | 'stored' | 'not_made'> {
   const id = ctx.input.source_video_id;
   await ctx.progress(96, 'Making storyboard', true);
   try {
     const row = await getSourceVideoSummary(ctx.scope, id);
-    if (!row) return 'failed';
+    if (!row) return 'not_made';
     const video = readyVideo(row);
     const sprite = await ctx.timings.timed('storyboard', () =>
       ensureStoryboard(ctx.env, ctx.scope, video, storyboardPlan(video), { processor, waitMs: 0 }),
@@ -161,6 +161,6 @@ async function storyboardAtProbe(
         error: err instanceof Error ? err.message : String(err),
       }),
     );
-    return 'failed';
+    return 'not_made';
   }
 }
