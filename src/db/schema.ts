@@ -598,15 +598,19 @@ export const processorLeases = sqliteTable(
  * (source-videos/media-claims.ts). The key carries the profile's R2 prefix; the row is the profile's.
  * A row outlives its maker only until `expires_at`: a claim whose maker died is taken over then.
  */
-export const mediaClaims = sqliteTable('media_claims', {
-  /** The R2 key of the object being made (`p/{profile_id}/…`). */
-  key: text('key').primaryKey(),
-  profileId: profileRef(),
-  /** A random id of the maker: only it releases the claim. */
-  holder: text('holder').notNull(),
-  /** Milliseconds since the epoch. */
-  expiresAt: integer('expires_at').notNull(),
-});
+export const mediaClaims = sqliteTable(
+  'media_claims',
+  {
+    /** The R2 key of the object being made (`p/{profile_id}/…`). */
+    key: text('key').primaryKey(),
+    profileId: profileRef(),
+    /** A random id of the maker: only it releases the claim. */
+    holder: text('holder').notNull(),
+    /** Milliseconds since the epoch. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('media_claims_profile_idx').on(t.profileId, t.expiresAt)],
+);
 
 /**
  * Where a deployment-wide housekeeping pass stopped (one row per pass, e.g. `retention`): the next
