@@ -13,7 +13,7 @@ import { STORED_WAVEFORM_BINS, roundBin } from '../source-videos/waveform.ts';
 import { ensureStoryboard, readyVideo, storyboardPlan } from '../source-videos/posters.ts';
 import type { JobContext, JobHandler } from '../jobs/context.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
-import { PermanentJobError } from '../jobs/errors.ts';
+import { JobDeferredError, OperationPendingError, PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const THUMBNAIL_WIDTH = 640;
@@ -26,7 +26,12 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
       const video = await getSourceVideoSummary(scope, id);
       if (!video) throw new PermanentJobError('not_found', 'The source video no longer exists');
       if (video.status === 'ready') {
-        return { result: { source_video_id: id, status: 'ready', unchanged: true }, step: 'Already probed' };
+        // A later delivery: the one that marked the video ready may have stopped before the storyboard.
+        const storyboard = await storyboardAtProbe(ctx, processorFor(ctx));
+        return {
+          result: { source_video_id: id, status: 'ready', unchanged: true, storyboard },
+          step: 'Already probed',
+        };
       }
       if (video.status === 'failed') {
         throw new PermanentJobError(
@@ -135,7 +140,8 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
 /**
  * The storyboard sprite of the video just marked ready, made now rather than on the first request.
  * Never fails the job: the video is ready, and the storyboard routes make the sprite on request.
- * A request already making it (the video was ready a moment ago) is left to finish it.
+ * A request already making it (the video was ready a moment ago) is left to finish it; a sprite
+ * already stored (a later delivery) costs one R2 HEAD.
  */
 async function storyboardAtProbe(
   ctx: JobContext<'probe_source_video'>,
@@ -152,6 +158,8 @@ async function storyboardAtProbe(
     );
     return sprite.made ? 'made' : 'stored';
   } catch (err) {
+    // Not failures: the operation goes on in a later delivery (which lands in the branch for a ready video).
+    if (err instanceof OperationPendingError || err instanceof JobDeferredError) throw err;
     console.error(
       JSON.stringify({
         level: 'warn',
