@@ -10,7 +10,7 @@ import { ApiError } from '../core/errors.ts';
 import { claimMedia, releaseMedia } from '../db/repos/media-claims.ts';
 import type { ProfileScope } from '../db/scope.ts';
 
-/** How long a claim lasts: longer than the slowest image (a 400 s storyboard decodes every frame, ~15 s). */
+/** How long a claim lasts: longer than the slowest image (a 400 s storyboard decodes every frame, ~12 s here). */
 export const MEDIA_CLAIM_SECONDS = 120;
 /** How long a request waits for another request's image before answering 503. */
 export const MEDIA_WAIT_MS = 5_000;
@@ -32,7 +32,7 @@ export interface MakeOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function beingMade(): ApiError {
+function beingMade(): ApiError {
   return new ApiError(503, 'unavailable', 'This image is being made by another request; try again shortly', {
     headers: { 'Retry-After': String(BEING_MADE_RETRY_SECONDS) },
   });
