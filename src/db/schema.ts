@@ -593,6 +593,26 @@ export const processorLeases = sqliteTable(
 );
 
 /**
+ * Who is making a stored image (a poster, an animated preview, a storyboard sprite) right now: one
+ * row per R2 key, so two first requests for the same image run the processor once
+ * (source-videos/media-claims.ts). The key carries the profile's R2 prefix; the row is the profile's.
+ * A row outlives its maker only until `expires_at`: a claim whose maker died is taken over then.
+ */
+export const mediaClaims = sqliteTable(
+  'media_claims',
+  {
+    /** The R2 key of the object being made (`p/{profile_id}/…`). */
+    key: text('key').primaryKey(),
+    profileId: profileRef(),
+    /** A random id of the maker: only it releases the claim. */
+    holder: text('holder').notNull(),
+    /** Milliseconds since the epoch. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('media_claims_profile_idx').on(t.profileId, t.expiresAt)],
+);
+
+/**
  * Where a deployment-wide housekeeping pass stopped (one row per pass, e.g. `retention`): the next
  * run starts after `after`, so a pass bounded to N profiles reaches every profile in turn instead of
  * visiting the same first N every time.

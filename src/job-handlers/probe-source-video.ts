@@ -1,6 +1,8 @@
 /**
  * `probe_source_video`: after an upload completes, reads the video's metadata, renders a thumbnail
- * into R2 and computes its waveform (4000 bins, stored once), then marks the video ready.
+ * into R2 and computes its waveform (4000 bins, stored once), then marks the video ready and makes
+ * its storyboard sprite, so the editor's scrubber is there when the video is first opened (a
+ * storyboard failure is logged and left to the first request; the upload stays ready).
  * Idempotent: a redelivered job for a ready video changes nothing. Bad media fails the video with
  * the processor's error code; an unreachable processor is retried.
  */
@@ -8,9 +10,10 @@ import { getSourceVideoSummary, markSourceVideoFailed, markSourceVideoReady } fr
 import { mediaInput, mediaOutput, progressSlice } from '../processor/io.ts';
 import { storageKeys } from '../storage/keys.ts';
 import { STORED_WAVEFORM_BINS, roundBin } from '../source-videos/waveform.ts';
-import type { JobHandler } from '../jobs/context.ts';
+import { ensureStoryboard, readyVideo, storyboardPlan } from '../source-videos/posters.ts';
+import type { JobContext, JobHandler } from '../jobs/context.ts';
 import type { ProcessorFor } from '../jobs/job-processor.ts';
-import { PermanentJobError } from '../jobs/errors.ts';
+import { JobDeferredError, OperationPendingError, PermanentJobError } from '../jobs/errors.ts';
 import { callProcessor } from '../jobs/processor-failures.ts';
 
 export const THUMBNAIL_WIDTH = 640;
@@ -23,7 +26,12 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
       const video = await getSourceVideoSummary(scope, id);
       if (!video) throw new PermanentJobError('not_found', 'The source video no longer exists');
       if (video.status === 'ready') {
-        return { result: { source_video_id: id, status: 'ready', unchanged: true }, step: 'Already probed' };
+        // A later delivery: the one that marked the video ready may have stopped before the storyboard.
+        const storyboard = await storyboardAtProbe(ctx, processorFor(ctx));
+        return {
+          result: { source_video_id: id, status: 'ready', unchanged: true, storyboard },
+          step: 'Already probed',
+        };
       }
       if (video.status === 'failed') {
         throw new PermanentJobError(
@@ -98,6 +106,7 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
         const now = await getSourceVideoSummary(scope, id);
         if (!now) throw new PermanentJobError('not_found', 'The source video was deleted while it was being probed');
       }
+      const storyboard = changed ? await storyboardAtProbe(ctx, processor) : 'skipped';
       return {
         result: {
           source_video_id: id,
@@ -115,6 +124,7 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
           audio_codec: probe.audio_codec,
           has_audio: probe.has_audio,
           waveform_bins: waveform.peaks.length,
+          storyboard,
         },
         processingSeconds: probe.duration,
         step: 'Ready',
@@ -125,4 +135,40 @@ export function probeSourceVideoHandler(processorFor: ProcessorFor): JobHandler<
       await markSourceVideoFailed(ctx.scope, ctx.input.source_video_id, code, message, ['processing']);
     },
   };
+}
+
+/**
+ * The storyboard sprite of the video just marked ready, made now rather than on the first request.
+ * Never fails the job: the video is ready, and the storyboard routes make the sprite on request.
+ * A request already making it (the video was ready a moment ago) is left to finish it; a sprite
+ * already stored (a later delivery) costs one R2 HEAD.
+ */
+async function storyboardAtProbe(
+  ctx: JobContext<'probe_source_video'>,
+  processor: ReturnType<ProcessorFor>,
+): Promise<'made' | 'stored' | 'not_made'> {
+  const id = ctx.input.source_video_id;
+  await ctx.progress(96, 'Making storyboard', true);
+  try {
+    const row = await getSourceVideoSummary(ctx.scope, id);
+    if (!row) return 'not_made';
+    const video = readyVideo(row);
+    const sprite = await ctx.timings.timed('storyboard', () =>
+      ensureStoryboard(ctx.env, ctx.scope, video, storyboardPlan(video), { processor, waitMs: 0 }),
+    );
+    return sprite.made ? 'made' : 'stored';
+  } catch (err) {
+    // Not failures: the operation goes on in a later delivery (which lands in the branch for a ready video).
+    if (err instanceof OperationPendingError || err instanceof JobDeferredError) throw err;
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'storyboard not made at probe; the first storyboard request makes it',
+        job_id: ctx.job.id,
+        source_video_id: id,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    return 'not_made';
+  }
 }

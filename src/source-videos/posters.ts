@@ -1,8 +1,10 @@
 /**
  * Posters (one frame at any time) and storyboards (a sprite sheet of tiles plus the WebVTT that
  * points into it, as Mux serves them) of a ready source video. Both are made by the processor on
- * the first request and kept in R2 under the video's prefix, so later requests, and every other
- * client, are served from storage without media work; deleting the video removes them with it.
+ * the first request (the storyboard already when the upload is probed) and kept in R2 under the
+ * video's prefix, so later requests, and every other client, are served from storage without media
+ * work; deleting the video removes them with it. Simultaneous first requests make an image once
+ * (made-once.ts).
  */
 import { MAX_STORYBOARD_TILES } from '../../shared/processor/operations.ts';
 import type { Bindings } from '../core/env.ts';
@@ -10,9 +12,11 @@ import { ApiError, conflict } from '../core/errors.ts';
 import type { SourceVideoSummary } from '../db/repos/source-videos.ts';
 import type { ProfileScope } from '../db/scope.ts';
 import { processorClient } from '../processor/connect.ts';
+import type { ProcessorClient } from '../processor/contract.ts';
 import { ProcessorError } from '../processor/errors.ts';
 import { mediaInput, mediaOutput } from '../processor/io.ts';
 import { storageKeys } from '../storage/keys.ts';
+import { type MadeImage, type MakeOptions, makeOnce } from './made-once.ts';
 
 /** Poster widths a caller may ask for (a small set, so the cache stays small). */
 export const POSTER_WIDTHS = [160, 320, 640, 1280] as const;
@@ -81,26 +85,26 @@ export function seekTimeOf(video: ReadyVideo, frame: number): number {
 }
 
 /**
- * The R2 key of the poster for `at`, made by the processor when it is not stored yet.
- * `made` tells whether this call made it.
+ * The R2 key of the poster for `at`, made by the processor when it is not stored yet (once, however
+ * many requests ask at the same time). `made` tells whether this call made it.
  */
 export async function ensurePoster(
   env: Bindings,
   scope: ProfileScope,
   video: ReadyVideo,
   at: PosterFrame,
-): Promise<{ key: string; made: boolean }> {
+): Promise<MadeImage> {
   const key = storageKeys.sourcePoster(scope, video.id, at.name);
-  if (await env.MEDIA.head(key)) return { key, made: false };
-  await runProcessor(async () =>
-    processorClient(env).run('thumbnail', {
-      input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
-      time: seekTimeOf(video, at.frame),
-      width: at.width,
-      output: await mediaOutput(env, scope, { kind: 'source_poster', id: video.id, name: at.name }, 'image/jpeg'),
-    }),
+  return makeOnce(env, scope, key, () =>
+    runProcessor(async () =>
+      processorClient(env).run('thumbnail', {
+        input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
+        time: seekTimeOf(video, at.frame),
+        width: at.width,
+        output: await mediaOutput(env, scope, { kind: 'source_poster', id: video.id, name: at.name }, 'image/jpeg'),
+      }),
+    ),
   );
-  return { key, made: true };
 }
 
 // ─── Animated previews ───────────────────────────────────────────────────────────────────────
@@ -117,26 +121,26 @@ export function previewFrame(video: ReadyVideo, start: number): PosterFrame & { 
   return { ...at, name: `preview-f${at.frame}-w${PREVIEW_WIDTH}.gif`, duration };
 }
 
-/** The R2 key of the animated preview `at`, made by the processor when it is not stored yet. */
+/** The R2 key of the animated preview `at`, made by the processor (once) when it is not stored yet. */
 export async function ensurePreview(
   env: Bindings,
   scope: ProfileScope,
   video: ReadyVideo,
   at: ReturnType<typeof previewFrame>,
-): Promise<{ key: string; made: boolean }> {
+): Promise<MadeImage> {
   const key = storageKeys.sourcePoster(scope, video.id, at.name);
-  if (await env.MEDIA.head(key)) return { key, made: false };
-  await runProcessor(async () =>
-    processorClient(env).run('preview', {
-      input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
-      start: seekTimeOf(video, at.frame),
-      duration: at.duration,
-      width: PREVIEW_WIDTH,
-      fps: PREVIEW_FPS,
-      output: await mediaOutput(env, scope, { kind: 'source_poster', id: video.id, name: at.name }, 'image/gif'),
-    }),
+  return makeOnce(env, scope, key, () =>
+    runProcessor(async () =>
+      processorClient(env).run('preview', {
+        input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
+        start: seekTimeOf(video, at.frame),
+        duration: at.duration,
+        width: PREVIEW_WIDTH,
+        fps: PREVIEW_FPS,
+        output: await mediaOutput(env, scope, { kind: 'source_poster', id: video.id, name: at.name }, 'image/gif'),
+      }),
+    ),
   );
-  return { key, made: true };
 }
 
 // ─── Storyboards ─────────────────────────────────────────────────────────────────────────────
@@ -199,28 +203,39 @@ export function storyboardPlan(video: ReadyVideo): StoryboardPlan {
   };
 }
 
-/** The R2 key of the video's storyboard sprite, made by the processor when it is not stored yet. */
+/**
+ * The R2 key of the video's storyboard sprite, made by the processor (once) when it is not stored
+ * yet. The probe job passes its own processor (placement, cancellation) and does not wait for a
+ * request that is making it already.
+ */
 export async function ensureStoryboard(
   env: Bindings,
   scope: ProfileScope,
   video: ReadyVideo,
   plan: StoryboardPlan,
-): Promise<{ key: string; made: boolean }> {
+  via: { processor?: ProcessorClient } & MakeOptions = {},
+): Promise<MadeImage> {
   const key = storageKeys.sourceStoryboard(scope, video.id);
-  if (await env.MEDIA.head(key)) return { key, made: false };
-  await runProcessor(async () =>
-    processorClient(env).run('storyboard', {
-      input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
-      interval: plan.interval,
-      count: plan.tiles.length,
-      columns: plan.columns,
-      tile_width: plan.tileWidth,
-      tile_height: plan.tileHeight,
-      keyframes_only: plan.keyframesOnly,
-      output: await mediaOutput(env, scope, { kind: 'source_storyboard', id: video.id }, 'image/jpeg'),
-    }),
+  const processor = via.processor ?? processorClient(env);
+  return makeOnce(
+    env,
+    scope,
+    key,
+    () =>
+      runProcessor(async () =>
+        processor.run('storyboard', {
+          input: await mediaInput(env, scope, { kind: 'source_video', id: video.id }),
+          interval: plan.interval,
+          count: plan.tiles.length,
+          columns: plan.columns,
+          tile_width: plan.tileWidth,
+          tile_height: plan.tileHeight,
+          keyframes_only: plan.keyframesOnly,
+          output: await mediaOutput(env, scope, { kind: 'source_storyboard', id: video.id }, 'image/jpeg'),
+        }),
+      ),
+    { waitMs: via.waitMs },
   );
-  return { key, made: true };
 }
 
 /** `HH:MM:SS.mmm`, WebVTT's timestamp. */

@@ -87,7 +87,12 @@ function operationsDone(operation: string): number {
   }).length;
 }
 
-async function upload(t: Tenant, path: string, name: string) {
+async function upload(
+  t: Tenant,
+  path: string,
+  name: string,
+  beforeComplete?: (id: string) => void,
+): Promise<{ id: string; duration: number; fps: number; probe: Record<string, unknown> }> {
   const bytes = await readWhole(path);
   const api = stack.api(t);
   const created = await api(`${BASE}/uploads`, {
@@ -101,11 +106,12 @@ async function upload(t: Tenant, path: string, name: string) {
   });
   expect(put.status, put.text).toBe(200);
   const id = created.body.source_video.id as string;
+  beforeComplete?.(id);
   const done = await api(`${BASE}/${id}/complete`, { method: 'POST' });
   expect(done.status, done.text).toBe(202);
   const job = await stack.waitForJob(t, done.body.job_id);
   expect(job.status, JSON.stringify(job.error)).toBe('completed');
-  return (await api(`${BASE}/${id}`)).body as { id: string; duration: number; fps: number };
+  return { ...(await api(`${BASE}/${id}`)).body, probe: job.result ?? {} };
 }
 
 describe('posters at any time', () => {
@@ -263,19 +269,29 @@ describe('storyboards', () => {
   it('tiles the whole video in one sprite, and the VTT cues point at the tile of their time', async () => {
     const t = await stack.newTenant();
     const api = stack.api(t);
-    const video = await upload(
-      t,
-      await makeLevelVideo('seconds-30s', { fps: 5, seconds: 30, step: STEP, per: 5 }),
-      'board',
+    const fixture = await makeLevelVideo('seconds-30s', { fps: 5, seconds: 30, step: STEP, per: 5 });
+    const beforeUpload = operationsDone('storyboard');
+    const video = await upload(t, fixture, 'board');
+
+    // Made when the upload was probed: stored before anyone asked, so the first request runs nothing.
+    expect(video.probe.storyboard).toBe('made');
+    expect(operationsDone('storyboard')).toBe(beforeUpload + 1);
+    expect(stack.r2Keys(`p/${t.profileId}/videos/${video.id}/`)).toContain(
+      `p/${t.profileId}/videos/${video.id}/storyboard.jpg`,
     );
     const before = operationsDone('storyboard');
+    const started = performance.now();
+    const first = await api(`${BASE}/${video.id}/storyboard.jpg`);
+    console.log(`first storyboard.jpg request (30 s 160×90 fixture): ${Math.round(performance.now() - started)} ms`);
+    expect(first.status, first.text).toBe(200);
+    expect(first.headers.get('x-storyboard')).toBe('stored');
 
     const board = await api(`${BASE}/${video.id}/storyboard`);
     expect(board.status, board.text).toBe(200);
     const b = board.body;
     expect(b).toMatchObject({ interval: 1, tile_width: 160, tile_height: 90, columns: 10, rows: 3 });
     expect(b.tiles).toHaveLength(30);
-    expect(operationsDone('storyboard')).toBe(before + 1);
+    expect(operationsDone('storyboard')).toBe(before);
 
     // The sprite is what the geometry says, and each tile shows the second it starts at.
     const sprite = await stack.fetchUrl(b.sprite_url);
@@ -323,10 +339,122 @@ describe('storyboards', () => {
     });
     expect(again.status).toBe(304);
 
-    // Made once: the VTT and the Bearer sprite route come from storage.
-    const viaApi = await api(`${BASE}/${video.id}/storyboard.jpg`);
-    expect(viaApi.headers.get('x-storyboard')).toBe('stored');
-    expect(Buffer.compare(viaApi.bytes, sprite.bytes)).toBe(0);
-    expect(operationsDone('storyboard')).toBe(before + 1);
+    // Made once, at the probe: the JSON, the VTT and the Bearer sprite route all come from storage.
+    expect(Buffer.compare(first.bytes, sprite.bytes)).toBe(0);
+    expect(operationsDone('storyboard')).toBe(before);
+  });
+});
+
+describe('one piece of media work per image', () => {
+  const STEP = 6;
+
+  it('many simultaneous first requests for one poster or preview run the processor once', async () => {
+    const t = await stack.newTenant();
+    const api = stack.api(t);
+    const video = await upload(
+      t,
+      await makeLevelVideo('frames-flight', { fps: 10, seconds: 3, step: STEP, per: 1 }),
+      'flight',
+    );
+    for (const [operation, path, header] of [
+      ['thumbnail', 'thumbnail?time=1.23&width=320', 'x-poster'],
+      ['preview', 'preview.gif?start=0.5', 'x-preview'],
+    ] as const) {
+      const before = operationsDone(operation);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => api(`${BASE}/${video.id}/${path}`)));
+      // Each gets the image, or (the maker still busy after the wait) the documented 503.
+      for (const res of answers) {
+        if (res.status === 503) {
+          expect(res.body.error.code).toBe('unavailable');
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        } else expect(res.status, res.text).toBe(200);
+      }
+      const served = answers.filter((res) => res.status === 200);
+      console.log(`${operation}: ${served.length} of ${answers.length} simultaneous first requests served`);
+      expect(served.length).toBeGreaterThan(0);
+      expect(answers.filter((res) => res.headers.get(header) === 'made')).toHaveLength(1);
+      for (const res of served) expect(Buffer.compare(res.bytes, served[0]!.bytes)).toBe(0);
+      expect(operationsDone(operation)).toBe(before + 1);
+      if (operation === 'thumbnail') expect(levelOf(await meanGrey(served[0]!.bytes), STEP)).toBe(12);
+
+      const later = await api(`${BASE}/${video.id}/${path}`);
+      expect(later.status).toBe(200);
+      expect(later.headers.get(header)).toBe('stored');
+      expect(operationsDone(operation)).toBe(before + 1);
+    }
+    // Every claim was let go.
+    expect(stack.d1('SELECT key FROM media_claims WHERE profile_id = ?', t.profileId)).toEqual([]);
+  });
+
+  it('a live claim makes a request wait and answer 503; a dead maker’s claim expires', async () => {
+    const t = await stack.newTenant();
+    const api = stack.api(t);
+    const video = await upload(
+      t,
+      await makeLevelVideo('frames-claim', { fps: 10, seconds: 3, step: STEP, per: 1 }),
+      'claim',
+    );
+    // Another maker holds the poster of frame 5 at 160 px (as a request that is making it would).
+    const key = `p/${t.profileId}/videos/${video.id}/posters/f5-w160.jpg`;
+    stack.d1(
+      'INSERT INTO media_claims (key, profile_id, holder, expires_at) VALUES (?, ?, ?, ?)',
+      key,
+      t.profileId,
+      'another-request',
+      Date.now() + 60_000,
+    );
+    const before = operationsDone('thumbnail');
+    const held = await api(`${BASE}/${video.id}/thumbnail?time=0.5&width=160`);
+    expect(held.status).toBe(503);
+    expect(held.body.error.code).toBe('unavailable');
+    expect(held.headers.get('retry-after')).toBe('2');
+    expect(operationsDone('thumbnail')).toBe(before);
+
+    // Its maker died: once the claim expires, the next request makes the poster.
+    stack.d1('UPDATE media_claims SET expires_at = ? WHERE key = ?', Date.now() - 1, key);
+    const made = await api(`${BASE}/${video.id}/thumbnail?time=0.5&width=160`);
+    expect(made.status, made.text).toBe(200);
+    expect(made.headers.get('x-poster')).toBe('made');
+    expect(levelOf(await meanGrey(made.bytes), STEP)).toBe(5);
+    expect(operationsDone('thumbnail')).toBe(before + 1);
+    expect(stack.d1('SELECT key FROM media_claims WHERE key = ?', key)).toEqual([]);
+  });
+
+  it('a storyboard the probe did not make leaves the upload ready and is made by the first request', async () => {
+    const t = await stack.newTenant();
+    const api = stack.api(t);
+    const beforeUpload = operationsDone('storyboard');
+    let key = '';
+    const video = await upload(
+      t,
+      await makeLevelVideo('frames-no-board', { fps: 10, seconds: 3, step: STEP, per: 1 }),
+      'no-board',
+      (id) => {
+        // A request is making the storyboard while the upload is probed: the probe leaves it to that request.
+        key = `p/${t.profileId}/videos/${id}/storyboard.jpg`;
+        stack.d1(
+          'INSERT INTO media_claims (key, profile_id, holder, expires_at) VALUES (?, ?, ?, ?)',
+          key,
+          t.profileId,
+          'a-request',
+          Date.now() + 60_000,
+        );
+      },
+    );
+    expect(video.probe).toMatchObject({ status: 'ready', storyboard: 'not_made' });
+    expect(operationsDone('storyboard')).toBe(beforeUpload);
+    expect(stack.r2Keys(key)).toEqual([]);
+
+    // That request went away without it: the next storyboard request makes the sprite.
+    stack.d1('DELETE FROM media_claims WHERE key = ?', key);
+    const started = performance.now();
+    const sprite = await api(`${BASE}/${video.id}/storyboard.jpg`);
+    console.log(
+      `first storyboard.jpg request, made on request (3 s fixture): ${Math.round(performance.now() - started)} ms`,
+    );
+    expect(sprite.status, sprite.text).toBe(200);
+    expect(sprite.headers.get('x-storyboard')).toBe('made');
+    expect(operationsDone('storyboard')).toBe(beforeUpload + 1);
+    expect(stack.r2Keys(key)).toEqual([key]);
   });
 });

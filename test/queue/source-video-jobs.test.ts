@@ -39,7 +39,7 @@ describe('probe_source_video', () => {
     expect(video.error.message).toMatch(/gave up after 6 attempts/);
   });
 
-  it('changes nothing when redelivered for a video that is already ready', async () => {
+  it('changes nothing when redelivered for a video that is already ready, even when its storyboard cannot be made', async () => {
     const t = await seedUser('probe');
     const { id, completed } = await uploadVideo(t, fakeMp4(3000));
     await markProbed(t, id);
@@ -49,7 +49,8 @@ describe('probe_source_video', () => {
     const job = await getJob(scopeOf(t), completed.job_id);
     expect(job).toMatchObject({
       status: 'completed',
-      result: { source_video_id: id, status: 'ready', unchanged: true },
+      // The stand-in processor is unavailable: the storyboard is left to the first request, the job still completes.
+      result: { source_video_id: id, status: 'ready', unchanged: true, storyboard: 'not_made' },
     });
     expect(await getSourceVideoSummary(scopeOf(t), id)).toEqual(before);
   });

@@ -1,7 +1,8 @@
 /**
  * GET /api/v1/segments/source-videos/{id}/thumbnail?time=&width=: a JPEG poster at any time, and
  * the storyboard (sprite + WebVTT thumbnails track, as Mux serves them) for scrubbing in a player.
- * Made by the processor on the first request and served from R2 afterwards (source-videos/posters.ts).
+ * Made by the processor on the first request (the storyboard when the upload is probed), once
+ * however many requests ask at the same time, and served from R2 afterwards (source-videos/posters.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Bindings } from '../../core/env.ts';
@@ -93,7 +94,10 @@ const StoryboardResponse = z
 const madeOnRequest = {
   ...errorResponses,
   ...conflictResponse,
-  503: errorResponse(503, 'The media processor is unavailable'),
+  503: errorResponse(
+    503,
+    'The media processor is unavailable, or another request is still making this image after a few seconds (`Retry-After`)',
+  ),
 };
 
 const binary = { schema: z.string().openapi({ format: 'binary' }) };
@@ -151,7 +155,7 @@ export function sourceVideoPosterRoutes() {
         security,
         summary: 'A poster (JPEG) at any time',
         description:
-          'The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width, then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.',
+          'The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width (once: simultaneous first requests wait for it), then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.',
         request: { params: VideoIdParam, query: PosterQuery },
         responses: imageResponses('The poster', { 'image/jpeg': binary }),
       }),
@@ -172,7 +176,7 @@ export function sourceVideoPosterRoutes() {
         tags,
         security,
         summary: 'An animated preview (GIF) from any time',
-        description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
+        description: `${PREVIEW_SECONDS} s (less near the end) from \`start\`, ${PREVIEW_WIDTH} px wide at ${PREVIEW_FPS} fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame (once: simultaneous first requests wait for it), then served from storage (\`X-Preview: made|stored\`). 400 for a start past the end; 409 until the video is ready.`,
         request: { params: VideoIdParam, query: PreviewQuery },
         responses: imageResponses('The preview', { 'image/gif': binary }),
       }),
@@ -193,7 +197,7 @@ export function sourceVideoPosterRoutes() {
         security,
         summary: 'Storyboard: sprite sheet and tile geometry',
         description:
-          'Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made on the first request (one decoding pass) and stored. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.',
+          'Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made when the upload is probed (one decoding pass) and stored; should that have failed, the first request makes it. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.',
         request: { params: VideoIdParam },
         responses: { 200: jsonContent(StoryboardResponse, 'The storyboard'), ...madeOnRequest },
       }),
@@ -232,7 +236,7 @@ export function sourceVideoPosterRoutes() {
         security,
         summary: 'Storyboard as a WebVTT thumbnails track',
         description:
-          'One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Makes the sprite on the first request, as `storyboard`.',
+          'One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Made when the upload is probed, as `storyboard`.',
         request: { params: VideoIdParam },
         responses: {
           200: { description: 'The track', content: { 'text/vtt': { schema: z.string() } } },
@@ -270,7 +274,7 @@ export function sourceVideoPosterRoutes() {
         security,
         summary: 'Storyboard sprite sheet (JPEG)',
         description:
-          'The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Makes it on the first request, as `storyboard`.',
+          'The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Made when the upload is probed, as `storyboard`.',
         request: { params: VideoIdParam },
         responses: imageResponses('The sprite', { 'image/jpeg': binary }),
       }),

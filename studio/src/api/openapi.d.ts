@@ -1441,7 +1441,7 @@ export interface paths {
         };
         /**
          * A poster (JPEG) at any time
-         * @description The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width, then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.
+         * @description The frame shown at `time` (the last one starting at or before it), `width` pixels wide. Made by the processor on the first request for that frame and width (once: simultaneous first requests wait for it), then served from storage (`X-Poster: made|stored`); `X-Frame-Time` is when that frame starts. 400 for a time past the end of the video; 409 until the video is ready. `ETag`/`If-None-Match` and `Range` as every media route.
          */
         get: operations["getSourceVideoThumbnail"];
         put?: never;
@@ -1461,7 +1461,7 @@ export interface paths {
         };
         /**
          * An animated preview (GIF) from any time
-         * @description 3 s (less near the end) from `start`, 320 px wide at 10 fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame, then served from storage (`X-Preview: made|stored`). 400 for a start past the end; 409 until the video is ready.
+         * @description 3 s (less near the end) from `start`, 320 px wide at 10 fps, looping: a hover preview for a library grid. Made by the processor on the first request for that start frame (once: simultaneous first requests wait for it), then served from storage (`X-Preview: made|stored`). 400 for a start past the end; 409 until the video is ready.
          */
         get: operations["getSourceVideoPreview"];
         put?: never;
@@ -1481,7 +1481,7 @@ export interface paths {
         };
         /**
          * Storyboard: sprite sheet and tile geometry
-         * @description Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made on the first request (one decoding pass) and stored. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.
+         * @description Tiles of 160 px wide every `interval` seconds (1 s, longer for videos over 100 s so there are at most 100), laid out 10 per row in one JPEG sprite. The sprite is made when the upload is probed (one decoding pass) and stored; should that have failed, the first request makes it. Players that take a WebVTT thumbnails track use `storyboard.vtt`; players that take JSON thumbnails (and `<img>` scrubbers) use `tiles`.
          */
         get: operations["getSourceVideoStoryboard"];
         put?: never;
@@ -1501,7 +1501,7 @@ export interface paths {
         };
         /**
          * Storyboard as a WebVTT thumbnails track
-         * @description One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Makes the sprite on the first request, as `storyboard`.
+         * @description One cue per tile whose text is the signed sprite URL with a `#xywh=x,y,w,h` fragment (as Mux serves storyboards), for players that read thumbnails tracks (Video.js, Vidstack, JW Player). The sprite URLs are signed for an hour: fetch the track again after that. Made when the upload is probed, as `storyboard`.
          */
         get: operations["getSourceVideoStoryboardVtt"];
         put?: never;
@@ -1521,7 +1521,7 @@ export interface paths {
         };
         /**
          * Storyboard sprite sheet (JPEG)
-         * @description The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Makes it on the first request, as `storyboard`.
+         * @description The sprite the storyboard tiles point into (Bearer token; the signed `sprite_url` serves the same bytes without one). Made when the upload is probed, as `storyboard`.
          */
         get: operations["getSourceVideoStoryboardSprite"];
         put?: never;
@@ -12942,7 +12942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The media processor is unavailable. Codes: `not_configured`, `unavailable`. */
+            /** @description The media processor is unavailable, or another request is still making this image after a few seconds (`Retry-After`). Codes: `not_configured`, `unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13056,7 +13056,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The media processor is unavailable. Codes: `not_configured`, `unavailable`. */
+            /** @description The media processor is unavailable, or another request is still making this image after a few seconds (`Retry-After`). Codes: `not_configured`, `unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13153,7 +13153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The media processor is unavailable. Codes: `not_configured`, `unavailable`. */
+            /** @description The media processor is unavailable, or another request is still making this image after a few seconds (`Retry-After`). Codes: `not_configured`, `unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13257,7 +13257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The media processor is unavailable. Codes: `not_configured`, `unavailable`. */
+            /** @description The media processor is unavailable, or another request is still making this image after a few seconds (`Retry-After`). Codes: `not_configured`, `unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13368,7 +13368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The media processor is unavailable. Codes: `not_configured`, `unavailable`. */
+            /** @description The media processor is unavailable, or another request is still making this image after a few seconds (`Retry-After`). Codes: `not_configured`, `unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
