@@ -1,11 +1,12 @@
 /**
- * Hourly cron: expired idempotency keys, abandoned uploads, retention (expired trash, unused
+ * Hourly cron: expired idempotency keys and image-making claims, abandoned uploads, retention (expired trash, unused
  * sources, old job outputs, scheduled deletions), orphaned objects, the final state of due Postiz
  * publications, and webhook events and deliveries that lost their queue message.
  */
 import { lt } from 'drizzle-orm';
 import type { Bindings } from '../core/env.ts';
 import { createDb } from '../db/client.ts';
+import { sweepExpiredMediaClaims } from '../db/repos/media-claims.ts';
 import { profilesWithOpenPublications } from '../db/repos/publications.ts';
 import { idempotencyKeys } from '../db/schema.ts';
 import { scopeForVerifiedProfile } from '../db/scope.ts';
@@ -19,6 +20,7 @@ export async function runHousekeeping(env: Bindings): Promise<void> {
   const db = createDb(env.DB);
   // System-wide expiry, not tenant data access: keys past their 24 h lifetime are removed for all.
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date().toISOString()));
+  await sweepExpiredMediaClaims(db);
   // Uploads first: their bytes then go with their rows, not through the slower orphan walk.
   await expireAbandonedUploads(env);
   await runRetention(env);

@@ -4,7 +4,9 @@
  * holder, and a profile cannot take over or release another profile's claim.
  */
 import { describe, expect, it } from 'vitest';
-import { claimMedia, releaseMedia } from '../../src/db/repos/media-claims.ts';
+import { env } from 'cloudflare:workers';
+import { claimMedia, releaseMedia, sweepExpiredMediaClaims } from '../../src/db/repos/media-claims.ts';
+import { createDb } from '../../src/db/client.ts';
 import { scopeOf } from '../helpers/worker/seed.ts';
 import { seedUser } from '../helpers/worker/tenants.ts';
 
@@ -51,5 +53,19 @@ describe('media claims', () => {
     expect(await claimMedia(other, key, { now: now + 2 * MINUTE, expiresAt: now + 3 * MINUTE })).toBeNull();
     await releaseMedia(other, claim!);
     expect(await claimMedia(owner, key, { now, expiresAt: now + MINUTE })).toBeNull();
+  });
+
+  it('the hourly sweep removes claims whose maker died and keeps live ones', async () => {
+    const scope = scopeOf(await seedUser('claims-sweep'));
+    const now = Date.now();
+    const dead = `p/${scope.profileId}/videos/vid_x/posters/dead.jpg`;
+    const live = `p/${scope.profileId}/videos/vid_x/posters/live.jpg`;
+    expect(await claimMedia(scope, dead, { now: now - 2 * MINUTE, expiresAt: now - MINUTE })).not.toBeNull();
+    expect(await claimMedia(scope, live, { now, expiresAt: now + MINUTE })).not.toBeNull();
+    expect(await sweepExpiredMediaClaims(createDb(env.DB), now)).toBeGreaterThanOrEqual(1);
+    const keys = await env.DB.prepare('SELECT key FROM media_claims WHERE profile_id = ?')
+      .bind(scope.profileId)
+      .all<{ key: string }>();
+    expect(keys.results.map((r) => r.key)).toEqual([live]);
   });
 });

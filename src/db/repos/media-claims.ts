@@ -4,7 +4,8 @@
  * cannot both win; a claim past its expiry (its maker died) is taken over by the next claimant.
  * Profile-scoped: a row is written, taken over and released only through its profile.
  */
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, lt, lte } from 'drizzle-orm';
+import type { Database } from '../client.ts';
 import { mediaClaims } from '../schema.ts';
 import { type ProfileScope, owned } from '../scope.ts';
 
@@ -40,4 +41,13 @@ export async function releaseMedia(scope: ProfileScope, claim: MediaClaim): Prom
   await scope.db
     .delete(mediaClaims)
     .where(owned(mediaClaims, scope, and(eq(mediaClaims.key, claim.key), eq(mediaClaims.holder, claim.holder))));
+}
+
+/**
+ * Hourly, deployment-wide expiry (not tenant data access): claims whose maker died and whose key
+ * nobody asked for again. Rows are tiny and few, so one statement.
+ */
+export async function sweepExpiredMediaClaims(db: Database, now = Date.now()): Promise<number> {
+  const gone = await db.delete(mediaClaims).where(lt(mediaClaims.expiresAt, now)).returning({ key: mediaClaims.key });
+  return gone.length;
 }
