@@ -455,6 +455,15 @@ describe('transcribeAudio', () => {
   });
 
   const overInline = { inline_max_bytes: 1000, file_wait: { sleep: async () => {} }, retry: noWait };
+  /** 3 s of tones, over the lowered inline limit: the Files API path. */
+  const transcribeOverInline = (options?: Parameters<typeof client>[0]) =>
+    client(options).transcribeAudio({
+      model: 'gemini-2.5-flash',
+      audio: tonesMp3(),
+      mime_type: 'audio/mpeg',
+      duration: 3,
+      ...overInline,
+    });
 
   it('uploads audio over the inline limit with the Files API, waits until ACTIVE, generates from file_data and deletes the file', async () => {
     fake.setHeardWords(['Hello,', 'world.']);
@@ -508,15 +517,7 @@ describe('transcribeAudio', () => {
   it('deletes the uploaded file when the transcription fails, when processing fails, and when polling runs out', async () => {
     // A blocked answer: billed, reported with the error, and the file is gone.
     fake.answerNext('blocked');
-    const blocked = await failure(
-      client().transcribeAudio({
-        model: 'gemini-2.5-flash',
-        audio: tonesMp3(),
-        mime_type: 'audio/mpeg',
-        duration: 3,
-        ...overInline,
-      }),
-    );
+    const blocked = await failure(transcribeOverInline());
     expect(blocked.kind).toBe('bad_request');
     expect((blocked.details?.billed_calls as unknown[]).length).toBe(1);
     expect(fake.uploaded).toHaveLength(1);
@@ -525,15 +526,7 @@ describe('transcribeAudio', () => {
     // Gemini could not process the file: a typed error, nothing generated, the file deleted.
     fake.server.reset();
     fake.setFileProcessing({ pollsUntilActive: 1, failProcessing: true });
-    const failed = await failure(
-      client().transcribeAudio({
-        model: 'gemini-2.5-flash',
-        audio: tonesMp3(),
-        mime_type: 'audio/mpeg',
-        duration: 3,
-        ...overInline,
-      }),
-    );
+    const failed = await failure(transcribeOverInline());
     expect(failed).toMatchObject({ kind: 'bad_request', providerCode: 'FILE_FAILED' });
     expect(fake.server.requestsFor({ path: '/v1beta/models/' })).toHaveLength(0);
     expect(fake.server.requestsFor({ method: 'DELETE' })).toHaveLength(1);
@@ -566,29 +559,13 @@ describe('transcribeAudio', () => {
       method: 'POST',
       path: '/upload/v1beta/files',
     });
-    const err = await failure(
-      client().transcribeAudio({
-        model: 'gemini-2.5-flash',
-        audio: tonesMp3(),
-        mime_type: 'audio/mpeg',
-        duration: 3,
-        ...overInline,
-      }),
-    );
+    const err = await failure(transcribeOverInline());
     expect(err.kind).toBe('malformed_response');
     expect(fake.server.requests).toHaveLength(1);
   });
 
   it('maps a Files API error like any Gemini error (a bad key is auth)', async () => {
-    const err = await failure(
-      client({ apiKey: 'wrong' }).transcribeAudio({
-        model: 'gemini-2.5-flash',
-        audio: tonesMp3(),
-        mime_type: 'audio/mpeg',
-        duration: 3,
-        ...overInline,
-      }),
-    );
+    const err = await failure(transcribeOverInline({ apiKey: 'wrong' }));
     expect(err).toMatchObject({ kind: 'auth', providerCode: 'API_KEY_INVALID' });
   });
 });
